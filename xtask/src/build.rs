@@ -1,0 +1,173 @@
+//! `cargo xtask build [IMAGE...]`: the tagged images the series builds, from docker/series/.
+//! Each build context is laid out like the article's `jupyter` folder: the Dockerfile,
+//! `computation.ipynb`, `data/` and an empty `outputs/`.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use xshell::Shell;
+
+use crate::base::{self, Source};
+use crate::docker::{self, RECIPE_LABEL_KEY};
+use crate::progress::Step;
+use crate::{paths, recipe::RecipeHash};
+
+pub struct SeriesImage {
+    pub tag: &'static str,
+    pub dockerfile: &'static str,
+    pub about: &'static str,
+}
+
+pub const IMAGES: &[SeriesImage] = &[
+    SeriesImage { tag: "custom-jupyter-image:anon-volume", dockerfile: "anon-volume.Dockerfile", about: "article 2: root-owned COPY and VOLUME [\"/project/outputs\"]" },
+    SeriesImage { tag: "custom-jupyter-image:anon-volume-chown", dockerfile: "anon-volume-chown.Dockerfile", about: "article 2: the same with COPY --chown=$NB_UID:$NB_GID" },
+    SeriesImage { tag: "custom-jupyter-image:named-volume", dockerfile: "named-volume.Dockerfile", about: "article 2: --chown, no VOLUME (for named volumes)" },
+    SeriesImage { tag: "custom-jupyter-image:preload", dockerfile: "preload.Dockerfile", about: "article 1: WORKDIR /work and the notebook copied in" },
+];
+
+#[derive(clap::Args, Debug)]
+pub struct Build {
+    /// Images to build, by tag or by the part after `custom-jupyter-image:` (default: all).
+    pub images: Vec<String>,
+    /// Where the base image comes from.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub source: Source,
+    /// Show the builds' output (it is shown anyway when a build fails).
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+impl Build {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let wanted = select(&self.images)?;
+        docker::require_engine(sh)?;
+        let base = base::ensure(sh, self.source, false, self.verbose)?;
+        for image in wanted {
+            ensure_image(sh, image, &base, self.verbose)?;
+            println!("{}", image.tag);
+        }
+        Ok(())
+    }
+}
+
+/// Resolves names to images before anything runs, so a typo fails with nothing done.
+pub fn select(names: &[String]) -> Result<Vec<&'static SeriesImage>> {
+    if names.is_empty() {
+        return Ok(IMAGES.iter().collect());
+    }
+    names.iter().map(|name| find(name)).collect()
+}
+
+pub fn find(name: &str) -> Result<&'static SeriesImage> {
+    IMAGES
+        .iter()
+        .find(|i| i.tag == name || i.tag.split_once(':').map(|(_, t)| t) == Some(name))
+        .with_context(|| {
+            let known: Vec<&str> = IMAGES.iter().map(|i| i.tag).collect();
+            format!("unknown image {name:?}: choose one of {}", known.join(", "))
+        })
+}
+
+/// Builds `image` on `base` unless an image with the same recipe hash is already tagged.
+pub fn ensure_image(sh: &Shell, image: &SeriesImage, base: &str, verbose: bool) -> Result<()> {
+    let recipe = recipe_hash(sh, image, base)?;
+    if docker::image_label(sh, image.tag, RECIPE_LABEL_KEY).as_deref() == Some(recipe.as_str()) {
+        return Ok(());
+    }
+    let _lock = paths::exclusive(&image.tag.replace([':', '/'], "_"))?;
+    if docker::image_label(sh, image.tag, RECIPE_LABEL_KEY).as_deref() == Some(recipe.as_str()) {
+        return Ok(());
+    }
+    let context = tempfile::Builder::new().prefix("series-context-").tempdir()?;
+    stage_article_folder(&paths::docker_dir().join("series").join(image.dockerfile), context.path())?;
+    let mut args = vec!["build".to_string(), "--force-rm".into(), "--build-arg".into(), format!("BASE_IMAGE={base}")];
+    args.extend(docker::image_labels());
+    args.extend(["--label".into(), format!("{RECIPE_LABEL_KEY}={recipe}"), "-t".into(), image.tag.to_string()]);
+    args.push(context.path().display().to_string());
+    run_build(&format!("Building {} ({})", image.tag, image.about), &args, verbose)
+}
+
+/// The base image's id, the Dockerfile and the notebooks folder decide whether a rebuild is due.
+fn recipe_hash(sh: &Shell, image: &SeriesImage, base: &str) -> Result<String> {
+    let base_id = docker::docker(sh, ["image", "inspect", "--format", "{{.Id}}", base])?;
+    let mut hash = RecipeHash::default();
+    hash.text(&base_id).file(&paths::docker_dir().join("series").join(image.dockerfile))?;
+    for name in ["computation.ipynb", "data"] {
+        let path = paths::notebooks_dir().join(name);
+        if path.is_dir() {
+            hash.text(name).tree(&path)?;
+        } else {
+            hash.file(&path)?;
+        }
+    }
+    Ok(hash.short())
+}
+
+/// Lays out the article's project folder: Dockerfile, computation.ipynb, data/, empty outputs/.
+pub fn stage_article_folder(dockerfile: &Path, dir: &Path) -> Result<()> {
+    std::fs::copy(dockerfile, dir.join("Dockerfile")).with_context(|| format!("reading {}", dockerfile.display()))?;
+    let notebooks = paths::notebooks_dir();
+    std::fs::copy(notebooks.join("computation.ipynb"), dir.join("computation.ipynb"))?;
+    std::fs::create_dir_all(dir.join("data"))?;
+    for entry in std::fs::read_dir(notebooks.join("data"))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            std::fs::copy(&path, dir.join("data").join(path.file_name().unwrap()))?;
+        }
+    }
+    std::fs::create_dir_all(dir.join("outputs"))?;
+    Ok(())
+}
+
+/// Runs `docker build ARGS` with a progress line; its output is shown when it fails (or with verbose).
+/// The legacy builder only tags on success, and `--force-rm` removes its intermediate containers.
+pub fn run_build(what: &str, args: &[String], verbose: bool) -> Result<()> {
+    let step = Step::start(what);
+    let expression = duct::cmd("docker", args).stderr_to_stdout().unchecked();
+    let output = if verbose { expression.run()? } else { expression.stdout_capture().run()? };
+    if !output.status.success() {
+        let log = String::from_utf8_lossy(&output.stdout);
+        if !verbose {
+            eprintln!("{}", base::tail(&log, 40));
+        }
+        let failed_step = log.lines().filter(|l| l.starts_with("Step ")).next_back().unwrap_or("before the first step");
+        bail!("{what} failed at {failed_step}: {} (the build's last lines are above; fix the Dockerfile or the cause and run again)", docker::last_message(&log));
+    }
+    step.done("built");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_full_names() {
+        assert_eq!(find("named-volume").unwrap().tag, "custom-jupyter-image:named-volume");
+        assert_eq!(find("custom-jupyter-image:preload").unwrap().tag, "custom-jupyter-image:preload");
+        let err = find("nope").unwrap_err().to_string();
+        assert!(err.contains("unknown image \"nope\"") && err.contains("anon-volume"), "{err}");
+        assert!(select(&["preload".into(), "bad".into()]).is_err());
+    }
+
+    #[test]
+    fn every_dockerfile_takes_its_base_through_a_build_arg() {
+        for image in IMAGES {
+            let text = std::fs::read_to_string(paths::docker_dir().join("series").join(image.dockerfile)).unwrap();
+            assert!(text.contains("FROM ${BASE_IMAGE}"), "{}", image.dockerfile);
+            // The notebook content comes last, so editing notebooks/ rebuilds only the last layers.
+            let last = text.lines().rev().find(|l| !l.trim().is_empty() && !l.starts_with('#')).unwrap();
+            assert!(last.starts_with("COPY") || last.starts_with("VOLUME"), "{}: {last}", image.dockerfile);
+        }
+    }
+
+    #[test]
+    fn staged_folder_is_the_articles() {
+        let dir = tempfile::tempdir().unwrap();
+        stage_article_folder(&paths::docker_dir().join("series/named-volume.Dockerfile"), dir.path()).unwrap();
+        for name in ["Dockerfile", "computation.ipynb", "data/Motorized-Foot-Scooter-Trips-2020.csv"] {
+            assert!(dir.path().join(name).is_file(), "{name}");
+        }
+        assert_eq!(std::fs::read_dir(dir.path().join("outputs")).unwrap().count(), 0);
+    }
+}

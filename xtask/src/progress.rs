@@ -1,0 +1,71 @@
+//! Progress for long steps, always on stderr so `--json` stdout stays clean.
+//! On a terminal: a spinner line with the elapsed time; elsewhere (CI, pipes): timestamped lines.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub struct Step {
+    what: String,
+    started: Instant,
+    spinner: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+impl Step {
+    pub fn start(what: impl Into<String>) -> Step {
+        let what = what.into();
+        let started = Instant::now();
+        let spinner = if std::io::stderr().is_terminal() {
+            let stop = Arc::new(AtomicBool::new(false));
+            let (flag, label) = (stop.clone(), what.clone());
+            let handle = std::thread::spawn(move || {
+                let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+                let mut i = 0;
+                while !flag.load(Ordering::Relaxed) {
+                    eprint!("\r\x1b[2K{} {label} ({:.0}s)", frames[i % frames.len()], started.elapsed().as_secs_f64());
+                    let _ = std::io::stderr().flush();
+                    i += 1;
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                eprint!("\r\x1b[2K");
+            });
+            Some((stop, handle))
+        } else {
+            eprintln!("[{}] {what} ...", clock());
+            None
+        };
+        Step { what, started, spinner }
+    }
+
+    fn stop_spinner(&mut self) {
+        if let Some((stop, handle)) = self.spinner.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = handle.join();
+        }
+    }
+
+    pub fn done(mut self, result: &str) {
+        self.stop_spinner();
+        let secs = self.started.elapsed().as_secs_f64();
+        eprintln!("[{}] {}: {result} ({secs:.1}s)", clock(), self.what);
+    }
+}
+
+impl Drop for Step {
+    fn drop(&mut self) {
+        // A step dropped without `done` failed: clear the spinner so the error prints on a clean line.
+        self.stop_spinner();
+    }
+}
+
+/// A one-off progress note.
+pub fn note(message: &str) {
+    eprintln!("[{}] {message}", clock());
+}
+
+/// HH:MM:SS (UTC) without a time crate.
+fn clock() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    format!("{:02}:{:02}:{:02}", secs / 3600 % 24, secs / 60 % 60, secs % 60)
+}
