@@ -12,6 +12,7 @@ use crate::docker::{self, RECIPE_LABEL_KEY};
 use crate::progress::Step;
 use crate::{paths, recipe::RecipeHash};
 
+#[derive(Debug)]
 pub struct SeriesImage {
     pub tag: &'static str,
     pub dockerfile: &'static str,

@@ -3,12 +3,19 @@
 
 mod base;
 mod build;
+mod cleanup;
 mod docker;
 mod doctor;
+mod http;
+mod jupyter_url;
+mod lifecycle;
 mod lock;
 mod paths;
 mod progress;
 mod recipe;
+mod test;
+mod up;
+mod walkthrough;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -30,6 +37,22 @@ enum Task {
     Build(build::Build),
     /// Regenerate docker/base/requirements.lock from requirements.in (needs the package index).
     Lock(lock::Lock),
+    /// Run JupyterLab: outputs on a named volume, notebooks read-only, port on 127.0.0.1; prints the URL.
+    Up(up::Up),
+    /// Stop and remove the container; its named volume and data stay.
+    Down(lifecycle::Down),
+    /// The container's state, image, port and volume.
+    Status(lifecycle::Status),
+    /// The running server's live URL with its token.
+    Url(lifecycle::Url),
+    /// The container's log (stdout and stderr).
+    Logs(lifecycle::Logs),
+    /// Remove what carries the project's label (volumes only with --volumes and a confirmation).
+    Clean(lifecycle::Clean),
+    /// Replay a tutorial article against the engine and check every claim it makes.
+    Walkthrough(walkthrough::Walkthrough),
+    /// Run the test suite: builds what it needs, labels what it makes, fails on leaks.
+    Test(test::Test),
 }
 
 fn main() {
@@ -42,6 +65,7 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    cleanup::install_signal_handler();
     let sh = xshell::Shell::new()?;
     sh.change_dir(paths::root());
     match cli.task {
@@ -49,5 +73,13 @@ fn run(cli: Cli) -> Result<()> {
         Task::Base(task) => task.run(&sh),
         Task::Build(task) => task.run(&sh),
         Task::Lock(task) => task.run(&sh),
+        Task::Up(task) => task.run(&sh),
+        Task::Down(task) => task.run(&sh),
+        Task::Status(task) => task.run(&sh),
+        Task::Url(task) => task.run(&sh),
+        Task::Logs(task) => task.run(&sh),
+        Task::Clean(task) => task.run(&sh),
+        Task::Walkthrough(task) => task.run(&sh),
+        Task::Test(task) => task.run(&sh),
     }
 }

@@ -1,0 +1,151 @@
+//! Shared test support: one run id labelled on everything the tests make, guards that remove
+//! resources on Drop (also on panic), a Ctrl-C handler that removes the run's resources, unique
+//! names and free ports, and images built once (the xtask serialises parallel builds).
+#![allow(dead_code)]
+
+use std::process::{Command, Output};
+use std::sync::{Once, OnceLock};
+
+pub const RUN_ID_ENV: &str = "JUPYTER_DOCKER_XTASK_RUN_ID";
+pub const RUN_LABEL_KEY: &str = "jupyter-docker-xtask.run";
+pub const MANAGED: &str = "jupyter-docker-xtask.managed=true";
+pub const OWNER: &str = "jupyter-docker-xtask.owner=xtask";
+
+/// The run id: from `cargo xtask test`, or made here when `cargo test` runs alone.
+pub fn run_id() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        let id = std::env::var(RUN_ID_ENV).ok().filter(|r| !r.is_empty()).unwrap_or_else(|| {
+            let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+            format!("suite-{}-{secs}", std::process::id())
+        });
+        install_interrupt_handler(id.clone());
+        id
+    })
+}
+
+/// `--label` arguments for what a test makes directly.
+pub fn labels() -> Vec<String> {
+    vec!["--label".into(), MANAGED.into(), "--label".into(), OWNER.into(), "--label".into(), format!("{RUN_LABEL_KEY}={}", run_id())]
+}
+
+/// A name no other test (or person) uses: `prefix-<pid>-<n>`.
+pub fn unique(prefix: &str) -> String {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}-{}-{n}", std::process::id())
+}
+
+/// The xtask binary with the run id in its environment.
+pub fn xtask() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("xtask").expect("the xtask binary");
+    cmd.env(RUN_ID_ENV, run_id());
+    cmd.timeout(std::time::Duration::from_secs(900));
+    cmd
+}
+
+/// `docker ARGS`, whatever its status.
+pub fn docker(args: &[&str]) -> Output {
+    Command::new("docker").args(args).output().expect("docker runs")
+}
+
+/// `docker ARGS`, which must succeed; its trimmed stdout.
+pub fn docker_ok(args: &[&str]) -> String {
+    let out = docker(args);
+    assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+pub fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// The series' images, built once per test binary (cheap when `cargo xtask test` built them already).
+pub fn images() {
+    static BUILT: Once = Once::new();
+    BUILT.call_once(|| {
+        xtask().arg("build").assert().success();
+    });
+}
+
+#[derive(Debug)]
+pub enum Kind {
+    Container,
+    Volume,
+    Network,
+}
+
+/// Removes a docker resource when dropped, also when the test panics.
+pub struct Guard {
+    pub kind: Kind,
+    pub name: String,
+}
+
+impl Guard {
+    pub fn container(name: &str) -> Guard {
+        Guard { kind: Kind::Container, name: name.into() }
+    }
+    pub fn volume(name: &str) -> Guard {
+        Guard { kind: Kind::Volume, name: name.into() }
+    }
+    pub fn network(name: &str) -> Guard {
+        Guard { kind: Kind::Network, name: name.into() }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if std::env::var("JUPYTER_DOCKER_XTASK_KEEP").is_ok() {
+            eprintln!("keeping {:?} {} (JUPYTER_DOCKER_XTASK_KEEP is set)", self.kind, self.name);
+            return;
+        }
+        let _ = match self.kind {
+            Kind::Container => docker(&["rm", "-f", "-v", &self.name]),
+            Kind::Volume => docker(&["volume", "rm", "-f", &self.name]),
+            Kind::Network => docker(&["network", "rm", &self.name]),
+        };
+    }
+}
+
+/// Ctrl-C or SIGTERM during the tests: remove everything with this run's label, then exit.
+fn install_interrupt_handler(run: String) {
+    let _ = ctrlc::set_handler(move || {
+        let filter = format!("label={RUN_LABEL_KEY}={run}");
+        for (kind, rm) in [("container", vec!["rm", "-f", "-v"]), ("volume", vec!["volume", "rm", "-f"]), ("network", vec!["network", "rm"])] {
+            let mut ls = vec![kind, "ls", "-q", "--filter", &filter];
+            if kind == "container" {
+                ls.insert(2, "-a");
+            }
+            let ids = String::from_utf8_lossy(&docker(&ls).stdout).to_string();
+            for id in ids.split_whitespace() {
+                let mut args = rm.clone();
+                args.push(id);
+                let _ = docker(&args);
+            }
+        }
+        eprintln!("interrupted: removed the resources of test run {run}");
+        std::process::exit(130);
+    });
+}
+
+/// A host port that is free now (the OS picks it; the listener is closed before returning).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A minimal HTTP/1.0 GET on loopback; the status code.
+pub fn http_status(port: u16, path: &str, token: Option<&str>) -> u16 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    let auth = token.map(|t| format!("Authorization: token {t}\r\n")).unwrap_or_default();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{auth}\r\n").unwrap();
+    let mut head = [0u8; 32];
+    let n = s.read(&mut head).unwrap();
+    String::from_utf8_lossy(&head[..n]).split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// The token in a `?token=` URL.
+pub fn token_of(url: &str) -> String {
+    url.split("token=").nth(1).expect("a token in the URL").to_string()
+}

@@ -1,0 +1,225 @@
+//! `cargo xtask up` and its lifecycle commands, end to end against the real engine.
+
+mod support;
+
+use std::path::Path;
+
+use support::*;
+
+const CSV: &str = "Motorized-Foot-Scooter-Trips-2020.csv";
+
+/// A private copy of the project's notebooks folder, readable by the container's user.
+fn notebooks_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../notebooks");
+    copy_tree(&src, dir.path());
+    chmod(dir.path(), 0o755);
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+            chmod(&target, 0o755);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn up(args: &[&str]) -> serde_json::Value {
+    let out = xtask().arg("up").args(args).arg("--json").assert().success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.get_output().stdout)))
+}
+
+fn volume_sha(volume: &str, image: &str) -> String {
+    docker_ok(&["run", "--rm", "--label", MANAGED, "-v", &format!("{volume}:/o"), image, "sha256sum", &format!("/o/{CSV}")])
+        .lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+fn edit_in_place(notebook: &Path, marker: &str) {
+    let text = std::fs::read_to_string(notebook).unwrap();
+    std::fs::write(notebook, text.replacen("\"import os\\n\",", &format!("\"# {marker}\\n\",\n    \"import os\\n\","), 1)).unwrap();
+}
+
+#[test]
+fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
+    images();
+    let (name, volume) = (unique("jdx-up"), unique("jdx-vol"));
+    let _c = Guard::container(&name);
+    let _v = Guard::volume(&volume);
+    let notebooks = notebooks_copy();
+    let dir = notebooks.path().to_str().unwrap();
+
+    let first = up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    let url = first["url"].as_str().unwrap();
+    let port = first["port"].as_u64().unwrap() as u16;
+    let token = first["token"].as_str().unwrap();
+    assert_eq!(token.len(), 48);
+    assert_eq!(url, format!("http://127.0.0.1:{port}/lab?token={token}"));
+    assert_eq!(http_status(port, "/api/status", Some(token)), 200);
+    assert_eq!(http_status(port, "/api/status", None), 403);
+
+    // Loopback only, the notebook user, no-new-privileges, the labels.
+    let bindings = docker_ok(&["inspect", "-f", "{{range $p, $b := .HostConfig.PortBindings}}{{range $b}}{{.HostIp}} {{end}}{{end}}", &name]);
+    assert_eq!(bindings.trim(), "127.0.0.1");
+    assert!(!docker_ok(&["port", &name]).contains("0.0.0.0"));
+    assert_eq!(docker_ok(&["exec", &name, "id"]).lines().last().unwrap(), "uid=1000(jovyan) gid=100(users) groups=100(users)");
+    assert!(docker_ok(&["inspect", "-f", "{{.HostConfig.SecurityOpt}} {{.HostConfig.Privileged}}", &name]).contains("no-new-privileges] false"));
+    assert_eq!(docker_ok(&["volume", "inspect", "-f", "{{index .Labels \"jupyter-docker-xtask.managed\"}}", &volume]), "true");
+
+    // The notebook, executed in the container, writes into the named volume, owned by jovyan.
+    docker_ok(&["exec", &name, "jupyter", "nbconvert", "--to", "notebook", "--execute", "computation.ipynb", "--output-dir", "/tmp/executed"]);
+    let image = first["image"].as_str().unwrap();
+    let written = volume_sha(&volume, image);
+    assert_eq!(docker_ok(&["exec", &name, "stat", "-c", "%U:%G", &format!("/work/outputs/{CSV}")]), "jovyan:users");
+
+    // A host edit shows at once; the container cannot write the notebook.
+    let notebook = notebooks.path().join("computation.ipynb");
+    edit_in_place(&notebook, "host-edit-marker");
+    assert!(docker_ok(&["exec", &name, "cat", "/work/computation.ipynb"]).contains("host-edit-marker"));
+    let refused = docker(&["exec", &name, "sh", "-c", "echo x >> /work/computation.ipynb"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("Read-only file system"), "{}", text(&refused));
+
+    // A second `up` returns the same live URL without building.
+    let again = xtask().args(["up", "--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]).assert().success();
+    let out = again.get_output();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim().lines().last().unwrap(), url);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("Building"));
+
+    // After a restart the server has a new token; `up` and `url` give the new one.
+    docker_ok(&["restart", &name]);
+    let restarted = up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    let new_token = restarted["token"].as_str().unwrap();
+    assert_ne!(new_token, token);
+    let new_port = restarted["port"].as_u64().unwrap() as u16;
+    assert_eq!(http_status(new_port, "/api/status", Some(new_token)), 200);
+    assert_eq!(http_status(new_port, "/api/status", Some(token)), 403);
+    let url_cmd = xtask().args(["url", "--name", &name]).assert().success();
+    assert_eq!(String::from_utf8_lossy(&url_cmd.get_output().stdout).trim(), restarted["url"].as_str().unwrap());
+
+    let status = xtask().args(["status", "--name", &name, "--json"]).assert().success();
+    let status: serde_json::Value = serde_json::from_slice(&status.get_output().stdout).unwrap();
+    assert_eq!(status["running"], true);
+    assert_eq!(status["volume"], volume.as_str());
+
+    // down keeps the volume; up again finds the data byte for byte.
+    let down = xtask().args(["down", "--name", &name]).assert().success();
+    assert!(String::from_utf8_lossy(&down.get_output().stdout).contains(&format!("{volume} and its data are kept")));
+    assert!(docker(&["container", "inspect", &name]).status.code() != Some(0));
+    up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    assert_eq!(docker_ok(&["exec", &name, "sha256sum", &format!("/work/outputs/{CSV}")]).split_whitespace().next().unwrap(), written);
+}
+
+#[test]
+fn a_stopped_container_is_started_again_not_recreated() {
+    images();
+    let (name, volume) = (unique("jdx-stopped"), unique("jdx-vol"));
+    let _c = Guard::container(&name);
+    let _v = Guard::volume(&volume);
+    let notebooks = notebooks_copy();
+    let dir = notebooks.path().to_str().unwrap();
+    up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    let id = docker_ok(&["inspect", "-f", "{{.Id}}", &name]);
+    docker_ok(&["stop", &name]);
+    let again = up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    assert_eq!(docker_ok(&["inspect", "-f", "{{.Id}}", &name]), id);
+    assert_eq!(http_status(again["port"].as_u64().unwrap() as u16, "/api/status", again["token"].as_str()), 200);
+}
+
+/// Each bad input: a non-zero exit, one `error:` line naming the fix, and no container left.
+#[test]
+fn bad_input_is_refused_and_leaves_nothing() {
+    let name = unique("jdx-bad");
+    let _c = Guard::container(&name);
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = holder.local_addr().unwrap().port().to_string();
+    let missing = format!("/tmp/{}", unique("no-such-notebooks"));
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--port", &busy], "--port 0"),
+        (vec!["--name", "bad name!"], "[a-zA-Z0-9]"),
+        (vec!["--volume", "x"], "at least 2 characters"),
+        (vec!["--image", "Not/Valid:Image"], "lowercase"),
+        (vec!["--image", "jdx-no-such-image:never"], "does not exist"),
+        (vec!["--notebooks", &missing], "does not exist"),
+        (vec!["--timeout", "0"], "--timeout"),
+    ];
+    for (args, fix) in cases {
+        let mut cmd = xtask();
+        cmd.args(["up", "--name", &name, "--volume", "jdx-bad-volume-never-made"]).args(&args);
+        let out = cmd.assert().failure();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
+        assert!(errors[0].contains(fix), "{args:?}: {}", errors[0]);
+        assert!(docker(&["container", "inspect", &name]).status.code() != Some(0), "{args:?} left a container");
+    }
+    assert!(!std::path::Path::new(&missing).exists(), "a missing notebooks folder was created");
+    drop(holder);
+}
+
+#[test]
+fn writable_notebooks_are_saved_as_the_folders_owner() {
+    images();
+    let (name, volume) = (unique("jdx-writable"), unique("jdx-vol"));
+    let _c = Guard::container(&name);
+    let _v = Guard::volume(&volume);
+    let notebooks = notebooks_copy();
+    // A host user other than root and other than the image's 1000.
+    let (uid, gid) = (1234u32, 1234u32);
+    chown_tree(notebooks.path(), uid, gid);
+    let dir = notebooks.path().to_str().unwrap();
+    let running = up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir, "--writable-notebooks"]);
+    let port = running["port"].as_u64().unwrap() as u16;
+    let token = running["token"].as_str().unwrap();
+    assert!(docker_ok(&["exec", &name, "id", "-u"]).ends_with("1234"));
+
+    // Save a notebook through the server, as JupyterLab's Save does.
+    let body = r#"{"type":"notebook","format":"json","content":{"cells":[],"metadata":{},"nbformat":4,"nbformat_minor":5}}"#;
+    let status = http_put(port, "/api/contents/saved-in-lab.ipynb", token, body);
+    assert!(status == 200 || status == 201, "PUT answered {status}");
+    let saved = notebooks.path().join("saved-in-lab.ipynb");
+    let meta = std::fs::metadata(&saved).expect("the saved notebook is on the host");
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!((meta.uid(), meta.gid()), (uid, gid));
+
+    // The notebook still writes its outputs to the named volume.
+    docker_ok(&["exec", &name, "jupyter", "nbconvert", "--to", "notebook", "--execute", "computation.ipynb", "--output-dir", "/tmp/executed"]);
+    assert_eq!(volume_sha(&volume, running["image"].as_str().unwrap()).len(), 64);
+}
+
+fn chown_tree(path: &Path, uid: u32, gid: u32) {
+    std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("the tests run as root (CI does) to chown");
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            chown_tree(&entry.unwrap().path(), uid, gid);
+        }
+    }
+}
+
+fn http_put(port: u16, path: &str, token: &str, body: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(s, "PUT {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: token {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    let mut head = [0u8; 32];
+    let n = s.read(&mut head).unwrap();
+    String::from_utf8_lossy(&head[..n]).split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+

@@ -1,0 +1,91 @@
+//! Guards that remove what a task created when the task fails, panics or is interrupted.
+//! Every live guard is also in a registry that the Ctrl-C/SIGTERM handler empties before exiting,
+//! since a signal would otherwise end the process without running any Drop.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resource {
+    /// Removed with `docker rm -f -v`: its anonymous volumes go too, named volumes never do.
+    Container(String),
+    Volume(String),
+    Network(String),
+    Image(String),
+}
+
+impl Resource {
+    fn remove(&self) {
+        let args: Vec<&str> = match self {
+            Resource::Container(name) => vec!["rm", "-f", "-v", name],
+            Resource::Volume(name) => vec!["volume", "rm", "-f", name],
+            Resource::Network(name) => vec!["network", "rm", name],
+            Resource::Image(name) => vec!["image", "rm", name],
+        };
+        let _ = std::process::Command::new("docker")
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Resource::Container(n) => format!("container {n}"),
+            Resource::Volume(n) => format!("volume {n}"),
+            Resource::Network(n) => format!("network {n}"),
+            Resource::Image(n) => format!("image {n}"),
+        }
+    }
+}
+
+static LIVE: Mutex<Vec<(u64, Resource)>> = Mutex::new(Vec::new());
+static NEXT: AtomicU64 = AtomicU64::new(1);
+
+/// Removes its resource on Drop unless `keep` was called.
+#[must_use = "the resource is removed when the guard drops"]
+pub struct Guard {
+    id: u64,
+    resource: Resource,
+    armed: bool,
+}
+
+impl Guard {
+    /// Create the guard right after the resource exists, before any wait that could fail.
+    pub fn new(resource: Resource) -> Guard {
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        LIVE.lock().unwrap_or_else(|e| e.into_inner()).push((id, resource.clone()));
+        Guard { id, resource, armed: true }
+    }
+
+    /// The task succeeded: leave the resource in place.
+    pub fn keep(mut self) {
+        self.armed = false;
+    }
+
+    pub fn resource(&self) -> &Resource {
+        &self.resource
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        LIVE.lock().unwrap_or_else(|e| e.into_inner()).retain(|(id, _)| *id != self.id);
+        if self.armed {
+            self.resource.remove();
+        }
+    }
+}
+
+/// On Ctrl-C or SIGTERM: remove every guarded resource (newest first), say so, exit 130.
+pub fn install_signal_handler() {
+    let _ = ctrlc::set_handler(|| {
+        let live: Vec<(u64, Resource)> = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|e| e.into_inner()));
+        for (_, resource) in live.iter().rev() {
+            resource.remove();
+            eprintln!("interrupted: removed {}", resource.describe());
+        }
+        eprintln!("interrupted: nothing half-made is left");
+        std::process::exit(130);
+    });
+}

@@ -1,0 +1,151 @@
+//! `cargo xtask test`: the README's test command. Sets up what the tests need (engine check, base
+//! and series images), sweeps what crashed earlier runs left, runs `cargo test --workspace` with one
+//! run id labelled on everything the tests make, then fails if anything with that label remains.
+
+use std::io::{BufRead, BufReader};
+
+use anyhow::{bail, Result};
+use xshell::Shell;
+
+use crate::docker::{self, RUN_ID_ENV, RUN_LABEL_KEY};
+use crate::{base, build, progress};
+
+#[derive(clap::Args, Debug)]
+pub struct Test {
+    /// Passed on to `cargo test` (e.g. a test name filter).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub cargo_args: Vec<String>,
+}
+
+impl Test {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        docker::require_engine(sh)?;
+        let run_id = std::env::var(RUN_ID_ENV).ok().filter(|r| !r.is_empty()).unwrap_or_else(new_run_id);
+        sweep_crashed_runs(sh, &run_id);
+
+        let base = base::ensure(sh, base::Source::Auto, false, false)?;
+        for image in build::IMAGES {
+            build::ensure_image(sh, image, &base, false)?;
+        }
+
+        progress::note(&format!("running the tests with run id {run_id}"));
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut args = vec!["test".to_string(), "--workspace".into()];
+        args.extend(self.cargo_args);
+        let reader = duct::cmd(cargo, args).env(RUN_ID_ENV, &run_id).stderr_to_stdout().unchecked().reader()?;
+        let (mut passed, mut failed) = (0u64, 0u64);
+        for line in BufReader::new(&reader).lines() {
+            let line = line?;
+            println!("{line}");
+            if let Some((p, f)) = parse_result_line(&line) {
+                passed += p;
+                failed += f;
+            }
+        }
+        let ok = reader.try_wait()?.is_some_and(|o| o.status.success());
+
+        let left = leftovers(sh, &run_id);
+        for item in &left {
+            eprintln!("leaked: {item}");
+        }
+        remove_run(sh, &run_id);
+        println!("cargo xtask test: {passed} passed, {failed} failed");
+        if !ok {
+            bail!("the tests failed: see the output above");
+        }
+        if !left.is_empty() {
+            bail!("{} resource(s) with the run's label were left behind by the tests (listed above; now removed)", left.len());
+        }
+        Ok(())
+    }
+}
+
+/// `suite-<pid>-<seconds>`: the pid tells a later run whether this one is still alive.
+fn new_run_id() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    format!("suite-{}-{secs}", std::process::id())
+}
+
+/// `test result: ok. 28 passed; 0 failed; ...` -> (28, 0).
+pub fn parse_result_line(line: &str) -> Option<(u64, u64)> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let number_before = |word: &str| -> Option<u64> {
+        let i = rest.find(word)?;
+        rest[..i].trim_end().rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    };
+    Some((number_before(" passed")?, number_before(" failed")?))
+}
+
+const KINDS: [(&str, &str); 3] = [("container", "{{.Names}}"), ("volume", "{{.Name}}"), ("network", "{{.Name}}")];
+
+fn list(sh: &Shell, kind: &str, filter: &str, format: &str) -> Vec<String> {
+    let mut args = vec![kind, "ls", "--filter", filter, "--format", format];
+    if kind == "container" {
+        args.insert(2, "-a");
+    }
+    docker::probe(sh, args).map(|o| o.lines().filter(|l| !l.is_empty()).map(String::from).collect()).unwrap_or_default()
+}
+
+fn leftovers(sh: &Shell, run_id: &str) -> Vec<String> {
+    let filter = format!("label={RUN_LABEL_KEY}={run_id}");
+    KINDS.iter().flat_map(|(kind, format)| list(sh, kind, &filter, format).into_iter().map(move |n| format!("{kind} {n}"))).collect()
+}
+
+fn remove_run(sh: &Shell, run_id: &str) {
+    let filter = format!("label={RUN_LABEL_KEY}={run_id}");
+    for (kind, format) in KINDS {
+        for name in list(sh, kind, &filter, format) {
+            let _ = match kind {
+                "container" => docker::probe(sh, ["rm", "-f", "-v", name.as_str()]),
+                _ => docker::probe(sh, [kind, "rm", name.as_str()]),
+            };
+        }
+    }
+}
+
+/// Removes what earlier test runs left when they crashed or were killed: resources carrying a run
+/// label whose run's process is gone. Never touches anything without the project's labels.
+fn sweep_crashed_runs(sh: &Shell, current: &str) {
+    let format = format!("{{{{index .Labels \"{RUN_LABEL_KEY}\"}}}}");
+    let mut runs: Vec<String> = KINDS
+        .iter()
+        .flat_map(|(kind, _)| list(sh, kind, &format!("label={RUN_LABEL_KEY}"), &format))
+        .collect();
+    runs.sort();
+    runs.dedup();
+    for run in runs {
+        if run == current || run_is_alive(&run) {
+            continue;
+        }
+        progress::note(&format!("removing what the crashed test run {run} left behind"));
+        remove_run(sh, &run);
+    }
+}
+
+fn run_is_alive(run: &str) -> bool {
+    let pid = run.split('-').nth(1).and_then(|p| p.parse::<u32>().ok());
+    match pid {
+        Some(pid) => std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        None => true, // not ours to judge: leave it
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_lines() {
+        assert_eq!(parse_result_line("test result: ok. 28 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s"), Some((28, 0)));
+        assert_eq!(parse_result_line("test result: FAILED. 3 passed; 2 failed; 0 ignored"), Some((3, 2)));
+        assert_eq!(parse_result_line("running 3 tests"), None);
+    }
+
+    #[test]
+    fn run_ids_name_their_process() {
+        let id = new_run_id();
+        assert!(run_is_alive(&id), "{id}");
+        assert!(!run_is_alive("suite-4294967-1"));
+        assert!(run_is_alive("someone-elses"));
+    }
+}

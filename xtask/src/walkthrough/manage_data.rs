@@ -1,0 +1,380 @@
+//! Article 2, "Managing Jupyter Data in Docker Images and Containers" (manage-jupyter-data-docker).
+//! Its erratum: the volume is declared at /project/outputs while `WORKDIR /work` makes the notebook
+//! write /work/outputs, so nothing the notebook writes reaches a volume. The corrected recipe mounts
+//! the volume on /work/outputs of the `--chown` image, whose ownership a new volume copies.
+
+use anyhow::{bail, Result};
+
+use super::session::{Mode, Session};
+use super::{Article, Section};
+use crate::cleanup::Resource;
+use crate::jupyter_url::{find_url, Token};
+
+pub const ARTICLE: Article = Article {
+    slug: "manage-jupyter-data-docker",
+    short: "manage-data",
+    title: "Managing Jupyter Data in Docker Images and Containers",
+    sections: &[
+        Section { name: "Anonymous volumes", run: anonymous_volumes },
+        Section { name: "Volume flag, detached mode and permissions", run: volume_flag },
+        Section { name: "Fixing file permissions", run: fixing_permissions },
+        Section { name: "Named volumes", run: named_volumes },
+        Section { name: "Bind mounts", run: bind_mounts },
+    ],
+};
+
+const CSV: &str = "outputs/Motorized-Foot-Scooter-Trips-2020.csv";
+const PERMISSION_ERROR: &str = "PermissionError: [Errno 13] Permission denied: 'outputs/Motorized-Foot-Scooter-Trips-2020.csv'";
+
+/// Where the volume is mounted: the article's path, or the one the notebook really writes to.
+fn outputs(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Literal => "/project/outputs",
+        Mode::Corrected => "/work/outputs",
+    }
+}
+
+fn args(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+impl Session {
+    /// `docker build -t TAG .` of one of the series' images (skipped when its recipe is unchanged).
+    pub fn build_series_image(&mut self, tag: &str) -> Result<()> {
+        self.say(&format!("$ docker build -t {tag} .    # via `cargo xtask build`, with the project's labels"));
+        let image = crate::build::find(tag)?;
+        let base = crate::base::ensure(&self.sh, crate::base::Source::Auto, false, false)?;
+        crate::build::ensure_image(&self.sh, image, &base, false)?;
+        self.say(&format!("   {tag} is built (from {base})"));
+        Ok(())
+    }
+
+    /// `docker run -d ... --name C IMAGE` with the tutorial's flags; the port goes on loopback with a free host port.
+    pub fn run_container(&mut self, flags: &[String], image: &str) -> Result<String> {
+        let name = self.names.container.clone();
+        let mut run = args(&["run", "-d"]);
+        run.extend(flags.iter().cloned());
+        run.extend(args(&["-p", "127.0.0.1::8888", "--name", &name]));
+        run.extend(self.labels());
+        run.push(image.to_string());
+        self.made_container(&name);
+        self.docker_ok(&run)?;
+        Ok(name)
+    }
+
+    /// Executes the notebook inside the container, as pressing Run in JupyterLab would.
+    pub fn execute_notebook(&mut self, container: &str) -> Result<super::session::Ran> {
+        self.docker(&args(&["exec", container, "jupyter", "nbconvert", "--to", "notebook", "--execute", "computation.ipynb", "--output-dir", "/tmp/executed"]))
+    }
+
+    fn exec(&mut self, container: &str, command: &[&str]) -> Result<super::session::Ran> {
+        let mut all = args(&["exec", container]);
+        all.extend(args(command));
+        self.docker(&all)
+    }
+
+    /// Anonymous volumes of a container as (name, destination).
+    fn anonymous_volumes(&self, container: &str) -> Vec<(String, String)> {
+        let format = r#"{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{.Destination}}{{"\n"}}{{end}}{{end}}"#;
+        self.inspect(&["container", "inspect", "--format", format, container])
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once(' ').map(|(n, d)| (n.to_string(), d.to_string())))
+            .collect()
+    }
+
+    fn volume_exists(&self, volume: &str) -> bool {
+        self.inspect(&["volume", "inspect", volume]).is_some()
+    }
+
+    fn wait_gone(&self, container: &str) -> bool {
+        for _ in 0..50 {
+            if self.inspect(&["container", "inspect", container]).is_none() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        false
+    }
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn anonymous_volumes(s: &mut Session) -> Result<()> {
+    let image = "custom-jupyter-image:anon-volume";
+    s.build_series_image(image)?;
+    s.note("`-it` becomes `-d` (no terminal here) and Ctrl-C becomes `docker stop`; the port is published on 127.0.0.1 with a free host port");
+    let c = s.run_container(&args(&["--rm"]), image)?;
+    s.docker_ok(&args(&["volume", "ls", "--filter", "dangling=false"]))?;
+    let volumes = s.anonymous_volumes(&c);
+    let anon = volumes.iter().find(|(_, d)| d == "/project/outputs").cloned();
+    s.claim(
+        "VOLUME [\"/project/outputs\"] gives each container an anonymous volume with a generated name",
+        anon.as_ref().is_some_and(|(n, _)| is_hex64(n)),
+        true,
+        format!("mounts of {c}: {volumes:?}"),
+    );
+    s.docker_ok(&args(&["stop", &c]))?;
+    let gone = s.wait_gone(&c);
+    s.forget(&Resource::Container(c.clone()));
+    let volume_gone = anon.as_ref().is_some_and(|(n, _)| !s.volume_exists(n));
+    s.claim(
+        "with --rm, stopping the container removes it and its anonymous volume",
+        gone && volume_gone,
+        true,
+        format!("container removed: {gone}; volume {} removed: {volume_gone}", anon.map(|a| a.0).unwrap_or_default()),
+    );
+    Ok(())
+}
+
+fn volume_flag(s: &mut Session) -> Result<()> {
+    let image = "custom-jupyter-image:anon-volume";
+    s.build_series_image(image)?;
+    let out = outputs(s.mode);
+    if s.mode == Mode::Corrected {
+        s.note("corrected: the volume goes on /work/outputs, where the notebook writes (the article says /project/outputs)");
+    }
+    s.note("`-it` becomes `-t`: with no terminal here `-i` cannot attach; `-t` keeps the article's terminal-style log");
+    let c = s.run_container(&args(&["-v", out, "-t"]), image)?;
+    s.docker_ok(&args(&["ps", "--filter", &format!("name=^{c}$")]))?;
+
+    // Detached mode: the URL comes from `docker logs`.
+    let mut log = String::new();
+    let mut url = None;
+    for _ in 0..300 {
+        log = crate::up::logs_since(&s.sh, &c, "0").unwrap_or_default();
+        url = find_url(&log);
+        if url.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    s.docker(&args(&["logs", "--tail", "12", &c]))?;
+    let port = crate::docker::published_port(&s.sh, &c, 8888).map(|p| p.1).ok();
+    let evidence = match (&url, port) {
+        (Some(u), Some(port)) => {
+            let token = u.token().map(str::to_string);
+            let with = crate::http::get_status(port, "/api/status", token.as_deref(), std::time::Duration::from_secs(3)).ok();
+            let without = crate::http::get_status(port, "/api/status", None, std::time::Duration::from_secs(3)).ok();
+            format!("log line {}://{}:{}{}?token=<{}>, /api/status on 127.0.0.1:{port}: {with:?} with the token, {without:?} without",
+                u.scheme, u.host, u.port.unwrap_or(0), u.path, u.token().map(|t| format!("{} hex", t.len())).unwrap_or("none".into()))
+        }
+        _ => format!("no URL in the log ({} lines)", log.lines().count()),
+    };
+    let holds = url.as_ref().is_some_and(|u| matches!(&u.token, Token::Hex(t) if t.len() == 48)) && evidence.contains("Some(200) with the token, Some(403) without");
+    s.claim("`docker logs` of the detached container shows the URL http://127.0.0.1:8888/lab?token=<48 hex> and the token works", holds, true, evidence);
+
+    // Writing data: the notebook's own cell, executed in the container.
+    let ran = s.execute_notebook(&c)?;
+    let raised = ran.output.contains(PERMISSION_ERROR);
+    s.claim(
+        &format!("running the cell raises {PERMISSION_ERROR}"),
+        raised && !ran.ok(),
+        true,
+        if raised { format!("nbconvert exit {}; the cell raised {PERMISSION_ERROR}", ran.exit) } else { format!("exit {}: {}", ran.exit, crate::base::tail(&ran.output, 3)) },
+    );
+
+    // Understanding permissions.
+    let listing = s.exec(&c, &["ls", "-l"])?;
+    let root_owned = ["computation.ipynb", "Dockerfile", "outputs"].iter().all(|f| {
+        listing.output.lines().any(|l| l.ends_with(&format!(" {f}")) && l.split_whitespace().nth(2) == Some("root") && l.split_whitespace().nth(3) == Some("root"))
+    });
+    s.claim("`ls -l` shows computation.ipynb, Dockerfile and outputs owned by root root", root_owned, true, listing.output.trim().replace('\n', "; "));
+    let who = s.exec(&c, &["whoami"])?;
+    s.claim(
+        "`whoami` prints jovyan (the article shows the typo `joyvan`)",
+        who.output.lines().any(|l| l.trim() == "jovyan"),
+        true,
+        format!("whoami: {}", who.output.lines().last().unwrap_or("").trim()),
+    );
+
+    // Removing containers and volumes.
+    let all = s.anonymous_volumes(&c);
+    let anon = all.iter().find(|(_, d)| d == out).map(|(n, _)| n.clone()).unwrap_or_default();
+    s.docker_ok(&args(&["stop", &c]))?;
+    s.docker_ok(&args(&["rm", &c]))?;
+    s.forget(&Resource::Container(c.clone()));
+    // Every anonymous volume now dangles (the image's VOLUME too, in corrected mode): remove them all at the end.
+    for (name, _) in &all {
+        s.made_volume(name);
+    }
+    let dangling = s.volume_exists(&anon);
+    s.claim(
+        "removing a container made without --rm leaves its anonymous volume behind",
+        dangling,
+        true,
+        format!("after `docker rm {c}`, volume {anon} exists: {dangling}"),
+    );
+    s.docker_ok(&args(&["volume", "ls", "--filter", "dangling=true", "--filter", &format!("name={anon}")]))?;
+    s.docker_ok(&args(&["volume", "rm", &anon]))?;
+    s.forget(&Resource::Volume(anon.clone()));
+    let removed = !s.volume_exists(&anon);
+    s.claim("`docker volume rm` removes it", removed, true, format!("volume {anon} exists afterwards: {}", !removed));
+    Ok(())
+}
+
+fn fixing_permissions(s: &mut Session) -> Result<()> {
+    let image = "custom-jupyter-image:anon-volume-chown";
+    s.note("the article rebuilds the --chown Dockerfile under the tag anon-volume; the project tags it anon-volume-chown so both forms exist side by side");
+    s.build_series_image(image)?;
+    let out = outputs(s.mode);
+    let c = s.run_container(&args(&["-v", out, "-t"]), image)?;
+    let listing = s.exec(&c, &["ls", "-l"])?;
+    let owned = ["computation.ipynb", "Dockerfile", "outputs"].iter().all(|f| {
+        listing.output.lines().any(|l| l.ends_with(&format!(" {f}")) && l.split_whitespace().nth(2) == Some("jovyan") && l.split_whitespace().nth(3) == Some("users"))
+    });
+    s.claim("with COPY --chown=$NB_UID:$NB_GID, `ls -l` shows the files owned by jovyan users", owned, true, listing.output.trim().replace('\n', "; "));
+    let id = s.exec(&c, &["id"])?;
+    let want = "uid=1000(jovyan) gid=100(users) groups=100(users)";
+    s.claim(&format!("`id` prints {want}"), id.output.lines().any(|l| l.trim() == want), true, format!("id: {}", id.output.lines().last().unwrap_or("").trim()));
+
+    let ran = s.execute_notebook(&c)?;
+    let written = s.inspect(&["exec", &c, "stat", "-c", "%U:%G %s", &format!("/work/{CSV}")]);
+    s.claim(
+        &format!("running the cell now writes {CSV}"),
+        ran.ok() && written.is_some(),
+        true,
+        format!("nbconvert exit {}; /work/{CSV}: {}", ran.exit, written.clone().unwrap_or_else(|| "missing".into())),
+    );
+
+    let in_volume = s.inspect(&["exec", &c, "ls", "-A", out]).unwrap_or_default();
+    let reached = in_volume.lines().any(|l| l.trim() == "Motorized-Foot-Scooter-Trips-2020.csv");
+    let probe = s.inspect(&["exec", &c, "touch", &format!("{out}/probe")]).is_some();
+    let evidence = if reached {
+        format!("the volume at {out} holds the CSV")
+    } else {
+        format!("the volume is mounted at {out}, but WORKDIR /work makes the notebook write /work/{CSV}, the container's writable layer; {out} holds [{}] and jovyan {} write there", in_volume.replace('\n', ", "), if probe { "can" } else { "cannot" })
+    };
+    s.claim("the data written lands in the container's volume", reached, s.mode == Mode::Corrected, evidence);
+
+    s.docker_ok(&args(&["stop", &c]))?;
+    s.docker_ok(&args(&["start", &c]))?;
+    let after = s.inspect(&["exec", &c, "stat", "-c", "%U:%G %s", &format!("/work/{CSV}")]);
+    s.claim(
+        "after `docker stop` and `docker start` the CSV is still there",
+        after.is_some() && after == written,
+        true,
+        format!("before: {written:?}; after: {after:?} (same container, so even its writable layer survives)"),
+    );
+    Ok(())
+}
+
+fn named_volumes(s: &mut Session) -> Result<()> {
+    let image = "custom-jupyter-image:named-volume";
+    s.build_series_image(image)?;
+    let out = outputs(s.mode);
+    let volume = s.names.volume.clone();
+    let mut create = args(&["volume", "create"]);
+    create.extend(s.labels());
+    create.push(volume.clone());
+    s.made_volume(&volume);
+    s.docker_ok(&create)?;
+    let c = s.run_container(&args(&["-v", &format!("{volume}:{out}"), "-t"]), image)?;
+    let ran = s.execute_notebook(&c)?;
+    if !ran.ok() {
+        bail!("the notebook failed in the named-volume container: {}", crate::base::tail(&ran.output, 3));
+    }
+    let sum_before = s.inspect(&["exec", &c, "sha256sum", &format!("/work/{CSV}")]).and_then(|l| l.split_whitespace().next().map(String::from));
+    s.docker_ok(&args(&["stop", &c]))?;
+    s.docker_ok(&args(&["rm", &c]))?;
+    s.forget(&Resource::Container(c.clone()));
+    let volume_kept = s.volume_exists(&volume);
+
+    // A new container with the same volume.
+    let mut fresh = args(&["run", "--rm"]);
+    fresh.extend(s.labels());
+    fresh.extend(args(&["-v", &format!("{volume}:{out}"), image, "sh", "-c", &format!("ls -ln {out}; sha256sum {out}/Motorized-Foot-Scooter-Trips-2020.csv; stat -c '%U:%G' {out}; touch {out}/.probe && echo writable")]));
+    let seen = s.docker(&fresh)?;
+    let sum_after = seen.output.lines().filter_map(|l| l.split_whitespace().next()).find(|w| is_hex64(w)).map(String::from);
+    let same = sum_before.is_some() && sum_before == sum_after;
+    s.claim(
+        "the named volume outlives the container, and a new container mounting it sees the data",
+        volume_kept && same,
+        s.mode == Mode::Corrected,
+        if same {
+            format!("volume {volume} kept; the CSV's sha256 is the same in the new container ({})", sum_after.unwrap_or_default())
+        } else {
+            format!("volume {volume} kept: {volume_kept}, but it is mounted at {out} while the notebook wrote /work/{CSV} (sha256 {}), which went with the removed container; the new container finds no CSV in {out}", sum_before.unwrap_or_default())
+        },
+    );
+    let writable = seen.output.lines().any(|l| l.trim() == "writable");
+    s.claim(
+        "the notebook user can write to the named volume",
+        writable,
+        s.mode == Mode::Corrected,
+        format!("owner of {out} in a new container: {}", seen.output.lines().find(|l| l.contains(':') && !l.contains(' ')).unwrap_or("?")),
+    );
+    Ok(())
+}
+
+fn bind_mounts(s: &mut Session) -> Result<()> {
+    let image = "custom-jupyter-image:named-volume";
+    s.build_series_image(image)?;
+    let out = outputs(s.mode);
+    let volume = s.names.volume.clone();
+    if !s.volume_exists(&volume) {
+        let mut create = args(&["volume", "create"]);
+        create.extend(s.labels());
+        create.push(volume.clone());
+        s.made_volume(&volume);
+        s.docker_ok(&create)?;
+    }
+    // The article's folder, with a notebook anyone may write, so that only the mount's flag decides.
+    let project = s.project.path().to_path_buf();
+    crate::build::stage_article_folder(&crate::paths::docker_dir().join("series/named-volume.Dockerfile"), &project)?;
+    let notebook = project.join("computation.ipynb");
+    make_world_writable(&notebook)?;
+    s.note(&format!("the article's folder is {} (computation.ipynb made writable by anyone so only `readonly` decides)", project.display()));
+    let bind = format!("type=bind,source={},target=/work/computation.ipynb", notebook.display());
+
+    let c = s.run_container(&args(&["-v", &format!("{volume}:{out}"), "--mount", &bind, "-t"]), image)?;
+    let marker = format!("edited-on-the-host-{}", std::process::id());
+    edit_on_host(&notebook, &marker)?;
+    let seen = s.exec(&c, &["grep", "-c", &marker, "/work/computation.ipynb"])?;
+    s.claim("an edit to the notebook on the host shows in the container at once", seen.ok(), true, format!("grep -c {marker} in the container: {}", seen.output.trim()));
+    let wrote = s.exec(&c, &["sh", "-c", "printf '\\n' >> /work/computation.ipynb"])?;
+    s.claim("without readonly, the container can write the bind-mounted notebook", wrote.ok(), true, format!("append from the container: exit {}", wrote.exit));
+    s.docker_ok(&args(&["rm", "-f", &c]))?;
+    s.forget(&Resource::Container(c.clone()));
+
+    let readonly = format!("{bind},readonly");
+    let c = s.run_container(&args(&["-v", &format!("{volume}:{out}"), "--mount", &readonly, "-t"]), image)?;
+    let refused = s.exec(&c, &["sh", "-c", "printf '\\n' >> /work/computation.ipynb"])?;
+    let rw = s.inspect(&["container", "inspect", "--format", r#"{{range .Mounts}}{{if eq .Destination "/work/computation.ipynb"}}{{.RW}}{{end}}{{end}}"#, &c]).unwrap_or_default();
+    s.claim(
+        "with readonly, the container can no longer write the notebook",
+        !refused.ok() && refused.output.contains("Read-only file system"),
+        true,
+        format!("append from the container: exit {}: {}; mount RW={rw}", refused.exit, refused.output.trim()),
+    );
+    let marker2 = format!("{marker}-again");
+    edit_on_host(&notebook, &marker2)?;
+    let seen = s.exec(&c, &["grep", "-c", &marker2, "/work/computation.ipynb"])?;
+    s.claim("with readonly, the host can still edit it, and the container sees the edit", seen.ok(), true, format!("host write ok; grep in the container: {}", seen.output.trim()));
+    Ok(())
+}
+
+/// Changes the notebook in place (a rename would leave the bind mount on the old file).
+fn edit_on_host(notebook: &std::path::Path, marker: &str) -> Result<()> {
+    let text = std::fs::read_to_string(notebook)?;
+    let edited = text.replacen("\"import os\\n\",", &format!("\"# {marker}\\n\",\n    \"import os\\n\","), 1);
+    if edited == text {
+        bail!("the notebook's first line changed: cannot place the host edit");
+    }
+    std::fs::write(notebook, edited)?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn make_world_writable(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn make_world_writable(_: &std::path::Path) -> Result<()> {
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! `cargo xtask walkthrough <article>`: replays an article's steps against a real engine, prints
+//! each command as it runs, and checks every claim the article makes. `--literal` runs the
+//! article's commands as written; the default runs the corrected recipe.
+
+mod manage_data;
+mod report;
+mod session;
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use xshell::Shell;
+
+pub use session::{Claim, Mode, Session};
+
+/// One article: its slug, short name, and sections (each runs on its own names, so they can run in parallel).
+pub struct Article {
+    pub slug: &'static str,
+    pub short: &'static str,
+    pub title: &'static str,
+    pub sections: &'static [Section],
+}
+
+pub struct Section {
+    pub name: &'static str,
+    pub run: fn(&mut Session) -> Result<()>,
+}
+
+pub const ARTICLES: &[&Article] = &[&manage_data::ARTICLE];
+
+#[derive(clap::Args, Debug)]
+pub struct Walkthrough {
+    /// The article's slug or short name (see --list).
+    pub article: Option<String>,
+    /// List the articles that can be replayed.
+    #[arg(long)]
+    pub list: bool,
+    /// Run the article's commands as written, errors included (default: the corrected recipe).
+    #[arg(long)]
+    pub literal: bool,
+    /// Run only this section (by name, case-insensitive prefix).
+    #[arg(long)]
+    pub section: Option<String>,
+    /// Leave the containers and volumes for inspection (otherwise all that was made is removed).
+    #[arg(long)]
+    pub keep: bool,
+    /// Run the sections in parallel, each on its own names.
+    #[arg(long)]
+    pub parallel: bool,
+    /// Write a Markdown report here.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Print one JSON object (article, mode, ok, claims) on stdout; the transcript goes to stderr.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn find(name: &str) -> Result<&'static Article> {
+    ARTICLES.iter().copied().find(|a| a.slug == name || a.short == name).ok_or_else(|| {
+        let known: Vec<String> = ARTICLES.iter().map(|a| format!("{} ({})", a.short, a.slug)).collect();
+        anyhow::anyhow!("unknown article {name:?}: choose one of {} (`--list` lists them)", known.join(", "))
+    })
+}
+
+impl Walkthrough {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        if self.list {
+            for a in ARTICLES {
+                let sections: Vec<&str> = a.sections.iter().map(|s| s.name).collect();
+                println!("{:<12} {:<40} {}\n{:<12} sections: {}", a.short, a.slug, a.title, "", sections.join(", "));
+            }
+            return Ok(());
+        }
+        let Some(name) = &self.article else { bail!("name an article to replay (`--list` lists them), e.g. `cargo xtask walkthrough manage-data`") };
+        let article = find(name)?;
+        let sections: Vec<&Section> = match &self.section {
+            None => article.sections.iter().collect(),
+            Some(want) => {
+                let want = want.to_lowercase();
+                let chosen: Vec<&Section> = article.sections.iter().filter(|s| s.name.to_lowercase().starts_with(&want)).collect();
+                if chosen.is_empty() {
+                    let names: Vec<&str> = article.sections.iter().map(|s| s.name).collect();
+                    bail!("no section {want:?} in {}: choose one of {}", article.short, names.join(", "));
+                }
+                chosen
+            }
+        };
+        if let Some(path) = &self.report {
+            if path.parent().is_some_and(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
+                bail!("cannot write the report to {}: its folder does not exist", path.display());
+            }
+        }
+        crate::docker::require_engine(sh)?;
+        let mode = if self.literal { Mode::Literal } else { Mode::Corrected };
+        let outcome = session::run_article(sh, article, &sections, mode, self.keep, self.parallel, self.json)?;
+        if let Some(path) = &self.report {
+            std::fs::write(path, report::markdown(&outcome))?;
+            eprintln!("report written to {}", path.display());
+        }
+        if self.json {
+            println!("{}", report::json(&outcome));
+        } else {
+            println!("{}", report::summary(&outcome));
+        }
+        if !outcome.ok() {
+            bail!("{} claim(s) did not come out as expected: see the verdicts above", outcome.unexpected().len());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,371 @@
+//! The machinery every article shares: running docker commands with a transcript, recording
+//! claims with their evidence, tutorial names (suffixed when a person's own resources hold them),
+//! and guards that remove everything made unless `--keep`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use xshell::Shell;
+
+use super::{Article, Section};
+use crate::cleanup::{Guard, Resource};
+use crate::docker;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The article's commands as written.
+    Literal,
+    /// The recipe that delivers what the article claims.
+    Corrected,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Literal => "literal",
+            Mode::Corrected => "corrected",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub section: String,
+    /// What the article says.
+    pub claim: String,
+    /// What was observed: does it hold?
+    pub holds: bool,
+    /// What the project knows to be true in this mode (the claim, or its erratum).
+    pub expected: bool,
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub command: String,
+    pub output: String,
+    pub exit: i32,
+}
+
+#[derive(Debug)]
+pub struct SectionOutcome {
+    pub name: String,
+    pub entries: Vec<Entry>,
+    pub notes: Vec<String>,
+    pub claims: Vec<Claim>,
+    pub error: Option<String>,
+    pub seconds: f64,
+    pub names: Names,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub mode: Mode,
+    pub sections: Vec<SectionOutcome>,
+    pub seconds: f64,
+}
+
+impl Outcome {
+    pub fn claims(&self) -> impl Iterator<Item = &Claim> {
+        self.sections.iter().flat_map(|s| s.claims.iter())
+    }
+    pub fn unexpected(&self) -> Vec<&Claim> {
+        self.claims().filter(|c| c.holds != c.expected).collect()
+    }
+    pub fn ok(&self) -> bool {
+        self.unexpected().is_empty() && self.sections.iter().all(|s| s.error.is_none())
+    }
+}
+
+/// The names a section works with: the tutorial's, unless taken.
+#[derive(Debug, Clone)]
+pub struct Names {
+    pub container: String,
+    pub volume: String,
+    pub network: String,
+}
+
+pub struct Session {
+    pub sh: Shell,
+    pub mode: Mode,
+    pub section: String,
+    pub names: Names,
+    keep: bool,
+    parallel: bool,
+    guards: Vec<Guard>,
+    entries: Vec<Entry>,
+    notes: Vec<String>,
+    claims: Vec<Claim>,
+    /// Transcript sink: stderr when sections run one after another, a buffer when in parallel.
+    out: Box<dyn Write + Send>,
+    /// The article's project folder (`~/jupyter` in the series), made fresh for each section.
+    pub project: tempfile::TempDir,
+}
+
+pub fn run_article(sh: &Shell, article: &Article, sections: &[&Section], mode: Mode, keep: bool, parallel: bool, _json: bool) -> Result<Outcome> {
+    let started = Instant::now();
+    eprintln!("# {} ({} mode)", article.title, mode.name());
+    let outcomes: Vec<SectionOutcome> = if parallel && sections.len() > 1 {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = sections
+                .iter()
+                .map(|section| {
+                    let sh = sh.clone();
+                    scope.spawn(move || run_section(&sh, article, section, mode, keep, true))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("section thread panicked")).collect::<Result<Vec<_>>>()
+        })?
+    } else {
+        sections.iter().map(|s| run_section(sh, article, s, mode, keep, false)).collect::<Result<Vec<_>>>()?
+    };
+    Ok(Outcome { slug: article.slug, title: article.title, mode, sections: outcomes, seconds: started.elapsed().as_secs_f64() })
+}
+
+fn run_section(sh: &Shell, article: &Article, section: &Section, mode: Mode, keep: bool, parallel: bool) -> Result<SectionOutcome> {
+    let started = Instant::now();
+    let names = pick_names(sh, article, section, parallel);
+    // In parallel the transcript is printed whole at the end, so sections do not interleave.
+    let out: Box<dyn Write + Send> = if parallel { Box::new(std::io::sink()) } else { Box::new(std::io::stderr()) };
+    let mut session = Session {
+        sh: sh.clone(),
+        mode,
+        section: section.name.to_string(),
+        names: names.clone(),
+        keep,
+        parallel,
+        guards: Vec::new(),
+        entries: Vec::new(),
+        notes: Vec::new(),
+        claims: Vec::new(),
+        out,
+        project: tempfile::Builder::new().prefix("jupyter-").tempdir()?,
+    };
+    session.say(&format!("\n## {}", section.name));
+    if names.container != "custom-jupyter-container" || names.volume != "named-data-volume" {
+        session.note(&format!("using the names {} and {} (the tutorial's are taken or sections run in parallel)", names.container, names.volume));
+    }
+    let result = (section.run)(&mut session);
+    let error = result.err().map(|e| format!("{e:#}"));
+    if let Some(e) = &error {
+        session.say(&format!("!! section failed: {e}"));
+    }
+    session.finish();
+    let outcome = SectionOutcome {
+        name: section.name.to_string(),
+        entries: std::mem::take(&mut session.entries),
+        notes: std::mem::take(&mut session.notes),
+        claims: std::mem::take(&mut session.claims),
+        error,
+        seconds: started.elapsed().as_secs_f64(),
+        names,
+    };
+    if parallel {
+        let mut text = format!("\n## {}\n", outcome.name);
+        for e in &outcome.entries {
+            text.push_str(&format!("$ {}\n{}", e.command, e.output));
+        }
+        for c in &outcome.claims {
+            text.push_str(&format!("{}\n", verdict_line(c)));
+        }
+        eprint!("{text}");
+    }
+    Ok(outcome)
+}
+
+fn slug(text: &str) -> String {
+    text.to_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-")
+}
+
+fn pick_names(sh: &Shell, article: &Article, section: &Section, parallel: bool) -> Names {
+    let run = std::env::var(docker::RUN_ID_ENV).ok().filter(|r| !r.is_empty());
+    let mut suffix = String::new();
+    if let Some(run) = &run {
+        suffix.push('-');
+        suffix.push_str(run);
+    }
+    if parallel {
+        suffix.push('-');
+        suffix.push_str(&slug(section.name));
+    }
+    let free = |kind: &str, name: &str| docker::probe(sh, [kind, "inspect", name]).is_none();
+    let pick = |kind: &str, base: &str| {
+        let name = format!("{base}{suffix}");
+        if free(kind, &name) { name } else { format!("{name}-wt{}", std::process::id()) }
+    };
+    let _ = article;
+    Names {
+        container: pick("container", "custom-jupyter-container"),
+        volume: pick("volume", "named-data-volume"),
+        network: pick("network", "jupyter-mysql-net"),
+    }
+}
+
+pub fn verdict_line(c: &Claim) -> String {
+    let mark = match (c.holds, c.holds == c.expected) {
+        (true, true) => "HOLDS",
+        (false, true) => "FAILS (as expected: article erratum)",
+        (true, false) => "HOLDS (unexpected!)",
+        (false, false) => "FAILS (unexpected!)",
+    };
+    format!("[{mark}] {}\n        observed: {}", c.claim, c.evidence)
+}
+
+/// What one docker command did.
+pub struct Ran {
+    pub exit: i32,
+    pub output: String,
+}
+
+impl Ran {
+    pub fn ok(&self) -> bool {
+        self.exit == 0
+    }
+}
+
+impl Session {
+    pub fn say(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+
+    /// A remark in the transcript and the report (e.g. where the walkthrough departs from the article).
+    pub fn note(&mut self, text: &str) {
+        self.say(&format!("   note: {text}"));
+        self.notes.push(text.to_string());
+    }
+
+    /// Runs `docker ARGS`, printing the command and its output (both streams) as they come.
+    pub fn docker(&mut self, args: &[String]) -> Result<Ran> {
+        let shown = format!("docker {}", args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
+        self.say(&format!("$ {shown}"));
+        let reader = duct::cmd("docker", args).stderr_to_stdout().unchecked().reader()?;
+        let mut output = String::new();
+        for line in BufReader::new(&reader).lines() {
+            let line = line.unwrap_or_default();
+            let _ = writeln!(self.out, "{line}");
+            // Recorded without colour codes, so claims and reports match plain text.
+            output.push_str(&crate::jupyter_url::strip_ansi(&line));
+            output.push('\n');
+        }
+        let exit = match reader.try_wait()? {
+            Some(out) => out.status.code().unwrap_or(-1),
+            None => -1,
+        };
+        self.entries.push(Entry { command: shown, output: output.clone(), exit });
+        Ok(Ran { exit, output })
+    }
+
+    /// Like [`Session::docker`] but a failure ends the section.
+    pub fn docker_ok(&mut self, args: &[String]) -> Result<String> {
+        let ran = self.docker(args)?;
+        if !ran.ok() {
+            bail!("`docker {}` failed (exit {}): {}", args.join(" "), ran.exit, crate::docker::last_message(&ran.output));
+        }
+        Ok(ran.output.trim().to_string())
+    }
+
+    /// A docker call for the walkthrough's own checks: not shown as an article step.
+    pub fn inspect(&self, args: &[&str]) -> Option<String> {
+        docker::probe(&self.sh, args)
+    }
+
+    pub fn claim(&mut self, claim: &str, holds: bool, expected: bool, evidence: impl Into<String>) {
+        let c = Claim { section: self.section.clone(), claim: claim.to_string(), holds, expected, evidence: evidence.into() };
+        self.say(&verdict_line(&c));
+        self.claims.push(c);
+    }
+
+    /// Registers a container made by this section (removed at the end unless `--keep`).
+    pub fn made_container(&mut self, name: &str) {
+        self.guards.push(Guard::new(Resource::Container(name.to_string())));
+    }
+
+    pub fn made_volume(&mut self, name: &str) {
+        self.guards.push(Guard::new(Resource::Volume(name.to_string())));
+    }
+
+    pub fn made_network(&mut self, name: &str) {
+        self.guards.push(Guard::new(Resource::Network(name.to_string())));
+    }
+
+    /// The container is gone (the article removed it): no need to remove it again.
+    pub fn forget(&mut self, resource: &Resource) {
+        if let Some(i) = self.guards.iter().position(|g| g.resource() == resource) {
+            self.guards.remove(i).keep();
+        }
+    }
+
+    /// `--label` arguments for what the section creates.
+    pub fn labels(&self) -> Vec<String> {
+        docker::resource_labels()
+    }
+
+    fn finish(&mut self) {
+        if self.keep {
+            // Keep everything; free the tutorial's container name for the next section.
+            let guards = std::mem::take(&mut self.guards);
+            for guard in guards {
+                if let Resource::Container(name) = guard.resource().clone() {
+                    if !self.parallel && docker::probe(&self.sh, ["container", "inspect", name.as_str()]).is_some() {
+                        let kept = format!("{name}-{}", slug(&self.section));
+                        let _ = docker::probe(&self.sh, ["rename", name.as_str(), kept.as_str()]);
+                        self.note(&format!("kept container {kept}"));
+                    }
+                }
+                guard.keep();
+            }
+        } else {
+            // Newest first: containers go before the volumes and networks they use.
+            while let Some(guard) = self.guards.pop() {
+                drop(guard);
+            }
+        }
+    }
+}
+
+fn shell_quote(arg: &str) -> String {
+    if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c)) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_and_slugs() {
+        assert_eq!(shell_quote("custom-jupyter-image:anon-volume"), "custom-jupyter-image:anon-volume");
+        assert_eq!(shell_quote("ls -l"), "'ls -l'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(slug("Fixing File Permissions"), "fixing-file-permissions");
+    }
+
+    #[test]
+    fn verdicts_say_whether_they_were_expected() {
+        let c = |holds, expected| Claim { section: "s".into(), claim: "c".into(), holds, expected, evidence: "e".into() };
+        assert!(verdict_line(&c(false, false)).contains("erratum"));
+        assert!(verdict_line(&c(true, false)).contains("unexpected"));
+        let outcome = Outcome {
+            slug: "x",
+            title: "t",
+            mode: Mode::Literal,
+            sections: vec![SectionOutcome {
+                name: "s".into(),
+                entries: vec![],
+                notes: vec![],
+                claims: vec![c(false, false), c(true, true)],
+                error: None,
+                seconds: 0.0,
+                names: Names { container: "c".into(), volume: "v".into(), network: "n".into() },
+            }],
+            seconds: 0.0,
+        };
+        assert!(outcome.ok());
+    }
+}
