@@ -40,6 +40,7 @@ impl Resource {
 }
 
 static LIVE: Mutex<Vec<(u64, Resource)>> = Mutex::new(Vec::new());
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 static NEXT: AtomicU64 = AtomicU64::new(1);
 
 /// Removes its resource on Drop unless `keep` was called.
@@ -80,6 +81,7 @@ impl Drop for Guard {
 /// On Ctrl-C or SIGTERM: remove every guarded resource (newest first), say so, exit 130.
 pub fn install_signal_handler() {
     let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, Ordering::SeqCst);
         let live: Vec<(u64, Resource)> = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|e| e.into_inner()));
         for (_, resource) in live.iter().rev() {
             resource.remove();
@@ -88,4 +90,15 @@ pub fn install_signal_handler() {
         eprintln!("interrupted: nothing half-made is left");
         std::process::exit(130);
     });
+}
+
+/// Ends the process with `code`, unless an interrupt is being handled: then the handler, which is
+/// still removing what was made, ends it (with 130) once it is done.
+pub fn exit(code: i32) -> ! {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+    std::process::exit(code)
 }

@@ -60,8 +60,9 @@ fn main() {
     if let Err(error) = run(cli) {
         // One line a person can act on; the chain of causes follows on the same line.
         eprintln!("error: {error:#}");
-        std::process::exit(1);
+        cleanup::exit(1);
     }
+    cleanup::exit(0);
 }
 
 fn run(cli: Cli) -> Result<()> {

@@ -102,6 +102,10 @@ impl Walkthrough {
         } else {
             println!("{}", report::summary(&outcome));
         }
+        let failed: Vec<&str> = outcome.sections.iter().filter(|s| s.error.is_some()).map(|s| s.name.as_str()).collect();
+        if !failed.is_empty() {
+            bail!("section(s) {} failed before all their claims were checked: see the transcript above", failed.join(", "));
+        }
         if !outcome.ok() {
             bail!("{} claim(s) did not come out as expected: see the verdicts above", outcome.unexpected().len());
         }

@@ -114,20 +114,22 @@ pub fn run_article(sh: &Shell, article: &Article, sections: &[&Section], mode: M
                 .iter()
                 .map(|section| {
                     let sh = sh.clone();
-                    scope.spawn(move || run_section(&sh, article, section, mode, keep, true))
+                    let names = pick_names(&sh, Some(section.name));
+                    scope.spawn(move || run_section(&sh, section, names, mode, keep, true))
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().expect("section thread panicked")).collect::<Result<Vec<_>>>()
         })?
     } else {
-        sections.iter().map(|s| run_section(sh, article, s, mode, keep, false)).collect::<Result<Vec<_>>>()?
+        // One after another, the sections share the tutorial's names, as the article does.
+        let names = pick_names(sh, None);
+        sections.iter().map(|s| run_section(sh, s, names.clone(), mode, keep, false)).collect::<Result<Vec<_>>>()?
     };
     Ok(Outcome { slug: article.slug, title: article.title, mode, sections: outcomes, seconds: started.elapsed().as_secs_f64() })
 }
 
-fn run_section(sh: &Shell, article: &Article, section: &Section, mode: Mode, keep: bool, parallel: bool) -> Result<SectionOutcome> {
+fn run_section(sh: &Shell, section: &Section, names: Names, mode: Mode, keep: bool, parallel: bool) -> Result<SectionOutcome> {
     let started = Instant::now();
-    let names = pick_names(sh, article, section, parallel);
     // In parallel the transcript is printed whole at the end, so sections do not interleave.
     let out: Box<dyn Write + Send> = if parallel { Box::new(std::io::sink()) } else { Box::new(std::io::stderr()) };
     let mut session = Session {
@@ -180,23 +182,23 @@ fn slug(text: &str) -> String {
     text.to_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-")
 }
 
-fn pick_names(sh: &Shell, article: &Article, section: &Section, parallel: bool) -> Names {
+/// The tutorial's names, suffixed under a test run, per section in parallel, and when taken.
+fn pick_names(sh: &Shell, parallel_section: Option<&str>) -> Names {
     let run = std::env::var(docker::RUN_ID_ENV).ok().filter(|r| !r.is_empty());
     let mut suffix = String::new();
     if let Some(run) = &run {
-        suffix.push('-');
-        suffix.push_str(run);
+        // Under a test run: unique per process, so concurrent walkthroughs never collide.
+        suffix.push_str(&format!("-{run}-p{}", std::process::id()));
     }
-    if parallel {
+    if let Some(section) = parallel_section {
         suffix.push('-');
-        suffix.push_str(&slug(section.name));
+        suffix.push_str(&slug(section));
     }
     let free = |kind: &str, name: &str| docker::probe(sh, [kind, "inspect", name]).is_none();
     let pick = |kind: &str, base: &str| {
         let name = format!("{base}{suffix}");
         if free(kind, &name) { name } else { format!("{name}-wt{}", std::process::id()) }
     };
-    let _ = article;
     Names {
         container: pick("container", "custom-jupyter-container"),
         volume: pick("volume", "named-data-volume"),
@@ -308,6 +310,11 @@ impl Session {
             // Keep everything; free the tutorial's container name for the next section.
             let guards = std::mem::take(&mut self.guards);
             for guard in guards {
+                // A dangling anonymous volume has no label and nothing to inspect: never keep it.
+                if matches!(guard.resource(), Resource::Volume(n) if n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit())) {
+                    drop(guard);
+                    continue;
+                }
                 if let Resource::Container(name) = guard.resource().clone() {
                     if !self.parallel && docker::probe(&self.sh, ["container", "inspect", name.as_str()]).is_some() {
                         let kept = format!("{name}-{}", slug(&self.section));

@@ -1,0 +1,143 @@
+//! `cargo xtask walkthrough manage-data`, end to end: the verdicts in both modes, checked again
+//! with this test's own docker calls on what the walkthrough kept (`--keep`).
+
+mod support;
+
+use serde_json::Value;
+use support::*;
+
+fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
+    let out = xtask().args(["walkthrough", "manage-data", "--json"]).args(args).assert().get_output().clone();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    (json, out)
+}
+
+fn claim<'a>(report: &'a Value, words: &str) -> &'a Value {
+    report["claims"].as_array().unwrap().iter().find(|c| c["claim"].as_str().unwrap().contains(words)).unwrap_or_else(|| panic!("no claim with {words:?}"))
+}
+
+fn section<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["sections"].as_array().unwrap().iter().find(|s| s["name"].as_str().unwrap().starts_with(name)).unwrap()
+}
+
+/// Guards for everything a `--keep` run may have left: each section's container (also as renamed
+/// on keeping) and volume.
+fn guards_for(report: &Value) -> Vec<Guard> {
+    let mut guards = Vec::new();
+    for s in report["sections"].as_array().unwrap() {
+        let container = s["container"].as_str().unwrap();
+        let slug: String = s["name"].as_str().unwrap().to_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-");
+        guards.push(Guard::container(container));
+        guards.push(Guard::container(&format!("{container}-{slug}")));
+    }
+    // A Vec drops its elements first to last: containers go before the volumes they use.
+    guards.extend(report["sections"].as_array().unwrap().iter().map(|s| Guard::volume(s["volume"].as_str().unwrap())));
+    guards
+}
+
+#[test]
+fn literal_mode_shows_the_articles_errors_with_their_reasons() {
+    images();
+    let (report, out) = walkthrough(&["--literal", "--keep"]);
+    let _guards = guards_for(&report);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report["mode"], "literal");
+    assert_eq!(report["article"], "manage-jupyter-data-docker");
+    assert_eq!(report["ok"], true, "every verdict as expected");
+
+    let permission = claim(&report, "raises PermissionError");
+    assert_eq!(permission["holds"], true);
+    assert!(permission["evidence"].as_str().unwrap().contains("the cell raised PermissionError: [Errno 13] Permission denied: 'outputs/Motorized-Foot-Scooter-Trips-2020.csv'"));
+    for words in ["lands in the container's volume", "a new container mounting it sees the data"] {
+        let c = claim(&report, words);
+        assert_eq!(c["holds"], false, "{words}");
+        assert_eq!(c["expected"], false, "{words}");
+        assert!(c["evidence"].as_str().unwrap().contains("/project/outputs"), "{words}: {}", c["evidence"]);
+    }
+
+    // Our own look: the named volume the article mounted at /project/outputs holds no CSV and is root's.
+    let volume = section(&report, "Named volumes")["volume"].as_str().unwrap();
+    let inside = docker_ok(&["run", "--rm", "--label", MANAGED, "-v", &format!("{volume}:/o"), "custom-jupyter-image:named-volume", "sh", "-c", "ls -A /o | grep -c csv; stat -c %U:%G /o"]);
+    let lines: Vec<&str> = inside.lines().collect();
+    assert_eq!(&lines[lines.len() - 2..], &["0", "root:root"], "{inside}");
+}
+
+#[test]
+fn corrected_mode_delivers_every_claim() {
+    images();
+    let (report, out) = walkthrough(&["--keep"]);
+    let _guards = guards_for(&report);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report["mode"], "corrected");
+    for c in report["claims"].as_array().unwrap() {
+        assert_eq!(c["holds"], true, "{}: {}", c["claim"], c["evidence"]);
+    }
+    assert!(report["claims"].as_array().unwrap().len() >= 18);
+
+    // Our own look: the named volume holds the CSV, owned by jovyan, readable from a fresh container.
+    let volume = section(&report, "Named volumes")["volume"].as_str().unwrap();
+    let inside = docker_ok(&["run", "--rm", "--label", MANAGED, "-v", &format!("{volume}:/o"), "custom-jupyter-image:named-volume", "stat", "-c", "%U:%G %s", "/o/Motorized-Foot-Scooter-Trips-2020.csv"]);
+    let stat = inside.lines().last().unwrap();
+    assert!(stat.starts_with("jovyan:users "), "{stat}");
+    assert!(stat.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() > 10_000, "{stat}");
+
+    // The kept bind-mount container: the notebook's mount is read-only.
+    let bind = format!("{}-bind-mounts", section(&report, "Bind mounts")["container"].as_str().unwrap());
+    let rw = docker_ok(&["inspect", "--format", "{{range .Mounts}}{{if eq .Destination \"/work/computation.ipynb\"}}{{.RW}} {{.Type}}{{end}}{{end}}", &bind]);
+    assert_eq!(rw, "false bind");
+    // And it was made by the project.
+    assert_eq!(docker_ok(&["inspect", "--format", "{{index .Config.Labels \"jupyter-docker-xtask.owner\"}}", &bind]), "xtask");
+}
+
+#[test]
+fn one_section_in_parallel_mode_leaves_nothing() {
+    images();
+    let (report, out) = walkthrough(&["--section", "bind", "--parallel", "--report", "/dev/null"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report["sections"].as_array().unwrap().len(), 1);
+    let s = section(&report, "Bind mounts");
+    assert!(docker(&["container", "inspect", s["container"].as_str().unwrap()]).status.code() != Some(0));
+    assert!(docker(&["volume", "inspect", s["volume"].as_str().unwrap()]).status.code() != Some(0));
+    // Each command was printed as it ran.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("$ docker run -d -v "));
+}
+
+#[test]
+fn unknown_articles_and_sections_are_one_line_errors() {
+    let out = xtask().args(["walkthrough", "no-such-article"]).assert().failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("unknown article") && stderr.contains("manage-data"), "{stderr}");
+    let out = xtask().args(["walkthrough", "manage-data", "--section", "nope"]).assert().failure();
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("no section \"nope\""));
+    let list = xtask().args(["walkthrough", "--list"]).assert().success();
+    assert!(String::from_utf8_lossy(&list.get_output().stdout).contains("manage-jupyter-data-docker"));
+}
+
+#[test]
+fn ctrl_c_mid_walkthrough_leaves_nothing_behind() {
+    images();
+    let bin = assert_cmd::cargo::cargo_bin("xtask");
+    let mut child = std::process::Command::new(bin)
+        .args(["walkthrough", "manage-data", "--section", "named"])
+        .env(RUN_ID_ENV, run_id())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let prefix = format!("custom-jupyter-container-{}-p{pid}", run_id());
+    let volume = format!("named-data-volume-{}-p{pid}", run_id());
+    let _guards = (Guard::container(&prefix), Guard::volume(&volume));
+    // Wait until the walkthrough's container exists, then interrupt it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while docker(&["container", "inspect", &prefix]).status.code() != Some(0) {
+        assert!(std::time::Instant::now() < deadline, "the walkthrough never started its container");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted: removed container"));
+    assert!(docker(&["container", "inspect", &prefix]).status.code() != Some(0), "container left");
+    assert!(docker(&["volume", "inspect", &volume]).status.code() != Some(0), "volume left");
+}
