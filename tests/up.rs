@@ -61,8 +61,9 @@ fn edit_in_place(notebook: &Path, marker: &str) {
 fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     images();
     let (name, volume) = (unique("jdx-up"), unique("jdx-vol"));
-    let _c = Guard::container(&name);
+    // Locals drop in reverse order: the container goes first, then its volume.
     let _v = Guard::volume(&volume);
+    let _c = Guard::container(&name);
     let notebooks = notebooks_copy();
     let dir = notebooks.path().to_str().unwrap();
 
@@ -94,8 +95,12 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     edit_in_place(&notebook, "host-edit-marker");
     assert!(docker_ok(&["exec", &name, "cat", "/work/computation.ipynb"]).contains("host-edit-marker"));
     let refused = docker(&["exec", &name, "sh", "-c", "echo x >> /work/computation.ipynb"]);
-    assert!(!refused.status.success());
-    assert!(text(&refused).contains("Read-only file system"), "{}", text(&refused));
+    assert!(!refused.status.success(), "the notebook user wrote the notebook");
+    // Even root in the container is refused: it is the mount that is read-only, not just the file's mode.
+    let as_root = docker(&["exec", "-u", "0", &name, "sh", "-c", "echo x >> /work/computation.ipynb"]);
+    assert!(text(&as_root).contains("Read-only file system"), "{}", text(&as_root));
+    let rw = docker_ok(&["inspect", "--format", "{{range .Mounts}}{{if eq .Destination \"/work\"}}{{.Type}} {{.RW}}{{end}}{{end}}", &name]);
+    assert_eq!(rw, "bind false");
 
     // A second `up` returns the same live URL without building.
     let again = xtask().args(["up", "--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]).assert().success();
@@ -131,8 +136,9 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
 fn a_stopped_container_is_started_again_not_recreated() {
     images();
     let (name, volume) = (unique("jdx-stopped"), unique("jdx-vol"));
-    let _c = Guard::container(&name);
+    // Locals drop in reverse order: the container goes first, then its volume.
     let _v = Guard::volume(&volume);
+    let _c = Guard::container(&name);
     let notebooks = notebooks_copy();
     let dir = notebooks.path().to_str().unwrap();
     up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
@@ -162,7 +168,16 @@ fn bad_input_is_refused_and_leaves_nothing() {
     ];
     for (args, fix) in cases {
         let mut cmd = xtask();
-        cmd.args(["up", "--name", &name, "--volume", "jdx-bad-volume-never-made"]).args(&args);
+        cmd.arg("up").args(&args);
+        if !args.contains(&"--name") {
+            cmd.args(["--name", &name]);
+        }
+        if !args.contains(&"--volume") {
+            cmd.args(["--volume", "jdx-bad-volume-never-made"]);
+        }
+        if !args.contains(&"--port") {
+            cmd.args(["--port", "0"]);
+        }
         let out = cmd.assert().failure();
         let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
         let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
@@ -171,6 +186,7 @@ fn bad_input_is_refused_and_leaves_nothing() {
         assert!(docker(&["container", "inspect", &name]).status.code() != Some(0), "{args:?} left a container");
     }
     assert!(!std::path::Path::new(&missing).exists(), "a missing notebooks folder was created");
+    assert!(docker(&["volume", "inspect", "jdx-bad-volume-never-made"]).status.code() != Some(0), "a volume was made for bad input");
     drop(holder);
 }
 
@@ -178,8 +194,9 @@ fn bad_input_is_refused_and_leaves_nothing() {
 fn writable_notebooks_are_saved_as_the_folders_owner() {
     images();
     let (name, volume) = (unique("jdx-writable"), unique("jdx-vol"));
-    let _c = Guard::container(&name);
+    // Locals drop in reverse order: the container goes first, then its volume.
     let _v = Guard::volume(&volume);
+    let _c = Guard::container(&name);
     let notebooks = notebooks_copy();
     // A host user other than root and other than the image's 1000.
     let (uid, gid) = (1234u32, 1234u32);

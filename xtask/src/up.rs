@@ -130,7 +130,13 @@ impl Up {
         args.extend(["--label".into(), format!("{VOLUME_LABEL_KEY}={}", self.volume)]);
         let publish = if self.port == 0 { "127.0.0.1::8888".to_string() } else { format!("127.0.0.1:{}:8888", self.port) };
         args.extend(["-p".into(), publish, "--security-opt".into(), "no-new-privileges".into()]);
-        args.extend(["-v".into(), format!("{}:{OUTPUTS}", self.volume)]);
+        if self.writable_notebooks {
+            // The volume was opened to group users below; `volume-nocopy` keeps Docker from copying
+            // the image directory's 755 mode back over it (it does so whenever the volume is empty).
+            args.extend(["--mount".into(), format!("type=volume,source={},target={OUTPUTS},volume-nocopy", self.volume)]);
+        } else {
+            args.extend(["-v".into(), format!("{}:{OUTPUTS}", self.volume)]);
+        }
         if let Some(dir) = &notebooks {
             ensure_outputs_mountpoint(dir)?;
             let mut mount = format!("type=bind,source={},target={WORKDIR}", dir.display());
