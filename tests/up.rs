@@ -8,37 +8,8 @@ use support::*;
 
 const CSV: &str = "Motorized-Foot-Scooter-Trips-2020.csv";
 
-/// A private copy of the project's notebooks folder, readable by the container's user.
-fn notebooks_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../notebooks");
-    copy_tree(&src, dir.path());
-    chmod(dir.path(), 0o755);
-    dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_tree(&path, &target);
-            chmod(&target, 0o755);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
-fn chmod(path: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
 fn up(args: &[&str]) -> serde_json::Value {
-    let out = xtask().arg("up").args(args).arg("--json").assert().success();
-    serde_json::from_slice(&out.get_output().stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.get_output().stdout)))
+    up_json(args)
 }
 
 fn volume_sha(volume: &str, image: &str) -> String {

@@ -73,6 +73,7 @@ pub enum Kind {
     Container,
     Volume,
     Network,
+    Image,
 }
 
 /// Removes a docker resource when dropped, also when the test panics.
@@ -91,6 +92,9 @@ impl Guard {
     pub fn network(name: &str) -> Guard {
         Guard { kind: Kind::Network, name: name.into() }
     }
+    pub fn image(name: &str) -> Guard {
+        Guard { kind: Kind::Image, name: name.into() }
+    }
 }
 
 impl Drop for Guard {
@@ -103,6 +107,7 @@ impl Drop for Guard {
             Kind::Container => docker(&["rm", "-f", "-v", &self.name]),
             Kind::Volume => docker(&["volume", "rm", "-f", &self.name]),
             Kind::Network => docker(&["network", "rm", &self.name]),
+            Kind::Image => docker(&["image", "rm", "-f", &self.name]),
         };
     }
 }
@@ -148,4 +153,47 @@ pub fn http_status(port: u16, path: &str, token: Option<&str>) -> u16 {
 /// The token in a `?token=` URL.
 pub fn token_of(url: &str) -> String {
     url.split("token=").nth(1).expect("a token in the URL").to_string()
+}
+
+/// A private copy of the project's notebooks folder, readable by the container's user.
+pub fn notebooks_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../notebooks");
+    copy_tree(&src, dir.path());
+    chmod(dir.path(), 0o755);
+    dir
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+            chmod(&target, 0o755);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+pub fn chmod(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// `up ARGS --json` must succeed; its JSON.
+pub fn up_json(args: &[&str]) -> serde_json::Value {
+    let out = xtask().arg("up").args(args).arg("--json").assert().success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.get_output().stdout)))
+}
+
+/// The one `error:` line of a failed xtask call (there must be exactly one).
+pub fn the_error(out: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "expected one error line:\n{stderr}");
+    assert!(!out.status.success());
+    errors[0].to_string()
 }

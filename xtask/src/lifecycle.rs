@@ -165,7 +165,13 @@ impl Clean {
     pub fn run(self, sh: &Shell) -> Result<()> {
         docker::require_engine(sh)?;
         let owner = format!("label={OWNER}");
+        // Under a test run, clean only that run's things: a developer's own volumes stay put.
+        let run = std::env::var(docker::RUN_ID_ENV).ok().filter(|r| !r.is_empty()).map(|r| format!("label={}={r}", docker::RUN_LABEL_KEY));
         let list = |args: &[&str]| -> Vec<String> {
+            let mut args: Vec<&str> = args.to_vec();
+            if let Some(run) = &run {
+                args.extend(["--filter", run.as_str()]);
+            }
             docker::probe(sh, args).map(|s| s.lines().filter(|l| !l.is_empty()).map(String::from).collect()).unwrap_or_default()
         };
         let containers = list(&["ps", "-a", "--filter", &owner, "--format", "{{.Names}}"]);

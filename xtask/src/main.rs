@@ -10,6 +10,7 @@ mod http;
 mod jupyter_url;
 mod lifecycle;
 mod lock;
+mod notebook;
 mod paths;
 mod progress;
 mod recipe;
@@ -39,6 +40,8 @@ enum Task {
     Lock(lock::Lock),
     /// Run JupyterLab: outputs on a named volume, notebooks read-only, port on 127.0.0.1; prints the URL.
     Up(up::Up),
+    /// Execute a notebook inside the running container (headless Run All); errors in one line.
+    Run(notebook::Run),
     /// Stop and remove the container; its named volume and data stay.
     Down(lifecycle::Down),
     /// The container's state, image, port and volume.
@@ -75,6 +78,7 @@ fn run(cli: Cli) -> Result<()> {
         Task::Build(task) => task.run(&sh),
         Task::Lock(task) => task.run(&sh),
         Task::Up(task) => task.run(&sh),
+        Task::Run(task) => task.run(&sh),
         Task::Down(task) => task.run(&sh),
         Task::Status(task) => task.run(&sh),
         Task::Url(task) => task.run(&sh),

@@ -24,7 +24,8 @@ pub fn cache_dir() -> PathBuf {
 /// an exclusive lock on a file, released when the guard drops or the process dies.
 pub fn exclusive(name: &str) -> anyhow::Result<std::fs::File> {
     use anyhow::Context;
-    let dir = cache_dir().join("locks");
+    // Machine-wide, not per checkout: two clones building the same image tag also wait for each other.
+    let dir = std::env::temp_dir().join("jupyter-docker-xtask-locks");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let file = std::fs::File::create(dir.join(format!("{name}.lock")))?;
     file.lock().with_context(|| format!("locking {name}"))?;

@@ -256,7 +256,8 @@ impl Session {
             Some(out) => out.status.code().unwrap_or(-1),
             None => -1,
         };
-        self.entries.push(Entry { command: shown, output: output.clone(), exit });
+        // Reports are files: a server's token never goes into one.
+        self.entries.push(Entry { command: shown, output: redact_tokens(&output), exit });
         Ok(Ran { exit, output })
     }
 
@@ -333,6 +334,12 @@ impl Session {
     }
 }
 
+/// `token=<48 hex>` -> `token=<redacted>`.
+pub fn redact_tokens(text: &str) -> String {
+    static TOKEN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    TOKEN.get_or_init(|| regex::Regex::new(r"token=[0-9a-f]{48}").unwrap()).replace_all(text, "token=<redacted>").into_owned()
+}
+
 fn shell_quote(arg: &str) -> String {
     if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c)) {
         arg.to_string()
@@ -344,6 +351,12 @@ fn shell_quote(arg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_redacted() {
+        let line = "http://127.0.0.1:8888/lab?token=0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert_eq!(redact_tokens(line), "http://127.0.0.1:8888/lab?token=<redacted>");
+    }
 
     #[test]
     fn quoting_and_slugs() {

@@ -1,0 +1,150 @@
+//! The project's promises about what it must never do: touch a person's own things, listen beyond
+//! loopback, leak the token, run privileged or as root, let the container change read-only
+//! notebooks, or bake secrets into images.
+
+mod support;
+
+use support::*;
+
+const IMAGE: &str = "custom-jupyter-image:named-volume";
+
+/// A person's own container, volume and network, including ones named like the tutorial's and one
+/// started from the project's image (it inherits the image's `managed` label), survive `clean
+/// --volumes --yes` and `down`. `clean` is scoped to a private run id here so that it cannot reach
+/// other tests' resources; the person's things even carry that run label, and must still be spared
+/// because they lack the label the project puts only on what it creates itself.
+#[test]
+fn a_persons_own_things_are_never_touched() {
+    images();
+    let private_run = format!("{}-{}", run_id(), unique("safety"));
+    let run_label = format!("{RUN_LABEL_KEY}={private_run}");
+    let free = |kind: &str, name: &str| docker(&[kind, "inspect", name]).status.code() != Some(0);
+    let pick = |kind: &str, tutorial: &str, fallback: &str| if free(kind, tutorial) { tutorial.to_string() } else { unique(fallback) };
+    let container = pick("container", "custom-jupyter-container", "person-container");
+    let volume = pick("volume", "named-data-volume", "person-volume");
+    let network = pick("network", "jupyter-mysql-net", "person-network");
+    // The test's own fixtures: removed by their guards however the test ends.
+    let _c = Guard::container(&container);
+    let _v = Guard::volume(&volume);
+    let _n = Guard::network(&network);
+
+    docker_ok(&["volume", "create", "--label", &run_label, &volume]);
+    docker_ok(&["network", "create", "--label", &run_label, &network]);
+    let mount = format!("{volume}:/data");
+    docker_ok(&["run", "-d", "--name", &container, "--label", &run_label, "--network", &network, "-v", &mount, "--entrypoint", "sh", IMAGE, "-c", "echo mine > /data/marker && sleep 600"]);
+    assert_eq!(docker_ok(&["inspect", "-f", "{{index .Config.Labels \"jupyter-docker-xtask.managed\"}}", &container]), "true", "the image's label is inherited");
+    let id = docker_ok(&["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", &container]);
+
+    // Something the project made in the same private run, which clean must remove.
+    let ours = unique("jdx-ours");
+    let _o = Guard::volume(&ours);
+    docker_ok(&["volume", "create", "--label", MANAGED, "--label", OWNER, "--label", &run_label, &ours]);
+
+    let cleaned = xtask().args(["clean", "--volumes", "--yes"]).env(RUN_ID_ENV, &private_run).assert().success();
+    let said = String::from_utf8_lossy(&cleaned.get_output().stdout).to_string();
+    assert!(said.contains(&format!("removed volume {ours}")), "{said}");
+    assert!(!said.contains(&container) && !said.contains(&format!(" {volume}")) && !said.contains(&network), "{said}");
+    assert!(free("volume", &ours));
+
+    let down = xtask().args(["down", "--name", &container]).assert().get_output().clone();
+    assert!(the_error(&down).contains("was not made by this project"));
+
+    assert_eq!(docker_ok(&["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", &container]), id, "the container was restarted or replaced");
+    assert_eq!(docker_ok(&["inspect", "-f", "{{.State.Running}}", &container]), "true");
+    assert_eq!(docker_ok(&["exec", &container, "cat", "/data/marker"]), "mine");
+    assert!(!free("network", &network));
+}
+
+/// Every port `up` publishes is bound on 127.0.0.1 only, as the kernel's socket table shows.
+#[test]
+fn nothing_listens_beyond_loopback() {
+    images();
+    let (name, volume) = (unique("jdx-sec"), unique("jdx-sec-vol"));
+    let _v = Guard::volume(&volume);
+    let _c = Guard::container(&name);
+    let notebooks = notebooks_copy();
+    let running = up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", notebooks.path().to_str().unwrap()]);
+    let port = running["port"].as_u64().unwrap() as u16;
+    let listeners = listening_addresses(port);
+    assert!(!listeners.is_empty(), "nothing listens on {port}");
+    assert!(listeners.iter().all(|a| a == "127.0.0.1"), "port {port} listens on {listeners:?}");
+    for line in docker_ok(&["port", &name]).lines() {
+        assert!(line.contains("127.0.0.1:"), "{line}");
+    }
+
+    // The notebook user, no-new-privileges, not privileged.
+    assert_eq!(docker_ok(&["inspect", "-f", "{{.Config.User}} {{.HostConfig.Privileged}} {{.HostConfig.SecurityOpt}}", &name]), "1000:100 false [no-new-privileges]");
+    assert_eq!(docker_ok(&["exec", &name, "id", "-u"]), "1000");
+    // no-new-privileges holds inside: the kernel reports NoNewPrivs for the server's process.
+    assert!(docker_ok(&["exec", &name, "grep", "NoNewPrivs", "/proc/1/status"]).ends_with('1'));
+
+    // The token: refused without it, and in no world-readable file in the container.
+    let token = running["token"].as_str().unwrap();
+    assert_eq!(http_status(port, "/api/status", None), 403);
+    let runtime = docker_ok(&["exec", &name, "sh", "-c", "stat -c '%a %n' /home/jovyan/.local/share/jupyter/runtime/jpserver-*.json"]);
+    assert!(runtime.lines().all(|l| l.starts_with("600 ")), "{runtime}");
+    let readable = docker(&["exec", "-u", "0", &name, "sh", "-c", &format!("find / -xdev -type f -perm -o=r -size -2M 2>/dev/null | grep -v '^/proc' | xargs grep -l {token} 2>/dev/null")]);
+    assert_eq!(String::from_utf8_lossy(&readable.stdout).trim(), "", "world-readable files hold the token");
+}
+
+/// Local addresses (IPv4 dotted, or IPv6 hex) listening on `port`, from /proc/net/tcp{,6}.
+fn listening_addresses(port: u16) -> Vec<String> {
+    let mut found = Vec::new();
+    for (file, v6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
+        let Ok(table) = std::fs::read_to_string(file) else { continue };
+        for line in table.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (local, state) = (fields[1], fields[3]);
+            let (addr, p) = local.split_once(':').unwrap();
+            if state != "0A" || u16::from_str_radix(p, 16).unwrap() != port {
+                continue;
+            }
+            if v6 {
+                found.push(addr.to_string());
+            } else {
+                let n = u32::from_str_radix(addr, 16).unwrap();
+                found.push(std::net::Ipv4Addr::from(n.swap_bytes()).to_string());
+            }
+        }
+    }
+    found
+}
+
+/// No password or token in any of the project's images' config or history.
+#[test]
+fn no_secret_is_baked_into_an_image() {
+    images();
+    let base = String::from_utf8_lossy(&xtask().arg("base").assert().success().get_output().stdout).trim().to_string();
+    let mut checked = 0;
+    for image in [base.as_str(), "custom-jupyter-image:anon-volume", "custom-jupyter-image:anon-volume-chown", IMAGE, "custom-jupyter-image:preload", "custom-jupyter-image:mysql-connected"] {
+        if docker(&["image", "inspect", image]).status.code() != Some(0) {
+            continue;
+        }
+        let config = docker_ok(&["image", "inspect", "-f", "{{json .Config.Env}} {{json .Config.Labels}} {{json .Config.Cmd}}", image]);
+        let history = docker_ok(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", image]);
+        for text in [&config, &history] {
+            let lower = text.to_lowercase();
+            for secret in ["password=", "passwd=", "token=", "secret="] {
+                assert!(!lower.contains(secret), "{image} carries {secret}: {text}");
+            }
+            let hex48 = regex::Regex::new(r"[0-9a-f]{48}").unwrap();
+            assert!(!hex48.is_match(text), "{image} carries something like a token: {text}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} images checked");
+}
+
+/// A walkthrough's report shows the server's log but never its token.
+#[test]
+fn reports_never_hold_the_token() {
+    images();
+    let report = tempfile::NamedTempFile::new().unwrap();
+    xtask()
+        .args(["walkthrough", "manage-data", "--section", "volume", "--report", report.path().to_str().unwrap()])
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(report.path()).unwrap();
+    assert!(text.contains("token=<redacted>"), "the log lines are in the report");
+    assert!(!regex::Regex::new(r"token=[0-9a-f]{48}").unwrap().is_match(&text));
+}
