@@ -16,11 +16,11 @@ use crate::{paths, recipe::RecipeHash};
 pub const OFFICIAL: &str = "quay.io/jupyter/minimal-notebook:2026-07-20";
 const LOCAL_REPO: &str = "jupyter-docker-xtask/minimal-notebook";
 const ROOTFS_REPO: &str = "jupyter-docker-xtask/debian-rootfs";
-const SUITE: &str = "bookworm";
+pub const SUITE: &str = "bookworm";
 /// Debian packages of the root filesystem: Python 3.11 (the wheels' ABI), venv, GDAL's bindings, tini.
-const ROOTFS_PACKAGES: &str = "python3,python3-venv,python3-gdal,ca-certificates,tini";
+pub const ROOTFS_PACKAGES: &str = "python3,python3-venv,python3-gdal,ca-certificates,tini";
 /// Platforms whose wheels run on bookworm's glibc and Python 3.11.
-const WHEEL_PLATFORM: &[&str] = &[
+pub const WHEEL_PLATFORM: &[&str] = &[
     "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
     "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64", "--platform", "manylinux_2_28_x86_64",
 ];
@@ -99,7 +99,7 @@ pub fn current(sh: &Shell) -> Result<Option<String>> {
     Ok(image_exists(sh, &local).then_some(local))
 }
 
-fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
+pub fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
     let handle = duct::cmd!("docker", "pull", "--quiet", image).stdout_null().stderr_capture().unchecked().start()?;
     let output = match limit {
         Some(limit) => match handle.wait_timeout(limit)? {
@@ -119,7 +119,12 @@ fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
 }
 
 fn rootfs_tag() -> String {
-    let hash = RecipeHash::default().text(SUITE).text(ROOTFS_PACKAGES).short();
+    rootfs_tag_for(ROOTFS_PACKAGES)
+}
+
+/// The tag of a root filesystem with these packages (the base's keeps its original tag).
+pub fn rootfs_tag_for(packages: &str) -> String {
+    let hash = RecipeHash::default().text(SUITE).text(packages).short();
     format!("{ROOTFS_REPO}:{hash}")
 }
 
@@ -140,23 +145,55 @@ fn build_local(sh: &Shell, rebuild: bool, verbose: bool) -> Result<String> {
         return Ok(tag);
     }
     let rootfs = ensure_rootfs(sh)?;
-    let wheels = download_wheels(sh)?;
+    build_on_rootfs(sh, &rootfs, &tag, false, verbose)?;
+    Ok(tag)
+}
 
+/// A cold build, as `cargo xtask bench` times it: a fresh root filesystem tagged `rootfs`, then
+/// `docker build --no-cache` tagged `tag` (both throwaway tags the caller removes).
+pub fn build_cold(sh: &Shell, rootfs: &str, tag: &str, verbose: bool) -> Result<()> {
+    make_rootfs(sh, rootfs, ROOTFS_PACKAGES)?;
+    build_on_rootfs(sh, rootfs, tag, true, verbose)
+}
+
+fn build_on_rootfs(sh: &Shell, rootfs: &str, tag: &str, no_cache: bool, verbose: bool) -> Result<()> {
+    let wheels = download_wheels(sh)?;
     let context = tempfile::Builder::new().prefix("base-context-").tempdir_in(paths::cache_dir())?;
     stage_base_context(&paths::docker_dir().join("base"), &wheels, context.path())?;
     let mut args = vec!["build".to_string(), "--force-rm".into(), "--build-arg".into(), format!("ROOTFS_IMAGE={rootfs}")];
+    if no_cache {
+        args.push("--no-cache".into());
+    }
     args.extend(docker::image_labels());
     args.extend(["--label".to_string(), format!("{}=base-local", docker::RECIPE_LABEL_KEY)]);
-    args.extend(["-t".to_string(), tag.clone(), context.path().display().to_string()]);
-    crate::build::run_build(&format!("Building the offline base image {tag}"), &args, verbose)?;
-    Ok(tag)
+    args.extend(["-t".to_string(), tag.to_string(), context.path().display().to_string()]);
+    crate::build::run_build(&format!("Building the offline base image {tag}"), &args, verbose)
 }
 
 fn ensure_rootfs(sh: &Shell) -> Result<String> {
     let tag = rootfs_tag();
+    if !image_exists(sh, &tag) {
+        make_rootfs(sh, &tag, ROOTFS_PACKAGES)?;
+    }
+    Ok(tag)
+}
+
+/// A Debian root filesystem with `packages` (comma-separated), made once per package list
+/// (e.g. the MySQL stand-in's); parallel callers wait for the one that makes it.
+pub fn ensure_rootfs_with(sh: &Shell, packages: &str) -> Result<String> {
+    let tag = rootfs_tag_for(packages);
     if image_exists(sh, &tag) {
         return Ok(tag);
     }
+    let _lock = paths::exclusive(&tag.replace([':', '/'], "_"))?;
+    if !image_exists(sh, &tag) {
+        make_rootfs(sh, &tag, packages)?;
+    }
+    Ok(tag)
+}
+
+/// mmdebstrap a Debian root filesystem with `packages` and `docker import` it as `tag`.
+fn make_rootfs(sh: &Shell, tag: &str, packages: &str) -> Result<()> {
     if cmd!(sh, "mmdebstrap --version").quiet().ignore_stdout().ignore_stderr().run().is_err() {
         bail!("mmdebstrap is needed to build the offline base image: install it (`apt-get install mmdebstrap`), or use `--source official` where a registry can be reached");
     }
@@ -165,7 +202,7 @@ fn ensure_rootfs(sh: &Shell) -> Result<String> {
     let tarball = tempfile::Builder::new().prefix("rootfs-").suffix(".tar").tempfile_in(&dir)?;
     let tar = tarball.path().to_path_buf();
     let step = Step::start(format!("Making a Debian {SUITE} root filesystem with mmdebstrap"));
-    let out = duct::cmd!("mmdebstrap", "--variant=minbase", format!("--include={ROOTFS_PACKAGES}"), SUITE, &tar)
+    let out = duct::cmd!("mmdebstrap", "--variant=minbase", format!("--include={packages}"), SUITE, &tar)
         .stderr_to_stdout()
         .stdout_capture()
         .unchecked()
@@ -178,9 +215,9 @@ fn ensure_rootfs(sh: &Shell) -> Result<String> {
     step.done("done");
     let step = Step::start(format!("Importing the root filesystem as {tag}"));
     let change = format!("LABEL {}", docker::MANAGED);
-    docker::docker(sh, ["import", "--change", change.as_str(), tar.to_str().unwrap(), tag.as_str()])?;
+    docker::docker(sh, ["import", "--change", change.as_str(), tar.to_str().unwrap(), tag])?;
     step.done("imported");
-    Ok(tag)
+    Ok(())
 }
 
 /// Downloads the locked wheels into the cache (pip skips files already there and checks hashes).

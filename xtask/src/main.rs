@@ -2,6 +2,7 @@
 //! against a real engine. One module per task, each with `run(self, sh)`.
 
 mod base;
+mod bench;
 mod build;
 mod cleanup;
 mod docker;
@@ -56,6 +57,8 @@ enum Task {
     Walkthrough(walkthrough::Walkthrough),
     /// Run the test suite: builds what it needs, labels what it makes, fails on leaks.
     Test(test::Test),
+    /// Time every speed figure against the plain docker commands; writes target/bench/report.{md,json,svg}.
+    Bench(bench::Bench),
 }
 
 fn main() {
@@ -86,5 +89,6 @@ fn run(cli: Cli) -> Result<()> {
         Task::Clean(task) => task.run(&sh),
         Task::Walkthrough(task) => task.run(&sh),
         Task::Test(task) => task.run(&sh),
+        Task::Bench(task) => task.run(&sh),
     }
 }

@@ -86,12 +86,12 @@ fn list(sh: &Shell, kind: &str, filter: &str, format: &str) -> Vec<String> {
     docker::probe(sh, args).map(|o| o.lines().filter(|l| !l.is_empty()).map(String::from).collect()).unwrap_or_default()
 }
 
-fn leftovers(sh: &Shell, run_id: &str) -> Vec<String> {
+pub(crate) fn leftovers(sh: &Shell, run_id: &str) -> Vec<String> {
     let filter = format!("label={RUN_LABEL_KEY}={run_id}");
     KINDS.iter().flat_map(|(kind, format)| list(sh, kind, &filter, format).into_iter().map(move |n| format!("{kind} {n}"))).collect()
 }
 
-fn remove_run(sh: &Shell, run_id: &str) {
+pub(crate) fn remove_run(sh: &Shell, run_id: &str) {
     let filter = format!("label={RUN_LABEL_KEY}={run_id}");
     for (kind, format) in KINDS {
         for name in list(sh, kind, &filter, format) {

@@ -175,9 +175,12 @@ impl Up {
             return self.wait_for_server(sh, Some(state.started_at));
         }
         progress::note(&format!("{} exists ({}): starting it again", self.name, state.status));
+        let step = progress::Step::start(format!("Starting {} again", self.name));
         docker::docker(sh, ["start", self.name.as_str()])?;
         let started = docker::container_state(sh, &self.name).map(|s| s.started_at);
-        self.wait_for_server(sh, started)
+        let running = self.wait_for_server(sh, started)?;
+        step.done(&format!("serving on 127.0.0.1:{}", running.port));
+        Ok(running)
     }
 
     fn check_port_free(&self, sh: &Shell) -> Result<()> {
@@ -241,6 +244,7 @@ impl Up {
             match follow.lines.recv_timeout(Duration::from_millis(100)) {
                 Ok(line) => {
                     if let Some(url) = watcher.feed(&line) {
+                        mark_url_seen();
                         drop(follow);
                         return self.confirm(sh, url);
                     }
@@ -292,6 +296,17 @@ impl Up {
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| self.volume.clone());
         Ok(Running { url: url.on_host(port), token: url.token().map(String::from), container: self.name.clone(), volume, port, image })
+    }
+}
+
+/// Set by `cargo xtask bench`: `up` then says on stderr when it read the URL line (Unix seconds),
+/// so the bench can compare it with the line's `docker logs -t` timestamp.
+pub const MARK_URL_ENV: &str = "JUPYTER_DOCKER_XTASK_MARK_URL";
+
+fn mark_url_seen() {
+    if std::env::var_os(MARK_URL_ENV).is_some() {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        eprintln!("url-seen-at {}.{:09}", t.as_secs(), t.subsec_nanos());
     }
 }
 
