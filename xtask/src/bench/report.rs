@@ -21,6 +21,7 @@ impl Unit {
 
     fn format(self, value: f64) -> String {
         match self {
+            Unit::Seconds if value < 1.0 => format!("{value:.3} s"),
             Unit::Seconds if value < 10.0 => format!("{value:.2} s"),
             Unit::Seconds => format!("{value:.1} s"),
             Unit::Millis => format!("{value:.1} ms"),
