@@ -398,8 +398,17 @@ fn database() -> Figure {
 
 /// The xtask itself (the binary `cargo xtask` runs), from the project root.
 fn xtask(args: &[&str]) -> duct::Expression {
+    duct::cmd(xtask_exe(), args).dir(paths::root())
+}
+
+/// This binary's path. When a concurrent `cargo build` replaced it, Linux names the running one
+/// `... (deleted)`: the path itself then holds the new build.
+fn xtask_exe() -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_else(|_| paths::root().join("target/debug/xtask"));
-    duct::cmd(exe, args).dir(paths::root())
+    match exe.to_str().and_then(|p| p.strip_suffix(" (deleted)")) {
+        Some(path) => PathBuf::from(path),
+        None => exe,
+    }
 }
 
 /// Runs a command to its end; its seconds and output. A failure is an error with its last lines.
