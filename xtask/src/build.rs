@@ -24,6 +24,7 @@ pub const IMAGES: &[SeriesImage] = &[
     SeriesImage { tag: "custom-jupyter-image:anon-volume-chown", dockerfile: "anon-volume-chown.Dockerfile", about: "article 2: the same with COPY --chown=$NB_UID:$NB_GID" },
     SeriesImage { tag: "custom-jupyter-image:named-volume", dockerfile: "named-volume.Dockerfile", about: "article 2: --chown, no VOLUME (for named volumes)" },
     SeriesImage { tag: "custom-jupyter-image:preload", dockerfile: "preload.Dockerfile", about: "article 1: WORKDIR /work and the notebook copied in" },
+    SeriesImage { tag: "custom-jupyter-image:mysql-connected", dockerfile: "mysql-connected.Dockerfile", about: "article 3: the MySQL connector; credentials at run time, none baked in" },
 ];
 
 #[derive(clap::Args, Debug)]
@@ -93,6 +94,10 @@ fn recipe_hash(sh: &Shell, image: &SeriesImage, base: &str) -> Result<String> {
     let base_id = docker::docker(sh, ["image", "inspect", "--format", "{{.Id}}", base])?;
     let mut hash = RecipeHash::default();
     hash.text(&base_id).file(&paths::docker_dir().join("series").join(image.dockerfile))?;
+    let ignore = dockerignore_of(&paths::docker_dir().join("series").join(image.dockerfile));
+    if ignore.is_file() {
+        hash.file(&ignore)?;
+    }
     for name in ["computation.ipynb", "data"] {
         let path = paths::notebooks_dir().join(name);
         if path.is_dir() {
@@ -107,6 +112,10 @@ fn recipe_hash(sh: &Shell, image: &SeriesImage, base: &str) -> Result<String> {
 /// Lays out the article's project folder: Dockerfile, computation.ipynb, data/, empty outputs/.
 pub fn stage_article_folder(dockerfile: &Path, dir: &Path) -> Result<()> {
     std::fs::copy(dockerfile, dir.join("Dockerfile")).with_context(|| format!("reading {}", dockerfile.display()))?;
+    let ignore = dockerignore_of(dockerfile);
+    if ignore.is_file() {
+        std::fs::copy(&ignore, dir.join(".dockerignore")).with_context(|| format!("reading {}", ignore.display()))?;
+    }
     let notebooks = paths::notebooks_dir();
     std::fs::copy(notebooks.join("computation.ipynb"), dir.join("computation.ipynb"))?;
     std::fs::create_dir_all(dir.join("data"))?;
@@ -118,6 +127,11 @@ pub fn stage_article_folder(dockerfile: &Path, dir: &Path) -> Result<()> {
     }
     std::fs::create_dir_all(dir.join("outputs"))?;
     Ok(())
+}
+
+/// `NAME.dockerignore` beside `NAME.Dockerfile`: the image's `.dockerignore`, when it has one.
+pub fn dockerignore_of(dockerfile: &Path) -> std::path::PathBuf {
+    dockerfile.with_extension("dockerignore")
 }
 
 /// Runs `docker build ARGS` with a progress line; its output is shown when it fails (or with verbose).
@@ -157,7 +171,8 @@ mod tests {
             let text = std::fs::read_to_string(paths::docker_dir().join("series").join(image.dockerfile)).unwrap();
             assert!(text.contains("FROM ${BASE_IMAGE}"), "{}", image.dockerfile);
             // The notebook content comes last, so editing notebooks/ rebuilds only the last layers.
-            let last = text.lines().rev().find(|l| !l.trim().is_empty() && !l.starts_with('#')).unwrap();
+            // (ENV defaults from build arguments may follow, as in article 3.)
+            let last = text.lines().rev().find(|l| !l.trim().is_empty() && !l.starts_with('#') && !l.starts_with("ENV") && !l.starts_with("ARG")).unwrap();
             assert!(last.starts_with("COPY") || last.starts_with("VOLUME"), "{}: {last}", image.dockerfile);
         }
     }

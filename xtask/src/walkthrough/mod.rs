@@ -2,7 +2,9 @@
 //! each command as it runs, and checks every claim the article makes. `--literal` runs the
 //! article's commands as written; the default runs the corrected recipe.
 
+pub mod db;
 mod manage_data;
+mod mysql;
 mod report;
 mod session;
 
@@ -26,7 +28,7 @@ pub struct Section {
     pub run: fn(&mut Session) -> Result<()>,
 }
 
-pub const ARTICLES: &[&Article] = &[&manage_data::ARTICLE];
+pub const ARTICLES: &[&Article] = &[&manage_data::ARTICLE, &mysql::ARTICLE];
 
 #[derive(clap::Args, Debug)]
 pub struct Walkthrough {

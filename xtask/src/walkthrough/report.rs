@@ -7,6 +7,7 @@ pub fn summary(o: &Outcome) -> String {
     let total = o.claims().count();
     let holding = o.claims().filter(|c| c.holds).count();
     let unexpected = o.unexpected().len();
+    let unchecked = o.claims().filter(|c| !c.checkable).count();
     let mut text = format!(
         "\n{} ({} mode): {holding} of {total} claims hold; {} as expected, {unexpected} unexpected; {:.0}s",
         o.slug,
@@ -14,6 +15,9 @@ pub fn summary(o: &Outcome) -> String {
         total - unexpected,
         o.seconds
     );
+    if unchecked > 0 {
+        text.push_str(&format!(" ({unchecked} not checkable here: only the official images could show them)"));
+    }
     for section in &o.sections {
         if let Some(e) = &section.error {
             text.push_str(&format!("\n  section {:?} failed: {e}", section.name));
@@ -29,14 +33,15 @@ pub fn summary(o: &Outcome) -> String {
 pub fn json(o: &Outcome) -> serde_json::Value {
     let claims: Vec<_> = o
         .claims()
-        .map(|c| serde_json::json!({"section": c.section, "claim": c.claim, "holds": c.holds, "expected": c.expected, "evidence": c.evidence}))
+        .map(|c| serde_json::json!({"section": c.section, "claim": c.claim, "holds": c.holds, "expected": c.expected, "evidence": c.evidence, "checkable": c.checkable}))
         .collect();
     let sections: Vec<_> = o
         .sections
         .iter()
         .map(|s| serde_json::json!({
             "name": s.name, "seconds": s.seconds, "error": s.error, "notes": s.notes,
-            "container": s.names.container, "volume": s.names.volume, "network": s.names.network,
+            "container": s.names.container, "volume": s.names.volume, "network": s.names.network, "db": s.names.db,
+            "names": s.picked.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.clone()))).collect::<serde_json::Map<_, _>>(),
             "commands": s.entries.iter().map(|e| serde_json::json!({"command": e.command, "exit": e.exit})).collect::<Vec<_>>(),
         }))
         .collect();
@@ -75,8 +80,8 @@ pub fn markdown(o: &Outcome) -> String {
             md.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
                 cell(&c.claim),
-                if c.holds { "yes" } else { "no" },
-                if c.expected { "yes" } else { "no (erratum)" },
+                if !c.checkable { "not checkable here" } else if c.holds { "yes" } else { "no" },
+                if !c.checkable { "—" } else if c.expected { "yes" } else { "no (erratum)" },
                 cell(&c.evidence)
             ));
         }

@@ -39,6 +39,9 @@ pub struct Claim {
     /// What the project knows to be true in this mode (the claim, or its erratum).
     pub expected: bool,
     pub evidence: String,
+    /// False when only the official image (or a registry) could show it: then holds and expected
+    /// are both false and the evidence says why; it is never faked.
+    pub checkable: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +60,8 @@ pub struct SectionOutcome {
     pub error: Option<String>,
     pub seconds: f64,
     pub names: Names,
+    /// Other tutorial names the section used, as (tutorial's name, name used).
+    pub picked: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -86,6 +91,10 @@ pub struct Names {
     pub container: String,
     pub volume: String,
     pub network: String,
+    /// The database container (`mysql-db` in articles 3 and 4).
+    pub db: String,
+    /// What is appended to the tutorial's names (empty when they are used as written).
+    pub suffix: String,
 }
 
 pub struct Session {
@@ -99,6 +108,7 @@ pub struct Session {
     entries: Vec<Entry>,
     notes: Vec<String>,
     claims: Vec<Claim>,
+    picked: Vec<(String, String)>,
     /// Transcript sink: stderr when sections run one after another, a buffer when in parallel.
     out: Box<dyn Write + Send>,
     /// The article's project folder (`~/jupyter` in the series), made fresh for each section.
@@ -143,6 +153,7 @@ fn run_section(sh: &Shell, section: &Section, names: Names, mode: Mode, keep: bo
         entries: Vec::new(),
         notes: Vec::new(),
         claims: Vec::new(),
+        picked: Vec::new(),
         out,
         project: tempfile::Builder::new().prefix("jupyter-").tempdir()?,
     };
@@ -164,6 +175,7 @@ fn run_section(sh: &Shell, section: &Section, names: Names, mode: Mode, keep: bo
         error,
         seconds: started.elapsed().as_secs_f64(),
         names,
+        picked: std::mem::take(&mut session.picked),
     };
     if parallel {
         let mut text = format!("\n## {}\n", outcome.name);
@@ -194,19 +206,35 @@ fn pick_names(sh: &Shell, parallel_section: Option<&str>) -> Names {
         suffix.push('-');
         suffix.push_str(&slug(section));
     }
-    let free = |kind: &str, name: &str| docker::probe(sh, [kind, "inspect", name]).is_none();
-    let pick = |kind: &str, base: &str| {
-        let name = format!("{base}{suffix}");
-        if free(kind, &name) { name } else { format!("{name}-wt{}", std::process::id()) }
-    };
+    let pick = |kind: &str, base: &str| pick_name(sh, kind, base, &suffix);
     Names {
         container: pick("container", "custom-jupyter-container"),
         volume: pick("volume", "named-data-volume"),
         network: pick("network", "jupyter-mysql-net"),
+        db: pick("container", "mysql-db"),
+        suffix,
+    }
+}
+
+/// `base` plus the run's suffix, and `-wt<pid>` when a resource of that name exists already.
+fn pick_name(sh: &Shell, kind: &str, base: &str, suffix: &str) -> String {
+    let name = format!("{base}{suffix}");
+    let taken = match kind {
+        "image" => docker::image_exists(sh, &name),
+        _ => docker::probe(sh, [kind, "inspect", name.as_str()]).is_some(),
+    };
+    if taken {
+        let sep = if kind == "image" && !name.contains(':') { ":" } else { "-" };
+        format!("{name}{sep}wt{}", std::process::id())
+    } else {
+        name
     }
 }
 
 pub fn verdict_line(c: &Claim) -> String {
+    if !c.checkable {
+        return format!("[NOT CHECKABLE HERE] {}\n        {}", c.claim, c.evidence);
+    }
     let mark = match (c.holds, c.holds == c.expected) {
         (true, true) => "HOLDS",
         (false, true) => "FAILS (as expected: article erratum)",
@@ -241,9 +269,14 @@ impl Session {
 
     /// Runs `docker ARGS`, printing the command and its output (both streams) as they come.
     pub fn docker(&mut self, args: &[String]) -> Result<Ran> {
-        let shown = format!("docker {}", args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
+        self.command("docker", args)
+    }
+
+    /// Runs `PROGRAM ARGS` (e.g. docker-compose) with the transcript, as [`Session::docker`] does.
+    pub fn command(&mut self, program: &str, args: &[String]) -> Result<Ran> {
+        let shown = format!("{program} {}", args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
         self.say(&format!("$ {shown}"));
-        let reader = duct::cmd("docker", args).stderr_to_stdout().unchecked().reader()?;
+        let reader = duct::cmd(program, args).stderr_to_stdout().unchecked().reader()?;
         let mut output = String::new();
         for line in BufReader::new(&reader).lines() {
             let line = line.unwrap_or_default();
@@ -276,9 +309,30 @@ impl Session {
     }
 
     pub fn claim(&mut self, claim: &str, holds: bool, expected: bool, evidence: impl Into<String>) {
-        let c = Claim { section: self.section.clone(), claim: claim.to_string(), holds, expected, evidence: evidence.into() };
+        let c = Claim { section: self.section.clone(), claim: claim.to_string(), holds, expected, evidence: evidence.into(), checkable: true };
         self.say(&verdict_line(&c));
         self.claims.push(c);
+    }
+
+    /// A claim only the official image (or a registry) could show: reported, never faked.
+    pub fn not_checkable(&mut self, claim: &str, why: &str) {
+        let c = Claim { section: self.section.clone(), claim: claim.to_string(), holds: false, expected: false, evidence: format!("not checkable here: {why}"), checkable: false };
+        self.say(&verdict_line(&c));
+        self.claims.push(c);
+    }
+
+    /// A tutorial name for another resource, suffixed like the section's others (and recorded in the report).
+    pub fn name(&mut self, kind: &str, base: &str) -> String {
+        let name = pick_name(&self.sh, kind, base, &self.names.suffix);
+        self.picked.push((base.to_string(), name.clone()));
+        name
+    }
+
+    /// An article step that is shown but never run, with the reason.
+    pub fn skip(&mut self, command: &str, why: &str) {
+        self.say(&format!("$ {command}    # SKIPPED: {why}"));
+        self.entries.push(Entry { command: format!("{command}    # SKIPPED"), output: format!("not run: {why}\n"), exit: 0 });
+        self.notes.push(format!("`{command}` is not run: {why}"));
     }
 
     /// Registers a container made by this section (removed at the end unless `--keep`).
@@ -292,6 +346,11 @@ impl Session {
 
     pub fn made_network(&mut self, name: &str) {
         self.guards.push(Guard::new(Resource::Network(name.to_string())));
+    }
+
+    /// An image tag this section built (removed at the end unless `--keep`; shared layers stay).
+    pub fn made_image(&mut self, tag: &str) {
+        self.guards.push(Guard::new(Resource::Image(tag.to_string())));
     }
 
     /// The container is gone (the article removed it): no need to remove it again.
@@ -368,7 +427,7 @@ mod tests {
 
     #[test]
     fn verdicts_say_whether_they_were_expected() {
-        let c = |holds, expected| Claim { section: "s".into(), claim: "c".into(), holds, expected, evidence: "e".into() };
+        let c = |holds, expected| Claim { section: "s".into(), claim: "c".into(), holds, expected, evidence: "e".into(), checkable: true };
         assert!(verdict_line(&c(false, false)).contains("erratum"));
         assert!(verdict_line(&c(true, false)).contains("unexpected"));
         let outcome = Outcome {
@@ -382,7 +441,8 @@ mod tests {
                 claims: vec![c(false, false), c(true, true)],
                 error: None,
                 seconds: 0.0,
-                names: Names { container: "c".into(), volume: "v".into(), network: "n".into() },
+                names: Names { container: "c".into(), volume: "v".into(), network: "n".into(), db: "d".into(), suffix: String::new() },
+                picked: vec![],
             }],
             seconds: 0.0,
         };
