@@ -76,7 +76,10 @@ pub fn ensure(sh: &Shell, source: Source, rebuild: bool, verbose: bool) -> Resul
                 progress::note(&format!("base: using the offline stand-in {local} (present; the official image is not)"));
                 return Ok(local);
             }
-            match pull(sh, OFFICIAL, Some(Duration::from_secs(8))) {
+            let step = Step::start(format!("Trying to pull {OFFICIAL} (up to 8s)"));
+            let pulled = pull(sh, OFFICIAL, Some(Duration::from_secs(8)));
+            drop(step);
+            match pulled {
                 Ok(()) => {
                     progress::note(&format!("base: using {OFFICIAL} (pulled)"));
                     Ok(OFFICIAL.to_string())

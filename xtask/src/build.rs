@@ -137,7 +137,7 @@ pub fn dockerignore_of(dockerfile: &Path) -> std::path::PathBuf {
 /// Runs `docker build ARGS` with a progress line; its output is shown when it fails (or with verbose).
 /// The legacy builder only tags on success, and `--force-rm` removes its intermediate containers.
 pub fn run_build(what: &str, args: &[String], verbose: bool) -> Result<()> {
-    let step = Step::start(what);
+    let step = if verbose { Step::start_lines(what) } else { Step::start(what) };
     let expression = duct::cmd("docker", args).stderr_to_stdout().unchecked();
     let output = if verbose { expression.run()? } else { expression.stdout_capture().run()? };
     if !output.status.success() {

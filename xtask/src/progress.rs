@@ -14,9 +14,18 @@ pub struct Step {
 
 impl Step {
     pub fn start(what: impl Into<String>) -> Step {
-        let what = what.into();
+        Step::begin(what.into(), std::io::stderr().is_terminal())
+    }
+
+    /// Timestamped lines even on a terminal: for steps whose own output streams (`--verbose`
+    /// builds), which a spinner would draw over.
+    pub fn start_lines(what: impl Into<String>) -> Step {
+        Step::begin(what.into(), false)
+    }
+
+    fn begin(what: String, spin: bool) -> Step {
         let started = Instant::now();
-        let spinner = if std::io::stderr().is_terminal() {
+        let spinner = if spin {
             let stop = Arc::new(AtomicBool::new(false));
             let (flag, label) = (stop.clone(), what.clone());
             let handle = std::thread::spawn(move || {
