@@ -128,7 +128,7 @@ impl Bench {
                 Part::Sizes => bench.sizes(),
                 Part::Up => bench.up(),
                 Part::Walkthrough => bench.walkthroughs(),
-                Part::Database => Ok(vec![database()]),
+                Part::Database => bench.database(),
                 Part::Cold => bench.cold(),
                 Part::Tests => bench.tests(),
             };
@@ -257,8 +257,8 @@ impl Runner<'_> {
         for i in 0..self.runs {
             let step = progress::Step::start(format!("Timing warm `up` and plain `docker run` (run {}/{})", i + 1, self.runs));
             // Alternate which goes first, so neither always meets a busier engine.
-            for xtask_first in [i % 2 == 0, i % 2 != 0] {
-                if xtask_first {
+            for is_xtask in [i % 2 == 0, i % 2 != 0] {
+                if is_xtask {
                     let name = format!("{}-up-{i}", self.prefix);
                     let container = Guard::new(Resource::Container(name.clone()));
                     let up_args = ["up", "--name", name.as_str(), "--volume", volume.as_str(), "--port", "0", "--json"];
@@ -386,13 +386,46 @@ impl Runner<'_> {
     }
 }
 
-/// The database figure: MySQL arrives with issue 5 (`cargo xtask walkthrough mysql`).
-fn database() -> Figure {
-    let fig = Figure::new("database-ready", "database accepts connections", Unit::Seconds).against("plain docker run + a poll of mysqladmin ping");
-    if walkthrough::find("mysql").is_ok() {
-        fig.note("not available yet: the mysql walkthrough exists but exposes no time-to-ready figure to the bench")
-    } else {
-        fig.note("not available yet: no MySQL support in this tree (issue 5 is adding `cargo xtask walkthrough mysql`)")
+impl Runner<'_> {
+    /// The MySQL server of `walkthrough mysql` (first start, fresh data directory): `docker run` then
+    /// the xtask's wait (`db::wait_ready`), against `docker run` then the usual shell loop
+    /// `until docker exec db mysqladmin ping; do sleep 1; done`.
+    fn database(&self) -> Result<Vec<Figure>> {
+        let server = walkthrough::db::ensure(self.sh)?;
+        let runs = self.runs.min(3);
+        let mut fig = Figure::new("database-ready", "database accepts connections (`docker run` -> the xtask's wait)", Unit::Seconds)
+            .against("docker run + `until docker exec db mysqladmin ping; do sleep 1; done`")
+            .note(if server.official { "the official MySQL image".to_string() } else { format!("the MariaDB stand-in {}", server.image) });
+        let password = walkthrough::db::new_password();
+        let ping = |name: &str| {
+            docker::probe(self.sh, ["exec", name, "mysqladmin", "--protocol=tcp", "-h127.0.0.1", "-P3306", "--connect-timeout=2", "ping"]).is_some()
+        };
+        for i in 0..runs {
+            let step = progress::Step::start(format!("Timing the database's start, the xtask's wait and a plain loop (run {}/{runs})", i + 1));
+            for is_xtask in [i % 2 == 0, i % 2 != 0] {
+                let name = format!("{}-db-{i}-{}", self.prefix, if is_xtask { "xtask" } else { "plain" });
+                let _container = Guard::new(Resource::Container(name.clone()));
+                let mut args = vec!["run".to_string(), "-d".into(), "--name".into(), name.clone(), "-e".into(), format!("MYSQL_ROOT_PASSWORD={password}")];
+                args.extend(docker::resource_labels());
+                args.push(server.image.clone());
+                let started = Instant::now();
+                docker::docker(self.sh, &args)?;
+                if is_xtask {
+                    walkthrough::db::wait_ready(self.sh, &name, Duration::from_secs(180)).with_context(|| format!("{name} did not accept connections within 180s"))?;
+                    fig.samples.push(started.elapsed().as_secs_f64());
+                } else {
+                    while !ping(&name) {
+                        if started.elapsed() > Duration::from_secs(180) {
+                            bail!("{name} did not accept connections within 180s");
+                        }
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                    fig.baseline.push(started.elapsed().as_secs_f64());
+                }
+            }
+            step.done(&format!("xtask {:.1}s, plain {:.1}s", fig.samples[i], fig.baseline[i]));
+        }
+        Ok(vec![fig])
     }
 }
 
