@@ -16,7 +16,8 @@ fn volume_with_earlier_data(volume: &str) -> String {
     create.extend(labels.iter().map(String::as_str));
     create.push(volume);
     docker_ok(&create);
-    volume_read(volume, "head -c 4096 /dev/urandom > /o/earlier.txt && sha256sum /o/earlier.txt")
+    // Owned by the notebook user, as a volume that an earlier `up` made would be.
+    volume_read(volume, "head -c 4096 /dev/urandom > /o/earlier.txt && chown -R 1000:100 /o && sha256sum /o/earlier.txt")
 }
 
 /// Runs a shell script in a throwaway container with the volume at /o; the first word of its last line.
@@ -35,9 +36,14 @@ fn write_notebook(dir: &Path, name: &str, content: &str) {
 }
 
 fn notebook_raising(message: &str) -> String {
+    notebook_with(&format!("raise ValueError({message:?})"))
+}
+
+/// A one-cell Python notebook.
+fn notebook_with(source: &str) -> String {
     serde_json::json!({
         "cells": [{"cell_type": "code", "execution_count": null, "id": "a1", "metadata": {}, "outputs": [],
-                   "source": [format!("raise ValueError({message:?})")]}],
+                   "source": [source]}],
         "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}},
         "nbformat": 4, "nbformat_minor": 5
     })
@@ -131,27 +137,30 @@ fn the_container_killed_while_the_notebook_writes() {
     let _c = Guard::container(&name);
     let before = volume_with_earlier_data(&volume);
     let notebooks = notebooks_copy();
+    // A cell that writes its output slowly, line by line, so the kill lands mid-write.
+    let slow = "import time\nwith open('outputs/slow.csv', 'w') as out:\n    for i in range(600):\n        out.write(f'{i},row\\n')\n        out.flush()\n        time.sleep(0.05)\n";
+    write_notebook(notebooks.path(), "slow-writer.ipynb", &notebook_with(slow));
     let dir = notebooks.path().to_str().unwrap().to_string();
     up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", &dir]);
 
     let bin = assert_cmd::cargo::cargo_bin("xtask");
     let runner = std::process::Command::new(bin)
-        .args(["run", "--name", &name])
+        .args(["run", "slow-writer.ipynb", "--name", &name])
         .env(RUN_ID_ENV, run_id())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Kill the container once the kernel is running the cell.
+    // Kill the container once the cell has started writing its file.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !docker(&["exec", &name, "pgrep", "-f", "ipykernel"]).status.success() {
-        assert!(std::time::Instant::now() < deadline, "the kernel never started");
+    while !docker(&["exec", &name, "test", "-s", "/work/outputs/slow.csv"]).status.success() {
+        assert!(std::time::Instant::now() < deadline, "the cell never started writing");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     docker_ok(&["kill", &name]);
     let out = runner.wait_with_output().unwrap();
     let error = the_error(&out);
-    assert!(error.contains("container stopped while computation.ipynb ran"), "{error}");
+    assert!(error.contains("container stopped while slow-writer.ipynb ran"), "{error}");
 
     // `up` starts the same container again; the earlier data is intact.
     up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", &dir]);

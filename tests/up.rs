@@ -104,6 +104,25 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
 }
 
 #[test]
+fn a_root_owned_volume_made_elsewhere_is_flagged() {
+    images();
+    let (name, volume) = (unique("jdx-rootvol"), unique("jdx-rootvol-vol"));
+    let _v = Guard::volume(&volume);
+    let _c = Guard::container(&name);
+    let mut create = vec!["volume", "create"];
+    let labels = labels();
+    create.extend(labels.iter().map(String::as_str));
+    create.push(&volume);
+    docker_ok(&create);
+    // Made non-empty by root, so Docker copies no ownership into it.
+    docker_ok(&["run", "--rm", "--label", MANAGED, "--user", "0", "--entrypoint", "touch", "-v", &format!("{volume}:/v"), "custom-jupyter-image:named-volume", "/v/by-root"]);
+    let notebooks = notebooks_copy();
+    let out = xtask().args(["up", "--port", "0", "--name", &name, "--volume", &volume, "--notebooks", notebooks.path().to_str().unwrap()]).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("warning: /work/outputs") && stderr.contains("owned by root:root") && stderr.contains("chown"), "{stderr}");
+}
+
+#[test]
 fn a_stopped_container_is_started_again_not_recreated() {
     images();
     let (name, volume) = (unique("jdx-stopped"), unique("jdx-vol"));

@@ -59,7 +59,9 @@ pub fn diagnose(notebook: &str, log: &str, container_running: bool) -> String {
     if !container_running {
         return format!("the container stopped while {notebook} ran: the outputs written before are kept on the volume; start it again with `cargo xtask up`");
     }
-    if log.contains("No such file or directory") && log.contains(notebook) && !log.contains("CellExecutionError") {
+    let missing = log.contains(&format!("pattern '{notebook}' matched no files"))
+        || (log.contains("No such file or directory") && log.contains(notebook) && !log.contains("CellExecutionError"));
+    if missing {
         return format!("{notebook} was not found in /work: check the name, or the folder given to `up --notebooks`");
     }
     if log.contains("NotJSONError") || log.contains("does not appear to be JSON") || log.contains("Notebook does not appear") {
@@ -117,7 +119,7 @@ mod tests {
     fn broken_json_missing_files_and_stopped_containers() {
         let bad = "nbformat.reader.NotJSONError: Notebook does not appear to be JSON: 'not json'\n";
         assert!(diagnose("c.ipynb", bad, true).contains("not a valid notebook"));
-        let missing = "[NbConvertApp] WARNING | pattern 'x.ipynb' matched no files\nFileNotFoundError: [Errno 2] No such file or directory: 'x.ipynb'\n";
+        let missing = "[NbConvertApp] WARNING | pattern 'x.ipynb' matched no files\n[NbConvertApp] Making directory /tmp/executed\n";
         assert!(diagnose("x.ipynb", missing, true).contains("was not found"));
         assert!(diagnose("c.ipynb", "", false).contains("container stopped"));
     }

@@ -123,7 +123,7 @@ impl Up {
         }
         self.check_port_free(sh)?;
         self.ensure_image(sh)?;
-        self.ensure_volume(sh)?;
+        let volume_is_new = self.ensure_volume(sh)?;
 
         let mut args: Vec<String> = vec!["run".into(), "-d".into(), "--name".into(), self.name.clone()];
         args.extend(docker::resource_labels());
@@ -161,6 +161,9 @@ impl Up {
         let running = self.wait_for_server(sh, None)?;
         step.done(&format!("serving on 127.0.0.1:{}", running.port));
         guard.keep();
+        if !volume_is_new && !self.writable_notebooks {
+            self.warn_if_outputs_not_writable(sh);
+        }
         Ok(running)
     }
 
@@ -206,16 +209,31 @@ impl Up {
         Ok(())
     }
 
-    fn ensure_volume(&self, sh: &Shell) -> Result<()> {
+    /// Creates the volume when missing; true when it was created now.
+    fn ensure_volume(&self, sh: &Shell) -> Result<bool> {
         if docker::probe(sh, ["volume", "inspect", "--format", "{{.Name}}", self.volume.as_str()]).is_some() {
-            return Ok(());
+            return Ok(false);
         }
         let mut args = vec!["volume".to_string(), "create".into()];
         args.extend(docker::resource_labels());
         args.push(self.volume.clone());
         docker::docker(sh, &args)?;
         progress::note(&format!("created the named volume {} (it outlives the container; `down` keeps it)", self.volume));
-        Ok(())
+        Ok(true)
+    }
+
+    /// A volume made elsewhere may not be writable by the notebook user (a new one copies the
+    /// image directory's jovyan ownership): say so now, rather than when a cell fails.
+    fn warn_if_outputs_not_writable(&self, sh: &Shell) {
+        if docker::probe(sh, ["exec", self.name.as_str(), "test", "-w", OUTPUTS]).is_some() {
+            return;
+        }
+        let owner = docker::probe(sh, ["exec", self.name.as_str(), "stat", "-c", "%U:%G", OUTPUTS]).unwrap_or_else(|| "?".into());
+        eprintln!(
+            "warning: {OUTPUTS} (volume {}) is owned by {owner} and not writable by the notebook user, so the notebook's outputs will fail: \
+             give it to the notebook user (`docker run --rm --user 0 -v {}:/v --entrypoint chown {} -R 1000:100 /v`) or use another --volume",
+            self.volume, self.volume, self.image
+        );
     }
 
     /// For a non-1000 writer: group `users` may write the outputs volume (jovyan still can).
