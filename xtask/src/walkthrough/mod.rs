@@ -2,6 +2,7 @@
 //! each command as it runs, and checks every claim the article makes. `--literal` runs the
 //! article's commands as written; the default runs the corrected recipe.
 
+mod compose;
 pub mod db;
 mod manage_data;
 mod mysql;
@@ -28,7 +29,7 @@ pub struct Section {
     pub run: fn(&mut Session) -> Result<()>,
 }
 
-pub const ARTICLES: &[&Article] = &[&manage_data::ARTICLE, &mysql::ARTICLE];
+pub const ARTICLES: &[&Article] = &[&manage_data::ARTICLE, &mysql::ARTICLE, &compose::ARTICLE];
 
 #[derive(clap::Args, Debug)]
 pub struct Walkthrough {
