@@ -8,6 +8,7 @@ use anyhow::{bail, Result};
 use xshell::Shell;
 
 use crate::docker::{self, RUN_ID_ENV, RUN_LABEL_KEY};
+use crate::cleanup::{Guard, Resource};
 use crate::{base, build, progress};
 
 #[derive(clap::Args, Debug)]
@@ -28,6 +29,9 @@ impl Test {
             build::ensure_image(sh, image, &base, false)?;
         }
 
+        // A person's own things, unlabelled, present for the whole suite: they must come out unchanged.
+        let sentinels = Sentinels::create(sh, &base)?;
+
         progress::note(&format!("running the tests with run id {run_id}"));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut args = vec!["test".to_string(), "--workspace".into()];
@@ -44,6 +48,8 @@ impl Test {
         }
         let ok = reader.try_wait()?.is_some_and(|o| o.status.success());
 
+        let touched = sentinels.check(sh);
+        drop(sentinels);
         let left = leftovers(sh, &run_id);
         for item in &left {
             eprintln!("leaked: {item}");
@@ -56,7 +62,54 @@ impl Test {
         if !left.is_empty() {
             bail!("{} resource(s) with the run's label were left behind by the tests (listed above; now removed)", left.len());
         }
+        if let Some(what) = touched {
+            bail!("the suite touched a person's own resources: {what}");
+        }
         Ok(())
+    }
+}
+
+/// An unlabelled container (from the project's image, so it inherits the image's `managed` label
+/// but not the `owner` one), volume and network standing for a person's own things.
+struct Sentinels {
+    name: String,
+    started: String,
+    /// Removed by exact name when dropped, also on Ctrl-C: the suite's own fixtures.
+    _guards: Vec<Guard>,
+}
+
+impl Sentinels {
+    fn create(sh: &Shell, image: &str) -> Result<Sentinels> {
+        let name = format!("jdx-person-sentinel-{}", std::process::id());
+        let mount = format!("{name}:/sentinel");
+        // A Vec drops first to last: the container goes before its volume and network.
+        let mut guards = vec![Guard::new(Resource::Container(name.clone()))];
+        docker::docker(sh, ["volume", "create", name.as_str()])?;
+        guards.push(Guard::new(Resource::Volume(name.clone())));
+        docker::docker(sh, ["network", "create", name.as_str()])?;
+        guards.push(Guard::new(Resource::Network(name.clone())));
+        docker::docker(sh, [
+            "run", "-d", "--name", name.as_str(), "--network", name.as_str(), "-v", mount.as_str(), "--user", "0",
+            "--entrypoint", "sh", image, "-c", "echo mine > /sentinel/marker && exec sleep 86400",
+        ])?;
+        let started = docker::docker(sh, ["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name.as_str()])?;
+        Ok(Sentinels { name, started, _guards: guards })
+    }
+
+    /// What changed, if anything.
+    fn check(&self, sh: &Shell) -> Option<String> {
+        let name = self.name.as_str();
+        let now = docker::probe(sh, ["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name]);
+        if now.as_deref() != Some(self.started.as_str()) {
+            return Some(format!("container {name} was removed or restarted"));
+        }
+        if docker::probe(sh, ["exec", name, "cat", "/sentinel/marker"]).as_deref() != Some("mine") {
+            return Some(format!("volume {name} lost its data"));
+        }
+        if docker::probe(sh, ["network", "inspect", name]).is_none() {
+            return Some(format!("network {name} was removed"));
+        }
+        None
     }
 }
 
