@@ -93,16 +93,7 @@ pub fn ensure(sh: &Shell, source: Source, rebuild: bool, verbose: bool) -> Resul
     }
 }
 
-/// The base image the series' images use now, without building anything (None: none present).
-pub fn current(sh: &Shell) -> Result<Option<String>> {
-    if image_exists(sh, OFFICIAL) {
-        return Ok(Some(OFFICIAL.to_string()));
-    }
-    let local = local_tag()?;
-    Ok(image_exists(sh, &local).then_some(local))
-}
-
-pub fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
+fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
     let handle = duct::cmd!("docker", "pull", "--quiet", image).stdout_null().stderr_capture().unchecked().start()?;
     let output = match limit {
         Some(limit) => match handle.wait_timeout(limit)? {

@@ -8,13 +8,14 @@ mod manage_data;
 mod mysql;
 mod report;
 mod session;
+mod setup;
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use xshell::Shell;
 
-pub use session::{Claim, Mode, Session};
+pub use session::{Mode, Session};
 
 /// One article: its slug, short name, and sections (each runs on its own names, so they can run in parallel).
 pub struct Article {
@@ -29,7 +30,7 @@ pub struct Section {
     pub run: fn(&mut Session) -> Result<()>,
 }
 
-pub const ARTICLES: &[&Article] = &[&manage_data::ARTICLE, &mysql::ARTICLE, &compose::ARTICLE];
+pub const ARTICLES: &[&Article] = &[&setup::ARTICLE, &manage_data::ARTICLE, &mysql::ARTICLE, &compose::ARTICLE];
 
 #[derive(clap::Args, Debug)]
 pub struct Walkthrough {
