@@ -93,7 +93,7 @@ pub fn ensure(sh: &Shell, source: Source, rebuild: bool, verbose: bool) -> Resul
     }
 }
 
-fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
+pub fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
     let handle = duct::cmd!("docker", "pull", "--quiet", image).stdout_null().stderr_capture().unchecked().start()?;
     let output = match limit {
         Some(limit) => match handle.wait_timeout(limit)? {
