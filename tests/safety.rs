@@ -48,6 +48,8 @@ fn a_persons_own_things_are_never_touched() {
 
     let down = xtask().args(["down", "--name", &container]).assert().get_output().clone();
     assert!(the_error(&down).contains("was not made by this project"));
+    let up = xtask().args(["up", "--port", "0", "--name", &container, "--volume", &volume]).assert().get_output().clone();
+    assert!(the_error(&up).contains("was not made by this project"));
 
     assert_eq!(docker_ok(&["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", &container]), id, "the container was restarted or replaced");
     assert_eq!(docker_ok(&["inspect", "-f", "{{.State.Running}}", &container]), "true");

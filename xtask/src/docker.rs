@@ -142,6 +142,13 @@ pub fn container_state(sh: &Shell, name: &str) -> Option<ContainerState> {
     })
 }
 
+/// Whether a container was made by this project (it carries the owner label, which images never do).
+pub fn is_owned(sh: &Shell, container: &str) -> bool {
+    let key = OWNER.split('=').next().unwrap_or(OWNER);
+    let format = format!("{{{{index .Config.Labels \"{key}\"}}}}");
+    probe(sh, ["container", "inspect", "--format", format.as_str(), container]).is_some_and(|v| !v.is_empty())
+}
+
 /// The host port Docker published for a container port, as `(ip, port)`.
 pub fn published_port(sh: &Shell, container: &str, container_port: u16) -> Result<(String, u16)> {
     let out = docker(sh, ["port", container, &format!("{container_port}/tcp")])?;

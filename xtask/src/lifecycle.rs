@@ -56,9 +56,7 @@ fn owned_container(sh: &Shell, name: &str) -> Result<Option<docker::ContainerSta
     docker::check_name("name", name)?;
     docker::require_engine(sh)?;
     let Some(state) = docker::container_state(sh, name) else { return Ok(None) };
-    let owner_key = OWNER.split('=').next().unwrap();
-    let format = format!("{{{{index .Config.Labels \"{owner_key}\"}}}}");
-    if docker::probe(sh, ["container", "inspect", "--format", format.as_str(), name]).unwrap_or_default().is_empty() {
+    if !docker::is_owned(sh, name) {
         bail!("container {name} was not made by this project (it lacks the label {OWNER}): it is left alone; remove it yourself if you mean to (`docker rm -f {name}`)");
     }
     Ok(Some(state))

@@ -119,6 +119,9 @@ impl Up {
         docker::require_engine(sh)?;
 
         if let Some(state) = docker::container_state(sh, &self.name) {
+            if !docker::is_owned(sh, &self.name) {
+                bail!("a container named {} exists and was not made by this project: it is left alone; choose another --name", self.name);
+            }
             return self.reuse(sh, state);
         }
         self.check_port_free(sh)?;
