@@ -213,3 +213,44 @@ fn bad_input_keeps_the_volumes_earlier_data() {
         assert_eq!(earlier_sha(&volume), before, "{args:?}");
     }
 }
+
+#[test]
+fn ctrl_c_while_up_waits_leaves_no_container_and_keeps_the_volume() {
+    images();
+    let (name, volume, image) = (unique("jdx-intr"), unique("jdx-intr-vol"), format!("jdx-silent-image:{}", std::process::id()));
+    let _v = Guard::volume(&volume);
+    let _i = Guard::image(&image);
+    let _c = Guard::container(&name);
+    let before = volume_with_earlier_data(&volume);
+    // A server that never prints its URL, so `up` is still waiting when interrupted.
+    let mut build = std::process::Command::new("docker")
+        .args(["build", "-q", "--label", MANAGED, "-t", &image, "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    build.stdin.take().unwrap().write_all(format!("FROM {IMAGE}\nCMD [\"sleep\", \"600\"]\n").as_bytes()).unwrap();
+    assert!(build.wait().unwrap().success());
+
+    let notebooks = notebooks_copy();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("xtask"))
+        .args(["up", "--port", "0", "--name", &name, "--volume", &volume, "--image", &image, "--timeout", "300"])
+        .args(["--notebooks", notebooks.path().to_str().unwrap()])
+        .env(RUN_ID_ENV, run_id())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while docker(&["container", "inspect", &name]).status.code() != Some(0) {
+        assert!(std::time::Instant::now() < deadline, "up never made its container");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(docker(&["container", "inspect", &name]).status.code() != Some(0), "the container was left");
+    assert_eq!(earlier_sha(&volume), before, "the volume and its data stay");
+}
