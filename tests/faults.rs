@@ -11,11 +11,7 @@ const IMAGE: &str = "custom-jupyter-image:named-volume";
 
 /// A labelled volume holding `earlier.txt`; returns its sha256.
 fn volume_with_earlier_data(volume: &str) -> String {
-    let mut create = vec!["volume", "create"];
-    let labels = labels();
-    create.extend(labels.iter().map(String::as_str));
-    create.push(volume);
-    docker_ok(&create);
+    create_volume(volume, &[]);
     // Owned by the notebook user, as a volume that an earlier `up` made would be.
     volume_read(volume, "head -c 4096 /dev/urandom > /o/earlier.txt && chown -R 1000:100 /o && sha256sum /o/earlier.txt")
 }
@@ -29,6 +25,41 @@ fn volume_read(volume: &str, script: &str) -> String {
 
 fn earlier_sha(volume: &str) -> String {
     volume_read(volume, "sha256sum /o/earlier.txt")
+}
+
+/// A unique container name and a volume holding earlier data, both removed when dropped
+/// (the container first), and a private copy of the notebooks.
+struct Fixture {
+    name: String,
+    volume: String,
+    before: String,
+    notebooks: tempfile::TempDir,
+    _guards: (Guard, Guard),
+}
+
+impl Fixture {
+    fn new(prefix: &str) -> Fixture {
+        let (name, volume) = (unique(prefix), unique(&format!("{prefix}-vol")));
+        let guards = (Guard::container(&name), Guard::volume(&volume));
+        let before = volume_with_earlier_data(&volume);
+        Fixture { name, volume, before, notebooks: notebooks_copy(), _guards: guards }
+    }
+
+    fn dir(&self) -> &str {
+        self.notebooks.path().to_str().unwrap()
+    }
+
+    fn up(&self) -> serde_json::Value {
+        up_json(&["--port", "0", "--name", &self.name, "--volume", &self.volume, "--notebooks", self.dir()])
+    }
+
+    fn earlier_data_intact(&self) {
+        assert_eq!(earlier_sha(&self.volume), self.before, "the volume's earlier data changed");
+    }
+
+    fn container_gone(&self) -> bool {
+        docker(&["container", "inspect", &self.name]).status.code() != Some(0)
+    }
 }
 
 fn write_notebook(dir: &Path, name: &str, content: &str) {
@@ -70,48 +101,34 @@ fn the_engine_unreachable() {
 #[test]
 fn a_server_that_crashes_before_its_url_is_reported_and_removed() {
     images();
-    let (name, volume, image) = (unique("jdx-crash"), unique("jdx-crash-vol"), format!("jdx-crash-image:{}", std::process::id()));
-    let _v = Guard::volume(&volume);
+    let image = format!("jdx-crash-image:{}", std::process::id());
     let _i = Guard::image(&image);
-    let _c = Guard::container(&name);
-    let before = volume_with_earlier_data(&volume);
+    let f = Fixture::new("jdx-crash");
     // An image whose server dies at once, saying why on stderr.
     let dockerfile = format!("FROM {IMAGE}\nCMD [\"sh\", \"-c\", \"echo 'server crashing on purpose' >&2; exit 3\"]\n");
-    let mut build = std::process::Command::new("docker")
-        .args(["build", "-q", "--label", MANAGED, "-t", &image, "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    build.stdin.take().unwrap().write_all(dockerfile.as_bytes()).unwrap();
-    assert!(build.wait().unwrap().success());
+    build_image(&image, &dockerfile);
 
-    let notebooks = notebooks_copy();
     let out = xtask()
-        .args(["up", "--port", "0", "--name", &name, "--volume", &volume, "--image", &image, "--timeout", "60"])
-        .args(["--notebooks", notebooks.path().to_str().unwrap()])
+        .args(["up", "--port", "0", "--name", &f.name, "--volume", &f.volume, "--image", &image, "--timeout", "60"])
+        .args(["--notebooks", f.dir()])
         .assert()
         .get_output()
         .clone();
     let error = the_error(&out);
     assert!(error.contains("exited before the server printed its URL") && error.contains("exit code 3"), "{error}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("server crashing on purpose"), "the log tail is shown");
-    assert!(docker(&["container", "inspect", &name]).status.code() != Some(0), "the failed container was left");
-    assert_eq!(earlier_sha(&volume), before);
+    assert!(f.container_gone(), "the failed container was left");
+    f.earlier_data_intact();
 }
 
 #[test]
 fn notebooks_that_are_broken_or_raise() {
     images();
-    let (name, volume) = (unique("jdx-nb"), unique("jdx-nb-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let before = volume_with_earlier_data(&volume);
-    let notebooks = notebooks_copy();
-    write_notebook(notebooks.path(), "broken.ipynb", "{ this is not json");
-    write_notebook(notebooks.path(), "raises.ipynb", &notebook_raising("boom from the cell"));
-    up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", notebooks.path().to_str().unwrap()]);
+    let f = Fixture::new("jdx-nb");
+    let name = f.name.clone();
+    write_notebook(f.notebooks.path(), "broken.ipynb", "{ this is not json");
+    write_notebook(f.notebooks.path(), "raises.ipynb", &notebook_raising("boom from the cell"));
+    f.up();
 
     let out = xtask().args(["run", "broken.ipynb", "--name", &name]).assert().get_output().clone();
     let error = the_error(&out);
@@ -126,22 +143,18 @@ fn notebooks_that_are_broken_or_raise() {
 
     // The good notebook still runs, and the earlier data is intact.
     xtask().args(["run", "--name", &name]).assert().success();
-    assert_eq!(earlier_sha(&volume), before);
+    f.earlier_data_intact();
 }
 
 #[test]
 fn the_container_killed_while_the_notebook_writes() {
     images();
-    let (name, volume) = (unique("jdx-kill"), unique("jdx-kill-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let before = volume_with_earlier_data(&volume);
-    let notebooks = notebooks_copy();
+    let f = Fixture::new("jdx-kill");
+    let name = f.name.clone();
     // A cell that writes its output slowly, line by line, so the kill lands mid-write.
     let slow = "import time\nwith open('outputs/slow.csv', 'w') as out:\n    for i in range(600):\n        out.write(f'{i},row\\n')\n        out.flush()\n        time.sleep(0.05)\n";
-    write_notebook(notebooks.path(), "slow-writer.ipynb", &notebook_with(slow));
-    let dir = notebooks.path().to_str().unwrap().to_string();
-    up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", &dir]);
+    write_notebook(f.notebooks.path(), "slow-writer.ipynb", &notebook_with(slow));
+    f.up();
 
     let bin = assert_cmd::cargo::cargo_bin("xtask");
     let runner = std::process::Command::new(bin)
@@ -163,8 +176,8 @@ fn the_container_killed_while_the_notebook_writes() {
     assert!(error.contains("container stopped while slow-writer.ipynb ran"), "{error}");
 
     // `up` starts the same container again; the earlier data is intact.
-    up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", &dir]);
-    assert_eq!(earlier_sha(&volume), before);
+    f.up();
+    f.earlier_data_intact();
     xtask().args(["run", "--name", &name]).assert().success();
 }
 
@@ -175,11 +188,7 @@ fn a_full_outputs_volume() {
     let _v = Guard::volume(&volume);
     let _c = Guard::container(&name);
     // A 64 KiB tmpfs volume: smaller than the CSV the notebook writes (about 90 KiB).
-    let mut create = vec!["volume", "create", "--driver", "local", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=64k"];
-    let labels = labels();
-    create.extend(labels.iter().map(String::as_str));
-    create.push(&volume);
-    docker_ok(&create);
+    create_volume(&volume, &["--driver", "local", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=64k"]);
     let notebooks = notebooks_copy();
     up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", notebooks.path().to_str().unwrap()]);
     // Earlier data, written in this container's life (a tmpfs volume lives as long as its mount).
@@ -195,10 +204,7 @@ fn a_full_outputs_volume() {
 #[test]
 fn bad_input_keeps_the_volumes_earlier_data() {
     images();
-    let (name, volume) = (unique("jdx-badvol"), unique("jdx-badvol-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let before = volume_with_earlier_data(&volume);
+    let f = Fixture::new("jdx-badvol");
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let busy = holder.local_addr().unwrap().port().to_string();
     for args in [
@@ -207,43 +213,32 @@ fn bad_input_keeps_the_volumes_earlier_data() {
         vec!["--notebooks", "/nonexistent/notebooks", "--port", "0"],
         vec!["--timeout", "0", "--port", "0"],
     ] {
-        let out = xtask().args(["up", "--name", &name, "--volume", &volume]).args(&args).assert().get_output().clone();
+        let out = xtask().args(["up", "--name", &f.name, "--volume", &f.volume]).args(&args).assert().get_output().clone();
         the_error(&out);
-        assert!(docker(&["container", "inspect", &name]).status.code() != Some(0), "{args:?} left a container");
-        assert_eq!(earlier_sha(&volume), before, "{args:?}");
+        assert!(f.container_gone(), "{args:?} left a container");
+        f.earlier_data_intact();
     }
 }
 
 #[test]
 fn ctrl_c_while_up_waits_leaves_no_container_and_keeps_the_volume() {
     images();
-    let (name, volume, image) = (unique("jdx-intr"), unique("jdx-intr-vol"), format!("jdx-silent-image:{}", std::process::id()));
-    let _v = Guard::volume(&volume);
+    let image = format!("jdx-silent-image:{}", std::process::id());
     let _i = Guard::image(&image);
-    let _c = Guard::container(&name);
-    let before = volume_with_earlier_data(&volume);
+    let f = Fixture::new("jdx-intr");
     // A server that never prints its URL, so `up` is still waiting when interrupted.
-    let mut build = std::process::Command::new("docker")
-        .args(["build", "-q", "--label", MANAGED, "-t", &image, "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    build.stdin.take().unwrap().write_all(format!("FROM {IMAGE}\nCMD [\"sleep\", \"600\"]\n").as_bytes()).unwrap();
-    assert!(build.wait().unwrap().success());
+    build_image(&image, &format!("FROM {IMAGE}\nCMD [\"sleep\", \"600\"]\n"));
 
-    let notebooks = notebooks_copy();
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("xtask"))
-        .args(["up", "--port", "0", "--name", &name, "--volume", &volume, "--image", &image, "--timeout", "300"])
-        .args(["--notebooks", notebooks.path().to_str().unwrap()])
+        .args(["up", "--port", "0", "--name", &f.name, "--volume", &f.volume, "--image", &image, "--timeout", "300"])
+        .args(["--notebooks", f.dir()])
         .env(RUN_ID_ENV, run_id())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while docker(&["container", "inspect", &name]).status.code() != Some(0) {
+    while f.container_gone() {
         assert!(std::time::Instant::now() < deadline, "up never made its container");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -251,6 +246,6 @@ fn ctrl_c_while_up_waits_leaves_no_container_and_keeps_the_volume() {
     std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(docker(&["container", "inspect", &name]).status.code() != Some(0), "the container was left");
-    assert_eq!(earlier_sha(&volume), before, "the volume and its data stay");
+    assert!(f.container_gone(), "the container was left");
+    f.earlier_data_intact();
 }

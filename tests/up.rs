@@ -109,11 +109,7 @@ fn a_root_owned_volume_made_elsewhere_is_flagged() {
     let (name, volume) = (unique("jdx-rootvol"), unique("jdx-rootvol-vol"));
     let _v = Guard::volume(&volume);
     let _c = Guard::container(&name);
-    let mut create = vec!["volume", "create"];
-    let labels = labels();
-    create.extend(labels.iter().map(String::as_str));
-    create.push(&volume);
-    docker_ok(&create);
+    create_volume(&volume, &[]);
     // Made non-empty by root, so Docker copies no ownership into it.
     docker_ok(&["run", "--rm", "--label", MANAGED, "--user", "0", "--entrypoint", "touch", "-v", &format!("{volume}:/v"), "custom-jupyter-image:named-volume", "/v/by-root"]);
     let notebooks = notebooks_copy();

@@ -197,3 +197,26 @@ pub fn the_error(out: &std::process::Output) -> String {
     assert!(!out.status.success());
     errors[0].to_string()
 }
+
+/// A volume with this run's labels (and any `docker volume create` options before the name).
+pub fn create_volume(name: &str, options: &[&str]) {
+    let labels = labels();
+    let mut args = vec!["volume", "create"];
+    args.extend_from_slice(options);
+    args.extend(labels.iter().map(String::as_str));
+    args.push(name);
+    docker_ok(&args);
+}
+
+/// Builds a labelled image from a Dockerfile given as text (no build context).
+pub fn build_image(tag: &str, dockerfile: &str) {
+    use std::io::Write;
+    let mut build = std::process::Command::new("docker")
+        .args(["build", "-q", "--label", MANAGED, "-t", tag, "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    build.stdin.take().unwrap().write_all(dockerfile.as_bytes()).unwrap();
+    assert!(build.wait().unwrap().success(), "building {tag}");
+}
