@@ -23,10 +23,9 @@ fn a_persons_own_things_are_never_touched() {
     let container = pick("container", "custom-jupyter-container", "person-container");
     let volume = pick("volume", "named-data-volume", "person-volume");
     let network = pick("network", "jupyter-mysql-net", "person-network");
-    // The test's own fixtures: removed by their guards however the test ends.
-    let _c = Guard::container(&container);
-    let _v = Guard::volume(&volume);
-    let _n = Guard::network(&network);
+    // The test's own fixtures: removed by their guards however the test ends (a tuple drops its
+    // fields in order: the container before the volume and network it uses).
+    let _fixtures = (Guard::container(&container), Guard::volume(&volume), Guard::network(&network));
 
     docker_ok(&["volume", "create", "--label", &run_label, &volume]);
     docker_ok(&["network", "create", "--label", &run_label, &network]);
