@@ -1,0 +1,324 @@
+//! Article 1, "How to Set Up Jupyter with Docker" (jupyter-docker-setup-guide).
+//! No registry can be reached here, so the images it pulls are played by the project's Jupyter base
+//! image: run as root with its entry script bypassed for `continuumio/anaconda3`, as is (jovyan)
+//! for `jupyter/datascience-notebook`. What only the official images could show (conda's output,
+//! the Julia and R kernels, a pull) is reported as not checkable here, never faked.
+//! Its errata: `WORKDIR /work` is a new folder, not the stacks' `work` folder; the root-owned
+//! `COPY . /work` leaves the notebook user unable to write there (article 2's PermissionError),
+//! which the corrected mode fixes with `COPY --chown=$NB_UID:$NB_GID`; today's stacks images log
+//! `start-notebook.py`, not `jupyter lab`.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use super::session::{Mode, Session};
+use super::{Article, Section};
+use crate::cleanup::Resource;
+use crate::jupyter_url::{find_url, ServerUrl, Token};
+
+pub const ARTICLE: Article = Article {
+    slug: "jupyter-docker-setup-guide",
+    short: "setup",
+    title: "How to Set Up Jupyter with Docker",
+    sections: &[
+        Section { name: "Anaconda base image", run: anaconda },
+        Section { name: "Jupyter Docker Stacks image", run: stacks },
+        Section { name: "Own image from a Dockerfile", run: own_image },
+        Section { name: "Image with pre-loaded files", run: preload },
+    ],
+};
+
+const NO_REGISTRY: &str = "no container registry can be reached from this engine, so the official image cannot be had";
+
+fn args(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn base(s: &Session) -> Result<String> {
+    crate::base::ensure(&s.sh, crate::base::Source::Auto, false, false)
+}
+
+/// `docker run -d -t --rm -p 127.0.0.1::8888 --name NAME FLAGS IMAGE CMD...` (the article's `-it --rm -p 8888:8888`).
+fn run(s: &mut Session, flags: &[&str], image: &str, command: &[&str]) -> Result<String> {
+    let name = s.names.container.clone();
+    let mut all = args(&["run", "-d", "-t", "--rm", "-p", "127.0.0.1::8888", "--name", &name]);
+    all.extend(args(flags));
+    all.extend(s.labels());
+    all.push(image.to_string());
+    all.extend(args(command));
+    s.made_container(&name);
+    s.docker_ok(&all)?;
+    Ok(name)
+}
+
+/// Polls `read` until a server URL shows in its text.
+fn wait_url(read: impl Fn() -> String) -> (Option<ServerUrl>, String) {
+    let started = Instant::now();
+    loop {
+        let log = read();
+        let url = find_url(&log);
+        if url.is_some() || started.elapsed() > Duration::from_secs(90) {
+            return (url, log);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// The token URL claim and the token claim for a running server.
+fn server_claims(s: &mut Session, container: &str, url: Option<&ServerUrl>, log: &str) -> Result<Option<(u16, String)>> {
+    let hex48 = url.is_some_and(|u| matches!(&u.token, Token::Hex(t) if t.len() == 48));
+    let shown = url.map(|u| format!("{}://{}:{}{}?token=<{} hex>", u.scheme, u.host, u.port.unwrap_or(0), u.path, u.token().map(str::len).unwrap_or(0)));
+    s.claim(
+        "the log prints http://127.0.0.1:8888/lab?token=<48 hex>",
+        hex48 && url.is_some_and(|u| u.path == "/lab" && u.port == Some(8888)),
+        true,
+        shown.unwrap_or_else(|| format!("no URL in the log ({} lines)", log.lines().count())),
+    );
+    let Some(token) = url.and_then(|u| u.token()).map(str::to_string) else { return Ok(None) };
+    let port = crate::docker::published_port(&s.sh, container, 8888)?.1;
+    let get = |path: &str, token: Option<&str>| crate::http::get_status(port, path, token, Duration::from_secs(5)).ok();
+    let with = get("/api/status", Some(&token));
+    let lab = get("/lab", None);
+    let without = get("/api/status", None);
+    s.claim(
+        "token authentication is on: the URL with the token opens the server, /lab without it lands on the login page",
+        with == Some(200) && lab == Some(302) && without == Some(403),
+        true,
+        format!("on 127.0.0.1:{port}: /api/status with the token {with:?}, without {without:?}; /lab without the token {lab:?} (a redirect to /login)"),
+    );
+    Ok(Some((port, token)))
+}
+
+/// `docker stop` (the article's Ctrl+C) and the `--rm` claim.
+fn stop_removes(s: &mut Session, container: &str) -> Result<()> {
+    s.docker_ok(&args(&["stop", container]))?;
+    let started = Instant::now();
+    while s.inspect(&["container", "inspect", container]).is_some() && started.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let listed = s.docker_ok(&args(&["ps", "-a", "--filter", &format!("name=^{container}$"), "--format", "{{.Names}}"]))?;
+    s.forget(&Resource::Container(container.to_string()));
+    s.claim("a `--rm` container is gone once it stops (`docker ps -a` does not list it)", listed.is_empty(), true, format!("docker ps -a: {}", if listed.is_empty() { "nothing" } else { &listed }));
+    Ok(())
+}
+
+fn anaconda(s: &mut Session) -> Result<()> {
+    let image = base(s)?;
+    s.not_checkable("`docker pull continuumio/anaconda3` fetches the tag latest", NO_REGISTRY);
+    s.note(&format!("continuumio/anaconda3 is played by the project's base image {image}, run as root with its entry script bypassed (`--entrypoint bash`), like the anaconda image's plain root shell"));
+    let c = run(s, &["-i", "--user", "root", "--entrypoint", "bash"], &image, &[])?;
+    let id = s.docker(&args(&["exec", &c, "id", "-u"]))?;
+    let gid = s.docker(&args(&["exec", &c, "id", "-g"]))?;
+    s.claim(
+        "the container's shell runs as root (UID:GID 0:0)",
+        id.output.trim() == "0" && gid.output.trim() == "0",
+        true,
+        format!("id -u: {}, id -g: {} (the stand-in, run as root as the anaconda image is)", id.output.trim(), gid.output.trim()),
+    );
+    let conda = s.docker(&args(&["exec", &c, "conda", "info"]))?;
+    if conda.ok() {
+        s.note("conda is present in this image, but it is not continuumio/anaconda3: its `conda info`/`conda list` say nothing about that image");
+    }
+    s.not_checkable("`conda info` shows the active environment base in /opt/conda, UID:GID 0:0", &format!("{NO_REGISTRY}; the stand-in has no conda (`conda info` exit {})", conda.exit));
+    s.not_checkable("`conda list` already lists jupyterlab, pandas, numpy and matplotlib", "only continuumio/anaconda3's own conda environment could show it");
+
+    // Without --allow-root the server refuses to run as root: why the article passes it.
+    let refused = s.docker(&args(&["exec", &c, "timeout", "60", "jupyter-lab", "--ip=*", "--no-browser"]))?;
+    s.claim(
+        "as root, jupyter-lab needs --allow-root",
+        !refused.ok() && refused.output.contains("--allow-root"),
+        true,
+        format!("without it: exit {}: {}", refused.exit, refused.output.lines().rev().find(|l| l.contains("root")).unwrap_or("").trim()),
+    );
+    s.note("the server's log goes to /tmp/jupyter.log, since `docker exec -d` has no terminal to print to");
+    s.docker_ok(&args(&["exec", "-d", &c, "sh", "-c", "jupyter-lab --ip=\"*\" --no-browser --allow-root > /tmp/jupyter.log 2>&1"]))?;
+    let (url, log) = wait_url(|| s.inspect(&["exec", &c, "cat", "/tmp/jupyter.log"]).unwrap_or_default());
+    s.docker(&args(&["exec", &c, "tail", "-n", "8", "/tmp/jupyter.log"]))?;
+    server_claims(s, &c, url.as_ref(), &log)?;
+    let who = s.inspect(&["exec", &c, "sh", "-c", "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'bin/jupyter-lab' && stat -c %U $p; done"]).unwrap_or_default();
+    s.claim("the server runs as root", who.lines().any(|l| l.trim() == "root"), true, format!("owner of the jupyter-lab process: {}", who.trim()));
+    stop_removes(s, &c)
+}
+
+fn stacks(s: &mut Session) -> Result<()> {
+    let image = base(s)?;
+    s.not_checkable("`docker run` of an image that is not local pulls it first (`Unable to find image ... locally`)", NO_REGISTRY);
+    s.note(&format!("jupyter/datascience-notebook is played by the project's base image {image}, which keeps the stacks' contract (jovyan, start.sh, JupyterLab started by itself)"));
+    let c = run(s, &[], &image, &[])?;
+    let (url, log) = wait_url(|| crate::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
+    s.docker(&args(&["logs", "--tail", "8", &c]))?;
+    server_claims(s, &c, url.as_ref(), &log)?;
+    let who = s.docker(&args(&["exec", &c, "whoami"]))?;
+    s.claim("the stacks container runs as jovyan", who.output.trim() == "jovyan", true, format!("whoami: {}", who.output.trim()));
+    let runtime = s.inspect(&["exec", &c, "sh", "-c", "ls /home/jovyan/.local/share/jupyter/runtime/"]).unwrap_or_default();
+    s.claim(
+        "its runtime files live under /home/jovyan/.local/share/jupyter/runtime/",
+        runtime.lines().any(|l| l.starts_with("jpserver-")),
+        true,
+        format!("runtime folder: {}", runtime.replace('\n', " ")),
+    );
+    let home = s.docker(&args(&["exec", &c, "ls", "/home/jovyan"]))?;
+    s.claim("the file browser shows a `work` folder (/home/jovyan/work)", home.output.lines().any(|l| l.trim() == "work"), true, format!("ls /home/jovyan: {}", home.output.trim().replace('\n', " ")));
+    let kernels = s.inspect(&["exec", &c, "jupyter", "kernelspec", "list"]).unwrap_or_default();
+    s.not_checkable("the image carries Julia, Python and R kernels", &format!("only jupyter/datascience-notebook has them; the stand-in's kernels: {}", kernels.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect::<Vec<_>>().join(", ")));
+    stop_removes(s, &c)
+}
+
+/// The article's first Dockerfile: the `:preload` recipe without the appended WORKDIR/COPY block.
+fn first_dockerfile() -> Result<String> {
+    let preload = std::fs::read_to_string(crate::paths::docker_dir().join("series/preload.Dockerfile")).context("reading preload.Dockerfile")?;
+    let end = preload.find("\nWORKDIR /work").context("preload.Dockerfile has no `WORKDIR /work` line")?;
+    Ok(format!("{}\n", &preload[..end]))
+}
+
+/// `docker build -t TAG .` in the section's project folder, with the project's labels.
+fn build_here(s: &mut Session, dockerfile: &str, tag: &str) -> Result<String> {
+    let dir = s.project.path().to_path_buf();
+    std::fs::write(dir.join("Dockerfile"), dockerfile)?;
+    if !dir.join("computation.ipynb").exists() {
+        std::fs::copy(crate::paths::notebooks_dir().join("computation.ipynb"), dir.join("computation.ipynb"))?;
+    }
+    let base = base(s)?;
+    let mut build = args(&["build", "--force-rm", "--build-arg", &format!("BASE_IMAGE={base}")]);
+    build.extend(crate::docker::image_labels());
+    build.extend(args(&["-t", tag, &dir.display().to_string()]));
+    s.made_image(tag);
+    let ran = s.docker(&build)?;
+    if !ran.ok() {
+        bail!("building {tag} failed: {}", crate::docker::last_message(&ran.output));
+    }
+    Ok(ran.output)
+}
+
+/// `(RUN steps answered from the cache, RUN steps)` in a legacy builder's output.
+pub fn cached_run_steps(output: &str) -> (usize, usize) {
+    let lines: Vec<&str> = output.lines().map(str::trim).collect();
+    let mut cached = 0;
+    let mut total = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("Step ") && line.contains(" : RUN ") {
+            total += 1;
+            let next = lines[i + 1..].iter().take_while(|l| !l.starts_with("Step ")).any(|l| l.contains("Using cache"));
+            cached += usize::from(next);
+        }
+    }
+    (cached, total)
+}
+
+fn own_image(s: &mut Session) -> Result<()> {
+    let tag = s.name("image", "custom-jupyter-image");
+    build_here(s, &first_dockerfile()?, &tag)?;
+    let check = s.docker(&{
+        let mut a = args(&["run", "--rm"]);
+        a.extend(s.labels());
+        a.extend(args(&[&tag, "python", "-c", "import geopandas; from osgeo import gdal; print('geopandas', geopandas.__version__, 'gdal', gdal.__version__)"]));
+        a
+    })?;
+    s.claim(
+        "in custom-jupyter-image, geopandas imports and GDAL is present",
+        check.ok() && check.output.lines().any(|l| l.starts_with("geopandas ")),
+        true,
+        check.output.lines().last().unwrap_or("").trim().to_string(),
+    );
+    let conda = s.inspect(&["run", "--rm", "--entrypoint", "conda", &tag, "list"]);
+    match conda {
+        Some(list) => s.claim(
+            "`conda list` in its terminal shows geopandas and gdal",
+            list.lines().any(|l| l.starts_with("geopandas ")) && list.lines().any(|l| l.starts_with("gdal ")),
+            true,
+            "conda list of the official base".to_string(),
+        ),
+        None => s.not_checkable("`conda list` in its terminal shows geopandas and gdal", "the offline stand-in has no conda (GDAL comes from Debian's python3-gdal there); only the official base image could show it"),
+    }
+    let exposed = s.docker_ok(&args(&["image", "inspect", "--format", "{{json .Config.ExposedPorts}}", &tag]))?;
+    s.claim("EXPOSE 8888 records the port in the image (ExposedPorts), publishing still needs -p", exposed.contains("8888/tcp"), true, format!("ExposedPorts: {exposed}"));
+
+    let c = run(s, &[], &tag, &[])?;
+    let (url, log) = wait_url(|| crate::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
+    s.docker(&args(&["logs", "--tail", "8", &c]))?;
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("Entered start.sh") || l.contains("Executing the command")).collect();
+    s.claim(
+        "the container logs `Entered start.sh with args: jupyter lab` and `Executing the command: jupyter lab` first",
+        lines.len() == 2 && lines.iter().all(|l| l.trim_end().ends_with("jupyter lab")),
+        false,
+        format!("{} (today's stacks images start start-notebook.py, which runs `jupyter lab`)", lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join("; ")),
+    );
+    server_claims(s, &c, url.as_ref(), &log)?;
+    stop_removes(s, &c)
+}
+
+fn preload(s: &mut Session) -> Result<()> {
+    // First the article's first image, so the rebuild can show the cache.
+    let first = s.name("image", "custom-jupyter-image");
+    build_here(s, &first_dockerfile()?, &first)?;
+    let recipe = match s.mode {
+        Mode::Literal => "preload.Dockerfile",
+        Mode::Corrected => "named-volume.Dockerfile",
+    };
+    if s.mode == Mode::Corrected {
+        s.note("corrected: the appended COPY is `COPY --chown=$NB_UID:$NB_GID . /work` (the recipe of custom-jupyter-image:named-volume), so the notebook user owns /work");
+    }
+    let dockerfile = std::fs::read_to_string(crate::paths::docker_dir().join("series").join(recipe))?;
+    let tag = s.name("image", "custom-jupyter-image:preload");
+    let output = build_here(s, &dockerfile, &tag)?;
+    let (cached, total) = cached_run_steps(&output);
+    s.claim(
+        "the rebuild after appending WORKDIR/COPY reuses the cached package layers",
+        total >= 2 && cached == total,
+        true,
+        format!("{cached} of {total} RUN steps answered `Using cache`"),
+    );
+
+    let c = run(s, &[], &tag, &[])?;
+    let (url, log) = wait_url(|| crate::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
+    let listing = s.docker(&args(&["exec", &c, "ls", "-l", "/work"]))?;
+    let has = |f: &str| listing.output.lines().any(|l| l.ends_with(&format!(" {f}")));
+    s.claim("/work holds computation.ipynb and the Dockerfile", has("computation.ipynb") && has("Dockerfile"), true, listing.output.trim().replace('\n', "; "));
+    let pwd = s.docker(&args(&["exec", &c, "pwd"]))?;
+    let served = match server_claims(s, &c, url.as_ref(), &log)? {
+        Some((port, token)) => crate::http::get_status(port, "/api/contents/computation.ipynb", Some(&token), Duration::from_secs(5)).ok(),
+        None => None,
+    };
+    s.claim(
+        "the working directory is /work and the server serves from it",
+        pwd.output.trim() == "/work" && served == Some(200),
+        true,
+        format!("pwd: {}; /api/contents/computation.ipynb: {served:?}", pwd.output.trim()),
+    );
+    let stacks_work = s.inspect(&["exec", &c, "ls", "-A", "/home/jovyan/work"]);
+    s.claim(
+        "WORKDIR /work is the `work` folder seen in the earlier sections",
+        pwd.output.trim() == "/home/jovyan/work",
+        false,
+        format!("/work is a new folder at the root; the stacks' work folder is /home/jovyan/work, still there ({})", match &stacks_work { Some(t) if t.is_empty() => "empty".to_string(), Some(t) => t.replace('\n', " "), None => "missing".into() }),
+    );
+    let owners = s.inspect(&["exec", &c, "stat", "-c", "%U:%G %n", "/work", "/work/computation.ipynb"]).unwrap_or_default();
+    let writes = s.docker(&args(&["exec", &c, "touch", "/work/computation.ipynb"]))?;
+    s.claim(
+        "the notebook user can save the notebook copied into /work",
+        writes.ok(),
+        s.mode == Mode::Corrected,
+        format!("{}; touch /work/computation.ipynb as jovyan: {}", owners.replace('\n', ", "), if writes.ok() { "ok".to_string() } else { writes.output.trim().to_string() }),
+    );
+    stop_removes(s, &c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_hits_are_counted_per_run_step() {
+        let out = "Step 1/7 : ARG BASE_IMAGE=x\nStep 2/7 : FROM ${BASE_IMAGE}\n ---> 1234\nStep 3/7 : RUN pip install geopandas\n ---> Using cache\n ---> abcd\nStep 4/7 : RUN conda install gdal\n ---> Running in 99\nStep 5/7 : EXPOSE 8888\n ---> Using cache\n";
+        assert_eq!(cached_run_steps(out), (1, 2));
+        assert_eq!(cached_run_steps(""), (0, 0));
+    }
+
+    #[test]
+    fn the_first_dockerfile_is_preload_without_its_last_block() {
+        let first = first_dockerfile().unwrap();
+        assert!(first.contains("RUN pip install geopandas") && first.contains("EXPOSE 8888"));
+        assert!(!first.lines().any(|l| l.starts_with("WORKDIR") || l.starts_with("COPY")), "{first}");
+    }
+}
