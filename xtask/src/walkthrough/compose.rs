@@ -155,6 +155,8 @@ fn compose(s: &mut Session) -> Result<()> {
     let image = tool.image_name(&project, "jupyter");
     let volume = format!("{project}_mysql-data");
     let network = format!("{project}_default");
+    s.record_name("jupyter", &project);
+    s.record_name("jupyter-jupyter", &image);
     // Registered before they exist, newest removed first: containers, then network and volume, then the image.
     s.made_image(&image);
     s.made_volume(&volume);

@@ -328,6 +328,11 @@ impl Session {
         name
     }
 
+    /// Records a name chosen by the article's own rule (e.g. a Compose project) for the report.
+    pub fn record_name(&mut self, tutorial: &str, used: &str) {
+        self.picked.push((tutorial.to_string(), used.to_string()));
+    }
+
     /// An article step that is shown but never run, with the reason.
     pub fn skip(&mut self, command: &str, why: &str) {
         self.say(&format!("$ {command}    # SKIPPED: {why}"));
