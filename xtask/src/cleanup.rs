@@ -22,11 +22,23 @@ impl Resource {
             Resource::Network(name) => vec!["network", "rm", name],
             Resource::Image(name) => vec!["image", "rm", name],
         };
-        let _ = std::process::Command::new("docker")
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status();
+        let run = || {
+            std::process::Command::new("docker")
+                .args(&args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        // On Ctrl-C a child process may still be removing the container that uses a volume
+        // (`volume rm -f` fails while it is in use, succeeds once it is gone): retry for a while.
+        let tries = if matches!(self, Resource::Volume(_)) { 20 } else { 1 };
+        for _ in 0..tries {
+            if run() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
     }
 
     pub fn describe(&self) -> String {
@@ -82,6 +94,7 @@ impl Drop for Guard {
 pub fn install_signal_handler() {
     let _ = ctrlc::set_handler(|| {
         INTERRUPTED.store(true, Ordering::SeqCst);
+        crate::progress::silence();
         let live: Vec<(u64, Resource)> = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|e| e.into_inner()));
         for (_, resource) in live.iter().rev() {
             resource.remove();

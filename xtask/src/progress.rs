@@ -32,8 +32,14 @@ impl Step {
                 let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
                 let mut i = 0;
                 while !flag.load(Ordering::Relaxed) {
-                    eprint!("\r\x1b[2K{} {label} ({:.0}s)", frames[i % frames.len()], started.elapsed().as_secs_f64());
-                    let _ = std::io::stderr().flush();
+                    {
+                        let _draw = DRAW.lock().unwrap_or_else(|e| e.into_inner());
+                        if SILENCED.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        eprint!("\r\x1b[2K{} {label} ({:.0}s)", frames[i % frames.len()], started.elapsed().as_secs_f64());
+                        let _ = std::io::stderr().flush();
+                    }
                     i += 1;
                     std::thread::sleep(Duration::from_millis(100));
                 }
@@ -65,6 +71,19 @@ impl Drop for Step {
     fn drop(&mut self) {
         // A step dropped without `done` failed: clear the spinner so the error prints on a clean line.
         self.stop_spinner();
+    }
+}
+
+/// Held while a spinner draws, so that [`silence`] never races a frame.
+static DRAW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static SILENCED: AtomicBool = AtomicBool::new(false);
+
+/// Stops every spinner for good and clears its line (the Ctrl-C handler's messages come next).
+pub fn silence() {
+    let _draw = DRAW.lock().unwrap_or_else(|e| e.into_inner());
+    SILENCED.store(true, Ordering::SeqCst);
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
     }
 }
 
