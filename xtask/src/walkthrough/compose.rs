@@ -113,10 +113,15 @@ fn args(items: &[&str]) -> Vec<String> {
 }
 
 /// The project name: the article's folder `jupyter`, suffixed like the other names, and again
-/// when its network or volume exist already (someone's own `jupyter` project).
-fn project_name(s: &Session) -> String {
+/// when its network, volume or image exist already (someone's own `jupyter` project: never reused,
+/// so the walkthrough removes only what it made).
+fn project_name(s: &Session, tool: &Tool) -> String {
     let base = format!("jupyter{}", s.names.suffix).to_lowercase();
-    let taken = |p: &str| s.inspect(&["network", "inspect", &format!("{p}_default")]).is_some() || s.inspect(&["volume", "inspect", &format!("{p}_mysql-data")]).is_some();
+    let taken = |p: &str| {
+        s.inspect(&["network", "inspect", &format!("{p}_default")]).is_some()
+            || s.inspect(&["volume", "inspect", &format!("{p}_mysql-data")]).is_some()
+            || crate::docker::image_exists(&s.sh, &tool.image_name(p, "jupyter"))
+    };
     if taken(&base) { format!("{base}-wt{}", std::process::id()) } else { base }
 }
 
@@ -151,7 +156,7 @@ fn compose(s: &mut Session) -> Result<()> {
     s.say(&format!("$ cat docker-compose.yaml\n{file}"));
     s.note("departures from the article's compose file: the locally available images (MySQL server as above, the notebook base as BASE_IMAGE), the project's labels on containers, volume, network and image, the port on 127.0.0.1 with a free host port, and `mysql-db` as a network alias when the container name is suffixed");
 
-    let project = project_name(s);
+    let project = project_name(s, &tool);
     let image = tool.image_name(&project, "jupyter");
     let volume = format!("{project}_mysql-data");
     let network = format!("{project}_default");
