@@ -47,7 +47,7 @@ pub struct Bench {
     /// Runs of each quick figure (default 5, or 3 with --quick); the median is reported with min and max.
     #[arg(long)]
     pub runs: Option<usize>,
-    /// Fewer runs: 3 of the quick figures, 1 of the walkthroughs and the test suite.
+    /// Fewer runs: 3 of the quick figures, 1 of the walkthroughs.
     #[arg(long)]
     pub quick: bool,
     /// Measure only these parts (comma-separated).
@@ -56,7 +56,7 @@ pub struct Bench {
     /// Leave out these parts (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub skip: Vec<Part>,
-    /// Also time the test suite (`cargo xtask test` against `cargo test --workspace`; many minutes).
+    /// Also time the test suite, once (`cargo xtask test` against `cargo test --workspace`; many minutes).
     #[arg(long)]
     pub with_tests: bool,
     /// Folder for report.md, report.json and report.svg (default: target/bench).
@@ -372,16 +372,16 @@ impl Runner<'_> {
 
     /// `cargo xtask test` against `cargo test --workspace`, both warm (images built).
     fn tests(&self) -> Result<Vec<Figure>> {
-        let mut fig = Figure::new("tests-warm", "`cargo xtask test` (images built)", Unit::Seconds).against("cargo test --workspace");
+        let mut fig = Figure::new("tests-warm", "`cargo xtask test` (images built)", Unit::Seconds)
+            .against("cargo test --workspace")
+            .note("once each: it takes minutes");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        for i in 0..self.heavy_runs {
-            let step = progress::Step::start(format!("Timing the test suite (run {}/{})", i + 1, self.heavy_runs));
-            // The suite makes its own run id and sweeps it: never hand it the bench's.
-            let suite = |args: &[&str]| duct::cmd(&cargo, args).dir(paths::root()).env_remove(RUN_ID_ENV);
-            fig.samples.push(timed(suite(&["xtask", "test"]))?.0);
-            fig.baseline.push(timed(suite(&["test", "--workspace"]))?.0);
-            step.done(&format!("{:.0}s and {:.0}s", fig.samples[i], fig.baseline[i]));
-        }
+        let step = progress::Step::start("Timing the test suite, `cargo xtask test` then `cargo test --workspace`");
+        // The suite makes its own run id and sweeps it: never hand it the bench's.
+        let suite = |args: &[&str]| duct::cmd(&cargo, args).dir(paths::root()).env_remove(RUN_ID_ENV);
+        fig.samples.push(timed(suite(&["xtask", "test"]))?.0);
+        fig.baseline.push(timed(suite(&["test", "--workspace"]))?.0);
+        step.done(&format!("{:.0}s and {:.0}s", fig.samples[0], fig.baseline[0]));
         Ok(vec![fig])
     }
 }

@@ -148,7 +148,7 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(md, "Started {} on {}.", report.started, report.host);
     let _ = writeln!(
         md,
-        "Each figure is the median of its runs, with min–max (each cell says how many): {} runs of the quick figures, {} of the walkthroughs and the test suite, up to 3 of the database, 1 of the cold build. \
+        "Each figure is the median of its runs, with min–max (each cell says how many): {} runs of the quick figures, {} of the walkthroughs, up to 3 of the database, 1 of the cold build and the test suite. \
          The ratio is the measured median over the baseline's (the plain docker commands doing the same work); below 1 the xtask is faster.\n",
         report.runs, report.heavy_runs
     );
