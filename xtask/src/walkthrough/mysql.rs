@@ -318,7 +318,9 @@ impl Session {
 
     /// Waits until the database accepts connections, as a reader would before running the cells.
     pub fn wait_database(&mut self, name: &str) -> Result<f64> {
+        let step = self.step(format!("Waiting for {name} to accept connections"));
         let waited = db::wait_ready(&self.sh, name, Duration::from_secs(180));
+        drop(step);
         match waited {
             Some(secs) => {
                 self.say(&format!("   {name} accepts connections ({secs:.1}s of waiting)"));
@@ -751,7 +753,9 @@ fn anonymous_volume(s: &Session, container: &str) -> String {
 /// Polls the container's health until healthy; the seconds it took.
 pub fn wait_healthy(s: &Session, container: &str, limit: Duration) -> Result<f64> {
     let started = Instant::now();
+    let step = s.step(format!("Waiting for {container} to report healthy"));
     let status = wait_health_status(s, container, limit);
+    drop(step);
     if status != "healthy" {
         bail!("{container} is not healthy after {}s (health: {status})", limit.as_secs());
     }

@@ -365,6 +365,16 @@ impl Session {
         }
     }
 
+    /// Progress for a long wait: a spinner when sections run one after another, timestamped lines
+    /// when they run in parallel (several spinners would fight over one line).
+    pub fn step(&self, what: impl Into<String>) -> crate::progress::Step {
+        if self.parallel {
+            crate::progress::Step::start_lines(what)
+        } else {
+            crate::progress::Step::start(what)
+        }
+    }
+
     /// `--label` arguments for what the section creates.
     pub fn labels(&self) -> Vec<String> {
         docker::resource_labels()
