@@ -17,7 +17,9 @@ const CSV: &str = "Motorized-Foot-Scooter-Trips-2020.csv";
 /// Debian's `chromium` (or $CHROMIUM), else a failure that names the fix.
 fn chromium() -> PathBuf {
     if let Some(path) = std::env::var_os("CHROMIUM").filter(|p| !p.is_empty()) {
-        return PathBuf::from(path);
+        let path = PathBuf::from(path);
+        assert!(path.is_file(), "$CHROMIUM is {}, which is not a file: unset it to use Debian's `chromium` (`apt-get install chromium`)", path.display());
+        return path;
     }
     for name in ["chromium", "chromium-browser", "google-chrome"] {
         if let Some(dir) = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).find(|d| d.join(name).is_file()) {
