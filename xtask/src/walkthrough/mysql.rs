@@ -442,6 +442,9 @@ fn host_database(s: &mut Session) -> Result<()> {
 
     // The host's database: a MySQL container publishing its port on the host.
     let gateway = host_gateway(s, &server)?;
+    // Choosing a port and publishing it is one step across processes: two walkthroughs at once
+    // (parallel tests) would otherwise both see 3306 free and the second would fail to bind it.
+    let port_lock = crate::paths::exclusive("walkthrough-host-database-port")?;
     let port = if port_free(&gateway, 3306) && port_free("127.0.0.1", 3306) { 3306 } else { free_port()? };
     let host_db = s.name("container", "host-mysql");
     s.note(&format!(
@@ -449,6 +452,7 @@ fn host_database(s: &mut Session) -> Result<()> {
         if port == 3306 { "" } else { " (3306 is taken here, so the cells get `port=` added)" }
     ));
     s.run_database(&server, &host_db, &args(&["-p", &format!("{gateway}:{port}:3306"), "-p", &format!("127.0.0.1:{port}:3306")]), &password)?;
+    drop(port_lock);
     s.wait_database(&host_db)?;
 
     // The image (the .env and .dockerignore are part of the folder it is built from).
