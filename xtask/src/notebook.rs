@@ -49,7 +49,16 @@ impl Run {
             return Ok(());
         }
         eprintln!("{}", crate::base::tail(&log, 15));
-        let still_running = docker::container_state(sh, &self.name).is_some_and(|s| s.running);
+        // A killed container can still read as running for a moment after `docker exec` gave up:
+        // unless the log names a notebook error, give the engine up to two seconds to say so.
+        let notebook_error = ["CellExecutionError", "NotJSONError", "matched no files"].iter().any(|m| log.contains(m));
+        let polls = if notebook_error { 1 } else { 20 };
+        let still_running = (0..polls).all(|i| {
+            if i > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            docker::container_state(sh, &self.name).is_some_and(|s| s.running)
+        });
         bail!("{}", diagnose(&self.notebook, &log, still_running))
     }
 }
