@@ -8,10 +8,6 @@ use support::*;
 
 const CSV: &str = "Motorized-Foot-Scooter-Trips-2020.csv";
 
-fn up(args: &[&str]) -> serde_json::Value {
-    up_json(args)
-}
-
 fn volume_sha(volume: &str, image: &str) -> String {
     docker_ok(&["run", "--rm", "--label", MANAGED, "-v", &format!("{volume}:/o"), image, "sha256sum", &format!("/o/{CSV}")])
         .lines()
@@ -38,7 +34,7 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     let notebooks = notebooks_copy();
     let dir = notebooks.path().to_str().unwrap();
 
-    let first = up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    let first = up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
     let url = first["url"].as_str().unwrap();
     let port = first["port"].as_u64().unwrap() as u16;
     let token = first["token"].as_str().unwrap();
@@ -81,7 +77,7 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
 
     // After a restart the server has a new token; `up` and `url` give the new one.
     docker_ok(&["restart", &name]);
-    let restarted = up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    let restarted = up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
     let new_token = restarted["token"].as_str().unwrap();
     assert_ne!(new_token, token);
     let new_port = restarted["port"].as_u64().unwrap() as u16;
@@ -99,7 +95,7 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     let down = xtask().args(["down", "--name", &name]).assert().success();
     assert!(String::from_utf8_lossy(&down.get_output().stdout).contains(&format!("{volume} and its data are kept")));
     assert!(docker(&["container", "inspect", &name]).status.code() != Some(0));
-    up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
     assert_eq!(docker_ok(&["exec", &name, "sha256sum", &format!("/work/outputs/{CSV}")]).split_whitespace().next().unwrap(), written);
 }
 
@@ -127,10 +123,10 @@ fn a_stopped_container_is_started_again_not_recreated() {
     let _c = Guard::container(&name);
     let notebooks = notebooks_copy();
     let dir = notebooks.path().to_str().unwrap();
-    up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
     let id = docker_ok(&["inspect", "-f", "{{.Id}}", &name]);
     docker_ok(&["stop", &name]);
-    let again = up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    let again = up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
     assert_eq!(docker_ok(&["inspect", "-f", "{{.Id}}", &name]), id);
     assert_eq!(http_status(again["port"].as_u64().unwrap() as u16, "/api/status", again["token"].as_str()), 200);
 }
@@ -188,7 +184,7 @@ fn writable_notebooks_are_saved_as_the_folders_owner() {
     let (uid, gid) = (1234u32, 1234u32);
     chown_tree(notebooks.path(), uid, gid);
     let dir = notebooks.path().to_str().unwrap();
-    let running = up(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir, "--writable-notebooks"]);
+    let running = up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir, "--writable-notebooks"]);
     let port = running["port"].as_u64().unwrap() as u16;
     let token = running["token"].as_str().unwrap();
     assert!(docker_ok(&["exec", &name, "id", "-u"]).ends_with("1234"));

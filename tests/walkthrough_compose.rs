@@ -6,16 +6,6 @@ mod support;
 use serde_json::Value;
 use support::*;
 
-fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
-    let out = xtask().args(["walkthrough", "compose", "--json", "--keep"]).args(args).assert().get_output().clone();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
-    (json, out)
-}
-
-fn claim<'a>(report: &'a Value, words: &str) -> &'a Value {
-    report["claims"].as_array().unwrap().iter().find(|c| c["claim"].as_str().unwrap().contains(words)).unwrap_or_else(|| panic!("no claim with {words:?}"))
-}
-
 struct Made {
     project: String,
     image: String,
@@ -63,7 +53,7 @@ fn common_checks(report: &Value, out: &std::process::Output, made: &Made) {
 #[test]
 fn literal_mode_bakes_the_password_and_does_not_wait() {
     images();
-    let (report, out) = walkthrough(&["--literal"]);
+    let (report, out) = walkthrough(&["compose", "--keep", "--literal"]);
     let made = made(&report);
     common_checks(&report, &out, &made);
     let waited = claim(&report, "accepts connections when `up` returns");
@@ -74,7 +64,7 @@ fn literal_mode_bakes_the_password_and_does_not_wait() {
 #[test]
 fn corrected_mode_waits_for_health_and_bakes_nothing() {
     images();
-    let (report, out) = walkthrough(&[]);
+    let (report, out) = walkthrough(&["compose", "--keep"]);
     let made = made(&report);
     common_checks(&report, &out, &made);
     assert_eq!(claim(&report, "accepts connections when `up` returns")["holds"], true);

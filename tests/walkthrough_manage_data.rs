@@ -6,27 +6,13 @@ mod support;
 use serde_json::Value;
 use support::*;
 
-fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
-    let out = xtask().args(["walkthrough", "manage-data", "--json"]).args(args).assert().get_output().clone();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
-    (json, out)
-}
-
-fn claim<'a>(report: &'a Value, words: &str) -> &'a Value {
-    report["claims"].as_array().unwrap().iter().find(|c| c["claim"].as_str().unwrap().contains(words)).unwrap_or_else(|| panic!("no claim with {words:?}"))
-}
-
-fn section<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["sections"].as_array().unwrap().iter().find(|s| s["name"].as_str().unwrap().starts_with(name)).unwrap()
-}
-
 /// Guards for everything a `--keep` run may have left: each section's container (also as renamed
 /// on keeping) and volume.
 fn guards_for(report: &Value) -> Vec<Guard> {
     let mut guards = Vec::new();
     for s in report["sections"].as_array().unwrap() {
         let container = s["container"].as_str().unwrap();
-        let slug: String = s["name"].as_str().unwrap().to_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-");
+        let slug = slug(s["name"].as_str().unwrap());
         guards.push(Guard::container(container));
         guards.push(Guard::container(&format!("{container}-{slug}")));
     }
@@ -38,7 +24,7 @@ fn guards_for(report: &Value) -> Vec<Guard> {
 #[test]
 fn literal_mode_shows_the_articles_errors_with_their_reasons() {
     images();
-    let (report, out) = walkthrough(&["--literal", "--keep"]);
+    let (report, out) = walkthrough(&["manage-data", "--literal", "--keep"]);
     let _guards = guards_for(&report);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(report["mode"], "literal");
@@ -65,7 +51,7 @@ fn literal_mode_shows_the_articles_errors_with_their_reasons() {
 #[test]
 fn corrected_mode_delivers_every_claim() {
     images();
-    let (report, out) = walkthrough(&["--keep"]);
+    let (report, out) = walkthrough(&["manage-data", "--keep"]);
     let _guards = guards_for(&report);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(report["mode"], "corrected");
@@ -92,7 +78,7 @@ fn corrected_mode_delivers_every_claim() {
 #[test]
 fn one_section_in_parallel_mode_leaves_nothing() {
     images();
-    let (report, out) = walkthrough(&["--section", "bind", "--parallel", "--report", "/dev/null"]);
+    let (report, out) = walkthrough(&["manage-data", "--section", "bind", "--parallel", "--report", "/dev/null"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(report["sections"].as_array().unwrap().len(), 1);
     let s = section(&report, "Bind mounts");
@@ -117,7 +103,7 @@ fn unknown_articles_and_sections_are_one_line_errors() {
 fn ctrl_c_mid_walkthrough_leaves_nothing_behind() {
     images();
     let bin = assert_cmd::cargo::cargo_bin("xtask");
-    let mut child = std::process::Command::new(bin)
+    let child = std::process::Command::new(bin)
         .args(["walkthrough", "manage-data", "--section", "named"])
         .env(RUN_ID_ENV, run_id())
         .stdout(std::process::Stdio::null())

@@ -7,24 +7,6 @@ mod support;
 use serde_json::Value;
 use support::*;
 
-fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
-    let out = xtask().args(["walkthrough", "mysql", "--json"]).args(args).assert().get_output().clone();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
-    (json, out)
-}
-
-fn claim<'a>(report: &'a Value, words: &str) -> &'a Value {
-    report["claims"].as_array().unwrap().iter().find(|c| c["claim"].as_str().unwrap().contains(words)).unwrap_or_else(|| panic!("no claim with {words:?}"))
-}
-
-fn section<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["sections"].as_array().unwrap().iter().find(|s| s["name"].as_str().unwrap().starts_with(name)).unwrap()
-}
-
-fn slug(text: &str) -> String {
-    text.to_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-")
-}
-
 /// Guards for all a `--keep` run may have left: containers (also as renamed on keeping), then
 /// networks and volumes, then the images (a Vec drops first to last).
 fn guards_for(report: &Value) -> Vec<Guard> {
@@ -85,7 +67,7 @@ fn password_in_history(report: &Value) -> bool {
 #[test]
 fn corrected_mode_keeps_the_data_on_the_volume_and_the_password_out_of_the_image() {
     images();
-    let (report, out) = walkthrough(&["--keep"]);
+    let (report, out) = walkthrough(&["mysql", "--keep"]);
     let _guards = guards_for(&report);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!((report["article"].as_str(), report["mode"].as_str(), report["ok"].as_bool()), (Some("persist-jupyter-data-mysql-docker"), Some("corrected"), Some(true)));
@@ -103,7 +85,7 @@ fn corrected_mode_keeps_the_data_on_the_volume_and_the_password_out_of_the_image
 #[test]
 fn literal_mode_shows_the_articles_errata() {
     images();
-    let (report, out) = walkthrough(&["--literal", "--keep"]);
+    let (report, out) = walkthrough(&["mysql", "--literal", "--keep"]);
     let _guards = guards_for(&report);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(report["ok"], true);

@@ -6,16 +6,6 @@ mod support;
 use serde_json::Value;
 use support::*;
 
-fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
-    let out = xtask().args(["walkthrough", "setup", "--json", "--keep"]).args(args).assert().get_output().clone();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
-    (json, out)
-}
-
-fn claim<'a>(report: &'a Value, words: &str) -> &'a Value {
-    report["claims"].as_array().unwrap().iter().find(|c| c["claim"].as_str().unwrap().contains(words)).unwrap_or_else(|| panic!("no claim with {words:?}"))
-}
-
 /// Every image a `--keep` run built, and the containers it made (all `--rm`, so normally gone).
 fn guards_for(report: &Value) -> Vec<Guard> {
     let mut guards: Vec<Guard> = report["sections"].as_array().unwrap().iter().map(|s| Guard::container(s["container"].as_str().unwrap())).collect();
@@ -41,7 +31,7 @@ fn notebook_owner(report: &Value) -> String {
 #[test]
 fn literal_mode_checks_what_it_can_and_says_what_it_cannot() {
     images();
-    let (report, out) = walkthrough(&["--literal"]);
+    let (report, out) = walkthrough(&["setup", "--keep", "--literal"]);
     let _guards = guards_for(&report);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!((report["article"].as_str(), report["ok"].as_bool()), (Some("jupyter-docker-setup-guide"), Some(true)));
@@ -75,7 +65,7 @@ fn literal_mode_checks_what_it_can_and_says_what_it_cannot() {
 #[test]
 fn corrected_pre_load_gives_the_notebook_to_jovyan() {
     images();
-    let (report, out) = walkthrough(&["--section", "image with"]);
+    let (report, out) = walkthrough(&["setup", "--keep", "--section", "image with"]);
     let _guards = guards_for(&report);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(report["mode"], "corrected");

@@ -220,3 +220,25 @@ pub fn build_image(tag: &str, dockerfile: &str) {
     build.stdin.take().unwrap().write_all(dockerfile.as_bytes()).unwrap();
     assert!(build.wait().unwrap().success(), "building {tag}");
 }
+
+/// `cargo xtask walkthrough ARGS --json` (ARGS start with the article): its JSON report and output.
+pub fn walkthrough(args: &[&str]) -> (serde_json::Value, std::process::Output) {
+    let out = xtask().arg("walkthrough").args(args).arg("--json").assert().get_output().clone();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    (json, out)
+}
+
+/// The report's claim whose wording contains `words`.
+pub fn claim<'a>(report: &'a serde_json::Value, words: &str) -> &'a serde_json::Value {
+    report["claims"].as_array().unwrap().iter().find(|c| c["claim"].as_str().unwrap().contains(words)).unwrap_or_else(|| panic!("no claim with {words:?}"))
+}
+
+/// The report's section whose name starts with `name`.
+pub fn section<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["sections"].as_array().unwrap().iter().find(|s| s["name"].as_str().unwrap().starts_with(name)).unwrap_or_else(|| panic!("no section {name:?}"))
+}
+
+/// A section name as the walkthrough suffixes kept containers with: `Bind mounts` -> `bind-mounts`.
+pub fn slug(text: &str) -> String {
+    text.to_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-")
+}

@@ -110,8 +110,17 @@ pub fn image_exists(sh: &Shell, image: &str) -> bool {
 
 /// The value of one label of an image, when the image exists.
 pub fn image_label(sh: &Shell, image: &str, key: &str) -> Option<String> {
+    label_of(sh, "image", image, key)
+}
+
+/// The value of one label of a container; empty or missing labels are `None`.
+pub fn container_label(sh: &Shell, container: &str, key: &str) -> Option<String> {
+    label_of(sh, "container", container, key).filter(|v| !v.is_empty())
+}
+
+fn label_of(sh: &Shell, kind: &str, name: &str, key: &str) -> Option<String> {
     let format = format!("{{{{index .Config.Labels \"{key}\"}}}}");
-    probe(sh, ["image", "inspect", "--format", &format, image])
+    probe(sh, [kind, "inspect", "--format", format.as_str(), name])
 }
 
 /// State of a container: `None` when there is no container of that name.
@@ -144,9 +153,7 @@ pub fn container_state(sh: &Shell, name: &str) -> Option<ContainerState> {
 
 /// Whether a container was made by this project (it carries the owner label, which images never do).
 pub fn is_owned(sh: &Shell, container: &str) -> bool {
-    let key = OWNER.split('=').next().unwrap_or(OWNER);
-    let format = format!("{{{{index .Config.Labels \"{key}\"}}}}");
-    probe(sh, ["container", "inspect", "--format", format.as_str(), container]).is_some_and(|v| !v.is_empty())
+    container_label(sh, container, OWNER.split('=').next().unwrap_or(OWNER)).is_some()
 }
 
 /// The host port Docker published for a container port, as `(ip, port)`.

@@ -63,8 +63,7 @@ fn owned_container(sh: &Shell, name: &str) -> Result<Option<docker::ContainerSta
 }
 
 fn container_volume(sh: &Shell, name: &str) -> String {
-    let format = format!("{{{{index .Config.Labels \"{VOLUME_LABEL_KEY}\"}}}}");
-    docker::probe(sh, ["container", "inspect", "--format", format.as_str(), name]).unwrap_or_default()
+    docker::container_label(sh, name, VOLUME_LABEL_KEY).unwrap_or_default()
 }
 
 impl Down {

@@ -312,10 +312,12 @@ impl Up {
                 }
             }
         }
-        let image = docker::container_state(sh, &self.name).map(|s| s.image).unwrap_or_else(|| self.image.clone());
-        let volume = docker::probe(sh, ["container", "inspect", "--format", &format!("{{{{index .Config.Labels \"{VOLUME_LABEL_KEY}\"}}}}"), self.name.as_str()])
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| self.volume.clone());
+        // One inspect for both: a reused container may run another image or volume than asked.
+        let format = format!("{{{{.Config.Image}}}}|{{{{index .Config.Labels \"{VOLUME_LABEL_KEY}\"}}}}");
+        let found = docker::probe(sh, ["container", "inspect", "--format", format.as_str(), self.name.as_str()]).unwrap_or_default();
+        let (image, volume) = found.split_once('|').unwrap_or(("", ""));
+        let image = if image.is_empty() { self.image.clone() } else { image.to_string() };
+        let volume = if volume.is_empty() { self.volume.clone() } else { volume.to_string() };
         Ok(Running { url: url.on_host(port), token: url.token().map(String::from), container: self.name.clone(), volume, port, image })
     }
 }
