@@ -1,25 +1,8 @@
 //! `cargo xtask`: Jupyter in Docker with the data handled right, and the tutorial series replayed
-//! against a real engine. One module per task, each with `run(self, sh)`.
-
-mod base;
-mod bench;
-mod build;
-mod cleanup;
-mod docker;
-mod doctor;
-mod http;
-mod jupyter_url;
-mod lifecycle;
-mod lock;
-mod notebook;
-mod paths;
-mod progress;
-mod recipe;
-mod test;
-mod up;
-mod walkthrough;
+//! against a real engine. Thin dispatch: one module per task under `tasks/`, each with `run(self, sh)`.
 
 use anyhow::Result;
+use xtask::{engine, paths, tasks, walkthrough};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -32,33 +15,33 @@ struct Cli {
 #[derive(Subcommand)]
 enum Task {
     /// Check the docker client, engine, builder, compose, base image, mmdebstrap, disk and port 8888.
-    Doctor(doctor::Doctor),
+    Doctor(tasks::doctor::Doctor),
     /// Make sure the Jupyter base image exists (official, or the offline stand-in built here).
-    Base(base::Base),
+    Base(tasks::base::Base),
     /// Build the series' images (custom-jupyter-image:anon-volume, ...:named-volume, ...).
-    Build(build::Build),
+    Build(tasks::build::Build),
     /// Regenerate docker/base/requirements.lock from requirements.in (needs the package index).
-    Lock(lock::Lock),
+    Lock(tasks::lock::Lock),
     /// Run JupyterLab: outputs on a named volume, notebooks read-only, port on 127.0.0.1; prints the URL.
-    Up(up::Up),
+    Up(tasks::up::Up),
     /// Execute a notebook inside the running container (headless Run All); errors in one line.
-    Run(notebook::Run),
+    Run(tasks::run::Run),
     /// Stop and remove the container; its named volume and data stay.
-    Down(lifecycle::Down),
+    Down(tasks::lifecycle::Down),
     /// The container's state, image, port and volume.
-    Status(lifecycle::Status),
+    Status(tasks::lifecycle::Status),
     /// The running server's live URL with its token.
-    Url(lifecycle::Url),
+    Url(tasks::lifecycle::Url),
     /// The container's log (stdout and stderr).
-    Logs(lifecycle::Logs),
+    Logs(tasks::lifecycle::Logs),
     /// Remove what carries the project's label (volumes only with --volumes and a confirmation).
-    Clean(lifecycle::Clean),
+    Clean(tasks::lifecycle::Clean),
     /// Replay a tutorial article against the engine and check every claim it makes.
     Walkthrough(walkthrough::Walkthrough),
     /// Run the test suite: builds what it needs, labels what it makes, fails on leaks.
-    Test(test::Test),
+    Test(tasks::test::Test),
     /// Time every speed figure against the plain docker commands; writes target/bench/report.{md,json,svg}.
-    Bench(bench::Bench),
+    Bench(tasks::bench::Bench),
 }
 
 fn main() {
@@ -66,13 +49,13 @@ fn main() {
     if let Err(error) = run(cli) {
         // One line a person can act on; the chain of causes follows on the same line.
         eprintln!("error: {error:#}");
-        cleanup::exit(1);
+        engine::resources::exit(1);
     }
-    cleanup::exit(0);
+    engine::resources::exit(0);
 }
 
 fn run(cli: Cli) -> Result<()> {
-    cleanup::install_signal_handler();
+    engine::resources::install_signal_handler();
     let sh = xshell::Shell::new()?;
     sh.change_dir(paths::root());
     match cli.task {

@@ -13,7 +13,7 @@ use super::db;
 use super::mysql::{connection_lines, program, tuple_rows, N1, N2, N3, N4, TABLE_2018};
 use super::session::{Mode, Session};
 use super::{Article, Section};
-use crate::cleanup::Resource;
+use crate::engine::resources::Resource;
 
 pub const ARTICLE: Article = Article {
     slug: "multi-container-orchestration-docker-compose",
@@ -34,7 +34,7 @@ pub struct Tool {
 
 impl Tool {
     pub fn find(sh: &xshell::Shell) -> Result<Tool> {
-        if crate::docker::probe(sh, ["compose", "version"]).is_some() {
+        if crate::engine::probe(sh, ["compose", "version"]).is_some() {
             return Ok(Tool { program: "docker", prefix: vec!["compose".into()], v1: false });
         }
         if duct::cmd!("docker-compose", "version").stdout_null().stderr_null().unchecked().run().is_ok_and(|o| o.status.success()) {
@@ -120,7 +120,7 @@ fn project_name(s: &Session, tool: &Tool) -> String {
     let taken = |p: &str| {
         s.inspect(&["network", "inspect", &format!("{p}_default")]).is_some()
             || s.inspect(&["volume", "inspect", &format!("{p}_mysql-data")]).is_some()
-            || crate::docker::image_exists(&s.sh, &tool.image_name(p, "jupyter"))
+            || crate::engine::image_exists(&s.sh, &tool.image_name(p, "jupyter"))
     };
     if taken(&base) { format!("{base}-wt{}", std::process::id()) } else { base }
 }
@@ -128,10 +128,10 @@ fn project_name(s: &Session, tool: &Tool) -> String {
 fn compose(s: &mut Session) -> Result<()> {
     let tool = Tool::find(&s.sh)?;
     s.note(&format!("Compose is run as `{}`{}", tool.shown(), if tool.v1 { " (v1 from Debian's packages: no `docker compose` plugin here); v1 names the built image PROJECT_jupyter where v2 says PROJECT-jupyter" } else { " (the v2 plugin)" }));
-    let server = db::ensure(&s.sh)?;
+    let server = crate::images::mysql::ensure(&s.sh)?;
     s.note(&format!("MySQL server: {}", server.describe()));
     s.build_series_image("custom-jupyter-image:mysql-connected")?;
-    let base = crate::base::ensure(&s.sh, crate::base::Source::Auto, false, false)?;
+    let base = crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)?;
 
     // Step 1: the article's clean-up.
     s.docker(&args(&["ps", "-q"]))?;
@@ -140,7 +140,7 @@ fn compose(s: &mut Session) -> Result<()> {
 
     // Steps 2-6: the project folder.
     let dir = s.project.path().to_path_buf();
-    crate::build::stage_article_folder(&crate::paths::docker_dir().join("series/mysql-connected.Dockerfile"), &dir)?;
+    crate::images::series::stage_article_folder(&crate::paths::docker_dir().join("series/mysql-connected.Dockerfile"), &dir)?;
     let ignore = if s.mode == Mode::Corrected { "Dockerfile\ndocker-compose.yaml\n.env\n" } else { "Dockerfile\ndocker-compose.yaml\n" };
     std::fs::write(dir.join(".dockerignore"), ignore)?;
     if s.mode == Mode::Corrected {
@@ -150,7 +150,7 @@ fn compose(s: &mut Session) -> Result<()> {
     let jupyter = s.name("container", "custom-jupyter-image");
     let db = s.names.db.clone();
     let labels = s.labels();
-    let image_labels = crate::docker::image_labels();
+    let image_labels = crate::engine::image_labels();
     let file = compose_file(&Spec { mode: s.mode, mysql_image: &server.image, base_image: &base, db: &db, jupyter: &jupyter, labels: &labels, image_labels: &image_labels });
     std::fs::write(dir.join("docker-compose.yaml"), &file)?;
     s.say(&format!("$ cat docker-compose.yaml\n{file}"));
@@ -179,13 +179,13 @@ fn compose(s: &mut Session) -> Result<()> {
     let started = Instant::now();
     let up = s.command(tool.program, &compose_args(&["up", "-d"]))?;
     if !up.ok() {
-        bail!("`{} up -d` failed (exit {}): {}", tool.shown(), up.exit, crate::docker::last_message(&up.output));
+        bail!("`{} up -d` failed (exit {}): {}", tool.shown(), up.exit, crate::engine::last_message(&up.output));
     }
     let up_secs = started.elapsed().as_secs_f64();
     let at_once = db::accepts(&s.sh, &db);
-    let running = |s: &Session, name: &str| crate::docker::container_state(&s.sh, name).is_some_and(|c| c.running);
+    let running = |s: &Session, name: &str| crate::engine::container_state(&s.sh, name).is_some_and(|c| c.running);
     let both = running(s, &db) && running(s, &jupyter);
-    let built = crate::docker::image_exists(&s.sh, &image);
+    let built = crate::engine::image_exists(&s.sh, &image);
     s.claim(
         "`up` builds the Jupyter image and starts both containers",
         both && built,
@@ -222,7 +222,7 @@ fn compose(s: &mut Session) -> Result<()> {
     let (connected, _, _) = connection_lines(&ran.output);
     if connected != 3 || tuple_rows(&ran.output).len() != 5 {
         if s.mode == Mode::Corrected {
-            bail!("the cells failed although mysql was healthy: {}", crate::base::tail(&ran.output, 4));
+            bail!("the cells failed although mysql was healthy: {}", crate::engine::tail(&ran.output, 4));
         }
         s.note(&format!("the cells ran {:.1}s after `up`, before MySQL was ready; as a reader would, a while later: wait, then run them again", started.elapsed().as_secs_f64() - up_secs));
         s.wait_database(&db)?;

@@ -7,8 +7,8 @@ use anyhow::{bail, Result};
 
 use super::session::{Mode, Session};
 use super::{Article, Section};
-use crate::cleanup::Resource;
-use crate::jupyter_url::{find_url, Token};
+use crate::engine::resources::Resource;
+use crate::jupyter::url::{find_url, Token};
 
 pub const ARTICLE: Article = Article {
     slug: "manage-jupyter-data-docker",
@@ -42,9 +42,9 @@ impl Session {
     /// `docker build -t TAG .` of one of the series' images (skipped when its recipe is unchanged).
     pub fn build_series_image(&mut self, tag: &str) -> Result<()> {
         self.say(&format!("$ docker build -t {tag} .    # via `cargo xtask build`, with the project's labels"));
-        let image = crate::build::find(tag)?;
-        let base = crate::base::ensure(&self.sh, crate::base::Source::Auto, false, false)?;
-        crate::build::ensure_image(&self.sh, image, &base, false)?;
+        let image = crate::images::series::find(tag)?;
+        let base = crate::images::base::ensure(&self.sh, crate::images::base::Source::Auto, false, false)?;
+        crate::images::series::ensure_image(&self.sh, image, &base, false)?;
         self.say(&format!("   {tag} is built (from {base})"));
         Ok(())
     }
@@ -144,7 +144,7 @@ fn volume_flag(s: &mut Session) -> Result<()> {
     let mut log = String::new();
     let mut url = None;
     for _ in 0..300 {
-        log = crate::up::logs_since(&s.sh, &c, "0").unwrap_or_default();
+        log = crate::tasks::up::logs_since(&s.sh, &c, "0").unwrap_or_default();
         url = find_url(&log);
         if url.is_some() {
             break;
@@ -152,12 +152,12 @@ fn volume_flag(s: &mut Session) -> Result<()> {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     s.docker(&args(&["logs", "--tail", "12", &c]))?;
-    let port = crate::docker::published_port(&s.sh, &c, 8888).map(|p| p.1).ok();
+    let port = crate::engine::published_port(&s.sh, &c, 8888).map(|p| p.1).ok();
     let evidence = match (&url, port) {
         (Some(u), Some(port)) => {
             let token = u.token().map(str::to_string);
-            let with = crate::http::get_status(port, "/api/status", token.as_deref(), std::time::Duration::from_secs(3)).ok();
-            let without = crate::http::get_status(port, "/api/status", None, std::time::Duration::from_secs(3)).ok();
+            let with = crate::jupyter::http::get_status(port, "/api/status", token.as_deref(), std::time::Duration::from_secs(3)).ok();
+            let without = crate::jupyter::http::get_status(port, "/api/status", None, std::time::Duration::from_secs(3)).ok();
             format!("log line {}://{}:{}{}?token=<{}>, /api/status on 127.0.0.1:{port}: {with:?} with the token, {without:?} without",
                 u.scheme, u.host, u.port.unwrap_or(0), u.path, u.token().map(|t| format!("{} hex", t.len())).unwrap_or("none".into()))
         }
@@ -173,7 +173,7 @@ fn volume_flag(s: &mut Session) -> Result<()> {
         &format!("running the cell raises {PERMISSION_ERROR}"),
         raised && !ran.ok(),
         true,
-        if raised { format!("nbconvert exit {}; the cell raised {PERMISSION_ERROR}", ran.exit) } else { format!("exit {}: {}", ran.exit, crate::base::tail(&ran.output, 3)) },
+        if raised { format!("nbconvert exit {}; the cell raised {PERMISSION_ERROR}", ran.exit) } else { format!("exit {}: {}", ran.exit, crate::engine::tail(&ran.output, 3)) },
     );
 
     // Understanding permissions.
@@ -274,7 +274,7 @@ fn named_volumes(s: &mut Session) -> Result<()> {
     let c = s.run_container(&args(&["-v", &format!("{volume}:{out}"), "-t"]), image)?;
     let ran = s.execute_notebook(&c)?;
     if !ran.ok() {
-        bail!("the notebook failed in the named-volume container: {}", crate::base::tail(&ran.output, 3));
+        bail!("the notebook failed in the named-volume container: {}", crate::engine::tail(&ran.output, 3));
     }
     let sum_before = s.inspect(&["exec", &c, "sha256sum", &format!("/work/{CSV}")]).and_then(|l| l.split_whitespace().next().map(String::from));
     s.docker_ok(&args(&["stop", &c]))?;
@@ -323,7 +323,7 @@ fn bind_mounts(s: &mut Session) -> Result<()> {
     }
     // The article's folder, with a notebook anyone may write, so that only the mount's flag decides.
     let project = s.project.path().to_path_buf();
-    crate::build::stage_article_folder(&crate::paths::docker_dir().join("series/named-volume.Dockerfile"), &project)?;
+    crate::images::series::stage_article_folder(&crate::paths::docker_dir().join("series/named-volume.Dockerfile"), &project)?;
     let notebook = project.join("computation.ipynb");
     make_world_writable(&notebook)?;
     s.note(&format!("the article's folder is {} (computation.ipynb made writable by anyone so only `readonly` decides)", project.display()));

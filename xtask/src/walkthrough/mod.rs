@@ -94,7 +94,7 @@ impl Walkthrough {
                 bail!("cannot write the report to {}: its folder does not exist", path.display());
             }
         }
-        crate::docker::require_engine(sh)?;
+        crate::engine::require_engine(sh)?;
         let mode = if self.literal { Mode::Literal } else { Mode::Corrected };
         let outcome = session::run_article(sh, article, &sections, mode, self.keep, self.parallel, self.json)?;
         if let Some(path) = &self.report {

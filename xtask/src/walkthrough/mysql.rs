@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use super::db::{self, Server};
+use super::db;
+use crate::images::mysql::Server;
 use super::session::{Mode, Ran, Session};
 use super::{Article, Section};
-use crate::cleanup::Resource;
+use crate::engine::resources::Resource;
 
 pub const ARTICLE: Article = Article {
     slug: "persist-jupyter-data-mysql-docker",
@@ -339,9 +340,9 @@ impl Session {
     pub fn build_mysql_connected(&mut self, user: &str, password: &str, build_args: bool) -> Result<String> {
         // The project's own image first: it leaves every layer but the last ones cached.
         self.build_series_image("custom-jupyter-image:mysql-connected")?;
-        let base = crate::base::ensure(&self.sh, crate::base::Source::Auto, false, false)?;
+        let base = crate::images::base::ensure(&self.sh, crate::images::base::Source::Auto, false, false)?;
         let project = self.project.path().to_path_buf();
-        crate::build::stage_article_folder(&crate::paths::docker_dir().join("series/mysql-connected.Dockerfile"), &project)?;
+        crate::images::series::stage_article_folder(&crate::paths::docker_dir().join("series/mysql-connected.Dockerfile"), &project)?;
         std::fs::write(project.join(".env"), format!("MYSQL_USER={user}\nMYSQL_PASSWORD={password}\n")).context("writing .env")?;
         let tag = self.name("image", "custom-jupyter-image:mysql-connected");
         let mut build = args(&["build", "--force-rm"]);
@@ -349,12 +350,12 @@ impl Session {
             build.extend(args(&["--build-arg", &format!("USER={user}"), "--build-arg", &format!("PASSWORD={password}")]));
         }
         build.extend(args(&["--build-arg", &format!("BASE_IMAGE={base}")]));
-        build.extend(crate::docker::image_labels());
+        build.extend(crate::engine::image_labels());
         build.extend(args(&["-t", &tag, &project.display().to_string()]));
         self.made_image(&tag);
         let ran = self.docker(&build)?;
         if !ran.ok() {
-            bail!("building {tag} failed: {}", crate::docker::last_message(&ran.output));
+            bail!("building {tag} failed: {}", crate::engine::last_message(&ran.output));
         }
         Ok(tag)
     }
@@ -425,7 +426,7 @@ fn host_gateway(s: &Session, server: &Server) -> Result<String> {
     let mut ask = args(&["run", "--rm", "--add-host=host.docker.internal:host-gateway"]);
     ask.extend(s.labels());
     ask.extend(args(&[&server.image, "getent", "hosts", "host.docker.internal"]));
-    let out = crate::docker::docker(&s.sh, &ask).context("asking the engine which address host-gateway stands for")?;
+    let out = crate::engine::docker(&s.sh, &ask).context("asking the engine which address host-gateway stands for")?;
     out.split_whitespace().next().map(String::from).context("the engine gave host.docker.internal no address: is --add-host ...:host-gateway supported (Docker 20.10 or later)?")
 }
 
@@ -435,7 +436,7 @@ fn desktop(s: &Session) -> bool {
 }
 
 fn host_database(s: &mut Session) -> Result<()> {
-    let server = db::ensure(&s.sh)?;
+    let server = crate::images::mysql::ensure(&s.sh)?;
     s.note(&format!("MySQL server: {}", server.describe()));
     let password = db::new_password();
     s.note("the placeholders EXAMPLE_USERNAME/EXAMPLE_USER and EXAMPLE_PASSWORD become root and a password made for this run");
@@ -550,7 +551,7 @@ fn error_summary(class_only: usize, others: &[String], ran: &Ran) -> String {
 }
 
 fn database_container(s: &mut Session) -> Result<()> {
-    let server = db::ensure(&s.sh)?;
+    let server = crate::images::mysql::ensure(&s.sh)?;
     s.note(&format!("MySQL server: {}", server.describe()));
     let password = db::new_password();
     let tag = s.build_mysql_connected("root", &password, s.mode == Mode::Literal)?;
@@ -731,7 +732,7 @@ fn persistence(s: &mut Session, server: &Server, db: &str, db_flags: &[String], 
     let ran = s.run_cells(jupyter, &[], &program(s.mode, &[("N1", N1), ("N2", N2), ("N3", N3)]))?;
     let written = count(s);
     if written != Some(1000) {
-        bail!("the cells did not store the rows in the volume-backed mysql-db ({written:?} rows): {}", crate::base::tail(&ran.output, 3));
+        bail!("the cells did not store the rows in the volume-backed mysql-db ({written:?} rows): {}", crate::engine::tail(&ran.output, 3));
     }
     s.docker_ok(&args(&["stop", db]))?;
     s.docker_ok(&args(&["rm", db]))?;

@@ -9,8 +9,8 @@ use anyhow::{bail, Result};
 use xshell::Shell;
 
 use super::{Article, Section};
-use crate::cleanup::{Guard, Resource};
-use crate::docker;
+use crate::engine::resources::{Guard, Resource};
+use crate::engine;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -196,7 +196,7 @@ fn slug(text: &str) -> String {
 
 /// The tutorial's names, suffixed under a test run, per section in parallel, and when taken.
 fn pick_names(sh: &Shell, parallel_section: Option<&str>) -> Names {
-    let run = std::env::var(docker::RUN_ID_ENV).ok().filter(|r| !r.is_empty());
+    let run = std::env::var(engine::RUN_ID_ENV).ok().filter(|r| !r.is_empty());
     let mut suffix = String::new();
     if let Some(run) = &run {
         // Under a test run: unique per process, so concurrent walkthroughs never collide.
@@ -220,8 +220,8 @@ fn pick_names(sh: &Shell, parallel_section: Option<&str>) -> Names {
 fn pick_name(sh: &Shell, kind: &str, base: &str, suffix: &str) -> String {
     let name = format!("{base}{suffix}");
     let taken = match kind {
-        "image" => docker::image_exists(sh, &name),
-        _ => docker::probe(sh, [kind, "inspect", name.as_str()]).is_some(),
+        "image" => engine::image_exists(sh, &name),
+        _ => engine::probe(sh, [kind, "inspect", name.as_str()]).is_some(),
     };
     if taken {
         let sep = if kind == "image" && !name.contains(':') { ":" } else { "-" };
@@ -282,7 +282,7 @@ impl Session {
             let line = line.unwrap_or_default();
             let _ = writeln!(self.out, "{line}");
             // Recorded without colour codes, so claims and reports match plain text.
-            output.push_str(&crate::jupyter_url::strip_ansi(&line));
+            output.push_str(&crate::jupyter::url::strip_ansi(&line));
             output.push('\n');
         }
         let exit = match reader.try_wait()? {
@@ -298,14 +298,14 @@ impl Session {
     pub fn docker_ok(&mut self, args: &[String]) -> Result<String> {
         let ran = self.docker(args)?;
         if !ran.ok() {
-            bail!("`docker {}` failed (exit {}): {}", args.join(" "), ran.exit, crate::docker::last_message(&ran.output));
+            bail!("`docker {}` failed (exit {}): {}", args.join(" "), ran.exit, crate::engine::last_message(&ran.output));
         }
         Ok(ran.output.trim().to_string())
     }
 
     /// A docker call for the walkthrough's own checks: not shown as an article step.
     pub fn inspect(&self, args: &[&str]) -> Option<String> {
-        docker::probe(&self.sh, args)
+        engine::probe(&self.sh, args)
     }
 
     pub fn claim(&mut self, claim: &str, holds: bool, expected: bool, evidence: impl Into<String>) {
@@ -377,7 +377,7 @@ impl Session {
 
     /// `--label` arguments for what the section creates.
     pub fn labels(&self) -> Vec<String> {
-        docker::resource_labels()
+        engine::resource_labels()
     }
 
     fn finish(&mut self) {
@@ -391,9 +391,9 @@ impl Session {
                     continue;
                 }
                 if let Resource::Container(name) = guard.resource().clone() {
-                    if !self.parallel && docker::probe(&self.sh, ["container", "inspect", name.as_str()]).is_some() {
+                    if !self.parallel && engine::probe(&self.sh, ["container", "inspect", name.as_str()]).is_some() {
                         let kept = format!("{name}-{}", slug(&self.section));
-                        let _ = docker::probe(&self.sh, ["rename", name.as_str(), kept.as_str()]);
+                        let _ = engine::probe(&self.sh, ["rename", name.as_str(), kept.as_str()]);
                         self.note(&format!("kept container {kept}"));
                     }
                 }

@@ -14,8 +14,8 @@ use anyhow::{bail, Context, Result};
 
 use super::session::{Mode, Session};
 use super::{Article, Section};
-use crate::cleanup::Resource;
-use crate::jupyter_url::{find_url, ServerUrl, Token};
+use crate::engine::resources::Resource;
+use crate::jupyter::url::{find_url, ServerUrl, Token};
 
 pub const ARTICLE: Article = Article {
     slug: "jupyter-docker-setup-guide",
@@ -36,7 +36,7 @@ fn args(items: &[&str]) -> Vec<String> {
 }
 
 fn base(s: &Session) -> Result<String> {
-    crate::base::ensure(&s.sh, crate::base::Source::Auto, false, false)
+    crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)
 }
 
 /// `docker run -d -t --rm -p 127.0.0.1::8888 --name NAME FLAGS IMAGE CMD...` (the article's `-it --rm -p 8888:8888`).
@@ -76,8 +76,8 @@ fn server_claims(s: &mut Session, container: &str, url: Option<&ServerUrl>, log:
         shown.unwrap_or_else(|| format!("no URL in the log ({} lines)", log.lines().count())),
     );
     let Some(token) = url.and_then(|u| u.token()).map(str::to_string) else { return Ok(None) };
-    let port = crate::docker::published_port(&s.sh, container, 8888)?.1;
-    let get = |path: &str, token: Option<&str>| crate::http::get_status(port, path, token, Duration::from_secs(5)).ok();
+    let port = crate::engine::published_port(&s.sh, container, 8888)?.1;
+    let get = |path: &str, token: Option<&str>| crate::jupyter::http::get_status(port, path, token, Duration::from_secs(5)).ok();
     let with = get("/api/status", Some(&token));
     let lab = get("/lab", None);
     let without = get("/api/status", None);
@@ -146,7 +146,7 @@ fn stacks(s: &mut Session) -> Result<()> {
     s.not_checkable("`docker run` of an image that is not local pulls it first (`Unable to find image ... locally`)", NO_REGISTRY);
     s.note(&format!("jupyter/datascience-notebook is played by the project's base image {image}, which keeps the stacks' contract (jovyan, start.sh, JupyterLab started by itself)"));
     let c = run(s, &[], &image, &[])?;
-    let (url, log) = wait_url(|| crate::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
+    let (url, log) = wait_url(|| crate::tasks::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
     s.docker(&args(&["logs", "--tail", "8", &c]))?;
     server_claims(s, &c, url.as_ref(), &log)?;
     let who = s.docker(&args(&["exec", &c, "whoami"]))?;
@@ -181,12 +181,12 @@ fn build_here(s: &mut Session, dockerfile: &str, tag: &str) -> Result<String> {
     }
     let base = base(s)?;
     let mut build = args(&["build", "--force-rm", "--build-arg", &format!("BASE_IMAGE={base}")]);
-    build.extend(crate::docker::image_labels());
+    build.extend(crate::engine::image_labels());
     build.extend(args(&["-t", tag, &dir.display().to_string()]));
     s.made_image(tag);
     let ran = s.docker(&build)?;
     if !ran.ok() {
-        bail!("building {tag} failed: {}", crate::docker::last_message(&ran.output));
+        bail!("building {tag} failed: {}", crate::engine::last_message(&ran.output));
     }
     Ok(ran.output)
 }
@@ -235,7 +235,7 @@ fn own_image(s: &mut Session) -> Result<()> {
     s.claim("EXPOSE 8888 records the port in the image (ExposedPorts), publishing still needs -p", exposed.contains("8888/tcp"), true, format!("ExposedPorts: {exposed}"));
 
     let c = run(s, &[], &tag, &[])?;
-    let (url, log) = wait_url(|| crate::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
+    let (url, log) = wait_url(|| crate::tasks::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
     s.docker(&args(&["logs", "--tail", "8", &c]))?;
     let lines: Vec<&str> = log.lines().filter(|l| l.contains("Entered start.sh") || l.contains("Executing the command")).collect();
     s.claim(
@@ -271,13 +271,13 @@ fn preload(s: &mut Session) -> Result<()> {
     );
 
     let c = run(s, &[], &tag, &[])?;
-    let (url, log) = wait_url(|| crate::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
+    let (url, log) = wait_url(|| crate::tasks::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
     let listing = s.docker(&args(&["exec", &c, "ls", "-l", "/work"]))?;
     let has = |f: &str| listing.output.lines().any(|l| l.ends_with(&format!(" {f}")));
     s.claim("/work holds computation.ipynb and the Dockerfile", has("computation.ipynb") && has("Dockerfile"), true, listing.output.trim().replace('\n', "; "));
     let pwd = s.docker(&args(&["exec", &c, "pwd"]))?;
     let served = match server_claims(s, &c, url.as_ref(), &log)? {
-        Some((port, token)) => crate::http::get_status(port, "/api/contents/computation.ipynb", Some(&token), Duration::from_secs(5)).ok(),
+        Some((port, token)) => crate::jupyter::http::get_status(port, "/api/contents/computation.ipynb", Some(&token), Duration::from_secs(5)).ok(),
         None => None,
     };
     s.claim(

@@ -5,7 +5,7 @@
 use anyhow::{bail, Result};
 use xshell::{cmd, Shell};
 
-use crate::docker;
+use crate::engine;
 
 #[derive(clap::Args, Debug)]
 pub struct Doctor {
@@ -90,9 +90,9 @@ pub fn assess(f: &Facts) -> Vec<Check> {
         (None, None) => check("compose", Level::Warn, "neither `docker compose` nor `docker-compose`: only the compose walkthrough needs it (Debian: `apt-get install docker-compose`)"),
     });
     checks.push(if f.official_present {
-        check("official base", Level::Ok, format!("{} present", crate::base::OFFICIAL))
+        check("official base", Level::Ok, format!("{} present", crate::images::base::OFFICIAL))
     } else {
-        check("official base", Level::Ok, format!("{} not present: `cargo xtask base` tries to pull it, else builds the offline stand-in", crate::base::OFFICIAL))
+        check("official base", Level::Ok, format!("{} not present: `cargo xtask base` tries to pull it, else builds the offline stand-in", crate::images::base::OFFICIAL))
     });
     checks.push(match (f.mmdebstrap, f.official_present) {
         (true, _) => check("mmdebstrap", Level::Ok, "present (for the offline base image)"),
@@ -144,7 +144,7 @@ impl Doctor {
 fn gather(sh: &Shell) -> Facts {
     let quiet = |c: xshell::Cmd| c.quiet().ignore_stderr().read().ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let client = quiet(cmd!(sh, "docker --version"));
-    let engine = docker::require_engine(sh).map_err(|e| {
+    let engine = engine::require_engine(sh).map_err(|e| {
         let text = e.to_string();
         text.split_once('(').and_then(|(_, rest)| rest.rsplit_once(')')).map(|(why, _)| why.to_string()).unwrap_or(text)
     });
@@ -157,7 +157,7 @@ fn gather(sh: &Shell) -> Facts {
         buildx: quiet(cmd!(sh, "docker buildx version")),
         compose_plugin: quiet(cmd!(sh, "docker compose version --short")),
         compose_v1: quiet(cmd!(sh, "docker-compose --version")),
-        official_present: up && docker::image_exists(sh, crate::base::OFFICIAL),
+        official_present: up && engine::image_exists(sh, crate::images::base::OFFICIAL),
         mmdebstrap: quiet(cmd!(sh, "mmdebstrap --version")).is_some(),
         free_gib: free_gib(sh, root_dir.as_deref().filter(|d| std::path::Path::new(d).exists()).unwrap_or(".")),
         port_8888_free: std::net::TcpListener::bind("127.0.0.1:8888").is_ok(),

@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
 use regex::Regex;
+
+pub mod resources;
 use xshell::{cmd, Shell};
 
 /// Every container, volume, network and image the project creates carries this label.
@@ -193,6 +195,12 @@ pub fn check_image_ref(image: &str) -> Result<()> {
         bail!("invalid image reference {image:?}: Docker requires a lowercase name (letters, digits, . _ - separators) and an optional :tag of up to 128 letters, digits, _ . -");
     }
     Ok(())
+}
+
+/// The last `lines` lines of a command's output, for an error message.
+pub fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 #[cfg(test)]

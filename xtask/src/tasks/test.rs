@@ -7,9 +7,11 @@ use std::io::{BufRead, BufReader};
 use anyhow::{bail, Result};
 use xshell::Shell;
 
-use crate::docker::{self, RUN_ID_ENV, RUN_LABEL_KEY};
-use crate::cleanup::{Guard, Resource};
-use crate::{base, build, progress};
+use crate::engine::resources::{leftovers, list, remove_run, KINDS};
+use crate::engine::{self, RUN_ID_ENV, RUN_LABEL_KEY};
+use crate::engine::resources::{Guard, Resource};
+use crate::images::{base, series as build};
+use crate::progress;
 
 #[derive(clap::Args, Debug)]
 pub struct Test {
@@ -20,7 +22,7 @@ pub struct Test {
 
 impl Test {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        docker::require_engine(sh)?;
+        engine::require_engine(sh)?;
         let run_id = std::env::var(RUN_ID_ENV).ok().filter(|r| !r.is_empty()).unwrap_or_else(new_run_id);
         sweep_crashed_runs(sh, &run_id);
 
@@ -84,29 +86,29 @@ impl Sentinels {
         let mount = format!("{name}:/sentinel");
         // A Vec drops first to last: the container goes before its volume and network.
         let mut guards = vec![Guard::new(Resource::Container(name.clone()))];
-        docker::docker(sh, ["volume", "create", name.as_str()])?;
+        engine::docker(sh, ["volume", "create", name.as_str()])?;
         guards.push(Guard::new(Resource::Volume(name.clone())));
-        docker::docker(sh, ["network", "create", name.as_str()])?;
+        engine::docker(sh, ["network", "create", name.as_str()])?;
         guards.push(Guard::new(Resource::Network(name.clone())));
-        docker::docker(sh, [
+        engine::docker(sh, [
             "run", "-d", "--name", name.as_str(), "--network", name.as_str(), "-v", mount.as_str(), "--user", "0",
             "--entrypoint", "sh", image, "-c", "echo mine > /sentinel/marker && exec sleep 86400",
         ])?;
-        let started = docker::docker(sh, ["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name.as_str()])?;
+        let started = engine::docker(sh, ["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name.as_str()])?;
         Ok(Sentinels { name, started, _guards: guards })
     }
 
     /// What changed, if anything.
     fn check(&self, sh: &Shell) -> Option<String> {
         let name = self.name.as_str();
-        let now = docker::probe(sh, ["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name]);
+        let now = engine::probe(sh, ["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name]);
         if now.as_deref() != Some(self.started.as_str()) {
             return Some(format!("container {name} was removed or restarted"));
         }
-        if docker::probe(sh, ["exec", name, "cat", "/sentinel/marker"]).as_deref() != Some("mine") {
+        if engine::probe(sh, ["exec", name, "cat", "/sentinel/marker"]).as_deref() != Some("mine") {
             return Some(format!("volume {name} lost its data"));
         }
-        if docker::probe(sh, ["network", "inspect", name]).is_none() {
+        if engine::probe(sh, ["network", "inspect", name]).is_none() {
             return Some(format!("network {name} was removed"));
         }
         None
@@ -127,33 +129,6 @@ pub fn parse_result_line(line: &str) -> Option<(u64, u64)> {
         rest[..i].trim_end().rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
     };
     Some((number_before(" passed")?, number_before(" failed")?))
-}
-
-const KINDS: [(&str, &str); 3] = [("container", "{{.Names}}"), ("volume", "{{.Name}}"), ("network", "{{.Name}}")];
-
-fn list(sh: &Shell, kind: &str, filter: &str, format: &str) -> Vec<String> {
-    let mut args = vec![kind, "ls", "--filter", filter, "--format", format];
-    if kind == "container" {
-        args.insert(2, "-a");
-    }
-    docker::probe(sh, args).map(|o| o.lines().filter(|l| !l.is_empty()).map(String::from).collect()).unwrap_or_default()
-}
-
-pub(crate) fn leftovers(sh: &Shell, run_id: &str) -> Vec<String> {
-    let filter = format!("label={RUN_LABEL_KEY}={run_id}");
-    KINDS.iter().flat_map(|(kind, format)| list(sh, kind, &filter, format).into_iter().map(move |n| format!("{kind} {n}"))).collect()
-}
-
-pub(crate) fn remove_run(sh: &Shell, run_id: &str) {
-    let filter = format!("label={RUN_LABEL_KEY}={run_id}");
-    for (kind, format) in KINDS {
-        for name in list(sh, kind, &filter, format) {
-            let _ = match kind {
-                "container" => docker::probe(sh, ["rm", "-f", "-v", name.as_str()]),
-                _ => docker::probe(sh, [kind, "rm", name.as_str()]),
-            };
-        }
-    }
 }
 
 /// Removes what earlier test runs left when they crashed or were killed: resources carrying a run

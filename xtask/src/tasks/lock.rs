@@ -25,7 +25,7 @@ impl Lock {
         files.sort();
         for path in files {
             let name = path.file_name().unwrap().to_string_lossy().to_string();
-            let Some((package, version)) = crate::base::wheel_name_version(&name) else {
+            let Some((package, version)) = crate::images::base::wheel_name_version(&name) else {
                 bail!("pip downloaded something that is not a wheel: {name}");
             };
             let sum = cmd!(sh, "sha256sum {path}").quiet().read()?;

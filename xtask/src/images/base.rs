@@ -9,9 +9,10 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use xshell::{cmd, Shell};
 
-use crate::docker::{self, image_exists};
+use crate::engine::{self, image_exists};
 use crate::progress::{self, Step};
-use crate::{paths, recipe::RecipeHash};
+use crate::images::recipe::RecipeHash;
+use crate::paths;
 
 pub const OFFICIAL: &str = "quay.io/jupyter/minimal-notebook:2026-07-20";
 const LOCAL_REPO: &str = "jupyter-docker-xtask/minimal-notebook";
@@ -30,28 +31,6 @@ pub enum Source {
     Auto,
     Official,
     Local,
-}
-
-#[derive(clap::Args, Debug)]
-pub struct Base {
-    /// Where the base image comes from.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub source: Source,
-    /// Build the local image again even when its recipe is unchanged.
-    #[arg(long)]
-    pub rebuild: bool,
-    /// Show the build's output (it is shown anyway when the build fails).
-    #[arg(long)]
-    pub verbose: bool,
-}
-
-impl Base {
-    pub fn run(self, sh: &Shell) -> Result<()> {
-        docker::require_engine(sh)?;
-        let image = ensure(sh, self.source, self.rebuild, self.verbose)?;
-        println!("{image}");
-        Ok(())
-    }
 }
 
 /// Makes sure a base image exists and returns its reference.
@@ -107,7 +86,7 @@ pub fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
     };
     let _ = sh;
     if !output.status.success() {
-        bail!("{}", docker::last_message(&String::from_utf8_lossy(&output.stderr)));
+        bail!("{}", engine::last_message(&String::from_utf8_lossy(&output.stderr)));
     }
     Ok(())
 }
@@ -158,10 +137,10 @@ fn build_on_rootfs(sh: &Shell, rootfs: &str, tag: &str, no_cache: bool, verbose:
     if no_cache {
         args.push("--no-cache".into());
     }
-    args.extend(docker::image_labels());
-    args.extend(["--label".to_string(), format!("{}=base-local", docker::RECIPE_LABEL_KEY)]);
+    args.extend(engine::image_labels());
+    args.extend(["--label".to_string(), format!("{}=base-local", engine::RECIPE_LABEL_KEY)]);
     args.extend(["-t".to_string(), tag.to_string(), context.path().display().to_string()]);
-    crate::build::run_build(&format!("Building the offline base image {tag}"), &args, verbose)
+    crate::images::series::run_build(&format!("Building the offline base image {tag}"), &args, verbose)
 }
 
 fn ensure_rootfs(sh: &Shell) -> Result<String> {
@@ -203,13 +182,13 @@ fn make_rootfs(sh: &Shell, tag: &str, packages: &str) -> Result<()> {
         .run()?;
     if !out.status.success() {
         let log = String::from_utf8_lossy(&out.stdout);
-        eprintln!("{}", tail(&log, 30));
-        bail!("mmdebstrap failed ({}): check the disk space (`df -h`) and that Debian's package mirror answers", docker::last_message(&log));
+        eprintln!("{}", engine::tail(&log, 30));
+        bail!("mmdebstrap failed ({}): check the disk space (`df -h`) and that Debian's package mirror answers", engine::last_message(&log));
     }
     step.done("done");
     let step = Step::start(format!("Importing the root filesystem as {tag}"));
-    let change = format!("LABEL {}", docker::MANAGED);
-    docker::docker(sh, ["import", "--change", change.as_str(), tar.to_str().unwrap(), tag])?;
+    let change = format!("LABEL {}", engine::MANAGED);
+    engine::docker(sh, ["import", "--change", change.as_str(), tar.to_str().unwrap(), tag])?;
     step.done("imported");
     Ok(())
 }
@@ -233,8 +212,8 @@ fn download_wheels(sh: &Shell) -> Result<PathBuf> {
         .run()?;
     if !out.status.success() {
         let log = String::from_utf8_lossy(&out.stdout);
-        eprintln!("{}", tail(&log, 20));
-        bail!("downloading wheels failed ({}): check that the Python package index answers from this host", docker::last_message(&log));
+        eprintln!("{}", engine::tail(&log, 20));
+        bail!("downloading wheels failed ({}): check that the Python package index answers from this host", engine::last_message(&log));
     }
     step.done("done");
     Ok(dir)
@@ -292,10 +271,6 @@ fn normalise(name: &str) -> String {
     name.to_ascii_lowercase().replace(['_', '.'], "-")
 }
 
-pub fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
 
 #[cfg(test)]
 mod tests {

@@ -17,9 +17,11 @@ use anyhow::{bail, Context, Result};
 use regex::Regex;
 use xshell::Shell;
 
-use crate::cleanup::{Guard, Resource};
-use crate::docker::{self, RUN_ID_ENV};
-use crate::{base, build, paths, progress, up, walkthrough};
+use crate::engine::resources::{Guard, Resource};
+use crate::engine::{self, RUN_ID_ENV};
+use crate::images::{base, series as build};
+use crate::tasks::up;
+use crate::{paths, progress, walkthrough};
 use report::{Figure, Report, Target, Unit};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -87,7 +89,7 @@ impl Bench {
         }
         let out = self.out.clone().unwrap_or_else(|| paths::root().join("target/bench"));
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-        let engine = docker::require_engine(sh)?;
+        let engine = engine::require_engine(sh)?;
 
         // A run id of its own, on everything the bench and its children make, so that the sweep at
         // the end finds exactly that (never a test run's, never a person's).
@@ -212,7 +214,7 @@ impl Runner<'_> {
     /// Sizes of the base images: the local stand-in, the official one where present, the image `up` runs.
     fn sizes(&self) -> Result<Vec<Figure>> {
         let size = |image: &str| -> Option<f64> {
-            docker::probe(self.sh, ["image", "inspect", "--format", "{{.Size}}", image]).and_then(|s| s.parse::<f64>().ok()).map(|b| b / 1e6)
+            engine::probe(self.sh, ["image", "inspect", "--format", "{{.Size}}", image]).and_then(|s| s.parse::<f64>().ok()).map(|b| b / 1e6)
         };
         let local = base::local_tag()?;
         let mut fig = Figure::new("base-size", &format!("local base image {local}"), Unit::Megabytes).against(&format!("official {}", base::OFFICIAL));
@@ -247,9 +249,9 @@ impl Runner<'_> {
             .target(Target::Below(0.5));
         let volume = format!("{}-vol", self.prefix);
         let mut args = vec!["volume".to_string(), "create".into()];
-        args.extend(docker::resource_labels());
+        args.extend(engine::resource_labels());
         args.push(volume.clone());
-        docker::docker(self.sh, &args)?;
+        engine::docker(self.sh, &args)?;
         let _volume = Guard::new(Resource::Volume(volume.clone()));
         let notebooks = paths::notebooks_dir();
         std::fs::create_dir_all(notebooks.join("outputs"))?;
@@ -334,7 +336,7 @@ impl Runner<'_> {
         })();
         // The layers built on the throwaway root filesystems (the first stage is left untagged).
         for image in [&x_base, &p_base] {
-            let _ = docker::probe(self.sh, ["image", "rm", image.as_str()]);
+            let _ = engine::probe(self.sh, ["image", "rm", image.as_str()]);
         }
         for rootfs in [&x_rootfs, &p_rootfs] {
             remove_descendants(self.sh, rootfs);
@@ -349,12 +351,12 @@ impl Runner<'_> {
         let run = |expr: duct::Expression, what: &str| -> Result<()> {
             let out = expr.stderr_to_stdout().stdout_capture().unchecked().run()?;
             if !out.status.success() {
-                bail!("{what} failed: {}", base::tail(&String::from_utf8_lossy(&out.stdout), 10));
+                bail!("{what} failed: {}", engine::tail(&String::from_utf8_lossy(&out.stdout), 10));
             }
             Ok(())
         };
         run(duct::cmd!("mmdebstrap", "--variant=minbase", format!("--include={}", base::ROOTFS_PACKAGES), base::SUITE, &tar), "mmdebstrap")?;
-        run(duct::cmd!("docker", "import", "--change", format!("LABEL {}", docker::MANAGED), &tar, rootfs), "docker import")?;
+        run(duct::cmd!("docker", "import", "--change", format!("LABEL {}", engine::MANAGED), &tar, rootfs), "docker import")?;
         let wheels = paths::cache_dir().join("wheels");
         let lock = paths::docker_dir().join("base/requirements.lock");
         let mut pip: Vec<String> = ["-m", "pip", "download", "--disable-pip-version-check", "--no-deps", "--require-hashes", "-r"].map(String::from).to_vec();
@@ -365,7 +367,7 @@ impl Runner<'_> {
         run(duct::cmd!("cp", "-r", paths::docker_dir().join("base"), &context), "cp docker/base")?;
         run(duct::cmd!("cp", "-r", &wheels, context.join("wheels")), "cp wheels")?;
         let mut args = vec!["build".to_string(), "--no-cache".into(), "--force-rm".into(), "--build-arg".into(), format!("ROOTFS_IMAGE={rootfs}")];
-        args.extend(docker::image_labels());
+        args.extend(engine::image_labels());
         args.extend(["-t".into(), tag.into(), context.display().to_string()]);
         run(duct::cmd("docker", args), "docker build")
     }
@@ -405,14 +407,14 @@ impl Runner<'_> {
     /// the xtask's wait (`db::wait_ready`), against `docker run` then the usual shell loop
     /// `until docker exec db mysqladmin ping; do sleep 1; done`.
     fn database(&self) -> Result<Vec<Figure>> {
-        let server = walkthrough::db::ensure(self.sh)?;
+        let server = crate::images::mysql::ensure(self.sh)?;
         let runs = self.runs.min(3);
         let mut fig = Figure::new("database-ready", "database accepts connections (`docker run` -> the xtask's wait)", Unit::Seconds)
             .against("docker run + `until docker exec db mysqladmin ping; do sleep 1; done`")
             .note(if server.official { "the official MySQL image".to_string() } else { format!("the MariaDB stand-in {}", server.image) });
         let password = walkthrough::db::new_password();
         let ping = |name: &str| {
-            docker::probe(self.sh, ["exec", name, "mysqladmin", "--protocol=tcp", "-h127.0.0.1", "-P3306", "--connect-timeout=2", "ping"]).is_some()
+            engine::probe(self.sh, ["exec", name, "mysqladmin", "--protocol=tcp", "-h127.0.0.1", "-P3306", "--connect-timeout=2", "ping"]).is_some()
         };
         for i in 0..runs {
             let step = progress::Step::start(format!("Timing the database's start, the xtask's wait and a plain loop (run {}/{runs})", i + 1));
@@ -420,10 +422,10 @@ impl Runner<'_> {
                 let name = format!("{}-db-{i}-{}", self.prefix, if is_xtask { "xtask" } else { "plain" });
                 let _container = Guard::new(Resource::Container(name.clone()));
                 let mut args = vec!["run".to_string(), "-d".into(), "--name".into(), name.clone(), "-e".into(), format!("MYSQL_ROOT_PASSWORD={password}")];
-                args.extend(docker::resource_labels());
+                args.extend(engine::resource_labels());
                 args.push(server.image.clone());
                 let started = Instant::now();
-                docker::docker(self.sh, &args)?;
+                engine::docker(self.sh, &args)?;
                 if is_xtask {
                     walkthrough::db::wait_ready(self.sh, &name, Duration::from_secs(180)).with_context(|| format!("{name} did not accept connections within 180s"))?;
                     fig.samples.push(started.elapsed().as_secs_f64());
@@ -465,7 +467,7 @@ fn timed(expr: duct::Expression) -> Result<(f64, Output)> {
     let secs = started.elapsed().as_secs_f64();
     if !out.status.success() {
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        bail!("a timed command failed (exit {:?}):\n{}", out.status.code(), base::tail(&text, 15));
+        bail!("a timed command failed (exit {:?}):\n{}", out.status.code(), engine::tail(&text, 15));
     }
     Ok((secs, out))
 }
@@ -492,7 +494,7 @@ fn poll_token(name: &str) -> Result<bool> {
 fn plain_run(name: &str, volume: &str, notebooks: &std::path::Path) -> Result<(f64, f64)> {
     let started = Instant::now();
     let mut args = vec!["run".to_string(), "-d".into(), "--name".into(), name.into()];
-    args.extend(docker::resource_labels());
+    args.extend(engine::resource_labels());
     args.extend(["-p".into(), "127.0.0.1::8888".into(), "--security-opt".into(), "no-new-privileges".into()]);
     args.extend(["-v".into(), format!("{volume}:{}", up::OUTPUTS)]);
     args.extend(["--mount".into(), format!("type=bind,source={},target={},readonly", notebooks.display(), up::WORKDIR)]);
@@ -516,7 +518,7 @@ fn url_printed_at(name: &str) -> Result<f64> {
     log.lines()
         .find_map(|line| {
             let (stamp, text) = line.split_once(' ')?;
-            crate::jupyter_url::parse_line(&crate::jupyter_url::strip_ansi(text))?;
+            crate::jupyter::url::parse_line(&crate::jupyter::url::strip_ansi(text))?;
             parse_timestamp(stamp)
         })
         .with_context(|| format!("no URL line with a timestamp in the log of {name}"))
@@ -569,19 +571,19 @@ fn utc_text(unix: f64) -> String {
 
 /// Removes what still carries the bench's run label (a child killed half-way), and says so.
 fn sweep(sh: &Shell, run_id: &str) {
-    for item in crate::test::leftovers(sh, run_id) {
+    for item in crate::engine::resources::leftovers(sh, run_id) {
         eprintln!("bench: removing leftover {item}");
     }
-    crate::test::remove_run(sh, run_id);
+    crate::engine::resources::remove_run(sh, run_id);
 }
 
 /// Removes the untagged images built on `image` (children first), then `image`'s own tag.
 /// Only descendants of the bench's own throwaway root filesystem are touched.
 fn remove_descendants(sh: &Shell, image: &str) {
-    let Some(root) = docker::probe(sh, ["image", "inspect", "--format", "{{.Id}}", image]) else { return };
-    let Some(all) = docker::probe(sh, ["images", "-a", "-q", "--no-trunc"]) else { return };
+    let Some(root) = engine::probe(sh, ["image", "inspect", "--format", "{{.Id}}", image]) else { return };
+    let Some(all) = engine::probe(sh, ["images", "-a", "-q", "--no-trunc"]) else { return };
     let ids: Vec<&str> = all.lines().collect();
-    let Some(parents) = docker::probe(sh, [&["image", "inspect", "--format", "{{.Id}} {{.Parent}}"][..], &ids].concat()) else { return };
+    let Some(parents) = engine::probe(sh, [&["image", "inspect", "--format", "{{.Id}} {{.Parent}}"][..], &ids].concat()) else { return };
     let parent_of: Vec<(String, String)> =
         parents.lines().filter_map(|l| l.split_once(' ')).map(|(id, p)| (id.to_string(), p.to_string())).collect();
     // Breadth-first from the root: parents come before their children.
@@ -593,12 +595,12 @@ fn remove_descendants(sh: &Shell, image: &str) {
         i += 1;
     }
     for id in family.iter().skip(1).rev() {
-        let tags = docker::probe(sh, ["image", "inspect", "--format", "{{len .RepoTags}}", id.as_str()]);
+        let tags = engine::probe(sh, ["image", "inspect", "--format", "{{len .RepoTags}}", id.as_str()]);
         if tags.as_deref() == Some("0") {
-            let _ = docker::probe(sh, ["image", "rm", id.as_str()]);
+            let _ = engine::probe(sh, ["image", "rm", id.as_str()]);
         }
     }
-    let _ = docker::probe(sh, ["image", "rm", image]);
+    let _ = engine::probe(sh, ["image", "rm", image]);
 }
 
 #[cfg(test)]

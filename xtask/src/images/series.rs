@@ -7,10 +7,10 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use xshell::Shell;
 
-use crate::base::{self, Source};
-use crate::docker::{self, RECIPE_LABEL_KEY};
+use crate::engine::{self, RECIPE_LABEL_KEY};
 use crate::progress::Step;
-use crate::{paths, recipe::RecipeHash};
+use crate::images::recipe::RecipeHash;
+use crate::paths;
 
 #[derive(Debug)]
 pub struct SeriesImage {
@@ -26,31 +26,6 @@ pub const IMAGES: &[SeriesImage] = &[
     SeriesImage { tag: "custom-jupyter-image:preload", dockerfile: "preload.Dockerfile", about: "article 1: WORKDIR /work and the notebook copied in" },
     SeriesImage { tag: "custom-jupyter-image:mysql-connected", dockerfile: "mysql-connected.Dockerfile", about: "article 3: the MySQL connector; credentials at run time, none baked in" },
 ];
-
-#[derive(clap::Args, Debug)]
-pub struct Build {
-    /// Images to build, by tag or by the part after `custom-jupyter-image:` (default: all).
-    pub images: Vec<String>,
-    /// Where the base image comes from.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub source: Source,
-    /// Show the builds' output (it is shown anyway when a build fails).
-    #[arg(long)]
-    pub verbose: bool,
-}
-
-impl Build {
-    pub fn run(self, sh: &Shell) -> Result<()> {
-        let wanted = select(&self.images)?;
-        docker::require_engine(sh)?;
-        let base = base::ensure(sh, self.source, false, self.verbose)?;
-        for image in wanted {
-            ensure_image(sh, image, &base, self.verbose)?;
-            println!("{}", image.tag);
-        }
-        Ok(())
-    }
-}
 
 /// Resolves names to images before anything runs, so a typo fails with nothing done.
 pub fn select(names: &[String]) -> Result<Vec<&'static SeriesImage>> {
@@ -73,17 +48,17 @@ pub fn find(name: &str) -> Result<&'static SeriesImage> {
 /// Builds `image` on `base` unless an image with the same recipe hash is already tagged.
 pub fn ensure_image(sh: &Shell, image: &SeriesImage, base: &str, verbose: bool) -> Result<()> {
     let recipe = recipe_hash(sh, image, base)?;
-    if docker::image_label(sh, image.tag, RECIPE_LABEL_KEY).as_deref() == Some(recipe.as_str()) {
+    if engine::image_label(sh, image.tag, RECIPE_LABEL_KEY).as_deref() == Some(recipe.as_str()) {
         return Ok(());
     }
     let _lock = paths::exclusive(&image.tag.replace([':', '/'], "_"))?;
-    if docker::image_label(sh, image.tag, RECIPE_LABEL_KEY).as_deref() == Some(recipe.as_str()) {
+    if engine::image_label(sh, image.tag, RECIPE_LABEL_KEY).as_deref() == Some(recipe.as_str()) {
         return Ok(());
     }
     let context = tempfile::Builder::new().prefix("series-context-").tempdir()?;
     stage_article_folder(&paths::docker_dir().join("series").join(image.dockerfile), context.path())?;
     let mut args = vec!["build".to_string(), "--force-rm".into(), "--build-arg".into(), format!("BASE_IMAGE={base}")];
-    args.extend(docker::image_labels());
+    args.extend(engine::image_labels());
     args.extend(["--label".into(), format!("{RECIPE_LABEL_KEY}={recipe}"), "-t".into(), image.tag.to_string()]);
     args.push(context.path().display().to_string());
     run_build(&format!("Building {} ({})", image.tag, image.about), &args, verbose)
@@ -91,7 +66,7 @@ pub fn ensure_image(sh: &Shell, image: &SeriesImage, base: &str, verbose: bool) 
 
 /// The base image's id, the Dockerfile and the notebooks folder decide whether a rebuild is due.
 fn recipe_hash(sh: &Shell, image: &SeriesImage, base: &str) -> Result<String> {
-    let base_id = docker::docker(sh, ["image", "inspect", "--format", "{{.Id}}", base])?;
+    let base_id = engine::docker(sh, ["image", "inspect", "--format", "{{.Id}}", base])?;
     let mut hash = RecipeHash::default();
     hash.text(&base_id).file(&paths::docker_dir().join("series").join(image.dockerfile))?;
     let ignore = dockerignore_of(&paths::docker_dir().join("series").join(image.dockerfile));
@@ -143,10 +118,10 @@ pub fn run_build(what: &str, args: &[String], verbose: bool) -> Result<()> {
     if !output.status.success() {
         let log = String::from_utf8_lossy(&output.stdout);
         if !verbose {
-            eprintln!("{}", base::tail(&log, 40));
+            eprintln!("{}", engine::tail(&log, 40));
         }
         let failed_step = log.lines().filter(|l| l.starts_with("Step ")).next_back().unwrap_or("before the first step");
-        bail!("{what} failed at {failed_step}: {} (the build's last lines are above; fix the Dockerfile or the cause and run again)", docker::last_message(&log));
+        bail!("{what} failed at {failed_step}: {} (the build's last lines are above; fix the Dockerfile or the cause and run again)", engine::last_message(&log));
     }
     step.done("built");
     Ok(())

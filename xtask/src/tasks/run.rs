@@ -4,9 +4,9 @@
 use anyhow::{bail, Result};
 use xshell::Shell;
 
-use crate::docker;
-use crate::jupyter_url::strip_ansi;
-use crate::up::DEFAULT_NAME;
+use crate::engine;
+use crate::jupyter::url::strip_ansi;
+use crate::tasks::up::DEFAULT_NAME;
 
 #[derive(clap::Args, Debug)]
 pub struct Run {
@@ -22,12 +22,12 @@ pub struct Run {
 
 impl Run {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        docker::check_name("name", &self.name)?;
+        engine::check_name("name", &self.name)?;
         if self.notebook.starts_with('/') || self.notebook.split('/').any(|p| p == "..") || !self.notebook.ends_with(".ipynb") {
             bail!("notebook {:?} must be an .ipynb path inside /work (e.g. computation.ipynb)", self.notebook);
         }
-        docker::require_engine(sh)?;
-        match docker::container_state(sh, &self.name) {
+        engine::require_engine(sh)?;
+        match engine::container_state(sh, &self.name) {
             Some(state) if state.running => {}
             Some(state) => bail!("{} is {}: start it with `cargo xtask up --name {}`", self.name, state.status, self.name),
             None => bail!("no container named {}: start one with `cargo xtask up`", self.name),
@@ -35,7 +35,7 @@ impl Run {
         let step = crate::progress::Step::start(format!("Executing {} in {}", self.notebook, self.name));
         let timeout = format!("--ExecutePreprocessor.timeout={}", self.timeout);
         let out = duct::cmd!(
-            "docker", "exec", "-w", crate::up::WORKDIR, &self.name,
+            "docker", "exec", "-w", crate::tasks::up::WORKDIR, &self.name,
             "jupyter", "nbconvert", "--to", "notebook", "--execute", &self.notebook, "--output-dir", "/tmp/executed", timeout
         )
         .stderr_to_stdout()
@@ -48,7 +48,7 @@ impl Run {
             println!("executed {} (its outputs are in /work/outputs, on the named volume)", self.notebook);
             return Ok(());
         }
-        eprintln!("{}", crate::base::tail(&log, 15));
+        eprintln!("{}", crate::engine::tail(&log, 15));
         // A killed container can still read as running for a moment after `docker exec` gave up:
         // unless the log names a notebook error, give the engine up to two seconds to say so.
         let notebook_error = ["CellExecutionError", "NotJSONError", "matched no files"].iter().any(|m| log.contains(m));
@@ -57,7 +57,7 @@ impl Run {
             if i > 0 {
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
-            docker::container_state(sh, &self.name).is_some_and(|s| s.running)
+            engine::container_state(sh, &self.name).is_some_and(|s| s.running)
         });
         bail!("{}", diagnose(&self.notebook, &log, still_running))
     }
@@ -92,7 +92,7 @@ pub fn diagnose(notebook: &str, log: &str, container_running: bool) -> String {
         };
         return format!("a cell of {notebook} raised {raised}{hint}");
     }
-    format!("executing {notebook} failed: {}", docker::last_message(log))
+    format!("executing {notebook} failed: {}", engine::last_message(log))
 }
 
 /// `PermissionError: [Errno 13] ...`, `ValueError: boom`, `OSError: [Errno 28] No space left on device`.

@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use xshell::Shell;
 
-use crate::cleanup::{Guard, Resource};
-use crate::docker::{self, ContainerState};
-use crate::jupyter_url::{find_url, ServerUrl, Token, UrlWatcher};
-use crate::{base, build, http, paths, progress};
+use crate::engine::resources::{Guard, Resource};
+use crate::engine::{self, ContainerState};
+use crate::jupyter::url::{find_url, ServerUrl, Token, UrlWatcher};
+use crate::images::{base, series as build};
+use crate::jupyter::http;
+use crate::{paths, progress};
 
 pub const DEFAULT_IMAGE: &str = "custom-jupyter-image:named-volume";
 pub const DEFAULT_NAME: &str = "custom-jupyter-container";
@@ -94,9 +96,9 @@ impl Up {
 
     /// Checks every input before the first docker call.
     fn validate(&self) -> Result<Option<PathBuf>> {
-        docker::check_name("name", &self.name)?;
-        docker::check_name("volume", &self.volume)?;
-        docker::check_image_ref(&self.image)?;
+        engine::check_name("name", &self.name)?;
+        engine::check_name("volume", &self.volume)?;
+        engine::check_image_ref(&self.image)?;
         if self.timeout == 0 {
             bail!("--timeout 0 leaves no time for the server to start: give the seconds to wait, e.g. --timeout 120");
         }
@@ -116,10 +118,10 @@ impl Up {
 
     pub fn start(&self, sh: &Shell) -> Result<Running> {
         let notebooks = self.validate()?;
-        docker::require_engine(sh)?;
+        engine::require_engine(sh)?;
 
-        if let Some(state) = docker::container_state(sh, &self.name) {
-            if !docker::is_owned(sh, &self.name) {
+        if let Some(state) = engine::container_state(sh, &self.name) {
+            if !engine::is_owned(sh, &self.name) {
                 bail!("a container named {} exists and was not made by this project: it is left alone; choose another --name", self.name);
             }
             return self.reuse(sh, state);
@@ -129,7 +131,7 @@ impl Up {
         let volume_is_new = self.ensure_volume(sh)?;
 
         let mut args: Vec<String> = vec!["run".into(), "-d".into(), "--name".into(), self.name.clone()];
-        args.extend(docker::resource_labels());
+        args.extend(engine::resource_labels());
         args.extend(["--label".into(), format!("{VOLUME_LABEL_KEY}={}", self.volume)]);
         let publish = if self.port == 0 { "127.0.0.1::8888".to_string() } else { format!("127.0.0.1:{}:8888", self.port) };
         args.extend(["-p".into(), publish, "--security-opt".into(), "no-new-privileges".into()]);
@@ -160,7 +162,7 @@ impl Up {
 
         let guard = Guard::new(Resource::Container(self.name.clone()));
         let step = progress::Step::start(format!("Starting {} from {}", self.name, self.image));
-        docker::docker(sh, &args).map_err(|e| explain_run_error(e, self.port))?;
+        engine::docker(sh, &args).map_err(|e| explain_run_error(e, self.port))?;
         let running = self.wait_for_server(sh, None)?;
         step.done(&format!("serving on 127.0.0.1:{}", running.port));
         guard.keep();
@@ -182,8 +184,8 @@ impl Up {
         }
         progress::note(&format!("{} exists ({}): starting it again", self.name, state.status));
         let step = progress::Step::start(format!("Starting {} again", self.name));
-        docker::docker(sh, ["start", self.name.as_str()])?;
-        let started = docker::container_state(sh, &self.name).map(|s| s.started_at);
+        engine::docker(sh, ["start", self.name.as_str()])?;
+        let started = engine::container_state(sh, &self.name).map(|s| s.started_at);
         let running = self.wait_for_server(sh, started)?;
         step.done(&format!("serving on 127.0.0.1:{}", running.port));
         Ok(running)
@@ -194,7 +196,7 @@ impl Up {
             return Ok(());
         }
         let filter = format!("publish={}", self.port);
-        let holder = docker::probe(sh, ["ps", "--filter", filter.as_str(), "--format", "{{.Names}}"])
+        let holder = engine::probe(sh, ["ps", "--filter", filter.as_str(), "--format", "{{.Names}}"])
             .filter(|s| !s.is_empty())
             .map(|names| format!("container {}", names.lines().collect::<Vec<_>>().join(", ")))
             .unwrap_or_else(|| "another program".to_string());
@@ -206,7 +208,7 @@ impl Up {
             let base = base::ensure(sh, base::Source::Auto, false, false)?;
             return build::ensure_image(sh, series, &base, false);
         }
-        if !docker::image_exists(sh, &self.image) {
+        if !engine::image_exists(sh, &self.image) {
             bail!("image {} does not exist: build or pull it first, or leave --image at its default ({DEFAULT_IMAGE})", self.image);
         }
         Ok(())
@@ -214,13 +216,13 @@ impl Up {
 
     /// Creates the volume when missing; true when it was created now.
     fn ensure_volume(&self, sh: &Shell) -> Result<bool> {
-        if docker::probe(sh, ["volume", "inspect", "--format", "{{.Name}}", self.volume.as_str()]).is_some() {
+        if engine::probe(sh, ["volume", "inspect", "--format", "{{.Name}}", self.volume.as_str()]).is_some() {
             return Ok(false);
         }
         let mut args = vec!["volume".to_string(), "create".into()];
-        args.extend(docker::resource_labels());
+        args.extend(engine::resource_labels());
         args.push(self.volume.clone());
-        docker::docker(sh, &args)?;
+        engine::docker(sh, &args)?;
         progress::note(&format!("created the named volume {} (it outlives the container; `down` keeps it)", self.volume));
         Ok(true)
     }
@@ -228,10 +230,10 @@ impl Up {
     /// A volume made elsewhere may not be writable by the notebook user (a new one copies the
     /// image directory's jovyan ownership): say so now, rather than when a cell fails.
     fn warn_if_outputs_not_writable(&self, sh: &Shell) {
-        if docker::probe(sh, ["exec", self.name.as_str(), "test", "-w", OUTPUTS]).is_some() {
+        if engine::probe(sh, ["exec", self.name.as_str(), "test", "-w", OUTPUTS]).is_some() {
             return;
         }
-        let owner = docker::probe(sh, ["exec", self.name.as_str(), "stat", "-c", "%U:%G", OUTPUTS]).unwrap_or_else(|| "?".into());
+        let owner = engine::probe(sh, ["exec", self.name.as_str(), "stat", "-c", "%U:%G", OUTPUTS]).unwrap_or_else(|| "?".into());
         eprintln!(
             "warning: {OUTPUTS} (volume {}) is owned by {owner} and not writable by the notebook user, so the notebook's outputs will fail: \
              give it to the notebook user (`docker run --rm --user 0 -v {}:/v --entrypoint chown {} -R 1000:100 /v`) or use another --volume",
@@ -242,11 +244,11 @@ impl Up {
     /// For a non-1000 writer: group `users` may write the outputs volume (jovyan still can).
     fn share_volume_with_group(&self, sh: &Shell) -> Result<()> {
         let mut args: Vec<String> = vec!["run".into(), "--rm".into()];
-        args.extend(docker::resource_labels());
+        args.extend(engine::resource_labels());
         args.extend(["--user".into(), "0".into(), "--security-opt".into(), "no-new-privileges".into(), "--entrypoint".into(), "sh".into()]);
         args.extend(["-v".into(), format!("{}:{OUTPUTS}", self.volume), self.image.clone()]);
         args.extend(["-c".into(), format!("chgrp -R users {OUTPUTS} && chmod -R g+rwX {OUTPUTS} && chmod g+s {OUTPUTS}")]);
-        docker::docker(sh, &args).context("letting group users write the outputs volume")?;
+        engine::docker(sh, &args).context("letting group users write the outputs volume")?;
         Ok(())
     }
 
@@ -282,7 +284,7 @@ impl Up {
             }
             if last_check.elapsed() > Duration::from_millis(500) {
                 last_check = Instant::now();
-                if docker::container_state(sh, &self.name).is_some_and(|s| !s.running) {
+                if engine::container_state(sh, &self.name).is_some_and(|s| !s.running) {
                     return Err(self.failure(sh, "the container exited before the server printed its URL", &watcher));
                 }
             }
@@ -290,16 +292,16 @@ impl Up {
     }
 
     fn failure(&self, sh: &Shell, what: &str, watcher: &UrlWatcher) -> anyhow::Error {
-        let state = docker::container_state(sh, &self.name);
+        let state = engine::container_state(sh, &self.name);
         let state = state.map(|s| format!("state {}, exit code {}", s.status, s.exit_code)).unwrap_or_else(|| "container gone".into());
         let log = logs_since(sh, &self.name, "0").unwrap_or_else(|_| watcher.tail(30).join("\n"));
-        eprintln!("--- last log lines of {} ---\n{}\n---", self.name, crate::base::tail(&log, 30));
+        eprintln!("--- last log lines of {} ---\n{}\n---", self.name, crate::engine::tail(&log, 30));
         anyhow::anyhow!("{} failed to start: {what} ({state}); the log is above; the container is removed, the volume {} is kept", self.name, self.volume)
     }
 
     /// Rewrites the URL for the published port and proves the token works.
     fn confirm(&self, sh: &Shell, url: ServerUrl) -> Result<Running> {
-        let (_, port) = docker::published_port(sh, &self.name, 8888)
+        let (_, port) = engine::published_port(sh, &self.name, 8888)
             .with_context(|| format!("{} publishes no port 8888: remove it (`cargo xtask down --name {}`) and run `up` again", self.name, self.name))?;
         if url.token != Token::Configured {
             let deadline = Instant::now() + Duration::from_secs(10);
@@ -314,7 +316,7 @@ impl Up {
         }
         // One inspect for both: a reused container may run another image or volume than asked.
         let format = format!("{{{{.Config.Image}}}}|{{{{index .Config.Labels \"{VOLUME_LABEL_KEY}\"}}}}");
-        let found = docker::probe(sh, ["container", "inspect", "--format", format.as_str(), self.name.as_str()]).unwrap_or_default();
+        let found = engine::probe(sh, ["container", "inspect", "--format", format.as_str(), self.name.as_str()]).unwrap_or_default();
         let (image, volume) = found.split_once('|').unwrap_or(("", ""));
         let image = if image.is_empty() { self.image.clone() } else { image.to_string() };
         let volume = if volume.is_empty() { self.volume.clone() } else { volume.to_string() };

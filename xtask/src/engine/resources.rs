@@ -115,3 +115,31 @@ pub fn exit(code: i32) -> ! {
     }
     std::process::exit(code)
 }
+
+pub const KINDS: [(&str, &str); 3] = [("container", "{{.Names}}"), ("volume", "{{.Name}}"), ("network", "{{.Name}}")];
+
+pub fn list(sh: &xshell::Shell, kind: &str, filter: &str, format: &str) -> Vec<String> {
+    let mut args = vec![kind, "ls", "--filter", filter, "--format", format];
+    if kind == "container" {
+        args.insert(2, "-a");
+    }
+    crate::engine::probe(sh, args).map(|o| o.lines().filter(|l| !l.is_empty()).map(String::from).collect()).unwrap_or_default()
+}
+
+pub fn leftovers(sh: &xshell::Shell, run_id: &str) -> Vec<String> {
+    let filter = format!("label={}={run_id}", crate::engine::RUN_LABEL_KEY);
+    KINDS.iter().flat_map(|(kind, format)| list(sh, kind, &filter, format).into_iter().map(move |n| format!("{kind} {n}"))).collect()
+}
+
+pub fn remove_run(sh: &xshell::Shell, run_id: &str) {
+    let filter = format!("label={}={run_id}", crate::engine::RUN_LABEL_KEY);
+    for (kind, format) in KINDS {
+        for name in list(sh, kind, &filter, format) {
+            let _ = match kind {
+                "container" => crate::engine::probe(sh, ["rm", "-f", "-v", name.as_str()]),
+                _ => crate::engine::probe(sh, [kind, "rm", name.as_str()]),
+            };
+        }
+    }
+}
+

@@ -6,8 +6,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{bail, Result};
 use xshell::Shell;
 
-use crate::docker::{self, MANAGED, OWNER};
-use crate::up::{self, Up, DEFAULT_NAME, VOLUME_LABEL_KEY};
+use crate::engine::{self, MANAGED, OWNER};
+use crate::tasks::up::{self, Up, DEFAULT_NAME, VOLUME_LABEL_KEY};
 
 #[derive(clap::Args, Debug)]
 pub struct Down {
@@ -52,18 +52,18 @@ pub struct Clean {
 }
 
 /// The container must exist and be the project's.
-fn owned_container(sh: &Shell, name: &str) -> Result<Option<docker::ContainerState>> {
-    docker::check_name("name", name)?;
-    docker::require_engine(sh)?;
-    let Some(state) = docker::container_state(sh, name) else { return Ok(None) };
-    if !docker::is_owned(sh, name) {
+fn owned_container(sh: &Shell, name: &str) -> Result<Option<engine::ContainerState>> {
+    engine::check_name("name", name)?;
+    engine::require_engine(sh)?;
+    let Some(state) = engine::container_state(sh, name) else { return Ok(None) };
+    if !engine::is_owned(sh, name) {
         bail!("container {name} was not made by this project (it lacks the label {OWNER}): it is left alone; remove it yourself if you mean to (`docker rm -f {name}`)");
     }
     Ok(Some(state))
 }
 
 fn container_volume(sh: &Shell, name: &str) -> String {
-    docker::container_label(sh, name, VOLUME_LABEL_KEY).unwrap_or_default()
+    engine::container_label(sh, name, VOLUME_LABEL_KEY).unwrap_or_default()
 }
 
 impl Down {
@@ -73,8 +73,8 @@ impl Down {
             return Ok(());
         };
         let volume = container_volume(sh, &self.name);
-        docker::docker(sh, ["stop", self.name.as_str()])?;
-        docker::docker(sh, ["rm", self.name.as_str()])?;
+        engine::docker(sh, ["stop", self.name.as_str()])?;
+        engine::docker(sh, ["rm", self.name.as_str()])?;
         println!("stopped and removed {}", self.name);
         if !volume.is_empty() {
             println!("the named volume {volume} and its data are kept (`cargo xtask up` mounts it again)");
@@ -94,8 +94,8 @@ impl Status {
             }
             return Ok(());
         };
-        let health = docker::probe(sh, ["container", "inspect", "--format", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", self.name.as_str()]).unwrap_or_default();
-        let port = docker::published_port(sh, &self.name, 8888).ok();
+        let health = engine::probe(sh, ["container", "inspect", "--format", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", self.name.as_str()]).unwrap_or_default();
+        let port = engine::published_port(sh, &self.name, 8888).ok();
         let volume = container_volume(sh, &self.name);
         if self.json {
             println!(
@@ -160,16 +160,16 @@ impl Logs {
 
 impl Clean {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        docker::require_engine(sh)?;
+        engine::require_engine(sh)?;
         let owner = format!("label={OWNER}");
         // Under a test run, clean only that run's things: a developer's own volumes stay put.
-        let run = std::env::var(docker::RUN_ID_ENV).ok().filter(|r| !r.is_empty()).map(|r| format!("label={}={r}", docker::RUN_LABEL_KEY));
+        let run = std::env::var(engine::RUN_ID_ENV).ok().filter(|r| !r.is_empty()).map(|r| format!("label={}={r}", engine::RUN_LABEL_KEY));
         let list = |args: &[&str]| -> Vec<String> {
             let mut args: Vec<&str> = args.to_vec();
             if let Some(run) = &run {
                 args.extend(["--filter", run.as_str()]);
             }
-            docker::probe(sh, args).map(|s| s.lines().filter(|l| !l.is_empty()).map(String::from).collect()).unwrap_or_default()
+            engine::probe(sh, args).map(|s| s.lines().filter(|l| !l.is_empty()).map(String::from).collect()).unwrap_or_default()
         };
         let containers = list(&["ps", "-a", "--filter", &owner, "--format", "{{.Names}}"]);
         let networks = list(&["network", "ls", "--filter", &owner, "--format", "{{.Name}}"]);
@@ -186,19 +186,19 @@ impl Clean {
             bail!("volumes kept: nothing was removed (pass --yes to remove them without asking)");
         }
         for name in &containers {
-            docker::docker(sh, ["rm", "-f", "-v", name.as_str()])?;
+            engine::docker(sh, ["rm", "-f", "-v", name.as_str()])?;
             println!("removed container {name}");
         }
         for name in &networks {
-            docker::docker(sh, ["network", "rm", name.as_str()])?;
+            engine::docker(sh, ["network", "rm", name.as_str()])?;
             println!("removed network {name}");
         }
         for name in &volumes {
-            docker::docker(sh, ["volume", "rm", name.as_str()])?;
+            engine::docker(sh, ["volume", "rm", name.as_str()])?;
             println!("removed volume {name}");
         }
         for name in &images {
-            match docker::docker(sh, ["image", "rm", name.as_str()]) {
+            match engine::docker(sh, ["image", "rm", name.as_str()]) {
                 Ok(_) => println!("removed image {name}"),
                 Err(e) => println!("kept image {name}: {e}"),
             }

@@ -1,0 +1,7 @@
+//! Where every image comes from: the official one where it can be had, else built here from
+//! a Debian root filesystem, tagged with a hash of its recipe so an unchanged recipe is never rebuilt.
+
+pub mod base;
+pub mod mysql;
+pub mod recipe;
+pub mod series;

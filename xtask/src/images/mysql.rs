@@ -1,0 +1,63 @@
+//! The MySQL server of articles 3 and 4: the official image, pinned, where it is present or can
+//! be pulled within a few seconds; otherwise a stand-in built here from Debian's packages (MariaDB,
+//! see docker/mysql/), which keeps the official image's contract where the articles rely on it.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use xshell::Shell;
+
+use crate::engine::{self, image_exists};
+use crate::images::recipe::RecipeHash;
+use crate::paths;
+
+pub const OFFICIAL: &str = "mysql:8.4";
+const LOCAL_REPO: &str = "jupyter-docker-xtask/mysql";
+/// Debian packages of the stand-in's root filesystem.
+const PACKAGES: &str = "mariadb-server,mariadb-client";
+
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub image: String,
+    pub official: bool,
+}
+
+impl Server {
+    /// One line for the transcript: which server plays MySQL.
+    pub fn describe(&self) -> String {
+        if self.official {
+            format!("the official MySQL image {}", self.image)
+        } else {
+            format!("{} (a stand-in built here: MariaDB from Debian's packages, since {OFFICIAL} cannot be pulled; same protocol, same MYSQL_ROOT_PASSWORD/VOLUME/3306 contract)", self.image)
+        }
+    }
+}
+
+/// The stand-in's tag carries a hash of its recipe (package list and docker/mysql/).
+pub fn local_tag() -> Result<String> {
+    let hash = RecipeHash::default().text(&crate::images::base::rootfs_tag_for(PACKAGES)).tree(&paths::docker_dir().join("mysql"))?.short();
+    Ok(format!("{LOCAL_REPO}:local-{hash}"))
+}
+
+/// Makes sure a MySQL server image exists: official when present or pullable, else the stand-in.
+pub fn ensure(sh: &Shell) -> Result<Server> {
+    if image_exists(sh, OFFICIAL) {
+        return Ok(Server { image: OFFICIAL.into(), official: true });
+    }
+    let local = local_tag()?;
+    if image_exists(sh, &local) {
+        return Ok(Server { image: local, official: false });
+    }
+    if crate::images::base::pull(sh, OFFICIAL, Some(Duration::from_secs(5))).is_ok() {
+        return Ok(Server { image: OFFICIAL.into(), official: true });
+    }
+    let _lock = paths::exclusive("mysql-standin")?;
+    if !image_exists(sh, &local) {
+        let rootfs = crate::images::base::ensure_rootfs_with(sh, PACKAGES).context("making the MySQL stand-in's root filesystem")?;
+        let mut args = vec!["build".to_string(), "--force-rm".into(), "--build-arg".into(), format!("ROOTFS_IMAGE={rootfs}")];
+        args.extend(engine::image_labels());
+        args.extend(["-t".into(), local.clone(), paths::docker_dir().join("mysql").display().to_string()]);
+        crate::images::series::run_build(&format!("Building the MySQL stand-in {local} (MariaDB; {OFFICIAL} cannot be pulled)"), &args, false)?;
+    }
+    Ok(Server { image: local, official: false })
+}
