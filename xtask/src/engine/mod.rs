@@ -1,81 +1,334 @@
-//! Thin helpers over the docker CLI: labels, engine checks, inspection, and Docker's naming rules.
+//! The docker CLI behind one handle: which engine it talks to, the labels it stamps on what it
+//! makes, typed run/build specs ([`spec`]), guards and label sweeps ([`resources`]), and waits
+//! ([`wait`]). Every docker command line of the project is assembled here.
 //! One-shot commands go through xshell; their stderr is captured so failures become one-line errors.
 
+use std::ffi::OsString;
 use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
 use regex::Regex;
+use xshell::{cmd, Shell};
 
 pub mod resources;
-use xshell::{cmd, Shell};
+pub mod spec;
+pub mod wait;
+
+pub use spec::{BuildSpec, Health, Mount, Publish, RunSpec};
 
 /// Every container, volume, network and image the project creates carries this label.
 pub const MANAGED: &str = "jupyter-docker-xtask.managed=true";
+pub const MANAGED_KEY: &str = "jupyter-docker-xtask.managed";
 /// Put only on what the project *runs* (containers, volumes, networks), never on images: image
 /// labels are inherited by every container of the image, including ones a person starts by hand,
 /// so `clean` selects containers by this label and cannot touch a person's own containers.
 pub const OWNER: &str = "jupyter-docker-xtask.owner=xtask";
+pub const OWNER_KEY: &str = "jupyter-docker-xtask.owner";
 /// Tests set this so that everything made during one test run can be found and swept.
 pub const RUN_ID_ENV: &str = "JUPYTER_DOCKER_XTASK_RUN_ID";
 pub const RUN_LABEL_KEY: &str = "jupyter-docker-xtask.run";
 pub const RECIPE_LABEL_KEY: &str = "jupyter-docker-xtask.recipe";
+/// Which process made a resource: labels are fixed at creation, so this tells a volume or
+/// container this process created from one that was there already (or that a racing process made).
+pub const CREATOR_LABEL_KEY: &str = "jupyter-docker-xtask.creator";
 
-/// `--label` arguments for an image.
-pub fn image_labels() -> Vec<String> {
-    label_args(&[MANAGED])
+/// This process's creator id: `<pid>-<nanoseconds at first use>`.
+pub fn creator_id() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        format!("{}-{nanos:09}", std::process::id())
+    })
 }
 
-/// `--label` arguments for a container, volume or network.
-pub fn resource_labels() -> Vec<String> {
-    label_args(&[MANAGED, OWNER])
+/// A docker CLI bound to one engine, stamping the project's labels (and a test run's) on what it makes.
+#[derive(Clone)]
+pub struct Docker {
+    sh: Shell,
+    /// Put before every command: `-H HOST` or `--context NAME`; empty for the environment's engine.
+    target: Vec<String>,
+    run: Option<String>,
+    /// False only for a handle standing in for a person (the tests' sentinels): it labels nothing.
+    stamp: bool,
 }
 
-fn label_args(labels: &[&str]) -> Vec<String> {
-    let mut args = Vec::new();
-    for label in labels {
-        args.push("--label".to_string());
-        args.push(label.to_string());
+/// What one command did, whatever its exit status.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn ok(&self) -> bool {
+        self.code == 0
     }
-    if let Ok(run) = std::env::var(RUN_ID_ENV) {
-        if !run.is_empty() {
-            args.push("--label".to_string());
-            args.push(format!("{RUN_LABEL_KEY}={run}"));
+}
+
+impl Docker {
+    /// The engine the environment names (DOCKER_HOST, DOCKER_CONTEXT or the default), with the
+    /// test run id `cargo xtask test` hands to the processes it starts.
+    pub fn new(sh: &Shell) -> Docker {
+        let run = std::env::var(RUN_ID_ENV).ok().filter(|r| !r.is_empty());
+        Docker { sh: sh.clone(), target: Vec::new(), run, stamp: true }
+    }
+
+    /// The same engine, labelling what it makes with another run id.
+    pub fn with_run(&self, run: Option<String>) -> Docker {
+        Docker { run, ..self.clone() }
+    }
+
+    /// Another engine: `-H HOST` (`unix://...`, `ssh://user@host`, `tcp://...`).
+    pub fn at_host(&self, host: &str) -> Docker {
+        Docker { target: vec!["-H".into(), host.into()], ..self.clone() }
+    }
+
+    /// The same engine acting as a person would by hand: nothing it makes carries a label.
+    pub fn unlabelled(&self) -> Docker {
+        Docker { stamp: false, ..self.clone() }
+    }
+
+    pub fn sh(&self) -> &Shell {
+        &self.sh
+    }
+
+    pub fn run_id(&self) -> Option<&str> {
+        self.run.as_deref()
+    }
+
+    /// The flags that select this handle's engine (empty for the environment's).
+    pub fn target(&self) -> &[String] {
+        &self.target
+    }
+
+    /// Labels for what the project runs: containers, volumes, networks.
+    pub fn resource_labels(&self) -> Vec<(String, String)> {
+        if !self.stamp {
+            return Vec::new();
+        }
+        let mut labels = self.image_labels();
+        labels.insert(1, (OWNER_KEY.into(), "xtask".into()));
+        labels.push((CREATOR_LABEL_KEY.into(), creator_id().into()));
+        labels
+    }
+
+    /// Labels for images (never the owner label: containers inherit image labels).
+    pub fn image_labels(&self) -> Vec<(String, String)> {
+        if !self.stamp {
+            return Vec::new();
+        }
+        let mut labels = vec![(MANAGED_KEY.to_string(), "true".to_string())];
+        if let Some(run) = &self.run {
+            labels.push((RUN_LABEL_KEY.into(), run.clone()));
+        }
+        labels
+    }
+
+    /// The whole argument list for `docker ARGS` on this engine.
+    pub fn argv<I, S>(&self, args: I) -> Vec<OsString>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.target.iter().map(OsString::from).chain(args.into_iter().map(|a| a.as_ref().to_owned())).collect()
+    }
+
+    /// `docker ARGS` as a duct expression, for commands whose output is streamed.
+    pub fn stream<I, S>(&self, args: I) -> duct::Expression
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        duct::cmd("docker", self.argv(args))
+    }
+
+    /// Runs `docker ARGS` whatever its exit status (a missing CLI is still an error).
+    pub fn status<I, S>(&self, args: I) -> Result<Output>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let argv = self.argv(args);
+        let out = cmd!(self.sh, "docker {argv...}").quiet().ignore_status().output().map_err(|_| missing_cli())?;
+        Ok(Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).trim().to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
+    /// Runs `docker ARGS`, returns its trimmed stdout; on failure the error is docker's own message.
+    pub fn output<I, S>(&self, args: I) -> Result<String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        let out = self.status(&args)?;
+        if !out.ok() {
+            let shown = args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ");
+            bail!("`docker {shown}` failed: {}", last_message(&out.stderr));
+        }
+        Ok(out.stdout)
+    }
+
+    /// Like [`Docker::output`], but a failure is `None` (for probes such as "does this image exist?").
+    pub fn probe<I, S>(&self, args: I) -> Option<String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.status(args).ok().filter(Output::ok).map(|o| o.stdout)
+    }
+
+    /// Fails with a one-line error naming the fix when the CLI is missing or the engine does not answer.
+    pub fn require_engine(&self) -> Result<String> {
+        let out = self.status(["version", "--format", "{{.Server.Version}}"])?;
+        if out.ok() {
+            return Ok(out.stdout);
+        }
+        let why = last_message(&out.stderr);
+        if let (None, Ok(context)) = (self.target.get(1), std::env::var("DOCKER_CONTEXT")) {
+            if why.contains("context") {
+                bail!("the Docker context {context:?} named by DOCKER_CONTEXT cannot be used ({why}): list the contexts with `docker context ls`, or unset DOCKER_CONTEXT");
+            }
+        }
+        let place = match (self.target.get(1), std::env::var("DOCKER_HOST")) {
+            (Some(host), _) => format!(" at {host}"),
+            (None, Ok(host)) => format!(" at DOCKER_HOST={host}"),
+            _ => String::new(),
+        };
+        bail!("the Docker engine{place} does not answer ({why}): start it (`dockerd &` or `systemctl start docker`) or point DOCKER_HOST at a running one")
+    }
+
+    /// `docker run SPEC` with the project's labels; the container's id.
+    pub fn run(&self, spec: &RunSpec) -> Result<String> {
+        self.output(spec.args(&self.resource_labels())?)
+    }
+
+    /// The `docker run` line of a spec, as a person would type it (for transcripts).
+    pub fn shown_run(&self, spec: &RunSpec) -> Result<String> {
+        Ok(spec::shown("docker", &spec.args(&self.resource_labels())?))
+    }
+
+    /// `docker build SPEC` with a progress line; the build's output is shown when it fails (or
+    /// with `verbose`). The legacy builder only tags on success, and `--force-rm` removes its
+    /// intermediate containers.
+    pub fn build(&self, spec: &BuildSpec, what: &str, verbose: bool) -> Result<()> {
+        let step = if verbose { crate::progress::Step::start_lines(what) } else { crate::progress::Step::start(what) };
+        let expression = self.stream(spec.args(&self.image_labels())).stderr_to_stdout().unchecked();
+        let output = if verbose { expression.run()? } else { expression.stdout_capture().run()? };
+        if !output.status.success() {
+            let log = String::from_utf8_lossy(&output.stdout);
+            if !verbose {
+                eprintln!("{}", tail(&log, 40));
+            }
+            let failed_step = log.lines().filter(|l| l.starts_with("Step ")).next_back().unwrap_or("before the first step");
+            bail!("{what} failed at {failed_step}: {} (the build's last lines are above; fix the Dockerfile or the cause and run again)", last_message(&log));
+        }
+        step.done("built");
+        Ok(())
+    }
+
+    pub fn image_exists(&self, image: &str) -> bool {
+        self.exists("image", image)
+    }
+
+    /// Whether a container, volume, network or image of this name exists.
+    pub fn exists(&self, kind: &str, name: &str) -> bool {
+        self.probe([kind, "inspect", "--format", "x", name]).is_some()
+    }
+
+    /// The value of one label of a container, volume, network or image; empty or missing is `None`.
+    pub fn label(&self, kind: &str, name: &str, key: &str) -> Option<String> {
+        let format = match kind {
+            "volume" | "network" => format!("{{{{index .Labels \"{key}\"}}}}"),
+            _ => format!("{{{{index .Config.Labels \"{key}\"}}}}"),
+        };
+        self.probe([kind, "inspect", "--format", format.as_str(), name]).filter(|v| !v.is_empty() && v != "<no value>")
+    }
+
+    /// Whether this process created the resource (its creator label is ours).
+    pub fn created_here(&self, kind: &str, name: &str) -> bool {
+        self.label(kind, name, CREATOR_LABEL_KEY).as_deref() == Some(creator_id())
+    }
+
+    /// Whether a container was made by this project (it carries the owner label, which images never do).
+    pub fn is_owned(&self, container: &str) -> bool {
+        self.label("container", container, OWNER_KEY).is_some()
+    }
+
+    pub fn container_state(&self, name: &str) -> Option<ContainerState> {
+        let format = "{{.State.Status}}|{{.State.Running}}|{{.State.ExitCode}}|{{.State.StartedAt}}|{{.Config.Image}}|{{.State.Paused}}";
+        ContainerState::parse(&self.probe(["container", "inspect", "--format", format, name])?)
+    }
+
+    /// The host port Docker published for a container port, as `(ip, port)`.
+    pub fn published_port(&self, container: &str, container_port: u16) -> Result<(String, u16)> {
+        let out = self.output(["port", container, &format!("{container_port}/tcp")])?;
+        parse_port_line(&out).with_context(|| format!("unexpected `docker port` output: {out}"))
+    }
+
+    /// Both streams of `docker logs --since T NAME`, merged.
+    pub fn logs_since(&self, name: &str, since: &str) -> Result<String> {
+        let out = self.stream(["logs", "--since", since, name]).stderr_to_stdout().stdout_capture().unchecked().run()?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// `docker exec CONTAINER COMMAND...` whatever its status.
+    pub fn exec<S: AsRef<str>>(&self, container: &str, command: &[S]) -> Result<Output> {
+        let mut args = vec!["exec".to_string(), container.to_string()];
+        args.extend(command.iter().map(|c| c.as_ref().to_string()));
+        self.status(&args)
+    }
+
+    /// Creates a labelled volume and says whether this call made it. `docker volume create` also
+    /// succeeds on an existing volume: the creator label tells the two apart, so a volume that was
+    /// there before (or that a racing process made) is never adopted as this process's own.
+    pub fn create_volume(&self, name: &str, options: &[&str]) -> Result<Created> {
+        check_name("volume", name)?;
+        if self.exists("volume", name) {
+            return Ok(Created::Existed);
+        }
+        let mut args = vec!["volume".to_string(), "create".into()];
+        args.extend(label_args(self.resource_labels()));
+        args.extend(options.iter().map(|o| o.to_string()));
+        args.push(name.into());
+        self.output(&args)?;
+        Ok(if !self.stamp || self.created_here("volume", name) { Created::Now } else { Created::Existed })
+    }
+
+    /// Creates a labelled network (`docker network create` fails on an existing name).
+    pub fn create_network(&self, name: &str) -> Result<Created> {
+        if self.exists("network", name) {
+            return Ok(Created::Existed);
+        }
+        let mut args = vec!["network".to_string(), "create".into()];
+        args.extend(label_args(self.resource_labels()));
+        args.push(name.into());
+        match self.output(&args) {
+            Ok(_) => Ok(Created::Now),
+            Err(_) if self.exists("network", name) && !self.created_here("network", name) => Ok(Created::Existed),
+            Err(e) => Err(e),
         }
     }
-    args
 }
 
-/// Runs `docker ARGS`, returns its trimmed stdout; on failure the error is docker's own message.
-pub fn docker<I, S>(sh: &Shell, args: I) -> Result<String>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let shown = args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ");
-    let output = cmd!(sh, "docker {args...}")
-        .quiet()
-        .ignore_status()
-        .output()
-        .map_err(|_| missing_cli())?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        bail!("`docker {shown}` failed: {}", last_message(&stderr));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
-}
-
-/// Like [`docker`], but a failure is `None` (for probes such as "does this image exist?").
-pub fn probe<I, S>(sh: &Shell, args: I) -> Option<String>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    docker(sh, args).ok()
+/// Whether a create call made the resource or found it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    Now,
+    Existed,
 }
 
 fn missing_cli() -> anyhow::Error {
     anyhow::anyhow!("the docker CLI was not found on PATH: install Docker (Debian: `apt-get install docker.io`)")
+}
+
+/// `--label KEY=VALUE` pairs.
+pub fn label_args(labels: Vec<(String, String)>) -> Vec<String> {
+    labels.into_iter().flat_map(|(k, v)| ["--label".to_string(), format!("{k}={v}")]).collect()
 }
 
 /// The most useful line of docker's stderr: its last `Error...` line, else its last line.
@@ -90,41 +343,6 @@ pub fn last_message(stderr: &str) -> String {
         .unwrap_or_else(|| "no message".to_string())
 }
 
-/// Fails with a one-line error naming the fix when the CLI is missing or the engine does not answer.
-pub fn require_engine(sh: &Shell) -> Result<String> {
-    let format = "{{.Server.Version}}";
-    let output = cmd!(sh, "docker version --format {format}")
-        .quiet()
-        .ignore_status()
-        .output()
-        .map_err(|_| missing_cli())?;
-    if !output.status.success() {
-        let why = last_message(&String::from_utf8_lossy(&output.stderr));
-        let host = std::env::var("DOCKER_HOST").map(|h| format!(" at DOCKER_HOST={h}")).unwrap_or_default();
-        bail!("the Docker engine{host} does not answer ({why}): start it (`dockerd &` or `systemctl start docker`) or point DOCKER_HOST at a running one");
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
-}
-
-pub fn image_exists(sh: &Shell, image: &str) -> bool {
-    probe(sh, ["image", "inspect", "--format", "{{.Id}}", image]).is_some()
-}
-
-/// The value of one label of an image, when the image exists.
-pub fn image_label(sh: &Shell, image: &str, key: &str) -> Option<String> {
-    label_of(sh, "image", image, key)
-}
-
-/// The value of one label of a container; empty or missing labels are `None`.
-pub fn container_label(sh: &Shell, container: &str, key: &str) -> Option<String> {
-    label_of(sh, "container", container, key).filter(|v| !v.is_empty())
-}
-
-fn label_of(sh: &Shell, kind: &str, name: &str, key: &str) -> Option<String> {
-    let format = format!("{{{{index .Config.Labels \"{key}\"}}}}");
-    probe(sh, [kind, "inspect", "--format", format.as_str(), name])
-}
-
 /// State of a container: `None` when there is no container of that name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainerState {
@@ -133,35 +351,77 @@ pub struct ContainerState {
     pub exit_code: i64,
     pub started_at: String,
     pub image: String,
+    pub paused: bool,
+}
+
+impl ContainerState {
+    /// `status|running|exit code|started at|image|paused`, as [`Docker::container_state`] asks for it.
+    fn parse(out: &str) -> Option<ContainerState> {
+        let parts: Vec<&str> = out.split('|').collect();
+        let [status, running, exit_code, started_at, image, paused] = parts[..] else { return None };
+        Some(ContainerState {
+            status: status.to_string(),
+            running: running == "true",
+            exit_code: exit_code.parse().unwrap_or(-1),
+            started_at: started_at.to_string(),
+            image: image.to_string(),
+            paused: paused == "true",
+        })
+    }
+}
+
+// Transitional free functions over a handle for the environment's engine, while callers move to [`Docker`].
+
+pub fn docker<I, S>(sh: &Shell, args: I) -> Result<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Docker::new(sh).output(args)
+}
+
+pub fn probe<I, S>(sh: &Shell, args: I) -> Option<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Docker::new(sh).probe(args)
+}
+
+pub fn require_engine(sh: &Shell) -> Result<String> {
+    Docker::new(sh).require_engine()
+}
+
+pub fn image_exists(sh: &Shell, image: &str) -> bool {
+    Docker::new(sh).image_exists(image)
+}
+
+pub fn image_label(sh: &Shell, image: &str, key: &str) -> Option<String> {
+    Docker::new(sh).label("image", image, key)
+}
+
+pub fn container_label(sh: &Shell, container: &str, key: &str) -> Option<String> {
+    Docker::new(sh).label("container", container, key)
 }
 
 pub fn container_state(sh: &Shell, name: &str) -> Option<ContainerState> {
-    let out = probe(
-        sh,
-        ["container", "inspect", "--format", "{{.State.Status}}|{{.State.Running}}|{{.State.ExitCode}}|{{.State.StartedAt}}|{{.Config.Image}}", name],
-    )?;
-    let parts: Vec<&str> = out.split('|').collect();
-    if parts.len() != 5 {
-        return None;
-    }
-    Some(ContainerState {
-        status: parts[0].to_string(),
-        running: parts[1] == "true",
-        exit_code: parts[2].parse().unwrap_or(-1),
-        started_at: parts[3].to_string(),
-        image: parts[4].to_string(),
-    })
+    Docker::new(sh).container_state(name)
 }
 
-/// Whether a container was made by this project (it carries the owner label, which images never do).
 pub fn is_owned(sh: &Shell, container: &str) -> bool {
-    container_label(sh, container, OWNER.split('=').next().unwrap_or(OWNER)).is_some()
+    Docker::new(sh).is_owned(container)
 }
 
-/// The host port Docker published for a container port, as `(ip, port)`.
 pub fn published_port(sh: &Shell, container: &str, container_port: u16) -> Result<(String, u16)> {
-    let out = docker(sh, ["port", container, &format!("{container_port}/tcp")])?;
-    parse_port_line(&out).with_context(|| format!("unexpected `docker port` output: {out}"))
+    Docker::new(sh).published_port(container, container_port)
+}
+
+pub fn image_labels() -> Vec<String> {
+    label_args(Docker::new(&Shell::new().expect("a shell")).image_labels())
+}
+
+pub fn resource_labels() -> Vec<String> {
+    label_args(Docker::new(&Shell::new().expect("a shell")).resource_labels())
 }
 
 /// `127.0.0.1:49153` (first line) -> ("127.0.0.1", 49153).

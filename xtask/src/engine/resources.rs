@@ -1,9 +1,15 @@
-//! Guards that remove what a task created when the task fails, panics or is interrupted.
+//! What the project made, and its removal: guards that remove a resource when a task fails, panics
+//! or is interrupted, and listing and removing by label (a test run's, or `clean`'s).
 //! Every live guard is also in a registry that the Ctrl-C/SIGTERM handler empties before exiting,
 //! since a signal would otherwise end the process without running any Drop.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+
+use super::{creator_id, Docker, CREATOR_LABEL_KEY, RUN_LABEL_KEY};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resource {
@@ -15,60 +21,132 @@ pub enum Resource {
 }
 
 impl Resource {
-    fn remove(&self) {
-        let args: Vec<&str> = match self {
-            Resource::Container(name) => vec!["rm", "-f", "-v", name],
-            Resource::Volume(name) => vec!["volume", "rm", "-f", name],
-            Resource::Network(name) => vec!["network", "rm", name],
-            Resource::Image(name) => vec!["image", "rm", name],
-        };
-        let run = || {
-            std::process::Command::new("docker")
-                .args(&args)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        // On Ctrl-C a child process may still be removing the container that uses a volume
-        // (`volume rm -f` fails while it is in use, succeeds once it is gone): retry for a while.
-        let tries = if matches!(self, Resource::Volume(_)) { 20 } else { 1 };
-        for _ in 0..tries {
-            if run() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(250));
+    fn kind(&self) -> &'static str {
+        match self {
+            Resource::Container(_) => "container",
+            Resource::Volume(_) => "volume",
+            Resource::Network(_) => "network",
+            Resource::Image(_) => "image",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Resource::Container(n) | Resource::Volume(n) | Resource::Network(n) | Resource::Image(n) => n,
         }
     }
 
     pub fn describe(&self) -> String {
-        match self {
-            Resource::Container(n) => format!("container {n}"),
-            Resource::Volume(n) => format!("volume {n}"),
-            Resource::Network(n) => format!("network {n}"),
-            Resource::Image(n) => format!("image {n}"),
-        }
+        format!("{} {}", self.kind(), self.name())
     }
 }
 
-static LIVE: Mutex<Vec<(u64, Resource)>> = Mutex::new(Vec::new());
-static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// A guarded resource as the registry keeps it: plain data, so the signal handler can use it.
+#[derive(Debug, Clone)]
+struct Removal {
+    resource: Resource,
+    /// The engine it lives on (`-H ...`), empty for the environment's.
+    target: Vec<String>,
+    /// Remove it only when this process created it (its creator label is ours): a name another
+    /// process won in a race, or a person's own resource, is never removed.
+    mine_only: bool,
+    /// A `docker run` for it may still be in flight: on a signal, wait briefly for it to appear.
+    in_flight: bool,
+}
+
+impl Removal {
+    fn docker(&self, args: &[&str]) -> Option<String> {
+        let out = std::process::Command::new("docker").args(&self.target).args(args).stderr(std::process::Stdio::null()).output().ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    fn is_mine(&self) -> bool {
+        let format = match self.resource {
+            Resource::Volume(_) | Resource::Network(_) => format!("{{{{index .Labels \"{CREATOR_LABEL_KEY}\"}}}}"),
+            _ => format!("{{{{index .Config.Labels \"{CREATOR_LABEL_KEY}\"}}}}"),
+        };
+        self.docker(&[self.resource.kind(), "inspect", "--format", &format, self.resource.name()]).as_deref() == Some(creator_id())
+    }
+
+    /// Removes the resource; true when it was there to remove.
+    fn remove(&self) -> bool {
+        if self.mine_only {
+            let waited = if self.in_flight { 30 } else { 1 };
+            let mut mine = false;
+            for i in 0..waited {
+                if i > 0 {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                if self.is_mine() {
+                    mine = true;
+                    break;
+                }
+            }
+            if !mine {
+                return false;
+            }
+        }
+        let name = self.resource.name();
+        let args: Vec<&str> = match self.resource {
+            Resource::Container(_) => vec!["rm", "-f", "-v", name],
+            Resource::Volume(_) => vec!["volume", "rm", "-f", name],
+            Resource::Network(_) => vec!["network", "rm", name],
+            Resource::Image(_) => vec!["image", "rm", name],
+        };
+        // On Ctrl-C a child process may still be removing the container that uses a volume
+        // (`volume rm -f` fails while it is in use, succeeds once it is gone): retry for a while.
+        let tries = if matches!(self.resource, Resource::Volume(_)) { 20 } else { 1 };
+        for _ in 0..tries {
+            if self.docker(&args).is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        false
+    }
+}
+
+static LIVE: Mutex<Vec<(u64, Removal)>> = Mutex::new(Vec::new());
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static NEXT: AtomicU64 = AtomicU64::new(1);
+
+fn live() -> std::sync::MutexGuard<'static, Vec<(u64, Removal)>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Removes its resource on Drop unless `keep` was called.
 #[must_use = "the resource is removed when the guard drops"]
 pub struct Guard {
     id: u64,
-    resource: Resource,
+    removal: Removal,
     armed: bool,
 }
 
 impl Guard {
     /// Create the guard right after the resource exists, before any wait that could fail.
-    pub fn new(resource: Resource) -> Guard {
+    pub fn new(docker: &Docker, resource: Resource) -> Guard {
+        Guard::register(Removal { resource, target: docker.target().to_vec(), mine_only: false, in_flight: false })
+    }
+
+    /// A guard armed *before* the command that creates the resource: it removes the resource only
+    /// if this process turns out to have created it, so losing a race for a name, or a signal
+    /// landing while `docker run` is in flight, never removes someone else's.
+    pub fn before_create(docker: &Docker, resource: Resource) -> Guard {
+        Guard::register(Removal { resource, target: docker.target().to_vec(), mine_only: true, in_flight: true })
+    }
+
+    fn register(removal: Removal) -> Guard {
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        LIVE.lock().unwrap_or_else(|e| e.into_inner()).push((id, resource.clone()));
-        Guard { id, resource, armed: true }
+        live().push((id, removal.clone()));
+        Guard { id, removal, armed: true }
+    }
+
+    /// The create command returned: no need to wait for it on a signal any more.
+    pub fn created(&mut self) {
+        self.removal.in_flight = false;
+        if let Some((_, r)) = live().iter_mut().find(|(id, _)| *id == self.id) {
+            r.in_flight = false;
+        }
     }
 
     /// The task succeeded: leave the resource in place.
@@ -77,15 +155,15 @@ impl Guard {
     }
 
     pub fn resource(&self) -> &Resource {
-        &self.resource
+        &self.removal.resource
     }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        LIVE.lock().unwrap_or_else(|e| e.into_inner()).retain(|(id, _)| *id != self.id);
+        live().retain(|(id, _)| *id != self.id);
         if self.armed {
-            self.resource.remove();
+            self.removal.remove();
         }
     }
 }
@@ -95,12 +173,13 @@ pub fn install_signal_handler() {
     let _ = ctrlc::set_handler(|| {
         INTERRUPTED.store(true, Ordering::SeqCst);
         crate::progress::silence();
-        let live: Vec<(u64, Resource)> = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|e| e.into_inner()));
-        for (_, resource) in live.iter().rev() {
-            resource.remove();
-            eprintln!("interrupted: removed {}", resource.describe());
+        let pending: Vec<(u64, Removal)> = std::mem::take(&mut *live());
+        for (_, removal) in pending.iter().rev() {
+            if removal.remove() {
+                eprintln!("interrupted: removed {}", removal.resource.describe());
+            }
         }
-        eprintln!("interrupted: nothing half-made is left");
+        eprintln!("interrupted: what this run made is removed");
         std::process::exit(130);
     });
 }
@@ -116,30 +195,42 @@ pub fn exit(code: i32) -> ! {
     std::process::exit(code)
 }
 
+/// The kinds a label sweep covers, with the `--format` that names each.
 pub const KINDS: [(&str, &str); 3] = [("container", "{{.Names}}"), ("volume", "{{.Name}}"), ("network", "{{.Name}}")];
 
-pub fn list(sh: &xshell::Shell, kind: &str, filter: &str, format: &str) -> Vec<String> {
+/// Names of the resources of `kind` matching `filter`; an engine that does not answer is an error
+/// (a sweep or leak check must never pass because it could not look).
+pub fn list(docker: &Docker, kind: &str, filter: &str, format: &str) -> Result<Vec<String>> {
     let mut args = vec![kind, "ls", "--filter", filter, "--format", format];
     if kind == "container" {
         args.insert(2, "-a");
     }
-    crate::engine::probe(sh, args).map(|o| o.lines().filter(|l| !l.is_empty()).map(String::from).collect()).unwrap_or_default()
+    let out = docker.status(&args)?;
+    if !out.ok() {
+        bail!("`docker {}` failed: {}", args.join(" "), super::last_message(&out.stderr));
+    }
+    Ok(out.stdout.lines().filter(|l| !l.is_empty()).map(String::from).collect())
 }
 
-pub fn leftovers(sh: &xshell::Shell, run_id: &str) -> Vec<String> {
-    let filter = format!("label={}={run_id}", crate::engine::RUN_LABEL_KEY);
-    KINDS.iter().flat_map(|(kind, format)| list(sh, kind, &filter, format).into_iter().map(move |n| format!("{kind} {n}"))).collect()
-}
-
-pub fn remove_run(sh: &xshell::Shell, run_id: &str) {
-    let filter = format!("label={}={run_id}", crate::engine::RUN_LABEL_KEY);
+/// What carries the run's label, as `kind name`.
+pub fn leftovers(docker: &Docker, run_id: &str) -> Result<Vec<String>> {
+    let filter = format!("label={RUN_LABEL_KEY}={run_id}");
+    let mut found = Vec::new();
     for (kind, format) in KINDS {
-        for name in list(sh, kind, &filter, format) {
+        found.extend(list(docker, kind, &filter, format)?.into_iter().map(|n| format!("{kind} {n}")));
+    }
+    Ok(found)
+}
+
+/// Removes what carries the run's label: containers first, then what they used.
+pub fn remove_run(docker: &Docker, run_id: &str) {
+    let filter = format!("label={RUN_LABEL_KEY}={run_id}");
+    for (kind, format) in KINDS {
+        for name in list(docker, kind, &filter, format).unwrap_or_default() {
             let _ = match kind {
-                "container" => crate::engine::probe(sh, ["rm", "-f", "-v", name.as_str()]),
-                _ => crate::engine::probe(sh, [kind, "rm", name.as_str()]),
+                "container" => docker.probe(["rm", "-f", "-v", name.as_str()]),
+                _ => docker.probe([kind, "rm", name.as_str()]),
             };
         }
     }
 }
-

@@ -252,7 +252,7 @@ impl Runner<'_> {
         args.extend(engine::resource_labels());
         args.push(volume.clone());
         engine::docker(self.sh, &args)?;
-        let _volume = Guard::new(Resource::Volume(volume.clone()));
+        let _volume = Guard::new(&crate::engine::Docker::new(self.sh), Resource::Volume(volume.clone()));
         let notebooks = paths::notebooks_dir();
         std::fs::create_dir_all(notebooks.join("outputs"))?;
 
@@ -262,7 +262,7 @@ impl Runner<'_> {
             for is_xtask in [i % 2 == 0, i % 2 != 0] {
                 if is_xtask {
                     let name = format!("{}-up-{i}", self.prefix);
-                    let container = Guard::new(Resource::Container(name.clone()));
+                    let container = Guard::new(&crate::engine::Docker::new(self.sh), Resource::Container(name.clone()));
                     let up_args = ["up", "--name", name.as_str(), "--volume", volume.as_str(), "--port", "0", "--json"];
                     let (secs, out) = timed(xtask(&up_args).env(up::MARK_URL_ENV, "1"))?;
                     warm.samples.push(secs);
@@ -277,7 +277,7 @@ impl Runner<'_> {
                     drop(container);
                 } else {
                     let name = format!("{}-plain-{i}", self.prefix);
-                    let container = Guard::new(Resource::Container(name.clone()));
+                    let container = Guard::new(&crate::engine::Docker::new(self.sh), Resource::Container(name.clone()));
                     let (secs, found) = plain_run(&name, &volume, &notebooks)?;
                     warm.baseline.push(secs);
                     latency.baseline.push((found - url_printed_at(&name)?) * 1000.0);
@@ -322,7 +322,7 @@ impl Runner<'_> {
             .note("once each: it takes minutes");
         let tag = |what: &str| format!("jdx-bench/{what}:{}", self.prefix.trim_start_matches("jdx-bench-"));
         let (x_rootfs, x_base, p_rootfs, p_base) = (tag("xtask-rootfs"), tag("xtask-base"), tag("plain-rootfs"), tag("plain-base"));
-        let _guards: Vec<Guard> = [&x_base, &x_rootfs, &p_base, &p_rootfs].iter().map(|t| Guard::new(Resource::Image(t.to_string()))).collect();
+        let _guards: Vec<Guard> = [&x_base, &x_rootfs, &p_base, &p_rootfs].iter().map(|t| Guard::new(&crate::engine::Docker::new(self.sh), Resource::Image(t.to_string()))).collect();
         let result = (|| -> Result<()> {
             let step = progress::Step::start("Timing a cold `base` (the xtask's way)");
             let secs = time(|| base::build_cold(self.sh, &x_rootfs, &x_base, self.verbose))?;
@@ -420,7 +420,7 @@ impl Runner<'_> {
             let step = progress::Step::start(format!("Timing the database's start, the xtask's wait and a plain loop (run {}/{runs})", i + 1));
             for is_xtask in [i % 2 == 0, i % 2 != 0] {
                 let name = format!("{}-db-{i}-{}", self.prefix, if is_xtask { "xtask" } else { "plain" });
-                let _container = Guard::new(Resource::Container(name.clone()));
+                let _container = Guard::new(&crate::engine::Docker::new(self.sh), Resource::Container(name.clone()));
                 let mut args = vec!["run".to_string(), "-d".into(), "--name".into(), name.clone(), "-e".into(), format!("MYSQL_ROOT_PASSWORD={password}")];
                 args.extend(engine::resource_labels());
                 args.push(server.image.clone());
@@ -571,10 +571,11 @@ fn utc_text(unix: f64) -> String {
 
 /// Removes what still carries the bench's run label (a child killed half-way), and says so.
 fn sweep(sh: &Shell, run_id: &str) {
-    for item in crate::engine::resources::leftovers(sh, run_id) {
+    let docker = engine::Docker::new(sh);
+    for item in crate::engine::resources::leftovers(&docker, run_id).unwrap_or_default() {
         eprintln!("bench: removing leftover {item}");
     }
-    crate::engine::resources::remove_run(sh, run_id);
+    crate::engine::resources::remove_run(&docker, run_id);
 }
 
 /// Removes the untagged images built on `image` (children first), then `image`'s own tag.

@@ -4,11 +4,11 @@
 
 use std::io::{BufRead, BufReader};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use xshell::Shell;
 
 use crate::engine::resources::{leftovers, list, remove_run, KINDS};
-use crate::engine::{self, RUN_ID_ENV, RUN_LABEL_KEY};
+use crate::engine::{Docker, Mount, RunSpec, RUN_ID_ENV, RUN_LABEL_KEY};
 use crate::engine::resources::{Guard, Resource};
 use crate::images::{base, series as build};
 use crate::progress;
@@ -22,9 +22,10 @@ pub struct Test {
 
 impl Test {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        engine::require_engine(sh)?;
         let run_id = std::env::var(RUN_ID_ENV).ok().filter(|r| !r.is_empty()).unwrap_or_else(new_run_id);
-        sweep_crashed_runs(sh, &run_id);
+        let docker = Docker::new(sh).with_run(Some(run_id.clone()));
+        docker.require_engine()?;
+        sweep_crashed_runs(&docker, &run_id)?;
 
         let base = base::ensure(sh, base::Source::Auto, false, false)?;
         for image in build::IMAGES {
@@ -32,7 +33,7 @@ impl Test {
         }
 
         // A person's own things, unlabelled, present for the whole suite: they must come out unchanged.
-        let sentinels = Sentinels::create(sh, &base)?;
+        let sentinels = Sentinels::create(&docker, &base)?;
 
         progress::note(&format!("running the tests with run id {run_id}"));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -50,13 +51,13 @@ impl Test {
         }
         let ok = reader.try_wait()?.is_some_and(|o| o.status.success());
 
-        let touched = sentinels.check(sh);
+        let touched = sentinels.check(&docker);
         drop(sentinels);
-        let left = leftovers(sh, &run_id);
+        let left = leftovers(&docker, &run_id).context("checking for resources the tests left behind")?;
         for item in &left {
             eprintln!("leaked: {item}");
         }
-        remove_run(sh, &run_id);
+        remove_run(&docker, &run_id);
         println!("cargo xtask test: {passed} passed, {failed} failed");
         if !ok {
             bail!("the tests failed: see the output above");
@@ -81,34 +82,37 @@ struct Sentinels {
 }
 
 impl Sentinels {
-    fn create(sh: &Shell, image: &str) -> Result<Sentinels> {
+    fn create(docker: &Docker, image: &str) -> Result<Sentinels> {
+        let person = docker.unlabelled();
         let name = format!("jdx-person-sentinel-{}", std::process::id());
-        let mount = format!("{name}:/sentinel");
         // A Vec drops first to last: the container goes before its volume and network.
-        let mut guards = vec![Guard::new(Resource::Container(name.clone()))];
-        engine::docker(sh, ["volume", "create", name.as_str()])?;
-        guards.push(Guard::new(Resource::Volume(name.clone())));
-        engine::docker(sh, ["network", "create", name.as_str()])?;
-        guards.push(Guard::new(Resource::Network(name.clone())));
-        engine::docker(sh, [
-            "run", "-d", "--name", name.as_str(), "--network", name.as_str(), "-v", mount.as_str(), "--user", "0",
-            "--entrypoint", "sh", image, "-c", "echo mine > /sentinel/marker && exec sleep 86400",
-        ])?;
-        let started = engine::docker(sh, ["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name.as_str()])?;
+        let mut guards = vec![Guard::new(&person, Resource::Container(name.clone()))];
+        person.create_volume(&name, &[])?;
+        guards.push(Guard::new(&person, Resource::Volume(name.clone())));
+        person.create_network(&name)?;
+        guards.push(Guard::new(&person, Resource::Network(name.clone())));
+        let spec = RunSpec::detached(image, &name)
+            .network(&name)
+            .mount(Mount::volume(&name, "/sentinel"))
+            .user("0")
+            .entrypoint("sh")
+            .command(&["-c", "echo mine > /sentinel/marker && exec sleep 86400"]);
+        person.run(&spec)?;
+        let started = person.output(["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name.as_str()])?;
         Ok(Sentinels { name, started, _guards: guards })
     }
 
     /// What changed, if anything.
-    fn check(&self, sh: &Shell) -> Option<String> {
+    fn check(&self, docker: &Docker) -> Option<String> {
         let name = self.name.as_str();
-        let now = engine::probe(sh, ["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name]);
+        let now = docker.probe(["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name]);
         if now.as_deref() != Some(self.started.as_str()) {
             return Some(format!("container {name} was removed or restarted"));
         }
-        if engine::probe(sh, ["exec", name, "cat", "/sentinel/marker"]).as_deref() != Some("mine") {
+        if docker.probe(["exec", name, "cat", "/sentinel/marker"]).as_deref() != Some("mine") {
             return Some(format!("volume {name} lost its data"));
         }
-        if engine::probe(sh, ["network", "inspect", name]).is_none() {
+        if !docker.exists("network", name) {
             return Some(format!("network {name} was removed"));
         }
         None
@@ -133,12 +137,13 @@ pub fn parse_result_line(line: &str) -> Option<(u64, u64)> {
 
 /// Removes what earlier test runs left when they crashed or were killed: resources carrying a run
 /// label whose run's process is gone. Never touches anything without the project's labels.
-fn sweep_crashed_runs(sh: &Shell, current: &str) {
-    let format = format!("{{{{index .Labels \"{RUN_LABEL_KEY}\"}}}}");
-    let mut runs: Vec<String> = KINDS
-        .iter()
-        .flat_map(|(kind, _)| list(sh, kind, &format!("label={RUN_LABEL_KEY}"), &format))
-        .collect();
+fn sweep_crashed_runs(docker: &Docker, current: &str) -> Result<()> {
+    // On `ls`, `.Labels` is one joined string: `.Label "KEY"` is the accessor that works there.
+    let format = format!("{{{{.Label \"{RUN_LABEL_KEY}\"}}}}");
+    let mut runs = Vec::new();
+    for (kind, _) in KINDS {
+        runs.extend(list(docker, kind, &format!("label={RUN_LABEL_KEY}"), &format).context("looking for crashed test runs")?);
+    }
     runs.sort();
     runs.dedup();
     for run in runs {
@@ -146,8 +151,9 @@ fn sweep_crashed_runs(sh: &Shell, current: &str) {
             continue;
         }
         progress::note(&format!("removing what the crashed test run {run} left behind"));
-        remove_run(sh, &run);
+        remove_run(docker, &run);
     }
+    Ok(())
 }
 
 fn run_is_alive(run: &str) -> bool {

@@ -160,7 +160,7 @@ impl Up {
         }
         args.push(self.image.clone());
 
-        let guard = Guard::new(Resource::Container(self.name.clone()));
+        let guard = Guard::new(&crate::engine::Docker::new(sh), Resource::Container(self.name.clone()));
         let step = progress::Step::start(format!("Starting {} from {}", self.name, self.image));
         engine::docker(sh, &args).map_err(|e| explain_run_error(e, self.port))?;
         let running = self.wait_for_server(sh, None)?;

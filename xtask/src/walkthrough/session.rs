@@ -342,20 +342,20 @@ impl Session {
 
     /// Registers a container made by this section (removed at the end unless `--keep`).
     pub fn made_container(&mut self, name: &str) {
-        self.guards.push(Guard::new(Resource::Container(name.to_string())));
+        self.guards.push(Guard::new(&crate::engine::Docker::new(&self.sh), Resource::Container(name.to_string())));
     }
 
     pub fn made_volume(&mut self, name: &str) {
-        self.guards.push(Guard::new(Resource::Volume(name.to_string())));
+        self.guards.push(Guard::new(&crate::engine::Docker::new(&self.sh), Resource::Volume(name.to_string())));
     }
 
     pub fn made_network(&mut self, name: &str) {
-        self.guards.push(Guard::new(Resource::Network(name.to_string())));
+        self.guards.push(Guard::new(&crate::engine::Docker::new(&self.sh), Resource::Network(name.to_string())));
     }
 
     /// An image tag this section built (removed at the end unless `--keep`; shared layers stay).
     pub fn made_image(&mut self, tag: &str) {
-        self.guards.push(Guard::new(Resource::Image(tag.to_string())));
+        self.guards.push(Guard::new(&crate::engine::Docker::new(&self.sh), Resource::Image(tag.to_string())));
     }
 
     /// The container is gone (the article removed it): no need to remove it again.
