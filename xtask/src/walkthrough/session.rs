@@ -10,7 +10,7 @@ use xshell::Shell;
 
 use super::{Article, Section};
 use crate::engine::resources::{Guard, Resource};
-use crate::engine;
+use crate::engine::{self, Docker, RunSpec};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -99,6 +99,8 @@ pub struct Names {
 
 pub struct Session {
     pub sh: Shell,
+    /// The engine the section runs on, stamping the project's labels on what it makes.
+    pub docker: Docker,
     pub mode: Mode,
     pub section: String,
     pub names: Names,
@@ -144,6 +146,7 @@ fn run_section(sh: &Shell, section: &Section, names: Names, mode: Mode, keep: bo
     let out: Box<dyn Write + Send> = if parallel { Box::new(std::io::sink()) } else { Box::new(std::io::stderr()) };
     let mut session = Session {
         sh: sh.clone(),
+        docker: Docker::new(sh),
         mode,
         section: section.name.to_string(),
         names: names.clone(),
@@ -265,6 +268,55 @@ impl Session {
     pub fn note(&mut self, text: &str) {
         self.say(&format!("   note: {text}"));
         self.notes.push(text.to_string());
+    }
+
+    /// Runs one command line as an article writes it (`docker volume ls --filter dangling=false`,
+    /// `docker-compose up -d`), printing it and its output as they come. The line is split like a
+    /// shell would (quotes, no expansion): article steps stay text, never hand-built vectors.
+    pub fn cmd(&mut self, line: &str) -> Result<Ran> {
+        let words = crate::engine::spec::split(line)?;
+        let Some((program, args)) = words.split_first() else { bail!("an empty command line") };
+        if program == "docker" {
+            let argv: Vec<String> = self.docker.argv(args).into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
+            return self.command("docker", &argv);
+        }
+        self.command(program, args)
+    }
+
+    /// Like [`Session::cmd`], but a failure ends the section.
+    pub fn cmd_ok(&mut self, line: &str) -> Result<String> {
+        let ran = self.cmd(line)?;
+        if !ran.ok() {
+            bail!("`{line}` failed (exit {}): {}", ran.exit, crate::engine::last_message(&ran.output));
+        }
+        Ok(ran.output.trim().to_string())
+    }
+
+    /// `docker run SPEC`, shown and recorded like any step; the container, when named, is
+    /// removed at the end of the section unless `--keep` (and only if this run created it).
+    pub fn run(&mut self, spec: &RunSpec) -> Result<Ran> {
+        let args = spec.args(&self.docker.resource_labels())?;
+        if let Some(name) = &spec.name {
+            if !spec.remove {
+                let guard = Guard::before_create(&self.docker, Resource::Container(name.clone()));
+                self.guards.push(guard);
+            }
+        }
+        let argv: Vec<String> = self.docker.argv(&args).into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let ran = self.command("docker", &argv);
+        if let Some(last) = self.guards.last_mut() {
+            last.created();
+        }
+        ran
+    }
+
+    /// Like [`Session::run`], but a failure ends the section.
+    pub fn run_ok(&mut self, spec: &RunSpec) -> Result<String> {
+        let ran = self.run(spec)?;
+        if !ran.ok() {
+            bail!("`docker run ... {}` failed (exit {}): {}", spec.image, ran.exit, crate::engine::last_message(&ran.output));
+        }
+        Ok(ran.output.trim().to_string())
     }
 
     /// Runs `docker ARGS`, printing the command and its output (both streams) as they come.
