@@ -111,6 +111,8 @@ pub struct Session {
     notes: Vec<String>,
     claims: Vec<Claim>,
     picked: Vec<(String, String)>,
+    /// Values redacted everywhere the section writes.
+    secrets: Vec<String>,
     /// Transcript sink: stderr when sections run one after another, a buffer when in parallel.
     out: Box<dyn Write + Send>,
     /// The article's project folder (`~/jupyter` in the series), made fresh for each section.
@@ -157,6 +159,7 @@ fn run_section(sh: &Shell, section: &Section, names: Names, mode: Mode, keep: bo
         notes: Vec::new(),
         claims: Vec::new(),
         picked: Vec::new(),
+        secrets: Vec::new(),
         out,
         project: tempfile::Builder::new().prefix("jupyter-").tempdir()?,
     };
@@ -165,7 +168,7 @@ fn run_section(sh: &Shell, section: &Section, names: Names, mode: Mode, keep: bo
         session.note(&format!("using the names {} and {} (the tutorial's are taken or sections run in parallel)", names.container, names.volume));
     }
     let result = (section.run)(&mut session);
-    let error = result.err().map(|e| format!("{e:#}"));
+    let error = result.err().map(|e| session.redact(&format!("{e:#}")));
     if let Some(e) = &error {
         session.say(&format!("!! section failed: {e}"));
     }
@@ -260,14 +263,28 @@ impl Ran {
 }
 
 impl Session {
+    /// A value that must never reach the transcript, a report, the JSON or an error line (a
+    /// password the walkthrough generated or read): it is shown as `<redacted>` from now on.
+    pub fn secret(&mut self, value: &str) {
+        if !value.is_empty() {
+            self.secrets.push(value.to_string());
+        }
+    }
+
+    /// `text` with every token and registered secret replaced by `<redacted>`.
+    pub fn redact(&self, text: &str) -> String {
+        self.secrets.iter().fold(redact_tokens(text), |t, s| t.replace(s.as_str(), "<redacted>"))
+    }
+
     pub fn say(&mut self, text: &str) {
+        let text = self.redact(text);
         let _ = writeln!(self.out, "{text}");
     }
 
     /// A remark in the transcript and the report (e.g. where the walkthrough departs from the article).
     pub fn note(&mut self, text: &str) {
         self.say(&format!("   note: {text}"));
-        self.notes.push(text.to_string());
+        self.notes.push(self.redact(text));
     }
 
     /// Runs one command line as an article writes it (`docker volume ls --filter dangling=false`,
@@ -332,7 +349,7 @@ impl Session {
         let mut output = String::new();
         for line in BufReader::new(&reader).lines() {
             let line = line.unwrap_or_default();
-            let _ = writeln!(self.out, "{line}");
+            let _ = writeln!(self.out, "{}", self.redact(&line));
             // Recorded without colour codes, so claims and reports match plain text.
             output.push_str(&crate::jupyter::url::strip_ansi(&line));
             output.push('\n');
@@ -342,7 +359,8 @@ impl Session {
             None => -1,
         };
         // Reports are files: a server's token never goes into one.
-        self.entries.push(Entry { command: shown, output: redact_tokens(&output), exit });
+        let entry = Entry { command: self.redact(&shown), output: self.redact(&output), exit };
+        self.entries.push(entry);
         Ok(Ran { exit, output })
     }
 
@@ -361,7 +379,8 @@ impl Session {
     }
 
     pub fn claim(&mut self, claim: &str, holds: bool, expected: bool, evidence: impl Into<String>) {
-        let c = Claim { section: self.section.clone(), claim: claim.to_string(), holds, expected, evidence: evidence.into(), checkable: true };
+        let evidence = self.redact(&evidence.into());
+        let c = Claim { section: self.section.clone(), claim: claim.to_string(), holds, expected, evidence, checkable: true };
         self.say(&verdict_line(&c));
         self.claims.push(c);
     }
