@@ -11,6 +11,7 @@ pub mod engine;
 pub mod images;
 pub mod jupyter;
 pub mod paths;
+pub mod prereqs;
 pub mod progress;
 pub mod tasks;
 pub mod walkthrough;
