@@ -3,6 +3,7 @@
 //! article's commands as written; the default runs the corrected recipe.
 
 mod compose;
+pub mod markdown;
 pub mod db;
 mod manage_data;
 mod mysql;
