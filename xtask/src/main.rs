@@ -38,6 +38,8 @@ enum Task {
     Clean(tasks::lifecycle::Clean),
     /// Replay a tutorial article against the engine and check every claim it makes.
     Walkthrough(walkthrough::Walkthrough),
+    /// A sandbox Docker engine with a registry of stand-ins, for an article's commands as written.
+    Sandbox(tasks::sandbox::SandboxTask),
     /// Run the test suite: builds what it needs, labels what it makes, fails on leaks.
     Test(tasks::test::Test),
     /// Time every speed figure against the plain docker commands; writes target/bench/report.{md,json,svg}.
@@ -71,6 +73,7 @@ fn run(cli: Cli) -> Result<()> {
         Task::Logs(task) => task.run(&sh),
         Task::Clean(task) => task.run(&sh),
         Task::Walkthrough(task) => task.run(&sh),
+        Task::Sandbox(task) => task.run(&sh),
         Task::Test(task) => task.run(&sh),
         Task::Bench(task) => task.run(&sh),
     }

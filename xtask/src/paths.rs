@@ -57,10 +57,23 @@ fn current_uid() -> u32 {
 /// the process dies. Opened without truncating and never through a symbolic link.
 pub fn exclusive(name: &str) -> anyhow::Result<std::fs::File> {
     use anyhow::Context;
+    let file = lock_file(name)?;
+    file.lock().with_context(|| format!("locking {name}"))?;
+    Ok(file)
+}
+
+/// Like [`exclusive`], but `None` at once when another process holds the lock.
+pub fn try_exclusive(name: &str) -> anyhow::Result<Option<std::fs::File>> {
+    let file = lock_file(name)?;
+    Ok(file.try_lock().is_ok().then_some(file))
+}
+
+fn lock_file(name: &str) -> anyhow::Result<std::fs::File> {
+    use anyhow::Context;
     use std::os::unix::fs::OpenOptionsExt;
     let path = runtime_dir()?.join(format!("{name}.lock"));
     const O_NOFOLLOW: i32 = 0o400000;
-    let file = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
@@ -68,9 +81,7 @@ pub fn exclusive(name: &str) -> anyhow::Result<std::fs::File> {
         .mode(0o600)
         .custom_flags(O_NOFOLLOW)
         .open(&path)
-        .with_context(|| format!("opening the lock {} (a link there is refused)", path.display()))?;
-    file.lock().with_context(|| format!("locking {name}"))?;
-    Ok(file)
+        .with_context(|| format!("opening the lock {} (a link there is refused)", path.display()))
 }
 
 #[cfg(test)]

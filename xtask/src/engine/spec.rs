@@ -124,6 +124,11 @@ pub struct RunSpec {
     pub workdir: Option<String>,
     pub entrypoint: Option<String>,
     pub no_new_privileges: bool,
+    /// For a Docker engine in a container (the sandbox): all privileges, or these capabilities.
+    pub privileged: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub security_opt: Vec<String>,
     pub health: Option<Health>,
     /// Extra labels for this container (the handle adds the project's own).
     pub labels: Vec<(String, String)>,
@@ -246,6 +251,16 @@ impl RunSpec {
         }
         if self.no_new_privileges {
             a.extend(["--security-opt".into(), "no-new-privileges".into()]);
+        }
+        flag(&mut a, self.privileged, "--privileged");
+        for cap in &self.cap_add {
+            a.push(format!("--cap-add={cap}"));
+        }
+        for cap in &self.cap_drop {
+            a.push(format!("--cap-drop={cap}"));
+        }
+        for opt in &self.security_opt {
+            a.extend(["--security-opt".into(), opt.clone()]);
         }
         if let Some(h) = &self.health {
             a.extend(["--health-cmd".into(), h.command.clone(), "--health-interval".into(), h.interval.clone()]);

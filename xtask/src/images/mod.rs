@@ -4,4 +4,5 @@
 pub mod base;
 pub mod mysql;
 pub mod recipe;
+pub mod sandbox;
 pub mod series;

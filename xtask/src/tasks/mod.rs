@@ -8,5 +8,6 @@ pub mod doctor;
 pub mod lifecycle;
 pub mod lock;
 pub mod run;
+pub mod sandbox;
 pub mod test;
 pub mod up;

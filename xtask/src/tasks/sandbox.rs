@@ -1,0 +1,42 @@
+//! `cargo xtask sandbox`: a sandbox engine for trying an article's commands by hand, as written.
+//! It stays until Ctrl-C; then its container goes and its data volume (the warm images) stays.
+
+use anyhow::Result;
+use xshell::Shell;
+
+use crate::engine::Docker;
+use crate::images;
+use crate::sandbox::Sandbox;
+
+#[derive(clap::Args, Debug)]
+pub struct SandboxTask {
+    /// Start it, seed its registry, print how to reach it, and stop at once (a check).
+    #[arg(long)]
+    pub check: bool,
+}
+
+impl SandboxTask {
+    pub fn run(self, sh: &Shell) -> Result<()> {
+        let host = Docker::new(sh);
+        host.require_engine()?;
+        let image = images::sandbox::ensure(&host)?;
+        let base = images::base::ensure(sh, images::base::Source::Auto, false, false)?;
+        let mysql = images::mysql::ensure(sh)?;
+        let stand_ins = images::sandbox::stand_ins(&host, &base, &mysql.image)?;
+        let sandbox = Sandbox::start(&host, &image)?;
+        sandbox.registry.seed(&host, &stand_ins)?;
+        let socket = sandbox.inner.target().get(1).cloned().unwrap_or_default();
+        eprintln!("sandbox {} ready in {:.1}s; its registry serves:", sandbox.container, sandbox.seconds_to_ready);
+        for s in &stand_ins {
+            eprintln!("  {:<30} {} ({})", s.pulled_as, s.image, s.about);
+        }
+        println!("export DOCKER_HOST={socket}");
+        if self.check {
+            return Ok(());
+        }
+        eprintln!("(Ctrl-C removes the sandbox container; its images stay for the next run)");
+        loop {
+            std::thread::park();
+        }
+    }
+}
