@@ -45,10 +45,13 @@ impl Sandbox {
     /// Starts a sandbox (reusing a free slot's data volume, so its images are warm) and waits
     /// for its engine to answer. Everything it makes on the host carries the project's labels.
     pub fn start(host: &Docker, image: &str) -> Result<Sandbox> {
+        // The network and registry are the machine's, like the project's images: shared by every
+        // sandbox (a test run's too), kept between runs so the registry stays seeded; `clean` removes them.
+        let machine = host.with_run(None);
+        let network = "jdx-sandbox-net".to_string();
+        ensure_ours(&machine, "network", &network, machine.create_network(&network)?)?;
+        let registry = Registry::ensure(&machine, image, &network)?;
         let scope = host.run_id().map(|r| format!("-{r}")).unwrap_or_default();
-        let network = format!("jdx-sandbox-net{scope}");
-        ensure_ours(host, "network", &network, host.create_network(&network)?)?;
-        let registry = Registry::ensure(host, image, &network, &scope)?;
 
         let (slot, n) = free_slot(&scope)?;
         let container = format!("jdx-sandbox{scope}-{n}");

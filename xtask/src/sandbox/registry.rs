@@ -25,8 +25,8 @@ pub struct Registry {
 
 impl Registry {
     /// Starts the scope's registry, or reuses it (its volume keeps what was pushed).
-    pub fn ensure(host: &Docker, image: &str, network: &str, scope: &str) -> Result<Registry> {
-        let container = format!("jdx-sandbox-registry{scope}");
+    pub fn ensure(host: &Docker, image: &str, network: &str) -> Result<Registry> {
+        let container = "jdx-sandbox-registry".to_string();
         let _lock = paths::exclusive(&container)?;
         match host.container_state(&container) {
             Some(_) if !host.is_owned(&container) => {

@@ -1,0 +1,71 @@
+//! The sandbox engine, end to end: an article's `docker pull mysql` and `-p 8888:8888` run as
+//! written inside it, and nothing reaches the person's engine or the sandbox's API from outside.
+
+mod support;
+
+use support::*;
+use xtask::engine::resources::{Guard as XGuard, Resource};
+use xtask::engine::Docker;
+use xtask::images;
+use xtask::sandbox::Sandbox;
+
+#[test]
+fn article_commands_run_as_written_inside_and_nothing_leaks_out() {
+    images();
+    let sh = xshell::Shell::new().unwrap();
+    let host = Docker::new(&sh).with_run(Some(run_id().to_string()));
+    let image = images::sandbox::ensure(&host).unwrap();
+    let base = images::base::ensure(&sh, images::base::Source::Auto, false, false).unwrap();
+    let mysql = images::mysql::ensure(&sh).unwrap();
+    let stand_ins = images::sandbox::stand_ins(&host, &base, &mysql.image).unwrap();
+    let host_8888_free_before = std::net::TcpListener::bind("127.0.0.1:8888").is_ok();
+
+    let sandbox = Sandbox::start(&host, &image).unwrap();
+    let _data = XGuard::new(&host, Resource::Volume(sandbox.data_volume.clone()));
+    sandbox.registry.seed(&host, &stand_ins).unwrap();
+    let inner = &sandbox.inner;
+    let web = unique("web");
+
+    // `docker pull mysql`, as article 3 writes it, comes from the sandbox's registry: the stand-in.
+    inner.output(["pull", "mysql"]).unwrap();
+    let pulled = inner.output(["image", "inspect", "--format", "{{.Id}}", "mysql"]).unwrap();
+    let standin = docker_ok(&["image", "inspect", "--format", "{{.Id}}", &mysql.image]);
+    assert_eq!(pulled, standin, "`docker pull mysql` in the sandbox gave another image than the stand-in");
+
+    // `-p 8888:8888` publishes on the sandbox's interfaces, reachable inside it ...
+    inner
+        .output(["run", "-d", "-p", "8888:8888", "--name", &web, "jupyter/minimal-notebook", "python3", "-m", "http.server", "8888"])
+        .unwrap();
+    let answered = xtask::engine::wait::poll(std::time::Duration::from_secs(30), std::time::Duration::from_millis(200), || {
+        sandbox.http_status("http://localhost:8888/") == 200
+    });
+    assert!(answered.is_some(), "the article's published port does not answer inside the sandbox");
+    // ... and not on the host's loopback, nor as a container of the person's engine.
+    if host_8888_free_before {
+        assert!(std::net::TcpStream::connect(("127.0.0.1", 8888)).is_err(), "the sandbox's -p 8888:8888 reached the host's 127.0.0.1:8888");
+    }
+    let inner_id = inner.output(["inspect", "--format", "{{.Id}}", &web]).unwrap();
+    let on_host = docker(&["container", "inspect", &web]);
+    assert!(String::from_utf8_lossy(&on_host.stderr).contains("No such"), "the article's container {web} appeared on the host engine");
+    assert!(!docker_ok(&["ps", "-aq", "--no-trunc"]).contains(&inner_id), "the article's container is one of the host engine's");
+
+    // The sandbox's API is a unix socket only: no TCP listener another container could reach.
+    let listening = sandbox.exec(&["ss", "-ltnH"]).unwrap().stdout;
+    for port in [":2375", ":2376"] {
+        assert!(!listening.contains(port), "the sandbox engine listens on TCP {port}:\n{listening}");
+    }
+    let address = sandbox.address().unwrap();
+    let probe = docker(&[
+        "run", "--rm", "--label", MANAGED, "--label", &format!("{RUN_LABEL_KEY}={}", run_id()), "--network", &sandbox.network, "--entrypoint", "curl", &image,
+        "-s", "--max-time", "3", &format!("http://{address}:2375/version"),
+    ]);
+    assert!(!probe.status.success(), "another container on the sandbox's network reached its engine's API");
+    let socket_dir = xtask::paths::runtime_dir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&socket_dir).unwrap().permissions().mode() & 0o077, 0, "the socket's folder is open to other users");
+
+    let container = sandbox.container.clone();
+    drop(sandbox);
+    let gone = docker(&["container", "inspect", &container]);
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("No such"), "the sandbox container is still there after the run");
+}
