@@ -20,7 +20,7 @@ pub struct Up {
     /// Container name.
     #[arg(long, default_value = DEFAULT_NAME)]
     pub name: String,
-    /// Named volume for the outputs (created if missing, never removed by `up`).
+    /// Named volume for the outputs (created if missing; one that was there is never removed).
     #[arg(long, default_value = DEFAULT_VOLUME)]
     pub volume: String,
     /// Host port on 127.0.0.1 (0: let Docker pick a free one).
@@ -114,8 +114,10 @@ impl Up {
         // Armed before `docker run`: removes the container only if this process made it.
         let mut container = Guard::before_create(docker, Resource::Container(self.name.clone()));
         let step = progress::Step::start(format!("Starting {} from {}", self.name, self.image));
-        docker.run(&spec).map_err(|e| explain_run_error(e, self.port))?;
+        let started = docker.run(&spec);
+        // Returned, made or not: the guard need not wait for the container to appear any more.
         container.created();
+        started.map_err(|e| explain_run_error(e, self.port))?;
         let removed = match volume {
             Created::Now => format!("the container and the volume {} it made are removed", self.volume),
             Created::Existed => format!("the container is removed, the volume {} is kept", self.volume),
