@@ -1,12 +1,15 @@
 //! `cargo xtask`: Jupyter in Docker with the data handled right, and the tutorial series replayed
 //! against a real engine. Thin dispatch: one module per task under `tasks/`, each with `run(self, sh)`.
 
+use std::io::Write;
+
 use anyhow::Result;
-use xtask::{engine, paths, tasks, walkthrough};
 use clap::{Parser, Subcommand};
+use xtask::{engine, paths, tasks, walkthrough};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Jupyter in Docker, with the data handled right", version)]
+// `bin_name`: the usage lines read `cargo xtask up ...`, as a person types it.
+#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "Jupyter in Docker, with the data handled right", version)]
 struct Cli {
     #[command(subcommand)]
     task: Task,
@@ -49,8 +52,9 @@ enum Task {
 fn main() {
     let cli = Cli::parse();
     if let Err(error) = run(cli) {
-        // One line a person can act on; the chain of causes follows on the same line.
-        eprintln!("error: {error:#}");
+        // One line a person can act on; the chain of causes follows on the same line. Written
+        // without `eprintln!`, which would panic if stderr is a pipe whose reader went away.
+        let _ = writeln!(std::io::stderr(), "error: {error:#}");
         engine::resources::exit(1);
     }
     engine::resources::exit(0);

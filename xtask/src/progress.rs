@@ -87,6 +87,20 @@ pub fn silence() {
     }
 }
 
+/// Prints a line on stdout (a command's result, never progress). A reader that went away
+/// (`| head -1`, `| true`) ends the process quietly with 141, as a shell tool killed by SIGPIPE
+/// would, where `println!` would panic.
+pub fn say(line: impl std::fmt::Display) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        let _ = writeln!(std::io::stderr(), "error: writing to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// A one-off progress note.
 pub fn note(message: &str) {
     eprintln!("[{}] {message}", clock());

@@ -283,6 +283,18 @@ impl Docker {
         self.status(&args)
     }
 
+    /// `docker exec [-w WORKDIR] CONTAINER COMMAND...` as a duct expression: for output that is
+    /// streamed, or whose two streams must stay in the order they were written.
+    pub fn exec_stream<S: AsRef<str>>(&self, container: &str, workdir: Option<&str>, command: &[S]) -> duct::Expression {
+        let mut args = vec!["exec".to_string()];
+        if let Some(dir) = workdir {
+            args.extend(["-w".to_string(), dir.to_string()]);
+        }
+        args.push(container.to_string());
+        args.extend(command.iter().map(|c| c.as_ref().to_string()));
+        self.stream(args)
+    }
+
     /// Creates a labelled volume and says whether this call made it. `docker volume create` also
     /// succeeds on an existing volume: the creator label tells the two apart, so a volume that was
     /// there before (or that a racing process made) is never adopted as this process's own.

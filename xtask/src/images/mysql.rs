@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use xshell::Shell;
 
-use crate::engine::{self, image_exists};
+use crate::engine::{BuildSpec, Docker};
 use crate::images::recipe::RecipeHash;
 use crate::paths;
 
@@ -41,23 +41,22 @@ pub fn local_tag() -> Result<String> {
 
 /// Makes sure a MySQL server image exists: official when present or pullable, else the stand-in.
 pub fn ensure(sh: &Shell) -> Result<Server> {
-    if image_exists(sh, OFFICIAL) {
+    let docker = Docker::new(sh);
+    if docker.image_exists(OFFICIAL) {
         return Ok(Server { image: OFFICIAL.into(), official: true });
     }
     let local = local_tag()?;
-    if image_exists(sh, &local) {
+    if docker.image_exists(&local) {
         return Ok(Server { image: local, official: false });
     }
     if crate::images::base::pull(sh, OFFICIAL, Some(Duration::from_secs(5))).is_ok() {
         return Ok(Server { image: OFFICIAL.into(), official: true });
     }
     let _lock = paths::exclusive("mysql-standin")?;
-    if !image_exists(sh, &local) {
+    if !docker.image_exists(&local) {
         let rootfs = crate::images::base::ensure_rootfs_with(sh, PACKAGES).context("making the MySQL stand-in's root filesystem")?;
-        let mut args = vec!["build".to_string(), "--force-rm".into(), "--build-arg".into(), format!("ROOTFS_IMAGE={rootfs}")];
-        args.extend(engine::image_labels());
-        args.extend(["-t".into(), local.clone(), paths::docker_dir().join("mysql").display().to_string()]);
-        crate::images::series::run_build(&format!("Building the MySQL stand-in {local} (MariaDB; {OFFICIAL} cannot be pulled)"), &args, false)?;
+        let spec = BuildSpec::new(paths::docker_dir().join("mysql"), &local).arg("ROOTFS_IMAGE", &rootfs);
+        docker.build(&spec, &format!("Building the MySQL stand-in {local} (MariaDB; {OFFICIAL} cannot be pulled)"), false)?;
     }
     Ok(Server { image: local, official: false })
 }

@@ -1,4 +1,4 @@
-//! `cargo xtask build [IMAGE...]`: the tagged images the series builds, from docker/series/.
+//! The tagged images the series builds (`cargo xtask build`), from docker/series/.
 //! Each build context is laid out like the article's `jupyter` folder: the Dockerfile,
 //! `computation.ipynb`, `data/` and an empty `outputs/`.
 
@@ -7,10 +7,10 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use xshell::Shell;
 
-use crate::engine::{self, RECIPE_LABEL_KEY};
-use crate::progress::Step;
+use crate::engine::{self, BuildSpec, Docker, RECIPE_LABEL_KEY};
 use crate::images::recipe::RecipeHash;
 use crate::paths;
+use crate::progress::Step;
 
 #[derive(Debug)]
 pub struct SeriesImage {
@@ -47,26 +47,25 @@ pub fn find(name: &str) -> Result<&'static SeriesImage> {
 
 /// Builds `image` on `base` unless an image with the same recipe hash is already tagged.
 pub fn ensure_image(sh: &Shell, image: &SeriesImage, base: &str, verbose: bool) -> Result<()> {
-    let recipe = recipe_hash(sh, image, base)?;
-    if engine::image_label(sh, image.tag, RECIPE_LABEL_KEY).as_deref() == Some(recipe.as_str()) {
+    let docker = Docker::new(sh);
+    let recipe = recipe_hash(&docker, image, base)?;
+    let built = || docker.label("image", image.tag, RECIPE_LABEL_KEY).as_deref() == Some(recipe.as_str());
+    if built() {
         return Ok(());
     }
     let _lock = paths::exclusive(&image.tag.replace([':', '/'], "_"))?;
-    if engine::image_label(sh, image.tag, RECIPE_LABEL_KEY).as_deref() == Some(recipe.as_str()) {
+    if built() {
         return Ok(());
     }
     let context = tempfile::Builder::new().prefix("series-context-").tempdir()?;
     stage_article_folder(&paths::docker_dir().join("series").join(image.dockerfile), context.path())?;
-    let mut args = vec!["build".to_string(), "--force-rm".into(), "--build-arg".into(), format!("BASE_IMAGE={base}")];
-    args.extend(engine::image_labels());
-    args.extend(["--label".into(), format!("{RECIPE_LABEL_KEY}={recipe}"), "-t".into(), image.tag.to_string()]);
-    args.push(context.path().display().to_string());
-    run_build(&format!("Building {} ({})", image.tag, image.about), &args, verbose)
+    let spec = BuildSpec::new(context.path(), image.tag).arg("BASE_IMAGE", base).label(RECIPE_LABEL_KEY, &recipe);
+    docker.build(&spec, &format!("Building {} ({})", image.tag, image.about), verbose)
 }
 
 /// The base image's id, the Dockerfile and the notebooks folder decide whether a rebuild is due.
-fn recipe_hash(sh: &Shell, image: &SeriesImage, base: &str) -> Result<String> {
-    let base_id = engine::docker(sh, ["image", "inspect", "--format", "{{.Id}}", base])?;
+fn recipe_hash(docker: &Docker, image: &SeriesImage, base: &str) -> Result<String> {
+    let base_id = docker.output(["image", "inspect", "--format", "{{.Id}}", base])?;
     let mut hash = RecipeHash::default();
     hash.text(&base_id).file(&paths::docker_dir().join("series").join(image.dockerfile))?;
     let ignore = dockerignore_of(&paths::docker_dir().join("series").join(image.dockerfile));
@@ -109,11 +108,12 @@ pub fn dockerignore_of(dockerfile: &Path) -> std::path::PathBuf {
     dockerfile.with_extension("dockerignore")
 }
 
-/// Runs `docker build ARGS` with a progress line; its output is shown when it fails (or with verbose).
-/// The legacy builder only tags on success, and `--force-rm` removes its intermediate containers.
+/// Transitional, for images/base.rs (being rewritten elsewhere) until it builds with a `BuildSpec`
+/// through [`Docker::build`]; then this goes. `docker build ARGS` with a progress line; the output
+/// is shown when it fails (or with `verbose`).
 pub fn run_build(what: &str, args: &[String], verbose: bool) -> Result<()> {
     let step = if verbose { Step::start_lines(what) } else { Step::start(what) };
-    let expression = duct::cmd("docker", args).stderr_to_stdout().unchecked();
+    let expression = Docker::new(&Shell::new()?).stream(args).stderr_to_stdout().unchecked();
     let output = if verbose { expression.run()? } else { expression.stdout_capture().run()? };
     if !output.status.success() {
         let log = String::from_utf8_lossy(&output.stdout);

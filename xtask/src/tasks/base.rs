@@ -3,8 +3,9 @@
 use anyhow::Result;
 use xshell::Shell;
 
-use crate::engine;
+use crate::engine::Docker;
 use crate::images::base::{self, Source};
+use crate::progress::say;
 
 #[derive(clap::Args, Debug)]
 pub struct Base {
@@ -21,9 +22,9 @@ pub struct Base {
 
 impl Base {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        engine::require_engine(sh)?;
+        Docker::new(sh).require_engine()?;
         let image = base::ensure(sh, self.source, self.rebuild, self.verbose)?;
-        println!("{image}");
+        say(image);
         Ok(())
     }
 }

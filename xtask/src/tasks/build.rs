@@ -3,9 +3,10 @@
 use anyhow::Result;
 use xshell::Shell;
 
-use crate::engine;
+use crate::engine::Docker;
 use crate::images::base::{self, Source};
 use crate::images::series;
+use crate::progress::say;
 
 #[derive(clap::Args, Debug)]
 pub struct Build {
@@ -22,11 +23,11 @@ pub struct Build {
 impl Build {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let wanted = series::select(&self.images)?;
-        engine::require_engine(sh)?;
+        Docker::new(sh).require_engine()?;
         let base = base::ensure(sh, self.source, false, self.verbose)?;
         for image in wanted {
             series::ensure_image(sh, image, &base, self.verbose)?;
-            println!("{}", image.tag);
+            say(image.tag);
         }
         Ok(())
     }

@@ -5,7 +5,8 @@
 use anyhow::{bail, Result};
 use xshell::{cmd, Shell};
 
-use crate::engine;
+use crate::engine::Docker;
+use crate::progress::say;
 
 #[derive(clap::Args, Debug)]
 pub struct Doctor {
@@ -123,7 +124,7 @@ impl Doctor {
                 .iter()
                 .map(|c| serde_json::json!({"check": c.name, "level": format!("{:?}", c.level).to_lowercase(), "detail": c.detail}))
                 .collect();
-            println!("{}", serde_json::json!({"ok": failed == 0, "checks": items}));
+            say(serde_json::json!({"ok": failed == 0, "checks": items}));
         } else {
             for c in &checks {
                 let tag = match c.level {
@@ -131,7 +132,7 @@ impl Doctor {
                     Level::Warn => "warn",
                     Level::Fail => "FAIL",
                 };
-                println!("{tag} {:<14} {}", c.name, c.detail);
+                say(format_args!("{tag} {:<14} {}", c.name, c.detail));
             }
         }
         if failed > 0 {
@@ -142,22 +143,23 @@ impl Doctor {
 }
 
 fn gather(sh: &Shell) -> Facts {
+    let docker = Docker::new(sh);
     let quiet = |c: xshell::Cmd| c.quiet().ignore_stderr().read().ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let client = quiet(cmd!(sh, "docker --version"));
-    let engine = engine::require_engine(sh).map_err(|e| {
+    let ask = |args: &[&str]| docker.probe(args).filter(|s| !s.is_empty());
+    let engine = docker.require_engine().map_err(|e| {
         let text = e.to_string();
         text.split_once('(').and_then(|(_, rest)| rest.rsplit_once(')')).map(|(why, _)| why.to_string()).unwrap_or(text)
     });
     let up = engine.is_ok();
-    let info = |format: &str| if up { quiet(cmd!(sh, "docker info --format {format}")) } else { None };
+    let info = |format: &str| if up { ask(&["info", "--format", format]) } else { None };
     let root_dir = info("{{.DockerRootDir}}");
     Facts {
-        client,
+        client: ask(&["--version"]),
         rootless: info("{{.SecurityOptions}}").is_some_and(|s| s.contains("rootless")),
-        buildx: quiet(cmd!(sh, "docker buildx version")),
-        compose_plugin: quiet(cmd!(sh, "docker compose version --short")),
+        buildx: ask(&["buildx", "version"]),
+        compose_plugin: ask(&["compose", "version", "--short"]),
         compose_v1: quiet(cmd!(sh, "docker-compose --version")),
-        official_present: up && engine::image_exists(sh, crate::images::base::OFFICIAL),
+        official_present: up && docker.image_exists(crate::images::base::OFFICIAL),
         mmdebstrap: quiet(cmd!(sh, "mmdebstrap --version")).is_some(),
         free_gib: free_gib(sh, root_dir.as_deref().filter(|d| std::path::Path::new(d).exists()).unwrap_or(".")),
         port_8888_free: std::net::TcpListener::bind("127.0.0.1:8888").is_ok(),
