@@ -1,2 +1,22 @@
 //! Tutorials read from their own Markdown (Linode docs' Hugo format): steps, files and expected
 //! outputs, replayed as written and compared with what the engine printed.
+//!
+//! The engine-free core: `reader::read` finds the steps, `placeholders::fill` puts the article's
+//! values in, `compare::compare` judges a real output against the article's, `report` renders it all.
+
+pub mod commands;
+pub mod compare;
+pub mod mask;
+pub mod placeholders;
+pub mod reader;
+pub mod report;
+pub mod steps;
+
+pub use compare::{compare, Verdict};
+pub use placeholders::Values;
+pub use reader::read;
+pub use report::{Claim, Report, StepResult};
+pub use steps::{Place, Step, StepKind};
+
+#[cfg(test)]
+mod tests_articles;

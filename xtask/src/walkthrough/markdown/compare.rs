@@ -1,0 +1,335 @@
+//! A real output against the article's ```` ```output ````: tables (`docker ps`, `images`,
+//! `volume ls`: columns split by two or more spaces) row by row and column by column, other text
+//! line by line; volatile parts masked (see `mask`), `...` lines and the article's placeholders
+//! matching anything.
+//!
+//! Table rows are compared as a set, not in order: docker sorts `ps` and `images` by creation
+//! time and `volume ls` by name, so the article's order reflects its author's engine history, not a
+//! claim. Extra real rows differ (the replay's engine is its own) unless the article elides rows
+//! with `...`. Text is compared in order.
+
+use regex::Regex;
+
+use super::mask::{mask, mask_cell};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Matches,
+    /// `diff`: a short unified-style diff of the masked lines (`-` article, `+` real);
+    /// `at`: 0-based line of the article's block where the first difference is.
+    Differs { diff: String, at: usize },
+}
+
+impl Verdict {
+    pub fn matches(&self) -> bool {
+        *self == Verdict::Matches
+    }
+}
+
+/// At most this many diff lines are shown.
+const DIFF_LINES: usize = 10;
+
+pub fn compare(expected: &str, actual: &str, placeholders: &[String]) -> Verdict {
+    let expected: Vec<(usize, &str)> = expected.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).collect();
+    let actual: Vec<&str> = actual.lines().filter(|l| !l.trim().is_empty()).take(5000).collect();
+    match expected.iter().find(|(_, l)| !is_elision(l)).and_then(|(_, l)| table_columns(l)) {
+        Some(_) => compare_tables(&expected, &actual, placeholders),
+        None => compare_lines(&expected, &actual, placeholders),
+    }
+}
+
+fn is_elision(line: &str) -> bool {
+    matches!(line.trim(), "..." | "…" | "[...]")
+}
+
+/// One expected line: masked text, or a pattern when it has a placeholder or an in-line `...`.
+enum Pattern {
+    Any,
+    Text(String),
+    Re(Regex, String),
+}
+
+impl Pattern {
+    fn new(line: &str, placeholders: &[String]) -> Pattern {
+        if is_elision(line) {
+            return Pattern::Any;
+        }
+        let masked = mask(line);
+        let has_placeholder = placeholders.iter().any(|p| contains_word(&masked, p));
+        if !masked.contains("...") && !has_placeholder {
+            return Pattern::Text(masked);
+        }
+        let mut re = regex::escape(&masked).replace(r"\.\.\.", ".*?");
+        for p in placeholders {
+            re = Regex::new(&format!(r"\b{}\b", regex::escape(p))).unwrap().replace_all(&re, r"\S+?").into_owned();
+        }
+        Pattern::Re(Regex::new(&format!("^{re}$")).unwrap(), masked)
+    }
+
+    fn matches(&self, masked_actual: &str) -> bool {
+        match self {
+            Pattern::Any => true,
+            Pattern::Text(t) => t == masked_actual,
+            Pattern::Re(re, _) => re.is_match(masked_actual),
+        }
+    }
+
+    fn shown(&self) -> &str {
+        match self {
+            Pattern::Any => "...",
+            Pattern::Text(t) | Pattern::Re(_, t) => t,
+        }
+    }
+}
+
+fn contains_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        let edge = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        edge(before) && edge(after)
+    })
+}
+
+enum Op {
+    Same(usize),
+    Missing(usize),
+    Extra(usize),
+}
+
+/// Text in order: the cheapest alignment of the article's lines with the real ones, where `...`
+/// swallows any run of real lines, a missing or an extra line costs one.
+fn compare_lines(expected: &[(usize, &str)], actual: &[&str], placeholders: &[String]) -> Verdict {
+    let pats: Vec<Pattern> = expected.iter().map(|(_, l)| Pattern::new(l, placeholders)).collect();
+    let real: Vec<String> = actual.iter().map(|l| mask(l)).collect();
+    let (n, m) = (pats.len(), real.len());
+    // cost[i][j]: cheapest alignment of pats[i..] with real[j..].
+    let mut cost = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..=n).rev() {
+        for j in (0..=m).rev() {
+            cost[i][j] = if i == n {
+                (m - j) as u32
+            } else if matches!(pats[i], Pattern::Any) {
+                if j < m { cost[i + 1][j].min(cost[i][j + 1]) } else { cost[i + 1][j] }
+            } else {
+                let mut best = 1 + cost[i + 1][j];
+                if j < m {
+                    best = best.min(1 + cost[i][j + 1]);
+                    if pats[i].matches(&real[j]) {
+                        best = best.min(cost[i + 1][j + 1]);
+                    }
+                }
+                best
+            };
+        }
+    }
+    if cost[0][0] == 0 {
+        return Verdict::Matches;
+    }
+    let (mut i, mut j, mut ops) = (0, 0, Vec::new());
+    while i < n || j < m {
+        let here = cost[i][j];
+        if i < n && matches!(pats[i], Pattern::Any) {
+            if cost[i + 1][j] == here { i += 1 } else { j += 1 }
+        } else if i < n && j < m && pats[i].matches(&real[j]) && cost[i + 1][j + 1] == here {
+            ops.push(Op::Same(i));
+            (i, j) = (i + 1, j + 1);
+        } else if i < n && 1 + cost[i + 1][j] == here {
+            ops.push(Op::Missing(i));
+            i += 1;
+        } else {
+            ops.push(Op::Extra(j));
+            j += 1;
+        }
+    }
+    render(&ops, &pats, &real, expected)
+}
+
+/// The changed lines with one line of context, at most `DIFF_LINES`.
+fn render(ops: &[Op], pats: &[Pattern], real: &[String], expected: &[(usize, &str)]) -> Verdict {
+    let changed = |k: usize| ops.get(k).is_some_and(|op| !matches!(op, Op::Same(_)));
+    let mut lines = Vec::new();
+    let mut at = None;
+    // The next article line to be matched, for an extra real line.
+    let mut cursor = 0;
+    for (k, op) in ops.iter().enumerate() {
+        if at.is_none() && changed(k) {
+            let i = if let Op::Missing(i) = op { *i } else { cursor.min(expected.len().saturating_sub(1)) };
+            at = expected.get(i).map(|(line, _)| *line);
+        }
+        let line = match op {
+            Op::Same(i) => format!(" {}", pats[*i].shown()),
+            Op::Missing(i) => format!("-{}", pats[*i].shown()),
+            Op::Extra(j) => format!("+{}", real[*j]),
+        };
+        if let Op::Same(i) | Op::Missing(i) = op {
+            cursor = i + 1;
+        }
+        if changed(k) || (k > 0 && changed(k - 1)) || changed(k + 1) {
+            lines.push(line);
+        }
+    }
+    finish(lines, at.unwrap_or(0))
+}
+
+fn finish(mut lines: Vec<String>, at: usize) -> Verdict {
+    if lines.len() > DIFF_LINES {
+        let more = lines.len() - DIFF_LINES;
+        lines.truncate(DIFF_LINES);
+        lines.push(format!("… {more} more lines"));
+    }
+    Verdict::Differs { diff: lines.join("\n"), at }
+}
+
+/// Column names and start columns (in chars) of a table header: 2+ names in capitals, 2+ spaces apart.
+fn table_columns(header: &str) -> Option<Vec<(String, usize)>> {
+    let chars: Vec<char> = header.trim_end().chars().collect();
+    let mut columns = Vec::new();
+    let mut k = 0;
+    while k < chars.len() {
+        while k < chars.len() && chars[k] == ' ' {
+            k += 1;
+        }
+        let start = k;
+        while k < chars.len() && !(chars[k] == ' ' && chars.get(k + 1).is_none_or(|c| *c == ' ')) {
+            k += 1;
+        }
+        let name: String = chars[start..k].iter().collect();
+        let capitals = name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ');
+        if !capitals {
+            return None;
+        }
+        columns.push((name, start));
+    }
+    (columns.len() >= 2).then_some(columns)
+}
+
+/// A row cut at the header's column starts; a word running over a start stays in its cell.
+fn cells(row: &str, columns: &[(String, usize)]) -> Vec<String> {
+    let chars: Vec<char> = row.chars().collect();
+    let mut bounds: Vec<usize> = columns.iter().map(|(_, s)| (*s).min(chars.len())).collect();
+    bounds[0] = 0;
+    for b in bounds.iter_mut().skip(1) {
+        while *b > 0 && *b < chars.len() && chars[*b - 1] != ' ' && chars[*b] != ' ' {
+            *b += 1;
+        }
+    }
+    bounds.push(chars.len());
+    (0..columns.len())
+        .map(|c| {
+            let (from, to) = (bounds[c], bounds[c + 1].max(bounds[c]));
+            let cell: String = chars[from..to].iter().collect();
+            mask_cell(&columns[c].0, cell.trim())
+        })
+        .collect()
+}
+
+fn compare_tables(expected: &[(usize, &str)], actual: &[&str], placeholders: &[String]) -> Verdict {
+    let header = expected.iter().position(|(_, l)| !is_elision(l)).unwrap_or(0);
+    let want_columns = table_columns(expected[header].1).unwrap_or_default();
+    let names = |cols: &[(String, usize)]| cols.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    let got_columns = actual.first().and_then(|l| table_columns(l));
+    let Some(got_columns) = got_columns.filter(|g| names(g) == names(&want_columns)) else {
+        let got = actual.first().map(|l| mask(l)).unwrap_or_default();
+        return finish(vec![format!("-{}", mask(expected[header].1)), format!("+{got}")], expected[header].0);
+    };
+    let elided = expected.iter().any(|(_, l)| is_elision(l));
+    let want: Vec<(usize, Vec<String>)> =
+        expected[header + 1..].iter().filter(|(_, l)| !is_elision(l)).map(|(n, l)| (*n, cells(l, &want_columns))).collect();
+    let got: Vec<Vec<String>> = actual[1..].iter().map(|l| cells(l, &got_columns)).collect();
+    let cell_matches = |w: &str, g: &str| Pattern::new(w, placeholders).matches(g);
+    let mut used = vec![false; got.len()];
+    let mut diff = Vec::new();
+    let mut at = None;
+    for (line, row) in &want {
+        let found = (0..got.len()).find(|&k| !used[k] && row.len() == got[k].len() && row.iter().zip(&got[k]).all(|(w, g)| cell_matches(w, g)));
+        match found {
+            Some(k) => used[k] = true,
+            None => {
+                diff.push(format!("-{}", row.join("  ").trim_end()));
+                at.get_or_insert(*line);
+            }
+        }
+    }
+    if !elided {
+        for (_, row) in got.iter().enumerate().filter(|(k, _)| !used[*k]) {
+            diff.push(format!("+{}", row.join("  ").trim_end()));
+            at.get_or_insert(want.last().map_or(expected[header].0, |(l, _)| *l));
+        }
+    }
+    if diff.is_empty() {
+        Verdict::Matches
+    } else {
+        finish(diff, at.unwrap_or(expected[header].0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn differs(v: Verdict) -> (String, usize) {
+        match v {
+            Verdict::Differs { diff, at } => (diff, at),
+            Verdict::Matches => panic!("expected a difference"),
+        }
+    }
+
+    #[test]
+    fn elided_jupyter_log_matches_another_run() {
+        let article = "...\n    To access the server, open this file in a browser:\n        file:///home/jovyan/.local/share/jupyter/runtime/jpserver-7-open.html\n    Or copy and paste one of these URLs:\n        http://a48d7be7e501:8888/lab?token=3a302df24cdc263306cc5975c6b96574f768ca8b639b4baf\n        http://127.0.0.1:8888/lab?token=3a302df24cdc263306cc5975c6b96574f768ca8b639b4baf\n...";
+        let real = "Entered start.sh with args: jupyter lab\n[I 2025-01-01 10:00:00.000 ServerApp] started\n\n    To access the server, open this file in a browser:\n        file:///home/jovyan/.local/share/jupyter/runtime/jpserver-8-open.html\n    Or copy and paste one of these URLs:\n        http://0123456789ab:8888/lab?token=ffffffffffffffffffffffffffffffffffffffffffffffff\n        http://127.0.0.1:8888/lab?token=ffffffffffffffffffffffffffffffffffffffffffffffff\n[I 2025-01-01 10:00:01.000 ServerApp] more";
+        assert_eq!(compare(article, real, &[]), Verdict::Matches);
+        let wrong_port = real.replace("127.0.0.1:8888", "127.0.0.1:9999");
+        let (diff, at) = differs(compare(article, &wrong_port, &[]));
+        // The real line with 9999 is swallowed by the article's closing `...`: only the missing line shows.
+        assert_eq!(diff, " http://<id>:8888/lab?token=<token>\n-http://<ip>:8888/lab?token=<token>");
+        assert_eq!(at, 5);
+    }
+
+    #[test]
+    fn docker_ps_rows_compare_by_column_in_any_order() {
+        let article = "CONTAINER ID   IMAGE                                  COMMAND                  CREATED              STATUS                        PORTS                    NAMES\ne72144985a37   custom-jupyter-image:mysql-connected   \"tini -g -- start-no…\"   About a minute ago   Up About a minute (healthy)   0.0.0.0:8888->8888/tcp   custom-jupyter-container-mysql\ncb1f84e3c755   mysql                                  \"docker-entrypoint.s…\"   24 minutes ago       Up 24 minutes                 3306/tcp, 33060/tcp      mysql-db";
+        let real = "CONTAINER ID   IMAGE                                  COMMAND                  CREATED          STATUS                    PORTS                                       NAMES\n0a1b2c3d4e5f   mysql                                  \"docker-entrypoint.s…\"   5 seconds ago    Up 4 seconds              3306/tcp, 33060/tcp                         mysql-db\n9f8e7d6c5b4a   custom-jupyter-image:mysql-connected   \"tini -g -- start-no…\"   2 minutes ago    Up 2 minutes (healthy)    0.0.0.0:8888->8888/tcp, :::8888->8888/tcp   custom-jupyter-container-mysql";
+        assert_eq!(compare(article, real, &[]), Verdict::Matches);
+        let only_mysql: String = real.lines().take(2).collect::<Vec<_>>().join("\n");
+        let (diff, at) = differs(compare(article, &only_mysql, &[]));
+        assert!(diff.starts_with("-<id>  custom-jupyter-image:mysql-connected"), "{diff}");
+        assert_eq!(at, 1);
+        let extra = format!("{real}\n111111111111   other   \"sh\"   1 second ago   Up 1 second      x");
+        assert!(differs(compare(article, &extra, &[])).0.starts_with("+<id>  other"));
+    }
+
+    #[test]
+    fn a_table_with_the_wrong_header_differs_at_the_header() {
+        let article = "DRIVER    VOLUME NAME\nlocal     c997c3b9795136e1960318194ef37821093f02fd82301fb058d13dbbc65d93d6";
+        let real = "CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES";
+        let (diff, at) = differs(compare(article, real, &[]));
+        assert_eq!(diff, "-DRIVER VOLUME NAME\n+CONTAINER ID IMAGE COMMAND CREATED STATUS PORTS NAMES");
+        assert_eq!(at, 0);
+        let volumes = "DRIVER    VOLUME NAME\nlocal     0f8af09353ab6f969792bc4f7a64e28e4cf4fa752f9c2a8140cb7fb17f5ed0a8";
+        assert_eq!(compare(article, volumes, &[]), Verdict::Matches);
+    }
+
+    #[test]
+    fn text_differences_and_placeholders() {
+        let (diff, at) = differs(compare("connection sucessfully", "connection successfully\n", &[]));
+        assert_eq!(diff, "-connection sucessfully\n+connection successfully");
+        assert_eq!(at, 0);
+        let article = "file:///home/EXAMPLE_USER/.local/share/jupyter/runtime/jpserver-7262-open.html";
+        let real = "file:///home/jovyan/.local/share/jupyter/runtime/jpserver-12-open.html";
+        assert!(!compare(article, real, &[]).matches());
+        assert_eq!(compare(article, real, &["EXAMPLE_USER".to_string()]), Verdict::Matches);
+        assert_eq!(compare(" ✔ Container mysql-db  Rem...   1.5s", "✔ Container mysql-db  Removed  0.3s", &[]), Verdict::Matches);
+    }
+
+    #[test]
+    fn long_differences_are_cut_short() {
+        let article: Vec<String> = (0..30).map(|i| format!("line {i}")).collect();
+        let real: Vec<String> = (0..30).map(|i| format!("other {i}")).collect();
+        let (diff, _) = differs(compare(&article.join("\n"), &real.join("\n"), &[]));
+        assert_eq!(diff.lines().count(), DIFF_LINES + 1);
+        assert!(diff.ends_with("more lines"), "{diff}");
+    }
+}

@@ -1,0 +1,354 @@
+//! The replay's report: the article's own text with each block followed by what happened (Markdown),
+//! the same as JSON, and a one-screen summary. Secrets are redacted everywhere.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde_json::{json, Value};
+
+use super::compare::Verdict;
+use super::steps::{expected_output, Step, StepKind};
+
+/// A claim the executor checked at a step (e.g. "the volume survives the container").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    pub text: String,
+    pub holds: bool,
+    pub evidence: String,
+}
+
+/// What happened when a step ran.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepResult {
+    /// Index of the step in the list the report is given (two steps can share a line).
+    pub step: usize,
+    /// Exit code (a cell: 0 or 1); None when it was not run, with `note` saying why.
+    pub exit: Option<i32>,
+    /// What it printed.
+    pub output: String,
+    /// The verdict on the article's output block for this step (see `steps::expected_output`).
+    pub verdict: Option<Verdict>,
+    pub claims: Vec<Claim>,
+    pub note: Option<String>,
+}
+
+pub struct Report<'a> {
+    pub title: &'a str,
+    pub article: &'a str,
+    pub steps: &'a [Step],
+    pub results: &'a [StepResult],
+    /// Values that must never be shown (passwords the replay set).
+    pub secrets: &'a [String],
+}
+
+/// The article line where a difference `at` (0-based in the block) lies.
+pub fn difference_line(article: &str, output: &Step, at: usize) -> usize {
+    let opening = article.lines().nth(output.line - 1).unwrap_or("").trim_start();
+    let body_starts_after = opening.starts_with("```") || opening.starts_with("~~~") || opening.starts_with("{{");
+    output.line + usize::from(body_starts_after) + at
+}
+
+/// Lines kept of a long real output in the Markdown report (the JSON keeps all).
+const SHOWN_LINES: usize = 60;
+
+impl Report<'_> {
+    fn result(&self, index: usize) -> Option<&StepResult> {
+        self.results.iter().find(|r| r.step == index)
+    }
+
+    fn line(&self, r: &StepResult) -> usize {
+        self.steps.get(r.step).map_or(0, |s| s.line)
+    }
+
+    fn redact(&self, text: &str) -> String {
+        static TOKEN: OnceLock<Regex> = OnceLock::new();
+        let token = TOKEN.get_or_init(|| Regex::new(r"token=[0-9a-f]{32,}").unwrap());
+        let text = token.replace_all(text, "token=<redacted>");
+        self.secrets.iter().filter(|s| !s.is_empty()).fold(text.into_owned(), |t, s| t.replace(s.as_str(), "<redacted>"))
+    }
+
+    fn counts(&self) -> Counts {
+        let runnable = |s: &&Step| matches!(s.kind, StepKind::Command { .. } | StepKind::File { .. } | StepKind::Cell { .. } | StepKind::Signal { .. });
+        let verdicts: Vec<&Verdict> = self.results.iter().filter_map(|r| r.verdict.as_ref()).collect();
+        let claims: Vec<&Claim> = self.results.iter().flat_map(|r| &r.claims).collect();
+        Counts {
+            runnable: self.steps.iter().filter(runnable).count(),
+            run: self.results.iter().filter(|r| r.exit.is_some()).count(),
+            failed: self.results.iter().filter(|r| r.exit.is_some_and(|c| c != 0)).count(),
+            outputs: verdicts.len(),
+            outputs_matching: verdicts.iter().filter(|v| v.matches()).count(),
+            cannot_run: self.steps.iter().filter(|s| matches!(s.kind, StepKind::CannotRun { .. })).count(),
+            claims: claims.len(),
+            claims_holding: claims.iter().filter(|c| c.holds).count(),
+        }
+    }
+
+    /// One screen: what ran, what failed, which outputs differ, what cannot run and why.
+    pub fn summary(&self) -> String {
+        let c = self.counts();
+        let mut text = format!(
+            "{}: {} of {} steps run, {} failed; outputs matching: {} of {}; claims holding: {} of {}; cannot run: {}",
+            self.title, c.run, c.runnable, c.failed, c.outputs_matching, c.outputs, c.claims_holding, c.claims, c.cannot_run
+        );
+        let failed: Vec<String> = self
+            .results
+            .iter()
+            .filter(|r| r.exit.is_some_and(|e| e != 0))
+            .map(|r| format!("line {} (exit {})", self.line(r), r.exit.unwrap_or_default()))
+            .collect();
+        list(&mut text, "failed", &failed);
+        let differing: Vec<String> = self
+            .results
+            .iter()
+            .filter_map(|r| match (&r.verdict, expected_output(self.steps, r.step)) {
+                (Some(Verdict::Differs { at, .. }), Some(out)) => Some(format!("line {}", difference_line(self.article, out, *at))),
+                _ => None,
+            })
+            .collect();
+        list(&mut text, "outputs differing", &differing);
+        let failing_claims: Vec<String> =
+            self.results.iter().flat_map(|r| r.claims.iter().filter(|c| !c.holds).map(move |c| format!("line {}: {}", self.line(r), c.text))).collect();
+        list(&mut text, "claims not holding", &failing_claims);
+        // Cannot-run steps grouped by why, in the order they first appear.
+        let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+        for s in self.steps {
+            if let StepKind::CannotRun { why, .. } = &s.kind {
+                match groups.iter_mut().find(|(w, _)| w == why) {
+                    Some((_, lines)) => lines.push(s.line.to_string()),
+                    None => groups.push((why, vec![s.line.to_string()])),
+                }
+            }
+        }
+        for (why, lines) in groups {
+            let label = if lines.len() == 1 { "line" } else { "lines" };
+            let _ = write!(text, "\n  cannot run ({label} {}): {why}", lines.join(", "));
+        }
+        let not_run: Vec<String> = self
+            .results
+            .iter()
+            .filter(|r| r.exit.is_none())
+            .map(|r| format!("line {} ({})", self.line(r), r.note.as_deref().unwrap_or("no reason given")))
+            .collect();
+        list(&mut text, "not run", &not_run);
+        self.redact(&text)
+    }
+
+    pub fn json(&self) -> Value {
+        let c = self.counts();
+        let steps: Vec<Value> = self
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                let mut v = s.to_json();
+                if let Some(r) = self.result(k) {
+                    v["result"] = self.result_json(r);
+                }
+                v
+            })
+            .collect();
+        let summary = json!({
+            "runnable": c.runnable, "run": c.run, "failed": c.failed, "outputs": c.outputs,
+            "outputs_matching": c.outputs_matching, "cannot_run": c.cannot_run, "claims": c.claims, "claims_holding": c.claims_holding,
+        });
+        self.redact_json(json!({"title": self.title, "summary": summary, "steps": steps}))
+    }
+
+    fn redact_json(&self, value: Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.redact(&s)),
+            Value::Array(a) => Value::Array(a.into_iter().map(|v| self.redact_json(v)).collect()),
+            Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, self.redact_json(v))).collect()),
+            other => other,
+        }
+    }
+
+    fn result_json(&self, r: &StepResult) -> Value {
+        let verdict = r.verdict.as_ref().map(|v| {
+            let out = expected_output(self.steps, r.step);
+            match v {
+                Verdict::Matches => json!({"output_line": out.map(|o| o.line), "matches": true}),
+                Verdict::Differs { diff, at } => json!({
+                    "output_line": out.map(|o| o.line), "matches": false, "diff": diff,
+                    "line": out.map(|o| difference_line(self.article, o, *at)),
+                }),
+            }
+        });
+        let claims: Vec<Value> = r.claims.iter().map(|c| json!({"claim": c.text, "holds": c.holds, "evidence": c.evidence})).collect();
+        json!({"exit": r.exit, "output": r.output, "verdict": verdict, "claims": claims, "note": r.note})
+    }
+
+    /// The article without its front matter, each block followed by what the replay saw.
+    pub fn markdown(&self) -> String {
+        let mut notes: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (k, s) in self.steps.iter().enumerate() {
+            notes.entry(s.end).or_default().push(k);
+        }
+        let mut md = format!("# {} — replayed from its Markdown\n\n```text\n{}\n```\n\n", self.title, self.summary());
+        let body_start = super::reader::body_start(self.article);
+        for (n, line) in self.article.lines().enumerate().skip(body_start) {
+            md.push_str(line);
+            md.push('\n');
+            for index in notes.get(&(n + 1)).into_iter().flatten() {
+                self.note(&mut md, *index);
+            }
+        }
+        self.redact(&md)
+    }
+
+    fn note(&self, md: &mut String, index: usize) {
+        let step = &self.steps[index];
+        let pad = " ".repeat(step.column);
+        let mut lines: Vec<String> = Vec::new();
+        let mut real_output = None;
+        match &step.kind {
+            StepKind::CannotRun { why, .. } => lines.push(format!("**cannot run** (line {}): {why}", step.line)),
+            StepKind::Output { of_line: Some(_), .. } => {
+                if let Some(r) = index.checked_sub(1).and_then(|owner| self.result(owner)) {
+                    lines.extend(verdict_lines(self.article, step, r.verdict.as_ref()));
+                    real_output = Some(&r.output);
+                }
+            }
+            StepKind::Output { of_line: None, .. } => {}
+            _ => match self.result(index) {
+                None => lines.push(format!("**not run** (line {})", step.line)),
+                Some(r) => {
+                    lines.push(match r.exit {
+                        Some(code) => format!("**{}** (line {}): exit {code}", if code == 0 { "ran" } else { "failed" }, step.line),
+                        None => format!("**not run** (line {}): {}", step.line, r.note.as_deref().unwrap_or("no reason given")),
+                    });
+                    for c in &r.claims {
+                        lines.push(format!("claim {}: {} — {}", if c.holds { "holds" } else { "does NOT hold" }, c.text, c.evidence));
+                    }
+                    if expected_output(self.steps, index).is_none() && !r.output.trim().is_empty() {
+                        real_output = Some(&r.output);
+                    }
+                }
+            },
+        }
+        if lines.is_empty() {
+            return;
+        }
+        md.push('\n');
+        for l in lines {
+            let _ = writeln!(md, "{pad}> {}", l.replace('\n', &format!("\n{pad}> ")));
+        }
+        if let Some(out) = real_output {
+            let all: Vec<&str> = out.lines().collect();
+            let skipped = all.len().saturating_sub(SHOWN_LINES);
+            let _ = writeln!(md, "\n{pad}<details><summary>real output ({} lines)</summary>\n\n{pad}````text", all.len());
+            if skipped > 0 {
+                let _ = writeln!(md, "{pad}[… {skipped} earlier lines]");
+            }
+            for l in &all[skipped..] {
+                let _ = writeln!(md, "{pad}{l}");
+            }
+            let _ = writeln!(md, "{pad}````\n\n{pad}</details>");
+        }
+        md.push('\n');
+    }
+}
+
+struct Counts {
+    runnable: usize,
+    run: usize,
+    failed: usize,
+    outputs: usize,
+    outputs_matching: usize,
+    cannot_run: usize,
+    claims: usize,
+    claims_holding: usize,
+}
+
+/// "label: a, b, c" on its own line, at most 8 items.
+fn list(text: &mut String, label: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let shown = items.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
+    let more = if items.len() > 8 { format!(" and {} more", items.len() - 8) } else { String::new() };
+    let _ = write!(text, "\n  {label}: {shown}{more}");
+}
+
+fn verdict_lines(article: &str, output: &Step, verdict: Option<&Verdict>) -> Vec<String> {
+    match verdict {
+        None => vec!["output not compared".to_string()],
+        Some(Verdict::Matches) => vec!["output **matches** the article".to_string()],
+        Some(Verdict::Differs { diff, at }) => {
+            vec![format!("output **differs** from line {}:\n```diff\n{diff}\n```", difference_line(article, output, *at))]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{compare::compare, reader::read};
+    use super::*;
+
+    const ARTICLE: &str = "---\ntitle: \"Demo\"\n---\n\n1.  Start it:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker run -d --name web img\n    docker ps\n    ```\n\n    ```output\n    CONTAINER ID   IMAGE   NAMES\n    0123456789ab   img     web\n    ```\n\n1.  Search:\n\n    ```command\n    docker search img\n    ```\n";
+
+    fn results(secret: &str) -> Vec<StepResult> {
+        let real = format!("CONTAINER ID   IMAGE   NAMES\nba9876543210   img     web2\npassword {secret}");
+        let verdict = compare("CONTAINER ID   IMAGE   NAMES\n0123456789ab   img     web", &real, &[]);
+        vec![
+            StepResult { step: 0, exit: Some(0), output: "f00d".into(), claims: vec![Claim { text: "it runs".into(), holds: true, evidence: format!("pw {secret}") }], ..Default::default() },
+            StepResult { step: 1, exit: Some(0), output: real, verdict: Some(verdict), ..Default::default() },
+        ]
+    }
+
+    #[test]
+    fn markdown_puts_each_verdict_after_its_block_and_redacts() {
+        let steps = read(ARTICLE);
+        let secrets = vec!["s3cret-pw".to_string()];
+        let results = results("s3cret-pw");
+        let report = Report { title: "Demo", article: ARTICLE, steps: &steps, results: &results, secrets: &secrets };
+        let md = report.markdown();
+        assert!(!md.contains("s3cret-pw") && md.contains("<redacted>"), "{md}");
+        assert!(!md.contains("title: \"Demo\""), "front matter is left out");
+        let after_command = md.split("    docker ps\n    ```\n").nth(1).unwrap();
+        assert!(after_command.starts_with("\n    > **ran** (line 8): exit 0\n    > claim holds: it runs"), "{after_command}");
+        let after_output = md.split("    0123456789ab   img     web\n    ```\n").nth(1).unwrap();
+        assert!(after_output.starts_with("\n    > output **differs** from line 14:"), "{after_output}");
+        assert!(after_output.contains("    > -<id>  img  web\n") && after_output.contains("<details><summary>real output (3 lines)"), "{after_output}");
+        assert!(md.contains("    > **cannot run** (line 20): docker search"), "{md}");
+    }
+
+    #[test]
+    fn summary_and_json_count_what_happened() {
+        let steps = read(ARTICLE);
+        let results = results("s3cret-pw");
+        let secrets = vec!["s3cret-pw".to_string()];
+        let report = Report { title: "Demo", article: ARTICLE, steps: &steps, results: &results, secrets: &secrets };
+        let summary = report.summary();
+        assert!(summary.starts_with("Demo: 2 of 2 steps run, 0 failed; outputs matching: 0 of 1; claims holding: 1 of 1; cannot run: 1"), "{summary}");
+        assert!(summary.contains("outputs differing: line 14") && summary.contains("cannot run (line 20): docker search"), "{summary}");
+        let json = report.json();
+        assert_eq!(json["summary"]["outputs_matching"], 0);
+        assert_eq!(json["steps"][2]["kind"], "output");
+        assert_eq!(json["steps"][1]["result"]["verdict"]["line"], 14);
+        assert!(!json.to_string().contains("s3cret-pw"));
+    }
+
+    #[test]
+    fn two_steps_on_one_line_keep_their_own_results() {
+        let article = "1.  Start:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker run -it --rm img sh\n    ```\n\n1.  Press <kbd>CTRL</kbd>+<kbd>C</kbd>, then type `exit` and press <kbd>Enter</kbd>.\n";
+        let steps = read(article);
+        assert_eq!((steps[1].line, steps[2].line), (7, 7));
+        let secret = r#"p"w\x"#.to_string();
+        let results = vec![
+            StepResult { step: 0, exit: Some(130), output: format!("pw {secret}"), ..Default::default() },
+            StepResult { step: 1, exit: Some(0), ..Default::default() },
+            StepResult { step: 2, exit: None, note: Some("the shell had ended".into()), ..Default::default() },
+        ];
+        let secrets = vec![secret.clone()];
+        let report = Report { title: "Two", article, steps: &steps, results: &results, secrets: &secrets };
+        let md = report.markdown();
+        assert!(md.contains("    > **ran** (line 7): exit 0\n") && md.contains("    > **not run** (line 7): the shell had ended"), "{md}");
+        assert!(report.summary().contains("failed: line 4 (exit 130)"), "{}", report.summary());
+        let json = report.json();
+        assert_eq!(json["steps"][0]["result"]["output"], "pw <redacted>");
+        assert!(!json.to_string().contains("p\\\"w"));
+    }
+}
