@@ -427,7 +427,7 @@ impl Runner<'_> {
                 let started = Instant::now();
                 engine::docker(self.sh, &args)?;
                 if is_xtask {
-                    walkthrough::db::wait_ready(self.sh, &name, Duration::from_secs(180)).with_context(|| format!("{name} did not accept connections within 180s"))?;
+                    walkthrough::db::wait_ready(&crate::engine::Docker::new(self.sh), &name, Duration::from_secs(180)).with_context(|| format!("{name} did not accept connections within 180s"))?;
                     fig.samples.push(started.elapsed().as_secs_f64());
                 } else {
                     while !ping(&name) {
