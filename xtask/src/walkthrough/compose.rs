@@ -3,17 +3,19 @@
 //! `depends_on` only orders the start, so the notebook may connect before MySQL accepts connections
 //! (corrected: a healthcheck and `condition: service_healthy`); the root password travels as a build
 //! argument into the image (corrected: run-time environment from `.env`, kept out of the image).
-//! Its `docker system prune -a` is never run.
+//! Its `docker system prune -a` is never run. The compose files are data/compose/*.yml.
 
 use std::time::Instant;
 
 use anyhow::{bail, Result};
 
-use super::db;
-use super::mysql::{connection_lines, program, tuple_rows, N1, N2, N3, N4, TABLE_2018};
+use super::cells::{connection_lines, section_d, sitting_worked, tuple_rows, TABLE_2018};
 use super::session::{Mode, Session};
+use super::{database, db};
 use super::{Article, Section};
 use crate::engine::resources::Resource;
+use crate::engine::spec::shell_quote;
+use crate::engine::Docker;
 
 pub const ARTICLE: Article = Article {
     slug: "multi-container-orchestration-docker-compose",
@@ -25,26 +27,26 @@ pub const ARTICLE: Article = Article {
 /// The article's root password (its compose file sets it in the clear).
 const PASSWORD: &str = "my-secret-pw";
 
+/// The article's docker-compose.yaml, and the corrected one, with `{{placeholders}}`.
+const LITERAL: &str = include_str!("data/compose/literal.yml");
+const CORRECTED: &str = include_str!("data/compose/corrected.yml");
+
 /// What runs Compose here: the v2 plugin where present, else Debian's docker-compose v1.
 pub struct Tool {
+    /// The command line's start: `docker compose` or `docker-compose`.
     pub program: &'static str,
-    pub prefix: Vec<String>,
     pub v1: bool,
 }
 
 impl Tool {
-    pub fn find(sh: &xshell::Shell) -> Result<Tool> {
-        if crate::engine::probe(sh, ["compose", "version"]).is_some() {
-            return Ok(Tool { program: "docker", prefix: vec!["compose".into()], v1: false });
+    pub fn find(docker: &Docker) -> Result<Tool> {
+        if docker.probe(["compose", "version"]).is_some() {
+            return Ok(Tool { program: "docker compose", v1: false });
         }
         if duct::cmd!("docker-compose", "version").stdout_null().stderr_null().unchecked().run().is_ok_and(|o| o.status.success()) {
-            return Ok(Tool { program: "docker-compose", prefix: vec![], v1: true });
+            return Ok(Tool { program: "docker-compose", v1: true });
         }
         bail!("neither `docker compose` nor `docker-compose` is installed: install one (Debian: `apt-get install docker-compose`)")
-    }
-
-    pub fn shown(&self) -> String {
-        std::iter::once(self.program.to_string()).chain(self.prefix.iter().cloned()).collect::<Vec<_>>().join(" ")
     }
 
     /// The image Compose builds for a service: `PROJECT_SERVICE` (v1) or `PROJECT-SERVICE` (v2).
@@ -60,56 +62,42 @@ pub struct Spec<'a> {
     pub base_image: &'a str,
     pub db: &'a str,
     pub jupyter: &'a str,
-    pub labels: &'a [String],
-    pub image_labels: &'a [String],
+    /// Labels of the containers, the volume and the network; `image_labels` those of the built image.
+    pub labels: &'a [(String, String)],
+    pub image_labels: &'a [(String, String)],
 }
 
-/// `--label k=v --label ...` -> YAML mapping lines at `indent`.
-fn label_lines(labels: &[String], indent: &str) -> String {
-    labels
-        .iter()
-        .filter(|l| *l != "--label")
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| format!("{indent}{k}: \"{v}\"\n"))
-        .collect()
-}
-
-/// The article's docker-compose.yaml, with the project's labels, the locally available images, the
-/// Jupyter port on loopback and, in corrected mode, a healthcheck and run-time credentials.
+/// The article's docker-compose.yaml (or the corrected one), with the project's labels, the locally
+/// available images, the Jupyter port on loopback and `mysql-db` as an alias of a suffixed container.
 pub fn compose_file(spec: &Spec) -> String {
-    let corrected = spec.mode == Mode::Corrected;
-    let mut y = String::from("version: '3.8'\nservices:\n  mysql:\n");
-    y += &format!("    image: '{}'\n    container_name: '{}'\n", spec.mysql_image, spec.db);
-    y += "    volumes:\n      - mysql-data:/var/lib/mysql\n    environment:\n";
-    y += if corrected { "      MYSQL_ROOT_PASSWORD: ${MYSQL_ROOT_PASSWORD}\n" } else { "      MYSQL_ROOT_PASSWORD: my-secret-pw\n" };
-    if corrected {
-        y += "    healthcheck:\n      test: [\"CMD\", \"mysqladmin\", \"--protocol=tcp\", \"-h127.0.0.1\", \"ping\"]\n      interval: 1s\n      timeout: 3s\n      retries: 120\n";
-    }
-    if spec.db != "mysql-db" {
-        y += "    networks:\n      default:\n        aliases:\n          - mysql-db\n";
-    }
-    y += &format!("    labels:\n{}", label_lines(spec.labels, "      "));
-    y += "  jupyter:\n    build:\n      context: .\n      # Looks for a Dockerfile in the current directory to build the image\n      args:\n";
-    y += &format!("        BASE_IMAGE: '{}'\n", spec.base_image);
-    if !corrected {
-        y += "        # Adding image build time arguments\n        USER: root\n        PASSWORD: my-secret-pw\n";
-    }
-    y += &format!("      labels:\n{}", label_lines(spec.image_labels, "        "));
-    y += &format!("    container_name: '{}'\n    ports:\n      - '127.0.0.1::8888'\n", spec.jupyter);
-    if corrected {
-        y += "    environment:\n      MYSQL_USER: root\n      MYSQL_PASSWORD: ${MYSQL_ROOT_PASSWORD}\n";
-    }
-    y += "    # Enabling iterative mode\n    stdin_open: true\n    tty: true\n    depends_on:\n";
-    y += if corrected { "      mysql:\n        condition: service_healthy\n" } else { "      - mysql\n" };
-    y += &format!("    labels:\n{}", label_lines(spec.labels, "      "));
-    y += "volumes:\n  # Specify the named volume\n  mysql-data:\n";
-    y += &format!("    labels:\n{}", label_lines(spec.labels, "      "));
-    y += &format!("networks:\n  default:\n    labels:\n{}", label_lines(spec.labels, "      "));
-    y
+    let template = if spec.mode == Mode::Corrected { CORRECTED } else { LITERAL };
+    let alias = if spec.db == "mysql-db" { vec![] } else { ["networks:", "  default:", "    aliases:", "      - mysql-db"].map(String::from).to_vec() };
+    let values = [("mysql_image", spec.mysql_image), ("db", spec.db), ("base_image", spec.base_image), ("jupyter", spec.jupyter)];
+    let blocks = [("db_alias", alias), ("labels", label_lines(spec.labels)), ("image_labels", label_lines(spec.image_labels))];
+    fill(template, &values, &blocks)
 }
 
-fn args(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
+/// `key: "value"` lines of a YAML mapping.
+fn label_lines(labels: &[(String, String)]) -> Vec<String> {
+    let quoted = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
+    labels.iter().map(|(key, value)| format!("{key}: {}", quoted(value))).collect()
+}
+
+/// Fills a template: a line that is only `{{name}}` takes the block `name`, each of its lines at
+/// that line's indentation (an empty block drops the line); `{{name}}` inside a line takes a value.
+fn fill(template: &str, values: &[(&str, &str)], blocks: &[(&str, Vec<String>)]) -> String {
+    let mut out = String::new();
+    for line in template.lines() {
+        let indent = &line[..line.len() - line.trim_start().len()];
+        if let Some((_, block)) = blocks.iter().find(|(name, _)| line.trim() == format!("{{{{{name}}}}}")) {
+            block.iter().for_each(|l| out.push_str(&format!("{indent}{l}\n")));
+            continue;
+        }
+        let line = values.iter().fold(line.to_string(), |l, (name, value)| l.replace(&format!("{{{{{name}}}}}"), value));
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 /// The project name: the article's folder `jupyter`, suffixed like the other names, and again
@@ -117,24 +105,26 @@ fn args(items: &[&str]) -> Vec<String> {
 /// so the walkthrough removes only what it made).
 fn project_name(s: &Session, tool: &Tool) -> String {
     let base = format!("jupyter{}", s.names.suffix).to_lowercase();
-    let taken = |p: &str| {
-        s.inspect(&["network", "inspect", &format!("{p}_default")]).is_some()
-            || s.inspect(&["volume", "inspect", &format!("{p}_mysql-data")]).is_some()
-            || crate::engine::image_exists(&s.sh, &tool.image_name(p, "jupyter"))
-    };
-    if taken(&base) { format!("{base}-wt{}", std::process::id()) } else { base }
+    let taken = |p: &str| s.docker.exists("network", &format!("{p}_default")) || s.docker.exists("volume", &format!("{p}_mysql-data")) || s.docker.image_exists(&tool.image_name(p, "jupyter"));
+    if taken(&base) {
+        format!("{base}-wt{}", std::process::id())
+    } else {
+        base
+    }
 }
 
 fn compose(s: &mut Session) -> Result<()> {
-    let tool = Tool::find(&s.sh)?;
-    s.note(&format!("Compose is run as `{}`{}", tool.shown(), if tool.v1 { " (v1 from Debian's packages: no `docker compose` plugin here); v1 names the built image PROJECT_jupyter where v2 says PROJECT-jupyter" } else { " (the v2 plugin)" }));
+    let tool = Tool::find(&s.docker)?;
+    // The article's root password: a credential of a running server, never shown.
+    s.secret(PASSWORD);
+    s.note(&format!("Compose is run as `{}`{}", tool.program, if tool.v1 { " (v1 from Debian's packages: no `docker compose` plugin here); v1 names the built image PROJECT_jupyter where v2 says PROJECT-jupyter" } else { " (the v2 plugin)" }));
     let server = crate::images::mysql::ensure(&s.sh)?;
     s.note(&format!("MySQL server: {}", server.describe()));
     s.build_series_image("custom-jupyter-image:mysql-connected")?;
     let base = crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)?;
 
     // Step 1: the article's clean-up.
-    s.docker(&args(&["ps", "-q"]))?;
+    s.cmd("docker ps -q")?;
     s.note("`docker ps -q` only prints the running containers' IDs: it stops nothing (`docker stop $(docker ps -q)` would)");
     s.skip("docker system prune -a", "it removes every unused image, network, stopped container and the build cache on the whole engine, including what other people and projects own");
 
@@ -149,8 +139,8 @@ fn compose(s: &mut Session) -> Result<()> {
     }
     let jupyter = s.name("container", "custom-jupyter-image");
     let db = s.names.db.clone();
-    let labels = s.labels();
-    let image_labels = crate::engine::image_labels();
+    let labels = s.docker.resource_labels();
+    let image_labels = s.docker.image_labels();
     let file = compose_file(&Spec { mode: s.mode, mysql_image: &server.image, base_image: &base, db: &db, jupyter: &jupyter, labels: &labels, image_labels: &image_labels });
     std::fs::write(dir.join("docker-compose.yaml"), &file)?;
     s.say(&format!("$ cat docker-compose.yaml\n{file}"));
@@ -168,32 +158,28 @@ fn compose(s: &mut Session) -> Result<()> {
     s.made_network(&network);
     s.made_container(&db);
     s.made_container(&jupyter);
-    let compose_args = |more: &[&str]| {
-        let mut all = tool.prefix.clone();
-        all.extend(args(&["-p", &project, "-f", &dir.join("docker-compose.yaml").display().to_string()]));
-        all.extend(args(more));
-        all
-    };
+    let file = shell_quote(&dir.join("docker-compose.yaml").display().to_string());
+    let compose = |command: &str| format!("{} -p {project} -f {file} {command}", tool.program);
 
     // Step 7: up.
     let started = Instant::now();
-    let up = s.command(tool.program, &compose_args(&["up", "-d"]))?;
+    let up = s.cmd(&compose("up -d"))?;
     if !up.ok() {
-        bail!("`{} up -d` failed (exit {}): {}", tool.shown(), up.exit, crate::engine::last_message(&up.output));
+        bail!("`{} up -d` failed (exit {}): {}", tool.program, up.exit, crate::engine::last_message(&up.output));
     }
     let up_secs = started.elapsed().as_secs_f64();
-    let at_once = db::accepts(&s.sh, &db);
-    let running = |s: &Session, name: &str| crate::engine::container_state(&s.sh, name).is_some_and(|c| c.running);
+    let at_once = db::accepts(&s.docker, &db);
+    let running = |s: &Session, name: &str| s.docker.container_state(name).is_some_and(|c| c.running);
     let both = running(s, &db) && running(s, &jupyter);
-    let built = crate::engine::image_exists(&s.sh, &image);
+    let built = s.docker.image_exists(&image);
     s.claim(
         "`up` builds the Jupyter image and starts both containers",
         both && built,
         true,
         format!("image {image} built: {built}; containers {db} and {jupyter} running: {both}; `up -d` took {up_secs:.1}s"),
     );
-    let has_volume = s.inspect(&["volume", "inspect", &volume]).is_some();
-    let has_network = s.inspect(&["network", "inspect", &network]).is_some();
+    let has_volume = s.docker.exists("volume", &volume);
+    let has_network = s.docker.exists("network", &network);
     s.claim(
         "Compose creates the named volume mysql-data under a project-prefixed name, and a default network",
         has_volume && has_network,
@@ -207,7 +193,7 @@ fn compose(s: &mut Session) -> Result<()> {
         if at_once { "it answered at once: `up` waited for the healthcheck before starting jupyter".into() } else { format!("refused right after `up` ({up_secs:.1}s): a bare depends_on only orders the start, MySQL is still initialising") },
     );
 
-    let listing = s.docker(&args(&["exec", &jupyter, "ls", "-A", "/work"]))?;
+    let listing = s.cmd(&format!("docker exec {jupyter} ls -A /work"))?;
     let files: Vec<&str> = listing.output.lines().map(str::trim).collect();
     s.claim(
         "/work in the Jupyter container lacks Dockerfile and docker-compose.yaml (.dockerignore)",
@@ -217,16 +203,15 @@ fn compose(s: &mut Session) -> Result<()> {
     );
 
     // Step 9: article 3's cells against the mysql service.
-    let sitting = program(s.mode, &[("N1", N1), ("N2", N2), ("N3", N3), ("N4", N4)]);
-    let mut ran = s.run_cells(&jupyter, &[], &sitting)?;
-    let (connected, _, _) = connection_lines(&ran.output);
-    if connected != 3 || tuple_rows(&ran.output).len() != 5 {
+    let sitting = section_d(s.mode);
+    let mut ran = database::run_cells(s, &jupyter, &[], &sitting)?;
+    if !sitting_worked(&ran.output) {
         if s.mode == Mode::Corrected {
             bail!("the cells failed although mysql was healthy: {}", crate::engine::tail(&ran.output, 4));
         }
         s.note(&format!("the cells ran {:.1}s after `up`, before MySQL was ready; as a reader would, a while later: wait, then run them again", started.elapsed().as_secs_f64() - up_secs));
-        s.wait_database(&db)?;
-        ran = s.run_cells(&jupyter, &[], &sitting)?;
+        database::wait_ready(s, &db)?;
+        ran = database::run_cells(s, &jupyter, &[], &sitting)?;
     }
     let (connected, _, others) = connection_lines(&ran.output);
     let rows = tuple_rows(&ran.output);
@@ -236,30 +221,30 @@ fn compose(s: &mut Session) -> Result<()> {
         true,
         format!("`connection successfully` {connected} time(s), {} rows of {:?} fields{}", rows.len(), rows.first(), if others.is_empty() { String::new() } else { format!("; errors: {}", others.join("; ")) }),
     );
-    let config = s.inspect(&["image", "inspect", &image]).unwrap_or_default();
-    let history = s.inspect(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", &image]).unwrap_or_default();
+    let config = s.docker.probe(["image", "inspect", &image]).unwrap_or_default();
+    let history = s.docker.probe(["history", "--no-trunc", "--format", "{{.CreatedBy}}", &image]).unwrap_or_default();
     let baked: Vec<&str> = [("docker image inspect", &config), ("docker history", &history)].iter().filter(|(_, t)| t.contains(PASSWORD)).map(|(n, _)| *n).collect();
     s.claim(
         "the root password stays out of the Jupyter image",
         baked.is_empty(),
         s.mode == Mode::Corrected,
-        if baked.is_empty() { format!("{PASSWORD} is in neither `docker image inspect` nor `docker history` of {image}") } else { format!("{PASSWORD} (a build argument) is in: {}", baked.join(", ")) },
+        if baked.is_empty() { format!("the root password is in neither `docker image inspect` nor `docker history` of {image}") } else { format!("the root password (a build argument) is in: {}", baked.join(", ")) },
     );
 
     // Step 11: down keeps the volume and its data.
-    let down = s.command(tool.program, &compose_args(&["down"]))?;
-    let containers_gone = s.inspect(&["container", "inspect", &db]).is_none() && s.inspect(&["container", "inspect", &jupyter]).is_none();
-    let network_gone = s.inspect(&["network", "inspect", &network]).is_none();
-    let volume_kept = s.inspect(&["volume", "inspect", &volume]).is_some();
+    let down = s.cmd(&compose("down"))?;
+    let containers_gone = !s.docker.exists("container", &db) && !s.docker.exists("container", &jupyter);
+    let network_gone = !s.docker.exists("network", &network);
+    let volume_kept = s.docker.exists("volume", &volume);
     s.claim(
         "`down` removes the containers and the network but keeps the named volume",
         down.ok() && containers_gone && network_gone && volume_kept,
         true,
         format!("containers gone: {containers_gone}; network {network} gone: {network_gone}; volume {volume} kept: {volume_kept}"),
     );
-    s.command(tool.program, &compose_args(&["up", "-d"]))?;
-    s.wait_database(&db)?;
-    let rows_after = db::count_rows(&s.sh, &db, PASSWORD, TABLE_2018);
+    s.cmd(&compose("up -d"))?;
+    database::wait_ready(s, &db)?;
+    let rows_after = db::count_rows(&s.docker, &db, PASSWORD, TABLE_2018);
     s.claim(
         "after `down` and `up` again, the data is still in the volume",
         rows_after == Some(1000),
@@ -268,8 +253,8 @@ fn compose(s: &mut Session) -> Result<()> {
     );
 
     // Step 12: down -v removes the volume too.
-    let down_v = s.command(tool.program, &compose_args(&["down", "-v"]))?;
-    let volume_gone = s.inspect(&["volume", "inspect", &volume]).is_none();
+    let down_v = s.cmd(&compose("down -v"))?;
+    let volume_gone = !s.docker.exists("volume", &volume);
     s.claim("`down -v` removes the named volume as well", down_v.ok() && volume_gone, true, format!("volume {volume} exists afterwards: {}", !volume_gone));
     for gone in [Resource::Container(jupyter.clone()), Resource::Container(db.clone()), Resource::Network(network), Resource::Volume(volume)] {
         s.forget(&gone);
@@ -282,8 +267,9 @@ mod tests {
     use super::*;
 
     fn spec(mode: Mode, db: &'static str) -> String {
-        let labels = vec!["--label".to_string(), "jupyter-docker-xtask.managed=true".to_string(), "--label".to_string(), "jupyter-docker-xtask.owner=xtask".to_string()];
-        let image_labels = vec!["--label".to_string(), "jupyter-docker-xtask.managed=true".to_string()];
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        let labels = vec![pair("jupyter-docker-xtask.managed", "true"), pair("jupyter-docker-xtask.owner", "xtask"), pair("jupyter-docker-xtask.creator", "12-34")];
+        let image_labels = vec![pair("jupyter-docker-xtask.managed", "true")];
         compose_file(&Spec { mode, mysql_image: "mysql:8.4", base_image: "base:1", db, jupyter: "custom-jupyter-image", labels: &labels, image_labels: &image_labels })
     }
 
@@ -293,25 +279,33 @@ mod tests {
         for line in ["version: '3.8'", "      - mysql-data:/var/lib/mysql", "      MYSQL_ROOT_PASSWORD: my-secret-pw", "        USER: root", "        PASSWORD: my-secret-pw", "      - mysql", "    stdin_open: true", "  mysql-data:"] {
             assert!(y.lines().any(|l| l == line), "missing {line:?} in\n{y}");
         }
-        assert!(!y.contains("healthcheck") && !y.contains("aliases"));
+        assert!(!y.contains("healthcheck") && !y.contains("aliases") && !y.contains("{{"), "{y}");
         assert_eq!(y.matches("jupyter-docker-xtask.owner: \"xtask\"").count(), 4, "{y}");
         assert_eq!(y.matches("jupyter-docker-xtask.managed: \"true\"").count(), 5, "{y}");
+        assert!(y.contains("    labels:\n      jupyter-docker-xtask.managed: \"true\"\n      jupyter-docker-xtask.owner: \"xtask\"\n      jupyter-docker-xtask.creator: \"12-34\"\n  jupyter:\n"), "{y}");
     }
 
     #[test]
     fn corrected_file_waits_and_bakes_nothing() {
         let y = spec(Mode::Corrected, "mysql-db-suite-1-p2");
         assert!(y.contains("condition: service_healthy") && y.contains("healthcheck:"));
-        assert!(!y.contains("my-secret-pw") && !y.contains("PASSWORD: my"));
-        assert!(y.contains("          - mysql-db\n"), "alias for a suffixed name:\n{y}");
+        assert!(!y.contains("my-secret-pw") && !y.contains("PASSWORD: my") && !y.contains("{{"));
+        assert!(y.contains("    networks:\n      default:\n        aliases:\n          - mysql-db\n"), "alias for a suffixed name:\n{y}");
+        assert!(y.contains("      MYSQL_PASSWORD: ${MYSQL_ROOT_PASSWORD}\n"), "{y}");
+    }
+
+    #[test]
+    fn templates_fill_values_and_indented_blocks() {
+        let filled = fill("a: '{{x}}'\n  {{b}}\n  {{none}}\nend\n", &[("x", "1")], &[("b", vec!["k: v".into(), "l: w".into()]), ("none", vec![])]);
+        assert_eq!(filled, "a: '1'\n  k: v\n  l: w\nend\n");
+        assert_eq!(label_lines(&[("k".into(), "a\"b".into())]), ["k: \"a\\\"b\""]);
     }
 
     #[test]
     fn image_names_per_compose_version() {
-        let v1 = Tool { program: "docker-compose", prefix: vec![], v1: true };
-        let v2 = Tool { program: "docker", prefix: vec!["compose".into()], v1: false };
+        let v1 = Tool { program: "docker-compose", v1: true };
+        let v2 = Tool { program: "docker compose", v1: false };
         assert_eq!(v1.image_name("jupyter", "jupyter"), "jupyter_jupyter");
         assert_eq!(v2.image_name("jupyter", "jupyter"), "jupyter-jupyter");
-        assert_eq!(v2.shown(), "docker compose");
     }
 }

@@ -2,7 +2,9 @@
 //! each command as it runs, and checks every claim the article makes. `--literal` runs the
 //! article's commands as written; the default runs the corrected recipe.
 
+mod cells;
 mod compose;
+mod database;
 pub mod markdown;
 pub mod db;
 mod manage_data;

@@ -31,10 +31,10 @@ impl Runner<'_> {
                 let started = Instant::now();
                 self.docker.run(&RunSpec::detached(&server.image, &name).env("MYSQL_ROOT_PASSWORD", &password))?;
                 if is_xtask {
-                    db::wait_ready(self.sh, &name, LIMIT).with_context(|| format!("{name} did not accept connections within {}s", LIMIT.as_secs()))?;
+                    db::wait_ready(&self.docker, &name, LIMIT).with_context(|| format!("{name} did not accept connections within {}s", LIMIT.as_secs()))?;
                     fig.samples.push(started.elapsed().as_secs_f64());
                 } else {
-                    while !db::accepts(self.sh, &name) {
+                    while !db::accepts(&self.docker, &name) {
                         if started.elapsed() > LIMIT {
                             bail!("{name} did not accept connections within {}s", LIMIT.as_secs());
                         }

@@ -1,0 +1,161 @@
+//! The notebook cells of article 3 (article 4 runs its section D again), byte for byte as the
+//! article writes them (data/mysql/*.py), and how a sitting of them is run and read: the data URLs
+//! become the bundled samples, corrected mode prints the error each `except` caught.
+
+use super::session::{Mode, Ran};
+
+// Section B: JupyterLab on the host, MySQL on the host.
+pub const L1: &str = include_str!("data/mysql/L1.py");
+pub const L2: &str = include_str!("data/mysql/L2.py");
+pub const L3: &str = include_str!("data/mysql/L3.py");
+pub const L4: &str = include_str!("data/mysql/L4.py");
+// Section C: JupyterLab in a container, MySQL on the host.
+pub const C1: &str = include_str!("data/mysql/C1.py");
+pub const C2: &str = include_str!("data/mysql/C2.py");
+pub const C3: &str = include_str!("data/mysql/C3.py");
+pub const C4: &str = include_str!("data/mysql/C4.py");
+// Section D: JupyterLab and MySQL in containers on one network.
+pub const N1: &str = include_str!("data/mysql/N1.py");
+pub const N2: &str = include_str!("data/mysql/N2.py");
+pub const N3: &str = include_str!("data/mysql/N3.py");
+pub const N4: &str = include_str!("data/mysql/N4.py");
+
+/// The ArcGIS Hub downloads of the article and the bundled samples used in their place.
+const DATA: &[(&str, &str)] = &[
+    ("https://opendata.arcgis.com/api/v3/datasets/f3277b5838814277afa3275671e632e5_0/downloads/data?format=csv&spatialRefId=4326&where=1%3D1", "data/Motorized-Foot-Scooter-Trips-2020.csv"),
+    ("https://opendata.arcgis.com/api/v3/datasets/033311f71d5a4b98babaa2280b432a43_0/downloads/data?format=csv&spatialRefId=4326&where=1%3D1", "data/Motorized-Foot-Scooter-Trips-2021.csv"),
+    ("https://opendata.arcgis.com/api/v3/datasets/aaf4274109f34ffd93ac71267c5b276e_0/downloads/data?format=csv&spatialRefId=4326&where=1%3D1", "data/Motorized-Foot-Scooter-Trips-2018.csv"),
+];
+
+const ERROR_AS_WRITTEN: &str = "except Error:\n    print(\"Error while connecting to MySQL\", Error)";
+const ERROR_CORRECTED: &str = "except Error as e:\n    print(\"Error while connecting to MySQL:\", e)";
+
+pub const TABLE_2018: &str = "Motorized_Foot_Scooter_Trips_2018";
+/// What every failing cell prints as written: the exception's class, not the error.
+pub const CLASS_ONLY: &str = "Error while connecting to MySQL <class 'mysql.connector.errors.Error'>";
+
+/// The cells of one sitting as one Python program run in the container: each cell announced by a
+/// `# cell NAME` line, the data URLs replaced by the bundled samples, and, in corrected mode, each
+/// `except` printing the error it caught.
+pub fn program(mode: Mode, cells: &[(&str, &str)]) -> String {
+    let mut code = String::new();
+    for (name, cell) in cells {
+        code.push_str(&format!("print('# cell {name}')\n{cell}\n"));
+    }
+    for (url, sample) in DATA {
+        code = code.replace(url, sample);
+    }
+    if mode == Mode::Corrected {
+        code = code.replace(ERROR_AS_WRITTEN, ERROR_CORRECTED);
+    }
+    code
+}
+
+/// Article 3's section D in one sitting: download, create the database, store the rows, read five back.
+pub fn section_d(mode: Mode) -> String {
+    program(mode, &[("N1", N1), ("N2", N2), ("N3", N3), ("N4", N4)])
+}
+
+/// Adds `port=N` where the cells connect to `host` (when the host's MySQL is not on 3306).
+pub fn with_port(code: &str, host: &str, port: u16) -> String {
+    if port == 3306 {
+        return code.to_string();
+    }
+    code.replace(&format!("host=\"{host}\","), &format!("host=\"{host}\", port={port},"))
+}
+
+/// The rows printed as Python tuples, as their number of fields: `('1', '2')` -> 2.
+pub fn tuple_rows(output: &str) -> Vec<usize> {
+    output
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("('") && l.ends_with("')"))
+        .map(|l| l.split("', '").count())
+        .collect()
+}
+
+/// What the sitting printed about connections: (successes, class-only errors, other error lines).
+pub fn connection_lines(output: &str) -> (usize, usize, Vec<String>) {
+    let ok = output.lines().filter(|l| l.trim() == "connection successfully").count();
+    let class_only = output.lines().filter(|l| l.trim() == CLASS_ONLY).count();
+    let others = output.lines().filter(|l| l.starts_with("Error while connecting to MySQL") && l.trim() != CLASS_ONLY).map(|l| l.trim().to_string()).collect();
+    (ok, class_only, others)
+}
+
+/// Did section D's sitting work: three connections and five rows read back?
+pub fn sitting_worked(output: &str) -> bool {
+    connection_lines(output).0 == 3 && tuple_rows(output).len() == 5
+}
+
+/// The errors a sitting printed, for a claim's evidence: class-only lines, the others, and the
+/// traceback's last error.
+pub fn error_summary(class_only: usize, others: &[String], ran: &Ran) -> String {
+    let mut parts = Vec::new();
+    if class_only > 0 {
+        parts.push(format!("{class_only}x `{CLASS_ONLY}` (the class, not the error)"));
+    }
+    parts.extend(others.iter().cloned());
+    if let Some(line) = ran.output.lines().rev().find(|l| l.contains("Error:") && !l.starts_with("Error while")) {
+        parts.push(format!("then {}", line.trim()));
+    }
+    if parts.is_empty() {
+        "none".to_string()
+    } else {
+        parts.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_read_the_bundled_samples_and_corrected_ones_print_the_error() {
+        let literal = program(Mode::Literal, &[("N1", N1), ("N2", N2)]);
+        assert!(!literal.contains("https://"), "{literal}");
+        assert!(literal.contains("data_url =\"data/Motorized-Foot-Scooter-Trips-2018.csv\""));
+        assert!(literal.contains(ERROR_AS_WRITTEN) && literal.starts_with("print('# cell N1')\n"));
+        let corrected = program(Mode::Corrected, &[("L2", L2), ("L3", L3), ("C2", C2), ("C3", C3), ("N3", N3), ("N4", N4)]);
+        assert!(!corrected.contains(ERROR_AS_WRITTEN));
+        assert_eq!(corrected.matches(ERROR_CORRECTED).count(), 6);
+        for cell in [L1, C1, N1] {
+            assert!(!program(Mode::Literal, &[("x", cell)]).contains("opendata"), "{cell}");
+        }
+    }
+
+    #[test]
+    fn the_data_files_are_the_articles_cells() {
+        // Each file is one cell as the article prints it: its URL, its host, and a final newline.
+        for (cell, dataset) in [(L1, "f3277b58"), (C1, "033311f7"), (N1, "aaf42741")] {
+            assert!(cell.contains(&format!("opendata.arcgis.com/api/v3/datasets/{dataset}")), "{cell}");
+        }
+        for (cell, host) in [(L2, "localhost"), (L3, "localhost"), (C2, "host.docker.internal"), (C3, "host.docker.internal"), (N2, "mysql-db"), (N4, "mysql-db")] {
+            assert!(cell.contains(&format!("host=\"{host}\",")), "{cell}");
+        }
+        for cell in [L1, L2, L3, L4, C1, C2, C3, C4, N1, N2, N3, N4] {
+            assert!(cell.ends_with('\n') && !cell.ends_with("\n\n"), "{cell}");
+        }
+        for cell in [L2, L3, C2, C3, N2, N3, N4] {
+            assert!(cell.contains(ERROR_AS_WRITTEN), "{cell}");
+        }
+        assert!(N3.contains(TABLE_2018) && L2.contains("load_dotenv()\n"));
+    }
+
+    #[test]
+    fn ports_are_added_only_off_3306() {
+        assert_eq!(with_port(C2, "host.docker.internal", 3306), C2);
+        let moved = with_port(C3, "host.docker.internal", 13306);
+        assert!(moved.contains("host=\"host.docker.internal\", port=13306,"), "{moved}");
+    }
+
+    #[test]
+    fn printed_rows_and_connection_lines() {
+        let out = "# cell N4\nconnection successfully\n('154744', '256', '1108', '2018/07/10 12:00:00+00', '2018/07/10 12:00:00+00', '16914', '16914')\n('a', 'b')\n";
+        assert_eq!(tuple_rows(out), vec![7, 2]);
+        let errors = format!("{CLASS_ONLY}\nError while connecting to MySQL: 1045 (28000): Access denied for user 'root'\nconnection successfully\n");
+        let (ok, class_only, others) = connection_lines(&errors);
+        assert_eq!((ok, class_only), (1, 1));
+        assert_eq!(others, vec!["Error while connecting to MySQL: 1045 (28000): Access denied for user 'root'".to_string()]);
+        assert!(!sitting_worked(out));
+    }
+}

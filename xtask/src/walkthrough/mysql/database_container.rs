@@ -1,0 +1,246 @@
+//! Article 3's section D: MySQL in a container on a user-defined network with the Jupyter
+//! container, and what its data survives (stop/start, re-creation, a named volume).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+
+use super::super::cells::{connection_lines, error_summary, program, section_d, sitting_worked, tuple_rows, CLASS_ONLY, N1, N2, N3, TABLE_2018};
+use super::super::session::{Mode, Session};
+use super::super::{database, db};
+use crate::engine::resources::Resource;
+use crate::engine::spec::shell_quote;
+use crate::engine::{wait, Health, RunSpec};
+
+pub fn run(s: &mut Session) -> Result<()> {
+    let server = crate::images::mysql::ensure(&s.sh)?;
+    s.note(&format!("MySQL server: {}", server.describe()));
+    let password = db::new_password();
+    s.secret(&password);
+    let tag = database::build_mysql_connected(s, "root", &password, s.mode == Mode::Literal)?;
+
+    let network = s.names.network.clone();
+    s.made_network(&network);
+    create_labelled(s, "network", &network)?;
+    let listed = s.cmd_ok(&format!("docker network ls --filter name=^{network}$ --format '{{{{.Name}}}} {{{{.Driver}}}}'"))?;
+    s.claim("`docker network create jupyter-mysql-net` makes a network `docker network ls` lists", listed.lines().any(|l| l == format!("{network} bridge")), true, format!("docker network ls: {listed}"));
+
+    // mysql-db on the network; its name as the notebook knows it stays `mysql-db`.
+    let db = s.names.db.clone();
+    let mut db_spec = database::server_spec(&server, &db, &password).network(&network);
+    if db != "mysql-db" {
+        db_spec.network_alias = Some("mysql-db".into());
+        s.note(&format!("the container is named {db} (mysql-db is taken or this is a test run); `--network-alias mysql-db` keeps the notebook's host name"));
+    }
+    if s.mode == Mode::Corrected {
+        db_spec.health = Some(Health { command: "mysqladmin --protocol=tcp -h127.0.0.1 ping".into(), interval: "1s".into(), retries: 120 });
+        // A ping that hangs counts as a failure after 3s, not Docker's default 30s.
+        db_spec = db_spec.raw(&["--health-timeout", "3s"]);
+        s.note("corrected: mysql-db gets a healthcheck (mysqladmin ping over TCP), and the notebook runs only once it is healthy");
+    }
+    let started = database::start(s, &db_spec)?;
+    let at_once = db::accepts(&s.docker, &db);
+    // Times the server's start-up on the side, while the article's steps go on.
+    let probe = {
+        let (docker, name) = (s.docker.clone(), db.clone());
+        std::thread::spawn(move || db::wait_ready(&docker, &name, Duration::from_secs(180)).map(|_| started.elapsed().as_secs_f64()))
+    };
+
+    let jupyter = s.name("container", "custom-jupyter-container-mysql");
+    let mut run = database::jupyter_spec(&tag, &jupyter).network(&network);
+    match s.mode {
+        Mode::Literal => run = run.env("MYSQL_USER", "root").env("MYSQL_PASSWORD", &password),
+        Mode::Corrected => run.env_file = Some(s.project.path().join(".env")),
+    }
+    s.run_ok(&run)?;
+    s.cmd_ok(&format!("docker ps --filter 'name=^({db}|{jupyter})$'"))?;
+
+    let sitting = section_d(s.mode);
+    let ran = match s.mode {
+        Mode::Literal => {
+            // The article runs the cells without waiting for the server: whether it is ready by then is a race.
+            let first = database::run_cells(s, &jupyter, &[], &sitting)?;
+            let secs = started.elapsed().as_secs_f64();
+            if sitting_worked(&first.output) {
+                s.note(&format!("this time the server was ready when the cells connected, {secs:.1}s after `docker run`: the article leaves this race to chance"));
+                first
+            } else {
+                let (_, class_only, others) = connection_lines(&first.output);
+                s.note(&format!(
+                    "the cells ran {secs:.1}s after `docker run`, before the server was ready: {}; as a reader would, a while later: wait until mysql-db accepts connections, then run the cells again",
+                    error_summary(class_only, &others, &first)
+                ));
+                database::wait_ready(s, &db)?;
+                database::run_cells(s, &jupyter, &[], &sitting)?
+            }
+        }
+        Mode::Corrected => {
+            let healthy = wait_healthy(s, &db, Duration::from_secs(180))?;
+            s.say(&format!("   {db} is healthy {healthy:.1}s after `docker run`"));
+            let ran = database::run_cells(s, &jupyter, &[], &sitting)?;
+            let (connected, _, _) = connection_lines(&ran.output);
+            s.claim(
+                "once mysql-db is healthy, the cells work at the first try",
+                sitting_worked(&ran.output),
+                true,
+                format!("run {:.1}s after `docker run ... mysql`, when the healthcheck passed: `connection successfully` {connected} time(s)", started.elapsed().as_secs_f64()),
+            );
+            ran
+        }
+    };
+    let accepted = probe.join().ok().flatten().map(|t| format!("{t:.1}s")).unwrap_or_else(|| "never, within 180s".into());
+    s.claim(
+        "the database accepts connections as soon as `docker run ... mysql` returns",
+        at_once,
+        false,
+        format!("{}; it accepted the first TCP connection {accepted} after `docker run` (a first start initialises the data directory with networking off)", if at_once { "it accepted at once" } else { "refused right after `docker run`" }),
+    );
+
+    let (connected, class_only, others) = connection_lines(&ran.output);
+    s.claim(
+        "cell N2 reaches mysql-db by its container name on the user-defined network (`connection successfully`)",
+        connected >= 1,
+        true,
+        format!("`connection successfully` printed {connected} time(s); errors: {}", error_summary(class_only, &others, &ran)),
+    );
+    s.claim(
+        "cell N3 prints `You're connected to database:  ('scooter_trips',)` and creates the 2018 table",
+        ran.output.contains("You're connected to database:  ('scooter_trips',)") && ran.output.contains("Motorized_Foot_Scooter_Trips_2018 table created"),
+        true,
+        ran.output.lines().filter(|l| l.starts_with("You're") || l.ends_with("table created")).collect::<Vec<_>>().join("; "),
+    );
+    let rows = tuple_rows(&ran.output);
+    s.claim("cell N4 reads five rows of 7 strings back", rows == vec![7; 5], true, format!("rows printed: {} with {:?} fields", rows.len(), rows));
+    let csv = s.docker.probe(["exec", &jupyter, "sh", "-c", "wc -l < /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv"]);
+    s.claim("cell N1 writes /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv", csv.as_deref().map(str::trim) == Some("1001"), true, format!("lines with the header: {csv:?}"));
+
+    // `docker ps`: mysql-db's port is not published; the Jupyter container is healthy.
+    let published = s.docker.probe(["port", &db]).unwrap_or_default();
+    let health = health_within(s, &jupyter, Duration::from_secs(30));
+    s.cmd_ok(&format!("docker ps --filter 'name=^({db}|{jupyter})$' --format '{{{{.Names}}}}\t{{{{.Status}}}}\t{{{{.Ports}}}}'"))?;
+    s.claim(
+        "`docker ps`: the Jupyter container is (healthy); mysql-db publishes no port to the host",
+        health == "healthy" && published.trim().is_empty(),
+        true,
+        format!("Jupyter health: {health}; `docker port {db}`: {}", if published.trim().is_empty() { "nothing published" } else { published.trim() }),
+    );
+
+    // Errors: the cell's own `except`, with a wrong password.
+    let wrong = database::run_cells(s, &jupyter, &[("MYSQL_PASSWORD", "not-the-password")], &program(s.mode, &[("N2", N2)]))?;
+    let (_, class_only, others) = connection_lines(&wrong.output);
+    s.claim(
+        "a failed connection prints why it failed",
+        others.iter().any(|l| l.contains("Access denied")),
+        s.mode == Mode::Corrected,
+        format!("with a wrong password the cell prints: {}", if class_only > 0 { CLASS_ONLY.to_string() } else { others.join("; ") }),
+    );
+
+    persistence(s, &db_spec, &jupyter, &password)
+}
+
+/// Steps around 36: what survives stop/start, re-creation, and re-creation with `-v mysqldata:/var/lib/mysql`.
+fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str) -> Result<()> {
+    let db = db_spec.name.clone().unwrap_or_default();
+    let count = |s: &Session| db::count_rows(&s.docker, &db, password, TABLE_2018);
+    s.cmd_ok(&format!("docker stop {db}"))?;
+    s.cmd_ok(&format!("docker start {db}"))?;
+    database::wait_ready(s, &db)?;
+    let kept = count(s);
+    let anonymous = anonymous_volume(s, &db);
+    s.claim(
+        "without a volume, mysql-db does not keep the data (even across `docker stop` / `docker start`)",
+        kept != Some(1000),
+        false,
+        format!("after stop/start the 2018 table has {kept:?} rows: the image's VOLUME /var/lib/mysql gave the container the anonymous volume {anonymous}, which stays with it"),
+    );
+
+    // Re-created without a volume: a new, empty data directory.
+    remove_database(s, &db)?;
+    s.made_volume(&anonymous);
+    let orphaned = s.docker.exists("volume", &anonymous);
+    s.claim(
+        "`docker rm mysql-db` leaves its anonymous volume (with the data) behind, orphaned",
+        orphaned,
+        true,
+        format!("volume {anonymous} exists after `docker rm`: {orphaned}"),
+    );
+    s.note("not in the article: mysql-db re-created without a volume, to show what it loses");
+    database::start(s, db_spec)?;
+    database::wait_ready(s, &db)?;
+    let fresh = count(s);
+    let second = anonymous_volume(s, &db);
+    s.claim("a re-created mysql-db without a volume has lost the data", fresh.is_none(), true, format!("2018 table in the new container: {}", fresh.map(|n| format!("{n} rows")).unwrap_or("missing (new data directory)".into())));
+    remove_database(s, &db)?;
+    s.made_volume(&second);
+
+    // Step 36: the named volume.
+    let volume = s.name("volume", "mysqldata");
+    s.made_volume(&volume);
+    create_labelled(s, "volume", &volume)?;
+    s.note(&format!("the volume {volume} is created first, with the project's labels (`docker run -v` would make it unlabelled)"));
+    let with_volume = db_spec.clone().raw(&["-v", &format!("{volume}:/var/lib/mysql")]);
+    database::start(s, &with_volume)?;
+    database::wait_ready(s, &db)?;
+    let empty = count(s);
+    s.note(&format!("the new volume starts empty (2018 table: {}), so the article's earlier data is not in it; the walkthrough runs the cells N1-N3 again", empty.map(|n| format!("{n} rows")).unwrap_or("missing".into())));
+    let ran = database::run_cells(s, jupyter, &[], &program(s.mode, &[("N1", N1), ("N2", N2), ("N3", N3)]))?;
+    let written = count(s);
+    if written != Some(1000) {
+        bail!("the cells did not store the rows in the volume-backed mysql-db ({written:?} rows): {}", crate::engine::tail(&ran.output, 3));
+    }
+    remove_database(s, &db)?;
+    database::start(s, &with_volume)?;
+    database::wait_ready(s, &db)?;
+    let survived = count(s);
+    s.cmd_ok(&format!("docker volume ls --filter name=^{volume}$"))?;
+    s.claim(
+        "with `-v mysqldata:/var/lib/mysql` the data survives `docker rm` and a new mysql-db",
+        survived == Some(1000),
+        true,
+        format!("rows written: {written:?}; in the re-created mysql-db on volume {volume}: {survived:?}"),
+    );
+    Ok(())
+}
+
+/// The article's `docker stop mysql-db` and `docker rm mysql-db`.
+fn remove_database(s: &mut Session, db: &str) -> Result<()> {
+    s.cmd_ok(&format!("docker stop {db}"))?;
+    s.cmd_ok(&format!("docker rm {db}"))?;
+    s.forget(&Resource::Container(db.to_string()));
+    Ok(())
+}
+
+/// `docker network|volume create NAME` as a step, with the project's labels (the article's own
+/// line would make it unlabelled).
+fn create_labelled(s: &mut Session, kind: &str, name: &str) -> Result<String> {
+    let labels: Vec<String> = crate::engine::label_args(s.docker.resource_labels()).iter().map(|a| shell_quote(a)).collect();
+    s.cmd_ok(&format!("docker {kind} create {} {name}", labels.join(" ")))
+}
+
+/// The anonymous volume on /var/lib/mysql of a container.
+fn anonymous_volume(s: &Session, container: &str) -> String {
+    s.docker.probe(["container", "inspect", "--format", r#"{{range .Mounts}}{{if eq .Destination "/var/lib/mysql"}}{{.Name}}{{end}}{{end}}"#, container]).unwrap_or_default()
+}
+
+/// Waits, with a progress line, until the container's healthcheck passes; the seconds it took.
+fn wait_healthy(s: &Session, container: &str, limit: Duration) -> Result<f64> {
+    let started = Instant::now();
+    let step = s.step(format!("Waiting for {container} to report healthy"));
+    let status = wait::healthy(&s.docker, container, limit);
+    drop(step);
+    if let Err(status) = status {
+        bail!("{container} is not healthy after {}s (health: {status})", limit.as_secs());
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// The container's health once it is healthy, or after `limit`: an unhealthy container may still
+/// recover (a check that timed out on a busy machine passes again later), so it is not final.
+fn health_within(s: &Session, container: &str, limit: Duration) -> String {
+    let mut status = String::new();
+    wait::poll(limit, Duration::from_millis(250), || {
+        status = s.docker.probe(["container", "inspect", "--format", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", container]).unwrap_or_else(|| "gone".into());
+        matches!(status.as_str(), "healthy" | "none" | "gone")
+    });
+    status
+}
