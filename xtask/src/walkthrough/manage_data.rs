@@ -44,7 +44,7 @@ fn is_sha256(word: &str) -> bool {
     word.len() == 64 && word.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Volumes mounted in a container, as (name, destination): the article's anonymous ones.
+/// The volumes mounted in a container, as (name, destination).
 fn volumes_of(docker: &Docker, container: &str) -> Vec<(String, String)> {
     let format = r#"{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{.Destination}}{{"\n"}}{{end}}{{end}}"#;
     docker
