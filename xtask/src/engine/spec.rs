@@ -132,7 +132,8 @@ pub struct RunSpec {
     pub health: Option<Health>,
     /// Extra labels for this container (the handle adds the project's own).
     pub labels: Vec<(String, String)>,
-    /// Flags passed as written, before the image (the article's own `-v`, `-p`, `-e`, ...).
+    /// Flags passed as written (the article's own `-v`, `-p`, `-e`, ...), right after `-d`/`--rm`/`-i`/`-t`,
+    /// so a transcript shows them where the article writes them: before the name and what the project adds.
     pub raw: Vec<String>,
     pub command: Vec<String>,
 }
@@ -216,6 +217,7 @@ impl RunSpec {
         flag(&mut a, self.remove, "--rm");
         flag(&mut a, self.interactive, "-i");
         flag(&mut a, self.tty, "-t");
+        a.extend(self.raw.iter().cloned());
         if let Some(name) = &self.name {
             a.extend(["--name".into(), name.clone()]);
         }
@@ -272,7 +274,6 @@ impl RunSpec {
         if let Some(entrypoint) = &self.entrypoint {
             a.extend(["--entrypoint".into(), entrypoint.clone()]);
         }
-        a.extend(self.raw.iter().cloned());
         a.push(self.image.clone());
         a.extend(self.command.iter().cloned());
         Ok(a)

@@ -3,12 +3,16 @@
 //! write /work/outputs, so nothing the notebook writes reaches a volume. The corrected recipe mounts
 //! the volume on /work/outputs of the `--chown` image, whose ownership a new volume copies.
 
+use std::time::Duration;
+
 use anyhow::{bail, Result};
 
-use super::session::{Mode, Session};
+use super::session::{is_anonymous_volume, Mode, Session};
+use super::steps::{self, execute_notebook, wait_url};
 use super::{Article, Section};
 use crate::engine::resources::Resource;
-use crate::jupyter::url::{find_url, Token};
+use crate::engine::{wait, Docker, Mount, RunSpec};
+use crate::jupyter::url::Token;
 
 pub const ARTICLE: Article = Article {
     slug: "manage-jupyter-data-docker",
@@ -24,6 +28,8 @@ pub const ARTICLE: Article = Article {
 };
 
 const CSV: &str = "outputs/Motorized-Foot-Scooter-Trips-2020.csv";
+/// A write to the bind-mounted notebook from inside the container (a shell word: `sh -c` runs it).
+const APPEND: &str = r#""printf '\n' >> /work/computation.ipynb""#;
 const PERMISSION_ERROR: &str = "PermissionError: [Errno 13] Permission denied: 'outputs/Motorized-Foot-Scooter-Trips-2020.csv'";
 
 /// Where the volume is mounted: the article's path, or the one the notebook really writes to.
@@ -34,92 +40,40 @@ fn outputs(mode: Mode) -> &'static str {
     }
 }
 
-fn args(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
+fn is_sha256(word: &str) -> bool {
+    word.len() == 64 && word.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-impl Session {
-    /// `docker build -t TAG .` of one of the series' images (skipped when its recipe is unchanged).
-    pub fn build_series_image(&mut self, tag: &str) -> Result<()> {
-        self.say(&format!("$ docker build -t {tag} .    # via `cargo xtask build`, with the project's labels"));
-        let image = crate::images::series::find(tag)?;
-        let base = crate::images::base::ensure(&self.sh, crate::images::base::Source::Auto, false, false)?;
-        crate::images::series::ensure_image(&self.sh, image, &base, false)?;
-        self.say(&format!("   {tag} is built (from {base})"));
-        Ok(())
-    }
-
-    /// `docker run -d ... --name C IMAGE` with the tutorial's flags; the port goes on loopback with a free host port.
-    pub fn run_container(&mut self, flags: &[String], image: &str) -> Result<String> {
-        let name = self.names.container.clone();
-        let mut run = args(&["run", "-d"]);
-        run.extend(flags.iter().cloned());
-        run.extend(args(&["-p", "127.0.0.1::8888", "--name", &name]));
-        run.extend(self.labels());
-        run.push(image.to_string());
-        self.made_container(&name);
-        self.docker_ok(&run)?;
-        Ok(name)
-    }
-
-    /// Executes the notebook inside the container, as pressing Run in JupyterLab would.
-    pub fn execute_notebook(&mut self, container: &str) -> Result<super::session::Ran> {
-        self.docker(&args(&["exec", container, "jupyter", "nbconvert", "--to", "notebook", "--execute", "computation.ipynb", "--output-dir", "/tmp/executed"]))
-    }
-
-    fn exec(&mut self, container: &str, command: &[&str]) -> Result<super::session::Ran> {
-        let mut all = args(&["exec", container]);
-        all.extend(args(command));
-        self.docker(&all)
-    }
-
-    /// Anonymous volumes of a container as (name, destination).
-    fn anonymous_volumes(&self, container: &str) -> Vec<(String, String)> {
-        let format = r#"{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{.Destination}}{{"\n"}}{{end}}{{end}}"#;
-        self.inspect(&["container", "inspect", "--format", format, container])
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.split_once(' ').map(|(n, d)| (n.to_string(), d.to_string())))
-            .collect()
-    }
-
-    fn volume_exists(&self, volume: &str) -> bool {
-        self.inspect(&["volume", "inspect", volume]).is_some()
-    }
-
-    fn wait_gone(&self, container: &str) -> bool {
-        for _ in 0..50 {
-            if self.inspect(&["container", "inspect", container]).is_none() {
-                return true;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(200));
-        }
-        false
-    }
-}
-
-fn is_hex64(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+/// The volumes mounted in a container, as (name, destination).
+fn volumes_of(docker: &Docker, container: &str) -> Vec<(String, String)> {
+    let format = r#"{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{.Destination}}{{"\n"}}{{end}}{{end}}"#;
+    docker
+        .probe(["container", "inspect", "--format", format, container])
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once(' ').map(|(n, d)| (n.to_string(), d.to_string())))
+        .collect()
 }
 
 fn anonymous_volumes(s: &mut Session) -> Result<()> {
     let image = "custom-jupyter-image:anon-volume";
-    s.build_series_image(image)?;
+    steps::build_series_image(s, image)?;
     s.note("`-it` becomes `-d` (no terminal here) and Ctrl-C becomes `docker stop`; the port is published on 127.0.0.1 with a free host port");
-    let c = s.run_container(&args(&["--rm"]), image)?;
-    s.docker_ok(&args(&["volume", "ls", "--filter", "dangling=false"]))?;
-    let volumes = s.anonymous_volumes(&c);
+    let c = s.names.container.clone();
+    s.run_ok(&steps::jupyter(image, &c, &["--rm"]))?;
+    s.cmd_ok("docker volume ls --filter dangling=false")?;
+    let volumes = volumes_of(&s.docker, &c);
     let anon = volumes.iter().find(|(_, d)| d == "/project/outputs").cloned();
     s.claim(
         "VOLUME [\"/project/outputs\"] gives each container an anonymous volume with a generated name",
-        anon.as_ref().is_some_and(|(n, _)| is_hex64(n)),
+        anon.as_ref().is_some_and(|(n, _)| is_anonymous_volume(n)),
         true,
         format!("mounts of {c}: {volumes:?}"),
     );
-    s.docker_ok(&args(&["stop", &c]))?;
-    let gone = s.wait_gone(&c);
+    s.cmd_ok(&format!("docker stop {c}"))?;
+    let gone = wait::gone(&s.docker, &c, Duration::from_secs(10));
     s.forget(&Resource::Container(c.clone()));
-    let volume_gone = anon.as_ref().is_some_and(|(n, _)| !s.volume_exists(n));
+    let volume_gone = anon.as_ref().is_some_and(|(n, _)| !s.docker.exists("volume", n));
     s.claim(
         "with --rm, stopping the container removes it and its anonymous volume",
         gone && volume_gone,
@@ -131,33 +85,26 @@ fn anonymous_volumes(s: &mut Session) -> Result<()> {
 
 fn volume_flag(s: &mut Session) -> Result<()> {
     let image = "custom-jupyter-image:anon-volume";
-    s.build_series_image(image)?;
+    steps::build_series_image(s, image)?;
     let out = outputs(s.mode);
     if s.mode == Mode::Corrected {
         s.note("corrected: the volume goes on /work/outputs, where the notebook writes (the article says /project/outputs)");
     }
     s.note("`-it` becomes `-t`: with no terminal here `-i` cannot attach; `-t` keeps the article's terminal-style log");
-    let c = s.run_container(&args(&["-v", out, "-t"]), image)?;
-    s.docker_ok(&args(&["ps", "--filter", &format!("name=^{c}$")]))?;
+    let c = s.names.container.clone();
+    s.run_ok(&steps::jupyter(image, &c, &["-v", out, "-t"]))?;
+    s.cmd_ok(&format!("docker ps --filter 'name=^{c}$'"))?;
 
     // Detached mode: the URL comes from `docker logs`.
-    let mut log = String::new();
-    let mut url = None;
-    for _ in 0..300 {
-        log = crate::tasks::up::logs_since(&s.sh, &c, "0").unwrap_or_default();
-        url = find_url(&log);
-        if url.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-    s.docker(&args(&["logs", "--tail", "12", &c]))?;
-    let port = crate::engine::published_port(&s.sh, &c, 8888).map(|p| p.1).ok();
+    let docker = s.docker.clone();
+    let (url, log) = wait_url(Duration::from_secs(60), || docker.logs_since(&c, "0").unwrap_or_default());
+    s.cmd(&format!("docker logs --tail 12 {c}"))?;
+    let port = s.docker.published_port(&c, 8888).map(|p| p.1).ok();
     let evidence = match (&url, port) {
         (Some(u), Some(port)) => {
             let token = u.token().map(str::to_string);
-            let with = crate::jupyter::http::get_status(port, "/api/status", token.as_deref(), std::time::Duration::from_secs(3)).ok();
-            let without = crate::jupyter::http::get_status(port, "/api/status", None, std::time::Duration::from_secs(3)).ok();
+            let with = crate::jupyter::http::get_status(port, "/api/status", token.as_deref(), Duration::from_secs(3)).ok();
+            let without = crate::jupyter::http::get_status(port, "/api/status", None, Duration::from_secs(3)).ok();
             format!("log line {}://{}:{}{}?token=<{}>, /api/status on 127.0.0.1:{port}: {with:?} with the token, {without:?} without",
                 u.scheme, u.host, u.port.unwrap_or(0), u.path, u.token().map(|t| format!("{} hex", t.len())).unwrap_or("none".into()))
         }
@@ -167,7 +114,7 @@ fn volume_flag(s: &mut Session) -> Result<()> {
     s.claim("`docker logs` of the detached container shows the URL http://127.0.0.1:8888/lab?token=<48 hex> and the token works", holds, true, evidence);
 
     // Writing data: the notebook's own cell, executed in the container.
-    let ran = s.execute_notebook(&c)?;
+    let ran = execute_notebook(s, &c)?;
     let raised = ran.output.contains(PERMISSION_ERROR);
     s.claim(
         &format!("running the cell raises {PERMISSION_ERROR}"),
@@ -177,12 +124,12 @@ fn volume_flag(s: &mut Session) -> Result<()> {
     );
 
     // Understanding permissions.
-    let listing = s.exec(&c, &["ls", "-l"])?;
+    let listing = s.cmd(&format!("docker exec {c} ls -l"))?;
     let root_owned = ["computation.ipynb", "Dockerfile", "outputs"].iter().all(|f| {
         listing.output.lines().any(|l| l.ends_with(&format!(" {f}")) && l.split_whitespace().nth(2) == Some("root") && l.split_whitespace().nth(3) == Some("root"))
     });
     s.claim("`ls -l` shows computation.ipynb, Dockerfile and outputs owned by root root", root_owned, true, listing.output.trim().replace('\n', "; "));
-    let who = s.exec(&c, &["whoami"])?;
+    let who = s.cmd(&format!("docker exec {c} whoami"))?;
     s.claim(
         "`whoami` prints jovyan (the article shows the typo `joyvan`)",
         who.output.lines().any(|l| l.trim() == "jovyan"),
@@ -191,26 +138,26 @@ fn volume_flag(s: &mut Session) -> Result<()> {
     );
 
     // Removing containers and volumes.
-    let all = s.anonymous_volumes(&c);
+    let all = volumes_of(&s.docker, &c);
     let anon = all.iter().find(|(_, d)| d == out).map(|(n, _)| n.clone()).unwrap_or_default();
-    s.docker_ok(&args(&["stop", &c]))?;
-    s.docker_ok(&args(&["rm", &c]))?;
+    s.cmd_ok(&format!("docker stop {c}"))?;
+    s.cmd_ok(&format!("docker rm {c}"))?;
     s.forget(&Resource::Container(c.clone()));
     // Every anonymous volume now dangles (the image's VOLUME too, in corrected mode): remove them all at the end.
     for (name, _) in &all {
         s.made_volume(name);
     }
-    let dangling = s.volume_exists(&anon);
+    let dangling = s.docker.exists("volume", &anon);
     s.claim(
         "removing a container made without --rm leaves its anonymous volume behind",
         dangling,
         true,
         format!("after `docker rm {c}`, volume {anon} exists: {dangling}"),
     );
-    s.docker_ok(&args(&["volume", "ls", "--filter", "dangling=true", "--filter", &format!("name={anon}")]))?;
-    s.docker_ok(&args(&["volume", "rm", &anon]))?;
+    s.cmd_ok(&format!("docker volume ls --filter dangling=true --filter name={anon}"))?;
+    s.cmd_ok(&format!("docker volume rm {anon}"))?;
     s.forget(&Resource::Volume(anon.clone()));
-    let removed = !s.volume_exists(&anon);
+    let removed = !s.docker.exists("volume", &anon);
     s.claim("`docker volume rm` removes it", removed, true, format!("volume {anon} exists afterwards: {}", !removed));
     Ok(())
 }
@@ -218,20 +165,22 @@ fn volume_flag(s: &mut Session) -> Result<()> {
 fn fixing_permissions(s: &mut Session) -> Result<()> {
     let image = "custom-jupyter-image:anon-volume-chown";
     s.note("the article rebuilds the --chown Dockerfile under the tag anon-volume; the project tags it anon-volume-chown so both forms exist side by side");
-    s.build_series_image(image)?;
+    steps::build_series_image(s, image)?;
     let out = outputs(s.mode);
-    let c = s.run_container(&args(&["-v", out, "-t"]), image)?;
-    let listing = s.exec(&c, &["ls", "-l"])?;
+    let c = s.names.container.clone();
+    s.run_ok(&steps::jupyter(image, &c, &["-v", out, "-t"]))?;
+    let listing = s.cmd(&format!("docker exec {c} ls -l"))?;
     let owned = ["computation.ipynb", "Dockerfile", "outputs"].iter().all(|f| {
         listing.output.lines().any(|l| l.ends_with(&format!(" {f}")) && l.split_whitespace().nth(2) == Some("jovyan") && l.split_whitespace().nth(3) == Some("users"))
     });
     s.claim("with COPY --chown=$NB_UID:$NB_GID, `ls -l` shows the files owned by jovyan users", owned, true, listing.output.trim().replace('\n', "; "));
-    let id = s.exec(&c, &["id"])?;
+    let id = s.cmd(&format!("docker exec {c} id"))?;
     let want = "uid=1000(jovyan) gid=100(users) groups=100(users)";
     s.claim(&format!("`id` prints {want}"), id.output.lines().any(|l| l.trim() == want), true, format!("id: {}", id.output.lines().last().unwrap_or("").trim()));
 
-    let ran = s.execute_notebook(&c)?;
-    let written = s.inspect(&["exec", &c, "stat", "-c", "%U:%G %s", &format!("/work/{CSV}")]);
+    let ran = execute_notebook(s, &c)?;
+    let csv = format!("/work/{CSV}");
+    let written = s.docker.probe(["exec", c.as_str(), "stat", "-c", "%U:%G %s", csv.as_str()]);
     s.claim(
         &format!("running the cell now writes {CSV}"),
         ran.ok() && written.is_some(),
@@ -239,9 +188,9 @@ fn fixing_permissions(s: &mut Session) -> Result<()> {
         format!("nbconvert exit {}; /work/{CSV}: {}", ran.exit, written.clone().unwrap_or_else(|| "missing".into())),
     );
 
-    let in_volume = s.inspect(&["exec", &c, "ls", "-A", out]).unwrap_or_default();
+    let in_volume = s.docker.probe(["exec", c.as_str(), "ls", "-A", out]).unwrap_or_default();
     let reached = in_volume.lines().any(|l| l.trim() == "Motorized-Foot-Scooter-Trips-2020.csv");
-    let probe = s.inspect(&["exec", &c, "touch", &format!("{out}/probe")]).is_some();
+    let probe = s.docker.probe(["exec", c.as_str(), "touch", format!("{out}/probe").as_str()]).is_some();
     let evidence = if reached {
         format!("the volume at {out} holds the CSV")
     } else {
@@ -249,9 +198,9 @@ fn fixing_permissions(s: &mut Session) -> Result<()> {
     };
     s.claim("the data written lands in the container's volume", reached, s.mode == Mode::Corrected, evidence);
 
-    s.docker_ok(&args(&["stop", &c]))?;
-    s.docker_ok(&args(&["start", &c]))?;
-    let after = s.inspect(&["exec", &c, "stat", "-c", "%U:%G %s", &format!("/work/{CSV}")]);
+    s.cmd_ok(&format!("docker stop {c}"))?;
+    s.cmd_ok(&format!("docker start {c}"))?;
+    let after = s.docker.probe(["exec", c.as_str(), "stat", "-c", "%U:%G %s", csv.as_str()]);
     s.claim(
         "after `docker stop` and `docker start` the CSV is still there",
         after.is_some() && after == written,
@@ -263,31 +212,27 @@ fn fixing_permissions(s: &mut Session) -> Result<()> {
 
 fn named_volumes(s: &mut Session) -> Result<()> {
     let image = "custom-jupyter-image:named-volume";
-    s.build_series_image(image)?;
+    steps::build_series_image(s, image)?;
     let out = outputs(s.mode);
     let volume = s.names.volume.clone();
-    let mut create = args(&["volume", "create"]);
-    create.extend(s.labels());
-    create.push(volume.clone());
-    s.made_volume(&volume);
-    s.docker_ok(&create)?;
-    let c = s.run_container(&args(&["-v", &format!("{volume}:{out}"), "-t"]), image)?;
-    let ran = s.execute_notebook(&c)?;
+    steps::create_volume(s, &volume)?;
+    let c = s.names.container.clone();
+    s.run_ok(&steps::jupyter(image, &c, &["-v", &format!("{volume}:{out}"), "-t"]))?;
+    let ran = execute_notebook(s, &c)?;
     if !ran.ok() {
         bail!("the notebook failed in the named-volume container: {}", crate::engine::tail(&ran.output, 3));
     }
-    let sum_before = s.inspect(&["exec", &c, "sha256sum", &format!("/work/{CSV}")]).and_then(|l| l.split_whitespace().next().map(String::from));
-    s.docker_ok(&args(&["stop", &c]))?;
-    s.docker_ok(&args(&["rm", &c]))?;
+    let csv = format!("/work/{CSV}");
+    let sum_before = s.docker.probe(["exec", c.as_str(), "sha256sum", csv.as_str()]).and_then(|l| l.split_whitespace().next().map(String::from));
+    s.cmd_ok(&format!("docker stop {c}"))?;
+    s.cmd_ok(&format!("docker rm {c}"))?;
     s.forget(&Resource::Container(c.clone()));
-    let volume_kept = s.volume_exists(&volume);
+    let volume_kept = s.docker.exists("volume", &volume);
 
     // A new container with the same volume.
-    let mut fresh = args(&["run", "--rm"]);
-    fresh.extend(s.labels());
-    fresh.extend(args(&["-v", &format!("{volume}:{out}"), image, "sh", "-c", &format!("ls -ln {out}; sha256sum {out}/Motorized-Foot-Scooter-Trips-2020.csv; stat -c '%U:%G' {out}; touch {out}/.probe && echo writable")]));
-    let seen = s.docker(&fresh)?;
-    let sum_after = seen.output.lines().filter_map(|l| l.split_whitespace().next()).find(|w| is_hex64(w)).map(String::from);
+    let look = format!("ls -ln {out}; sha256sum {out}/Motorized-Foot-Scooter-Trips-2020.csv; stat -c '%U:%G' {out}; touch {out}/.probe && echo writable");
+    let seen = s.run(&RunSpec::new(image).rm().raw(&["-v", &format!("{volume}:{out}")]).command(&["sh", "-c", &look]))?;
+    let sum_after = seen.output.lines().filter_map(|l| l.split_whitespace().next()).find(|w| is_sha256(w)).map(String::from);
     let same = sum_before.is_some() && sum_before == sum_after;
     s.claim(
         "the named volume outlives the container, and a new container mounting it sees the data",
@@ -311,15 +256,12 @@ fn named_volumes(s: &mut Session) -> Result<()> {
 
 fn bind_mounts(s: &mut Session) -> Result<()> {
     let image = "custom-jupyter-image:named-volume";
-    s.build_series_image(image)?;
+    steps::build_series_image(s, image)?;
     let out = outputs(s.mode);
     let volume = s.names.volume.clone();
-    if !s.volume_exists(&volume) {
-        let mut create = args(&["volume", "create"]);
-        create.extend(s.labels());
-        create.push(volume.clone());
-        s.made_volume(&volume);
-        s.docker_ok(&create)?;
+    // One after another with --keep, the named-volume section's volume is still here: this run made it.
+    if !s.docker.created_here("volume", &volume) {
+        steps::create_volume(s, &volume)?;
     }
     // The article's folder, with a notebook anyone may write, so that only the mount's flag decides.
     let project = s.project.path().to_path_buf();
@@ -327,22 +269,23 @@ fn bind_mounts(s: &mut Session) -> Result<()> {
     let notebook = project.join("computation.ipynb");
     make_world_writable(&notebook)?;
     s.note(&format!("the article's folder is {} (computation.ipynb made writable by anyone so only `readonly` decides)", project.display()));
-    let bind = format!("type=bind,source={},target=/work/computation.ipynb", notebook.display());
+    let with_volume = format!("{volume}:{out}");
+    let bind = |readonly| Mount::bind(&notebook, "/work/computation.ipynb", readonly);
 
-    let c = s.run_container(&args(&["-v", &format!("{volume}:{out}"), "--mount", &bind, "-t"]), image)?;
+    let c = s.names.container.clone();
+    s.run_ok(&steps::jupyter(image, &c, &["-v", &with_volume, "-t"]).mount(bind(false)))?;
     let marker = format!("edited-on-the-host-{}", std::process::id());
     edit_on_host(&notebook, &marker)?;
-    let seen = s.exec(&c, &["grep", "-c", &marker, "/work/computation.ipynb"])?;
+    let seen = s.cmd(&format!("docker exec {c} grep -c {marker} /work/computation.ipynb"))?;
     s.claim("an edit to the notebook on the host shows in the container at once", seen.ok(), true, format!("grep -c {marker} in the container: {}", seen.output.trim()));
-    let wrote = s.exec(&c, &["sh", "-c", "printf '\\n' >> /work/computation.ipynb"])?;
+    let wrote = s.cmd(&format!("docker exec {c} sh -c {APPEND}"))?;
     s.claim("without readonly, the container can write the bind-mounted notebook", wrote.ok(), true, format!("append from the container: exit {}", wrote.exit));
-    s.docker_ok(&args(&["rm", "-f", &c]))?;
+    s.cmd_ok(&format!("docker rm -f {c}"))?;
     s.forget(&Resource::Container(c.clone()));
 
-    let readonly = format!("{bind},readonly");
-    let c = s.run_container(&args(&["-v", &format!("{volume}:{out}"), "--mount", &readonly, "-t"]), image)?;
-    let refused = s.exec(&c, &["sh", "-c", "printf '\\n' >> /work/computation.ipynb"])?;
-    let rw = s.inspect(&["container", "inspect", "--format", r#"{{range .Mounts}}{{if eq .Destination "/work/computation.ipynb"}}{{.RW}}{{end}}{{end}}"#, &c]).unwrap_or_default();
+    s.run_ok(&steps::jupyter(image, &c, &["-v", &with_volume, "-t"]).mount(bind(true)))?;
+    let refused = s.cmd(&format!("docker exec {c} sh -c {APPEND}"))?;
+    let rw = s.docker.probe(["container", "inspect", "--format", r#"{{range .Mounts}}{{if eq .Destination "/work/computation.ipynb"}}{{.RW}}{{end}}{{end}}"#, c.as_str()]).unwrap_or_default();
     s.claim(
         "with readonly, the container can no longer write the notebook",
         !refused.ok() && refused.output.contains("Read-only file system"),
@@ -351,7 +294,7 @@ fn bind_mounts(s: &mut Session) -> Result<()> {
     );
     let marker2 = format!("{marker}-again");
     edit_on_host(&notebook, &marker2)?;
-    let seen = s.exec(&c, &["grep", "-c", &marker2, "/work/computation.ipynb"])?;
+    let seen = s.cmd(&format!("docker exec {c} grep -c {marker2} /work/computation.ipynb"))?;
     s.claim("with readonly, the host can still edit it, and the container sees the edit", seen.ok(), true, format!("host write ok; grep in the container: {}", seen.output.trim()));
     Ok(())
 }

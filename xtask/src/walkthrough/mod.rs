@@ -3,15 +3,19 @@
 //! article's commands as written; the default runs the corrected recipe.
 
 mod cells;
+mod commands;
 mod compose;
 mod database;
 pub mod markdown;
 pub mod db;
 mod manage_data;
 mod mysql;
+mod names;
 mod report;
+mod runner;
 mod session;
 mod setup;
+mod steps;
 
 use std::path::PathBuf;
 
@@ -97,9 +101,9 @@ impl Walkthrough {
                 bail!("cannot write the report to {}: its folder does not exist", path.display());
             }
         }
-        crate::engine::require_engine(sh)?;
+        crate::engine::Docker::new(sh).require_engine()?;
         let mode = if self.literal { Mode::Literal } else { Mode::Corrected };
-        let outcome = session::run_article(sh, article, &sections, mode, self.keep, self.parallel, self.json)?;
+        let outcome = runner::run_article(sh, article, &sections, mode, self.keep, self.parallel)?;
         if let Some(path) = &self.report {
             std::fs::write(path, report::markdown(&outcome))?;
             eprintln!("report written to {}", path.display());

@@ -1,16 +1,17 @@
-//! The machinery every article shares: running docker commands with a transcript, recording
-//! claims with their evidence, tutorial names (suffixed when a person's own resources hold them),
-//! and guards that remove everything made unless `--keep`.
+//! A section's session: the transcript of the steps it ran (each shown as it runs), the claims
+//! with their evidence, and guards that remove what the section made unless `--keep`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::time::Instant;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use xshell::Shell;
 
-use super::{Article, Section};
+pub use super::commands::Ran;
+pub use super::names::{is_anonymous_volume, Names};
+use super::names::{pick_name, slug};
 use crate::engine::resources::{Guard, Resource};
-use crate::engine::{self, Docker, RunSpec};
+use crate::engine::Docker;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -85,18 +86,6 @@ impl Outcome {
     }
 }
 
-/// The names a section works with: the tutorial's, unless taken.
-#[derive(Debug, Clone)]
-pub struct Names {
-    pub container: String,
-    pub volume: String,
-    pub network: String,
-    /// The database container (`mysql-db` in articles 3 and 4).
-    pub db: String,
-    /// What is appended to the tutorial's names (empty when they are used as written).
-    pub suffix: String,
-}
-
 pub struct Session {
     pub sh: Shell,
     /// The engine the section runs on, stamping the project's labels on what it makes.
@@ -119,124 +108,6 @@ pub struct Session {
     pub project: tempfile::TempDir,
 }
 
-pub fn run_article(sh: &Shell, article: &Article, sections: &[&Section], mode: Mode, keep: bool, parallel: bool, _json: bool) -> Result<Outcome> {
-    let started = Instant::now();
-    eprintln!("# {} ({} mode)", article.title, mode.name());
-    let outcomes: Vec<SectionOutcome> = if parallel && sections.len() > 1 {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = sections
-                .iter()
-                .map(|section| {
-                    let sh = sh.clone();
-                    let names = pick_names(&sh, Some(section.name));
-                    scope.spawn(move || run_section(&sh, section, names, mode, keep, true))
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().expect("section thread panicked")).collect::<Result<Vec<_>>>()
-        })?
-    } else {
-        // One after another, the sections share the tutorial's names, as the article does.
-        let names = pick_names(sh, None);
-        sections.iter().map(|s| run_section(sh, s, names.clone(), mode, keep, false)).collect::<Result<Vec<_>>>()?
-    };
-    Ok(Outcome { slug: article.slug, title: article.title, mode, sections: outcomes, seconds: started.elapsed().as_secs_f64() })
-}
-
-fn run_section(sh: &Shell, section: &Section, names: Names, mode: Mode, keep: bool, parallel: bool) -> Result<SectionOutcome> {
-    let started = Instant::now();
-    // In parallel the transcript is printed whole at the end, so sections do not interleave.
-    let out: Box<dyn Write + Send> = if parallel { Box::new(std::io::sink()) } else { Box::new(std::io::stderr()) };
-    let mut session = Session {
-        sh: sh.clone(),
-        docker: Docker::new(sh),
-        mode,
-        section: section.name.to_string(),
-        names: names.clone(),
-        keep,
-        parallel,
-        guards: Vec::new(),
-        entries: Vec::new(),
-        notes: Vec::new(),
-        claims: Vec::new(),
-        picked: Vec::new(),
-        secrets: Vec::new(),
-        out,
-        project: tempfile::Builder::new().prefix("jupyter-").tempdir()?,
-    };
-    session.say(&format!("\n## {}", section.name));
-    if names.container != "custom-jupyter-container" || names.volume != "named-data-volume" {
-        session.note(&format!("using the names {} and {} (the tutorial's are taken or sections run in parallel)", names.container, names.volume));
-    }
-    let result = (section.run)(&mut session);
-    let error = result.err().map(|e| session.redact(&format!("{e:#}")));
-    if let Some(e) = &error {
-        session.say(&format!("!! section failed: {e}"));
-    }
-    session.finish();
-    let outcome = SectionOutcome {
-        name: section.name.to_string(),
-        entries: std::mem::take(&mut session.entries),
-        notes: std::mem::take(&mut session.notes),
-        claims: std::mem::take(&mut session.claims),
-        error,
-        seconds: started.elapsed().as_secs_f64(),
-        names,
-        picked: std::mem::take(&mut session.picked),
-    };
-    if parallel {
-        let mut text = format!("\n## {}\n", outcome.name);
-        for e in &outcome.entries {
-            text.push_str(&format!("$ {}\n{}", e.command, e.output));
-        }
-        for c in &outcome.claims {
-            text.push_str(&format!("{}\n", verdict_line(c)));
-        }
-        eprint!("{text}");
-    }
-    Ok(outcome)
-}
-
-fn slug(text: &str) -> String {
-    text.to_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-")
-}
-
-/// The tutorial's names, suffixed under a test run, per section in parallel, and when taken.
-fn pick_names(sh: &Shell, parallel_section: Option<&str>) -> Names {
-    let run = std::env::var(engine::RUN_ID_ENV).ok().filter(|r| !r.is_empty());
-    let mut suffix = String::new();
-    if let Some(run) = &run {
-        // Under a test run: unique per process, so concurrent walkthroughs never collide.
-        suffix.push_str(&format!("-{run}-p{}", std::process::id()));
-    }
-    if let Some(section) = parallel_section {
-        suffix.push('-');
-        suffix.push_str(&slug(section));
-    }
-    let pick = |kind: &str, base: &str| pick_name(sh, kind, base, &suffix);
-    Names {
-        container: pick("container", "custom-jupyter-container"),
-        volume: pick("volume", "named-data-volume"),
-        network: pick("network", "jupyter-mysql-net"),
-        db: pick("container", "mysql-db"),
-        suffix,
-    }
-}
-
-/// `base` plus the run's suffix, and `-wt<pid>` when a resource of that name exists already.
-fn pick_name(sh: &Shell, kind: &str, base: &str, suffix: &str) -> String {
-    let name = format!("{base}{suffix}");
-    let taken = match kind {
-        "image" => engine::image_exists(sh, &name),
-        _ => engine::probe(sh, [kind, "inspect", name.as_str()]).is_some(),
-    };
-    if taken {
-        let sep = if kind == "image" && !name.contains(':') { ":" } else { "-" };
-        format!("{name}{sep}wt{}", std::process::id())
-    } else {
-        name
-    }
-}
-
 pub fn verdict_line(c: &Claim) -> String {
     if !c.checkable {
         return format!("[NOT CHECKABLE HERE] {}\n        {}", c.claim, c.evidence);
@@ -250,19 +121,44 @@ pub fn verdict_line(c: &Claim) -> String {
     format!("[{mark}] {}\n        observed: {}", c.claim, c.evidence)
 }
 
-/// What one docker command did.
-pub struct Ran {
-    pub exit: i32,
-    pub output: String,
-}
-
-impl Ran {
-    pub fn ok(&self) -> bool {
-        self.exit == 0
-    }
-}
-
 impl Session {
+    /// A session for one section; its transcript goes to `out` as it runs.
+    pub fn new(sh: &Shell, section: &str, names: Names, mode: Mode, keep: bool, parallel: bool, out: Box<dyn Write + Send>) -> Result<Session> {
+        Ok(Session {
+            sh: sh.clone(),
+            docker: Docker::new(sh),
+            mode,
+            section: section.to_string(),
+            names,
+            keep,
+            parallel,
+            guards: Vec::new(),
+            entries: Vec::new(),
+            notes: Vec::new(),
+            claims: Vec::new(),
+            picked: Vec::new(),
+            secrets: Vec::new(),
+            out,
+            project: tempfile::Builder::new().prefix("jupyter-").tempdir()?,
+        })
+    }
+
+    /// Ends the section started at `started` (removing what it made unless `--keep`) and hands
+    /// over what it recorded.
+    pub fn finish(mut self, error: Option<String>, started: Instant) -> SectionOutcome {
+        self.release();
+        SectionOutcome {
+            name: self.section.clone(),
+            entries: std::mem::take(&mut self.entries),
+            notes: std::mem::take(&mut self.notes),
+            claims: std::mem::take(&mut self.claims),
+            error,
+            seconds: started.elapsed().as_secs_f64(),
+            names: self.names.clone(),
+            picked: std::mem::take(&mut self.picked),
+        }
+    }
+
     /// A value that must never reach the transcript, a report, the JSON or an error line (a
     /// password the walkthrough generated or read): it is shown as `<redacted>` from now on.
     pub fn secret(&mut self, value: &str) {
@@ -281,101 +177,16 @@ impl Session {
         let _ = writeln!(self.out, "{text}");
     }
 
+    /// Records a step for the report, redacted (a server's token or a password never goes into a file).
+    pub(super) fn entry(&mut self, command: &str, output: &str, exit: i32) {
+        let entry = Entry { command: self.redact(command), output: self.redact(output), exit };
+        self.entries.push(entry);
+    }
+
     /// A remark in the transcript and the report (e.g. where the walkthrough departs from the article).
     pub fn note(&mut self, text: &str) {
         self.say(&format!("   note: {text}"));
         self.notes.push(self.redact(text));
-    }
-
-    /// Runs one command line as an article writes it (`docker volume ls --filter dangling=false`,
-    /// `docker-compose up -d`), printing it and its output as they come. The line is split like a
-    /// shell would (quotes, no expansion): article steps stay text, never hand-built vectors.
-    pub fn cmd(&mut self, line: &str) -> Result<Ran> {
-        let words = crate::engine::spec::split(line)?;
-        let Some((program, args)) = words.split_first() else { bail!("an empty command line") };
-        if program == "docker" {
-            let argv: Vec<String> = self.docker.argv(args).into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
-            return self.command("docker", &argv);
-        }
-        self.command(program, args)
-    }
-
-    /// Like [`Session::cmd`], but a failure ends the section.
-    pub fn cmd_ok(&mut self, line: &str) -> Result<String> {
-        let ran = self.cmd(line)?;
-        if !ran.ok() {
-            bail!("`{line}` failed (exit {}): {}", ran.exit, crate::engine::last_message(&ran.output));
-        }
-        Ok(ran.output.trim().to_string())
-    }
-
-    /// `docker run SPEC`, shown and recorded like any step; the container, when named, is
-    /// removed at the end of the section unless `--keep` (and only if this run created it).
-    pub fn run(&mut self, spec: &RunSpec) -> Result<Ran> {
-        let args = spec.args(&self.docker.resource_labels())?;
-        if let Some(name) = &spec.name {
-            if !spec.remove {
-                let guard = Guard::before_create(&self.docker, Resource::Container(name.clone()));
-                self.guards.push(guard);
-            }
-        }
-        let argv: Vec<String> = self.docker.argv(&args).into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
-        let ran = self.command("docker", &argv);
-        if let Some(last) = self.guards.last_mut() {
-            last.created();
-        }
-        ran
-    }
-
-    /// Like [`Session::run`], but a failure ends the section.
-    pub fn run_ok(&mut self, spec: &RunSpec) -> Result<String> {
-        let ran = self.run(spec)?;
-        if !ran.ok() {
-            bail!("`docker run ... {}` failed (exit {}): {}", spec.image, ran.exit, crate::engine::last_message(&ran.output));
-        }
-        Ok(ran.output.trim().to_string())
-    }
-
-    /// Runs `docker ARGS`, printing the command and its output (both streams) as they come.
-    pub fn docker(&mut self, args: &[String]) -> Result<Ran> {
-        self.command("docker", args)
-    }
-
-    /// Runs `PROGRAM ARGS` (e.g. docker-compose) with the transcript, as [`Session::docker`] does.
-    pub fn command(&mut self, program: &str, args: &[String]) -> Result<Ran> {
-        let shown = format!("{program} {}", args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
-        self.say(&format!("$ {shown}"));
-        let reader = duct::cmd(program, args).stderr_to_stdout().unchecked().reader()?;
-        let mut output = String::new();
-        for line in BufReader::new(&reader).lines() {
-            let line = line.unwrap_or_default();
-            let _ = writeln!(self.out, "{}", self.redact(&line));
-            // Recorded without colour codes, so claims and reports match plain text.
-            output.push_str(&crate::jupyter::url::strip_ansi(&line));
-            output.push('\n');
-        }
-        let exit = match reader.try_wait()? {
-            Some(out) => out.status.code().unwrap_or(-1),
-            None => -1,
-        };
-        // Reports are files: a server's token never goes into one.
-        let entry = Entry { command: self.redact(&shown), output: self.redact(&output), exit };
-        self.entries.push(entry);
-        Ok(Ran { exit, output })
-    }
-
-    /// Like [`Session::docker`] but a failure ends the section.
-    pub fn docker_ok(&mut self, args: &[String]) -> Result<String> {
-        let ran = self.docker(args)?;
-        if !ran.ok() {
-            bail!("`docker {}` failed (exit {}): {}", args.join(" "), ran.exit, crate::engine::last_message(&ran.output));
-        }
-        Ok(ran.output.trim().to_string())
-    }
-
-    /// A docker call for the walkthrough's own checks: not shown as an article step.
-    pub fn inspect(&self, args: &[&str]) -> Option<String> {
-        engine::probe(&self.sh, args)
     }
 
     pub fn claim(&mut self, claim: &str, holds: bool, expected: bool, evidence: impl Into<String>) {
@@ -394,7 +205,7 @@ impl Session {
 
     /// A tutorial name for another resource, suffixed like the section's others (and recorded in the report).
     pub fn name(&mut self, kind: &str, base: &str) -> String {
-        let name = pick_name(&self.sh, kind, base, &self.names.suffix);
+        let name = pick_name(&self.docker, kind, base, &self.names.suffix);
         self.picked.push((base.to_string(), name.clone()));
         name
     }
@@ -411,25 +222,43 @@ impl Session {
         self.notes.push(format!("`{command}` is not run: {why}"));
     }
 
+    /// Registers a guard: what it holds is removed at the end of the section unless `--keep`.
+    pub fn guard(&mut self, guard: Guard) {
+        self.guards.push(guard);
+    }
+
     /// Registers a container made by this section (removed at the end unless `--keep`).
+    // transitional: `run` guards the containers it starts.
     pub fn made_container(&mut self, name: &str) {
-        self.guards.push(Guard::new(&crate::engine::Docker::new(&self.sh), Resource::Container(name.to_string())));
+        self.guards.push(Guard::new(&self.docker, Resource::Container(name.to_string())));
     }
 
+    /// Registers a volume: an anonymous one (its container's, unlabelled) is removed at the end;
+    /// a named one only if this process created it, so a volume that was there is never adopted.
     pub fn made_volume(&mut self, name: &str) {
-        self.guards.push(Guard::new(&crate::engine::Docker::new(&self.sh), Resource::Volume(name.to_string())));
+        let volume = Resource::Volume(name.to_string());
+        let guard = if is_anonymous_volume(name) { Guard::new(&self.docker, volume) } else { self.mine_only(volume) };
+        self.guards.push(guard);
     }
 
+    /// Registers a network, removed at the end only if this process created it.
     pub fn made_network(&mut self, name: &str) {
-        self.guards.push(Guard::new(&crate::engine::Docker::new(&self.sh), Resource::Network(name.to_string())));
+        let guard = self.mine_only(Resource::Network(name.to_string()));
+        self.guards.push(guard);
+    }
+
+    fn mine_only(&self, resource: Resource) -> Guard {
+        let mut guard = Guard::before_create(&self.docker, resource);
+        guard.created();
+        guard
     }
 
     /// An image tag this section built (removed at the end unless `--keep`; shared layers stay).
     pub fn made_image(&mut self, tag: &str) {
-        self.guards.push(Guard::new(&crate::engine::Docker::new(&self.sh), Resource::Image(tag.to_string())));
+        self.guards.push(Guard::new(&self.docker, Resource::Image(tag.to_string())));
     }
 
-    /// The container is gone (the article removed it): no need to remove it again.
+    /// The resource is gone (the article removed it): no need to remove it again.
     pub fn forget(&mut self, resource: &Resource) {
         if let Some(i) = self.guards.iter().position(|g| g.resource() == resource) {
             self.guards.remove(i).keep();
@@ -446,35 +275,29 @@ impl Session {
         }
     }
 
-    /// `--label` arguments for what the section creates.
-    pub fn labels(&self) -> Vec<String> {
-        engine::resource_labels()
-    }
-
-    fn finish(&mut self) {
-        if self.keep {
-            // Keep everything; free the tutorial's container name for the next section.
-            let guards = std::mem::take(&mut self.guards);
-            for guard in guards {
-                // A dangling anonymous volume has no label and nothing to inspect: never keep it.
-                if matches!(guard.resource(), Resource::Volume(n) if n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit())) {
-                    drop(guard);
-                    continue;
-                }
-                if let Resource::Container(name) = guard.resource().clone() {
-                    if !self.parallel && engine::probe(&self.sh, ["container", "inspect", name.as_str()]).is_some() {
-                        let kept = format!("{name}-{}", slug(&self.section));
-                        let _ = engine::probe(&self.sh, ["rename", name.as_str(), kept.as_str()]);
-                        self.note(&format!("kept container {kept}"));
-                    }
-                }
-                guard.keep();
-            }
-        } else {
+    fn release(&mut self) {
+        if !self.keep {
             // Newest first: containers go before the volumes and networks they use.
             while let Some(guard) = self.guards.pop() {
                 drop(guard);
             }
+            return;
+        }
+        // Keep everything; free the tutorial's container name for the next section.
+        for guard in std::mem::take(&mut self.guards) {
+            // A dangling anonymous volume has no label and nothing to inspect: never keep it.
+            if matches!(guard.resource(), Resource::Volume(n) if is_anonymous_volume(n)) {
+                drop(guard);
+                continue;
+            }
+            if let Resource::Container(name) = guard.resource().clone() {
+                if !self.parallel && self.docker.exists("container", &name) {
+                    let kept = format!("{name}-{}", slug(&self.section));
+                    let _ = self.docker.probe(["rename", name.as_str(), kept.as_str()]);
+                    self.note(&format!("kept container {kept}"));
+                }
+            }
+            guard.keep();
         }
     }
 }
@@ -485,22 +308,40 @@ pub fn redact_tokens(text: &str) -> String {
     TOKEN.get_or_init(|| regex::Regex::new(r"token=[0-9a-f]{48}").unwrap()).replace_all(text, "token=<redacted>").into_owned()
 }
 
-fn shell_quote(arg: &str) -> String {
-    if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c)) {
-        arg.to_string()
-    } else {
-        format!("'{}'", arg.replace('\'', r"'\''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::spec::shell_quote;
+
+    fn names() -> Names {
+        Names { container: "c".into(), volume: "v".into(), network: "n".into(), db: "d".into(), suffix: String::new() }
+    }
 
     #[test]
     fn tokens_are_redacted() {
         let line = "http://127.0.0.1:8888/lab?token=0123456789abcdef0123456789abcdef0123456789abcdef";
         assert_eq!(redact_tokens(line), "http://127.0.0.1:8888/lab?token=<redacted>");
+    }
+
+    #[test]
+    fn registered_secrets_and_tokens_are_redacted() {
+        let sh = Shell::new().unwrap();
+        let mut s = Session::new(&sh, "s", names(), Mode::Corrected, false, true, Box::new(std::io::sink())).unwrap();
+        let token = "0123456789abcdef0123456789abcdef0123456789abcdef";
+        let text = format!("MYSQL_PASSWORD=hunter2-x9 and http://127.0.0.1:8888/lab?token={token}");
+        assert_eq!(s.redact(&text), text.replace(token, "<redacted>"), "no secret registered yet: only the token goes");
+        s.secret("hunter2-x9");
+        s.secret("");
+        let redacted = s.redact(&text);
+        assert_eq!(redacted, "MYSQL_PASSWORD=<redacted> and http://127.0.0.1:8888/lab?token=<redacted>");
+        // And what the session records: notes and claims' evidence.
+        s.note("the password is hunter2-x9");
+        s.claim("c", true, true, format!("read hunter2-x9 with token={token}"));
+        s.record("docker exec db mysql -phunter2-x9", "hunter2-x9\n", 0);
+        let outcome = s.finish(None, Instant::now());
+        assert_eq!(outcome.notes, ["the password is <redacted>"]);
+        assert_eq!(outcome.claims[0].evidence, "read <redacted> with token=<redacted>");
+        assert_eq!((outcome.entries[0].command.as_str(), outcome.entries[0].output.as_str()), ("docker exec db mysql -p<redacted>", "<redacted>\n"));
     }
 
     #[test]
@@ -513,25 +354,38 @@ mod tests {
 
     #[test]
     fn verdicts_say_whether_they_were_expected() {
-        let c = |holds, expected| Claim { section: "s".into(), claim: "c".into(), holds, expected, evidence: "e".into(), checkable: true };
-        assert!(verdict_line(&c(false, false)).contains("erratum"));
-        assert!(verdict_line(&c(true, false)).contains("unexpected"));
-        let outcome = Outcome {
-            slug: "x",
-            title: "t",
-            mode: Mode::Literal,
-            sections: vec![SectionOutcome {
-                name: "s".into(),
-                entries: vec![],
-                notes: vec![],
-                claims: vec![c(false, false), c(true, true)],
-                error: None,
-                seconds: 0.0,
-                names: Names { container: "c".into(), volume: "v".into(), network: "n".into(), db: "d".into(), suffix: String::new() },
-                picked: vec![],
-            }],
+        let c = |claim: &str, holds, expected| Claim { section: "s".into(), claim: claim.into(), holds, expected, evidence: "e".into(), checkable: true };
+        assert!(verdict_line(&c("c", false, false)).contains("erratum"));
+        assert!(verdict_line(&c("c", true, false)).contains("unexpected"));
+        assert!(verdict_line(&c("c", false, true)).contains("FAILS (unexpected!)"));
+        let section = |claims: Vec<Claim>, error: Option<&str>| SectionOutcome {
+            name: "s".into(),
+            entries: vec![],
+            notes: vec![],
+            claims,
+            error: error.map(String::from),
             seconds: 0.0,
+            names: names(),
+            picked: vec![],
         };
-        assert!(outcome.ok());
+        let outcome = |sections| Outcome { slug: "x", title: "t", mode: Mode::Literal, sections, seconds: 0.0 };
+
+        let expected = outcome(vec![section(vec![c("erratum", false, false), c("holds", true, true)], None)]);
+        assert!(expected.ok());
+        assert!(expected.unexpected().is_empty());
+
+        // One claim that did not come out as expected: not ok, and it is the one listed.
+        let surprising = outcome(vec![
+            section(vec![c("erratum", false, false), c("holds", true, true)], None),
+            section(vec![c("surprise", true, false), c("holds too", true, true)], None),
+        ]);
+        assert!(!surprising.ok());
+        let listed: Vec<&str> = surprising.unexpected().iter().map(|c| c.claim.as_str()).collect();
+        assert_eq!(listed, ["surprise"]);
+
+        // A section that failed before its claims were checked: not ok, though no claim is unexpected.
+        let failed = outcome(vec![section(vec![c("holds", true, true)], None), section(vec![], Some("volume v exists"))]);
+        assert!(failed.unexpected().is_empty());
+        assert!(!failed.ok());
     }
 }

@@ -8,14 +8,16 @@
 //! which the corrected mode fixes with `COPY --chown=$NB_UID:$NB_GID`; today's stacks images log
 //! `start-notebook.py`, not `jupyter lab`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
 use super::session::{Mode, Session};
+use super::steps::{self, wait_url};
 use super::{Article, Section};
 use crate::engine::resources::Resource;
-use crate::jupyter::url::{find_url, ServerUrl, Token};
+use crate::engine::{wait, BuildSpec, RunSpec};
+use crate::jupyter::url::{ServerUrl, Token};
 
 pub const ARTICLE: Article = Article {
     slug: "jupyter-docker-setup-guide",
@@ -31,38 +33,28 @@ pub const ARTICLE: Article = Article {
 
 const NO_REGISTRY: &str = "no container registry can be reached from this engine, so the official image cannot be had";
 
-fn args(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| s.to_string()).collect()
-}
+/// How long a server may take to print its URL.
+const URL_WAIT: Duration = Duration::from_secs(90);
+
+/// Who owns the jupyter-lab process in a container (one user name per line).
+const SERVER_OWNER: &str = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'bin/jupyter-lab' && stat -c %U $p; done";
 
 fn base(s: &Session) -> Result<String> {
     crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)
 }
 
-/// `docker run -d -t --rm -p 127.0.0.1::8888 --name NAME FLAGS IMAGE CMD...` (the article's `-it --rm -p 8888:8888`).
-fn run(s: &mut Session, flags: &[&str], image: &str, command: &[&str]) -> Result<String> {
+/// The article's `docker run -it --rm -p 8888:8888 IMAGE`, detached with a terminal (there is none
+/// here to attach), on the section's container name.
+fn run_server(s: &mut Session, image: &str) -> Result<String> {
     let name = s.names.container.clone();
-    let mut all = args(&["run", "-d", "-t", "--rm", "-p", "127.0.0.1::8888", "--name", &name]);
-    all.extend(args(flags));
-    all.extend(s.labels());
-    all.push(image.to_string());
-    all.extend(args(command));
-    s.made_container(&name);
-    s.docker_ok(&all)?;
+    s.run_ok(&steps::jupyter(image, &name, &["-t", "--rm"]))?;
     Ok(name)
 }
 
-/// Polls `read` until a server URL shows in its text.
-fn wait_url(read: impl Fn() -> String) -> (Option<ServerUrl>, String) {
-    let started = Instant::now();
-    loop {
-        let log = read();
-        let url = find_url(&log);
-        if url.is_some() || started.elapsed() > Duration::from_secs(90) {
-            return (url, log);
-        }
-        std::thread::sleep(Duration::from_millis(300));
-    }
+/// The server's log so far (`docker logs`), for [`wait_url`].
+fn log_of(s: &Session, container: &str) -> impl FnMut() -> String {
+    let (docker, container) = (s.docker.clone(), container.to_string());
+    move || docker.logs_since(&container, "0").unwrap_or_default()
 }
 
 /// The token URL claim and the token claim for a running server.
@@ -76,7 +68,7 @@ fn server_claims(s: &mut Session, container: &str, url: Option<&ServerUrl>, log:
         shown.unwrap_or_else(|| format!("no URL in the log ({} lines)", log.lines().count())),
     );
     let Some(token) = url.and_then(|u| u.token()).map(str::to_string) else { return Ok(None) };
-    let port = crate::engine::published_port(&s.sh, container, 8888)?.1;
+    let port = s.docker.published_port(container, 8888)?.1;
     let get = |path: &str, token: Option<&str>| crate::jupyter::http::get_status(port, path, token, Duration::from_secs(5)).ok();
     let with = get("/api/status", Some(&token));
     let lab = get("/lab", None);
@@ -92,12 +84,9 @@ fn server_claims(s: &mut Session, container: &str, url: Option<&ServerUrl>, log:
 
 /// `docker stop` (the article's Ctrl+C) and the `--rm` claim.
 fn stop_removes(s: &mut Session, container: &str) -> Result<()> {
-    s.docker_ok(&args(&["stop", container]))?;
-    let started = Instant::now();
-    while s.inspect(&["container", "inspect", container]).is_some() && started.elapsed() < Duration::from_secs(15) {
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let listed = s.docker_ok(&args(&["ps", "-a", "--filter", &format!("name=^{container}$"), "--format", "{{.Names}}"]))?;
+    s.cmd_ok(&format!("docker stop {container}"))?;
+    wait::gone(&s.docker, container, Duration::from_secs(15));
+    let listed = s.cmd_ok(&format!("docker ps -a --filter 'name=^{container}$' --format '{{{{.Names}}}}'"))?;
     s.forget(&Resource::Container(container.to_string()));
     s.claim("a `--rm` container is gone once it stops (`docker ps -a` does not list it)", listed.is_empty(), true, format!("docker ps -a: {}", if listed.is_empty() { "nothing" } else { &listed }));
     Ok(())
@@ -107,16 +96,17 @@ fn anaconda(s: &mut Session) -> Result<()> {
     let image = base(s)?;
     s.not_checkable("`docker pull continuumio/anaconda3` fetches the tag latest", NO_REGISTRY);
     s.note(&format!("continuumio/anaconda3 is played by the project's base image {image}, run as root with its entry script bypassed (`--entrypoint bash`), like the anaconda image's plain root shell"));
-    let c = run(s, &["-i", "--user", "root", "--entrypoint", "bash"], &image, &[])?;
-    let id = s.docker(&args(&["exec", &c, "id", "-u"]))?;
-    let gid = s.docker(&args(&["exec", &c, "id", "-g"]))?;
+    let c = s.names.container.clone();
+    s.run_ok(&steps::jupyter(&image, &c, &["-it", "--rm"]).user("root").entrypoint("bash"))?;
+    let id = s.cmd(&format!("docker exec {c} id -u"))?;
+    let gid = s.cmd(&format!("docker exec {c} id -g"))?;
     s.claim(
         "the container's shell runs as root (UID:GID 0:0)",
         id.output.trim() == "0" && gid.output.trim() == "0",
         true,
         format!("id -u: {}, id -g: {} (the stand-in, run as root as the anaconda image is)", id.output.trim(), gid.output.trim()),
     );
-    let conda = s.docker(&args(&["exec", &c, "conda", "info"]))?;
+    let conda = s.cmd(&format!("docker exec {c} conda info"))?;
     if conda.ok() {
         s.note("conda is present in this image, but it is not continuumio/anaconda3: its `conda info`/`conda list` say nothing about that image");
     }
@@ -124,7 +114,7 @@ fn anaconda(s: &mut Session) -> Result<()> {
     s.not_checkable("`conda list` already lists jupyterlab, pandas, numpy and matplotlib", "only continuumio/anaconda3's own conda environment could show it");
 
     // Without --allow-root the server refuses to run as root: why the article passes it.
-    let refused = s.docker(&args(&["exec", &c, "timeout", "60", "jupyter-lab", "--ip=*", "--no-browser"]))?;
+    let refused = s.cmd(&format!("docker exec {c} timeout 60 jupyter-lab '--ip=*' --no-browser"))?;
     s.claim(
         "as root, jupyter-lab needs --allow-root",
         !refused.ok() && refused.output.contains("--allow-root"),
@@ -132,11 +122,12 @@ fn anaconda(s: &mut Session) -> Result<()> {
         format!("without it: exit {}: {}", refused.exit, refused.output.lines().rev().find(|l| l.contains("root")).unwrap_or("").trim()),
     );
     s.note("the server's log goes to /tmp/jupyter.log, since `docker exec -d` has no terminal to print to");
-    s.docker_ok(&args(&["exec", "-d", &c, "sh", "-c", "jupyter-lab --ip=\"*\" --no-browser --allow-root > /tmp/jupyter.log 2>&1"]))?;
-    let (url, log) = wait_url(|| s.inspect(&["exec", &c, "cat", "/tmp/jupyter.log"]).unwrap_or_default());
-    s.docker(&args(&["exec", &c, "tail", "-n", "8", "/tmp/jupyter.log"]))?;
+    s.cmd_ok(&format!(r#"docker exec -d {c} sh -c 'jupyter-lab --ip="*" --no-browser --allow-root > /tmp/jupyter.log 2>&1'"#))?;
+    let docker = s.docker.clone();
+    let (url, log) = wait_url(URL_WAIT, || docker.probe(["exec", c.as_str(), "cat", "/tmp/jupyter.log"]).unwrap_or_default());
+    s.cmd(&format!("docker exec {c} tail -n 8 /tmp/jupyter.log"))?;
     server_claims(s, &c, url.as_ref(), &log)?;
-    let who = s.inspect(&["exec", &c, "sh", "-c", "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'bin/jupyter-lab' && stat -c %U $p; done"]).unwrap_or_default();
+    let who = s.docker.probe(["exec", c.as_str(), "sh", "-c", SERVER_OWNER]).unwrap_or_default();
     s.claim("the server runs as root", who.lines().any(|l| l.trim() == "root"), true, format!("owner of the jupyter-lab process: {}", who.trim()));
     stop_removes(s, &c)
 }
@@ -145,22 +136,22 @@ fn stacks(s: &mut Session) -> Result<()> {
     let image = base(s)?;
     s.not_checkable("`docker run` of an image that is not local pulls it first (`Unable to find image ... locally`)", NO_REGISTRY);
     s.note(&format!("jupyter/datascience-notebook is played by the project's base image {image}, which keeps the stacks' contract (jovyan, start.sh, JupyterLab started by itself)"));
-    let c = run(s, &[], &image, &[])?;
-    let (url, log) = wait_url(|| crate::tasks::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
-    s.docker(&args(&["logs", "--tail", "8", &c]))?;
+    let c = run_server(s, &image)?;
+    let (url, log) = wait_url(URL_WAIT, log_of(s, &c));
+    s.cmd(&format!("docker logs --tail 8 {c}"))?;
     server_claims(s, &c, url.as_ref(), &log)?;
-    let who = s.docker(&args(&["exec", &c, "whoami"]))?;
+    let who = s.cmd(&format!("docker exec {c} whoami"))?;
     s.claim("the stacks container runs as jovyan", who.output.trim() == "jovyan", true, format!("whoami: {}", who.output.trim()));
-    let runtime = s.inspect(&["exec", &c, "sh", "-c", "ls /home/jovyan/.local/share/jupyter/runtime/"]).unwrap_or_default();
+    let runtime = s.docker.probe(["exec", c.as_str(), "sh", "-c", "ls /home/jovyan/.local/share/jupyter/runtime/"]).unwrap_or_default();
     s.claim(
         "its runtime files live under /home/jovyan/.local/share/jupyter/runtime/",
         runtime.lines().any(|l| l.starts_with("jpserver-")),
         true,
         format!("runtime folder: {}", runtime.replace('\n', " ")),
     );
-    let home = s.docker(&args(&["exec", &c, "ls", "/home/jovyan"]))?;
+    let home = s.cmd(&format!("docker exec {c} ls /home/jovyan"))?;
     s.claim("the file browser shows a `work` folder (/home/jovyan/work)", home.output.lines().any(|l| l.trim() == "work"), true, format!("ls /home/jovyan: {}", home.output.trim().replace('\n', " ")));
-    let kernels = s.inspect(&["exec", &c, "jupyter", "kernelspec", "list"]).unwrap_or_default();
+    let kernels = s.docker.probe(["exec", c.as_str(), "jupyter", "kernelspec", "list"]).unwrap_or_default();
     s.not_checkable("the image carries Julia, Python and R kernels", &format!("only jupyter/datascience-notebook has them; the stand-in's kernels: {}", kernels.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect::<Vec<_>>().join(", ")));
     stop_removes(s, &c)
 }
@@ -180,11 +171,7 @@ fn build_here(s: &mut Session, dockerfile: &str, tag: &str) -> Result<String> {
         std::fs::copy(crate::paths::notebooks_dir().join("computation.ipynb"), dir.join("computation.ipynb"))?;
     }
     let base = base(s)?;
-    let mut build = args(&["build", "--force-rm", "--build-arg", &format!("BASE_IMAGE={base}")]);
-    build.extend(crate::engine::image_labels());
-    build.extend(args(&["-t", tag, &dir.display().to_string()]));
-    s.made_image(tag);
-    let ran = s.docker(&build)?;
+    let ran = s.build(&BuildSpec::new(&dir, tag).arg("BASE_IMAGE", &base))?;
     if !ran.ok() {
         bail!("building {tag} failed: {}", crate::engine::last_message(&ran.output));
     }
@@ -209,19 +196,14 @@ pub fn cached_run_steps(output: &str) -> (usize, usize) {
 fn own_image(s: &mut Session) -> Result<()> {
     let tag = s.name("image", "custom-jupyter-image");
     build_here(s, &first_dockerfile()?, &tag)?;
-    let check = s.docker(&{
-        let mut a = args(&["run", "--rm"]);
-        a.extend(s.labels());
-        a.extend(args(&[&tag, "python", "-c", "import geopandas; from osgeo import gdal; print('geopandas', geopandas.__version__, 'gdal', gdal.__version__)"]));
-        a
-    })?;
+    let check = s.run(&RunSpec::new(&tag).rm().command(&["python", "-c", "import geopandas; from osgeo import gdal; print('geopandas', geopandas.__version__, 'gdal', gdal.__version__)"]))?;
     s.claim(
         "in custom-jupyter-image, geopandas imports and GDAL is present",
         check.ok() && check.output.lines().any(|l| l.starts_with("geopandas ")),
         true,
         check.output.lines().last().unwrap_or("").trim().to_string(),
     );
-    let conda = s.inspect(&["run", "--rm", "--entrypoint", "conda", &tag, "list"]);
+    let conda = s.docker.run(&RunSpec::new(&tag).rm().entrypoint("conda").command(&["list"])).ok();
     match conda {
         Some(list) => s.claim(
             "`conda list` in its terminal shows geopandas and gdal",
@@ -231,12 +213,12 @@ fn own_image(s: &mut Session) -> Result<()> {
         ),
         None => s.not_checkable("`conda list` in its terminal shows geopandas and gdal", "the offline stand-in has no conda (GDAL comes from Debian's python3-gdal there); only the official base image could show it"),
     }
-    let exposed = s.docker_ok(&args(&["image", "inspect", "--format", "{{json .Config.ExposedPorts}}", &tag]))?;
+    let exposed = s.cmd_ok(&format!("docker image inspect --format '{{{{json .Config.ExposedPorts}}}}' {tag}"))?;
     s.claim("EXPOSE 8888 records the port in the image (ExposedPorts), publishing still needs -p", exposed.contains("8888/tcp"), true, format!("ExposedPorts: {exposed}"));
 
-    let c = run(s, &[], &tag, &[])?;
-    let (url, log) = wait_url(|| crate::tasks::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
-    s.docker(&args(&["logs", "--tail", "8", &c]))?;
+    let c = run_server(s, &tag)?;
+    let (url, log) = wait_url(URL_WAIT, log_of(s, &c));
+    s.cmd(&format!("docker logs --tail 8 {c}"))?;
     let lines: Vec<&str> = log.lines().filter(|l| l.contains("Entered start.sh") || l.contains("Executing the command")).collect();
     s.claim(
         "the container logs `Entered start.sh with args: jupyter lab` and `Executing the command: jupyter lab` first",
@@ -270,12 +252,12 @@ fn preload(s: &mut Session) -> Result<()> {
         format!("{cached} of {total} RUN steps answered `Using cache`"),
     );
 
-    let c = run(s, &[], &tag, &[])?;
-    let (url, log) = wait_url(|| crate::tasks::up::logs_since(&s.sh, &c, "0").unwrap_or_default());
-    let listing = s.docker(&args(&["exec", &c, "ls", "-l", "/work"]))?;
+    let c = run_server(s, &tag)?;
+    let (url, log) = wait_url(URL_WAIT, log_of(s, &c));
+    let listing = s.cmd(&format!("docker exec {c} ls -l /work"))?;
     let has = |f: &str| listing.output.lines().any(|l| l.ends_with(&format!(" {f}")));
     s.claim("/work holds computation.ipynb and the Dockerfile", has("computation.ipynb") && has("Dockerfile"), true, listing.output.trim().replace('\n', "; "));
-    let pwd = s.docker(&args(&["exec", &c, "pwd"]))?;
+    let pwd = s.cmd(&format!("docker exec {c} pwd"))?;
     let served = match server_claims(s, &c, url.as_ref(), &log)? {
         Some((port, token)) => crate::jupyter::http::get_status(port, "/api/contents/computation.ipynb", Some(&token), Duration::from_secs(5)).ok(),
         None => None,
@@ -286,15 +268,15 @@ fn preload(s: &mut Session) -> Result<()> {
         true,
         format!("pwd: {}; /api/contents/computation.ipynb: {served:?}", pwd.output.trim()),
     );
-    let stacks_work = s.inspect(&["exec", &c, "ls", "-A", "/home/jovyan/work"]);
+    let stacks_work = s.docker.probe(["exec", c.as_str(), "ls", "-A", "/home/jovyan/work"]);
     s.claim(
         "WORKDIR /work is the `work` folder seen in the earlier sections",
         pwd.output.trim() == "/home/jovyan/work",
         false,
         format!("/work is a new folder at the root; the stacks' work folder is /home/jovyan/work, still there ({})", match &stacks_work { Some(t) if t.is_empty() => "empty".to_string(), Some(t) => t.replace('\n', " "), None => "missing".into() }),
     );
-    let owners = s.inspect(&["exec", &c, "stat", "-c", "%U:%G %n", "/work", "/work/computation.ipynb"]).unwrap_or_default();
-    let writes = s.docker(&args(&["exec", &c, "touch", "/work/computation.ipynb"]))?;
+    let owners = s.docker.probe(["exec", c.as_str(), "stat", "-c", "%U:%G %n", "/work", "/work/computation.ipynb"]).unwrap_or_default();
+    let writes = s.cmd(&format!("docker exec {c} touch /work/computation.ipynb"))?;
     s.claim(
         "the notebook user can save the notebook copied into /work",
         writes.ok(),
