@@ -110,32 +110,4 @@ impl Session {
         self.entry(&shown, &output, exit);
         Ok(Ran { exit, output })
     }
-
-    /// Runs `docker ARGS`, printing the command and its output (both streams) as they come.
-    // transitional: article steps are written with `cmd`, `run` and `build`.
-    pub fn docker(&mut self, args: &[String]) -> Result<Ran> {
-        self.command("docker", args)
-    }
-
-    /// Like [`Session::docker`] but a failure ends the section.
-    // transitional
-    pub fn docker_ok(&mut self, args: &[String]) -> Result<String> {
-        let ran = self.docker(args)?;
-        if !ran.ok() {
-            bail!("`docker {}` failed (exit {}): {}", args.join(" "), ran.exit, last_message(&ran.output));
-        }
-        Ok(ran.output.trim().to_string())
-    }
-
-    /// A docker call for the walkthrough's own checks: not shown as an article step.
-    // transitional: use `self.docker.probe`.
-    pub fn inspect(&self, args: &[&str]) -> Option<String> {
-        self.docker.probe(args)
-    }
-
-    /// `--label` arguments for what the section creates.
-    // transitional: `run`, `build` and the handle's create calls add them.
-    pub fn labels(&self) -> Vec<String> {
-        crate::engine::label_args(self.docker.resource_labels())
-    }
 }

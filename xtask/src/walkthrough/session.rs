@@ -227,8 +227,8 @@ impl Session {
         self.guards.push(guard);
     }
 
-    /// Registers a container made by this section (removed at the end unless `--keep`).
-    // transitional: `run` guards the containers it starts.
+    /// Registers a container made by this section without `run` (e.g. by Compose): removed at the
+    /// end unless `--keep`.
     pub fn made_container(&mut self, name: &str) {
         self.guards.push(Guard::new(&self.docker, Resource::Container(name.to_string())));
     }
