@@ -136,7 +136,7 @@ fn article_2_runs_command_for_command_in_the_sandbox() {
         }
     }
     assert_eq!(ran, 18, "article 2 has 19 docker commands; all but `docker volume rm VOLUME_NAME` run");
-    // The run is real: the first build fails on the article's conda line, which the offline stand-in lacks.
+    // The run is real: the sandbox's engine built the Dockerfile the replay wrote from the article.
     let build = &step(&json, 151)["result"];
-    assert!(build["output"].as_str().unwrap().contains("conda"), "{build}");
+    assert!(build["output"].as_str().unwrap().contains("Step 1/7 : FROM jupyter/minimal-notebook"), "{build}");
 }

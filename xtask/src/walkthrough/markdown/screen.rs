@@ -9,46 +9,24 @@ pub fn render(raw: &str) -> String {
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\x1b' => match chars.next() {
-                Some('[') => {
-                    let mut params = String::new();
-                    let mut last = None;
-                    for p in chars.by_ref() {
-                        if ('@'..='~').contains(&p) {
-                            last = Some(p);
-                            break;
-                        }
-                        params.push(p);
-                    }
-                    let n = params.trim_start_matches('?').split(';').next().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
-                    match last {
-                        Some('A') => row = row.saturating_sub(n),
-                        Some('B') => row += n,
-                        Some('G') => col = n - 1,
-                        Some('K') => {
-                            let line = line_at(&mut lines, row);
-                            match params.as_str() {
-                                "2" => line.clear(),
-                                "1" => line.iter_mut().take(col + 1).for_each(|ch| *ch = ' '),
-                                _ => line.truncate(col),
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                Some(']') => {
-                    // An operating-system command (window title): up to BEL or ESC \.
-                    while let Some(p) = chars.next() {
-                        if p == '\x07' || (p == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
-                            break;
+            '\x1b' => {
+                let Escape::Csi(params, last) = escape(&mut chars) else { continue };
+                let n = params.trim_start_matches('?').split(';').next().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+                match last {
+                    'A' => row = row.saturating_sub(n),
+                    'B' => row += n,
+                    'G' => col = n - 1,
+                    'K' => {
+                        let line = line_at(&mut lines, row);
+                        match params.as_str() {
+                            "2" => line.clear(),
+                            "1" => line.iter_mut().take(col + 1).for_each(|ch| *ch = ' '),
+                            _ => line.truncate(col),
                         }
                     }
+                    _ => {}
                 }
-                Some('(' | ')') => {
-                    chars.next();
-                }
-                _ => {}
-            },
+            }
             '\r' => col = 0,
             '\n' => {
                 row += 1;
@@ -102,31 +80,51 @@ fn strip_escapes(text: &str) -> String {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\x1b' => match chars.next() {
-                Some('[') => {
-                    for p in chars.by_ref() {
-                        if ('@'..='~').contains(&p) {
-                            break;
-                        }
-                    }
-                }
-                Some(']') => {
-                    while let Some(p) = chars.next() {
-                        if p == '\x07' || (p == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
-                            break;
-                        }
-                    }
-                }
-                Some('(' | ')') => {
-                    chars.next();
-                }
-                _ => {}
-            },
+            '\x1b' => {
+                escape(&mut chars);
+            }
             c if c.is_control() && c != '\t' => {}
             c => out.push(c),
         }
     }
     out
+}
+
+enum Escape {
+    /// A control sequence: its parameters and final letter (`\x1b[2K`: "2", 'K').
+    Csi(String, char),
+    /// Anything else (a charset choice, a window title), skipped.
+    Other,
+}
+
+/// Reads an escape sequence after its ESC.
+fn escape(chars: &mut std::iter::Peekable<std::str::Chars>) -> Escape {
+    match chars.next() {
+        Some('[') => {
+            let mut params = String::new();
+            for p in chars.by_ref() {
+                if ('@'..='~').contains(&p) {
+                    return Escape::Csi(params, p);
+                }
+                params.push(p);
+            }
+            Escape::Other
+        }
+        Some(']') => {
+            // An operating-system command (window title): up to BEL or ESC \.
+            while let Some(p) = chars.next() {
+                if p == '\x07' || (p == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                    break;
+                }
+            }
+            Escape::Other
+        }
+        Some('(' | ')') => {
+            chars.next();
+            Escape::Other
+        }
+        _ => Escape::Other,
+    }
 }
 
 /// Whether a line moves the cursor up or down to redraw earlier lines (a progress display).
