@@ -295,6 +295,14 @@ impl Docker {
         self.stream(args)
     }
 
+    /// `docker exec -i CONTAINER COMMAND...` as a duct expression whose stdin reaches the command
+    /// (a file written through a pipe, keys typed into a process).
+    pub fn exec_input<S: AsRef<str>>(&self, container: &str, command: &[S]) -> duct::Expression {
+        let mut args = vec!["exec".to_string(), "-i".to_string(), container.to_string()];
+        args.extend(command.iter().map(|c| c.as_ref().to_string()));
+        self.stream(args)
+    }
+
     /// Creates a labelled volume and says whether this call made it. `docker volume create` also
     /// succeeds on an existing volume: the creator label tells the two apart, so a volume that was
     /// there before (or that a racing process made) is never adopted as this process's own.
@@ -341,6 +349,14 @@ fn missing_cli() -> anyhow::Error {
 /// `--label KEY=VALUE` pairs.
 pub fn label_args(labels: Vec<(String, String)>) -> Vec<String> {
     labels.into_iter().flat_map(|(k, v)| ["--label".to_string(), format!("{k}={v}")]).collect()
+}
+
+/// `docker exec [-it | -i] CONTAINER COMMAND...` as one shell line, for a shell that already
+/// names its engine (DOCKER_HOST inside the sandbox): how a replay types a command into a container.
+pub fn exec_line<S: AsRef<str>>(container: &str, terminal: bool, command: &[S]) -> String {
+    let mut args = vec!["exec".to_string(), if terminal { "-it" } else { "-i" }.to_string(), container.to_string()];
+    args.extend(command.iter().map(|c| c.as_ref().to_string()));
+    spec::shown("docker", &args)
 }
 
 /// The most useful line of docker's stderr: its last `Error...` line, else its last line.

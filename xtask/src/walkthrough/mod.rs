@@ -64,6 +64,12 @@ pub struct Walkthrough {
     /// Print one JSON object (article, mode, ok, claims) on stdout; the transcript goes to stderr.
     #[arg(long)]
     pub json: bool,
+    /// Replay a Linode-docs Markdown article as written, in a sandbox engine (a path, or a series slug).
+    #[arg(long, value_name = "FILE")]
+    pub from_markdown: Option<PathBuf>,
+    /// With --from-markdown: a placeholder's value (repeatable), e.g. --set CONTAINER_ID=web.
+    #[arg(long = "set", value_name = "NAME=VALUE", requires = "from_markdown")]
+    pub set: Vec<String>,
 }
 
 pub fn find(name: &str) -> Result<&'static Article> {
@@ -81,6 +87,9 @@ impl Walkthrough {
                 println!("{:<12} {:<40} {}\n{:<12} sections: {}", a.short, a.slug, a.title, "", sections.join(", "));
             }
             return Ok(());
+        }
+        if let Some(file) = &self.from_markdown {
+            return markdown::replay::run(sh, file, &self.set, self.report.as_deref(), self.json);
         }
         let Some(name) = &self.article else { bail!("name an article to replay (`--list` lists them), e.g. `cargo xtask walkthrough manage-data`") };
         let article = find(name)?;

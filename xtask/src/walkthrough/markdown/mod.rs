@@ -3,13 +3,22 @@
 //!
 //! The engine-free core: `reader::read` finds the steps, `placeholders::fill` puts the article's
 //! values in, `compare::compare` judges a real output against the article's, `report` renders it all.
+//! The replay (`replay::run`) runs the steps in a sandbox engine: `executor` takes them in order,
+//! `job` runs each in a terminal inside the sandbox, `kernel` runs notebook cells, `screen`
+//! renders what a terminal shows, `standin` stands in for the articles' unreachable downloads.
 
 pub mod commands;
 pub mod compare;
+mod executor;
+mod job;
+mod kernel;
 pub mod mask;
 pub mod placeholders;
 pub mod reader;
+pub mod replay;
 pub mod report;
+mod screen;
+mod standin;
 pub mod steps;
 
 pub use compare::{compare, Verdict};

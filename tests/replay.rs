@@ -1,0 +1,142 @@
+//! The Markdown replay executor, end to end: `cargo xtask walkthrough --from-markdown FILE --json`
+//! runs an article's steps as written in a sandbox engine. A tutorial written for the test (with a
+//! wrong path and an output that no longer matches) comes out failing and differing at its lines,
+//! and matching where it holds; the series' article 2 is replayed command for command; nothing of
+//! either reaches the host engine.
+
+mod support;
+
+use std::sync::Mutex;
+
+use serde_json::Value;
+use support::*;
+
+/// One replay at a time: each starts a sandbox engine, and the machine is shared.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/markdown").join(name)
+}
+
+fn series(slug: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/series").join(format!("{slug}.md"))
+}
+
+/// Names of the host engine's containers and volumes.
+fn host_names() -> (Vec<String>, Vec<String>) {
+    let containers = docker_ok(&["ps", "-a", "--format", "{{.Names}}"]).lines().map(String::from).collect();
+    let volumes = docker_ok(&["volume", "ls", "--format", "{{.Name}}"]).lines().map(String::from).collect();
+    (containers, volumes)
+}
+
+/// Runs the replay with `--json`; its JSON and its stderr (the transcript). Afterwards the host
+/// engine holds nothing of this run but the sandbox's data volume (its warm images), which goes.
+fn replay(file: &std::path::Path, article_names: &[&str]) -> (Value, String) {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (containers_before, volumes_before) = host_names();
+    let out = xtask().args(["walkthrough", "--from-markdown"]).arg(file).arg("--json").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
+    let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
+    let volumes = docker_ok(&["volume", "ls", "--filter", &run_label, "--format", "{{.Name}}"]);
+    for v in volumes.lines().filter(|v| v.starts_with("jdx-sandbox-")) {
+        let _ = docker(&["volume", "rm", "-f", v]);
+    }
+    assert!(out.status.success(), "the replay failed:\n{}", tail(&stderr));
+    assert!(left.is_empty(), "containers of this run left on the host engine: {left}");
+    assert!(volumes.lines().all(|v| v.starts_with("jdx-sandbox-") && v.ends_with("-data")), "volumes of this run left on the host engine: {volumes}");
+    let (containers_after, volumes_after) = host_names();
+    for name in article_names {
+        let appeared = |before: &[String], after: &[String]| !before.iter().any(|n| n == name) && after.iter().any(|n| n == name);
+        assert!(!appeared(&containers_before, &containers_after), "the article's container {name} appeared on the host engine");
+        assert!(!appeared(&volumes_before, &volumes_after), "the article's volume {name} appeared on the host engine");
+    }
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", tail(&stderr)));
+    let token = regex::Regex::new(r"token=[0-9a-f]{32,}").unwrap();
+    assert!(!token.is_match(&stderr) && !token.is_match(&json.to_string()), "a Jupyter token was shown");
+    (json, stderr)
+}
+
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(60)..].join("\n")
+}
+
+/// The step of the article at `line` (the first, when two share it).
+fn step(json: &Value, line: u64) -> &Value {
+    json["steps"].as_array().unwrap().iter().find(|s| s["line"] == line).unwrap_or_else(|| panic!("no step at line {line}"))
+}
+
+#[test]
+fn a_tutorial_with_mistakes_fails_and_differs_at_its_lines() {
+    let file = fixture("replay-erratum.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let line = |n: usize| text.lines().nth(n - 1).unwrap().trim().to_string();
+    // The lines the assertions name hold what they say.
+    assert!(line(40).contains("/work/results/answer.txt"), "line 40: {}", line(40));
+    assert_eq!((line(50), line(60)), ("42".to_string(), "VOLUME NAME         DRIVER".to_string()));
+
+    let (json, stderr) = replay(&file, &["erratum-box", "erratum-lab", "erratum-shell", "erratum-results"]);
+    // The transcript shows each command, then what it printed.
+    assert!(stderr.contains("$ docker exec erratum-box sh -c 'echo 42 > /work/results/answer.txt'\nsh: 1: cannot create /work/results/answer.txt"), "{}", tail(&stderr));
+
+    // The wrong path: a failing step at its line, with the shell's own message.
+    let wrong = &step(&json, 40)["result"];
+    assert_ne!(wrong["exit"], 0, "{wrong}");
+    assert!(wrong["output"].as_str().unwrap().contains("/work/results/answer.txt"), "{wrong}");
+    // The output that no longer matches: differing at its lines.
+    for (command, differs_at) in [(46, 50), (56, 60)] {
+        let verdict = &step(&json, command)["result"]["verdict"];
+        assert_eq!(verdict["matches"], false, "line {command}: {verdict}");
+        assert_eq!(verdict["line"], differs_at, "line {command}: {verdict}");
+    }
+    // Outputs that hold: a host command, `cd` carried over, a container shell, a JupyterLab
+    // terminal, and two cells sharing one kernel.
+    for command in [24, 67, 85, 115, 124, 135] {
+        let verdict = &step(&json, command)["result"]["verdict"];
+        assert_eq!(verdict["matches"], true, "line {command}: {verdict}");
+    }
+    assert_eq!(json["summary"]["failed"], 2, "{}", json["summary"]);
+    // `exit` ended the container shell; Ctrl+C (and y) stopped the foreground server.
+    assert_eq!(step(&json, 92)["result"]["exit"], 0);
+    assert_eq!(step(&json, 79)["result"]["exit"], 0);
+    assert_eq!(step(&json, 143)["kind"], "signal");
+    assert_eq!(step(&json, 143)["result"]["exit"], 0, "{}", step(&json, 143));
+    assert!(step(&json, 99)["result"]["output"].as_str().unwrap().contains("Shutdown confirmed"));
+    // What cannot run says why, at its line.
+    let search = step(&json, 148);
+    assert_eq!(search["kind"], "cannot-run");
+    assert!(search["why"].as_str().unwrap().contains("Docker Hub"), "{search}");
+}
+
+#[test]
+fn article_2_runs_command_for_command_in_the_sandbox() {
+    let file = series("manage-jupyter-data-docker");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let (json, _) = replay(&file, &["custom-jupyter-container", "named-data-volume"]);
+    let s = &json["summary"];
+    eprintln!(
+        "article 2: {} of {} steps run, {} failed; outputs matching {} of {}; cannot run {}",
+        s["run"], s["runnable"], s["failed"], s["outputs_matching"], s["outputs"], s["cannot_run"]
+    );
+    let transcript = json["transcript"].as_array().unwrap();
+    let words = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
+    let mut ran = 0;
+    for (n, command) in text.lines().enumerate().filter(|(_, l)| l.trim_start().starts_with("docker ")) {
+        let command = command.trim().replace("CONTAINER_ID_OR_NAME", "custom-jupyter-container");
+        let at_line = transcript.iter().find(|e| e["line"] == n + 1 && e["command"].is_string());
+        match at_line {
+            Some(entry) => {
+                assert_eq!(words(entry["command"].as_str().unwrap()), words(&command), "line {}", n + 1);
+                assert!(entry["exit"].is_i64(), "line {}: {entry}", n + 1);
+                ran += 1;
+            }
+            // Only the anonymous volume's generated name is unknown before the run.
+            None => assert!(command.contains("VOLUME_NAME") && step(&json, n as u64 + 1)["kind"] == "cannot-run", "line {}: `{command}` not run", n + 1),
+        }
+    }
+    assert_eq!(ran, 18, "article 2 has 19 docker commands; all but `docker volume rm VOLUME_NAME` run");
+    // The run is real: the sandbox's engine built the Dockerfile the replay wrote from the article.
+    let build = &step(&json, 151)["result"];
+    assert!(build["output"].as_str().unwrap().contains("Step 1/7 : FROM jupyter/minimal-notebook"), "{build}");
+}

@@ -1,0 +1,383 @@
+//! The replay executor: each step of an article, in order, in the sandbox, exactly as written.
+//!
+//! - Local machine terminal: a bash inside the sandbox container, in the folder the last command
+//!   left it in (`cd` carries over), talking to the sandbox's own engine.
+//! - JupyterLab UI terminal: `docker exec -it JUPYTER bash -c CMD`, JUPYTER the newest running
+//!   container whose image or name says jupyter/notebook. Not `bash -l`: a login shell's
+//!   /etc/profile resets PATH and loses the image's Python, which JupyterLab's terminal keeps.
+//! - Conda shell (a container shell an earlier `docker run -it ... bash` opened): commands go in
+//!   with `docker exec -it` into that container (their output and exit code stay apart, which
+//!   typing into the shell would not give); `exit` is typed into the shell itself.
+//! - Every command runs under a pseudo-terminal, so `-it` works as on a desktop. A command that
+//!   keeps the terminal (a server, an attached `compose up`, a shell) is left running once it
+//!   printed a URL and went quiet, went quiet, or after a bounded wait; a later Ctrl+C types the
+//!   key into its terminal, and what still runs at the end is stopped.
+//! - Notebook cells run in one Python process per notebook in the Jupyter container (see `kernel`).
+
+use std::time::Duration;
+
+use anyhow::Result;
+use serde_json::{json, Value};
+
+use super::commands;
+use super::job::{Job, Place as Sandbox, Settled};
+use super::kernel::Kernel;
+use super::report::StepResult;
+use super::standin;
+use super::steps::{expected_output, Place, Step, StepKind};
+use crate::engine::{exec_line, Docker};
+
+/// Longest wait for a command that should end by itself (a build may pull and compile).
+const COMMAND_LIMIT: Duration = Duration::from_secs(900);
+/// Longest wait before the replay moves on from a command that keeps running.
+const LONG_LIMIT: Duration = Duration::from_secs(90);
+/// Silence after which a running command counts as waiting (a server that printed no URL).
+const QUIET: Duration = Duration::from_secs(15);
+/// Longest wait for a command to end after Ctrl+C, `y` or `exit`.
+const STOP_LIMIT: Duration = Duration::from_secs(15);
+
+struct Running {
+    step: usize,
+    job: Job,
+    /// It opened an interactive shell (`exit` ends it).
+    shell: bool,
+    /// Containers that appeared while it started (the shell's container).
+    containers: Vec<String>,
+    notes: Vec<String>,
+}
+
+pub struct Executor<'a> {
+    sandbox: Sandbox,
+    inner: &'a Docker,
+    steps: &'a [Step],
+    cwd: String,
+    uses_data: bool,
+    data_dir: Option<String>,
+    next_id: usize,
+    running: Vec<Running>,
+    kernel: Option<Kernel>,
+    pub results: Vec<Option<StepResult>>,
+    /// What each step's output block is compared with: its output when the replay moved on.
+    pub compared: Vec<Option<String>>,
+    pub transcript: Vec<Value>,
+    /// Notes about the whole replay (stand-ins used).
+    pub notes: Vec<String>,
+}
+
+impl<'a> Executor<'a> {
+    pub fn new(sandbox: Sandbox, inner: &'a Docker, steps: &'a [Step], uses_data: bool) -> Executor<'a> {
+        Executor {
+            sandbox,
+            inner,
+            steps,
+            cwd: "/root".into(),
+            uses_data,
+            data_dir: None,
+            next_id: 0,
+            running: Vec::new(),
+            kernel: None,
+            results: vec![None; steps.len()],
+            compared: vec![None; steps.len()],
+            transcript: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn step(&mut self, k: usize) -> Result<()> {
+        let step = &self.steps[k];
+        match &step.kind {
+            StepKind::Command { place, text } => self.command(k, place, text),
+            StepKind::File { name, content, .. } => self.file(k, name, content),
+            StepKind::Cell { notebook, code } => self.cell(k, notebook, code),
+            StepKind::Signal { to_line, .. } => self.signal(k, *to_line),
+            StepKind::CannotRun { why, .. } => {
+                eprintln!("# line {}: cannot run: {why}", step.line);
+                Ok(())
+            }
+            StepKind::Output { .. } => Ok(()),
+        }
+    }
+
+    fn id(&mut self) -> usize {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn record(&mut self, k: usize, exit: Option<i32>, output: String, notes: &[String]) {
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
+        self.results[k] = Some(StepResult { step: k, exit, output, note, ..Default::default() });
+    }
+
+    fn not_run(&mut self, k: usize, why: &str) -> Result<()> {
+        eprintln!("# line {}: not run: {why}", self.steps[k].line);
+        self.record(k, None, String::new(), &[why.to_string()]);
+        Ok(())
+    }
+
+    fn command(&mut self, k: usize, place: &Place, text: &str) -> Result<()> {
+        let line = self.steps[k].line;
+        let mut notes = Vec::new();
+        let text = match text.strip_prefix("sudo ") {
+            Some(rest) => {
+                notes.push("`sudo ` left out: the sandbox's shell is already root".to_string());
+                rest.trim_start()
+            }
+            None => text,
+        };
+        let container = match place {
+            Place::Host => None,
+            Place::Other(title) => {
+                notes.push(format!("run in the local machine terminal: the block's title {title:?} names no other place"));
+                None
+            }
+            Place::Remote => return self.not_run(k, super::replay::REMOTE_WHY),
+            Place::Jupyter => match self.jupyter_container() {
+                Some(c) => Some(c),
+                None => return self.not_run(k, "no Jupyter container is running in the sandbox to open a terminal in"),
+            },
+            Place::StartedContainer if text.trim() == "exit" => return self.exit_shell(k),
+            Place::StartedContainer => match self.open_shell() {
+                Some(c) => Some(c),
+                None => return self.not_run(k, "no container shell is open: the command that should have opened one did not"),
+            },
+        };
+        let shell_text = match &container {
+            Some(c) => {
+                notes.push(format!("typed into container {} with docker exec -it", short(c)));
+                exec_line(c, true, &["bash", "-c", text])
+            }
+            None => text.to_string(),
+        };
+        let shown_place = container.as_ref().map(|c| format!("({} {}) ", place.name(), short(c))).unwrap_or_default();
+        eprintln!("{shown_place}$ {}", super::replay::redact(text, &self.sandbox.secrets));
+        self.transcript.push(json!({"line": line, "place": place.name(), "command": text, "ran_as": shell_text}));
+        let long = commands::is_long_running(text) || commands::opens_shell(text);
+        let before = if long { self.container_ids() } else { Vec::new() };
+        let id = self.id();
+        let job = Job::start(&self.sandbox, id, line, &self.cwd, &shell_text, true, None)?;
+        if !long {
+            let code = match job.wait(COMMAND_LIMIT) {
+                Some(code) => code,
+                None => {
+                    notes.push(format!("still running after {}s: stopped", COMMAND_LIMIT.as_secs()));
+                    job.kill();
+                    job.exit().unwrap_or(-1)
+                }
+            };
+            if container.is_none() {
+                if let Some(dir) = job.final_cwd() {
+                    self.cwd = dir;
+                }
+            }
+            self.compared[k] = Some(job.output());
+            self.finish_command(k, Some(code), job.output(), &notes);
+            return Ok(());
+        }
+        let settled = job.settle(LONG_LIMIT, QUIET);
+        self.compared[k] = Some(job.output());
+        if let Settled::Ended(code) = settled {
+            self.finish_command(k, Some(code), job.output(), &notes);
+            return Ok(());
+        }
+        job.to_background();
+        notes.push(format!("a command that keeps running: the replay moved on when it {}", settled.describe(LONG_LIMIT)));
+        eprintln!("# line {line}: keeps running ({}); the replay moves on", settled.describe(LONG_LIMIT));
+        let containers = self.container_ids().into_iter().filter(|c| !before.contains(c)).collect();
+        self.running.push(Running { step: k, job, shell: commands::opens_shell(text), containers, notes });
+        Ok(())
+    }
+
+    /// Records a command's result and its exit and output in the transcript.
+    fn finish_command(&mut self, k: usize, exit: Option<i32>, output: String, notes: &[String]) {
+        let line = self.steps[k].line;
+        if let Some(entry) = self.transcript.iter_mut().rev().find(|e| e["line"] == line && e.get("command").is_some()) {
+            entry["exit"] = json!(exit);
+            entry["output"] = json!(output);
+        }
+        if let Some(code) = exit.filter(|c| *c != 0) {
+            eprintln!("# line {line}: exit {code}");
+        }
+        self.record(k, exit, output, notes);
+    }
+
+    fn container_ids(&self) -> Vec<String> {
+        self.inner.probe(["ps", "-aq", "--no-trunc"]).unwrap_or_default().lines().map(String::from).collect()
+    }
+
+    /// The newest running container whose image or name says Jupyter.
+    fn jupyter_container(&self) -> Option<String> {
+        let listing = self.inner.probe(["ps", "--format", "{{.Names}}\t{{.Image}}"])?;
+        listing.lines().find(|l| l.to_lowercase().contains("jupyter") || l.to_lowercase().contains("notebook")).map(|l| l.split('\t').next().unwrap_or(l).to_string())
+    }
+
+    /// The container of the newest interactive shell still open.
+    fn open_shell(&self) -> Option<String> {
+        self.running.iter().rev().find(|r| r.shell && r.job.exit().is_none()).and_then(|r| r.containers.first().cloned())
+    }
+
+    fn exit_shell(&mut self, k: usize) -> Result<()> {
+        let Some(pos) = self.running.iter().rposition(|r| r.shell && r.job.exit().is_none()) else {
+            return self.not_run(k, "no container shell is open to exit");
+        };
+        eprintln!("$ exit   (typed into the shell of line {})", self.steps[self.running[pos].step].line);
+        let mut running = self.running.remove(pos);
+        let from = running.job.mark();
+        running.job.type_keys(b"exit\r")?;
+        let ended = running.job.wait(STOP_LIMIT).is_some();
+        let said = running.job.output_since(from);
+        if ended {
+            self.record(k, Some(0), said, &["typed into the shell; the shell ended".to_string()]);
+            self.close(running, None);
+        } else {
+            self.record(k, Some(1), said, &[format!("the shell was still open {}s after `exit`", STOP_LIMIT.as_secs())]);
+            self.running.insert(pos, running);
+        }
+        Ok(())
+    }
+
+    fn signal(&mut self, k: usize, to_line: usize) -> Result<()> {
+        let Some(pos) = self.running.iter().position(|r| self.steps[r.step].line == to_line) else {
+            let earlier = self.steps.iter().position(|s| s.line == to_line).and_then(|i| self.results[i].as_ref());
+            let why = match earlier.and_then(|r| r.exit) {
+                Some(code) => format!("the command at line {to_line} had already ended (exit {code})"),
+                None => format!("the command at line {to_line} is not running (it did not start)"),
+            };
+            return self.not_run(k, &why);
+        };
+        eprintln!("$ ^C   (Ctrl+C typed into the command of line {to_line})");
+        let mut running = self.running.remove(pos);
+        let (ended, said, notes) = interrupt(&mut running.job)?;
+        if ended {
+            self.record(k, Some(0), said, &notes);
+            self.close(running, None);
+        } else {
+            let mut notes = notes;
+            notes.push(format!("the command at line {to_line} was still running {}s after Ctrl+C", STOP_LIMIT.as_secs()));
+            self.record(k, Some(1), said, &notes);
+            self.running.insert(pos, running);
+        }
+        Ok(())
+    }
+
+    /// Records what a command that kept running printed in all, and how it ended.
+    fn close(&mut self, running: Running, note: Option<String>) {
+        let mut notes = running.notes;
+        notes.extend(note);
+        let output = running.job.output();
+        self.finish_command(running.step, running.job.exit(), output, &notes);
+    }
+
+    fn file(&mut self, k: usize, name: &str, content: &str) -> Result<()> {
+        let line = self.steps[k].line;
+        let (content, used) = standin::substitute(content);
+        let mut notes: Vec<String> = used.iter().map(|s| format!("stand-in: the ArcGIS download URL replaced by {s}")).collect();
+        if self.uses_data && self.data_dir.is_none() {
+            self.copy_data()?;
+        }
+        let path = if name.starts_with('/') { name.to_string() } else { format!("{}/{name}", self.cwd) };
+        eprintln!("$ # file {name} written to {path} ({} lines)", content.lines().count());
+        let out = self.sandbox.write(&path, content.as_bytes())?;
+        if !out.ok() {
+            notes.push(format!("could not be written: {}", out.stdout.trim()));
+        }
+        self.transcript.push(json!({"line": line, "place": "host", "file": path, "exit": out.code}));
+        self.record(k, Some(out.code), out.stdout, &notes);
+        Ok(())
+    }
+
+    /// The stand-in for the articles' downloads: the project's samples, in the project folder.
+    fn copy_data(&mut self) -> Result<()> {
+        let dir = format!("{}/data", self.cwd);
+        for (name, bytes) in standin::samples()? {
+            let out = self.sandbox.write(&format!("{dir}/{name}"), &bytes)?;
+            anyhow::ensure!(out.ok(), "copying the data stand-in into the sandbox failed: {}", out.stdout.trim());
+        }
+        let note = format!("stand-in: the project's synthetic samples (notebooks/data/*.csv) copied to {dir} in the sandbox, for the ArcGIS Hub downloads, which cannot be reached here");
+        eprintln!("# {note}");
+        self.notes.push(note);
+        self.data_dir = Some(dir);
+        Ok(())
+    }
+
+    fn cell(&mut self, k: usize, notebook: &str, code: &str) -> Result<()> {
+        let line = self.steps[k].line;
+        let (code, used) = standin::substitute(code);
+        let mut notes: Vec<String> = used.iter().map(|s| format!("stand-in: the ArcGIS download URL replaced by {s}")).collect();
+        let Some(container) = self.jupyter_container() else {
+            return self.not_run(k, "no Jupyter container is running in the sandbox to run the cell in");
+        };
+        let fresh = self.kernel.as_ref().is_none_or(|kn| kn.container != container || kn.notebook != notebook || kn.ended());
+        if fresh {
+            if let Some(old) = self.kernel.take() {
+                old.stop();
+            }
+            let id = self.id();
+            self.kernel = Some(Kernel::start(&self.sandbox, id, line, &container, notebook)?);
+            notes.push(format!("a new kernel for {notebook} in container {}", short(&container)));
+        }
+        eprintln!("(cell of {notebook} in {}) >>> {}", short(&container), code.lines().collect::<Vec<_>>().join("\n... "));
+        let Some(kernel) = self.kernel.as_mut() else { return Ok(()) };
+        let run = kernel.run(&code)?;
+        let status = run.status.or_else(|| {
+            notes.push("the cell did not finish in time".into());
+            Some(124)
+        });
+        // Articles quote an error by its last line; the whole traceback stays in the output.
+        let one_line = expected_output(self.steps, k).is_some_and(|o| o.text().trim().lines().count() == 1 && !o.text().contains("Traceback"));
+        self.compared[k] = Some(match (&run.exception, one_line) {
+            (Some(exception), true) => exception.clone(),
+            _ => run.output.clone(),
+        });
+        self.transcript.push(json!({"line": line, "place": "jupyter", "cell": code, "notebook": notebook, "exit": status, "output": run.output}));
+        self.record(k, status, run.output, &notes);
+        Ok(())
+    }
+
+    /// Stops what still runs (newest first: a server inside a shell before the shell).
+    pub fn finish(&mut self) {
+        if let Some(kernel) = self.kernel.take() {
+            kernel.stop();
+        }
+        while let Some(mut running) = self.running.pop() {
+            let line = self.steps[running.step].line;
+            let how = if running.job.exit().is_some() {
+                "it had ended by itself".to_string()
+            } else {
+                eprintln!("# line {line}: still running at the end of the replay: stopping it");
+                let typed = if running.shell { running.job.type_keys(b"exit\r").map(|_| running.job.wait(STOP_LIMIT).is_some()) } else { interrupt(&mut running.job).map(|(ended, _, _)| ended) };
+                if typed.unwrap_or(false) {
+                    format!("still running at the end of the replay: stopped with {}", if running.shell { "exit" } else { "Ctrl+C" })
+                } else {
+                    running.job.kill();
+                    "still running at the end of the replay: killed".to_string()
+                }
+            };
+            self.close(running, Some(how));
+        }
+    }
+}
+
+/// Types Ctrl+C; answers `y` when a Jupyter server asks to confirm (the articles say "then Y
+/// and Enter"). Whether it ended, what it printed meanwhile, and notes.
+fn interrupt(job: &mut Job) -> Result<(bool, String, Vec<String>)> {
+    let from = job.mark();
+    let mut notes = vec!["Ctrl+C typed into its terminal".to_string()];
+    job.type_keys(b"\x03")?;
+    let asked = |job: &Job| job.output_since(from).contains("(y/[n])");
+    crate::engine::wait::poll(STOP_LIMIT, Duration::from_millis(100), || job.exit().is_some() || asked(job));
+    if job.exit().is_none() && asked(job) {
+        job.type_keys(b"y\r")?;
+        notes.push("answered y to the server's shutdown question".into());
+        job.wait(STOP_LIMIT);
+    }
+    Ok((job.exit().is_some(), job.output_since(from), notes))
+}
+
+/// A container id shortened as docker shows it; names stay.
+fn short(container: &str) -> &str {
+    if container.len() == 64 && container.chars().all(|c| c.is_ascii_hexdigit()) {
+        &container[..12]
+    } else {
+        container
+    }
+}

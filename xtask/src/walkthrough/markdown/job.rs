@@ -1,0 +1,251 @@
+//! A command running inside the sandbox container, as a person's terminal would run it: under a
+//! pseudo-terminal (`script`), its output printed as it comes and kept, keys typed into it
+//! (Ctrl+C is the byte the key sends), stopped on demand. The shell there talks to the sandbox's
+//! own engine (DOCKER_HOST), so `$(pwd)` and `docker build .` name the sandbox's files.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use super::screen;
+use crate::engine::{Docker, Output};
+
+/// Where jobs keep their pid and working-folder files inside the sandbox.
+const STATE_DIR: &str = "/tmp/replay";
+
+/// The shell a job runs in: the inner engine, the job's folder, the article's text run by `eval`
+/// (verbatim), and the folder it ended in written down so the next command starts there.
+const WRAPPER: &str = r#"
+export DOCKER_HOST=unix:///run/sandbox/docker.sock SHELL=/bin/bash HOME=/root
+export REPLAY_CMD="$3" REPLAY_CWD_FILE="/tmp/replay/job-$1.cwd"
+mkdir -p /tmp/replay && echo $$ > "/tmp/replay/job-$1.pid"
+cd "$2" 2>/dev/null || cd
+if [ "$4" = terminal ]; then
+  exec script -qfec 'stty cols 160 rows 48 2>/dev/null; eval "$REPLAY_CMD"; rc=$?; pwd > "$REPLAY_CWD_FILE"; exit $rc' /dev/null
+fi
+exec bash -c 'eval "$REPLAY_CMD"'
+"#;
+
+/// The sandbox container as a place to run shells in, with the values to redact from what it prints.
+#[derive(Clone)]
+pub struct Place {
+    pub host: Docker,
+    pub container: String,
+    pub secrets: Arc<Vec<String>>,
+}
+
+impl Place {
+    /// A helper command of the replay itself (not the article's), quietly.
+    pub fn quiet(&self, script: &str, args: &[&str]) -> Result<Output> {
+        let mut command = vec!["sh", "-c", script, "replay"];
+        command.extend(args);
+        self.host.exec(&self.container, &command)
+    }
+
+    /// Writes `bytes` to `path` inside the sandbox (folders made as needed).
+    pub fn write(&self, path: &str, bytes: &[u8]) -> Result<Output> {
+        let script = r#"mkdir -p "$(dirname "$1")" && cat > "$1""#;
+        let out = self.host.exec_input(&self.container, &["sh", "-c", script, "replay", path]).stdin_bytes(bytes).stderr_to_stdout().stdout_capture().unchecked().run()?;
+        Ok(Output { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr: String::new() })
+    }
+}
+
+struct State {
+    raw: Vec<u8>,
+    exit: Option<i32>,
+    last_output: Instant,
+    /// Bytes of `raw` already printed to the transcript.
+    printed: usize,
+    /// Once the replay moved on, its lines are printed with the article's line in front.
+    background: bool,
+}
+
+pub struct Job {
+    pub id: usize,
+    /// The article's line of the command.
+    pub line: usize,
+    place: Place,
+    state: Arc<Mutex<State>>,
+    keys: Option<std::io::PipeWriter>,
+}
+
+impl Job {
+    /// Starts `command` (shell text) in `cwd`; `terminal`: under a pseudo-terminal, as typed.
+    /// Lines starting with `hide` are kept but not printed (a kernel's markers).
+    pub fn start(place: &Place, id: usize, line: usize, cwd: &str, command: &str, terminal: bool, hide: Option<String>) -> Result<Job> {
+        let (keys_in, keys) = std::io::pipe()?;
+        let mode = if terminal { "terminal" } else { "plain" };
+        let id_text = id.to_string();
+        let reader = place
+            .host
+            .exec_input(&place.container, &["bash", "-c", WRAPPER, "replay", &id_text, cwd, command, mode])
+            .stdin_file(keys_in)
+            .stderr_to_stdout()
+            .unchecked()
+            .reader()
+            .context("starting a shell in the sandbox")?;
+        let state = Arc::new(Mutex::new(State { raw: Vec::new(), exit: None, last_output: Instant::now(), printed: 0, background: false }));
+        let shared = state.clone();
+        let secrets = place.secrets.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match (&reader).read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+                        s.raw.extend_from_slice(&buf[..n]);
+                        s.last_output = Instant::now();
+                        print_lines(&mut s, line, &secrets, hide.as_deref(), false);
+                    }
+                }
+            }
+            let code = reader.try_wait().ok().flatten().and_then(|o| o.status.code()).unwrap_or(-1);
+            let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+            print_lines(&mut s, line, &secrets, hide.as_deref(), true);
+            s.exit = Some(code);
+        });
+        Ok(Job { id, line, place: place.clone(), state, keys: Some(keys) })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn exit(&self) -> Option<i32> {
+        self.lock().exit
+    }
+
+    /// How much it has printed so far (an offset for [`Job::output_since`]).
+    pub fn mark(&self) -> usize {
+        self.lock().raw.len()
+    }
+
+    /// What a terminal shows of everything it printed.
+    pub fn output(&self) -> String {
+        self.output_since(0)
+    }
+
+    pub fn output_since(&self, mark: usize) -> String {
+        let s = self.lock();
+        screen::render(&String::from_utf8_lossy(&s.raw[mark.min(s.raw.len())..]))
+    }
+
+    /// Types keys into it (its terminal, or its stdin).
+    pub fn type_keys(&mut self, keys: &[u8]) -> Result<()> {
+        let pipe = self.keys.as_mut().context("its input is closed")?;
+        pipe.write_all(keys)?;
+        pipe.flush()?;
+        Ok(())
+    }
+
+    /// Closes its input (end of file), as Ctrl+D on an empty line would.
+    pub fn close_input(&mut self) {
+        self.keys = None;
+    }
+
+    /// Waits until it ends (its exit code) or `limit` passes (None).
+    pub fn wait(&self, limit: Duration) -> Option<i32> {
+        crate::engine::wait::poll(limit, Duration::from_millis(100), || self.exit().is_some())?;
+        self.exit()
+    }
+
+    /// Waits until it ends, prints a URL and goes quiet, goes quiet at a prompt or for `quiet`, or `limit` passes.
+    pub fn settle(&self, limit: Duration, quiet: Duration) -> Settled {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(code) = self.exit() {
+                return Settled::Ended(code);
+            }
+            let (silent, text) = {
+                let s = self.lock();
+                (s.last_output.elapsed(), String::from_utf8_lossy(&s.raw).into_owned())
+            };
+            let printed = !text.trim().is_empty();
+            let plain = screen::plain(&text);
+            let prompt = plain.ends_with("$ ") || plain.ends_with("# ");
+            if printed && (text.contains("http://") || text.contains("https://")) && silent >= Duration::from_secs(2) {
+                return Settled::Url;
+            }
+            if printed && (silent >= quiet || (prompt && silent >= Duration::from_secs(2))) {
+                return Settled::Quiet;
+            }
+            if Instant::now() >= deadline {
+                return Settled::Limit;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// From now on its lines are printed with its article line in front; a half-printed line
+    /// (a prompt) is printed now.
+    pub fn to_background(&self) {
+        let mut s = self.lock();
+        print_lines(&mut s, self.line, &self.place.secrets, None, true);
+        s.background = true;
+    }
+
+    /// Ends it for good: SIGTERM to everything on its terminal, then SIGKILL (inside the sandbox).
+    pub fn kill(&self) {
+        let script = r#"pid=$(cat "$1" 2>/dev/null) || exit 0
+for child in $(pgrep -P "$pid"); do pkill -TERM -s "$child"; done
+kill -TERM "$pid" 2>/dev/null; sleep 2; kill -KILL "$pid" 2>/dev/null; true"#;
+        let pid_file = format!("{STATE_DIR}/job-{}.pid", self.id);
+        let _ = self.place.quiet(script, &[&pid_file]);
+        self.wait(Duration::from_secs(5));
+    }
+
+    /// The folder its shell ended in (None when it did not get that far).
+    pub fn final_cwd(&self) -> Option<String> {
+        let file = format!("{STATE_DIR}/job-{}.cwd", self.id);
+        let out = self.place.quiet(r#"cat "$1""#, &[&file]).ok()?;
+        Some(out.stdout.trim().to_string()).filter(|d| out.ok() && d.starts_with('/'))
+    }
+}
+
+/// How a long-running command was left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    Ended(i32),
+    Url,
+    Quiet,
+    Limit,
+}
+
+impl Settled {
+    pub fn describe(self, limit: Duration) -> String {
+        match self {
+            Settled::Ended(code) => format!("ended with exit {code}"),
+            Settled::Url => "printed a URL and went quiet".into(),
+            Settled::Quiet => "went quiet".into(),
+            Settled::Limit => format!("still printing after {}s", limit.as_secs()),
+        }
+    }
+}
+
+/// Prints the complete new lines (all of them with `all`), redacted; lines that redraw the
+/// screen (progress bars moving the cursor up) are left to the final output.
+fn print_lines(s: &mut State, line: usize, secrets: &[String], hide: Option<&str>, all: bool) {
+    let end = if all { s.raw.len() } else { s.raw[s.printed..].iter().rposition(|b| *b == b'\n').map_or(s.printed, |p| s.printed + p + 1) };
+    if end <= s.printed {
+        return;
+    }
+    let text = String::from_utf8_lossy(&s.raw[s.printed..end]).into_owned();
+    s.printed = end;
+    let mut err = std::io::stderr().lock();
+    for raw_line in text.split_inclusive('\n') {
+        if screen::redraws(raw_line) {
+            continue;
+        }
+        let shown = screen::plain(raw_line);
+        // A kernel's output (`hide` set) ends each cell with a blank line and its marker: neither is shown.
+        let blank = shown.trim().is_empty() && (!raw_line.ends_with('\n') || hide.is_some());
+        if blank || hide.is_some_and(|h| shown.starts_with(h)) {
+            continue;
+        }
+        let prefix = if s.background { format!("[line {line}] ") } else { String::new() };
+        let _ = writeln!(err, "{prefix}{}", super::replay::redact(&shown, secrets));
+    }
+}
