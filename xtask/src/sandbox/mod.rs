@@ -17,6 +17,7 @@ use anyhow::{bail, Result};
 
 use crate::engine::resources::{Guard, Resource};
 use crate::engine::{wait, Created, Docker, Mount, Output, RunSpec};
+use crate::images::{self, sandbox::StandIn};
 use crate::paths;
 
 pub use registry::Registry;
@@ -95,6 +96,36 @@ impl Sandbox {
         };
         sandbox.reset()?;
         Ok(sandbox)
+    }
+
+    /// A sandbox ready for an article: its image built, the stand-ins built and seeded into its
+    /// registry, and its engine holding only images the articles may pull (what an earlier
+    /// replay built goes, so each article starts from the stand-ins alone).
+    pub fn for_articles(sh: &xshell::Shell) -> Result<(Sandbox, Vec<StandIn>)> {
+        let host = Docker::new(sh);
+        host.require_engine()?;
+        let image = images::sandbox::ensure(&host)?;
+        let base = images::base::ensure(sh, images::base::Source::Auto, false, false)?;
+        let mysql = images::mysql::ensure(sh)?;
+        let stand_ins = images::sandbox::stand_ins(&host, &base, &mysql.image)?;
+        let sandbox = Sandbox::start(&host, &image)?;
+        sandbox.registry.seed(&host, &stand_ins)?;
+        sandbox.keep_only(&stand_ins)?;
+        Ok((sandbox, stand_ins))
+    }
+
+    /// Removes the inner engine's images other than the stand-ins (shared layers stay).
+    pub fn keep_only(&self, stand_ins: &[StandIn]) -> Result<()> {
+        let listing = self.inner.output(["images", "--format", "{{.Repository}}\t{{.ID}}"])?;
+        let pulled = |repo: &str| stand_ins.iter().any(|s| s.pulled_as == repo || format!("library/{}", s.pulled_as) == repo);
+        for (repo, id) in listing.lines().filter_map(|l| l.split_once('\t')) {
+            if !pulled(repo) {
+                // An image shared with a stand-in (same id) refuses to go without -f: it stays.
+                let _ = self.inner.status(["rmi", id]);
+            }
+        }
+        self.inner.output(["image", "prune", "-f"])?;
+        Ok(())
     }
 
     /// Empties the inner engine of containers, volumes and networks left by an earlier run (it is

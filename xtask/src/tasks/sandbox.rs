@@ -4,8 +4,6 @@
 use anyhow::Result;
 use xshell::Shell;
 
-use crate::engine::Docker;
-use crate::images;
 use crate::sandbox::Sandbox;
 
 #[derive(clap::Args, Debug)]
@@ -17,14 +15,7 @@ pub struct SandboxTask {
 
 impl SandboxTask {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let host = Docker::new(sh);
-        host.require_engine()?;
-        let image = images::sandbox::ensure(&host)?;
-        let base = images::base::ensure(sh, images::base::Source::Auto, false, false)?;
-        let mysql = images::mysql::ensure(sh)?;
-        let stand_ins = images::sandbox::stand_ins(&host, &base, &mysql.image)?;
-        let sandbox = Sandbox::start(&host, &image)?;
-        sandbox.registry.seed(&host, &stand_ins)?;
+        let (sandbox, stand_ins) = Sandbox::for_articles(sh)?;
         let socket = sandbox.inner.target().get(1).cloned().unwrap_or_default();
         eprintln!("sandbox {} ready in {:.1}s; its registry serves:", sandbox.container, sandbox.seconds_to_ready);
         for s in &stand_ins {

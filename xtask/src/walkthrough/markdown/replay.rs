@@ -21,8 +21,6 @@ use super::executor::Executor;
 use super::job::Place as SandboxPlace;
 use super::steps::{expected_output, Place, Step, StepKind};
 use super::{compare, placeholders, reader, standin, Report, Values};
-use crate::engine::Docker;
-use crate::images;
 use crate::sandbox::Sandbox;
 
 /// Why the LISH console's steps are not replayed yet.
@@ -45,15 +43,8 @@ pub fn run(sh: &Shell, file: &Path, sets: &[String], report: Option<&Path>, json
     let wildcards = placeholders::all(&read, &values);
     let secrets = Arc::new(values.secrets());
 
-    let host = Docker::new(sh);
-    host.require_engine()?;
-    let image = images::sandbox::ensure(&host)?;
-    let base = images::base::ensure(sh, images::base::Source::Auto, false, false)?;
-    let mysql = images::mysql::ensure(sh)?;
-    let stand_ins = images::sandbox::stand_ins(&host, &base, &mysql.image)?;
-    let sandbox = Sandbox::start(&host, &image)?;
-    sandbox.registry.seed(&host, &stand_ins)?;
-    only_stand_ins(&sandbox.inner, &stand_ins)?;
+    let (sandbox, stand_ins) = Sandbox::for_articles(sh)?;
+    let host = sandbox.host().clone();
     eprintln!("# replaying {} in the sandbox {} (its own engine; images the article pulls come from its registry):", path.display(), sandbox.container);
     for s in &stand_ins {
         eprintln!("#   stand-in for {}: {} ({})", s.pulled_as, s.image, s.about);
@@ -97,21 +88,6 @@ pub fn run(sh: &Shell, file: &Path, sets: &[String], report: Option<&Path>, json
     } else {
         println!("{summary}");
     }
-    Ok(())
-}
-
-/// The sandbox engine keeps its images between runs (warm pulls); what an earlier replay built
-/// goes, so each article starts from an engine holding only the stand-ins it may pull.
-fn only_stand_ins(inner: &Docker, stand_ins: &[images::sandbox::StandIn]) -> Result<()> {
-    let listing = inner.output(["images", "--format", "{{.Repository}}\t{{.ID}}"])?;
-    let pulled = |repo: &str| stand_ins.iter().any(|s| s.pulled_as == repo || format!("library/{}", s.pulled_as) == repo);
-    for (repo, id) in listing.lines().filter_map(|l| l.split_once('\t')) {
-        if !pulled(repo) {
-            // An image shared with a stand-in (same id) refuses to go without -f: it stays.
-            let _ = inner.status(["rmi", id]);
-        }
-    }
-    inner.output(["image", "prune", "-f"])?;
     Ok(())
 }
 
