@@ -1,6 +1,6 @@
 # Stand-in for continuumio/anaconda3 in the sandbox's registry (the real one cannot be pulled here):
-# the project's Jupyter base, run the way the real image runs: as root, tini then bash, Jupyter on
-# PATH. It has no conda: a claim only conda could show is reported as not checkable.
+# the notebook stand-in run the way the real image runs: as root, tini then bash, Jupyter and the
+# conda stand-in on PATH.
 ARG BASE_IMAGE
 FROM ${BASE_IMAGE}
 USER root

@@ -8,9 +8,10 @@ use crate::engine::{BuildSpec, Docker, RECIPE_LABEL_KEY};
 use crate::paths;
 
 const REPO: &str = "jupyter-docker-xtask/sandbox";
-/// Debian packages of the sandbox: the engine (docker.io, iptables), the registry
-/// (docker-registry), and curl so checks can talk to the sandbox's ports from inside it.
-const PACKAGES: &str = "docker.io,iptables,ca-certificates,docker-registry,curl,procps,iproute2";
+/// Debian packages of the sandbox: the engine (docker.io, iptables), Compose v1 (handed
+/// `docker compose` by a plugin stand-in), the registry (docker-registry), and curl so checks can
+/// talk to the sandbox's ports from inside it.
+const PACKAGES: &str = "docker.io,docker-compose,iptables,ca-certificates,docker-registry,curl,procps,iproute2";
 
 /// The sandbox image's tag, with a hash of its recipe (package list and docker/sandbox/).
 pub fn tag() -> Result<String> {
@@ -44,32 +45,35 @@ pub struct StandIn {
     pub about: &'static str,
 }
 
-/// The stand-ins: the Jupyter base for the docker-stacks images, the base run as root for
-/// anaconda3, the MariaDB stand-in (or the official image) for mysql.
+/// The stand-ins: the Jupyter base with a conda stand-in for the docker-stacks images, the same
+/// run as root for anaconda3, the MariaDB stand-in (or the official image) for mysql.
 pub fn stand_ins(docker: &Docker, base: &str, mysql: &str) -> Result<Vec<StandIn>> {
-    let anaconda = anaconda_stand_in(docker, base)?;
+    let notebook = stand_in_image(docker, "notebook", base)?;
+    let anaconda = stand_in_image(docker, "anaconda3", &notebook)?;
     Ok(vec![
-        StandIn { pulled_as: "jupyter/minimal-notebook", image: base.into(), about: "the project's Jupyter base (docker-stacks contract: jovyan, start-notebook, token in the log)" },
-        StandIn { pulled_as: "jupyter/datascience-notebook", image: base.into(), about: "the project's Jupyter base (no R or Julia kernels)" },
-        StandIn { pulled_as: "continuumio/anaconda3", image: anaconda, about: "the project's Jupyter base run as root with tini and bash, as anaconda3 runs (no conda)" },
+        StandIn { pulled_as: "jupyter/minimal-notebook", image: notebook.clone(), about: "the project's Jupyter base (docker-stacks contract: jovyan, start-notebook, token in the log) with a conda stand-in that installs nothing" },
+        StandIn { pulled_as: "jupyter/datascience-notebook", image: notebook, about: "the same Jupyter stand-in (no R or Julia kernels)" },
+        StandIn { pulled_as: "continuumio/anaconda3", image: anaconda, about: "the Jupyter stand-in run as root with tini and bash, as anaconda3 runs (its conda is the stand-in)" },
         StandIn { pulled_as: "mysql", image: mysql.into(), about: "MariaDB from Debian's packages keeping the official image's contract (or the official image where present)" },
     ])
 }
 
-fn anaconda_stand_in(docker: &Docker, base: &str) -> Result<String> {
-    let dockerfile = paths::docker_dir().join("standins/anaconda3.Dockerfile");
+/// `docker/standins/NAME.Dockerfile` built on `base`, tagged with a hash of both (and of the
+/// conda stand-in it may copy).
+fn stand_in_image(docker: &Docker, name: &str, base: &str) -> Result<String> {
+    let folder = paths::docker_dir().join("standins");
     let base_id = docker.output(["image", "inspect", "--format", "{{.Id}}", base])?;
-    let hash = RecipeHash::default().text(&base_id).file(&dockerfile)?.short();
-    let tag = format!("jupyter-docker-xtask/anaconda3-standin:local-{hash}");
+    let hash = RecipeHash::default().text(&base_id).text(name).tree(&folder)?.short();
+    let tag = format!("jupyter-docker-xtask/{name}-standin:local-{hash}");
     if docker.image_exists(&tag) {
         return Ok(tag);
     }
-    let _lock = paths::exclusive("anaconda3-standin")?;
+    let _lock = paths::exclusive(&format!("{name}-standin"))?;
     if !docker.image_exists(&tag) {
-        let context = tempfile::tempdir()?;
-        std::fs::copy(&dockerfile, context.path().join("Dockerfile"))?;
-        let spec = BuildSpec::new(context.path(), &tag).arg("BASE_IMAGE", base).label(RECIPE_LABEL_KEY, "anaconda3-standin");
-        docker.build(&spec, "Building the stand-in for continuumio/anaconda3", false)?;
+        let spec = BuildSpec { dockerfile: Some(folder.join(format!("{name}.Dockerfile"))), ..BuildSpec::new(&folder, &tag) }
+            .arg("BASE_IMAGE", base)
+            .label(RECIPE_LABEL_KEY, &format!("{name}-standin"));
+        docker.build(&spec, &format!("Building the sandbox's {name} stand-in"), false)?;
     }
     Ok(tag)
 }
