@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use xshell::Shell;
 
 use crate::engine::resources::{list, remove_run, Guard, Resource, KINDS};
-use crate::engine::{last_message, Docker, Mount, RunSpec, RECIPE_LABEL_KEY, RUN_ID_ENV, RUN_LABEL_KEY};
+use crate::engine::{last_message, Docker, Mount, RunSpec, RUN_ID_ENV, RUN_LABEL_KEY};
 use crate::images::{base, series as build};
 use crate::progress;
 
@@ -166,14 +166,14 @@ pub fn labelled(docker: &Docker) -> Result<Vec<Labelled>> {
     Ok(found)
 }
 
-/// `image ls` has no `.Label` accessor: list the ids, then read each image's labels and tags. An
-/// image with a recipe label is one of the shared base and series images (a build under a test run
-/// stamps the run on it): never a run's leftover.
+/// `image ls` has no `.Label` accessor: list the ids, then read each image's label and tags. The
+/// shared base and series images are never a run's leftover, even if a build under a test run
+/// stamped its id on them (a recipe label would not tell them apart: images inherit it).
 fn labelled_images(docker: &Docker) -> Result<Vec<Labelled>> {
     let mut ids = list(docker, "image", &format!("label={RUN_LABEL_KEY}"), "{{.ID}}")?;
     ids.sort();
     ids.dedup();
-    let format = format!("{{{{index .Config.Labels \"{RUN_LABEL_KEY}\"}}}}\t{{{{index .Config.Labels \"{RECIPE_LABEL_KEY}\"}}}}\t{{{{join .RepoTags \" \"}}}}");
+    let format = format!("{{{{index .Config.Labels \"{RUN_LABEL_KEY}\"}}}}\t{{{{join .RepoTags \" \"}}}}");
     let mut found = Vec::new();
     for id in ids {
         let out = docker.status(["image", "inspect", "--format", format.as_str(), id.as_str()])?;
@@ -183,19 +183,23 @@ fn labelled_images(docker: &Docker) -> Result<Vec<Labelled>> {
             }
             bail!("`docker image inspect {id}` failed: {}", last_message(&out.stderr));
         }
-        let fields: Vec<&str> = out.stdout.split('\t').collect();
-        let [run, recipe, tags] = fields[..] else { bail!("unexpected `docker image inspect` output for {id}: {}", out.stdout) };
-        let set = |v: &str| !v.is_empty() && v != "<no value>";
-        if !set(run) || set(recipe) {
+        let Some((run, tags)) = out.stdout.split_once('\t') else { bail!("unexpected `docker image inspect` output for {id}: {}", out.stdout) };
+        let mut names: Vec<&str> = tags.split_whitespace().filter(|t| *t != "<none>:<none>").collect();
+        if run.is_empty() || run == "<no value>" || names.iter().any(|t| is_shared_image(t)) {
             continue;
         }
-        let mut names: Vec<&str> = tags.split_whitespace().filter(|t| *t != "<none>:<none>").collect();
         if names.is_empty() {
             names.push(&id);
         }
         found.extend(names.into_iter().map(|n| Labelled { kind: "image", name: n.to_string(), run: run.to_string() }));
     }
     Ok(found)
+}
+
+/// The base (and its root filesystem, the MySQL stand-in: `jupyter-docker-xtask/...`) and the
+/// series' images, which every run uses.
+fn is_shared_image(tag: &str) -> bool {
+    tag.starts_with("jupyter-docker-xtask/") || build::IMAGES.iter().any(|i| i.tag == tag)
 }
 
 /// The suite's run id or a private one made under it (`{run}-safety-...`).

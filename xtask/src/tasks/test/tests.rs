@@ -8,7 +8,7 @@ use super::*;
 const DEAD: &str = "suite-4294967-1";
 
 const FAKE_DOCKER: &str = r#"#!/bin/sh
-# state: one resource a line, `KIND NAME RUN [RECIPE]`, `-` for no label.
+# state: one resource a line, `KIND NAME RUN`, `-` for no label (an image's NAME is its id and tag).
 dir=$(dirname "$0")
 printf '%s\n' "$*" >> "$dir/log"
 key=jupyter-docker-xtask.run
@@ -17,7 +17,7 @@ for a in "$@"; do [ "$prev" = --filter ] && filter=$a; prev=$a; done
 case "$1 $2" in
 "container ls"|"volume ls"|"network ls"|"image ls")
     if [ -e "$dir/fail-$1-ls" ]; then echo "Error response from daemon: engine trouble" >&2; exit 1; fi
-    while read -r kind name run recipe; do
+    while read -r kind name run; do
         [ "$kind" = "$1" ] || continue
         case "$filter" in
         "label=$key") [ "$run" = - ] && continue ;;
@@ -30,9 +30,8 @@ case "$1 $2" in
 "image inspect")
     for id; do :; done
     if [ -e "$dir/fail-image-inspect" ]; then echo "Error response from daemon: engine trouble" >&2; exit 1; fi
-    while read -r kind name run recipe; do
-        [ "$recipe" = - ] && recipe=
-        if [ "$kind" = image ] && [ "$name" = "$id" ]; then printf '%s\t%s\t%s\n' "$run" "$recipe" "$name:latest"; exit 0; fi
+    while read -r kind name run; do
+        if [ "$kind" = image ] && [ "$name" = "$id" ]; then printf '%s\t%s\n' "$run" "$name"; exit 0; fi
     done < "$dir/state"
     echo "Error: No such image: $id" >&2; exit 1 ;;
 "inspect -f") cat "$dir/started" 2>/dev/null || { echo "Error: No such object" >&2; exit 1; } ;;
@@ -80,7 +79,7 @@ impl Fake {
 }
 
 /// A dead run (with a private run under it), a live run, the current run, a person's own things,
-/// something with a run label that is not a test run's, and a shared image a dead run labelled.
+/// something with a run label that is not a test run's, and shared images a dead run labelled.
 fn state(current: &str) -> String {
     let live = format!("suite-{}-1", std::process::id());
     [
@@ -88,19 +87,21 @@ fn state(current: &str) -> String {
         format!("container dead-private-c {DEAD}-safety-x-1"),
         format!("volume dead-v {DEAD}"),
         format!("network dead-n {DEAD}"),
-        format!("image deadimg {DEAD} -"),
-        format!("image sharedimg {DEAD} 645b3eba2bba"),
+        format!("image deadimg:1 {DEAD}"),
+        format!("image custom-jupyter-image:preload-{DEAD}-p1 {DEAD}"),
+        format!("image custom-jupyter-image:named-volume {DEAD}"),
+        format!("image jupyter-docker-xtask/minimal-notebook:local-0123456789ab {DEAD}"),
         format!("container live-c {live}"),
         format!("volume live-v {live}"),
-        format!("image liveimg {live} -"),
+        format!("image liveimg:1 {live}"),
         format!("container cur-c {current}"),
         format!("container cur-private-c {current}-safety-jdx-1"),
         format!("volume cur-v {current}"),
-        format!("image curimg {current} -"),
+        format!("image curimg:1 {current}"),
         "container person-c -".to_string(),
         "volume person-v -".to_string(),
         "network person-n -".to_string(),
-        "image personimg - -".to_string(),
+        "image personimg:1 -".to_string(),
         "container other-c someone-elses".to_string(),
     ]
     .join("\n")
@@ -119,7 +120,10 @@ fn the_sweep_removes_exactly_the_dead_runs_resources() {
     sweep_crashed_runs(&fake.docker, &current()).unwrap();
     assert_eq!(
         fake.removals(),
-        ["image rm deadimg:latest", "network rm dead-n", "rm -f -v dead-c", "rm -f -v dead-private-c", "volume rm dead-v"],
+        [
+            "image rm custom-jupyter-image:preload-suite-4294967-1-p1",
+            "image rm deadimg:1",
+            "network rm dead-n", "rm -f -v dead-c", "rm -f -v dead-private-c", "volume rm dead-v"],
         "log:\n{}",
         fake.log().join("\n")
     );
@@ -147,12 +151,12 @@ fn the_leak_check_sees_the_run_and_its_private_runs_images_included() {
         [
             format!("container cur-c (run {cur})"),
             format!("container cur-private-c (run {cur}-safety-jdx-1)"),
-            format!("image curimg:latest (run {cur})"),
+            format!("image curimg:1 (run {cur})"),
             format!("volume cur-v (run {cur})"),
         ]
     );
     remove_runs_under(&fake.docker, &cur).unwrap();
-    assert_eq!(fake.removals(), ["image rm curimg:latest", "rm -f -v cur-c", "rm -f -v cur-private-c", "volume rm cur-v"]);
+    assert_eq!(fake.removals(), ["image rm curimg:1", "rm -f -v cur-c", "rm -f -v cur-private-c", "volume rm cur-v"]);
 }
 
 #[test]
