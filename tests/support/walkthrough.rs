@@ -35,6 +35,16 @@ pub enum Pin {
     NotCheckable,
 }
 
+pub const HOLDS: Option<Pin> = Some(Pin::Holds);
+pub const ERRATUM: Option<Pin> = Some(Pin::Erratum);
+pub const NOT_CHECKABLE: Option<Pin> = Some(Pin::NotCheckable);
+/// The claim is not made in this mode.
+pub const ABSENT: Option<Pin> = None;
+
+/// One pinned claim: (section name's start, words of the claim, its verdict in literal mode, in
+/// corrected mode).
+pub type Row = (&'static str, &'static str, Option<Pin>, Option<Pin>);
+
 impl Pin {
     fn verdict(self) -> (bool, bool, bool) {
         match self {
@@ -45,22 +55,34 @@ impl Pin {
     }
 }
 
-/// Every claim of the report gets the verdict its row pins (exactly one row's words must match
-/// it), and every row matches at least one claim: a new or reworded claim fails until it is pinned.
-pub fn assert_pinned(report: &Value, table: &[(&str, Pin)]) {
+/// Every claim of the report gets the verdict its row pins for the report's mode (exactly one row
+/// of its section must match its words), and every row pinned for this mode, of a section the
+/// report ran, matches a claim: a new, lost or reworded claim fails until the table says so.
+pub fn assert_pinned(report: &Value, table: &[Row]) {
+    let literal = match report["mode"].as_str() {
+        Some("literal") => true,
+        Some("corrected") => false,
+        other => panic!("unknown mode {other:?}"),
+    };
     let claims = report["claims"].as_array().expect("claims");
     assert!(!claims.is_empty(), "the report has no claims");
     let mut used = vec![0usize; table.len()];
     for c in claims {
-        let text = c["claim"].as_str().unwrap();
-        let rows: Vec<usize> = (0..table.len()).filter(|&i| text.contains(table[i].0)).collect();
-        assert_eq!(rows.len(), 1, "claim {text:?} matches {} rows of the table", rows.len());
-        let (words, pin) = table[rows[0]];
+        let (section, text) = (c["section"].as_str().unwrap(), c["claim"].as_str().unwrap());
+        let rows: Vec<usize> = (0..table.len()).filter(|&i| section.starts_with(table[i].0) && text.contains(table[i].1)).collect();
+        assert_eq!(rows.len(), 1, "claim {text:?} of section {section:?} matches {} rows of the table", rows.len());
+        let (_, words, in_literal, in_corrected) = table[rows[0]];
+        let pin = if literal { in_literal } else { in_corrected };
+        let pin = pin.unwrap_or_else(|| panic!("{words:?} is pinned as not made in this mode, yet the report has it"));
         used[rows[0]] += 1;
         let got = (c["holds"].as_bool().unwrap(), c["expected"].as_bool().unwrap(), c["checkable"].as_bool().expect("checkable"));
         assert_eq!(got, pin.verdict(), "{words:?} is pinned {pin:?}; the walkthrough said (holds, expected, checkable) = {got:?}: {}", c["evidence"]);
     }
-    for (i, (words, _)) in table.iter().enumerate() {
-        assert!(used[i] > 0, "no claim of the report matches the pinned row {words:?}");
+    let ran: Vec<&str> = report["sections"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    for (i, (section, words, in_literal, in_corrected)) in table.iter().enumerate() {
+        let pinned = if literal { in_literal } else { in_corrected };
+        if pinned.is_some() && ran.iter().any(|s| s.starts_with(section)) {
+            assert!(used[i] > 0, "no claim of section {section:?} matches the pinned row {words:?}");
+        }
     }
 }
