@@ -138,7 +138,7 @@ fn bad_input_is_refused_and_leaves_nothing() {
     let notebooks_missing = format!("notebooks folder {missing} does not exist");
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (vec!["--port", &busy], vec![&port_taken, "--port 0"]),
-        (vec!["--name", "bad name!"], vec!["invalid name \"bad name!\"", "[a-zA-Z0-9]"]),
+        (vec!["--name", "bad name!"], vec!["\"bad name!\": Docker requires [a-zA-Z0-9]", "choose another with --name"]),
         (vec!["--volume", "x"], vec!["invalid volume name \"x\"", "at least 2 characters"]),
         (vec!["--image", "Not/Valid:Image"], vec!["invalid image reference \"Not/Valid:Image\"", "lowercase"]),
         (vec!["--image", "jdx-no-such-image:never"], vec!["image jdx-no-such-image:never does not exist", "build or pull it first"]),

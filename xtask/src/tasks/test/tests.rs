@@ -123,7 +123,11 @@ fn the_sweep_removes_exactly_the_dead_runs_resources() {
         [
             "image rm custom-jupyter-image:preload-suite-4294967-1-p1",
             "image rm deadimg:1",
-            "network rm dead-n", "rm -f -v dead-c", "rm -f -v dead-private-c", "volume rm dead-v"],
+            "network rm dead-n",
+            "rm -f -v dead-c",
+            "rm -f -v dead-private-c",
+            "volume rm dead-v",
+        ],
         "log:\n{}",
         fake.log().join("\n")
     );
