@@ -37,7 +37,7 @@ fn a_persons_own_things_are_never_touched() {
         .entrypoint("sh")
         .command(&["-c", "echo mine > /work/outputs/marker && sleep 600"]);
     person().run(&by_hand).unwrap();
-    assert_eq!(docker_ok(&["inspect", "-f", "{{index .Config.Labels \"jupyter-docker-xtask.owner\"}}", &container]), "<no value>", "a person's container has no owner label");
+    assert_eq!(engine().label("container", &container, xtask::engine::OWNER_KEY), None, "a person's container has no owner label");
     assert_eq!(docker_ok(&["inspect", "-f", "{{index .Config.Labels \"jupyter-docker-xtask.managed\"}}", &container]), "true", "the image's label is inherited");
     let id = docker_ok(&["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", &container]);
 

@@ -114,7 +114,12 @@ pub fn text(out: &Output) -> String {
 /// `no such volume`, `network X not found`, `No such image`). Any other failure of the inspect (the
 /// engine not answering) fails the test: it proves nothing about the resource.
 pub fn is_gone(kind: &str, name: &str) -> bool {
-    let out = docker(&[kind, "inspect", name]);
+    is_gone_on(&engine(), kind, name)
+}
+
+/// [`is_gone`] on a given engine.
+pub fn is_gone_on(docker: &Docker, kind: &str, name: &str) -> bool {
+    let out = docker.status([kind, "inspect", name]).unwrap_or_else(|e| panic!("{e:#}"));
     if out.ok() {
         return false;
     }
