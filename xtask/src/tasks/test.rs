@@ -61,27 +61,36 @@ impl Test {
         let cargo_ok = reader.try_wait()?.is_some_and(|o| o.status.success());
         println!("\n{}", tally.table());
 
-        let touched = sentinels.check(&docker);
-        drop(sentinels);
-        let left = leftovers_under(&docker, &run_id).context("checking for resources the tests left behind")?;
-        for item in &left {
-            eprintln!("leaked: {item}");
-        }
-        remove_runs_under(&docker, &run_id).context("removing what the tests left behind")?;
-        let (passed, failed) = tally.totals();
-        println!("cargo xtask test: {passed} passed, {failed} failed");
+        // Every check runs and every problem is reported, whichever fails first.
+        let mut problems = Vec::new();
         let failures = tally.failures();
         if !failures.is_empty() {
-            bail!("{} test binar{} failed: {} (see the output above)", failures.len(), if failures.len() == 1 { "y" } else { "ies" }, failures.join("; "));
+            let s = if failures.len() == 1 { "y" } else { "ies" };
+            problems.push(format!("{} test binar{s} failed: {}", failures.len(), failures.join("; ")));
+        } else if !cargo_ok {
+            problems.push("`cargo test` failed before or after running the tests".to_string());
         }
-        if !cargo_ok {
-            bail!("`cargo test` failed before or after running the tests: see the output above");
+        if let Some(what) = sentinels.check(&docker) {
+            problems.push(format!("the suite touched a person's own resources: {what}"));
         }
-        if !left.is_empty() {
-            bail!("{} resource(s) with the run's label were left behind by the tests (listed above; now removed)", left.len());
+        drop(sentinels);
+        match leftovers_under(&docker, &run_id) {
+            Ok(left) if !left.is_empty() => {
+                for item in &left {
+                    eprintln!("leaked: {item}");
+                }
+                problems.push(format!("{} resource(s) with the run's label were left behind by the tests (listed above; now removed)", left.len()));
+            }
+            Ok(_) => {}
+            Err(e) => problems.push(format!("the leak check could not look: {e:#}")),
         }
-        if let Some(what) = touched {
-            bail!("the suite touched a person's own resources: {what}");
+        if let Err(e) = remove_runs_under(&docker, &run_id) {
+            problems.push(format!("removing what the tests left behind failed: {e:#}"));
+        }
+        let (passed, failed) = tally.totals();
+        println!("cargo xtask test: {passed} passed, {failed} failed");
+        if !problems.is_empty() {
+            bail!("{} (see the output above)", problems.join("; "));
         }
         Ok(())
     }
