@@ -18,9 +18,10 @@ fn volume_with_earlier_data(volume: &str) -> String {
 
 /// Runs a shell script in a throwaway container with the volume at /o; the first word of its last line.
 fn volume_read(volume: &str, script: &str) -> String {
-    let mount = format!("{volume}:/o");
-    let out = docker_ok(&["run", "--rm", "--label", MANAGED, "--user", "0", "--entrypoint", "sh", "-v", &mount, IMAGE, "-c", script]);
-    out.lines().last().unwrap().split_whitespace().next().unwrap().to_string()
+    let spec = RunSpec::new(IMAGE).rm().user("0").entrypoint("sh").mount(Mount::volume(volume, "/o")).command(&["-c", script]);
+    let word = first_word_of_last_line(&run_ok(&spec));
+    assert_eq!(word.len(), 64, "not a sha256: {word:?}");
+    word
 }
 
 fn earlier_sha(volume: &str) -> String {
@@ -58,7 +59,7 @@ impl Fixture {
     }
 
     fn container_gone(&self) -> bool {
-        docker(&["container", "inspect", &self.name]).status.code() != Some(0)
+        is_gone("container", &self.name)
     }
 }
 
@@ -95,7 +96,7 @@ fn the_engine_unreachable() {
     let out = xtask().args(["up", "--port", "0", "--name", &name]).env("DOCKER_HOST", "tcp://127.0.0.1:1").assert().get_output().clone();
     let error = the_error(&out);
     assert!(error.contains("does not answer") && error.contains("DOCKER_HOST"), "{error}");
-    assert!(docker(&["container", "inspect", &name]).status.code() != Some(0));
+    assert!(is_gone("container", &name));
 }
 
 #[test]
@@ -165,11 +166,7 @@ fn the_container_killed_while_the_notebook_writes() {
         .spawn()
         .unwrap();
     // Kill the container once the cell has started writing its file.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !docker(&["exec", &name, "test", "-s", "/work/outputs/slow.csv"]).status.success() {
-        assert!(std::time::Instant::now() < deadline, "the cell never started writing");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_until(std::time::Duration::from_secs(60), "the cell never started writing", || docker(&["exec", &name, "test", "-s", "/work/outputs/slow.csv"]).ok());
     docker_ok(&["kill", &name]);
     let out = runner.wait_with_output().unwrap();
     let error = the_error(&out);
@@ -201,23 +198,48 @@ fn a_full_outputs_volume() {
     assert_eq!(docker_ok(&["exec", &name, "sha256sum", "/work/outputs/earlier.bin"]), before);
 }
 
+/// Bad input refused before the volume is touched, each with its own message, and a server that
+/// crashes with the volume mounted: the volume's earlier data reads back byte for byte each time.
 #[test]
 fn bad_input_keeps_the_volumes_earlier_data() {
     images();
+    let image = format!("jdx-crash-mounted:{}", std::process::id());
+    let _i = Guard::image(&image);
     let f = Fixture::new("jdx-badvol");
+    // Says on stderr that it sees the volume's file, then dies.
+    build_image(&image, &format!("FROM {IMAGE}\nCMD [\"sh\", \"-c\", \"ls /work/outputs/earlier.txt >&2; exit 3\"]\n"));
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let busy = holder.local_addr().unwrap().port().to_string();
-    for args in [
-        vec!["--port", busy.as_str()],
-        vec!["--image", "jdx-no-such-image:never", "--port", "0"],
-        vec!["--notebooks", "/nonexistent/notebooks", "--port", "0"],
-        vec!["--timeout", "0", "--port", "0"],
-    ] {
-        let out = xtask().args(["up", "--name", &f.name, "--volume", &f.volume]).args(&args).assert().get_output().clone();
-        the_error(&out);
+    let port_taken = format!("host port {busy} is already in use");
+    let crashed = format!("{} failed to start: the container exited before the server printed its URL (state exited, exit code 3)", f.name);
+    let kept = format!("the volume {} is kept", f.volume);
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["--port", &busy], vec![&port_taken]),
+        (vec!["--image", "jdx-no-such-image:never", "--port", "0"], vec!["image jdx-no-such-image:never does not exist"]),
+        (vec!["--notebooks", "/nonexistent/notebooks", "--port", "0"], vec!["notebooks folder /nonexistent/notebooks does not exist"]),
+        (vec!["--timeout", "0", "--port", "0"], vec!["--timeout 0 leaves no time"]),
+        (vec!["--image", &image, "--port", "0", "--timeout", "60"], vec![&crashed, &kept]),
+    ];
+    for (args, words) in &cases {
+        let mut up = xtask();
+        up.args(["up", "--name", &f.name, "--volume", &f.volume]).args(args);
+        if !args.contains(&"--notebooks") {
+            up.args(["--notebooks", f.dir()]);
+        }
+        let out = up.assert().get_output().clone();
+        let error = the_error(&out);
+        for w in words {
+            assert!(error.contains(w), "{args:?}: {error}");
+        }
+        if args.contains(&image.as_str()) {
+            // The server had the volume mounted when it crashed: its log, shown under the error, names the file.
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("/work/outputs/earlier.txt"), "{stderr}");
+        }
         assert!(f.container_gone(), "{args:?} left a container");
         f.earlier_data_intact();
     }
+    drop(holder);
 }
 
 #[test]
@@ -237,12 +259,10 @@ fn ctrl_c_while_up_waits_leaves_no_container_and_keeps_the_volume() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while f.container_gone() {
-        assert!(std::time::Instant::now() < deadline, "up never made its container");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Interrupt once the container runs: `up` is then waiting for a URL that never comes.
+    wait_until(std::time::Duration::from_secs(60), "up never started its container", || {
+        engine().container_state(&f.name).is_some_and(|s| s.running)
+    });
     std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));

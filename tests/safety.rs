@@ -18,7 +18,7 @@ fn a_persons_own_things_are_never_touched() {
     images();
     let private_run = format!("{}-{}", run_id(), unique("safety"));
     let run_label = format!("{RUN_LABEL_KEY}={private_run}");
-    let free = |kind: &str, name: &str| docker(&[kind, "inspect", name]).status.code() != Some(0);
+    let free = |kind: &str, name: &str| is_gone(kind, name);
     let pick = |kind: &str, tutorial: &str, fallback: &str| if free(kind, tutorial) { tutorial.to_string() } else { unique(fallback) };
     let container = pick("container", "custom-jupyter-container", "person-container");
     let volume = pick("volume", "named-data-volume", "person-volume");
@@ -27,17 +27,24 @@ fn a_persons_own_things_are_never_touched() {
     // fields in order: the container before the volume and network it uses).
     let _fixtures = (Guard::container(&container), Guard::volume(&volume), Guard::network(&network));
 
-    docker_ok(&["volume", "create", "--label", &run_label, &volume]);
+    // Made by hand, as a person would: no label but the run's.
+    assert_eq!(person().create_volume(&volume, &["--label", &run_label]).unwrap(), Created::Now);
     docker_ok(&["network", "create", "--label", &run_label, &network]);
-    let mount = format!("{volume}:/work/outputs");
-    docker_ok(&["run", "-d", "--name", &container, "--label", &run_label, "--network", &network, "-v", &mount, "--entrypoint", "sh", IMAGE, "-c", "echo mine > /work/outputs/marker && sleep 600"]);
+    let by_hand = RunSpec::detached(IMAGE, &container)
+        .label(RUN_LABEL_KEY, &private_run)
+        .network(&network)
+        .mount(Mount::volume(&volume, "/work/outputs"))
+        .entrypoint("sh")
+        .command(&["-c", "echo mine > /work/outputs/marker && sleep 600"]);
+    person().run(&by_hand).unwrap();
+    assert_eq!(engine().label("container", &container, xtask::engine::OWNER_KEY), None, "a person's container has no owner label");
     assert_eq!(docker_ok(&["inspect", "-f", "{{index .Config.Labels \"jupyter-docker-xtask.managed\"}}", &container]), "true", "the image's label is inherited");
     let id = docker_ok(&["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", &container]);
 
     // Something the project made in the same private run, which clean must remove.
     let ours = unique("jdx-ours");
     let _o = Guard::volume(&ours);
-    docker_ok(&["volume", "create", "--label", MANAGED, "--label", OWNER, "--label", &run_label, &ours]);
+    assert_eq!(engine().with_run(Some(private_run.clone())).create_volume(&ours, &[]).unwrap(), Created::Now);
 
     let cleaned = xtask().args(["clean", "--volumes", "--yes"]).env(RUN_ID_ENV, &private_run).assert().success();
     let said = String::from_utf8_lossy(&cleaned.get_output().stdout).to_string();
@@ -84,9 +91,43 @@ fn nothing_listens_beyond_loopback() {
     assert_eq!(http_status(port, "/api/status", None), 403);
     let runtime = docker_ok(&["exec", &name, "sh", "-c", "stat -c '%a %n' /home/jovyan/.local/share/jupyter/runtime/jpserver-*.json"]);
     assert!(runtime.lines().all(|l| l.starts_with("600 ")), "{runtime}");
-    let readable = docker(&["exec", "-u", "0", &name, "sh", "-c", &format!("find / -xdev -type f -perm -o=r -size -2M 2>/dev/null | grep -v '^/proc' | xargs grep -l {token} 2>/dev/null")]);
-    assert_eq!(String::from_utf8_lossy(&readable.stdout).trim(), "", "world-readable files hold the token");
+    // The search must find a world-readable canary holding the token (proof that it looks), and
+    // nothing else; it runs to the end or fails (its own exit status is checked).
+    let canary = "/tmp/jdx-token-canary";
+    docker_ok(&["exec", "-u", "0", &name, "sh", "-c", &format!("printf %s {token} > {canary} && chmod 644 {canary}")]);
+    let search = docker(&["exec", "-u", "0", &name, "python3", "-c", FIND_TOKEN, token]);
+    assert!(search.ok(), "the token search failed: {}", text(&search));
+    let mut lines = search.stdout.lines();
+    let scanned: usize = lines.next().unwrap().parse().unwrap();
+    assert!(scanned > 1000, "the search read only {scanned} files");
+    assert_eq!(lines.collect::<Vec<_>>(), [canary], "world-readable files hold the token");
 }
+
+/// World-readable regular files under 2 MiB on the container's root filesystem (as `find -xdev`)
+/// that hold argv[1]: the number of files read, then one path a line. Errors fail it.
+const FIND_TOKEN: &str = r#"
+import os, stat, sys
+token, root_dev = sys.argv[1].encode(), os.stat("/").st_dev
+found, scanned = [], 0
+for top, dirs, files in os.walk("/"):
+    dirs[:] = [d for d in dirs if os.lstat(os.path.join(top, d)).st_dev == root_dev]
+    for name in files:
+        path = os.path.join(top, name)
+        try:
+            st = os.lstat(path)
+            if not stat.S_ISREG(st.st_mode) or not st.st_mode & 0o004 or st.st_size >= 2 << 20:
+                continue
+            with open(path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            continue
+        scanned += 1
+        if token in data:
+            found.append(path)
+print(scanned)
+for path in found:
+    print(path)
+"#;
 
 /// Local addresses (IPv4 dotted, or IPv6 hex) listening on `port`, from /proc/net/tcp{,6}.
 fn listening_addresses(port: u16) -> Vec<String> {
@@ -111,32 +152,33 @@ fn listening_addresses(port: u16) -> Vec<String> {
     found
 }
 
-/// No password or token in any of the project's images' config or history.
+/// No password or token in any of the project's images' config or history: every one of them
+/// (the base and the five series images) is present and checked.
 #[test]
 fn no_secret_is_baked_into_an_image() {
     images();
-    let base = String::from_utf8_lossy(&xtask().arg("base").assert().success().get_output().stdout).trim().to_string();
-    let mut checked = 0;
-    for image in [base.as_str(), "custom-jupyter-image:anon-volume", "custom-jupyter-image:anon-volume-chown", IMAGE, "custom-jupyter-image:preload", "custom-jupyter-image:mysql-connected"] {
-        if docker(&["image", "inspect", image]).status.code() != Some(0) {
-            continue;
-        }
+    let base = base_image();
+    let all = [base.as_str(), "custom-jupyter-image:anon-volume", "custom-jupyter-image:anon-volume-chown", IMAGE, "custom-jupyter-image:preload", "custom-jupyter-image:mysql-connected"];
+    // A secret-named setting may only hold a placeholder (the article's `NOT_DEFINED` default).
+    let setting = regex::Regex::new(r#"([a-z_]*(?:password|passwd|token|secret)[a-z_]*)=([^ \t\n",\]]*)"#).unwrap();
+    // A token is exactly 48 hex digits; layer digests (64) are not tokens.
+    let hex48 = regex::Regex::new(r"\b[0-9a-f]{48}\b").unwrap();
+    let mut checked = Vec::new();
+    for image in all {
+        assert!(!is_gone("image", image), "{image} is missing: `cargo xtask build` makes it");
         let config = docker_ok(&["image", "inspect", "-f", "{{json .Config.Env}} {{json .Config.Labels}} {{json .Config.Cmd}}", image]);
         let history = docker_ok(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", image]);
-        // A secret-named setting may only hold a placeholder (the article's `NOT_DEFINED` default).
-        let setting = regex::Regex::new(r#"([a-z_]*(?:password|passwd|token|secret)[a-z_]*)=([^ \t\n",\]]*)"#).unwrap();
+        assert!(config.contains("PATH=") && history.lines().count() > 1, "{image}: nothing to search in\n{config}\n{history}");
         for text in [&config, &history] {
             for caps in setting.captures_iter(&text.to_lowercase()) {
                 let value = &caps[2];
                 assert!(value.is_empty() || value == "not_defined" || value.starts_with("${"), "{image} carries {}={value}", &caps[1]);
             }
-            // A token is exactly 48 hex digits; layer digests (64) are not tokens.
-            let hex48 = regex::Regex::new(r"\b[0-9a-f]{48}\b").unwrap();
             assert!(!hex48.is_match(text), "{image} carries something like a token: {text}");
         }
-        checked += 1;
+        checked.push(image);
     }
-    assert!(checked >= 5, "only {checked} images checked");
+    assert_eq!(checked, all);
 }
 
 /// A walkthrough's report shows the server's log but never its token.

@@ -1,15 +1,25 @@
-//! Shared test support: one run id labelled on everything the tests make, guards that remove
-//! resources on Drop (also on panic), a Ctrl-C handler that removes the run's resources, unique
-//! names and free ports, and images built once (the xtask serialises parallel builds).
+//! Shared test support, on the crate's own engine layer: one run id labelled on everything the
+//! tests make (the `Docker` handle stamps it), the crate's guards (removed on Drop, also on panic,
+//! unless JUPYTER_DOCKER_XTASK_KEEP is set), a Ctrl-C handler that sweeps the run, the crate's
+//! `/api/status` probe, "is gone" as Docker says it, unique names and images built once.
 #![allow(dead_code)]
 
-use std::process::{Command, Output};
 use std::sync::{Once, OnceLock};
+use std::time::Duration;
 
-pub const RUN_ID_ENV: &str = "JUPYTER_DOCKER_XTASK_RUN_ID";
-pub const RUN_LABEL_KEY: &str = "jupyter-docker-xtask.run";
-pub const MANAGED: &str = "jupyter-docker-xtask.managed=true";
-pub const OWNER: &str = "jupyter-docker-xtask.owner=xtask";
+use xtask::engine::resources;
+// Each test binary uses its own part of what is re-exported here.
+#[allow(unused_imports)]
+pub use xtask::engine::resources::Resource;
+#[allow(unused_imports)]
+pub use xtask::engine::{BuildSpec, Created, Docker, Mount, Output, Publish, RunSpec, MANAGED, OWNER, RUN_ID_ENV, RUN_LABEL_KEY};
+
+mod walkthrough;
+#[allow(unused_imports)]
+pub use walkthrough::*;
+
+/// Set it to keep what the tests make (for a look after a failure).
+pub const KEEP_ENV: &str = "JUPYTER_DOCKER_XTASK_KEEP";
 
 /// The run id: from `cargo xtask test`, or made here when `cargo test` runs alone.
 pub fn run_id() -> &'static str {
@@ -24,9 +34,18 @@ pub fn run_id() -> &'static str {
     })
 }
 
-/// `--label` arguments for what a test makes directly.
-pub fn labels() -> Vec<String> {
-    vec!["--label".into(), MANAGED.into(), "--label".into(), OWNER.into(), "--label".into(), format!("{RUN_LABEL_KEY}={}", run_id())]
+/// The engine, stamping the project's labels and this run's on what the tests make.
+pub fn engine() -> Docker {
+    Docker::new(&xshell::Shell::new().expect("a shell")).with_run(Some(run_id().to_string()))
+}
+
+/// The engine as a person uses it by hand: nothing it makes carries a label.
+pub fn person() -> Docker {
+    engine().unlabelled()
+}
+
+pub fn keep_requested() -> bool {
+    std::env::var_os(KEEP_ENV).is_some()
 }
 
 /// A name no other test (or person) uses: `prefix-<pid>-<n>`.
@@ -36,99 +55,126 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{n}", std::process::id())
 }
 
+/// A section name as the walkthrough suffixes kept containers with: `Bind mounts` -> `bind-mounts`.
+pub fn slug(text: &str) -> String {
+    text.to_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-")
+}
+
 /// The xtask binary with the run id in its environment.
 pub fn xtask() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("xtask").expect("the xtask binary");
     cmd.env(RUN_ID_ENV, run_id());
-    cmd.timeout(std::time::Duration::from_secs(900));
+    cmd.timeout(Duration::from_secs(900));
     cmd
 }
 
-/// `docker ARGS`, whatever its status.
-pub fn docker(args: &[&str]) -> Output {
-    Command::new("docker").args(args).output().expect("docker runs")
-}
-
-/// `docker ARGS`, which must succeed; its trimmed stdout.
-pub fn docker_ok(args: &[&str]) -> String {
-    let out = docker(args);
-    assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-pub fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+/// The xtask for the shared images (base, series): without the run id, so that a build it makes
+/// is no run's (the leak check and a later sweep must never take the shared images for leftovers).
+pub fn shared_xtask() -> assert_cmd::Command {
+    let mut cmd = xtask();
+    cmd.env_remove(RUN_ID_ENV);
+    cmd
 }
 
 /// The series' images, built once per test binary (cheap when `cargo xtask test` built them already).
 pub fn images() {
     static BUILT: Once = Once::new();
     BUILT.call_once(|| {
-        xtask().arg("build").assert().success();
+        shared_xtask().arg("build").assert().success();
     });
 }
 
-#[derive(Debug)]
-pub enum Kind {
-    Container,
-    Volume,
-    Network,
-    Image,
+/// The base image's tag (`cargo xtask base`).
+pub fn base_image() -> String {
+    let out = shared_xtask().arg("base").assert().success();
+    String::from_utf8_lossy(&out.get_output().stdout).trim().to_string()
 }
 
-/// Removes a docker resource when dropped, also when the test panics.
-pub struct Guard {
-    pub kind: Kind,
-    pub name: String,
+/// `docker ARGS`, whatever its status.
+pub fn docker(args: &[&str]) -> Output {
+    engine().status(args).unwrap_or_else(|e| panic!("{e:#}"))
 }
+
+/// `docker ARGS`, which must succeed; its trimmed stdout.
+pub fn docker_ok(args: &[&str]) -> String {
+    engine().output(args).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// `docker run SPEC` with the project's labels and this run's, which must succeed; its stdout.
+pub fn run_ok(spec: &RunSpec) -> String {
+    engine().run(spec).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// Both streams of a command, for messages and searches.
+pub fn text(out: &Output) -> String {
+    format!("{}\n{}", out.stdout, out.stderr)
+}
+
+/// Whether a container, volume, network or image is gone, as Docker says it (`No such container`,
+/// `no such volume`, `network X not found`, `No such image`). Any other failure of the inspect (the
+/// engine not answering) fails the test: it proves nothing about the resource.
+pub fn is_gone(kind: &str, name: &str) -> bool {
+    is_gone_on(&engine(), kind, name)
+}
+
+/// [`is_gone`] on a given engine.
+pub fn is_gone_on(docker: &Docker, kind: &str, name: &str) -> bool {
+    let out = docker.status([kind, "inspect", name]).unwrap_or_else(|e| panic!("{e:#}"));
+    if out.ok() {
+        return false;
+    }
+    let said = out.stderr.to_lowercase();
+    let no_such = said.contains(&format!("no such {kind}")) || (kind == "network" && said.contains(&format!("network {} not found", name.to_lowercase())));
+    assert!(no_such, "`docker {kind} inspect {name}` failed, and not because it is gone: {}", out.stderr.trim());
+    true
+}
+
+/// Removes a docker resource when dropped, also when the test panics (the crate's guard), unless
+/// JUPYTER_DOCKER_XTASK_KEEP is set.
+#[must_use = "the resource is removed when the guard drops"]
+pub struct Guard(Option<resources::Guard>);
 
 impl Guard {
     pub fn container(name: &str) -> Guard {
-        Guard { kind: Kind::Container, name: name.into() }
+        Guard::of(Resource::Container(name.into()))
     }
     pub fn volume(name: &str) -> Guard {
-        Guard { kind: Kind::Volume, name: name.into() }
+        Guard::of(Resource::Volume(name.into()))
     }
     pub fn network(name: &str) -> Guard {
-        Guard { kind: Kind::Network, name: name.into() }
+        Guard::of(Resource::Network(name.into()))
     }
     pub fn image(name: &str) -> Guard {
-        Guard { kind: Kind::Image, name: name.into() }
+        Guard::of(Resource::Image(name.into()))
+    }
+    fn of(resource: Resource) -> Guard {
+        Guard(Some(resources::Guard::new(&engine(), resource)))
     }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if std::env::var("JUPYTER_DOCKER_XTASK_KEEP").is_ok() {
-            eprintln!("keeping {:?} {} (JUPYTER_DOCKER_XTASK_KEEP is set)", self.kind, self.name);
-            return;
+        if let Some(guard) = self.0.take() {
+            if keep_requested() {
+                eprintln!("keeping {} ({KEEP_ENV} is set)", guard.resource().describe());
+                guard.keep();
+            }
         }
-        let _ = match self.kind {
-            Kind::Container => docker(&["rm", "-f", "-v", &self.name]),
-            Kind::Volume => docker(&["volume", "rm", "-f", &self.name]),
-            Kind::Network => docker(&["network", "rm", &self.name]),
-            Kind::Image => docker(&["image", "rm", "-f", &self.name]),
-        };
     }
 }
 
-/// Ctrl-C or SIGTERM during the tests: remove everything with this run's label, then exit.
+/// Ctrl-C or SIGTERM during the tests: remove everything with this run's label or a private run id
+/// under it (the leak check's sweep), then exit.
 fn install_interrupt_handler(run: String) {
     let _ = ctrlc::set_handler(move || {
-        let filter = format!("label={RUN_LABEL_KEY}={run}");
-        for (kind, rm) in [("container", vec!["rm", "-f", "-v"]), ("volume", vec!["volume", "rm", "-f"]), ("network", vec!["network", "rm"])] {
-            let mut ls = vec![kind, "ls", "-q", "--filter", &filter];
-            if kind == "container" {
-                ls.insert(2, "-a");
-            }
-            let ids = String::from_utf8_lossy(&docker(&ls).stdout).to_string();
-            for id in ids.split_whitespace() {
-                let mut args = rm.clone();
-                args.push(id);
-                let _ = docker(&args);
-            }
+        if keep_requested() {
+            eprintln!("interrupted: keeping the resources of test run {run} ({KEEP_ENV} is set)");
+            std::process::exit(130);
         }
-        eprintln!("interrupted: removed the resources of test run {run}");
+        match xtask::tasks::test::remove_runs_under(&engine(), &run) {
+            Ok(()) => eprintln!("interrupted: removed the resources of test run {run}"),
+            Err(e) => eprintln!("interrupted: could not remove the resources of test run {run}: {e:#}"),
+        }
         std::process::exit(130);
     });
 }
@@ -138,16 +184,9 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A minimal HTTP/1.0 GET on loopback; the status code.
+/// `GET path` on loopback with the crate's own probe; the status code.
 pub fn http_status(port: u16, path: &str, token: Option<&str>) -> u16 {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    s.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
-    let auth = token.map(|t| format!("Authorization: token {t}\r\n")).unwrap_or_default();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{auth}\r\n").unwrap();
-    let mut head = [0u8; 32];
-    let n = s.read(&mut head).unwrap();
-    String::from_utf8_lossy(&head[..n]).split_whitespace().nth(1).unwrap().parse().unwrap()
+    xtask::jupyter::http::get_status(port, path, token, Duration::from_secs(10)).unwrap_or_else(|e| panic!("GET {path} on port {port}: {e:#}"))
 }
 
 /// The token in a `?token=` URL.
@@ -198,47 +237,28 @@ pub fn the_error(out: &std::process::Output) -> String {
     errors[0].to_string()
 }
 
-/// A volume with this run's labels (and any `docker volume create` options before the name).
+/// A new volume with this run's labels (and any `docker volume create` options), which must not
+/// have existed.
 pub fn create_volume(name: &str, options: &[&str]) {
-    let labels = labels();
-    let mut args = vec!["volume", "create"];
-    args.extend_from_slice(options);
-    args.extend(labels.iter().map(String::as_str));
-    args.push(name);
-    docker_ok(&args);
+    let created = engine().create_volume(name, options).unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(created, Created::Now, "volume {name} existed already");
 }
 
-/// Builds a labelled image from a Dockerfile given as text (no build context).
+/// Builds an image with this run's labels from a Dockerfile given as text (an empty context).
 pub fn build_image(tag: &str, dockerfile: &str) {
-    use std::io::Write;
-    let mut build = std::process::Command::new("docker")
-        .args(["build", "-q", "--label", MANAGED, "-t", tag, "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    build.stdin.take().unwrap().write_all(dockerfile.as_bytes()).unwrap();
-    assert!(build.wait().unwrap().success(), "building {tag}");
+    let context = tempfile::tempdir().unwrap();
+    std::fs::write(context.path().join("Dockerfile"), dockerfile).unwrap();
+    engine().build(&BuildSpec::new(context.path(), tag), &format!("building {tag}"), false).unwrap_or_else(|e| panic!("{e:#}"));
 }
 
-/// `cargo xtask walkthrough ARGS --json` (ARGS start with the article): its JSON report and output.
-pub fn walkthrough(args: &[&str]) -> (serde_json::Value, std::process::Output) {
-    let out = xtask().arg("walkthrough").args(args).arg("--json").assert().get_output().clone();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
-    (json, out)
+/// Polls `ready` every 50 ms until it holds; fails the test with `what` after `limit`.
+pub fn wait_until(limit: Duration, what: &str, ready: impl FnMut() -> bool) {
+    if xtask::engine::wait::poll(limit, Duration::from_millis(50), ready).is_none() {
+        panic!("{what} within {}s", limit.as_secs());
+    }
 }
 
-/// The report's claim whose wording contains `words`.
-pub fn claim<'a>(report: &'a serde_json::Value, words: &str) -> &'a serde_json::Value {
-    report["claims"].as_array().unwrap().iter().find(|c| c["claim"].as_str().unwrap().contains(words)).unwrap_or_else(|| panic!("no claim with {words:?}"))
-}
-
-/// The report's section whose name starts with `name`.
-pub fn section<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["sections"].as_array().unwrap().iter().find(|s| s["name"].as_str().unwrap().starts_with(name)).unwrap_or_else(|| panic!("no section {name:?}"))
-}
-
-/// A section name as the walkthrough suffixes kept containers with: `Bind mounts` -> `bind-mounts`.
-pub fn slug(text: &str) -> String {
-    text.to_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-")
+/// The first word of the last line of a command's output (`sha256sum`'s digest).
+pub fn first_word_of_last_line(out: &str) -> String {
+    out.lines().last().unwrap_or("").split_whitespace().next().unwrap_or("").to_string()
 }

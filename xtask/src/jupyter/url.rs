@@ -138,21 +138,51 @@ mod tests {
 
     const TOKEN: &str = "8c71703997602d092f14881b8ed9a01ec8c1f0d93765d81e";
 
-    /// Golden files: each `test_data/logs/NAME.log` is a recorded or reconstructed server log and
-    /// `expected.txt` names the URL the parser must find in it for host port 49153.
+    /// Golden files: each `test_data/logs/NAME.log` is a recorded or reconstructed server log (the
+    /// README there says which) and `expected.txt` names what the parser must find in it: the URL
+    /// for host port 49153, the kind of token and the container port the server printed.
     #[test]
     fn golden_logs() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/logs");
         let expected = std::fs::read_to_string(dir.join("expected.txt")).unwrap();
-        let mut checked = 0;
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        let mut checked = Vec::new();
         for line in expected.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
             let (file, want) = line.split_once(" => ").unwrap();
-            let log = std::fs::read_to_string(dir.join(file.trim())).unwrap();
-            let got = find_url(&log).map(|u| u.on_host(49153)).unwrap_or_else(|| "none".into());
-            assert_eq!(got, want.trim(), "{file}");
-            checked += 1;
+            let file = file.trim();
+            let log = std::fs::read_to_string(dir.join(file)).unwrap();
+            let found = find_url(&log);
+            let mut want = want.split(" ; ");
+            let got = found.as_ref().map(|u| u.on_host(49153)).unwrap_or_else(|| "none".into());
+            assert_eq!(got, want.next().unwrap().trim(), "{file}");
+            let details: Vec<&str> = want.collect();
+            if let Some(url) = &found {
+                let kind = match url.token {
+                    Token::Hex(_) => "hex",
+                    Token::Configured => "configured",
+                    Token::None => "none",
+                };
+                assert_eq!(details, [format!("token={kind}"), format!("port={}", url.port.map(|p| p.to_string()).unwrap_or_default())], "{file}");
+            } else {
+                assert!(details.is_empty(), "{file}: nothing found, yet {details:?} expected");
+            }
+            assert!(readme.contains(&format!("`{file}`")), "{file} is not in test_data/logs/README.md (recorded or reconstructed?)");
+            checked.push(file.to_string());
         }
-        assert!(checked >= 10, "only {checked} golden logs");
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(!name.ends_with(".log") || checked.contains(&name), "{name} is not in expected.txt");
+        }
+        assert!(checked.len() >= 18, "only {} golden logs", checked.len());
+    }
+
+    /// A token the person configured and no token at all print the same URL: the kind tells them apart.
+    #[test]
+    fn configured_and_disabled_tokens_differ() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/logs");
+        let kind = |file: &str| find_url(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap().token;
+        assert_eq!(kind("token-configured.log"), Token::Configured);
+        assert_eq!(kind("token-disabled.log"), Token::None);
     }
 
     #[test]

@@ -1,21 +1,28 @@
 //! `cargo xtask test`: the README's test command. Sets up what the tests need (engine check, base
-//! and series images), sweeps what crashed earlier runs left, runs `cargo test --workspace` with one
-//! run id labelled on everything the tests make, then fails if anything with that label remains.
+//! and series images), sweeps what crashed earlier runs left, runs every test binary of the
+//! workspace (`cargo test --workspace --no-fail-fast`) with one run id labelled on everything the
+//! tests make, prints a table (binary, passed, failed, seconds), then fails if any binary failed,
+//! if a person's own resources were touched, or if anything carrying the run's label (or a private
+//! run id under it) remains.
 
 use std::io::{BufRead, BufReader};
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use xshell::Shell;
 
-use crate::engine::resources::{leftovers, list, remove_run, KINDS};
-use crate::engine::{Docker, Mount, RunSpec, RUN_ID_ENV, RUN_LABEL_KEY};
-use crate::engine::resources::{Guard, Resource};
+use crate::engine::resources::{list, remove_run, Guard, Resource, KINDS};
+use crate::engine::{last_message, Docker, Mount, RunSpec, RUN_ID_ENV, RUN_LABEL_KEY};
 use crate::images::{base, series as build};
 use crate::progress;
 
+mod tally;
+
+pub use tally::{binary_started, parse_result_line, Binary, Tally};
+
 #[derive(clap::Args, Debug)]
 pub struct Test {
-    /// Passed on to `cargo test` (e.g. a test name filter).
+    /// Passed on to `cargo test` (e.g. `--test foundation`, or a test name filter).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub cargo_args: Vec<String>,
 }
@@ -23,6 +30,9 @@ pub struct Test {
 impl Test {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let run_id = std::env::var(RUN_ID_ENV).ok().filter(|r| !r.is_empty()).unwrap_or_else(new_run_id);
+        // The images built below are shared by every run: they must not carry this run's label (the
+        // leak check and a later sweep would take them for leftovers). The tests get the id explicitly.
+        std::env::remove_var(RUN_ID_ENV);
         let docker = Docker::new(sh).with_run(Some(run_id.clone()));
         docker.require_engine()?;
         sweep_crashed_runs(&docker, &run_id)?;
@@ -37,36 +47,50 @@ impl Test {
 
         progress::note(&format!("running the tests with run id {run_id}"));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut args = vec!["test".to_string(), "--workspace".into()];
+        // --no-fail-fast: every test binary runs, and every failure is reported, not just the first.
+        let mut args = vec!["test".to_string(), "--workspace".into(), "--no-fail-fast".into()];
         args.extend(self.cargo_args);
         let reader = duct::cmd(cargo, args).env(RUN_ID_ENV, &run_id).stderr_to_stdout().unchecked().reader()?;
-        let (mut passed, mut failed) = (0u64, 0u64);
+        let mut tally = Tally::default();
         for line in BufReader::new(&reader).lines() {
             let line = line?;
             println!("{line}");
-            if let Some((p, f)) = parse_result_line(&line) {
-                passed += p;
-                failed += f;
-            }
+            tally.feed(&line, Instant::now());
         }
-        let ok = reader.try_wait()?.is_some_and(|o| o.status.success());
+        tally.close(Instant::now());
+        let cargo_ok = reader.try_wait()?.is_some_and(|o| o.status.success());
+        println!("\n{}", tally.table());
 
-        let touched = sentinels.check(&docker);
+        // Every check runs and every problem is reported, whichever fails first.
+        let mut problems = Vec::new();
+        let failures = tally.failures();
+        if !failures.is_empty() {
+            let s = if failures.len() == 1 { "y" } else { "ies" };
+            problems.push(format!("{} test binar{s} failed: {}", failures.len(), failures.join("; ")));
+        } else if !cargo_ok {
+            problems.push("`cargo test` failed before or after running the tests".to_string());
+        }
+        if let Some(what) = sentinels.check(&docker) {
+            problems.push(format!("the suite touched a person's own resources: {what}"));
+        }
         drop(sentinels);
-        let left = leftovers(&docker, &run_id).context("checking for resources the tests left behind")?;
-        for item in &left {
-            eprintln!("leaked: {item}");
+        match leftovers_under(&docker, &run_id) {
+            Ok(left) if !left.is_empty() => {
+                for item in &left {
+                    eprintln!("leaked: {item}");
+                }
+                problems.push(format!("{} resource(s) with the run's label were left behind by the tests (listed above; now removed)", left.len()));
+            }
+            Ok(_) => {}
+            Err(e) => problems.push(format!("the leak check could not look: {e:#}")),
         }
-        remove_run(&docker, &run_id);
+        if let Err(e) = remove_runs_under(&docker, &run_id) {
+            problems.push(format!("removing what the tests left behind failed: {e:#}"));
+        }
+        let (passed, failed) = tally.totals();
         println!("cargo xtask test: {passed} passed, {failed} failed");
-        if !ok {
-            bail!("the tests failed: see the output above");
-        }
-        if !left.is_empty() {
-            bail!("{} resource(s) with the run's label were left behind by the tests (listed above; now removed)", left.len());
-        }
-        if let Some(what) = touched {
-            bail!("the suite touched a person's own resources: {what}");
+        if !problems.is_empty() {
+            bail!("{} (see the output above)", problems.join("; "));
         }
         Ok(())
     }
@@ -125,34 +149,111 @@ fn new_run_id() -> String {
     format!("suite-{}-{secs}", std::process::id())
 }
 
-/// `test result: ok. 28 passed; 0 failed; ...` -> (28, 0).
-pub fn parse_result_line(line: &str) -> Option<(u64, u64)> {
-    let rest = line.trim().strip_prefix("test result: ")?;
-    let number_before = |word: &str| -> Option<u64> {
-        let i = rest.find(word)?;
-        rest[..i].trim_end().rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
-    };
-    Some((number_before(" passed")?, number_before(" failed")?))
+/// A resource that carries a run label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Labelled {
+    pub kind: &'static str,
+    pub name: String,
+    pub run: String,
+}
+
+/// Everything on the engine with a run label (any run). Any failure to look is an error: a leak
+/// check or a sweep must never pass because it could not see.
+pub fn labelled(docker: &Docker) -> Result<Vec<Labelled>> {
+    let filter = format!("label={RUN_LABEL_KEY}");
+    let mut found = Vec::new();
+    for (kind, name_format) in KINDS {
+        // On `ls`, `.Labels` is one joined string: `.Label "KEY"` is the accessor that works there.
+        let format = format!("{name_format}\t{{{{.Label \"{RUN_LABEL_KEY}\"}}}}");
+        for line in list(docker, kind, &filter, &format)? {
+            if let Some((name, run)) = line.split_once('\t') {
+                found.push(Labelled { kind, name: name.to_string(), run: run.to_string() });
+            }
+        }
+    }
+    found.extend(labelled_images(docker)?);
+    Ok(found)
+}
+
+/// `image ls` has no `.Label` accessor: list the ids, then read each image's label and tags. The
+/// shared base and series images are never a run's leftover, even if a build under a test run
+/// stamped its id on them (a recipe label would not tell them apart: images inherit it).
+fn labelled_images(docker: &Docker) -> Result<Vec<Labelled>> {
+    let mut ids = list(docker, "image", &format!("label={RUN_LABEL_KEY}"), "{{.ID}}")?;
+    ids.sort();
+    ids.dedup();
+    let format = format!("{{{{index .Config.Labels \"{RUN_LABEL_KEY}\"}}}}\t{{{{join .RepoTags \" \"}}}}");
+    let mut found = Vec::new();
+    for id in ids {
+        let out = docker.status(["image", "inspect", "--format", format.as_str(), id.as_str()])?;
+        if !out.ok() {
+            if out.stderr.to_lowercase().contains("no such image") {
+                continue; // removed since it was listed
+            }
+            bail!("`docker image inspect {id}` failed: {}", last_message(&out.stderr));
+        }
+        let Some((run, tags)) = out.stdout.split_once('\t') else { bail!("unexpected `docker image inspect` output for {id}: {}", out.stdout) };
+        let mut names: Vec<&str> = tags.split_whitespace().filter(|t| *t != "<none>:<none>").collect();
+        if run.is_empty() || run == "<no value>" || names.iter().any(|t| is_shared_image(t)) {
+            continue;
+        }
+        if names.is_empty() {
+            names.push(&id);
+        }
+        found.extend(names.into_iter().map(|n| Labelled { kind: "image", name: n.to_string(), run: run.to_string() }));
+    }
+    Ok(found)
+}
+
+/// The base (and its root filesystem, the MySQL stand-in: `jupyter-docker-xtask/...`) and the
+/// series' images, which every run uses.
+fn is_shared_image(tag: &str) -> bool {
+    tag.starts_with("jupyter-docker-xtask/") || build::IMAGES.iter().any(|i| i.tag == tag)
+}
+
+/// The suite's run id or a private one made under it (`{run}-safety-...`).
+fn is_under(run: &str, prefix: &str) -> bool {
+    run == prefix || run.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('-'))
+}
+
+/// What carries the run's label or a private run id under it, as `kind name (run R)`.
+pub fn leftovers_under(docker: &Docker, run_id: &str) -> Result<Vec<String>> {
+    Ok(labelled(docker)?.into_iter().filter(|l| is_under(&l.run, run_id)).map(|l| format!("{} {} (run {})", l.kind, l.name, l.run)).collect())
+}
+
+/// Removes what carries the run's label or a private run id under it.
+pub fn remove_runs_under(docker: &Docker, run_id: &str) -> Result<()> {
+    let found = labelled(docker)?;
+    remove_runs(docker, &found, |run| is_under(run, run_id));
+    Ok(())
+}
+
+/// Removes the runs `which` selects: containers first, then what they used, then the images.
+fn remove_runs(docker: &Docker, found: &[Labelled], which: impl Fn(&str) -> bool) {
+    let mut runs: Vec<&str> = found.iter().map(|l| l.run.as_str()).filter(|r| which(r)).collect();
+    runs.sort();
+    runs.dedup();
+    for run in &runs {
+        remove_run(docker, run);
+    }
+    for image in found.iter().filter(|l| l.kind == "image" && which(&l.run)) {
+        let _ = docker.probe(["image", "rm", image.name.as_str()]);
+    }
 }
 
 /// Removes what earlier test runs left when they crashed or were killed: resources carrying a run
-/// label whose run's process is gone. Never touches anything without the project's labels.
+/// label whose run's process is gone. Never touches anything without a run label, the current
+/// run's, a live run's, or the shared images.
 fn sweep_crashed_runs(docker: &Docker, current: &str) -> Result<()> {
-    // On `ls`, `.Labels` is one joined string: `.Label "KEY"` is the accessor that works there.
-    let format = format!("{{{{.Label \"{RUN_LABEL_KEY}\"}}}}");
-    let mut runs = Vec::new();
-    for (kind, _) in KINDS {
-        runs.extend(list(docker, kind, &format!("label={RUN_LABEL_KEY}"), &format).context("looking for crashed test runs")?);
-    }
+    let found = labelled(docker).context("looking for crashed test runs")?;
+    let crashed = |run: &str| !is_under(run, current) && !run_is_alive(run);
+    let mut runs: Vec<&str> = found.iter().map(|l| l.run.as_str()).filter(|r| crashed(r)).collect();
     runs.sort();
     runs.dedup();
     for run in runs {
-        if run == current || run_is_alive(&run) {
-            continue;
-        }
         progress::note(&format!("removing what the crashed test run {run} left behind"));
-        remove_run(docker, &run);
     }
+    remove_runs(docker, &found, crashed);
     Ok(())
 }
 
@@ -165,21 +266,4 @@ fn run_is_alive(run: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn result_lines() {
-        assert_eq!(parse_result_line("test result: ok. 28 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s"), Some((28, 0)));
-        assert_eq!(parse_result_line("test result: FAILED. 3 passed; 2 failed; 0 ignored"), Some((3, 2)));
-        assert_eq!(parse_result_line("running 3 tests"), None);
-    }
-
-    #[test]
-    fn run_ids_name_their_process() {
-        let id = new_run_id();
-        assert!(run_is_alive(&id), "{id}");
-        assert!(!run_is_alive("suite-4294967-1"));
-        assert!(run_is_alive("someone-elses"));
-    }
-}
+mod tests;
