@@ -45,8 +45,7 @@ fn article_commands_run_as_written_inside_and_nothing_leaks_out() {
         assert!(std::net::TcpStream::connect(("127.0.0.1", 8888)).is_err(), "the sandbox's -p 8888:8888 reached the host's 127.0.0.1:8888");
     }
     let inner_id = inner.output(["inspect", "--format", "{{.Id}}", &web]).unwrap();
-    let on_host = docker(&["container", "inspect", &web]);
-    assert!(String::from_utf8_lossy(&on_host.stderr).contains("No such"), "the article's container {web} appeared on the host engine");
+    assert!(is_gone("container", &web), "the article's container {web} appeared on the host engine");
     assert!(!docker_ok(&["ps", "-aq", "--no-trunc"]).contains(&inner_id), "the article's container is one of the host engine's");
 
     // The sandbox's API is a unix socket only: no TCP listener another container could reach.
@@ -59,13 +58,12 @@ fn article_commands_run_as_written_inside_and_nothing_leaks_out() {
         "run", "--rm", "--label", MANAGED, "--label", &format!("{RUN_LABEL_KEY}={}", run_id()), "--network", &sandbox.network, "--entrypoint", "curl", &image,
         "-s", "--max-time", "3", &format!("http://{address}:2375/version"),
     ]);
-    assert!(!probe.status.success(), "another container on the sandbox's network reached its engine's API");
+    assert!(!probe.ok(), "another container on the sandbox's network reached its engine's API");
     let socket_dir = xtask::paths::runtime_dir().unwrap();
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&socket_dir).unwrap().permissions().mode() & 0o077, 0, "the socket's folder is open to other users");
 
     let container = sandbox.container.clone();
     drop(sandbox);
-    let gone = docker(&["container", "inspect", &container]);
-    assert!(String::from_utf8_lossy(&gone.stderr).contains("No such"), "the sandbox container is still there after the run");
+    assert!(is_gone("container", &container), "the sandbox container is still there after the run");
 }
