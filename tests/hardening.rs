@@ -158,14 +158,21 @@ fn sigterm_at_any_moment_leaves_nothing_half_made() {
     let args = |name: &str, volume: &str| -> Vec<String> {
         ["up", "--name", name, "--volume", volume, "--port", "0", "--timeout", "120", "--notebooks", &dir].map(String::from).to_vec()
     };
-    // How long one `up` takes here, from nothing.
+    // How long one `up` takes here, from nothing, and when it starts `docker run`.
     let (name, volume) = (unique("jdx-sig"), unique("jdx-sig-vol"));
     let (_v, _c) = (Guard::volume(&volume), Guard::container(&name));
     let started = Instant::now();
-    let out = xtask().args(args(&name, &volume)).output().unwrap();
+    let mut child = spawn(&args(&name, &volume).iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    let mut run_at = Duration::ZERO;
+    for line in std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap())) {
+        if run_at.is_zero() && line.unwrap().contains(&format!("Starting {name} from")) {
+            run_at = started.elapsed();
+        }
+    }
+    assert!(child.wait().unwrap().success());
     let full = started.elapsed();
-    succeeded(&out);
     drop((_c, _v));
+    eprintln!("up takes {full:?}, docker run starts at {run_at:?}");
 
     let mut random = Random::seeded();
     for round in 0..20 {
@@ -176,7 +183,12 @@ fn sigterm_at_any_moment_leaves_nothing_half_made() {
         if volume_was_there {
             create_volume(&volume, &[]);
         }
-        let delay = Duration::from_millis(random.below(full.as_millis() as u64));
+        // Every other round lands in the two seconds around `docker run`, where a signal is most
+        // likely to catch a container half-made; the others anywhere in `up`.
+        let delay = match round % 4 < 2 {
+            true => Duration::from_millis(random.below(full.as_millis() as u64)),
+            false => run_at.saturating_sub(Duration::from_millis(200)) + Duration::from_millis(random.below(2000)),
+        };
         let argv = args(&name, &volume);
         let child = spawn(&argv.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
         std::thread::sleep(delay);
@@ -184,6 +196,8 @@ fn sigterm_at_any_moment_leaves_nothing_half_made() {
         let out = child.wait_with_output().unwrap();
         let (printed, err) = (stdout(&out), stderr(&out));
         let context = format!("round {round}, SIGTERM after {delay:?} (exit {:?}):\n{err}", out.status.code());
+        let said: Vec<&str> = err.lines().filter(|l| l.starts_with("interrupted")).collect();
+        eprintln!("round {round}: SIGTERM after {delay:?}: exit {:?}, URL printed: {}, {said:?}", out.status.code(), !printed.is_empty());
         assert!(matches!(out.status.code(), Some(0) | Some(130) | None), "{context}");
         if printed.starts_with("http://127.0.0.1:") {
             assert!(docker_ok(&["inspect", "--format", "{{.State.Running}}", &name]) == "true", "URL printed, container gone: {context}");
