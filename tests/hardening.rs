@@ -158,21 +158,14 @@ fn sigterm_at_any_moment_leaves_nothing_half_made() {
     let args = |name: &str, volume: &str| -> Vec<String> {
         ["up", "--name", name, "--volume", volume, "--port", "0", "--timeout", "120", "--notebooks", &dir].map(String::from).to_vec()
     };
-    // How long one `up` takes here, from nothing, and when it starts `docker run`.
+    // How long one `up` takes here, from nothing.
     let (name, volume) = (unique("jdx-sig"), unique("jdx-sig-vol"));
     let (_v, _c) = (Guard::volume(&volume), Guard::container(&name));
     let started = Instant::now();
-    let mut child = spawn(&args(&name, &volume).iter().map(String::as_str).collect::<Vec<_>>(), &[]);
-    let mut run_at = Duration::ZERO;
-    for line in std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap())) {
-        if run_at.is_zero() && line.unwrap().contains(&format!("Starting {name} from")) {
-            run_at = started.elapsed();
-        }
-    }
-    assert!(child.wait().unwrap().success());
+    succeeded(&xtask().args(args(&name, &volume)).output().unwrap());
     let full = started.elapsed();
     drop((_c, _v));
-    eprintln!("up takes {full:?}, docker run starts at {run_at:?}");
+    eprintln!("up takes {full:?}");
 
     let mut random = Random::seeded();
     for round in 0..20 {
@@ -183,21 +176,44 @@ fn sigterm_at_any_moment_leaves_nothing_half_made() {
         if volume_was_there {
             create_volume(&volume, &[]);
         }
-        // Every other round lands in the two seconds around `docker run`, where a signal is most
-        // likely to catch a container half-made; the others anywhere in `up`.
-        let delay = match round % 4 < 2 {
-            true => Duration::from_millis(random.below(full.as_millis() as u64)),
-            false => run_at.saturating_sub(Duration::from_millis(200)) + Duration::from_millis(random.below(2000)),
-        };
         let argv = args(&name, &volume);
-        let child = spawn(&argv.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
-        std::thread::sleep(delay);
+        let mut child = spawn(&argv.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+        // Its stderr, read on a thread that says when `up` starts `docker run`.
+        let (starting_tx, starting) = std::sync::mpsc::channel();
+        let reader = child.stderr.take().unwrap();
+        let starting_line = format!("Starting {name} from");
+        let collected = std::thread::spawn(move || {
+            let mut all = String::new();
+            for line in std::io::BufRead::lines(std::io::BufReader::new(reader)).map_while(Result::ok) {
+                if line.contains(&starting_line) {
+                    let _ = starting_tx.send(());
+                }
+                all.push_str(&line);
+                all.push('\n');
+            }
+            all
+        });
+        // Every other pair of rounds: within 250 ms of `docker run` starting, while it makes the
+        // container (the moment a signal once left one running); the others anywhere in `up`.
+        let delay = if round % 4 < 2 {
+            let delay = Duration::from_millis(random.below(full.as_millis() as u64));
+            std::thread::sleep(delay);
+            format!("{delay:?} after the start")
+        } else {
+            starting.recv_timeout(Duration::from_secs(120)).expect("up never started docker run");
+            let delay = Duration::from_millis(random.below(250));
+            std::thread::sleep(delay);
+            format!("{delay:?} after docker run began")
+        };
         Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-        let out = child.wait_with_output().unwrap();
+        let status = child.wait().unwrap();
+        let mut printed = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut printed).unwrap();
+        let out = Output { status, stdout: printed.into_bytes(), stderr: collected.join().unwrap().into_bytes() };
         let (printed, err) = (stdout(&out), stderr(&out));
-        let context = format!("round {round}, SIGTERM after {delay:?} (exit {:?}):\n{err}", out.status.code());
+        let context = format!("round {round}, SIGTERM {delay} (exit {:?}):\n{err}", out.status.code());
         let said: Vec<&str> = err.lines().filter(|l| l.starts_with("interrupted")).collect();
-        eprintln!("round {round}: SIGTERM after {delay:?}: exit {:?}, URL printed: {}, {said:?}", out.status.code(), !printed.is_empty());
+        eprintln!("round {round}: SIGTERM {delay}: exit {:?}, URL printed: {}, {said:?}", out.status.code(), !printed.is_empty());
         assert!(matches!(out.status.code(), Some(0) | Some(130) | None), "{context}");
         if printed.starts_with("http://127.0.0.1:") {
             assert!(docker_ok(&["inspect", "--format", "{{.State.Running}}", &name]) == "true", "URL printed, container gone: {context}");

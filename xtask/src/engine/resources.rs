@@ -181,7 +181,7 @@ pub fn install_signal_handler() {
         INTERRUPTED.store(true, Ordering::SeqCst);
         crate::progress::silence();
         let pending: Vec<(u64, Removal)> = std::mem::take(&mut *live());
-        let mut removed = 0;
+        let (mut removed, mut failed) = (0, 0);
         for (_, removal) in pending.iter().rev() {
             let what = removal.resource.describe();
             match removal.remove(true) {
@@ -190,10 +190,13 @@ pub fn install_signal_handler() {
                     eprintln!("interrupted: removed {what}");
                 }
                 Outcome::Absent => {}
-                Outcome::Failed => eprintln!("interrupted: could not remove {what}: remove it by hand (`docker {} rm {}`)", removal.resource.kind(), removal.resource.name()),
+                Outcome::Failed => {
+                    failed += 1;
+                    eprintln!("interrupted: could not remove {what}: remove it by hand (`docker {} rm {}`)", removal.resource.kind(), removal.resource.name());
+                }
             }
         }
-        if removed == 0 {
+        if removed == 0 && failed == 0 {
             eprintln!("interrupted: nothing half-made was left to remove");
         }
         std::process::exit(130);
