@@ -93,6 +93,8 @@ fn a_notebooks_path_is_mounted_exactly_as_named() {
     let other = base.path().join("other");
     std::fs::create_dir(&other).unwrap();
     std::fs::write(other.join("from-other.txt"), "not asked for").unwrap();
+    // With an `outputs` folder, Docker could run a container on it, were it mounted instead.
+    std::fs::create_dir(other.join("outputs")).unwrap();
     chmod(&other, 0o755);
     let named = PathBuf::from(format!("{}/nb,source={},target=/work,readonly=false", base.path().display(), other.display()));
     notebooks_in(&named);
