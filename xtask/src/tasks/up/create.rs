@@ -2,6 +2,8 @@
 //! command, what Docker made checked against what was asked, the token given before the first
 //! start, the server's URL awaited.
 
+use std::time::Duration;
+
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::{Plan, Started, Up};
@@ -48,7 +50,9 @@ impl Up {
         let result = if plan.token.is_some() { docker.create(&spec) } else { docker.run(&spec) };
         container.created();
         if let Err(e) = result {
-            if e.to_string().contains("is already in use by container") && docker.is_owned(&self.name) {
+            // The name is taken before the container can be inspected: give it a moment.
+            let owned = || crate::engine::wait::poll(Duration::from_secs(10), Duration::from_millis(100), || docker.is_owned(&self.name)).is_some();
+            if e.to_string().contains("is already in use by container") && owned() {
                 // Another user's `up` made it in between (the lock is per user): serve theirs.
                 drop(step);
                 progress::note(&format!("another `up` made {} at the same moment: using it", self.name));
