@@ -212,6 +212,14 @@ fn sigterm_at_any_moment_leaves_nothing_half_made() {
         let mut printed = String::new();
         std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut printed).unwrap();
         let out = Output { status, stdout: printed.into_bytes(), stderr: collected.join().unwrap().into_bytes() };
+        // A docker command `up` started may outlive it: wait for every one naming this round's
+        // resources to end, so that what it makes after `up` exited is seen too.
+        let pattern = format!("({name}|{volume})( |$)");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Command::new("pgrep").args(["-f", &pattern]).output().unwrap().status.success() {
+            assert!(Instant::now() < deadline, "a docker command for {name} still runs a minute after up ended");
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let (printed, err) = (stdout(&out), stderr(&out));
         let context = format!("round {round}, SIGTERM {delay} (exit {:?}):\n{err}", out.status.code());
         let said: Vec<&str> = err.lines().filter(|l| l.starts_with("interrupted")).collect();

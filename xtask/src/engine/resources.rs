@@ -145,8 +145,21 @@ impl Guard {
     }
 
     fn register(removal: Removal) -> Guard {
+        let mut registry = live();
+        if interrupted() {
+            // The handler took the registry already and ends the process once it has removed
+            // what was there: make nothing more (this thread never runs the create command it
+            // guards), and remove what exists unguarded.
+            drop(registry);
+            if !removal.mine_only {
+                removal.remove(false);
+            }
+            loop {
+                std::thread::park();
+            }
+        }
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        live().push((id, removal.clone()));
+        registry.push((id, removal.clone()));
         Guard { id, removal, armed: true }
     }
 
