@@ -4,7 +4,7 @@
 //! since a signal would otherwise end the process without running any Drop.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{bail, Result};
@@ -50,8 +50,18 @@ struct Removal {
     /// Remove it only when this process created it (its creator label is ours): a name another
     /// process won in a race, or a person's own resource, is never removed.
     mine_only: bool,
-    /// A `docker run` for it may still be in flight: on a signal, wait briefly for it to appear.
-    in_flight: bool,
+    /// The command creating it may still be running (shared with the guard, which clears it when
+    /// the command returns): on a signal, the removal waits for that rather than guessing a delay.
+    in_flight: Arc<AtomicBool>,
+}
+
+/// What a removal found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Removed,
+    /// Not there, or not this process's to remove.
+    Absent,
+    Failed,
 }
 
 impl Removal {
@@ -68,23 +78,22 @@ impl Removal {
         self.docker(&[self.resource.kind(), "inspect", "--format", &format, self.resource.name()]).as_deref() == Some(creator_id())
     }
 
-    /// Removes the resource; true when it was there to remove.
-    fn remove(&self) -> bool {
-        if self.mine_only {
-            let waited = if self.in_flight { 30 } else { 1 };
-            let mut mine = false;
-            for i in 0..waited {
-                if i > 0 {
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                if self.is_mine() {
-                    mine = true;
-                    break;
-                }
+    fn exists(&self) -> bool {
+        self.docker(&[self.resource.kind(), "inspect", "--format", "x", self.resource.name()]).is_some()
+    }
+
+    /// Removes the resource. With `await_create` (the signal handler, on another thread), a create
+    /// command still in flight is waited for (up to a minute) before asking whose the resource is.
+    fn remove(&self, await_create: bool) -> Outcome {
+        if await_create {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while self.in_flight.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
             }
-            if !mine {
-                return false;
-            }
+        }
+        let present = if self.mine_only { self.is_mine() } else { self.exists() };
+        if !present {
+            return Outcome::Absent;
         }
         let name = self.resource.name();
         let args: Vec<&str> = match self.resource {
@@ -98,11 +107,11 @@ impl Removal {
         let tries = if matches!(self.resource, Resource::Volume(_)) { 20 } else { 1 };
         for _ in 0..tries {
             if self.docker(&args).is_some() {
-                return true;
+                return Outcome::Removed;
             }
             std::thread::sleep(Duration::from_millis(250));
         }
-        false
+        Outcome::Failed
     }
 }
 
@@ -125,28 +134,38 @@ pub struct Guard {
 impl Guard {
     /// Create the guard right after the resource exists, before any wait that could fail.
     pub fn new(docker: &Docker, resource: Resource) -> Guard {
-        Guard::register(Removal { resource, target: docker.target().to_vec(), mine_only: false, in_flight: false })
+        Guard::register(Removal { resource, target: docker.target().to_vec(), mine_only: false, in_flight: Arc::new(AtomicBool::new(false)) })
     }
 
     /// A guard armed *before* the command that creates the resource: it removes the resource only
     /// if this process turns out to have created it, so losing a race for a name, or a signal
     /// landing while `docker run` is in flight, never removes someone else's.
     pub fn before_create(docker: &Docker, resource: Resource) -> Guard {
-        Guard::register(Removal { resource, target: docker.target().to_vec(), mine_only: true, in_flight: true })
+        Guard::register(Removal { resource, target: docker.target().to_vec(), mine_only: true, in_flight: Arc::new(AtomicBool::new(true)) })
     }
 
     fn register(removal: Removal) -> Guard {
+        let mut registry = live();
+        if interrupted() {
+            // The handler took the registry already and ends the process once it has removed
+            // what was there: make nothing more (this thread never runs the create command it
+            // guards), and remove what exists unguarded.
+            drop(registry);
+            if !removal.mine_only {
+                removal.remove(false);
+            }
+            loop {
+                std::thread::park();
+            }
+        }
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        live().push((id, removal.clone()));
+        registry.push((id, removal.clone()));
         Guard { id, removal, armed: true }
     }
 
     /// The create command returned: no need to wait for it on a signal any more.
     pub fn created(&mut self) {
-        self.removal.in_flight = false;
-        if let Some((_, r)) = live().iter_mut().find(|(id, _)| *id == self.id) {
-            r.in_flight = false;
-        }
+        self.removal.in_flight.store(false, Ordering::SeqCst);
     }
 
     /// The task succeeded: leave the resource in place.
@@ -163,31 +182,66 @@ impl Drop for Guard {
     fn drop(&mut self) {
         live().retain(|(id, _)| *id != self.id);
         if self.armed {
-            self.removal.remove();
+            self.removal.remove(false);
         }
     }
 }
 
-/// On Ctrl-C or SIGTERM: remove every guarded resource (newest first), say so, exit 130.
+/// On Ctrl-C or SIGTERM: remove every guarded resource (newest first), name each one removed (and
+/// only those), exit 130.
 pub fn install_signal_handler() {
     let _ = ctrlc::set_handler(|| {
         INTERRUPTED.store(true, Ordering::SeqCst);
         crate::progress::silence();
         let pending: Vec<(u64, Removal)> = std::mem::take(&mut *live());
+        let (mut removed, mut failed) = (0, 0);
         for (_, removal) in pending.iter().rev() {
-            if removal.remove() {
-                eprintln!("interrupted: removed {}", removal.resource.describe());
+            let what = removal.resource.describe();
+            match removal.remove(true) {
+                Outcome::Removed => {
+                    removed += 1;
+                    eprintln!("interrupted: removed {what}");
+                }
+                Outcome::Absent => {}
+                Outcome::Failed => {
+                    failed += 1;
+                    eprintln!("interrupted: could not remove {what}: remove it by hand (`docker {} rm {}`)", removal.resource.kind(), removal.resource.name());
+                }
             }
         }
-        eprintln!("interrupted: what this run made is removed");
+        if removed == 0 && failed == 0 {
+            eprintln!("interrupted: nothing half-made was left to remove");
+        }
         std::process::exit(130);
     });
+}
+
+/// Whether Ctrl-C or SIGTERM arrived (the handler is then removing what was made).
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// The task succeeded: `report` it (print its result) and keep `guards`' resources, as one step
+/// that a signal cannot split. Either the result is printed and everything kept, or (interrupted
+/// first) nothing is printed and the handler removes it all; false then.
+pub fn commit(guards: Vec<Guard>, report: impl FnOnce()) -> bool {
+    let mut registry = live();
+    if interrupted() {
+        return false;
+    }
+    report();
+    registry.retain(|(id, _)| !guards.iter().any(|g| g.id == *id));
+    drop(registry);
+    for guard in guards {
+        guard.keep();
+    }
+    true
 }
 
 /// Ends the process with `code`, unless an interrupt is being handled: then the handler, which is
 /// still removing what was made, ends it (with 130) once it is done.
 pub fn exit(code: i32) -> ! {
-    if INTERRUPTED.load(Ordering::SeqCst) {
+    if interrupted() {
         loop {
             std::thread::park();
         }

@@ -2,8 +2,10 @@
 //! and the layout of the project's Jupyter container (below: its names, mounts and labels).
 
 pub mod http;
+pub mod layout;
 pub mod notebook;
 pub mod server;
+pub mod token;
 pub mod url;
 
 /// The image `up` runs by default: the series' image made for a named volume.

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::http;
+use super::token::{self, Secret};
 use super::url::{find_url, ServerUrl, Token, UrlWatcher};
 use super::{MARK_URL_ENV, PORT, VOLUME_LABEL_KEY};
 use crate::engine::wait::{deadline, LogFollower};
@@ -41,13 +42,20 @@ pub struct Server<'a> {
     name: &'a str,
     /// Seconds to wait for the server's URL.
     timeout: u64,
+    /// The token it was given (`up` with JUPYTER_TOKEN or --token-file), which its log hides.
+    token: Option<Secret>,
 }
 
 const EXITED: &str = "the container exited before the server printed its URL";
 
 impl<'a> Server<'a> {
     pub fn new(docker: &'a Docker, name: &'a str, timeout: u64) -> Server<'a> {
-        Server { docker, name, timeout }
+        Server { docker, name, timeout, token: None }
+    }
+
+    /// The token the server was given, when the caller knows it.
+    pub fn with_token(self, token: Option<Secret>) -> Server<'a> {
+        Server { token, ..self }
     }
 
     /// A running container's live URL: from the lines of its current start (a restarted server
@@ -110,26 +118,37 @@ impl<'a> Server<'a> {
             .docker
             .published_port(name, PORT)
             .with_context(|| format!("{name} publishes no port {PORT}: remove it (`cargo xtask down --name {name}`) and run `up` again"))?;
-        if url.token != Token::Configured {
-            answers(port, &url)?;
+        // A token given to the server (its log shows `token=...`): the one `up` was told, else
+        // the one in the container's token file.
+        let token = match &url.token {
+            Token::Hex(t) => Some(t.clone()),
+            Token::Configured => self.token.clone().or_else(|| token::installed(self.docker, name)).map(|t| t.expose().to_string()),
+            Token::None => None,
+        };
+        if url.token != Token::Configured || token.is_some() {
+            answers(port, &url.path, token.as_deref())?;
+        }
+        let mut shown = url.on_host(port);
+        if let (Token::Configured, Some(t)) = (&url.token, &token) {
+            shown = format!("{shown}?token={t}");
         }
         // One inspect for both: a reused container may run another image or volume than asked.
         let format = format!("{{{{.Config.Image}}}}|{{{{index .Config.Labels \"{VOLUME_LABEL_KEY}\"}}}}");
         let found = self.docker.probe(["container", "inspect", "--format", format.as_str(), name]).unwrap_or_default();
         let (image, volume) = found.split_once('|').unwrap_or(("", ""));
         let volume = if volume == "<no value>" { "" } else { volume };
-        Ok(Running { url: url.on_host(port), token: url.token().map(String::from), container: name.into(), volume: volume.into(), port, image: image.into() })
+        Ok(Running { url: shown, token, container: name.into(), volume: volume.into(), port, image: image.into() })
     }
 }
 
-/// `/api/status` answers 200 with the token from the log (the server may need a moment after printing it).
-fn answers(port: u16, url: &ServerUrl) -> Result<()> {
+/// `/api/status` answers 200 with the token (the server may need a moment after printing its URL).
+fn answers(port: u16, url_path: &str, token: Option<&str>) -> Result<()> {
     let deadline = deadline(10);
-    let path = format!("{}api/status", base_path(&url.path));
+    let path = format!("{}api/status", base_path(url_path));
     loop {
-        match http::get_status(port, &path, url.token(), Duration::from_secs(2)) {
+        match http::get_status(port, &path, token, Duration::from_secs(2)) {
             Ok(200) => return Ok(()),
-            Ok(code) if Instant::now() > deadline => bail!("the server answered {code} to /api/status with the token from its log"),
+            Ok(code) if Instant::now() > deadline => bail!("the server answered {code} to /api/status with its token"),
             Err(e) if Instant::now() > deadline => return Err(e.context("the server printed its URL but does not answer on the published port")),
             _ => std::thread::sleep(Duration::from_millis(100)),
         }

@@ -2,18 +2,23 @@
 //! Outputs on a named volume at /work/outputs (where the notebook writes), notebooks bind-mounted
 //! read-only at /work, the port on 127.0.0.1 only, the notebook user, no-new-privileges; then the
 //! URL caught from the log the moment it is printed, rewritten for the host port, and checked.
+//! An existing container is reused when it is what is asked, else recreated (its volume stays).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
 use xshell::Shell;
 
-use crate::engine::resources::{Guard, Resource};
-use crate::engine::{self, ContainerState, Created, Docker, Mount, Publish, RunSpec};
+use crate::engine::resources::{self, Guard};
+use crate::engine::{self, ContainerState, Docker, Mount};
 use crate::images::{base, series};
+use crate::jupyter::layout::{self, Notebooks, Wanted};
 use crate::jupyter::server::{Running, Server};
-use crate::jupyter::{DEFAULT_IMAGE, DEFAULT_NAME, DEFAULT_VOLUME, OUTPUTS, PORT, START_TIMEOUT_SECS, VOLUME_LABEL_KEY, WORKDIR};
+use crate::jupyter::token::{self, Secret, TOKEN_ENV};
+use crate::jupyter::{DEFAULT_IMAGE, DEFAULT_NAME, DEFAULT_VOLUME, PORT, START_TIMEOUT_SECS, WORKDIR};
 use crate::{paths, progress};
+
+mod create;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Up {
@@ -29,7 +34,8 @@ pub struct Up {
     /// Image to run (the series' images are built when missing or changed).
     #[arg(long, default_value = DEFAULT_IMAGE)]
     pub image: String,
-    /// Notebooks folder to bind-mount at /work (default: the project's notebooks/).
+    /// Notebooks folder to bind-mount at /work (default: the project's notebooks/); a link is
+    /// followed, and the real folder is mounted.
     #[arg(long)]
     pub notebooks: Option<PathBuf>,
     /// Mount the notebooks read-write and run as the folder's owner, for editing in the browser.
@@ -47,132 +53,150 @@ pub struct Up {
     /// Open the URL in a browser.
     #[arg(long)]
     pub open: bool,
+    /// Recreate the container even when it is what is asked (a changed port, notebooks folder,
+    /// image, volume, user or token recreates it anyway); its volume and data stay.
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// A file holding the server's token, private to you (0600), so the URL stays the same across
+    /// restarts; the JUPYTER_TOKEN environment variable does the same. Else a new one each start.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Refused: a token on the command line is shown to every user by `ps`.
+    #[arg(long, hide = true)]
+    pub token: Option<String>,
+    /// Accepted for `docker run -d`'s sake: `up` always runs the server detached (in the background).
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+}
+
+/// What the checks before the first docker call found.
+struct Plan {
+    notebooks: Option<Notebooks>,
+    /// The server's `uid:gid`: the notebook user, or the folder's owner for writable notebooks.
+    user: (u32, u32),
+    token: Option<Secret>,
+}
+
+/// A serving container, with what this run made for it: kept once its URL is printed.
+pub struct Started {
+    pub running: Running,
+    guards: Vec<Guard>,
+    /// Held until then: another `up` for this name waits, then finds this one's container.
+    _lock: std::fs::File,
 }
 
 impl Up {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let running = self.start(&Docker::new(sh))?;
-        if self.json {
-            progress::say(running.to_json());
-        } else {
-            progress::say(&running.url);
+        let started = match self.start(&Docker::new(sh)) {
+            // The signal handler is removing what was made and says so: no error line besides.
+            Err(_) if resources::interrupted() => resources::exit(130),
+            other => other?,
+        };
+        let line = if self.json { started.running.to_json().to_string() } else { started.running.url.clone() };
+        // The URL is printed and the container kept as one step: a signal gets both or neither.
+        if !resources::commit(started.guards, || progress::say(&line)) {
+            resources::exit(130);
         }
         if self.open {
-            let _ = duct::cmd!("xdg-open", &running.url).stdout_null().stderr_null().unchecked().start();
+            let _ = duct::cmd!("xdg-open", &started.running.url).stdout_null().stderr_null().unchecked().start();
         }
         Ok(())
     }
 
-    /// Checks every input before the first docker call; the notebooks folder to mount, if any.
-    fn validate(&self) -> Result<Option<PathBuf>> {
+    /// Checks every input before the first docker call.
+    fn validate(&self) -> Result<Plan> {
         engine::check_name("name", &self.name)?;
         engine::check_name("volume", &self.volume)?;
         engine::check_image_ref(&self.image)?;
         if self.timeout == 0 {
             bail!("--timeout 0 leaves no time for the server to start: give the seconds to wait, e.g. --timeout 120");
         }
-        if self.no_bind {
-            return Ok(None);
+        if self.token.is_some() {
+            bail!("--token shows the token to every user of this machine (in `ps`): put it in {TOKEN_ENV}, or in a file only you can read and pass --token-file FILE");
         }
-        let dir = self.notebooks.clone().unwrap_or_else(paths::notebooks_dir);
-        // An absolute, existing source: Docker must never create a missing one (as root).
-        let dir = dir.canonicalize().map_err(|_| {
-            anyhow!("notebooks folder {} does not exist: create it or pass an existing one with --notebooks", dir.display())
-        })?;
-        if !dir.is_dir() {
-            bail!("--notebooks {} is not a folder: pass the folder that holds the notebooks", dir.display());
+        let token = token::chosen(self.token_file.as_deref())?;
+        let notebooks = match self.no_bind {
+            true => None,
+            false => Some(Notebooks::resolve(&self.notebooks.clone().unwrap_or_else(paths::notebooks_dir))?),
+        };
+        if let Some(folder) = &notebooks {
+            // A path Docker's --mount cannot carry (a newline) is refused now, before anything is made.
+            Mount::bind(&folder.real, WORKDIR, true).render().context("--notebooks")?;
+            folder.check_outputs()?;
         }
-        // A path Docker's --mount cannot carry (a newline) is refused now, before anything is made.
-        self.notebooks_mount(&dir).render().context("--notebooks")?;
-        Ok(Some(dir))
+        let user = match (&notebooks, self.writable_notebooks) {
+            (Some(folder), true) => folder.owner()?,
+            (None, true) => bail!("--writable-notebooks needs the notebooks bind-mounted"),
+            // The image's notebook user (jovyan 1000:100 on docker-stacks images), never root.
+            (_, false) => (1000, 100),
+        };
+        Ok(Plan { notebooks, user, token })
     }
 
-    fn notebooks_mount(&self, dir: &Path) -> Mount {
-        Mount::bind(dir, WORKDIR, !self.writable_notebooks)
-    }
-
-    pub fn start(&self, docker: &Docker) -> Result<Running> {
-        let notebooks = self.validate()?;
+    pub fn start(&self, docker: &Docker) -> Result<Started> {
+        let plan = self.validate()?;
         docker.require_engine()?;
-
+        if let Some(folder) = plan.notebooks.as_ref().filter(|f| f.through_link()) {
+            progress::note(&format!("--notebooks {} leads to {} (through a link): that folder is mounted", folder.named.display(), folder.real.display()));
+        }
+        let lock = paths::exclusive(&format!("up-{}", self.name))?;
         if let Some(state) = docker.container_state(&self.name) {
             if !docker.is_owned(&self.name) {
                 bail!("a container named {} exists and was not made by this project: it is left alone; choose another --name", self.name);
             }
-            return self.reuse(docker, state);
+            let changed = self.changes(docker, &plan);
+            if changed.is_empty() && !self.force_recreate {
+                return Ok(Started { running: self.reuse(docker, &plan, state)?, guards: Vec::new(), _lock: lock });
+            }
+            let why = if changed.is_empty() { "--force-recreate".to_string() } else { changed.join("; ") };
+            progress::note(&format!("recreating {}: {why} (volumes and their data stay)", self.name));
+            docker.output(["rm", "-f", "-v", self.name.as_str()])?;
         }
-        self.check_port_free(docker)?;
-        self.ensure_image(docker)?;
-        // A volume made by this run goes again if `up` fails; one that was there stays, always.
-        let volume = docker.create_volume(&self.volume, &[])?;
-        let volume_guard = (volume == Created::Now).then(|| Guard::new(docker, Resource::Volume(self.volume.clone())));
-        if volume == Created::Now {
-            progress::note(&format!("created the named volume {} (it outlives the container; `down` keeps it)", self.volume));
-        }
-        let spec = self.run_spec(docker, notebooks.as_deref())?;
-
-        // Armed before `docker run`: removes the container only if this process made it.
-        let mut container = Guard::before_create(docker, Resource::Container(self.name.clone()));
-        let step = progress::Step::start(format!("Starting {} from {}", self.name, self.image));
-        let started = docker.run(&spec);
-        // Returned, made or not: the guard need not wait for the container to appear any more.
-        container.created();
-        started.map_err(|e| explain_run_error(e, self.port))?;
-        let removed = match volume {
-            Created::Now => format!("the container and the volume {} it made are removed", self.volume),
-            Created::Existed => format!("the container is removed, the volume {} is kept", self.volume),
-        };
-        let mut running = Server::new(docker, &self.name, self.timeout).wait(None).map_err(|e| anyhow!("{e:#}; {removed}"))?;
-        step.done(&format!("serving on 127.0.0.1:{}", running.port));
-        container.keep();
-        if let Some(guard) = volume_guard {
-            guard.keep();
-        }
-        if volume == Created::Existed && !self.writable_notebooks {
-            self.warn_if_outputs_not_writable(docker);
-        }
-        self.fill_in(&mut running);
-        Ok(running)
+        self.create(docker, &plan, lock)
     }
 
-    /// `docker run -d`: the port on loopback, the outputs volume, the notebooks, the user.
-    fn run_spec(&self, docker: &Docker, notebooks: Option<&Path>) -> Result<RunSpec> {
-        // With writable notebooks the volume is opened to group users first; `volume-nocopy` keeps
-        // Docker from copying the image directory's 755 mode back over it (it does so whenever the volume is empty).
-        let outputs = Mount::Volume { name: self.volume.clone(), target: OUTPUTS.into(), readonly: false, nocopy: self.writable_notebooks };
-        let host_port = (self.port != 0).then_some(self.port);
-        let mut spec = RunSpec::detached(&self.image, &self.name)
-            .label(VOLUME_LABEL_KEY, &self.volume)
-            .publish(Publish::loopback(host_port, PORT))
-            .no_new_privileges()
-            .mount(outputs);
-        if let Some(dir) = notebooks {
-            ensure_outputs_mountpoint(dir)?;
-            spec = spec.mount(self.notebooks_mount(dir));
+    /// What the container asked for looks like in `docker inspect`.
+    fn wanted(&self, docker: &Docker, plan: &Plan) -> Wanted {
+        Wanted {
+            image: self.image.clone(),
+            image_id: docker.image_id(&self.image),
+            host_port: (self.port != 0).then_some(self.port),
+            notebooks: plan.notebooks.as_ref().map(|f| (f.real.clone(), !self.writable_notebooks)),
+            volume: self.volume.clone(),
+            user: format!("{}:{}", plan.user.0, plan.user.1),
         }
-        if self.writable_notebooks {
-            let (uid, gid) = writer_ids(notebooks.context("--writable-notebooks needs the notebooks bind-mounted")?)?;
-            self.share_volume_with_group(docker)?;
-            spec = spec.user(&format!("{uid}:{gid}"));
-            spec.group_add.push("users".into());
-        } else {
-            // The image's notebook user (jovyan 1000:100 on docker-stacks images), never root.
-            spec = spec.user("1000:100");
-        }
-        Ok(spec)
     }
 
-    /// An existing container: running -> its live URL; stopped -> started again, not recreated.
-    fn reuse(&self, docker: &Docker, state: ContainerState) -> Result<Running> {
-        let server = Server::new(docker, &self.name, self.timeout);
-        let mut running = if state.running {
+    /// How the existing container differs from what is asked.
+    fn changes(&self, docker: &Docker, plan: &Plan) -> Vec<String> {
+        let Some(inspect) = docker.inspect("container", &self.name) else { return Vec::new() };
+        let mut found = layout::differences(&self.wanted(docker, plan), &inspect);
+        if plan.token.is_some() && token::installed(docker, &self.name) != plan.token {
+            found.push(format!("its token is not the one in {}", if self.token_file.is_some() { "--token-file" } else { TOKEN_ENV }));
+        }
+        found
+    }
+
+    /// An existing container, as asked: running -> its live URL; paused -> unpaused; stopped ->
+    /// started again, not recreated. A failure leaves it as it is, and says so.
+    fn reuse(&self, docker: &Docker, plan: &Plan, state: ContainerState) -> Result<Running> {
+        let name = self.name.as_str();
+        let server = Server::new(docker, name, self.timeout).with_token(plan.token.clone());
+        let kept = format!("{name} is kept as it is: `cargo xtask down --name {name}` removes it (its volume stays), or `up --force-recreate` makes it anew");
+        let mut running = if state.paused {
+            docker.output(["unpause", name]).map_err(|e| anyhow!("{name} is paused (`docker pause`) and could not be unpaused: {e:#}: run `docker unpause {name}`"))?;
+            progress::note(&format!("{name} was paused (`docker pause`): unpaused it"));
+            server.live(&state)?
+        } else if state.running {
             server.live(&state)?
         } else {
-            progress::note(&format!("{} exists ({}): starting it again", self.name, state.status));
-            let step = progress::Step::start(format!("Starting {} again", self.name));
-            docker.output(["start", self.name.as_str()])?;
-            let started = docker.container_state(&self.name).map(|s| s.started_at);
-            let running = server.wait(started.as_deref())?;
+            progress::note(&format!("{name} exists ({}): starting it again", state.status));
+            // The mount point may have gone from the host folder while it was stopped.
+            plan.notebooks.as_ref().map(Notebooks::make_outputs).transpose()?;
+            let step = progress::Step::start(format!("Starting {name} again"));
+            docker.start(name).map_err(|e| anyhow!("{e:#}; {kept}"))?;
+            let started = docker.container_state(name).map(|s| s.started_at);
+            let running = server.wait(started.as_deref()).map_err(|e| anyhow!("{e:#}; {kept}"))?;
             step.done(&format!("serving on 127.0.0.1:{}", running.port));
             running
         };
@@ -214,33 +238,6 @@ impl Up {
         Ok(())
     }
 
-    /// A volume made elsewhere may not be writable by the notebook user (a new one copies the
-    /// image directory's jovyan ownership): say so now, rather than when a cell fails.
-    fn warn_if_outputs_not_writable(&self, docker: &Docker) {
-        if docker.exec(&self.name, &["test", "-w", OUTPUTS]).is_ok_and(|o| o.ok()) {
-            return;
-        }
-        let owner = docker.exec(&self.name, &["stat", "-c", "%U:%G", OUTPUTS]).ok().filter(|o| o.ok()).map(|o| o.stdout).unwrap_or_else(|| "?".into());
-        eprintln!(
-            "warning: {OUTPUTS} (volume {}) is owned by {owner} and not writable by the notebook user, so the notebook's outputs will fail: \
-             give it to the notebook user (`docker run --rm --user 0 -v {}:/v --entrypoint chown {} -R 1000:100 /v`) or use another --volume",
-            self.volume, self.volume, self.image
-        );
-    }
-
-    /// For a non-1000 writer: group `users` may write the outputs volume (jovyan still can).
-    fn share_volume_with_group(&self, docker: &Docker) -> Result<()> {
-        let script = format!("chgrp -R users {OUTPUTS} && chmod -R g+rwX {OUTPUTS} && chmod g+s {OUTPUTS}");
-        let spec = RunSpec::new(&self.image)
-            .rm()
-            .user("0")
-            .no_new_privileges()
-            .entrypoint("sh")
-            .mount(Mount::volume(&self.volume, OUTPUTS))
-            .command(&["-c", script.as_str()]);
-        docker.run(&spec).context("letting group users write the outputs volume")?;
-        Ok(())
-    }
 }
 
 /// Transitional: walkthrough/ still reads logs through here; it moves to [`Docker::logs_since`],
@@ -249,74 +246,34 @@ pub fn logs_since(sh: &Shell, name: &str, since: &str) -> Result<String> {
     Docker::new(sh).logs_since(name, since)
 }
 
-/// The volume mounts at /work/outputs inside the read-only /work: the mount point must exist in
-/// the notebooks folder, made by the host user rather than by Docker as root.
-fn ensure_outputs_mountpoint(dir: &Path) -> Result<()> {
-    let outputs = dir.join("outputs");
-    if !outputs.is_dir() {
-        std::fs::create_dir(&outputs).with_context(|| format!("creating {} (the outputs volume's mount point)", outputs.display()))?;
-        progress::note(&format!("created {} as the outputs volume's mount point", outputs.display()));
-    }
-    Ok(())
-}
-
-/// Who writes in the browser: the notebooks folder's owner, so saved files keep its ownership.
-#[cfg(unix)]
-fn writer_ids(dir: &Path) -> Result<(u32, u32)> {
-    use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(dir)?;
-    if meta.uid() == 0 {
-        bail!("{} is owned by root: with --writable-notebooks the server runs as the folder's owner, never root; `chown` it to your user", dir.display());
-    }
-    Ok((meta.uid(), meta.gid()))
-}
-
-#[cfg(not(unix))]
-fn writer_ids(_: &Path) -> Result<(u32, u32)> {
-    bail!("--writable-notebooks needs a Unix host")
-}
-
-/// Docker's own words for a failed `run`, with the fix for the usual causes.
-fn explain_run_error(error: anyhow::Error, port: u16) -> anyhow::Error {
-    let text = error.to_string();
-    if text.contains("port is already allocated") || text.contains("address already in use") {
-        return anyhow!("host port {port} is already in use: choose another with --port, or --port 0 to let Docker pick a free one");
-    }
-    if text.contains("bind source path does not exist") {
-        return anyhow!("{text}: pass an existing folder with --notebooks");
-    }
-    error
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        up: Up,
+    }
 
     fn up() -> Up {
-        Up {
-            name: DEFAULT_NAME.into(),
-            volume: DEFAULT_VOLUME.into(),
-            port: 0,
-            image: DEFAULT_IMAGE.into(),
-            notebooks: None,
-            writable_notebooks: false,
-            no_bind: false,
-            timeout: 10,
-            json: false,
-            open: false,
-        }
+        Cli::parse_from(["up", "--port", "0", "--timeout", "10"]).up
     }
 
     #[test]
     fn bad_input_is_refused_before_docker() {
         let up = up();
         assert!(up.validate().is_ok());
-        let err = |u: Up| u.validate().unwrap_err().to_string();
+        let err = |u: Up| u.validate().err().expect("refused").to_string();
         assert!(err(Up { name: "bad name".into(), ..up.clone() }).contains("--name"));
         assert!(err(Up { volume: "-v".into(), ..up.clone() }).contains("--volume"));
         assert!(err(Up { image: "Bad:Image".into(), ..up.clone() }).contains("lowercase"));
         assert!(err(Up { timeout: 0, ..up.clone() }).contains("--timeout"));
         assert!(err(Up { notebooks: Some("/no/such/dir".into()), ..up.clone() }).contains("does not exist"));
+        assert!(err(Up { token: Some("0123456789abcdef".into()), ..up.clone() }).contains("--token-file"));
+        // `-d` is docker's habit: accepted, and changes nothing.
+        assert!(Cli::parse_from(["up", "-d"]).up.detach);
     }
 
     #[test]
@@ -325,13 +282,14 @@ mod tests {
         let comma = base.path().join("nb,source=elsewhere,readonly=false");
         std::fs::create_dir(&comma).unwrap();
         let up = Up { notebooks: Some(comma.clone()), ..up() };
-        let dir = up.validate().unwrap().unwrap();
-        let rendered = up.notebooks_mount(&dir).render().unwrap();
-        assert!(rendered.ends_with(",target=/work,readonly") && rendered.contains(&format!("\"source={}\"", dir.display())), "{rendered}");
+        let plan = up.validate().unwrap();
+        let rendered = up.run_spec(&plan).args(&[]).unwrap().join(" ");
+        let dir = plan.notebooks.unwrap().real;
+        assert!(rendered.contains(&format!("\"source={}\",target=/work,readonly", dir.display())), "{rendered}");
 
         let newline = base.path().join("nb\nx");
         std::fs::create_dir(&newline).unwrap();
-        let error = format!("{:#}", Up { notebooks: Some(newline), ..up.clone() }.validate().unwrap_err());
+        let error = format!("{:#}", Up { notebooks: Some(newline), ..up.clone() }.validate().err().unwrap());
         assert!(error.starts_with("--notebooks") && error.contains("control character") && !error.contains('\n'), "{error}");
     }
 
@@ -340,5 +298,17 @@ mod tests {
         let up = Up { timeout: u64::MAX, ..up() };
         assert!(up.validate().is_ok());
         assert!(engine::wait::deadline(up.timeout) > std::time::Instant::now());
+    }
+
+    #[test]
+    fn a_token_goes_in_by_file_never_in_the_containers_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "0123456789abcdef0123").unwrap();
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let up = Up { token_file: Some(file), ..up() };
+        let plan = up.validate().unwrap();
+        let args = up.run_spec(&plan).args(&[]).unwrap().join(" ");
+        assert!(args.contains("-e JUPYTER_TOKEN_FILE=/run/jupyter-docker-xtask/token") && !args.contains("0123456789abcdef"), "{args}");
     }
 }
