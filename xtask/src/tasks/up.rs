@@ -240,11 +240,6 @@ impl Up {
 
 }
 
-/// Transitional: walkthrough/ still reads logs through here; it moves to [`Docker::logs_since`],
-/// and then this goes (a layer must not reach up into a task).
-pub fn logs_since(sh: &Shell, name: &str, since: &str) -> Result<String> {
-    Docker::new(sh).logs_since(name, since)
-}
 
 #[cfg(test)]
 mod tests {
