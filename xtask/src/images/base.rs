@@ -117,6 +117,8 @@ fn build_local(sh: &Shell, rebuild: bool, verbose: bool) -> Result<String> {
     if !rebuild && image_exists(sh, &tag) {
         return Ok(tag);
     }
+    // Everything the offline build needs on the host, asked for (or installed) at once.
+    crate::prereqs::ensure(&[crate::prereqs::MMDEBSTRAP, crate::prereqs::PIP])?;
     let rootfs = ensure_rootfs(sh)?;
     build_on_rootfs(sh, &rootfs, &tag, false, verbose)?;
     Ok(tag)
@@ -167,9 +169,7 @@ pub fn ensure_rootfs_with(sh: &Shell, packages: &str) -> Result<String> {
 
 /// mmdebstrap a Debian root filesystem with `packages` and `docker import` it as `tag`.
 fn make_rootfs(sh: &Shell, tag: &str, packages: &str) -> Result<()> {
-    if cmd!(sh, "mmdebstrap --version").quiet().ignore_stdout().ignore_stderr().run().is_err() {
-        bail!("mmdebstrap is needed to build the offline base image: install it (`apt-get install mmdebstrap`), or use `--source official` where a registry can be reached");
-    }
+    crate::prereqs::ensure(&[crate::prereqs::MMDEBSTRAP])?;
     let dir = paths::cache_dir();
     std::fs::create_dir_all(&dir)?;
     let tarball = tempfile::Builder::new().prefix("rootfs-").suffix(".tar").tempfile_in(&dir)?;

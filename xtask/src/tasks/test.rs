@@ -14,7 +14,7 @@ use xshell::Shell;
 use crate::engine::resources::{list, remove_run, Guard, Resource, KINDS};
 use crate::engine::{last_message, Docker, Mount, RunSpec, RUN_ID_ENV, RUN_LABEL_KEY};
 use crate::images::{base, series as build};
-use crate::progress;
+use crate::{prereqs, progress};
 
 mod tally;
 
@@ -22,6 +22,9 @@ pub use tally::{binary_started, parse_result_line, Binary, Tally};
 
 #[derive(clap::Args, Debug)]
 pub struct Test {
+    /// Install what the tests need on the host (mmdebstrap, pip, Chromium, Compose) without asking.
+    #[arg(long)]
+    pub yes: bool,
     /// Passed on to `cargo test` (e.g. `--test foundation`, or a test name filter).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub cargo_args: Vec<String>,
@@ -36,6 +39,8 @@ impl Test {
         let docker = Docker::new(sh).with_run(Some(run_id.clone()));
         docker.require_engine()?;
         sweep_crashed_runs(&docker, &run_id)?;
+        prereqs::assume_yes(self.yes);
+        prereqs::ensure(&needs(sh))?;
 
         let base = base::ensure(sh, base::Source::Auto, false, false)?;
         for image in build::IMAGES {
@@ -94,6 +99,22 @@ impl Test {
         }
         Ok(())
     }
+}
+
+/// What the suite needs beyond Rust and Docker: Chromium for the browser test, Compose for the
+/// compose walkthrough (unless the plugin is there), and what the offline base image is built with
+/// when it has still to be built.
+fn needs(sh: &Shell) -> Vec<prereqs::Need> {
+    let mut needs = vec![prereqs::CHROMIUM];
+    if !prereqs::compose_present() {
+        needs.push(prereqs::COMPOSE);
+    }
+    let docker = Docker::new(sh);
+    let base_present = docker.image_exists(base::OFFICIAL) || base::local_tag().is_ok_and(|tag| docker.image_exists(&tag));
+    if !base_present {
+        needs.extend([prereqs::MMDEBSTRAP, prereqs::PIP]);
+    }
+    needs
 }
 
 /// An unlabelled container (from the project's image, so it inherits the image's `managed` label

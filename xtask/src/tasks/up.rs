@@ -53,6 +53,9 @@ pub struct Up {
     /// Open the URL in a browser.
     #[arg(long)]
     pub open: bool,
+    /// Install what building the offline base image needs (mmdebstrap, pip) without asking.
+    #[arg(long)]
+    pub yes: bool,
     /// Recreate the container even when it is what is asked (a changed port, notebooks folder,
     /// image, volume, user or token recreates it anyway); its volume and data stay.
     #[arg(long)]
@@ -87,6 +90,7 @@ pub struct Started {
 
 impl Up {
     pub fn run(self, sh: &Shell) -> Result<()> {
+        crate::prereqs::assume_yes(self.yes);
         let started = match self.start(&Docker::new(sh)) {
             // The signal handler is removing what was made and says so: no error line besides.
             Err(_) if resources::interrupted() => resources::exit(130),
