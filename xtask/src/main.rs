@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use xtask::{engine, paths, tasks, walkthrough};
+use xtask::{engine, exit, paths, tasks, walkthrough};
 
 #[derive(Parser)]
 // `bin_name`: the usage lines read `cargo xtask up ...`, as a person types it.
@@ -29,13 +29,15 @@ enum Task {
     Up(tasks::up::Up),
     /// Execute a notebook inside the running container (headless Run All); errors in one line.
     Run(tasks::run::Run),
-    /// Stop and remove the container; its named volume and data stay.
+    /// Stop and remove the container; its named volume and data stay (unless -v, confirmed).
     Down(tasks::lifecycle::Down),
+    /// The project's containers: name, status, image, port, volume.
+    Ps(tasks::ps::Ps),
     /// The container's state, image, port and volume.
     Status(tasks::lifecycle::Status),
-    /// The running server's live URL with its token.
+    /// The running server's live URL with its token (--json: url, token, port, container).
     Url(tasks::lifecycle::Url),
-    /// The container's log (stdout and stderr).
+    /// The container's log (stdout and stderr); -n N for the last lines, -f to follow.
     Logs(tasks::lifecycle::Logs),
     /// Remove what carries the project's label (volumes only with --volumes and a confirmation).
     Clean(tasks::lifecycle::Clean),
@@ -49,13 +51,15 @@ enum Task {
     Bench(tasks::bench::Bench),
 }
 
+/// Exit codes (see `xtask::exit`): 0 done, 1 an error, 2 a command line clap could not parse,
+/// 3 a walkthrough's claims not as expected, 130 interrupted, 141 stdout closed by its reader.
 fn main() {
     let cli = Cli::parse();
     if let Err(error) = run(cli) {
         // One line a person can act on; the chain of causes follows on the same line. Written
         // without `eprintln!`, which would panic if stderr is a pipe whose reader went away.
         let _ = writeln!(std::io::stderr(), "error: {error:#}");
-        engine::resources::exit(1);
+        engine::resources::exit(exit::code_for(&error));
     }
     engine::resources::exit(0);
 }
@@ -72,6 +76,7 @@ fn run(cli: Cli) -> Result<()> {
         Task::Up(task) => task.run(&sh),
         Task::Run(task) => task.run(&sh),
         Task::Down(task) => task.run(&sh),
+        Task::Ps(task) => task.run(&sh),
         Task::Status(task) => task.run(&sh),
         Task::Url(task) => task.run(&sh),
         Task::Logs(task) => task.run(&sh),
