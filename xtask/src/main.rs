@@ -9,7 +9,13 @@ use xtask::{engine, exit, paths, tasks, walkthrough};
 
 #[derive(Parser)]
 // `bin_name`: the usage lines read `cargo xtask up ...`, as a person types it.
-#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "Jupyter in Docker, with the data handled right", version)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Jupyter in Docker, with the data handled right",
+    version,
+    after_help = "Exit codes: 0 done; 1 an error (one `error:` line with the fix); 2 a command line that cannot be parsed; 3 a walkthrough whose claims did not all come out as expected; 130 interrupted (what the run made is removed)."
+)]
 struct Cli {
     #[command(subcommand)]
     task: Task,
@@ -27,7 +33,7 @@ enum Task {
     Lock(tasks::lock::Lock),
     /// Run JupyterLab: outputs on a named volume, notebooks read-only, port on 127.0.0.1; prints the URL.
     Up(tasks::up::Up),
-    /// Execute a notebook inside the running container (headless Run All); errors in one line.
+    /// Execute a notebook inside the running container (headless Run All, stopping at the first error); the failing cell in one line.
     Run(tasks::run::Run),
     /// Stop and remove the container; its named volume and data stay (unless -v, confirmed).
     Down(tasks::lifecycle::Down),
