@@ -9,6 +9,7 @@
 //! - [`tasks`]: one module per `cargo xtask` command; tasks never import each other.
 
 pub mod engine;
+pub mod exit;
 pub mod images;
 pub mod jupyter;
 pub mod paths;

@@ -5,11 +5,17 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use xtask::{engine, paths, tasks, walkthrough};
+use xtask::{engine, exit, paths, tasks, walkthrough};
 
 #[derive(Parser)]
 // `bin_name`: the usage lines read `cargo xtask up ...`, as a person types it.
-#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "Jupyter in Docker, with the data handled right", version)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Jupyter in Docker, with the data handled right",
+    version,
+    after_help = "Exit codes: 0 done; 1 an error (one `error:` line with the fix); 2 a command line that cannot be parsed; 3 a walkthrough whose claims did not all come out as expected; 130 interrupted (what the run made is removed)."
+)]
 struct Cli {
     #[command(subcommand)]
     task: Task,
@@ -27,15 +33,17 @@ enum Task {
     Lock(tasks::lock::Lock),
     /// Run JupyterLab: outputs on a named volume, notebooks read-only, port on 127.0.0.1; prints the URL.
     Up(tasks::up::Up),
-    /// Execute a notebook inside the running container (headless Run All); errors in one line.
+    /// Execute a notebook inside the running container (headless Run All, stopping at the first error); the failing cell in one line.
     Run(tasks::run::Run),
-    /// Stop and remove the container; its named volume and data stay.
+    /// Stop and remove the container; its named volume and data stay (unless -v, confirmed).
     Down(tasks::lifecycle::Down),
+    /// The project's containers: name, status, image, port, volume.
+    Ps(tasks::ps::Ps),
     /// The container's state, image, port and volume.
     Status(tasks::lifecycle::Status),
-    /// The running server's live URL with its token.
+    /// The running server's live URL with its token (--json: url, token, port, container).
     Url(tasks::lifecycle::Url),
-    /// The container's log (stdout and stderr).
+    /// The container's log (stdout and stderr); -n N for the last lines, -f to follow.
     Logs(tasks::lifecycle::Logs),
     /// Remove what carries the project's label (volumes only with --volumes and a confirmation).
     Clean(tasks::lifecycle::Clean),
@@ -49,13 +57,15 @@ enum Task {
     Bench(tasks::bench::Bench),
 }
 
+/// Exit codes (see `xtask::exit`): 0 done, 1 an error, 2 a command line clap could not parse,
+/// 3 a walkthrough's claims not as expected, 130 interrupted, 141 stdout closed by its reader.
 fn main() {
     let cli = Cli::parse();
     if let Err(error) = run(cli) {
         // One line a person can act on; the chain of causes follows on the same line. Written
         // without `eprintln!`, which would panic if stderr is a pipe whose reader went away.
         let _ = writeln!(std::io::stderr(), "error: {error:#}");
-        engine::resources::exit(1);
+        engine::resources::exit(exit::code_for(&error));
     }
     engine::resources::exit(0);
 }
@@ -72,6 +82,7 @@ fn run(cli: Cli) -> Result<()> {
         Task::Up(task) => task.run(&sh),
         Task::Run(task) => task.run(&sh),
         Task::Down(task) => task.run(&sh),
+        Task::Ps(task) => task.run(&sh),
         Task::Status(task) => task.run(&sh),
         Task::Url(task) => task.run(&sh),
         Task::Logs(task) => task.run(&sh),

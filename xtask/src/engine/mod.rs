@@ -260,6 +260,17 @@ impl Docker {
         self.label("container", container, OWNER_KEY).is_some()
     }
 
+    /// The state of a container the project made; `None` when no container has that name. A
+    /// person's own container of that name (no owner label) is an error: it is left alone, and
+    /// `fix` tells what to do instead.
+    pub fn owned_container_state(&self, name: &str, fix: &str) -> Result<Option<ContainerState>> {
+        let Some(state) = self.container_state(name) else { return Ok(None) };
+        if !self.is_owned(name) {
+            bail!("container {name} was not made by this project (it lacks the label {OWNER}): it is left alone; {fix}");
+        }
+        Ok(Some(state))
+    }
+
     pub fn container_state(&self, name: &str) -> Option<ContainerState> {
         let format = "{{.State.Status}}|{{.State.Running}}|{{.State.ExitCode}}|{{.State.StartedAt}}|{{.Config.Image}}|{{.State.Paused}}";
         ContainerState::parse(&self.probe(["container", "inspect", "--format", format, name])?)

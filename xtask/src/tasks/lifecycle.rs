@@ -1,11 +1,12 @@
 //! The commands around `up`: down, status, url, logs, clean. They only ever act on what carries
-//! the project's labels.
+//! the project's labels, and a named volume goes only when asked for and confirmed.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{bail, Result};
 use xshell::Shell;
 
+use crate::engine::resources::list;
 use crate::engine::{self, ContainerState, Docker, MANAGED, OWNER, RUN_LABEL_KEY};
 use crate::jupyter::server::Server;
 use crate::jupyter::{DEFAULT_NAME, OUTPUTS, PORT, START_TIMEOUT_SECS, VOLUME_LABEL_KEY};
@@ -16,6 +17,13 @@ pub struct Down {
     /// The container to stop and remove (only one the project made).
     #[arg(long, default_value = DEFAULT_NAME)]
     pub name: String,
+    /// Also remove the container's own named volume (its data is lost), only if the project made
+    /// it and no other container uses it: asks first, unless --yes. Nothing is removed if refused.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// With --volumes: do not ask before removing the volume.
+    #[arg(long, requires = "volumes")]
+    pub yes: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -33,6 +41,9 @@ pub struct Url {
     /// The running container whose URL to print.
     #[arg(long, default_value = DEFAULT_NAME)]
     pub name: String,
+    /// Print one JSON object (url, token, port, container, volume, image), as `up --json` does.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -40,9 +51,12 @@ pub struct Logs {
     /// The container whose log to print.
     #[arg(long, default_value = DEFAULT_NAME)]
     pub name: String,
-    /// Keep following the log.
+    /// Keep following the log until the container stops (or Ctrl-C).
     #[arg(short, long)]
     pub follow: bool,
+    /// Only the last N lines (then, with --follow, the new ones); default: the whole log.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<u64>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -62,11 +76,7 @@ pub struct Clean {
 fn owned_container(docker: &Docker, name: &str) -> Result<Option<ContainerState>> {
     engine::check_name("name", name)?;
     docker.require_engine()?;
-    let Some(state) = docker.container_state(name) else { return Ok(None) };
-    if !docker.is_owned(name) {
-        bail!("container {name} was not made by this project (it lacks the label {OWNER}): it is left alone; remove it yourself if you mean to (`docker rm -f {name}`)");
-    }
-    Ok(Some(state))
+    docker.owned_container_state(name, &format!("remove it yourself if you mean to (`docker rm -f {name}`)"))
 }
 
 fn container_volume(docker: &Docker, name: &str) -> String {
@@ -81,11 +91,43 @@ impl Down {
             return Ok(());
         }
         let volume = container_volume(&docker, &self.name);
+        // Every refusal comes before the container is touched: a refused `down -v` changes nothing.
+        let remove_volume = self.volumes && !volume.is_empty() && docker.exists("volume", &volume);
+        if remove_volume {
+            self.check_volume_removable(&docker, &volume)?;
+            if !self.yes && !confirm_loss(&format!("volume {volume}"), "its")? {
+                bail!("volume {volume} kept: nothing was removed (pass --yes to remove it without asking)");
+            }
+        }
         docker.output(["stop", self.name.as_str()])?;
         docker.output(["rm", self.name.as_str()])?;
         say(format_args!("stopped and removed {}", self.name));
-        if !volume.is_empty() {
-            say(format_args!("the named volume {volume} and its data are kept (`cargo xtask up` mounts it again)"));
+        if remove_volume {
+            docker.output(["volume", "rm", volume.as_str()])?;
+            say(format_args!("removed volume {volume} and its data"));
+        } else if self.volumes && volume.is_empty() {
+            say(format_args!("{} had no named volume of its own: no volume removed", self.name));
+        } else if self.volumes {
+            say(format_args!("its volume {volume} was already gone: no volume removed"));
+        } else if !volume.is_empty() {
+            say(format_args!("the named volume {volume} and its data are kept (`cargo xtask up` mounts it again; `down -v` removes it)"));
+        }
+        Ok(())
+    }
+
+    /// The volume must carry the project's labels and be used by no container but this one.
+    fn check_volume_removable(&self, docker: &Docker, volume: &str) -> Result<()> {
+        for label in [OWNER, MANAGED] {
+            let (key, value) = label.split_once('=').unwrap_or((label, ""));
+            if docker.label("volume", volume, key).as_deref() != Some(value) {
+                bail!("volume {volume} was not made by this project (it lacks the label {label}): it is left alone and nothing was removed; run `cargo xtask down` without --volumes");
+            }
+        }
+        let users = list(docker, "container", &format!("volume={volume}"), "{{.Names}}")?;
+        let others: Vec<&String> = users.iter().filter(|u| **u != self.name).collect();
+        if !others.is_empty() {
+            let others: Vec<&str> = others.iter().map(|s| s.as_str()).collect();
+            bail!("volume {volume} is also used by container(s) {}: it is kept and nothing was removed; remove those first, or run `cargo xtask down` without --volumes", others.join(", "));
         }
         Ok(())
     }
@@ -136,7 +178,12 @@ impl Url {
         if !state.running {
             bail!("{} is {}: start it with `cargo xtask up --name {}`", self.name, state.status, self.name);
         }
-        say(Server::new(&docker, &self.name, START_TIMEOUT_SECS).live(&state)?.url);
+        let running = Server::new(&docker, &self.name, START_TIMEOUT_SECS).live(&state)?;
+        if self.json {
+            say(running.to_json());
+        } else {
+            say(running.url);
+        }
         Ok(())
     }
 }
@@ -145,9 +192,13 @@ impl Logs {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let docker = Docker::new(sh);
         owned_container(&docker, &self.name)?.ok_or_else(|| anyhow::anyhow!("no container named {}", self.name))?;
+        let tail = self.tail.map(|n| n.to_string());
         let mut args = vec!["logs"];
         if self.follow {
             args.push("-f");
+        }
+        if let Some(n) = &tail {
+            args.extend(["--tail", n.as_str()]);
         }
         args.push(&self.name);
         // The server logs to stderr; a person reading (or piping) the log wants it on stdout.
@@ -196,7 +247,7 @@ impl Clean {
         } else {
             vec![]
         };
-        if !volumes.is_empty() && !self.yes && !confirm(&volumes)? {
+        if !volumes.is_empty() && !self.yes && !confirm_loss(&format!("volumes {}", volumes.join(", ")), "their")? {
             bail!("volumes kept: nothing was removed (pass --yes to remove them without asking)");
         }
         for name in &containers {
@@ -230,11 +281,13 @@ impl Clean {
     }
 }
 
-fn confirm(volumes: &[String]) -> Result<bool> {
+/// Asks on the terminal whether `what` (`volume X`, `volumes X, Y`) may go with `whose` data; with
+/// no terminal to ask on, refuses.
+fn confirm_loss(what: &str, whose: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
-        bail!("removing volumes {} loses their data: pass --yes to confirm (no terminal to ask on)", volumes.join(", "));
+        bail!("removing {what} loses {whose} data: pass --yes to confirm (no terminal to ask on)");
     }
-    eprint!("Remove the volumes {} and all their data? [y/N] ", volumes.join(", "));
+    eprint!("Remove the {what} and all {whose} data? [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;

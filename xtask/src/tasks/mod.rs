@@ -7,6 +7,7 @@ pub mod build;
 pub mod doctor;
 pub mod lifecycle;
 pub mod lock;
+pub mod ps;
 pub mod run;
 pub mod sandbox;
 pub mod test;
