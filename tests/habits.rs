@@ -431,10 +431,9 @@ fn remove_kept(run: &str, report: &serde_json::Value) {
     }
 }
 
-// Ignored until the ported walkthroughs (walk-a, walk-b: passwords generated per run and
-// registered with `Session::secret`) are merged: the lead un-ignores it then.
+/// Every walkthrough in both modes: the passwords it generated (registered with `Session::secret`)
+/// and the Jupyter tokens appear in no transcript, report or JSON.
 #[test]
-#[ignore = "needs the ported walkthroughs (branches walk-a, walk-b) merged"]
 fn no_walkthrough_prints_a_secret() {
     images();
     let reports = tempfile::tempdir().unwrap();
