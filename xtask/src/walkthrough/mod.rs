@@ -19,7 +19,7 @@ mod steps;
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use xshell::Shell;
 
 pub use session::{Mode, Session};
@@ -84,7 +84,7 @@ impl Walkthrough {
         if self.list {
             for a in ARTICLES {
                 let sections: Vec<&str> = a.sections.iter().map(|s| s.name).collect();
-                println!("{:<12} {:<40} {}\n{:<12} sections: {}", a.short, a.slug, a.title, "", sections.join(", "));
+                crate::progress::say(format!("{:<12} {:<40} {}\n{:<12} sections: {}", a.short, a.slug, a.title, "", sections.join(", ")));
             }
             return Ok(());
         }
@@ -95,6 +95,10 @@ impl Walkthrough {
         let article = find(name)?;
         let sections: Vec<&Section> = match &self.section {
             None => article.sections.iter().collect(),
+            Some(want) if want.trim().is_empty() => {
+                let names: Vec<&str> = article.sections.iter().map(|s| s.name).collect();
+                bail!("--section needs a section's name (or its first letters): choose one of {}", names.join(", "));
+            }
             Some(want) => {
                 let want = want.to_lowercase();
                 let chosen: Vec<&Section> = article.sections.iter().filter(|s| s.name.to_lowercase().starts_with(&want)).collect();
@@ -106,29 +110,60 @@ impl Walkthrough {
             }
         };
         if let Some(path) = &self.report {
-            if path.parent().is_some_and(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
-                bail!("cannot write the report to {}: its folder does not exist", path.display());
-            }
+            check_report_path(path)?;
         }
         crate::engine::Docker::new(sh).require_engine()?;
         let mode = if self.literal { Mode::Literal } else { Mode::Corrected };
         let outcome = runner::run_article(sh, article, &sections, mode, self.keep, self.parallel)?;
         if let Some(path) = &self.report {
-            std::fs::write(path, report::markdown(&outcome))?;
+            std::fs::write(path, report::markdown(&outcome)).with_context(|| format!("writing the report to {}", path.display()))?;
             eprintln!("report written to {}", path.display());
         }
         if self.json {
-            println!("{}", report::json(&outcome));
+            crate::progress::say(report::json(&outcome));
         } else {
-            println!("{}", report::summary(&outcome));
+            crate::progress::say(report::summary(&outcome));
         }
         let failed: Vec<&str> = outcome.sections.iter().filter(|s| s.error.is_some()).map(|s| s.name.as_str()).collect();
         if !failed.is_empty() {
             bail!("section(s) {} failed before all their claims were checked: see the transcript above", failed.join(", "));
         }
         if !outcome.ok() {
-            bail!("{} claim(s) did not come out as expected: see the verdicts above", outcome.unexpected().len());
+            return Err(crate::exit::ClaimsNotAsExpected { count: outcome.unexpected().len() }.into());
         }
         Ok(())
+    }
+}
+
+/// Before anything runs: the report's place must be a file that can be written (a folder, a
+/// missing folder or an unwritable one would otherwise fail only after the whole run).
+pub fn check_report_path(path: &std::path::Path) -> Result<()> {
+    if path.is_dir() {
+        bail!("--report {} is a folder: give a file name, e.g. {}/report.md", path.display(), path.display());
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        bail!("cannot write the report to {}: its folder does not exist; create it or choose another place", path.display());
+    }
+    tempfile::NamedTempFile::new_in(&folder)
+        .map_err(|e| anyhow::anyhow!("cannot write the report to {} ({e}): choose a folder you can write to", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_place_is_checked_before_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_report_path(&dir.path().join("r.md")).is_ok());
+        let folder = check_report_path(dir.path()).unwrap_err().to_string();
+        assert!(folder.contains("is a folder"), "{folder}");
+        let missing = check_report_path(&dir.path().join("no/such/r.md")).unwrap_err().to_string();
+        assert!(missing.contains("does not exist") && missing.contains("no/such/r.md"), "{missing}");
     }
 }

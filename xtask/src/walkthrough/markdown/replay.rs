@@ -34,9 +34,7 @@ pub fn run(sh: &Shell, file: &Path, sets: &[String], report: Option<&Path>, json
     let title = reader::front_matter(&article, "title").unwrap_or_else(|| slug.clone());
     let values = Values::for_article(&slug).with(&parse_sets(sets)?)?;
     if let Some(report) = report {
-        if report.parent().is_some_and(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
-            bail!("cannot write the report to {}: its folder does not exist", report.display());
-        }
+        crate::walkthrough::check_report_path(report)?;
     }
     let read = reader::read(&article);
     let steps = prepare(placeholders::fill(&read, &values));
