@@ -411,6 +411,13 @@ impl Session {
         self.notes.push(format!("`{command}` is not run: {why}"));
     }
 
+    /// A command that ran in the background (an attached `up` in the article's other terminal),
+    /// recorded as a step once it ended, its output redacted like any other.
+    pub fn record(&mut self, shown: &str, output: &str, exit: i32) {
+        self.say(&format!("$ {shown}\n{}", output.trim_end()));
+        self.entries.push(Entry { command: self.redact(shown), output: self.redact(output), exit });
+    }
+
     /// Registers a container made by this section (removed at the end unless `--keep`).
     pub fn made_container(&mut self, name: &str) {
         self.guards.push(Guard::new(&crate::engine::Docker::new(&self.sh), Resource::Container(name.to_string())));
