@@ -108,7 +108,7 @@ pub fn sitting_worked(output: &str) -> bool {
 pub fn error_summary(class_only: usize, others: &[String], ran: &Ran) -> String {
     let mut parts = Vec::new();
     if class_only > 0 {
-        parts.push(format!("{class_only}x `{CLASS_ONLY}` (the class, not the error)"));
+        parts.push(format!("{class_only}x `{CLASS_ONLY}`"));
     }
     parts.extend(others.iter().cloned());
     if let Some(line) = ran.output.lines().rev().find(|l| l.contains("Error:") && !l.starts_with("Error while")) {

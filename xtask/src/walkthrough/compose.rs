@@ -288,7 +288,7 @@ fn compose(s: &mut Session) -> Result<()> {
         "`down` removes the containers and the network but keeps the named volume",
         down.ok() && containers_gone && network_gone && volume_kept,
         true,
-        format!("containers gone: {containers_gone}; network {network} gone: {network_gone}; volume {volume} kept: {volume_kept}"),
+        format!("`down` exit {}; containers gone: {containers_gone}; network {network} gone: {network_gone}; volume {volume} kept: {volume_kept}", down.exit),
     );
     s.cmd(&compose("up -d"))?;
     database::wait_ready(s, &db)?;
@@ -303,7 +303,7 @@ fn compose(s: &mut Session) -> Result<()> {
     // Step 12: down -v removes the volume too.
     let down_v = s.cmd(&compose("down -v"))?;
     let volume_gone = !s.docker.exists("volume", &volume);
-    s.claim("`down -v` removes the named volume as well", down_v.ok() && volume_gone, true, format!("volume {volume} exists afterwards: {}", !volume_gone));
+    s.claim("`down -v` removes the named volume as well", down_v.ok() && volume_gone, true, format!("`down -v` exit {}; volume {volume} exists afterwards: {}", down_v.exit, !volume_gone));
     for gone in [Resource::Container(jupyter.clone()), Resource::Container(db.clone()), Resource::Network(network), Resource::Volume(volume)] {
         s.forget(&gone);
     }
