@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Result};
 
-use super::cells::{cell_output, connection_lines, program, section_d, sitting_worked, started_after, tuple_rows, N2, TABLE_2018};
+use super::cells::{connection_lines, section_d, sitting_worked, tuple_rows, TABLE_2018};
 use super::db::ReadyClock;
 use super::session::{Mode, Session};
 use super::{database, db};
@@ -192,20 +192,13 @@ fn compose(s: &mut Session) -> Result<()> {
     }
 
     // The notebook's first connection (article 3's cell N2), as soon as the Jupyter container runs.
-    let first = database::run_cells(s, &jupyter, &[], &program(s.mode, &[("N2", N2)]))?;
+    let first = database::first_connection(s, &jupyter, launched)?;
     let ready = clock.result();
-    let n2 = cell_output(&first.output, "N2");
-    let connected = n2.iter().any(|l| l == "connection successfully");
     s.claim(
         "with `depends_on`, MySQL accepts the notebook's connection (cell N2) as soon as the Jupyter container runs",
-        connected,
+        first.connected,
         s.mode == Mode::Corrected,
-        format!(
-            "from `up`'s start: {jupyter} running by {jupyter_at:.1}s, cell N2 started at {} and printed: {}; {db} {}",
-            started_after(&first.output, "N2", launched).map(|t| format!("{t:.1}s")).unwrap_or_else(|| "?s".into()),
-            n2.join(" / "),
-            ready.describe()
-        ),
+        format!("{jupyter} running by {jupyter_at:.1}s after `up` started; {}; {db} {}", first.describe("`up` started"), ready.describe()),
     );
 
     let both = running(s, &db) && running(s, &jupyter);
@@ -242,7 +235,7 @@ fn compose(s: &mut Session) -> Result<()> {
     );
 
     // Step 9: article 3's cells against the mysql service.
-    if !connected {
+    if !first.connected {
         s.note("as a reader would, a while later: wait until MySQL accepts connections, then run the cells");
         database::wait_ready(s, &db)?;
     }
@@ -269,8 +262,7 @@ fn compose(s: &mut Session) -> Result<()> {
     // Step 10, the second terminal: `docker ps`.
     database::health_within(s, &jupyter, Duration::from_secs(60));
     let rows = database::docker_ps(s, &[&jupyter, &db])?;
-    let row = |name: &str| rows.iter().find(|r| r.name == name).cloned().unwrap_or_default();
-    let (jupyter_row, db_row) = (row(&jupyter), row(&db));
+    let (jupyter_row, db_row) = (&rows[0], &rows[1]);
     s.claim(
         "`docker ps` shows the built image's container (healthy) with 8888 published, and mysql-db with 3306/tcp not published",
         jupyter_row.image == image && jupyter_row.status.contains("(healthy)") && jupyter_row.ports.contains("->8888/tcp") && db_row.ports.contains("3306/tcp") && !db_row.ports.contains("->"),

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
 
+use super::cells::{cell_output, program, started_after, N2};
 use super::db;
 use super::session::{Ran, Session};
 use crate::engine::spec::{shell_quote, shown};
@@ -48,6 +49,30 @@ pub fn wait_ready_on(s: &mut Session, name: &str, port: u16) -> Result<f64> {
     }
 }
 
+/// What the notebook's first connection showed: article 3's cell N2, run alone.
+pub struct FirstConnection {
+    pub connected: bool,
+    /// What the cell printed.
+    pub printed: Vec<String>,
+    /// When it started, in seconds after the moment it is timed from.
+    pub started: Option<f64>,
+}
+
+impl FirstConnection {
+    /// `started 0.8s after X and printed: ...`.
+    pub fn describe(&self, after: &str) -> String {
+        let started = self.started.map(|t| format!("{t:.1}s")).unwrap_or_else(|| "?s".into());
+        format!("cell N2 started {started} after {after} and printed: {}", self.printed.join(" / "))
+    }
+}
+
+/// Runs cell N2 (connect, CREATE DATABASE) alone in `container`, timed from `since`.
+pub fn first_connection(s: &mut Session, container: &str, since: SystemTime) -> Result<FirstConnection> {
+    let ran = run_cells(s, container, &[], &program(s.mode, &[("N2", N2)]))?;
+    let printed = cell_output(&ran.output, "N2");
+    Ok(FirstConnection { connected: printed.iter().any(|l| l == "connection successfully"), started: started_after(&ran.output, "N2", since), printed })
+}
+
 /// The container's health once it is healthy, or after `limit`: an unhealthy container may still
 /// recover (a check that timed out on a busy machine passes again later), so it is not final.
 pub fn health_within(s: &Session, container: &str, limit: Duration) -> String {
@@ -76,12 +101,13 @@ impl PsRow {
     }
 }
 
-/// The article's `docker ps`, as a step, limited to `names`: its rows, in the order of `names`
-/// (a container `docker ps` does not list is missing).
+/// The article's `docker ps`, as a step, limited to `names`: a row for each of `names`, in their
+/// order (status `not listed` for a container `docker ps` does not show).
 pub fn docker_ps(s: &mut Session, names: &[&str]) -> Result<Vec<PsRow>> {
     let filter = format!("name=^({})$", names.join("|"));
-    let listed = s.cmd_ok(&format!("docker ps --filter {} --format '{{{{.Names}}}}\t{{{{.Image}}}}\t{{{{.Status}}}}\t{{{{.Ports}}}}'", shell_quote(&filter)))?;
-    Ok(names.iter().filter_map(|name| parse_ps(&listed).into_iter().find(|row| row.name == *name)).collect())
+    let listed = parse_ps(&s.cmd_ok(&format!("docker ps --filter {} --format '{{{{.Names}}}}\t{{{{.Image}}}}\t{{{{.Status}}}}\t{{{{.Ports}}}}'", shell_quote(&filter)))?);
+    let row = |name: &&str| listed.iter().find(|row| row.name == *name).cloned().unwrap_or_else(|| PsRow { name: name.to_string(), status: "not listed".into(), ..PsRow::default() });
+    Ok(names.iter().map(row).collect())
 }
 
 fn parse_ps(listed: &str) -> Vec<PsRow> {

@@ -58,17 +58,15 @@ pub fn run(s: &mut Session) -> Result<()> {
             // Nothing in the article waits for the server: its connecting cell, run as soon as the
             // containers are up, races the server's first start.
             s.note("cell N2, the first to connect, run as soon as the containers are up (before the download cell N1, which does not touch the database)");
-            let first = database::run_cells(s, &jupyter, &[], &program(s.mode, &[("N2", N2)]))?;
+            let first = database::first_connection(s, &jupyter, started)?;
             let ready = clock.result();
-            let n2 = cell_output(&first.output, "N2");
-            let connected = n2.iter().any(|l| l == "connection successfully");
             s.claim(
                 "cell N2 connects to mysql-db when run as soon as the containers are up, as the article runs it (nothing waits for the server)",
-                connected,
+                first.connected,
                 false,
-                format!("cell N2 started {} after `docker run ... mysql` returned and printed: {}; mysql-db {}", at(started_after(&first.output, "N2", started)), n2.join(" / "), ready.describe()),
+                format!("{}; mysql-db {}", first.describe("`docker run ... mysql` returned"), ready.describe()),
             );
-            if !connected {
+            if !first.connected {
                 s.note("as a reader would, a while later: wait until mysql-db accepts connections, then run the cells");
                 database::wait_ready(s, &db)?;
             }
@@ -87,7 +85,7 @@ pub fn run(s: &mut Session) -> Result<()> {
                 format!(
                     "healthy by {healthy:.1}s after `docker run ... mysql` returned; mysql-db {}; cell N2 started {} after it; `connection successfully` {connected} time(s), {} row(s) read back",
                     ready.describe(),
-                    at(started_after(&ran.output, "N2", started)),
+                    started_after(&ran.output, "N2", started).map(|t| format!("{t:.1}s")).unwrap_or_else(|| "?s".into()),
                     tuple_rows(&ran.output).len()
                 ),
             );
@@ -127,8 +125,7 @@ pub fn run(s: &mut Session) -> Result<()> {
     // `docker ps`: the Jupyter container is healthy with its port published; mysql-db's is not.
     database::health_within(s, &jupyter, Duration::from_secs(30));
     let rows = database::docker_ps(s, &[&jupyter, &db])?;
-    let row = |name: &str| rows.iter().find(|r| r.name == name).cloned().unwrap_or_default();
-    let (jupyter_row, db_row) = (row(&jupyter), row(&db));
+    let (jupyter_row, db_row) = (&rows[0], &rows[1]);
     s.claim(
         "`docker ps`: the Jupyter container is (healthy) with 8888 published; mysql-db shows 3306/tcp, not published to the host",
         jupyter_row.status.contains("(healthy)") && jupyter_row.ports.contains("->8888/tcp") && db_row.ports.contains("3306/tcp") && !db_row.ports.contains("->"),
@@ -249,9 +246,4 @@ fn wait_healthy(s: &Session, container: &str, limit: Duration) -> Result<()> {
         bail!("{container} is not healthy after {}s (health: {status})", limit.as_secs());
     }
     Ok(())
-}
-
-/// `3.2s`, or `?s` when the cell's start line is missing.
-fn at(seconds: Option<f64>) -> String {
-    seconds.map(|t| format!("{t:.1}s")).unwrap_or_else(|| "?s".into())
 }
