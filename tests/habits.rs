@@ -59,10 +59,7 @@ fn process_text(out: &std::process::Output) -> String {
     format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-/// The project's labels, and this run's, as `docker run` options.
-fn labels() -> Vec<String> {
-    xtask::engine::label_args(engine().resource_labels())
-}
+
 
 #[test]
 fn ps_lists_the_projects_containers_and_only_those() {

@@ -1,9 +1,11 @@
 #!/bin/bash
 # Entry script of the MySQL stand-in (MariaDB), modelled on the official image's behaviour:
 # `mysqld [options]` initialises an empty data directory with the root password from
-# MYSQL_ROOT_PASSWORD (root may log in from anywhere), then runs the server on 3306 for all
-# interfaces. While initialising, the server runs without networking, so TCP clients are refused
-# until the real server is ready. Any other command runs as given (e.g. the `mysql` client).
+# MYSQL_ROOT_PASSWORD, root allowed from MYSQL_ROOT_HOST (default `%`, anywhere; `localhost`: no
+# remote root, as on a host's own install), then runs the server on 3306 for all interfaces
+# (options such as --bind-address or --port given to `mysqld` override that). While initialising,
+# the server runs without networking, so TCP clients are refused until the real server is ready.
+# Any other command runs as given (e.g. the `mysql` client).
 set -euo pipefail
 log() { echo "$(date '+%Y-%m-%d %H:%M:%S') [Entrypoint]: $*" >&2; }
 
@@ -37,8 +39,11 @@ if [ ! -d "$datadir/mysql" ]; then
     {
         echo "DROP USER IF EXISTS ''@'localhost', ''@'$(uname -n)';"
         echo "ALTER USER 'root'@'localhost' IDENTIFIED BY '$pw';"
-        echo "CREATE USER 'root'@'%' IDENTIFIED BY '$pw';"
-        echo "GRANT ALL ON *.* TO 'root'@'%' WITH GRANT OPTION;"
+        root_host=$(sql_string "${MYSQL_ROOT_HOST:-%}")
+        if [ "$root_host" != localhost ]; then
+            echo "CREATE USER 'root'@'$root_host' IDENTIFIED BY '$pw';"
+            echo "GRANT ALL ON *.* TO 'root'@'$root_host' WITH GRANT OPTION;"
+        fi
         if [ -n "${MYSQL_DATABASE:-}" ]; then
             echo "CREATE DATABASE IF NOT EXISTS \`${MYSQL_DATABASE}\`;"
         fi

@@ -105,6 +105,11 @@ pub fn run_ok(spec: &RunSpec) -> String {
     engine().run(spec).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
+/// The project's labels, and this run's, as `--label` options for a docker call a test makes by hand.
+pub fn labels() -> Vec<String> {
+    xtask::engine::label_args(engine().resource_labels())
+}
+
 /// Both streams of a command, for messages and searches.
 pub fn text(out: &Output) -> String {
     format!("{}\n{}", out.stdout, out.stderr)

@@ -2,6 +2,8 @@
 //! article writes them (data/mysql/*.py), and how a sitting of them is run and read: the data URLs
 //! become the bundled samples, corrected mode prints the error each `except` caught.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use super::session::{Mode, Ran};
 
 // Section B: JupyterLab on the host, MySQL on the host.
@@ -35,12 +37,13 @@ pub const TABLE_2018: &str = "Motorized_Foot_Scooter_Trips_2018";
 pub const CLASS_ONLY: &str = "Error while connecting to MySQL <class 'mysql.connector.errors.Error'>";
 
 /// The cells of one sitting as one Python program run in the container: each cell announced by a
-/// `# cell NAME` line, the data URLs replaced by the bundled samples, and, in corrected mode, each
-/// `except` printing the error it caught.
+/// `# cell NAME <unix time>` line (when it started, by the container's clock, which is the
+/// host's), the data URLs replaced by the bundled samples, and, in corrected mode, each `except`
+/// printing the error it caught.
 pub fn program(mode: Mode, cells: &[(&str, &str)]) -> String {
     let mut code = String::new();
     for (name, cell) in cells {
-        code.push_str(&format!("print('# cell {name}')\n{cell}\n"));
+        code.push_str(&format!("print('# cell {name}', __import__('time').time(), flush=True)\n{cell}\n"));
     }
     for (url, sample) in DATA {
         code = code.replace(url, sample);
@@ -54,6 +57,19 @@ pub fn program(mode: Mode, cells: &[(&str, &str)]) -> String {
 /// Article 3's section D in one sitting: download, create the database, store the rows, read five back.
 pub fn section_d(mode: Mode) -> String {
     program(mode, &[("N1", N1), ("N2", N2), ("N3", N3), ("N4", N4)])
+}
+
+/// What cell `name` printed in a sitting's output (the lines after its `# cell` line).
+pub fn cell_output(output: &str, name: &str) -> Vec<String> {
+    let marker = format!("# cell {name} ");
+    output.lines().skip_while(|l| !l.starts_with(&marker)).skip(1).take_while(|l| !l.starts_with("# cell ")).map(|l| l.trim().to_string()).collect()
+}
+
+/// When cell `name` started, in seconds after `since` (by its `# cell` line).
+pub fn started_after(output: &str, name: &str, since: SystemTime) -> Option<f64> {
+    let marker = format!("# cell {name} ");
+    let unix: f64 = output.lines().find_map(|l| l.strip_prefix(&marker))?.trim().parse().ok()?;
+    Some(unix - since.duration_since(UNIX_EPOCH).ok()?.as_secs_f64())
 }
 
 /// Adds `port=N` where the cells connect to `host` (when the host's MySQL is not on 3306).
@@ -92,7 +108,7 @@ pub fn sitting_worked(output: &str) -> bool {
 pub fn error_summary(class_only: usize, others: &[String], ran: &Ran) -> String {
     let mut parts = Vec::new();
     if class_only > 0 {
-        parts.push(format!("{class_only}x `{CLASS_ONLY}` (the class, not the error)"));
+        parts.push(format!("{class_only}x `{CLASS_ONLY}`"));
     }
     parts.extend(others.iter().cloned());
     if let Some(line) = ran.output.lines().rev().find(|l| l.contains("Error:") && !l.starts_with("Error while")) {
@@ -114,7 +130,7 @@ mod tests {
         let literal = program(Mode::Literal, &[("N1", N1), ("N2", N2)]);
         assert!(!literal.contains("https://"), "{literal}");
         assert!(literal.contains("data_url =\"data/Motorized-Foot-Scooter-Trips-2018.csv\""));
-        assert!(literal.contains(ERROR_AS_WRITTEN) && literal.starts_with("print('# cell N1')\n"));
+        assert!(literal.contains(ERROR_AS_WRITTEN) && literal.starts_with("print('# cell N1', __import__('time').time(), flush=True)\n"));
         let corrected = program(Mode::Corrected, &[("L2", L2), ("L3", L3), ("C2", C2), ("C3", C3), ("N3", N3), ("N4", N4)]);
         assert!(!corrected.contains(ERROR_AS_WRITTEN));
         assert_eq!(corrected.matches(ERROR_CORRECTED).count(), 6);
@@ -139,6 +155,17 @@ mod tests {
             assert!(cell.contains(ERROR_AS_WRITTEN), "{cell}");
         }
         assert!(N3.contains(TABLE_2018) && L2.contains("load_dotenv()\n"));
+    }
+
+    #[test]
+    fn what_a_cell_printed_and_when_it_started() {
+        let out = "# cell N1 1000.5\n# cell N2 1003.25\nconnection successfully\n  x \n# cell N3 1004.0\nError\n";
+        assert_eq!(cell_output(out, "N2"), vec!["connection successfully".to_string(), "x".to_string()]);
+        assert_eq!(cell_output(out, "N1"), Vec::<String>::new());
+        assert_eq!(cell_output(out, "N4"), Vec::<String>::new());
+        let since = UNIX_EPOCH + std::time::Duration::from_secs(1000);
+        assert_eq!(started_after(out, "N2", since), Some(3.25));
+        assert_eq!(started_after(out, "N4", since), None);
     }
 
     #[test]

@@ -5,17 +5,21 @@
 //! argument into the image (corrected: run-time environment from `.env`, kept out of the image).
 //! Its `docker system prune -a` is never run. The compose files are data/compose/*.yml.
 
-use std::time::Instant;
+mod attached;
+
+use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Result};
 
 use super::cells::{connection_lines, section_d, sitting_worked, tuple_rows, TABLE_2018};
+use super::db::ReadyClock;
 use super::session::{Mode, Session};
 use super::{database, db};
+use attached::Attached;
 use super::{Article, Section};
 use crate::engine::resources::Resource;
 use crate::engine::spec::shell_quote;
-use crate::engine::Docker;
+use crate::engine::{wait, Docker};
 
 pub const ARTICLE: Article = Article {
     slug: "multi-container-orchestration-docker-compose",
@@ -75,6 +79,15 @@ pub fn compose_file(spec: &Spec) -> String {
     let values = [("mysql_image", spec.mysql_image), ("db", spec.db), ("base_image", spec.base_image), ("jupyter", spec.jupyter)];
     let blocks = [("db_alias", alias), ("labels", label_lines(spec.labels)), ("image_labels", label_lines(spec.image_labels))];
     fill(template, &values, &blocks)
+}
+
+/// `a; b` or `none`.
+fn list<S: AsRef<str>>(items: &[S]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.iter().map(|i| i.as_ref()).collect::<Vec<_>>().join("; ")
+    }
 }
 
 /// `key: "value"` lines of a YAML mapping.
@@ -160,24 +173,37 @@ fn compose(s: &mut Session) -> Result<()> {
     s.made_container(&jupyter);
     let file = shell_quote(&dir.join("docker-compose.yaml").display().to_string());
     let compose = |command: &str| format!("{} -p {project} -f {file} {command}", tool.program);
+    // How an attached `up` names the Jupyter service's lines: its container (v1, and the
+    // article's output), or `SERVICE-1`/`SERVICE_1` (v2 without container_name).
+    let prefixes = [jupyter.clone(), "jupyter-1".into(), "jupyter_1".into(), format!("{project}_jupyter_1"), format!("{project}-jupyter-1")];
 
-    // Step 7: up.
-    let started = Instant::now();
-    let up = s.cmd(&compose("up -d"))?;
-    if !up.ok() {
-        bail!("`{} up -d` failed (exit {}): {}", tool.program, up.exit, crate::engine::last_message(&up.output));
-    }
-    let up_secs = started.elapsed().as_secs_f64();
-    let at_once = db::accepts(&s.docker, &db);
+    // Step 7: `up` attached, in the background as in the article's first terminal; the next
+    // steps run as in its second. MySQL's start-up is timed on the side.
+    let launched = SystemTime::now();
+    let clock = ReadyClock::start(&s.docker, &db, 3306, launched, Duration::from_secs(900));
+    let up = Attached::start(s, &compose("up"))?;
     let running = |s: &Session, name: &str| s.docker.container_state(name).is_some_and(|c| c.running);
+    wait::poll(Duration::from_secs(900), Duration::from_millis(100), || running(s, &jupyter) || up.ended());
+    let jupyter_at = db::seconds_since(launched);
+    if !running(s, &jupyter) {
+        let last = up.lines().into_iter().rev().take(3).collect::<Vec<_>>();
+        up.finish(s, Duration::ZERO);
+        bail!("`{} up` ended before {jupyter} ran: {}", tool.program, last.join(" | "));
+    }
+
+    // The notebook's first connection (article 3's cell N2), as soon as the Jupyter container runs.
+    let first = database::first_connection(s, &jupyter, launched)?;
+    let ready = clock.result();
+    s.claim(
+        "with `depends_on`, MySQL accepts the notebook's connection (cell N2) as soon as the Jupyter container runs",
+        first.connected,
+        s.mode == Mode::Corrected,
+        format!("{jupyter} running by {jupyter_at:.1}s after `up` started; {}; {db} {}", first.describe("`up` started"), ready.describe()),
+    );
+
     let both = running(s, &db) && running(s, &jupyter);
     let built = s.docker.image_exists(&image);
-    s.claim(
-        "`up` builds the Jupyter image and starts both containers",
-        both && built,
-        true,
-        format!("image {image} built: {built}; containers {db} and {jupyter} running: {both}; `up -d` took {up_secs:.1}s"),
-    );
+    s.claim("`up` builds the Jupyter image and starts both containers", both && built, true, format!("image {image} built: {built}; containers {db} and {jupyter} running: {both}"));
     let has_volume = s.docker.exists("volume", &volume);
     let has_network = s.docker.exists("network", &network);
     s.claim(
@@ -186,11 +212,17 @@ fn compose(s: &mut Session) -> Result<()> {
         true,
         format!("volume {volume}: {has_volume}; network {network}: {has_network}"),
     );
+
+    // The attached log: each line prefixed by the service's container, the URL among them.
+    wait::poll(Duration::from_secs(180), Duration::from_millis(200), || attached::url_line(&up.lines(), &prefixes).is_some() || up.ended());
+    let lines = up.lines();
+    let prefixed = lines.iter().filter(|l| attached::split_prefix(l).is_some_and(|(name, _)| prefixes.iter().any(|p| p == name))).count();
+    let url = attached::url_line(&lines, &prefixes);
     s.claim(
-        "MySQL accepts connections when `up` returns",
-        at_once,
-        s.mode == Mode::Corrected,
-        if at_once { "it answered at once: `up` waited for the healthcheck before starting jupyter".into() } else { format!("refused right after `up` ({up_secs:.1}s): a bare depends_on only orders the start, MySQL is still initialising") },
+        "attached, `up` prints the services' log lines prefixed by the container's name (`custom-jupyter-image  | ...`), the Jupyter URL among them",
+        url.is_some(),
+        true,
+        format!("{prefixed} of {} line(s) so far prefixed `NAME |` with NAME one of {}; the URL line: {}", lines.len(), prefixes.join(", "), url.map(String::as_str).unwrap_or("none")),
     );
 
     let listing = s.cmd(&format!("docker exec {jupyter} ls -A /work"))?;
@@ -199,40 +231,48 @@ fn compose(s: &mut Session) -> Result<()> {
         "/work in the Jupyter container lacks Dockerfile and docker-compose.yaml (.dockerignore)",
         listing.ok() && !files.contains(&"Dockerfile") && !files.contains(&"docker-compose.yaml") && files.contains(&"computation.ipynb"),
         true,
-        format!("/work: {} (the .dockerignore itself is copied in)", files.join(" ")),
+        format!("/work: {}", files.join(" ")),
     );
 
     // Step 9: article 3's cells against the mysql service.
-    let sitting = section_d(s.mode);
-    let mut ran = database::run_cells(s, &jupyter, &[], &sitting)?;
-    if !sitting_worked(&ran.output) {
-        if s.mode == Mode::Corrected {
-            bail!("the cells failed although mysql was healthy: {}", crate::engine::tail(&ran.output, 4));
-        }
-        s.note(&format!("the cells ran {:.1}s after `up`, before MySQL was ready; as a reader would, a while later: wait, then run them again", started.elapsed().as_secs_f64() - up_secs));
+    if !first.connected {
+        s.note("as a reader would, a while later: wait until MySQL accepts connections, then run the cells");
         database::wait_ready(s, &db)?;
-        ran = database::run_cells(s, &jupyter, &[], &sitting)?;
     }
+    let ran = database::run_cells(s, &jupyter, &[], &section_d(s.mode))?;
     let (connected, _, others) = connection_lines(&ran.output);
     let rows = tuple_rows(&ran.output);
     s.claim(
         "the notebook's cells (article 3) work against the mysql service, with the credentials the image or the environment gives",
-        connected == 3 && rows == vec![7; 5],
+        sitting_worked(&ran.output),
         true,
         format!("`connection successfully` {connected} time(s), {} rows of {:?} fields{}", rows.len(), rows.first(), if others.is_empty() { String::new() } else { format!("; errors: {}", others.join("; ")) }),
     );
-    let config = s.docker.probe(["image", "inspect", &image]).unwrap_or_default();
+    let config = s.docker.probe(["image", "inspect", "--format", "{{json .Config.Env}}", &image]).unwrap_or_default();
     let history = s.docker.probe(["history", "--no-trunc", "--format", "{{.CreatedBy}}", &image]).unwrap_or_default();
-    let baked: Vec<&str> = [("docker image inspect", &config), ("docker history", &history)].iter().filter(|(_, t)| t.contains(PASSWORD)).map(|(n, _)| *n).collect();
+    let env: Vec<String> = serde_json::from_str::<Vec<String>>(&config).unwrap_or_default().into_iter().filter(|e| e.contains(PASSWORD)).collect();
+    let steps: Vec<&str> = history.lines().filter(|l| l.contains(PASSWORD)).map(str::trim).collect();
     s.claim(
         "the root password stays out of the Jupyter image",
-        baked.is_empty(),
+        env.is_empty() && steps.is_empty(),
         s.mode == Mode::Corrected,
-        if baked.is_empty() { format!("the root password is in neither `docker image inspect` nor `docker history` of {image}") } else { format!("the root password (a build argument) is in: {}", baked.join(", ")) },
+        format!("entries of {image}'s Config.Env holding it: {}; history steps holding it: {}", list(&env), list(&steps)),
     );
 
-    // Step 11: down keeps the volume and its data.
+    // Step 10, the second terminal: `docker ps`.
+    database::health_within(s, &jupyter, Duration::from_secs(60));
+    let rows = database::docker_ps(s, &[&jupyter, &db])?;
+    let (jupyter_row, db_row) = (&rows[0], &rows[1]);
+    s.claim(
+        "`docker ps` shows the built image's container (healthy) with 8888 published, and mysql-db with 3306/tcp not published",
+        jupyter_row.image == image && jupyter_row.status.contains("(healthy)") && jupyter_row.ports.contains("->8888/tcp") && db_row.ports.contains("3306/tcp") && !db_row.ports.contains("->"),
+        true,
+        rows.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; "),
+    );
+
+    // Step 11: down keeps the volume and its data; the attached `up` ends with it.
     let down = s.cmd(&compose("down"))?;
+    up.finish(s, Duration::from_secs(60));
     let containers_gone = !s.docker.exists("container", &db) && !s.docker.exists("container", &jupyter);
     let network_gone = !s.docker.exists("network", &network);
     let volume_kept = s.docker.exists("volume", &volume);
@@ -240,7 +280,7 @@ fn compose(s: &mut Session) -> Result<()> {
         "`down` removes the containers and the network but keeps the named volume",
         down.ok() && containers_gone && network_gone && volume_kept,
         true,
-        format!("containers gone: {containers_gone}; network {network} gone: {network_gone}; volume {volume} kept: {volume_kept}"),
+        format!("`down` exit {}; containers gone: {containers_gone}; network {network} gone: {network_gone}; volume {volume} kept: {volume_kept}", down.exit),
     );
     s.cmd(&compose("up -d"))?;
     database::wait_ready(s, &db)?;
@@ -255,7 +295,7 @@ fn compose(s: &mut Session) -> Result<()> {
     // Step 12: down -v removes the volume too.
     let down_v = s.cmd(&compose("down -v"))?;
     let volume_gone = !s.docker.exists("volume", &volume);
-    s.claim("`down -v` removes the named volume as well", down_v.ok() && volume_gone, true, format!("volume {volume} exists afterwards: {}", !volume_gone));
+    s.claim("`down -v` removes the named volume as well", down_v.ok() && volume_gone, true, format!("`down -v` exit {}; volume {volume} exists afterwards: {}", down_v.exit, !volume_gone));
     for gone in [Resource::Container(jupyter.clone()), Resource::Container(db.clone()), Resource::Network(network), Resource::Volume(volume)] {
         s.forget(&gone);
     }

@@ -3,14 +3,15 @@
 //! article's image, and running a sitting of cells in the container. Free functions on the
 //! section's [`Session`], so neither article reaches into the other.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
 
+use super::cells::{cell_output, program, started_after, N2};
 use super::db;
 use super::session::{Ran, Session};
 use crate::engine::spec::{shell_quote, shown};
-use crate::engine::{BuildSpec, Publish, RunSpec};
+use crate::engine::{wait, BuildSpec, Publish, RunSpec};
 use crate::images::mysql::Server;
 
 /// `docker run -d --name NAME -e MYSQL_ROOT_PASSWORD=... IMAGE` of a MySQL server; the caller adds
@@ -20,16 +21,21 @@ pub fn server_spec(server: &Server, name: &str, password: &str) -> RunSpec {
 }
 
 /// Starts a MySQL server as a step of the transcript (removed at the end unless `--keep`); the
-/// moment `docker run` returned.
-pub fn start(s: &mut Session, spec: &RunSpec) -> Result<Instant> {
+/// moment `docker run` returned (a wall-clock time: the cells' own clock is compared with it).
+pub fn start(s: &mut Session, spec: &RunSpec) -> Result<SystemTime> {
     s.run_ok(spec)?;
-    Ok(Instant::now())
+    Ok(SystemTime::now())
 }
 
 /// Waits until the database accepts connections, as a reader would before running the cells.
 pub fn wait_ready(s: &mut Session, name: &str) -> Result<f64> {
+    wait_ready_on(s, name, 3306)
+}
+
+/// [`wait_ready`] for a server listening on another port (one on the host's network).
+pub fn wait_ready_on(s: &mut Session, name: &str, port: u16) -> Result<f64> {
     let step = s.step(format!("Waiting for {name} to accept connections"));
-    let waited = db::wait_ready(&s.docker, name, Duration::from_secs(180));
+    let waited = db::wait_ready_on(&s.docker, name, port, Duration::from_secs(180));
     drop(step);
     match waited {
         Some(secs) => {
@@ -41,6 +47,78 @@ pub fn wait_ready(s: &mut Session, name: &str) -> Result<f64> {
             bail!("{name} did not accept connections within 180s; its log ends: {}", log.replace('\n', " | "))
         }
     }
+}
+
+/// What the notebook's first connection showed: article 3's cell N2, run alone.
+pub struct FirstConnection {
+    pub connected: bool,
+    /// What the cell printed.
+    pub printed: Vec<String>,
+    /// When it started, in seconds after the moment it is timed from.
+    pub started: Option<f64>,
+}
+
+impl FirstConnection {
+    /// `started 0.8s after X and printed: ...`.
+    pub fn describe(&self, after: &str) -> String {
+        let started = self.started.map(|t| format!("{t:.1}s")).unwrap_or_else(|| "?s".into());
+        format!("cell N2 started {started} after {after} and printed: {}", self.printed.join(" / "))
+    }
+}
+
+/// Runs cell N2 (connect, CREATE DATABASE) alone in `container`, timed from `since`.
+pub fn first_connection(s: &mut Session, container: &str, since: SystemTime) -> Result<FirstConnection> {
+    let ran = run_cells(s, container, &[], &program(s.mode, &[("N2", N2)]))?;
+    let printed = cell_output(&ran.output, "N2");
+    Ok(FirstConnection { connected: printed.iter().any(|l| l == "connection successfully"), started: started_after(&ran.output, "N2", since), printed })
+}
+
+/// The container's health once it is healthy, or after `limit`: an unhealthy container may still
+/// recover (a check that timed out on a busy machine passes again later), so it is not final.
+pub fn health_within(s: &Session, container: &str, limit: Duration) -> String {
+    let mut status = String::new();
+    wait::poll(limit, Duration::from_millis(250), || {
+        status = s.docker.probe(["container", "inspect", "--format", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", container]).unwrap_or_else(|| "gone".into());
+        matches!(status.as_str(), "healthy" | "none" | "gone")
+    });
+    status
+}
+
+/// One line of `docker ps`.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct PsRow {
+    pub name: String,
+    pub image: String,
+    pub status: String,
+    pub ports: String,
+}
+
+impl PsRow {
+    /// `name: image, status, ports` for a claim's evidence.
+    pub fn describe(&self) -> String {
+        let ports = if self.ports.is_empty() { "no ports" } else { &self.ports };
+        format!("{}: image {}, {}, {ports}", self.name, self.image, self.status)
+    }
+}
+
+/// The article's `docker ps`, as a step, limited to `names`: a row for each of `names`, in their
+/// order (status `not listed` for a container `docker ps` does not show).
+pub fn docker_ps(s: &mut Session, names: &[&str]) -> Result<Vec<PsRow>> {
+    let filter = format!("name=^({})$", names.join("|"));
+    let listed = parse_ps(&s.cmd_ok(&format!("docker ps --filter {} --format '{{{{.Names}}}}\t{{{{.Image}}}}\t{{{{.Status}}}}\t{{{{.Ports}}}}'", shell_quote(&filter)))?);
+    let row = |name: &&str| listed.iter().find(|row| row.name == *name).cloned().unwrap_or_else(|| PsRow { name: name.to_string(), status: "not listed".into(), ..PsRow::default() });
+    Ok(names.iter().map(row).collect())
+}
+
+fn parse_ps(listed: &str) -> Vec<PsRow> {
+    listed
+        .lines()
+        .map(|line| {
+            let mut fields = line.split('\t').map(|f| f.trim().to_string());
+            let mut next = || fields.next().unwrap_or_default();
+            PsRow { name: next(), image: next(), status: next(), ports: next() }
+        })
+        .collect()
 }
 
 /// The article's `docker run -d -it -p 8888:8888 --name NAME IMAGE` of the Jupyter container, with
@@ -78,4 +156,19 @@ pub fn build_mysql_connected(s: &mut Session, user: &str, password: &str, build_
         bail!("building {tag} failed: {}", crate::engine::last_message(&ran.output));
     }
     Ok(tag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_ps_lines_become_rows() {
+        let listed = "mysql-db\tmysql:8.4\tUp 3 minutes\t3306/tcp, 33060/tcp\nj\tjupyter-jupyter\tUp 3 minutes (healthy)\t127.0.0.1:49153->8888/tcp\nk\ti\tUp 1 second\t";
+        let rows = parse_ps(listed);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1], PsRow { name: "j".into(), image: "jupyter-jupyter".into(), status: "Up 3 minutes (healthy)".into(), ports: "127.0.0.1:49153->8888/tcp".into() });
+        assert_eq!(rows[2].ports, "");
+        assert_eq!(rows[2].describe(), "k: image i, Up 1 second, no ports");
+    }
 }

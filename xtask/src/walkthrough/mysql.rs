@@ -11,12 +11,13 @@ mod database_container;
 
 use anyhow::{Context, Result};
 
-use super::cells::{connection_lines, error_summary, program, with_port, C1, C2, C3, C4, L1, L2, L3, L4};
+use super::cells::{cell_output, connection_lines, error_summary, program, with_port, C1, C2, C3, C4, L1, L2, L3, L4};
 use super::session::{Mode, Session};
 use super::{database, db};
 use super::{Article, Section};
 use crate::engine::resources::Resource;
-use crate::engine::{Publish, RunSpec};
+use crate::engine::spec::shell_quote;
+use crate::engine::RunSpec;
 use crate::images::mysql::Server;
 
 pub const ARTICLE: Article = Article {
@@ -29,19 +30,19 @@ pub const ARTICLE: Article = Article {
     ],
 };
 
-/// Where the password shows in the image: its config (`docker image inspect`) and history.
-fn password_in_image(s: &mut Session, tag: &str, password: &str) -> Result<Vec<&'static str>> {
-    s.cmd_ok(&format!("docker image inspect --format '{{{{json .Config.Env}}}}' {tag}"))?;
+/// What the image shows of the credentials: the MYSQL_ entries of its config's environment
+/// (`docker image inspect`) and the history steps that carry the password.
+struct InImage {
+    env: Vec<String>,
+    history: Vec<String>,
+}
+
+fn credentials_in_image(s: &mut Session, tag: &str, password: &str) -> Result<InImage> {
+    let env = s.cmd_ok(&format!("docker image inspect --format '{{{{json .Config.Env}}}}' {tag}"))?;
     let history = s.cmd_ok(&format!("docker history --no-trunc --format '{{{{.CreatedBy}}}}' {tag}"))?;
-    let inspect = s.docker.probe(["image", "inspect", tag]).unwrap_or_default();
-    let mut found = Vec::new();
-    if inspect.contains(password) {
-        found.push("docker image inspect");
-    }
-    if history.contains(password) {
-        found.push("docker history");
-    }
-    Ok(found)
+    let env = serde_json::from_str::<Vec<String>>(&env).unwrap_or_default().into_iter().filter(|e| e.starts_with("MYSQL_")).collect();
+    let history = history.lines().filter(|l| l.contains(password)).map(|l| l.trim().to_string()).collect();
+    Ok(InImage { env, history })
 }
 
 /// Checks every image claim of the article's build: `.env` kept out, jovyan-owned /work, credentials.
@@ -62,16 +63,14 @@ fn image_claims(s: &mut Session, tag: &str, password: &str) -> Result<()> {
         true,
         owners.join("; "),
     );
-    let found = password_in_image(s, tag, password)?;
+    let seen = credentials_in_image(s, tag, password)?;
+    let in_config = seen.env.iter().any(|e| e.contains(password));
     s.claim(
         "the credentials stay out of the image (not in `docker image inspect`, not in `docker history`)",
-        found.is_empty(),
+        !in_config && seen.history.is_empty(),
         s.mode == Mode::Corrected,
-        if found.is_empty() {
-            "the password appears in neither; the image's ENV holds MYSQL_USER/MYSQL_PASSWORD=NOT_DEFINED and the container gets them at run time".to_string()
-        } else {
-            format!("the password passed with --build-arg PASSWORD appears in: {} (ARG -> ENV bakes it into the image)", found.join(", "))
-        },
+        // Redacted where the password shows: `MYSQL_PASSWORD=<redacted>`.
+        format!("the image's Config.Env has {}; {} history step(s) carry the password{}", seen.env.join(" "), seen.history.len(), seen.history.first().map(|l| format!(", e.g. {l}")).unwrap_or_default()),
     );
     Ok(())
 }
@@ -89,33 +88,47 @@ fn desktop(s: &Session) -> bool {
     s.docker.probe(["info", "--format", "{{.OperatingSystem}}"]).is_some_and(|os| os.contains("Docker Desktop"))
 }
 
+/// The article's own MySQL user on the host (its EXAMPLE_USERNAME / EXAMPLE_USER).
+const HOST_USER: &str = "example_user";
+
 fn host_database(s: &mut Session) -> Result<()> {
     let server = crate::images::mysql::ensure(&s.sh)?;
     s.note(&format!("MySQL server: {}", server.describe()));
-    let password = db::new_password();
+    let root_password = db::new_password();
+    let password = format!("{}-user", db::new_password());
+    s.secret(&root_password);
     s.secret(&password);
-    s.note("the placeholders EXAMPLE_USERNAME/EXAMPLE_USER and EXAMPLE_PASSWORD become root and a password made for this run");
+    s.note(&format!("the placeholders EXAMPLE_USERNAME/EXAMPLE_USER and EXAMPLE_PASSWORD become {HOST_USER} and a password made for this run"));
 
-    // The host's database: a MySQL container publishing its port on the host.
+    // The host's database: a MySQL server on the host's own network, set up as the article's
+    // prerequisite (a MySQL installed on the host) leaves it.
     let gateway = host_gateway(s, &server)?;
-    // Choosing a port and publishing it is one step across processes: two walkthroughs at once
+    // Choosing a port and listening on it is one step across processes: two walkthroughs at once
     // (parallel tests) would otherwise both see 3306 free and the second would fail to bind it.
     let port_lock = crate::paths::exclusive("walkthrough-host-database-port")?;
     let port = if port_free(&gateway, 3306) && port_free("127.0.0.1", 3306) { 3306 } else { free_port()? };
     let host_db = s.name("container", "host-mysql");
+    // A stock install listens on 127.0.0.1 only; the corrected recipe adds the bridge's gateway.
+    let bind = if s.mode == Mode::Corrected { format!("127.0.0.1,{gateway}") } else { "127.0.0.1".to_string() };
+    let on_host = database::server_spec(&server, &host_db, &root_password)
+        .env("MYSQL_ROOT_HOST", "localhost")
+        .network("host")
+        .command(&[format!("--bind-address={bind}"), format!("--port={port}"), "--skip-name-resolve=OFF".into()]);
+    database::start(s, &on_host)?;
+    database::wait_ready_on(s, &host_db, port)?;
+    drop(port_lock);
+    // The prerequisite's "Install and Configure MySQL": a user of one's own, on localhost.
+    as_root(s, &host_db, &root_password, &format!("CREATE USER '{HOST_USER}'@'localhost' IDENTIFIED BY '{password}'; GRANT ALL ON *.* TO '{HOST_USER}'@'localhost'"))?;
+    let setup = as_root(s, &host_db, &root_password, "SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY user, host; SELECT CONCAT('bind-address=', @@bind_address, ' port=', @@port, ' skip-name-resolve=', @@skip_name_resolve)")?;
     s.note(&format!(
-        "no MySQL is installed on this host: container {host_db} plays the host's database; its 3306 is published on the host at {gateway}:{port} (the docker0 address, which host.docker.internal points to) and 127.0.0.1:{port}, so it is reached exactly as a MySQL installed on the host and listening there would be{}",
+        "no MySQL is installed on this host: container {host_db} plays the host's database, on the host's network (`--network host`), configured like a MySQL installed on the host{}: {}{}",
+        if s.mode == Mode::Corrected { " with the corrected recipe's bind-address" } else { " as it comes (stock)" },
+        setup.lines().map(str::trim).collect::<Vec<_>>().join(", "),
         if port == 3306 { "" } else { " (3306 is taken here, so the cells get `port=` added)" }
     ));
-    let on_host = database::server_spec(&server, &host_db, &password)
-        .publish(Publish { ip: Some(gateway.clone()), host: Some(port), container: 3306 })
-        .publish(Publish::loopback(Some(port), 3306));
-    database::start(s, &on_host)?;
-    drop(port_lock);
-    database::wait_ready(s, &host_db)?;
 
     // The image (the .env and .dockerignore are part of the folder it is built from).
-    let tag = database::build_mysql_connected(s, "root", &password, s.mode == Mode::Literal)?;
+    let tag = database::build_mysql_connected(s, HOST_USER, &password, s.mode == Mode::Literal)?;
     if s.mode == Mode::Corrected {
         s.note("corrected: no --build-arg for the credentials; the container gets them at run time with --env-file .env");
     }
@@ -126,7 +139,7 @@ fn host_database(s: &mut Session) -> Result<()> {
     let env_file = s.project.path().join(".env");
     let host_side = RunSpec { env_file: Some(env_file.clone()), ..RunSpec::new(&tag) }.rm().network("host").command(&["python", "-c", &with_port(&host_cells, "localhost", port)]);
     let ran = s.run(&host_side)?;
-    let rows_2020 = db::count_rows(&s.docker, &host_db, &password, "Motorized_Foot_Scooter_Trips_2020");
+    let rows_2020 = db::count_rows(&s.docker, &host_db, &root_password, "Motorized_Foot_Scooter_Trips_2020");
     s.claim(
         "on the host, the cells create database scooter_trips and table Motorized_Foot_Scooter_Trips_2020 with the 1,000 rows",
         ran.ok() && rows_2020 == Some(1000),
@@ -136,11 +149,33 @@ fn host_database(s: &mut Session) -> Result<()> {
 
     image_claims(s, &tag, &password)?;
 
-    // Section C: the Jupyter container talks to the host's database.
+    // Section C. Not in the article: `--add-host` alone, before anything on the host's MySQL
+    // changes for the docker bridge (its user is known only @localhost).
+    let add_host = "host.docker.internal:host-gateway".to_string();
+    s.note("not in the article: cell C2 (printing the error it catches) in a container with `--add-host=host.docker.internal:host-gateway` alone, the Linux fix, before the host's MySQL knows the user from the docker bridge");
+    let alone = RunSpec { env_file: Some(env_file.clone()), add_host: vec![add_host.clone()], ..RunSpec::new(&tag) }
+        .rm()
+        .command(&["python", "-c", &with_port(&program(Mode::Corrected, &[("C2", C2)]), "host.docker.internal", port)]);
+    let alone = s.run(&alone)?;
+    let printed = cell_output(&alone.output, "C2");
+    s.claim(
+        "with `--add-host=host.docker.internal:host-gateway` alone, a container reaches the host's MySQL (user@localhost, as installed)",
+        printed.iter().any(|l| l == "connection successfully"),
+        false,
+        format!("the cell printed: {}", printed.join(" / ")),
+    );
+    if s.mode == Mode::Corrected {
+        let subnet = bridge_subnet(s)?;
+        let from_bridge = mysql_host_pattern(&subnet)?;
+        s.note(&format!("corrected: the host's MySQL lets the article's user in from the docker bridge's subnet {subnet} (`docker network inspect bridge`), for scooter_trips only; it listens on {gateway} as well as 127.0.0.1 (bind-address, above)"));
+        as_root(s, &host_db, &root_password, &format!("CREATE USER '{HOST_USER}'@'{from_bridge}' IDENTIFIED BY '{password}'; GRANT ALL ON scooter_trips.* TO '{HOST_USER}'@'{from_bridge}'"))?;
+    }
+
+    // The article's container.
     let jupyter = s.name("container", "custom-jupyter-container-mysql");
     let mut run = database::jupyter_spec(&tag, &jupyter);
     if s.mode == Mode::Corrected {
-        run.add_host.push("host.docker.internal:host-gateway".into());
+        run.add_host.push(add_host);
         run.env_file = Some(env_file);
     }
     s.note("`-it` becomes `-t` and `-p 8888:8888` becomes `-p 127.0.0.1::8888` (no terminal here; a free port on loopback)");
@@ -150,11 +185,7 @@ fn host_database(s: &mut Session) -> Result<()> {
         "inside the container, host.docker.internal names the host",
         resolved.ok() && resolved.output.contains(&gateway),
         s.mode == Mode::Corrected || desktop(s),
-        if resolved.ok() {
-            format!("getent: {} (the docker0 gateway is {gateway})", resolved.output.trim())
-        } else {
-            "getent finds no host.docker.internal: only Docker Desktop defines it; a Linux engine needs --add-host=host.docker.internal:host-gateway".to_string()
-        },
+        format!("`getent hosts host.docker.internal` exit {}, printed: {:?}; the address host-gateway stands for: {gateway}", resolved.exit, resolved.output.trim()),
     );
     let code = with_port(&program(s.mode, &[("C1", C1), ("C2", C2), ("C3", C3), ("C4", C4)]), "host.docker.internal", port);
     let ran = database::run_cells(s, &jupyter, &[], &code)?;
@@ -172,8 +203,8 @@ fn host_database(s: &mut Session) -> Result<()> {
         s.mode == Mode::Corrected || desktop(s),
         format!("`connection successfully` printed {connected} time(s); errors: {}", error_summary(class_only, &others, &ran)),
     );
-    let tables = db::query(&s.docker, &host_db, &password, "SHOW TABLES FROM scooter_trips").unwrap_or_default().replace('\n', ", ");
-    let rows_2021 = db::count_rows(&s.docker, &host_db, &password, "Motorized_Foot_Scooter_Trips_2021");
+    let tables = db::query(&s.docker, &host_db, &root_password, "SHOW TABLES FROM scooter_trips").unwrap_or_default().replace('\n', ", ");
+    let rows_2021 = db::count_rows(&s.docker, &host_db, &root_password, "Motorized_Foot_Scooter_Trips_2021");
     s.claim(
         "the 2021 table appears in the host's database next to the 2020 table",
         rows_2021 == Some(1000) && tables.contains("Motorized_Foot_Scooter_Trips_2020"),
@@ -185,7 +216,7 @@ fn host_database(s: &mut Session) -> Result<()> {
     s.cmd_ok(&format!("docker stop {jupyter}"))?;
     s.cmd_ok(&format!("docker rm {jupyter}"))?;
     s.forget(&Resource::Container(jupyter.clone()));
-    let after = db::query(&s.docker, &host_db, &password, "SHOW TABLES FROM scooter_trips").unwrap_or_default().replace('\n', ", ");
+    let after = db::query(&s.docker, &host_db, &root_password, "SHOW TABLES FROM scooter_trips").unwrap_or_default().replace('\n', ", ");
     s.claim(
         "the host's data survives `docker rm` of the Jupyter container",
         after == tables && !after.is_empty(),
@@ -195,10 +226,46 @@ fn host_database(s: &mut Session) -> Result<()> {
     Ok(())
 }
 
+/// `SQL` as the host MySQL's root (the socket, as `sudo mysql` on the host would), as a step.
+fn as_root(s: &mut Session, container: &str, root_password: &str, sql: &str) -> Result<String> {
+    s.cmd_ok(&format!("docker exec -e MYSQL_PWD={root_password} {container} mysql -uroot -N -B -e {}", shell_quote(sql)))
+}
+
+/// The IPv4 subnet of the default bridge, which containers without `--network` use.
+fn bridge_subnet(s: &Session) -> Result<String> {
+    let subnets = s.docker.output(["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}", "bridge"])?;
+    subnets.split_whitespace().find(|net| !net.contains(':')).map(String::from).with_context(|| format!("the default bridge network has no IPv4 subnet (`docker network inspect bridge`: {subnets:?})"))
+}
+
+/// A MySQL account host for a subnet: `172.17.0.0/16` -> `172.17.0.0/255.255.0.0` (the form
+/// both MySQL and MariaDB accept).
+fn mysql_host_pattern(subnet: &str) -> Result<String> {
+    let (address, bits) = subnet.split_once('/').with_context(|| format!("{subnet:?} is not a subnet (ADDRESS/BITS)"))?;
+    let address: std::net::Ipv4Addr = address.parse().with_context(|| format!("{subnet:?} is not an IPv4 subnet"))?;
+    let bits: u32 = bits.parse().ok().filter(|b| *b <= 32).with_context(|| format!("{subnet:?} has no prefix length from 0 to 32"))?;
+    let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+    Ok(format!("{}/{}", std::net::Ipv4Addr::from(u32::from(address) & mask), std::net::Ipv4Addr::from(mask)))
+}
+
 fn port_free(ip: &str, port: u16) -> bool {
     std::net::TcpListener::bind((ip, port)).is_ok()
 }
 
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subnets_become_mysql_account_hosts() {
+        assert_eq!(mysql_host_pattern("172.17.0.0/16").unwrap(), "172.17.0.0/255.255.0.0");
+        assert_eq!(mysql_host_pattern("192.168.65.7/24").unwrap(), "192.168.65.0/255.255.255.0");
+        assert_eq!(mysql_host_pattern("10.0.0.0/0").unwrap(), "0.0.0.0/0.0.0.0");
+        for bad in ["172.17.0.0", "fd00::/64", "172.17.0.0/33"] {
+            assert!(mysql_host_pattern(bad).is_err(), "{bad}");
+        }
+    }
 }

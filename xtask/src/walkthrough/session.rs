@@ -222,6 +222,7 @@ impl Session {
         self.notes.push(format!("`{command}` is not run: {why}"));
     }
 
+
     /// Registers a guard: what it holds is removed at the end of the section unless `--keep`.
     pub fn guard(&mut self, guard: Guard) {
         self.guards.push(guard);

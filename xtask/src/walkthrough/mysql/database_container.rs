@@ -1,11 +1,12 @@
 //! Article 3's section D: MySQL in a container on a user-defined network with the Jupyter
 //! container, and what its data survives (stop/start, re-creation, a named volume).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Result};
 
-use super::super::cells::{connection_lines, error_summary, program, section_d, sitting_worked, tuple_rows, CLASS_ONLY, N1, N2, N3, TABLE_2018};
+use super::super::cells::{cell_output, connection_lines, error_summary, program, section_d, sitting_worked, started_after, tuple_rows, N1, N2, N3, TABLE_2018};
+use super::super::db::ReadyClock;
 use super::super::session::{Mode, Session};
 use super::super::{database, db};
 use crate::engine::resources::Resource;
@@ -39,12 +40,8 @@ pub fn run(s: &mut Session) -> Result<()> {
         s.note("corrected: mysql-db gets a healthcheck (mysqladmin ping over TCP), and the notebook runs only once it is healthy");
     }
     let started = database::start(s, &db_spec)?;
-    let at_once = db::accepts(&s.docker, &db);
     // Times the server's start-up on the side, while the article's steps go on.
-    let probe = {
-        let (docker, name) = (s.docker.clone(), db.clone());
-        std::thread::spawn(move || db::wait_ready(&docker, &name, Duration::from_secs(180)).map(|_| started.elapsed().as_secs_f64()))
-    };
+    let clock = ReadyClock::start(&s.docker, &db, 3306, started, Duration::from_secs(180));
 
     let jupyter = s.name("container", "custom-jupyter-container-mysql");
     let mut run = database::jupyter_spec(&tag, &jupyter).network(&network);
@@ -58,43 +55,43 @@ pub fn run(s: &mut Session) -> Result<()> {
     let sitting = section_d(s.mode);
     let ran = match s.mode {
         Mode::Literal => {
-            // The article runs the cells without waiting for the server: whether it is ready by then is a race.
-            let first = database::run_cells(s, &jupyter, &[], &sitting)?;
-            let secs = started.elapsed().as_secs_f64();
-            if sitting_worked(&first.output) {
-                s.note(&format!("this time the server was ready when the cells connected, {secs:.1}s after `docker run`: the article leaves this race to chance"));
-                first
-            } else {
-                let (_, class_only, others) = connection_lines(&first.output);
-                s.note(&format!(
-                    "the cells ran {secs:.1}s after `docker run`, before the server was ready: {}; as a reader would, a while later: wait until mysql-db accepts connections, then run the cells again",
-                    error_summary(class_only, &others, &first)
-                ));
+            // Nothing in the article waits for the server: its connecting cell, run as soon as the
+            // containers are up, races the server's first start.
+            s.note("cell N2, the first to connect, run as soon as the containers are up (before the download cell N1, which does not touch the database)");
+            let first = database::first_connection(s, &jupyter, started)?;
+            let ready = clock.result();
+            s.claim(
+                "cell N2 connects to mysql-db when run as soon as the containers are up, as the article runs it (nothing waits for the server)",
+                first.connected,
+                false,
+                format!("{}; mysql-db {}", first.describe("`docker run ... mysql` returned"), ready.describe()),
+            );
+            if !first.connected {
+                s.note("as a reader would, a while later: wait until mysql-db accepts connections, then run the cells");
                 database::wait_ready(s, &db)?;
-                database::run_cells(s, &jupyter, &[], &sitting)?
             }
+            database::run_cells(s, &jupyter, &[], &sitting)?
         }
         Mode::Corrected => {
-            let healthy = wait_healthy(s, &db, Duration::from_secs(180))?;
-            s.say(&format!("   {db} is healthy {healthy:.1}s after `docker run`"));
+            wait_healthy(s, &db, Duration::from_secs(180))?;
+            let healthy = db::seconds_since(started);
             let ran = database::run_cells(s, &jupyter, &[], &sitting)?;
+            let ready = clock.result();
             let (connected, _, _) = connection_lines(&ran.output);
             s.claim(
                 "once mysql-db is healthy, the cells work at the first try",
                 sitting_worked(&ran.output),
                 true,
-                format!("run {:.1}s after `docker run ... mysql`, when the healthcheck passed: `connection successfully` {connected} time(s)", started.elapsed().as_secs_f64()),
+                format!(
+                    "healthy by {healthy:.1}s after `docker run ... mysql` returned; mysql-db {}; cell N2 started {} after it; `connection successfully` {connected} time(s), {} row(s) read back",
+                    ready.describe(),
+                    started_after(&ran.output, "N2", started).map(|t| format!("{t:.1}s")).unwrap_or_else(|| "?s".into()),
+                    tuple_rows(&ran.output).len()
+                ),
             );
             ran
         }
     };
-    let accepted = probe.join().ok().flatten().map(|t| format!("{t:.1}s")).unwrap_or_else(|| "never, within 180s".into());
-    s.claim(
-        "the database accepts connections as soon as `docker run ... mysql` returns",
-        at_once,
-        false,
-        format!("{}; it accepted the first TCP connection {accepted} after `docker run` (a first start initialises the data directory with networking off)", if at_once { "it accepted at once" } else { "refused right after `docker run`" }),
-    );
 
     let (connected, class_only, others) = connection_lines(&ran.output);
     s.claim(
@@ -114,25 +111,37 @@ pub fn run(s: &mut Session) -> Result<()> {
     let csv = s.docker.probe(["exec", &jupyter, "sh", "-c", "wc -l < /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv"]);
     s.claim("cell N1 writes /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv", csv.as_deref().map(str::trim) == Some("1001"), true, format!("lines with the header: {csv:?}"));
 
-    // `docker ps`: mysql-db's port is not published; the Jupyter container is healthy.
-    let published = s.docker.probe(["port", &db]).unwrap_or_default();
-    let health = health_within(s, &jupyter, Duration::from_secs(30));
-    s.cmd_ok(&format!("docker ps --filter 'name=^({db}|{jupyter})$' --format '{{{{.Names}}}}\t{{{{.Status}}}}\t{{{{.Ports}}}}'"))?;
+    // Cell N2 again: CREATE DATABASE on a server that has the database.
+    let again = database::run_cells(s, &jupyter, &[], &program(s.mode, &[("N2", N2)]))?;
+    let printed = cell_output(&again.output, "N2");
+    let on_server = db::query(&s.docker, &db, &password, "SHOW DATABASES LIKE 'scooter_trips'").unwrap_or_default();
     s.claim(
-        "`docker ps`: the Jupyter container is (healthy); mysql-db publishes no port to the host",
-        health == "healthy" && published.trim().is_empty(),
+        "running the CREATE DATABASE cell (N2) again reports that scooter_trips exists (MySQL error 1007)",
+        printed.iter().any(|l| l.contains("1007") && l.contains("database exists")),
+        s.mode == Mode::Corrected,
+        format!("the cell printed: {}; `SHOW DATABASES LIKE 'scooter_trips'` on {db}: {}", printed.join(" / "), if on_server.trim().is_empty() { "no row" } else { on_server.trim() }),
+    );
+
+    // `docker ps`: the Jupyter container is healthy with its port published; mysql-db's is not.
+    database::health_within(s, &jupyter, Duration::from_secs(30));
+    let rows = database::docker_ps(s, &[&jupyter, &db])?;
+    let (jupyter_row, db_row) = (&rows[0], &rows[1]);
+    s.claim(
+        "`docker ps`: the Jupyter container is (healthy) with 8888 published; mysql-db shows 3306/tcp, not published to the host",
+        jupyter_row.status.contains("(healthy)") && jupyter_row.ports.contains("->8888/tcp") && db_row.ports.contains("3306/tcp") && !db_row.ports.contains("->"),
         true,
-        format!("Jupyter health: {health}; `docker port {db}`: {}", if published.trim().is_empty() { "nothing published" } else { published.trim() }),
+        rows.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; "),
     );
 
     // Errors: the cell's own `except`, with a wrong password.
     let wrong = database::run_cells(s, &jupyter, &[("MYSQL_PASSWORD", "not-the-password")], &program(s.mode, &[("N2", N2)]))?;
     let (_, class_only, others) = connection_lines(&wrong.output);
+    let printed: Vec<String> = cell_output(&wrong.output, "N2");
     s.claim(
         "a failed connection prints why it failed",
         others.iter().any(|l| l.contains("Access denied")),
         s.mode == Mode::Corrected,
-        format!("with a wrong password the cell prints: {}", if class_only > 0 { CLASS_ONLY.to_string() } else { others.join("; ") }),
+        format!("with a wrong password the cell printed: {} ({class_only} line(s) with only the class)", printed.join(" / ")),
     );
 
     persistence(s, &db_spec, &jupyter, &password)
@@ -147,11 +156,12 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
     database::wait_ready(s, &db)?;
     let kept = count(s);
     let anonymous = anonymous_volume(s, &db);
+    let declared = s.docker.probe(["image", "inspect", "--format", "{{json .Config.Volumes}}", &db_spec.image]).unwrap_or_default();
     s.claim(
         "without a volume, mysql-db does not keep the data (even across `docker stop` / `docker start`)",
         kept != Some(1000),
         false,
-        format!("after stop/start the 2018 table has {kept:?} rows: the image's VOLUME /var/lib/mysql gave the container the anonymous volume {anonymous}, which stays with it"),
+        format!("after stop/start the 2018 table has {kept:?} rows; /var/lib/mysql is mounted from volume {anonymous}; the image's Config.Volumes: {declared}"),
     );
 
     // Re-created without a volume: a new, empty data directory.
@@ -169,7 +179,12 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
     database::wait_ready(s, &db)?;
     let fresh = count(s);
     let second = anonymous_volume(s, &db);
-    s.claim("a re-created mysql-db without a volume has lost the data", fresh.is_none(), true, format!("2018 table in the new container: {}", fresh.map(|n| format!("{n} rows")).unwrap_or("missing (new data directory)".into())));
+    s.claim(
+        "a re-created mysql-db without a volume has lost the data",
+        fresh.is_none(),
+        true,
+        format!("2018 table in the new container: {}; its /var/lib/mysql is volume {second} (the old one: {anonymous})", fresh.map(|n| format!("{n} rows")).unwrap_or("not found (SELECT COUNT(*) failed)".into())),
+    );
     remove_database(s, &db)?;
     s.made_volume(&second);
 
@@ -222,25 +237,13 @@ fn anonymous_volume(s: &Session, container: &str) -> String {
     s.docker.probe(["container", "inspect", "--format", r#"{{range .Mounts}}{{if eq .Destination "/var/lib/mysql"}}{{.Name}}{{end}}{{end}}"#, container]).unwrap_or_default()
 }
 
-/// Waits, with a progress line, until the container's healthcheck passes; the seconds it took.
-fn wait_healthy(s: &Session, container: &str, limit: Duration) -> Result<f64> {
-    let started = Instant::now();
+/// Waits, with a progress line, until the container's healthcheck passes.
+fn wait_healthy(s: &Session, container: &str, limit: Duration) -> Result<()> {
     let step = s.step(format!("Waiting for {container} to report healthy"));
     let status = wait::healthy(&s.docker, container, limit);
     drop(step);
     if let Err(status) = status {
         bail!("{container} is not healthy after {}s (health: {status})", limit.as_secs());
     }
-    Ok(started.elapsed().as_secs_f64())
-}
-
-/// The container's health once it is healthy, or after `limit`: an unhealthy container may still
-/// recover (a check that timed out on a busy machine passes again later), so it is not final.
-fn health_within(s: &Session, container: &str, limit: Duration) -> String {
-    let mut status = String::new();
-    wait::poll(limit, Duration::from_millis(250), || {
-        status = s.docker.probe(["container", "inspect", "--format", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", container]).unwrap_or_else(|| "gone".into());
-        matches!(status.as_str(), "healthy" | "none" | "gone")
-    });
-    status
+    Ok(())
 }
