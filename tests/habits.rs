@@ -3,6 +3,9 @@
 //! SIGKILL, and no secret in any walkthrough's output. End to end against the real engine.
 
 mod support;
+// The walkthroughs' secrets test, in a file of its own (the binary is still `habits`).
+#[path = "habits/walkthrough_secrets.rs"]
+mod walkthrough_secrets;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -377,89 +380,4 @@ fn a_test_run_killed_with_sigkill_is_swept_and_nothing_else() {
     for kept in [&live, &pid1, &unrun, &persons] {
         assert!(exists("volume", kept), "the sweep removed {kept}, which is not a crashed run's");
     }
-}
-
-/// Every secret a walkthrough used: the passwords in its containers' environment and the Jupyter
-/// tokens in their logs. The containers are the ones `--keep` left, found by the run's label.
-fn secrets_of_run(run: &str) -> Vec<String> {
-    let filter = format!("label={RUN_LABEL_KEY}={run}");
-    let containers = docker_ok(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"]);
-    let mut secrets = Vec::new();
-    for c in containers.lines().filter(|l| !l.is_empty()) {
-        let env = docker_ok(&["inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", c]);
-        for (key, value) in env.lines().filter_map(|l| l.split_once('=')) {
-            if (key.contains("PASSWORD") || key.contains("TOKEN")) && value.len() >= 6 {
-                secrets.push(value.to_string());
-            }
-        }
-        let log = text(&docker(&["logs", c]));
-        for part in log.split("token=").skip(1) {
-            let token: String = part.chars().take_while(|ch| ch.is_ascii_hexdigit()).collect();
-            if token.len() == 48 {
-                secrets.push(token);
-            }
-        }
-    }
-    secrets.sort();
-    secrets.dedup();
-    secrets
-}
-
-/// Removes what the run kept: its containers, volumes and networks, and the image tags its report
-/// names (shared images, which it did not make, are never removed).
-fn remove_kept(run: &str, report: &serde_json::Value) {
-    let filter = format!("label={RUN_LABEL_KEY}={run}");
-    for (kind, rm) in [("container", &["rm", "-f", "-v"][..]), ("volume", &["volume", "rm", "-f"][..]), ("network", &["network", "rm"][..])] {
-        let mut ls = vec![kind, "ls", "-q", "--filter", &filter];
-        if kind == "container" {
-            ls.insert(2, "-a");
-        }
-        for id in stdout(&docker(&ls)).split_whitespace() {
-            let _ = docker(&[rm, &[id][..]].concat());
-        }
-    }
-    for section in report["sections"].as_array().into_iter().flatten() {
-        for used in section["names"].as_object().into_iter().flat_map(|m| m.values()).filter_map(|v| v.as_str()) {
-            let label = docker(&["image", "inspect", "--format", &format!("{{{{index .Config.Labels \"{RUN_LABEL_KEY}\"}}}}"), used]);
-            if stdout(&label).trim() == run {
-                let _ = docker(&["image", "rm", used]);
-            }
-        }
-    }
-}
-
-/// Every walkthrough in both modes: the passwords it generated (registered with `Session::secret`)
-/// and the Jupyter tokens appear in no transcript, report or JSON.
-#[test]
-fn no_walkthrough_prints_a_secret() {
-    images();
-    let reports = tempfile::tempdir().unwrap();
-    let mut checked = 0;
-    for article in ["setup", "manage-data", "mysql", "compose"] {
-        for literal in [false, true] {
-            let run = format!("{}-secrets-{article}-{literal}", run_id());
-            let report_file = reports.path().join(format!("{article}-{literal}.md"));
-            let mut cmd = xtask();
-            cmd.env(RUN_ID_ENV, &run).args(["walkthrough", article, "--json", "--keep", "--parallel", "--report", report_file.to_str().unwrap()]);
-            if literal {
-                cmd.arg("--literal");
-            }
-            let out = cmd.assert().get_output().clone();
-            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-            let secrets = secrets_of_run(&run);
-            remove_kept(&run, &json);
-            assert!(json.is_object(), "{article} (literal {literal}) printed no JSON report:\n{}", String::from_utf8_lossy(&out.stderr));
-            let report = std::fs::read_to_string(&report_file).unwrap_or_default();
-            for secret in &secrets {
-                for (what, shown) in [("JSON", stdout(&out)), ("transcript", String::from_utf8_lossy(&out.stderr).to_string()), ("report", report.clone())] {
-                    assert!(!shown.contains(secret.as_str()), "{article} (literal {literal}): a secret ({}...) is in its {what}", &secret[..3]);
-                }
-            }
-            if article == "mysql" || article == "compose" {
-                assert!(!secrets.is_empty(), "{article}: no password found to look for (did --keep keep the database?)");
-            }
-            checked += secrets.len();
-        }
-    }
-    assert!(checked > 0);
 }

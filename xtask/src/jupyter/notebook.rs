@@ -48,7 +48,7 @@ pub enum Found {
 }
 
 /// `sh -c KIND sh PATH`: one line saying what PATH is, then, for a folder, notebooks inside it.
-pub const KIND: &str = r#"if [ -d "$1" ]; then echo folder; cd -- "$1" && ls -1 -- *.ipynb 2>/dev/null | head -n 3; elif [ -f "$1" ]; then echo file; elif [ -e "$1" ]; then echo other; else echo missing; fi"#;
+pub const KIND: &str = r#"if [ -d "$1" ]; then echo folder; cd -- "$1" && ls -1 -- *.ipynb 2>/dev/null | head -n 3; elif [ -f "$1" ]; then echo file; elif [ -e "$1" ]; then echo other; else echo missing; fi; exit 0"#;
 
 impl Found {
     pub fn parse(out: &str) -> Found {

@@ -53,7 +53,10 @@ impl Run {
             Some(state) => bail!("{name} is {}: start it with `cargo xtask up --name {name}`", state.status),
             None => bail!("no container named {name}: start one with `cargo xtask up`"),
         }
-        let found = docker.exec_stream(name, Some(WORKDIR), &["sh", "-c", KIND, "sh", &self.notebook]).stdout_capture().stderr_null().unchecked().run()?;
+        let found = docker.exec_stream(name, Some(WORKDIR), &["sh", "-c", KIND, "sh", &self.notebook]).stdout_capture().stderr_capture().unchecked().run()?;
+        if !found.status.success() {
+            bail!("cannot look for {} in {name}: {}", self.notebook, engine::last_message(&String::from_utf8_lossy(&found.stderr)));
+        }
         if let Some(refusal) = Found::parse(&String::from_utf8_lossy(&found.stdout)).refusal(&self.notebook) {
             bail!("{refusal}");
         }

@@ -1,0 +1,80 @@
+//! No walkthrough prints a secret: every transcript, report and JSON of every article, in both
+//! modes, checked for the passwords and tokens its containers were given while it ran.
+
+use std::time::Duration;
+
+use super::support::*;
+use super::stdout;
+
+/// The secrets in the run's containers now: the passwords in their environment and the Jupyter
+/// tokens in their logs (a container may go at any moment: then it is skipped).
+fn secrets_in_containers(run: &str, found: &mut std::collections::BTreeSet<String>) {
+    let filter = format!("label={RUN_LABEL_KEY}={run}");
+    for c in stdout(&docker(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"])).lines() {
+        let env = stdout(&docker(&["inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", c]));
+        for (key, value) in env.lines().filter_map(|l| l.split_once('=')) {
+            if (key.contains("PASSWORD") || key.contains("TOKEN")) && value.len() >= 6 {
+                found.insert(value.to_string());
+            }
+        }
+        for part in text(&docker(&["logs", c])).split("token=").skip(1) {
+            let token: String = part.chars().take_while(|ch| ch.is_ascii_hexdigit()).collect();
+            if token.len() == 48 {
+                found.insert(token);
+            }
+        }
+    }
+}
+
+/// Every secret the walkthrough `cmd` used, read from its containers while it runs (the articles
+/// remove their own, Compose's `down -v` included), with the walkthrough's output.
+fn run_collecting_secrets(mut cmd: assert_cmd::Command, run: &str) -> (std::process::Output, Vec<String>) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let (flag, run_label) = (done.clone(), run.to_string());
+    let watcher = std::thread::spawn(move || {
+        let mut found = std::collections::BTreeSet::new();
+        while !flag.load(Ordering::SeqCst) {
+            secrets_in_containers(&run_label, &mut found);
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        found
+    });
+    let out = cmd.env(RUN_ID_ENV, run).assert().get_output().clone();
+    done.store(true, Ordering::SeqCst);
+    (out, watcher.join().unwrap().into_iter().collect())
+}
+
+/// Every walkthrough in both modes: the passwords it used (registered with `Session::secret`) and
+/// the Jupyter tokens appear in no transcript, report or JSON.
+#[test]
+fn no_walkthrough_prints_a_secret() {
+    images();
+    let reports = tempfile::tempdir().unwrap();
+    for article in ["setup", "manage-data", "mysql", "compose"] {
+        for literal in [false, true] {
+            let run = format!("{}-secrets-{article}-{literal}", run_id());
+            let report_file = reports.path().join(format!("{article}-{literal}.md"));
+            let mut cmd = xtask();
+            cmd.args(["walkthrough", article, "--json", "--parallel", "--report", report_file.to_str().unwrap()]);
+            if literal {
+                cmd.arg("--literal");
+            }
+            let (out, secrets) = run_collecting_secrets(cmd, &run);
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+            assert!(json.is_object(), "{article} (literal {literal}) printed no JSON report:\n{}", String::from_utf8_lossy(&out.stderr));
+            let report = std::fs::read_to_string(&report_file).unwrap_or_default();
+            for secret in &secrets {
+                for (what, shown) in [("JSON", stdout(&out)), ("transcript", String::from_utf8_lossy(&out.stderr).to_string()), ("report", report.clone())] {
+                    assert!(!shown.contains(secret.as_str()), "{article} (literal {literal}): a secret ({}...) is in its {what}", &secret[..3]);
+                }
+            }
+            // Each article runs a Jupyter server (a token); mysql and compose a database (a password).
+            assert!(!secrets.is_empty(), "{article} (literal {literal}): no secret found to look for");
+            if article == "mysql" || article == "compose" {
+                assert!(secrets.iter().any(|s| s.len() != 48), "{article} (literal {literal}): no password found to look for: {}", secrets.len());
+            }
+            eprintln!("{article} (literal {literal}): none of its {} secrets in its JSON, transcript or report", secrets.len());
+        }
+    }
+}
