@@ -2,7 +2,9 @@
 //! Its errata, which the corrected mode fixes: nothing waits for the database to accept connections
 //! before the notebook connects; the credentials are baked into the image (build args -> ENV); every
 //! cell prints the exception class instead of the error; and on a Linux engine `host.docker.internal`
-//! needs `--add-host=host.docker.internal:host-gateway`.
+//! needs `--add-host=host.docker.internal:host-gateway`, and the host's MySQL must listen on the
+//! bridge's gateway and let the user in from the bridge's subnet (a host install listens on
+//! 127.0.0.1 and knows the user @localhost only).
 //! The notebook's cells (data/mysql/*.py) run inside the Jupyter container (`docker exec ... python -c`),
 //! on the bundled synthetic samples instead of the unreachable ArcGIS Hub URLs. This file plays
 //! sections B and C (the host's database); `database_container.rs` plays section D.
