@@ -6,13 +6,17 @@ use std::time::Duration;
 use super::support::*;
 use super::stdout;
 
-/// The secrets in the run's containers now: the passwords in their environment and the Jupyter
-/// tokens in their logs (a container may go at any moment: then it is skipped).
+/// The secrets in the run's containers now: the passwords given to them at run time (not the
+/// image's own ENV defaults, such as `MYSQL_PASSWORD=NOT_DEFINED`) and the Jupyter tokens in their
+/// logs. A container may go at any moment: then it is skipped.
 fn secrets_in_containers(run: &str, found: &mut std::collections::BTreeSet<String>) {
     let filter = format!("label={RUN_LABEL_KEY}={run}");
+    let env_of = |kind: &str, name: &str| stdout(&docker(&[kind, "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", name]));
     for c in stdout(&docker(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"])).lines() {
-        let env = stdout(&docker(&["inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", c]));
-        for (key, value) in env.lines().filter_map(|l| l.split_once('=')) {
+        let image = stdout(&docker(&["inspect", "--format", "{{.Image}}", c]));
+        let image_env = env_of("image", image.trim());
+        let env = env_of("container", c);
+        for (key, value) in env.lines().filter(|l| !image_env.lines().any(|i| i == *l)).filter_map(|l| l.split_once('=')) {
             if (key.contains("PASSWORD") || key.contains("TOKEN")) && value.len() >= 6 {
                 found.insert(value.to_string());
             }
