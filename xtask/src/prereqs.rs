@@ -61,12 +61,7 @@ pub fn present(need: &Need) -> bool {
 
 /// Compose is there as the v2 plugin or as v1.
 pub fn compose_present() -> bool {
-    let plugin = std::process::Command::new("docker")
-        .args(["compose", "version"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let plugin = xshell::Shell::new().is_ok_and(|sh| crate::engine::Docker::new(&sh).probe(["compose", "version"]).is_some());
     plugin || present(&COMPOSE)
 }
 

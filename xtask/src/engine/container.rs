@@ -47,4 +47,14 @@ impl Docker {
         let out = self.stream(["cp", source.as_str(), "-"]).stdout_capture().stderr_null().unchecked().run().ok()?;
         out.status.success().then_some(out.stdout)
     }
+
+    /// `docker import TARBALL TAG` with `--change` instructions (`LABEL ...`, `ENV ...`).
+    pub fn import(&self, tarball: &std::path::Path, changes: &[String], tag: &str) -> Result<String> {
+        let mut args = vec!["import".to_string()];
+        for change in changes {
+            args.extend(["--change".to_string(), change.clone()]);
+        }
+        args.extend([tarball.display().to_string(), tag.to_string()]);
+        self.output(&args)
+    }
 }

@@ -416,60 +416,6 @@ impl ContainerState {
     }
 }
 
-// Transitional free functions over a handle for the environment's engine, while callers move to [`Docker`].
-
-pub fn docker<I, S>(sh: &Shell, args: I) -> Result<String>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    Docker::new(sh).output(args)
-}
-
-pub fn probe<I, S>(sh: &Shell, args: I) -> Option<String>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    Docker::new(sh).probe(args)
-}
-
-pub fn require_engine(sh: &Shell) -> Result<String> {
-    Docker::new(sh).require_engine()
-}
-
-pub fn image_exists(sh: &Shell, image: &str) -> bool {
-    Docker::new(sh).image_exists(image)
-}
-
-pub fn image_label(sh: &Shell, image: &str, key: &str) -> Option<String> {
-    Docker::new(sh).label("image", image, key)
-}
-
-pub fn container_label(sh: &Shell, container: &str, key: &str) -> Option<String> {
-    Docker::new(sh).label("container", container, key)
-}
-
-pub fn container_state(sh: &Shell, name: &str) -> Option<ContainerState> {
-    Docker::new(sh).container_state(name)
-}
-
-pub fn is_owned(sh: &Shell, container: &str) -> bool {
-    Docker::new(sh).is_owned(container)
-}
-
-pub fn published_port(sh: &Shell, container: &str, container_port: u16) -> Result<(String, u16)> {
-    Docker::new(sh).published_port(container, container_port)
-}
-
-pub fn image_labels() -> Vec<String> {
-    label_args(Docker::new(&Shell::new().expect("a shell")).image_labels())
-}
-
-pub fn resource_labels() -> Vec<String> {
-    label_args(Docker::new(&Shell::new().expect("a shell")).resource_labels())
-}
-
 /// `127.0.0.1:49153` (first line) -> ("127.0.0.1", 49153).
 pub fn parse_port_line(out: &str) -> Option<(String, u16)> {
     let line = out.lines().next()?.trim();

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use xshell::{cmd, Shell};
 
-use crate::engine::{self, image_exists};
+use crate::engine::{self, BuildSpec, Docker};
 use crate::progress::{self, Step};
 use crate::images::recipe::RecipeHash;
 use crate::paths;
@@ -37,7 +37,7 @@ pub enum Source {
 pub fn ensure(sh: &Shell, source: Source, rebuild: bool, verbose: bool) -> Result<String> {
     match source {
         Source::Official => {
-            if !image_exists(sh, OFFICIAL) {
+            if !Docker::new(sh).image_exists(OFFICIAL) {
                 let step = Step::start(format!("Pulling {OFFICIAL}"));
                 pull(sh, OFFICIAL, None).context("the official base image cannot be had: use `--source local` to build the offline stand-in")?;
                 step.done("pulled");
@@ -46,12 +46,12 @@ pub fn ensure(sh: &Shell, source: Source, rebuild: bool, verbose: bool) -> Resul
         }
         Source::Local => build_local(sh, rebuild, verbose),
         Source::Auto => {
-            if image_exists(sh, OFFICIAL) {
+            if Docker::new(sh).image_exists(OFFICIAL) {
                 progress::note(&format!("base: using {OFFICIAL} (present)"));
                 return Ok(OFFICIAL.to_string());
             }
             let local = local_tag()?;
-            if !rebuild && image_exists(sh, &local) {
+            if !rebuild && Docker::new(sh).image_exists(&local) {
                 progress::note(&format!("base: using the offline stand-in {local} (present; the official image is not)"));
                 return Ok(local);
             }
@@ -73,7 +73,7 @@ pub fn ensure(sh: &Shell, source: Source, rebuild: bool, verbose: bool) -> Resul
 }
 
 pub fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
-    let handle = duct::cmd!("docker", "pull", "--quiet", image).stdout_null().stderr_capture().unchecked().start()?;
+    let handle = Docker::new(sh).stream(["pull", "--quiet", image]).stdout_null().stderr_capture().unchecked().start()?;
     let output = match limit {
         Some(limit) => match handle.wait_timeout(limit)? {
             Some(output) => output.clone(),
@@ -84,7 +84,6 @@ pub fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
         },
         None => handle.wait()?.clone(),
     };
-    let _ = sh;
     if !output.status.success() {
         bail!("{}", engine::last_message(&String::from_utf8_lossy(&output.stderr)));
     }
@@ -109,12 +108,12 @@ pub fn local_tag() -> Result<String> {
 
 fn build_local(sh: &Shell, rebuild: bool, verbose: bool) -> Result<String> {
     let tag = local_tag()?;
-    if !rebuild && image_exists(sh, &tag) {
+    if !rebuild && Docker::new(sh).image_exists(&tag) {
         return Ok(tag);
     }
     // Parallel callers wait here; the one that built it leaves the image for the others.
     let _lock = paths::exclusive("base")?;
-    if !rebuild && image_exists(sh, &tag) {
+    if !rebuild && Docker::new(sh).image_exists(&tag) {
         return Ok(tag);
     }
     // Everything the offline build needs on the host, asked for (or installed) at once.
@@ -135,19 +134,13 @@ fn build_on_rootfs(sh: &Shell, rootfs: &str, tag: &str, no_cache: bool, verbose:
     let wheels = download_wheels(sh)?;
     let context = tempfile::Builder::new().prefix("base-context-").tempdir_in(paths::cache_dir())?;
     stage_base_context(&paths::docker_dir().join("base"), &wheels, context.path())?;
-    let mut args = vec!["build".to_string(), "--force-rm".into(), "--build-arg".into(), format!("ROOTFS_IMAGE={rootfs}")];
-    if no_cache {
-        args.push("--no-cache".into());
-    }
-    args.extend(engine::image_labels());
-    args.extend(["--label".to_string(), format!("{}=base-local", engine::RECIPE_LABEL_KEY)]);
-    args.extend(["-t".to_string(), tag.to_string(), context.path().display().to_string()]);
-    crate::images::series::run_build(&format!("Building the offline base image {tag}"), &args, verbose)
+    let spec = BuildSpec { no_cache, ..BuildSpec::new(context.path(), tag) }.arg("ROOTFS_IMAGE", rootfs).label(engine::RECIPE_LABEL_KEY, "base-local");
+    Docker::new(sh).build(&spec, &format!("Building the offline base image {tag}"), verbose)
 }
 
 fn ensure_rootfs(sh: &Shell) -> Result<String> {
     let tag = rootfs_tag();
-    if !image_exists(sh, &tag) {
+    if !Docker::new(sh).image_exists(&tag) {
         make_rootfs(sh, &tag, ROOTFS_PACKAGES)?;
     }
     Ok(tag)
@@ -157,11 +150,11 @@ fn ensure_rootfs(sh: &Shell) -> Result<String> {
 /// (e.g. the MySQL stand-in's); parallel callers wait for the one that makes it.
 pub fn ensure_rootfs_with(sh: &Shell, packages: &str) -> Result<String> {
     let tag = rootfs_tag_for(packages);
-    if image_exists(sh, &tag) {
+    if Docker::new(sh).image_exists(&tag) {
         return Ok(tag);
     }
     let _lock = paths::exclusive(&tag.replace([':', '/'], "_"))?;
-    if !image_exists(sh, &tag) {
+    if !Docker::new(sh).image_exists(&tag) {
         make_rootfs(sh, &tag, packages)?;
     }
     Ok(tag)
@@ -187,8 +180,7 @@ fn make_rootfs(sh: &Shell, tag: &str, packages: &str) -> Result<()> {
     }
     step.done("done");
     let step = Step::start(format!("Importing the root filesystem as {tag}"));
-    let change = format!("LABEL {}", engine::MANAGED);
-    engine::docker(sh, ["import", "--change", change.as_str(), tar.to_str().unwrap(), tag])?;
+    Docker::new(sh).import(&tar, &[format!("LABEL {}", engine::MANAGED)], tag)?;
     step.done("imported");
     Ok(())
 }

@@ -4,13 +4,12 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use xshell::Shell;
 
-use crate::engine::{self, BuildSpec, Docker, RECIPE_LABEL_KEY};
+use crate::engine::{BuildSpec, Docker, RECIPE_LABEL_KEY};
 use crate::images::recipe::RecipeHash;
 use crate::paths;
-use crate::progress::Step;
 
 #[derive(Debug)]
 pub struct SeriesImage {
@@ -108,24 +107,6 @@ pub fn dockerignore_of(dockerfile: &Path) -> std::path::PathBuf {
     dockerfile.with_extension("dockerignore")
 }
 
-/// Transitional, for images/base.rs (being rewritten elsewhere) until it builds with a `BuildSpec`
-/// through [`Docker::build`]; then this goes. `docker build ARGS` with a progress line; the output
-/// is shown when it fails (or with `verbose`).
-pub fn run_build(what: &str, args: &[String], verbose: bool) -> Result<()> {
-    let step = if verbose { Step::start_lines(what) } else { Step::start(what) };
-    let expression = Docker::new(&Shell::new()?).stream(args).stderr_to_stdout().unchecked();
-    let output = if verbose { expression.run()? } else { expression.stdout_capture().run()? };
-    if !output.status.success() {
-        let log = String::from_utf8_lossy(&output.stdout);
-        if !verbose {
-            eprintln!("{}", engine::tail(&log, 40));
-        }
-        let failed_step = log.lines().filter(|l| l.starts_with("Step ")).next_back().unwrap_or("before the first step");
-        bail!("{what} failed at {failed_step}: {} (the build's last lines are above; fix the Dockerfile or the cause and run again)", engine::last_message(&log));
-    }
-    step.done("built");
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {

@@ -139,7 +139,7 @@ pub fn run_cells(s: &mut Session, container: &str, env: &[(&str, &str)], code: &
 /// shows it; literal mode passes the credentials as build arguments, as the article does.
 pub fn build_mysql_connected(s: &mut Session, user: &str, password: &str, build_args: bool) -> Result<String> {
     // The project's own image first: it leaves every layer but the last ones cached.
-    s.build_series_image("custom-jupyter-image:mysql-connected")?;
+    super::steps::build_series_image(s, "custom-jupyter-image:mysql-connected")?;
     let base = crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)?;
     let project = s.project.path().to_path_buf();
     crate::images::series::stage_article_folder(&crate::paths::docker_dir().join("series/mysql-connected.Dockerfile"), &project)?;

@@ -19,12 +19,6 @@ pub fn build_series_image(s: &mut Session, tag: &str) -> Result<()> {
     Ok(())
 }
 
-impl Session {
-    // transitional: compose.rs and mysql.rs call it as a method; `steps::build_series_image` is the step.
-    pub fn build_series_image(&mut self, tag: &str) -> Result<()> {
-        build_series_image(self, tag)
-    }
-}
 
 /// The series' Jupyter container, detached: `docker run -d FLAGS --name NAME ... -p 127.0.0.1::8888 IMAGE`.
 /// `flags` are the article's, as it writes them (`-it` becomes `-t`: there is no terminal here to
