@@ -3,6 +3,8 @@
 
 use anyhow::{bail, Result};
 
+use anyhow::Context;
+
 use super::{last_message, Docker, RunSpec};
 
 impl Docker {
@@ -56,5 +58,68 @@ impl Docker {
         }
         args.extend([tarball.display().to_string(), tag.to_string()]);
         self.output(&args)
+    }
+
+    pub fn container_state(&self, name: &str) -> Option<ContainerState> {
+        let format = "{{.State.Status}}|{{.State.Running}}|{{.State.ExitCode}}|{{.State.StartedAt}}|{{.Config.Image}}|{{.State.Paused}}";
+        ContainerState::parse(&self.probe(["container", "inspect", "--format", format, name])?)
+    }
+
+    /// The host port Docker published for a container port, as `(ip, port)`.
+    pub fn published_port(&self, container: &str, container_port: u16) -> Result<(String, u16)> {
+        let out = self.output(["port", container, &format!("{container_port}/tcp")])?;
+        parse_port_line(&out).with_context(|| format!("unexpected `docker port` output: {out}"))
+    }
+
+    /// Both streams of `docker logs --since T NAME`, merged.
+    pub fn logs_since(&self, name: &str, since: &str) -> Result<String> {
+        let out = self.stream(["logs", "--since", since, name]).stderr_to_stdout().stdout_capture().unchecked().run()?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+/// State of a container: `None` when there is no container of that name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerState {
+    pub status: String,
+    pub running: bool,
+    pub exit_code: i64,
+    pub started_at: String,
+    pub image: String,
+    pub paused: bool,
+}
+
+impl ContainerState {
+    /// `status|running|exit code|started at|image|paused`, as [`Docker::container_state`] asks for it.
+    fn parse(out: &str) -> Option<ContainerState> {
+        let parts: Vec<&str> = out.split('|').collect();
+        let [status, running, exit_code, started_at, image, paused] = parts[..] else { return None };
+        Some(ContainerState {
+            status: status.to_string(),
+            running: running == "true",
+            exit_code: exit_code.parse().unwrap_or(-1),
+            started_at: started_at.to_string(),
+            image: image.to_string(),
+            paused: paused == "true",
+        })
+    }
+}
+
+/// `127.0.0.1:49153` (first line) -> ("127.0.0.1", 49153).
+pub fn parse_port_line(out: &str) -> Option<(String, u16)> {
+    let line = out.lines().next()?.trim();
+    let (ip, port) = line.rsplit_once(':')?;
+    Some((ip.trim_matches(['[', ']']).to_string(), port.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_lines() {
+        assert_eq!(parse_port_line("127.0.0.1:49153\n"), Some(("127.0.0.1".into(), 49153)));
+        assert_eq!(parse_port_line("[::1]:8888"), Some(("::1".into(), 8888)));
+        assert_eq!(parse_port_line("garbage"), None);
     }
 }

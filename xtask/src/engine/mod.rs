@@ -6,15 +6,18 @@
 use std::ffi::OsString;
 use std::sync::OnceLock;
 
-use anyhow::{bail, Context, Result};
-use regex::Regex;
+use anyhow::{bail, Result};
 use xshell::{cmd, Shell};
 
 mod container;
+pub mod cmdline;
+pub mod names;
 pub mod resources;
 pub mod spec;
 pub mod wait;
 
+pub use container::{parse_port_line, ContainerState};
+pub use names::{check_image_ref, check_name};
 pub use spec::{BuildSpec, Health, Mount, Publish, RunSpec};
 
 /// Every container, volume, network and image the project creates carries this label.
@@ -210,7 +213,7 @@ impl Docker {
 
     /// The `docker run` line of a spec, as a person would type it (for transcripts).
     pub fn shown_run(&self, spec: &RunSpec) -> Result<String> {
-        Ok(spec::shown("docker", &spec.args(&self.resource_labels())?))
+        Ok(cmdline::shown("docker", &spec.args(&self.resource_labels())?))
     }
 
     /// `docker build SPEC` with a progress line; the build's output is shown when it fails (or
@@ -269,23 +272,6 @@ impl Docker {
             bail!("container {name} was not made by this project (it lacks the label {OWNER}): it is left alone; {fix}");
         }
         Ok(Some(state))
-    }
-
-    pub fn container_state(&self, name: &str) -> Option<ContainerState> {
-        let format = "{{.State.Status}}|{{.State.Running}}|{{.State.ExitCode}}|{{.State.StartedAt}}|{{.Config.Image}}|{{.State.Paused}}";
-        ContainerState::parse(&self.probe(["container", "inspect", "--format", format, name])?)
-    }
-
-    /// The host port Docker published for a container port, as `(ip, port)`.
-    pub fn published_port(&self, container: &str, container_port: u16) -> Result<(String, u16)> {
-        let out = self.output(["port", container, &format!("{container_port}/tcp")])?;
-        parse_port_line(&out).with_context(|| format!("unexpected `docker port` output: {out}"))
-    }
-
-    /// Both streams of `docker logs --since T NAME`, merged.
-    pub fn logs_since(&self, name: &str, since: &str) -> Result<String> {
-        let out = self.stream(["logs", "--since", since, name]).stderr_to_stdout().stdout_capture().unchecked().run()?;
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// `docker exec CONTAINER COMMAND...` whatever its status.
@@ -368,7 +354,7 @@ pub fn label_args(labels: Vec<(String, String)>) -> Vec<String> {
 pub fn exec_line<S: AsRef<str>>(container: &str, terminal: bool, command: &[S]) -> String {
     let mut args = vec!["exec".to_string(), if terminal { "-it" } else { "-i" }.to_string(), container.to_string()];
     args.extend(command.iter().map(|c| c.as_ref().to_string()));
-    spec::shown("docker", &args)
+    cmdline::shown("docker", &args)
 }
 
 /// The most useful line of docker's stderr: the daemon's own reason (`Error response from daemon:
@@ -389,66 +375,6 @@ pub fn last_message(stderr: &str) -> String {
         .unwrap_or_else(|| "no message".to_string())
 }
 
-/// State of a container: `None` when there is no container of that name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContainerState {
-    pub status: String,
-    pub running: bool,
-    pub exit_code: i64,
-    pub started_at: String,
-    pub image: String,
-    pub paused: bool,
-}
-
-impl ContainerState {
-    /// `status|running|exit code|started at|image|paused`, as [`Docker::container_state`] asks for it.
-    fn parse(out: &str) -> Option<ContainerState> {
-        let parts: Vec<&str> = out.split('|').collect();
-        let [status, running, exit_code, started_at, image, paused] = parts[..] else { return None };
-        Some(ContainerState {
-            status: status.to_string(),
-            running: running == "true",
-            exit_code: exit_code.parse().unwrap_or(-1),
-            started_at: started_at.to_string(),
-            image: image.to_string(),
-            paused: paused == "true",
-        })
-    }
-}
-
-/// `127.0.0.1:49153` (first line) -> ("127.0.0.1", 49153).
-pub fn parse_port_line(out: &str) -> Option<(String, u16)> {
-    let line = out.lines().next()?.trim();
-    let (ip, port) = line.rsplit_once(':')?;
-    Some((ip.trim_matches(['[', ']']).to_string(), port.parse().ok()?))
-}
-
-fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("valid regex"))
-}
-
-/// Docker's rule for container and volume names.
-pub fn check_name(kind: &str, name: &str) -> Result<()> {
-    static NAME: OnceLock<Regex> = OnceLock::new();
-    if !regex(&NAME, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$").is_match(name) {
-        bail!("invalid {kind} name {name:?}: Docker requires [a-zA-Z0-9][a-zA-Z0-9_.-]+ (a letter or digit first, at least 2 characters); choose another with --{kind}");
-    }
-    Ok(())
-}
-
-/// Docker's rule for image references (`[host[:port]/]path[:tag]`, lowercase path).
-pub fn check_image_ref(image: &str) -> Result<()> {
-    static REF: OnceLock<Regex> = OnceLock::new();
-    let re = regex(
-        &REF,
-        r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$",
-    );
-    if image.len() > 255 || !re.is_match(image) {
-        bail!("invalid image reference {image:?}: Docker requires a lowercase name (letters, digits, . _ - separators) and an optional :tag of up to 128 letters, digits, _ . -");
-    }
-    Ok(())
-}
-
 /// The last `lines` lines of a command's output, for an error message.
 pub fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
@@ -458,32 +384,6 @@ pub fn tail(text: &str, lines: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_follow_dockers_rule() {
-        assert!(check_name("name", "custom-jupyter-container").is_ok());
-        assert!(check_name("name", "a").is_err());
-        assert!(check_name("name", "-bad").is_err());
-        assert!(check_name("volume", "has space").is_err());
-        assert!(check_name("volume", "ünï").is_err());
-    }
-
-    #[test]
-    fn image_refs_follow_dockers_rule() {
-        for ok in ["custom-jupyter-image:named-volume", "quay.io/jupyter/minimal-notebook:2025-03-17", "localhost:5000/a/b", "busybox"] {
-            assert!(check_image_ref(ok).is_ok(), "{ok}");
-        }
-        for bad in ["Custom:tag", "a:b:c", "img:", "img:-tag", "a//b", ""] {
-            assert!(check_image_ref(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn port_lines() {
-        assert_eq!(parse_port_line("127.0.0.1:49153\n"), Some(("127.0.0.1".into(), 49153)));
-        assert_eq!(parse_port_line("[::1]:8888"), Some(("::1".into(), 8888)));
-        assert_eq!(parse_port_line("garbage"), None);
-    }
 
     #[test]
     fn picks_the_error_line() {

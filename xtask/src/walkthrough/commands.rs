@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 
 use super::session::Session;
 use crate::engine::resources::{Guard, Resource};
-use crate::engine::spec::{shell_quote, split};
+use crate::engine::cmdline::{shell_quote, split};
 use crate::engine::{last_message, BuildSpec, RunSpec};
 
 /// What one command did.

@@ -18,7 +18,7 @@ use super::{database, db};
 use attached::Attached;
 use super::{Article, Section};
 use crate::engine::resources::Resource;
-use crate::engine::spec::shell_quote;
+use crate::engine::cmdline::shell_quote;
 use crate::engine::{wait, Docker};
 
 pub const ARTICLE: Article = Article {

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use super::cells::{cell_output, program, started_after, N2};
 use super::db;
 use super::session::{Ran, Session};
-use crate::engine::spec::{shell_quote, shown};
+use crate::engine::cmdline::{shell_quote, shown};
 use crate::engine::{wait, BuildSpec, Publish, RunSpec};
 use crate::images::mysql::Server;
 

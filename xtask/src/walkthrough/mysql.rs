@@ -18,7 +18,7 @@ use super::session::{Mode, Session};
 use super::{database, db};
 use super::{Article, Section};
 use crate::engine::resources::Resource;
-use crate::engine::spec::shell_quote;
+use crate::engine::cmdline::shell_quote;
 use crate::engine::RunSpec;
 use crate::images::mysql::Server;
 

@@ -312,7 +312,7 @@ pub fn redact_tokens(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::spec::shell_quote;
+    use crate::engine::cmdline::shell_quote;
 
     fn names() -> Names {
         Names { container: "c".into(), volume: "v".into(), network: "n".into(), db: "d".into(), suffix: String::new() }

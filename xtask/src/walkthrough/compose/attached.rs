@@ -23,7 +23,7 @@ pub struct Attached {
 impl Attached {
     /// Starts the command line `line` (split like a shell would, as [`Session::cmd`] does).
     pub fn start(s: &mut Session, line: &str) -> Result<Attached> {
-        let words = crate::engine::spec::split(line)?;
+        let words = crate::engine::cmdline::split(line)?;
         let Some((program, args)) = words.split_first() else { bail!("an empty command line") };
         let expression = if program == "docker" { s.docker.stream(args) } else { duct::cmd(program, args) };
         let process = Arc::new(expression.stdin_null().stderr_to_stdout().unchecked().reader()?);

@@ -10,7 +10,7 @@ use super::super::db::ReadyClock;
 use super::super::session::{Mode, Session};
 use super::super::{database, db};
 use crate::engine::resources::Resource;
-use crate::engine::spec::shell_quote;
+use crate::engine::cmdline::shell_quote;
 use crate::engine::{wait, Health, RunSpec};
 
 pub fn run(s: &mut Session) -> Result<()> {

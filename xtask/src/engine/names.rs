@@ -1,0 +1,56 @@
+//! Docker's naming rules, checked before any docker call so bad input fails with the fix.
+
+use std::sync::OnceLock;
+
+use anyhow::{bail, Result};
+use regex::Regex;
+
+fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("valid regex"))
+}
+
+/// Docker's rule for container and volume names.
+pub fn check_name(kind: &str, name: &str) -> Result<()> {
+    static NAME: OnceLock<Regex> = OnceLock::new();
+    if !regex(&NAME, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$").is_match(name) {
+        bail!("invalid {kind} name {name:?}: Docker requires [a-zA-Z0-9][a-zA-Z0-9_.-]+ (a letter or digit first, at least 2 characters); choose another with --{kind}");
+    }
+    Ok(())
+}
+
+/// Docker's rule for image references (`[host[:port]/]path[:tag]`, lowercase path).
+pub fn check_image_ref(image: &str) -> Result<()> {
+    static REF: OnceLock<Regex> = OnceLock::new();
+    let re = regex(
+        &REF,
+        r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$",
+    );
+    if image.len() > 255 || !re.is_match(image) {
+        bail!("invalid image reference {image:?}: Docker requires a lowercase name (letters, digits, . _ - separators) and an optional :tag of up to 128 letters, digits, _ . -");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_dockers_rule() {
+        assert!(check_name("name", "custom-jupyter-container").is_ok());
+        assert!(check_name("name", "a").is_err());
+        assert!(check_name("name", "-bad").is_err());
+        assert!(check_name("volume", "has space").is_err());
+        assert!(check_name("volume", "ünï").is_err());
+    }
+
+    #[test]
+    fn image_refs_follow_dockers_rule() {
+        for ok in ["custom-jupyter-image:named-volume", "quay.io/jupyter/minimal-notebook:2025-03-17", "localhost:5000/a/b", "busybox"] {
+            assert!(check_image_ref(ok).is_ok(), "{ok}");
+        }
+        for bad in ["Custom:tag", "a:b:c", "img:", "img:-tag", "a//b", ""] {
+            assert!(check_image_ref(bad).is_err(), "{bad}");
+        }
+    }
+}
