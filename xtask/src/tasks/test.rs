@@ -213,7 +213,8 @@ fn labelled_images(docker: &Docker) -> Result<Vec<Labelled>> {
             }
             bail!("`docker image inspect {id}` failed: {}", last_message(&out.stderr));
         }
-        let Some((run, tags)) = out.stdout.split_once('\t') else { bail!("unexpected `docker image inspect` output for {id}: {}", out.stdout) };
+        // An untagged image prints nothing after the tab (and the output is trimmed).
+        let (run, tags) = out.stdout.split_once('\t').unwrap_or((out.stdout.as_str(), ""));
         let mut names: Vec<&str> = tags.split_whitespace().filter(|t| *t != "<none>:<none>").collect();
         if run.is_empty() || run == "<no value>" || names.iter().any(|t| is_shared_image(t)) {
             continue;

@@ -31,7 +31,9 @@ case "$1 $2" in
     for id; do :; done
     if [ -e "$dir/fail-image-inspect" ]; then echo "Error response from daemon: engine trouble" >&2; exit 1; fi
     while read -r kind name run; do
-        if [ "$kind" = image ] && [ "$name" = "$id" ]; then printf '%s\t%s\n' "$run" "$name"; exit 0; fi
+        # An image named untagged-* has no tags: docker prints nothing after the tab.
+        case "$name" in untagged-*) tags= ;; *) tags=$name ;; esac
+        if [ "$kind" = image ] && [ "$name" = "$id" ]; then printf '%s\t%s\n' "$run" "$tags"; exit 0; fi
     done < "$dir/state"
     echo "Error: No such image: $id" >&2; exit 1 ;;
 "inspect -f") cat "$dir/started" 2>/dev/null || { echo "Error: No such object" >&2; exit 1; } ;;
@@ -88,6 +90,7 @@ fn state(current: &str) -> String {
         format!("volume dead-v {DEAD}"),
         format!("network dead-n {DEAD}"),
         format!("image deadimg:1 {DEAD}"),
+        format!("image untagged-0123abcd {DEAD}"),
         format!("image custom-jupyter-image:preload-{DEAD}-p1 {DEAD}"),
         format!("image custom-jupyter-image:named-volume {DEAD}"),
         format!("image jupyter-docker-xtask/minimal-notebook:local-0123456789ab {DEAD}"),
@@ -123,6 +126,7 @@ fn the_sweep_removes_exactly_the_dead_runs_resources() {
         [
             "image rm custom-jupyter-image:preload-suite-4294967-1-p1",
             "image rm deadimg:1",
+            "image rm untagged-0123abcd",
             "network rm dead-n",
             "rm -f -v dead-c",
             "rm -f -v dead-private-c",
