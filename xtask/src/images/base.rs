@@ -168,16 +168,8 @@ fn make_rootfs(sh: &Shell, tag: &str, packages: &str) -> Result<()> {
     let tarball = tempfile::Builder::new().prefix("rootfs-").suffix(".tar").tempfile_in(&dir)?;
     let tar = tarball.path().to_path_buf();
     let step = Step::start(format!("Making a Debian {SUITE} root filesystem with mmdebstrap"));
-    let out = duct::cmd!("mmdebstrap", "--variant=minbase", format!("--include={packages}"), SUITE, &tar)
-        .stderr_to_stdout()
-        .stdout_capture()
-        .unchecked()
-        .run()?;
-    if !out.status.success() {
-        let log = String::from_utf8_lossy(&out.stdout);
-        eprintln!("{}", engine::tail(&log, 30));
-        bail!("mmdebstrap failed ({}): check the disk space (`df -h`) and that Debian's package mirror answers", engine::last_message(&log));
-    }
+    let mmdebstrap = duct::cmd!("mmdebstrap", "--variant=minbase", format!("--include={packages}"), SUITE, &tar);
+    run_or_explain(mmdebstrap, "mmdebstrap", "check the disk space (`df -h`) and that Debian's package mirror answers")?;
     step.done("done");
     let step = Step::start(format!("Importing the root filesystem as {tag}"));
     Docker::new(sh).import(&tar, &[format!("LABEL {}", engine::MANAGED)], tag)?;
@@ -197,18 +189,20 @@ fn download_wheels(sh: &Shell) -> Result<PathBuf> {
         .collect();
     args.extend([lock.display().to_string(), "-d".into(), dir.display().to_string()]);
     args.extend(WHEEL_PLATFORM.iter().map(|s| s.to_string()));
-    let out = duct::cmd(python(sh)?, args)
-        .stderr_to_stdout()
-        .stdout_capture()
-        .unchecked()
-        .run()?;
-    if !out.status.success() {
-        let log = String::from_utf8_lossy(&out.stdout);
-        eprintln!("{}", engine::tail(&log, 20));
-        bail!("downloading wheels failed ({}): check that the Python package index answers from this host", engine::last_message(&log));
-    }
+    run_or_explain(duct::cmd(python(sh)?, args), "downloading wheels", "check that the Python package index answers from this host")?;
     step.done("done");
     Ok(dir)
+}
+
+/// Runs a host command quietly; when it fails, its last lines and one error naming the `fix`.
+fn run_or_explain(command: duct::Expression, what: &str, fix: &str) -> Result<()> {
+    let out = command.stderr_to_stdout().stdout_capture().unchecked().run()?;
+    if !out.status.success() {
+        let log = String::from_utf8_lossy(&out.stdout);
+        eprintln!("{}", engine::tail(&log, 30));
+        bail!("{what} failed ({}): {fix}", engine::last_message(&log));
+    }
+    Ok(())
 }
 
 /// The host's Python with pip (python3, else python).
