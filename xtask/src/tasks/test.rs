@@ -280,7 +280,9 @@ fn sweep_crashed_runs(docker: &Docker, current: &str) -> Result<()> {
 }
 
 fn run_is_alive(run: &str) -> bool {
-    let pid = run.split('-').nth(1).and_then(|p| p.parse::<u32>().ok());
+    // Only the suite's own ids (`suite-<pid>-<secs>`, and private ones under them) name a pid.
+    let Some(rest) = run.strip_prefix("suite-") else { return true };
+    let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
     match pid {
         Some(pid) => std::path::Path::new(&format!("/proc/{pid}")).exists(),
         None => true, // not ours to judge: leave it
