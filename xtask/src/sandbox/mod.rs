@@ -8,7 +8,7 @@
 //! socket in a folder only the person can open (0700), never a TCP port, so no other container can
 //! reach it.
 
-mod registry;
+pub mod registry;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -15,6 +15,8 @@ use crate::paths;
 
 /// The name the sandbox's engine reaches the registry by.
 const ALIAS: &str = "registry.sandbox";
+/// The registry's container: one for the machine, its volume keeping what was seeded.
+pub const CONTAINER: &str = "jdx-sandbox-registry";
 
 #[derive(Debug, Clone)]
 pub struct Registry {
@@ -26,7 +28,7 @@ pub struct Registry {
 impl Registry {
     /// Starts the scope's registry, or reuses it (its volume keeps what was pushed).
     pub fn ensure(host: &Docker, image: &str, network: &str) -> Result<Registry> {
-        let container = "jdx-sandbox-registry".to_string();
+        let container = CONTAINER.to_string();
         let _lock = paths::exclusive(&container)?;
         match host.container_state(&container) {
             Some(_) if !host.is_owned(&container) => {

@@ -14,7 +14,7 @@ use xshell::Shell;
 use crate::engine::resources::{list, remove_run, Guard, Resource, KINDS};
 use crate::engine::{last_message, Docker, Mount, RunSpec, RUN_ID_ENV, RUN_LABEL_KEY};
 use crate::images::{base, series as build};
-use crate::{prereqs, progress};
+use crate::{prereqs, progress, sandbox};
 
 mod tally;
 
@@ -49,6 +49,9 @@ impl Test {
 
         // A person's own things, unlabelled, present for the whole suite: they must come out unchanged.
         let sentinels = Sentinels::create(&docker, &base)?;
+        // The sandbox tests start the machine's registry when it is not running; the suite leaves the
+        // engine as it found it (the registry's volume, holding the seeded stand-ins, stays).
+        let registry_was_running = docker.container_state(sandbox::registry::CONTAINER).is_some_and(|s| s.running);
 
         progress::note(&format!("running the tests with run id {run_id}"));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -79,6 +82,9 @@ impl Test {
             problems.push(format!("the suite touched a person's own resources: {what}"));
         }
         drop(sentinels);
+        if !registry_was_running && docker.is_owned(sandbox::registry::CONTAINER) {
+            let _ = docker.probe(["rm", "-f", sandbox::registry::CONTAINER]);
+        }
         match leftovers_under(&docker, &run_id) {
             Ok(left) if !left.is_empty() => {
                 for item in &left {
