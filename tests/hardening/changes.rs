@@ -36,6 +36,8 @@ fn a_changed_request_recreates_the_container() {
     assert!(err.contains(&format!("(asked {port})")) && url.contains(&format!(":{port}/")), "{err}");
 
     build_image(&image, &format!("FROM {IMAGE}\nLABEL jdx-build=1\n"));
+    // The rebuild below leaves this first image untagged: it goes too (the container by then runs the second).
+    let _first = Guard::image(&docker_ok(&["image", "inspect", "--format", "{{.Id}}", &image]));
     let (_, err) = up_with(&["--port", &port, "--notebooks", dir2, "--image", &image]);
     assert!(err.contains("recreating"), "{err}");
     build_image(&image, &format!("FROM {IMAGE}\nLABEL jdx-build=2\n"));
