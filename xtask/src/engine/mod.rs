@@ -18,7 +18,7 @@ pub mod wait;
 
 pub use container::{parse_port_line, ContainerState};
 pub use names::{check_image_ref, check_name};
-pub use spec::{BuildSpec, Health, Mount, Publish, RunSpec};
+pub use spec::{volume_mount_labelled, BuildSpec, Health, Mount, Publish, RunSpec};
 
 /// Every container, volume, network and image the project creates carries this label.
 pub const MANAGED: &str = "jupyter-docker-xtask.managed=true";

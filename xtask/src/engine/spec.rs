@@ -92,6 +92,17 @@ impl Mount {
     }
 }
 
+/// A named volume's `--mount` value that labels the volume when Docker creates it on this mount
+/// (`docker run -v NAME:DIR` creates a missing volume with no labels; `volume-label` fixes that).
+pub fn volume_mount_labelled(name: &str, target: &str, labels: &[(String, String)]) -> Result<String> {
+    let mut rendered = Mount::volume(name, target).render()?;
+    for (k, v) in labels {
+        rendered.push(',');
+        rendered.push_str(&csv_field(&format!("volume-label={k}={v}"))?);
+    }
+    Ok(rendered)
+}
+
 fn csv_field(field: &str) -> Result<String> {
     if field.chars().any(char::is_control) {
         bail!("{field:?} holds a control character (a newline?), which Docker's --mount cannot carry: rename the folder");

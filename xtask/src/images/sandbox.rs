@@ -58,6 +58,12 @@ pub fn stand_ins(docker: &Docker, base: &str, mysql: &str) -> Result<Vec<StandIn
     ])
 }
 
+/// The continuumio/anaconda3 stand-in alone (the host walkthrough of article 1 runs it too).
+pub fn anaconda_stand_in(docker: &Docker, base: &str) -> Result<String> {
+    let notebook = stand_in_image(docker, "notebook", base)?;
+    stand_in_image(docker, "anaconda3", &notebook)
+}
+
 /// `docker/standins/NAME.Dockerfile` built on `base`, tagged with a hash of both (and of the
 /// conda stand-in it may copy).
 fn stand_in_image(docker: &Docker, name: &str, base: &str) -> Result<String> {

@@ -215,6 +215,7 @@ fn named_volumes(s: &mut Session) -> Result<()> {
     steps::build_series_image(s, image)?;
     let out = outputs(s.mode);
     let volume = s.names.volume.clone();
+    first_mount_creates(s, image, &format!("{volume}-first-mount"), out)?;
     steps::create_volume(s, &volume)?;
     let c = s.names.container.clone();
     s.run_ok(&steps::jupyter(image, &c, &["-v", &format!("{volume}:{out}"), "-t"]))?;
@@ -254,6 +255,25 @@ fn named_volumes(s: &mut Session) -> Result<()> {
     Ok(())
 }
 
+/// The article: a named volume is made when a container first mounts it. `--mount` with
+/// `volume-label` stands in for `-v NAME:DIR` so the volume Docker creates carries the labels.
+fn first_mount_creates(s: &mut Session, image: &str, volume: &str, target: &str) -> Result<()> {
+    if s.docker.exists("volume", volume) {
+        bail!("volume {volume} exists and was not made by this walkthrough: it is left alone; run the walkthrough again (a taken name gets another)");
+    }
+    s.made_volume(volume);
+    let mount = crate::engine::volume_mount_labelled(volume, target, &s.docker.resource_labels())?;
+    s.run(&RunSpec::new(image).rm().raw(&["--mount", &mount]).command(&["true"]))?;
+    let inspect = s.cmd(&format!("docker volume inspect --format '{{{{.Name}}}} created {{{{.CreatedAt}}}}' {volume}"))?;
+    s.claim(
+        "a named volume that does not exist yet is created the first time a container mounts it",
+        inspect.ok(),
+        true,
+        format!("before the run: no volume {volume}; after it: {}", if inspect.ok() { inspect.output.trim().to_string() } else { format!("`docker volume inspect` exit {}", inspect.exit) }),
+    );
+    Ok(())
+}
+
 fn bind_mounts(s: &mut Session) -> Result<()> {
     let image = "custom-jupyter-image:named-volume";
     steps::build_series_image(s, image)?;
@@ -263,32 +283,51 @@ fn bind_mounts(s: &mut Session) -> Result<()> {
     if !s.docker.created_here("volume", &volume) {
         steps::create_volume(s, &volume)?;
     }
-    // The article's folder, with a notebook anyone may write, so that only the mount's flag decides.
+    // The article's folder as the person has it: the files are theirs, with their umask.
     let project = s.project.path().to_path_buf();
     crate::images::series::stage_article_folder(&crate::paths::docker_dir().join("series/named-volume.Dockerfile"), &project)?;
     let notebook = project.join("computation.ipynb");
-    make_world_writable(&notebook)?;
-    s.note(&format!("the article's folder is {} (computation.ipynb made writable by anyone so only `readonly` decides)", project.display()));
+    let owner = HostFile::read(&notebook)?;
+    let mut user_flags: Vec<String> = Vec::new();
+    if s.mode == Mode::Corrected && !owner.writable_by(NB_UID, NB_GID) {
+        if owner.uid == 0 {
+            // The server never runs as root: the notebook's group becomes the notebook user's, with write.
+            s.note("corrected: the notebook is root's, and the server never runs as root, so the notebook user's group (users, 100) gets write access to it");
+            s.cmd_ok(&format!("chgrp {NB_GID} {}", notebook.display()))?;
+            s.cmd_ok(&format!("chmod g+w {}", notebook.display()))?;
+        } else {
+            s.note("corrected: the server runs as the notebook's owner (as `cargo xtask up --writable-notebooks` does), in the users group");
+            user_flags = vec!["--user".into(), format!("{}:{}", owner.uid, owner.gid), "--group-add".into(), "users".into()];
+        }
+    }
+    let owner = HostFile::read(&notebook)?;
     let with_volume = format!("{volume}:{out}");
     let bind = |readonly| Mount::bind(&notebook, "/work/computation.ipynb", readonly);
 
     let c = s.names.container.clone();
-    s.run_ok(&steps::jupyter(image, &c, &["-v", &with_volume, "-t"]).mount(bind(false)))?;
+    s.run_ok(&steps::jupyter(image, &c, &["-v", &with_volume, "-t"]).raw(&user_flags).mount(bind(false)))?;
     let marker = format!("edited-on-the-host-{}", std::process::id());
     edit_on_host(&notebook, &marker)?;
     let seen = s.cmd(&format!("docker exec {c} grep -c {marker} /work/computation.ipynb"))?;
     s.claim("an edit to the notebook on the host shows in the container at once", seen.ok(), true, format!("grep -c {marker} in the container: {}", seen.output.trim()));
     let wrote = s.cmd(&format!("docker exec {c} sh -c {APPEND}"))?;
-    s.claim("without readonly, the container can write the bind-mounted notebook", wrote.ok(), true, format!("append from the container: exit {}", wrote.exit));
+    let who = s.docker.probe(["exec", c.as_str(), "id", "-u"]).unwrap_or_default();
+    s.claim(
+        "without readonly, the container can write the bind-mounted notebook",
+        wrote.ok(),
+        s.mode == Mode::Corrected || owner.writable_by(NB_UID, NB_GID),
+        format!("the notebook on the host: {owner}; the container's user: uid {}; append from the container: exit {}{}", who.trim(), wrote.exit, if wrote.ok() { String::new() } else { format!(": {}", wrote.output.trim()) }),
+    );
     s.cmd_ok(&format!("docker rm -f {c}"))?;
     s.forget(&Resource::Container(c.clone()));
 
-    s.run_ok(&steps::jupyter(image, &c, &["-v", &with_volume, "-t"]).mount(bind(true)))?;
+    s.run_ok(&steps::jupyter(image, &c, &["-v", &with_volume, "-t"]).raw(&user_flags).mount(bind(true)))?;
     let refused = s.cmd(&format!("docker exec {c} sh -c {APPEND}"))?;
     let rw = s.docker.probe(["container", "inspect", "--format", r#"{{range .Mounts}}{{if eq .Destination "/work/computation.ipynb"}}{{.RW}}{{end}}{{end}}"#, c.as_str()]).unwrap_or_default();
     s.claim(
         "with readonly, the container can no longer write the notebook",
-        !refused.ok() && refused.output.contains("Read-only file system"),
+        // Permission bits may refuse first (EACCES before EROFS): the mount's RW flag says readonly applies.
+        !refused.ok() && rw.trim() == "false",
         true,
         format!("append from the container: exit {}: {}; mount RW={rw}", refused.exit, refused.output.trim()),
     );
@@ -310,14 +349,48 @@ fn edit_on_host(notebook: &std::path::Path, marker: &str) -> Result<()> {
     Ok(())
 }
 
-#[cfg(unix)]
-fn make_world_writable(path: &std::path::Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
-    Ok(())
+/// The notebook user of the stacks' images.
+const NB_UID: u32 = 1000;
+const NB_GID: u32 = 100;
+
+/// A host file's owner and permission bits, read before the container touches it.
+struct HostFile {
+    uid: u32,
+    gid: u32,
+    mode: u32,
 }
 
-#[cfg(not(unix))]
-fn make_world_writable(_: &std::path::Path) -> Result<()> {
-    Ok(())
+impl HostFile {
+    fn read(path: &std::path::Path) -> Result<HostFile> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path)?;
+        Ok(HostFile { uid: meta.uid(), gid: meta.gid(), mode: meta.mode() & 0o7777 })
+    }
+
+    /// What the permission bits predict for a process with this uid and primary gid (a bind
+    /// mount keeps the host's numbers; no user namespace is assumed, so the engine can disagree).
+    fn writable_by(&self, uid: u32, gid: u32) -> bool {
+        uid == 0 || (self.uid == uid && self.mode & 0o200 != 0) || (self.gid == gid && self.mode & 0o020 != 0) || self.mode & 0o002 != 0
+    }
+}
+
+impl std::fmt::Display for HostFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "owner {}:{}, mode {:04o}", self.uid, self.gid, self.mode)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HostFile;
+
+    #[test]
+    fn permission_bits_predict_who_may_write() {
+        let roots = HostFile { uid: 0, gid: 0, mode: 0o644 };
+        assert!(!roots.writable_by(1000, 100));
+        assert!(HostFile { mode: 0o666, ..roots }.writable_by(1000, 100));
+        assert!(HostFile { gid: 100, mode: 0o664, ..roots }.writable_by(1000, 100));
+        assert!(HostFile { uid: 1000, gid: 1000, mode: 0o644 }.writable_by(1000, 100));
+        assert!(!HostFile { uid: 1000, gid: 1000, mode: 0o444 }.writable_by(1000, 100));
+    }
 }

@@ -1,7 +1,7 @@
 //! Article 1, "How to Set Up Jupyter with Docker" (jupyter-docker-setup-guide).
-//! No registry can be reached here, so the images it pulls are played by the project's Jupyter base
-//! image: run as root with its entry script bypassed for `continuumio/anaconda3`, as is (jovyan)
-//! for `jupyter/datascience-notebook`. What only the official images could show (conda's output,
+//! No registry can be reached here, so the images it pulls are played by stand-ins: the sandbox's
+//! anaconda3 stand-in (root, tini then bash, by its own configuration) for `continuumio/anaconda3`,
+//! the project's Jupyter base as is (jovyan) for `jupyter/datascience-notebook`. What only the official images could show (conda's output,
 //! the Julia and R kernels, a pull) is reported as not checkable here, never faked.
 //! Its errata: `WORKDIR /work` is a new folder, not the stacks' `work` folder; the root-owned
 //! `COPY . /work` leaves the notebook user unable to write there (article 2's PermissionError),
@@ -41,6 +41,12 @@ const SERVER_OWNER: &str = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 
 
 fn base(s: &Session) -> Result<String> {
     crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)
+}
+
+/// The anaconda3 stand-in the sandbox serves, built here on the base (it runs as root by its own USER).
+fn anaconda_stand_in(s: &Session) -> Result<String> {
+    let base = base(s)?;
+    crate::images::sandbox::anaconda_stand_in(&s.docker, &base)
 }
 
 /// The article's `docker run -it --rm -p 8888:8888 IMAGE`, detached with a terminal (there is none
@@ -93,24 +99,24 @@ fn stop_removes(s: &mut Session, container: &str) -> Result<()> {
 }
 
 fn anaconda(s: &mut Session) -> Result<()> {
-    let image = base(s)?;
+    let image = anaconda_stand_in(s)?;
     s.not_checkable("`docker pull continuumio/anaconda3` fetches the tag latest", NO_REGISTRY);
-    s.note(&format!("continuumio/anaconda3 is played by the project's base image {image}, run as root with its entry script bypassed (`--entrypoint bash`), like the anaconda image's plain root shell"));
+    s.note(&format!("continuumio/anaconda3 is played by the stand-in {image}: the project's Jupyter base configured as anaconda3 is (USER root, tini then bash), with a conda stand-in script"));
     let c = s.names.container.clone();
-    s.run_ok(&steps::jupyter(&image, &c, &["-it", "--rm"]).user("root").entrypoint("bash"))?;
+    // No --user or --entrypoint here: who the shell runs as is the image's own configuration.
+    s.run_ok(&steps::jupyter(&image, &c, &["-it", "--rm"]))?;
     let id = s.cmd(&format!("docker exec {c} id -u"))?;
     let gid = s.cmd(&format!("docker exec {c} id -g"))?;
+    let configured = s.docker.probe(["image", "inspect", "--format", "{{.Config.User}}", image.as_str()]).unwrap_or_default();
     s.claim(
         "the container's shell runs as root (UID:GID 0:0)",
         id.output.trim() == "0" && gid.output.trim() == "0",
         true,
-        format!("id -u: {}, id -g: {} (the stand-in, run as root as the anaconda image is)", id.output.trim(), gid.output.trim()),
+        format!("id -u: {}, id -g: {} (the stand-in's configured user: {:?})", id.output.trim(), gid.output.trim(), configured.trim()),
     );
     let conda = s.cmd(&format!("docker exec {c} conda info"))?;
-    if conda.ok() {
-        s.note("conda is present in this image, but it is not continuumio/anaconda3: its `conda info`/`conda list` say nothing about that image");
-    }
-    s.not_checkable("`conda info` shows the active environment base in /opt/conda, UID:GID 0:0", &format!("{NO_REGISTRY}; the stand-in has no conda (`conda info` exit {})", conda.exit));
+    let answered = if conda.ok() { "the stand-in's conda script answered, which says nothing of anaconda3's environment".to_string() } else { format!("`conda info` exit {}", conda.exit) };
+    s.not_checkable("`conda info` shows the active environment base in /opt/conda, UID:GID 0:0", &format!("{NO_REGISTRY}; {answered}"));
     s.not_checkable("`conda list` already lists jupyterlab, pandas, numpy and matplotlib", "only continuumio/anaconda3's own conda environment could show it");
 
     // Without --allow-root the server refuses to run as root: why the article passes it.
@@ -178,7 +184,9 @@ fn build_here(s: &mut Session, dockerfile: &str, tag: &str) -> Result<String> {
     Ok(ran.output)
 }
 
-/// `(RUN steps answered from the cache, RUN steps)` in a legacy builder's output.
+/// `(RUN steps answered from the cache, RUN steps)` in a build's output: the legacy builder's
+/// (`Step 3/7 : RUN ...` then ` ---> Using cache`) or BuildKit's plain progress (`#6 [2/3] RUN ...`
+/// then `#6 CACHED`, or `=> CACHED [2/3] RUN ...` on a terminal).
 pub fn cached_run_steps(output: &str) -> (usize, usize) {
     let lines: Vec<&str> = output.lines().map(str::trim).collect();
     let mut cached = 0;
@@ -188,9 +196,26 @@ pub fn cached_run_steps(output: &str) -> (usize, usize) {
             total += 1;
             let next = lines[i + 1..].iter().take_while(|l| !l.starts_with("Step ")).any(|l| l.contains("Using cache"));
             cached += usize::from(next);
+        } else if let Some(rest) = line.strip_prefix("=> ") {
+            let (hit, step) = rest.strip_prefix("CACHED ").map_or((false, rest), |r| (true, r));
+            if is_buildkit_run(step) {
+                total += 1;
+                cached += usize::from(hit);
+            }
+        } else if let Some((id, step)) = line.strip_prefix('#').and_then(|l| l.split_once(' ')) {
+            if is_buildkit_run(step) {
+                total += 1;
+                let hit = format!("#{id} CACHED");
+                cached += usize::from(lines[i + 1..].iter().any(|l| *l == hit));
+            }
         }
     }
     (cached, total)
+}
+
+/// `[2/3] RUN ...`: a RUN step of the Dockerfile in BuildKit's progress.
+fn is_buildkit_run(step: &str) -> bool {
+    step.starts_with('[') && step.split_once("] ").is_some_and(|(_, s)| s.starts_with("RUN "))
 }
 
 fn own_image(s: &mut Session) -> Result<()> {
@@ -203,14 +228,18 @@ fn own_image(s: &mut Session) -> Result<()> {
         true,
         check.output.lines().last().unwrap_or("").trim().to_string(),
     );
+    // Only the official base's own conda can answer; the stand-in base has none.
     let conda = s.docker.run(&RunSpec::new(&tag).rm().entrypoint("conda").command(&["list"])).ok();
     match conda {
-        Some(list) => s.claim(
-            "`conda list` in its terminal shows geopandas and gdal",
-            list.lines().any(|l| l.starts_with("geopandas ")) && list.lines().any(|l| l.starts_with("gdal ")),
-            true,
-            "conda list of the official base".to_string(),
-        ),
+        Some(list) => {
+            let listed: Vec<&str> = list.lines().filter(|l| l.starts_with("geopandas ") || l.starts_with("gdal ")).collect();
+            s.claim(
+                "`conda list` in its terminal shows geopandas and gdal",
+                listed.iter().any(|l| l.starts_with("geopandas ")) && listed.iter().any(|l| l.starts_with("gdal ")),
+                true,
+                format!("conda list: {}", if listed.is_empty() { "neither listed".to_string() } else { listed.iter().map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("; ") }),
+            )
+        }
         None => s.not_checkable("`conda list` in its terminal shows geopandas and gdal", "the offline stand-in has no conda (GDAL comes from Debian's python3-gdal there); only the official base image could show it"),
     }
     let exposed = s.cmd_ok(&format!("docker image inspect --format '{{{{json .Config.ExposedPorts}}}}' {tag}"))?;
@@ -249,7 +278,7 @@ fn preload(s: &mut Session) -> Result<()> {
         "the rebuild after appending WORKDIR/COPY reuses the cached package layers",
         total >= 2 && cached == total,
         true,
-        format!("{cached} of {total} RUN steps answered `Using cache`"),
+        format!("{cached} of {total} RUN steps came from the build cache"),
     );
 
     let c = run_server(s, &tag)?;
@@ -295,6 +324,10 @@ mod tests {
         let out = "Step 1/7 : ARG BASE_IMAGE=x\nStep 2/7 : FROM ${BASE_IMAGE}\n ---> 1234\nStep 3/7 : RUN pip install geopandas\n ---> Using cache\n ---> abcd\nStep 4/7 : RUN conda install gdal\n ---> Running in 99\nStep 5/7 : EXPOSE 8888\n ---> Using cache\n";
         assert_eq!(cached_run_steps(out), (1, 2));
         assert_eq!(cached_run_steps(""), (0, 0));
+        let plain = "#5 [1/3] FROM docker.io/x\n#6 [2/3] RUN pip install geopandas\n#6 CACHED\n#7 [3/3] RUN conda install gdal\n#7 0.4 Collecting\n#7 DONE 2.1s\n";
+        assert_eq!(cached_run_steps(plain), (1, 2));
+        let tty = " => CACHED [2/3] RUN pip install geopandas\n => [3/3] RUN conda install gdal   2.1s\n => [internal] load metadata\n";
+        assert_eq!(cached_run_steps(tty), (1, 2));
     }
 
     #[test]
