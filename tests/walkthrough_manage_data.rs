@@ -63,10 +63,7 @@ fn guards_for(report: &Value) -> Vec<Guard> {
 
 #[test]
 fn literal_mode_shows_the_articles_errors_with_their_reasons() {
-    images();
-    let (report, out) = walkthrough(&["manage-data", "--literal", "--keep"]);
-    let _guards = guards_for(&report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (report, _, _guards) = kept_walkthrough(&["manage-data", "--literal", "--keep"], guards_for);
     assert_eq!(report["mode"], "literal");
     assert_eq!(report["article"], "manage-jupyter-data-docker");
     assert_eq!(report["ok"], true, "every verdict as expected");
@@ -92,10 +89,7 @@ fn literal_mode_shows_the_articles_errors_with_their_reasons() {
 
 #[test]
 fn corrected_mode_delivers_every_claim() {
-    images();
-    let (report, out) = walkthrough(&["manage-data", "--keep"]);
-    let _guards = guards_for(&report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (report, _, _guards) = kept_walkthrough(&["manage-data", "--keep"], guards_for);
     assert_eq!(report["mode"], "corrected");
     assert_eq!(report["ok"], true, "every verdict as expected");
     assert_pinned(&report, CLAIMS);

@@ -72,10 +72,7 @@ fn notebook_owner(report: &Value) -> String {
 
 #[test]
 fn literal_mode_checks_what_it_can_and_says_what_it_cannot() {
-    images();
-    let (report, out) = walkthrough(&["setup", "--keep", "--literal"]);
-    let _guards = guards_for(&report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (report, _, _guards) = kept_walkthrough(&["setup", "--keep", "--literal"], guards_for);
     assert_eq!((report["article"].as_str(), report["ok"].as_bool()), (Some("jupyter-docker-setup-guide"), Some(true)));
     assert_eq!(report["sections"].as_array().unwrap().len(), 4);
     assert_eq!(report["mode"], "literal");
@@ -110,10 +107,7 @@ fn literal_mode_checks_what_it_can_and_says_what_it_cannot() {
 
 #[test]
 fn corrected_pre_load_gives_the_notebook_to_jovyan() {
-    images();
-    let (report, out) = walkthrough(&["setup", "--keep", "--section", "image with"]);
-    let _guards = guards_for(&report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (report, _, _guards) = kept_walkthrough(&["setup", "--keep", "--section", "image with"], guards_for);
     assert_eq!(report["mode"], "corrected");
     assert_eq!(report["ok"], true);
     assert_pinned(&report, CLAIMS);

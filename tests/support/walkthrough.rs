@@ -5,13 +5,23 @@
 
 use serde_json::Value;
 
-use super::xtask;
+use super::{images, xtask};
 
 /// `cargo xtask walkthrough ARGS --json` (ARGS start with the article): its JSON report and output.
 pub fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
     let out = xtask().arg("walkthrough").args(args).arg("--json").assert().get_output().clone();
     let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
     (json, out)
+}
+
+/// Builds the series' images, then `walkthrough ARGS --json` (ARGS with `--keep`), with `guards`
+/// taken at once over what it kept; it must exit 0. Its report, its output and the guards.
+pub fn kept_walkthrough<G>(args: &[&str], guards: impl FnOnce(&Value) -> G) -> (Value, std::process::Output, G) {
+    images();
+    let (report, out) = walkthrough(args);
+    let guards = guards(&report);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (report, out, guards)
 }
 
 /// The report's claim whose wording contains `words`.
@@ -84,5 +94,26 @@ pub fn assert_pinned(report: &Value, table: &[Row]) {
         if pinned.is_some() && ran.iter().any(|s| s.starts_with(section)) {
             assert!(used[i] > 0, "no claim of section {section:?} matches the pinned row {words:?}");
         }
+    }
+}
+
+/// A claim pinned by its words alone: (words of the claim, its verdict in literal mode, in
+/// corrected mode, where the verdict comes from).
+pub type WordsRow = (&'static str, Option<Pin>, Option<Pin>, &'static str);
+
+/// Every claim of the report matches exactly one row and gets the (holds, expected) of the row's
+/// verdict for `mode` (`literal` or `corrected`), and every row pinned for `mode` matches a claim.
+pub fn assert_pinned_words(report: &Value, mode: &str, table: &[WordsRow]) {
+    let pick = |row: &WordsRow| if mode == "literal" { row.1 } else { row.2 };
+    let claims = report["claims"].as_array().unwrap();
+    for c in claims {
+        let text = c["claim"].as_str().unwrap();
+        let rows: Vec<_> = table.iter().filter(|row| text.contains(row.0)).collect();
+        assert_eq!(rows.len(), 1, "{mode}: claim {text:?} must match one pinned row, matches {}", rows.len());
+        let (holds, expected, _) = pick(rows[0]).unwrap_or_else(|| panic!("{mode}: claim {text:?} is pinned as not made in this mode")).verdict();
+        assert_eq!((c["holds"].as_bool(), c["expected"].as_bool()), (Some(holds), Some(expected)), "{mode}: {text} ({}): {}", rows[0].3, c["evidence"]);
+    }
+    for row in table.iter().filter(|row| pick(row).is_some()) {
+        assert!(claims.iter().any(|c| c["claim"].as_str().unwrap().contains(row.0)), "{mode}: no claim {:?} in the report", row.0);
     }
 }

@@ -16,21 +16,16 @@ use anyhow::{Context, Result};
 use super::cells::{cell_output, connection_lines, error_summary, program, with_port};
 use super::session::{Mode, Session};
 use super::{database, db};
-use super::{Article, Section};
+use super::Section;
 use crate::engine::resources::Resource;
 use crate::engine::cmdline::shell_quote;
 use crate::engine::RunSpec;
 use crate::images::mysql::Server;
 
-pub const ARTICLE: Article = Article {
-    slug: "persist-jupyter-data-mysql-docker",
-    short: "mysql",
-    title: "Advanced Jupyter Data Persistence with MySQL and Docker",
-    sections: &[
+pub const SECTIONS: &[Section] = &[
         Section { name: "Jupyter container and the host's database", run: host_database },
         Section { name: "Database container, network and volume", run: database_container::run },
-    ],
-};
+    ];
 
 /// What the image shows of the credentials: the MYSQL_ entries of its config's environment
 /// (`docker image inspect`) and the history steps that carry the password.
