@@ -75,25 +75,14 @@ fn corrected_mode_waits_for_health_and_bakes_nothing() {
 // ---- Every claim's verdict, pinned or looked at again (issue 11 item 5) ----------------------------
 // Kept apart from the tests above so it merges on its own. `PINNED` holds, for every claim the
 // walkthrough makes, the (holds, expected) that the article and ../shared/series/STEPS.md (article 4)
-// give, per mode; a claim the report has and the table does not fails the test. The comment of each
-// row says what this test re-observes itself (above, in `common_checks`, or in `look_for_ourselves`).
+// give, per mode; a claim the report has and the table does not fails the test. The `why` column
+// of each row says what this test re-observes itself (above, in `common_checks`, or in `look_for_ourselves`).
 mod pinned {
     use super::*;
 
-    /// (words of the claim, literal, corrected, where the verdict comes from).
-    pub const PINNED: &[WordsRow] = &[
-        ("MySQL accepts the notebook's connection (cell N2) as soon as the Jupyter container runs", ERRATUM, HOLDS, "STEPS erratum 11 (depends_on only orders the start); pinned"),
-        ("`up` builds the Jupyter image and starts both containers", HOLDS, HOLDS, "article: up builds and starts; re-observed: the built image runs"),
-        ("Compose creates the named volume mysql-data under a project-prefixed name", HOLDS, HOLDS, "STEPS behaviour (jupyter_mysql-data, jupyter_default); pinned, gone after down -v (re-observed)"),
-        ("attached, `up` prints the services' log lines prefixed", HOLDS, HOLDS, "article's output block (`custom-jupyter-image  |` and the URL); re-observed: the transcript's recorded `up`"),
-        ("/work in the Jupyter container lacks Dockerfile and docker-compose.yaml", HOLDS, HOLDS, "STEPS behaviour (.dockerignore); re-observed: ls -A /work of the image"),
-        ("the notebook's cells (article 3) work against the mysql service", HOLDS, HOLDS, "article: run article 3's cells; pinned"),
-        ("the root password stays out of the Jupyter image", ERRATUM, HOLDS, "STEPS erratum 12 (build args -> ENV); re-observed: image inspect and history"),
-        ("`docker ps` shows the built image's container (healthy)", HOLDS, HOLDS, "article's docker ps output; re-observed: the image carries a healthcheck"),
-        ("`down` removes the containers and the network but keeps the named volume", HOLDS, HOLDS, "article: down keeps volumes; pinned"),
-        ("after `down` and `up` again, the data is still in the volume", HOLDS, HOLDS, "STEPS behaviour; pinned"),
-        ("`down -v` removes the named volume as well", HOLDS, HOLDS, "article note; re-observed: volume, network and containers gone"),
-    ];
+    /// Every claim's verdict, and where it comes from: tests/pinned/compose.md.
+    pub const PINNED: &str = include_str!("pinned/compose.md");
+
 
     pub fn look_for_ourselves(report: &Value, out: &std::process::Output, made: &Made) {
         // The attached `up`, as the transcript recorded it: the Jupyter container's lines, with the URL.
@@ -106,3 +95,4 @@ mod pinned {
         assert!(check.contains("\"Test\""), "the built image has a healthcheck: {check}");
     }
 }
+

@@ -8,43 +8,9 @@ use support::*;
 
 const IMAGE: &str = "custom-jupyter-image:named-volume";
 
-/// Every claim, pinned from the article: STEPS-manage-data.md (shared/series) lists its claims and
-/// what its exact commands did on a real engine. The corrected mode delivers each claim; the literal
-/// mode reproduces the article's erratum: the volume sits at /project/outputs while the notebook,
-/// in `WORKDIR /work`, writes /work/outputs. Re-observed below with this file's own docker calls:
-/// the two named-volume claims (both modes), and the read-only bind mount (corrected).
-const CLAIMS: &[Row] = &[
-    // Step 2: `--rm` gives an anonymous volume with a 64-hex name; stopping removes both.
-    ("Anonymous volumes", "gives each container an anonymous volume with a generated name", HOLDS, HOLDS),
-    ("Anonymous volumes", "with --rm, stopping the container removes it and its anonymous volume", HOLDS, HOLDS),
-    // Step 4: `docker logs` shows http://127.0.0.1:8888/lab?token=<48 hex>.
-    ("Volume flag", "`docker logs` of the detached container shows the URL", HOLDS, HOLDS),
-    // Step 5: the root-owned COPY makes writing outputs/... raise PermissionError (anon-volume in both modes).
-    ("Volume flag", "running the cell raises PermissionError", HOLDS, HOLDS),
-    // Step 6: `ls -l` shows root root; `whoami` prints jovyan (the article's `joyvan` is a typo).
-    ("Volume flag", "owned by root root", HOLDS, HOLDS),
-    ("Volume flag", "`whoami` prints jovyan", HOLDS, HOLDS),
-    // Step 7: without --rm, `docker rm` leaves the anonymous volume dangling; `docker volume rm` removes it.
-    ("Volume flag", "removing a container made without --rm leaves its anonymous volume behind", HOLDS, HOLDS),
-    ("Volume flag", "`docker volume rm` removes it", HOLDS, HOLDS),
-    // Step 8: COPY --chown gives jovyan users, `id` as shown, and the write succeeds.
-    ("Fixing file permissions", "`ls -l` shows the files owned by jovyan users", HOLDS, HOLDS),
-    ("Fixing file permissions", "`id` prints uid=1000(jovyan) gid=100(users) groups=100(users)", HOLDS, HOLDS),
-    ("Fixing file permissions", "running the cell now writes", HOLDS, HOLDS),
-    // Observed: nothing the notebook writes reaches the volume at /project/outputs.
-    ("Fixing file permissions", "the data written lands in the container's volume", ERRATUM, HOLDS),
-    // Step 9: the CSV survives stop/start (the same container: its writable layer, in literal mode).
-    ("Fixing file permissions", "after `docker stop` and `docker start` the CSV is still there", HOLDS, HOLDS),
-    // Step 10 and observed: the named-volume claim fails with the article's commands (re-observed).
-    ("Named volumes", "the named volume outlives the container, and a new container mounting it sees the data", ERRATUM, HOLDS),
-    // Observed: Docker creates /project/outputs as root:root, so jovyan cannot write it (re-observed).
-    ("Named volumes", "the notebook user can write to the named volume", ERRATUM, HOLDS),
-    // Step 11: host edits show at once; readonly blocks the container (re-observed), not the host.
-    ("Bind mounts", "an edit to the notebook on the host shows in the container at once", HOLDS, HOLDS),
-    ("Bind mounts", "without readonly, the container can write the bind-mounted notebook", HOLDS, HOLDS),
-    ("Bind mounts", "with readonly, the container can no longer write the notebook", HOLDS, HOLDS),
-    ("Bind mounts", "with readonly, the host can still edit it, and the container sees the edit", HOLDS, HOLDS),
-];
+/// Every claim's verdict, pinned from the article and what its exact commands did on a real engine:
+/// tests/pinned/manage-data.md, which says where each comes from.
+const CLAIMS: &str = include_str!("pinned/manage-data.md");
 
 /// Guards for everything a `--keep` run may have left: each section's container (also as renamed
 /// on keeping) and volume.
@@ -68,7 +34,7 @@ fn literal_mode_shows_the_articles_errors_with_their_reasons() {
     assert_eq!(report["article"], "manage-jupyter-data-docker");
     assert_eq!(report["ok"], true, "every verdict as expected");
     assert_pinned(&report, CLAIMS);
-    assert_eq!(report["claims"].as_array().unwrap().len(), CLAIMS.len());
+    assert_eq!(report["claims"].as_array().unwrap().len(), pinned(CLAIMS).len());
 
     let permission = claim(&report, "raises PermissionError");
     assert_eq!(permission["holds"], true);
@@ -96,7 +62,7 @@ fn corrected_mode_delivers_every_claim() {
     for c in report["claims"].as_array().unwrap() {
         assert_eq!(c["holds"], true, "{}: {}", c["claim"], c["evidence"]);
     }
-    assert_eq!(report["claims"].as_array().unwrap().len(), CLAIMS.len());
+    assert_eq!(report["claims"].as_array().unwrap().len(), pinned(CLAIMS).len());
 
     // Our own look: the named volume holds the CSV, owned by jovyan, readable from a fresh container.
     let volume = section(&report, "Named volumes")["volume"].as_str().unwrap();
@@ -167,3 +133,4 @@ fn ctrl_c_mid_walkthrough_leaves_nothing_behind() {
     assert!(is_gone("container", &prefix), "container left");
     assert!(is_gone("volume", &volume), "volume left");
 }
+

@@ -100,41 +100,15 @@ fn literal_mode_shows_the_articles_errata() {
 // ---- Every claim's verdict, pinned or looked at again (issue 11 item 5, issue 14.4) ----------------
 // Kept apart from the tests above so it merges on its own. `PINNED` holds, for every claim the
 // walkthrough makes, the (holds, expected) that the article and ../shared/series/STEPS.md (article 3)
-// give, per mode (ABSENT: the claim is not made in that mode); a claim the report has and the table
+// give, per mode (`absent`: the claim is not made in that mode); a claim the report has and the table
 // does not fails the test. `look_for_ourselves` then re-observes what it can with this test's own
-// docker calls on what `--keep` left; the comment of each row says which.
+// docker calls on what `--keep` left; the `why` column says which.
 mod pinned {
     use super::*;
 
-    /// (words of the claim, literal, corrected, where the verdict comes from).
-    pub const PINNED: &[WordsRow] = &[
-        // Section B/C: the host's database. Rows and tables re-observed in the kept host-mysql.
-        ("on the host, the cells create database scooter_trips", HOLDS, HOLDS, "article: `connection successfully`, table created; re-observed: 2020 table rows"),
-        ("keeps `.env` out of the image", HOLDS, HOLDS, "STEPS behaviour: .env absent from /work; re-observed: ls -A /work"),
-        ("COPY --chown=$NB_UID:$NB_GID", HOLDS, HOLDS, "STEPS behaviour: /work content 1000:100; re-observed: stat"),
-        ("the credentials stay out of the image", ERRATUM, HOLDS, "STEPS erratum 18 (ARG -> ENV); re-observed: MYSQL_PASSWORD in Config.Env"),
-        ("`--add-host=host.docker.internal:host-gateway` alone", ERRATUM, ERRATUM, "STEPS erratum 14 (bind 127.0.0.1, user@localhost); re-observed: accounts and bind-address of host-mysql"),
-        ("host.docker.internal names the host", ERRATUM, HOLDS, "STEPS erratum 14 (Linux engine); re-observed: getent with and without --add-host"),
-        ("cell C1 writes outputs/Motorized-Foot-Scooter-Trips-2021.csv", HOLDS, HOLDS, "article: the CSV appears in outputs; pinned"),
-        ("cell C2 reaches the host's MySQL", ERRATUM, HOLDS, "STEPS erratum 14; pinned (the table below is re-observed)"),
-        ("the 2021 table appears in the host's database", ERRATUM, HOLDS, "STEPS erratum 14; re-observed: 2021 table rows in host-mysql"),
-        ("the host's data survives `docker rm`", HOLDS, HOLDS, "STEPS behaviour; re-observed: 2020 table still in host-mysql"),
-        // Section D: the database container.
-        ("makes a network `docker network ls` lists", HOLDS, HOLDS, "STEPS behaviour; re-observed: docker network inspect"),
-        ("as soon as the containers are up, as the article runs it", ERRATUM, ABSENT, "STEPS erratum 17 (nothing waits for MySQL); pinned"),
-        ("once mysql-db is healthy, the cells work at the first try", ABSENT, HOLDS, "the corrected recipe (healthcheck); pinned"),
-        ("cell N2 reaches mysql-db by its container name", HOLDS, HOLDS, "article output `connection successfully`; pinned"),
-        ("cell N3 prints `You're connected to database:", HOLDS, HOLDS, "article output; pinned"),
-        ("cell N4 reads five rows of 7 strings back", HOLDS, HOLDS, "article output (five 7-tuples); pinned"),
-        ("cell N1 writes /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv", HOLDS, HOLDS, "article text; re-observed: the CSV in the kept Jupyter container"),
-        ("running the CREATE DATABASE cell (N2) again", ERRATUM, HOLDS, "STEPS behaviour: a re-run hits 'database exists' and, as written, prints only the class"),
-        ("`docker ps`: the Jupyter container is (healthy)", HOLDS, HOLDS, "article's docker ps output; re-observed: health and `docker port` of the kept containers"),
-        ("a failed connection prints why it failed", ERRATUM, HOLDS, "STEPS erratum 13 (prints the class); pinned"),
-        ("without a volume, mysql-db does not keep the data", ERRATUM, ERRATUM, "STEPS erratum 10 (VOLUME /var/lib/mysql); pinned"),
-        ("leaves its anonymous volume (with the data) behind", HOLDS, HOLDS, "STEPS erratum 10; pinned"),
-        ("a re-created mysql-db without a volume has lost the data", HOLDS, HOLDS, "STEPS erratum 10-11; pinned"),
-        ("the data survives `docker rm` and a new mysql-db", HOLDS, HOLDS, "STEPS behaviour (named volume); re-observed: rows through a fresh client"),
-    ];
+    /// Every claim's verdict, and where it comes from: tests/pinned/mysql.md.
+    pub const PINNED: &str = include_str!("pinned/mysql.md");
+
 
     /// The kept container of `base` (renamed with its section's slug).
     fn kept(report: &Value, section_name: &str, base: &str) -> String {
@@ -215,3 +189,4 @@ mod pinned {
         assert_eq!(docker_ok(&["port", &kept(report, "Database container", "mysql-db")]), "", "mysql-db publishes no port");
     }
 }
+

@@ -173,12 +173,8 @@ mod tests {
     #[test]
     fn continuations_and_heredocs_are_one_command() {
         let block = "cd ~\n\n# make it\ndocker run -d \\\n  --name x \\\n  img\ncat <<EOF > f\na\nEOF\n$ ls";
-        let got = split(block);
-        assert_eq!(got.len(), 4, "{got:?}");
-        assert_eq!(got[0], (0, "cd ~".to_string()));
-        assert_eq!(got[1], (3, "docker run -d \\\n  --name x \\\n  img".to_string()));
-        assert_eq!(got[2], (6, "cat <<EOF > f\na\nEOF".to_string()));
-        assert_eq!(got[3], (9, "ls".to_string()));
+        let want = [(0, "cd ~"), (3, "docker run -d \\\n  --name x \\\n  img"), (6, "cat <<EOF > f\na\nEOF"), (9, "ls")];
+        assert_eq!(split(block), want.map(|(line, command)| (line, command.to_string())));
     }
 
     #[test]
