@@ -28,30 +28,37 @@ fn earlier_sha(volume: &str) -> String {
     volume_read(volume, "sha256sum /o/earlier.txt")
 }
 
-/// A unique container name and a volume holding earlier data, both removed when dropped
-/// (the container first), and a private copy of the notebooks.
+/// A [`Lab`] whose volume holds earlier data (its sha256 in `before`), and, for some tests, an
+/// image of its own (removed after the lab's container).
 struct Fixture {
-    name: String,
-    volume: String,
+    lab: Lab,
     before: String,
-    notebooks: tempfile::TempDir,
-    _guards: (Guard, Guard),
+    image: String,
+    _image: Option<Guard>,
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = Lab;
+    fn deref(&self) -> &Lab {
+        &self.lab
+    }
 }
 
 impl Fixture {
     fn new(prefix: &str) -> Fixture {
-        let (name, volume) = (unique(prefix), unique(&format!("{prefix}-vol")));
-        let guards = (Guard::container(&name), Guard::volume(&volume));
-        let before = volume_with_earlier_data(&volume);
-        Fixture { name, volume, before, notebooks: notebooks_copy(), _guards: guards }
+        let lab = Lab::new(prefix);
+        let before = volume_with_earlier_data(&lab.volume);
+        Fixture { lab, before, image: IMAGE.to_string(), _image: None }
     }
 
-    fn dir(&self) -> &str {
-        self.notebooks.path().to_str().unwrap()
-    }
-
-    fn up(&self) -> serde_json::Value {
-        up_json(&["--port", "0", "--name", &self.name, "--volume", &self.volume, "--notebooks", self.dir()])
+    /// With an image `tag:<pid>` made from the series image, whose server is replaced by `cmd`
+    /// (a Dockerfile CMD's JSON array).
+    fn with_cmd(prefix: &str, tag: &str, cmd: &str) -> Fixture {
+        let image = format!("{tag}:{}", std::process::id());
+        let guard = Guard::image(&image);
+        let fixture = Fixture { image, _image: Some(guard), ..Fixture::new(prefix) };
+        build_image(&fixture.image, &format!("FROM {IMAGE}\nCMD {cmd}\n"));
+        fixture
     }
 
     fn earlier_data_intact(&self) {
@@ -101,20 +108,10 @@ fn the_engine_unreachable() {
 
 #[test]
 fn a_server_that_crashes_before_its_url_is_reported_and_removed() {
-    images();
-    let image = format!("jdx-crash-image:{}", std::process::id());
-    let _i = Guard::image(&image);
-    let f = Fixture::new("jdx-crash");
     // An image whose server dies at once, saying why on stderr.
-    let dockerfile = format!("FROM {IMAGE}\nCMD [\"sh\", \"-c\", \"echo 'server crashing on purpose' >&2; exit 3\"]\n");
-    build_image(&image, &dockerfile);
+    let f = Fixture::with_cmd("jdx-crash", "jdx-crash-image", r#"["sh", "-c", "echo 'server crashing on purpose' >&2; exit 3"]"#);
 
-    let out = xtask()
-        .args(["up", "--port", "0", "--name", &f.name, "--volume", &f.volume, "--image", &image, "--timeout", "60"])
-        .args(["--notebooks", f.dir()])
-        .assert()
-        .get_output()
-        .clone();
+    let out = xtask().arg("up").args(f.up_args(&["--image", &f.image, "--timeout", "60"])).output().unwrap();
     let error = the_error(&out);
     assert!(error.contains("exited before the server printed its URL") && error.contains("exit code 3"), "{error}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("server crashing on purpose"), "the log tail is shown");
@@ -124,23 +121,16 @@ fn a_server_that_crashes_before_its_url_is_reported_and_removed() {
 
 #[test]
 fn notebooks_that_are_broken_or_raise() {
-    images();
     let f = Fixture::new("jdx-nb");
     let name = f.name.clone();
     write_notebook(f.notebooks.path(), "broken.ipynb", "{ this is not json");
     write_notebook(f.notebooks.path(), "raises.ipynb", &notebook_raising("boom from the cell"));
     f.up();
 
-    let out = xtask().args(["run", "broken.ipynb", "--name", &name]).assert().get_output().clone();
-    let error = the_error(&out);
-    assert!(error.contains("broken.ipynb is not a valid notebook (not JSON)"), "{error}");
-
-    let out = xtask().args(["run", "raises.ipynb", "--name", &name]).assert().get_output().clone();
-    let error = the_error(&out);
-    assert!(error.contains("raised ValueError: boom from the cell"), "{error}");
-
-    let out = xtask().args(["run", "missing.ipynb", "--name", &name]).assert().get_output().clone();
-    assert!(the_error(&out).contains("was not found"));
+    for (notebook, says) in [("broken.ipynb", "broken.ipynb is not a valid notebook (not JSON)"), ("raises.ipynb", "raised ValueError: boom from the cell"), ("missing.ipynb", "was not found")] {
+        let error = xtask_error(&["run", notebook, "--name", &name]);
+        assert!(error.contains(says), "{error}");
+    }
 
     // The good notebook still runs, and the earlier data is intact.
     xtask().args(["run", "--name", &name]).assert().success();
@@ -149,7 +139,6 @@ fn notebooks_that_are_broken_or_raise() {
 
 #[test]
 fn the_container_killed_while_the_notebook_writes() {
-    images();
     let f = Fixture::new("jdx-kill");
     let name = f.name.clone();
     // A cell that writes its output slowly, line by line, so the kill lands mid-write.
@@ -180,20 +169,16 @@ fn the_container_killed_while_the_notebook_writes() {
 
 #[test]
 fn a_full_outputs_volume() {
-    images();
-    let (name, volume) = (unique("jdx-full"), unique("jdx-full-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
+    let lab = Lab::new("jdx-full");
+    let name = &lab.name;
     // A 64 KiB tmpfs volume: smaller than the CSV the notebook writes (about 90 KiB).
-    create_volume(&volume, &["--driver", "local", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=64k"]);
-    let notebooks = notebooks_copy();
-    up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", notebooks.path().to_str().unwrap()]);
+    create_volume(&lab.volume, &["--driver", "local", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=64k"]);
+    lab.up();
     // Earlier data, written in this container's life (a tmpfs volume lives as long as its mount).
     docker_ok(&["exec", &name, "sh", "-c", "head -c 2048 /dev/urandom > /work/outputs/earlier.bin"]);
     let before = docker_ok(&["exec", &name, "sha256sum", "/work/outputs/earlier.bin"]);
 
-    let out = xtask().args(["run", "--name", &name]).assert().get_output().clone();
-    let error = the_error(&out);
+    let error = xtask_error(&["run", "--name", name]);
     assert!(error.contains("No space left on device") && error.contains("outputs volume is full"), "{error}");
     assert_eq!(docker_ok(&["exec", &name, "sha256sum", "/work/outputs/earlier.bin"]), before);
 }
@@ -202,12 +187,9 @@ fn a_full_outputs_volume() {
 /// crashes with the volume mounted: the volume's earlier data reads back byte for byte each time.
 #[test]
 fn bad_input_keeps_the_volumes_earlier_data() {
-    images();
-    let image = format!("jdx-crash-mounted:{}", std::process::id());
-    let _i = Guard::image(&image);
-    let f = Fixture::new("jdx-badvol");
     // Says on stderr that it sees the volume's file, then dies.
-    build_image(&image, &format!("FROM {IMAGE}\nCMD [\"sh\", \"-c\", \"ls /work/outputs/earlier.txt >&2; exit 3\"]\n"));
+    let f = Fixture::with_cmd("jdx-badvol", "jdx-crash-mounted", r#"["sh", "-c", "ls /work/outputs/earlier.txt >&2; exit 3"]"#);
+    let image = &f.image;
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let busy = holder.local_addr().unwrap().port().to_string();
     let port_taken = format!("host port {busy} is already in use");
@@ -218,7 +200,7 @@ fn bad_input_keeps_the_volumes_earlier_data() {
         (vec!["--image", "jdx-no-such-image:never", "--port", "0"], vec!["image jdx-no-such-image:never does not exist"]),
         (vec!["--notebooks", "/nonexistent/notebooks", "--port", "0"], vec!["notebooks folder /nonexistent/notebooks does not exist"]),
         (vec!["--timeout", "0", "--port", "0"], vec!["--timeout 0 leaves no time"]),
-        (vec!["--image", &image, "--port", "0", "--timeout", "60"], vec![&crashed, &kept]),
+        (vec!["--image", image, "--port", "0", "--timeout", "60"], vec![&crashed, &kept]),
     ];
     for (args, words) in &cases {
         let mut up = xtask();
@@ -244,16 +226,12 @@ fn bad_input_keeps_the_volumes_earlier_data() {
 
 #[test]
 fn ctrl_c_while_up_waits_leaves_no_container_and_keeps_the_volume() {
-    images();
-    let image = format!("jdx-silent-image:{}", std::process::id());
-    let _i = Guard::image(&image);
-    let f = Fixture::new("jdx-intr");
     // A server that never prints its URL, so `up` is still waiting when interrupted.
-    build_image(&image, &format!("FROM {IMAGE}\nCMD [\"sleep\", \"600\"]\n"));
+    let f = Fixture::with_cmd("jdx-intr", "jdx-silent-image", r#"["sleep", "600"]"#);
 
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("xtask"))
-        .args(["up", "--port", "0", "--name", &f.name, "--volume", &f.volume, "--image", &image, "--timeout", "300"])
-        .args(["--notebooks", f.dir()])
+        .arg("up")
+        .args(f.up_args(&["--image", &f.image, "--timeout", "300"]))
         .env(RUN_ID_ENV, run_id())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

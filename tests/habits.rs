@@ -270,12 +270,9 @@ fn notebook(cells: &[&str]) -> String {
 
 #[test]
 fn url_json_and_what_run_says_for_each_kind_of_notebook() {
-    images();
-    let (name, volume) = (unique("jdx-habits"), unique("jdx-habits-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let notebooks = notebooks_copy();
-    let dir = notebooks.path();
+    let lab = Lab::new("jdx-habits");
+    let name = &lab.name;
+    let dir = lab.notebooks.path();
     let write = |path: &str, cells: &[&str]| std::fs::write(dir.join(path), notebook(cells)).unwrap();
     write("three-cells.ipynb", &["open('outputs/before.txt', 'w').write('1')", "raise ValueError('boom in cell 3')", "open('outputs/after.txt', 'w').write('3')"]);
     std::fs::create_dir(dir.join("folder.ipynb")).unwrap();
@@ -283,7 +280,7 @@ fn url_json_and_what_run_says_for_each_kind_of_notebook() {
     // The kernel starts in the notebook's folder, as in JupyterLab.
     write("folder.ipynb/inner.ipynb", &["open('/work/outputs/inner.txt', 'w').write('in')"]);
     write("--output-dir=x.ipynb", &["open('outputs/option-named.txt', 'w').write('ok')"]);
-    let up = up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir.to_str().unwrap()]);
+    let up = lab.up();
 
     // url --json: the same server as up --json.
     let url: serde_json::Value = serde_json::from_slice(&xtask().args(["url", "--json", "--name", &name]).assert().success().get_output().stdout).unwrap();

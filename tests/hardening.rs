@@ -62,6 +62,13 @@ fn succeeded(out: &Output) -> &Output {
     out
 }
 
+/// An empty temporary folder the container's user can enter.
+fn open_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    chmod(dir.path(), 0o755);
+    dir
+}
+
 /// A folder holding the notebooks, readable by the container's user.
 fn notebooks_in(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
@@ -90,12 +97,8 @@ impl Random {
 /// nothing else; what Docker mounted is checked after `docker run`. A newline is refused.
 #[test]
 fn a_notebooks_path_is_mounted_exactly_as_named() {
-    images();
-    let (name, volume) = (unique("jdx-hmount"), unique("jdx-hmount-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let base = tempfile::tempdir().unwrap();
-    chmod(base.path(), 0o755);
+    let lab = Lab::new("jdx-hmount");
+    let base = open_dir();
     let other = base.path().join("other");
     std::fs::create_dir(&other).unwrap();
     std::fs::write(other.join("from-other.txt"), "not asked for").unwrap();
@@ -105,25 +108,23 @@ fn a_notebooks_path_is_mounted_exactly_as_named() {
     let named = PathBuf::from(format!("{}/nb,source={},target=/work,readonly=false", base.path().display(), other.display()));
     notebooks_in(&named);
 
-    succeeded(&up(&["--name", &name, "--volume", &volume, "--port", "0", "--notebooks", named.to_str().unwrap()]));
-    let mounts = mounts(&name);
+    succeeded(&up(&lab.args(&["--notebooks", named.to_str().unwrap()])));
+    let mounts = mounts(&lab.name);
     let bind = mount_at(&mounts, "/work");
     assert_eq!(bind["Type"], "bind");
     assert_eq!(bind["Source"].as_str().unwrap(), named.canonicalize().unwrap().to_str().unwrap());
     assert_eq!(bind["RW"], false, "the notebooks are writable");
     let outputs = mount_at(&mounts, "/work/outputs");
-    assert_eq!((outputs["Type"].as_str(), outputs["Name"].as_str(), outputs["RW"].as_bool()), (Some("volume"), Some(volume.as_str()), Some(true)));
-    let listed = docker_ok(&["exec", &name, "ls", "/work"]);
+    assert_eq!((outputs["Type"].as_str(), outputs["Name"].as_str(), outputs["RW"].as_bool()), (Some("volume"), Some(lab.volume.as_str()), Some(true)));
+    let listed = docker_ok(&["exec", &lab.name, "ls", "/work"]);
     assert!(listed.contains("computation.ipynb") && !listed.contains("from-other.txt"), "{listed}");
 
     let newline = base.path().join("nb\nreadonly=false");
     notebooks_in(&newline);
-    let (name2, volume2) = (unique("jdx-hmount-nl"), unique("jdx-hmount-nl-vol"));
-    let _v2 = Guard::volume(&volume2);
-    let _c2 = Guard::container(&name2);
-    let out = up(&["--name", &name2, "--volume", &volume2, "--port", "0", "--notebooks", newline.to_str().unwrap()]);
+    let refused = Lab::new("jdx-hmount-nl");
+    let out = up(&refused.args(&["--notebooks", newline.to_str().unwrap()]));
     assert!(the_error(&out).contains("control character"));
-    assert!(!exists("container", &name2) && !exists("volume", &volume2), "a refused path left something");
+    assert!(!exists("container", &refused.name) && !exists("volume", &refused.volume), "a refused path left something");
 }
 
 /// Issue 12.3: five `up` for one name at once: one container, every one of them prints its URL,
@@ -251,12 +252,8 @@ fn sigterm_at_any_moment_leaves_nothing_half_made() {
 /// output; `outputs` is made only in it; an `outputs` link is refused before anything is made.
 #[test]
 fn a_linked_notebooks_folder_is_mounted_where_it_leads() {
-    images();
-    let (name, volume) = (unique("jdx-link"), unique("jdx-link-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let base = tempfile::tempdir().unwrap();
-    chmod(base.path(), 0o755);
+    let lab = Lab::new("jdx-link");
+    let base = open_dir();
     let real = base.path().join("real");
     notebooks_in(&real);
     let link = base.path().join("link");
@@ -266,18 +263,18 @@ fn a_linked_notebooks_folder_is_mounted_where_it_leads() {
     // An `outputs` link to elsewhere would take the volume there: refused, nothing made.
     let elsewhere = base.path().join("elsewhere");
     std::os::unix::fs::symlink(&elsewhere, real.join("outputs")).unwrap();
-    let out = up(&["--name", &name, "--volume", &volume, "--port", "0", "--notebooks", link.to_str().unwrap()]);
+    let out = up(&lab.args(&["--notebooks", link.to_str().unwrap()]));
     assert!(the_error(&out).contains("is a link"));
-    assert!(!exists("volume", &volume) && !exists("container", &name) && !elsewhere.exists());
+    assert!(!exists("volume", &lab.volume) && !exists("container", &lab.name) && !elsewhere.exists());
     std::fs::remove_file(real.join("outputs")).unwrap();
 
-    let out = up(&["--name", &name, "--volume", &volume, "--port", "0", "--notebooks", link.to_str().unwrap()]);
+    let out = up(&lab.args(&["--notebooks", link.to_str().unwrap()]));
     let err = stderr(succeeded(&out));
     let real = real.canonicalize().unwrap();
     assert!(err.contains(&format!("leads to {} (through a link)", real.display())), "{err}");
     assert!(err.contains(&format!("created {}", real.join("outputs").display())), "{err}");
     assert!(real.join("outputs").is_dir());
-    assert_eq!(mount_at(&mounts(&name), "/work")["Source"].as_str().unwrap(), real.to_str().unwrap());
+    assert_eq!(mount_at(&mounts(&lab.name), "/work")["Source"].as_str().unwrap(), real.to_str().unwrap());
     let after: Vec<_> = std::fs::read_dir(base.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(before, after, "something was made beside the folder named");
 }
@@ -285,13 +282,10 @@ fn a_linked_notebooks_folder_is_mounted_where_it_leads() {
 /// Issue 12, panics: a huge --timeout, and stdout closed early (`| true`): no panic, never 101.
 #[test]
 fn a_huge_timeout_and_a_closed_stdout_are_no_panic() {
-    images();
-    let (name, volume) = (unique("jdx-panic"), unique("jdx-panic-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let notebooks = notebooks_copy();
-    let dir = notebooks.path().to_str().unwrap();
-    succeeded(&up(&["--name", &name, "--volume", &volume, "--port", "0", "--notebooks", dir, "--timeout", "18446744073709551615"]));
+    let lab = Lab::new("jdx-panic");
+    let Lab { name, volume, .. } = &lab;
+    let dir = lab.dir();
+    succeeded(&up(&lab.up_args(&["--timeout", "18446744073709551615"])));
 
     for args in [vec!["status", "--name", &name], vec!["status", "--json", "--name", "jdx-no-such"], vec!["url", "--name", &name], vec!["--help"]]
         .into_iter()
@@ -318,8 +312,7 @@ fn a_failed_up_removes_the_volume_it_made() {
     build_image(&crash, &format!("FROM {IMAGE}\nCMD [\"sh\", \"-c\", \"echo crashing on purpose >&2; exit 3\"]\n"));
     build_image(&silent, &format!("FROM {IMAGE}\nCMD [\"sleep\", \"600\"]\n"));
     build_image(&broken, &format!("FROM {IMAGE}\nENTRYPOINT [\"/nonexistent-entrypoint\"]\n"));
-    let base = tempfile::tempdir().unwrap();
-    chmod(base.path(), 0o755);
+    let base = open_dir();
     let folder = |name: &str| {
         let dir = base.path().join(name);
         notebooks_in(&dir);
@@ -343,14 +336,12 @@ fn a_failed_up_removes_the_volume_it_made() {
         (vec!["--notebooks", &good, "--image", &broken], "nonexistent-entrypoint"),
     ];
     for (args, says) in cases {
-        let (name, volume) = (unique("jdx-hfail"), unique("jdx-hfail-vol"));
-        let _v = Guard::volume(&volume);
-        let _c = Guard::container(&name);
-        let out = up(&[&["--name", name.as_str(), "--volume", volume.as_str(), "--port", "0"][..], &args[..]].concat());
+        let lab = Lab::new("jdx-hfail");
+        let out = up(&lab.args(&args));
         let error = the_error(&out);
         assert!(error.contains(says), "{args:?}: {error}");
-        assert!(!exists("volume", &volume), "{args:?} left the volume it made: {error}");
-        assert!(!exists("container", &name), "{args:?} left its container: {error}");
+        assert!(!exists("volume", &lab.volume), "{args:?} left the volume it made: {error}");
+        assert!(!exists("container", &lab.name), "{args:?} left its container: {error}");
     }
     assert!(!base.path().join("nowhere").exists() && !Path::new(&good).join("outputs").exists(), "a failed up left a folder it made");
 }
@@ -364,11 +355,9 @@ fn a_container_that_fails_to_start_again_is_kept_and_said_so() {
     let _i = Guard::image(&image);
     let once = "if [ -e /tmp/started-once ]; then echo second start fails on purpose >&2; exit 4; fi; touch /tmp/started-once; exec start-notebook.py";
     build_image(&image, &format!("FROM {IMAGE}\nCMD [\"sh\", \"-c\", \"{once}\"]\n"));
-    let (name, volume) = (unique("jdx-once"), unique("jdx-once-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let notebooks = notebooks_copy();
-    let args = ["--name", &name, "--volume", &volume, "--port", "0", "--image", &image, "--notebooks", notebooks.path().to_str().unwrap()];
+    let lab = Lab::new("jdx-once");
+    let Lab { name, volume, .. } = &lab;
+    let args = lab.up_args(&["--image", &image]);
     succeeded(&up(&args));
     docker_ok(&["stop", &name]);
     let out = up(&args);

@@ -66,12 +66,9 @@ fn a_persons_own_things_are_never_touched() {
 /// Every port `up` publishes is bound on 127.0.0.1 only, as the kernel's socket table shows.
 #[test]
 fn nothing_listens_beyond_loopback() {
-    images();
-    let (name, volume) = (unique("jdx-sec"), unique("jdx-sec-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let notebooks = notebooks_copy();
-    let running = up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", notebooks.path().to_str().unwrap()]);
+    let lab = Lab::new("jdx-sec");
+    let name = &lab.name;
+    let running = lab.up();
     let port = running["port"].as_u64().unwrap() as u16;
     let listeners = listening_addresses(port);
     assert!(!listeners.is_empty(), "nothing listens on {port}");

@@ -19,15 +19,10 @@ fn edit_in_place(notebook: &Path, marker: &str) {
 
 #[test]
 fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
-    images();
-    let (name, volume) = (unique("jdx-up"), unique("jdx-vol"));
-    // Locals drop in reverse order: the container goes first, then its volume.
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let notebooks = notebooks_copy();
-    let dir = notebooks.path().to_str().unwrap();
+    let lab = Lab::new("jdx-up");
+    let Lab { name, volume, notebooks, .. } = &lab;
 
-    let first = up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    let first = lab.up();
     let url = first["url"].as_str().unwrap();
     let port = first["port"].as_u64().unwrap() as u16;
     let token = first["token"].as_str().unwrap();
@@ -64,14 +59,14 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     assert_eq!(rw, "bind false");
 
     // A second `up` returns the same live URL without building.
-    let again = xtask().args(["up", "--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]).assert().success();
+    let again = xtask().arg("up").args(lab.up_args(&[])).assert().success();
     let out = again.get_output();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim().lines().last().unwrap(), url);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("Building"));
 
     // After a restart the server has a new token; `up` and `url` give the new one.
     docker_ok(&["restart", &name]);
-    let restarted = up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    let restarted = lab.up();
     let new_token = restarted["token"].as_str().unwrap();
     assert_ne!(new_token, token);
     let new_port = restarted["port"].as_u64().unwrap() as u16;
@@ -89,39 +84,30 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     let down = xtask().args(["down", "--name", &name]).assert().success();
     assert!(String::from_utf8_lossy(&down.get_output().stdout).contains(&format!("{volume} and its data are kept")));
     assert!(is_gone("container", &name));
-    up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
+    lab.up();
     assert_eq!(docker_ok(&["exec", &name, "sha256sum", &format!("/work/outputs/{CSV}")]).split_whitespace().next().unwrap(), written);
 }
 
 #[test]
 fn a_root_owned_volume_made_elsewhere_is_flagged() {
-    images();
-    let (name, volume) = (unique("jdx-rootvol"), unique("jdx-rootvol-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    create_volume(&volume, &[]);
+    let lab = Lab::new("jdx-rootvol");
+    create_volume(&lab.volume, &[]);
     // Made non-empty by root, so Docker copies no ownership into it.
-    run_ok(&RunSpec::new("custom-jupyter-image:named-volume").rm().user("0").entrypoint("touch").mount(Mount::volume(&volume, "/v")).command(&["/v/by-root"]));
-    let notebooks = notebooks_copy();
-    let out = xtask().args(["up", "--port", "0", "--name", &name, "--volume", &volume, "--notebooks", notebooks.path().to_str().unwrap()]).assert().success();
+    run_ok(&RunSpec::new("custom-jupyter-image:named-volume").rm().user("0").entrypoint("touch").mount(Mount::volume(&lab.volume, "/v")).command(&["/v/by-root"]));
+    let out = xtask().arg("up").args(lab.up_args(&[])).assert().success();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.contains("warning: /work/outputs") && stderr.contains("owned by root:root") && stderr.contains("chown"), "{stderr}");
 }
 
 #[test]
 fn a_stopped_container_is_started_again_not_recreated() {
-    images();
-    let (name, volume) = (unique("jdx-stopped"), unique("jdx-vol"));
-    // Locals drop in reverse order: the container goes first, then its volume.
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let notebooks = notebooks_copy();
-    let dir = notebooks.path().to_str().unwrap();
-    up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
-    let id = docker_ok(&["inspect", "-f", "{{.Id}}", &name]);
-    docker_ok(&["stop", &name]);
-    let again = up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir]);
-    assert_eq!(docker_ok(&["inspect", "-f", "{{.Id}}", &name]), id);
+    let lab = Lab::new("jdx-stopped");
+    let name = &lab.name;
+    lab.up();
+    let id = docker_ok(&["inspect", "-f", "{{.Id}}", name]);
+    docker_ok(&["stop", name]);
+    let again = lab.up();
+    assert_eq!(docker_ok(&["inspect", "-f", "{{.Id}}", name]), id);
     assert_eq!(http_status(again["port"].as_u64().unwrap() as u16, "/api/status", again["token"].as_str()), 200);
 }
 
@@ -180,17 +166,12 @@ fn bad_input_is_refused_and_leaves_nothing() {
 
 #[test]
 fn writable_notebooks_are_saved_as_the_folders_owner() {
-    images();
-    let (name, volume) = (unique("jdx-writable"), unique("jdx-vol"));
-    // Locals drop in reverse order: the container goes first, then its volume.
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let notebooks = notebooks_copy();
+    let lab = Lab::new("jdx-writable");
+    let Lab { name, volume, notebooks, .. } = &lab;
     // A host user other than root and other than the image's 1000.
     let (uid, gid) = (1234u32, 1234u32);
     chown_tree(notebooks.path(), uid, gid);
-    let dir = notebooks.path().to_str().unwrap();
-    let running = up_json(&["--port", "0", "--name", &name, "--volume", &volume, "--notebooks", dir, "--writable-notebooks"]);
+    let running = up_json(&lab.up_args(&["--writable-notebooks"]));
     let port = running["port"].as_u64().unwrap() as u16;
     let token = running["token"].as_str().unwrap();
     assert!(docker_ok(&["exec", &name, "id", "-u"]).ends_with("1234"));

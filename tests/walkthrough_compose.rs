@@ -27,7 +27,6 @@ fn made(report: &Value) -> Made {
 }
 
 fn common_checks(report: &Value, out: &std::process::Output, made: &Made) {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(report["ok"], true);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("Compose is run as `docker-compose`") || stderr.contains("Compose is run as `docker compose`"), "says which Compose it used");
@@ -52,72 +51,38 @@ fn common_checks(report: &Value, out: &std::process::Output, made: &Made) {
 
 #[test]
 fn literal_mode_bakes_the_password_and_does_not_wait() {
-    images();
-    let (report, out) = walkthrough(&["compose", "--keep", "--literal"]);
-    let made = made(&report);
+    let (report, out, made) = kept_walkthrough(&["compose", "--keep", "--literal"], made);
     common_checks(&report, &out, &made);
     let waited = claim(&report, "as soon as the Jupyter container runs");
     assert_eq!((waited["holds"].as_bool(), waited["expected"].as_bool()), (Some(false), Some(false)));
     assert!(docker_ok(&["image", "inspect", &made.image]).contains("MYSQL_PASSWORD=my-secret-pw"), "the build argument is in the image");
-    pinned::check(&report, "literal");
+    assert_pinned_words(&report, "literal", pinned::PINNED);
     pinned::look_for_ourselves(&report, &out, &made);
 }
 
 #[test]
 fn corrected_mode_waits_for_health_and_bakes_nothing() {
-    images();
-    let (report, out) = walkthrough(&["compose", "--keep"]);
-    let made = made(&report);
+    let (report, out, made) = kept_walkthrough(&["compose", "--keep"], made);
     common_checks(&report, &out, &made);
     assert_eq!(claim(&report, "as soon as the Jupyter container runs")["holds"], true);
     assert_eq!(claim(&report, "password stays out")["holds"], true);
     assert!(!docker_ok(&["image", "inspect", &made.image]).contains("my-secret-pw"));
     assert!(!docker_ok(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", &made.image]).contains("my-secret-pw"));
-    pinned::check(&report, "corrected");
+    assert_pinned_words(&report, "corrected", pinned::PINNED);
     pinned::look_for_ourselves(&report, &out, &made);
 }
 
 // ---- Every claim's verdict, pinned or looked at again (issue 11 item 5) ----------------------------
 // Kept apart from the tests above so it merges on its own. `PINNED` holds, for every claim the
 // walkthrough makes, the (holds, expected) that the article and ../shared/series/STEPS.md (article 4)
-// give, per mode; a claim the report has and the table does not fails the test. The comment of each
-// row says what this test re-observes itself (above, in `common_checks`, or in `look_for_ourselves`).
+// give, per mode; a claim the report has and the table does not fails the test. The `why` column
+// of each row says what this test re-observes itself (above, in `common_checks`, or in `look_for_ourselves`).
 mod pinned {
     use super::*;
 
-    type Verdict = (bool, bool);
-    const HOLDS: Verdict = (true, true);
-    const ERRATUM: Verdict = (false, false);
+    /// Every claim's verdict, and where it comes from: tests/pinned/compose.md.
+    pub const PINNED: &str = include_str!("pinned/compose.md");
 
-    /// (words of the claim, literal, corrected, where the verdict comes from).
-    pub const PINNED: &[(&str, Verdict, Verdict, &str)] = &[
-        ("MySQL accepts the notebook's connection (cell N2) as soon as the Jupyter container runs", ERRATUM, HOLDS, "STEPS erratum 11 (depends_on only orders the start); pinned"),
-        ("`up` builds the Jupyter image and starts both containers", HOLDS, HOLDS, "article: up builds and starts; re-observed: the built image runs"),
-        ("Compose creates the named volume mysql-data under a project-prefixed name", HOLDS, HOLDS, "STEPS behaviour (jupyter_mysql-data, jupyter_default); pinned, gone after down -v (re-observed)"),
-        ("attached, `up` prints the services' log lines prefixed", HOLDS, HOLDS, "article's output block (`custom-jupyter-image  |` and the URL); re-observed: the transcript's recorded `up`"),
-        ("/work in the Jupyter container lacks Dockerfile and docker-compose.yaml", HOLDS, HOLDS, "STEPS behaviour (.dockerignore); re-observed: ls -A /work of the image"),
-        ("the notebook's cells (article 3) work against the mysql service", HOLDS, HOLDS, "article: run article 3's cells; pinned"),
-        ("the root password stays out of the Jupyter image", ERRATUM, HOLDS, "STEPS erratum 12 (build args -> ENV); re-observed: image inspect and history"),
-        ("`docker ps` shows the built image's container (healthy)", HOLDS, HOLDS, "article's docker ps output; re-observed: the image carries a healthcheck"),
-        ("`down` removes the containers and the network but keeps the named volume", HOLDS, HOLDS, "article: down keeps volumes; pinned"),
-        ("after `down` and `up` again, the data is still in the volume", HOLDS, HOLDS, "STEPS behaviour; pinned"),
-        ("`down -v` removes the named volume as well", HOLDS, HOLDS, "article note; re-observed: volume, network and containers gone"),
-    ];
-
-    /// Every claim of the report is in the table with its verdict for `mode`, and every row is in the report.
-    pub fn check(report: &Value, mode: &str) {
-        let claims = report["claims"].as_array().unwrap();
-        for c in claims {
-            let text = c["claim"].as_str().unwrap();
-            let rows: Vec<_> = PINNED.iter().filter(|row| text.contains(row.0)).collect();
-            assert_eq!(rows.len(), 1, "{mode}: claim {text:?} must match one pinned row, matches {}", rows.len());
-            let want = if mode == "literal" { rows[0].1 } else { rows[0].2 };
-            assert_eq!((c["holds"].as_bool(), c["expected"].as_bool()), (Some(want.0), Some(want.1)), "{mode}: {text} ({}): {}", rows[0].3, c["evidence"]);
-        }
-        for row in PINNED {
-            assert!(claims.iter().any(|c| c["claim"].as_str().unwrap().contains(row.0)), "{mode}: no claim {:?} in the report", row.0);
-        }
-    }
 
     pub fn look_for_ourselves(report: &Value, out: &std::process::Output, made: &Made) {
         // The attached `up`, as the transcript recorded it: the Jupyter container's lines, with the URL.
@@ -130,3 +95,4 @@ mod pinned {
         assert!(check.contains("\"Test\""), "the built image has a healthcheck: {check}");
     }
 }
+

@@ -8,58 +8,22 @@ use support::*;
 
 const IMAGE: &str = "custom-jupyter-image:named-volume";
 
-/// Every claim, pinned from the article: STEPS-manage-data.md (shared/series) lists its claims and
-/// what its exact commands did on a real engine. The corrected mode delivers each claim; the literal
-/// mode reproduces the article's erratum: the volume sits at /project/outputs while the notebook,
-/// in `WORKDIR /work`, writes /work/outputs. Re-observed below with this file's own docker calls:
-/// the two named-volume claims (both modes), and the read-only bind mount (corrected).
-const CLAIMS: &[Row] = &[
-    // Step 2: `--rm` gives an anonymous volume with a 64-hex name; stopping removes both.
-    ("Anonymous volumes", "gives each container an anonymous volume with a generated name", HOLDS, HOLDS),
-    ("Anonymous volumes", "with --rm, stopping the container removes it and its anonymous volume", HOLDS, HOLDS),
-    // Step 4: `docker logs` shows http://127.0.0.1:8888/lab?token=<48 hex>.
-    ("Volume flag", "`docker logs` of the detached container shows the URL", HOLDS, HOLDS),
-    // Step 5: the root-owned COPY makes writing outputs/... raise PermissionError (anon-volume in both modes).
-    ("Volume flag", "running the cell raises PermissionError", HOLDS, HOLDS),
-    // Step 6: `ls -l` shows root root; `whoami` prints jovyan (the article's `joyvan` is a typo).
-    ("Volume flag", "owned by root root", HOLDS, HOLDS),
-    ("Volume flag", "`whoami` prints jovyan", HOLDS, HOLDS),
-    // Step 7: without --rm, `docker rm` leaves the anonymous volume dangling; `docker volume rm` removes it.
-    ("Volume flag", "removing a container made without --rm leaves its anonymous volume behind", HOLDS, HOLDS),
-    ("Volume flag", "`docker volume rm` removes it", HOLDS, HOLDS),
-    // Step 8: COPY --chown gives jovyan users, `id` as shown, and the write succeeds.
-    ("Fixing file permissions", "`ls -l` shows the files owned by jovyan users", HOLDS, HOLDS),
-    ("Fixing file permissions", "`id` prints uid=1000(jovyan) gid=100(users) groups=100(users)", HOLDS, HOLDS),
-    ("Fixing file permissions", "running the cell now writes", HOLDS, HOLDS),
-    // Observed: nothing the notebook writes reaches the volume at /project/outputs.
-    ("Fixing file permissions", "the data written lands in the container's volume", ERRATUM, HOLDS),
-    // Step 9: the CSV survives stop/start (the same container: its writable layer, in literal mode).
-    ("Fixing file permissions", "after `docker stop` and `docker start` the CSV is still there", HOLDS, HOLDS),
-    // Step 10 and observed: the named-volume claim fails with the article's commands (re-observed).
-    ("Named volumes", "the named volume outlives the container, and a new container mounting it sees the data", ERRATUM, HOLDS),
-    // Observed: Docker creates /project/outputs as root:root, so jovyan cannot write it (re-observed).
-    ("Named volumes", "the notebook user can write to the named volume", ERRATUM, HOLDS),
-    // The article: `docker run -v NAME:DIR` makes a missing named volume.
-    ("Named volumes", "a named volume that does not exist yet is created the first time a container mounts it", HOLDS, HOLDS),
-    // Step 11: host edits show at once; readonly blocks the container (re-observed), not the host.
-    // (Whether the container may write without readonly depends on the host file's owner: `claims()`.)
-    ("Bind mounts", "an edit to the notebook on the host shows in the container at once", HOLDS, HOLDS),
-    ("Bind mounts", "with readonly, the container can no longer write the notebook", HOLDS, HOLDS),
-    ("Bind mounts", "with readonly, the host can still edit it, and the container sees the edit", HOLDS, HOLDS),
-];
+/// Every claim's verdict, pinned from the article and what its exact commands did on a real engine:
+/// tests/pinned/manage-data.md, which says where each comes from.
+const CLAIMS: &str = include_str!("pinned/manage-data.md");
 
-/// The table, with the one row that depends on this host: the bind-mounted notebook keeps the
-/// host's owner and mode (the checkout's, copied into the article's folder), so jovyan (1000:100)
-/// may write it without readonly only if those bits let it; the corrected mode makes sure they do.
-fn claims() -> Vec<Row> {
+/// The pinned table plus the one row that depends on this host: the bind-mounted notebook keeps
+/// the host's owner and mode (the checkout's, copied into the article's folder), so jovyan
+/// (1000:100) may write it without readonly only if those bits let it; the corrected mode makes
+/// sure they do.
+fn claims() -> &'static str {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(concat!(env!("CARGO_MANIFEST_DIR"), "/../notebooks/computation.ipynb")).expect("the checkout's notebook");
     let (uid, gid, mode) = (meta.uid(), meta.gid(), meta.mode());
     let jovyan_may_write = (uid == 1000 && mode & 0o200 != 0) || (gid == 100 && mode & 0o020 != 0) || mode & 0o002 != 0;
-    let literal = if jovyan_may_write { HOLDS } else { ERRATUM };
-    let mut rows = CLAIMS.to_vec();
-    rows.push(("Bind mounts", "without readonly, the container can write the bind-mounted notebook", literal, HOLDS));
-    rows
+    let literal = if jovyan_may_write { "holds" } else { "erratum" };
+    let row = format!("| Bind mounts | without readonly, the container can write the bind-mounted notebook | {literal} | holds |\n");
+    Box::leak(format!("{CLAIMS}\n{row}").into_boxed_str())
 }
 
 /// Guards for everything a `--keep` run may have left: each section's container (also as renamed
@@ -79,15 +43,12 @@ fn guards_for(report: &Value) -> Vec<Guard> {
 
 #[test]
 fn literal_mode_shows_the_articles_errors_with_their_reasons() {
-    images();
-    let (report, out) = walkthrough(&["manage-data", "--literal", "--keep"]);
-    let _guards = guards_for(&report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (report, _, _guards) = kept_walkthrough(&["manage-data", "--literal", "--keep"], guards_for);
     assert_eq!(report["mode"], "literal");
     assert_eq!(report["article"], "manage-jupyter-data-docker");
     assert_eq!(report["ok"], true, "every verdict as expected");
-    assert_pinned(&report, &claims());
-    assert_eq!(report["claims"].as_array().unwrap().len(), claims().len());
+    assert_pinned(&report, claims());
+    assert_eq!(report["claims"].as_array().unwrap().len(), pinned(claims()).len());
 
     let permission = claim(&report, "raises PermissionError");
     assert_eq!(permission["holds"], true);
@@ -108,17 +69,14 @@ fn literal_mode_shows_the_articles_errors_with_their_reasons() {
 
 #[test]
 fn corrected_mode_delivers_every_claim() {
-    images();
-    let (report, out) = walkthrough(&["manage-data", "--keep"]);
-    let _guards = guards_for(&report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (report, _, _guards) = kept_walkthrough(&["manage-data", "--keep"], guards_for);
     assert_eq!(report["mode"], "corrected");
     assert_eq!(report["ok"], true, "every verdict as expected");
-    assert_pinned(&report, &claims());
+    assert_pinned(&report, claims());
     for c in report["claims"].as_array().unwrap() {
         assert_eq!(c["holds"], true, "{}: {}", c["claim"], c["evidence"]);
     }
-    assert_eq!(report["claims"].as_array().unwrap().len(), claims().len());
+    assert_eq!(report["claims"].as_array().unwrap().len(), pinned(claims()).len());
 
     // Our own look: the named volume holds the CSV, owned by jovyan, readable from a fresh container.
     let volume = section(&report, "Named volumes")["volume"].as_str().unwrap();
@@ -189,3 +147,4 @@ fn ctrl_c_mid_walkthrough_leaves_nothing_behind() {
     assert!(is_gone("container", &prefix), "container left");
     assert!(is_gone("volume", &volume), "volume left");
 }
+

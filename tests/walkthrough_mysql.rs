@@ -66,10 +66,7 @@ fn password_in_history(report: &Value) -> bool {
 
 #[test]
 fn corrected_mode_keeps_the_data_on_the_volume_and_the_password_out_of_the_image() {
-    images();
-    let (report, out) = walkthrough(&["mysql", "--keep"]);
-    let _guards = guards_for(&report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (report, out, _guards) = kept_walkthrough(&["mysql", "--keep"], guards_for);
     assert_eq!((report["article"].as_str(), report["mode"].as_str(), report["ok"].as_bool()), (Some("persist-jupyter-data-mysql-docker"), Some("corrected"), Some(true)));
     for words in ["host.docker.internal names the host", "the 2021 table appears", "credentials stay out", "once mysql-db is healthy", "prints why it failed", "the data survives `docker rm` and a new mysql-db"] {
         assert_eq!(claim(&report, words)["holds"], true, "{words}: {}", claim(&report, words)["evidence"]);
@@ -80,16 +77,13 @@ fn corrected_mode_keeps_the_data_on_the_volume_and_the_password_out_of_the_image
 
     assert_eq!(rows_through_a_fresh_client(&report), "1000");
     assert!(!password_in_history(&report), "corrected: no password in the image's history");
-    pinned::check(&report, "corrected");
+    assert_pinned_words(&report, "corrected", pinned::PINNED);
     pinned::look_for_ourselves(&report, "corrected");
 }
 
 #[test]
 fn literal_mode_shows_the_articles_errata() {
-    images();
-    let (report, out) = walkthrough(&["mysql", "--literal", "--keep"]);
-    let _guards = guards_for(&report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (report, _, _guards) = kept_walkthrough(&["mysql", "--literal", "--keep"], guards_for);
     assert_eq!(report["ok"], true);
     for words in ["credentials stay out", "host.docker.internal names the host", "prints why it failed", "as soon as the containers are up", "does not keep the data"] {
         let c = claim(&report, words);
@@ -99,69 +93,22 @@ fn literal_mode_shows_the_articles_errata() {
     assert_eq!(claim(&report, "orphaned")["holds"], true);
     assert_eq!(rows_through_a_fresh_client(&report), "1000");
     assert!(password_in_history(&report), "literal: the build argument's password is in the image's history");
-    pinned::check(&report, "literal");
+    assert_pinned_words(&report, "literal", pinned::PINNED);
     pinned::look_for_ourselves(&report, "literal");
 }
 
 // ---- Every claim's verdict, pinned or looked at again (issue 11 item 5, issue 14.4) ----------------
 // Kept apart from the tests above so it merges on its own. `PINNED` holds, for every claim the
 // walkthrough makes, the (holds, expected) that the article and ../shared/series/STEPS.md (article 3)
-// give, per mode (None: the claim is not made in that mode); a claim the report has and the table
+// give, per mode (`absent`: the claim is not made in that mode); a claim the report has and the table
 // does not fails the test. `look_for_ourselves` then re-observes what it can with this test's own
-// docker calls on what `--keep` left; the comment of each row says which.
+// docker calls on what `--keep` left; the `why` column says which.
 mod pinned {
     use super::*;
 
-    type Verdict = Option<(bool, bool)>;
-    const BOTH_HOLD: Verdict = Some((true, true));
-    const ERRATUM: Verdict = Some((false, false));
+    /// Every claim's verdict, and where it comes from: tests/pinned/mysql.md.
+    pub const PINNED: &str = include_str!("pinned/mysql.md");
 
-    /// (words of the claim, literal, corrected, where the verdict comes from).
-    pub const PINNED: &[(&str, Verdict, Verdict, &str)] = &[
-        // Section B/C: the host's database. Rows and tables re-observed in the kept host-mysql.
-        ("on the host, the cells create database scooter_trips", BOTH_HOLD, BOTH_HOLD, "article: `connection successfully`, table created; re-observed: 2020 table rows"),
-        ("keeps `.env` out of the image", BOTH_HOLD, BOTH_HOLD, "STEPS behaviour: .env absent from /work; re-observed: ls -A /work"),
-        ("COPY --chown=$NB_UID:$NB_GID", BOTH_HOLD, BOTH_HOLD, "STEPS behaviour: /work content 1000:100; re-observed: stat"),
-        ("the credentials stay out of the image", ERRATUM, BOTH_HOLD, "STEPS erratum 18 (ARG -> ENV); re-observed: MYSQL_PASSWORD in Config.Env"),
-        ("`--add-host=host.docker.internal:host-gateway` alone", ERRATUM, ERRATUM, "STEPS erratum 14 (bind 127.0.0.1, user@localhost); re-observed: accounts and bind-address of host-mysql"),
-        ("host.docker.internal names the host", ERRATUM, BOTH_HOLD, "STEPS erratum 14 (Linux engine); re-observed: getent with and without --add-host"),
-        ("cell C1 writes outputs/Motorized-Foot-Scooter-Trips-2021.csv", BOTH_HOLD, BOTH_HOLD, "article: the CSV appears in outputs; pinned"),
-        ("cell C2 reaches the host's MySQL", ERRATUM, BOTH_HOLD, "STEPS erratum 14; pinned (the table below is re-observed)"),
-        ("the 2021 table appears in the host's database", ERRATUM, BOTH_HOLD, "STEPS erratum 14; re-observed: 2021 table rows in host-mysql"),
-        ("the host's data survives `docker rm`", BOTH_HOLD, BOTH_HOLD, "STEPS behaviour; re-observed: 2020 table still in host-mysql"),
-        // Section D: the database container.
-        ("makes a network `docker network ls` lists", BOTH_HOLD, BOTH_HOLD, "STEPS behaviour; re-observed: docker network inspect"),
-        ("as soon as the containers are up, as the article runs it", ERRATUM, None, "STEPS erratum 17 (nothing waits for MySQL); pinned"),
-        ("once mysql-db is healthy, the cells work at the first try", None, BOTH_HOLD, "the corrected recipe (healthcheck); pinned"),
-        ("cell N2 reaches mysql-db by its container name", BOTH_HOLD, BOTH_HOLD, "article output `connection successfully`; pinned"),
-        ("cell N3 prints `You're connected to database:", BOTH_HOLD, BOTH_HOLD, "article output; pinned"),
-        ("cell N4 reads five rows of 7 strings back", BOTH_HOLD, BOTH_HOLD, "article output (five 7-tuples); pinned"),
-        ("cell N1 writes /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv", BOTH_HOLD, BOTH_HOLD, "article text; re-observed: the CSV in the kept Jupyter container"),
-        ("running the CREATE DATABASE cell (N2) again", ERRATUM, BOTH_HOLD, "STEPS behaviour: a re-run hits 'database exists' and, as written, prints only the class"),
-        ("`docker ps`: the Jupyter container is (healthy)", BOTH_HOLD, BOTH_HOLD, "article's docker ps output; re-observed: health and `docker port` of the kept containers"),
-        ("a failed connection prints why it failed", ERRATUM, BOTH_HOLD, "STEPS erratum 13 (prints the class); pinned"),
-        ("without a volume, mysql-db does not keep the data", ERRATUM, ERRATUM, "STEPS erratum 10 (VOLUME /var/lib/mysql); pinned"),
-        ("leaves its anonymous volume (with the data) behind", BOTH_HOLD, BOTH_HOLD, "STEPS erratum 10; pinned"),
-        ("a re-created mysql-db without a volume has lost the data", BOTH_HOLD, BOTH_HOLD, "STEPS erratum 10-11; pinned"),
-        ("the data survives `docker rm` and a new mysql-db", BOTH_HOLD, BOTH_HOLD, "STEPS behaviour (named volume); re-observed: rows through a fresh client"),
-    ];
-
-    /// Every claim of the report is in the table for `mode`, with the table's verdict, and every
-    /// row of the table for `mode` is in the report.
-    pub fn check(report: &Value, mode: &str) {
-        let pick = |row: &(&str, Verdict, Verdict, &str)| if mode == "literal" { row.1 } else { row.2 };
-        let claims = report["claims"].as_array().unwrap();
-        for c in claims {
-            let text = c["claim"].as_str().unwrap();
-            let rows: Vec<_> = PINNED.iter().filter(|row| text.contains(row.0)).collect();
-            assert_eq!(rows.len(), 1, "{mode}: claim {text:?} must match one pinned row, matches {}", rows.len());
-            let want = pick(rows[0]).unwrap_or_else(|| panic!("{mode}: claim {text:?} is pinned as not made in this mode"));
-            assert_eq!((c["holds"].as_bool(), c["expected"].as_bool()), (Some(want.0), Some(want.1)), "{mode}: {text} ({}): {}", rows[0].3, c["evidence"]);
-        }
-        for row in PINNED.iter().filter(|row| pick(row).is_some()) {
-            assert!(claims.iter().any(|c| c["claim"].as_str().unwrap().contains(row.0)), "{mode}: no claim {:?} in the report", row.0);
-        }
-    }
 
     /// The kept container of `base` (renamed with its section's slug).
     fn kept(report: &Value, section_name: &str, base: &str) -> String {
@@ -242,3 +189,4 @@ mod pinned {
         assert_eq!(docker_ok(&["port", &kept(report, "Database container", "mysql-db")]), "", "mysql-db publishes no port");
     }
 }
+

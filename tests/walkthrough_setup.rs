@@ -6,49 +6,9 @@ mod support;
 use serde_json::Value;
 use support::*;
 
-/// Every claim, pinned from the article: STEPS.md (shared/series), article 1, lists the behaviour it
-/// claims and its inconsistencies (numbered below). What only the registry's images could show is
-/// not checkable with the offline stand-ins (no registry here): reported, never faked. Re-observed
-/// below with this file's own docker calls: the pre-load image's notebook owner, its working
-/// directory, and the command the base image starts.
-const CLAIMS: &[Row] = &[
-    // Behaviour: anaconda3 is `latest`, conda in /opt/conda, root; `conda list` has jupyterlab etc.
-    ("Anaconda base image", "`docker pull continuumio/anaconda3` fetches the tag latest", NOT_CHECKABLE, NOT_CHECKABLE),
-    ("Anaconda base image", "the container's shell runs as root (UID:GID 0:0)", HOLDS, HOLDS),
-    ("Anaconda base image", "`conda info` shows the active environment base in /opt/conda", NOT_CHECKABLE, NOT_CHECKABLE),
-    ("Anaconda base image", "`conda list` already lists jupyterlab, pandas, numpy and matplotlib", NOT_CHECKABLE, NOT_CHECKABLE),
-    ("Anaconda base image", "as root, jupyter-lab needs --allow-root", HOLDS, HOLDS),
-    ("Anaconda base image", "the server runs as root", HOLDS, HOLDS),
-    // Behaviour, for every server the article starts: the log prints the token URL, token auth is
-    // on (/lab without it is the login page), and a `--rm` container is gone after it stops.
-    ("", "the log prints http://127.0.0.1:8888/lab?token=<48 hex>", HOLDS, HOLDS),
-    ("", "token authentication is on", HOLDS, HOLDS),
-    ("", "a `--rm` container is gone once it stops", HOLDS, HOLDS),
-    // Behaviour: a non-local image is pulled first; the stacks run as jovyan, runtime files under
-    // /home/jovyan/.local/share/jupyter/runtime/, a `work` folder; datascience has Julia and R.
-    ("Jupyter Docker Stacks image", "`docker run` of an image that is not local pulls it first", NOT_CHECKABLE, NOT_CHECKABLE),
-    ("Jupyter Docker Stacks image", "the stacks container runs as jovyan", HOLDS, HOLDS),
-    ("Jupyter Docker Stacks image", "its runtime files live under /home/jovyan/.local/share/jupyter/runtime/", HOLDS, HOLDS),
-    ("Jupyter Docker Stacks image", "the file browser shows a `work` folder (/home/jovyan/work)", HOLDS, HOLDS),
-    ("Jupyter Docker Stacks image", "the image carries Julia, Python and R kernels", NOT_CHECKABLE, NOT_CHECKABLE),
-    // Behaviour: geopandas imports and GDAL is present, `conda list` shows both (no conda in the
-    // offline stand-in: GDAL is Debian's there), EXPOSE only documents the port.
-    ("Own image from a Dockerfile", "in custom-jupyter-image, geopandas imports and GDAL is present", HOLDS, HOLDS),
-    ("Own image from a Dockerfile", "`conda list` in its terminal shows geopandas and gdal", NOT_CHECKABLE, NOT_CHECKABLE),
-    ("Own image from a Dockerfile", "EXPOSE 8888 records the port in the image", HOLDS, HOLDS),
-    // Inconsistency 10 (drift): today's stacks start `start-notebook.py`, not `jupyter lab` (re-observed).
-    ("Own image from a Dockerfile", "the container logs `Entered start.sh with args: jupyter lab`", ERRATUM, ERRATUM),
-    // Behaviour: the rebuild reuses the cached RUN layers; /work holds the notebook and the
-    // Dockerfile, is the working directory (re-observed) and the server's root.
-    ("Image with pre-loaded files", "the rebuild after appending WORKDIR/COPY reuses the cached package layers", HOLDS, HOLDS),
-    ("Image with pre-loaded files", "/work holds computation.ipynb and the Dockerfile", HOLDS, HOLDS),
-    ("Image with pre-loaded files", "the working directory is /work and the server serves from it", HOLDS, HOLDS),
-    // Inconsistency 3: /work is a new root-level folder, not /home/jovyan/work.
-    ("Image with pre-loaded files", "WORKDIR /work is the `work` folder seen in the earlier sections", ERRATUM, ERRATUM),
-    // Behaviour: files copied without --chown are root's (article 2's PermissionError); the
-    // corrected mode copies with --chown (re-observed: the owner).
-    ("Image with pre-loaded files", "the notebook user can save the notebook copied into /work", ERRATUM, HOLDS),
-];
+/// Every claim's verdict, pinned from the article and what its exact commands did on a real engine:
+/// tests/pinned/setup.md, which says where each comes from.
+const CLAIMS: &str = include_str!("pinned/setup.md");
 
 /// Every image a `--keep` run built, and the containers it made (all `--rm`, so normally gone).
 fn guards_for(report: &Value) -> Vec<Guard> {
@@ -72,10 +32,7 @@ fn notebook_owner(report: &Value) -> String {
 
 #[test]
 fn literal_mode_checks_what_it_can_and_says_what_it_cannot() {
-    images();
-    let (report, out) = walkthrough(&["setup", "--keep", "--literal"]);
-    let _guards = guards_for(&report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (report, _, _guards) = kept_walkthrough(&["setup", "--keep", "--literal"], guards_for);
     assert_eq!((report["article"].as_str(), report["ok"].as_bool()), (Some("jupyter-docker-setup-guide"), Some(true)));
     assert_eq!(report["sections"].as_array().unwrap().len(), 4);
     assert_eq!(report["mode"], "literal");
@@ -110,13 +67,29 @@ fn literal_mode_checks_what_it_can_and_says_what_it_cannot() {
 
 #[test]
 fn corrected_pre_load_gives_the_notebook_to_jovyan() {
-    images();
-    let (report, out) = walkthrough(&["setup", "--keep", "--section", "image with"]);
-    let _guards = guards_for(&report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (report, _, _guards) = kept_walkthrough(&["setup", "--keep", "--section", "image with"], guards_for);
     assert_eq!(report["mode"], "corrected");
     assert_eq!(report["ok"], true);
     assert_pinned(&report, CLAIMS);
     assert_eq!(claim(&report, "the notebook user can save")["holds"], true);
     assert_eq!(notebook_owner(&report), "jovyan:users");
+}
+
+
+/// The pinned-verdicts files read as tables: rows only (no header, rule or prose), every verdict
+/// a known word; a misspelt verdict or a row of the wrong width is an error, not a skipped row.
+#[test]
+fn pinned_files_read_strictly() {
+    for (file, rows) in [(include_str!("pinned/setup.md"), 23), (include_str!("pinned/manage-data.md"), 19)] {
+        let table = pinned(file);
+        assert_eq!(table.len(), rows);
+        assert!(table.iter().all(|(section, words, ..)| !words.is_empty() && *section != "section"));
+    }
+    assert_eq!(pinned_words(include_str!("pinned/mysql.md")).len(), 24);
+    assert_eq!(pinned_words(include_str!("pinned/compose.md")).len(), 11);
+    let text = "prose | not a row\n\n| section | claim | literal | corrected |\n|---|---|---|---|\n| A | words | holds | absent |\n| B | more | erratum | not checkable |\n";
+    assert_eq!(pinned(text), vec![("A", "words", Some(Pin::Holds), None), ("B", "more", Some(Pin::Erratum), Some(Pin::NotCheckable))]);
+    for bad in ["| A | words | hold | holds |\n", "| A | words | holds |\n", "| A | words | holds | holds\n", "no table at all\n"] {
+        assert!(std::panic::catch_unwind(|| pinned(bad)).is_err(), "{bad:?} was read");
+    }
 }

@@ -65,16 +65,13 @@ fn a_changed_request_recreates_the_container() {
 /// and `down`/`up`, and shows nowhere but in the URL: not in `docker inspect`, `ps`, or stderr.
 #[test]
 fn a_chosen_token_is_stable_and_shown_only_in_the_url() {
-    images();
-    let (name, volume) = (unique("jdx-token"), unique("jdx-token-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let notebooks = notebooks_copy();
+    let lab = Lab::new("jdx-token");
+    let Lab { name, volume, .. } = &lab;
     let secrets = tempfile::tempdir().unwrap();
     let file = secrets.path().join("token");
     let token = format!("jdx{}x{}", std::process::id(), "0123456789abcdef");
     std::fs::write(&file, format!("{token}\n")).unwrap();
-    let args = ["--name", &name, "--volume", &volume, "--port", "0", "--notebooks", notebooks.path().to_str().unwrap()];
+    let args = lab.up_args(&[]);
 
     chmod(&file, 0o644);
     let out = up(&[&args[..], &["--token-file", file.to_str().unwrap()]].concat());
@@ -100,7 +97,7 @@ fn a_chosen_token_is_stable_and_shown_only_in_the_url() {
     assert_eq!(token_of(&stdout(again.get_output())), token, "the token changed with a restart");
 
     xtask().args(["down", "--name", &name]).assert().success();
-    let out = xtask().arg("up").args(args).env("JUPYTER_TOKEN", &token).output().unwrap();
+    let out = xtask().arg("up").args(&args).env("JUPYTER_TOKEN", &token).output().unwrap();
     let url = stdout(succeeded(&out));
     assert!(url.ends_with(&format!("?token={token}")), "{url}");
     let port: u16 = url.split(':').nth(2).unwrap().split('/').next().unwrap().parse().unwrap();

@@ -10,15 +10,12 @@ fn messages_name_the_cause() {
     let error = the_error(&out);
     assert!(error.contains("DOCKER_CONTEXT") && error.contains("jdx-no-such-context") && error.contains("docker context ls"), "{error}");
 
-    images();
-    let (name, volume) = (unique("jdx-cause"), unique("jdx-cause-vol"));
-    let _v = Guard::volume(&volume);
-    let _c = Guard::container(&name);
-    let base = tempfile::tempdir().unwrap();
-    chmod(base.path(), 0o755);
+    let lab = Lab::new("jdx-cause");
+    let name = &lab.name;
+    let base = open_dir();
     let dir = base.path().join("nb");
     notebooks_in(&dir);
-    let args = ["--name", &name, "--volume", &volume, "--port", "0", "--notebooks", dir.to_str().unwrap()];
+    let args = lab.args(&["--notebooks", dir.to_str().unwrap()]);
     let url = stdout(succeeded(&up(&args)));
     let id = container_id(&name);
 

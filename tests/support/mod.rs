@@ -242,6 +242,11 @@ pub fn the_error(out: &std::process::Output) -> String {
     errors[0].to_string()
 }
 
+/// `cargo xtask ARGS`, which must fail with one `error:` line: that line.
+pub fn xtask_error(args: &[&str]) -> String {
+    the_error(&xtask().args(args).output().unwrap())
+}
+
 /// A new volume with this run's labels (and any `docker volume create` options), which must not
 /// have existed.
 pub fn create_volume(name: &str, options: &[&str]) {
@@ -266,4 +271,43 @@ pub fn wait_until(limit: Duration, what: &str, ready: impl FnMut() -> bool) {
 /// The first word of the last line of a command's output (`sha256sum`'s digest).
 pub fn first_word_of_last_line(out: &str) -> String {
     out.lines().last().unwrap_or("").split_whitespace().next().unwrap_or("").to_string()
+}
+
+/// What most `up` tests start from: the series' images, a container name and a volume name of this
+/// run, both removed when dropped (the container first), and a private copy of the notebooks.
+pub struct Lab {
+    pub name: String,
+    pub volume: String,
+    pub notebooks: tempfile::TempDir,
+    _guards: (Guard, Guard),
+}
+
+impl Lab {
+    /// Names `prefix-<pid>-<n>` and `prefix-vol-<pid>-<n>`.
+    pub fn new(prefix: &str) -> Lab {
+        images();
+        let (name, volume) = (unique(prefix), unique(&format!("{prefix}-vol")));
+        let guards = (Guard::container(&name), Guard::volume(&volume));
+        Lab { name, volume, notebooks: notebooks_copy(), _guards: guards }
+    }
+
+    /// The notebooks copy's path.
+    pub fn dir(&self) -> &str {
+        self.notebooks.path().to_str().unwrap()
+    }
+
+    /// `up`'s arguments for this lab's name and volume (`--port 0` too), then `more`.
+    pub fn args<'a>(&'a self, more: &[&'a str]) -> Vec<&'a str> {
+        [&["--port", "0", "--name", &self.name, "--volume", &self.volume][..], more].concat()
+    }
+
+    /// [`Lab::args`] with the lab's notebooks, then `more`.
+    pub fn up_args<'a>(&'a self, more: &[&'a str]) -> Vec<&'a str> {
+        self.args(&[&["--notebooks", self.dir()][..], more].concat())
+    }
+
+    /// `up` for this lab, with `--json`, which must succeed; its JSON.
+    pub fn up(&self) -> serde_json::Value {
+        up_json(&self.up_args(&[]))
+    }
 }

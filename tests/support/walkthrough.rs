@@ -1,17 +1,28 @@
 //! Walkthrough reports, and claims pinned from the articles: a walkthrough sets `expected` in the
 //! same code that observes `holds`, so its `ok: true` alone shows the code agreeing with itself.
-//! Each test keeps a table of the verdicts the article (and STEPS*.md in shared/series, which
-//! record what its exact commands did on a real engine) says every claim must get.
+//! Each test keeps, in a Markdown file under tests/pinned/, a table of the verdicts the article
+//! (and STEPS*.md in shared/series, which record what its exact commands did on a real engine)
+//! says every claim must get.
 
 use serde_json::Value;
 
-use super::xtask;
+use super::{images, xtask};
 
 /// `cargo xtask walkthrough ARGS --json` (ARGS start with the article): its JSON report and output.
 pub fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
     let out = xtask().arg("walkthrough").args(args).arg("--json").assert().get_output().clone();
     let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
     (json, out)
+}
+
+/// Builds the series' images, then `walkthrough ARGS --json` (ARGS with `--keep`), with `guards`
+/// taken at once over what it kept; it must exit 0. Its report, its output and the guards.
+pub fn kept_walkthrough<G>(args: &[&str], guards: impl FnOnce(&Value) -> G) -> (Value, std::process::Output, G) {
+    images();
+    let (report, out) = walkthrough(args);
+    let guards = guards(&report);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (report, out, guards)
 }
 
 /// The report's claim whose wording contains `words`.
@@ -35,17 +46,24 @@ pub enum Pin {
     NotCheckable,
 }
 
-pub const HOLDS: Option<Pin> = Some(Pin::Holds);
-pub const ERRATUM: Option<Pin> = Some(Pin::Erratum);
-pub const NOT_CHECKABLE: Option<Pin> = Some(Pin::NotCheckable);
-/// The claim is not made in this mode.
-pub const ABSENT: Option<Pin> = None;
 
 /// One pinned claim: (section name's start, words of the claim, its verdict in literal mode, in
 /// corrected mode).
 pub type Row = (&'static str, &'static str, Option<Pin>, Option<Pin>);
 
 impl Pin {
+    /// A verdict as a pinned table writes it: `holds`, `erratum`, `not checkable`, or `absent`
+    /// (None: the claim is not made in that mode).
+    fn named(word: &str) -> Option<Pin> {
+        match word {
+            "holds" => Some(Pin::Holds),
+            "erratum" => Some(Pin::Erratum),
+            "not checkable" => Some(Pin::NotCheckable),
+            "absent" => None,
+            other => panic!("a pinned table says {other:?}: write holds, erratum, not checkable or absent"),
+        }
+    }
+
     fn verdict(self) -> (bool, bool, bool) {
         match self {
             Pin::Holds => (true, true, true),
@@ -58,7 +76,8 @@ impl Pin {
 /// Every claim of the report gets the verdict its row pins for the report's mode (exactly one row
 /// of its section must match its words), and every row pinned for this mode, of a section the
 /// report ran, matches a claim: a new, lost or reworded claim fails until the table says so.
-pub fn assert_pinned(report: &Value, table: &[Row]) {
+pub fn assert_pinned(report: &Value, pinned_file: &'static str) {
+    let table = pinned(pinned_file);
     let literal = match report["mode"].as_str() {
         Some("literal") => true,
         Some("corrected") => false,
@@ -85,4 +104,55 @@ pub fn assert_pinned(report: &Value, table: &[Row]) {
             assert!(used[i] > 0, "no claim of section {section:?} matches the pinned row {words:?}");
         }
     }
+}
+
+/// A claim pinned by its words alone: (words of the claim, its verdict in literal mode, in
+/// corrected mode, where the verdict comes from).
+pub type WordsRow = (&'static str, Option<Pin>, Option<Pin>, &'static str);
+
+/// Every claim of the report matches exactly one row and gets the (holds, expected) of the row's
+/// verdict for `mode` (`literal` or `corrected`), and every row pinned for `mode` matches a claim.
+pub fn assert_pinned_words(report: &Value, mode: &str, pinned_file: &'static str) {
+    let table = pinned_words(pinned_file);
+    let pick = |row: &WordsRow| if mode == "literal" { row.1 } else { row.2 };
+    let claims = report["claims"].as_array().unwrap();
+    for c in claims {
+        let text = c["claim"].as_str().unwrap();
+        let rows: Vec<_> = table.iter().filter(|row| text.contains(row.0)).collect();
+        assert_eq!(rows.len(), 1, "{mode}: claim {text:?} must match one pinned row, matches {}", rows.len());
+        let (holds, expected, _) = pick(rows[0]).unwrap_or_else(|| panic!("{mode}: claim {text:?} is pinned as not made in this mode")).verdict();
+        assert_eq!((c["holds"].as_bool(), c["expected"].as_bool()), (Some(holds), Some(expected)), "{mode}: {text} ({}): {}", rows[0].3, c["evidence"]);
+    }
+    for row in table.iter().filter(|row| pick(row).is_some()) {
+        assert!(claims.iter().any(|c| c["claim"].as_str().unwrap().contains(row.0)), "{mode}: no claim {:?} in the report", row.0);
+    }
+}
+
+/// The rows of the Markdown tables in a pinned-verdicts file (tests/pinned/): each line that starts
+/// with `|`, but for the header rows (first cell `section` or `claim`) and the rules under them, as
+/// its `columns` trimmed cells. The prose between the tables is commentary.
+fn table_rows(text: &'static str, columns: usize) -> Vec<Vec<&'static str>> {
+    let mut rows = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| l.starts_with('|')) {
+        let inner = line.strip_prefix('|').and_then(|l| l.strip_suffix('|')).unwrap_or_else(|| panic!("a table row that does not end with |: {line}"));
+        let cells: Vec<&str> = inner.split('|').map(str::trim).collect();
+        assert_eq!(cells.len(), columns, "a pinned row of {} cells, not {columns}: {line}", cells.len());
+        let header = cells[0] == "section" || cells[0] == "claim";
+        let rule = cells.iter().all(|c| !c.is_empty() && c.chars().all(|ch| ch == '-' || ch == ':'));
+        if !header && !rule {
+            rows.push(cells);
+        }
+    }
+    assert!(!rows.is_empty(), "a pinned-verdicts file without rows");
+    rows
+}
+
+/// The rows of a file whose tables are `| section | claim | literal | corrected |`.
+pub fn pinned(text: &'static str) -> Vec<Row> {
+    table_rows(text, 4).into_iter().map(|c| (c[0], c[1], Pin::named(c[2]), Pin::named(c[3]))).collect()
+}
+
+/// The rows of a file whose tables are `| claim | literal | corrected | why |`.
+pub fn pinned_words(text: &'static str) -> Vec<WordsRow> {
+    table_rows(text, 4).into_iter().map(|c| (c[0], Pin::named(c[1]), Pin::named(c[2]), c[3])).collect()
 }

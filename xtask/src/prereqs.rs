@@ -18,30 +18,22 @@ pub struct Need {
     pub why: &'static str,
 }
 
-pub const MMDEBSTRAP: Need = Need {
-    program: "mmdebstrap",
-    probe: &["--version"],
-    package: "mmdebstrap",
-    why: "makes the Debian root filesystem of the offline base image",
-};
+impl Need {
+    /// A program from the Debian package of its own name that answers `--version` when usable.
+    const fn own_package(name: &'static str, why: &'static str) -> Need {
+        Need { program: name, probe: &["--version"], package: name, why }
+    }
+}
+
+pub const MMDEBSTRAP: Need = Need::own_package("mmdebstrap", "makes the Debian root filesystem of the offline base image");
 pub const PIP: Need = Need {
     program: "python3",
     probe: &["-m", "pip", "--version"],
     package: "python3-pip",
     why: "downloads the locked Python wheels on the host",
 };
-pub const CHROMIUM: Need = Need {
-    program: "chromium",
-    probe: &["--version"],
-    package: "chromium",
-    why: "opens JupyterLab in a real browser in the browser test",
-};
-pub const COMPOSE: Need = Need {
-    program: "docker-compose",
-    probe: &["--version"],
-    package: "docker-compose",
-    why: "runs the compose walkthrough when the `docker compose` plugin is absent",
-};
+pub const CHROMIUM: Need = Need::own_package("chromium", "opens JupyterLab in a real browser in the browser test");
+pub const COMPOSE: Need = Need::own_package("docker-compose", "runs the compose walkthrough when the `docker compose` plugin is absent");
 
 static ASSUME_YES: AtomicBool = AtomicBool::new(false);
 

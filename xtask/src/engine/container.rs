@@ -92,8 +92,7 @@ pub struct ContainerState {
 impl ContainerState {
     /// `status|running|exit code|started at|image|paused`, as [`Docker::container_state`] asks for it.
     fn parse(out: &str) -> Option<ContainerState> {
-        let parts: Vec<&str> = out.split('|').collect();
-        let [status, running, exit_code, started_at, image, paused] = parts[..] else { return None };
+        let [status, running, exit_code, started_at, image, paused] = fields(out, '|')?;
         Some(ContainerState {
             status: status.to_string(),
             running: running == "true",
@@ -112,6 +111,11 @@ pub fn parse_port_line(out: &str) -> Option<(String, u16)> {
     Some((ip.trim_matches(['[', ']']).to_string(), port.parse().ok()?))
 }
 
+/// A line of `--format` output that has exactly `N` fields separated by `separator`.
+pub fn fields<const N: usize>(line: &str, separator: char) -> Option<[&str; N]> {
+    line.split(separator).collect::<Vec<_>>().try_into().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +125,12 @@ mod tests {
         assert_eq!(parse_port_line("127.0.0.1:49153\n"), Some(("127.0.0.1".into(), 49153)));
         assert_eq!(parse_port_line("[::1]:8888"), Some(("::1".into(), 8888)));
         assert_eq!(parse_port_line("garbage"), None);
+    }
+
+    #[test]
+    fn lines_of_exactly_n_fields() {
+        assert_eq!(fields::<3>("a|b|", '|'), Some(["a", "b", ""]));
+        assert_eq!(fields::<3>("a|b", '|'), None);
+        assert_eq!(fields::<2>("a\tb\tc", '\t'), None);
     }
 }

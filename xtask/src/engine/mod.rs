@@ -16,7 +16,7 @@ pub mod resources;
 pub mod spec;
 pub mod wait;
 
-pub use container::{parse_port_line, ContainerState};
+pub use container::{fields, parse_port_line, ContainerState};
 pub use names::{check_image_ref, check_name};
 pub use spec::{volume_mount_labelled, BuildSpec, Health, Mount, Publish, RunSpec};
 

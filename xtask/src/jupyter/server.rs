@@ -180,10 +180,8 @@ mod tests {
 
     #[test]
     fn base_paths() {
-        assert_eq!(base_path("/lab"), "/");
-        assert_eq!(base_path("/x/lab"), "/x/");
-        assert_eq!(base_path("/tree"), "/");
-        assert_eq!(base_path("/"), "/");
-        assert_eq!(base_path("/x"), "/x/");
+        for (path, base) in [("/lab", "/"), ("/x/lab", "/x/"), ("/tree", "/"), ("/", "/"), ("/x", "/x/")] {
+            assert_eq!(base_path(path), base, "{path}");
+        }
     }
 }

@@ -7,7 +7,7 @@ use anyhow::Result;
 use xshell::Shell;
 
 use crate::engine::resources::list;
-use crate::engine::{Docker, OWNER};
+use crate::engine::{fields, Docker, OWNER};
 use crate::jupyter::{PORT, VOLUME_LABEL_KEY};
 use crate::progress::say;
 
@@ -37,8 +37,7 @@ fn format() -> String {
 
 impl Row {
     fn parse(line: &str) -> Option<Row> {
-        let fields: Vec<&str> = line.split('\t').collect();
-        let [name, state, status, image, ports, volume] = fields[..] else { return None };
+        let [name, state, status, image, ports, volume] = fields(line, '\t')?;
         Some(Row {
             name: name.into(),
             status: status.into(),

@@ -1,26 +1,41 @@
 //! The notebook cells of article 3 (article 4 runs its section D again), byte for byte as the
-//! article writes them (data/mysql/*.py), and how a sitting of them is run and read: the data URLs
+//! article writes them (data/mysql/cells.md), and how a sitting of them is run and read: the data URLs
 //! become the bundled samples, corrected mode prints the error each `except` caught.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::session::{Mode, Ran};
 
-// Section B: JupyterLab on the host, MySQL on the host.
-pub const L1: &str = include_str!("data/mysql/L1.py");
-pub const L2: &str = include_str!("data/mysql/L2.py");
-pub const L3: &str = include_str!("data/mysql/L3.py");
-pub const L4: &str = include_str!("data/mysql/L4.py");
-// Section C: JupyterLab in a container, MySQL on the host.
-pub const C1: &str = include_str!("data/mysql/C1.py");
-pub const C2: &str = include_str!("data/mysql/C2.py");
-pub const C3: &str = include_str!("data/mysql/C3.py");
-pub const C4: &str = include_str!("data/mysql/C4.py");
-// Section D: JupyterLab and MySQL in containers on one network.
-pub const N1: &str = include_str!("data/mysql/N1.py");
-pub const N2: &str = include_str!("data/mysql/N2.py");
-pub const N3: &str = include_str!("data/mysql/N3.py");
-pub const N4: &str = include_str!("data/mysql/N4.py");
+/// The cells, one fenced block each whose info string is `python NAME` (sections B: L1-L4, JupyterLab
+/// and MySQL on the host; C: C1-C4, JupyterLab in a container, MySQL on the host; D: N1-N4, both
+/// in containers on one network).
+const CELLS: &str = include_str!("data/mysql/cells.md");
+
+/// Cell `name` as the article writes it, with its final newline.
+pub fn cell(name: &str) -> &'static str {
+    fenced_cells(CELLS).into_iter().find(|(n, _)| *n == name).map(|(_, code)| code).unwrap_or_else(|| panic!("data/mysql/cells.md has no cell {name}"))
+}
+
+/// The closed ```` ```python NAME ```` blocks of a Markdown text, as (NAME, the block's lines with
+/// their newlines); the prose around them is passed over.
+fn fenced_cells(text: &str) -> Vec<(&str, &str)> {
+    let mut cells = Vec::new();
+    // The open block's name and where its code starts.
+    let mut open: Option<(&str, usize)> = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        match (open, line.trim_end()) {
+            (None, fence) => open = fence.strip_prefix("```python ").map(|name| (name.trim(), at + line.len())),
+            (Some((name, start)), "```") => {
+                cells.push((name, &text[start..at]));
+                open = None;
+            }
+            (Some(_), _) => {}
+        }
+        at += line.len();
+    }
+    cells
+}
 
 /// The ArcGIS Hub downloads of the article and the bundled samples used in their place.
 const DATA: &[(&str, &str)] = &[
@@ -40,10 +55,10 @@ pub const CLASS_ONLY: &str = "Error while connecting to MySQL <class 'mysql.conn
 /// `# cell NAME <unix time>` line (when it started, by the container's clock, which is the
 /// host's), the data URLs replaced by the bundled samples, and, in corrected mode, each `except`
 /// printing the error it caught.
-pub fn program(mode: Mode, cells: &[(&str, &str)]) -> String {
+pub fn program(mode: Mode, names: &[&str]) -> String {
     let mut code = String::new();
-    for (name, cell) in cells {
-        code.push_str(&format!("print('# cell {name}', __import__('time').time(), flush=True)\n{cell}\n"));
+    for name in names {
+        code.push_str(&format!("print('# cell {name}', __import__('time').time(), flush=True)\n{}\n", cell(name)));
     }
     for (url, sample) in DATA {
         code = code.replace(url, sample);
@@ -56,7 +71,7 @@ pub fn program(mode: Mode, cells: &[(&str, &str)]) -> String {
 
 /// Article 3's section D in one sitting: download, create the database, store the rows, read five back.
 pub fn section_d(mode: Mode) -> String {
-    program(mode, &[("N1", N1), ("N2", N2), ("N3", N3), ("N4", N4)])
+    program(mode, &["N1", "N2", "N3", "N4"])
 }
 
 /// What cell `name` printed in a sitting's output (the lines after its `# cell` line).
@@ -125,36 +140,54 @@ pub fn error_summary(class_only: usize, others: &[String], ran: &Ran) -> String 
 mod tests {
     use super::*;
 
+    const NAMES: [&str; 12] = ["L1", "L2", "L3", "L4", "C1", "C2", "C3", "C4", "N1", "N2", "N3", "N4"];
+
     #[test]
     fn cells_read_the_bundled_samples_and_corrected_ones_print_the_error() {
-        let literal = program(Mode::Literal, &[("N1", N1), ("N2", N2)]);
+        let literal = program(Mode::Literal, &["N1", "N2"]);
         assert!(!literal.contains("https://"), "{literal}");
         assert!(literal.contains("data_url =\"data/Motorized-Foot-Scooter-Trips-2018.csv\""));
         assert!(literal.contains(ERROR_AS_WRITTEN) && literal.starts_with("print('# cell N1', __import__('time').time(), flush=True)\n"));
-        let corrected = program(Mode::Corrected, &[("L2", L2), ("L3", L3), ("C2", C2), ("C3", C3), ("N3", N3), ("N4", N4)]);
+        let corrected = program(Mode::Corrected, &["L2", "L3", "C2", "C3", "N3", "N4"]);
         assert!(!corrected.contains(ERROR_AS_WRITTEN));
         assert_eq!(corrected.matches(ERROR_CORRECTED).count(), 6);
-        for cell in [L1, C1, N1] {
-            assert!(!program(Mode::Literal, &[("x", cell)]).contains("opendata"), "{cell}");
+        for name in ["L1", "C1", "N1"] {
+            assert!(!program(Mode::Literal, &[name]).contains("opendata"), "{name}");
         }
     }
 
     #[test]
-    fn the_data_files_are_the_articles_cells() {
-        // Each file is one cell as the article prints it: its URL, its host, and a final newline.
-        for (cell, dataset) in [(L1, "f3277b58"), (C1, "033311f7"), (N1, "aaf42741")] {
-            assert!(cell.contains(&format!("opendata.arcgis.com/api/v3/datasets/{dataset}")), "{cell}");
+    fn the_data_file_holds_the_articles_cells() {
+        // The twelve cells, in the article's order, nothing else fenced as a cell.
+        assert_eq!(fenced_cells(CELLS).iter().map(|(name, _)| *name).collect::<Vec<_>>(), NAMES);
+        // Each block is one cell as the article prints it: its URL, its host, and a final newline.
+        for (name, dataset) in [("L1", "f3277b58"), ("C1", "033311f7"), ("N1", "aaf42741")] {
+            assert!(cell(name).contains(&format!("opendata.arcgis.com/api/v3/datasets/{dataset}")), "{name}");
         }
-        for (cell, host) in [(L2, "localhost"), (L3, "localhost"), (C2, "host.docker.internal"), (C3, "host.docker.internal"), (N2, "mysql-db"), (N4, "mysql-db")] {
-            assert!(cell.contains(&format!("host=\"{host}\",")), "{cell}");
+        for (name, host) in [("L2", "localhost"), ("L3", "localhost"), ("C2", "host.docker.internal"), ("C3", "host.docker.internal"), ("N2", "mysql-db"), ("N4", "mysql-db")] {
+            assert!(cell(name).contains(&format!("host=\"{host}\",")), "{name}");
         }
-        for cell in [L1, L2, L3, L4, C1, C2, C3, C4, N1, N2, N3, N4] {
-            assert!(cell.ends_with('\n') && !cell.ends_with("\n\n"), "{cell}");
+        for name in NAMES {
+            assert!(cell(name).ends_with('\n') && !cell(name).ends_with("\n\n") && !cell(name).contains("```"), "{name}");
         }
-        for cell in [L2, L3, C2, C3, N2, N3, N4] {
-            assert!(cell.contains(ERROR_AS_WRITTEN), "{cell}");
+        for name in ["L2", "L3", "C2", "C3", "N2", "N3", "N4"] {
+            assert!(cell(name).contains(ERROR_AS_WRITTEN), "{name}");
         }
-        assert!(N3.contains(TABLE_2018) && L2.contains("load_dotenv()\n"));
+        assert!(cell("N3").contains(TABLE_2018) && cell("L2").contains("load_dotenv()\n"));
+        assert!(cell("L1").starts_with("import pandas as pd\n") && cell("N4").ends_with("    print(\"Error while connecting to MySQL\", Error)\n"));
+    }
+
+    #[test]
+    fn fenced_cells_are_the_named_python_blocks_only() {
+        let text = "# Title\n\n```python A\nx = 1\n\ny = 2\n```\nprose\n```sh\nls\n```\n```python  B \n```\n```python C\nnever closed\n";
+        assert_eq!(fenced_cells(text), vec![("A", "x = 1\n\ny = 2\n"), ("B", "")]);
+        assert_eq!(fenced_cells("text ```python D\nz\n```\n"), vec![]);
+    }
+
+    #[test]
+    #[should_panic(expected = "no cell X9")]
+    fn an_unknown_cell_is_a_bug_named() {
+        cell("X9");
     }
 
     #[test]
@@ -170,8 +203,8 @@ mod tests {
 
     #[test]
     fn ports_are_added_only_off_3306() {
-        assert_eq!(with_port(C2, "host.docker.internal", 3306), C2);
-        let moved = with_port(C3, "host.docker.internal", 13306);
+        assert_eq!(with_port(cell("C2"), "host.docker.internal", 3306), cell("C2"));
+        let moved = with_port(cell("C3"), "host.docker.internal", 13306);
         assert!(moved.contains("host=\"host.docker.internal\", port=13306,"), "{moved}");
     }
 

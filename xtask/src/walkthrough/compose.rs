@@ -16,17 +16,12 @@ use super::db::ReadyClock;
 use super::session::{Mode, Session};
 use super::{database, db};
 use attached::Attached;
-use super::{Article, Section};
+use super::Section;
 use crate::engine::resources::Resource;
 use crate::engine::cmdline::shell_quote;
 use crate::engine::{wait, Docker};
 
-pub const ARTICLE: Article = Article {
-    slug: "multi-container-orchestration-docker-compose",
-    short: "compose",
-    title: "Simplify Multi-Container Orchestration with Docker Compose",
-    sections: &[Section { name: "Docker Compose", run: compose }],
-};
+pub const SECTIONS: &[Section] = &[Section { name: "Docker Compose", run: compose }];
 
 /// The article's root password (its compose file sets it in the clear).
 const PASSWORD: &str = "my-secret-pw";

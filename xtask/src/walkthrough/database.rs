@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
 
-use super::cells::{cell_output, program, started_after, N2};
+use super::cells::{cell_output, program, started_after};
 use super::db;
 use super::session::{Ran, Session};
 use crate::engine::cmdline::{shell_quote, shown};
@@ -68,7 +68,7 @@ impl FirstConnection {
 
 /// Runs cell N2 (connect, CREATE DATABASE) alone in `container`, timed from `since`.
 pub fn first_connection(s: &mut Session, container: &str, since: SystemTime) -> Result<FirstConnection> {
-    let ran = run_cells(s, container, &[], &program(s.mode, &[("N2", N2)]))?;
+    let ran = run_cells(s, container, &[], &program(s.mode, &["N2"]))?;
     let printed = cell_output(&ran.output, "N2");
     Ok(FirstConnection { connected: printed.iter().any(|l| l == "connection successfully"), started: started_after(&ran.output, "N2", since), printed })
 }

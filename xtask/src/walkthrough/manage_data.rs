@@ -9,23 +9,18 @@ use anyhow::{bail, Result};
 
 use super::session::{is_anonymous_volume, Mode, Session};
 use super::steps::{self, execute_notebook, wait_url};
-use super::{Article, Section};
+use super::Section;
 use crate::engine::resources::Resource;
 use crate::engine::{wait, Docker, Mount, RunSpec};
 use crate::jupyter::url::Token;
 
-pub const ARTICLE: Article = Article {
-    slug: "manage-jupyter-data-docker",
-    short: "manage-data",
-    title: "Managing Jupyter Data in Docker Images and Containers",
-    sections: &[
+pub const SECTIONS: &[Section] = &[
         Section { name: "Anonymous volumes", run: anonymous_volumes },
         Section { name: "Volume flag, detached mode and permissions", run: volume_flag },
         Section { name: "Fixing file permissions", run: fixing_permissions },
         Section { name: "Named volumes", run: named_volumes },
         Section { name: "Bind mounts", run: bind_mounts },
-    ],
-};
+    ];
 
 const CSV: &str = "outputs/Motorized-Foot-Scooter-Trips-2020.csv";
 /// A write to the bind-mounted notebook from inside the container (a shell word: `sh -c` runs it).
@@ -210,11 +205,16 @@ fn fixing_permissions(s: &mut Session) -> Result<()> {
     Ok(())
 }
 
-fn named_volumes(s: &mut Session) -> Result<()> {
+/// Where the named-volume and bind-mount sections start: the article's named-volume image, built;
+/// where this mode mounts the outputs volume; the section's volume.
+fn named_volume_start(s: &mut Session) -> Result<(&'static str, &'static str, String)> {
     let image = "custom-jupyter-image:named-volume";
     steps::build_series_image(s, image)?;
-    let out = outputs(s.mode);
-    let volume = s.names.volume.clone();
+    Ok((image, outputs(s.mode), s.names.volume.clone()))
+}
+
+fn named_volumes(s: &mut Session) -> Result<()> {
+    let (image, out, volume) = named_volume_start(s)?;
     first_mount_creates(s, image, &format!("{volume}-first-mount"), out)?;
     steps::create_volume(s, &volume)?;
     let c = s.names.container.clone();
@@ -275,10 +275,7 @@ fn first_mount_creates(s: &mut Session, image: &str, volume: &str, target: &str)
 }
 
 fn bind_mounts(s: &mut Session) -> Result<()> {
-    let image = "custom-jupyter-image:named-volume";
-    steps::build_series_image(s, image)?;
-    let out = outputs(s.mode);
-    let volume = s.names.volume.clone();
+    let (image, out, volume) = named_volume_start(s)?;
     // One after another with --keep, the named-volume section's volume is still here: this run made it.
     if !s.docker.created_here("volume", &volume) {
         steps::create_volume(s, &volume)?;

@@ -37,7 +37,13 @@ pub struct Section {
     pub run: fn(&mut Session) -> Result<()>,
 }
 
-pub const ARTICLES: &[&Article] = &[&setup::ARTICLE, &manage_data::ARTICLE, &mysql::ARTICLE, &compose::ARTICLE];
+/// The articles that can be replayed, in the series' order; each one's module holds its sections.
+pub const ARTICLES: &[&Article] = &[
+    &Article { slug: "jupyter-docker-setup-guide", short: "setup", title: "How to Set Up Jupyter with Docker", sections: setup::SECTIONS },
+    &Article { slug: "manage-jupyter-data-docker", short: "manage-data", title: "Managing Jupyter Data in Docker Images and Containers", sections: manage_data::SECTIONS },
+    &Article { slug: "persist-jupyter-data-mysql-docker", short: "mysql", title: "Advanced Jupyter Data Persistence with MySQL and Docker", sections: mysql::SECTIONS },
+    &Article { slug: "multi-container-orchestration-docker-compose", short: "compose", title: "Simplify Multi-Container Orchestration with Docker Compose", sections: compose::SECTIONS },
+];
 
 #[derive(clap::Args, Debug)]
 pub struct Walkthrough {

@@ -5,7 +5,7 @@
 //! needs `--add-host=host.docker.internal:host-gateway`, and the host's MySQL must listen on the
 //! bridge's gateway and let the user in from the bridge's subnet (a host install listens on
 //! 127.0.0.1 and knows the user @localhost only).
-//! The notebook's cells (data/mysql/*.py) run inside the Jupyter container (`docker exec ... python -c`),
+//! The notebook's cells (data/mysql/cells.md) run inside the Jupyter container (`docker exec ... python -c`),
 //! on the bundled synthetic samples instead of the unreachable ArcGIS Hub URLs. This file plays
 //! sections B and C (the host's database); `database_container.rs` plays section D.
 
@@ -13,24 +13,19 @@ mod database_container;
 
 use anyhow::{Context, Result};
 
-use super::cells::{cell_output, connection_lines, error_summary, program, with_port, C1, C2, C3, C4, L1, L2, L3, L4};
+use super::cells::{cell_output, connection_lines, error_summary, program, with_port};
 use super::session::{Mode, Session};
 use super::{database, db};
-use super::{Article, Section};
+use super::Section;
 use crate::engine::resources::Resource;
 use crate::engine::cmdline::shell_quote;
 use crate::engine::RunSpec;
 use crate::images::mysql::Server;
 
-pub const ARTICLE: Article = Article {
-    slug: "persist-jupyter-data-mysql-docker",
-    short: "mysql",
-    title: "Advanced Jupyter Data Persistence with MySQL and Docker",
-    sections: &[
+pub const SECTIONS: &[Section] = &[
         Section { name: "Jupyter container and the host's database", run: host_database },
         Section { name: "Database container, network and volume", run: database_container::run },
-    ],
-};
+    ];
 
 /// What the image shows of the credentials: the MYSQL_ entries of its config's environment
 /// (`docker image inspect`) and the history steps that carry the password.
@@ -137,7 +132,7 @@ fn host_database(s: &mut Session) -> Result<()> {
 
     // Section B, host-side notebook: played by a throwaway container sharing the host's network.
     s.note("the host-side JupyterLab of section B (pip on the host) is played by a throwaway container of the same image on the host's network (`--network host`, so `localhost` is the host); python-dotenv is not in the image, so `--env-file .env` does what load_dotenv() does");
-    let host_cells = program(s.mode, &[("L1", L1), ("L2", &L2.replace("from dotenv import load_dotenv\nload_dotenv()\n", "")), ("L3", L3), ("L4", L4)]);
+    let host_cells = program(s.mode, &["L1", "L2", "L3", "L4"]).replace("from dotenv import load_dotenv\nload_dotenv()\n", "");
     let env_file = s.project.path().join(".env");
     let host_side = RunSpec { env_file: Some(env_file.clone()), ..RunSpec::new(&tag) }.rm().network("host").command(&["python", "-c", &with_port(&host_cells, "localhost", port)]);
     let ran = s.run(&host_side)?;
@@ -157,7 +152,7 @@ fn host_database(s: &mut Session) -> Result<()> {
     s.note("not in the article: cell C2 (printing the error it catches) in a container with `--add-host=host.docker.internal:host-gateway` alone, the Linux fix, before the host's MySQL knows the user from the docker bridge");
     let alone = RunSpec { env_file: Some(env_file.clone()), add_host: vec![add_host.clone()], ..RunSpec::new(&tag) }
         .rm()
-        .command(&["python", "-c", &with_port(&program(Mode::Corrected, &[("C2", C2)]), "host.docker.internal", port)]);
+        .command(&["python", "-c", &with_port(&program(Mode::Corrected, &["C2"]), "host.docker.internal", port)]);
     let alone = s.run(&alone)?;
     let printed = cell_output(&alone.output, "C2");
     s.claim(
@@ -189,7 +184,7 @@ fn host_database(s: &mut Session) -> Result<()> {
         s.mode == Mode::Corrected || desktop(s),
         format!("`getent hosts host.docker.internal` exit {}, printed: {:?}; the address host-gateway stands for: {gateway}", resolved.exit, resolved.output.trim()),
     );
-    let code = with_port(&program(s.mode, &[("C1", C1), ("C2", C2), ("C3", C3), ("C4", C4)]), "host.docker.internal", port);
+    let code = with_port(&program(s.mode, &["C1", "C2", "C3", "C4"]), "host.docker.internal", port);
     let ran = database::run_cells(s, &jupyter, &[], &code)?;
     let csv = s.docker.probe(["exec", &jupyter, "sh", "-c", "wc -l < outputs/Motorized-Foot-Scooter-Trips-2021.csv"]);
     s.claim(

@@ -14,22 +14,17 @@ use anyhow::{bail, Context, Result};
 
 use super::session::{Mode, Session};
 use super::steps::{self, wait_url};
-use super::{Article, Section};
+use super::Section;
 use crate::engine::resources::Resource;
 use crate::engine::{wait, BuildSpec, RunSpec};
 use crate::jupyter::url::{ServerUrl, Token};
 
-pub const ARTICLE: Article = Article {
-    slug: "jupyter-docker-setup-guide",
-    short: "setup",
-    title: "How to Set Up Jupyter with Docker",
-    sections: &[
+pub const SECTIONS: &[Section] = &[
         Section { name: "Anaconda base image", run: anaconda },
         Section { name: "Jupyter Docker Stacks image", run: stacks },
         Section { name: "Own image from a Dockerfile", run: own_image },
         Section { name: "Image with pre-loaded files", run: preload },
-    ],
-};
+    ];
 
 const NO_REGISTRY: &str = "no container registry can be reached from this engine, so the official image cannot be had";
 

@@ -173,12 +173,8 @@ mod tests {
     #[test]
     fn continuations_and_heredocs_are_one_command() {
         let block = "cd ~\n\n# make it\ndocker run -d \\\n  --name x \\\n  img\ncat <<EOF > f\na\nEOF\n$ ls";
-        let got = split(block);
-        assert_eq!(got.len(), 4, "{got:?}");
-        assert_eq!(got[0], (0, "cd ~".to_string()));
-        assert_eq!(got[1], (3, "docker run -d \\\n  --name x \\\n  img".to_string()));
-        assert_eq!(got[2], (6, "cat <<EOF > f\na\nEOF".to_string()));
-        assert_eq!(got[3], (9, "ls".to_string()));
+        let want = [(0, "cd ~"), (3, "docker run -d \\\n  --name x \\\n  img"), (6, "cat <<EOF > f\na\nEOF"), (9, "ls")];
+        assert_eq!(split(block), want.map(|(line, command)| (line, command.to_string())));
     }
 
     #[test]
@@ -195,13 +191,17 @@ mod tests {
 
     #[test]
     fn long_running_commands() {
-        assert!(is_long_running("docker run -it --rm -p 8888:8888 custom-jupyter-image"));
-        assert!(is_long_running("jupyter-lab --ip=\"*\" --no-browser --allow-root"));
-        assert!(is_long_running("docker compose up"));
-        assert!(!is_long_running("docker compose up -d"));
-        assert!(!is_long_running("docker run -d -it -p 8888:8888 img"));
-        assert!(!is_long_running("docker run -dit img"));
-        assert!(!is_long_running("docker ps"));
+        for (command, long) in [
+            ("docker run -it --rm -p 8888:8888 custom-jupyter-image", true),
+            ("jupyter-lab --ip=\"*\" --no-browser --allow-root", true),
+            ("docker compose up", true),
+            ("docker compose up -d", false),
+            ("docker run -d -it -p 8888:8888 img", false),
+            ("docker run -dit img", false),
+            ("docker ps", false),
+        ] {
+            assert_eq!(is_long_running(command), long, "{command}");
+        }
     }
 
     #[test]
@@ -216,21 +216,29 @@ mod tests {
 
     #[test]
     fn interactive_shells() {
-        assert!(opens_shell("docker exec -it pg_container bash"));
-        assert!(opens_shell("docker run -it --rm -p 8888:8888 continuumio/anaconda3 /bin/bash"));
-        assert!(!opens_shell("docker exec -it node_container ping database"));
-        assert!(!opens_shell("docker run -d img sh"));
+        for (command, opens) in [
+            ("docker exec -it pg_container bash", true),
+            ("docker run -it --rm -p 8888:8888 continuumio/anaconda3 /bin/bash", true),
+            ("docker exec -it node_container ping database", false),
+            ("docker run -d img sh", false),
+        ] {
+            assert_eq!(opens_shell(command), opens, "{command}");
+        }
     }
 
     #[test]
     fn shell_blocks_and_others() {
-        assert!(looks_like_shell("sudo apt update && sudo apt upgrade"));
-        assert!(looks_like_shell("cd\nmkdir app && cd app"));
-        assert!(looks_like_shell("PGUSER=x psql -d db"));
-        assert!(!looks_like_shell("nodejs=# CREATE TABLE hello (message varchar);\nnodejs=# \\q"));
-        assert!(!looks_like_shell("FROM ubuntu\nRUN apt-get update"));
-        assert!(!looks_like_shell("version: '3'\nservices:"));
-        assert!(!looks_like_shell("import pandas as pd"));
+        for (block, shell) in [
+            ("sudo apt update && sudo apt upgrade", true),
+            ("cd\nmkdir app && cd app", true),
+            ("PGUSER=x psql -d db", true),
+            ("nodejs=# CREATE TABLE hello (message varchar);\nnodejs=# \\q", false),
+            ("FROM ubuntu\nRUN apt-get update", false),
+            ("version: '3'\nservices:", false),
+            ("import pandas as pd", false),
+        ] {
+            assert_eq!(looks_like_shell(block), shell, "{block}");
+        }
     }
 
     #[test]

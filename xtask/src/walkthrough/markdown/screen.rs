@@ -140,11 +140,15 @@ pub fn redraws(line: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Output without cursor movement: the screen and the plain reading agree.
+    fn both_read(raw: &str, want: &str) {
+        assert_eq!(render(raw), want, "render {raw:?}");
+        assert_eq!(plain(raw), want, "plain {raw:?}");
+    }
+
     #[test]
     fn colours_and_crlf_go() {
-        let raw = "\x1b[32m[I 2026-01-01 ServerApp]\x1b(B\x1b[m started\r\nnext\r\n";
-        assert_eq!(render(raw), "[I 2026-01-01 ServerApp] started\nnext");
-        assert_eq!(plain(raw), "[I 2026-01-01 ServerApp] started\nnext");
+        both_read("\x1b[32m[I 2026-01-01 ServerApp]\x1b(B\x1b[m started\r\nnext\r\n", "[I 2026-01-01 ServerApp] started\nnext");
     }
 
     #[test]
@@ -157,8 +161,7 @@ mod tests {
 
     #[test]
     fn carriage_returns_overwrite() {
-        assert_eq!(render("50%\r100%\r\n"), "100%");
-        assert_eq!(plain("50%\r100%\r\n"), "100%");
+        both_read("50%\r100%\r\n", "100%");
         assert_eq!(plain("Sending build context to Docker daemon  2.048kB\r\r\n"), "Sending build context to Docker daemon  2.048kB");
         assert_eq!(render("^CShut down (y/[n])? y\r\n"), "^CShut down (y/[n])? y");
     }

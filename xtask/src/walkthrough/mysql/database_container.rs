@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 
-use super::super::cells::{cell_output, connection_lines, error_summary, program, section_d, sitting_worked, started_after, tuple_rows, N1, N2, N3, TABLE_2018};
+use super::super::cells::{cell_output, connection_lines, error_summary, program, section_d, sitting_worked, started_after, tuple_rows, TABLE_2018};
 use super::super::db::ReadyClock;
 use super::super::session::{Mode, Session};
 use super::super::{database, db};
@@ -112,7 +112,7 @@ pub fn run(s: &mut Session) -> Result<()> {
     s.claim("cell N1 writes /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv", csv.as_deref().map(str::trim) == Some("1001"), true, format!("lines with the header: {csv:?}"));
 
     // Cell N2 again: CREATE DATABASE on a server that has the database.
-    let again = database::run_cells(s, &jupyter, &[], &program(s.mode, &[("N2", N2)]))?;
+    let again = database::run_cells(s, &jupyter, &[], &program(s.mode, &["N2"]))?;
     let printed = cell_output(&again.output, "N2");
     let on_server = db::query(&s.docker, &db, &password, "SHOW DATABASES LIKE 'scooter_trips'").unwrap_or_default();
     s.claim(
@@ -134,7 +134,7 @@ pub fn run(s: &mut Session) -> Result<()> {
     );
 
     // Errors: the cell's own `except`, with a wrong password.
-    let wrong = database::run_cells(s, &jupyter, &[("MYSQL_PASSWORD", "not-the-password")], &program(s.mode, &[("N2", N2)]))?;
+    let wrong = database::run_cells(s, &jupyter, &[("MYSQL_PASSWORD", "not-the-password")], &program(s.mode, &["N2"]))?;
     let (_, class_only, others) = connection_lines(&wrong.output);
     let printed: Vec<String> = cell_output(&wrong.output, "N2");
     s.claim(
@@ -198,7 +198,7 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
     database::wait_ready(s, &db)?;
     let empty = count(s);
     s.note(&format!("the new volume starts empty (2018 table: {}), so the article's earlier data is not in it; the walkthrough runs the cells N1-N3 again", empty.map(|n| format!("{n} rows")).unwrap_or("missing".into())));
-    let ran = database::run_cells(s, jupyter, &[], &program(s.mode, &[("N1", N1), ("N2", N2), ("N3", N3)]))?;
+    let ran = database::run_cells(s, jupyter, &[], &program(s.mode, &["N1", "N2", "N3"]))?;
     let written = count(s);
     if written != Some(1000) {
         bail!("the cells did not store the rows in the volume-backed mysql-db ({written:?} rows): {}", crate::engine::tail(&ran.output, 3));
