@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 
 use anyhow::Context;
 
-use super::{last_message, Docker, RunSpec};
+use super::{last_message, Docker, RunSpec, MANAGED_KEY};
 
 impl Docker {
     /// `docker create SPEC` (the spec's `run` options, not started): the container's id.
@@ -48,6 +48,25 @@ impl Docker {
         let source = format!("{container}:{path}");
         let out = self.stream(["cp", source.as_str(), "-"]).stdout_capture().stderr_null().unchecked().run().ok()?;
         out.status.success().then_some(out.stdout)
+    }
+
+    /// The id of the image `tag` names, when it is the project's (labelled): what a rebuild under
+    /// that tag would leave untagged.
+    pub fn managed_image_id(&self, tag: &str) -> Option<String> {
+        let format = format!("{{{{.Id}}}} {{{{index .Config.Labels \"{MANAGED_KEY}\"}}}}");
+        let out = self.probe(["image", "inspect", "--format", format.as_str(), tag])?;
+        let (id, managed) = out.split_once(' ')?;
+        (managed == "true").then(|| id.to_string())
+    }
+
+    /// After a rebuild: removes `replaced` (from [`Docker::managed_image_id`]) when `tag` names
+    /// another image now. Docker refuses while a container uses it or another tag names it, and
+    /// then it stays; `clean --images` removes it later.
+    pub fn drop_replaced(&self, tag: &str, replaced: Option<String>) {
+        let Some(old) = replaced else { return };
+        if self.probe(["image", "inspect", "--format", "{{.Id}}", tag]).as_deref() != Some(old.as_str()) {
+            let _ = self.probe(["image", "rm", old.as_str()]);
+        }
     }
 
     /// `docker import TARBALL TAG` with `--change` instructions (`LABEL ...`, `ENV ...`).

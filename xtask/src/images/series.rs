@@ -56,10 +56,16 @@ pub fn ensure_image(sh: &Shell, image: &SeriesImage, base: &str, verbose: bool) 
     if built() {
         return Ok(());
     }
+    build_as(&docker, image, base, image.tag, &recipe, verbose)
+}
+
+/// Builds `image`'s Dockerfile on `base` as `tag` (the bench's cold run uses a throwaway tag),
+/// labelled with its `recipe` hash.
+pub fn build_as(docker: &Docker, image: &SeriesImage, base: &str, tag: &str, recipe: &str, verbose: bool) -> Result<()> {
     let context = tempfile::Builder::new().prefix("series-context-").tempdir()?;
     stage_article_folder(&paths::docker_dir().join("series").join(image.dockerfile), context.path())?;
-    let spec = BuildSpec::new(context.path(), image.tag).arg("BASE_IMAGE", base).label(RECIPE_LABEL_KEY, &recipe);
-    docker.build(&spec, &format!("Building {} ({})", image.tag, image.about), verbose)
+    let spec = BuildSpec::new(context.path(), tag).arg("BASE_IMAGE", base).label(RECIPE_LABEL_KEY, recipe);
+    docker.build(&spec, &format!("Building {tag} ({})", image.about), verbose)
 }
 
 /// The base image's id, the Dockerfile and the notebooks folder decide whether a rebuild is due.
