@@ -27,6 +27,20 @@ impl Docker {
         serde_json::from_str::<serde_json::Value>(&out).ok()?.as_array()?.first().cloned()
     }
 
+    /// `docker inspect NAMES...` of any kind at once: each object found, as JSON (what is missing
+    /// is simply not there). `None` when docker said anything but "No such object" (the engine
+    /// does not answer): the caller asks again the slow way, which explains.
+    pub fn inspect_all(&self, names: &[&str]) -> Option<Vec<serde_json::Value>> {
+        let mut args = vec!["inspect"];
+        args.extend(names);
+        let out = self.status(&args).ok()?;
+        let only_missing = out.stderr.lines().all(|l| l.trim().is_empty() || l.contains("No such object"));
+        if !out.ok() && !only_missing {
+            return None;
+        }
+        serde_json::from_str::<serde_json::Value>(&out.stdout).ok()?.as_array().cloned()
+    }
+
     /// An image's id (`sha256:...`), `None` when there is no such image.
     pub fn image_id(&self, image: &str) -> Option<String> {
         self.probe(["image", "inspect", "--format", "{{.Id}}", image]).filter(|id| !id.is_empty())

@@ -51,14 +51,11 @@ pub fn ensure(sh: &Shell, source: Source, rebuild: bool, _verbose: bool) -> Resu
         }
         Source::Local => build_local(sh, rebuild),
         Source::Auto => {
-            if Docker::new(sh).image_exists(OFFICIAL) {
-                progress::note(&format!("base: using {OFFICIAL} (present)"));
-                return Ok(OFFICIAL.to_string());
-            }
+            let docker = Docker::new(sh);
             let local = local_tag()?;
-            if !rebuild && Docker::new(sh).image_exists(&local) {
-                progress::note(&format!("base: using the offline stand-in {local} (present; the official image is not)"));
-                return Ok(local);
+            let present = |tag: &str| (tag != local || !rebuild) && docker.image_exists(tag);
+            if let Some(base) = present_base(present, &local) {
+                return Ok(base);
             }
             let step = Step::start(format!("Trying to pull {OFFICIAL} (up to 8s)"));
             let pulled = pull(sh, OFFICIAL, Some(Duration::from_secs(8)));
@@ -75,6 +72,20 @@ pub fn ensure(sh: &Shell, source: Source, rebuild: bool, _verbose: bool) -> Resu
             }
         }
     }
+}
+
+/// `auto`'s choice among the images already present, saying which: the official one, else the
+/// local stand-in `local`; `None` when neither is (`present` tells, checked in that order).
+pub fn present_base(present: impl Fn(&str) -> bool, local: &str) -> Option<String> {
+    if present(OFFICIAL) {
+        progress::note(&format!("base: using {OFFICIAL} (present)"));
+        return Some(OFFICIAL.to_string());
+    }
+    if present(local) {
+        progress::note(&format!("base: using the offline stand-in {local} (present; the official image is not)"));
+        return Some(local.to_string());
+    }
+    None
 }
 
 pub fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
