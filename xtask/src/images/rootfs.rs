@@ -36,7 +36,7 @@ pub fn ensure_rootfs_with(sh: &Shell, packages: &str) -> Result<String> {
     let _lock = paths::exclusive(&tag.replace([':', '/'], "_"))?;
     if !Docker::new(sh).image_exists(&tag) {
         let tar = mmdebstrap(packages, &[])?;
-        import(sh, tar.path(), &[format!("LABEL {}", engine::MANAGED)], &tag)?;
+        import(&Docker::new(sh), tar.path(), &[format!("LABEL {}", engine::MANAGED)], &tag)?;
     }
     Ok(tag)
 }
@@ -58,8 +58,7 @@ pub fn mmdebstrap(packages: &str, extra: &[String]) -> Result<tempfile::NamedTem
 
 /// `docker import` of a root filesystem tarball as `tag`, with `--change` instructions; a rebuild
 /// removes the image the tag named before (when it is the project's and nothing uses it).
-pub fn import(sh: &Shell, tar: &Path, changes: &[String], tag: &str) -> Result<()> {
-    let docker = Docker::new(sh);
+pub fn import(docker: &Docker, tar: &Path, changes: &[String], tag: &str) -> Result<()> {
     let replaced = docker.managed_image_id(tag);
     let step = Step::start(format!("Importing the root filesystem as {tag}"));
     docker.import(tar, changes, tag)?;

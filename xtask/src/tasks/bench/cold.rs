@@ -32,7 +32,7 @@ impl Runner<'_> {
         step.done(&format!("{:.1}s", stages[0].1));
 
         let step = progress::Step::start("Timing a cold base build (an empty wheel cache)");
-        let built = base::build(self.sh, &base_tag, &fresh.path().join("wheels"))?;
+        let built = base::build(&self.docker, &base_tag, &fresh.path().join("wheels"))?;
         step.done(&format!("{:.1}s", built.rootfs + built.import));
         stages.push(("mmdebstrap, the Python environment in its hook", built.rootfs));
         stages.push(("docker import", built.import));
