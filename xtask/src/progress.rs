@@ -23,6 +23,11 @@ impl Step {
         Step::begin(what.into(), false)
     }
 
+    /// [`Step::start_lines`] when `lines`, else [`Step::start`].
+    pub fn start_maybe_lines(what: impl Into<String>, lines: bool) -> Step {
+        if lines { Step::start_lines(what) } else { Step::start(what) }
+    }
+
     fn begin(what: String, spin: bool) -> Step {
         let started = Instant::now();
         let spinner = if spin {

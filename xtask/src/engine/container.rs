@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 
 use anyhow::Context;
 
-use super::{last_message, Docker, RunSpec};
+use super::{last_message, Docker, RunSpec, MANAGED_KEY};
 
 impl Docker {
     /// `docker create SPEC` (the spec's `run` options, not started): the container's id.
@@ -25,6 +25,20 @@ impl Docker {
     pub fn inspect(&self, kind: &str, name: &str) -> Option<serde_json::Value> {
         let out = self.probe(["inspect", "--type", kind, name])?;
         serde_json::from_str::<serde_json::Value>(&out).ok()?.as_array()?.first().cloned()
+    }
+
+    /// `docker inspect NAMES...` of any kind at once: each object found, as JSON (what is missing
+    /// is simply not there). `None` when docker said anything but "No such object" (the engine
+    /// does not answer): the caller asks again the slow way, which explains.
+    pub fn inspect_all(&self, names: &[&str]) -> Option<Vec<serde_json::Value>> {
+        let mut args = vec!["inspect"];
+        args.extend(names);
+        let out = self.status(&args).ok()?;
+        let only_missing = out.stderr.lines().all(|l| l.trim().is_empty() || l.contains("No such object"));
+        if !out.ok() && !only_missing {
+            return None;
+        }
+        serde_json::from_str::<serde_json::Value>(&out.stdout).ok()?.as_array().cloned()
     }
 
     /// An image's id (`sha256:...`), `None` when there is no such image.
@@ -48,6 +62,25 @@ impl Docker {
         let source = format!("{container}:{path}");
         let out = self.stream(["cp", source.as_str(), "-"]).stdout_capture().stderr_null().unchecked().run().ok()?;
         out.status.success().then_some(out.stdout)
+    }
+
+    /// The id of the image `tag` names, when it is the project's (labelled): what a rebuild under
+    /// that tag would leave untagged.
+    pub fn managed_image_id(&self, tag: &str) -> Option<String> {
+        let format = format!("{{{{.Id}}}} {{{{index .Config.Labels \"{MANAGED_KEY}\"}}}}");
+        let out = self.probe(["image", "inspect", "--format", format.as_str(), tag])?;
+        let (id, managed) = out.split_once(' ')?;
+        (managed == "true").then(|| id.to_string())
+    }
+
+    /// After a rebuild: removes `replaced` (from [`Docker::managed_image_id`]) when `tag` names
+    /// another image now. Docker refuses while a container uses it or another tag names it, and
+    /// then it stays; `clean --images` removes it later.
+    pub fn drop_replaced(&self, tag: &str, replaced: Option<String>) {
+        let Some(old) = replaced else { return };
+        if self.probe(["image", "inspect", "--format", "{{.Id}}", tag]).as_deref() != Some(old.as_str()) {
+            let _ = self.probe(["image", "rm", old.as_str()]);
+        }
     }
 
     /// `docker import TARBALL TAG` with `--change` instructions (`LABEL ...`, `ENV ...`).

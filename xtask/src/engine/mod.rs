@@ -218,9 +218,9 @@ impl Docker {
 
     /// `docker build SPEC` with a progress line; the build's output is shown when it fails (or
     /// with `verbose`). The legacy builder only tags on success, and `--force-rm` removes its
-    /// intermediate containers.
+    /// intermediate containers; a rebuild removes the image the tag named before.
     pub fn build(&self, spec: &BuildSpec, what: &str, verbose: bool) -> Result<()> {
-        let step = if verbose { crate::progress::Step::start_lines(what) } else { crate::progress::Step::start(what) };
+        let (replaced, step) = (self.managed_image_id(&spec.tag), crate::progress::Step::start_maybe_lines(what, verbose));
         let expression = self.stream(spec.args(&self.image_labels())).stderr_to_stdout().unchecked();
         let output = if verbose { expression.run()? } else { expression.stdout_capture().run()? };
         if !output.status.success() {
@@ -232,6 +232,7 @@ impl Docker {
             bail!("{what} failed at {failed_step}: {} (the build's last lines are above; fix the Dockerfile or the cause and run again)", last_message(&log));
         }
         step.done("built");
+        self.drop_replaced(&spec.tag, replaced);
         Ok(())
     }
 

@@ -4,5 +4,6 @@
 pub mod base;
 pub mod mysql;
 pub mod recipe;
+pub mod rootfs;
 pub mod sandbox;
 pub mod series;

@@ -56,17 +56,33 @@ pub fn ensure_image(sh: &Shell, image: &SeriesImage, base: &str, verbose: bool) 
     if built() {
         return Ok(());
     }
+    build_as(&docker, image, base, image.tag, &recipe, verbose)
+}
+
+/// Builds `image`'s Dockerfile on `base` as `tag` (the bench's cold run uses a throwaway tag),
+/// labelled with its `recipe` hash.
+pub fn build_as(docker: &Docker, image: &SeriesImage, base: &str, tag: &str, recipe: &str, verbose: bool) -> Result<()> {
     let context = tempfile::Builder::new().prefix("series-context-").tempdir()?;
     stage_article_folder(&paths::docker_dir().join("series").join(image.dockerfile), context.path())?;
-    let spec = BuildSpec::new(context.path(), image.tag).arg("BASE_IMAGE", base).label(RECIPE_LABEL_KEY, &recipe);
-    docker.build(&spec, &format!("Building {} ({})", image.tag, image.about), verbose)
+    let spec = BuildSpec::new(context.path(), tag).arg("BASE_IMAGE", base).label(RECIPE_LABEL_KEY, recipe);
+    docker.build(&spec, &format!("Building {tag} ({})", image.about), verbose)
 }
 
 /// The base image's id, the Dockerfile and the notebooks folder decide whether a rebuild is due.
 fn recipe_hash(docker: &Docker, image: &SeriesImage, base: &str) -> Result<String> {
     let base_id = docker.output(["image", "inspect", "--format", "{{.Id}}", base])?;
+    recipe_hash_on(image, &base_id)
+}
+
+/// Whether an image carrying the recipe label `built` is `image` built as it is now on the base
+/// with id `base_id` (what `up` knows from its one inspect).
+pub fn is_current(image: &SeriesImage, base_id: &str, built: Option<&str>) -> bool {
+    built.is_some() && recipe_hash_on(image, base_id).ok().as_deref() == built
+}
+
+fn recipe_hash_on(image: &SeriesImage, base_id: &str) -> Result<String> {
     let mut hash = RecipeHash::default();
-    hash.text(&base_id).file(&paths::docker_dir().join("series").join(image.dockerfile))?;
+    hash.text(base_id).file(&paths::docker_dir().join("series").join(image.dockerfile))?;
     let ignore = dockerignore_of(&paths::docker_dir().join("series").join(image.dockerfile));
     if ignore.is_file() {
         hash.file(&ignore)?;

@@ -72,6 +72,8 @@ impl<'a> Server<'a> {
     pub fn wait(&self, since: Option<&str>) -> Result<Running> {
         let deadline = deadline(self.timeout);
         let follow = LogFollower::start(self.docker, self.name, since)?;
+        // Asked while the server boots, so that nothing but the HTTP check follows its URL.
+        let facts = self.facts();
         let mut watcher = UrlWatcher::default();
         let mut last_check = Instant::now();
         loop {
@@ -80,7 +82,7 @@ impl<'a> Server<'a> {
                     if let Some(url) = watcher.feed(&line) {
                         mark_url_seen();
                         drop(follow);
-                        return self.confirm(url);
+                        return self.confirm_with(url, facts);
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -111,13 +113,25 @@ impl<'a> Server<'a> {
         anyhow!("{} failed to start: {what} ({state}); the log is above", self.name)
     }
 
+    /// The published host port, image and volume label of the started container, in one inspect.
+    fn facts(&self) -> Option<Facts> {
+        let format = format!("{{{{json .NetworkSettings.Ports}}}}|{{{{.Config.Image}}}}|{{{{index .Config.Labels \"{VOLUME_LABEL_KEY}\"}}}}");
+        let found = self.docker.probe(["container", "inspect", "--format", format.as_str(), self.name])?;
+        Facts::parse(&found)
+    }
+
     /// Rewrites the URL for the published port and proves the token works.
     pub fn confirm(&self, url: ServerUrl) -> Result<Running> {
+        self.confirm_with(url, None)
+    }
+
+    fn confirm_with(&self, url: ServerUrl, facts: Option<Facts>) -> Result<Running> {
         let name = self.name;
-        let (_, port) = self
-            .docker
-            .published_port(name, PORT)
-            .with_context(|| format!("{name} publishes no port {PORT}: remove it (`cargo xtask down --name {name}`) and run `up` again"))?;
+        let port = match &facts {
+            Some(facts) => facts.port,
+            None => self.docker.published_port(name, PORT).map(|(_, port)| port)
+                .with_context(|| format!("{name} publishes no port {PORT}: remove it (`cargo xtask down --name {name}`) and run `up` again"))?,
+        };
         // A token given to the server (its log shows `token=...`): the one `up` was told, else
         // the one in the container's token file.
         let token = match &url.token {
@@ -132,12 +146,29 @@ impl<'a> Server<'a> {
         if let (Token::Configured, Some(t)) = (&url.token, &token) {
             shown = format!("{shown}?token={t}");
         }
-        // One inspect for both: a reused container may run another image or volume than asked.
-        let format = format!("{{{{.Config.Image}}}}|{{{{index .Config.Labels \"{VOLUME_LABEL_KEY}\"}}}}");
-        let found = self.docker.probe(["container", "inspect", "--format", format.as_str(), name]).unwrap_or_default();
-        let (image, volume) = found.split_once('|').unwrap_or(("", ""));
-        let volume = if volume == "<no value>" { "" } else { volume };
-        Ok(Running { url: shown, token, container: name.into(), volume: volume.into(), port, image: image.into() })
+        // A reused container may run another image or volume than asked.
+        let Facts { image, volume, .. } = facts.or_else(|| self.facts()).unwrap_or_default();
+        Ok(Running { url: shown, token, container: name.into(), volume, port, image })
+    }
+}
+
+/// What one inspect of a started container tells `up`.
+#[derive(Debug, Default, PartialEq)]
+struct Facts {
+    port: u16,
+    image: String,
+    volume: String,
+}
+
+impl Facts {
+    /// `{"8888/tcp":[{"HostIp":"127.0.0.1","HostPort":"49153"}]}|image|volume` (`<no value>`: no label).
+    fn parse(found: &str) -> Option<Facts> {
+        let mut parts = found.splitn(3, '|');
+        let ports: serde_json::Value = serde_json::from_str(parts.next()?).ok()?;
+        let port = ports[format!("{PORT}/tcp")][0]["HostPort"].as_str()?.parse().ok()?;
+        let image = parts.next()?.to_string();
+        let volume = parts.next().filter(|v| *v != "<no value>").unwrap_or_default().to_string();
+        Some(Facts { port, image, volume })
     }
 }
 
@@ -177,6 +208,14 @@ fn base_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn facts_of_one_inspect() {
+        let found = r#"{"8888/tcp":[{"HostIp":"127.0.0.1","HostPort":"49153"}]}|img:tag|<no value>"#;
+        assert_eq!(Facts::parse(found), Some(Facts { port: 49153, image: "img:tag".into(), volume: String::new() }));
+        assert_eq!(Facts::parse(r#"{"8888/tcp":[{"HostIp":"127.0.0.1","HostPort":"9000"}]}|i|v"#).unwrap().volume, "v");
+        assert_eq!(Facts::parse("{}|i|v"), None, "no published port: asked again after the URL");
+    }
 
     #[test]
     fn base_paths() {

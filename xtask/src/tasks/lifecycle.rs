@@ -240,9 +240,10 @@ impl Clean {
         let networks = list(&["network", "ls", "--filter", &owner, "--format", "{{.Name}}"]);
         let volumes = if self.volumes { list(&["volume", "ls", "--filter", &owner, "--format", "{{.Name}}"]) } else { vec![] };
         let images = if self.images {
-            list(&["image", "ls", "--filter", &format!("label={MANAGED}"), "--format", "{{.Repository}}:{{.Tag}}"])
+            // Untagged ones (left by a rebuild of an earlier version) go by their id.
+            list(&["image", "ls", "--filter", &format!("label={MANAGED}"), "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"])
                 .into_iter()
-                .filter(|i| !i.contains("<none>"))
+                .filter_map(|line| line.split_once(' ').map(|(id, tag)| if tag == "<none>:<none>" { id.to_string() } else { tag.to_string() }))
                 .collect()
         } else {
             vec![]

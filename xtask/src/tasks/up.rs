@@ -19,6 +19,7 @@ use crate::jupyter::{DEFAULT_IMAGE, DEFAULT_NAME, DEFAULT_VOLUME, PORT, START_TI
 use crate::{paths, progress};
 
 mod create;
+mod found;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Up {
@@ -78,6 +79,8 @@ struct Plan {
     /// The server's `uid:gid`: the notebook user, or the folder's owner for writable notebooks.
     user: (u32, u32),
     token: Option<Secret>,
+    /// What the one inspect before `docker run` found (`None`: not asked, or not answered).
+    found: Option<found::Found>,
 }
 
 /// A serving container, with what this run made for it: kept once its URL is printed.
@@ -134,17 +137,22 @@ impl Up {
             // The image's notebook user (jovyan 1000:100 on docker-stacks images), never root.
             (_, false) => (1000, 100),
         };
-        Ok(Plan { notebooks, user, token })
+        Ok(Plan { notebooks, user, token, found: None })
     }
 
     pub fn start(&self, docker: &Docker) -> Result<Started> {
-        let plan = self.validate()?;
-        docker.require_engine()?;
+        let mut plan = self.validate()?;
         if let Some(folder) = plan.notebooks.as_ref().filter(|f| f.through_link()) {
             progress::note(&format!("--notebooks {} leads to {} (through a link): that folder is mounted", folder.named.display(), folder.real.display()));
         }
         let lock = paths::exclusive(&format!("up-{}", self.name))?;
-        if let Some(state) = docker.container_state(&self.name) {
+        // One inspect for the container, the volume and the image; when it gets no answer, the engine is asked why.
+        plan.found = self.look(docker);
+        if plan.found.is_none() {
+            docker.require_engine()?;
+        }
+        let absent = plan.found.as_ref().is_some_and(|f| !f.has_container(&self.name));
+        if let Some(state) = if absent { None } else { docker.container_state(&self.name) } {
             if !docker.is_owned(&self.name) {
                 bail!("a container named {} exists and was not made by this project: it is left alone; choose another --name", self.name);
             }
@@ -231,7 +239,10 @@ impl Up {
         bail!("host port {} is already in use (by {holder}): choose another with --port, or --port 0 to let Docker pick a free one", self.port)
     }
 
-    fn ensure_image(&self, docker: &Docker) -> Result<()> {
+    fn ensure_image(&self, docker: &Docker, plan: &Plan) -> Result<()> {
+        if plan.found.as_ref().is_some_and(|f| f.image_ready(&self.image)) {
+            return Ok(());
+        }
         if let Ok(image) = series::find(&self.image) {
             let base = base::ensure(docker.sh(), base::Source::Auto, false, false)?;
             return series::ensure_image(docker.sh(), image, &base, false);

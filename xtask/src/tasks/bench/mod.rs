@@ -50,7 +50,7 @@ const ALL: [Part; 7] = [Part::Noop, Part::Sizes, Part::Up, Part::Walkthrough, Pa
 
 #[derive(clap::Args, Debug)]
 pub struct Bench {
-    /// Runs of each quick figure (default 5, or 3 with --quick); the median is reported with min and max.
+    /// Runs of each quick figure (default 7, or 3 with --quick); the median is reported with min and max.
     #[arg(long)]
     pub runs: Option<usize>,
     /// Fewer runs: 3 of the quick figures, 1 of the walkthroughs.
@@ -82,9 +82,9 @@ impl Bench {
     }
 
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let runs = self.runs.unwrap_or(if self.quick { 3 } else { 5 });
+        let runs = self.runs.unwrap_or(if self.quick { 3 } else { 7 });
         if runs == 0 {
-            bail!("--runs 0 measures nothing: give at least 1 (the default is 5)");
+            bail!("--runs 0 measures nothing: give at least 1 (the default is 7)");
         }
         let heavy_runs = if self.quick { 1 } else { runs.min(3) };
         let parts = self.parts();
@@ -199,6 +199,13 @@ impl Runner<'_> {
     /// The xtask itself (the binary `cargo xtask` runs), from the project root, under the bench's run id.
     fn xtask(&self, args: &[&str]) -> duct::Expression {
         duct::cmd(xtask_exe(), args).dir(paths::root()).env(RUN_ID_ENV, &self.run_id)
+    }
+
+    /// `cargo xtask ARGS` as a person types it (cargo's up-to-date check included), from the
+    /// project root, under the bench's run id.
+    fn cargo_xtask(&self, args: &[&str]) -> duct::Expression {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        duct::cmd(cargo, ["xtask"].iter().chain(args)).dir(paths::root()).env(RUN_ID_ENV, &self.run_id)
     }
 
     /// The no-op `base` (nothing changed) against `docker image inspect` of the same image.

@@ -19,7 +19,7 @@ impl Up {
     /// A new container; what this run made goes again if `up` fails.
     pub(super) fn create(&self, docker: &Docker, plan: &Plan, lock: std::fs::File) -> Result<Started> {
         self.check_port_free(docker)?;
-        self.ensure_image(docker)?;
+        self.ensure_image(docker, plan)?;
         let made_outputs = plan.notebooks.as_ref().map(Notebooks::make_outputs).transpose()?.flatten();
         let started = self.create_with_mountpoint(docker, plan, lock);
         match (&started, made_outputs) {
@@ -34,7 +34,8 @@ impl Up {
         // Both guards are armed before their create command: each removes only what this process
         // made (a volume that was there stays, always), also on Ctrl-C while the command runs.
         let mut volume = Guard::before_create(docker, Resource::Volume(self.volume.clone()));
-        let made = docker.create_volume(&self.volume, &[]);
+        let known = plan.found.as_ref().is_some_and(|f| f.has_volume(&self.volume));
+        let made = if known { Ok(Created::Existed) } else { docker.create_volume(&self.volume, &[]) };
         volume.created();
         let made = made?;
         if made == Created::Now {
