@@ -60,3 +60,84 @@ fn the_remote_answers_docker_over_ssh_with_this_runs_key_only() {
     assert!(is_gone("container", &container), "the remote stand-in {container} is still there");
     assert!(!dir.exists(), "this run's keys are still in {}", dir.display());
 }
+
+/// The xtask with this run's ssh first on PATH: as a person whose SSH is set up for the remote.
+fn xtask_on(remote: &Remote) -> assert_cmd::Command {
+    let mut cmd = xtask();
+    cmd.env("PATH", remote.path());
+    cmd
+}
+
+/// What `up --host` made on the remote goes at the end of a test, whatever happened: the
+/// container (and its tunnel, through `down --host`), the named volumes.
+struct OnRemote<'a> {
+    remote: &'a Remote,
+    name: String,
+    _volumes: Vec<xtask::engine::resources::Guard>,
+}
+
+impl<'a> OnRemote<'a> {
+    fn new(remote: &'a Remote, name: &str, volumes: &[&str]) -> OnRemote<'a> {
+        let guards = volumes.iter().map(|v| xtask::engine::resources::Guard::new(&remote.direct, Resource::Volume(v.to_string()))).collect();
+        OnRemote { remote, name: name.into(), _volumes: guards }
+    }
+}
+
+impl Drop for OnRemote<'_> {
+    fn drop(&mut self) {
+        let _ = xtask_on(self.remote).args(["down", "--host", &self.remote.url, "--name", &self.name]).output();
+        let _ = self.remote.direct.status(["rm", "-f", "-v", &self.name]);
+    }
+}
+
+#[test]
+fn up_host_serves_through_an_ssh_tunnel_and_down_keeps_the_volume() {
+    images();
+    let remote = remote();
+    let (name, volume) = (unique("jdx-remote-up"), unique("jdx-remote-vol"));
+    let notebooks_volume = format!("{name}-notebooks");
+    let _made = OnRemote::new(&remote, &name, &[&volume, &notebooks_volume]);
+    let notebooks = notebooks_copy();
+    let nb = notebooks.path().to_str().unwrap();
+    let up = |port: &str| {
+        let out = xtask_on(&remote).args(["up", "--host", &remote.url, "--name", &name, "--volume", &volume, "--notebooks", nb, "--port", port, "--json"]).output().unwrap();
+        assert!(out.status.success(), "up --host failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (json, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (json, _) = up("0");
+    let port = json["port"].as_u64().unwrap() as u16;
+    let token = json["token"].as_str().expect("a token").to_string();
+    assert!(json["url"].as_str().unwrap().starts_with(&format!("http://127.0.0.1:{port}/")), "{json}");
+
+    // Through the tunnel from this machine's loopback: 200 with the token, 403 without.
+    assert_eq!(http_status(port, "/api/status", Some(&token)), 200);
+    assert_eq!(http_status(port, "/api/status", None), 403);
+
+    // On the remote: published on its loopback only, the notebook user, no-new-privileges, labelled,
+    // the notebooks copied into a volume of their own (read-only), nothing on this host's engine.
+    let inspect = remote.direct.inspect("container", &name).expect("the container is on the remote");
+    assert_eq!(inspect["HostConfig"]["PortBindings"]["8888/tcp"][0]["HostIp"], "127.0.0.1", "{}", inspect["HostConfig"]["PortBindings"]);
+    assert_eq!(inspect["Config"]["User"], "1000:100");
+    assert!(inspect["HostConfig"]["SecurityOpt"].to_string().contains("no-new-privileges"));
+    assert_eq!(inspect["Config"]["Labels"]["jupyter-docker-xtask.managed"], "true");
+    let work = inspect["Mounts"].as_array().unwrap().iter().find(|m| m["Destination"] == "/work").cloned().expect("a mount at /work");
+    assert_eq!((work["Type"].as_str(), work["Name"].as_str(), work["RW"].as_bool()), (Some("volume"), Some(notebooks_volume.as_str()), Some(false)));
+    let listed = remote.direct.exec(&name, &["ls", "/work"]).unwrap().stdout;
+    assert!(listed.contains("computation.ipynb"), "the notebooks were not copied: {listed}");
+    assert!(is_gone("container", &name), "up --host made {name} on this machine's engine");
+
+    // Again: the same container and image (nothing sent), the same local port.
+    let (again, said) = up(&port.to_string());
+    assert_eq!(again["port"], json["port"]);
+    assert!(!said.contains("Sending"), "the image was sent again though the remote has it:\n{said}");
+    let status = xtask_on(&remote).args(["status", "--host", &remote.url, "--name", &name]).assert().success();
+    let status = String::from_utf8_lossy(&status.get_output().stdout).into_owned();
+    assert!(status.contains(&format!("127.0.0.1:{port} here")), "{status}");
+
+    // down --host: the container and the tunnel go, the volume stays.
+    xtask_on(&remote).args(["down", "--host", &remote.url, "--name", &name]).assert().success();
+    assert!(is_gone_on(&remote.direct, "container", &name), "down --host left {name} on the remote");
+    assert!(remote.direct.exists("volume", &volume), "down --host removed the volume {volume}");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the tunnel still listens on 127.0.0.1:{port}");
+}
