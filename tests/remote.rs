@@ -135,9 +135,65 @@ fn up_host_serves_through_an_ssh_tunnel_and_down_keeps_the_volume() {
     let status = String::from_utf8_lossy(&status.get_output().stdout).into_owned();
     assert!(status.contains(&format!("127.0.0.1:{port} here")), "{status}");
 
+    // The same remote named by DOCKER_HOST, or by a Docker context (in a config folder of the test's own).
+    let by_env = xtask_on(&remote).env("DOCKER_HOST", &remote.url).args(["status", "--name", &name]).assert().success();
+    assert!(String::from_utf8_lossy(&by_env.get_output().stdout).contains(&format!("127.0.0.1:{port} here")));
+    let config = tempfile::tempdir().unwrap();
+    let context = unique("jdx-ctx");
+    let made = std::process::Command::new("docker").env("DOCKER_CONFIG", config.path()).args(["context", "create", &context, "--docker", &format!("host={}", remote.url)]).output().unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let url = xtask_on(&remote).env("DOCKER_CONFIG", config.path()).args(["url", "--context", &context, "--name", &name]).assert().success();
+    assert_eq!(String::from_utf8_lossy(&url.get_output().stdout).trim(), json["url"].as_str().unwrap());
+
     // down --host: the container and the tunnel go, the volume stays.
     xtask_on(&remote).args(["down", "--host", &remote.url, "--name", &name]).assert().success();
     assert!(is_gone_on(&remote.direct, "container", &name), "down --host left {name} on the remote");
     assert!(remote.direct.exists("volume", &volume), "down --host removed the volume {volume}");
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the tunnel still listens on 127.0.0.1:{port}");
+}
+
+/// `up --host` that must fail: its one error line, after `between` (which may mend the remote);
+/// nothing of it is left on the remote or here.
+fn up_fails(remote: &Remote, host: &str, extra: &[&str], between: impl FnOnce()) -> String {
+    let name = unique("jdx-remote-bad");
+    let volume = unique("jdx-remote-badvol");
+    let out = xtask_on(remote).args(["up", "--host", host, "--name", &name, "--volume", &volume, "--timeout", "60"]).args(extra).output().unwrap();
+    between();
+    let _made = OnRemote::new(remote, &name, &[&volume]);
+    let error = the_error(&out);
+    eprintln!("{host} {extra:?}: {error}");
+    for (kind, what) in [("container", &name), ("volume", &volume), ("volume", &format!("{name}-notebooks"))] {
+        assert!(is_gone_on(&remote.direct, kind, what), "{error}: the {kind} {what} was left on the remote");
+        assert!(is_gone(kind, what), "{error}: the {kind} {what} was made on this machine's engine");
+    }
+    let ssh = xtask::engine::remote::SshHost::parse(&remote.url).unwrap();
+    assert!(xtask::jupyter::tunnel::find(&ssh, &name).is_none(), "{error}: a tunnel was left");
+    error
+}
+
+#[test]
+fn faults_are_one_line_naming_the_fix_and_leave_nothing() {
+    images();
+    let remote = remote();
+    let address = remote.address.clone();
+
+    let malformed = up_fails(&remote, &format!("root@{address}"), &[], || {});
+    assert!(malformed.contains("--host") && malformed.contains("ssh://USER@HOST"), "{malformed}");
+
+    let unreachable = up_fails(&remote, "ssh://root@127.0.0.1:1", &[], || {});
+    assert!(unreachable.contains("cannot be reached over SSH") && unreachable.contains("port 1"), "{unreachable}");
+
+    let refused = up_fails(&remote, &format!("ssh://nobody@{address}"), &[], || {});
+    assert!(refused.contains("refused the login") && refused.contains("ssh-copy-id"), "{refused}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let busy = up_fails(&remote, &remote.url, &["--port", &port], || {});
+    assert!(busy.contains(&format!("local port {port}")) && busy.contains("--port 0"), "{busy}");
+    drop(taken);
+
+    // The remote's engine down, its SSH server up; started again before looking for leftovers.
+    remote.stop_engine().unwrap();
+    let down = up_fails(&remote, &remote.url, &[], || remote.start_engine().unwrap());
+    assert!(down.contains("is not running") && down.contains("start it there"), "{down}");
 }

@@ -131,7 +131,9 @@ pub fn explain_ssh_failure(ssh: &SshHost, stderr: &str) -> Option<String> {
     } else if has("Could not resolve hostname") || has("Name or service not known") {
         format!("the host name of {host} does not resolve: check the address in --host")
     } else if has("Connection refused") || has("timed out") || has("No route to host") || has("Network is unreachable") || has("Connection closed by") {
-        let what = said.iter().find(|l| l.contains("connect to host") || l.contains("Connection")).copied().unwrap_or("no answer");
+        // SSH's own words (the docker CLI wraps them in a long line of its own).
+        let all = said.join(" ");
+        let what = ["connect to host", "Connection"].iter().find_map(|w| all.find(w).map(|i| all[i..].trim_end_matches([')', '.']))).unwrap_or("no answer");
         format!("the host {host} cannot be reached over SSH ({what}): check that it is up, its address, and that its SSH server runs (port {})", ssh.port.unwrap_or(22))
     } else if has("Cannot connect to the Docker daemon") || has("docker.sock") && has("connect:") {
         format!("the Docker engine on {host} is not running (SSH works, the engine does not answer): start it there (`ssh {host} systemctl start docker`)")
@@ -165,6 +167,8 @@ mod tests {
         let line = |stderr: &str| explain_ssh_failure(&host, stderr).unwrap_or_default();
         assert!(line("root@192.0.2.9: Permission denied (publickey).").contains("ssh-copy-id root@192.0.2.9"));
         assert!(line("ssh: connect to host 192.0.2.9 port 22: Connection refused").contains("cannot be reached"));
+        let wrapped = "error during connect: Get \"http://x/v1.50/version\": command [ssh -- 192.0.2.9 docker system dial-stdio] has exited with exit status 255, make sure the URL is valid: stderr=ssh: connect to host 192.0.2.9 port 22: Connection refused";
+        assert!(line(wrapped).contains("(connect to host 192.0.2.9 port 22: Connection refused)") && !line(wrapped).contains("dial-stdio"), "{}", line(wrapped));
         assert!(line("ssh: connect to host 192.0.2.9 port 22: Connection timed out").contains("cannot be reached"));
         assert!(line("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?").contains("not running"));
         assert!(line("Host key verification failed.").contains("accept it"));
