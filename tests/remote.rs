@@ -197,3 +197,13 @@ fn faults_are_one_line_naming_the_fix_and_leave_nothing() {
     let down = up_fails(&remote, &remote.url, &[], || remote.start_engine().unwrap());
     assert!(down.contains("is not running") && down.contains("start it there"), "{down}");
 }
+
+#[test]
+fn a_remote_disk_that_fills_while_the_image_loads_is_one_line_and_starts_nothing() {
+    images();
+    // The remote's engine keeps its images on a 150 MB tmpfs; the image is about 1 GB.
+    let remote = Remote::with_small_disk(&engine().with_run(None), "150m").expect("the small remote starts");
+    let full = up_fails(&remote, &remote.url, &[], || {});
+    assert!(full.contains("ran out of disk space") && full.contains("system df") && full.contains("nothing was started"), "{full}");
+    assert_eq!(remote.direct.image_id("custom-jupyter-image:named-volume"), None, "a half-loaded image is tagged there");
+}

@@ -48,12 +48,13 @@ impl Sandbox {
     /// Starts a sandbox (reusing a free slot's data volume, so its images are warm) and waits
     /// for its engine to answer. Everything it makes on the host carries the project's labels.
     pub fn start(host: &Docker, image: &str) -> Result<Sandbox> {
-        Sandbox::start_as(host, image, "sandbox", None)
+        Sandbox::start_as(host, image, "sandbox", None, &[])
     }
 
     /// A sandbox named `jdx-ROLE...`; with `ssh`, a folder holding `host_key` and
-    /// `authorized_keys`, it also runs an SSH server in front of its engine (see [`Remote`]).
-    pub(crate) fn start_as(host: &Docker, image: &str, role: &str, ssh: Option<&Path>) -> Result<Sandbox> {
+    /// `authorized_keys`, it also runs an SSH server in front of its engine (see [`Remote`]);
+    /// `data` are `docker volume create` options for its data volume (a small tmpfs: a full disk).
+    pub(crate) fn start_as(host: &Docker, image: &str, role: &str, ssh: Option<&Path>, data: &[&str]) -> Result<Sandbox> {
         // The network and registry are the machine's, like the project's images: shared by every
         // sandbox (a test run's too), kept between runs so the registry stays seeded; `clean` removes them.
         let machine = host.with_run(None);
@@ -65,7 +66,7 @@ impl Sandbox {
         let (slot, n) = free_slot(&format!("{role}{scope}"))?;
         let container = format!("jdx-{role}{scope}-{n}");
         let data_volume = format!("{container}-data");
-        ensure_ours(host, "volume", &data_volume, host.create_volume(&data_volume, &[])?)?;
+        ensure_ours(host, "volume", &data_volume, host.create_volume(&data_volume, data)?)?;
         if host.exists("container", &container) {
             // A crashed run's sandbox in the slot we now hold: ours to replace.
             if !host.is_owned(&container) {

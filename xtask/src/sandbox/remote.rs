@@ -48,6 +48,17 @@ impl Remote {
     /// Builds the sandbox image if needed, makes this run's keys, starts the remote and waits until
     /// `docker -H ssh://root@ADDRESS` answers.
     pub fn start(host: &Docker) -> Result<Remote> {
+        Remote::start_with(host, "remote", &[])
+    }
+
+    /// A remote whose engine keeps its images on a tmpfs of `size` (`400m`): a disk that fills.
+    /// Its data is gone with its container.
+    pub fn with_small_disk(host: &Docker, size: &str) -> Result<Remote> {
+        let size = format!("o=size={size}");
+        Remote::start_with(host, "remote-small", &["--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", size.as_str()])
+    }
+
+    fn start_with(host: &Docker, role: &str, data: &[&str]) -> Result<Remote> {
         host.require_engine()?;
         let real_ssh = find_on_path("ssh").context("the ssh client was not found on PATH: install it (Debian: `apt-get install openssh-client`)")?;
         let image = images::sandbox::ensure(host)?;
@@ -59,7 +70,7 @@ impl Remote {
             keygen(&key)?;
             keygen(&into_remote.join("host_key"))?;
             std::fs::copy(key.with_extension("pub"), into_remote.join("authorized_keys"))?;
-            let sandbox = Sandbox::start_as(host, &image, "remote", Some(&into_remote))?;
+            let sandbox = Sandbox::start_as(host, &image, role, Some(&into_remote), data)?;
             let address = sandbox.address()?;
             let host_key = std::fs::read_to_string(into_remote.join("host_key.pub"))?;
             let known_hosts = dir.join("known_hosts");
