@@ -4,6 +4,7 @@
 mod support;
 
 use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
 
 use support::*;
 use xtask::sandbox::Remote;
@@ -206,4 +207,69 @@ fn a_remote_disk_that_fills_while_the_image_loads_is_one_line_and_starts_nothing
     let full = up_fails(&remote, &remote.url, &[], || {});
     assert!(full.contains("ran out of disk space") && full.contains("system df") && full.contains("nothing was started"), "{full}");
     assert_eq!(remote.direct.image_id("custom-jupyter-image:named-volume"), None, "a half-loaded image is tagged there");
+}
+
+/// A process of the test's, ended when the test ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn up_host_with_a_registry_pushes_here_and_pulls_there_and_push_pushes() {
+    images();
+    let remote = remote();
+    // A registry both machines reach as 127.0.0.1:PORT, as both reach Docker Hub: published on
+    // this machine's loopback, and on the remote's through `ssh -R`.
+    let sandbox_image = xtask::images::sandbox::ensure(&engine()).unwrap();
+    let registry = unique("jdx-remote-registry");
+    let _registry = Guard::container(&registry);
+    run_ok(&RunSpec::detached(&sandbox_image, &registry).publish(Publish::loopback(None, 5000)).command(&["docker-registry", "serve", "/etc/docker/registry/mirror.yml"]));
+    let (_, port) = engine().published_port(&registry, 5000).unwrap();
+    wait_until(Duration::from_secs(20), "the registry answers", || xtask::jupyter::http::get_status(port, "/v2/", None, Duration::from_secs(2)).is_ok_and(|c| c == 200));
+    let forward = format!("127.0.0.1:{port}:127.0.0.1:{port}");
+    let _reverse = Child(
+        std::process::Command::new("ssh")
+            .env("PATH", remote.path())
+            .args(["-N", "-o", "ControlPath=none", "-o", "ExitOnForwardFailure=yes", "-R", &forward, &format!("root@{}", remote.address)])
+            .spawn()
+            .unwrap(),
+    );
+    let v2 = format!("http://127.0.0.1:{port}/v2/");
+    wait_until(Duration::from_secs(20), "the registry answers on the remote", || remote.sandbox.http_status(&v2) == 200);
+
+    // An image the remote does not have under that name (its layers it may have).
+    let image = format!("{}:t", unique("jdx-remote-img"));
+    let reference = format!("127.0.0.1:{port}/{}", image);
+    let _tags = [Guard::image(&image), Guard::image(&reference)];
+    let _there = [&image, &reference].map(|i| xtask::engine::resources::Guard::new(&remote.direct, Resource::Image(i.to_string())));
+    docker_ok(&["tag", "custom-jupyter-image:named-volume", &image]);
+    let (name, volume) = (unique("jdx-remote-reg"), unique("jdx-remote-regvol"));
+    let _made = OnRemote::new(&remote, &name, &[&volume, &format!("{name}-notebooks")]);
+    let notebooks = notebooks_copy();
+    let out = xtask_on(&remote)
+        .args(["up", "--host", &remote.url, "--registry", &format!("127.0.0.1:{port}"), "--image", &image, "--name", &name, "--volume", &volume])
+        .args(["--notebooks", notebooks.path().to_str().unwrap(), "--port", "0", "--json"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "up --host --registry failed:\n{said}");
+    assert!(said.contains(&format!("through 127.0.0.1:{port}")) && !said.contains("docker save"), "{said}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let token = json["token"].as_str().unwrap().to_string();
+    assert_eq!(http_status(json["port"].as_u64().unwrap() as u16, "/api/status", Some(&token)), 200);
+    assert_eq!(remote.direct.image_id(&image), engine().image_id(&image), "the remote runs another image than this machine built");
+
+    // `push --registry REG --tag T`: the image is in the registry under that tag.
+    let pushed = xtask().args(["push", "--registry", &format!("127.0.0.1:{port}"), "--image", &image, "--tag", "v2"]).assert().success();
+    let pushed_as = String::from_utf8_lossy(&pushed.get_output().stdout).trim().to_string();
+    let base = image.split(':').next().unwrap();
+    assert_eq!(pushed_as, format!("127.0.0.1:{port}/{base}:v2"));
+    let _pushed = Guard::image(&pushed_as);
+    docker_ok(&["image", "rm", &pushed_as]);
+    assert!(docker(&["pull", &pushed_as]).ok(), "the registry does not serve {pushed_as}");
 }

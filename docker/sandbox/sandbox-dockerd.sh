@@ -36,7 +36,7 @@ AuthorizedKeysFile .ssh/authorized_keys
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
-AllowTcpForwarding local
+AllowTcpForwarding yes
 X11Forwarding no
 PermitTunnel no
 PidFile /run/sshd.pid

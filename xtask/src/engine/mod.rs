@@ -13,6 +13,7 @@ mod container;
 mod messages;
 pub mod cmdline;
 pub mod names;
+pub mod registry;
 pub mod remote;
 pub mod resources;
 pub mod spec;

@@ -74,6 +74,10 @@ pub struct Up {
     pub detach: bool,
     #[command(flatten)]
     pub target: HostArgs,
+    /// With --host: send the image through this registry (push here, pull there, with the logins
+    /// in Docker's credential stores) instead of `docker save | docker load`.
+    #[arg(long, value_name = "REG")]
+    pub registry: Option<String>,
     /// Set on the `Up` that runs on a remote engine: how it is reached from here.
     #[arg(skip)]
     away: Option<remote::Away>,
@@ -104,6 +108,7 @@ impl Up {
                 engine::remote::build_here();
                 self.start_remote(&target.docker, ssh)
             }
+            None if self.registry.is_some() => Err(anyhow!("--registry sends the image to a remote engine: use it with --host ssh://USER@HOST (here the image is already where it runs)")),
             None => self.start(&target.docker),
         };
         let started = match started {

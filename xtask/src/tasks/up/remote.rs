@@ -61,7 +61,10 @@ impl Up {
 
         let local = Docker::new(docker.sh());
         self.ensure_image(&local)?;
-        ship(&local, docker, &self.image, ssh)?;
+        match &self.registry {
+            Some(registry) => through_registry(&local, docker, &self.image, registry, ssh)?,
+            None => ship(&local, docker, &self.image, ssh)?,
+        }
         let notebooks = source.map(|folder| fill_notebooks(docker, &volume, &folder, self.writable_notebooks, &self.image)).transpose()?;
         match there.start(docker) {
             Ok(mut started) => {
@@ -112,6 +115,20 @@ fn ship(local: &Docker, remote: &Docker, image: &str, ssh: &SshHost) -> Result<(
     if let Some(old) = there {
         let _ = remote.status(["image", "rm", old.as_str()]);
     }
+    Ok(())
+}
+
+/// `docker push` here, `docker pull` there, unless the remote has the same image id already.
+fn through_registry(local: &Docker, remote: &Docker, image: &str, registry: &str, ssh: &SshHost) -> Result<()> {
+    let reference = crate::engine::registry::reference(registry, image, None)?;
+    let here = local.image_id(image).with_context(|| format!("image {image} does not exist here: build it first"))?;
+    if remote.image_id(image).as_deref() == Some(here.as_str()) {
+        return Ok(());
+    }
+    let step = progress::Step::start(format!("Sending {image} to {} through {registry} (push here, pull there)", ssh.shown()));
+    crate::engine::registry::push(local, image, &reference)?;
+    crate::engine::registry::pull_as(remote, &reference, image, &format!("docker -H ssh://{} login", ssh.shown()))?;
+    step.done("pulled");
     Ok(())
 }
 
