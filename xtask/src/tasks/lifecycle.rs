@@ -253,7 +253,8 @@ fn ended_by_a_closed_pipe(_: &std::process::ExitStatus) -> bool {
 
 impl Clean {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let docker = self.target.target(sh)?.docker;
+        let target = self.target.target(sh)?;
+        let docker = target.docker;
         docker.require_engine()?;
         let owner = format!("label={OWNER}");
         // Under a test run, clean only that run's things: a developer's own volumes stay put.
@@ -282,6 +283,7 @@ impl Clean {
         for name in &containers {
             docker.output(["rm", "-f", "-v", name.as_str()])?;
             say(format_args!("removed container {name}"));
+            close_tunnel(target.ssh.as_ref(), name)?;
         }
         for name in &networks {
             docker.output(["network", "rm", name.as_str()])?;
