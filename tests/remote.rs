@@ -273,3 +273,40 @@ fn up_host_with_a_registry_pushes_here_and_pulls_there_and_push_pushes() {
     docker_ok(&["image", "rm", &pushed_as]);
     assert!(docker(&["pull", &pushed_as]).ok(), "the registry does not serve {pushed_as}");
 }
+
+/// bcrypt of `right-password` (a test fixture, not a secret), as the registry's htpasswd takes it.
+const HTPASSWD: &str = "jdx:$2b$04$Do91MEBKLkOU2tQ3Jc/opOo0X.lxYZpNkX8MAO5iYr8cJ/OiE.sja\n";
+const AUTH_CONFIG: &str = "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /tmp/registry\nhttp:\n  addr: :5000\nauth:\n  htpasswd:\n    realm: jdx\n    path: /auth/htpasswd\n";
+
+#[test]
+fn a_wrong_registry_password_is_one_line_naming_docker_login_and_leaves_no_tag() {
+    images();
+    let files = tempfile::tempdir().unwrap();
+    chmod(files.path(), 0o755);
+    std::fs::write(files.path().join("htpasswd"), HTPASSWD).unwrap();
+    std::fs::write(files.path().join("config.yml"), AUTH_CONFIG).unwrap();
+    let sandbox_image = xtask::images::sandbox::ensure(&engine()).unwrap();
+    let registry = unique("jdx-auth-registry");
+    let _registry = Guard::container(&registry);
+    run_ok(&RunSpec::detached(&sandbox_image, &registry).publish(Publish::loopback(None, 5000)).mount(Mount::bind(files.path(), "/auth", true)).command(&["docker-registry", "serve", "/auth/config.yml"]));
+    let (_, port) = engine().published_port(&registry, 5000).unwrap();
+    wait_until(Duration::from_secs(20), "the registry asks for a login", || xtask::jupyter::http::get_status(port, "/v2/", None, Duration::from_secs(2)).is_ok_and(|c| c == 401));
+
+    // Docker's own store holds a wrong password for it (a config folder of the test's own).
+    let config = tempfile::tempdir().unwrap();
+    let auth = std::process::Command::new("base64").arg("-w0").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    use std::io::Write;
+    auth.stdin.as_ref().unwrap().write_all(b"jdx:wrong-password").unwrap();
+    let auth = String::from_utf8(auth.wait_with_output().unwrap().stdout).unwrap();
+    std::fs::write(config.path().join("config.json"), format!("{{\"auths\": {{\"127.0.0.1:{port}\": {{\"auth\": \"{auth}\"}}}}}}")).unwrap();
+
+    let tag = unique("t");
+    let reference = format!("127.0.0.1:{port}/custom-jupyter-image:{tag}");
+    let _tag = Guard::image(&reference);
+    let out = xtask().env("DOCKER_CONFIG", config.path()).args(["push", "--registry", &format!("127.0.0.1:{port}"), "--tag", &tag]).output().unwrap();
+    let error = the_error(&out);
+    assert!(error.contains("refused the login") && error.contains(&format!("docker login 127.0.0.1:{port}")), "{error}");
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!all.contains("wrong-password") && !all.contains(&auth), "the password was printed:\n{all}");
+    assert!(is_gone("image", &reference), "the failed push left the tag {reference}");
+}

@@ -22,10 +22,15 @@ pub fn reference(registry: &str, image: &str, tag: Option<&str>) -> Result<Strin
 }
 
 /// Tags `image` as `reference` and pushes it; a refused login is one line naming `docker login`.
+/// A tag this call made is removed again when the push fails (nothing half-made).
 pub fn push(docker: &Docker, image: &str, reference: &str) -> Result<()> {
+    let tagged_here = !docker.image_exists(reference);
     docker.output(["tag", image, reference])?;
     let out = docker.status(["push", reference])?;
     if !out.ok() {
+        if tagged_here {
+            let _ = docker.status(["image", "rm", reference]);
+        }
         bail!("pushing {reference} failed: {}", explain(&out.stderr, reference, "docker login"));
     }
     Ok(())
