@@ -33,6 +33,8 @@ enum Task {
     Lock(tasks::lock::Lock),
     /// Run JupyterLab: outputs on a named volume, notebooks read-only, port on 127.0.0.1; prints the URL.
     Up(tasks::up::Up),
+    /// Push the project's image to a registry (the login from Docker's credential store; `docker login REG` first).
+    Push(tasks::push::Push),
     /// Execute a notebook inside the running container (headless Run All, stopping at the first error); the failing cell in one line.
     Run(tasks::run::Run),
     /// Stop and remove the container; its named volume and data stay (unless -v, confirmed).
@@ -80,6 +82,7 @@ fn run(cli: Cli) -> Result<()> {
         Task::Build(task) => task.run(&sh),
         Task::Lock(task) => task.run(&sh),
         Task::Up(task) => task.run(&sh),
+        Task::Push(task) => task.run(&sh),
         Task::Run(task) => task.run(&sh),
         Task::Down(task) => task.run(&sh),
         Task::Ps(task) => task.run(&sh),

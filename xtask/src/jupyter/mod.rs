@@ -6,6 +6,7 @@ pub mod layout;
 pub mod notebook;
 pub mod server;
 pub mod token;
+pub mod tunnel;
 pub mod url;
 
 /// The image `up` runs by default: the series' image made for a named volume.

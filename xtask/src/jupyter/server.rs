@@ -44,18 +44,25 @@ pub struct Server<'a> {
     timeout: u64,
     /// The token it was given (`up` with JUPYTER_TOKEN or --token-file), which its log hides.
     token: Option<Secret>,
+    /// Where the published port is reached from here: an SSH tunnel's local end for a remote engine.
+    through: Option<&'a dyn Fn(u16) -> Result<u16>>,
 }
 
 const EXITED: &str = "the container exited before the server printed its URL";
 
 impl<'a> Server<'a> {
     pub fn new(docker: &'a Docker, name: &'a str, timeout: u64) -> Server<'a> {
-        Server { docker, name, timeout, token: None }
+        Server { docker, name, timeout, token: None, through: None }
     }
 
     /// The token the server was given, when the caller knows it.
     pub fn with_token(self, token: Option<Secret>) -> Server<'a> {
         Server { token, ..self }
+    }
+
+    /// The published port is reached through `forward` (published port -> local port), e.g. a tunnel.
+    pub fn through(self, forward: &'a dyn Fn(u16) -> Result<u16>) -> Server<'a> {
+        Server { through: Some(forward), ..self }
     }
 
     /// A running container's live URL: from the lines of its current start (a restarted server
@@ -131,6 +138,10 @@ impl<'a> Server<'a> {
             Some(facts) => facts.port,
             None => self.docker.published_port(name, PORT).map(|(_, port)| port)
                 .with_context(|| format!("{name} publishes no port {PORT}: remove it (`cargo xtask down --name {name}`) and run `up` again"))?,
+        };
+        let port = match self.through {
+            Some(forward) => forward(port)?,
+            None => port,
         };
         // A token given to the server (its log shows `token=...`): the one `up` was told, else
         // the one in the container's token file.

@@ -6,9 +6,11 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{bail, Result};
 use xshell::Shell;
 
+use crate::engine::remote::{HostArgs, SshHost};
 use crate::engine::resources::list;
 use crate::engine::{self, ContainerState, Docker, MANAGED, OWNER, RUN_LABEL_KEY};
 use crate::jupyter::server::Server;
+use crate::jupyter::tunnel;
 use crate::jupyter::{DEFAULT_NAME, OUTPUTS, PORT, START_TIMEOUT_SECS, VOLUME_LABEL_KEY};
 use crate::progress::say;
 
@@ -24,6 +26,8 @@ pub struct Down {
     /// With --volumes: do not ask before removing the volume.
     #[arg(long, requires = "volumes")]
     pub yes: bool,
+    #[command(flatten)]
+    pub target: HostArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -34,6 +38,8 @@ pub struct Status {
     /// Print one JSON object (container, exists, status, running, health, image, volume, port, address).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub target: HostArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -44,6 +50,8 @@ pub struct Url {
     /// Print one JSON object (url, token, port, container, volume, image), as `up --json` does.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub target: HostArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -57,6 +65,8 @@ pub struct Logs {
     /// Only the last N lines (then, with --follow, the new ones); default: the whole log.
     #[arg(short = 'n', long, value_name = "N")]
     pub tail: Option<u64>,
+    #[command(flatten)]
+    pub target: HostArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -70,6 +80,8 @@ pub struct Clean {
     /// Do not ask before removing volumes.
     #[arg(long)]
     pub yes: bool,
+    #[command(flatten)]
+    pub target: HostArgs,
 }
 
 /// The container, if it exists; it must be the project's.
@@ -85,9 +97,11 @@ fn container_volume(docker: &Docker, name: &str) -> String {
 
 impl Down {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let docker = Docker::new(sh);
+        let target = self.target.target(sh)?;
+        let docker = target.docker;
         if owned_container(&docker, &self.name)?.is_none() {
             say(format_args!("no container named {}: nothing to stop", self.name));
+            close_tunnel(target.ssh.as_ref(), &self.name)?;
             return Ok(());
         }
         let volume = container_volume(&docker, &self.name);
@@ -102,6 +116,7 @@ impl Down {
         docker.output(["stop", self.name.as_str()])?;
         docker.output(["rm", self.name.as_str()])?;
         say(format_args!("stopped and removed {}", self.name));
+        close_tunnel(target.ssh.as_ref(), &self.name)?;
         if remove_volume {
             docker.output(["volume", "rm", volume.as_str()])?;
             say(format_args!("removed volume {volume} and its data"));
@@ -135,7 +150,9 @@ impl Down {
 
 impl Status {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let docker = Docker::new(sh);
+        let target = self.target.target(sh)?;
+        let docker = target.docker;
+        let tunnel = target.ssh.as_ref().and_then(|ssh| tunnel::find(ssh, &self.name));
         let Some(state) = owned_container(&docker, &self.name)? else {
             if self.json {
                 say(serde_json::json!({"container": self.name, "exists": false}));
@@ -153,6 +170,7 @@ impl Status {
                 "container": self.name, "exists": true, "status": state.status, "running": state.running,
                 "health": health, "image": state.image, "volume": volume,
                 "port": port.as_ref().map(|p| p.1), "address": port.as_ref().map(|p| p.0.clone()),
+                "tunnel": tunnel.as_ref().map(|t| serde_json::json!({"local_port": t.local_port, "pid": t.pid})),
             }));
             return Ok(());
         }
@@ -161,6 +179,11 @@ impl Status {
         say(format_args!("image     {}", state.image));
         if let Some((ip, port)) = port {
             say(format_args!("port      {ip}:{port} -> {PORT}"));
+        }
+        match (&target.ssh, &tunnel) {
+            (Some(ssh), Some(t)) => say(format_args!("tunnel    127.0.0.1:{} here -> {}:{ip_port} (ssh, pid {})", t.local_port, ssh.shown(), t.pid, ip_port = t.remote_port)),
+            (Some(_), None) => say("tunnel    none (`cargo xtask url --host ...` opens one)"),
+            _ => {}
         }
         if !volume.is_empty() {
             say(format_args!("volume    {volume} -> {OUTPUTS}"));
@@ -171,14 +194,20 @@ impl Status {
 
 impl Url {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let docker = Docker::new(sh);
+        let target = self.target.target(sh)?;
+        let docker = target.docker;
         let Some(state) = owned_container(&docker, &self.name)? else {
             bail!("no container named {}: start one with `cargo xtask up`", self.name);
         };
         if !state.running {
             bail!("{} is {}: start it with `cargo xtask up --name {}`", self.name, state.status, self.name);
         }
-        let running = Server::new(&docker, &self.name, START_TIMEOUT_SECS).live(&state)?;
+        // On a remote engine, through the recorded tunnel (a new one if it went).
+        let forward = |port| match &target.ssh {
+            Some(ssh) => Ok(tunnel::ensure(ssh, &self.name, tunnel::find(ssh, &self.name).map_or(0, |t| t.local_port), port)?.local_port),
+            None => Ok(port),
+        };
+        let running = Server::new(&docker, &self.name, START_TIMEOUT_SECS).through(&forward).live(&state)?;
         if self.json {
             say(running.to_json());
         } else {
@@ -190,7 +219,7 @@ impl Url {
 
 impl Logs {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let docker = Docker::new(sh);
+        let docker = self.target.target(sh)?.docker;
         owned_container(&docker, &self.name)?.ok_or_else(|| anyhow::anyhow!("no container named {}", self.name))?;
         let tail = self.tail.map(|n| n.to_string());
         let mut args = vec!["logs"];
@@ -224,7 +253,8 @@ fn ended_by_a_closed_pipe(_: &std::process::ExitStatus) -> bool {
 
 impl Clean {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let docker = Docker::new(sh);
+        let target = self.target.target(sh)?;
+        let docker = target.docker;
         docker.require_engine()?;
         let owner = format!("label={OWNER}");
         // Under a test run, clean only that run's things: a developer's own volumes stay put.
@@ -254,6 +284,7 @@ impl Clean {
         for name in &containers {
             docker.output(["rm", "-f", "-v", name.as_str()])?;
             say(format_args!("removed container {name}"));
+            close_tunnel(target.ssh.as_ref(), name)?;
         }
         for name in &networks {
             docker.output(["network", "rm", name.as_str()])?;
@@ -280,6 +311,16 @@ impl Clean {
         }
         Ok(())
     }
+}
+
+/// Ends the SSH tunnel `up --host` opened for the container, and says so.
+fn close_tunnel(ssh: Option<&SshHost>, name: &str) -> Result<()> {
+    if let Some(ssh) = ssh {
+        if tunnel::close(ssh, name)? {
+            say(format_args!("closed the SSH tunnel to {}", ssh.shown()));
+        }
+    }
+    Ok(())
 }
 
 /// Asks on the terminal whether `what` (`volume X`, `volumes X, Y`) may go with `whose` data; with

@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod lifecycle;
 pub mod lock;
 pub mod ps;
+pub mod push;
 pub mod run;
 pub mod sandbox;
 pub mod test;

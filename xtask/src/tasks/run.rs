@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use xshell::Shell;
 
-use crate::engine::{self, Docker};
+use crate::engine;
 use crate::jupyter::notebook::{diagnose, executed_path, first_error, names_a_notebook_error, Found, EXECUTE, KIND};
 use crate::jupyter::url::strip_ansi;
 use crate::jupyter::{DEFAULT_NAME, WORKDIR};
@@ -26,6 +26,8 @@ pub struct Run {
     /// Seconds a cell may run.
     #[arg(long, default_value_t = 600)]
     pub timeout: u64,
+    #[command(flatten)]
+    pub target: crate::engine::remote::HostArgs,
 }
 
 /// The notebook argument, checked before any docker call.
@@ -43,7 +45,7 @@ impl Run {
     pub fn run(self, sh: &Shell) -> Result<()> {
         check_notebook(&self.notebook)?;
         engine::check_name("name", &self.name)?;
-        let docker = Docker::new(sh);
+        let docker = self.target.target(sh)?.docker;
         docker.require_engine()?;
         let name = self.name.as_str();
         let not_ours = format!("execute notebooks in it yourself (`docker exec {name} jupyter nbconvert --to notebook --execute ...`)");

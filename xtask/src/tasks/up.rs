@@ -10,6 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use xshell::Shell;
 
 use crate::engine::resources::{self, Guard};
+use crate::engine::remote::HostArgs;
 use crate::engine::{self, ContainerState, Docker, Mount};
 use crate::images::{base, series};
 use crate::jupyter::layout::{self, Notebooks, Wanted};
@@ -20,6 +21,7 @@ use crate::{paths, progress};
 
 mod create;
 mod found;
+mod remote;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Up {
@@ -71,6 +73,15 @@ pub struct Up {
     /// Accepted for `docker run -d`'s sake: `up` always runs the server detached (in the background).
     #[arg(short = 'd', long)]
     pub detach: bool,
+    #[command(flatten)]
+    pub target: HostArgs,
+    /// With --host: send the image through this registry (push here, pull there, with the logins
+    /// in Docker's credential stores) instead of `docker save | docker load`.
+    #[arg(long, value_name = "REG")]
+    pub registry: Option<String>,
+    /// Set on the `Up` that runs on a remote engine: how it is reached from here.
+    #[arg(skip)]
+    away: Option<remote::Away>,
 }
 
 /// What the checks before the first docker call found.
@@ -94,7 +105,16 @@ pub struct Started {
 impl Up {
     pub fn run(self, sh: &Shell) -> Result<()> {
         crate::prereqs::assume_yes(self.yes);
-        let started = match self.start(&Docker::new(sh)) {
+        let target = self.target.target(sh)?;
+        let started = match &target.ssh {
+            Some(ssh) => {
+                engine::remote::build_here();
+                self.start_remote(&target.docker, ssh)
+            }
+            None if self.registry.is_some() => Err(anyhow!("--registry sends the image to a remote engine: use it with --host ssh://USER@HOST (here the image is already where it runs)")),
+            None => self.start(&target.docker),
+        };
+        let started = match started {
             // The signal handler is removing what was made and says so: no error line besides.
             Err(_) if resources::interrupted() => resources::exit(130),
             other => other?,
@@ -193,7 +213,8 @@ impl Up {
     /// started again, not recreated. A failure leaves it as it is, and says so.
     fn reuse(&self, docker: &Docker, plan: &Plan, state: ContainerState) -> Result<Running> {
         let name = self.name.as_str();
-        let server = Server::new(docker, name, self.timeout).with_token(plan.token.clone());
+        let forward = |port| self.forward(port);
+        let server = Server::new(docker, name, self.timeout).with_token(plan.token.clone()).through(&forward);
         let kept = format!("{name} is kept as it is: `cargo xtask down --name {name}` removes it (its volume stays), or `up --force-recreate` makes it anew");
         let mut running = if state.paused {
             docker.output(["unpause", name]).map_err(|e| anyhow!("{name} is paused (`docker pause`) and could not be unpaused: {e:#}: run `docker unpause {name}`"))?;
@@ -214,6 +235,11 @@ impl Up {
         };
         self.fill_in(&mut running);
         Ok(running)
+    }
+
+    /// The published port as reached from here: itself, or a remote's through an SSH tunnel.
+    fn forward(&self, port: u16) -> Result<u16> {
+        self.away.as_ref().map_or(Ok(port), |away| away.forward(&self.name, port))
     }
 
     /// A container without the volume label (made by an older `up`) reports the volume asked for.
@@ -239,8 +265,9 @@ impl Up {
         bail!("host port {} is already in use (by {holder}): choose another with --port, or --port 0 to let Docker pick a free one", self.port)
     }
 
-    fn ensure_image(&self, docker: &Docker, plan: &Plan) -> Result<()> {
-        if plan.found.as_ref().is_some_and(|f| f.image_ready(&self.image)) {
+    /// `found`: what the one inspect before `docker run` saw, when it was asked (never on a remote).
+    fn ensure_image(&self, docker: &Docker, found: Option<&found::Found>) -> Result<()> {
+        if found.is_some_and(|f| f.image_ready(&self.image)) {
             return Ok(());
         }
         if let Ok(image) = series::find(&self.image) {

@@ -19,7 +19,7 @@ impl Up {
     /// A new container; what this run made goes again if `up` fails.
     pub(super) fn create(&self, docker: &Docker, plan: &Plan, lock: std::fs::File) -> Result<Started> {
         self.check_port_free(docker)?;
-        self.ensure_image(docker, plan)?;
+        self.ensure_image(docker, plan.found.as_ref())?;
         let made_outputs = plan.notebooks.as_ref().map(Notebooks::make_outputs).transpose()?.flatten();
         let started = self.create_with_mountpoint(docker, plan, lock);
         match (&started, made_outputs) {
@@ -72,7 +72,8 @@ impl Up {
                 token::install(docker, &self.name, secret, plan.user)?;
                 docker.start(&self.name)?;
             }
-            Server::new(docker, &self.name, self.timeout).with_token(plan.token.clone()).wait(None)
+            let forward = |port| self.forward(port);
+            Server::new(docker, &self.name, self.timeout).with_token(plan.token.clone()).through(&forward).wait(None)
         };
         let mut running = finish().map_err(|e| anyhow!("{e:#}; {removed}"))?;
         step.done(&format!("serving on 127.0.0.1:{}", running.port));
@@ -107,6 +108,9 @@ impl Up {
             .user(&format!("{}:{}", plan.user.0, plan.user.1));
         if let Some(folder) = &plan.notebooks {
             spec = spec.mount(Mount::bind(&folder.real, WORKDIR, !self.writable_notebooks));
+        }
+        if let Some(away) = &self.away {
+            spec = away.mount(spec);
         }
         if self.writable_notebooks {
             spec.group_add.push("users".into());
