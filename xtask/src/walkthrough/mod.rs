@@ -6,6 +6,7 @@ mod cells;
 mod commands;
 mod compose;
 mod database;
+mod deploy;
 pub mod markdown;
 pub mod db;
 mod manage_data;
@@ -37,7 +38,7 @@ pub struct Section {
     pub run: fn(&mut Session) -> Result<()>,
 }
 
-pub const ARTICLES: &[&Article] = &[&setup::ARTICLE, &manage_data::ARTICLE, &mysql::ARTICLE, &compose::ARTICLE];
+pub const ARTICLES: &[&Article] = &[&setup::ARTICLE, &manage_data::ARTICLE, &mysql::ARTICLE, &compose::ARTICLE, &deploy::ARTICLE];
 
 #[derive(clap::Args, Debug)]
 pub struct Walkthrough {
