@@ -1,0 +1,112 @@
+//! `cargo xtask walkthrough deploy`, end to end in both modes, in the sandbox: the local engine, the
+//! stand-in Docker Hub and the Linode (a second engine behind SSH). Every claim's verdict is pinned
+//! from the article and ../shared/series/STEPS.md (article 5); then this test's own look: no secret
+//! in any output, and nothing of the run left on the host or in the shared registry's storage.
+
+mod support;
+
+use serde_json::Value;
+use support::*;
+
+const SECTION: &str = "Docker Hub and the Linode";
+
+/// Every claim, pinned. STEPS.md section 5 lists the behaviour the article claims and its
+/// inconsistencies (numbered); the corrected recipe fixes each erratum it can.
+const CLAIMS: &[Row] = &[
+    // Behaviour: `docker login` connects the CLI to Docker Hub. Inconsistency 1: there is no
+    // passphrase; the CLI asks for the Docker Hub username and password.
+    (SECTION, "`docker login` (no server named) logs the CLI in to Docker Hub", HOLDS, HOLDS),
+    (SECTION, "`docker login` asks for the passphrase created in the previous step", ERRATUM, ERRATUM),
+    // Behaviour: `docker images` lists both; `docker tag` adds a name with the same ID.
+    (SECTION, "`docker images` lists jupyter-jupyter:latest and mysql:latest", HOLDS, HOLDS),
+    (SECTION, "`docker tag` adds a second name with the same image ID", HOLDS, HOLDS),
+    // Behaviour: push prints a digest, only the custom layers go up (the base's are mounted);
+    // pull right after is up to date; the pulled image runs JupyterLab as jovyan from /work.
+    (SECTION, "`docker push` uploads the image to Docker Hub and prints its digest", HOLDS, HOLDS),
+    (SECTION, "`docker push` uploads only the custom layers", HOLDS, HOLDS),
+    (SECTION, "`docker pull` right after the push reports the image up to date", HOLDS, HOLDS),
+    (SECTION, "the pulled image starts JupyterLab as jovyan, serving from /work", HOLDS, HOLDS),
+    // Inconsistency 4: no port published (the URL cannot be opened), no --rm (a stopped container stays).
+    (SECTION, "the URL the test run prints", ERRATUM, HOLDS),
+    (SECTION, "after Ctrl+C the test run leaves nothing behind", ERRATUM, HOLDS),
+    // Behaviour: on a fresh host `docker run ... mysql` pulls mysql:latest and prints the ID.
+    (SECTION, "on a fresh Docker host, `docker run ... mysql` pulls mysql:latest", HOLDS, HOLDS),
+    (SECTION, "the Linode pulls the pushed image from Docker Hub", HOLDS, HOLDS),
+    // Corrected recipe: the image pinned by digest (literal runs the mutable tag).
+    (SECTION, "the Linode runs exactly the image that was pushed (pinned by its digest)", ERRATUM, HOLDS),
+    // Inconsistency 7: the pushed public image carries the DB root password (article 4's build args).
+    (SECTION, "the image pushed to the public repository carries no database password", ERRATUM, HOLDS),
+    // Behaviour: the token URL in `docker logs`; the UI reachable with the token.
+    (SECTION, "`docker logs` shows the server's URL with its token", HOLDS, HOLDS),
+    (SECTION, "the JupyterLab URL opens from the local machine with the token", HOLDS, HOLDS),
+    // Inconsistency 7: Jupyter on the public IP over plain HTTP (corrected: loopback + ssh -L).
+    (SECTION, "JupyterLab is not served on the Linode's public address over plain HTTP", ERRATUM, HOLDS),
+    // Behaviour: /work/outputs in the image; the cells print what the article shows.
+    (SECTION, "D1 writes outputs/Motorized-Foot-Scooter-Trips-2018.csv", HOLDS, HOLDS),
+    (SECTION, "D2 prints `connection successfully`", HOLDS, HOLDS),
+    // Inconsistency 9: 9 columns created, 7 filled; D3 prints 9 values per row (two None).
+    (SECTION, "D3 prints `connection successfully` and five rows of seven values", ERRATUM, HOLDS),
+    // Inconsistency 6 and no wait for the database: mysql-db without a volume, re-created.
+    (SECTION, "right after mysql-db is re-created, the notebook's next query connects", ERRATUM, HOLDS),
+    (SECTION, "the data survives re-creating the mysql-db container", ERRATUM, HOLDS),
+];
+
+/// A note of the report starting with `start`: the rest of it.
+fn note_after<'a>(report: &'a Value, start: &str) -> &'a str {
+    let notes = report["sections"][0]["notes"].as_array().expect("notes");
+    notes.iter().filter_map(|n| n.as_str()).find_map(|n| n.split_once(start).map(|(_, rest)| rest)).unwrap_or_else(|| panic!("no note with {start:?}"))
+}
+
+fn run(mode: &[&str]) -> (Value, std::process::Output) {
+    images();
+    let mut args = vec!["deploy"];
+    args.extend(mode);
+    walkthrough(&args)
+}
+
+fn common_checks(report: &Value, out: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(report["ok"], true);
+    assert_pinned(report, CLAIMS);
+    // What stands in, said in the transcript.
+    for words in ["Docker Hub is a stand-in: Debian's docker-registry (distribution 2.8) with htpasswd", "the LISH console is replaced by SSH", "DOCKER_HOST=ssh://root@"] {
+        assert!(stderr.contains(words), "the transcript says {words:?}");
+    }
+    assert!(stderr.contains("Login Succeeded"), "the login went through");
+    // No secret anywhere: the article's root password, a generated one, a Jupyter token.
+    let all = format!("{stderr}{}", String::from_utf8_lossy(&out.stdout));
+    assert!(!all.contains("my-secret-pw"), "the article's password is redacted");
+    let generated = regex::Regex::new(r"wt-\d+-[0-9a-f]{8}").unwrap();
+    assert!(!generated.is_match(&all), "a generated password leaked: {:?}", generated.find(&all).map(|m| m.as_str()));
+    let token = regex::Regex::new(r"token=[0-9a-f]{48}").unwrap();
+    assert!(!token.is_match(&all), "a token leaked");
+    // Nothing of the run is left: the stand-in Docker Hub and its network, the pushed repository.
+    let network = note_after(report, "aliases on the network ").split(',').next().unwrap().trim().to_string();
+    let hub = network.trim_end_matches("-net").to_string();
+    assert!(hub.starts_with("jdx-hub-"), "{hub}");
+    assert!(is_gone("container", &hub) && is_gone("network", &network), "{hub} and {network} are removed");
+    let user = note_after(report, "YOUR_DOCKER_HUB_USERNAME is ").split_whitespace().next().unwrap().to_string();
+    let repositories = docker_ok(&["exec", "jdx-sandbox-registry", "ls", "/var/lib/docker-registry/docker/registry/v2/repositories"]);
+    assert!(!repositories.lines().any(|r| r.trim() == user), "{user}'s repository left the shared storage: {repositories}");
+}
+
+#[test]
+fn literal_mode_shows_the_articles_errata() {
+    let (report, out) = run(&["--literal"]);
+    common_checks(&report, &out);
+    let public = claim(&report, "not served on the Linode's public address");
+    assert!(public["evidence"].as_str().unwrap().contains("/api/status: HTTP 403"), "{}", public["evidence"]);
+    let rows = claim(&report, "five rows of seven values");
+    assert!(rows["evidence"].as_str().unwrap().contains("(9, 2)"), "nine values, two of them None: {}", rows["evidence"]);
+}
+
+#[test]
+fn corrected_mode_pins_tunnels_and_keeps_the_data() {
+    let (report, out) = run(&[]);
+    common_checks(&report, &out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ssh -N -L "), "the tunnel is a step of the transcript");
+    let pinned = claim(&report, "pinned by its digest");
+    assert!(pinned["evidence"].as_str().unwrap().contains("@sha256:"), "{}", pinned["evidence"]);
+}
