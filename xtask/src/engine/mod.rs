@@ -10,6 +10,7 @@ use anyhow::{bail, Result};
 use xshell::{cmd, Shell};
 
 mod container;
+mod messages;
 pub mod cmdline;
 pub mod names;
 pub mod resources;
@@ -17,6 +18,7 @@ pub mod spec;
 pub mod wait;
 
 pub use container::{parse_port_line, ContainerState};
+pub use messages::{last_message, tail};
 pub use names::{check_image_ref, check_name};
 pub use spec::{BuildSpec, Health, Mount, Publish, RunSpec};
 
@@ -54,6 +56,8 @@ pub struct Docker {
     run: Option<String>,
     /// False only for a handle standing in for a person (the tests' sentinels): it labels nothing.
     stamp: bool,
+    /// Set on every docker process: a remote's `PATH`, whose `ssh` carries that remote's options.
+    env: Vec<(String, String)>,
 }
 
 /// What one command did, whatever its exit status.
@@ -75,7 +79,7 @@ impl Docker {
     /// test run id `cargo xtask test` hands to the processes it starts.
     pub fn new(sh: &Shell) -> Docker {
         let run = std::env::var(RUN_ID_ENV).ok().filter(|r| !r.is_empty());
-        Docker { sh: sh.clone(), target: Vec::new(), run, stamp: true }
+        Docker { sh: sh.clone(), target: Vec::new(), run, stamp: true, env: Vec::new() }
     }
 
     /// The same engine, labelling what it makes with another run id.
@@ -86,6 +90,18 @@ impl Docker {
     /// Another engine: `-H HOST` (`unix://...`, `ssh://user@host`, `tcp://...`).
     pub fn at_host(&self, host: &str) -> Docker {
         Docker { target: vec!["-H".into(), host.into()], ..self.clone() }
+    }
+
+    /// The same engine with `KEY=VALUE` in every docker process's environment.
+    pub fn with_env(&self, key: &str, value: &str) -> Docker {
+        let mut env: Vec<_> = self.env.iter().filter(|(k, _)| k != key).cloned().collect();
+        env.push((key.into(), value.into()));
+        Docker { env, ..self.clone() }
+    }
+
+    /// What [`Docker::with_env`] added to the docker processes' environment.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
     }
 
     /// The same engine acting as a person would by hand: nothing it makes carries a label.
@@ -152,7 +168,7 @@ impl Docker {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        duct::cmd("docker", self.argv(args))
+        self.env.iter().fold(duct::cmd("docker", self.argv(args)), |e, (k, v)| e.env(k, v))
     }
 
     /// Runs `docker ARGS` whatever its exit status (a missing CLI is still an error).
@@ -162,7 +178,8 @@ impl Docker {
         S: AsRef<std::ffi::OsStr>,
     {
         let argv = self.argv(args);
-        let out = cmd!(self.sh, "docker {argv...}").quiet().ignore_status().output().map_err(|_| missing_cli())?;
+        let command = self.env.iter().fold(cmd!(self.sh, "docker {argv...}"), |c, (k, v)| c.env(k, v));
+        let out = command.quiet().ignore_status().output().map_err(|_| missing_cli())?;
         Ok(Output {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).trim().to_string(),
@@ -363,45 +380,4 @@ pub fn exec_line<S: AsRef<str>>(container: &str, terminal: bool, command: &[S]) 
     let mut args = vec!["exec".to_string(), if terminal { "-it" } else { "-i" }.to_string(), container.to_string()];
     args.extend(command.iter().map(|c| c.as_ref().to_string()));
     cmdline::shown("docker", &args)
-}
-
-/// The most useful line of docker's stderr: the daemon's own reason (`Error response from daemon:
-/// ...`), else its last `Error...` line, else its last line; never the CLI's "see --help" hints,
-/// nor `docker start`'s closing "Error: failed to start containers", which hide the reason.
-pub fn last_message(stderr: &str) -> String {
-    let hint = |l: &str| l.contains("--help") || l.starts_with("Error: failed to start containers");
-    let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let useful: Vec<&str> = lines.iter().copied().filter(|l| !hint(l)).collect();
-    useful
-        .iter()
-        .rev()
-        .find(|l| l.contains("Error response from daemon"))
-        .or_else(|| useful.iter().rev().find(|l| l.to_ascii_lowercase().contains("error")))
-        .or(useful.last())
-        .or(lines.last())
-        .map(|l| l.to_string())
-        .unwrap_or_else(|| "no message".to_string())
-}
-
-/// The last `lines` lines of a command's output, for an error message.
-pub fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn picks_the_error_line() {
-        let stderr = "Sending build context\nError response from daemon: No such image: x\n";
-        assert_eq!(last_message(stderr), "Error response from daemon: No such image: x");
-        assert_eq!(last_message(""), "no message");
-        // `docker start` and `docker run` end with lines that hide the daemon's reason.
-        let reason = "Error response from daemon: invalid mount config for type \"bind\": bind source path does not exist: /tmp/nb";
-        assert_eq!(last_message(&format!("{reason}\nError: failed to start containers: c\n")), reason);
-        assert_eq!(last_message(&format!("docker: {reason}.\nSee 'docker run --help'.\n")), format!("docker: {reason}."));
-        assert_eq!(last_message(&format!("docker: {reason}\n\nRun 'docker run --help' for more information\n")), format!("docker: {reason}"));
-    }
 }

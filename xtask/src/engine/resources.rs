@@ -47,6 +47,8 @@ struct Removal {
     resource: Resource,
     /// The engine it lives on (`-H ...`), empty for the environment's.
     target: Vec<String>,
+    /// The handle's environment (a remote's `PATH`, whose `ssh` carries its options).
+    env: Vec<(String, String)>,
     /// Remove it only when this process created it (its creator label is ours): a name another
     /// process won in a race, or a person's own resource, is never removed.
     mine_only: bool,
@@ -66,7 +68,7 @@ enum Outcome {
 
 impl Removal {
     fn docker(&self, args: &[&str]) -> Option<String> {
-        let out = std::process::Command::new("docker").args(&self.target).args(args).stderr(std::process::Stdio::null()).output().ok()?;
+        let out = std::process::Command::new("docker").envs(self.env.clone()).args(&self.target).args(args).stderr(std::process::Stdio::null()).output().ok()?;
         out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
@@ -134,14 +136,14 @@ pub struct Guard {
 impl Guard {
     /// Create the guard right after the resource exists, before any wait that could fail.
     pub fn new(docker: &Docker, resource: Resource) -> Guard {
-        Guard::register(Removal { resource, target: docker.target().to_vec(), mine_only: false, in_flight: Arc::new(AtomicBool::new(false)) })
+        Guard::register(Removal { resource, target: docker.target().to_vec(), env: docker.env().to_vec(), mine_only: false, in_flight: Arc::new(AtomicBool::new(false)) })
     }
 
     /// A guard armed *before* the command that creates the resource: it removes the resource only
     /// if this process turns out to have created it, so losing a race for a name, or a signal
     /// landing while `docker run` is in flight, never removes someone else's.
     pub fn before_create(docker: &Docker, resource: Resource) -> Guard {
-        Guard::register(Removal { resource, target: docker.target().to_vec(), mine_only: true, in_flight: Arc::new(AtomicBool::new(true)) })
+        Guard::register(Removal { resource, target: docker.target().to_vec(), env: docker.env().to_vec(), mine_only: true, in_flight: Arc::new(AtomicBool::new(true)) })
     }
 
     fn register(removal: Removal) -> Guard {

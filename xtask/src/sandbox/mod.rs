@@ -9,8 +9,9 @@
 //! reach it.
 
 pub mod registry;
+pub mod remote;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
@@ -21,6 +22,7 @@ use crate::images::{self, sandbox::StandIn};
 use crate::paths;
 
 pub use registry::Registry;
+pub use remote::Remote;
 
 /// How many sandboxes of one scope may run at once (each with its own warm data volume).
 const SLOTS: usize = 4;
@@ -46,6 +48,12 @@ impl Sandbox {
     /// Starts a sandbox (reusing a free slot's data volume, so its images are warm) and waits
     /// for its engine to answer. Everything it makes on the host carries the project's labels.
     pub fn start(host: &Docker, image: &str) -> Result<Sandbox> {
+        Sandbox::start_as(host, image, "sandbox", None)
+    }
+
+    /// A sandbox named `jdx-ROLE...`; with `ssh`, a folder holding `host_key` and
+    /// `authorized_keys`, it also runs an SSH server in front of its engine (see [`Remote`]).
+    pub(crate) fn start_as(host: &Docker, image: &str, role: &str, ssh: Option<&Path>) -> Result<Sandbox> {
         // The network and registry are the machine's, like the project's images: shared by every
         // sandbox (a test run's too), kept between runs so the registry stays seeded; `clean` removes them.
         let machine = host.with_run(None);
@@ -54,8 +62,8 @@ impl Sandbox {
         let registry = Registry::ensure(&machine, image, &network)?;
         let scope = host.run_id().map(|r| format!("-{r}")).unwrap_or_default();
 
-        let (slot, n) = free_slot(&scope)?;
-        let container = format!("jdx-sandbox{scope}-{n}");
+        let (slot, n) = free_slot(&format!("{role}{scope}"))?;
+        let container = format!("jdx-{role}{scope}-{n}");
         let data_volume = format!("{container}-data");
         ensure_ours(host, "volume", &data_volume, host.create_volume(&data_volume, &[])?)?;
         if host.exists("container", &container) {
@@ -71,7 +79,10 @@ impl Sandbox {
 
         let started = Instant::now();
         let mut guard = Guard::before_create(host, Resource::Container(container.clone()));
-        let spec = sandbox_spec(image, &container, &network, &data_volume, socket_dir.clone(), &registry);
+        let mut spec = sandbox_spec(image, &container, &network, &data_volume, socket_dir.clone(), &registry);
+        if let Some(dir) = ssh {
+            spec = spec.mount(Mount::bind(dir, "/run/remote-ssh", true)).env("SANDBOX_SSH", "1");
+        }
         let ran = host.status(spec.args(&host.resource_labels())?)?;
         guard.created();
         if !ran.ok() {
@@ -204,10 +215,10 @@ fn ensure_ours(host: &Docker, kind: &str, name: &str, created: Created) -> Resul
     Ok(())
 }
 
-/// The first sandbox slot of this scope no other process holds (a lock in the runtime folder).
+/// The first sandbox slot of this role and scope no other process holds (a lock in the runtime folder).
 fn free_slot(scope: &str) -> Result<(std::fs::File, usize)> {
     for n in 1..=SLOTS {
-        if let Some(lock) = paths::try_exclusive(&format!("sandbox{scope}-{n}"))? {
+        if let Some(lock) = paths::try_exclusive(&format!("{scope}-{n}"))? {
             return Ok((lock, n));
         }
     }
