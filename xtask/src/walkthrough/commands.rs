@@ -98,6 +98,15 @@ impl Session {
         self.expression(&shown(program, args), duct::cmd(program, args))
     }
 
+    /// Runs `KEY=VALUE... PROGRAM ARGS`, as a shell would with those variables set for it (e.g.
+    /// Compose pointed at another engine with DOCKER_HOST: its builds run the docker CLI, which
+    /// reads the engine from the environment, not from Compose's own `-H`).
+    pub fn command_with_env(&mut self, env: &[(&str, &str)], program: &str, args: &[String]) -> Result<Ran> {
+        let set: String = env.iter().map(|(k, v)| format!("{k}={} ", crate::engine::cmdline::shell_quote(v))).collect();
+        let expression = env.iter().fold(duct::cmd(program, args), |e, (k, v)| e.env(k, v));
+        self.expression(&format!("{set}{}", shown(program, args)), expression)
+    }
+
     fn expression(&mut self, shown: &str, expression: duct::Expression) -> Result<Ran> {
         let shown = shown.to_string();
         self.say(&format!("$ {shown}"));

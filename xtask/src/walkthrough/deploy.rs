@@ -11,7 +11,7 @@
 //! corrected build, the credentials given at run time); and on the Linode (see `linode.rs`).
 
 mod hub;
-// mod linode;  (once the remote engine is merged)
+mod linode;
 mod terminal;
 
 use std::time::Duration;
@@ -22,7 +22,7 @@ use super::compose::attached::Attached;
 use super::compose::{compose_file, stage_project, Spec, Tool};
 use super::session::{Mode, Session};
 use super::{db, steps, Article, Section};
-use crate::engine::cmdline::{shell_quote, shown};
+use crate::engine::cmdline::shown;
 use crate::engine::wait;
 use crate::jupyter::url::find_url;
 use crate::sandbox::Sandbox;
@@ -72,10 +72,10 @@ fn both_halves(s: &mut Session, sandbox: &Sandbox, host: &crate::engine::Docker)
     s.docker = sandbox.inner.with_config(login_config.path());
     s.note("the local docker CLI keeps its login in a configuration folder of this run (`--config`), never in ~/.docker");
     let pushed = registry_half(s, sandbox, &hub, &image, &user, &password, login_config.path())?;
+    // The hub goes after the Linode pulled from it (its repository leaves the shared storage then).
+    let result = linode::run(s, host, sandbox, &pushed);
     drop(hub);
-    let _ = (host, pushed);
-    s.note("the Linode half waits for the remote engine");
-    Ok(())
+    result
 }
 
 /// Article 4's project in the local engine: its compose file, `up --no-start` (build the Jupyter
@@ -94,10 +94,20 @@ fn build_project(s: &mut Session) -> Result<String> {
         s.mode.name(),
         tool.program
     ));
-    let file = shell_quote(&dir.join("docker-compose.yaml").display().to_string());
-    let engine = if tool.v1 { format!(" {}", s.docker.target().iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ")) } else { String::new() };
-    for command in ["up --no-start", "down"] {
-        s.cmd_ok(&format!("{}{engine} -p jupyter -f {file} {command}", tool.program))?;
+    let file = dir.join("docker-compose.yaml").display().to_string();
+    let engine = s.docker.target().get(1).cloned().unwrap_or_default();
+    for command in [&["up", "--no-start"][..], &["down"]] {
+        let mut args: Vec<String> = ["-p", "jupyter", "-f", file.as_str()].iter().chain(command).map(|a| a.to_string()).collect();
+        let ran = if tool.v1 {
+            s.command_with_env(&[("DOCKER_HOST", &engine)], "docker-compose", &args)?
+        } else {
+            args.insert(0, "compose".into());
+            let line = shown("docker", &args);
+            s.cmd(&line)?
+        };
+        if !ran.ok() {
+            bail!("Compose failed on article 4's project (exit {}): {}", ran.exit, crate::engine::last_message(&ran.output));
+        }
     }
     let built = tool.image_name("jupyter", "jupyter");
     if built != "jupyter-jupyter" {
@@ -237,7 +247,7 @@ fn test_run(s: &mut Session, sandbox: &Sandbox, repository: &str) -> Result<()> 
 /// Polls `docker logs NAME` until the server's URL shows (a container running detached).
 pub fn wait_for_url(s: &Session, name: &str, limit: Duration) -> Result<crate::jupyter::url::ServerUrl> {
     let docker = s.docker.clone();
-    let (url, log) = steps::wait_url(limit, || docker.probe(["logs", name]).unwrap_or_default() + &docker.status(["logs", name]).map(|o| o.stderr).unwrap_or_default());
+    let (url, log) = steps::wait_url(limit, || docker.status(["logs", name]).map(|o| format!("{}\n{}", o.stdout, o.stderr)).unwrap_or_default());
     match url {
         Some(url) => Ok(url),
         None => bail!("{name} printed no URL within {}s; its log ends: {}", limit.as_secs(), s.redact(&crate::engine::tail(&log, 5))),

@@ -28,6 +28,19 @@ const CERTS_D: &str = "/etc/docker/certs.d";
 const CONFIG: &str = include_str!("../data/deploy/hub.yml");
 const MAKE: &str = include_str!("../data/deploy/make-hub.sh");
 
+/// Drops, from the engine's push metadata (layer -> repositories), the repositories of this
+/// stand-in's run accounts (`docker.io/USER/project_jupyter`).
+const FORGET: &str = r#"
+import glob, json
+for path in glob.glob('/var/lib/docker/image/*/distribution/v2metadata-by-diffid/*/*'):
+    with open(path) as f:
+        entries = json.load(f)
+    kept = [e for e in entries if not (e.get('SourceRepository', '').startswith('docker.io/') and e.get('SourceRepository', '').endswith('/project_jupyter'))]
+    if kept != entries:
+        with open(path, 'w') as f:
+            json.dump(kept, f)
+"#;
+
 pub struct Hub {
     pub user: String,
     pub container: String,
@@ -82,8 +95,14 @@ impl Hub {
             let log = hub.host.logs_since(&hub.container, "0").unwrap_or_default();
             bail!("the stand-in Docker Hub did not answer within 20s: {}", last_message(&log));
         }
-        hub.host.output(["network", "connect", hub.network.as_str(), hub.sandbox.as_str()])?;
         hub.trust(&hub.sandbox)?;
+        hub.forget_old_pushes()?;
+        // The official registry's TLS uses the system's store only (certs.d is read for other
+        // registries), and dockerd reads that store once: its engine starts again to read it.
+        hub.host.output(["restart", hub.sandbox.as_str()])?;
+        let up = wait::poll(Duration::from_secs(30), Duration::from_millis(100), || sandbox.inner.probe(["version", "--format", "{{.Server.Version}}"]).is_some());
+        up.context("the sandbox's engine did not answer within 30s of starting again with the stand-in Docker Hub's CA")?;
+        hub.host.output(["network", "connect", hub.network.as_str(), hub.sandbox.as_str()])?;
         let ca_file = format!("{CERTS_D}/registry-1.docker.io/ca.crt");
         let seen = hub.status_from(&hub.sandbox, &["--cacert", ca_file.as_str()]);
         if seen != 401 {
@@ -92,8 +111,8 @@ impl Hub {
         Ok(hub)
     }
 
-    /// Has the engine in `container` trust the run's CA for Docker Hub's names
-    /// (`/etc/docker/certs.d/NAME/ca.crt`) and the system's store the official registry's TLS uses.
+    /// Puts the run's CA where the engine in `container` looks for Docker Hub's: the system's
+    /// store (what the official registry's TLS uses) and `/etc/docker/certs.d/NAME/ca.crt`.
     pub fn trust(&self, container: &str) -> Result<()> {
         let script = format!(
             "set -e; ca=$(cat); for n in {names}; do mkdir -p {CERTS_D}/$n; printf '%s\\n' \"$ca\" > {CERTS_D}/$n/ca.crt; done; printf '%s\\n' \"$ca\" > /etc/ssl/certs/jdx-sandbox-hub.pem",
@@ -102,6 +121,18 @@ impl Hub {
         let out = self.host.exec_input(container, &["sh", "-c", &script]).stdin_bytes(self.ca.clone()).stderr_capture().stdout_capture().unchecked().run()?;
         if !out.status.success() {
             bail!("giving {container} the stand-in Docker Hub's CA failed: {}", last_message(&String::from_utf8_lossy(&out.stderr)));
+        }
+        Ok(())
+    }
+
+    /// The sandbox's engine remembers, per layer, the repositories it pushed it to, and offers the
+    /// youngest as a cross-repository mount: earlier runs' repositories left Docker Hub at their end,
+    /// so they are forgotten (while the engine is about to start again), and a layer of
+    /// `jupyter/minimal-notebook` is mounted from there as on Docker Hub.
+    fn forget_old_pushes(&self) -> Result<()> {
+        let out = self.host.exec(&self.sandbox, &["python3", "-c", FORGET])?;
+        if !out.ok() {
+            bail!("clearing the sandbox engine's memory of earlier runs' pushes failed: {}", last_message(&out.stderr));
         }
         Ok(())
     }
