@@ -50,6 +50,12 @@ fn deploy(s: &mut Session) -> Result<()> {
     if s.keep() {
         s.note("--keep keeps nothing here: both sandbox engines, and what runs in them, go at the end");
     }
+    // What an earlier run built or tagged here goes (a name at a time: one image may carry several),
+    // so Compose builds this mode's image afresh.
+    let listed = sandbox.inner.output(["images", "--format", "{{.Repository}}:{{.Tag}}"])?;
+    for name in listed.lines().filter(|n| !n.contains("<none>") && !stand_ins.iter().any(|i| n.strip_suffix(":latest") == Some(i.pulled_as))) {
+        sandbox.inner.output(["rmi", name])?;
+    }
     let host = std::mem::replace(&mut s.docker, sandbox.inner.clone());
     let result = both_halves(s, &sandbox, &host);
     s.docker = host;

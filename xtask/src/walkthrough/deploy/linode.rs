@@ -69,15 +69,7 @@ fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pus
 
     // Steps 9-11.
     s.cmd_ok(&format!("docker network create {NETWORK}"))?;
-    let mysql_run = if corrected {
-        format!(
-            "docker run -d --name {DB} --network {NETWORK} -v mysql-data:/var/lib/mysql --env-file {} --health-cmd 'mysqladmin --protocol=tcp -h127.0.0.1 ping' --health-interval 1s --health-retries 120 mysql",
-            db_env.display()
-        )
-    } else {
-        format!("docker run -d --name {DB} --network {NETWORK} -e MYSQL_ROOT_PASSWORD={PASSWORD} mysql")
-    };
-    let mysql = s.cmd(&mysql_run)?;
+    let mysql = s.cmd(&mysql_line(corrected, &db_env))?;
     let id_line = mysql.output.lines().last().unwrap_or("").trim().to_string();
     s.claim(
         "on a fresh Docker host, `docker run ... mysql` pulls mysql:latest and prints the container's ID",
@@ -86,8 +78,7 @@ fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pus
         format!("exit {}; `Unable to find image 'mysql:latest' locally`: {}; status: {}; last line: {id_line}", mysql.exit, mysql.output.contains("Unable to find image 'mysql:latest' locally"), mysql.output.lines().find(|l| l.starts_with("Status:")).unwrap_or("none")),
     );
     let image = if corrected {
-        let health = database::health_within(s, DB, Duration::from_secs(180));
-        s.record(&format!("until [ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {DB})\" = healthy ]; do sleep 1; done"), &format!("{DB}: {health}\n"), i32::from(health != "healthy"));
+        wait_healthy(s);
         format!("{}@{}", pushed.repository, pushed.digest)
     } else {
         pushed.repository.clone()
@@ -199,18 +190,9 @@ fn recreate(s: &mut Session, corrected: bool, password: &str, db_env: &std::path
     let before = db::count_rows(&s.docker, DB, password, TABLE_2018);
     s.note("not in the article: mysql-db is re-created (as an upgrade or a mistake would), and the notebook's last cell runs again");
     s.cmd_ok(&format!("docker rm -f {DB}"))?;
-    let again = if corrected {
-        format!(
-            "docker run -d --name {DB} --network {NETWORK} -v mysql-data:/var/lib/mysql --env-file {} --health-cmd 'mysqladmin --protocol=tcp -h127.0.0.1 ping' --health-interval 1s --health-retries 120 mysql",
-            db_env.display()
-        )
-    } else {
-        format!("docker run -d --name {DB} --network {NETWORK} -e MYSQL_ROOT_PASSWORD={PASSWORD} mysql")
-    };
-    s.cmd_ok(&again)?;
+    s.cmd_ok(&mysql_line(corrected, db_env))?;
     if corrected {
-        let health = database::health_within(s, DB, Duration::from_secs(180));
-        s.record(&format!("until [ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {DB})\" = healthy ]; do sleep 1; done"), &format!("{DB}: {health}\n"), i32::from(health != "healthy"));
+        wait_healthy(s);
     }
     let code = format!("{KERNEL_STATE}{}", program(s.mode, &[("D3", D3)]));
     let ran = database::run_cells(s, JUPYTER, &[], &code)?;
@@ -230,6 +212,25 @@ fn recreate(s: &mut Session, corrected: bool, password: &str, db_env: &std::path
         format!("rows in scooter_trips.{TABLE_2018}: {before:?} before, {after:?} after"),
     );
     Ok(())
+}
+
+/// The article's `docker run ... mysql`, or the corrected one: a named volume, the password from
+/// a file at run time, a healthcheck.
+fn mysql_line(corrected: bool, db_env: &std::path::Path) -> String {
+    if corrected {
+        format!(
+            "docker run -d --name {DB} --network {NETWORK} -v mysql-data:/var/lib/mysql --env-file {} --health-cmd 'mysqladmin --protocol=tcp -h127.0.0.1 ping' --health-interval 1s --health-retries 120 mysql",
+            db_env.display()
+        )
+    } else {
+        format!("docker run -d --name {DB} --network {NETWORK} -e MYSQL_ROOT_PASSWORD={PASSWORD} mysql")
+    }
+}
+
+/// The corrected recipe's wait: nothing uses the database before its healthcheck passes.
+fn wait_healthy(s: &mut Session) {
+    let health = database::health_within(s, DB, Duration::from_secs(180));
+    s.record(&format!("until [ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {DB})\" = healthy ]; do sleep 1; done"), &format!("{DB}: {health}\n"), i32::from(health != "healthy"));
 }
 
 /// `ssh -N -L PORT:127.0.0.1:8888 root@ADDRESS` in the background: the Linode's loopback port on
