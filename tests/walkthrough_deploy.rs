@@ -86,7 +86,7 @@ fn common_checks(report: &Value, out: &std::process::Output) {
     let hub = network.trim_end_matches("-net").to_string();
     assert!(hub.starts_with("jdx-hub-"), "{hub}");
     assert!(is_gone("container", &hub) && is_gone("network", &network), "{hub} and {network} are removed");
-    let user = note_after(report, "YOUR_DOCKER_HUB_USERNAME is ").split_whitespace().next().unwrap().to_string();
+    let user = note_after(report, "YOUR_DOCKER_HUB_USERNAME is ").split_whitespace().next().unwrap().trim_end_matches(',').to_string();
     let repositories = docker_ok(&["exec", "jdx-sandbox-registry", "ls", "/var/lib/docker-registry/docker/registry/v2/repositories"]);
     assert!(!repositories.lines().any(|r| r.trim() == user), "{user}'s repository left the shared storage: {repositories}");
 }
