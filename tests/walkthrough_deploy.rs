@@ -57,11 +57,27 @@ fn note_after<'a>(report: &'a Value, start: &str) -> &'a str {
     notes.iter().filter_map(|n| n.as_str()).find_map(|n| n.split_once(start).map(|(_, rest)| rest)).unwrap_or_else(|| panic!("no note with {start:?}"))
 }
 
+/// One walkthrough at a time: each starts two sandbox engines, and the machine is shared.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The walkthrough with `--json`. Afterwards the host engine holds nothing of this run but the two
+/// sandboxes' data volumes (their warm images), which go.
 fn run(mode: &[&str]) -> (Value, std::process::Output) {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     images();
     let mut args = vec!["deploy"];
     args.extend(mode);
-    walkthrough(&args)
+    let (report, out) = walkthrough(&args);
+    let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
+    let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
+    let volumes = docker_ok(&["volume", "ls", "--filter", &run_label, "--format", "{{.Name}}"]);
+    let sandboxes = |v: &&str| (v.starts_with("jdx-sandbox-") || v.starts_with("jdx-remote-")) && v.ends_with("-data");
+    for v in volumes.lines().filter(sandboxes) {
+        let _ = docker(&["volume", "rm", "-f", v]);
+    }
+    assert!(left.is_empty(), "containers of this run left on the host engine: {left}");
+    assert!(volumes.lines().all(|v| sandboxes(&v)), "volumes of this run left on the host engine: {volumes}");
+    (report, out)
 }
 
 fn common_checks(report: &Value, out: &std::process::Output) {
