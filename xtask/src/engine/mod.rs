@@ -124,6 +124,14 @@ impl Docker {
         &self.target
     }
 
+    /// The same engine with the CLI's own configuration (its logins) in `dir` instead of
+    /// `~/.docker`: `docker --config DIR ...`, as a second machine's client would have.
+    pub fn with_config(&self, dir: &std::path::Path) -> Docker {
+        let mut target = self.target.clone();
+        target.extend(["--config".to_string(), dir.display().to_string()]);
+        Docker { target, ..self.clone() }
+    }
+
     /// Labels for what the project runs: containers, volumes, networks.
     pub fn resource_labels(&self) -> Vec<(String, String)> {
         if !self.stamp {

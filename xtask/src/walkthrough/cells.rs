@@ -56,9 +56,15 @@ pub const CLASS_ONLY: &str = "Error while connecting to MySQL <class 'mysql.conn
 /// host's), the data URLs replaced by the bundled samples, and, in corrected mode, each `except`
 /// printing the error it caught.
 pub fn program(mode: Mode, names: &[&str]) -> String {
+    let cells: Vec<(&str, &str)> = names.iter().map(|name| (*name, cell(name))).collect();
+    program_of(mode, &cells)
+}
+
+/// [`program`] for cells given as (name, code), such as another article's.
+pub fn program_of(mode: Mode, cells: &[(&str, &str)]) -> String {
     let mut code = String::new();
-    for name in names {
-        code.push_str(&format!("print('# cell {name}', __import__('time').time(), flush=True)\n{}\n", cell(name)));
+    for (name, cell) in cells {
+        code.push_str(&format!("print('# cell {name}', __import__('time').time(), flush=True)\n{cell}\n"));
     }
     for (url, sample) in DATA {
         code = code.replace(url, sample);

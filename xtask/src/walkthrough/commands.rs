@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 
 use super::session::Session;
 use crate::engine::resources::{Guard, Resource};
-use crate::engine::cmdline::{shell_quote, split};
+use crate::engine::cmdline::{shown, split};
 use crate::engine::{last_message, BuildSpec, RunSpec};
 
 /// What one command did.
@@ -31,7 +31,7 @@ impl Session {
         let words = split(line)?;
         let Some((program, args)) = words.split_first() else { bail!("an empty command line") };
         if program == "docker" {
-            return self.docker_argv(self.docker.argv(args));
+            return self.docker_args(args);
         }
         self.command(program, args)
     }
@@ -49,10 +49,10 @@ impl Session {
     /// end of the section unless `--keep`, and only if this run created it (its creator label).
     pub fn run(&mut self, spec: &RunSpec) -> Result<Ran> {
         let args = spec.args(&self.docker.resource_labels())?;
-        let Some(name) = &spec.name else { return self.docker_argv(self.docker.argv(&args)) };
+        let Some(name) = &spec.name else { return self.docker_args(&args) };
         // Armed before the run, so an interrupt while it is in flight still removes what it makes.
         let mut guard = Guard::before_create(&self.docker, Resource::Container(name.clone()));
-        let ran = self.docker_argv(self.docker.argv(&args));
+        let ran = self.docker_args(&args);
         guard.created();
         self.guard(guard);
         ran
@@ -72,7 +72,7 @@ impl Session {
     pub fn build(&mut self, spec: &BuildSpec) -> Result<Ran> {
         self.made_image(&spec.tag);
         let args = spec.args(&self.docker.image_labels());
-        self.docker_argv(self.docker.argv(&args))
+        self.docker_args(&args)
     }
 
     /// A step the walkthrough did through the handle (so its outcome is exact), shown and recorded
@@ -85,16 +85,32 @@ impl Session {
         self.entry(command, output, exit);
     }
 
-    fn docker_argv(&mut self, argv: Vec<std::ffi::OsString>) -> Result<Ran> {
-        let argv: Vec<String> = argv.into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
-        self.command("docker", &argv)
+    /// `docker ARGS` on the section's engine, through its handle (which knows what the engine
+    /// needs in the environment: a remote's `ssh`).
+    fn docker_args(&mut self, args: &[String]) -> Result<Ran> {
+        let argv: Vec<String> = self.docker.argv(args).into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let expression = self.docker.stream(args);
+        self.expression(&shown("docker", &argv), expression)
     }
 
     /// Runs `PROGRAM ARGS` (e.g. docker-compose), printing the command and its output as they come.
     pub fn command(&mut self, program: &str, args: &[String]) -> Result<Ran> {
-        let shown = format!("{program} {}", args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
+        self.expression(&shown(program, args), duct::cmd(program, args))
+    }
+
+    /// Runs `KEY=VALUE... PROGRAM ARGS`, as a shell would with those variables set for it (e.g.
+    /// Compose pointed at another engine with DOCKER_HOST: its builds run the docker CLI, which
+    /// reads the engine from the environment, not from Compose's own `-H`).
+    pub fn command_with_env(&mut self, env: &[(&str, &str)], program: &str, args: &[String]) -> Result<Ran> {
+        let set: String = env.iter().map(|(k, v)| format!("{k}={} ", crate::engine::cmdline::shell_quote(v))).collect();
+        let expression = env.iter().fold(duct::cmd(program, args), |e, (k, v)| e.env(k, v));
+        self.expression(&format!("{set}{}", shown(program, args)), expression)
+    }
+
+    fn expression(&mut self, shown: &str, expression: duct::Expression) -> Result<Ran> {
+        let shown = shown.to_string();
         self.say(&format!("$ {shown}"));
-        let reader = duct::cmd(program, args).stderr_to_stdout().unchecked().reader()?;
+        let reader = expression.stderr_to_stdout().unchecked().reader()?;
         let mut output = String::new();
         for line in BufReader::new(&reader).lines() {
             let line = line.unwrap_or_default();

@@ -5,7 +5,7 @@
 //! argument into the image (corrected: run-time environment from `.env`, kept out of the image).
 //! Its `docker system prune -a` is never run. The compose files are data/compose/*.yml.
 
-mod attached;
+pub mod attached;
 
 use std::time::{Duration, SystemTime};
 
@@ -76,6 +76,18 @@ pub fn compose_file(spec: &Spec) -> String {
     fill(template, &values, &blocks)
 }
 
+/// The article's project folder in `dir`: article 3's Dockerfile and its context, the
+/// `.dockerignore` of steps 2-6, and in corrected mode the `.env` Compose reads the password from.
+pub fn stage_project(dir: &std::path::Path, mode: Mode) -> Result<()> {
+    crate::images::series::stage_article_folder(&crate::paths::docker_dir().join("series/mysql-connected.Dockerfile"), dir)?;
+    let ignore = if mode == Mode::Corrected { "Dockerfile\ndocker-compose.yaml\n.env\n" } else { "Dockerfile\ndocker-compose.yaml\n" };
+    std::fs::write(dir.join(".dockerignore"), ignore)?;
+    if mode == Mode::Corrected {
+        std::fs::write(dir.join(".env"), format!("MYSQL_ROOT_PASSWORD={PASSWORD}\n"))?;
+    }
+    Ok(())
+}
+
 /// `a; b` or `none`.
 fn list<S: AsRef<str>>(items: &[S]) -> String {
     if items.is_empty() {
@@ -138,11 +150,8 @@ fn compose(s: &mut Session) -> Result<()> {
 
     // Steps 2-6: the project folder.
     let dir = s.project.path().to_path_buf();
-    crate::images::series::stage_article_folder(&crate::paths::docker_dir().join("series/mysql-connected.Dockerfile"), &dir)?;
-    let ignore = if s.mode == Mode::Corrected { "Dockerfile\ndocker-compose.yaml\n.env\n" } else { "Dockerfile\ndocker-compose.yaml\n" };
-    std::fs::write(dir.join(".dockerignore"), ignore)?;
+    stage_project(&dir, s.mode)?;
     if s.mode == Mode::Corrected {
-        std::fs::write(dir.join(".env"), format!("MYSQL_ROOT_PASSWORD={PASSWORD}\n"))?;
         s.note("corrected: the password lives in .env (read by Compose, kept out of the image by .dockerignore); the Jupyter service gets it at run time, not as a build argument; mysql has a healthcheck and jupyter waits for `service_healthy`");
     }
     let jupyter = s.name("container", "custom-jupyter-image");

@@ -6,6 +6,7 @@ mod cells;
 mod commands;
 mod compose;
 mod database;
+mod deploy;
 pub mod markdown;
 pub mod db;
 mod manage_data;
@@ -43,6 +44,7 @@ pub const ARTICLES: &[&Article] = &[
     &Article { slug: "manage-jupyter-data-docker", short: "manage-data", title: "Managing Jupyter Data in Docker Images and Containers", sections: manage_data::SECTIONS },
     &Article { slug: "persist-jupyter-data-mysql-docker", short: "mysql", title: "Advanced Jupyter Data Persistence with MySQL and Docker", sections: mysql::SECTIONS },
     &Article { slug: "multi-container-orchestration-docker-compose", short: "compose", title: "Simplify Multi-Container Orchestration with Docker Compose", sections: compose::SECTIONS },
+    &Article { slug: "deploy-jupyter-docker-linode", short: "deploy", title: "Deploy a Docker Multi-Container Application to Linode", sections: deploy::SECTIONS },
 ];
 
 #[derive(clap::Args, Debug)]

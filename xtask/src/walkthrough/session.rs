@@ -159,6 +159,11 @@ impl Session {
         }
     }
 
+    /// Was `--keep` given?
+    pub fn keep(&self) -> bool {
+        self.keep
+    }
+
     /// A value that must never reach the transcript, a report, the JSON or an error line (a
     /// password the walkthrough generated or read): it is shown as `<redacted>` from now on.
     pub fn secret(&mut self, value: &str) {

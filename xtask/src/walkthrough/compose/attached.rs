@@ -49,6 +49,15 @@ impl Attached {
         !matches!(self.process.try_wait(), Ok(None))
     }
 
+    /// Ctrl+C typed at its terminal: SIGINT to the client, which hands it to the container
+    /// (`docker run` proxies signals when it is attached without a terminal).
+    pub fn interrupt(&self) -> Result<()> {
+        for pid in self.process.pids() {
+            duct::cmd!("kill", "-INT", pid.to_string()).stdout_null().stderr_null().unchecked().run()?;
+        }
+        Ok(())
+    }
+
     /// Waits until it ends (after `down`), killing it after `limit`; records it as a step.
     pub fn finish(mut self, s: &mut Session, limit: Duration) {
         wait::poll(limit, Duration::from_millis(200), || self.ended());

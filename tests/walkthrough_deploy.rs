@@ -1,0 +1,89 @@
+//! `cargo xtask walkthrough deploy`, end to end in both modes, in the sandbox: the local engine, the
+//! stand-in Docker Hub and the Linode (a second engine behind SSH). Every claim's verdict is pinned
+//! from the article and ../shared/series/STEPS.md (article 5); then this test's own look: no secret
+//! in any output, and nothing of the run left on the host or in the shared registry's storage.
+
+mod support;
+
+use serde_json::Value;
+use support::*;
+
+
+/// Every claim's verdict, pinned from the article and STEPS.md section 5: tests/pinned/deploy.md.
+const CLAIMS: &str = include_str!("pinned/deploy.md");
+
+/// A note of the report starting with `start`: the rest of it.
+fn note_after<'a>(report: &'a Value, start: &str) -> &'a str {
+    let notes = report["sections"][0]["notes"].as_array().expect("notes");
+    notes.iter().filter_map(|n| n.as_str()).find_map(|n| n.split_once(start).map(|(_, rest)| rest)).unwrap_or_else(|| panic!("no note with {start:?}"))
+}
+
+/// One walkthrough at a time: each starts two sandbox engines, and the machine is shared.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The walkthrough with `--json`. Afterwards the host engine holds nothing of this run but the two
+/// sandboxes' data volumes (their warm images), which go.
+fn run(mode: &[&str]) -> (Value, std::process::Output) {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    images();
+    let mut args = vec!["deploy"];
+    args.extend(mode);
+    let (report, out) = walkthrough(&args);
+    let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
+    let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
+    let volumes = docker_ok(&["volume", "ls", "--filter", &run_label, "--format", "{{.Name}}"]);
+    let sandboxes = |v: &&str| (v.starts_with("jdx-sandbox-") || v.starts_with("jdx-remote-")) && v.ends_with("-data");
+    for v in volumes.lines().filter(sandboxes) {
+        let _ = docker(&["volume", "rm", "-f", v]);
+    }
+    assert!(left.is_empty(), "containers of this run left on the host engine: {left}");
+    assert!(volumes.lines().all(|v| sandboxes(&v)), "volumes of this run left on the host engine: {volumes}");
+    (report, out)
+}
+
+fn common_checks(report: &Value, out: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(report["ok"], true);
+    assert_pinned(report, CLAIMS);
+    // What stands in, said in the transcript.
+    for words in ["Docker Hub is a stand-in: Debian's docker-registry (distribution 2.8) with htpasswd", "the LISH console is replaced by SSH", "DOCKER_HOST=ssh://root@"] {
+        assert!(stderr.contains(words), "the transcript says {words:?}");
+    }
+    assert!(stderr.contains("Login Succeeded"), "the login went through");
+    // No secret anywhere: the article's root password, a generated one, a Jupyter token.
+    let all = format!("{stderr}{}", String::from_utf8_lossy(&out.stdout));
+    assert!(!all.contains("my-secret-pw"), "the article's password is redacted");
+    let generated = regex::Regex::new(r"wt-\d+-[0-9a-f]{8}").unwrap();
+    assert!(!generated.is_match(&all), "a generated password leaked: {:?}", generated.find(&all).map(|m| m.as_str()));
+    let token = regex::Regex::new(r"token=[0-9a-f]{48}").unwrap();
+    assert!(!token.is_match(&all), "a token leaked");
+    // Nothing of the run is left: the stand-in Docker Hub and its network, the pushed repository.
+    let network = note_after(report, "aliases on the network ").split(',').next().unwrap().trim().to_string();
+    let hub = network.trim_end_matches("-net").to_string();
+    assert!(hub.starts_with("jdx-hub-"), "{hub}");
+    assert!(is_gone("container", &hub) && is_gone("network", &network), "{hub} and {network} are removed");
+    let user = note_after(report, "YOUR_DOCKER_HUB_USERNAME is ").split_whitespace().next().unwrap().trim_end_matches(',').to_string();
+    let repositories = docker_ok(&["exec", "jdx-sandbox-registry", "ls", "/var/lib/docker-registry/docker/registry/v2/repositories"]);
+    assert!(!repositories.lines().any(|r| r.trim() == user), "{user}'s repository left the shared storage: {repositories}");
+}
+
+#[test]
+fn literal_mode_shows_the_articles_errata() {
+    let (report, out) = run(&["--literal"]);
+    common_checks(&report, &out);
+    let public = claim(&report, "not served on the Linode's public address");
+    assert!(public["evidence"].as_str().unwrap().contains("/api/status: HTTP 403"), "{}", public["evidence"]);
+    let rows = claim(&report, "five rows of seven values");
+    assert!(rows["evidence"].as_str().unwrap().contains("(9, 2)"), "nine values, two of them None: {}", rows["evidence"]);
+}
+
+#[test]
+fn corrected_mode_pins_tunnels_and_keeps_the_data() {
+    let (report, out) = run(&[]);
+    common_checks(&report, &out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ssh -N -L "), "the tunnel is a step of the transcript");
+    let pinned = claim(&report, "pinned by its digest");
+    assert!(pinned["evidence"].as_str().unwrap().contains("@sha256:"), "{}", pinned["evidence"]);
+}

@@ -1,0 +1,188 @@
+//! The stand-in for Docker Hub. Docker Hub is one service with two doors: logins and pushes need
+//! the account's password, pulls of a public repository need nothing. Here:
+//! - the push side is Debian's docker-registry (distribution 2.8) with htpasswd authentication,
+//!   served over TLS at Docker Hub's own names (`registry-1.docker.io`, `index.docker.io`, network
+//!   aliases on a network of the run's own that the sandbox engine joins), its certificate signed
+//!   by a CA made for the run and trusted by the sandbox's dockerd, so a plain `docker login` and
+//!   `docker push NAME` reach it as written;
+//! - the pull side is the sandbox's registry, which every sandbox engine already uses as its
+//!   mirror for Docker Hub: both serve one storage (`--volumes-from`), so what is pushed can be
+//!   pulled anonymously at once, and the stand-ins (`jupyter/minimal-notebook`, `mysql`) are on
+//!   "Docker Hub" as they are on the real one.
+//!
+//! What the run pushed is removed from the storage at the end (its repository's folder; the
+//! blobs it shares with the stand-ins stay).
+
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use crate::engine::resources::{Guard, Resource};
+use crate::engine::{last_message, wait, Docker, Mount, RunSpec};
+use crate::sandbox::{registry, Sandbox};
+
+/// Docker Hub's names: the index the CLI logs in to, and the registry the engine talks to.
+pub const NAMES: [&str; 2] = ["registry-1.docker.io", "index.docker.io"];
+/// Where the sandbox's dockerd looks for a registry's CA (one folder per name).
+const CERTS_D: &str = "/etc/docker/certs.d";
+const CONFIG: &str = include_str!("../data/deploy/hub.yml");
+const MAKE: &str = include_str!("../data/deploy/make-hub.sh");
+
+/// Drops, from the engine's push metadata (layer -> repositories), the repositories of this
+/// stand-in's run accounts (`docker.io/USER/project_jupyter`).
+const FORGET: &str = r#"
+import glob, json
+for path in glob.glob('/var/lib/docker/image/*/distribution/v2metadata-by-diffid/*/*'):
+    with open(path) as f:
+        entries = json.load(f)
+    kept = [e for e in entries if not (e.get('SourceRepository', '').startswith('docker.io/') and e.get('SourceRepository', '').endswith('/project_jupyter'))]
+    if kept != entries:
+        with open(path, 'w') as f:
+            json.dump(kept, f)
+"#;
+
+pub struct Hub {
+    pub user: String,
+    pub container: String,
+    pub network: String,
+    /// The registry's CA, PEM (public: what the sandbox trusts).
+    pub ca: String,
+    sandbox: String,
+    host: Docker,
+    // Dropped in this order after `drop`: the container, then the network, then the folder.
+    _container: Guard,
+    _network: Guard,
+    _dir: tempfile::TempDir,
+}
+
+impl Hub {
+    /// Makes the run's CA, certificate and account (`user` with `password`), starts the registry
+    /// at Docker Hub's names, and has the sandbox's engine resolve and trust it.
+    pub fn start(sandbox: &Sandbox, image: &str, user: &str, password: &str) -> Result<Hub> {
+        let host = sandbox.host().clone();
+        let dir = tempfile::Builder::new().prefix("jdx-hub-").tempdir()?;
+        std::fs::write(dir.path().join("hub.yml"), CONFIG)?;
+        std::fs::write(dir.path().join("make-hub.sh"), MAKE)?;
+        let make = RunSpec { interactive: true, ..RunSpec::new(image) }.rm().mount(Mount::bind(dir.path(), "/hub", false)).command(&["sh", "/hub/make-hub.sh", user]);
+        let made = host.stream(make.args(&host.resource_labels())?).stdin_bytes(format!("{password}\n")).stdout_capture().stderr_capture().unchecked().run()?;
+        if !made.status.success() {
+            bail!("making the stand-in Docker Hub's certificate and account failed: {}", last_message(&String::from_utf8_lossy(&made.stderr)));
+        }
+        let ca = std::fs::read_to_string(dir.path().join("ca.crt")).context("reading the run's CA")?;
+
+        let id = crate::engine::creator_id();
+        let container = format!("jdx-hub-{id}");
+        let network = format!("{container}-net");
+        let mut network_guard = Guard::before_create(&host, Resource::Network(network.clone()));
+        host.create_network(&network)?;
+        network_guard.created();
+        let aliases: Vec<String> = NAMES.iter().flat_map(|n| ["--network-alias".to_string(), n.to_string()]).collect();
+        let spec = RunSpec::detached(image, &container)
+            .network(&network)
+            .raw(&aliases)
+            .raw(&["--volumes-from", registry::CONTAINER])
+            .mount(Mount::bind(dir.path(), "/hub", true))
+            .command(&["docker-registry", "serve", "/hub/hub.yml"]);
+        let mut container_guard = Guard::before_create(&host, Resource::Container(container.clone()));
+        let started = host.run(&spec);
+        container_guard.created();
+        started.context("starting the stand-in Docker Hub")?;
+        let hub = Hub { user: user.into(), container, network, ca, sandbox: sandbox.container.clone(), host, _container: container_guard, _network: network_guard, _dir: dir };
+
+        let local = ["--cacert", "/hub/ca.crt", "--resolve", "registry-1.docker.io:443:127.0.0.1"];
+        let answered = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || hub.status_from(&hub.container, &local) == 401);
+        if answered.is_none() {
+            let log = hub.host.logs_since(&hub.container, "0").unwrap_or_default();
+            bail!("the stand-in Docker Hub did not answer within 20s: {}", last_message(&log));
+        }
+        hub.trust(&hub.sandbox)?;
+        hub.forget_old_pushes()?;
+        // The official registry's TLS uses the system's store only (certs.d is read for other
+        // registries), and dockerd reads that store once: its engine starts again to read it.
+        hub.host.output(["restart", hub.sandbox.as_str()])?;
+        let up = wait::poll(Duration::from_secs(30), Duration::from_millis(100), || sandbox.inner.probe(["version", "--format", "{{.Server.Version}}"]).is_some());
+        up.context("the sandbox's engine did not answer within 30s of starting again with the stand-in Docker Hub's CA")?;
+        hub.host.output(["network", "connect", hub.network.as_str(), hub.sandbox.as_str()])?;
+        let ca_file = format!("{CERTS_D}/registry-1.docker.io/ca.crt");
+        let seen = hub.status_from(&hub.sandbox, &["--cacert", ca_file.as_str()]);
+        if seen != 401 {
+            bail!("the sandbox engine's container does not reach the stand-in Docker Hub at https://registry-1.docker.io/v2/ (HTTP status {seen}, 401 expected)");
+        }
+        Ok(hub)
+    }
+
+    /// Puts the run's CA where the engine in `container` looks for Docker Hub's: the system's
+    /// store (what the official registry's TLS uses) and `/etc/docker/certs.d/NAME/ca.crt`.
+    pub fn trust(&self, container: &str) -> Result<()> {
+        let script = format!(
+            "set -e; ca=$(cat); for n in {names}; do mkdir -p {CERTS_D}/$n; printf '%s\\n' \"$ca\" > {CERTS_D}/$n/ca.crt; done; printf '%s\\n' \"$ca\" > /etc/ssl/certs/jdx-sandbox-hub.pem",
+            names = NAMES.join(" ")
+        );
+        let out = self.host.exec_input(container, &["sh", "-c", &script]).stdin_bytes(self.ca.clone()).stderr_capture().stdout_capture().unchecked().run()?;
+        if !out.status.success() {
+            bail!("giving {container} the stand-in Docker Hub's CA failed: {}", last_message(&String::from_utf8_lossy(&out.stderr)));
+        }
+        Ok(())
+    }
+
+    /// The sandbox's engine remembers, per layer, the repositories it pushed it to, and offers the
+    /// youngest as a cross-repository mount: earlier runs' repositories left Docker Hub at their end,
+    /// so they are forgotten (while the engine is about to start again), and a layer of
+    /// `jupyter/minimal-notebook` is mounted from there as on Docker Hub.
+    fn forget_old_pushes(&self) -> Result<()> {
+        let out = self.host.exec(&self.sandbox, &["python3", "-c", FORGET])?;
+        if !out.ok() {
+            bail!("clearing the sandbox engine's memory of earlier runs' pushes failed: {}", last_message(&out.stderr));
+        }
+        Ok(())
+    }
+
+    /// The HTTP status of `GET https://registry-1.docker.io/v2/` from inside `container` (0: no answer).
+    fn status_from(&self, container: &str, curl: &[&str]) -> u16 {
+        let mut command = vec!["curl", "-s", "-o", "/dev/null", "--max-time", "5", "-w", "%{http_code}"];
+        command.extend(curl);
+        command.push("https://registry-1.docker.io/v2/");
+        self.host.exec(container, &command).ok().and_then(|o| o.stdout.trim().parse().ok()).unwrap_or(0)
+    }
+
+    /// The repository name the article's placeholder becomes: `USER/project_jupyter`.
+    pub fn repository(&self) -> String {
+        format!("{}/project_jupyter", self.user)
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = self.host.status(["network", "disconnect", "-f", self.network.as_str(), self.sandbox.as_str()]);
+        // The run's repository leaves the shared storage (the stand-ins' blobs it mounted stay).
+        let folder = format!("/var/lib/docker-registry/docker/registry/v2/repositories/{}", self.user);
+        let _ = self.host.exec(&self.container, &["rm", "-rf", folder.as_str()]);
+    }
+}
+
+/// A Docker Hub username for the run: lowercase letters and digits, 4 to 30 of them.
+pub fn username() -> String {
+    let id: String = crate::engine::creator_id().chars().filter(char::is_ascii_digit).collect();
+    let name = format!("jdx{id}");
+    name.chars().take(30).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_fit_docker_hub_rules() {
+        let name = username();
+        assert!((4..=30).contains(&name.len()), "{name}");
+        assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{name}");
+    }
+
+    #[test]
+    fn the_registry_serves_tls_with_htpasswd_at_port_443() {
+        for line in ["  addr: :443", "    certificate: /hub/hub.crt", "    path: /hub/htpasswd", "    rootdirectory: /var/lib/docker-registry"] {
+            assert!(CONFIG.lines().any(|l| l == line), "{line}");
+        }
+        assert!(MAKE.contains("rm -f ca.key") && MAKE.contains("subjectAltName=DNS:registry-1.docker.io,DNS:index.docker.io"));
+    }
+}

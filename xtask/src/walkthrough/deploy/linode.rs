@@ -1,0 +1,323 @@
+//! The Linode's half of article 5: a second sandbox engine behind an SSH server stands in for the
+//! Linode (the article's LISH browser console is replaced by SSH: every command runs here with
+//! `DOCKER_HOST=ssh://root@ADDRESS`), and its address on the sandbox network for LINODE_IP_ADDRESS.
+//!
+//! Errata shown by running (literal mode), fixed in corrected mode: MySQL runs with no volume, so
+//! its data goes with the container (corrected: a named volume); nothing waits for the database
+//! (corrected: a healthcheck the notebook waits for); the credentials come baked into the pushed
+//! image (corrected: given at run time with `--env-file`); the image runs by its tag (corrected:
+//! pinned by the digest `docker push` printed); D2 creates 9 columns and fills 7, so D3 prints 9
+//! values per row where the article shows 7 (corrected: the 7 columns filled); JupyterLab is
+//! served on the public address over plain HTTP (corrected: on the Linode's loopback, reached
+//! through an `ssh -L` tunnel).
+
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use super::super::cells::{cell, cell_output, program_of, TABLE_2018};
+use super::super::database;
+use super::super::db;
+use super::super::session::{Mode, Session};
+use super::{wait_for_url, Pushed};
+use crate::engine::{wait, Docker};
+use crate::sandbox::{Remote, Sandbox};
+
+const D1: &str = include_str!("../data/deploy/D1.py");
+const D2: &str = include_str!("../data/deploy/D2.py");
+/// Cell D3 is article 3's N4, byte for byte.
+fn d3() -> &'static str {
+    cell("N4")
+}
+/// The two columns D2 creates and never fills.
+const UNFILLED: [&str; 2] = [", StartCenterlineType VARCHAR(255)", ", EndCenterlineType VARCHAR(255)"];
+/// The article's root password on the Linode.
+const PASSWORD: &str = "my-secret-pw";
+const JUPYTER: &str = "custom-jupyter-container";
+const DB: &str = "mysql-db";
+const NETWORK: &str = "jupyter-mysql-net";
+
+/// What a cell sitting needs from the notebook's kernel when it runs in a new process (the
+/// variables D1 set in the article's one kernel).
+const KERNEL_STATE: &str = "import mysql.connector\nfrom mysql.connector import Error\nimport os\nmysql_user = os.getenv('MYSQL_USER')\nmysql_password = os.getenv('MYSQL_PASSWORD')\n";
+
+pub fn run(s: &mut Session, host: &Docker, local: &Sandbox, pushed: &Pushed) -> Result<()> {
+    let remote = Remote::start(host)?;
+    // A new Linode has no images: what an earlier run left in this stand-in's engine goes.
+    remote.direct.output(["image", "prune", "-a", "-f"])?;
+    let config = tempfile::Builder::new().prefix("jdx-linode-config-").tempdir()?;
+    s.docker = remote.docker.with_config(config.path());
+    s.note(&format!(
+        "the Linode is the sandbox engine {} with an SSH server in front, at {} on the sandbox network (LINODE_IP_ADDRESS); the LISH console is replaced by SSH: its commands run here with DOCKER_HOST={} (a key made for this run), and the Linode's CLI has no Docker Hub login",
+        remote.sandbox.container, remote.address, remote.url
+    ));
+    let result = on_the_linode(s, &remote, local, pushed);
+    s.docker = local.inner.clone();
+    result
+}
+
+fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pushed) -> Result<()> {
+    let corrected = s.mode == Mode::Corrected;
+    let password = if corrected { db::new_password() } else { PASSWORD.to_string() };
+    s.secret(PASSWORD);
+    s.secret(&password);
+    let dir = s.project.path().to_path_buf();
+    let (db_env, jupyter_env) = (dir.join("mysql.env"), dir.join("jupyter.env"));
+    if corrected {
+        write_private(&db_env, &format!("MYSQL_ROOT_PASSWORD={password}\n"))?;
+        write_private(&jupyter_env, &format!("MYSQL_USER=root\nMYSQL_PASSWORD={password}\n"))?;
+        s.note("corrected: the passwords are in two files only the person can read (mysql.env, jupyter.env), given with --env-file at run time; MySQL keeps its data on the named volume mysql-data and has a healthcheck; JupyterLab starts once MySQL is healthy, from the image pinned by the digest `docker push` printed, published on the Linode's loopback only");
+    }
+
+    // Steps 9-11.
+    s.cmd_ok(&format!("docker network create {NETWORK}"))?;
+    let mysql = s.cmd(&mysql_line(corrected, &db_env))?;
+    let id_line = mysql.output.lines().last().unwrap_or("").trim().to_string();
+    s.claim(
+        "on a fresh Docker host, `docker run ... mysql` pulls mysql:latest and prints the container's ID",
+        mysql.ok() && mysql.output.contains("Unable to find image 'mysql:latest' locally") && mysql.output.contains("Downloaded newer image for mysql:latest") && id_line.len() == 64 && id_line.bytes().all(|b| b.is_ascii_hexdigit()),
+        true,
+        format!("exit {}; `Unable to find image 'mysql:latest' locally`: {}; status: {}; last line: {id_line}", mysql.exit, mysql.output.contains("Unable to find image 'mysql:latest' locally"), mysql.output.lines().find(|l| l.starts_with("Status:")).unwrap_or("none")),
+    );
+    let image = if corrected {
+        wait_healthy(s);
+        format!("{}@{}", pushed.repository, pushed.digest)
+    } else {
+        pushed.repository.clone()
+    };
+    let env_file = if corrected { format!(" --env-file {}", jupyter_env.display()) } else { String::new() };
+    let publish = if corrected { "127.0.0.1:8888:8888" } else { "8888:8888" };
+    let jupyter = s.cmd(&format!("docker run -d -it -p {publish} --name {JUPYTER} --network {NETWORK}{env_file} {image}"))?;
+    s.claim(
+        "the Linode pulls the pushed image from Docker Hub (a public repository: no login there) and starts it",
+        jupyter.ok() && jupyter.output.contains(&format!("Pulling from {}", pushed.repository)) && jupyter.output.contains("Status: Downloaded newer image"),
+        true,
+        format!("exit {}; `Pulling from {}`: {}; status: {}", jupyter.exit, pushed.repository, jupyter.output.contains(&format!("Pulling from {}", pushed.repository)), jupyter.output.lines().find(|l| l.starts_with("Status:")).unwrap_or("none")),
+    );
+    if !jupyter.ok() {
+        bail!("the Jupyter container did not start on the Linode");
+    }
+    let config_image = s.docker.probe(["inspect", "--format", "{{.Config.Image}}", JUPYTER]).unwrap_or_default();
+    s.claim(
+        "the Linode runs exactly the image that was pushed (pinned by its digest)",
+        config_image == format!("{}@{}", pushed.repository, pushed.digest),
+        corrected,
+        format!("{JUPYTER} runs {config_image:?}; the push printed digest {}", pushed.digest),
+    );
+    let env = s.docker.probe(["image", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", &image]).unwrap_or_default();
+    let baked: Vec<&str> = env.lines().filter(|l| l.starts_with("MYSQL_PASSWORD=") && *l != "MYSQL_PASSWORD=NOT_DEFINED").collect();
+    s.claim(
+        "the image pushed to the public repository carries no database password",
+        baked.is_empty(),
+        corrected,
+        format!("MYSQL_ entries of the pulled image's config: {}", env.lines().filter(|l| l.starts_with("MYSQL_")).collect::<Vec<_>>().join(" ")),
+    );
+
+    // Step 12.
+    let url = wait_for_url(s, JUPYTER, Duration::from_secs(120))?;
+    let logs = s.cmd(&format!("docker logs {JUPYTER}"))?;
+    s.claim(
+        "`docker logs` shows the server's URL with its token (http://127.0.0.1:8888/lab?token=...)",
+        logs.output.contains("http://127.0.0.1:8888/lab?token="),
+        true,
+        format!("a `http://127.0.0.1:8888/lab?token=` line in the log: {}", logs.output.contains("http://127.0.0.1:8888/lab?token=")),
+    );
+    let token = url.token().unwrap_or_default().to_string();
+
+    // Step 13: open the URL at the Linode's address, from the local machine.
+    let public = |path: &str| local.http_status(&format!("http://{}:8888{path}", remote.address));
+    let (lab_public, api_public) = (public(&format!("/lab?token={token}")), public("/api/status"));
+    let tunnel = if corrected { Some(Tunnel::open(s, remote)?) } else { None };
+    let (with_token, without) = match &tunnel {
+        Some(t) => (t.status(&format!("/lab?token={token}"), None), t.status("/api/status", None)),
+        None => (lab_public, api_public),
+    };
+    let through = if corrected { "through the `ssh -L` tunnel (http://127.0.0.1:PORT on the local machine)" } else { "at http://LINODE_IP_ADDRESS:8888" };
+    s.claim(
+        "the JupyterLab URL opens from the local machine with the token, and the server refuses the API without it",
+        with_token == 200 && without == 403,
+        true,
+        format!("{through}: /lab?token=<redacted> {}; /api/status without the token {}", shown(with_token), shown(without)),
+    );
+    let ports = s.docker.probe(["port", JUPYTER]).unwrap_or_default().replace('\n', ", ");
+    s.claim(
+        "JupyterLab is not served on the Linode's public address over plain HTTP",
+        lab_public == 0 && api_public == 0,
+        corrected,
+        format!("http://{}:8888/lab?token=<redacted> from the local machine: {}; /api/status: {}; published: {ports}", remote.address, shown(lab_public), shown(api_public)),
+    );
+    drop(tunnel);
+
+    // Steps 14-16: the three cells in one sitting, as soon as the page opened.
+    let d2 = if corrected { UNFILLED.iter().fold(D2.to_string(), |cell, column| cell.replace(column, "")) } else { D2.to_string() };
+    if corrected {
+        s.note("corrected: D2 creates the 7 columns it fills (without StartCenterlineType and EndCenterlineType)");
+    }
+    let code = program_of(s.mode, &[("D1", D1), ("D2", &d2), ("D3", d3())]);
+    let mut ran = database::run_cells(s, JUPYTER, &[], &code)?;
+    if !cell_output(&ran.output, "D1").iter().any(|l| l == "connection successfully") {
+        s.note("D1 did not connect: as a reader would, a while later, once MySQL accepts connections, the cells run again");
+        database::wait_ready(s, DB)?;
+        ran = database::run_cells(s, JUPYTER, &[], &code)?;
+    }
+    let (d1, d2_out, d3) = (cell_output(&ran.output, "D1"), cell_output(&ran.output, "D2"), cell_output(&ran.output, "D3"));
+    let csv = s.docker.probe(["exec", JUPYTER, "sh", "-c", "wc -l < outputs/Motorized-Foot-Scooter-Trips-2018.csv"]).unwrap_or_default();
+    s.claim(
+        "D1 writes outputs/Motorized-Foot-Scooter-Trips-2018.csv (/work/outputs is in the image) and prints `connection successfully`",
+        csv.trim() == "1001" && d1.iter().any(|l| l == "connection successfully"),
+        true,
+        format!("lines in the CSV (with its header): {:?}; D1 printed: {}", csv.trim(), d1.join(" / ")),
+    );
+    let expected_d2 = ["connection successfully", "You're connected to database:  ('scooter_trips',)", "Motorized_Foot_Scooter_Trips_2018 table created"];
+    s.claim(
+        "D2 prints `connection successfully`, `You're connected to database:  ('scooter_trips',)` and `Motorized_Foot_Scooter_Trips_2018 table created`",
+        d2_out == expected_d2,
+        true,
+        format!("D2 printed: {}", d2_out.join(" / ")),
+    );
+    let rows: Vec<(usize, usize)> = d3.iter().filter_map(|l| row_values(l)).collect();
+    s.claim(
+        "D3 prints `connection successfully` and five rows of seven values, as the article shows",
+        d3.first().map(String::as_str) == Some("connection successfully") && rows.len() == 5 && rows.iter().all(|(n, none)| *n == 7 && *none == 0),
+        corrected,
+        format!("{} row(s) printed, as (values, of them None): {rows:?}", rows.len()),
+    );
+
+    recreate(s, corrected, &password, &db_env)
+}
+
+/// The database container re-created (an upgrade, a reboot without restart policy, a mistake):
+/// the notebook's next query, right away, then what the data became.
+fn recreate(s: &mut Session, corrected: bool, password: &str, db_env: &std::path::Path) -> Result<()> {
+    let before = db::count_rows(&s.docker, DB, password, TABLE_2018);
+    s.note("not in the article: mysql-db is re-created (as an upgrade or a mistake would), and the notebook's last cell runs again");
+    s.cmd_ok(&format!("docker rm -f {DB}"))?;
+    s.cmd_ok(&mysql_line(corrected, db_env))?;
+    if corrected {
+        wait_healthy(s);
+    }
+    let code = format!("{KERNEL_STATE}{}", program_of(s.mode, &[("D3", d3())]));
+    let ran = database::run_cells(s, JUPYTER, &[], &code)?;
+    let printed = cell_output(&ran.output, "D3");
+    s.claim(
+        "right after mysql-db is re-created, the notebook's next query connects",
+        printed.first().map(String::as_str) == Some("connection successfully"),
+        corrected,
+        format!("D3 printed: {}", printed.join(" / ")),
+    );
+    database::wait_ready(s, DB)?;
+    let after = db::count_rows(&s.docker, DB, password, TABLE_2018);
+    s.claim(
+        "the data survives re-creating the mysql-db container",
+        after.is_some() && after == before,
+        corrected,
+        format!("rows in scooter_trips.{TABLE_2018}: {before:?} before, {after:?} after"),
+    );
+    Ok(())
+}
+
+/// The article's `docker run ... mysql`, or the corrected one: a named volume, the password from
+/// a file at run time, a healthcheck.
+fn mysql_line(corrected: bool, db_env: &std::path::Path) -> String {
+    if corrected {
+        format!(
+            "docker run -d --name {DB} --network {NETWORK} -v mysql-data:/var/lib/mysql --env-file {} --health-cmd 'mysqladmin --protocol=tcp -h127.0.0.1 ping' --health-interval 1s --health-retries 120 mysql",
+            db_env.display()
+        )
+    } else {
+        format!("docker run -d --name {DB} --network {NETWORK} -e MYSQL_ROOT_PASSWORD={PASSWORD} mysql")
+    }
+}
+
+/// The corrected recipe's wait: nothing uses the database before its healthcheck passes.
+fn wait_healthy(s: &mut Session) {
+    let health = database::health_within(s, DB, Duration::from_secs(180));
+    s.record(&format!("until [ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {DB})\" = healthy ]; do sleep 1; done"), &format!("{DB}: {health}\n"), i32::from(health != "healthy"));
+}
+
+/// `ssh -N -L PORT:127.0.0.1:8888 root@ADDRESS` in the background: the Linode's loopback port on
+/// the local machine's. Ended (by its PID) when dropped.
+struct Tunnel {
+    port: u16,
+    child: std::process::Child,
+}
+
+impl Tunnel {
+    fn open(s: &mut Session, remote: &Remote) -> Result<Tunnel> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let forward = format!("127.0.0.1:{port}:127.0.0.1:8888");
+        let target = format!("root@{}", remote.address);
+        let args = ["-N", "-o", "ControlMaster=no", "-o", "ControlPath=none", "-o", "ExitOnForwardFailure=yes", "-L", forward.as_str(), target.as_str()];
+        let child = std::process::Command::new("ssh")
+            .env("PATH", remote.path())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("starting the ssh tunnel")?;
+        let mut tunnel = Tunnel { port, child };
+        s.record(&format!("ssh -N -L {port}:127.0.0.1:8888 root@{}    # in the background: the tunnel", remote.address), "", 0);
+        let up = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || tunnel.status("/api/status", None) != 0 || matches!(tunnel.child.try_wait(), Ok(Some(_))));
+        if up.is_none() || matches!(tunnel.child.try_wait(), Ok(Some(_))) {
+            bail!("the ssh tunnel to {} did not open within 20s", remote.address);
+        }
+        Ok(tunnel)
+    }
+
+    /// The status of `GET path` through the tunnel (0: no answer).
+    fn status(&self, path: &str, token: Option<&str>) -> u16 {
+        crate::jupyter::http::get_status(self.port, path, token, Duration::from_secs(5)).unwrap_or(0)
+    }
+}
+
+impl Drop for Tunnel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `HTTP 200`, or `no answer` for 0.
+fn shown(status: u16) -> String {
+    if status == 0 {
+        "no answer".into()
+    } else {
+        format!("HTTP {status}")
+    }
+}
+
+/// A row printed as a Python tuple: (its values, how many are None).
+fn row_values(line: &str) -> Option<(usize, usize)> {
+    let inner = line.trim().strip_prefix('(')?.strip_suffix(')')?;
+    let values: Vec<&str> = inner.split(", ").collect();
+    (values.len() > 1).then(|| (values.len(), values.iter().filter(|v| **v == "None").count()))
+}
+
+/// A file of secrets in the section's project folder (0700, made for this run: no one else can
+/// open what is inside).
+fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_and_their_empty_values() {
+        assert_eq!(row_values("('154744', '256', '1108', '2018/07/10 12:00:00+00', '2018/07/10 12:00:00+00', '16914', '16914')"), Some((7, 0)));
+        assert_eq!(row_values("('1', '2', '3', '4', '5', '6', None, '7', None)"), Some((9, 2)));
+        assert_eq!(row_values("connection successfully"), None);
+    }
+
+    #[test]
+    fn the_cells_are_the_articles() {
+        assert!(D1.contains("host=\"mysql-db\",") && D1.contains("aaf4274109f34ffd93ac71267c5b276e"));
+        assert_eq!(D2.matches("VARCHAR(255)").count(), 9);
+        assert_eq!(D2.matches("%s").count(), 7);
+        let fixed = UNFILLED.iter().fold(D2.to_string(), |cell, column| cell.replace(column, ""));
+        assert_eq!(fixed.matches("VARCHAR(255)").count(), 7);
+        assert!(!program_of(Mode::Literal, &[("D1", D1)]).contains("https://"));
+    }
+}
