@@ -34,7 +34,7 @@ in_root env PIP_NO_INDEX=1 /opt/conda/bin/pip install --quiet --no-cache-dir --d
 # the mtimes of files made in this hook to its start, so pycs stamped with the mtime would all be
 # stale and compiled again at every start. Some packages ship templates named .py that are not
 # Python (pip skips them too), so a failure to compile one file is not fatal.
-in_root /opt/conda/bin/python -m compileall -q -j 0 --invalidation-mode checked-hash /opt/conda/lib >/dev/null || true
+in_root /opt/conda/bin/python -m compileall -q -f -j 0 --invalidation-mode checked-hash /opt/conda/lib >/dev/null || true
 
 in_root useradd --no-log-init --create-home --shell /bin/bash --uid 1000 --gid 100 --no-user-group jovyan
 mkdir -p "$root/home/jovyan/work"
