@@ -131,10 +131,11 @@ fn up_host_serves_through_an_ssh_tunnel_and_down_keeps_the_volume() {
     // Again: the same container and image (nothing sent), the same local port.
     // (Unless another test on this machine rebuilt the image meanwhile: then it is sent, rightly.)
     let built = || engine().image_id("custom-jupyter-image:named-volume");
+    let shipped = remote.direct.image_id("custom-jupyter-image:named-volume");
     let before = built();
     let (again, said) = up(&port.to_string());
     assert_eq!(again["port"], json["port"]);
-    if built() == before && !said.contains("Building") {
+    if before == shipped && built() == before && !said.contains("Building") {
         assert!(!said.contains("Sending"), "the image was sent again though the remote has it:\n{said}");
     }
     let status = xtask_on(&remote).args(["status", "--host", &remote.url, "--name", &name]).assert().success();
