@@ -41,9 +41,11 @@ enum Task {
     Down(tasks::lifecycle::Down),
     /// The project's containers: name, status, image, port, volume.
     Ps(tasks::ps::Ps),
-    /// The container's state, image, port and volume.
+    /// The container's state, image, port and volume (--json: container, exists, status, running,
+    /// health, image, volume, port, address, tunnel).
     Status(tasks::lifecycle::Status),
-    /// The running server's live URL with its token (--json: url, token, port, container).
+    /// The running server's live URL with its token (--json: url, token, port, container, volume,
+    /// image, as `up --json` prints).
     Url(tasks::lifecycle::Url),
     /// The container's log (stdout and stderr); -n N for the last lines, -f to follow.
     Logs(tasks::lifecycle::Logs),

@@ -30,12 +30,13 @@ pub struct Down {
     pub target: HostArgs,
 }
 
+/// What `status` and `url` take: which container, on which engine, and whether to print JSON.
 #[derive(clap::Args, Debug)]
-pub struct Status {
-    /// The container to describe.
+pub struct Inquiry {
+    /// The container to ask about (only one the project made).
     #[arg(long, default_value = DEFAULT_NAME)]
     pub name: String,
-    /// Print one JSON object (container, exists, status, running, health, image, volume, port, address).
+    /// Print one JSON object instead of lines (its fields: see the command's help).
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -43,15 +44,15 @@ pub struct Status {
 }
 
 #[derive(clap::Args, Debug)]
-pub struct Url {
-    /// The running container whose URL to print.
-    #[arg(long, default_value = DEFAULT_NAME)]
-    pub name: String,
-    /// Print one JSON object (url, token, port, container, volume, image), as `up --json` does.
-    #[arg(long)]
-    pub json: bool,
+pub struct Status {
     #[command(flatten)]
-    pub target: HostArgs,
+    pub of: Inquiry,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Url {
+    #[command(flatten)]
+    pub of: Inquiry,
 }
 
 #[derive(clap::Args, Debug)]
@@ -150,24 +151,24 @@ impl Down {
 
 impl Status {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let target = self.target.target(sh)?;
+        let target = self.of.target.target(sh)?;
         let docker = target.docker;
-        let tunnel = target.ssh.as_ref().and_then(|ssh| tunnel::find(ssh, &self.name));
-        let Some(state) = owned_container(&docker, &self.name)? else {
-            if self.json {
-                say(serde_json::json!({"container": self.name, "exists": false}));
+        let tunnel = target.ssh.as_ref().and_then(|ssh| tunnel::find(ssh, &self.of.name));
+        let Some(state) = owned_container(&docker, &self.of.name)? else {
+            if self.of.json {
+                say(serde_json::json!({"container": self.of.name, "exists": false}));
             } else {
-                say(format_args!("{}: no such container (`cargo xtask up` starts one)", self.name));
+                say(format_args!("{}: no such container (`cargo xtask up` starts one)", self.of.name));
             }
             return Ok(());
         };
         let health_format = "{{if .State.Health}}{{.State.Health.Status}}{{end}}";
-        let health = docker.probe(["container", "inspect", "--format", health_format, self.name.as_str()]).unwrap_or_default();
-        let port = docker.published_port(&self.name, PORT).ok();
-        let volume = container_volume(&docker, &self.name);
-        if self.json {
+        let health = docker.probe(["container", "inspect", "--format", health_format, self.of.name.as_str()]).unwrap_or_default();
+        let port = docker.published_port(&self.of.name, PORT).ok();
+        let volume = container_volume(&docker, &self.of.name);
+        if self.of.json {
             say(serde_json::json!({
-                "container": self.name, "exists": true, "status": state.status, "running": state.running,
+                "container": self.of.name, "exists": true, "status": state.status, "running": state.running,
                 "health": health, "image": state.image, "volume": volume,
                 "port": port.as_ref().map(|p| p.1), "address": port.as_ref().map(|p| p.0.clone()),
                 "tunnel": tunnel.as_ref().map(|t| serde_json::json!({"local_port": t.local_port, "pid": t.pid})),
@@ -175,7 +176,7 @@ impl Status {
             return Ok(());
         }
         let health = if health.is_empty() { String::new() } else { format!(" ({health})") };
-        say(format_args!("container {}: {}{health}", self.name, state.status));
+        say(format_args!("container {}: {}{health}", self.of.name, state.status));
         say(format_args!("image     {}", state.image));
         if let Some((ip, port)) = port {
             say(format_args!("port      {ip}:{port} -> {PORT}"));
@@ -194,21 +195,21 @@ impl Status {
 
 impl Url {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let target = self.target.target(sh)?;
+        let target = self.of.target.target(sh)?;
         let docker = target.docker;
-        let Some(state) = owned_container(&docker, &self.name)? else {
-            bail!("no container named {}: start one with `cargo xtask up`", self.name);
+        let Some(state) = owned_container(&docker, &self.of.name)? else {
+            bail!("no container named {}: start one with `cargo xtask up`", self.of.name);
         };
         if !state.running {
-            bail!("{} is {}: start it with `cargo xtask up --name {}`", self.name, state.status, self.name);
+            bail!("{} is {}: start it with `cargo xtask up --name {}`", self.of.name, state.status, self.of.name);
         }
         // On a remote engine, through the recorded tunnel (a new one if it went).
         let forward = |port| match &target.ssh {
-            Some(ssh) => Ok(tunnel::ensure(ssh, &self.name, tunnel::find(ssh, &self.name).map_or(0, |t| t.local_port), port)?.local_port),
+            Some(ssh) => Ok(tunnel::ensure(ssh, &self.of.name, tunnel::find(ssh, &self.of.name).map_or(0, |t| t.local_port), port)?.local_port),
             None => Ok(port),
         };
-        let running = Server::new(&docker, &self.name, START_TIMEOUT_SECS).through(&forward).live(&state)?;
-        if self.json {
+        let running = Server::new(&docker, &self.of.name, START_TIMEOUT_SECS).through(&forward).live(&state)?;
+        if self.of.json {
             say(running.to_json());
         } else {
             say(running.url);

@@ -306,9 +306,14 @@ mod tests {
 
     #[test]
     fn rows_and_their_empty_values() {
-        assert_eq!(row_values("('154744', '256', '1108', '2018/07/10 12:00:00+00', '2018/07/10 12:00:00+00', '16914', '16914')"), Some((7, 0)));
-        assert_eq!(row_values("('1', '2', '3', '4', '5', '6', None, '7', None)"), Some((9, 2)));
-        assert_eq!(row_values("connection successfully"), None);
+        let printed = [
+            ("('154744', '256', '1108', '2018/07/10 12:00:00+00', '2018/07/10 12:00:00+00', '16914', '16914')", Some((7, 0))),
+            ("('1', '2', '3', '4', '5', '6', None, '7', None)", Some((9, 2))),
+            ("connection successfully", None),
+        ];
+        for (line, values) in printed {
+            assert_eq!(row_values(line), values, "{line}");
+        }
     }
 
     #[test]
