@@ -203,6 +203,24 @@ fn faults_are_one_line_naming_the_fix_and_leave_nothing() {
     remote.stop_engine().unwrap();
     let down = up_fails(&remote, &remote.url, &[], || remote.start_engine().unwrap());
     assert!(down.contains("is not running") && down.contains("start it there"), "{down}");
+
+    // A volume there that holds earlier data: `up`s on it that fail (the tunnel's port taken, the
+    // engine down) leave it, and its data, as they were.
+    let (name, kept) = (unique("jdx-remote-keep"), unique("jdx-remote-kept"));
+    let _made = OnRemote::new(&remote, &name, &[&kept]);
+    remote.direct.create_volume(&kept, &[]).unwrap();
+    let earlier = format!("/var/lib/docker/volumes/{kept}/_data/earlier.txt");
+    assert!(remote.sandbox.exec(&["sh", "-c", &format!("echo earlier data > {earlier}")]).unwrap().ok());
+    let up_on_kept = |extra: &[&str]| xtask_on(&remote).args(["up", "--host", &remote.url, "--name", &name, "--volume", &kept, "--timeout", "60"]).args(extra).output().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = up_on_kept(&["--port", &taken.local_addr().unwrap().port().to_string()]);
+    drop(taken);
+    remote.stop_engine().unwrap();
+    let stopped = up_on_kept(&[]);
+    remote.start_engine().unwrap();
+    assert!(!busy.status.success() && !stopped.status.success(), "an up that should fail did not:\n{}\n{}", String::from_utf8_lossy(&busy.stderr), String::from_utf8_lossy(&stopped.stderr));
+    assert!(remote.direct.exists("volume", &kept), "a failed up removed the volume {kept} it did not make");
+    assert_eq!(remote.sandbox.exec(&["cat", &earlier]).unwrap().stdout.trim(), "earlier data", "the volume's earlier data changed");
 }
 
 #[test]
