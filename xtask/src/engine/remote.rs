@@ -95,7 +95,8 @@ impl HostArgs {
             let docker = Docker { target: vec!["--context".into(), name.clone()], ..docker };
             let endpoint = docker.status(["context", "inspect", "--format", "{{.Endpoints.docker.Host}}", name.as_str()])?;
             if !endpoint.ok() {
-                bail!("the Docker context {name:?} cannot be used ({}): list the contexts with `docker context ls`", last_message(&endpoint.stderr));
+                let from = if self.context.is_some() { "--context" } else { "DOCKER_CONTEXT" };
+                bail!("the Docker context {name:?} ({from}) cannot be used ({}): list the contexts with `docker context ls`", last_message(&endpoint.stderr));
             }
             let ssh = endpoint.stdout.starts_with("ssh://").then(|| SshHost::parse(&endpoint.stdout)).transpose()?;
             return Ok(Target { docker, ssh });

@@ -271,6 +271,11 @@ fn first_mount_creates(s: &mut Session, image: &str, volume: &str, target: &str)
         true,
         format!("before the run: no volume {volume}; after it: {}", if inspect.ok() { inspect.output.trim().to_string() } else { format!("`docker volume inspect` exit {}", inspect.exit) }),
     );
+    // Made only for this claim: it goes now, `--keep` or not.
+    if inspect.ok() {
+        s.cmd_ok(&format!("docker volume rm {volume}"))?;
+        s.forget(&Resource::Volume(volume.to_string()));
+    }
     Ok(())
 }
 
