@@ -32,7 +32,9 @@ const NO_REGISTRY: &str = "no container registry can be reached from this engine
 const URL_WAIT: Duration = Duration::from_secs(90);
 
 /// Who owns the jupyter-lab process in a container (one user name per line).
-const SERVER_OWNER: &str = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'bin/jupyter-lab' && stat -c %U $p; done";
+/// Who owns the jupyter-lab process. The pattern cannot match this script's own command line
+/// (`l[a]b`), and the loop ends with `true`: the last /proc entry not matching is no failure.
+const SERVER_OWNER: &str = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'bin/jupyter-l[a]b' && stat -c %U $p; done; true";
 
 fn base(s: &Session) -> Result<String> {
     crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)
