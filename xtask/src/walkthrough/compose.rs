@@ -353,3 +353,7 @@ mod tests {
         assert_eq!(v2.image_name("jupyter", "jupyter"), "jupyter-jupyter");
     }
 }
+
+/// The claims of the literal mode, at the steps of the article they follow (empty: the sections above
+/// still run it).
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = &[];

@@ -254,3 +254,7 @@ pub fn wait_for_url(s: &Session, name: &str, limit: Duration) -> Result<crate::j
         None => bail!("{name} printed no URL within {}s; its log ends: {}", limit.as_secs(), s.redact(&crate::engine::tail(&log, 5))),
     }
 }
+
+/// The claims of the literal mode, at the steps of the article they follow (empty: the sections above
+/// still run it).
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = &[];

@@ -396,3 +396,7 @@ mod tests {
         assert!(!HostFile { uid: 1000, gid: 1000, mode: 0o444 }.writable_by(1000, 100));
     }
 }
+
+/// The claims of the literal mode, at the steps of the article they follow (empty: the sections above
+/// still run it).
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = &[];

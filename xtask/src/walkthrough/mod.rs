@@ -7,6 +7,7 @@ mod commands;
 mod compose;
 mod database;
 mod deploy;
+mod literal;
 pub mod markdown;
 pub mod db;
 mod manage_data;
@@ -31,6 +32,9 @@ pub struct Article {
     pub short: &'static str,
     pub title: &'static str,
     pub sections: &'static [Section],
+    /// The claims its literal mode checks at the steps of its Markdown (empty: its literal mode
+    /// is still the sections' own).
+    pub literal: &'static [markdown::claims::ClaimCheck],
 }
 
 pub struct Section {
@@ -40,11 +44,11 @@ pub struct Section {
 
 /// The articles that can be replayed, in the series' order; each one's module holds its sections.
 pub const ARTICLES: &[&Article] = &[
-    &Article { slug: "jupyter-docker-setup-guide", short: "setup", title: "How to Set Up Jupyter with Docker", sections: setup::SECTIONS },
-    &Article { slug: "manage-jupyter-data-docker", short: "manage-data", title: "Managing Jupyter Data in Docker Images and Containers", sections: manage_data::SECTIONS },
-    &Article { slug: "persist-jupyter-data-mysql-docker", short: "mysql", title: "Advanced Jupyter Data Persistence with MySQL and Docker", sections: mysql::SECTIONS },
-    &Article { slug: "multi-container-orchestration-docker-compose", short: "compose", title: "Simplify Multi-Container Orchestration with Docker Compose", sections: compose::SECTIONS },
-    &Article { slug: "deploy-jupyter-docker-linode", short: "deploy", title: "Deploy a Docker Multi-Container Application to Linode", sections: deploy::SECTIONS },
+    &Article { slug: "jupyter-docker-setup-guide", short: "setup", title: "How to Set Up Jupyter with Docker", sections: setup::SECTIONS, literal: setup::LITERAL_CLAIMS },
+    &Article { slug: "manage-jupyter-data-docker", short: "manage-data", title: "Managing Jupyter Data in Docker Images and Containers", sections: manage_data::SECTIONS, literal: manage_data::LITERAL_CLAIMS },
+    &Article { slug: "persist-jupyter-data-mysql-docker", short: "mysql", title: "Advanced Jupyter Data Persistence with MySQL and Docker", sections: mysql::SECTIONS, literal: mysql::LITERAL_CLAIMS },
+    &Article { slug: "multi-container-orchestration-docker-compose", short: "compose", title: "Simplify Multi-Container Orchestration with Docker Compose", sections: compose::SECTIONS, literal: compose::LITERAL_CLAIMS },
+    &Article { slug: "deploy-jupyter-docker-linode", short: "deploy", title: "Deploy a Docker Multi-Container Application to Linode", sections: deploy::SECTIONS, literal: deploy::LITERAL_CLAIMS },
 ];
 
 #[derive(clap::Args, Debug)]
@@ -97,7 +101,10 @@ impl Walkthrough {
             return Ok(());
         }
         if let Some(file) = &self.from_markdown {
-            return markdown::replay::run(sh, file, &self.set, self.report.as_deref(), self.json);
+            // A series article brings its claims along.
+            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let checks = ARTICLES.iter().find(|a| a.slug == stem).map(|a| a.literal).unwrap_or(&[]);
+            return markdown::replay::run(sh, file, &self.set, checks, self.report.as_deref(), self.json);
         }
         let Some(name) = &self.article else { bail!("name an article to replay (`--list` lists them), e.g. `cargo xtask walkthrough manage-data`") };
         let article = find(name)?;
@@ -121,6 +128,9 @@ impl Walkthrough {
             check_report_path(path)?;
         }
         crate::engine::Docker::new(sh).require_engine()?;
+        if self.literal && !article.literal.is_empty() {
+            return self.literal(sh, article);
+        }
         let mode = if self.literal { Mode::Literal } else { Mode::Corrected };
         let outcome = runner::run_article(sh, article, &sections, mode, self.keep, self.parallel)?;
         if let Some(path) = &self.report {
@@ -132,15 +142,50 @@ impl Walkthrough {
         } else {
             crate::progress::say(report::summary(&outcome));
         }
-        let failed: Vec<&str> = outcome.sections.iter().filter(|s| s.error.is_some()).map(|s| s.name.as_str()).collect();
-        if !failed.is_empty() {
-            bail!("section(s) {} failed before all their claims were checked: see the transcript above", failed.join(", "));
-        }
-        if !outcome.ok() {
-            return Err(crate::exit::ClaimsNotAsExpected { count: outcome.unexpected().len() }.into());
-        }
-        Ok(())
+        verdict(&outcome)
     }
+}
+
+impl Walkthrough {
+    /// The literal mode of an article whose claims are keyed to its Markdown: the whole article,
+    /// replayed in the sandbox.
+    fn literal(&self, sh: &Shell, article: &'static Article) -> Result<()> {
+        if self.section.is_some() || self.keep || self.parallel {
+            bail!("--literal replays the whole article from its Markdown in a sandbox that goes with it: drop --section, --keep and --parallel (they apply to the corrected recipe)");
+        }
+        let (outcome, replayed) = literal::run(sh, article, article.literal)?;
+        if let Some(path) = &self.report {
+            let md = format!("{}\n{}", report::markdown(&outcome), replayed.markdown());
+            std::fs::write(path, md).with_context(|| format!("writing the report to {}", path.display()))?;
+            eprintln!("report written to {}", path.display());
+        }
+        eprintln!("{}", replayed.report().summary());
+        if self.json {
+            let mut json = report::json(&outcome);
+            let replay = replayed.json();
+            json["replay"] = replay["summary"].clone();
+            json["steps"] = replay["steps"].clone();
+            json["transcript"] = replay["transcript"].clone();
+            json["sandbox"] = replay["sandbox"].clone();
+            crate::progress::say(json);
+        } else {
+            crate::progress::say(report::summary(&outcome));
+        }
+        verdict(&outcome)
+    }
+}
+
+/// Exit status of a walkthrough: an error when a section failed, exit 3 when a claim came out
+/// otherwise than expected.
+fn verdict(outcome: &session::Outcome) -> Result<()> {
+    let failed: Vec<&str> = outcome.sections.iter().filter(|s| s.error.is_some()).map(|s| s.name.as_str()).collect();
+    if !failed.is_empty() {
+        bail!("section(s) {} failed before all their claims were checked: see the transcript above", failed.join(", "));
+    }
+    if !outcome.ok() {
+        return Err(crate::exit::ClaimsNotAsExpected { count: outcome.unexpected().len() }.into());
+    }
+    Ok(())
 }
 
 /// Before anything runs: the report's place must be a file that can be written (a folder, a

@@ -266,3 +266,7 @@ mod tests {
         }
     }
 }
+
+/// The claims of the literal mode, at the steps of the article they follow (empty: the sections above
+/// still run it).
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = &[];

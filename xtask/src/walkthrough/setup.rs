@@ -334,3 +334,7 @@ mod tests {
         assert!(!first.lines().any(|l| l.starts_with("WORKDIR") || l.starts_with("COPY")), "{first}");
     }
 }
+
+/// The claims of the literal mode, at the steps of the article they follow (empty: the sections above
+/// still run it).
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = &[];

@@ -48,8 +48,8 @@ struct Running {
 
 pub struct Executor<'a> {
     sandbox: Sandbox,
-    inner: &'a Docker,
-    steps: &'a [Step],
+    pub(super) inner: &'a Docker,
+    pub(super) steps: &'a [Step],
     cwd: String,
     uses_data: bool,
     data_dir: Option<String>,
@@ -96,6 +96,23 @@ impl<'a> Executor<'a> {
             }
             StepKind::Output { .. } => Ok(()),
         }
+    }
+
+    /// What step `k` printed so far: all of it once it ended, else what its terminal shows now.
+    pub fn output_now(&self, k: usize) -> String {
+        match self.running.iter().find(|r| r.step == k) {
+            Some(running) => running.job.output(),
+            None => self.results[k].as_ref().map(|r| r.output.clone()).or_else(|| self.compared[k].clone()).unwrap_or_default(),
+        }
+    }
+
+    /// The folder the article's terminal is in (its project folder, once it `cd`s there).
+    pub fn cwd(&self) -> &str {
+        &self.cwd
+    }
+
+    pub fn place(&self) -> &Sandbox {
+        &self.sandbox
     }
 
     fn id(&mut self) -> usize {

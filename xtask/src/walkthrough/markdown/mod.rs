@@ -7,6 +7,7 @@
 //! `job` runs each in a terminal inside the sandbox, `kernel` runs notebook cells, `screen`
 //! renders what a terminal shows, `standin` stands in for the articles' unreachable downloads.
 
+pub mod claims;
 pub mod commands;
 pub mod compare;
 mod executor;

@@ -16,30 +16,89 @@ use regex::Regex;
 use serde_json::{json, Value};
 use xshell::Shell;
 
+use super::claims::{self, ClaimCheck, Observed, Probe};
 use super::commands::re;
 use super::executor::Executor;
 use super::job::Place as SandboxPlace;
 use super::steps::{expected_output, Place, Step, StepKind};
-use super::{compare, placeholders, reader, standin, Report, Values};
+use super::{compare, placeholders, reader, standin, Report, StepResult, Values};
 use crate::sandbox::Sandbox;
 
 /// Why the LISH console's steps are not replayed yet.
 pub const REMOTE_WHY: &str = "the remote engine is not built yet";
 
+/// A claim check's verdict, at the step it followed (None: the article has no such step).
+pub struct Checked {
+    pub check: &'static ClaimCheck,
+    pub step: Option<usize>,
+    pub observed: Observed,
+}
+
+/// What a replay found.
+pub struct Replayed {
+    pub path: PathBuf,
+    pub title: String,
+    pub article: String,
+    pub steps: Vec<Step>,
+    pub results: Vec<StepResult>,
+    pub transcript: Vec<Value>,
+    pub notes: Vec<String>,
+    pub claims: Vec<Checked>,
+    pub sandbox: String,
+    pub secrets: Arc<Vec<String>>,
+}
+
+impl Replayed {
+    pub fn report(&self) -> Report<'_> {
+        Report { title: &self.title, article: &self.article, steps: &self.steps, results: &self.results, secrets: &self.secrets }
+    }
+
+    pub fn json(&self) -> Value {
+        let mut v = self.report().json();
+        v["article"] = json!(self.path.display().to_string());
+        v["sandbox"] = json!(self.sandbox);
+        v["notes"] = redact_json(json!(self.notes), &self.secrets);
+        v["transcript"] = redact_json(Value::Array(self.transcript.clone()), &self.secrets);
+        v
+    }
+
+    pub fn markdown(&self) -> String {
+        format!("{}\n{}", self.report().markdown(), notes_markdown(&self.notes, &self.steps, &self.results, &self.secrets))
+    }
+}
+
 /// Replays `file` and prints or writes what it found.
-pub fn run(sh: &Shell, file: &Path, sets: &[String], report: Option<&Path>, json_out: bool) -> Result<()> {
+pub fn run(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimCheck], report: Option<&Path>, json_out: bool) -> Result<()> {
+    if let Some(report) = report {
+        crate::walkthrough::check_report_path(report)?;
+    }
+    let replayed = replay(sh, file, sets, checks)?;
+    let summary = replayed.report().summary();
+    if let Some(report) = report {
+        std::fs::write(report, replayed.markdown()).with_context(|| format!("writing the report {}", report.display()))?;
+        eprintln!("report written to {}", report.display());
+    }
+    if json_out {
+        eprintln!("{summary}");
+        println!("{}", replayed.json());
+    } else {
+        println!("{summary}");
+    }
+    Ok(())
+}
+
+/// Replays `file` in a sandbox engine, each step as written, and makes `checks` at their steps.
+pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimCheck]) -> Result<Replayed> {
     let path = resolve(file)?;
     let article = std::fs::read_to_string(&path).with_context(|| format!("reading the article {}", path.display()))?;
     let slug = reader::front_matter(&article, "slug").unwrap_or_else(|| path.file_stem().unwrap_or_default().to_string_lossy().into_owned());
     let title = reader::front_matter(&article, "title").unwrap_or_else(|| slug.clone());
     let values = Values::for_article(&slug).with(&parse_sets(sets)?)?;
-    if let Some(report) = report {
-        crate::walkthrough::check_report_path(report)?;
-    }
     let read = reader::read(&article);
     let steps = prepare(placeholders::fill(&read, &values));
     let wildcards = placeholders::all(&read, &values);
     let secrets = Arc::new(values.secrets());
+    let at: Vec<Option<usize>> = checks.iter().map(|c| claims::step_of(c.after, &steps)).collect();
 
     let (sandbox, stand_ins) = Sandbox::for_articles(sh)?;
     let host = sandbox.host().clone();
@@ -51,42 +110,44 @@ pub fn run(sh: &Shell, file: &Path, sets: &[String], report: Option<&Path>, json
     let place = SandboxPlace { host: host.clone(), container: sandbox.container.clone(), secrets: secrets.clone() };
     let mut executor = Executor::new(place, &sandbox.inner, &steps, standin::uses_data(&article));
     let mut outcome = Ok(());
+    let mut checked: Vec<Checked> = Vec::new();
     for k in 0..steps.len() {
         outcome = executor.step(k);
         if outcome.is_err() {
             break;
         }
+        for (check, _) in checks.iter().zip(&at).filter(|(_, at)| **at == Some(k)) {
+            let observed = (check.check)(&Probe { ex: &executor, k });
+            let said = match &observed {
+                Observed::Seen { holds, evidence } => format!("{}: {}", if *holds { "holds" } else { "does not hold" }, redact(evidence, &secrets)),
+                Observed::NotCheckable(why) => format!("not checkable: {why}"),
+            };
+            eprintln!("# claim ({}): {} -- {said}", check.section, check.claim);
+            checked.push(Checked { check, step: Some(k), observed });
+        }
     }
     executor.finish();
     outcome.context("the replay stopped before the article's end")?;
+    for (check, _) in checks.iter().zip(&at).filter(|(_, at)| at.is_none()) {
+        checked.push(Checked { check, step: None, observed: Observed::NotCheckable(String::new()) });
+    }
 
     let mut results: Vec<_> = executor.results.iter().flatten().cloned().collect();
     for r in &mut results {
         if let (Some(out), Some(real)) = (expected_output(&steps, r.step), &executor.compared[r.step]) {
             r.verdict = Some(compare(out.text(), real, &wildcards));
         }
+        for c in checked.iter().filter(|c| c.step == Some(r.step)) {
+            if let Observed::Seen { holds, evidence } = &c.observed {
+                r.claims.push(super::Claim { text: c.check.claim.to_string(), holds: *holds, evidence: evidence.clone() });
+            }
+        }
     }
-    let report_of = Report { title: &title, article: &article, steps: &steps, results: &results, secrets: &secrets };
     let mut notes: Vec<String> = stand_ins.iter().map(|s| format!("stand-in for {}: {} ({})", s.pulled_as, s.image, s.about)).collect();
     notes.extend(executor.notes.iter().cloned());
-    let summary = report_of.summary();
-    if let Some(report) = report {
-        let md = format!("{}\n{}", report_of.markdown(), notes_markdown(&notes, &steps, &results, &secrets));
-        std::fs::write(report, md).with_context(|| format!("writing the report {}", report.display()))?;
-        eprintln!("report written to {}", report.display());
-    }
-    if json_out {
-        let mut v = report_of.json();
-        v["article"] = json!(path.display().to_string());
-        v["sandbox"] = json!(sandbox.container);
-        v["notes"] = redact_json(json!(notes), &secrets);
-        v["transcript"] = redact_json(Value::Array(executor.transcript.clone()), &secrets);
-        eprintln!("{summary}");
-        println!("{v}");
-    } else {
-        println!("{summary}");
-    }
-    Ok(())
+    let transcript = executor.transcript.clone();
+    drop(executor);
+    Ok(Replayed { path, title, article, steps, results, transcript, notes, claims: checked, sandbox: sandbox.container.clone(), secrets })
 }
 
 /// The article as given, else by name in the series folder beside the project.

@@ -211,3 +211,21 @@ fn the_erratum_reports_its_differing_outputs_at_their_lines() {
     assert!(report.summary().contains("outputs differing: line 49, line 59"), "{}", report.summary());
     assert!(report.markdown().contains("    > output **differs** from line 49:"));
 }
+
+#[test]
+#[ignore]
+fn dump_steps() {
+    let slug = std::env::var("DUMP").unwrap();
+    let text = series(&slug);
+    for s in read(text) {
+        let k = match &s.kind {
+            StepKind::Command { place, text } => format!("CMD[{}] {}", place.name(), text.replace('\n', "⏎")),
+            StepKind::File { name, .. } => format!("FILE {name}"),
+            StepKind::Cell { notebook, code } => format!("CELL {notebook}: {}", code.lines().next().unwrap_or("")),
+            StepKind::Output { text, of_line } => format!("OUT of {of_line:?}: {}", text.lines().next().unwrap_or("")),
+            StepKind::Signal { signal, to_line } => format!("SIG {signal} -> {to_line}"),
+            StepKind::CannotRun { text, why } => format!("CANNOT {text}: {why}"),
+        };
+        println!("{:4} {}", s.line, k.chars().take(150).collect::<String>());
+    }
+}

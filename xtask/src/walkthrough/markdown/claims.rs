@@ -1,0 +1,164 @@
+//! Claims keyed to the steps of an article's Markdown: the literal mode of a series article is
+//! its replay plus these checks. Each check names the step it follows by the command (or the file,
+//! cell or Ctrl+C) it concerns, as the article writes it, so the article stays the one place its
+//! commands live: edit a command and the replay runs the edit; drop it and the check says its step
+//! is gone instead of passing in silence.
+//!
+//! A check only observes: it reads what the step printed and asks the sandbox's engine, and never
+//! runs a command that changes what the claim is about.
+
+use std::time::Duration;
+
+use super::executor::Executor;
+use super::steps::{Step, StepKind};
+use crate::engine::Output;
+
+/// One claim of an article, checked right after the step it follows.
+pub struct ClaimCheck {
+    /// The report's section it belongs to (the pinned tables' section column).
+    pub section: &'static str,
+    /// The step it follows: the start of its command as written (whitespace aside), `file:NAME`,
+    /// `cell:` and the start of the cell's code, `ctrl+c:` and the start of the stopped command, or
+    /// `end` (after the last step). ` #N` at the end picks the Nth such step.
+    pub after: &'static str,
+    pub claim: &'static str,
+    /// What the article's own commands are known to make of it: true holds, false an erratum.
+    pub expected: bool,
+    pub check: fn(&Probe) -> Observed,
+}
+
+/// What a check saw.
+pub enum Observed {
+    Seen { holds: bool, evidence: String },
+    /// Only the official image (or a registry on the internet) could show it; why.
+    NotCheckable(String),
+}
+
+pub fn seen(holds: bool, evidence: impl Into<String>) -> Observed {
+    Observed::Seen { holds, evidence: evidence.into() }
+}
+
+/// A step's key, as `ClaimCheck::after` names it.
+fn key(step: &Step) -> Option<String> {
+    let squeeze = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    match &step.kind {
+        StepKind::Command { text, .. } => Some(squeeze(text)),
+        StepKind::File { name, .. } => Some(format!("file:{name}")),
+        StepKind::Cell { code, .. } => Some(format!("cell:{}", squeeze(code))),
+        StepKind::Signal { .. } => None,
+        _ => None,
+    }
+}
+
+/// The index of the step `after` names, among `steps` (None: the article has no such step).
+pub fn step_of(after: &str, steps: &[Step]) -> Option<usize> {
+    if after == "end" {
+        return steps.len().checked_sub(1);
+    }
+    let (want, nth) = match after.rsplit_once(" #") {
+        Some((w, n)) if n.parse::<usize>().is_ok() => (w, n.parse::<usize>().unwrap_or(1)),
+        _ => (after, 1),
+    };
+    let want = want.split_whitespace().collect::<Vec<_>>().join(" ");
+    let matches = |k: usize| -> bool {
+        if let Some(stopped) = want.strip_prefix("ctrl+c:") {
+            let StepKind::Signal { to_line, .. } = &steps[k].kind else { return false };
+            let target = steps.iter().find(|s| s.line == *to_line && matches!(s.kind, StepKind::Command { .. }));
+            return target.and_then(key).is_some_and(|t| t.starts_with(stopped.trim()));
+        }
+        key(&steps[k]).is_some_and(|t| t.starts_with(&want))
+    };
+    (0..steps.len()).filter(|&k| matches(k)).nth(nth.saturating_sub(1))
+}
+
+/// What a check may look at: the step it follows, earlier steps, and the sandbox's engine.
+pub struct Probe<'p, 'a> {
+    pub(super) ex: &'p Executor<'a>,
+    pub(super) k: usize,
+}
+
+impl Probe<'_, '_> {
+    /// What the step printed (so far, for one that keeps running).
+    pub fn output(&self) -> String {
+        self.ex.output_now(self.k)
+    }
+
+    /// The step's exit code (None while it runs, or when it did not run).
+    pub fn exit(&self) -> Option<i32> {
+        self.ex.results[self.k].as_ref().and_then(|r| r.exit)
+    }
+
+    /// The output of the latest step up to this one whose key starts with `after`.
+    pub fn earlier(&self, after: &str) -> Option<String> {
+        let want = after.split_whitespace().collect::<Vec<_>>().join(" ");
+        (0..=self.k).rev().find(|&k| key(&self.ex.steps[k]).is_some_and(|t| t.starts_with(&want))).map(|k| self.ex.output_now(k))
+    }
+
+    /// A docker command against the sandbox's engine: its output (stdout and stderr) and exit.
+    pub fn docker(&self, args: &[&str]) -> Output {
+        self.ex.inner.status(args).unwrap_or_else(|e| Output { code: -1, stdout: String::new(), stderr: e.to_string() })
+    }
+
+    /// A shell script in the sandbox's project folder (where the article's files are).
+    pub fn shell(&self, script: &str) -> Output {
+        let script = format!("cd {} && {script}", crate::engine::cmdline::shell_quote(self.ex.cwd()));
+        self.ex.place().quiet(&script, &[]).unwrap_or_else(|e| Output { code: -1, stdout: String::new(), stderr: e.to_string() })
+    }
+
+    /// The HTTP status of `path` on the sandbox's `port` (0 when nothing answers), with the token
+    /// in a header when given (so it shows in no command line).
+    pub fn http(&self, port: u16, path: &str, token: Option<&str>) -> u16 {
+        let header = token.map(|t| format!("-H 'Authorization: token {t}' ")).unwrap_or_default();
+        let script = format!("curl -s -o /dev/null --max-time 5 -w '%{{http_code}}' {header}http://127.0.0.1:{port}{path}");
+        self.ex.place().quiet(&script, &[]).ok().and_then(|o| o.stdout.trim().parse().ok()).unwrap_or(0)
+    }
+
+    /// Asks `ask` again until it answers Some, for up to `limit`; the readiness of what a step
+    /// started is measured, never assumed: the evidence can say how long it took.
+    pub fn within<T>(&self, limit: Duration, mut ask: impl FnMut() -> Option<T>) -> (Option<T>, Duration) {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(v) = ask() {
+                return (Some(v), started.elapsed());
+            }
+            if started.elapsed() >= limit {
+                return (None, started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    /// The newest running container of `image` (by the image name docker ps shows).
+    pub fn container_of(&self, image: &str) -> Option<String> {
+        let listing = self.docker(&["ps", "--format", "{{.Names}}\t{{.Image}}"]).stdout;
+        listing.lines().filter_map(|l| l.split_once('\t')).find(|(_, i)| *i == image).map(|(n, _)| n.to_string())
+    }
+
+    /// A command in a running container of the sandbox (stdout and stderr together, and the exit).
+    pub fn exec(&self, container: &str, command: &[&str]) -> Output {
+        let mut args = vec!["exec", container];
+        args.extend_from_slice(command);
+        self.docker(&args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walkthrough::markdown::reader::read;
+
+    const ARTICLE: &str = "```command\ndocker run -it   --rm -p 8888:8888 img\n```\n\nPress **Ctrl+C** to stop it.\n\n```file {title=\"Dockerfile\"}\nFROM x\n```\n\n```command\ndocker run -it --rm -p 8888:8888 img:two\n```\n";
+
+    #[test]
+    fn a_check_finds_its_step_by_command_file_signal_and_order() {
+        let steps = read(ARTICLE);
+        let line_of = |after: &str| step_of(after, &steps).map(|k| steps[k].line);
+        assert_eq!(line_of("docker run -it --rm -p 8888:8888 img"), Some(2));
+        assert_eq!(line_of("docker run -it --rm -p 8888:8888 img #2"), Some(12));
+        assert_eq!(line_of("file:Dockerfile"), Some(8));
+        assert!(matches!(steps[step_of("ctrl+c:docker run -it --rm", &steps).unwrap()].kind, StepKind::Signal { .. }));
+        assert_eq!(line_of("docker run -d"), None, "a command the article does not have");
+        assert_eq!(line_of("docker run -it --rm -p 8888:8888 img #3"), None);
+        assert_eq!(step_of("end", &steps), Some(steps.len() - 1));
+    }
+}
