@@ -138,3 +138,12 @@ fn gone_means_docker_says_no_such() {
         assert!(verdict.is_err(), "{kind}: an engine that does not answer was taken for `gone`");
     }
 }
+
+/// The literal replays' command check: an article's placeholder stands for one token, nothing else differs.
+#[test]
+fn placeholders_stand_for_one_token() {
+    assert!(support::walkthrough::same_tokens("docker logs CONTAINER_ID_OR_NAME", "docker logs web"));
+    assert!(support::walkthrough::same_tokens("docker run -it  --rm \\ img", "docker run -it --rm img"));
+    assert!(!support::walkthrough::same_tokens("docker run -p 8888:8888 img", "docker run -p 127.0.0.1::8888 img"));
+    assert!(!support::walkthrough::same_tokens("docker logs CONTAINER_ID", "docker logs"));
+}

@@ -14,7 +14,7 @@ pub use xtask::engine::resources::Resource;
 #[allow(unused_imports)]
 pub use xtask::engine::{BuildSpec, Created, Docker, Mount, Output, Publish, RunSpec, MANAGED, OWNER, RUN_ID_ENV, RUN_LABEL_KEY};
 
-mod walkthrough;
+pub mod walkthrough;
 #[allow(unused_imports)]
 pub use walkthrough::*;
 

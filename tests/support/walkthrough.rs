@@ -156,3 +156,63 @@ pub fn pinned(text: &'static str) -> Vec<Row> {
 pub fn pinned_words(text: &'static str) -> Vec<WordsRow> {
     table_rows(text, 4).into_iter().map(|c| (c[0], Pin::named(c[1]), Pin::named(c[2]), c[3])).collect()
 }
+
+/// The `docker ...` commands of an article's fences (continuation lines joined; `docker search`
+/// left out, since no local registry can answer it), each with its line: what the literal replay
+/// must run as written.
+pub fn article_docker_commands(slug: &str) -> Vec<(usize, String)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/series").join(format!("{slug}.md"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (the series is read from ../shared beside the project)", path.display()));
+    let mut commands = Vec::new();
+    let (mut in_fence, mut pending): (bool, Option<(usize, String)>) = (false, None);
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            in_fence = !in_fence && t.starts_with("```command");
+            continue;
+        }
+        if !in_fence {
+            continue;
+        }
+        if let Some((at, mut joined)) = pending.take() {
+            joined.push(' ');
+            joined.push_str(t.trim_end_matches('\\').trim());
+            if t.ends_with('\\') { pending = Some((at, joined)) } else { commands.push((at, joined)) }
+            continue;
+        }
+        if t.starts_with("docker ") || t.starts_with("sudo docker ") {
+            let body = t.trim_end_matches('\\').trim().to_string();
+            if t.ends_with('\\') { pending = Some((n + 1, body)) } else { commands.push((n + 1, body)) }
+        }
+    }
+    commands.retain(|(_, c)| !c.starts_with("docker search"));
+    commands
+}
+
+/// Tokens equal, but for the article's placeholders (a capitalised word such as CONTAINER_ID,
+/// filled by the replay) which stand for any one token.
+pub fn same_tokens(article: &str, ran: &str) -> bool {
+    let placeholder = regex::Regex::new(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+|\b[A-Z]{4,}\b").unwrap();
+    let split = |t: &str| t.split_whitespace().filter(|w| *w != "\\").map(String::from).collect::<Vec<_>>();
+    let (a, r) = (split(article.trim_start_matches("sudo ")), split(ran.trim_start_matches("sudo ")));
+    a.len() == r.len()
+        && a.iter().zip(&r).all(|(a, r)| {
+            if a == r {
+                return true;
+            }
+            let pattern = format!("^{}$", placeholder.split(&regex::escape(a)).map(String::from).collect::<Vec<_>>().join(".+"));
+            placeholder.is_match(a) && regex::Regex::new(&pattern).is_ok_and(|p| p.is_match(r))
+        })
+}
+
+/// At least 90% of the article's docker commands appear, token for token, in the literal run's
+/// JSON transcript; the share, and the ones missing, are printed.
+pub fn assert_commands_replayed(report: &Value, slug: &str) {
+    let wanted = article_docker_commands(slug);
+    assert!(!wanted.is_empty(), "no docker commands found in {slug}");
+    let ran: Vec<&str> = report["transcript"].as_array().expect("the literal report's transcript").iter().filter_map(|e| e["command"].as_str()).collect();
+    let missing: Vec<&(usize, String)> = wanted.iter().filter(|(_, c)| !ran.iter().any(|r| same_tokens(c, r))).collect();
+    let found = wanted.len() - missing.len();
+    eprintln!("{slug}: {found} of {} docker commands ran as written; missing: {missing:?}", wanted.len());
+    assert!(found * 10 >= wanted.len() * 9, "{slug}: only {found} of {} docker commands ran as written; missing: {missing:?}", wanted.len());
+}
