@@ -26,6 +26,8 @@ pub use remote::Remote;
 
 /// How many sandboxes of one scope may run at once (each with its own warm data volume).
 const SLOTS: usize = 4;
+/// Where the inner engine keeps the layers of the images the articles pull between replays.
+const WARM_CACHE: &str = "jdx-warm-cache/";
 
 /// A running sandbox engine. Dropping it removes the sandbox container; its data volume (the
 /// inner engine's images) stays for the next run, and `clean --volumes` removes it.
@@ -126,13 +128,24 @@ impl Sandbox {
         Ok((sandbox, stand_ins))
     }
 
-    /// Removes the inner engine's images other than the stand-ins (shared layers stay).
+    /// Leaves the inner engine as a fresh machine has it: no image the articles pull is there under
+    /// the article's name (so `docker run IMAGE` says it is not local and pulls it, as the articles
+    /// show), while their layers stay under a warm-cache name, so the pull takes seconds. Anything
+    /// else an earlier replay built goes.
     pub fn keep_only(&self, stand_ins: &[StandIn]) -> Result<()> {
-        let listing = self.inner.output(["images", "--format", "{{.Repository}}\t{{.ID}}"])?;
+        let listing = self.inner.output(["images", "--format", "{{.Repository}}\t{{.Tag}}\t{{.ID}}"])?;
         let pulled = |repo: &str| stand_ins.iter().any(|s| s.pulled_as == repo || format!("library/{}", s.pulled_as) == repo);
-        for (repo, id) in listing.lines().filter_map(|l| l.split_once('\t')) {
-            if !pulled(repo) {
-                // An image shared with a stand-in (same id) refuses to go without -f: it stays.
+        for line in listing.lines() {
+            let [repo, tag, id] = line.split('\t').collect::<Vec<_>>()[..] else { continue };
+            if repo.starts_with(WARM_CACHE) {
+                continue;
+            }
+            if pulled(repo) && tag != "<none>" {
+                let warm = format!("{WARM_CACHE}{repo}:{tag}");
+                self.inner.output(["tag", &format!("{repo}:{tag}"), &warm])?;
+                self.inner.output(["rmi", &format!("{repo}:{tag}")])?;
+            } else {
+                // An image shared with a kept one (same id) refuses to go without -f: it stays.
                 let _ = self.inner.status(["rmi", id]);
             }
         }
