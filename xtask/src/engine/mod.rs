@@ -354,7 +354,18 @@ impl Docker {
         args.extend(label_args(self.resource_labels()));
         args.push(name.into());
         match self.output(&args) {
-            Ok(_) => Ok(Created::Now),
+            Ok(id) => {
+                // Docker lets networks share a name: when a concurrent run made one too, the
+                // oldest stays and the others go, so the name stays unambiguous.
+                let ids = self.output(["network", "ls", "-q", "--no-trunc", "--filter", &format!("name=^{name}$")])?;
+                let mut made: Vec<(String, String)> = ids.lines().map(|i| (self.probe(["network", "inspect", "-f", "{{.Created}}", i]).unwrap_or_default(), i.to_string())).collect();
+                made.sort();
+                if made.len() > 1 && made[0].1 != id.trim() {
+                    let _ = self.status(["network", "rm", id.trim()]);
+                    return Ok(Created::Existed);
+                }
+                Ok(Created::Now)
+            }
             Err(_) if self.exists("network", name) && !self.created_here("network", name) => Ok(Created::Existed),
             Err(e) => Err(e),
         }
