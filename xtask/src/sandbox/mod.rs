@@ -118,12 +118,16 @@ impl Sandbox {
     pub fn for_articles(sh: &xshell::Shell) -> Result<(Sandbox, Vec<StandIn>)> {
         let host = Docker::new(sh);
         host.require_engine()?;
+        // Two replays starting at once would build the same images and tag, push and untag the
+        // same names in the shared registry: one prepares while the other waits.
+        let preparing = paths::exclusive("sandbox-prepare")?;
         let image = images::sandbox::ensure(&host)?;
         let base = images::base::ensure(sh, images::base::Source::Auto, false, false)?;
         let mysql = images::mysql::ensure(sh)?;
         let stand_ins = images::sandbox::stand_ins(&host, &base, &mysql.image)?;
         let sandbox = Sandbox::start(&host, &image)?;
         sandbox.registry.seed(&host, &stand_ins)?;
+        drop(preparing);
         sandbox.keep_only(&stand_ins)?;
         Ok((sandbox, stand_ins))
     }
