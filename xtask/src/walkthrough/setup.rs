@@ -1,4 +1,6 @@
 //! Article 1, "How to Set Up Jupyter with Docker" (jupyter-docker-setup-guide).
+//! The literal mode is the article replayed from its Markdown in the sandbox (`literal.rs` holds
+//! its claims, keyed to the steps they follow); the sections below are the corrected recipe.
 //! No registry can be reached here, so the images it pulls are played by stand-ins: the sandbox's
 //! anaconda3 stand-in (root, tini then bash, by its own configuration) for `continuumio/anaconda3`,
 //! the project's Jupyter base as is (jovyan) for `jupyter/datascience-notebook`. What only the official images could show (conda's output,
@@ -14,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use super::session::{Mode, Session};
+use super::session::Session;
 use super::steps::{self, wait_url};
 use super::Section;
 use crate::engine::resources::Resource;
@@ -262,14 +264,8 @@ fn preload(s: &mut Session) -> Result<()> {
     // First the article's first image, so the rebuild can show the cache.
     let first = s.name("image", "custom-jupyter-image");
     build_here(s, &first_dockerfile()?, &first)?;
-    let recipe = match s.mode {
-        Mode::Literal => "preload.Dockerfile",
-        Mode::Corrected => "named-volume.Dockerfile",
-    };
-    if s.mode == Mode::Corrected {
-        s.note("corrected: the appended COPY is `COPY --chown=$NB_UID:$NB_GID . /work` (the recipe of custom-jupyter-image:named-volume), so the notebook user owns /work");
-    }
-    let dockerfile = std::fs::read_to_string(crate::paths::docker_dir().join("series").join(recipe))?;
+    s.note("corrected: the appended COPY is `COPY --chown=$NB_UID:$NB_GID . /work` (the recipe of custom-jupyter-image:named-volume), so the notebook user owns /work");
+    let dockerfile = std::fs::read_to_string(crate::paths::docker_dir().join("series").join("named-volume.Dockerfile"))?;
     let tag = s.name("image", "custom-jupyter-image:preload");
     let output = build_here(s, &dockerfile, &tag)?;
     let (cached, total) = cached_run_steps(&output);
@@ -308,7 +304,7 @@ fn preload(s: &mut Session) -> Result<()> {
     s.claim(
         "the notebook user can save the notebook copied into /work",
         writes.ok(),
-        s.mode == Mode::Corrected,
+        true,
         format!("{}; touch /work/computation.ipynb as jovyan: {}", owners.replace('\n', ", "), if writes.ok() { "ok".to_string() } else { writes.output.trim().to_string() }),
     );
     stop_removes(s, &c)
@@ -337,6 +333,5 @@ mod tests {
     }
 }
 
-/// The claims of the literal mode, at the steps of the article they follow (empty: the sections above
-/// still run it).
+/// The literal mode: the article replayed from its Markdown, with these claims at their steps.
 pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;

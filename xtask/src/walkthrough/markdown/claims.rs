@@ -113,6 +113,13 @@ impl Probe<'_, '_> {
         self.ex.place().quiet(&script, &[]).ok().and_then(|o| o.stdout.trim().parse().ok()).unwrap_or(0)
     }
 
+    /// The body of `path` on the sandbox's `port` when it answers 200, with the token in a header.
+    pub fn http_body(&self, port: u16, path: &str, token: Option<&str>) -> Option<String> {
+        let header = token.map(|t| format!("-H 'Authorization: token {t}' ")).unwrap_or_default();
+        let script = format!("curl -sf --max-time 5 {header}http://127.0.0.1:{port}{path}");
+        self.ex.place().quiet(&script, &[]).ok().filter(|o| o.ok()).map(|o| o.stdout)
+    }
+
     /// Asks `ask` again until it answers Some, for up to `limit`; the readiness of what a step
     /// started is measured, never assumed: the evidence can say how long it took.
     pub fn within<T>(&self, limit: Duration, mut ask: impl FnMut() -> Option<T>) -> (Option<T>, Duration) {
