@@ -1,5 +1,6 @@
 //! No walkthrough prints a secret: every transcript, report and JSON of every article, in both
-//! modes, checked for the passwords and tokens its containers were given while it ran.
+//! modes, checked for the passwords and tokens its containers were given while it ran (on the
+//! host engine, or inside the sandbox engine of a literal replay).
 
 use std::time::Duration;
 
@@ -11,20 +12,34 @@ use super::stdout;
 /// logs. A container may go at any moment: then it is skipped.
 fn secrets_in_containers(run: &str, found: &mut std::collections::BTreeSet<String>) {
     let filter = format!("label={RUN_LABEL_KEY}={run}");
-    let env_of = |kind: &str, name: &str| stdout(&docker(&[kind, "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", name]));
-    for c in stdout(&docker(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"])).lines() {
-        let image = stdout(&docker(&["inspect", "--format", "{{.Image}}", c]));
-        let image_env = env_of("image", image.trim());
-        let env = env_of("container", c);
-        for (key, value) in env.lines().filter(|l| !image_env.lines().any(|i| i == *l)).filter_map(|l| l.split_once('=')) {
-            if (key.contains("PASSWORD") || key.contains("TOKEN")) && value.len() >= 6 {
-                found.insert(value.to_string());
+    let on_host = stdout(&docker(&["ps", "--filter", &filter, "--format", "{{.Names}}"]));
+    // The literal modes run the articles' containers inside a sandbox engine: asked through it.
+    let mut engines: Vec<Vec<String>> = vec![vec![]];
+    for sandbox in on_host.lines().filter(|n| n.starts_with("jdx-sandbox-") && *n != "jdx-sandbox-registry") {
+        engines.push(vec!["exec".into(), sandbox.to_string(), "docker".into()]);
+    }
+    for engine in engines {
+        let d = |args: &[&str]| {
+            let mut all: Vec<&str> = engine.iter().map(String::as_str).collect();
+            all.extend_from_slice(args);
+            docker(&all)
+        };
+        let listed = if engine.is_empty() { stdout(&d(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"])) } else { stdout(&d(&["ps", "-a", "--format", "{{.Names}}"])) };
+        let env_of = |kind: &str, name: &str| stdout(&d(&[kind, "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", name]));
+        for c in listed.lines() {
+            let image = stdout(&d(&["inspect", "--format", "{{.Image}}", c]));
+            let image_env = env_of("image", image.trim());
+            let env = env_of("container", c);
+            for (key, value) in env.lines().filter(|l| !image_env.lines().any(|i| i == *l)).filter_map(|l| l.split_once('=')) {
+                if (key.contains("PASSWORD") || key.contains("TOKEN")) && value.len() >= 6 {
+                    found.insert(value.to_string());
+                }
             }
-        }
-        for part in text(&docker(&["logs", c])).split("token=").skip(1) {
-            let token: String = part.chars().take_while(|ch| ch.is_ascii_hexdigit()).collect();
-            if token.len() == 48 {
-                found.insert(token);
+            for part in text(&d(&["logs", c])).split("token=").skip(1) {
+                let token: String = part.chars().take_while(|ch| ch.is_ascii_hexdigit()).collect();
+                if token.len() == 48 {
+                    found.insert(token);
+                }
             }
         }
     }
@@ -60,10 +75,9 @@ fn no_walkthrough_prints_a_secret() {
             let run = format!("{}-secrets-{article}-{literal}", run_id());
             let report_file = reports.path().join(format!("{article}-{literal}.md"));
             let mut cmd = xtask();
-            cmd.args(["walkthrough", article, "--json", "--parallel", "--report", report_file.to_str().unwrap()]);
-            if literal {
-                cmd.arg("--literal");
-            }
+            cmd.args(["walkthrough", article, "--json", "--report", report_file.to_str().unwrap()]);
+            // The corrected sections run in parallel; the literal mode is one replay in a sandbox.
+            cmd.arg(if literal { "--literal" } else { "--parallel" });
             let (out, secrets) = run_collecting_secrets(cmd, &run);
             let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
             assert!(json.is_object(), "{article} (literal {literal}) printed no JSON report:\n{}", String::from_utf8_lossy(&out.stderr));

@@ -162,7 +162,7 @@ mod tests {
         let line_of = |after: &str| step_of(after, &steps).map(|k| steps[k].line);
         assert_eq!(line_of("docker run -it --rm -p 8888:8888 img"), Some(2));
         assert_eq!(line_of("docker run -it --rm -p 8888:8888 img #2"), Some(12));
-        assert_eq!(line_of("file:Dockerfile"), Some(8));
+        assert_eq!(line_of("file:Dockerfile"), Some(7));
         assert!(matches!(steps[step_of("ctrl+c:docker run -it --rm", &steps).unwrap()].kind, StepKind::Signal { .. }));
         assert_eq!(line_of("docker run -d"), None, "a command the article does not have");
         assert_eq!(line_of("docker run -it --rm -p 8888:8888 img #3"), None);
