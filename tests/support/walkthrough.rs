@@ -11,6 +11,9 @@ use super::{images, xtask};
 /// `cargo xtask walkthrough ARGS --json` (ARGS start with the article): its JSON report and output.
 pub fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
     let out = xtask().arg("walkthrough").args(args).arg("--json").assert().get_output().clone();
+    if args.contains(&"--literal") {
+        remove_sandbox_data();
+    }
     let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
     (json, out)
 }
@@ -215,4 +218,15 @@ pub fn assert_commands_replayed(report: &Value, slug: &str) {
     let found = wanted.len() - missing.len();
     eprintln!("{slug}: {found} of {} docker commands ran as written; missing: {missing:?}", wanted.len());
     assert!(found * 10 >= wanted.len() * 9, "{slug}: only {found} of {} docker commands ran as written; missing: {missing:?}", wanted.len());
+}
+
+/// A literal replay's sandbox keeps its engine's data in a volume named for the run (warm for the
+/// run's next replay): the test removes it once done. One still in use by another replay of the
+/// run is refused by docker and stays for that one's test to remove.
+pub fn remove_sandbox_data() {
+    let run_label = format!("label={}={}", super::RUN_LABEL_KEY, super::run_id());
+    let volumes = super::docker_ok(&["volume", "ls", "--filter", &run_label, "--format", "{{.Name}}"]);
+    for v in volumes.lines().filter(|v| v.starts_with("jdx-sandbox-") && v.ends_with("-data")) {
+        let _ = super::docker(&["volume", "rm", v]);
+    }
 }
