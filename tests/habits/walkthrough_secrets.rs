@@ -79,6 +79,9 @@ fn no_walkthrough_prints_a_secret() {
             // The corrected sections run in parallel; the literal mode is one replay in a sandbox.
             cmd.arg(if literal { "--literal" } else { "--parallel" });
             let (out, secrets) = run_collecting_secrets(cmd, &run);
+            if literal {
+                remove_sandbox_data_of(&run);
+            }
             let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
             assert!(json.is_object(), "{article} (literal {literal}) printed no JSON report:\n{}", String::from_utf8_lossy(&out.stderr));
             let report = std::fs::read_to_string(&report_file).unwrap_or_default();
@@ -94,5 +97,13 @@ fn no_walkthrough_prints_a_secret() {
             }
             eprintln!("{article} (literal {literal}): none of its {} secrets in its JSON, transcript or report", secrets.len());
         }
+    }
+}
+
+/// The literal replay's sandbox data volume, named for `run` (the watcher's run id, not the suite's).
+fn remove_sandbox_data_of(run: &str) {
+    let filter = format!("label={RUN_LABEL_KEY}={run}");
+    for v in stdout(&docker(&["volume", "ls", "--filter", &filter, "--format", "{{.Name}}"])).lines().filter(|v| v.starts_with("jdx-sandbox-")) {
+        let _ = docker(&["volume", "rm", v]);
     }
 }
