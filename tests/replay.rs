@@ -140,3 +140,35 @@ fn article_2_runs_command_for_command_in_the_sandbox() {
     let build = &step(&json, 151)["result"];
     assert!(build["output"].as_str().unwrap().contains("Step 1/7 : FROM jupyter/minimal-notebook"), "{build}");
 }
+
+/// The sandbox killed in the middle of a step: one clear error naming the line, exit 1, and
+/// nothing of the run left on the host engine but the sandbox's data volume (which the test removes).
+#[test]
+fn a_sandbox_killed_mid_replay_is_one_clear_error() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let err = tempfile::NamedTempFile::new().unwrap();
+    let mut replay = std::process::Command::new(assert_cmd::cargo::cargo_bin("xtask"))
+        .args(["walkthrough", "--from-markdown"])
+        .arg(fixture("long-step.md"))
+        .env(RUN_ID_ENV, run_id())
+        .stdout(std::process::Stdio::null())
+        .stderr(err.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let transcript = || std::fs::read_to_string(err.path()).unwrap_or_default();
+    wait_until(std::time::Duration::from_secs(600), "the replay's long step to start", || transcript().contains("$ sleep 60"));
+    let sandbox = regex::Regex::new(r"in the sandbox (jdx-sandbox-[\w-]+)").unwrap().captures(&transcript()).unwrap()[1].to_string();
+    docker_ok(&["kill", &sandbox]);
+    let status = replay.wait().unwrap();
+    let said = transcript();
+    assert_eq!(status.code(), Some(1), "{}", tail(&said));
+    let last = said.lines().last().unwrap_or("");
+    assert!(last.starts_with("error: ") && last.contains(&format!("the sandbox {sandbox} stopped during line 9")), "{last}");
+    assert!(is_gone("container", &sandbox), "the killed sandbox's container is still there");
+    let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
+    let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
+    assert!(!left.lines().any(|n| n == sandbox), "{left}");
+    for v in docker_ok(&["volume", "ls", "--filter", &run_label, "--format", "{{.Name}}"]).lines().filter(|v| v.starts_with("jdx-sandbox-")) {
+        let _ = docker(&["volume", "rm", v]);
+    }
+}

@@ -189,6 +189,11 @@ impl Sandbox {
         self.host.output(["container", "inspect", "--format", format.as_str(), self.container.as_str()])
     }
 
+    /// Whether the sandbox container still runs (it can be killed, or die out of memory, mid-run).
+    pub fn is_running(&self) -> bool {
+        self.host.probe(["container", "inspect", "--format", "{{.State.Running}}", self.container.as_str()]).as_deref() == Some("true")
+    }
+
     /// The host engine (for the sandbox's own checks).
     pub fn host(&self) -> &Docker {
         &self.host

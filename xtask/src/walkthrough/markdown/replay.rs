@@ -113,6 +113,13 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     let mut checked: Vec<Checked> = Vec::new();
     for k in 0..steps.len() {
         outcome = executor.step(k);
+        if outcome.is_ok() && !sandbox.is_running() {
+            // What the steps printed since is the dead sandbox's, not the article's.
+            outcome = Err(anyhow::anyhow!(
+                "the sandbox {} stopped during line {} (killed, or out of memory): the replay cannot go on; run it again",
+                sandbox.container, steps[k].line
+            ));
+        }
         if outcome.is_err() {
             break;
         }
