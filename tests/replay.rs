@@ -96,7 +96,11 @@ fn a_tutorial_with_mistakes_fails_and_differs_at_its_lines() {
         let verdict = &step(&json, command)["result"]["verdict"];
         assert_eq!(verdict["matches"], true, "line {command}: {verdict}");
     }
-    assert_eq!(json["summary"]["failed"], 2, "{}", json["summary"]);
+    assert_eq!(json["summary"]["failed"], 3, "{}", json["summary"]);
+    // An image no stand-in plays: the pull fails with docker's message, and the note says why.
+    let missing = step(&json, 161);
+    assert_ne!(missing["result"]["exit"], 0, "{missing}");
+    assert!(missing["result"]["note"].as_str().unwrap_or("").contains("a stand-in missing"), "{missing}");
     // `exit` ended the container shell; Ctrl+C (and y) stopped the foreground server.
     assert_eq!(step(&json, 92)["result"]["exit"], 0);
     assert_eq!(step(&json, 79)["result"]["exit"], 0);
