@@ -36,6 +36,8 @@ fn guards_for(report: &Value) -> Vec<Guard> {
 #[test]
 fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     let (report, out) = walkthrough(&["manage-data", "--literal"]);
+    // The sandbox keeps its engine's images in a data volume for a next run: this run's goes.
+    let _data = report["sandbox"].as_str().map(|sandbox| Guard::volume(&format!("{sandbox}-data")));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(report["mode"], "literal");
     assert_eq!(report["article"], "manage-jupyter-data-docker");

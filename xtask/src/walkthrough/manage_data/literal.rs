@@ -595,3 +595,29 @@ fn host_still_edits(p: &Probe) -> Observed {
         Err(why) => seen(false, format!("on the host `test -w computation.ipynb`: exit {}; {why}", host.code)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CLAIMS;
+    use crate::walkthrough::markdown::claims::step_of;
+    use crate::walkthrough::markdown::{placeholders, read, StepKind, Values};
+
+    /// Each claim finds its step in the article (read from ../shared/series, as the replay reads
+    /// it), the steps in the article's order, and a claim keyed to a command follows a command.
+    #[test]
+    fn every_claim_finds_its_step_in_order() {
+        let path = crate::paths::root().join("../shared/series/manage-jupyter-data-docker.md");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let steps = placeholders::fill(&read(&text), &Values::for_article("manage-jupyter-data-docker"));
+        let mut last = 0;
+        for c in CLAIMS {
+            let k = step_of(c.after, &steps).unwrap_or_else(|| panic!("{:?} follows {:?}, which the article does not have", c.claim, c.after));
+            assert!(k >= last, "{:?} is out of the article's order", c.claim);
+            last = k;
+            let command = matches!(steps[k].kind, StepKind::Command { .. });
+            assert_eq!(command, !c.after.starts_with("cell:") && !c.after.starts_with("ctrl+c:"), "{:?}", c.after);
+        }
+        let line = |after: &str| steps[step_of(after, &steps).unwrap()].line;
+        assert!(line("docker run -d -v named-data-volume:/project/outputs --mount #2") > line("docker run -d -v named-data-volume:/project/outputs --mount"));
+    }
+}
