@@ -378,6 +378,9 @@ impl std::fmt::Display for HostFile {
     }
 }
 
+/// The claims of the literal mode, at the steps of the article they follow.
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;
+
 #[cfg(test)]
 mod tests {
     use super::HostFile;
@@ -392,6 +395,3 @@ mod tests {
         assert!(!HostFile { uid: 1000, gid: 1000, mode: 0o444 }.writable_by(1000, 100));
     }
 }
-
-/// The claims of the literal mode, at the steps of the article they follow.
-pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;
