@@ -1,13 +1,16 @@
 //! Article 2, "Managing Jupyter Data in Docker Images and Containers" (manage-jupyter-data-docker).
 //! Its erratum: the volume is declared at /project/outputs while `WORKDIR /work` makes the notebook
-//! write /work/outputs, so nothing the notebook writes reaches a volume. The corrected recipe mounts
-//! the volume on /work/outputs of the `--chown` image, whose ownership a new volume copies.
+//! write /work/outputs, so nothing the notebook writes reaches a volume. The sections below run the
+//! corrected recipe: the volume on /work/outputs of the `--chown` image, whose ownership a new
+//! volume copies. The literal mode is the article's own replay, with the claims of `literal`.
+
+mod literal;
 
 use std::time::Duration;
 
 use anyhow::{bail, Result};
 
-use super::session::{is_anonymous_volume, Mode, Session};
+use super::session::{is_anonymous_volume, Session};
 use super::steps::{self, execute_notebook, wait_url};
 use super::Section;
 use crate::engine::resources::Resource;
@@ -27,13 +30,8 @@ const CSV: &str = "outputs/Motorized-Foot-Scooter-Trips-2020.csv";
 const APPEND: &str = r#""printf '\n' >> /work/computation.ipynb""#;
 const PERMISSION_ERROR: &str = "PermissionError: [Errno 13] Permission denied: 'outputs/Motorized-Foot-Scooter-Trips-2020.csv'";
 
-/// Where the volume is mounted: the article's path, or the one the notebook really writes to.
-fn outputs(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Literal => "/project/outputs",
-        Mode::Corrected => "/work/outputs",
-    }
-}
+/// Where the volume is mounted: where the notebook really writes (the article says /project/outputs).
+const OUTPUTS: &str = "/work/outputs";
 
 fn is_sha256(word: &str) -> bool {
     word.len() == 64 && word.bytes().all(|b| b.is_ascii_hexdigit())
@@ -81,10 +79,8 @@ fn anonymous_volumes(s: &mut Session) -> Result<()> {
 fn volume_flag(s: &mut Session) -> Result<()> {
     let image = "custom-jupyter-image:anon-volume";
     steps::build_series_image(s, image)?;
-    let out = outputs(s.mode);
-    if s.mode == Mode::Corrected {
-        s.note("corrected: the volume goes on /work/outputs, where the notebook writes (the article says /project/outputs)");
-    }
+    let out = OUTPUTS;
+    s.note("corrected: the volume goes on /work/outputs, where the notebook writes (the article says /project/outputs)");
     s.note("`-it` becomes `-t`: with no terminal here `-i` cannot attach; `-t` keeps the article's terminal-style log");
     let c = s.names.container.clone();
     s.run_ok(&steps::jupyter(image, &c, &["-v", out, "-t"]))?;
@@ -161,7 +157,7 @@ fn fixing_permissions(s: &mut Session) -> Result<()> {
     let image = "custom-jupyter-image:anon-volume-chown";
     s.note("the article rebuilds the --chown Dockerfile under the tag anon-volume; the project tags it anon-volume-chown so both forms exist side by side");
     steps::build_series_image(s, image)?;
-    let out = outputs(s.mode);
+    let out = OUTPUTS;
     let c = s.names.container.clone();
     s.run_ok(&steps::jupyter(image, &c, &["-v", out, "-t"]))?;
     let listing = s.cmd(&format!("docker exec {c} ls -l"))?;
@@ -191,7 +187,7 @@ fn fixing_permissions(s: &mut Session) -> Result<()> {
     } else {
         format!("the volume is mounted at {out}, but WORKDIR /work makes the notebook write /work/{CSV}, the container's writable layer; {out} holds [{}] and jovyan {} write there", in_volume.replace('\n', ", "), if probe { "can" } else { "cannot" })
     };
-    s.claim("the data written lands in the container's volume", reached, s.mode == Mode::Corrected, evidence);
+    s.claim("the data written lands in the container's volume", reached, true, evidence);
 
     s.cmd_ok(&format!("docker stop {c}"))?;
     s.cmd_ok(&format!("docker start {c}"))?;
@@ -206,11 +202,11 @@ fn fixing_permissions(s: &mut Session) -> Result<()> {
 }
 
 /// Where the named-volume and bind-mount sections start: the article's named-volume image, built;
-/// where this mode mounts the outputs volume; the section's volume.
+/// where the outputs volume is mounted; the section's volume.
 fn named_volume_start(s: &mut Session) -> Result<(&'static str, &'static str, String)> {
     let image = "custom-jupyter-image:named-volume";
     steps::build_series_image(s, image)?;
-    Ok((image, outputs(s.mode), s.names.volume.clone()))
+    Ok((image, OUTPUTS, s.names.volume.clone()))
 }
 
 fn named_volumes(s: &mut Session) -> Result<()> {
@@ -238,7 +234,7 @@ fn named_volumes(s: &mut Session) -> Result<()> {
     s.claim(
         "the named volume outlives the container, and a new container mounting it sees the data",
         volume_kept && same,
-        s.mode == Mode::Corrected,
+        true,
         if same {
             format!("volume {volume} kept; the CSV's sha256 is the same in the new container ({})", sum_after.unwrap_or_default())
         } else {
@@ -249,7 +245,7 @@ fn named_volumes(s: &mut Session) -> Result<()> {
     s.claim(
         "the notebook user can write to the named volume",
         writable,
-        s.mode == Mode::Corrected,
+        true,
         format!("owner of {out} in a new container: {}", seen.output.lines().find(|l| l.contains(':') && !l.contains(' ')).unwrap_or("?")),
     );
     Ok(())
@@ -291,7 +287,7 @@ fn bind_mounts(s: &mut Session) -> Result<()> {
     let notebook = project.join("computation.ipynb");
     let owner = HostFile::read(&notebook)?;
     let mut user_flags: Vec<String> = Vec::new();
-    if s.mode == Mode::Corrected && !owner.writable_by(NB_UID, NB_GID) {
+    if !owner.writable_by(NB_UID, NB_GID) {
         if owner.uid == 0 {
             // The server never runs as root: the notebook's group becomes the notebook user's, with write.
             s.note("corrected: the notebook is root's, and the server never runs as root, so the notebook user's group (users, 100) gets write access to it");
@@ -317,7 +313,7 @@ fn bind_mounts(s: &mut Session) -> Result<()> {
     s.claim(
         "without readonly, the container can write the bind-mounted notebook",
         wrote.ok(),
-        s.mode == Mode::Corrected || owner.writable_by(NB_UID, NB_GID),
+        true,
         format!("the notebook on the host: {owner}; the container's user: uid {}; append from the container: exit {}{}", who.trim(), wrote.exit, if wrote.ok() { String::new() } else { format!(": {}", wrote.output.trim()) }),
     );
     s.cmd_ok(&format!("docker rm -f {c}"))?;
@@ -382,6 +378,9 @@ impl std::fmt::Display for HostFile {
     }
 }
 
+/// The claims of the literal mode, at the steps of the article they follow.
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;
+
 #[cfg(test)]
 mod tests {
     use super::HostFile;
@@ -396,7 +395,3 @@ mod tests {
         assert!(!HostFile { uid: 1000, gid: 1000, mode: 0o444 }.writable_by(1000, 100));
     }
 }
-
-/// The claims of the literal mode, at the steps of the article they follow (empty: the sections above
-/// still run it).
-pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = &[];
