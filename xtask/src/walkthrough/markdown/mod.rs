@@ -16,6 +16,7 @@ mod kernel;
 pub mod mask;
 pub mod placeholders;
 pub mod reader;
+pub mod references;
 pub mod replay;
 pub mod report;
 mod screen;

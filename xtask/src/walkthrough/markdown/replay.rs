@@ -94,7 +94,7 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     let slug = reader::front_matter(&article, "slug").unwrap_or_else(|| path.file_stem().unwrap_or_default().to_string_lossy().into_owned());
     let title = reader::front_matter(&article, "title").unwrap_or_else(|| slug.clone());
     let values = Values::for_article(&slug).with(&parse_sets(sets)?)?;
-    let read = reader::read(&article);
+    let read = super::references::expand(&article, &slug, reader::read(&article));
     let steps = prepare(placeholders::fill(&read, &values));
     let wildcards = placeholders::all(&read, &values);
     let secrets = Arc::new(values.secrets());

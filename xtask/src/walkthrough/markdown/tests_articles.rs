@@ -217,7 +217,7 @@ fn the_erratum_reports_its_differing_outputs_at_their_lines() {
 fn dump_steps() {
     let slug = std::env::var("DUMP").unwrap();
     let text = series(&slug);
-    for s in read(text) {
+    for s in super::references::expand(text, &slug, read(text)) {
         let k = match &s.kind {
             StepKind::Command { place, text } => format!("CMD[{}] {}", place.name(), text.replace('\n', "⏎")),
             StepKind::File { name, .. } => format!("FILE {name}"),
