@@ -88,6 +88,8 @@ fn corrected_mode_keeps_the_data_on_the_volume_and_the_password_out_of_the_image
 #[test]
 fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     let (report, out) = walkthrough(&["mysql", "--literal"]);
+    // The sandbox goes with the run; the data volume of this run's own sandbox stays: removed here.
+    let _sandbox_data = report["sandbox"].as_str().filter(|s| s.contains(run_id())).map(|s| Guard::volume(&format!("{s}-data")));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!((report["article"].as_str(), report["mode"].as_str(), report["ok"].as_bool()), (Some("persist-jupyter-data-mysql-docker"), Some("literal"), Some(true)));
     assert_pinned(&report, pinned::PINNED);

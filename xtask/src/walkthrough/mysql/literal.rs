@@ -514,3 +514,33 @@ fn survives_on_volume(p: &Probe) -> Observed {
         lines(&p.output(), 1)
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walkthrough::markdown::claims::step_of;
+    use crate::walkthrough::markdown::{placeholders, read, StepKind, Values};
+
+    /// Every claim names a step the article has, and the one meant (without a sandbox).
+    #[test]
+    fn every_claim_finds_its_step_in_the_article() {
+        let slug = "persist-jupyter-data-mysql-docker";
+        let path = crate::paths::root().join("../shared/series").join(format!("{slug}.md"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}: the series is read from ../shared beside the project", path.display()));
+        let steps = placeholders::fill(&read(&text), &Values::for_article(slug));
+        for c in CLAIMS {
+            assert!(step_of(c.after, &steps).is_some(), "{:?} follows {:?}, which the article does not have", c.claim, c.after);
+        }
+        let code = |after: &str| match &steps[step_of(after, &steps).unwrap()].kind {
+            StepKind::Cell { code, .. } => code.clone(),
+            other => panic!("{after} is not a cell: {other:?}"),
+        };
+        for (after, url_or_table) in [(L1, "f3277b5838814277afa3275671e632e5"), (C1, "033311f71d5a4b98babaa2280b432a43"), (N1, "aaf4274109f34ffd93ac71267c5b276e"), (L2, "load_dotenv()"), (C2, "host.docker.internal"), (N2, "host=\"mysql-db\""), (N4, "limit 5"), (L4, "_2020"), (C4, "_2021")] {
+            assert!(code(after).contains(url_or_table), "{after}: {}", code(after));
+        }
+        assert_eq!(step_of(C2_TEXT, &steps), step_of(C2, &steps), "C2 by its text and by its order");
+        let first_db = step_of(FIRST_DB, &steps).unwrap();
+        let on_volume = step_of(DB_ON_VOLUME, &steps).unwrap();
+        assert!(first_db < step_of(N2, &steps).unwrap() && step_of(N4, &steps).unwrap() < step_of(STOP_DB, &steps).unwrap() && step_of(RM_DB, &steps).unwrap() < on_volume);
+    }
+}
