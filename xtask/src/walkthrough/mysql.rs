@@ -243,6 +243,9 @@ fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// The claims of the literal mode, at the steps of the article they follow (`mysql/literal.rs`).
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +260,3 @@ mod tests {
         }
     }
 }
-
-/// The claims of the literal mode, at the steps of the article they follow (`mysql/literal.rs`).
-pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;
