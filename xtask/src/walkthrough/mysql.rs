@@ -10,6 +10,7 @@
 //! sections B and C (the host's database); `database_container.rs` plays section D.
 
 mod database_container;
+mod literal;
 
 use anyhow::{Context, Result};
 
@@ -65,7 +66,7 @@ fn image_claims(s: &mut Session, tag: &str, password: &str) -> Result<()> {
     s.claim(
         "the credentials stay out of the image (not in `docker image inspect`, not in `docker history`)",
         !in_config && seen.history.is_empty(),
-        s.mode == Mode::Corrected,
+        true,
         // Redacted where the password shows: `MYSQL_PASSWORD=<redacted>`.
         format!("the image's Config.Env has {}; {} history step(s) carry the password{}", seen.env.join(" "), seen.history.len(), seen.history.first().map(|l| format!(", e.g. {l}")).unwrap_or_default()),
     );
@@ -78,11 +79,6 @@ fn host_gateway(s: &Session, server: &Server) -> Result<String> {
     ask.add_host.push("host.docker.internal:host-gateway".into());
     let out = s.docker.run(&ask).context("asking the engine which address host-gateway stands for")?;
     out.split_whitespace().next().map(String::from).context("the engine gave host.docker.internal no address: is --add-host ...:host-gateway supported (Docker 20.10 or later)?")
-}
-
-/// The engine answers host.docker.internal by itself only on Docker Desktop.
-fn desktop(s: &Session) -> bool {
-    s.docker.probe(["info", "--format", "{{.OperatingSystem}}"]).is_some_and(|os| os.contains("Docker Desktop"))
 }
 
 /// The article's own MySQL user on the host (its EXAMPLE_USERNAME / EXAMPLE_USER).
@@ -106,7 +102,7 @@ fn host_database(s: &mut Session) -> Result<()> {
     let port = if port_free(&gateway, 3306) && port_free("127.0.0.1", 3306) { 3306 } else { free_port()? };
     let host_db = s.name("container", "host-mysql");
     // A stock install listens on 127.0.0.1 only; the corrected recipe adds the bridge's gateway.
-    let bind = if s.mode == Mode::Corrected { format!("127.0.0.1,{gateway}") } else { "127.0.0.1".to_string() };
+    let bind = format!("127.0.0.1,{gateway}");
     let on_host = database::server_spec(&server, &host_db, &root_password)
         .env("MYSQL_ROOT_HOST", "localhost")
         .network("host")
@@ -118,21 +114,18 @@ fn host_database(s: &mut Session) -> Result<()> {
     as_root(s, &host_db, &root_password, &format!("CREATE USER '{HOST_USER}'@'localhost' IDENTIFIED BY '{password}'; GRANT ALL ON *.* TO '{HOST_USER}'@'localhost'"))?;
     let setup = as_root(s, &host_db, &root_password, "SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY user, host; SELECT CONCAT('bind-address=', @@bind_address, ' port=', @@port, ' skip-name-resolve=', @@skip_name_resolve)")?;
     s.note(&format!(
-        "no MySQL is installed on this host: container {host_db} plays the host's database, on the host's network (`--network host`), configured like a MySQL installed on the host{}: {}{}",
-        if s.mode == Mode::Corrected { " with the corrected recipe's bind-address" } else { " as it comes (stock)" },
+        "no MySQL is installed on this host: container {host_db} plays the host's database, on the host's network (`--network host`), configured like a MySQL installed on the host with the corrected recipe's bind-address: {}{}",
         setup.lines().map(str::trim).collect::<Vec<_>>().join(", "),
         if port == 3306 { "" } else { " (3306 is taken here, so the cells get `port=` added)" }
     ));
 
     // The image (the .env and .dockerignore are part of the folder it is built from).
-    let tag = database::build_mysql_connected(s, HOST_USER, &password, s.mode == Mode::Literal)?;
-    if s.mode == Mode::Corrected {
-        s.note("corrected: no --build-arg for the credentials; the container gets them at run time with --env-file .env");
-    }
+    let tag = database::build_mysql_connected(s, HOST_USER, &password, false)?;
+    s.note("corrected: no --build-arg for the credentials; the container gets them at run time with --env-file .env");
 
     // Section B, host-side notebook: played by a throwaway container sharing the host's network.
     s.note("the host-side JupyterLab of section B (pip on the host) is played by a throwaway container of the same image on the host's network (`--network host`, so `localhost` is the host); python-dotenv is not in the image, so `--env-file .env` does what load_dotenv() does");
-    let host_cells = program(s.mode, &["L1", "L2", "L3", "L4"]).replace("from dotenv import load_dotenv\nload_dotenv()\n", "");
+    let host_cells = program(Mode::Corrected, &["L1", "L2", "L3", "L4"]).replace("from dotenv import load_dotenv\nload_dotenv()\n", "");
     let env_file = s.project.path().join(".env");
     let host_side = RunSpec { env_file: Some(env_file.clone()), ..RunSpec::new(&tag) }.rm().network("host").command(&["python", "-c", &with_port(&host_cells, "localhost", port)]);
     let ran = s.run(&host_side)?;
@@ -161,7 +154,7 @@ fn host_database(s: &mut Session) -> Result<()> {
         false,
         format!("the cell printed: {}", printed.join(" / ")),
     );
-    if s.mode == Mode::Corrected {
+    {
         let subnet = bridge_subnet(s)?;
         let from_bridge = mysql_host_pattern(&subnet)?;
         s.note(&format!("corrected: the host's MySQL lets the article's user in from the docker bridge's subnet {subnet} (`docker network inspect bridge`), for scooter_trips only; it listens on {gateway} as well as 127.0.0.1 (bind-address, above)"));
@@ -171,20 +164,18 @@ fn host_database(s: &mut Session) -> Result<()> {
     // The article's container.
     let jupyter = s.name("container", "custom-jupyter-container-mysql");
     let mut run = database::jupyter_spec(&tag, &jupyter);
-    if s.mode == Mode::Corrected {
-        run.add_host.push(add_host);
-        run.env_file = Some(env_file);
-    }
+    run.add_host.push(add_host);
+    run.env_file = Some(env_file);
     s.note("`-it` becomes `-t` and `-p 8888:8888` becomes `-p 127.0.0.1::8888` (no terminal here; a free port on loopback)");
     s.run_ok(&run)?;
     let resolved = s.cmd(&format!("docker exec {jupyter} getent hosts host.docker.internal"))?;
     s.claim(
         "inside the container, host.docker.internal names the host",
         resolved.ok() && resolved.output.contains(&gateway),
-        s.mode == Mode::Corrected || desktop(s),
+        true,
         format!("`getent hosts host.docker.internal` exit {}, printed: {:?}; the address host-gateway stands for: {gateway}", resolved.exit, resolved.output.trim()),
     );
-    let code = with_port(&program(s.mode, &["C1", "C2", "C3", "C4"]), "host.docker.internal", port);
+    let code = with_port(&program(Mode::Corrected, &["C1", "C2", "C3", "C4"]), "host.docker.internal", port);
     let ran = database::run_cells(s, &jupyter, &[], &code)?;
     let csv = s.docker.probe(["exec", &jupyter, "sh", "-c", "wc -l < outputs/Motorized-Foot-Scooter-Trips-2021.csv"]);
     s.claim(
@@ -197,7 +188,7 @@ fn host_database(s: &mut Session) -> Result<()> {
     s.claim(
         "cell C2 reaches the host's MySQL through host.docker.internal and prints `connection successfully`",
         connected > 0,
-        s.mode == Mode::Corrected || desktop(s),
+        true,
         format!("`connection successfully` printed {connected} time(s); errors: {}", error_summary(class_only, &others, &ran)),
     );
     let tables = db::query(&s.docker, &host_db, &root_password, "SHOW TABLES FROM scooter_trips").unwrap_or_default().replace('\n', ", ");
@@ -205,7 +196,7 @@ fn host_database(s: &mut Session) -> Result<()> {
     s.claim(
         "the 2021 table appears in the host's database next to the 2020 table",
         rows_2021 == Some(1000) && tables.contains("Motorized_Foot_Scooter_Trips_2020"),
-        s.mode == Mode::Corrected || desktop(s),
+        true,
         format!("tables in the host's scooter_trips: {tables}; rows in the 2021 table: {rows_2021:?}"),
     );
 
@@ -252,6 +243,9 @@ fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// The claims of the literal mode, at the steps of the article they follow (`mysql/literal.rs`).
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,7 +260,3 @@ mod tests {
         }
     }
 }
-
-/// The claims of the literal mode, at the steps of the article they follow (empty: the sections above
-/// still run it).
-pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = &[];

@@ -18,7 +18,7 @@ pub fn run(s: &mut Session) -> Result<()> {
     s.note(&format!("MySQL server: {}", server.describe()));
     let password = db::new_password();
     s.secret(&password);
-    let tag = database::build_mysql_connected(s, "root", &password, s.mode == Mode::Literal)?;
+    let tag = database::build_mysql_connected(s, "root", &password, false)?;
 
     let network = s.names.network.clone();
     s.made_network(&network);
@@ -33,65 +33,37 @@ pub fn run(s: &mut Session) -> Result<()> {
         db_spec.network_alias = Some("mysql-db".into());
         s.note(&format!("the container is named {db} (mysql-db is taken or this is a test run); `--network-alias mysql-db` keeps the notebook's host name"));
     }
-    if s.mode == Mode::Corrected {
-        db_spec.health = Some(Health { command: "mysqladmin --protocol=tcp -h127.0.0.1 ping".into(), interval: "1s".into(), retries: 120 });
-        // A ping that hangs counts as a failure after 3s, not Docker's default 30s.
-        db_spec = db_spec.raw(&["--health-timeout", "3s"]);
-        s.note("corrected: mysql-db gets a healthcheck (mysqladmin ping over TCP), and the notebook runs only once it is healthy");
-    }
+    db_spec.health = Some(Health { command: "mysqladmin --protocol=tcp -h127.0.0.1 ping".into(), interval: "1s".into(), retries: 120 });
+    // A ping that hangs counts as a failure after 3s, not Docker's default 30s.
+    db_spec = db_spec.raw(&["--health-timeout", "3s"]);
+    s.note("corrected: mysql-db gets a healthcheck (mysqladmin ping over TCP), and the notebook runs only once it is healthy");
     let started = database::start(s, &db_spec)?;
     // Times the server's start-up on the side, while the article's steps go on.
     let clock = ReadyClock::start(&s.docker, &db, 3306, started, Duration::from_secs(180));
 
     let jupyter = s.name("container", "custom-jupyter-container-mysql");
     let mut run = database::jupyter_spec(&tag, &jupyter).network(&network);
-    match s.mode {
-        Mode::Literal => run = run.env("MYSQL_USER", "root").env("MYSQL_PASSWORD", &password),
-        Mode::Corrected => run.env_file = Some(s.project.path().join(".env")),
-    }
+    run.env_file = Some(s.project.path().join(".env"));
     s.run_ok(&run)?;
     s.cmd_ok(&format!("docker ps --filter 'name=^({db}|{jupyter})$'"))?;
 
-    let sitting = section_d(s.mode);
-    let ran = match s.mode {
-        Mode::Literal => {
-            // Nothing in the article waits for the server: its connecting cell, run as soon as the
-            // containers are up, races the server's first start.
-            s.note("cell N2, the first to connect, run as soon as the containers are up (before the download cell N1, which does not touch the database)");
-            let first = database::first_connection(s, &jupyter, started)?;
-            let ready = clock.result();
-            s.claim(
-                "cell N2 connects to mysql-db when run as soon as the containers are up, as the article runs it (nothing waits for the server)",
-                first.connected,
-                false,
-                format!("{}; mysql-db {}", first.describe("`docker run ... mysql` returned"), ready.describe()),
-            );
-            if !first.connected {
-                s.note("as a reader would, a while later: wait until mysql-db accepts connections, then run the cells");
-                database::wait_ready(s, &db)?;
-            }
-            database::run_cells(s, &jupyter, &[], &sitting)?
-        }
-        Mode::Corrected => {
-            wait_healthy(s, &db, Duration::from_secs(180))?;
-            let healthy = db::seconds_since(started);
-            let ran = database::run_cells(s, &jupyter, &[], &sitting)?;
-            let ready = clock.result();
-            let (connected, _, _) = connection_lines(&ran.output);
-            s.claim(
-                "once mysql-db is healthy, the cells work at the first try",
-                sitting_worked(&ran.output),
-                true,
-                format!(
-                    "healthy by {healthy:.1}s after `docker run ... mysql` returned; mysql-db {}; cell N2 started {} after it; `connection successfully` {connected} time(s), {} row(s) read back",
-                    ready.describe(),
-                    started_after(&ran.output, "N2", started).map(|t| format!("{t:.1}s")).unwrap_or_else(|| "?s".into()),
-                    tuple_rows(&ran.output).len()
-                ),
-            );
-            ran
-        }
-    };
+    let sitting = section_d(Mode::Corrected);
+    wait_healthy(s, &db, Duration::from_secs(180))?;
+    let healthy = db::seconds_since(started);
+    let ran = database::run_cells(s, &jupyter, &[], &sitting)?;
+    let ready = clock.result();
+    let (connected, _, _) = connection_lines(&ran.output);
+    s.claim(
+        "once mysql-db is healthy, the cells work at the first try",
+        sitting_worked(&ran.output),
+        true,
+        format!(
+            "healthy by {healthy:.1}s after `docker run ... mysql` returned; mysql-db {}; cell N2 started {} after it; `connection successfully` {connected} time(s), {} row(s) read back",
+            ready.describe(),
+            started_after(&ran.output, "N2", started).map(|t| format!("{t:.1}s")).unwrap_or_else(|| "?s".into()),
+            tuple_rows(&ran.output).len()
+        ),
+    );
 
     let (connected, class_only, others) = connection_lines(&ran.output);
     s.claim(
@@ -112,13 +84,13 @@ pub fn run(s: &mut Session) -> Result<()> {
     s.claim("cell N1 writes /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv", csv.as_deref().map(str::trim) == Some("1001"), true, format!("lines with the header: {csv:?}"));
 
     // Cell N2 again: CREATE DATABASE on a server that has the database.
-    let again = database::run_cells(s, &jupyter, &[], &program(s.mode, &["N2"]))?;
+    let again = database::run_cells(s, &jupyter, &[], &program(Mode::Corrected, &["N2"]))?;
     let printed = cell_output(&again.output, "N2");
     let on_server = db::query(&s.docker, &db, &password, "SHOW DATABASES LIKE 'scooter_trips'").unwrap_or_default();
     s.claim(
         "running the CREATE DATABASE cell (N2) again reports that scooter_trips exists (MySQL error 1007)",
         printed.iter().any(|l| l.contains("1007") && l.contains("database exists")),
-        s.mode == Mode::Corrected,
+        true,
         format!("the cell printed: {}; `SHOW DATABASES LIKE 'scooter_trips'` on {db}: {}", printed.join(" / "), if on_server.trim().is_empty() { "no row" } else { on_server.trim() }),
     );
 
@@ -134,13 +106,13 @@ pub fn run(s: &mut Session) -> Result<()> {
     );
 
     // Errors: the cell's own `except`, with a wrong password.
-    let wrong = database::run_cells(s, &jupyter, &[("MYSQL_PASSWORD", "not-the-password")], &program(s.mode, &["N2"]))?;
+    let wrong = database::run_cells(s, &jupyter, &[("MYSQL_PASSWORD", "not-the-password")], &program(Mode::Corrected, &["N2"]))?;
     let (_, class_only, others) = connection_lines(&wrong.output);
     let printed: Vec<String> = cell_output(&wrong.output, "N2");
     s.claim(
         "a failed connection prints why it failed",
         others.iter().any(|l| l.contains("Access denied")),
-        s.mode == Mode::Corrected,
+        true,
         format!("with a wrong password the cell printed: {} ({class_only} line(s) with only the class)", printed.join(" / ")),
     );
 
@@ -198,7 +170,7 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
     database::wait_ready(s, &db)?;
     let empty = count(s);
     s.note(&format!("the new volume starts empty (2018 table: {}), so the article's earlier data is not in it; the walkthrough runs the cells N1-N3 again", empty.map(|n| format!("{n} rows")).unwrap_or("missing".into())));
-    let ran = database::run_cells(s, jupyter, &[], &program(s.mode, &["N1", "N2", "N3"]))?;
+    let ran = database::run_cells(s, jupyter, &[], &program(Mode::Corrected, &["N1", "N2", "N3"]))?;
     let written = count(s);
     if written != Some(1000) {
         bail!("the cells did not store the rows in the volume-backed mysql-db ({written:?} rows): {}", crate::engine::tail(&ran.output, 3));
