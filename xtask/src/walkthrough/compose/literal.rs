@@ -26,7 +26,7 @@ const PASSWORD: &str = "my-secret-pw";
 
 pub const CLAIMS: &[ClaimCheck] = &[
     ClaimCheck { section: "Before You Begin", after: "docker ps -q", claim: "`docker ps -q` stops all containers (\"First stop all containers\")", expected: false, check: stops_all },
-    ClaimCheck { section: START, after: "docker compose up", claim: "`docker compose up` pulls the mysql image", expected: true, check: pulls_mysql },
+    ClaimCheck { section: START, after: "docker compose up", claim: "`docker compose up` pulls the images it needs (mysql, and jupyter/minimal-notebook for the build)", expected: true, check: pulls_images },
     ClaimCheck { section: START, after: "docker compose up", claim: "`docker compose up` builds the Jupyter image, named after the project folder and the service (jupyter-jupyter)", expected: true, check: builds_image },
     ClaimCheck { section: START, after: "docker compose up", claim: "`docker compose up` creates the default network jupyter_default and the named volume as jupyter_mysql-data", expected: true, check: network_and_volume },
     ClaimCheck { section: START, after: "docker compose up", claim: "`docker compose up` starts the containers mysql-db and custom-jupyter-image", expected: true, check: both_running },
@@ -126,19 +126,22 @@ fn stops_all(p: &Probe) -> Observed {
     ))
 }
 
-fn pulls_mysql(p: &Probe) -> Observed {
+fn pulls_images(p: &Probe) -> Observed {
     let lines = printed(p);
-    let pulled: Vec<&String> = lines.iter().filter(|l| l.contains("Pulling mysql") || l.contains("Pulling from library/mysql") || l.contains("newer image for mysql")).collect();
-    let present = p.docker(&["image", "inspect", "--format", "{{.Id}}", "mysql"]);
-    if pulled.is_empty() && present.ok() {
-        // Compose pulls only what the engine lacks; the article's `docker system prune -a`, which
-        // the replay does not run, is what would have removed an earlier run's copy.
-        return Observed::NotCheckable(format!(
-            "mysql was in the sandbox's engine before `up` ({}; a warm sandbox keeps the stand-ins it pulled, and the note's `docker system prune -a` is not replayed), so `up` had nothing to pull",
-            present.stdout.trim().get(..19).unwrap_or("")
-        ));
+    // The mysql service's image, and the build's FROM.
+    let images = [("mysql", "library/mysql"), ("jupyter/minimal-notebook", "jupyter/minimal-notebook")];
+    let pulls: Vec<Vec<&String>> = images.iter().map(|(image, repo)| lines.iter().filter(|l| l.contains(&format!("Pulling from {repo}")) || l.contains(&format!("newer image for {image}")) || l.contains(&format!("Pulling {image} "))).collect()).collect();
+    let present: Vec<bool> = images.iter().map(|(image, _)| p.docker(&["image", "inspect", "--format", "{{.Id}}", image]).ok()).collect();
+    if pulls.iter().all(|l| l.is_empty()) && present.iter().all(|p| *p) {
+        // Compose (and the build) pull only what the engine lacks; the note's `docker system
+        // prune -a`, which the replay does not run, is what would have removed an earlier run's copies.
+        return Observed::NotCheckable("mysql and jupyter/minimal-notebook were in the sandbox's engine before `up` (a warm sandbox keeps the stand-ins an earlier run pulled, and the note's `docker system prune -a` is not replayed), so `up` had nothing to pull".into());
     }
-    seen(!pulled.is_empty() && present.ok(), format!("`up` printed: {}; mysql in the engine afterwards: {}", if pulled.is_empty() { "no pull of mysql".to_string() } else { pulled.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" | ") }, present.ok()))
+    let said = |k: usize| if pulls[k].is_empty() { "no pull".to_string() } else { pulls[k].iter().map(|l| l.trim()).collect::<Vec<_>>().join(" | ") };
+    seen(
+        pulls.iter().all(|l| !l.is_empty()) && present.iter().all(|p| *p),
+        format!("`up` printed for mysql: {}; for jupyter/minimal-notebook (the build's FROM): {}; in the engine afterwards: mysql {}, jupyter/minimal-notebook {}", said(0), said(1), present[0], present[1]),
+    )
 }
 
 fn builds_image(p: &Probe) -> Observed {
@@ -212,7 +215,8 @@ fn reaches_db(p: &Probe) -> Observed {
     let mut last = String::new();
     let (said, waited) = p.within(Duration::from_secs(120), || {
         let out = p.exec(JUPYTER, &["python", "-c", script]);
-        last = format!("{}{}", out.stdout, out.stderr).lines().last().unwrap_or("").to_string();
+        let said = if out.ok() { out.stdout.clone() } else { format!("{}\n{}", out.stdout, out.stderr) };
+        last = said.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or("").to_string();
         out.ok().then(|| last.clone())
     });
     let env = p.exec(JUPYTER, &["sh", "-c", "env | grep ^MYSQL_ | sort"]).stdout;
