@@ -54,6 +54,16 @@ fn printed(p: &Probe) -> Vec<String> {
     p.output().lines().map(strip_ansi).collect()
 }
 
+/// The attached `up` keeps running, and the replay moves on from it after a bounded wait, maybe
+/// while it still pulls or builds: a claim about what it does waits (up to `UP_LIMIT`) until its
+/// Jupyter container printed the URL, or `up` ended; how long it waited goes in the evidence.
+fn up_done(p: &Probe) -> String {
+    let (_, waited) = p.within(UP_LIMIT, || (p.exit().is_some() || url_line(&printed(p), &[JUPYTER.to_string()]).is_some()).then_some(()));
+    format!("[waited {:.1}s for `up`'s URL line] ", waited.as_secs_f64())
+}
+
+const UP_LIMIT: Duration = Duration::from_secs(600);
+
 /// A Jupyter token (or the password) never goes into evidence.
 fn masked(text: &str) -> String {
     let token = regex::Regex::new(r"token=[0-9a-f]{32,}").expect("a valid pattern");
@@ -127,6 +137,7 @@ fn stops_all(p: &Probe) -> Observed {
 }
 
 fn pulls_images(p: &Probe) -> Observed {
+    let up = up_done(p);
     let lines = printed(p);
     // The mysql service's image, and the build's FROM.
     let images = [("mysql", "library/mysql"), ("jupyter/minimal-notebook", "jupyter/minimal-notebook")];
@@ -135,16 +146,17 @@ fn pulls_images(p: &Probe) -> Observed {
     if pulls.iter().all(|l| l.is_empty()) && present.iter().all(|p| *p) {
         // Compose (and the build) pull only what the engine lacks; the note's `docker system
         // prune -a`, which the replay does not run, is what would have removed an earlier run's copies.
-        return Observed::NotCheckable("mysql and jupyter/minimal-notebook were in the sandbox's engine before `up` (a warm sandbox keeps the stand-ins an earlier run pulled, and the note's `docker system prune -a` is not replayed), so `up` had nothing to pull".into());
+        return Observed::NotCheckable(format!("{up}mysql and jupyter/minimal-notebook were in the sandbox's engine before `up` (a warm sandbox keeps the stand-ins an earlier run pulled, and the note's `docker system prune -a` is not replayed), so `up` had nothing to pull"));
     }
     let said = |k: usize| if pulls[k].is_empty() { "no pull".to_string() } else { pulls[k].iter().map(|l| l.trim()).collect::<Vec<_>>().join(" | ") };
     seen(
         pulls.iter().all(|l| !l.is_empty()) && present.iter().all(|p| *p),
-        format!("`up` printed for mysql: {}; for jupyter/minimal-notebook (the build's FROM): {}; in the engine afterwards: mysql {}, jupyter/minimal-notebook {}", said(0), said(1), present[0], present[1]),
+        format!("{up}`up` printed for mysql: {}; for jupyter/minimal-notebook (the build's FROM): {}; in the engine afterwards: mysql {}, jupyter/minimal-notebook {}", said(0), said(1), present[0], present[1]),
     )
 }
 
 fn builds_image(p: &Probe) -> Observed {
+    let up = up_done(p);
     let lines = printed(p);
     let built: Vec<&String> = lines.iter().filter(|l| l.starts_with("Building ") || l.contains("Successfully tagged") || l.contains("naming to")).collect();
     let image = built_image(p);
@@ -153,7 +165,7 @@ fn builds_image(p: &Probe) -> Observed {
     seen(
         image.is_some() && !built.is_empty(),
         format!(
-            "`up` printed: {}; image in the engine: {}{}",
+            "{up}`up` printed: {}; image in the engine: {}{}",
             if built.is_empty() { "no build".to_string() } else { built.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" | ") },
             image.unwrap_or("neither jupyter-jupyter nor jupyter_jupyter"),
             if v1 { format!(" (Compose v1's PROJECT_SERVICE: `docker compose` here is the sandbox's stand-in plugin handing over to Compose v1, version {version}; v2 names it jupyter-jupyter)") } else { String::new() }
@@ -162,28 +174,32 @@ fn builds_image(p: &Probe) -> Observed {
 }
 
 fn network_and_volume(p: &Probe) -> Observed {
+    let up = up_done(p);
     let project = |kind: &str, name: &str| {
         let out = p.docker(&[kind, "inspect", "--format", "{{index .Labels \"com.docker.compose.project\"}}", name]);
         out.ok().then(|| out.stdout.trim().to_string())
     };
     let (network, volume) = (project("network", NETWORK), project("volume", VOLUME));
     let says = |what: &Option<String>| what.as_ref().map(|p| format!("exists (compose project {p:?})")).unwrap_or_else(|| "missing".into());
-    seen(network.is_some() && volume.is_some(), format!("network {NETWORK}: {}; volume {VOLUME}: {}", says(&network), says(&volume)))
+    seen(network.is_some() && volume.is_some(), format!("{up}network {NETWORK}: {}; volume {VOLUME}: {}", says(&network), says(&volume)))
 }
 
 fn both_running(p: &Probe) -> Observed {
+    let up = up_done(p);
     let listing = running(p);
-    seen(is_up(&listing, DB) && is_up(&listing, JUPYTER), format!("docker ps -a: {}", listing.replace('\t', " ").replace('\n', "; ")))
+    seen(is_up(&listing, DB) && is_up(&listing, JUPYTER), format!("{up}docker ps -a: {}", listing.replace('\t', " ").replace('\n', "; ")))
 }
 
 fn prefixed_url(p: &Probe) -> Observed {
+    let up = up_done(p);
     let lines = printed(p);
     let prefixed = lines.iter().filter(|l| split_prefix(l).is_some_and(|(name, _)| name == JUPYTER)).count();
     let url = url_line(&lines, &[JUPYTER.to_string()]);
-    seen(url.is_some(), format!("{prefixed} of {} line(s) prefixed `{JUPYTER} |`; the URL line: {}", lines.len(), url.map(|l| masked(l.trim())).unwrap_or_else(|| "none".into())))
+    seen(url.is_some(), format!("{up}{prefixed} of {} line(s) prefixed `{JUPYTER} |`; the URL line: {}", lines.len(), url.map(|l| masked(l.trim())).unwrap_or_else(|| "none".into())))
 }
 
 fn ready_with_jupyter(p: &Probe) -> Observed {
+    let up = up_done(p);
     let started = p.docker(&["inspect", "--format", "{{.State.StartedAt}}", JUPYTER]).stdout.trim().to_string();
     // The server's own line once it listens on 3306 (an initialising entrypoint's temporary server says port 0).
     let ready_line = || {
@@ -192,25 +208,27 @@ fn ready_with_jupyter(p: &Probe) -> Observed {
     };
     let (line, waited) = p.within(Duration::from_secs(300), ready_line);
     let (Some(line), Some(start)) = (line, epoch_seconds(&started)) else {
-        return seen(false, format!("{JUPYTER} started {started:?}; no `port: 3306` line in {DB}'s log within {:.0}s", waited.as_secs_f64()));
+        return seen(false, format!("{up}{JUPYTER} started {started:?}; no `port: 3306` line in {DB}'s log within {:.0}s", waited.as_secs_f64()));
     };
     let stamp = line.split_whitespace().next().unwrap_or("");
-    let Some(ready) = epoch_seconds(stamp) else { return seen(false, format!("unreadable log time {stamp:?}")) };
+    let Some(ready) = epoch_seconds(stamp) else { return seen(false, format!("{up}unreadable log time {stamp:?}")) };
     let gap = ready - start;
     seen(
         gap <= 0.0,
-        format!("{JUPYTER} started at {started}; {DB} logged it listens on 3306 at {stamp}: {gap:+.2}s after (the log line seen after {:.1}s of asking): {}", waited.as_secs_f64(), line.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")),
+        format!("{up}{JUPYTER} started at {started}; {DB} logged it listens on 3306 at {stamp}: {gap:+.2}s after (the log line seen after {:.1}s of asking): {}", waited.as_secs_f64(), line.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")),
     )
 }
 
 fn work_listing(p: &Probe) -> Observed {
+    let up = up_done(p);
     let out = p.exec(JUPYTER, &["ls", "-A", "/work"]);
     let files: Vec<&str> = out.stdout.lines().map(str::trim).collect();
     let lacks = out.ok() && !files.contains(&"Dockerfile") && !files.contains(&"docker-compose.yaml");
-    seen(lacks, format!("`ls -A /work` in {JUPYTER} (exit {}): {}", out.code, files.join(" ")))
+    seen(lacks, format!("{up}`ls -A /work` in {JUPYTER} (exit {}): {}", out.code, files.join(" ")))
 }
 
 fn reaches_db(p: &Probe) -> Observed {
+    let up = up_done(p);
     let script = "import os, mysql.connector as m\nc = m.connect(host='mysql-db', user=os.environ['MYSQL_USER'], password=os.environ['MYSQL_PASSWORD'])\nprint('connected as', os.environ['MYSQL_USER'], 'to', c.get_server_info())";
     let mut last = String::new();
     let (said, waited) = p.within(Duration::from_secs(120), || {
@@ -222,16 +240,17 @@ fn reaches_db(p: &Probe) -> Observed {
     let env = p.exec(JUPYTER, &["sh", "-c", "env | grep ^MYSQL_ | sort"]).stdout;
     let env = masked(&env.lines().collect::<Vec<_>>().join(" "));
     match said {
-        Some(said) => seen(true, format!("from {JUPYTER}, host mysql-db with its environment ({env}): {} after {:.1}s", masked(&said), waited.as_secs_f64())),
-        None => seen(false, format!("from {JUPYTER}, host mysql-db with its environment ({env}): no connection within {:.0}s; last: {}", waited.as_secs_f64(), masked(&last))),
+        Some(said) => seen(true, format!("{up}from {JUPYTER}, host mysql-db with its environment ({env}): {} after {:.1}s", masked(&said), waited.as_secs_f64())),
+        None => seen(false, format!("{up}from {JUPYTER}, host mysql-db with its environment ({env}): no connection within {:.0}s; last: {}", waited.as_secs_f64(), masked(&last))),
     }
 }
 
 fn password_in_image(p: &Probe) -> Observed {
-    let Some(image) = built_image(p) else { return seen(false, "no image jupyter-jupyter or jupyter_jupyter to inspect") };
+    let up = up_done(p);
+    let Some(image) = built_image(p) else { return seen(false, format!("{up}no image jupyter-jupyter or jupyter_jupyter to inspect")) };
     let env = p.docker(&["image", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", image]).stdout;
     let holding: Vec<String> = env.lines().filter(|e| e.contains(PASSWORD)).map(masked).collect();
-    seen(holding.is_empty(), format!("{image}'s Config.Env entries holding the compose file's root password: {}", if holding.is_empty() { "none".into() } else { holding.join("; ") }))
+    seen(holding.is_empty(), format!("{up}{image}'s Config.Env entries holding the compose file's root password: {}", if holding.is_empty() { "none".into() } else { holding.join("; ") }))
 }
 
 fn detached(p: &Probe) -> Observed {
