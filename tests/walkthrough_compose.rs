@@ -52,10 +52,26 @@ fn common_checks(report: &Value, out: &std::process::Output, made: &Made) {
 
 const SLUG: &str = "multi-container-orchestration-docker-compose";
 
+/// One walkthrough at a time: the machine is shared, and the literal test's look for leftovers of
+/// this run must not see the corrected test's.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn literal_mode_is_the_articles_replay() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (report, out) = walkthrough(&["compose", "--literal"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // The sandbox went with the run; its data volume (the inner engine's warm images) goes too,
+    // and nothing else of this run is left on the host engine.
+    let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
+    let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
+    let volumes = docker_ok(&["volume", "ls", "--filter", &run_label, "--format", "{{.Name}}"]);
+    let sandbox_data = |v: &&str| v.starts_with("jdx-sandbox-") && v.ends_with("-data");
+    for v in volumes.lines().filter(sandbox_data) {
+        let _ = docker(&["volume", "rm", "-f", v]);
+    }
+    assert!(left.is_empty(), "containers of this run left on the host engine: {left}");
+    assert!(volumes.lines().all(|v| sandbox_data(&v)), "volumes of this run left on the host engine: {volumes}");
     assert!(out.status.success(), "{stderr}");
     assert_pinned(&report, pinned::PINNED);
     commands_replayed_but_the_prune(&report);
@@ -102,6 +118,7 @@ fn commands_replayed_but_the_prune(report: &Value) {
 
 #[test]
 fn corrected_mode_waits_for_health_and_bakes_nothing() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (report, out, made) = kept_walkthrough(&["compose", "--keep"], made);
     common_checks(&report, &out, &made);
     assert_eq!(claim(&report, "as soon as the Jupyter container runs")["holds"], true);
