@@ -311,6 +311,9 @@ fn compose(s: &mut Session) -> Result<()> {
     Ok(())
 }
 
+/// The claims of the literal mode, at the steps of the article they follow.
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +325,7 @@ mod tests {
         compose_file(&Spec { mode, mysql_image: "mysql:8.4", base_image: "base:1", db, jupyter: "custom-jupyter-image", labels: &labels, image_labels: &image_labels })
     }
 
+    /// The article's own file, as article 5's sections (deploy.rs) still write it.
     #[test]
     fn literal_file_is_the_articles_with_labels() {
         let y = spec(Mode::Literal, "mysql-db");
@@ -358,6 +362,3 @@ mod tests {
         assert_eq!(v2.image_name("jupyter", "jupyter"), "jupyter-jupyter");
     }
 }
-
-/// The claims of the literal mode, at the steps of the article they follow.
-pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;

@@ -234,7 +234,7 @@ fn reaches_db(p: &Probe) -> Observed {
     let (said, waited) = p.within(Duration::from_secs(120), || {
         let out = p.exec(JUPYTER, &["python", "-c", script]);
         let said = if out.ok() { out.stdout.clone() } else { format!("{}\n{}", out.stdout, out.stderr) };
-        last = said.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or("").to_string();
+        last = said.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or("").to_string();
         out.ok().then(|| last.clone())
     });
     let env = p.exec(JUPYTER, &["sh", "-c", "env | grep ^MYSQL_ | sort"]).stdout;
