@@ -4,8 +4,13 @@
 //! (corrected: a healthcheck and `condition: service_healthy`); the root password travels as a build
 //! argument into the image (corrected: run-time environment from `.env`, kept out of the image).
 //! Its `docker system prune -a` is never run. The compose files are data/compose/*.yml.
+//!
+//! The section below is the corrected mode. The literal mode is the article replayed from its own
+//! Markdown in the sandbox, with the claims of `literal.rs` checked at the steps they follow.
+//! (`compose_file` and `stage_project` still make the article's own file for article 5's sections.)
 
 pub mod attached;
+mod literal;
 
 use std::time::{Duration, SystemTime};
 
@@ -133,7 +138,9 @@ fn project_name(s: &Session, tool: &Tool) -> String {
     }
 }
 
+/// The corrected recipe (the literal mode is the article's replay: see `literal.rs`).
 fn compose(s: &mut Session) -> Result<()> {
+    anyhow::ensure!(s.mode == Mode::Corrected, "the compose walkthrough's literal mode is the article's replay (`--literal`), not this section");
     let tool = Tool::find(&s.docker)?;
     // The article's root password: a credential of a running server, never shown.
     s.secret(PASSWORD);
@@ -151,9 +158,7 @@ fn compose(s: &mut Session) -> Result<()> {
     // Steps 2-6: the project folder.
     let dir = s.project.path().to_path_buf();
     stage_project(&dir, s.mode)?;
-    if s.mode == Mode::Corrected {
-        s.note("corrected: the password lives in .env (read by Compose, kept out of the image by .dockerignore); the Jupyter service gets it at run time, not as a build argument; mysql has a healthcheck and jupyter waits for `service_healthy`");
-    }
+    s.note("corrected: the password lives in .env (read by Compose, kept out of the image by .dockerignore); the Jupyter service gets it at run time, not as a build argument; mysql has a healthcheck and jupyter waits for `service_healthy`");
     let jupyter = s.name("container", "custom-jupyter-image");
     let db = s.names.db.clone();
     let labels = s.docker.resource_labels();
@@ -201,7 +206,7 @@ fn compose(s: &mut Session) -> Result<()> {
     s.claim(
         "with `depends_on`, MySQL accepts the notebook's connection (cell N2) as soon as the Jupyter container runs",
         first.connected,
-        s.mode == Mode::Corrected,
+        true,
         format!("{jupyter} running by {jupyter_at:.1}s after `up` started; {}; {db} {}", first.describe("`up` started"), ready.describe()),
     );
 
@@ -243,7 +248,7 @@ fn compose(s: &mut Session) -> Result<()> {
         s.note("as a reader would, a while later: wait until MySQL accepts connections, then run the cells");
         database::wait_ready(s, &db)?;
     }
-    let ran = database::run_cells(s, &jupyter, &[], &section_d(s.mode))?;
+    let ran = database::run_cells(s, &jupyter, &[], &section_d(Mode::Corrected))?;
     let (connected, _, others) = connection_lines(&ran.output);
     let rows = tuple_rows(&ran.output);
     s.claim(
@@ -259,7 +264,7 @@ fn compose(s: &mut Session) -> Result<()> {
     s.claim(
         "the root password stays out of the Jupyter image",
         env.is_empty() && steps.is_empty(),
-        s.mode == Mode::Corrected,
+        true,
         format!("entries of {image}'s Config.Env holding it: {}; history steps holding it: {}", list(&env), list(&steps)),
     );
 
@@ -306,6 +311,9 @@ fn compose(s: &mut Session) -> Result<()> {
     Ok(())
 }
 
+/// The claims of the literal mode, at the steps of the article they follow.
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +325,7 @@ mod tests {
         compose_file(&Spec { mode, mysql_image: "mysql:8.4", base_image: "base:1", db, jupyter: "custom-jupyter-image", labels: &labels, image_labels: &image_labels })
     }
 
+    /// The article's own file, as article 5's sections (deploy.rs) still write it.
     #[test]
     fn literal_file_is_the_articles_with_labels() {
         let y = spec(Mode::Literal, "mysql-db");
@@ -353,7 +362,3 @@ mod tests {
         assert_eq!(v2.image_name("jupyter", "jupyter"), "jupyter-jupyter");
     }
 }
-
-/// The claims of the literal mode, at the steps of the article they follow (empty: the sections above
-/// still run it).
-pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = &[];
