@@ -56,9 +56,13 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     assert!(url.contains("token=<48 hex>") && url.contains(": 200 with the token, 403 without"), "{url}");
     let volume = evidence("lands in the container's volume");
     assert!(volume.contains("at /project/outputs holds []") && volume.contains("/work/outputs/Motorized-Foot-Scooter-Trips-2020.csv written there (jovyan:users"), "{volume}");
-    // The article stops and removes its container only in prose: its later runs meet the name in use.
+    // The article's prose removal steps ran (its removal section's commands), so the named-volume
+    // run started: its volume is root's, and empty.
     let named = evidence("a new container mounting it sees the data");
-    assert!(named.contains("exit 125") && named.contains("Conflict") && named.contains("holding []"), "{named}");
+    assert!(named.contains("in the new container") && named.contains("owner 0:0, mode 0755, holding []"), "{named}");
+    let edit = evidence("an edit to the notebook on the host shows in the container");
+    let inodes: Vec<&str> = edit.split(|c: char| !c.is_ascii_digit()).filter(|w| w.len() > 3).collect();
+    assert!(inodes.len() == 2 && inodes[0] == inodes[1], "one file on both sides: {edit}");
     assert!(evidence("the notebook user can write to the named volume").contains("owner 0:0, mode 0755"));
     // No token reaches the report.
     let all = report["claims"].to_string();

@@ -109,28 +109,6 @@ pub fn assert_pinned(report: &Value, pinned_file: &'static str) {
     }
 }
 
-/// A claim pinned by its words alone: (words of the claim, its verdict in literal mode, in
-/// corrected mode, where the verdict comes from).
-pub type WordsRow = (&'static str, Option<Pin>, Option<Pin>, &'static str);
-
-/// Every claim of the report matches exactly one row and gets the (holds, expected) of the row's
-/// verdict for `mode` (`literal` or `corrected`), and every row pinned for `mode` matches a claim.
-pub fn assert_pinned_words(report: &Value, mode: &str, pinned_file: &'static str) {
-    let table = pinned_words(pinned_file);
-    let pick = |row: &WordsRow| if mode == "literal" { row.1 } else { row.2 };
-    let claims = report["claims"].as_array().unwrap();
-    for c in claims {
-        let text = c["claim"].as_str().unwrap();
-        let rows: Vec<_> = table.iter().filter(|row| text.contains(row.0)).collect();
-        assert_eq!(rows.len(), 1, "{mode}: claim {text:?} must match one pinned row, matches {}", rows.len());
-        let (holds, expected, _) = pick(rows[0]).unwrap_or_else(|| panic!("{mode}: claim {text:?} is pinned as not made in this mode")).verdict();
-        assert_eq!((c["holds"].as_bool(), c["expected"].as_bool()), (Some(holds), Some(expected)), "{mode}: {text} ({}): {}", rows[0].3, c["evidence"]);
-    }
-    for row in table.iter().filter(|row| pick(row).is_some()) {
-        assert!(claims.iter().any(|c| c["claim"].as_str().unwrap().contains(row.0)), "{mode}: no claim {:?} in the report", row.0);
-    }
-}
-
 /// The rows of the Markdown tables in a pinned-verdicts file (tests/pinned/): each line that starts
 /// with `|`, but for the header rows (first cell `section` or `claim`) and the rules under them, as
 /// its `columns` trimmed cells. The prose between the tables is commentary.
@@ -155,10 +133,6 @@ pub fn pinned(text: &'static str) -> Vec<Row> {
     table_rows(text, 4).into_iter().map(|c| (c[0], c[1], Pin::named(c[2]), Pin::named(c[3]))).collect()
 }
 
-/// The rows of a file whose tables are `| claim | literal | corrected | why |`.
-pub fn pinned_words(text: &'static str) -> Vec<WordsRow> {
-    table_rows(text, 4).into_iter().map(|c| (c[0], Pin::named(c[1]), Pin::named(c[2]), c[3])).collect()
-}
 
 /// The `docker ...` commands of an article's fences (continuation lines joined; `docker search`
 /// left out, since no local registry can answer it), each with its line: what the literal replay

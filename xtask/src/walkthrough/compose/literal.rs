@@ -144,9 +144,8 @@ fn pulls_images(p: &Probe) -> Observed {
     let pulls: Vec<Vec<&String>> = images.iter().map(|(image, repo)| lines.iter().filter(|l| l.contains(&format!("Pulling from {repo}")) || l.contains(&format!("newer image for {image}")) || l.contains(&format!("Pulling {image} "))).collect()).collect();
     let present: Vec<bool> = images.iter().map(|(image, _)| p.docker(&["image", "inspect", "--format", "{{.Id}}", image]).ok()).collect();
     if pulls.iter().all(|l| l.is_empty()) && present.iter().all(|p| *p) {
-        // Compose (and the build) pull only what the engine lacks; the note's `docker system
-        // prune -a`, which the replay does not run, is what would have removed an earlier run's copies.
-        return Observed::NotCheckable(format!("{up}mysql and jupyter/minimal-notebook were in the sandbox's engine before `up` (a warm sandbox keeps the stand-ins an earlier run pulled, and the note's `docker system prune -a` is not replayed), so `up` had nothing to pull"));
+        // Compose (and the build) pull only what the engine lacks.
+        return Observed::NotCheckable(format!("{up}mysql and jupyter/minimal-notebook were in the sandbox's engine before `up`, so `up` had nothing to pull"));
     }
     let said = |k: usize| if pulls[k].is_empty() { "no pull".to_string() } else { pulls[k].iter().map(|l| l.trim()).collect::<Vec<_>>().join(" | ") };
     seen(

@@ -59,9 +59,9 @@ const ARTICLES: &[Expected] = &[
         placeholders: &["EXAMPLE_USERNAME", "EXAMPLE_PASSWORD", "EXAMPLE_USER", "CONTAINER_ID"],
         signals: &[(271, 129)],
     },
-    // commands 39 56-59 218 227 233 264 265 277 291; files 72 (named "computation,ipynb" as written) 118 157 206;
-    // outputs 239 268 280; cannot run: prose 23 27, GUI 25 249, elsewhere 257, prune 45, nano 67 113 152 201.
-    Expected { slug: "multi-container-orchestration-docker-compose", text: || *COMPOSE, counts: [12, 4, 0, 3, 0, 10], docker: 8, placeholders: &[], signals: &[] },
+    // commands 39 45 (the prune: it runs in the sandbox) 56-59 218 227 233 264 265 277 291; files 72 (named "computation,ipynb" as written) 118 157 206;
+    // outputs 239 268 280; cannot run: prose 23 27, GUI 25 249, elsewhere 257, nano 67 113 152 201.
+    Expected { slug: "multi-container-orchestration-docker-compose", text: || *COMPOSE, counts: [13, 4, 0, 3, 0, 9], docker: 8, placeholders: &[], signals: &[] },
     // commands 62 72 84 90 130 147 224 230 263 301; cells 370 413 450; outputs 65 75 93 133 150 233 266 304 407 442 470;
     // cannot run: elsewhere 25 37, prose 27 31 199 205 209 213, GUI 29 41 43 47 201 203 207 211 215 219 360 364, login 52.
     Expected { slug: "deploy-jupyter-docker-linode", text: || *DEPLOY, counts: [10, 0, 3, 11, 0, 21], docker: 11, placeholders: &["YOUR_DOCKER_HUB_USERNAME"], signals: &[] },
