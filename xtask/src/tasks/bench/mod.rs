@@ -21,7 +21,7 @@ use anyhow::{bail, Context, Result};
 use xshell::{cmd, Shell};
 
 use crate::engine::resources::{leftovers, remove_run};
-use crate::engine::{tail, Docker, RUN_ID_ENV};
+use crate::engine::{tail, Docker, MANAGED, RUN_ID_ENV};
 use crate::images::{base, series};
 use crate::jupyter::DEFAULT_IMAGE;
 use crate::progress::{self, say};
@@ -42,11 +42,13 @@ pub enum Part {
     Walkthrough,
     /// The database's time to accept connections.
     Database,
+    /// The sandbox engine ready (warm), and each literal replay in it against the corrected mode.
+    Sandbox,
     /// The test suite, warm (only with --with-tests or --only tests).
     Tests,
 }
 
-const ALL: [Part; 7] = [Part::Noop, Part::Sizes, Part::Up, Part::Walkthrough, Part::Database, Part::Cold, Part::Tests];
+const ALL: [Part; 8] = [Part::Noop, Part::Sizes, Part::Up, Part::Walkthrough, Part::Database, Part::Sandbox, Part::Cold, Part::Tests];
 
 #[derive(clap::Args, Debug)]
 pub struct Bench {
@@ -164,10 +166,10 @@ impl Runner<'_> {
     /// Builds what the parts need, then measures each; the parts that failed (each is in the report
     /// with why). The report is written after every part, so an interrupted run leaves what it measured.
     fn measure(&mut self, parts: &[Part], report: &mut Report, out: &std::path::Path, verbose: bool) -> Result<Vec<String>> {
-        if parts.iter().any(|p| matches!(p, Part::Noop | Part::Sizes | Part::Up | Part::Walkthrough | Part::Tests)) {
+        if parts.iter().any(|p| matches!(p, Part::Noop | Part::Sizes | Part::Up | Part::Walkthrough | Part::Sandbox | Part::Tests)) {
             self.base = base::ensure(self.sh, base::Source::Auto, false, verbose)?;
         }
-        if parts.iter().any(|p| matches!(p, Part::Up | Part::Walkthrough | Part::Tests)) {
+        if parts.iter().any(|p| matches!(p, Part::Up | Part::Walkthrough | Part::Sandbox | Part::Tests)) {
             for image in series::IMAGES {
                 series::ensure_image(self.sh, image, &self.base, verbose)?;
             }
@@ -180,6 +182,7 @@ impl Runner<'_> {
                 Part::Up => self.up(),
                 Part::Walkthrough => self.walkthroughs(),
                 Part::Database => self.database(),
+                Part::Sandbox => self.sandbox(),
                 Part::Cold => self.cold(),
                 Part::Tests => self.tests(),
             };
@@ -276,6 +279,40 @@ impl Runner<'_> {
                 }
                 step.done(&format!("parallel {:.1}s, one after another {:.1}s", fig.samples[i], fig.baseline[i]));
             }
+            figures.push(fig);
+        }
+        Ok(figures)
+    }
+
+    /// The sandbox: `sandbox --check` warm (engine up, registry seeded, stand-ins checked) against
+    /// a container of the same image that does nothing (the floor of any container's start); and
+    /// each article's literal replay in it against its corrected mode on this engine (not the same
+    /// recipe: the literal one runs the article as written, so read the ratio as a cost, not a race).
+    fn sandbox(&self) -> Result<Vec<Figure>> {
+        let image = crate::images::sandbox::ensure(&self.docker)?;
+        // The first check warms what a person's second run finds: images built, registry seeded.
+        let step = progress::Step::start("Warming the sandbox (images, registry)");
+        timed(self.xtask(&["sandbox", "--check"]))?;
+        step.done("warm");
+        let mut ready = Figure::new("sandbox-ready", "`sandbox --check`, warm (engine up, registry seeded)", Unit::Seconds)
+            .against("`docker run --rm` of the sandbox image doing nothing")
+            .target(Target::Below(5.0));
+        for i in 0..self.runs {
+            let step = progress::Step::start(format!("Timing a warm sandbox (run {}/{})", i + 1, self.runs));
+            ready.samples.push(timed(self.xtask(&["sandbox", "--check"]))?.0);
+            let floor = self.docker.stream(["run", "--rm", "--label", MANAGED, "--entrypoint", "true", image.as_str()]);
+            ready.baseline.push(timed(floor)?.0);
+            step.done(&format!("{:.1}s, the floor {:.1}s", ready.samples[i], ready.baseline[i]));
+        }
+        let mut figures = vec![ready];
+        for article in walkthrough::ARTICLES.iter().filter(|a| !a.literal.is_empty()) {
+            let mut fig = Figure::new(&format!("literal-{}", article.short), &format!("`walkthrough {} --literal` (the replay, in the sandbox)", article.short), Unit::Seconds)
+                .against("`walkthrough` of the same article, corrected, on this engine")
+                .note("once each: minutes");
+            let step = progress::Step::start(format!("Timing `walkthrough {}` literal (sandbox) and corrected (this engine)", article.short));
+            fig.samples.push(timed(self.xtask(&["walkthrough", article.short, "--literal"]))?.0);
+            fig.baseline.push(timed(self.xtask(&["walkthrough", article.short, "--parallel"]))?.0);
+            step.done(&format!("literal {:.1}s, corrected {:.1}s", fig.samples[0], fig.baseline[0]));
             figures.push(fig);
         }
         Ok(figures)
