@@ -49,6 +49,8 @@ struct Running {
 pub struct Executor<'a> {
     sandbox: Sandbox,
     pub(super) inner: &'a Docker,
+    /// Placeholders asked of the sandbox when their step comes: (name, command).
+    pub asked: Vec<(String, String)>,
     pub(super) steps: &'a [Step],
     cwd: String,
     uses_data: bool,
@@ -67,6 +69,7 @@ pub struct Executor<'a> {
 impl<'a> Executor<'a> {
     pub fn new(sandbox: Sandbox, inner: &'a Docker, steps: &'a [Step], uses_data: bool) -> Executor<'a> {
         Executor {
+            asked: Vec::new(),
             sandbox,
             inner,
             steps,
@@ -141,6 +144,15 @@ impl<'a> Executor<'a> {
             }
             None => text,
         };
+        let filled;
+        let text = match self.fill_asked(text) {
+            Ok((t, said)) => {
+                notes.extend(said);
+                filled = t;
+                filled.as_str()
+            }
+            Err(why) => return self.not_run(k, &why),
+        };
         let container = match place {
             Place::Host => None,
             Place::Other(title) => {
@@ -202,6 +214,27 @@ impl<'a> Executor<'a> {
         let containers = self.container_ids().into_iter().filter(|c| !before.contains(c)).collect();
         self.running.push(Running { step: k, job, shell: commands::opens_shell(text), containers, notes });
         Ok(())
+    }
+
+    /// `text` with its asked placeholders filled by what the sandbox answers now (one line each),
+    /// and a note per value; why not, when an answer is not exactly one line.
+    fn fill_asked(&self, text: &str) -> Result<(String, Vec<String>), String> {
+        let mut text = text.to_string();
+        let mut notes = Vec::new();
+        for (name, ask) in &self.asked {
+            if !super::placeholders::find(&text, super::placeholders::Context::Shell).contains(name) {
+                continue;
+            }
+            let script = format!("cd {} && {ask}", crate::engine::cmdline::shell_quote(&self.cwd));
+            let answer = self.sandbox.quiet(&script, &[]).map(|o| o.stdout).unwrap_or_default();
+            let lines: Vec<&str> = answer.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            let [value] = lines[..] else {
+                return Err(format!("{name} is asked of the sandbox when its step comes (`{ask}`), and it answered {} lines, not one", lines.len()));
+            };
+            notes.push(format!("{name}: `{ask}` in the sandbox answered {value}"));
+            text = super::placeholders::replace_word(&text, name, value);
+        }
+        Ok((text, notes))
     }
 
     /// Records a command's result and its exit and output in the transcript.

@@ -158,6 +158,12 @@ impl Values {
         self.values.keys().map(String::as_str)
     }
 
+    /// Placeholders asked of the sandbox when their step comes (`NAME=@ask COMMAND`): the name and
+    /// the command, whose one line of output is the value (a generated volume name, say).
+    pub fn asked(&self) -> Vec<(String, String)> {
+        self.values.iter().filter_map(|(n, v)| v.strip_prefix("@ask ").map(|c| (n.clone(), c.trim().to_string()))).collect()
+    }
+
     /// The values a report must redact.
     pub fn secrets(&self) -> Vec<String> {
         self.secret_names.iter().filter_map(|n| self.values.get(n)).filter(|v| !v.is_empty()).cloned().collect()
@@ -171,7 +177,7 @@ fn random_secret(name: &str) -> String {
 }
 
 /// Replace whole-word occurrences of `word` (an ASCII placeholder) in `text`.
-fn replace_word(text: &str, word: &str, value: &str) -> String {
+pub fn replace_word(text: &str, word: &str, value: &str) -> String {
     let r = Regex::new(&format!(r"\b{}\b", regex::escape(word))).unwrap();
     r.replace_all(text, regex::NoExpand(value)).into_owned()
 }
@@ -212,7 +218,10 @@ pub fn fill(steps: &[Step], values: &Values) -> Vec<Step> {
                 let why = format!("placeholder {names} has no value: give one with {how}");
                 return Step { kind: StepKind::CannotRun { text: step.text().to_string(), why }, ..step.clone() };
             }
-            let put = |text: &str| found.iter().fold(text.to_string(), |t, p| replace_word(&t, p, values.get(p).unwrap_or_default()));
+            // An asked placeholder stays as written: the executor fills it when the step comes.
+            let put = |text: &str| {
+                found.iter().filter(|p| !values.get(p).unwrap_or_default().starts_with("@ask ")).fold(text.to_string(), |t, p| replace_word(&t, p, values.get(p).unwrap_or_default()))
+            };
             let kind = match &step.kind {
                 StepKind::Command { place, text } => StepKind::Command { place: place.clone(), text: put(text) },
                 StepKind::File { name, lang, content } => StepKind::File { name: name.clone(), lang: lang.clone(), content: put(content) },

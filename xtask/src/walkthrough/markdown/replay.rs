@@ -109,6 +109,7 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
 
     let place = SandboxPlace { host: host.clone(), container: sandbox.container.clone(), secrets: secrets.clone() };
     let mut executor = Executor::new(place, &sandbox.inner, &steps, standin::uses_data(&article));
+    executor.asked = values.asked();
     let mut outcome = Ok(());
     let mut checked: Vec<Checked> = Vec::new();
     for k in 0..steps.len() {
