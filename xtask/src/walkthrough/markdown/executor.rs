@@ -183,9 +183,9 @@ impl<'a> Executor<'a> {
         let long = commands::is_long_running(text) || commands::opens_shell(text);
         let before = if long { self.container_ids() } else { Vec::new() };
         let id = self.id();
-        let job = Job::start(&self.sandbox, id, line, &self.cwd, &shell_text, true, None)?;
+        let mut job = Job::start(&self.sandbox, id, line, &self.cwd, &shell_text, true, None)?;
         if !long {
-            let code = match job.wait(COMMAND_LIMIT) {
+            let code = match wait_answering(&mut job, &mut notes) {
                 Some(code) => code,
                 None => {
                     notes.push(format!("still running after {}s: stopped", COMMAND_LIMIT.as_secs()));
@@ -408,6 +408,30 @@ impl<'a> Executor<'a> {
                 }
             };
             self.close(running, Some(how));
+        }
+    }
+}
+
+/// Waits for a command to end; a yes/no question it asks (`docker system prune`'s `[y/N]`) gets
+/// the `y` the article's reader types, once, and a note says so.
+fn wait_answering(job: &mut Job, notes: &mut Vec<String>) -> Option<i32> {
+    let started = std::time::Instant::now();
+    let mut answered = false;
+    loop {
+        if let Some(code) = job.wait(Duration::from_millis(300)) {
+            return Some(code);
+        }
+        if started.elapsed() >= COMMAND_LIMIT {
+            return None;
+        }
+        let output = job.output();
+        let asked = output.lines().rev().map(str::trim).find(|l| !l.is_empty()).filter(|l| ["[y/N]", "[Y/n]", "[y/n]", "(y/n)"].iter().any(|q| l.ends_with(q)));
+        if let (false, Some(question)) = (answered, asked) {
+            let question = question.to_string();
+            if job.type_keys(b"y\r").is_ok() {
+                notes.push(format!("answered y to its question {question:?}, as the article's reader does"));
+            }
+            answered = true;
         }
     }
 }
