@@ -102,6 +102,12 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     let again = evidence("running the CREATE DATABASE cell (N2) again");
     assert!(again.contains("1007") && again.contains("database exists") && again.contains("only the class"), "{again}");
     assert!(evidence("cell N4 reads five rows").starts_with("5 row(s) printed, fields [7, 7, 7, 7, 7]"));
+    // The local machine's stand-ins: its JupyterLab ran the host cells against its MySQL, which
+    // then holds the 2020 table only (the container's cells never reached it).
+    assert!(evidence("cell L1 writes").ends_with(", 1001"), "{}", evidence("cell L1 writes"));
+    assert!(evidence("the 2021 table appears").contains("[Motorized_Foot_Scooter_Trips_2020]"), "{}", evidence("the 2021 table appears"));
+    assert!(evidence("the host's data survives").contains("the 2020 table has 1000 rows"), "{}", evidence("the host's data survives"));
+    assert!(evidence("not reachable from the host").contains("`docker port mysql-db`: \"\""), "{}", evidence("not reachable from the host"));
     let orphaned = evidence("leaves its anonymous volume");
     assert!(regex::Regex::new(r"with scooter_trips/: [0-9a-f]{12}").unwrap().is_match(&orphaned), "{orphaned}");
     // Readiness is a measured time, never a probe that can only fail.

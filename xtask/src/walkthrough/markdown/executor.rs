@@ -265,6 +265,13 @@ impl<'a> Executor<'a> {
         listing.lines().find(|l| l.to_lowercase().contains("jupyter") || l.to_lowercase().contains("notebook")).map(|l| l.split('\t').next().unwrap_or(l).to_string())
     }
 
+    /// The folder the Jupyter server in `container` serves from (its process's working directory).
+    fn serving_folder(&self, container: &str) -> Option<String> {
+        let script = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'jupyter-l[a]b\\|jupyter-n[o]tebook\\|jupyter-s[e]rver' && readlink $p/cwd && break; done; true";
+        let found = self.inner.probe(["exec", container, "sh", "-c", script])?;
+        found.lines().next().map(str::trim).filter(|f| f.starts_with('/')).map(String::from)
+    }
+
     /// The container of the newest interactive shell still open.
     fn open_shell(&self) -> Option<String> {
         self.running.iter().rev().find(|r| r.shell && r.job.exit().is_none()).and_then(|r| r.containers.first().cloned())
@@ -367,7 +374,8 @@ impl<'a> Executor<'a> {
                 old.stop();
             }
             let id = self.id();
-            self.kernel = Some(Kernel::start(&self.sandbox, id, line, &container, notebook)?);
+            let folder = self.serving_folder(&container);
+            self.kernel = Some(Kernel::start(&self.sandbox, id, line, &container, notebook, folder.as_deref())?);
             notes.push(format!("a new kernel for {notebook} in container {}", short(&container)));
         }
         eprintln!("(cell of {notebook} in {}) >>> {}", short(&container), code.lines().collect::<Vec<_>>().join("\n... "));

@@ -50,9 +50,16 @@ pub struct CellRun {
 }
 
 impl Kernel {
-    pub fn start(place: &Place, id: usize, line: usize, container: &str, notebook: &str) -> Result<Kernel> {
+    /// A kernel in `container`, in `folder` when given (where its server serves from, as Jupyter
+    /// starts a notebook's kernel in the notebook's folder), else the container's working directory.
+    pub fn start(place: &Place, id: usize, line: usize, container: &str, notebook: &str, folder: Option<&str>) -> Result<Kernel> {
         let mark = format!("@@replay-cell-end-{id}@@");
-        let command = crate::engine::exec_line(container, false, &["python3", "-u", "-c", DRIVER, &mark]);
+        let mut args: Vec<String> = vec!["exec".into(), "-i".into()];
+        if let Some(folder) = folder {
+            args.extend(["-w".into(), folder.into()]);
+        }
+        args.extend([container.to_string(), "python3".into(), "-u".into(), "-c".into(), DRIVER.into(), mark.clone()]);
+        let command = crate::engine::cmdline::shown("docker", &args);
         let job = Job::start(place, id, line, "/", &command, false, Some(mark.clone()))?;
         Ok(Kernel { container: container.to_string(), notebook: notebook.to_string(), job, mark })
     }

@@ -13,6 +13,7 @@ pub mod compare;
 mod executor;
 mod job;
 mod kernel;
+pub mod local_machine;
 pub mod mask;
 pub mod placeholders;
 pub mod reader;

@@ -108,6 +108,10 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     }
 
     let place = SandboxPlace { host: host.clone(), container: sandbox.container.clone(), secrets: secrets.clone() };
+    let local = super::local_machine::prepare(&sandbox.inner, &place, &slug, &values)?;
+    for note in &local {
+        eprintln!("#   {note}");
+    }
     let mut executor = Executor::new(place, &sandbox.inner, &steps, standin::uses_data(&article));
     executor.asked = values.asked();
     let mut outcome = Ok(());
@@ -152,6 +156,7 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
         }
     }
     let mut notes: Vec<String> = stand_ins.iter().map(|s| format!("stand-in for {}: {} ({})", s.pulled_as, s.image, s.about)).collect();
+    notes.extend(local);
     notes.extend(executor.notes.iter().cloned());
     let transcript = executor.transcript.clone();
     drop(executor);
