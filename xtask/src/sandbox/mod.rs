@@ -95,7 +95,7 @@ impl Sandbox {
         let ready = wait::poll(Duration::from_secs(30), Duration::from_millis(100), || inner.probe(["version", "--format", "{{.Server.Version}}"]).is_some());
         if ready.is_none() {
             let log = host.logs_since(&container, "0").unwrap_or_default();
-            bail!("the sandbox engine did not answer within 30s ({}): `cargo xtask walkthrough ARTICLE` (without --from-markdown) runs on your own engine without it", crate::engine::last_message(&log));
+            bail!("the sandbox engine did not answer within 30s ({}): the corrected mode, `cargo xtask walkthrough ARTICLE` (no --literal, no --from-markdown), runs on your own engine without it", crate::engine::last_message(&log));
         }
         let sandbox = Sandbox {
             inner,
@@ -226,7 +226,7 @@ fn cannot_start(ran: &Output) -> anyhow::Error {
     } else {
         "the sandbox container did not start"
     };
-    anyhow::anyhow!("the sandbox cannot start: {hint} ({why}); `cargo xtask walkthrough ARTICLE` (without --from-markdown) runs on your own engine without it")
+    anyhow::anyhow!("the sandbox cannot start: {hint} ({why}); the corrected mode, `cargo xtask walkthrough ARTICLE` (no --literal, no --from-markdown), runs on your own engine without it")
 }
 
 /// A volume or network of the sandbox found already there must be the project's; otherwise it
