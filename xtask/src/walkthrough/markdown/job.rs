@@ -12,6 +12,9 @@ use anyhow::{Context, Result};
 use super::screen;
 use crate::engine::{Docker, Output};
 
+/// The sandbox's own engine, as its shells reach it (the WRAPPER below says the same).
+const INNER_ENGINE: &str = "unix:///run/sandbox/docker.sock";
+
 /// Where jobs keep their pid and working-folder files inside the sandbox.
 const STATE_DIR: &str = "/tmp/replay";
 
@@ -39,7 +42,9 @@ pub struct Place {
 impl Place {
     /// A helper command of the replay itself (not the article's), quietly.
     pub fn quiet(&self, script: &str, args: &[&str]) -> Result<Output> {
-        let mut command = vec!["sh", "-c", script, "replay"];
+        // Its `docker` is the sandbox's engine, as in the article's own shells.
+        let script = format!("export DOCKER_HOST={INNER_ENGINE} HOME=/root; {script}");
+        let mut command = vec!["sh", "-c", script.as_str(), "replay"];
         command.extend(args);
         self.host.exec(&self.container, &command)
     }
