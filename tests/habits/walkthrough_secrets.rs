@@ -16,7 +16,7 @@ fn secrets_in_containers(run: &str, found: &mut std::collections::BTreeSet<Strin
     // The literal modes run the articles' containers inside a sandbox engine: asked through it.
     let mut engines: Vec<Vec<String>> = vec![vec![]];
     for sandbox in on_host.lines().filter(|n| n.starts_with("jdx-sandbox-") && *n != "jdx-sandbox-registry") {
-        engines.push(vec!["exec".into(), sandbox.to_string(), "docker".into()]);
+        engines.push(vec!["exec".into(), "-e".into(), "DOCKER_HOST=unix:///run/sandbox/docker.sock".into(), sandbox.to_string(), "docker".into()]);
     }
     for engine in engines {
         let d = |args: &[&str]| {
