@@ -433,8 +433,7 @@ fn wait_answering(job: &mut Job, notes: &mut Vec<String>) -> Option<i32> {
             return None;
         }
         let output = job.output();
-        let asked = output.lines().rev().map(str::trim).find(|l| !l.is_empty()).filter(|l| ["[y/N]", "[Y/n]", "[y/n]", "(y/n)"].iter().any(|q| l.ends_with(q)));
-        if let (false, Some(question)) = (answered, asked) {
+        if let (false, Some(question)) = (answered, yes_no_question(&output)) {
             let question = question.to_string();
             if job.type_keys(b"y\r").is_ok() {
                 notes.push(format!("answered y to its question {question:?}, as the article's reader does"));
@@ -442,6 +441,11 @@ fn wait_answering(job: &mut Job, notes: &mut Vec<String>) -> Option<i32> {
             answered = true;
         }
     }
+}
+
+/// The yes/no question a command's output ends with, waiting for an answer.
+fn yes_no_question(output: &str) -> Option<&str> {
+    output.lines().rev().map(str::trim).find(|l| !l.is_empty()).filter(|l| ["[y/N]", "[Y/n]", "[y/n]", "(y/n)"].iter().any(|q| l.ends_with(q)))
 }
 
 /// Types Ctrl+C; answers `y` when a Jupyter server asks to confirm (the articles say "then Y
@@ -466,5 +470,18 @@ fn short(container: &str) -> &str {
         &container[..12]
     } else {
         container
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_question_is_answered_only_while_it_waits() {
+        let prune = "WARNING! This will remove:\n  - all stopped containers\nAre you sure you want to continue? [y/N] ";
+        assert_eq!(yes_no_question(prune), Some("Are you sure you want to continue? [y/N]"));
+        assert_eq!(yes_no_question(&format!("{prune}y\nDeleted Containers:\nabc\n")), None, "answered: the output went on");
+        assert_eq!(yes_no_question("Step 1/4 : FROM x\n"), None);
     }
 }
