@@ -97,7 +97,13 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     let read = super::references::expand(&article, &slug, reader::read(&article));
     let steps = prepare(placeholders::fill(&read, &values));
     let wildcards = placeholders::all(&read, &values);
-    let secrets = Arc::new(values.secrets());
+    let mut secrets = values.secrets();
+    for written in written_passwords(&steps) {
+        if !secrets.contains(&written) {
+            secrets.push(written);
+        }
+    }
+    let secrets = Arc::new(secrets);
     let at: Vec<Option<usize>> = checks.iter().map(|c| claims::step_of(c.after, &steps)).collect();
 
     let (sandbox, stand_ins) = Sandbox::for_articles(sh)?;
@@ -161,6 +167,28 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     let transcript = executor.transcript.clone();
     drop(executor);
     Ok(Replayed { path, title, article, steps, results, transcript, notes, claims: checked, sandbox: sandbox.container.clone(), secrets })
+}
+
+/// Passwords an article writes out in its files and commands (`MYSQL_ROOT_PASSWORD: my-secret-pw`):
+/// published in its text, yet what a container is given as its password is redacted all the same.
+fn written_passwords(steps: &[Step]) -> Vec<String> {
+    static ASSIGNED: OnceLock<Regex> = OnceLock::new();
+    let assigned = re(&ASSIGNED, r#"[A-Z_]*PASSWORD[A-Z_]*\s*[:=]\s*["']?([^\s"',}]+)"#);
+    let mut found: Vec<String> = Vec::new();
+    for step in steps {
+        let text = match &step.kind {
+            StepKind::File { content, .. } => content.as_str(),
+            StepKind::Command { text, .. } => text.as_str(),
+            _ => continue,
+        };
+        for c in assigned.captures_iter(text) {
+            let value = c[1].to_string();
+            if value.len() >= 4 && !value.starts_with('$') && !found.contains(&value) {
+                found.push(value);
+            }
+        }
+    }
+    found
 }
 
 /// The article as given, else by name in the series folder beside the project.
@@ -238,6 +266,12 @@ mod tests {
         assert!(parse_sets(&["novalue".into()]).unwrap_err().to_string().contains("NAME=VALUE"));
         let missing = resolve(Path::new("/nowhere/article.md")).unwrap_err().to_string();
         assert_eq!(missing, "the article /nowhere/article.md does not exist: pass the path of a Linode-docs Markdown file");
+    }
+
+    #[test]
+    fn passwords_written_in_an_article_are_redacted_too() {
+        let steps = reader::read("```file {title=\"docker-compose.yaml\"}\nservices:\n  db:\n    environment:\n      MYSQL_ROOT_PASSWORD: my-secret-pw\n      MYSQL_PASSWORD: ${PASSWORD:-x}\n```\n\n```command\ndocker run -e MYSQL_ROOT_PASSWORD=hunter22 mysql\n```\n");
+        assert_eq!(written_passwords(&steps), ["my-secret-pw", "hunter22"]);
     }
 
     #[test]
