@@ -265,6 +265,32 @@ impl<'a> Executor<'a> {
         listing.lines().find(|l| l.to_lowercase().contains("jupyter") || l.to_lowercase().contains("notebook")).map(|l| l.split('\t').next().unwrap_or(l).to_string())
     }
 
+    /// A reader opens the browser and the notebook before a cell runs: by then what they started
+    /// has finished starting. So before a cell, the containers started in the last minute get
+    /// until their logs have been quiet for 2 s (at most 60 s in all); a note says how long.
+    fn settle(&self) -> Option<String> {
+        const QUIET: &str = "2s";
+        let started = std::time::Instant::now();
+        let recent: Vec<String> = self
+            .inner
+            .probe(["ps", "--format", "{{.Names}}\t{{.RunningFor}}"])?
+            .lines()
+            .filter(|l| l.contains("seconds ago") || l.ends_with("Less than a second ago"))
+            .filter_map(|l| l.split('\t').next().map(String::from))
+            .collect();
+        if recent.is_empty() {
+            return None;
+        }
+        crate::engine::wait::poll(Duration::from_secs(60), Duration::from_millis(500), || {
+            recent.iter().all(|c| self.inner.status(["logs", "--since", QUIET, c.as_str()]).is_ok_and(|o| o.stdout.is_empty() && o.stderr.is_empty()))
+        });
+        Some(format!(
+            "before the cell, as a reader opens the browser and the notebook first: {:.1}s for the logs of {} to go quiet",
+            started.elapsed().as_secs_f64(),
+            recent.join(", ")
+        ))
+    }
+
     /// The folder the Jupyter server in `container` serves from (its process's working directory).
     fn serving_folder(&self, container: &str) -> Option<String> {
         let script = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'jupyter-l[a]b\\|jupyter-n[o]tebook\\|jupyter-s[e]rver' && readlink $p/cwd && break; done; true";
@@ -368,6 +394,9 @@ impl<'a> Executor<'a> {
         let Some(container) = self.jupyter_container() else {
             return self.not_run(k, "no Jupyter container is running in the sandbox to run the cell in");
         };
+        if let Some(waited) = self.settle() {
+            notes.push(waited);
+        }
         let fresh = self.kernel.as_ref().is_none_or(|kn| kn.container != container || kn.notebook != notebook || kn.ended());
         if fresh {
             if let Some(old) = self.kernel.take() {

@@ -433,13 +433,18 @@ fn n1_csv(p: &Probe) -> Observed {
 }
 
 fn ready_for_n2(p: &Probe) -> Observed {
+    // Nothing in the article waits for MySQL: whether it is ready when the first cell connects
+    // is the reader's pace. The replay goes at a reader's pace (it lets what was started finish
+    // starting before a cell: the step's note says how long), so it cannot show a fast reader's
+    // failure either way; it measures how long the server needed.
     let up = uptime(p, DB);
     let (ready, took) = db_ready(p, Duration::from_secs(180));
-    let printed = lines(&p.output(), 2);
-    seen(
-        ready && took < Duration::from_secs(1) && p.output().lines().any(|l| l.trim() == "connection successfully"),
-        format!("after cell N2 (which printed: {printed}), mysql-db, up {up}, answered a TCP ping {}after {:.1}s more", if ready { "" } else { "not even " }, took.as_secs_f64()),
-    )
+    Observed::NotCheckable(format!(
+        "the reader's pace decides it, and the replay waits as a reader does; measured after cell N2 (which printed: {}): mysql-db, up {up}, answered a TCP ping {}after {:.1}s more",
+        lines(&p.output(), 2),
+        if ready { "" } else { "not even " },
+        took.as_secs_f64()
+    ))
 }
 
 fn n2_by_name(p: &Probe) -> Observed {
