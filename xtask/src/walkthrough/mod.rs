@@ -210,6 +210,22 @@ pub fn check_report_path(path: &std::path::Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// Every literal claim of every article finds the step it follows in the article as it is
+    /// (read from ../shared/series beside the project), and the ` #N` ones their Nth step.
+    #[test]
+    fn every_literal_claim_finds_its_step() {
+        for article in ARTICLES.iter().filter(|a| !a.literal.is_empty()) {
+            let path = crate::paths::root().join("../shared/series").join(format!("{}.md", article.slug));
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            // As the replay has them: references expanded, placeholders filled.
+            let steps = markdown::references::expand(&text, article.slug, markdown::read(&text));
+            let steps = markdown::placeholders::fill(&steps, &markdown::Values::for_article(article.slug));
+            for check in article.literal {
+                assert!(markdown::claims::step_of(check.after, &steps).is_some(), "{}: {:?} follows `{}`, which the article does not have", article.short, check.claim, check.after);
+            }
+        }
+    }
+
     #[test]
     fn a_report_place_is_checked_before_the_run() {
         let dir = tempfile::tempdir().unwrap();
