@@ -61,8 +61,8 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     let named = evidence("a new container mounting it sees the data");
     assert!(named.contains("in the new container") && named.contains("owner 0:0, mode 0755, holding []"), "{named}");
     let edit = evidence("an edit to the notebook on the host shows in the container");
-    let inodes: Vec<&str> = edit.split(|c: char| !c.is_ascii_digit()).filter(|w| w.len() > 3).collect();
-    assert!(inodes.len() == 2 && inodes[0] == inodes[1], "one file on both sides: {edit}");
+    let inodes = regex::Regex::new(r"on the host (\d+), of \S+ in container \S+ (\d+)$").unwrap().captures(&edit).map(|c| (c[1].to_string(), c[2].to_string()));
+    assert!(inodes.as_ref().is_some_and(|(host, inside)| host == inside), "one file on both sides: {edit}");
     assert!(evidence("the notebook user can write to the named volume").contains("owner 0:0, mode 0755"));
     // No token reaches the report.
     let all = report["claims"].to_string();

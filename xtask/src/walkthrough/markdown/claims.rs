@@ -106,18 +106,25 @@ impl Probe<'_, '_> {
     }
 
     /// The HTTP status of `path` on the sandbox's `port` (0 when nothing answers), with the token
-    /// in a header when given (so it shows in no command line).
+    /// when given.
     pub fn http(&self, port: u16, path: &str, token: Option<&str>) -> u16 {
-        let header = token.map(|t| format!("-H 'Authorization: token {t}' ")).unwrap_or_default();
-        let script = format!("curl -s -o /dev/null --max-time 5 -w '%{{http_code}}' {header}http://127.0.0.1:{port}{path}");
-        self.ex.place().quiet(&script, &[]).ok().and_then(|o| o.stdout.trim().parse().ok()).unwrap_or(0)
+        let out = self.curl(&format!("-o /dev/null -w '%{{http_code}}' http://127.0.0.1:{port}{path}"), token);
+        out.and_then(|o| o.stdout.trim().parse().ok()).unwrap_or(0)
     }
 
-    /// The body of `path` on the sandbox's `port` when it answers 200, with the token in a header.
+    /// The body of `path` on the sandbox's `port` when it answers 200, with the token when given.
     pub fn http_body(&self, port: u16, path: &str, token: Option<&str>) -> Option<String> {
-        let header = token.map(|t| format!("-H 'Authorization: token {t}' ")).unwrap_or_default();
-        let script = format!("curl -sf --max-time 5 {header}http://127.0.0.1:{port}{path}");
-        self.ex.place().quiet(&script, &[]).ok().filter(|o| o.ok()).map(|o| o.stdout)
+        self.curl(&format!("-f http://127.0.0.1:{port}{path}"), token).filter(|o| o.ok()).map(|o| o.stdout)
+    }
+
+    /// `curl -s ARGS` inside the sandbox; the token goes in as a header on its standard input
+    /// (`-H @-`), so it shows in no process list.
+    fn curl(&self, args: &str, token: Option<&str>) -> Option<Output> {
+        let place = self.ex.place();
+        let script = format!("curl -s --max-time 5 -H @- {args}");
+        let header = token.map(|t| format!("Authorization: token {t}\n")).unwrap_or_default();
+        let ran = place.host.exec_input(&place.container, &["sh", "-c", script.as_str()]).stdin_bytes(header.into_bytes()).stdout_capture().stderr_capture().unchecked().run().ok()?;
+        Some(Output { code: ran.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&ran.stdout).into_owned(), stderr: String::from_utf8_lossy(&ran.stderr).into_owned() })
     }
 
     /// Asks `ask` again until it answers Some, for up to `limit`; the readiness of what a step

@@ -140,11 +140,12 @@ fn server_owner(p: &Probe, image: &str, user: &str) -> Observed {
 }
 
 fn gone(p: &Probe, image: &str) -> Observed {
+    let listing = || p.docker(&["ps", "-a", "--filter", &format!("ancestor={image}"), "--format", "{{.Names}} {{.Status}}"]).stdout;
+    let mut listed = String::new();
     let (left, waited) = p.within(Duration::from_secs(15), || {
-        let listed = p.docker(&["ps", "-a", "--filter", &format!("ancestor={image}"), "--format", "{{.Names}} {{.Status}}"]).stdout;
+        listed = listing();
         listed.is_empty().then_some(())
     });
-    let listed = p.docker(&["ps", "-a", "--filter", &format!("ancestor={image}"), "--format", "{{.Names}} {{.Status}}"]).stdout;
     seen(left.is_some(), format!("docker ps -a, containers of {image}, {:.1}s after it stopped: {}", waited.as_secs_f64(), if listed.is_empty() { "none" } else { &listed }))
 }
 
@@ -229,8 +230,12 @@ fn serves_from_work(p: &Probe) -> Observed {
 }
 
 fn same_work_folder(p: &Probe) -> Observed {
-    let workdir = p.docker(&["image", "inspect", "--format", "{{.Config.WorkingDir}}", "custom-jupyter-image:preload"]).stdout;
-    seen(workdir == "/home/jovyan/work", format!("the preload image works in {workdir:?}; the `work` folder the file browser showed in the earlier sections is /home/jovyan/work"))
+    let workdir = |image: &str| p.docker(&["image", "inspect", "--format", "{{.Config.WorkingDir}}", image]).stdout;
+    let (preload, stacks) = (workdir("custom-jupyter-image:preload"), workdir("jupyter/datascience-notebook"));
+    seen(
+        preload == "/home/jovyan/work",
+        format!("the preload image works in {preload:?}; the stacks image whose file browser showed `work` works in {stacks:?}, so that folder is {stacks}/work"),
+    )
 }
 
 fn can_save(p: &Probe) -> Observed {
