@@ -1,7 +1,9 @@
 //! `cargo xtask walkthrough deploy`, end to end in both modes, in the sandbox: the local engine, the
-//! stand-in Docker Hub and the Linode (a second engine behind SSH). Every claim's verdict is pinned
-//! from the article and ../shared/series/STEPS.md (article 5); then this test's own look: no secret
-//! in any output, and nothing of the run left on the host or in the shared registry's storage.
+//! stand-in Docker Hub and the Linode (a second engine). The literal mode is the article replayed
+//! from its Markdown, after the guide it builds on (article 4); the corrected mode is the recipe,
+//! with the Linode behind SSH. Every claim's verdict is pinned from the article and
+//! ../shared/series/STEPS.md (article 5); then this test's own look: no secret in any output, and
+//! nothing of the run left on the host or in the shared registry's storage.
 
 mod support;
 
@@ -41,6 +43,26 @@ fn run(mode: &[&str]) -> (Value, std::process::Output) {
     (report, out)
 }
 
+/// No secret anywhere: the article's root password, a generated one, a Jupyter token.
+fn no_secrets(out: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let all = format!("{stderr}{}", String::from_utf8_lossy(&out.stdout));
+    assert!(!all.contains("my-secret-pw"), "the article's password is redacted");
+    let generated = regex::Regex::new(r"wt-\d+-[0-9a-f]{8}").unwrap();
+    assert!(!generated.is_match(&all), "a generated password leaked: {:?}", generated.find(&all).map(|m| m.as_str()));
+    let token = regex::Regex::new(r"token=[0-9a-f]{48}").unwrap();
+    assert!(!token.is_match(&all), "a token leaked");
+}
+
+/// Nothing of the run is left: the stand-in Docker Hub `hub` and its network, `user`'s repository.
+fn hub_gone(hub: &str, user: &str) {
+    let network = format!("{hub}-net");
+    assert!(hub.starts_with("jdx-hub-"), "{hub}");
+    assert!(is_gone("container", hub) && is_gone("network", &network), "{hub} and {network} are removed");
+    let repositories = docker_ok(&["exec", "jdx-sandbox-registry", "ls", "/var/lib/docker-registry/docker/registry/v2/repositories"]);
+    assert!(!repositories.lines().any(|r| r.trim() == user), "{user}'s repository left the shared storage: {repositories}");
+}
+
 fn common_checks(report: &Value, out: &std::process::Output) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -51,27 +73,34 @@ fn common_checks(report: &Value, out: &std::process::Output) {
         assert!(stderr.contains(words), "the transcript says {words:?}");
     }
     assert!(stderr.contains("Login Succeeded"), "the login went through");
-    // No secret anywhere: the article's root password, a generated one, a Jupyter token.
-    let all = format!("{stderr}{}", String::from_utf8_lossy(&out.stdout));
-    assert!(!all.contains("my-secret-pw"), "the article's password is redacted");
-    let generated = regex::Regex::new(r"wt-\d+-[0-9a-f]{8}").unwrap();
-    assert!(!generated.is_match(&all), "a generated password leaked: {:?}", generated.find(&all).map(|m| m.as_str()));
-    let token = regex::Regex::new(r"token=[0-9a-f]{48}").unwrap();
-    assert!(!token.is_match(&all), "a token leaked");
-    // Nothing of the run is left: the stand-in Docker Hub and its network, the pushed repository.
+    no_secrets(out);
     let network = note_after(report, "aliases on the network ").split(',').next().unwrap().trim().to_string();
-    let hub = network.trim_end_matches("-net").to_string();
-    assert!(hub.starts_with("jdx-hub-"), "{hub}");
-    assert!(is_gone("container", &hub) && is_gone("network", &network), "{hub} and {network} are removed");
     let user = note_after(report, "YOUR_DOCKER_HUB_USERNAME is ").split_whitespace().next().unwrap().trim_end_matches(',').to_string();
-    let repositories = docker_ok(&["exec", "jdx-sandbox-registry", "ls", "/var/lib/docker-registry/docker/registry/v2/repositories"]);
-    assert!(!repositories.lines().any(|r| r.trim() == user), "{user}'s repository left the shared storage: {repositories}");
+    hub_gone(network.trim_end_matches("-net"), &user);
 }
 
 #[test]
-fn literal_mode_shows_the_articles_errata() {
+fn literal_mode_is_the_articles_replay_after_article_4() {
     let (report, out) = run(&["--literal"]);
-    common_checks(&report, &out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(report["ok"], true);
+    assert_pinned(&report, CLAIMS);
+    // Every docker command of the article ran as written, `docker login` and the LISH console's included.
+    assert_commands_replayed(&report, "deploy-jupyter-docker-linode");
+    let remote: Vec<&Value> = report["transcript"].as_array().unwrap().iter().filter(|e| e["place"] == "remote").collect();
+    assert_eq!(remote.len(), 4, "the LISH console's four commands ran on the Linode: {remote:?}");
+    // The guide it builds on ran first, in the same sandbox, and said so at line 37.
+    let first = regex::Regex::new(r"# line 37: the guide it sends the reader to first, multi-container-orchestration-docker-compose, was replayed before this article's first step, as written, in this sandbox: (\d+) commands ran").unwrap();
+    let ran: usize = first.captures(&stderr).unwrap_or_else(|| panic!("no line 37 note: {stderr}"))[1].parse().unwrap();
+    assert!(ran >= 10, "article 4's commands ran: {ran}");
+    for words in ["stand-in for Docker Hub: Debian's docker-registry (distribution 2.8) with htpasswd", "stand-in for the remote host (its LISH console)", "Login Succeeded"] {
+        assert!(stderr.contains(words), "the transcript says {words:?}");
+    }
+    no_secrets(&out);
+    let hub = regex::Regex::new(r"\(container (jdx-hub-[0-9a-z-]+),").unwrap().captures(&stderr).expect("the hub's container named")[1].to_string();
+    let user = regex::Regex::new(r"the account (jdx[0-9]+) is made for this run").unwrap().captures(&stderr).expect("the run's account named")[1].to_string();
+    hub_gone(&hub, &user);
     let public = claim(&report, "not served on the Linode's public address");
     assert!(public["evidence"].as_str().unwrap().contains("/api/status: HTTP 403"), "{}", public["evidence"]);
     let rows = claim(&report, "five rows of seven values");

@@ -288,7 +288,7 @@ fn shown(status: u16) -> String {
 }
 
 /// A row printed as a Python tuple: (its values, how many are None).
-fn row_values(line: &str) -> Option<(usize, usize)> {
+pub(super) fn row_values(line: &str) -> Option<(usize, usize)> {
     let inner = line.trim().strip_prefix('(')?.strip_suffix(')')?;
     let values: Vec<&str> = inner.split(", ").collect();
     (values.len() > 1).then(|| (values.len(), values.iter().filter(|v| **v == "None").count()))

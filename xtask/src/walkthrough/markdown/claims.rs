@@ -94,9 +94,10 @@ impl Probe<'_, '_> {
         (0..=self.k).rev().find(|&k| key(&self.ex.steps[k]).is_some_and(|t| t.starts_with(&want))).map(|k| self.ex.output_now(k))
     }
 
-    /// A docker command against the sandbox's engine: its output (stdout and stderr) and exit.
+    /// A docker command against the engine the reader used at this step (the sandbox's, or the
+    /// remote host's after its console): its output (stdout and stderr) and exit.
     pub fn docker(&self, args: &[&str]) -> Output {
-        self.ex.inner.status(args).unwrap_or_else(|e| Output { code: -1, stdout: String::new(), stderr: e.to_string() })
+        self.ex.engine_at(self.k).status(args).unwrap_or_else(|e| Output { code: -1, stdout: String::new(), stderr: e.to_string() })
     }
 
     /// A shell script in the sandbox's project folder (where the article's files are).
@@ -108,7 +109,12 @@ impl Probe<'_, '_> {
     /// The HTTP status of `path` on the sandbox's `port` (0 when nothing answers), with the token
     /// when given.
     pub fn http(&self, port: u16, path: &str, token: Option<&str>) -> u16 {
-        let out = self.curl(&format!("-o /dev/null -w '%{{http_code}}' http://127.0.0.1:{port}{path}"), token);
+        self.http_at("127.0.0.1", port, path, token)
+    }
+
+    /// The same, from the local machine to `address` (the remote host's, say).
+    pub fn http_at(&self, address: &str, port: u16, path: &str, token: Option<&str>) -> u16 {
+        let out = self.curl(&format!("-o /dev/null -w '%{{http_code}}' http://{address}:{port}{path}"), token);
         out.and_then(|o| o.stdout.trim().parse().ok()).unwrap_or(0)
     }
 
@@ -125,6 +131,26 @@ impl Probe<'_, '_> {
         let header = token.map(|t| format!("Authorization: token {t}\n")).unwrap_or_default();
         let ran = place.host.exec_input(&place.container, &["sh", "-c", script.as_str()]).stdin_bytes(header.into_bytes()).stdout_capture().stderr_capture().unchecked().run().ok()?;
         Some(Output { code: ran.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&ran.stdout).into_owned(), stderr: String::from_utf8_lossy(&ran.stderr).into_owned() })
+    }
+
+    /// The step's command (or cell) as it ran, placeholders filled.
+    pub fn command(&self) -> &str {
+        self.ex.steps[self.k].text()
+    }
+
+    /// A docker command against the local machine's engine (the sandbox's), wherever the reader is.
+    pub fn local_docker(&self, args: &[&str]) -> Output {
+        self.ex.inner.status(args).unwrap_or_else(|e| Output { code: -1, stdout: String::new(), stderr: e.to_string() })
+    }
+
+    /// The remote host's address (LINODE_IP_ADDRESS), when the article has one.
+    pub fn remote_address(&self) -> Option<&str> {
+        self.ex.remote_address()
+    }
+
+    /// A script in a shell of the local machine (the sandbox), in its home folder.
+    pub fn local_shell(&self, script: &str) -> Output {
+        self.ex.place().quiet(script, &[]).unwrap_or_else(|e| Output { code: -1, stdout: String::new(), stderr: e.to_string() })
     }
 
     /// Asks `ask` again until it answers Some, for up to `limit`; the readiness of what a step

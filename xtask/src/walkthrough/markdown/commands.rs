@@ -56,8 +56,8 @@ pub fn cannot_run(command: &str) -> Option<String> {
     let docker_sub = |sub: &str| after_sudo == "docker" && words.iter().skip_while(|w| **w != "docker").nth(1) == Some(&sub);
     let why = if docker_sub("search") {
         "docker search asks Docker Hub's index; no local registry can answer it"
-    } else if docker_sub("login") {
-        "docker login signs in to the reader's own registry account"
+    } else if docker_sub("login") && !super::elsewhere::logs_in_to_hub(command) {
+        "docker login to a registry other than Docker Hub signs in to the reader's own account there"
     } else if ["nano", "vi", "vim", "emacs", "pico"].contains(&after_sudo) {
         "opens an interactive editor: the file block that follows is written instead"
     } else if first == "sudo" && after_sudo != "docker" || command.contains("| sudo") {

@@ -13,6 +13,11 @@
 //!   printed a URL and went quiet, went quiet, or after a bounded wait; a later Ctrl+C types the
 //!   key into its terminal, and what still runs at the end is stopped.
 //! - Notebook cells run in one Python process per notebook in the Jupyter container (see `kernel`).
+//! - A remote host's console (see `elsewhere`): a shell on that host, talking to its engine. From
+//!   then on, until a local machine terminal step, the Jupyter container, its cells and the
+//!   claims' `docker` are that engine's: the reader works on the remote host.
+//! - `docker login` to Docker Hub's stand-in gets the run account's username and password typed
+//!   at its prompts.
 
 use std::time::Duration;
 
@@ -20,6 +25,7 @@ use anyhow::Result;
 use serde_json::{json, Value};
 
 use super::commands;
+use super::elsewhere::{logs_in_to_hub, RemoteHost};
 use super::job::{Job, Place as Sandbox, Settled};
 use super::kernel::Kernel;
 use super::report::StepResult;
@@ -64,6 +70,14 @@ pub struct Executor<'a> {
     pub transcript: Vec<Value>,
     /// Notes about the whole replay (stand-ins used).
     pub notes: Vec<String>,
+    /// The remote host, when the article has one; its shell's folder; whether the reader is on it.
+    pub remote: Option<&'a RemoteHost>,
+    remote_cwd: String,
+    on_remote: bool,
+    /// Per step: whether it ran with the remote host as the reader's engine.
+    on_remote_at: Vec<bool>,
+    /// The stand-in Docker Hub's account (username, password), typed at `docker login`'s prompts.
+    pub hub_login: Option<(String, String)>,
 }
 
 impl<'a> Executor<'a> {
@@ -83,11 +97,53 @@ impl<'a> Executor<'a> {
             compared: vec![None; steps.len()],
             transcript: Vec::new(),
             notes: Vec::new(),
+            remote: None,
+            remote_cwd: "/root".into(),
+            on_remote: false,
+            on_remote_at: vec![false; steps.len()],
+            hub_login: None,
         }
+    }
+
+    /// The engine the reader works with now: the remote host's once its console was used.
+    fn engine(&self) -> &Docker {
+        match self.remote {
+            Some(remote) if self.on_remote => &remote.inner,
+            _ => self.inner,
+        }
+    }
+
+    /// Where that engine's helper shells run (the sandbox, or the remote host).
+    fn engine_place(&self) -> &Sandbox {
+        match self.remote {
+            Some(remote) if self.on_remote => &remote.place,
+            _ => &self.sandbox,
+        }
+    }
+
+    /// The engine the reader worked with at step `k` (what a claim about it asks).
+    pub fn engine_at(&self, k: usize) -> &Docker {
+        match self.remote {
+            Some(remote) if self.on_remote_at[k] => &remote.inner,
+            _ => self.inner,
+        }
+    }
+
+    /// The remote host's address, when the article has one.
+    pub fn remote_address(&self) -> Option<&str> {
+        self.remote.map(|r| r.address.as_str())
     }
 
     pub fn step(&mut self, k: usize) -> Result<()> {
         let step = &self.steps[k];
+        if let StepKind::Command { place, .. } = &step.kind {
+            match place {
+                Place::Remote => self.on_remote = self.remote.is_some(),
+                Place::Host | Place::Other(_) => self.on_remote = false,
+                _ => {}
+            }
+        }
+        self.on_remote_at[k] = self.on_remote;
         match &step.kind {
             StepKind::Command { place, text } => self.command(k, place, text),
             StepKind::File { name, content, .. } => self.file(k, name, content),
@@ -159,7 +215,8 @@ impl<'a> Executor<'a> {
                 notes.push(format!("run in the local machine terminal: the block's title {title:?} names no other place"));
                 None
             }
-            Place::Remote => return self.not_run(k, super::replay::REMOTE_WHY),
+            Place::Remote if self.remote.is_none() => return self.not_run(k, super::replay::REMOTE_WHY),
+            Place::Remote => None,
             Place::Jupyter => match self.jupyter_container() {
                 Some(c) => Some(c),
                 None => return self.not_run(k, "no Jupyter container is running in the sandbox to open a terminal in"),
@@ -170,6 +227,13 @@ impl<'a> Executor<'a> {
                 None => return self.not_run(k, "no container shell is open: the command that should have opened one did not"),
             },
         };
+        // A reader reads what the last command printed and types the next: a log asked for right
+        // after a detached start is read once the container has finished starting (as before a cell).
+        if container.is_none() && text.trim_start().starts_with("docker logs ") {
+            if let Some(waited) = self.settle("before `docker logs`, as a reader reads the last output and types first") {
+                notes.push(waited);
+            }
+        }
         let shell_text = match &container {
             Some(c) => {
                 notes.push(format!("typed into container {} with docker exec -it", short(c)));
@@ -177,15 +241,32 @@ impl<'a> Executor<'a> {
             }
             None => text.to_string(),
         };
-        let shown_place = container.as_ref().map(|c| format!("({} {}) ", place.name(), short(c))).unwrap_or_default();
+        let mut answers = Vec::new();
+        if logs_in_to_hub(text) {
+            let Some((user, password)) = self.hub_login.clone() else {
+                return self.not_run(k, "docker login reaches Docker Hub, and no stand-in for it runs in this replay");
+            };
+            notes.push("the stand-in Docker Hub's account for this run: its username and password typed at the prompts".into());
+            answers = vec![("Username:", user), ("Password:", password)];
+        }
+        let on_remote = *place == Place::Remote;
+        let (job_place, job_cwd) = match self.remote {
+            Some(remote) if on_remote => (remote.place.clone(), self.remote_cwd.clone()),
+            _ => (self.sandbox.clone(), self.cwd.clone()),
+        };
+        let shown_place = match &container {
+            Some(c) => format!("({} {}) ", place.name(), short(c)),
+            None if on_remote => format!("({}) ", place.name()),
+            None => String::new(),
+        };
         eprintln!("{shown_place}$ {}", super::replay::redact(text, &self.sandbox.secrets));
         self.transcript.push(json!({"line": line, "place": place.name(), "command": text, "ran_as": shell_text}));
         let long = commands::is_long_running(text) || commands::opens_shell(text);
         let before = if long { self.container_ids() } else { Vec::new() };
         let id = self.id();
-        let mut job = Job::start(&self.sandbox, id, line, &self.cwd, &shell_text, true, None)?;
+        let mut job = Job::start(&job_place, id, line, &job_cwd, &shell_text, true, None)?;
         if !long {
-            let code = match wait_answering(&mut job, &mut notes) {
+            let code = match wait_answering(&mut job, &answers, &mut notes) {
                 Some(code) => code,
                 None => {
                     notes.push(format!("still running after {}s: stopped", COMMAND_LIMIT.as_secs()));
@@ -195,7 +276,11 @@ impl<'a> Executor<'a> {
             };
             if container.is_none() {
                 if let Some(dir) = job.final_cwd() {
-                    self.cwd = dir;
+                    if on_remote {
+                        self.remote_cwd = dir;
+                    } else {
+                        self.cwd = dir;
+                    }
                 }
             }
             self.compared[k] = Some(job.output());
@@ -256,45 +341,64 @@ impl<'a> Executor<'a> {
     }
 
     fn container_ids(&self) -> Vec<String> {
-        self.inner.probe(["ps", "-aq", "--no-trunc"]).unwrap_or_default().lines().map(String::from).collect()
+        self.engine().probe(["ps", "-aq", "--no-trunc"]).unwrap_or_default().lines().map(String::from).collect()
     }
 
     /// The newest running container whose image or name says Jupyter.
     fn jupyter_container(&self) -> Option<String> {
-        let listing = self.inner.probe(["ps", "--format", "{{.Names}}\t{{.Image}}"])?;
+        let listing = self.engine().probe(["ps", "--format", "{{.Names}}\t{{.Image}}"])?;
         listing.lines().find(|l| l.to_lowercase().contains("jupyter") || l.to_lowercase().contains("notebook")).map(|l| l.split('\t').next().unwrap_or(l).to_string())
     }
 
-    /// A reader opens the browser and the notebook before a cell runs: by then what they started
-    /// has finished starting. So before a cell, the containers started in the last minute get
-    /// until their logs have been quiet for 2 s (at most 60 s in all); a note says how long.
-    fn settle(&self) -> Option<String> {
+    /// A reader opens the browser and the notebook before a cell runs, and reads what a command
+    /// printed before typing the next: by then what they started has finished starting. So the
+    /// containers started in the last minute get until they are done starting (at most 60 s in
+    /// all): past `starting` when the image has a healthcheck, else their logs quiet for 2 s. A note
+    /// says how long it took.
+    fn settle(&self, when: &str) -> Option<String> {
         const QUIET: &str = "2s";
         let started = std::time::Instant::now();
         let recent: Vec<String> = self
-            .inner
+            .engine()
             .probe(["ps", "--format", "{{.Names}}\t{{.RunningFor}}"])?
             .lines()
-            .filter(|l| l.contains("seconds ago") || l.ends_with("Less than a second ago"))
+            .filter(|l| l.ends_with(" second ago") || l.ends_with(" seconds ago"))
             .filter_map(|l| l.split('\t').next().map(String::from))
             .collect();
         if recent.is_empty() {
             return None;
         }
-        crate::engine::wait::poll(Duration::from_secs(60), Duration::from_millis(500), || {
-            recent.iter().all(|c| self.inner.status(["logs", "--since", QUIET, c.as_str()]).is_ok_and(|o| o.stdout.is_empty() && o.stderr.is_empty()))
-        });
-        Some(format!(
-            "before the cell, as a reader opens the browser and the notebook first: {:.1}s for the logs of {} to go quiet",
-            started.elapsed().as_secs_f64(),
-            recent.join(", ")
-        ))
+        let done = |c: &str| {
+            let health = self.engine().probe(["inspect", "--format", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", c]).unwrap_or_default();
+            match health.trim() {
+                "" => self.engine().status(["logs", "--since", QUIET, c]).is_ok_and(|o| o.stdout.is_empty() && o.stderr.is_empty()),
+                status => status != "starting",
+            }
+        };
+        crate::engine::wait::poll(Duration::from_secs(60), Duration::from_millis(500), || recent.iter().all(|c| done(c)));
+        Some(format!("{when}: {:.1}s for {} to finish starting (health past `starting`, or else the log quiet for 2 s)", started.elapsed().as_secs_f64(), recent.join(", ")))
+    }
+
+    /// Where a cell in `container` finds the download stand-in `sample` (`data/NAME.csv`): None
+    /// when the folder the server serves has it; else a copy put in /tmp/standin-data there.
+    fn sample_in_container(&self, container: &str, sample: &str) -> Result<Option<String>> {
+        let folder = self.serving_folder(container).unwrap_or_else(|| "/".into());
+        let present = self.engine().status(["exec", container, "test", "-f", &format!("{folder}/{sample}")]).is_ok_and(|o| o.ok());
+        if present {
+            return Ok(None);
+        }
+        let name = sample.rsplit('/').next().unwrap_or(sample);
+        let Some((_, bytes)) = standin::samples()?.into_iter().find(|(n, _)| n == name) else { return Ok(None) };
+        let placed = format!("/tmp/standin-data/{name}");
+        let copy = self.engine().exec_input(container, &["sh", "-c", "mkdir -p \"$(dirname \"$1\")\" && cat > \"$1\"", "sh", placed.as_str()]).stdin_bytes(bytes).stdout_null().stderr_capture().unchecked().run()?;
+        anyhow::ensure!(copy.status.success(), "copying the data stand-in into {container} failed: {}", String::from_utf8_lossy(&copy.stderr).trim());
+        Ok(Some(placed))
     }
 
     /// The folder the Jupyter server in `container` serves from (its process's working directory).
     fn serving_folder(&self, container: &str) -> Option<String> {
         let script = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'jupyter-l[a]b\\|jupyter-n[o]tebook\\|jupyter-s[e]rver' && readlink $p/cwd && break; done; true";
-        let found = self.inner.probe(["exec", container, "sh", "-c", script])?;
+        let found = self.engine().probe(["exec", container, "sh", "-c", script])?;
         found.lines().next().map(str::trim).filter(|f| f.starts_with('/')).map(String::from)
     }
 
@@ -389,12 +493,18 @@ impl<'a> Executor<'a> {
 
     fn cell(&mut self, k: usize, notebook: &str, code: &str) -> Result<()> {
         let line = self.steps[k].line;
-        let (code, used) = standin::substitute(code);
+        let (mut code, used) = standin::substitute(code);
         let mut notes: Vec<String> = used.iter().map(|s| format!("stand-in: the ArcGIS download URL replaced by {s}")).collect();
         let Some(container) = self.jupyter_container() else {
             return self.not_run(k, "no Jupyter container is running in the sandbox to run the cell in");
         };
-        if let Some(waited) = self.settle() {
+        for sample in &used {
+            if let Some(placed) = self.sample_in_container(&container, sample)? {
+                notes.push(format!("stand-in: {sample} is not in the container's folder (the download's stand-in was never copied there), so it was put at {placed} in the container, outside the folder, and the cell reads it from there"));
+                code = code.replace(sample, &placed);
+            }
+        }
+        if let Some(waited) = self.settle("before the cell, as a reader opens the browser and the notebook first") {
             notes.push(waited);
         }
         let fresh = self.kernel.as_ref().is_none_or(|kn| kn.container != container || kn.notebook != notebook || kn.ended());
@@ -404,7 +514,7 @@ impl<'a> Executor<'a> {
             }
             let id = self.id();
             let folder = self.serving_folder(&container);
-            self.kernel = Some(Kernel::start(&self.sandbox, id, line, &container, notebook, folder.as_deref())?);
+            self.kernel = Some(Kernel::start(self.engine_place(), id, line, &container, notebook, folder.as_deref())?);
             notes.push(format!("a new kernel for {notebook} in container {}", short(&container)));
         }
         eprintln!("(cell of {notebook} in {}) >>> {}", short(&container), code.lines().collect::<Vec<_>>().join("\n... "));
@@ -451,9 +561,10 @@ impl<'a> Executor<'a> {
 
 /// Waits for a command to end; a yes/no question it asks (`docker system prune`'s `[y/N]`) gets
 /// the `y` the article's reader types, once, and a note says so.
-fn wait_answering(job: &mut Job, notes: &mut Vec<String>) -> Option<i32> {
+fn wait_answering(job: &mut Job, answers: &[(&str, String)], notes: &mut Vec<String>) -> Option<i32> {
     let started = std::time::Instant::now();
     let mut answered = false;
+    let mut typed = vec![false; answers.len()];
     loop {
         if let Some(code) = job.wait(Duration::from_millis(300)) {
             return Some(code);
@@ -462,6 +573,11 @@ fn wait_answering(job: &mut Job, notes: &mut Vec<String>) -> Option<i32> {
             return None;
         }
         let output = job.output();
+        let last = output.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+        if let Some(i) = (0..answers.len()).find(|&i| !typed[i] && last.ends_with(answers[i].0)) {
+            typed[i] = job.type_keys(format!("{}\r", answers[i].1).as_bytes()).is_ok();
+            continue;
+        }
         if let (false, Some(question)) = (answered, yes_no_question(&output)) {
             let question = question.to_string();
             if job.type_keys(b"y\r").is_ok() {

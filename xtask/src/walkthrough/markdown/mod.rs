@@ -10,6 +10,7 @@
 pub mod claims;
 pub mod commands;
 pub mod compare;
+pub mod elsewhere;
 mod executor;
 mod job;
 mod kernel;

@@ -154,6 +154,11 @@ impl Values {
         self.values.get(name).map(String::as_str)
     }
 
+    /// The names whose value is `value` (a marker like `@hub-user`, filled when the replay starts).
+    pub fn named_as(&self, value: &str) -> Vec<String> {
+        self.values.iter().filter(|(_, v)| *v == value).map(|(n, _)| n.clone()).collect()
+    }
+
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.values.keys().map(String::as_str)
     }

@@ -20,12 +20,12 @@ use super::claims::{self, ClaimCheck, Observed, Probe};
 use super::commands::re;
 use super::executor::Executor;
 use super::job::Place as SandboxPlace;
-use super::steps::{expected_output, Place, Step, StepKind};
-use super::{compare, placeholders, reader, standin, Report, StepResult, Values};
+use super::steps::{expected_output, Step, StepKind};
+use super::{compare, elsewhere, placeholders, reader, standin, Report, StepResult, Values};
 use crate::sandbox::Sandbox;
 
-/// Why the LISH console's steps are not replayed yet.
-pub const REMOTE_WHY: &str = "the remote engine is not built yet";
+/// Why a remote console's steps cannot run (no remote host stands in for this replay).
+pub const REMOTE_WHY: &str = "no remote host stands in for this replay";
 
 /// A claim check's verdict, at the step it followed (None: the article has no such step).
 pub struct Checked {
@@ -93,20 +93,28 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     let article = std::fs::read_to_string(&path).with_context(|| format!("reading the article {}", path.display()))?;
     let slug = reader::front_matter(&article, "slug").unwrap_or_else(|| path.file_stem().unwrap_or_default().to_string_lossy().into_owned());
     let title = reader::front_matter(&article, "title").unwrap_or_else(|| slug.clone());
-    let values = Values::for_article(&slug).with(&parse_sets(sets)?)?;
+    let sets = parse_sets(sets)?;
+    let mut values = Values::for_article(&slug);
+    for name in values.named_as(elsewhere::HUB_USER) {
+        values.set(&name, &elsewhere::hub_user())?;
+    }
+    let values = values.with(&sets)?;
     let read = super::references::expand(&article, &slug, reader::read(&article));
-    let steps = prepare(placeholders::fill(&read, &values));
+    let mut steps = placeholders::fill(&read, &values);
     let wildcards = placeholders::all(&read, &values);
+    let first = prerequisite(&article, &steps, &path).map(|(k, file)| Prerequisite::read(k, file)).transpose()?;
     let mut secrets = values.secrets();
-    for written in written_passwords(&steps) {
+    let written = written_passwords(&steps).into_iter().chain(first.iter().flat_map(|p| written_passwords(&p.steps)));
+    for written in written.collect::<Vec<_>>() {
         if !secrets.contains(&written) {
             secrets.push(written);
         }
     }
-    let secrets = Arc::new(secrets);
     let at: Vec<Option<usize>> = checks.iter().map(|c| claims::step_of(c.after, &steps)).collect();
 
     let (sandbox, stand_ins) = Sandbox::for_articles(sh)?;
+    let elsewhere = elsewhere::prepare(&sandbox, &steps, &mut secrets)?;
+    let secrets = Arc::new(secrets);
     let host = sandbox.host().clone();
     eprintln!("# replaying {} in the sandbox {} (its own engine; images the article pulls come from its registry):", path.display(), sandbox.container);
     for s in &stand_ins {
@@ -114,12 +122,23 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     }
 
     let place = SandboxPlace { host: host.clone(), container: sandbox.container.clone(), secrets: secrets.clone() };
-    let local = super::local_machine::prepare(&sandbox.inner, &place, &slug, &values)?;
+    let mut local = super::local_machine::prepare(&sandbox.inner, &place, &slug, &values)?;
+    local.extend(elsewhere.notes.iter().cloned());
     for note in &local {
         eprintln!("#   {note}");
     }
+    if let Some(first) = &first {
+        let ran = first.replay(&sandbox, &place)?;
+        let line = steps[first.step].line;
+        eprintln!("# line {line}: {ran}");
+        if let StepKind::CannotRun { why, .. } = &mut steps[first.step].kind {
+            *why = ran;
+        }
+    }
     let mut executor = Executor::new(place, &sandbox.inner, &steps, standin::uses_data(&article));
     executor.asked = values.asked();
+    executor.remote = elsewhere.remote.as_ref();
+    executor.hub_login = elsewhere.hub.as_ref().map(|h| (h.user.clone(), h.password.clone()));
     let mut outcome = Ok(());
     let mut checked: Vec<Checked> = Vec::new();
     for k in 0..steps.len() {
@@ -215,15 +234,67 @@ fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>> {
         .collect()
 }
 
-/// The steps as the replay takes them: the remote console's commands are not run yet.
-fn prepare(steps: Vec<Step>) -> Vec<Step> {
-    steps
-        .into_iter()
-        .map(|s| match &s.kind {
-            StepKind::Command { place: Place::Remote, text } => Step { kind: StepKind::CannotRun { text: text.clone(), why: REMOTE_WHY.into() }, ..s },
-            _ => s,
-        })
-        .collect()
+/// The guide an article sends its reader to first, to set up what it builds on ("Follow the
+/// instructions in our previous guide [...](/docs/guides/SLUG/) to set up the required examples"),
+/// when that guide is beside the article: the step, and the guide's file.
+fn prerequisite(article: &str, steps: &[Step], path: &Path) -> Option<(usize, PathBuf)> {
+    static GUIDE: OnceLock<Regex> = OnceLock::new();
+    let dir = path.parent()?;
+    steps.iter().enumerate().filter(|(_, s)| matches!(s.kind, StepKind::CannotRun { .. })).find_map(|(k, step)| {
+        let text = article.lines().skip(step.line - 1).take_while(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" ");
+        if !text.to_lowercase().contains("follow the instructions") {
+            return None;
+        }
+        re(&GUIDE, r"\]\(/docs/guides/([a-z0-9-]+)/?\)").captures_iter(&text).map(|c| dir.join(format!("{}.md", &c[1]))).find(|f| f.is_file()).map(|f| (k, f))
+    })
+}
+
+/// A guide replayed before the article, in the same sandbox, as its reader followed it.
+struct Prerequisite {
+    step: usize,
+    slug: String,
+    article: String,
+    steps: Vec<Step>,
+    values: Values,
+}
+
+impl Prerequisite {
+    fn read(step: usize, file: PathBuf) -> Result<Prerequisite> {
+        let article = std::fs::read_to_string(&file).with_context(|| format!("reading the guide {}", file.display()))?;
+        let slug = reader::front_matter(&article, "slug").unwrap_or_else(|| file.file_stem().unwrap_or_default().to_string_lossy().into_owned());
+        let values = Values::for_article(&slug);
+        let steps = placeholders::fill(&super::references::expand(&article, &slug, reader::read(&article)), &values);
+        Ok(Prerequisite { step, slug, article, steps, values })
+    }
+
+    /// Replays it; what the article's step then says of it.
+    fn replay(&self, sandbox: &Sandbox, place: &SandboxPlace) -> Result<String> {
+        eprintln!("# first, the guide the article builds on: {}", self.slug);
+        let local = super::local_machine::prepare(&sandbox.inner, place, &self.slug, &self.values)?;
+        for note in &local {
+            eprintln!("#   {note}");
+        }
+        let mut executor = Executor::new(place.clone(), &sandbox.inner, &self.steps, standin::uses_data(&self.article));
+        executor.asked = self.values.asked();
+        let mut outcome = Ok(());
+        for k in 0..self.steps.len() {
+            outcome = executor.step(k);
+            if outcome.is_err() {
+                break;
+            }
+        }
+        executor.finish();
+        outcome.with_context(|| format!("replaying {}, the guide the article builds on", self.slug))?;
+        let commands: Vec<_> = executor.results.iter().flatten().filter(|r| matches!(self.steps[r.step].kind, StepKind::Command { .. })).collect();
+        let failed: Vec<String> = commands.iter().filter(|r| r.exit != Some(0)).map(|r| self.steps[r.step].line.to_string()).collect();
+        Ok(format!(
+            "the guide it sends the reader to first, {}, was replayed before this article's first step, as written, in this sandbox: {} commands ran, {} exited non-zero{}",
+            self.slug,
+            commands.len(),
+            failed.len(),
+            if failed.is_empty() { String::new() } else { format!(" (its lines {})", failed.join(", ")) }
+        ))
+    }
 }
 
 /// The notes section of the Markdown report: stand-ins, then each step's note by line.
@@ -275,9 +346,18 @@ mod tests {
     }
 
     #[test]
-    fn remote_steps_cannot_run_yet_and_secrets_are_redacted() {
-        let steps = prepare(reader::read("```command {title=\"LISH Console\"}\ndocker ps\n```\n"));
-        assert!(matches!(&steps[0].kind, StepKind::CannotRun { why, .. } if why == REMOTE_WHY));
+    fn a_guide_to_follow_first_is_found_beside_the_article() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("first-guide.md"), "---\nslug: first-guide\n---\n").unwrap();
+        let article = "1.  Follow the instructions in our previous guide, [First Guide](/docs/guides/first-guide/) to set up the examples.\n\n1.  See [Missing](/docs/guides/missing/) and follow the instructions there.\n";
+        let steps = reader::read(article);
+        let found = prerequisite(article, &steps, &dir.path().join("article.md"));
+        assert_eq!(found.map(|(k, f)| (steps[k].line, f)), Some((1, dir.path().join("first-guide.md"))));
+        assert_eq!(prerequisite(&article[article.find("\n\n").unwrap() + 2..], &reader::read(&article[article.find("\n\n").unwrap() + 2..]), &dir.path().join("a.md")), None, "a guide that is not beside the article");
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
         let text = "http://127.0.0.1:8888/lab?token=13f6290e9454f435fee306e8a448d8ceb1a8867c6ee76815 pw hunter22";
         assert_eq!(redact(text, &["hunter22".into()]), "http://127.0.0.1:8888/lab?token=<redacted> pw <redacted>");
     }

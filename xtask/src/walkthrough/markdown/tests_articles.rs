@@ -62,9 +62,10 @@ const ARTICLES: &[Expected] = &[
     // commands 39 45 (the prune: it runs in the sandbox) 56-59 218 227 233 264 265 277 291; files 72 (named "computation,ipynb" as written) 118 157 206;
     // outputs 239 268 280; cannot run: prose 23 27, GUI 25 249, elsewhere 257, nano 67 113 152 201.
     Expected { slug: "multi-container-orchestration-docker-compose", text: || *COMPOSE, counts: [13, 4, 0, 3, 0, 9], docker: 8, placeholders: &[], signals: &[] },
-    // commands 62 72 84 90 130 147 224 230 263 301; cells 370 413 450; outputs 65 75 93 133 150 233 266 304 407 442 470;
-    // cannot run: elsewhere 25 37, prose 27 31 199 205 209 213, GUI 29 41 43 47 201 203 207 211 215 219 360 364, login 52.
-    Expected { slug: "deploy-jupyter-docker-linode", text: || *DEPLOY, counts: [10, 0, 3, 11, 0, 21], docker: 11, placeholders: &["YOUR_DOCKER_HUB_USERNAME"], signals: &[] },
+    // commands 52 (docker login: Docker Hub's stand-in) 62 72 84 90 130 147 224 230 263 301; cells 370 413 450;
+    // outputs 65 75 93 133 150 233 266 304 407 442 470; cannot run: elsewhere 25 37 (37: the guide replayed
+    // first), prose 27 31 199 205 209 213, GUI 29 41 43 47 201 203 207 211 215 219 360 364.
+    Expected { slug: "deploy-jupyter-docker-linode", text: || *DEPLOY, counts: [11, 0, 3, 11, 0, 20], docker: 11, placeholders: &["YOUR_DOCKER_HUB_USERNAME"], signals: &[] },
 ];
 
 /// Lines of a file (1-based) that start with `docker `: every one is a command a reader must find.
@@ -175,8 +176,12 @@ fn placeholders_are_found_and_filled_from_the_tables() {
     assert_eq!(text(568), format!("docker run -d --name mysql-db --network jupyter-mysql-net -e MYSQL_ROOT_PASSWORD={password} mysql"));
     assert_eq!(text(119), format!("MYSQL_USER=root\nMYSQL_PASSWORD={password}"));
     assert_eq!(text(419), "docker logs custom-jupyter-container-mysql");
-    let deploy = placeholders::fill(&read(*DEPLOY), &Values::for_article("deploy-jupyter-docker-linode"));
-    assert_eq!(deploy.iter().find(|s| s.line == 84).unwrap().text(), "docker tag jupyter-jupyter walkthrough/project_jupyter");
+    // The Docker Hub account is the stand-in's, made when the replay starts: the table marks it.
+    let values = Values::for_article("deploy-jupyter-docker-linode");
+    assert_eq!(values.named_as(crate::walkthrough::markdown::elsewhere::HUB_USER), ["YOUR_DOCKER_HUB_USERNAME"]);
+    let set = BTreeMap::from([("YOUR_DOCKER_HUB_USERNAME".to_string(), "someone".to_string())]);
+    let deploy = placeholders::fill(&read(*DEPLOY), &values.with(&set).unwrap());
+    assert_eq!(deploy.iter().find(|s| s.line == 84).unwrap().text(), "docker tag jupyter-jupyter someone/project_jupyter");
     let set = BTreeMap::from([("VOLUME_NAME".to_string(), "abc".to_string())]);
     let manage = placeholders::fill(&read(*MANAGE), &Values::for_article("manage-jupyter-data-docker").with(&set).unwrap());
     assert_eq!(manage.iter().find(|s| s.line == 382).unwrap().kind, StepKind::Command { place: Place::Host, text: "docker volume rm abc".into() });
