@@ -2,14 +2,14 @@
 //! Linode (the article's LISH browser console is replaced by SSH: every command runs here with
 //! `DOCKER_HOST=ssh://root@ADDRESS`), and its address on the sandbox network for LINODE_IP_ADDRESS.
 //!
-//! Errata shown by running (literal mode), fixed in corrected mode: MySQL runs with no volume, so
-//! its data goes with the container (corrected: a named volume); nothing waits for the database
-//! (corrected: a healthcheck the notebook waits for); the credentials come baked into the pushed
-//! image (corrected: given at run time with `--env-file`); the image runs by its tag (corrected:
-//! pinned by the digest `docker push` printed); D2 creates 9 columns and fills 7, so D3 prints 9
-//! values per row where the article shows 7 (corrected: the 7 columns filled); JupyterLab is
-//! served on the public address over plain HTTP (corrected: on the Linode's loopback, reached
-//! through an `ssh -L` tunnel).
+//! The corrected recipe (the literal mode is the article's replay, see `literal.rs`). The errata
+//! that replay shows, fixed here: MySQL runs with no volume, so its data goes with the container
+//! (here: a named volume); nothing waits for the database (here: a healthcheck the notebook waits
+//! for); the credentials come baked into the pushed image (here: given at run time with
+//! `--env-file`); the image runs by its tag (here: pinned by the digest `docker push` printed); D2
+//! creates 9 columns and fills 7, so D3 prints 9 values per row where the article shows 7 (here:
+//! the 7 columns filled); JupyterLab is served on the public address over plain HTTP (here: on the
+//! Linode's loopback, reached through an `ssh -L` tunnel).
 
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use super::super::cells::{cell, cell_output, program_of, TABLE_2018};
 use super::super::database;
 use super::super::db;
-use super::super::session::{Mode, Session};
+use super::super::session::Session;
 use super::{wait_for_url, Pushed};
 use crate::engine::{wait, Docker};
 use crate::sandbox::{Remote, Sandbox};
@@ -57,21 +57,18 @@ pub fn run(s: &mut Session, host: &Docker, local: &Sandbox, pushed: &Pushed) -> 
 }
 
 fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pushed) -> Result<()> {
-    let corrected = s.mode == Mode::Corrected;
-    let password = if corrected { db::new_password() } else { PASSWORD.to_string() };
+    let password = db::new_password();
     s.secret(PASSWORD);
     s.secret(&password);
     let dir = s.project.path().to_path_buf();
     let (db_env, jupyter_env) = (dir.join("mysql.env"), dir.join("jupyter.env"));
-    if corrected {
-        write_private(&db_env, &format!("MYSQL_ROOT_PASSWORD={password}\n"))?;
-        write_private(&jupyter_env, &format!("MYSQL_USER=root\nMYSQL_PASSWORD={password}\n"))?;
-        s.note("corrected: the passwords are in two files only the person can read (mysql.env, jupyter.env), given with --env-file at run time; MySQL keeps its data on the named volume mysql-data and has a healthcheck; JupyterLab starts once MySQL is healthy, from the image pinned by the digest `docker push` printed, published on the Linode's loopback only");
-    }
+    write_private(&db_env, &format!("MYSQL_ROOT_PASSWORD={password}\n"))?;
+    write_private(&jupyter_env, &format!("MYSQL_USER=root\nMYSQL_PASSWORD={password}\n"))?;
+    s.note("corrected: the passwords are in two files only the person can read (mysql.env, jupyter.env), given with --env-file at run time; MySQL keeps its data on the named volume mysql-data and has a healthcheck; JupyterLab starts once MySQL is healthy, from the image pinned by the digest `docker push` printed, published on the Linode's loopback only");
 
     // Steps 9-11.
     s.cmd_ok(&format!("docker network create {NETWORK}"))?;
-    let mysql = s.cmd(&mysql_line(corrected, &db_env))?;
+    let mysql = s.cmd(&mysql_line(&db_env))?;
     let id_line = mysql.output.lines().last().unwrap_or("").trim().to_string();
     s.claim(
         "on a fresh Docker host, `docker run ... mysql` pulls mysql:latest and prints the container's ID",
@@ -79,14 +76,10 @@ fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pus
         true,
         format!("exit {}; `Unable to find image 'mysql:latest' locally`: {}; status: {}; last line: {id_line}", mysql.exit, mysql.output.contains("Unable to find image 'mysql:latest' locally"), mysql.output.lines().find(|l| l.starts_with("Status:")).unwrap_or("none")),
     );
-    let image = if corrected {
-        wait_healthy(s);
-        format!("{}@{}", pushed.repository, pushed.digest)
-    } else {
-        pushed.repository.clone()
-    };
-    let env_file = if corrected { format!(" --env-file {}", jupyter_env.display()) } else { String::new() };
-    let publish = if corrected { "127.0.0.1:8888:8888" } else { "8888:8888" };
+    wait_healthy(s);
+    let image = format!("{}@{}", pushed.repository, pushed.digest);
+    let env_file = format!(" --env-file {}", jupyter_env.display());
+    let publish = "127.0.0.1:8888:8888";
     let jupyter = s.cmd(&format!("docker run -d -it -p {publish} --name {JUPYTER} --network {NETWORK}{env_file} {image}"))?;
     s.claim(
         "the Linode pulls the pushed image from Docker Hub (a public repository: no login there) and starts it",
@@ -101,7 +94,7 @@ fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pus
     s.claim(
         "the Linode runs exactly the image that was pushed (pinned by its digest)",
         config_image == format!("{}@{}", pushed.repository, pushed.digest),
-        corrected,
+        true,
         format!("{JUPYTER} runs {config_image:?}; the push printed digest {}", pushed.digest),
     );
     let env = s.docker.probe(["image", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", &image]).unwrap_or_default();
@@ -109,7 +102,7 @@ fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pus
     s.claim(
         "the image pushed to the public repository carries no database password",
         baked.is_empty(),
-        corrected,
+        true,
         format!("MYSQL_ entries of the pulled image's config: {}", env.lines().filter(|l| l.starts_with("MYSQL_")).collect::<Vec<_>>().join(" ")),
     );
 
@@ -127,12 +120,9 @@ fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pus
     // Step 13: open the URL at the Linode's address, from the local machine.
     let public = |path: &str| local.http_status(&format!("http://{}:8888{path}", remote.address));
     let (lab_public, api_public) = (public(&format!("/lab?token={token}")), public("/api/status"));
-    let tunnel = if corrected { Some(Tunnel::open(s, remote)?) } else { None };
-    let (with_token, without) = match &tunnel {
-        Some(t) => (t.status(&format!("/lab?token={token}"), None), t.status("/api/status", None)),
-        None => (lab_public, api_public),
-    };
-    let through = if corrected { "through the `ssh -L` tunnel (http://127.0.0.1:PORT on the local machine)" } else { "at http://LINODE_IP_ADDRESS:8888" };
+    let tunnel = Tunnel::open(s, remote)?;
+    let (with_token, without) = (tunnel.status(&format!("/lab?token={token}"), None), tunnel.status("/api/status", None));
+    let through = "through the `ssh -L` tunnel (http://127.0.0.1:PORT on the local machine)";
     s.claim(
         "the JupyterLab URL opens from the local machine with the token, and the server refuses the API without it",
         with_token == 200 && without == 403,
@@ -143,16 +133,14 @@ fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pus
     s.claim(
         "JupyterLab is not served on the Linode's public address over plain HTTP",
         lab_public == 0 && api_public == 0,
-        corrected,
+        true,
         format!("http://{}:8888/lab?token=<redacted> from the local machine: {}; /api/status: {}; published: {ports}", remote.address, shown(lab_public), shown(api_public)),
     );
     drop(tunnel);
 
     // Steps 14-16: the three cells in one sitting, as soon as the page opened.
-    let d2 = if corrected { UNFILLED.iter().fold(D2.to_string(), |cell, column| cell.replace(column, "")) } else { D2.to_string() };
-    if corrected {
-        s.note("corrected: D2 creates the 7 columns it fills (without StartCenterlineType and EndCenterlineType)");
-    }
+    let d2 = UNFILLED.iter().fold(D2.to_string(), |cell, column| cell.replace(column, ""));
+    s.note("corrected: D2 creates the 7 columns it fills (without StartCenterlineType and EndCenterlineType)");
     let code = program_of(s.mode, &[("D1", D1), ("D2", &d2), ("D3", d3())]);
     let mut ran = database::run_cells(s, JUPYTER, &[], &code)?;
     if !cell_output(&ran.output, "D1").iter().any(|l| l == "connection successfully") {
@@ -179,30 +167,28 @@ fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pus
     s.claim(
         "D3 prints `connection successfully` and five rows of seven values, as the article shows",
         d3.first().map(String::as_str) == Some("connection successfully") && rows.len() == 5 && rows.iter().all(|(n, none)| *n == 7 && *none == 0),
-        corrected,
+        true,
         format!("{} row(s) printed, as (values, of them None): {rows:?}", rows.len()),
     );
 
-    recreate(s, corrected, &password, &db_env)
+    recreate(s, &password, &db_env)
 }
 
 /// The database container re-created (an upgrade, a reboot without restart policy, a mistake):
 /// the notebook's next query, right away, then what the data became.
-fn recreate(s: &mut Session, corrected: bool, password: &str, db_env: &std::path::Path) -> Result<()> {
+fn recreate(s: &mut Session, password: &str, db_env: &std::path::Path) -> Result<()> {
     let before = db::count_rows(&s.docker, DB, password, TABLE_2018);
     s.note("not in the article: mysql-db is re-created (as an upgrade or a mistake would), and the notebook's last cell runs again");
     s.cmd_ok(&format!("docker rm -f {DB}"))?;
-    s.cmd_ok(&mysql_line(corrected, db_env))?;
-    if corrected {
-        wait_healthy(s);
-    }
+    s.cmd_ok(&mysql_line(db_env))?;
+    wait_healthy(s);
     let code = format!("{KERNEL_STATE}{}", program_of(s.mode, &[("D3", d3())]));
     let ran = database::run_cells(s, JUPYTER, &[], &code)?;
     let printed = cell_output(&ran.output, "D3");
     s.claim(
         "right after mysql-db is re-created, the notebook's next query connects",
         printed.first().map(String::as_str) == Some("connection successfully"),
-        corrected,
+        true,
         format!("D3 printed: {}", printed.join(" / ")),
     );
     database::wait_ready(s, DB)?;
@@ -210,23 +196,19 @@ fn recreate(s: &mut Session, corrected: bool, password: &str, db_env: &std::path
     s.claim(
         "the data survives re-creating the mysql-db container",
         after.is_some() && after == before,
-        corrected,
+        true,
         format!("rows in scooter_trips.{TABLE_2018}: {before:?} before, {after:?} after"),
     );
     Ok(())
 }
 
-/// The article's `docker run ... mysql`, or the corrected one: a named volume, the password from
-/// a file at run time, a healthcheck.
-fn mysql_line(corrected: bool, db_env: &std::path::Path) -> String {
-    if corrected {
-        format!(
-            "docker run -d --name {DB} --network {NETWORK} -v mysql-data:/var/lib/mysql --env-file {} --health-cmd 'mysqladmin --protocol=tcp -h127.0.0.1 ping' --health-interval 1s --health-retries 120 mysql",
-            db_env.display()
-        )
-    } else {
-        format!("docker run -d --name {DB} --network {NETWORK} -e MYSQL_ROOT_PASSWORD={PASSWORD} mysql")
-    }
+/// The corrected `docker run ... mysql`: a named volume, the password from a file at run time, a
+/// healthcheck.
+fn mysql_line(db_env: &std::path::Path) -> String {
+    format!(
+        "docker run -d --name {DB} --network {NETWORK} -v mysql-data:/var/lib/mysql --env-file {} --health-cmd 'mysqladmin --protocol=tcp -h127.0.0.1 ping' --health-interval 1s --health-retries 120 mysql",
+        db_env.display()
+    )
 }
 
 /// The corrected recipe's wait: nothing uses the database before its healthcheck passes.
@@ -303,6 +285,7 @@ fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::walkthrough::session::Mode;
 
     #[test]
     fn rows_and_their_empty_values() {

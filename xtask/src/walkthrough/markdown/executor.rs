@@ -573,8 +573,7 @@ fn wait_answering(job: &mut Job, answers: &[(&str, String)], notes: &mut Vec<Str
             return None;
         }
         let output = job.output();
-        let last = output.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
-        if let Some(i) = (0..answers.len()).find(|&i| !typed[i] && last.ends_with(answers[i].0)) {
+        if let Some(i) = pending_prompt(&output, answers, &typed) {
             typed[i] = job.type_keys(format!("{}\r", answers[i].1).as_bytes()).is_ok();
             continue;
         }
@@ -586,6 +585,12 @@ fn wait_answering(job: &mut Job, answers: &[(&str, String)], notes: &mut Vec<Str
             answered = true;
         }
     }
+}
+
+/// The prompt (of `answers`, not yet answered) a command's output ends with, waiting for input.
+fn pending_prompt(output: &str, answers: &[(&str, String)], typed: &[bool]) -> Option<usize> {
+    let last = output.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    (0..answers.len()).find(|&i| !typed[i] && last.ends_with(answers[i].0))
 }
 
 /// The yes/no question a command's output ends with, waiting for an answer.
@@ -621,6 +626,16 @@ fn short(container: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_login_prompt_gets_its_answer_once() {
+        let answers = [("Username:", "me".to_string()), ("Password:", "pw".to_string())];
+        let login = "Login with your Docker ID to push and pull images from Docker Hub.\nUsername: ";
+        assert_eq!(pending_prompt(login, &answers, &[false, false]), Some(0));
+        assert_eq!(pending_prompt(&format!("{login}me\nPassword: "), &answers, &[true, false]), Some(1));
+        assert_eq!(pending_prompt(&format!("{login}me\nPassword: "), &answers, &[true, true]), None, "typed once only");
+        assert_eq!(pending_prompt(&format!("{login}me\nPassword: \nLogin Succeeded\n"), &answers, &[true, false]), None);
+    }
 
     #[test]
     fn a_question_is_answered_only_while_it_waits() {
