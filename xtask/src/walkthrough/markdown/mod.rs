@@ -5,7 +5,9 @@
 //! values in, `compare::compare` judges a real output against the article's, `report` renders it all.
 //! The replay (`replay::run`) runs the steps in a sandbox engine: `executor` takes them in order,
 //! `job` runs each in a terminal inside the sandbox, `kernel` runs notebook cells, `screen`
-//! renders what a terminal shows, `standin` stands in for the articles' unreachable downloads.
+//! renders what a terminal shows, `standin` stands in for the articles' unreachable downloads,
+//! `local_machine` and `elsewhere` for what an article takes as set up on the reader's machine and
+//! what it reaches beyond it (Docker Hub, a remote host's console).
 
 pub mod claims;
 pub mod commands;
