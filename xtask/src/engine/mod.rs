@@ -337,6 +337,13 @@ impl Docker {
         if self.exists("volume", name) {
             return Ok(Created::Existed);
         }
+        self.create_missing_volume(name, options)
+    }
+
+    /// `create_volume` for a volume an inspect has just found missing (one engine call fewer); a
+    /// volume another process made in between is still reported as `Existed`, by its creator label.
+    pub fn create_missing_volume(&self, name: &str, options: &[&str]) -> Result<Created> {
+        check_name("volume", name)?;
         let mut args = vec!["volume".to_string(), "create".into()];
         args.extend(label_args(self.resource_labels()));
         args.extend(options.iter().map(|o| o.to_string()));

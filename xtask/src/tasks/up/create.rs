@@ -35,7 +35,12 @@ impl Up {
         // made (a volume that was there stays, always), also on Ctrl-C while the command runs.
         let mut volume = Guard::before_create(docker, Resource::Volume(self.volume.clone()));
         let known = plan.found.as_ref().is_some_and(|f| f.has_volume(&self.volume));
-        let made = if known { Ok(Created::Existed) } else { docker.create_volume(&self.volume, &[]) };
+        let made = match &plan.found {
+            Some(_) if known => Ok(Created::Existed),
+            // The one inspect before `docker run` answered, without it.
+            Some(_) => docker.create_missing_volume(&self.volume, &[]),
+            None => docker.create_volume(&self.volume, &[]),
+        };
         volume.created();
         let made = made?;
         if made == Created::Now {
