@@ -45,6 +45,10 @@ impl Registry {
                     .network(network)
                     .publish(Publish::loopback(None, 5000))
                     .mount(Mount::volume(&volume, "/var/lib/docker-registry"))
+                    // The image declares VOLUME /var/lib/docker for the sandboxes' engines; the
+                    // registry runs none, and a tmpfs there keeps Docker from making an unlabelled
+                    // anonymous volume for it.
+                    .mount(Mount::Tmpfs { target: "/var/lib/docker".into(), size_bytes: None })
                     .command(&["docker-registry", "serve", "/etc/docker/registry/mirror.yml"]);
                 spec.network_alias = Some(ALIAS.into());
                 host.run(&spec).map_err(|e| anyhow::anyhow!("the sandbox's registry did not start: {e:#}"))?;
