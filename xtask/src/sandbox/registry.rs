@@ -25,6 +25,11 @@ pub struct Registry {
     pub host_port: u16,
 }
 
+/// The named volume holding what the registry serves.
+pub fn data_volume() -> String {
+    format!("{CONTAINER}-data")
+}
+
 impl Registry {
     /// Starts the scope's registry, or reuses it (its volume keeps what was pushed).
     pub fn ensure(host: &Docker, image: &str, network: &str) -> Result<Registry> {
@@ -39,7 +44,7 @@ impl Registry {
             }
             Some(_) => {}
             None => {
-                let volume = format!("{container}-data");
+                let volume = data_volume();
                 ensure_ours(host, "volume", &volume, host.create_volume(&volume, &[])?)?;
                 let mut spec = RunSpec::detached(image, &container)
                     .network(network)

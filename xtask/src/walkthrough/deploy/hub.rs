@@ -6,7 +6,7 @@
 //!   by a CA made for the run and trusted by the sandbox's dockerd, so a plain `docker login` and
 //!   `docker push NAME` reach it as written;
 //! - the pull side is the sandbox's registry, which every sandbox engine already uses as its
-//!   mirror for Docker Hub: both serve one storage (`--volumes-from`), so what is pushed can be
+//!   mirror for Docker Hub: both serve one storage (its data volume), so what is pushed can be
 //!   pulled anonymously at once, and the stand-ins (`jupyter/minimal-notebook`, `mysql`) are on
 //!   "Docker Hub" as they are on the real one.
 //!
@@ -80,7 +80,9 @@ impl Hub {
         let spec = RunSpec::detached(image, &container)
             .network(&network)
             .raw(&aliases)
-            .raw(&["--volumes-from", registry::CONTAINER])
+            .mount(Mount::volume(&registry::data_volume(), "/var/lib/docker-registry"))
+            // As for the registry: no dockerd here, and no anonymous volume for the image's VOLUME.
+            .mount(Mount::Tmpfs { target: "/var/lib/docker".into(), size_bytes: None })
             .mount(Mount::bind(dir.path(), "/hub", true))
             .command(&["docker-registry", "serve", "/hub/hub.yml"]);
         let mut container_guard = Guard::before_create(&host, Resource::Container(container.clone()));
