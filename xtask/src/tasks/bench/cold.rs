@@ -22,6 +22,7 @@ impl Runner<'_> {
         let _images = [&series_tag, &base_tag].map(|t| Guard::new(&self.docker, Resource::Image(t.to_string())));
         let made = self.docker.create_volume(&volume, &[])?;
         let _volume = (made == Created::Now).then(|| Guard::new(&self.docker, Resource::Volume(volume.clone())));
+        std::fs::create_dir_all(paths::cache_dir())?;
         let fresh = tempfile::Builder::new().prefix("bench-cold-").tempdir_in(paths::cache_dir())?;
         let mut stages: Vec<(&str, f64)> = Vec::new();
 
