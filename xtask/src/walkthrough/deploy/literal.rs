@@ -212,9 +212,11 @@ fn mysql_volume(p: &Probe) -> Observed {
         let mut w = l.split_whitespace();
         let (kind, name) = (w.next().unwrap_or(""), w.next().unwrap_or(""));
         let anonymous = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
-        format!("{kind} {}{} at /var/lib/mysql", if anonymous { &name[..12] } else { name }, if anonymous { " (anonymous: the image's VOLUME, no name to find it by when the container is re-created)" } else { "" })
+        format!("{kind} {}{} at /var/lib/mysql", if anonymous { &name[..12] } else { name }, if anonymous { " (anonymous: no name to find it by when the container is re-created)" } else { "" })
     });
-    seen(named, format!("{DB}'s data folder: {}", shown.unwrap_or_else(|| "on the container's own layer (no volume)".into())))
+    let image = p.docker(&["inspect", "--format", "{{.Config.Image}}", DB]).stdout.trim().to_string();
+    let declared = p.docker(&["image", "inspect", "--format", "{{json .Config.Volumes}}", &image]).stdout.trim().to_string();
+    seen(named, format!("{DB}'s data folder: {}; the volumes its image {image} declares: {declared}", shown.unwrap_or_else(|| "on the container's own layer (no volume)".into())))
 }
 
 fn linode_pulls(p: &Probe) -> Observed {
