@@ -186,7 +186,7 @@ fn test_run_left(p: &Probe) -> Observed {
         format!(
             "containers of {repo} on the local machine at the article's end (`docker ps -a`): {}{}",
             if left.is_empty() { "none".to_string() } else { left.join("; ") },
-            remove.map(|r| format!("; removed when it stops (--rm): {r}; the article never stops it")).unwrap_or_default()
+            remove.map(|r| format!("; removed when it stops (--rm): {r}")).unwrap_or_default()
         ),
     )
 }
@@ -206,13 +206,16 @@ fn mysql_pulled(p: &Probe) -> Observed {
 
 fn mysql_volume(p: &Probe) -> Observed {
     let mounts = p.docker(&["inspect", "--format", "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}}\n{{end}}", DB]).stdout;
-    let data = mounts.lines().find(|l| l.ends_with(" /var/lib/mysql")).map(str::to_string);
-    let named = data.as_deref().and_then(|l| l.split_whitespace().nth(1)).is_some_and(|n| !(n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit())));
-    let shown = data.map(|l| {
+    // `TYPE NAME /var/lib/mysql`; an anonymous volume's name is its 64-hex id.
+    let data: Option<(String, String)> = mounts.lines().find(|l| l.ends_with(" /var/lib/mysql")).map(|l| {
         let mut w = l.split_whitespace();
-        let (kind, name) = (w.next().unwrap_or(""), w.next().unwrap_or(""));
-        let anonymous = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
-        format!("{kind} {}{} at /var/lib/mysql", if anonymous { &name[..12] } else { name }, if anonymous { " (anonymous: no name to find it by when the container is re-created)" } else { "" })
+        (w.next().unwrap_or("").to_string(), w.next().unwrap_or("").to_string())
+    });
+    let anonymous = |name: &str| name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+    let named = data.as_ref().is_some_and(|(kind, name)| kind == "volume" && !anonymous(name));
+    let shown = data.map(|(kind, name)| match anonymous(&name) {
+        true => format!("{kind} {} (anonymous: no name to find it by when the container is re-created) at /var/lib/mysql", &name[..12]),
+        false => format!("{kind} {name} at /var/lib/mysql"),
     });
     let image = p.docker(&["inspect", "--format", "{{.Config.Image}}", DB]).stdout.trim().to_string();
     let declared = p.docker(&["image", "inspect", "--format", "{{json .Config.Volumes}}", &image]).stdout.trim().to_string();

@@ -102,8 +102,7 @@ impl Probe<'_, '_> {
 
     /// A shell script in the sandbox's project folder (where the article's files are).
     pub fn shell(&self, script: &str) -> Output {
-        let script = format!("cd {} && {script}", crate::engine::cmdline::shell_quote(self.ex.cwd()));
-        self.ex.place().quiet(&script, &[]).unwrap_or_else(|e| Output { code: -1, stdout: String::new(), stderr: e.to_string() })
+        self.local_shell(&format!("cd {} && {script}", crate::engine::cmdline::shell_quote(self.ex.cwd())))
     }
 
     /// The HTTP status of `path` on the sandbox's `port` (0 when nothing answers), with the token

@@ -105,28 +105,23 @@ impl<'a> Executor<'a> {
         }
     }
 
-    /// The engine the reader works with now: the remote host's once its console was used.
-    fn engine(&self) -> &Docker {
+    /// Where shells run and which engine answers: the remote host's when `remote` (and there is
+    /// one), else the sandbox's.
+    fn machine(&self, remote: bool) -> (&Sandbox, &Docker) {
         match self.remote {
-            Some(remote) if self.on_remote => &remote.inner,
-            _ => self.inner,
+            Some(host) if remote => (&host.place, &host.inner),
+            _ => (&self.sandbox, self.inner),
         }
     }
 
-    /// Where that engine's helper shells run (the sandbox, or the remote host).
-    fn engine_place(&self) -> &Sandbox {
-        match self.remote {
-            Some(remote) if self.on_remote => &remote.place,
-            _ => &self.sandbox,
-        }
+    /// The engine the reader works with now: the remote host's once its console was used.
+    fn engine(&self) -> &Docker {
+        self.machine(self.on_remote).1
     }
 
     /// The engine the reader worked with at step `k` (what a claim about it asks).
     pub fn engine_at(&self, k: usize) -> &Docker {
-        match self.remote {
-            Some(remote) if self.on_remote_at[k] => &remote.inner,
-            _ => self.inner,
-        }
+        self.machine(self.on_remote_at[k]).1
     }
 
     /// The remote host's address, when the article has one.
@@ -250,10 +245,8 @@ impl<'a> Executor<'a> {
             answers = vec![("Username:", user), ("Password:", password)];
         }
         let on_remote = *place == Place::Remote;
-        let (job_place, job_cwd) = match self.remote {
-            Some(remote) if on_remote => (remote.place.clone(), self.remote_cwd.clone()),
-            _ => (self.sandbox.clone(), self.cwd.clone()),
-        };
+        let job_place = self.machine(on_remote).0.clone();
+        let job_cwd = if on_remote { self.remote_cwd.clone() } else { self.cwd.clone() };
         let shown_place = match &container {
             Some(c) => format!("({} {}) ", place.name(), short(c)),
             None if on_remote => format!("({}) ", place.name()),
@@ -380,9 +373,8 @@ impl<'a> Executor<'a> {
     }
 
     /// Where a cell in `container` finds the download stand-in `sample` (`data/NAME.csv`): None
-    /// when the folder the server serves has it; else a copy put in /tmp/standin-data there.
-    fn sample_in_container(&self, container: &str, sample: &str) -> Result<Option<String>> {
-        let folder = self.serving_folder(container).unwrap_or_else(|| "/".into());
+    /// when `folder`, the one its server serves, has it; else a copy put in /tmp/standin-data there.
+    fn sample_in_container(&self, container: &str, folder: &str, sample: &str) -> Result<Option<String>> {
         let present = self.engine().status(["exec", container, "test", "-f", &format!("{folder}/{sample}")]).is_ok_and(|o| o.ok());
         if present {
             return Ok(None);
@@ -498,8 +490,9 @@ impl<'a> Executor<'a> {
         let Some(container) = self.jupyter_container() else {
             return self.not_run(k, "no Jupyter container is running in the sandbox to run the cell in");
         };
+        let folder = self.serving_folder(&container);
         for sample in &used {
-            if let Some(placed) = self.sample_in_container(&container, sample)? {
+            if let Some(placed) = self.sample_in_container(&container, folder.as_deref().unwrap_or("/"), sample)? {
                 notes.push(format!("stand-in: {sample} is not in the container's folder (the download's stand-in was never copied there), so it was put at {placed} in the container, outside the folder, and the cell reads it from there"));
                 code = code.replace(sample, &placed);
             }
@@ -513,8 +506,7 @@ impl<'a> Executor<'a> {
                 old.stop();
             }
             let id = self.id();
-            let folder = self.serving_folder(&container);
-            self.kernel = Some(Kernel::start(self.engine_place(), id, line, &container, notebook, folder.as_deref())?);
+            self.kernel = Some(Kernel::start(self.machine(self.on_remote).0, id, line, &container, notebook, folder.as_deref())?);
             notes.push(format!("a new kernel for {notebook} in container {}", short(&container)));
         }
         eprintln!("(cell of {notebook} in {}) >>> {}", short(&container), code.lines().collect::<Vec<_>>().join("\n... "));

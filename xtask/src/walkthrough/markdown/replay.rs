@@ -139,22 +139,10 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     executor.asked = values.asked();
     executor.remote = elsewhere.remote.as_ref();
     executor.hub_login = elsewhere.hub.as_ref().map(|h| (h.user.clone(), h.password.clone()));
-    let mut outcome = Ok(());
     let mut checked: Vec<Checked> = Vec::new();
-    for k in 0..steps.len() {
-        outcome = executor.step(k);
-        if outcome.is_ok() && !sandbox.is_running() {
-            // What the steps printed since is the dead sandbox's, not the article's.
-            outcome = Err(anyhow::anyhow!(
-                "the sandbox {} stopped during line {} (killed, or out of memory): the replay cannot go on; run it again",
-                sandbox.container, steps[k].line
-            ));
-        }
-        if outcome.is_err() {
-            break;
-        }
+    let outcome = play(&mut executor, &sandbox, &steps, |executor, k| {
         for (check, _) in checks.iter().zip(&at).filter(|(_, at)| **at == Some(k)) {
-            let observed = (check.check)(&Probe { ex: &executor, k });
+            let observed = (check.check)(&Probe { ex: executor, k });
             let said = match &observed {
                 Observed::Seen { holds, evidence } => format!("{}: {}", if *holds { "holds" } else { "does not hold" }, redact(evidence, &secrets)),
                 Observed::NotCheckable(why) => format!("not checkable: {why}"),
@@ -162,8 +150,7 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
             eprintln!("# claim ({}): {} -- {said}", check.section, check.claim);
             checked.push(Checked { check, step: Some(k), observed });
         }
-    }
-    executor.finish();
+    });
     outcome.context("the replay stopped before the article's end")?;
     for (check, _) in checks.iter().zip(&at).filter(|(_, at)| at.is_none()) {
         checked.push(Checked { check, step: None, observed: Observed::NotCheckable(String::new()) });
@@ -186,6 +173,28 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     let transcript = executor.transcript.clone();
     drop(executor);
     Ok(Replayed { path, title, article, steps, results, transcript, notes, claims: checked, sandbox: sandbox.container.clone(), secrets })
+}
+
+/// Takes `steps` in order, calling `after` once each has run, until one fails or the sandbox dies;
+/// then stops what still runs.
+fn play(executor: &mut Executor, sandbox: &Sandbox, steps: &[Step], mut after: impl FnMut(&Executor, usize)) -> Result<()> {
+    let mut outcome = Ok(());
+    for k in 0..steps.len() {
+        outcome = executor.step(k);
+        if outcome.is_ok() && !sandbox.is_running() {
+            // What the steps printed since is the dead sandbox's, not the article's.
+            outcome = Err(anyhow::anyhow!(
+                "the sandbox {} stopped during line {} (killed, or out of memory): the replay cannot go on; run it again",
+                sandbox.container, steps[k].line
+            ));
+        }
+        if outcome.is_err() {
+            break;
+        }
+        after(executor, k);
+    }
+    executor.finish();
+    outcome
 }
 
 /// Passwords an article writes out in its files and commands (`MYSQL_ROOT_PASSWORD: my-secret-pw`):
@@ -276,15 +285,7 @@ impl Prerequisite {
         }
         let mut executor = Executor::new(place.clone(), &sandbox.inner, &self.steps, standin::uses_data(&self.article));
         executor.asked = self.values.asked();
-        let mut outcome = Ok(());
-        for k in 0..self.steps.len() {
-            outcome = executor.step(k);
-            if outcome.is_err() {
-                break;
-            }
-        }
-        executor.finish();
-        outcome.with_context(|| format!("replaying {}, the guide the article builds on", self.slug))?;
+        play(&mut executor, sandbox, &self.steps, |_, _| {}).with_context(|| format!("replaying {}, the guide the article builds on", self.slug))?;
         let commands: Vec<_> = executor.results.iter().flatten().filter(|r| matches!(self.steps[r.step].kind, StepKind::Command { .. })).collect();
         let failed: Vec<String> = commands.iter().filter(|r| r.exit != Some(0)).map(|r| self.steps[r.step].line.to_string()).collect();
         Ok(format!(
