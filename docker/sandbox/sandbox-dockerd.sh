@@ -1,45 +1,89 @@
 #!/bin/sh
-# Starts the sandbox's engine. Its API is a unix socket in /run/sandbox, a folder of the host
-# that only the person can open: never a TCP port, which every container on the network could reach.
-# SANDBOX_MIRROR names the local registry that stands in for Docker Hub.
+# Starts the sandbox's engine: rootless, as the unprivileged user `reader`, so nothing a replayed
+# tutorial runs (its shell is `reader` too, with no capability and no_new_privs) is root outside
+# the user namespace of that engine.
+#
+# - Its data: /run/cache (the warm cache of the images the articles pull, this slot's volume) is
+#   read-only and under an overlay whose upper half is /run/scratch (this run's own volume), so a
+#   run cannot change what the next one starts from. With SANDBOX_CACHE=write (the warm-up, which
+#   runs no tutorial) the cache itself is the data.
+# - Its API: the engine's socket belongs to `reader`; the host reaches it through a proxy run by
+#   root at /run/sandbox/docker.sock, in a folder of the host that `reader` cannot write, so a
+#   tutorial cannot replace what the host connects to. Never a TCP port.
+# - SANDBOX_MIRROR names the local registry that stands in for Docker Hub.
 #
 # With SANDBOX_SSH set, the sandbox stands in for a remote Docker host: sshd is the container's
-# main process (so the engine can be stopped and started again behind it, `sandbox-dockerd
-# engine`), root logs in with the key in /run/remote-ssh/authorized_keys only, the host key is the
-# one made for this run, and the engine also listens on its default socket, where the docker CLI's
-# `ssh ... docker system dial-stdio` reaches it.
+# main process (so the engine can be stopped and started again behind it: `sandbox-dockerd
+# stop-engine`, `sandbox-dockerd engine`), root logs in with the key in
+# /run/remote-ssh/authorized_keys only, and the docker CLI's `ssh ... docker system dial-stdio`
+# reaches the engine at the default socket.
 set -e
-engine() {
-    rm -f /run/sandbox/docker.sock /var/run/docker.sock /var/run/docker.pid
-    exec dockerd \
-        --host unix:///run/sandbox/docker.sock \
-        ${SANDBOX_SSH:+--host unix:///var/run/docker.sock} \
-        --cgroup-parent "/${SANDBOX_NAME:-jdx-sandbox}" \
-        ${SANDBOX_MIRROR:+--registry-mirror "$SANDBOX_MIRROR"} \
-        "$@"
+RUNTIME=/run/user/1000
+
+data() {
+    chmod 666 /dev/net/tun /dev/fuse
+    mkdir -p /var/lib/inner
+    if [ "$SANDBOX_CACHE" = write ]; then
+        mount --bind /run/cache /var/lib/inner
+    else
+        mkdir -p /run/scratch/upper /run/scratch/work
+        mount -t overlay overlay \
+            -o lowerdir=/run/cache,upperdir=/run/scratch/upper,workdir=/run/scratch/work,redirect_dir=on /var/lib/inner
+    fi
+    chown reader:reader /var/lib/inner
+    install -d -o reader -g reader -m 700 "$RUNTIME"
+    ln -sf "$RUNTIME/docker.sock" /var/run/docker.sock
+    rm -f /run/sandbox/docker.sock
+    # The host's door: root's proxy, the socket only root may open.
+    # It connects as `reader` (su=), so a link `reader` puts in the engine's folder leads nowhere root could go.
+    socat "UNIX-LISTEN:/run/sandbox/docker.sock,fork,mode=600,su=reader" "UNIX-CONNECT:$RUNTIME/docker.sock" &
 }
-if [ "$1" = engine ]; then
+
+engine() {
+    rm -f "$RUNTIME/docker.pid" "$RUNTIME/docker.sock"
+    setpriv --reuid=reader --regid=reader --init-groups env -i \
+        HOME=/root XDG_RUNTIME_DIR="$RUNTIME" PATH=/usr/share/docker.io/contrib:/usr/sbin:/usr/bin:/sbin:/bin \
+        dockerd-rootless.sh --data-root /var/lib/inner --storage-driver fuse-overlayfs \
+        ${SANDBOX_MIRROR:+--registry-mirror "$SANDBOX_MIRROR"} "$@" &
+    echo $! > /run/engine.pid
+}
+
+case "$1" in
+engine)
     shift
     engine "$@"
+    exit 0
+    ;;
+stop-engine)
+    kill "$(cat /run/engine.pid)"
+    while [ -S "$RUNTIME/docker.sock" ] && kill -0 "$(cat /run/engine.pid)" 2>/dev/null; do sleep 0.1; done
+    exit 0
+    ;;
+esac
+
+data
+engine "$@"
+if [ -z "$SANDBOX_SSH" ]; then
+    # The sandbox lives as long as its engine.
+    wait "$(cat /run/engine.pid)"
+    exit $?
 fi
-[ -n "$SANDBOX_SSH" ] || engine "$@"
 
 install -d -m 755 /run/sshd
-install -d -m 700 /root/.ssh
-install -m 600 /run/remote-ssh/authorized_keys /root/.ssh/authorized_keys
+install -m 600 /run/remote-ssh/authorized_keys /etc/ssh/remote_authorized_keys
 install -m 600 /run/remote-ssh/host_key /etc/ssh/remote_host_key
 cat > /etc/ssh/remote_sshd_config <<'CONFIG'
 HostKey /etc/ssh/remote_host_key
 PermitRootLogin prohibit-password
 PubkeyAuthentication yes
-AuthorizedKeysFile .ssh/authorized_keys
+AuthorizedKeysFile /etc/ssh/remote_authorized_keys
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
 AllowTcpForwarding yes
 X11Forwarding no
 PermitTunnel no
+StrictModes no
 PidFile /run/sshd.pid
 CONFIG
-(engine "$@") &
 exec /usr/sbin/sshd -D -e -f /etc/ssh/remote_sshd_config

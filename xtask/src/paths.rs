@@ -47,7 +47,7 @@ pub fn runtime_dir() -> anyhow::Result<PathBuf> {
 }
 
 /// The real uid, read from /proc (no libc dependency): the owner of this process's own /proc entry.
-fn current_uid() -> u32 {
+pub fn current_uid() -> u32 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0)
 }

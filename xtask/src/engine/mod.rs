@@ -4,6 +4,7 @@
 //! One-shot commands go through xshell; their stderr is captured so failures become one-line errors.
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use anyhow::{bail, Result};
@@ -60,6 +61,9 @@ pub struct Docker {
     stamp: bool,
     /// Set on every docker process: a remote's `PATH`, whose `ssh` carries that remote's options.
     env: Vec<(String, String)>,
+    /// A sandbox's socket: used only while it is a socket at that very path, in a folder of this
+    /// user that is no link (checked before every command: a sandbox must not redirect the host).
+    guarded: Option<PathBuf>,
 }
 
 /// What one command did, whatever its exit status.
@@ -81,7 +85,7 @@ impl Docker {
     /// test run id `cargo xtask test` hands to the processes it starts.
     pub fn new(sh: &Shell) -> Docker {
         let run = std::env::var(RUN_ID_ENV).ok().filter(|r| !r.is_empty());
-        Docker { sh: sh.clone(), target: Vec::new(), run, stamp: true, env: Vec::new() }
+        Docker { sh: sh.clone(), target: Vec::new(), run, stamp: true, env: Vec::new(), guarded: None }
     }
 
     /// The same engine, labelling what it makes with another run id.
@@ -91,7 +95,27 @@ impl Docker {
 
     /// Another engine: `-H HOST` (`unix://...`, `ssh://user@host`, `tcp://...`).
     pub fn at_host(&self, host: &str) -> Docker {
-        Docker { target: vec!["-H".into(), host.into()], ..self.clone() }
+        Docker { target: vec!["-H".into(), host.into()], guarded: None, ..self.clone() }
+    }
+
+    /// A sandbox's engine at `socket`, checked before every command (see `guarded`).
+    pub fn at_guarded_socket(&self, socket: &Path) -> Docker {
+        Docker { guarded: Some(socket.to_path_buf()), ..self.at_host(&format!("unix://{}", socket.display())) }
+    }
+
+    /// Fails when the guarded socket is not what this process made it: a link, not a socket, or in
+    /// a folder that is a link or not this user's own.
+    fn check_socket(&self) -> Result<()> {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let Some(socket) = &self.guarded else { return Ok(()) };
+        let folder = socket.parent().unwrap_or(Path::new("/"));
+        let dir = std::fs::symlink_metadata(folder).ok();
+        let dir_ok = dir.is_some_and(|m| m.is_dir() && m.uid() == crate::paths::current_uid() && m.mode() & 0o077 == 0);
+        let sock_ok = std::fs::symlink_metadata(socket).is_ok_and(|m| m.file_type().is_socket());
+        if !dir_ok || !sock_ok {
+            bail!("the sandbox's socket {} is not the socket the sandbox made (a link, another file, or its folder changed): nothing is sent to it; run again", socket.display());
+        }
+        Ok(())
     }
 
     /// The same engine with `KEY=VALUE` in every docker process's environment.
@@ -170,6 +194,10 @@ impl Docker {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
+        if self.check_socket().is_err() {
+            // A command that fails at once, sending nothing anywhere.
+            return duct::cmd!("sh", "-c", "echo 'the sandbox socket changed: nothing was sent to it' >&2; exit 1");
+        }
         self.env.iter().fold(duct::cmd("docker", self.argv(args)), |e, (k, v)| e.env(k, v))
     }
 
@@ -179,6 +207,7 @@ impl Docker {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
+        self.check_socket()?;
         let argv = self.argv(args);
         let command = self.env.iter().fold(cmd!(self.sh, "docker {argv...}"), |c, (k, v)| c.env(k, v));
         let out = command.quiet().ignore_status().output().map_err(|_| missing_cli())?;

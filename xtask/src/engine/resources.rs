@@ -98,6 +98,13 @@ impl Removal {
             return Outcome::Absent;
         }
         let name = self.resource.name();
+        if matches!(self.resource, Resource::Network(_)) {
+            // A network with containers attached cannot go: they are disconnected (not removed).
+            let attached = self.docker(&["network", "inspect", "--format", "{{range .Containers}}{{.Name}} {{end}}", name]).unwrap_or_default();
+            for container in attached.split_whitespace() {
+                let _ = self.docker(&["network", "disconnect", "-f", name, container]);
+            }
+        }
         let args: Vec<&str> = match self.resource {
             Resource::Container(_) => vec!["rm", "-f", "-v", name],
             Resource::Volume(_) => vec!["volume", "rm", "-f", name],

@@ -8,11 +8,12 @@ use crate::engine::{BuildSpec, Docker, RECIPE_LABEL_KEY};
 use crate::paths;
 
 const REPO: &str = "jupyter-docker-xtask/sandbox";
-/// Debian packages of the sandbox: the engine (docker.io, iptables), Compose v1 (handed
+/// Debian packages of the sandbox: the engine (docker.io, iptables) and what runs it rootless
+/// (rootlesskit, slirp4netns, uidmap, fuse-overlayfs), socat for its socket's proxy, Compose v1 (handed
 /// `docker compose` by a plugin stand-in), the registry (docker-registry), and curl so checks can
 /// talk to the sandbox's ports from inside it; openssh-server so a sandbox can stand in for a
 /// remote Docker host reached over SSH (`sandbox::remote`).
-const PACKAGES: &str = "docker.io,docker-compose,iptables,ca-certificates,docker-registry,curl,procps,iproute2,openssh-server";
+const PACKAGES: &str = "docker.io,rootlesskit,slirp4netns,uidmap,fuse-overlayfs,socat,docker-compose,iptables,ca-certificates,docker-registry,curl,procps,iproute2,openssh-server";
 
 /// The sandbox image's tag, with a hash of its recipe (package list and docker/sandbox/).
 pub fn tag() -> Result<String> {

@@ -3,10 +3,14 @@
 //! there as written (`-p 8888:8888` publishes on the sandbox's address, never on the host's
 //! interfaces; `docker system prune -a` empties only the sandbox).
 //!
-//! The sandbox container is privileged-equivalent (all capabilities but SYS_RESOURCE, no seccomp or
-//! AppArmor profile, the host's cgroups): an engine needs that to run containers. Its API is a unix
-//! socket in a folder only the person can open (0700), never a TCP port, so no other container can
-//! reach it.
+//! A replayed tutorial is untrusted: its commands run as the unprivileged user `reader` (no
+//! capability, no_new_privs), and the inner engine is rootless, run by that user, so what its
+//! containers do as root (`--privileged`, `-v /:/host`) is root only in that user's namespace.
+//! The sandbox container has the default capabilities plus SYS_ADMIN (for rootlesskit and the
+//! overlay below; no tutorial command runs as its root), no host cgroups, limits on pids and
+//! memory. The warm cache of images is read-only under a per-run overlay; the registry serves
+//! read-only; the API is a unix socket reached by a path the sandbox cannot change, checked
+//! before every call.
 
 pub mod registry;
 pub mod remote;
@@ -24,65 +28,90 @@ use crate::paths;
 pub use registry::Registry;
 pub use remote::Remote;
 
-/// How many sandboxes of one scope may run at once (each with its own warm data volume).
+/// How many sandboxes of one scope may run at once (each with its own warm cache volume).
 const SLOTS: usize = 4;
 /// Where the inner engine keeps the layers of the images the articles pull between replays.
 const WARM_CACHE: &str = "jdx-warm-cache/";
+/// What the warm cache holds, written by the warm-up beside the inner engine's data.
+const WARM_STAMP: &str = "/run/cache/jdx-warm-stamp";
+/// The sandbox's bounds: a tutorial's fork bomb or memory hog stops there (README, `--help`).
+pub const PIDS_LIMIT: u32 = 4096;
+pub const MEMORY_LIMIT: &str = "8g";
 
-/// A running sandbox engine. Dropping it removes the sandbox container; its data volume (the
-/// inner engine's images) stays for the next run, and `clean --volumes` removes it.
+/// A running sandbox engine. Dropping it removes the sandbox container, its network and this
+/// run's scratch volume; the warm cache volume (the inner engine's images) stays for the next
+/// run, and `clean --volumes` removes it.
 pub struct Sandbox {
-    /// The handle to the inner engine.
+    /// The handle to the inner engine (through the guarded socket).
     pub inner: Docker,
     /// The sandbox container on the host engine.
     pub container: String,
-    /// The registry standing in for Docker Hub, on the sandbox's network.
+    /// The registry standing in for Docker Hub, reached on the sandbox's network.
     pub registry: Registry,
+    /// The warm cache: read-only to the run.
     pub data_volume: String,
     pub network: String,
     pub seconds_to_ready: f64,
+    /// The inner engine's `docker info` ID when it started: nothing is reset on an engine that
+    /// does not prove to be this one.
+    engine_id: String,
     host: Docker,
-    _slot: std::fs::File,
+    socket_dir: SocketDir,
+    // Dropped in this order: the container, then its network and scratch volume, then the slot.
     _container: Guard,
+    _network: Guard,
+    _scratch: Guard,
+    _slot: std::fs::File,
+}
+
+/// How the sandbox uses its warm cache.
+#[derive(Clone, Copy, PartialEq)]
+enum Cache {
+    /// Read-only, under this run's overlay (every replay).
+    Read,
+    /// The cache itself (the warm-up, which runs no tutorial).
+    Write,
 }
 
 impl Sandbox {
-    /// Starts a sandbox (reusing a free slot's data volume, so its images are warm) and waits
-    /// for its engine to answer. Everything it makes on the host carries the project's labels.
+    /// Starts a sandbox (reusing a free slot's warm cache) and waits for its engine to answer.
+    /// Everything it makes on the host carries the project's labels.
     pub fn start(host: &Docker, image: &str) -> Result<Sandbox> {
         Sandbox::start_as(host, image, "sandbox", None, &[])
     }
 
     /// A sandbox named `jdx-ROLE...`; with `ssh`, a folder holding `host_key` and
     /// `authorized_keys`, it also runs an SSH server in front of its engine (see [`Remote`]);
-    /// `data` are `docker volume create` options for its data volume (a small tmpfs: a full disk).
+    /// `data` are `docker volume create` options for its scratch volume (a small tmpfs: a full disk).
     pub(crate) fn start_as(host: &Docker, image: &str, role: &str, ssh: Option<&Path>, data: &[&str]) -> Result<Sandbox> {
-        // The network and registry are the machine's, like the project's images: shared by every
-        // sandbox (a test run's too), kept between runs so the registry stays seeded; `clean` removes them.
-        let machine = host.with_run(None);
-        let network = "jdx-sandbox-net".to_string();
-        ensure_ours(&machine, "network", &network, machine.create_network(&network)?)?;
-        let registry = Registry::ensure(&machine, image, &network)?;
         let scope = host.run_id().map(|r| format!("-{r}")).unwrap_or_default();
-
         let (slot, n) = free_slot(&format!("{role}{scope}"))?;
         let container = format!("jdx-{role}{scope}-{n}");
+        Sandbox::start_in(host, image, &container, slot, ssh, data, Cache::Read)
+    }
+
+    fn start_in(host: &Docker, image: &str, container: &str, slot: std::fs::File, ssh: Option<&Path>, data: &[&str], cache: Cache) -> Result<Sandbox> {
+        // The registry is the machine's, like the project's images: shared by every sandbox,
+        // kept between runs so it stays seeded; `clean` removes it.
+        let registry = Registry::ensure(&host.with_run(None), image)?;
         let data_volume = format!("{container}-data");
-        ensure_ours(host, "volume", &data_volume, host.create_volume(&data_volume, data)?)?;
-        if host.exists("container", &container) {
-            // A crashed run's sandbox in the slot we now hold: ours to replace.
-            if !host.is_owned(&container) {
-                bail!("a container named {container} exists and was not made by this project: it is left alone; remove it or rename it");
-            }
-            host.output(["rm", "-f", container.as_str()])?;
-        }
-        let socket_dir = paths::runtime_dir()?.join(&container);
-        std::fs::create_dir_all(&socket_dir)?;
-        let socket = socket_dir.join("docker.sock");
+        ensure_ours(host, "volume", &data_volume, host.create_volume(&data_volume, &[])?)?;
+        remove_left_over(host, container)?;
+        let socket_dir = fresh_socket_dir(container)?;
+
+        let scratch = format!("{container}-scratch");
+        let mut scratch_guard = Guard::before_create(host, Resource::Volume(scratch.clone()));
+        ensure_ours(host, "volume", &scratch, host.create_volume(&scratch, data)?)?;
+        scratch_guard.created();
+        let network = format!("{container}-net");
+        let mut network_guard = Guard::before_create(host, Resource::Network(network.clone()));
+        ensure_ours(host, "network", &network, host.create_network(&network)?)?;
+        network_guard.created();
+        registry.connect(host, &network)?;
 
         let started = Instant::now();
-        let mut guard = Guard::before_create(host, Resource::Container(container.clone()));
-        let mut spec = sandbox_spec(image, &container, &network, &data_volume, socket_dir.clone(), &registry);
+        let mut guard = Guard::before_create(host, Resource::Container(container.to_string()));
+        let mut spec = sandbox_spec(image, container, &network, &data_volume, &scratch, socket_dir.clone(), &registry, cache);
         if let Some(dir) = ssh {
             spec = spec.mount(Mount::bind(dir, "/run/remote-ssh", true)).env("SANDBOX_SSH", "1");
         }
@@ -91,75 +120,104 @@ impl Sandbox {
         if !ran.ok() {
             return Err(cannot_start(&ran));
         }
-        let inner = host.with_run(None).at_host(&format!("unix://{}", socket.display()));
-        let ready = wait::poll(Duration::from_secs(30), Duration::from_millis(100), || inner.probe(["version", "--format", "{{.Server.Version}}"]).is_some());
-        if ready.is_none() {
-            let log = host.logs_since(&container, "0").unwrap_or_default();
-            bail!("the sandbox engine did not answer within 30s ({}): the corrected mode, `cargo xtask walkthrough ARTICLE` (no --literal, no --from-markdown), runs on your own engine without it", crate::engine::last_message(&log));
-        }
-        let sandbox = Sandbox {
+        let inner = host.with_run(None).at_guarded_socket(&socket_dir.join("docker.sock"));
+        let mut engine_id = None;
+        wait::poll(Duration::from_secs(60), Duration::from_millis(100), || {
+            engine_id = inner.probe(["info", "--format", "{{.ID}}"]);
+            engine_id.is_some()
+        });
+        let Some(engine_id) = engine_id else {
+            let log = host.logs_since(container, "0").unwrap_or_default();
+            bail!("the sandbox engine did not answer within 60s ({}): the corrected mode, `cargo xtask walkthrough ARTICLE` (no --literal, no --from-markdown), runs on your own engine without it", crate::engine::last_message(&log));
+        };
+        Ok(Sandbox {
             inner,
-            container,
+            container: container.to_string(),
             registry,
             data_volume,
             network,
             seconds_to_ready: started.elapsed().as_secs_f64(),
+            engine_id,
             host: host.clone(),
-            _slot: slot,
+            socket_dir: SocketDir(socket_dir),
             _container: guard,
-        };
-        sandbox.reset()?;
-        Ok(sandbox)
+            _network: network_guard,
+            _scratch: scratch_guard,
+            _slot: slot,
+        })
     }
 
     /// A sandbox ready for an article: its image built, the stand-ins built and seeded into its
-    /// registry, and its engine holding only images the articles may pull (what an earlier
-    /// replay built goes, so each article starts from the stand-ins alone).
+    /// registry, and its warm cache holding exactly the stand-ins under warm-cache names (so each
+    /// article starts from the stand-ins alone, and its pulls take seconds).
     pub fn for_articles(sh: &xshell::Shell) -> Result<(Sandbox, Vec<StandIn>)> {
         let host = Docker::new(sh);
         host.require_engine()?;
-        // Two replays starting at once would build the same images and tag, push and untag the
-        // same names in the shared registry: one prepares while the other waits.
+        // Two replays starting at once would build the same images and seed the same names in the
+        // shared registry: one prepares while the other waits.
         let preparing = paths::exclusive("sandbox-prepare")?;
         let image = images::sandbox::ensure(&host)?;
         let base = images::base::ensure(sh, images::base::Source::Auto, false, false)?;
         let mysql = images::mysql::ensure(sh)?;
         let stand_ins = images::sandbox::stand_ins(&host, &base, &mysql.image)?;
-        let sandbox = Sandbox::start(&host, &image)?;
-        sandbox.registry.seed(&host, &stand_ins)?;
+        Registry::ensure(&host.with_run(None), &image)?.seed(&host, &stand_ins)?;
         drop(preparing);
-        sandbox.keep_only(&stand_ins)?;
+        let sandbox = Sandbox::start(&host, &image)?;
+        let wanted = stamp(&host, &stand_ins)?;
+        if sandbox.exec(&["cat", WARM_STAMP])?.stdout != wanted {
+            let (container, slot) = sandbox.release();
+            let step = crate::progress::Step::start(format!("Warming {container}'s cache with the stand-ins (once per change of a stand-in)"));
+            let warm = Sandbox::start_in(&host, &image, &container, slot, None, &[], Cache::Write)?;
+            warm.warm_up(&stand_ins, &wanted)?;
+            let (_, slot) = warm.release();
+            step.done("done");
+            let sandbox = Sandbox::start_in(&host, &image, &container, slot, None, &[], Cache::Read)?;
+            return Ok((sandbox, stand_ins));
+        }
         Ok((sandbox, stand_ins))
     }
 
-    /// Leaves the inner engine as a fresh machine has it: no image the articles pull is there under
-    /// the article's name (so `docker run IMAGE` says it is not local and pulls it, as the articles
-    /// show), while their layers stay under a warm-cache name, so the pull takes seconds. Anything
-    /// else an earlier replay built goes.
-    pub fn keep_only(&self, stand_ins: &[StandIn]) -> Result<()> {
-        let listing = self.inner.output(["images", "--format", "{{.Repository}}\t{{.Tag}}\t{{.ID}}"])?;
-        let pulled = |repo: &str| stand_ins.iter().any(|s| s.pulled_as == repo || format!("library/{}", s.pulled_as) == repo);
-        for line in listing.lines() {
-            let [repo, tag, id] = line.split('\t').collect::<Vec<_>>()[..] else { continue };
-            if repo.starts_with(WARM_CACHE) {
-                continue;
-            }
-            if pulled(repo) && tag != "<none>" {
-                let warm = format!("{WARM_CACHE}{repo}:{tag}");
-                self.inner.output(["tag", &format!("{repo}:{tag}"), &warm])?;
-                self.inner.output(["rmi", &format!("{repo}:{tag}")])?;
-            } else {
-                // An image shared with a kept one (same id) refuses to go without -f: it stays.
-                let _ = self.inner.status(["rmi", id]);
-            }
+    /// Stops this sandbox (its container, network and scratch volume go) and hands back its slot.
+    fn release(self) -> (String, std::fs::File) {
+        let Sandbox { container, _container, _network, _scratch, _slot, socket_dir, .. } = self;
+        drop((_container, _network, _scratch, socket_dir));
+        (container, _slot)
+    }
+
+    /// Fills the (writable) cache: each stand-in pulled through the mirror and kept under a
+    /// warm-cache name only (so `docker run IMAGE` in a replay says it is not local and pulls it,
+    /// as the articles show, in seconds); anything else goes; then the stamp.
+    fn warm_up(&self, stand_ins: &[StandIn], stamp: &str) -> Result<()> {
+        self.check_engine()?;
+        self.reset()?;
+        for image in self.inner.output(["images", "-q"])?.lines() {
+            let _ = self.inner.status(["rmi", "-f", image]);
+        }
+        for s in stand_ins {
+            self.inner.output(["pull", "-q", s.pulled_as])?;
+            self.inner.output(["tag", s.pulled_as, &format!("{WARM_CACHE}{}:latest", s.pulled_as)])?;
+            self.inner.output(["rmi", s.pulled_as])?;
         }
         self.inner.output(["image", "prune", "-f"])?;
+        let out = self.host.exec_input(&self.container, &["sh", "-c", "cat > \"$1\"", "sh", WARM_STAMP]).stdin_bytes(stamp.as_bytes().to_vec()).unchecked().run()?;
+        anyhow::ensure!(out.status.success(), "writing the warm cache's stamp in {} failed", self.container);
         Ok(())
     }
 
-    /// Empties the inner engine of containers, volumes and networks left by an earlier run (it is
-    /// the project's own engine: nothing in it is a person's); images stay, so runs are warm.
+    /// Fails unless the engine behind the socket is still the one this sandbox started.
+    fn check_engine(&self) -> Result<()> {
+        let id = self.inner.output(["info", "--format", "{{.ID}}"])?;
+        if id != self.engine_id {
+            bail!("the engine at {}'s socket is not the one it started (ID {id}, not {}): nothing was reset; remove the sandbox with `cargo xtask clean`", self.container, self.engine_id);
+        }
+        Ok(())
+    }
+
+    /// Empties the inner engine of containers, volumes and networks (it is the project's own
+    /// engine: nothing in it is a person's); images stay. Only once the engine proved to be this
+    /// sandbox's own.
     pub fn reset(&self) -> Result<()> {
+        self.check_engine()?;
         let containers = self.inner.output(["ps", "-aq"])?;
         if !containers.is_empty() {
             let mut args = vec!["rm", "-f", "-v"];
@@ -171,8 +229,8 @@ impl Sandbox {
         Ok(())
     }
 
-    /// A command in the sandbox container itself (its network namespace: `curl localhost:8888`
-    /// reaches what an article published with `-p 8888:8888`).
+    /// A command in the sandbox container itself, as its root (the project's own checks only:
+    /// `curl localhost:8888` reaches what an article published with `-p 8888:8888`).
     pub fn exec(&self, command: &[&str]) -> Result<Output> {
         self.host.exec(&self.container, command)
     }
@@ -189,9 +247,26 @@ impl Sandbox {
         self.host.output(["container", "inspect", "--format", format.as_str(), self.container.as_str()])
     }
 
+    /// Why the sandbox cannot go on, if it cannot: what happened ("the sandbox X stopped") and a
+    /// hint (killed, out of memory, paused, the shared registry removed by a `clean`).
+    pub fn trouble(&self) -> Option<(String, String)> {
+        let state = self.host.probe(["container", "inspect", "--format", "{{.State.Running}} {{.State.Paused}}", self.container.as_str()]);
+        let name = &self.container;
+        match state.as_deref() {
+            Some("true false") => {}
+            Some("true true") => return Some((format!("the sandbox {name} was paused"), format!("`docker unpause {name}` lets a replay go on"))),
+            _ => return Some((format!("the sandbox {name} stopped"), "killed, or out of memory".into())),
+        }
+        if !self.registry.is_running(&self.host) {
+            let registry = &self.registry.container;
+            return Some((format!("the sandbox's shared registry {registry} was removed or stopped"), "by `cargo xtask clean`?".into()));
+        }
+        None
+    }
+
     /// Whether the sandbox container still runs (it can be killed, or die out of memory, mid-run).
     pub fn is_running(&self) -> bool {
-        self.host.probe(["container", "inspect", "--format", "{{.State.Running}}", self.container.as_str()]).as_deref() == Some("true")
+        self.trouble().is_none()
     }
 
     /// The host engine (for the sandbox's own checks).
@@ -200,19 +275,34 @@ impl Sandbox {
     }
 }
 
-/// The sandbox container: the engine's privileges, the host's cgroups, its data volume, and the
-/// socket folder; the registry as its mirror.
-fn sandbox_spec(image: &str, name: &str, network: &str, data: &str, socket_dir: PathBuf, registry: &Registry) -> RunSpec {
+/// The run's socket folder, removed with the sandbox.
+struct SocketDir(PathBuf);
+
+impl Drop for SocketDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The sandbox container: the default capabilities plus SYS_ADMIN (rootlesskit's namespaces and
+/// the cache's overlay), the devices a rootless engine uses, no seccomp or AppArmor profile (an
+/// engine in a container needs them off) and no masked /proc paths (a user namespace's procfs
+/// mount needs them unmasked); no host cgroups; bounded pids and memory. The cache read-only
+/// under this run's scratch volume; the socket folder.
+#[allow(clippy::too_many_arguments)]
+fn sandbox_spec(image: &str, name: &str, network: &str, cache_volume: &str, scratch: &str, socket_dir: PathBuf, registry: &Registry, cache: Cache) -> RunSpec {
     let mut spec = RunSpec::detached(image, name)
         .network(network)
-        .mount(Mount::volume(data, "/var/lib/docker"))
-        .mount(Mount::bind("/sys/fs/cgroup", "/sys/fs/cgroup", false))
+        .mount(Mount::Volume { name: cache_volume.into(), target: "/run/cache".into(), readonly: cache == Cache::Read, nocopy: false })
+        .mount(Mount::volume(scratch, "/run/scratch"))
         .mount(Mount::bind(socket_dir, "/run/sandbox", false))
-        .env("SANDBOX_NAME", name)
-        .env("SANDBOX_MIRROR", &registry.mirror_url());
-    spec.cap_add = vec!["ALL".into()];
-    spec.cap_drop = vec!["SYS_RESOURCE".into()];
-    spec.security_opt = vec!["seccomp=unconfined".into(), "apparmor=unconfined".into()];
+        .env("SANDBOX_MIRROR", &registry.mirror_url())
+        .raw(&["--device", "/dev/net/tun", "--device", "/dev/fuse", "--pids-limit", &PIDS_LIMIT.to_string(), "--memory", MEMORY_LIMIT]);
+    if cache == Cache::Write {
+        spec = spec.env("SANDBOX_CACHE", "write");
+    }
+    spec.cap_add = vec!["SYS_ADMIN".into()];
+    spec.security_opt = vec!["seccomp=unconfined".into(), "apparmor=unconfined".into(), "systempaths=unconfined".into()];
     spec
 }
 
@@ -220,13 +310,59 @@ fn sandbox_spec(image: &str, name: &str, network: &str, data: &str, socket_dir: 
 fn cannot_start(ran: &Output) -> anyhow::Error {
     let why = crate::engine::last_message(&ran.stderr);
     let hint = if why.contains("rootless") || why.contains("cgroup") {
-        "this engine cannot run an engine inside a container (rootless Docker or cgroup v2 limits)"
-    } else if why.contains("operation not permitted") || why.contains("caps") {
-        "this host does not grant the capabilities an engine in a container needs"
+        "this engine cannot run an engine inside a container (rootless Docker or cgroup limits)"
+    } else if why.contains("operation not permitted") || why.contains("caps") || why.contains("device") {
+        "this host does not grant what an engine in a container needs (SYS_ADMIN, /dev/net/tun, /dev/fuse)"
     } else {
         "the sandbox container did not start"
     };
     anyhow::anyhow!("the sandbox cannot start: {hint} ({why}); the corrected mode, `cargo xtask walkthrough ARTICLE` (no --literal, no --from-markdown), runs on your own engine without it")
+}
+
+/// What the warm cache should hold: each stand-in's name and image id.
+fn stamp(host: &Docker, stand_ins: &[StandIn]) -> Result<String> {
+    let mut lines = Vec::new();
+    for s in stand_ins {
+        lines.push(format!("{} {}", s.pulled_as, host.output(["image", "inspect", "--format", "{{.Id}}", s.image.as_str()])?));
+    }
+    Ok(lines.join("\n"))
+}
+
+/// What a killed run left in the slot we now hold (its sandbox, still running with its
+/// containers, and its scratch volume) goes, and the person is told.
+fn remove_left_over(host: &Docker, container: &str) -> Result<()> {
+    if host.exists("container", container) {
+        if !host.is_owned(container) {
+            bail!("a container named {container} exists and was not made by this project: it is left alone; remove it or rename it");
+        }
+        eprintln!("# removing the sandbox {container} that a killed run left running (with everything in it)");
+        host.output(["rm", "-f", container])?;
+    }
+    let scratch = format!("{container}-scratch");
+    if host.exists("volume", &scratch) && host.label("volume", &scratch, crate::engine::MANAGED_KEY).is_some() {
+        host.output(["volume", "rm", "-f", scratch.as_str()])?;
+    }
+    let network = format!("{container}-net");
+    if host.exists("network", &network) && host.label("network", &network, crate::engine::MANAGED_KEY).is_some() {
+        let _ = Guard::new(host, Resource::Network(network));
+    }
+    Ok(())
+}
+
+/// This run's socket folder, made fresh (0700) in the runtime folder; the folders killed runs left
+/// in the slot go first.
+fn fresh_socket_dir(container: &str) -> Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let runtime = paths::runtime_dir()?;
+    for entry in std::fs::read_dir(&runtime)?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == container || name.strip_prefix(container).is_some_and(|rest| rest.starts_with("-run")) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = runtime.join(format!("{container}-run{}", std::process::id()));
+    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    Ok(dir)
 }
 
 /// A volume or network of the sandbox found already there must be the project's; otherwise it

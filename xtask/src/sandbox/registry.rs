@@ -1,7 +1,8 @@
-//! The sandbox's registry: Debian's docker-registry on the sandbox network, the inner engine's
-//! `--registry-mirror`, so `docker pull mysql` in the sandbox runs as written and gets the stand-in.
-//! The host seeds it through a port on 127.0.0.1 (the host engine pushes to loopback registries
-//! without any daemon configuration).
+//! The sandbox's registry: Debian's docker-registry, the inner engines' `--registry-mirror`, so
+//! `docker pull mysql` in a sandbox runs as written and gets the stand-in. It serves read-only
+//! (`mirror.yml`: no upload, no delete) and is connected to each sandbox's own network under one
+//! alias; the host reads it through a port on 127.0.0.1. Seeding writes through a second server of
+//! the same storage (`seed.yml`), started for the push on a network no sandbox is on, then removed.
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -9,20 +10,24 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use super::ensure_ours;
+use crate::engine::resources::{Guard, Resource};
 use crate::engine::{wait, Docker, Mount, Publish, RunSpec};
 use crate::images::sandbox::StandIn;
 use crate::paths;
 
-/// The name the sandbox's engine reaches the registry by.
+/// The name the sandboxes' engines reach the registry by.
 const ALIAS: &str = "registry.sandbox";
 /// The registry's container: one for the machine, its volume keeping what was seeded.
 pub const CONTAINER: &str = "jdx-sandbox-registry";
+/// The registry's own network: the host's port is published there; sandboxes are never on it.
+const NETWORK: &str = "jdx-sandbox-registry-net";
 
 #[derive(Debug, Clone)]
 pub struct Registry {
     pub container: String,
-    /// The registry's port on the host's 127.0.0.1, for seeding.
+    /// The registry's port on the host's 127.0.0.1, for reading what it serves.
     pub host_port: u16,
+    image: String,
 }
 
 /// The named volume holding what the registry serves.
@@ -30,11 +35,19 @@ pub fn data_volume() -> String {
     format!("{CONTAINER}-data")
 }
 
+/// The registry's volume, made (labelled) by the code that mounts it, never by a mount.
+pub fn ensure_data_volume(host: &Docker) -> Result<String> {
+    let volume = data_volume();
+    ensure_ours(host, "volume", &volume, host.create_volume(&volume, &[])?)?;
+    Ok(volume)
+}
+
 impl Registry {
-    /// Starts the scope's registry, or reuses it (its volume keeps what was pushed).
-    pub fn ensure(host: &Docker, image: &str, network: &str) -> Result<Registry> {
+    /// Starts the machine's read-only registry, or reuses it (its volume keeps what was pushed).
+    pub fn ensure(host: &Docker, image: &str) -> Result<Registry> {
         let container = CONTAINER.to_string();
         let _lock = paths::exclusive(&container)?;
+        ensure_ours(host, "network", NETWORK, host.create_network(NETWORK)?)?;
         match host.container_state(&container) {
             Some(_) if !host.is_owned(&container) => {
                 bail!("a container named {container} exists and was not made by this project: it is left alone; remove or rename it to use the sandbox")
@@ -44,27 +57,13 @@ impl Registry {
             }
             Some(_) => {}
             None => {
-                let volume = data_volume();
-                ensure_ours(host, "volume", &volume, host.create_volume(&volume, &[])?)?;
-                let mut spec = RunSpec::detached(image, &container)
-                    .network(network)
-                    .publish(Publish::loopback(None, 5000))
-                    .mount(Mount::volume(&volume, "/var/lib/docker-registry"))
-                    // The image declares VOLUME /var/lib/docker for the sandboxes' engines; the
-                    // registry runs none, and a tmpfs there keeps Docker from making an unlabelled
-                    // anonymous volume for it.
-                    .mount(Mount::Tmpfs { target: "/var/lib/docker".into(), size_bytes: None })
-                    .command(&["docker-registry", "serve", "/etc/docker/registry/mirror.yml"]);
-                spec.network_alias = Some(ALIAS.into());
+                let volume = ensure_data_volume(host)?;
+                let spec = server_spec(image, &container, &volume, "mirror.yml");
                 host.run(&spec).map_err(|e| anyhow::anyhow!("the sandbox's registry did not start: {e:#}"))?;
             }
         }
-        let (_, host_port) = host.published_port(&container, 5000)?;
-        let answered = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || get(host_port, "/v2/", "").is_ok_and(|(code, _)| code == 200));
-        if answered.is_none() {
-            bail!("the sandbox's registry {container} does not answer on 127.0.0.1:{host_port}: see `docker logs {container}`");
-        }
-        Ok(Registry { container, host_port })
+        let host_port = answering(host, &container)?;
+        Ok(Registry { container, host_port, image: image.to_string() })
     }
 
     /// What the sandbox's engine is given as `--registry-mirror`.
@@ -72,16 +71,39 @@ impl Registry {
         format!("http://{ALIAS}:5000")
     }
 
+    /// Puts the registry on a sandbox's own network, under the alias its engine pulls from.
+    pub fn connect(&self, host: &Docker, network: &str) -> Result<()> {
+        host.output(["network", "connect", "--alias", ALIAS, network, self.container.as_str()])?;
+        Ok(())
+    }
+
+    /// Whether the registry still runs (a `clean` elsewhere may remove it mid-run).
+    pub fn is_running(&self, host: &Docker) -> bool {
+        host.probe(["container", "inspect", "--format", "{{.State.Running}}", self.container.as_str()]).as_deref() == Some("true")
+    }
+
     /// Pushes each stand-in under the name the articles pull (`mysql` is `library/mysql`), unless
-    /// the registry already serves that very image.
+    /// the registry already serves that very image; through a writable server of the same storage
+    /// that lives only for the push.
     pub fn seed(&self, host: &Docker, stand_ins: &[StandIn]) -> Result<()> {
+        let mut missing = Vec::new();
         for stand_in in stand_ins {
-            let repository = if stand_in.pulled_as.contains('/') { stand_in.pulled_as.to_string() } else { format!("library/{}", stand_in.pulled_as) };
             let local = host.output(["image", "inspect", "--format", "{{.Id}}", stand_in.image.as_str()])?;
-            if self.served_config(&repository).as_deref() == Some(local.as_str()) {
-                continue;
+            if self.served_config(&repository(stand_in)).as_deref() != Some(local.as_str()) {
+                missing.push(stand_in);
             }
-            let tag = format!("127.0.0.1:{}/{repository}:latest", self.host_port);
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let seeder = format!("{CONTAINER}-seed-{}", crate::engine::creator_id());
+        let mut guard = Guard::before_create(host, Resource::Container(seeder.clone()));
+        let started = host.run(&server_spec(&self.image, &seeder, &ensure_data_volume(host)?, "seed.yml"));
+        guard.created();
+        started.context("starting the writable registry that seeds the sandbox's")?;
+        let port = answering(host, &seeder)?;
+        for stand_in in missing {
+            let tag = format!("127.0.0.1:{port}/{}:latest", repository(stand_in));
             let step = crate::progress::Step::start(format!("Seeding the sandbox's registry: {} as {}", stand_in.image, stand_in.pulled_as));
             host.output(["tag", stand_in.image.as_str(), tag.as_str()])?;
             let pushed = host.output(["push", "--quiet", tag.as_str()]);
@@ -102,6 +124,35 @@ impl Registry {
         let manifest: serde_json::Value = serde_json::from_str(&body).ok()?;
         manifest["config"]["digest"].as_str().map(String::from)
     }
+}
+
+/// Where a stand-in is served: `mysql` is `library/mysql`.
+fn repository(stand_in: &StandIn) -> String {
+    if stand_in.pulled_as.contains('/') {
+        stand_in.pulled_as.to_string()
+    } else {
+        format!("library/{}", stand_in.pulled_as)
+    }
+}
+
+/// A registry server of the shared storage with `config` (read-only or writable), on the
+/// registry's own network, published on the host's 127.0.0.1.
+fn server_spec(image: &str, name: &str, volume: &str, config: &str) -> RunSpec {
+    RunSpec::detached(image, name)
+        .network(NETWORK)
+        .publish(Publish::loopback(None, 5000))
+        .mount(Mount::volume(volume, "/var/lib/docker-registry"))
+        .command(&["docker-registry", "serve", &format!("/etc/docker/registry/{config}")])
+}
+
+/// The host port of `container`'s registry, once it answers there.
+fn answering(host: &Docker, container: &str) -> Result<u16> {
+    let (_, host_port) = host.published_port(container, 5000)?;
+    let answered = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || get(host_port, "/v2/", "").is_ok_and(|(code, _)| code == 200));
+    if answered.is_none() {
+        bail!("the sandbox's registry {container} does not answer on 127.0.0.1:{host_port}: see `docker logs {container}`");
+    }
+    Ok(host_port)
 }
 
 /// `GET path` on 127.0.0.1:port: the status code and body.

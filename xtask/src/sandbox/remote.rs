@@ -113,7 +113,7 @@ impl Remote {
 
     /// Stops the remote's engine, leaving its SSH server up (a remote whose engine is down).
     pub fn stop_engine(&self) -> Result<()> {
-        self.sandbox.exec(&["sh", "-c", "kill $(cat /var/run/docker.pid) && while [ -e /var/run/docker.pid ]; do sleep 0.1; done"])?;
+        self.sandbox.exec(&["sandbox-dockerd", "stop-engine"])?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use crate::sandbox::Sandbox;
 
 #[derive(clap::Args, Debug)]
 pub struct SandboxTask {
-    /// Start it, seed its registry, print how to reach it, and stop at once (a check).
+    /// Start it, seed its registry and warm cache, and remove it at once (a check).
     #[arg(long)]
     pub check: bool,
 }
@@ -21,10 +21,12 @@ impl SandboxTask {
         for s in &stand_ins {
             eprintln!("  {:<30} {} ({})", s.pulled_as, s.image, s.about);
         }
-        println!("export DOCKER_HOST={socket}");
         if self.check {
+            // The socket goes with the sandbox at the end of this command: nothing to point at.
+            eprintln!("sandbox {} checked and removed; without --check it stays, and its DOCKER_HOST is printed", sandbox.container);
             return Ok(());
         }
+        println!("export DOCKER_HOST={socket}");
         eprintln!("(Ctrl-C removes the sandbox container; its images stay for the next run)");
         loop {
             std::thread::park();

@@ -30,16 +30,6 @@ const MAKE: &str = include_str!("../data/deploy/make-hub.sh");
 
 /// Drops, from the engine's push metadata (layer -> repositories), the repositories of this
 /// stand-in's run accounts (`docker.io/USER/project_jupyter`).
-const FORGET: &str = r#"
-import glob, json
-for path in glob.glob('/var/lib/docker/image/*/distribution/v2metadata-by-diffid/*/*'):
-    with open(path) as f:
-        entries = json.load(f)
-    kept = [e for e in entries if not (e.get('SourceRepository', '').startswith('docker.io/') and e.get('SourceRepository', '').endswith('/project_jupyter'))]
-    if kept != entries:
-        with open(path, 'w') as f:
-            json.dump(kept, f)
-"#;
 
 pub struct Hub {
     pub user: String,
@@ -49,9 +39,10 @@ pub struct Hub {
     pub ca: String,
     sandbox: String,
     host: Docker,
-    // Dropped in this order after `drop`: the container, then the network, then the folder.
+    // Dropped in this order after `drop`: the container, the network, the storage, the folder.
     _container: Guard,
     _network: Guard,
+    _storage: Guard,
     _dir: tempfile::TempDir,
 }
 
@@ -73,6 +64,20 @@ impl Hub {
         let id = crate::engine::creator_id();
         let container = format!("jdx-hub-{id}");
         let network = format!("{container}-net");
+        // Docker Hub holds the stand-ins (a push mounts their layers from there, as on the real
+        // one): a copy of the shared registry's storage made for this run, so nothing an article
+        // pushes reaches what the next replay pulls.
+        let storage = format!("{container}-data");
+        let mut storage_guard = Guard::before_create(&host, Resource::Volume(storage.clone()));
+        host.create_volume(&storage, &[])?;
+        storage_guard.created();
+        let copy = RunSpec::new(image)
+            .rm()
+            .network("none")
+            .mount(Mount::Volume { name: registry::ensure_data_volume(&host)?, target: "/from".into(), readonly: true, nocopy: false })
+            .mount(Mount::volume(&storage, "/to"))
+            .command(&["cp", "-a", "/from/.", "/to/"]);
+        host.run(&copy).context("copying the stand-ins into the stand-in Docker Hub's storage")?;
         let mut network_guard = Guard::before_create(&host, Resource::Network(network.clone()));
         host.create_network(&network)?;
         network_guard.created();
@@ -80,16 +85,14 @@ impl Hub {
         let spec = RunSpec::detached(image, &container)
             .network(&network)
             .raw(&aliases)
-            .mount(Mount::volume(&registry::data_volume(), "/var/lib/docker-registry"))
-            // As for the registry: no dockerd here, and no anonymous volume for the image's VOLUME.
-            .mount(Mount::Tmpfs { target: "/var/lib/docker".into(), size_bytes: None })
+            .mount(Mount::volume(&storage, "/var/lib/docker-registry"))
             .mount(Mount::bind(dir.path(), "/hub", true))
             .command(&["docker-registry", "serve", "/hub/hub.yml"]);
         let mut container_guard = Guard::before_create(&host, Resource::Container(container.clone()));
         let started = host.run(&spec);
         container_guard.created();
         started.context("starting the stand-in Docker Hub")?;
-        let hub = Hub { user: user.into(), container, network, ca, sandbox: sandbox.container.clone(), host, _container: container_guard, _network: network_guard, _dir: dir };
+        let hub = Hub { user: user.into(), container, network, ca, sandbox: sandbox.container.clone(), host, _container: container_guard, _network: network_guard, _storage: storage_guard, _dir: dir };
 
         let local = ["--cacert", "/hub/ca.crt", "--resolve", "registry-1.docker.io:443:127.0.0.1"];
         let answered = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || hub.status_from(&hub.container, &local) == 401);
@@ -98,7 +101,6 @@ impl Hub {
             bail!("the stand-in Docker Hub did not answer within 20s: {}", last_message(&log));
         }
         hub.trust(&hub.sandbox)?;
-        hub.forget_old_pushes()?;
         // The official registry's TLS uses the system's store only (certs.d is read for other
         // registries), and dockerd reads that store once: its engine starts again to read it.
         hub.host.output(["restart", hub.sandbox.as_str()])?;
@@ -127,18 +129,6 @@ impl Hub {
         Ok(())
     }
 
-    /// The sandbox's engine remembers, per layer, the repositories it pushed it to, and offers the
-    /// youngest as a cross-repository mount: earlier runs' repositories left Docker Hub at their end,
-    /// so they are forgotten (while the engine is about to start again), and a layer of
-    /// `jupyter/minimal-notebook` is mounted from there as on Docker Hub.
-    fn forget_old_pushes(&self) -> Result<()> {
-        let out = self.host.exec(&self.sandbox, &["python3", "-c", FORGET])?;
-        if !out.ok() {
-            bail!("clearing the sandbox engine's memory of earlier runs' pushes failed: {}", last_message(&out.stderr));
-        }
-        Ok(())
-    }
-
     /// The HTTP status of `GET https://registry-1.docker.io/v2/` from inside `container` (0: no answer).
     fn status_from(&self, container: &str, curl: &[&str]) -> u16 {
         let mut command = vec!["curl", "-s", "-o", "/dev/null", "--max-time", "5", "-w", "%{http_code}"];
@@ -155,10 +145,8 @@ impl Hub {
 
 impl Drop for Hub {
     fn drop(&mut self) {
+        // The storage goes with the run (its guard), what was pushed with it.
         let _ = self.host.status(["network", "disconnect", "-f", self.network.as_str(), self.sandbox.as_str()]);
-        // The run's repository leaves the shared storage (the stand-ins' blobs it mounted stay).
-        let folder = format!("/var/lib/docker-registry/docker/registry/v2/repositories/{}", self.user);
-        let _ = self.host.exec(&self.container, &["rm", "-rf", folder.as_str()]);
     }
 }
 

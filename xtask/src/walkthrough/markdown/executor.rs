@@ -190,7 +190,7 @@ impl<'a> Executor<'a> {
         let mut notes = Vec::new();
         let text = match text.strip_prefix("sudo ") {
             Some(rest) => {
-                notes.push("`sudo ` left out: the sandbox's shell is already root".to_string());
+                notes.push("`sudo ` left out: the sandbox's shell reaches its engine without it (and has no root to give)".to_string());
                 rest.trim_start()
             }
             None => text,

@@ -13,7 +13,17 @@ use super::screen;
 use crate::engine::{Docker, Output};
 
 /// The sandbox's own engine, as its shells reach it (the WRAPPER below says the same).
-const INNER_ENGINE: &str = "unix:///run/sandbox/docker.sock";
+const INNER_ENGINE: &str = "unix:///var/run/docker.sock";
+
+/// How every command of a replay starts in the sandbox: as `reader`, the user the rootless inner
+/// engine runs as, with no capability (none now, none in its bounding set) and no_new_privs (no
+/// setuid program gives any back). The tutorial is untrusted: nothing it runs is the sandbox's root.
+const AS_READER: [&str; 7] = ["setpriv", "--reuid=reader", "--regid=reader", "--init-groups", "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"];
+
+/// `command` run as the unprivileged reader (see [`AS_READER`]).
+fn as_reader<'a>(command: &[&'a str]) -> Vec<&'a str> {
+    AS_READER.iter().copied().chain(command.iter().copied()).collect()
+}
 
 /// Where jobs keep their pid and working-folder files inside the sandbox.
 const STATE_DIR: &str = "/tmp/replay";
@@ -21,7 +31,7 @@ const STATE_DIR: &str = "/tmp/replay";
 /// The shell a job runs in: the inner engine, the job's folder, the article's text run by `eval`
 /// (verbatim), and the folder it ended in written down so the next command starts there.
 const WRAPPER: &str = r#"
-export DOCKER_HOST=unix:///run/sandbox/docker.sock SHELL=/bin/bash HOME=/root
+export DOCKER_HOST=unix:///var/run/docker.sock SHELL=/bin/bash HOME=/root USER=reader LOGNAME=reader
 export REPLAY_CMD="$3" REPLAY_CWD_FILE="/tmp/replay/job-$1.cwd"
 mkdir -p /tmp/replay && echo $$ > "/tmp/replay/job-$1.pid"
 cd "$2" 2>/dev/null || cd
@@ -46,13 +56,27 @@ impl Place {
         let script = format!("export DOCKER_HOST={INNER_ENGINE} HOME=/root; {script}");
         let mut command = vec!["sh", "-c", script.as_str(), "replay"];
         command.extend(args);
-        self.host.exec(&self.container, &command)
+        self.host.exec(&self.container, &as_reader(&command))
     }
 
-    /// Writes `bytes` to `path` inside the sandbox (folders made as needed).
+    /// Writes `bytes` to `path` inside the sandbox (folders made as needed), as the reader.
     pub fn write(&self, path: &str, bytes: &[u8]) -> Result<Output> {
+        self.write_as(&as_reader(&[]), path, bytes)
+    }
+
+    /// Writes one of the replay's own stand-in programs to `path`, a folder only root may write
+    /// (before any step of the tutorial runs), executable.
+    pub fn install(&self, path: &str, bytes: &[u8]) -> Result<Output> {
+        let out = self.write_as(&[], path, bytes)?;
+        self.host.exec(&self.container, &["chmod", "755", path])?;
+        Ok(out)
+    }
+
+    fn write_as(&self, user: &[&str], path: &str, bytes: &[u8]) -> Result<Output> {
         let script = r#"mkdir -p "$(dirname "$1")" && cat > "$1""#;
-        let out = self.host.exec_input(&self.container, &["sh", "-c", script, "replay", path]).stdin_bytes(bytes).stderr_to_stdout().stdout_capture().unchecked().run()?;
+        let mut command = user.to_vec();
+        command.extend(["sh", "-c", script, "replay", path]);
+        let out = self.host.exec_input(&self.container, &command).stdin_bytes(bytes).stderr_to_stdout().stdout_capture().unchecked().run()?;
         Ok(Output { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr: String::new() })
     }
 }
@@ -85,7 +109,7 @@ impl Job {
         let id_text = id.to_string();
         let reader = place
             .host
-            .exec_input(&place.container, &["bash", "-c", WRAPPER, "replay", &id_text, cwd, command, mode])
+            .exec_input(&place.container, &as_reader(&["bash", "-c", WRAPPER, "replay", &id_text, cwd, command, mode]))
             .stdin_file(keys_in)
             .stderr_to_stdout()
             .unchecked()

@@ -45,8 +45,7 @@ pub fn prepare(inner: &Docker, place: &Place, slug: &str, values: &Values) -> Re
         .output(["run", "-d", "--name", PYTHON, "--network", "host", "--user", "root", "-e", "HOME=/root", "-v", "/root:/root", "-w", "/root", "--entrypoint", "sleep", &python, "infinity"])
         .context("starting the stand-in for the local machine's Python")?;
     for (path, script) in [("/usr/local/bin/pip", PIP), ("/usr/local/bin/jupyter-lab", JUPYTER_LAB)] {
-        place.write(path, script.as_bytes())?;
-        place.quiet("chmod +x \"$1\"", &[path])?;
+        place.install(path, script.as_bytes())?;
     }
     let mysql = own_copy(inner, "mysql", "jdx-local-machine/mysql")?;
     let password = values.get(needs.mysql_password).unwrap_or_default();

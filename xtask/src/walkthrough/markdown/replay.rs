@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use regex::Regex;
@@ -181,12 +182,18 @@ fn play(executor: &mut Executor, sandbox: &Sandbox, steps: &[Step], mut after: i
     let mut outcome = Ok(());
     for k in 0..steps.len() {
         outcome = executor.step(k);
-        if outcome.is_ok() && !sandbox.is_running() {
+        // A step killed with its sandbox ends (137, or docker exec's 126) a moment before the
+        // engine says the sandbox stopped: such an end is given that moment.
+        let killed = executor.results[k].as_ref().and_then(|r| r.exit).is_some_and(|c| c == 137 || c == 126 || c < 0);
+        let wait = if killed { Duration::from_secs(3) } else { Duration::ZERO };
+        let mut trouble = sandbox.trouble();
+        crate::engine::wait::poll(wait, Duration::from_millis(200), || {
+            trouble = sandbox.trouble();
+            trouble.is_some()
+        });
+        if let (true, Some((what, hint))) = (outcome.is_ok(), trouble) {
             // What the steps printed since is the dead sandbox's, not the article's.
-            outcome = Err(anyhow::anyhow!(
-                "the sandbox {} stopped during line {} (killed, or out of memory): the replay cannot go on; run it again",
-                sandbox.container, steps[k].line
-            ));
+            outcome = Err(anyhow::anyhow!("{what} during line {} ({hint}): the replay cannot go on; run it again", steps[k].line));
         }
         if outcome.is_err() {
             break;

@@ -191,9 +191,9 @@ fn data_volume(p: &Probe, container: &str) -> String {
     p.docker(&["container", "inspect", "--format", format, container]).stdout
 }
 
-/// What a volume's data folder holds, as the inner engine keeps it (the sandbox's /var/lib/docker).
+/// What a volume's data folder holds, as the inner engine keeps it (the sandbox's /var/lib/inner, its rootless data).
 fn volume_holds(p: &Probe, volume: &str, entry: &str) -> bool {
-    p.shell(&format!("test -d /var/lib/docker/volumes/{volume}/_data/{entry}")).ok()
+    p.shell(&format!("test -d /var/lib/inner/volumes/{volume}/_data/{entry}")).ok()
 }
 
 fn short(volume: &str) -> &str {
