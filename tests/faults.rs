@@ -106,6 +106,14 @@ fn the_engine_unreachable() {
     assert!(is_gone("container", &name));
 }
 
+/// A `--host` whose name does not resolve is said to be that, with the fix: no engine to start.
+#[test]
+fn a_host_name_that_does_not_resolve() {
+    let error = xtask_error(&["status", "--host", "ssh://root@jdx-no-such-host.invalid"]);
+    assert!(error.contains("host name \"jdx-no-such-host.invalid\"") && error.contains("does not resolve") && error.contains("--host"), "{error}");
+    assert!(!error.contains("dockerd") && !error.contains("dial-stdio"), "{error}");
+}
+
 #[test]
 fn a_server_that_crashes_before_its_url_is_reported_and_removed() {
     // An image whose server dies at once, saying why on stderr.

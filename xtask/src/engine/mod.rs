@@ -219,6 +219,9 @@ impl Docker {
         if out.ok() {
             return Ok(out.stdout);
         }
+        if let Some(line) = self.ssh_failure(&out.stderr) {
+            bail!("{line}");
+        }
         let why = last_message(&out.stderr);
         if let (None, Ok(context)) = (self.target.get(1), std::env::var("DOCKER_CONTEXT")) {
             if why.contains("context") {
@@ -231,6 +234,16 @@ impl Docker {
             _ => String::new(),
         };
         bail!("the Docker engine{place} does not answer ({why}): start it (`dockerd &` or `systemctl start docker`) or point DOCKER_HOST at a running one")
+    }
+
+    /// What SSH said, as one line naming the fix, when this handle's engine is `-H ssh://...` and
+    /// SSH (not the engine) failed: an unknown host name is no engine to start.
+    fn ssh_failure(&self, stderr: &str) -> Option<String> {
+        let host = match &self.target[..] {
+            [flag, host, ..] if flag == "-H" => remote::SshHost::parse(host).ok()?,
+            _ => return None,
+        };
+        remote::explain_ssh_failure(&host, stderr)
     }
 
     /// `docker run SPEC` with the project's labels; the container's id.
