@@ -114,6 +114,20 @@ fn a_host_name_that_does_not_resolve() {
     assert!(!error.contains("dockerd") && !error.contains("dial-stdio"), "{error}");
 }
 
+/// `push` to a registry nothing answers at: one line naming the registry and the fix; the tag it
+/// made for the push is gone again.
+#[test]
+fn a_push_to_an_unreachable_registry() {
+    let image = base_image();
+    let registry = "127.0.0.1:1";
+    let tag = unique("jdx-push");
+    let reference = format!("{registry}/{}:{tag}", image.rsplit_once(':').unwrap().0.rsplit('/').next().unwrap());
+    let _tag = Guard::image(&reference);
+    let error = xtask_error(&["push", "--registry", registry, "--image", &image, "--tag", &tag]);
+    assert!(error.contains(&format!("the registry {registry} cannot be reached")) && error.contains("check its address in --registry"), "{error}");
+    assert!(is_gone("image", &reference), "the failed push left the tag {reference}");
+}
+
 #[test]
 fn a_server_that_crashes_before_its_url_is_reported_and_removed() {
     // An image whose server dies at once, saying why on stderr.
