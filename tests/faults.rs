@@ -149,7 +149,7 @@ fn notebooks_that_are_broken_or_raise() {
     write_notebook(f.notebooks.path(), "raises.ipynb", &notebook_raising("boom from the cell"));
     f.up();
 
-    for (notebook, says) in [("broken.ipynb", "broken.ipynb is not a valid notebook (not JSON)"), ("raises.ipynb", "raised ValueError: boom from the cell"), ("missing.ipynb", "was not found")] {
+    for (notebook, says) in [("broken.ipynb", "broken.ipynb is not a valid notebook (not JSON)"), ("raises.ipynb", "raised ValueError: boom from the cell"), ("missing.ipynb", "was not found"), ("new\nline.ipynb", "new\\nline.ipynb was not found in /work")] {
         let error = xtask_error(&["run", notebook, "--name", &name]);
         assert!(error.contains(says), "{error}");
     }

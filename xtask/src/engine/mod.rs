@@ -20,7 +20,7 @@ pub mod spec;
 pub mod wait;
 
 pub use container::{fields, parse_port_line, ContainerState};
-pub use messages::{last_message, tail};
+pub use messages::{last_message, one_line, tail};
 pub use names::{check_image_ref, check_name};
 pub use spec::{volume_mount_labelled, BuildSpec, Health, Mount, Publish, RunSpec};
 
