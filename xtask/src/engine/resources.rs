@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 
-use super::{creator_id, Docker, CREATOR_LABEL_KEY, RUN_LABEL_KEY};
+use super::{creator_id, Docker, BUILT_AS_LABEL_KEY, CREATOR_LABEL_KEY, RUN_LABEL_KEY};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resource {
@@ -268,6 +268,66 @@ pub fn list(docker: &Docker, kind: &str, filter: &str, format: &str) -> Result<V
     Ok(out.stdout.lines().filter(|l| !l.is_empty()).map(String::from).collect())
 }
 
+/// The images the project built itself, as `docker image rm` takes them, among those matching
+/// `filters` (a test run's label): never one that only inherited the project's labels.
+pub fn own_images(docker: &Docker, filters: &[String]) -> Result<Vec<String>> {
+    let label = format!("label={BUILT_AS_LABEL_KEY}");
+    let mut args = vec!["image", "ls", "-q", "--no-trunc", "--filter", label.as_str()];
+    filters.iter().for_each(|f| args.extend(["--filter", f.as_str()]));
+    let ids = docker.output(&args)?;
+    let mut ids: Vec<&str> = ids.lines().filter(|l| !l.is_empty()).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let format = format!("{{{{.Id}}}}|{{{{index .Config.Labels \"{BUILT_AS_LABEL_KEY}\"}}}}|{{{{json .RepoTags}}}}");
+    // One removed since the listing is only missing from the answer.
+    let inspected = docker.status(["image", "inspect", "--format", format.as_str()].into_iter().chain(ids))?;
+    let mut own = Vec::new();
+    for line in inspected.stdout.lines() {
+        let Some((id, built_as, tags)) = parse_inspected(line) else { continue };
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        own.extend(own_names(id, built_as, &tags, || last_step(docker, id)));
+    }
+    Ok(own)
+}
+
+/// `ID|BUILT_AS|["TAG",...]` as the inspect prints it (a label may hold a '|'; neither end can).
+fn parse_inspected(line: &str) -> Option<(&str, &str, Vec<String>)> {
+    let (id, rest) = line.split_once('|')?;
+    let (built_as, tags) = rest.rsplit_once('|')?;
+    Some((id, built_as, serde_json::from_str::<Option<Vec<String>>>(tags).ok()?.unwrap_or_default()))
+}
+
+/// What of one image carrying `built_as` is the project's own: the tags equal to it (a child
+/// image inherits the label but is tagged otherwise; a tag a person added keeps the image); an
+/// untagged one (an earlier build a rebuild replaced) by its short id, when its own last build
+/// step set that label, or it was imported whole (`last_step`: that step and the history's length).
+fn own_names(id: &str, built_as: &str, tags: &[&str], last_step: impl FnOnce() -> Option<(String, usize)>) -> Vec<String> {
+    if !tags.is_empty() {
+        return tags.iter().filter(|t| same_reference(t, built_as)).map(|t| t.to_string()).collect();
+    }
+    match last_step() {
+        Some((step, entries)) if entries == 1 || step.contains(&format!("{BUILT_AS_LABEL_KEY}={built_as}")) => {
+            vec![id.trim_start_matches("sha256:").chars().take(12).collect()]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a tag Docker shows is `reference` (`name` is shown as `name:latest`).
+fn same_reference(tag: &str, reference: &str) -> bool {
+    let tagged = reference.rsplit('/').next().is_some_and(|last| last.contains(':'));
+    tag == reference || (!tagged && tag.strip_suffix(":latest") == Some(reference))
+}
+
+/// The newest step of an image's history (what made it) and how many steps it has.
+fn last_step(docker: &Docker, id: &str) -> Option<(String, usize)> {
+    let history = docker.probe(["image", "history", "--no-trunc", "--format", "{{.CreatedBy}}", id])?;
+    Some((history.lines().next().unwrap_or("").to_string(), history.lines().count()))
+}
+
 /// What carries the run's label, as `kind name`.
 pub fn leftovers(docker: &Docker, run_id: &str) -> Result<Vec<String>> {
     let filter = format!("label={RUN_LABEL_KEY}={run_id}");
@@ -288,5 +348,35 @@ pub fn remove_run(docker: &Docker, run_id: &str) {
                 _ => docker.probe([kind, "rm", name.as_str()]),
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_images_are_the_ones_built_as_their_own_tag() {
+        assert_eq!(parse_inspected("sha256:1|a:b|[\"a:b\",\"c:d\"]"), Some(("sha256:1", "a:b", vec!["a:b".to_string(), "c:d".to_string()])));
+        assert_eq!(parse_inspected("sha256:1|a|b|[]"), Some(("sha256:1", "a|b", vec![])));
+        assert_eq!(parse_inspected("sha256:1|a:b|null").map(|p| p.2.len()), Some(0));
+        let never = || -> Option<(String, usize)> { panic!("a tagged image needs no history") };
+        let ours = "custom-jupyter-image:named-volume";
+        assert_eq!(own_names("sha256:1", ours, &[ours], never), [ours]);
+        // A person's re-tag stays (removing the project's tag leaves the image to it).
+        assert_eq!(own_names("sha256:1", ours, &[ours, "mine:v1"], never), [ours]);
+        // A child built FROM it inherits the label, tagged otherwise.
+        assert!(own_names("sha256:2", ours, &["mine:child"], never).is_empty());
+        assert_eq!(own_names("sha256:3", "plain", &["plain:latest"], never), ["plain:latest"]);
+        assert!(own_names("sha256:3", "host:5000/plain", &["host:5000/plain:v2"], never).is_empty());
+
+        let label_step = format!("/bin/sh -c #(nop)  LABEL jupyter-docker-xtask.managed=true {BUILT_AS_LABEL_KEY}={ours}");
+        let untagged = "sha256:0123456789abcdef0123";
+        assert_eq!(own_names(untagged, ours, &[], || Some((label_step.clone(), 9))), ["0123456789ab"]);
+        // An untagged child: its last step is its own.
+        assert!(own_names(untagged, ours, &[], || Some(("/bin/sh -c #(nop)  ENV B=1".into(), 10))).is_empty());
+        // An untagged import (one step: nothing to inherit from); history unreadable: left alone.
+        assert_eq!(own_names(untagged, ours, &[], || Some((String::new(), 1))).len(), 1);
+        assert!(own_names(untagged, ours, &[], || None).is_empty());
     }
 }
