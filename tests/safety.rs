@@ -65,8 +65,9 @@ fn a_persons_own_things_are_never_touched() {
 
 /// An image a person builds FROM the project's image inherits its labels (`managed`, the test
 /// run's, the one naming the tag the project built): `clean --images` removes only the project's
-/// own build, by its own tag, never that child (tagged or not), and a tag the person put on the
-/// project's image keeps the image. Without a terminal and without --yes it removes nothing.
+/// own builds (by the tag each was built as; an earlier build a rebuild left untagged, by its id),
+/// never that child (tagged or not), and a tag the person put on the project's image keeps the
+/// image. Without a terminal and without --yes it removes nothing.
 #[test]
 fn a_persons_image_built_from_the_projects_survives_clean_images() {
     images();
@@ -78,9 +79,21 @@ fn a_persons_image_built_from_the_projects_survives_clean_images() {
     let dockerfile = |text: String| std::fs::write(context.path().join("Dockerfile"), text).unwrap();
     let dir = context.path().to_str().unwrap();
 
-    // The project's build in a private run, which clean must remove ...
-    dockerfile(format!("FROM {IMAGE}\nENV JDX_OURS=1\n"));
-    engine().with_run(Some(private_run.clone())).build(&BuildSpec::new(context.path(), &ours), "building the project's image", false).unwrap();
+    // The project's builds in a private run, which clean must remove: an earlier one, left
+    // untagged by the rebuild because a container of the project used it, and the rebuild.
+    let project = engine().with_run(Some(private_run.clone()));
+    let build = |version: u32| {
+        dockerfile(format!("FROM {IMAGE}\nENV JDX_OURS={version}\n"));
+        project.build(&BuildSpec::new(context.path(), &ours), "building the project's image", false).unwrap();
+        docker_ok(&["image", "inspect", "-f", "{{.Id}}", &ours])
+    };
+    let earlier = build(1);
+    let _earlier = Guard::image(&earlier);
+    let user = unique("jdx-ours-user");
+    let _user = Guard::container(&user);
+    project.output(["create", "--name", user.as_str(), "--label", OWNER, "--label", &format!("{RUN_LABEL_KEY}={private_run}"), ours.as_str()]).unwrap();
+    assert_ne!(build(2), earlier);
+    let earlier_short: String = earlier.trim_start_matches("sha256:").chars().take(12).collect();
     // ... and, by hand, a person's child image of it (tagged, and untagged) and a tag of their own on it.
     dockerfile(format!("FROM {ours}\nENV PERSON=1\n"));
     docker_ok(&["build", "-q", "-t", &child, dir]);
@@ -100,8 +113,8 @@ fn a_persons_image_built_from_the_projects_survives_clean_images() {
 
     let cleaned = xtask().args(["clean", "--images", "--yes"]).env(RUN_ID_ENV, &private_run).assert().success();
     let said = String::from_utf8_lossy(&cleaned.get_output().stdout).to_string();
-    assert!(said.contains(&format!("removed image {ours}")), "{said}");
-    assert!(is_gone("image", &ours), "{said}");
+    assert!(said.contains(&format!("removed image {ours}")) && said.contains(&format!("removed image {earlier_short}")), "{said}");
+    assert!(is_gone("image", &ours) && is_gone("image", &earlier), "{said}");
     for (image, what) in [(&child, "the person's child image"), (&untagged, "the person's untagged child image"), (&retag, "the person's tag of the project's image")] {
         assert!(!is_gone("image", image), "clean --images removed {what} {image}: {said}");
     }

@@ -288,7 +288,7 @@ pub fn own_images(docker: &Docker, filters: &[String]) -> Result<Vec<String>> {
     for line in inspected.stdout.lines() {
         let Some((id, built_as, tags)) = parse_inspected(line) else { continue };
         let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
-        own.extend(own_names(id, built_as, &tags, || last_step(docker, id)));
+        own.extend(own_names(id, built_as, &tags, || history(docker, id)));
     }
     Ok(own)
 }
@@ -302,18 +302,28 @@ fn parse_inspected(line: &str) -> Option<(&str, &str, Vec<String>)> {
 
 /// What of one image carrying `built_as` is the project's own: the tags equal to it (a child
 /// image inherits the label but is tagged otherwise; a tag a person added keeps the image); an
-/// untagged one (an earlier build a rebuild replaced) by its short id, when its own last build
-/// step set that label, or it was imported whole (`last_step`: that step and the history's length).
-fn own_names(id: &str, built_as: &str, tags: &[&str], last_step: impl FnOnce() -> Option<(String, usize)>) -> Vec<String> {
+/// untagged one (an earlier build a rebuild replaced) by its short id, when its own build set
+/// that label (`history`: its build steps, newest first).
+fn own_names(id: &str, built_as: &str, tags: &[&str], history: impl FnOnce() -> Option<Vec<String>>) -> Vec<String> {
     if !tags.is_empty() {
         return tags.iter().filter(|t| same_reference(t, built_as)).map(|t| t.to_string()).collect();
     }
-    match last_step() {
-        Some((step, entries)) if entries == 1 || step.contains(&format!("{BUILT_AS_LABEL_KEY}={built_as}")) => {
-            vec![id.trim_start_matches("sha256:").chars().take(12).collect()]
-        }
+    match history() {
+        Some(steps) if set_by_its_own_build(&steps, built_as) => vec![id.trim_start_matches("sha256:").chars().take(12).collect()],
         _ => Vec::new(),
     }
+}
+
+/// Whether the build that made an image (its `steps`, newest first) set `built-as=built_as`: the
+/// legacy builder ends a build with one `LABEL` step per `--label`, so the project's build ends
+/// with a run of steps setting only the project's labels, one of them this one. A child's own
+/// steps come first in its history (a label of its own, or any other step, ends the run). An
+/// image imported whole (one step) inherited nothing.
+fn set_by_its_own_build(steps: &[String], built_as: &str) -> bool {
+    let labels: Vec<&str> = steps.iter().map_while(|s| s.trim_start_matches("/bin/sh -c #(nop)").trim_start().strip_prefix("LABEL ")).collect();
+    let ours = |l: &&str| l.split_whitespace().filter(|pair| pair.contains('=')).all(|pair| pair.starts_with("jupyter-docker-xtask."));
+    let wanted = format!("{BUILT_AS_LABEL_KEY}={built_as}");
+    steps.len() == 1 || (labels.iter().all(ours) && labels.iter().any(|l| l.split_whitespace().any(|pair| pair == wanted)))
 }
 
 /// Whether a tag Docker shows is `reference` (`name` is shown as `name:latest`).
@@ -322,10 +332,10 @@ fn same_reference(tag: &str, reference: &str) -> bool {
     tag == reference || (!tagged && tag.strip_suffix(":latest") == Some(reference))
 }
 
-/// The newest step of an image's history (what made it) and how many steps it has.
-fn last_step(docker: &Docker, id: &str) -> Option<(String, usize)> {
+/// An image's build steps, newest first.
+fn history(docker: &Docker, id: &str) -> Option<Vec<String>> {
     let history = docker.probe(["image", "history", "--no-trunc", "--format", "{{.CreatedBy}}", id])?;
-    Some((history.lines().next().unwrap_or("").to_string(), history.lines().count()))
+    Some(history.lines().map(String::from).collect())
 }
 
 /// What carries the run's label, as `kind name`.
@@ -360,7 +370,7 @@ mod tests {
         assert_eq!(parse_inspected("sha256:1|a:b|[\"a:b\",\"c:d\"]"), Some(("sha256:1", "a:b", vec!["a:b".to_string(), "c:d".to_string()])));
         assert_eq!(parse_inspected("sha256:1|a|b|[]"), Some(("sha256:1", "a|b", vec![])));
         assert_eq!(parse_inspected("sha256:1|a:b|null").map(|p| p.2.len()), Some(0));
-        let never = || -> Option<(String, usize)> { panic!("a tagged image needs no history") };
+        let never = || -> Option<Vec<String>> { panic!("a tagged image needs no history") };
         let ours = "custom-jupyter-image:named-volume";
         assert_eq!(own_names("sha256:1", ours, &[ours], never), [ours]);
         // A person's re-tag stays (removing the project's tag leaves the image to it).
@@ -370,13 +380,20 @@ mod tests {
         assert_eq!(own_names("sha256:3", "plain", &["plain:latest"], never), ["plain:latest"]);
         assert!(own_names("sha256:3", "host:5000/plain", &["host:5000/plain:v2"], never).is_empty());
 
-        let label_step = format!("/bin/sh -c #(nop)  LABEL jupyter-docker-xtask.managed=true {BUILT_AS_LABEL_KEY}={ours}");
+        // Untagged: the legacy builder's one LABEL step per --label, in any order, end our build.
+        let steps = |top: &[&str]| -> Vec<String> {
+            let build = [format!("LABEL {BUILT_AS_LABEL_KEY}={ours}"), "LABEL jupyter-docker-xtask.managed=true".into(), "ENV JDX=1".into(), "COPY dir:abc in /work".into()];
+            top.iter().map(|t| t.to_string()).chain(build).map(|s| format!("/bin/sh -c #(nop)  {s}")).collect()
+        };
         let untagged = "sha256:0123456789abcdef0123";
-        assert_eq!(own_names(untagged, ours, &[], || Some((label_step.clone(), 9))), ["0123456789ab"]);
-        // An untagged child: its last step is its own.
-        assert!(own_names(untagged, ours, &[], || Some(("/bin/sh -c #(nop)  ENV B=1".into(), 10))).is_empty());
+        assert_eq!(own_names(untagged, ours, &[], || Some(steps(&["LABEL jupyter-docker-xtask.run=r1"]))), ["0123456789ab"]);
+        // An untagged child: its own steps come first (any step, or a label of its own).
+        assert!(own_names(untagged, ours, &[], || Some(steps(&["ENV B=1"]))).is_empty());
+        assert!(own_names(untagged, ours, &[], || Some(steps(&["LABEL org.example.mine=yes"]))).is_empty());
+        // Another tag's label in the history is not this one's.
+        assert!(own_names(untagged, "other:tag", &[], || Some(steps(&[]))).is_empty());
         // An untagged import (one step: nothing to inherit from); history unreadable: left alone.
-        assert_eq!(own_names(untagged, ours, &[], || Some((String::new(), 1))).len(), 1);
+        assert_eq!(own_names(untagged, ours, &[], || Some(vec![String::new()])).len(), 1);
         assert!(own_names(untagged, ours, &[], || None).is_empty());
     }
 }
