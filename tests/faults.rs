@@ -106,6 +106,28 @@ fn the_engine_unreachable() {
     assert!(is_gone("container", &name));
 }
 
+/// A `--host` whose name does not resolve is said to be that, with the fix: no engine to start.
+#[test]
+fn a_host_name_that_does_not_resolve() {
+    let error = xtask_error(&["status", "--host", "ssh://root@jdx-no-such-host.invalid"]);
+    assert!(error.contains("host name \"jdx-no-such-host.invalid\"") && error.contains("does not resolve") && error.contains("--host"), "{error}");
+    assert!(!error.contains("dockerd") && !error.contains("dial-stdio"), "{error}");
+}
+
+/// `push` to a registry nothing answers at: one line naming the registry and the fix; the tag it
+/// made for the push is gone again.
+#[test]
+fn a_push_to_an_unreachable_registry() {
+    let image = base_image();
+    let registry = "127.0.0.1:1";
+    let tag = unique("jdx-push");
+    let reference = format!("{registry}/{}:{tag}", image.rsplit_once(':').unwrap().0.rsplit('/').next().unwrap());
+    let _tag = Guard::image(&reference);
+    let error = xtask_error(&["push", "--registry", registry, "--image", &image, "--tag", &tag]);
+    assert!(error.contains(&format!("the registry {registry} cannot be reached")) && error.contains("check its address in --registry"), "{error}");
+    assert!(is_gone("image", &reference), "the failed push left the tag {reference}");
+}
+
 #[test]
 fn a_server_that_crashes_before_its_url_is_reported_and_removed() {
     // An image whose server dies at once, saying why on stderr.
@@ -127,7 +149,7 @@ fn notebooks_that_are_broken_or_raise() {
     write_notebook(f.notebooks.path(), "raises.ipynb", &notebook_raising("boom from the cell"));
     f.up();
 
-    for (notebook, says) in [("broken.ipynb", "broken.ipynb is not a valid notebook (not JSON)"), ("raises.ipynb", "raised ValueError: boom from the cell"), ("missing.ipynb", "was not found")] {
+    for (notebook, says) in [("broken.ipynb", "broken.ipynb is not a valid notebook (not JSON)"), ("raises.ipynb", "raised ValueError: boom from the cell"), ("missing.ipynb", "was not found"), ("new\nline.ipynb", "new\\nline.ipynb was not found in /work")] {
         let error = xtask_error(&["run", notebook, "--name", &name]);
         assert!(error.contains(says), "{error}");
     }

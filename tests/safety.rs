@@ -63,6 +63,64 @@ fn a_persons_own_things_are_never_touched() {
     assert!(!free("network", &network));
 }
 
+/// An image a person builds FROM the project's image inherits its labels (`managed`, the test
+/// run's, the one naming the tag the project built): `clean --images` removes only the project's
+/// own builds (by the tag each was built as; an earlier build a rebuild left untagged, by its id),
+/// never that child (tagged or not), and a tag the person put on the project's image keeps the
+/// image. Without a terminal and without --yes it removes nothing.
+#[test]
+fn a_persons_image_built_from_the_projects_survives_clean_images() {
+    images();
+    let private_run = format!("{}-{}", run_id(), unique("safety-images"));
+    let (ours, retag, child) = (format!("{}:built", unique("jdx-ours")), format!("{}:mine", unique("person-retag")), format!("{}:mine", unique("person-child")));
+    // Dropped last to first: the person's images before the one they were built from.
+    let _ours = (Guard::image(&retag), Guard::image(&ours));
+    let context = tempfile::tempdir().unwrap();
+    let dockerfile = |text: String| std::fs::write(context.path().join("Dockerfile"), text).unwrap();
+    let dir = context.path().to_str().unwrap();
+
+    // The project's builds in a private run, which clean must remove: an earlier one, left
+    // untagged by the rebuild because a container of the project used it, and the rebuild.
+    let project = engine().with_run(Some(private_run.clone()));
+    let build = |version: u32| {
+        dockerfile(format!("FROM {IMAGE}\nENV JDX_OURS={version}\n"));
+        project.build(&BuildSpec::new(context.path(), &ours), "building the project's image", false).unwrap();
+        docker_ok(&["image", "inspect", "-f", "{{.Id}}", &ours])
+    };
+    let earlier = build(1);
+    let _earlier = Guard::image(&earlier);
+    let user = unique("jdx-ours-user");
+    let _user = Guard::container(&user);
+    project.output(["create", "--name", user.as_str(), "--label", OWNER, "--label", &format!("{RUN_LABEL_KEY}={private_run}"), ours.as_str()]).unwrap();
+    assert_ne!(build(2), earlier);
+    let earlier_short: String = earlier.trim_start_matches("sha256:").chars().take(12).collect();
+    // ... and, by hand, a person's child image of it (tagged, and untagged) and a tag of their own on it.
+    dockerfile(format!("FROM {ours}\nENV PERSON=1\n"));
+    docker_ok(&["build", "-q", "-t", &child, dir]);
+    let _child = Guard::image(&child);
+    dockerfile(format!("FROM {ours}\nENV PERSON=2\n"));
+    let untagged = docker_ok(&["build", "-q", dir]).lines().last().unwrap().to_string();
+    let _untagged = Guard::image(&untagged);
+    docker_ok(&["tag", &ours, &retag]);
+    let labels = |image: &str| docker_ok(&["image", "inspect", "-f", "{{index .Config.Labels \"jupyter-docker-xtask.managed\"}} {{index .Config.Labels \"jupyter-docker-xtask.run\"}}", image]);
+    assert_eq!(labels(&child), format!("true {private_run}"), "the child inherits the project's labels");
+    assert_eq!(labels(&untagged), labels(&child));
+
+    let refused = xtask().args(["clean", "--images"]).env(RUN_ID_ENV, &private_run).output().unwrap();
+    let error = the_error(&refused);
+    assert!(error.contains("removing the images") && error.contains("pass --yes to confirm"), "{error}");
+    assert!(!is_gone("image", &ours), "a refused clean removed an image");
+
+    let cleaned = xtask().args(["clean", "--images", "--yes"]).env(RUN_ID_ENV, &private_run).assert().success();
+    let said = String::from_utf8_lossy(&cleaned.get_output().stdout).to_string();
+    assert!(said.contains(&format!("removed image {ours}")) && said.contains(&format!("removed image {earlier_short}")), "{said}");
+    assert!(is_gone("image", &ours) && is_gone("image", &earlier), "{said}");
+    for (image, what) in [(&child, "the person's child image"), (&untagged, "the person's untagged child image"), (&retag, "the person's tag of the project's image")] {
+        assert!(!is_gone("image", image), "clean --images removed {what} {image}: {said}");
+    }
+    assert!(!said.contains("person-"), "{said}");
+}
+
 /// Every port `up` publishes is bound on 127.0.0.1 only, as the kernel's socket table shows.
 #[test]
 fn nothing_listens_beyond_loopback() {

@@ -54,26 +54,65 @@ pub fn current_uid() -> u32 {
 
 /// Serialises work that must not run twice at once (parallel tests building the same image):
 /// an exclusive lock on a file in this user's runtime folder, released when the guard drops or
-/// the process dies. Opened without truncating and never through a symbolic link.
-pub fn exclusive(name: &str) -> anyhow::Result<std::fs::File> {
-    use anyhow::Context;
-    let file = lock_file(name)?;
-    file.lock().with_context(|| format!("locking {name}"))?;
-    Ok(file)
+/// the process dies. Opened without truncating and never through a symbolic link. The file goes
+/// when the guard drops (one per `up --name` would pile up otherwise).
+pub fn exclusive(name: &str) -> anyhow::Result<Lock> {
+    loop {
+        let (file, path) = lock_file(name)?;
+        std::fs::File::lock(&file).map_err(|e| anyhow::anyhow!("locking {}: {e}", path.display()))?;
+        if still_at(&file, &path) {
+            return Ok(Lock { file, path });
+        }
+    }
 }
 
-/// Like [`exclusive`], but `None` at once when another process holds the lock.
+/// Like [`exclusive`], but `None` at once when another process holds the lock. The file stays:
+/// it names a slot that is tried again and again.
 pub fn try_exclusive(name: &str) -> anyhow::Result<Option<std::fs::File>> {
-    let file = lock_file(name)?;
-    Ok(file.try_lock().is_ok().then_some(file))
+    loop {
+        let (file, path) = lock_file(name)?;
+        if file.try_lock().is_err() {
+            return Ok(None);
+        }
+        if still_at(&file, &path) {
+            return Ok(Some(file));
+        }
+    }
 }
 
-fn lock_file(name: &str) -> anyhow::Result<std::fs::File> {
+/// A held [`exclusive`] lock. Dropping it removes the file while the lock is still held, then
+/// releases it; a process that was waiting on the removed file sees it gone and locks anew.
+#[derive(Debug)]
+pub struct Lock {
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Only while holding the lock: a waiter re-checks the path after locking (`still_at`).
+        if still_at(&self.file, &self.path) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Whether `path` is still the file we locked: a holder may have removed it (or another process
+/// made a new one there) while we waited, and a lock on a removed file excludes no one.
+fn still_at(file: &std::fs::File, path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::symlink_metadata(path)) {
+        (Ok(locked), Ok(there)) => (locked.dev(), locked.ino()) == (there.dev(), there.ino()),
+        _ => false,
+    }
+}
+
+fn lock_file(name: &str) -> anyhow::Result<(std::fs::File, PathBuf)> {
     use anyhow::Context;
     use std::os::unix::fs::OpenOptionsExt;
     let path = runtime_dir()?.join(format!("{name}.lock"));
     const O_NOFOLLOW: i32 = 0o400000;
-    std::fs::OpenOptions::new()
+    let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
@@ -81,7 +120,8 @@ fn lock_file(name: &str) -> anyhow::Result<std::fs::File> {
         .mode(0o600)
         .custom_flags(O_NOFOLLOW)
         .open(&path)
-        .with_context(|| format!("opening the lock {} (a link there is refused)", path.display()))
+        .with_context(|| format!("opening the lock {} (a link there is refused)", path.display()))?;
+    Ok((file, path))
 }
 
 #[cfg(test)]
@@ -96,14 +136,45 @@ mod tests {
         let name = format!("test-lock-{}", std::process::id());
         let path = dir.join(format!("{name}.lock"));
         std::fs::write(&path, "keep me").unwrap();
-        drop(exclusive(&name).unwrap());
+        let held = exclusive(&name).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me", "the lock truncated its file");
-        std::fs::remove_file(&path).unwrap();
+        drop(held);
 
         let target = tempfile::NamedTempFile::new().unwrap();
         std::os::unix::fs::symlink(target.path(), &path).unwrap();
         let refused = exclusive(&name);
         std::fs::remove_file(&path).unwrap();
         assert!(refused.is_err(), "a link in place of the lock was followed");
+    }
+
+    /// A lock's file goes with its holder; one waiting meanwhile ends up holding the file that is
+    /// at the path (not the removed one), so it still excludes everyone else.
+    #[test]
+    fn lock_files_go_with_their_holder_and_waiters_lock_the_file_at_the_path() {
+        use std::os::unix::fs::MetadataExt;
+        let name = format!("test-lock-handover-{}", std::process::id());
+        let path = runtime_dir().unwrap().join(format!("{name}.lock"));
+        let first = exclusive(&name).unwrap();
+        let (waiting, (locked, handed)) = (name.clone(), std::sync::mpsc::channel());
+        let waiter = std::thread::spawn(move || {
+            let lock = exclusive(&waiting).unwrap();
+            locked.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            lock
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(try_exclusive(&name).unwrap().is_none(), "the lock was not held");
+        drop(first);
+        handed.recv().unwrap();
+        assert!(path.exists(), "the waiter holds a lock on a removed file");
+        assert!(try_exclusive(&name).unwrap().is_none(), "two holders at once");
+        let second = waiter.join().unwrap();
+        assert_eq!(second.file.metadata().unwrap().ino(), std::fs::metadata(&path).unwrap().ino());
+        drop(second);
+        assert!(!path.exists(), "the lock file stayed after its holder");
+        // A slot taken with try_exclusive keeps its file.
+        drop(try_exclusive(&name).unwrap().unwrap());
+        assert!(path.exists());
+        std::fs::remove_file(&path).unwrap();
     }
 }

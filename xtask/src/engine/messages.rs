@@ -18,6 +18,12 @@ pub fn last_message(stderr: &str) -> String {
         .unwrap_or_else(|| "no message".to_string())
 }
 
+/// `text` with its control characters escaped (a newline as `\n`, ESC as `\u{1b}`): a name a
+/// person gave (a file named with a newline) cannot split an error line, nor restyle a terminal.
+pub fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()
+}
+
 /// The last `lines` lines of a command's output, for an error message.
 pub fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
@@ -38,5 +44,12 @@ mod tests {
         assert_eq!(last_message(&format!("{reason}\nError: failed to start containers: c\n")), reason);
         assert_eq!(last_message(&format!("docker: {reason}.\nSee 'docker run --help'.\n")), format!("docker: {reason}."));
         assert_eq!(last_message(&format!("docker: {reason}\n\nRun 'docker run --help' for more information\n")), format!("docker: {reason}"));
+    }
+
+    #[test]
+    fn control_characters_cannot_split_a_line() {
+        assert_eq!(one_line("new\nline.ipynb"), "new\\nline.ipynb");
+        assert_eq!(one_line("tab\there \u{1b}[31mred\r"), "tab\\there \\u{1b}[31mred\\r");
+        assert_eq!(one_line("ünïcode \"quoted\" back\\slash"), "ünïcode \"quoted\" back\\slash");
     }
 }

@@ -21,7 +21,7 @@ pub mod spec;
 pub mod wait;
 
 pub use container::{fields, parse_port_line, ContainerState};
-pub use messages::{last_message, tail};
+pub use messages::{last_message, one_line, tail};
 pub use names::{check_image_ref, check_name};
 pub use spec::{volume_mount_labelled, BuildSpec, Health, Mount, Publish, RunSpec};
 
@@ -37,6 +37,10 @@ pub const OWNER_KEY: &str = "jupyter-docker-xtask.owner";
 pub const RUN_ID_ENV: &str = "JUPYTER_DOCKER_XTASK_RUN_ID";
 pub const RUN_LABEL_KEY: &str = "jupyter-docker-xtask.run";
 pub const RECIPE_LABEL_KEY: &str = "jupyter-docker-xtask.recipe";
+/// On the images the project builds (and imports): the reference it built the image as. A child
+/// image a person builds `FROM` one inherits it, with the `managed` label, but is tagged otherwise,
+/// and its own last build step is not the one that set it: `clean --images` tells the two apart.
+pub const BUILT_AS_LABEL_KEY: &str = "jupyter-docker-xtask.built-as";
 /// Which process made a resource: labels are fixed at creation, so this tells a volume or
 /// container this process created from one that was there already (or that a racing process made).
 pub const CREATOR_LABEL_KEY: &str = "jupyter-docker-xtask.creator";
@@ -179,6 +183,16 @@ impl Docker {
         labels
     }
 
+    /// Labels for an image the project builds as `tag`: [`Docker::image_labels`] and the tag it is
+    /// built as ([`BUILT_AS_LABEL_KEY`]).
+    pub fn build_labels(&self, tag: &str) -> Vec<(String, String)> {
+        let mut labels = self.image_labels();
+        if self.stamp {
+            labels.push((BUILT_AS_LABEL_KEY.into(), tag.into()));
+        }
+        labels
+    }
+
     /// The whole argument list for `docker ARGS` on this engine.
     pub fn argv<I, S>(&self, args: I) -> Vec<OsString>
     where
@@ -248,6 +262,9 @@ impl Docker {
         if out.ok() {
             return Ok(out.stdout);
         }
+        if let Some(line) = self.ssh_failure(&out.stderr) {
+            bail!("{line}");
+        }
         let why = last_message(&out.stderr);
         if let (None, Ok(context)) = (self.target.get(1), std::env::var("DOCKER_CONTEXT")) {
             if why.contains("context") {
@@ -260,6 +277,16 @@ impl Docker {
             _ => String::new(),
         };
         bail!("the Docker engine{place} does not answer ({why}): start it (`dockerd &` or `systemctl start docker`) or point DOCKER_HOST at a running one")
+    }
+
+    /// What SSH said, as one line naming the fix, when this handle's engine is `-H ssh://...` and
+    /// SSH (not the engine) failed: an unknown host name is no engine to start.
+    fn ssh_failure(&self, stderr: &str) -> Option<String> {
+        let host = match &self.target[..] {
+            [flag, host, ..] if flag == "-H" => remote::SshHost::parse(host).ok()?,
+            _ => return None,
+        };
+        remote::explain_ssh_failure(&host, stderr)
     }
 
     /// `docker run SPEC` with the project's labels; the container's id.
@@ -277,14 +304,14 @@ impl Docker {
     /// intermediate containers; a rebuild removes the image the tag named before.
     pub fn build(&self, spec: &BuildSpec, what: &str, verbose: bool) -> Result<()> {
         let (replaced, step) = (self.managed_image_id(&spec.tag), crate::progress::Step::start_maybe_lines(what, verbose));
-        let expression = self.stream(spec.args(&self.image_labels())).stderr_to_stdout().unchecked();
+        let expression = self.stream(spec.args(&self.build_labels(&spec.tag))).stderr_to_stdout().unchecked();
         let output = if verbose { expression.run()? } else { expression.stdout_capture().run()? };
         if !output.status.success() {
             let log = String::from_utf8_lossy(&output.stdout);
             if !verbose {
                 eprintln!("{}", tail(&log, 40));
             }
-            let failed_step = log.lines().filter(|l| l.starts_with("Step ")).next_back().unwrap_or("before the first step");
+            let failed_step = log.lines().rfind(|l| l.starts_with("Step ")).unwrap_or("before the first step");
             bail!("{what} failed at {failed_step}: {} (the build's last lines are above; fix the Dockerfile or the cause and run again)", last_message(&log));
         }
         step.done("built");

@@ -9,11 +9,13 @@ fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("valid regex"))
 }
 
-/// Docker's rule for container and volume names.
-pub fn check_name(kind: &str, name: &str) -> Result<()> {
+/// Docker's rule for container and volume names; `flag` is the option that gave it (`name`, `volume`).
+pub fn check_name(flag: &str, name: &str) -> Result<()> {
     static NAME: OnceLock<Regex> = OnceLock::new();
     if !regex(&NAME, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$").is_match(name) {
-        bail!("invalid {kind} name {name:?}: Docker requires [a-zA-Z0-9][a-zA-Z0-9_.-]+ (a letter or digit first, at least 2 characters); choose another with --{kind}");
+        // `--name` names a container: "invalid name name" said nothing.
+        let what = if flag == "name" { "container" } else { flag };
+        bail!("invalid {what} name {name:?}: Docker requires [a-zA-Z0-9][a-zA-Z0-9_.-]+ (a letter or digit first, at least 2 characters); choose another with --{flag}");
     }
     Ok(())
 }
@@ -42,6 +44,9 @@ mod tests {
         assert!(check_name("name", "-bad").is_err());
         assert!(check_name("volume", "has space").is_err());
         assert!(check_name("volume", "ünï").is_err());
+        let said = check_name("name", "bad name!").unwrap_err().to_string();
+        assert!(said.starts_with("invalid container name \"bad name!\": ") && said.ends_with("choose another with --name"), "{said}");
+        assert!(check_name("volume", "x").unwrap_err().to_string().starts_with("invalid volume name \"x\""));
     }
 
     #[test]

@@ -50,8 +50,13 @@ fn explain(stderr: &str, reference: &str, login: &str) -> String {
     let why = last_message(stderr);
     let lower = why.to_lowercase();
     let registry = reference.split('/').next().unwrap_or(reference);
+    let unreachable = ["connection refused", "no such host", "i/o timeout", "no route to host", "network is unreachable", "dial tcp"];
     if lower.contains("unauthorized") || lower.contains("authentication required") || lower.contains("denied") || lower.contains("no basic auth") {
         format!("the registry refused the login ({why}): log in with `{login} {registry}` (Docker keeps it in its credential store), then run again")
+    } else if lower.contains("server gave http response to https client") {
+        format!("the registry {registry} answers plain HTTP, which the engine refuses ({why}): give it TLS, or list it in the engine's insecure-registries (/etc/docker/daemon.json)")
+    } else if unreachable.iter().any(|w| lower.contains(w)) {
+        format!("the registry {registry} cannot be reached ({why}): check its address in --registry (host[:port]) and that it runs, then run again")
     } else {
         why
     }
@@ -68,5 +73,16 @@ mod tests {
         assert_eq!(reference("r:5000", "a/b", None).unwrap(), "r:5000/b:latest");
         assert!(reference("https://r", "a", None).unwrap_err().to_string().contains("--registry"));
         assert!(reference("r", "a", Some("Bad Tag")).is_err());
+    }
+
+    #[test]
+    fn an_unreachable_registry_is_named_with_the_fix() {
+        let refused = explain("The push refers to repository [127.0.0.1:1/a]\nGet \"http://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused\n", "127.0.0.1:1/a:b", "docker login");
+        assert!(refused.starts_with("the registry 127.0.0.1:1 cannot be reached (Get ") && refused.ends_with("check its address in --registry (host[:port]) and that it runs, then run again"), "{refused}");
+        let unknown = explain("Get \"https://r.invalid:5000/v2/\": dial tcp: lookup r.invalid on 10.0.0.53:53: no such host", "r.invalid:5000/a:b", "docker login");
+        assert!(unknown.contains("the registry r.invalid:5000 cannot be reached") && unknown.contains("no such host"), "{unknown}");
+        let plain = explain("Get \"https://r:5000/v2/\": http: server gave HTTP response to HTTPS client", "r:5000/a:b", "docker login");
+        assert!(plain.contains("insecure-registries"), "{plain}");
+        assert!(explain("unauthorized: authentication required", "r:5000/a:b", "docker login").contains("`docker login r:5000`"));
     }
 }

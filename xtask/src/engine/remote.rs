@@ -130,7 +130,7 @@ pub fn explain_ssh_failure(ssh: &SshHost, stderr: &str) -> Option<String> {
     } else if has("Host key verification failed") || has("REMOTE HOST IDENTIFICATION HAS CHANGED") {
         format!("SSH to {host} does not trust the host's key: connect once with `ssh {host}` to check and accept it, then run again")
     } else if has("Could not resolve hostname") || has("Name or service not known") {
-        format!("the host name of {host} does not resolve: check the address in --host")
+        format!("the host name {:?} (of ssh://{host}) does not resolve: check its spelling in --host (or DOCKER_HOST), or make it known (DNS, /etc/hosts, or a Host entry in ~/.ssh/config)", ssh.host)
     } else if has("Connection refused") || has("timed out") || has("No route to host") || has("Network is unreachable") || has("Connection closed by") {
         // SSH's own words (the docker CLI wraps them in a long line of its own).
         let all = said.join(" ");
@@ -173,6 +173,9 @@ mod tests {
         assert!(line("ssh: connect to host 192.0.2.9 port 22: Connection timed out").contains("cannot be reached"));
         assert!(line("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?").contains("not running"));
         assert!(line("Host key verification failed.").contains("accept it"));
+        let unknown = "error during connect: Get \"http://docker.example.com/v1.50/version\": command [ssh -o ConnectTimeout=30 -T -l root -- nosuch.invalid docker system dial-stdio] has exited with exit status 255, make sure the URL is valid, and Docker 18.09 or later is installed on the remote host: stderr=ssh: Could not resolve hostname nosuch.invalid: Name or service not known";
+        let said = explain_ssh_failure(&SshHost::parse("ssh://root@nosuch.invalid").unwrap(), unknown).unwrap_or_default();
+        assert!(said.starts_with("the host name \"nosuch.invalid\" (of ssh://root@nosuch.invalid) does not resolve: check its spelling in --host"), "{said}");
         assert_eq!(explain_ssh_failure(&host, "Error response from daemon: No such image: x"), None);
     }
 }

@@ -191,7 +191,7 @@ pub fn build(docker: &Docker, tag: &str, wheel_cache: &Path) -> Result<Stages> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(String::from)
         .collect();
-    let labels = docker.image_labels().into_iter().chain([(engine::RECIPE_LABEL_KEY.to_string(), "base-local".to_string())]);
+    let labels = docker.build_labels(tag).into_iter().chain([(engine::RECIPE_LABEL_KEY.to_string(), "base-local".to_string())]);
     changes.extend(labels.map(|(k, v)| format!("LABEL {k}={v}")));
     let started = Instant::now();
     rootfs::import(docker, tar.path(), &changes, tag)?;

@@ -36,7 +36,8 @@ pub fn ensure_rootfs_with(sh: &Shell, packages: &str) -> Result<String> {
     let _lock = paths::exclusive(&tag.replace([':', '/'], "_"))?;
     if !Docker::new(sh).image_exists(&tag) {
         let tar = mmdebstrap(packages, &[])?;
-        import(&Docker::new(sh), tar.path(), &[format!("LABEL {}", engine::MANAGED)], &tag)?;
+        let labels = [format!("LABEL {}", engine::MANAGED), format!("LABEL {}={tag}", engine::BUILT_AS_LABEL_KEY)];
+        import(&Docker::new(sh), tar.path(), &labels, &tag)?;
     }
     Ok(tag)
 }

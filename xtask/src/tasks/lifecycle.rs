@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use xshell::Shell;
 
 use crate::engine::remote::{HostArgs, SshHost};
-use crate::engine::resources::list;
+use crate::engine::resources::{list, own_images};
 use crate::engine::{self, ContainerState, Docker, MANAGED, OWNER, RUN_LABEL_KEY};
 use crate::jupyter::server::Server;
 use crate::jupyter::tunnel;
@@ -75,10 +75,11 @@ pub struct Clean {
     /// Also remove the project's named volumes (their data is lost): asks first, unless --yes.
     #[arg(long)]
     pub volumes: bool,
-    /// Also remove the images the project built.
+    /// Also remove the images the project built itself (never one a person built FROM them, nor
+    /// a tag a person added): asks first, unless --yes.
     #[arg(long)]
     pub images: bool,
-    /// Do not ask before removing volumes.
+    /// Do not ask before removing volumes or images.
     #[arg(long)]
     pub yes: bool,
     #[command(flatten)]
@@ -270,17 +271,14 @@ impl Clean {
         let containers = list(&["ps", "-a", "--filter", &owner, "--format", "{{.Names}}"]);
         let networks = list(&["network", "ls", "--filter", &owner, "--format", "{{.Name}}"]);
         let volumes = if self.volumes { list(&["volume", "ls", "--filter", &owner, "--format", "{{.Name}}"]) } else { vec![] };
-        let images = if self.images {
-            // Untagged ones (left by a rebuild of an earlier version) go by their id.
-            list(&["image", "ls", "--filter", &format!("label={MANAGED}"), "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"])
-                .into_iter()
-                .filter_map(|line| line.split_once(' ').map(|(id, tag)| if tag == "<none>:<none>" { id.to_string() } else { tag.to_string() }))
-                .collect()
-        } else {
-            vec![]
-        };
+        // Image labels are inherited: only the project's own builds, never a person's child image.
+        let images = if self.images { own_images(&docker, run.as_slice())? } else { vec![] };
         if !volumes.is_empty() && !self.yes && !confirm_loss(&format!("volumes {}", volumes.join(", ")), "their")? {
             bail!("volumes kept: nothing was removed (pass --yes to remove them without asking)");
+        }
+        let shown = images.join(", ");
+        if !images.is_empty() && !self.yes && !confirm(&format!("Remove the images {shown}?"), &format!("removing the images {shown} means building them again (minutes)"))? {
+            bail!("images kept: nothing was removed (pass --yes to remove them without asking)");
         }
         for name in &containers {
             docker.output(["rm", "-f", "-v", name.as_str()])?;
@@ -327,10 +325,16 @@ fn close_tunnel(ssh: Option<&SshHost>, name: &str) -> Result<()> {
 /// Asks on the terminal whether `what` (`volume X`, `volumes X, Y`) may go with `whose` data; with
 /// no terminal to ask on, refuses.
 fn confirm_loss(what: &str, whose: &str) -> Result<bool> {
+    confirm(&format!("Remove the {what} and all {whose} data?"), &format!("removing {what} loses {whose} data"))
+}
+
+/// Asks `question` on the terminal; with no terminal to ask on, refuses, saying what `loss` it
+/// would be.
+fn confirm(question: &str, loss: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
-        bail!("removing {what} loses {whose} data: pass --yes to confirm (no terminal to ask on)");
+        bail!("{loss}: pass --yes to confirm (no terminal to ask on)");
     }
-    eprint!("Remove the {what} and all {whose} data? [y/N] ");
+    eprint!("{question} [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;

@@ -63,7 +63,8 @@ impl Run {
             bail!("{refusal}");
         }
 
-        let step = progress::Step::start(format!("Executing {} in {name}", self.notebook));
+        let shown = engine::one_line(&self.notebook);
+        let step = progress::Step::start(format!("Executing {shown} in {name}"));
         let executed = executed_path(&self.notebook);
         let timeout = self.timeout.to_string();
         let command = ["python", "-c", EXECUTE, &self.notebook, &executed, &timeout];
@@ -72,7 +73,7 @@ impl Run {
         let out = docker.exec_stream(name, Some(WORKDIR), &command).stderr_to_stdout().stdout_capture().unchecked().run()?;
         if out.status.success() {
             step.done("done");
-            say(format_args!("executed {} (its outputs are in /work/outputs, on the named volume; the executed copy is {executed} in the container)", self.notebook));
+            say(format_args!("executed {shown} (its outputs are in /work/outputs, on the named volume; the executed copy is {} in the container)", engine::one_line(&executed)));
             return Ok(());
         }
         // The executed notebook holds every output up to the cell that raised.

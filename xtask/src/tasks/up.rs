@@ -99,7 +99,7 @@ pub struct Started {
     pub running: Running,
     guards: Vec<Guard>,
     /// Held until then: another `up` for this name waits, then finds this one's container.
-    _lock: std::fs::File,
+    _lock: paths::Lock,
 }
 
 impl Up {

@@ -71,7 +71,7 @@ impl Session {
     /// builder's); the tag is removed at the end unless `--keep` (shared layers stay).
     pub fn build(&mut self, spec: &BuildSpec) -> Result<Ran> {
         self.made_image(&spec.tag);
-        let args = spec.args(&self.docker.image_labels());
+        let args = spec.args(&self.docker.build_labels(&spec.tag));
         self.docker_args(&args)
     }
 

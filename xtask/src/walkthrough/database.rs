@@ -151,7 +151,7 @@ pub fn build_mysql_connected(s: &mut Session, user: &str, password: &str, build_
     }
     spec = spec.arg("BASE_IMAGE", &base);
     s.made_image(&tag);
-    let ran = s.cmd(&shown("docker", &spec.args(&s.docker.image_labels())))?;
+    let ran = s.cmd(&shown("docker", &spec.args(&s.docker.build_labels(&tag))))?;
     if !ran.ok() {
         bail!("building {tag} failed: {}", crate::engine::last_message(&ran.output));
     }

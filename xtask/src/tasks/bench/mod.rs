@@ -365,7 +365,8 @@ fn timed(expr: duct::Expression) -> Result<(f64, Output)> {
     let secs = started.elapsed().as_secs_f64();
     if !out.status.success() {
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        bail!("a timed command failed (exit {:?}):\n{}", out.status.code(), tail(&text, 15));
+        eprintln!("{}", tail(&text, 15));
+        bail!("a timed command failed (exit {:?}): its last lines are above", out.status.code());
     }
     Ok((secs, out))
 }

@@ -17,7 +17,7 @@ use crate::progress;
 
 impl Up {
     /// A new container; what this run made goes again if `up` fails.
-    pub(super) fn create(&self, docker: &Docker, plan: &Plan, lock: std::fs::File) -> Result<Started> {
+    pub(super) fn create(&self, docker: &Docker, plan: &Plan, lock: crate::paths::Lock) -> Result<Started> {
         self.check_port_free(docker)?;
         self.ensure_image(docker, plan.found.as_ref())?;
         let made_outputs = plan.notebooks.as_ref().map(Notebooks::make_outputs).transpose()?.flatten();
@@ -30,7 +30,7 @@ impl Up {
         started
     }
 
-    fn create_with_mountpoint(&self, docker: &Docker, plan: &Plan, lock: std::fs::File) -> Result<Started> {
+    fn create_with_mountpoint(&self, docker: &Docker, plan: &Plan, lock: crate::paths::Lock) -> Result<Started> {
         // Both guards are armed before their create command: each removes only what this process
         // made (a volume that was there stays, always), also on Ctrl-C while the command runs.
         let mut volume = Guard::before_create(docker, Resource::Volume(self.volume.clone()));

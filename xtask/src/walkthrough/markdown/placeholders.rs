@@ -97,6 +97,9 @@ pub struct Values {
     secret_names: BTreeSet<String>,
 }
 
+/// The shortest value a secret placeholder may have (see [`Values::set`]).
+const MIN_SECRET_CHARS: usize = 8;
+
 /// The built-in table of each article (NAME=VALUE lines; `@secret` asks for a random value per run).
 const TABLES: &[(&str, &str)] = &[
     ("jupyter-docker-setup-guide", include_str!("tables/jupyter-docker-setup-guide.txt")),
@@ -136,6 +139,11 @@ impl Values {
         let generated = value == "@secret";
         let value = if generated { random_secret(name) } else { value.to_string() };
         if generated || ["PASSWORD", "SECRET", "TOKEN"].iter().any(|w| name.contains(w)) {
+            // Redaction replaces the value wherever it appears: a short one would blank out
+            // ordinary words (every "e"), so it is refused, never shown.
+            if value.chars().count() < MIN_SECRET_CHARS {
+                bail!("{name} is a secret (redacted from every output), and its value is shorter than {MIN_SECRET_CHARS} characters, so its letters would be redacted everywhere: give one of at least {MIN_SECRET_CHARS} characters (--set {name}=...), or --set {name}=@secret for a random one");
+            }
             self.secret_names.insert(name.to_string());
         }
         self.values.insert(name.to_string(), value);
@@ -295,6 +303,19 @@ mod tests {
         let secrets = v.secrets();
         assert!(secrets.contains(&pw.to_string()) && secrets.contains(&"hunter22".to_string()));
         assert!(!secrets.contains(&"web".to_string()));
+    }
+
+    #[test]
+    fn short_secrets_are_refused_without_being_shown() {
+        for short in ["e", "", "seven77"] {
+            let error = Values::default().with(&[("MYSQL_PASSWORD".to_string(), short.to_string())].into()).unwrap_err().to_string();
+            assert!(error.contains("MYSQL_PASSWORD") && error.contains("at least 8 characters") && !error.contains('\n'), "{error}");
+            assert!(short.len() < 2 || !error.contains(short), "the value is shown: {error}");
+        }
+        let fine = Values::default().with(&[("MYSQL_PASSWORD".to_string(), "eight888".to_string())].into()).unwrap();
+        assert_eq!(fine.secrets(), ["eight888"]);
+        // A short value that is no secret stays as it is.
+        assert_eq!(Values::parse("CONTAINER_ID=e").unwrap().get("CONTAINER_ID"), Some("e"));
         assert!(Values::parse("not a pair").is_err());
         assert!(Values::parse("lower=x").is_err());
     }

@@ -238,7 +238,12 @@ fn resolve(file: &Path) -> Result<PathBuf> {
             return Ok(candidate);
         }
     }
-    bail!("the article {} does not exist: pass the path of a Linode-docs Markdown file", file.display())
+    let shown = file.display();
+    match std::fs::metadata(file) {
+        Ok(m) if m.is_dir() => bail!("the article {shown} is a folder, not a Markdown file: pass the path of the .md file inside it"),
+        Ok(_) => bail!("the article {shown} is not a regular file (a FIFO, socket or device cannot be read as an article): pass the path of a Linode-docs Markdown file"),
+        Err(_) => bail!("the article {shown} does not exist: pass the path of a Linode-docs Markdown file"),
+    }
 }
 
 fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>> {
@@ -345,6 +350,17 @@ mod tests {
         assert!(parse_sets(&["novalue".into()]).unwrap_err().to_string().contains("NAME=VALUE"));
         let missing = resolve(Path::new("/nowhere/article.md")).unwrap_err().to_string();
         assert_eq!(missing, "the article /nowhere/article.md does not exist: pass the path of a Linode-docs Markdown file");
+    }
+
+    #[test]
+    fn a_folder_or_a_fifo_is_no_article() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = resolve(dir.path()).unwrap_err().to_string();
+        assert!(folder.ends_with("is a folder, not a Markdown file: pass the path of the .md file inside it"), "{folder}");
+        let fifo = dir.path().join("article.md");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let said = resolve(&fifo).unwrap_err().to_string();
+        assert!(said.contains("is not a regular file") && said.contains("pass the path of a Linode-docs Markdown file"), "{said}");
     }
 
     #[test]
