@@ -67,3 +67,94 @@ fn article_commands_run_as_written_inside_and_nothing_leaks_out() {
     drop(sandbox);
     assert!(is_gone("container", &container), "the sandbox container is still there after the run");
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/markdown").join(name)
+}
+
+/// A replay with `--json` and `--set` values: its JSON (or Null) and its transcript.
+fn replay(name: &str, set: &[&str]) -> (serde_json::Value, String, bool) {
+    let mut command = xtask();
+    command.args(["walkthrough", "--from-markdown"]).arg(fixture(name)).arg("--json");
+    for value in set {
+        command.args(["--set", value]);
+    }
+    let out = command.output().unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (json, String::from_utf8_lossy(&out.stderr).into_owned(), out.status.success())
+}
+
+/// What the step at the fixture's line `line` printed.
+fn printed(json: &serde_json::Value, line: u64) -> String {
+    let steps = json["steps"].as_array().cloned().unwrap_or_default();
+    let step = steps.iter().find(|s| s["line"] == line).unwrap_or_else(|| panic!("no step at line {line}: {json}"));
+    step["result"]["output"].as_str().unwrap_or_default().to_string()
+}
+
+/// Every container (name, state) and volume of the host engine.
+fn host_state() -> (Vec<String>, Vec<String>) {
+    let containers = docker_ok(&["ps", "-a", "--format", "{{.Names}} {{.State}}"]).lines().map(String::from).collect();
+    let volumes = docker_ok(&["volume", "ls", "--format", "{{.Name}}"]).lines().map(String::from).collect();
+    (containers, volumes)
+}
+
+#[test]
+fn a_hostile_tutorial_reaches_neither_the_host_nor_the_next_replay() {
+    images();
+    let sh = xshell::Shell::new().unwrap();
+    let host = Docker::new(&sh).with_run(Some(run_id().to_string()));
+    let image = images::sandbox::ensure(&host).unwrap();
+    // A container of the host, which the tutorial tries to freeze, and the host's state before.
+    let sentinel = unique("hostile-sentinel");
+    docker_ok(&["run", "-d", "--name", &sentinel, "--label", MANAGED, "--label", &format!("{RUN_LABEL_KEY}={}", run_id()), "--entrypoint", "sleep", &image, "600"]);
+    let _sentinel = XGuard::new(&host, Resource::Container(sentinel.clone()));
+    let (containers_before, volumes_before) = host_state();
+    let marker = std::env::temp_dir().join(format!("jdx-hostile-marker-{}", run_id()));
+    let _ = std::fs::remove_file(&marker);
+
+    let (json, said, ok) = replay("hostile-host.md", &[&format!("HOSTILE_MARKER={}", marker.display())]);
+    assert!(ok, "the hostile replay did not run to its end:\n{said}");
+    // The shell is the unprivileged reader: no capability, none to gain.
+    let who = printed(&json, 12);
+    let none = |field: &str, value: &str| regex::Regex::new(&format!(r"{field}:\s+{value}\b")).unwrap().is_match(&who);
+    assert!(who.starts_with("reader") && none("CapEff", "0{16}") && none("CapBnd", "0{16}") && none("NoNewPrivs", "1"), "{who}");
+    // Each attack was refused where it was made.
+    assert!(printed(&json, 18).contains("Permission denied"), "the socket folder: {}", printed(&json, 18));
+    for line in [24, 30] {
+        assert!(!printed(&json, line).contains("AGENT-SET"), "line {line} set a release agent: {}", printed(&json, line));
+    }
+    let freezer = printed(&json, 36);
+    assert!(!freezer.contains("froze ") && !freezer.contains("FREEZER-MOUNTED"), "{freezer}");
+    let registry = printed(&json, 48);
+    assert!(registry.contains("upload 405") && registry.contains("delete 405"), "the registry took a write: {registry}");
+    assert!(printed(&json, 54).lines().next() == Some(&*xtask::sandbox::PIDS_LIMIT.to_string()), "{}", printed(&json, 54));
+    // An output bomb is kept up to a cap, and the run's JSON stays small.
+    assert!(json.to_string().len() < 8 << 20, "the JSON of a 30 MB output is {} bytes", json.to_string().len());
+
+    // Nothing reached the host: no file its root wrote, the host's container runs unpaused, and
+    // every container and volume of the host is as it was.
+    assert!(!marker.exists(), "the tutorial ran a program as the host's root: {} exists", marker.display());
+    assert_eq!(docker_ok(&["inspect", "--format", "{{.State.Status}} {{.State.Paused}}", &sentinel]), "running false");
+    let (containers_after, volumes_after) = host_state();
+    for c in &containers_before {
+        assert!(containers_after.contains(c), "the host's container {c} changed or went:\n{}", containers_after.join("\n"));
+    }
+    for v in &volumes_before {
+        assert!(volumes_after.contains(v), "the host's volume {v} went");
+    }
+    // The shared warm cache holds nothing the tutorial wrote.
+    let poisoned = docker_ok(&["run", "--rm", "--label", MANAGED, "--label", &format!("{RUN_LABEL_KEY}={}", run_id()), "-v", "jdx-sandbox-cache:/c:ro", "--entrypoint", "find", &image, "/c", "-name", "poisoned-by-a-tutorial"]);
+    assert!(poisoned.is_empty(), "the warm cache was changed: {poisoned}");
+
+    // The next replay in the same slot: an image as the registry serves it, on the sandbox's own engine.
+    let (json, said, ok) = replay("after-hostile.md", &[]);
+    assert!(ok, "the replay after the hostile one failed:\n{said}");
+    assert_eq!(printed(&json, 9).trim(), "clean", "the next replay's image holds the tutorial's file");
+    let engine = printed(&json, 15);
+    let host_engine = docker_ok(&["info", "--format", "{{.Name}} {{.ID}}"]);
+    assert!(engine.contains("engine ") && !engine.contains(&host_engine), "the next replay talked to the host's engine: {engine}");
+    assert!(!engine.contains(&sentinel), "the next replay sees the host's containers: {engine}");
+    let runtime = xtask::paths::runtime_dir().unwrap();
+    let left: Vec<_> = std::fs::read_dir(&runtime).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.contains(run_id()) && !n.ends_with(".lock")).collect();
+    assert!(left.is_empty(), "socket folders of this run left in {}: {left:?}", runtime.display());
+}

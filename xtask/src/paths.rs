@@ -80,6 +80,18 @@ pub fn try_exclusive(name: &str) -> anyhow::Result<Option<std::fs::File>> {
     }
 }
 
+/// A shared lock on the same kind of file: held by each reader of something an [`exclusive`]
+/// holder rewrites (a sandbox's warm cache, read by every replay, filled by one warm-up).
+pub fn shared(name: &str) -> anyhow::Result<std::fs::File> {
+    loop {
+        let (file, path) = lock_file(name)?;
+        std::fs::File::lock_shared(&file).map_err(|e| anyhow::anyhow!("locking {}: {e}", path.display()))?;
+        if still_at(&file, &path) {
+            return Ok(file);
+        }
+    }
+}
+
 /// A held [`exclusive`] lock. Dropping it removes the file while the lock is still held, then
 /// releases it; a process that was waiting on the removed file sees it gone and locks anew.
 #[derive(Debug)]

@@ -28,7 +28,7 @@ use crate::paths;
 pub use registry::Registry;
 pub use remote::Remote;
 
-/// How many sandboxes of one scope may run at once (each with its own warm cache volume).
+/// How many sandboxes of one scope may run at once (they share their role's warm cache).
 const SLOTS: usize = 4;
 /// Where the inner engine keeps the layers of the images the articles pull between replays.
 const WARM_CACHE: &str = "jdx-warm-cache/";
@@ -48,7 +48,7 @@ pub struct Sandbox {
     pub container: String,
     /// The registry standing in for Docker Hub, reached on the sandbox's network.
     pub registry: Registry,
-    /// The warm cache: read-only to the run.
+    /// The warm cache of its role: read-only to the run, shared by the machine's runs.
     pub data_volume: String,
     pub network: String,
     pub seconds_to_ready: f64,
@@ -61,16 +61,18 @@ pub struct Sandbox {
     _container: Guard,
     _network: Guard,
     _scratch: Guard,
+    /// The lock on the cache it uses (shared to read; the warm-up's exclusive).
+    _cache: Cache,
     _slot: std::fs::File,
 }
 
-/// How the sandbox uses its warm cache.
-#[derive(Clone, Copy, PartialEq)]
+/// How the sandbox uses its role's warm cache, with the lock that allows it (held, never read).
+#[allow(dead_code)]
 enum Cache {
-    /// Read-only, under this run's overlay (every replay).
-    Read,
-    /// The cache itself (the warm-up, which runs no tutorial).
-    Write,
+    /// Read-only, under this run's overlay (every replay), with a shared lock.
+    Read(std::fs::File),
+    /// The cache itself (the warm-up, which runs no tutorial), with the exclusive lock.
+    Write(paths::Lock),
 }
 
 impl Sandbox {
@@ -87,15 +89,18 @@ impl Sandbox {
         let scope = host.run_id().map(|r| format!("-{r}")).unwrap_or_default();
         let (slot, n) = free_slot(&format!("{role}{scope}"))?;
         let container = format!("jdx-{role}{scope}-{n}");
-        Sandbox::start_in(host, image, &container, slot, ssh, data, Cache::Read)
+        let reading = paths::shared(&cache_volume(role))?;
+        Sandbox::start_in(host, image, role, &container, slot, ssh, data, Cache::Read(reading))
     }
 
-    fn start_in(host: &Docker, image: &str, container: &str, slot: std::fs::File, ssh: Option<&Path>, data: &[&str], cache: Cache) -> Result<Sandbox> {
-        // The registry is the machine's, like the project's images: shared by every sandbox,
-        // kept between runs so it stays seeded; `clean` removes it.
-        let registry = Registry::ensure(&host.with_run(None), image)?;
-        let data_volume = format!("{container}-data");
-        ensure_ours(host, "volume", &data_volume, host.create_volume(&data_volume, &[])?)?;
+    #[allow(clippy::too_many_arguments)]
+    fn start_in(host: &Docker, image: &str, role: &str, container: &str, slot: std::fs::File, ssh: Option<&Path>, data: &[&str], cache: Cache) -> Result<Sandbox> {
+        // The registry and the warm caches are the machine's, like the project's images: shared
+        // by every sandbox (read-only), kept between runs; `clean` removes them.
+        let machine = host.with_run(None);
+        let registry = Registry::ensure(&machine, image)?;
+        let data_volume = cache_volume(role);
+        ensure_ours(&machine, "volume", &data_volume, machine.create_volume(&data_volume, &[])?)?;
         remove_left_over(host, container)?;
         let socket_dir = fresh_socket_dir(container)?;
 
@@ -111,7 +116,8 @@ impl Sandbox {
 
         let started = Instant::now();
         let mut guard = Guard::before_create(host, Resource::Container(container.to_string()));
-        let mut spec = sandbox_spec(image, container, &network, &data_volume, &scratch, socket_dir.clone(), &registry, cache);
+        let writes = matches!(cache, Cache::Write(_));
+        let mut spec = sandbox_spec(image, container, &network, &data_volume, &scratch, socket_dir.clone(), &registry, writes);
         if let Some(dir) = ssh {
             spec = spec.mount(Mount::bind(dir, "/run/remote-ssh", true)).env("SANDBOX_SSH", "1");
         }
@@ -143,6 +149,7 @@ impl Sandbox {
             _container: guard,
             _network: network_guard,
             _scratch: scratch_guard,
+            _cache: cache,
             _slot: slot,
         })
     }
@@ -164,23 +171,34 @@ impl Sandbox {
         drop(preparing);
         let sandbox = Sandbox::start(&host, &image)?;
         let wanted = stamp(&host, &stand_ins)?;
-        if sandbox.exec(&["cat", WARM_STAMP])?.stdout != wanted {
-            let (container, slot) = sandbox.release();
-            let step = crate::progress::Step::start(format!("Warming {container}'s cache with the stand-ins (once per change of a stand-in)"));
-            let warm = Sandbox::start_in(&host, &image, &container, slot, None, &[], Cache::Write)?;
-            warm.warm_up(&stand_ins, &wanted)?;
-            let (_, slot) = warm.release();
-            step.done("done");
-            let sandbox = Sandbox::start_in(&host, &image, &container, slot, None, &[], Cache::Read)?;
+        if sandbox.stamp() == wanted {
             return Ok((sandbox, stand_ins));
         }
+        // The cache is rewritten only while no sandbox reads it: this one stops reading, and the
+        // warm-up waits for the others to end.
+        let (container, slot) = sandbox.release();
+        let writing = paths::exclusive(&cache_volume("sandbox"))?;
+        let warm = Sandbox::start_in(&host, &image, "sandbox", &container, slot, None, &[], Cache::Write(writing))?;
+        if warm.stamp() != wanted {
+            let step = crate::progress::Step::start(format!("Warming the sandboxes' cache {} with the stand-ins (once per change of a stand-in)", warm.data_volume));
+            warm.warm_up(&stand_ins, &wanted)?;
+            step.done("done");
+        }
+        let (_, slot) = warm.release();
+        let reading = paths::shared(&cache_volume("sandbox"))?;
+        let sandbox = Sandbox::start_in(&host, &image, "sandbox", &container, slot, None, &[], Cache::Read(reading))?;
         Ok((sandbox, stand_ins))
+    }
+
+    /// What the warm cache holds, by its stamp (empty when it was never warmed).
+    fn stamp(&self) -> String {
+        self.exec(&["cat", WARM_STAMP]).map(|o| o.stdout).unwrap_or_default()
     }
 
     /// Stops this sandbox (its container, network and scratch volume go) and hands back its slot.
     fn release(self) -> (String, std::fs::File) {
-        let Sandbox { container, _container, _network, _scratch, _slot, socket_dir, .. } = self;
-        drop((_container, _network, _scratch, socket_dir));
+        let Sandbox { container, _container, _network, _scratch, _slot, socket_dir, _cache, .. } = self;
+        drop((_container, _network, _scratch, socket_dir, _cache));
         (container, _slot)
     }
 
@@ -290,15 +308,15 @@ impl Drop for SocketDir {
 /// mount needs them unmasked); no host cgroups; bounded pids and memory. The cache read-only
 /// under this run's scratch volume; the socket folder.
 #[allow(clippy::too_many_arguments)]
-fn sandbox_spec(image: &str, name: &str, network: &str, cache_volume: &str, scratch: &str, socket_dir: PathBuf, registry: &Registry, cache: Cache) -> RunSpec {
+fn sandbox_spec(image: &str, name: &str, network: &str, cache_volume: &str, scratch: &str, socket_dir: PathBuf, registry: &Registry, writes: bool) -> RunSpec {
     let mut spec = RunSpec::detached(image, name)
         .network(network)
-        .mount(Mount::Volume { name: cache_volume.into(), target: "/run/cache".into(), readonly: cache == Cache::Read, nocopy: false })
+        .mount(Mount::Volume { name: cache_volume.into(), target: "/run/cache".into(), readonly: !writes, nocopy: false })
         .mount(Mount::volume(scratch, "/run/scratch"))
         .mount(Mount::bind(socket_dir, "/run/sandbox", false))
         .env("SANDBOX_MIRROR", &registry.mirror_url())
         .raw(&["--device", "/dev/net/tun", "--device", "/dev/fuse", "--pids-limit", &PIDS_LIMIT.to_string(), "--memory", MEMORY_LIMIT]);
-    if cache == Cache::Write {
+    if writes {
         spec = spec.env("SANDBOX_CACHE", "write");
     }
     spec.cap_add = vec!["SYS_ADMIN".into()];
@@ -317,6 +335,11 @@ fn cannot_start(ran: &Output) -> anyhow::Error {
         "the sandbox container did not start"
     };
     anyhow::anyhow!("the sandbox cannot start: {hint} ({why}); the corrected mode, `cargo xtask walkthrough ARTICLE` (no --literal, no --from-markdown), runs on your own engine without it")
+}
+
+/// The warm cache of sandboxes of `role` (`sandbox`, `remote`): one volume, read by them all.
+fn cache_volume(role: &str) -> String {
+    format!("jdx-{role}-cache")
 }
 
 /// What the warm cache should hold: each stand-in's name and image id.
