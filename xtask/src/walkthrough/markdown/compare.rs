@@ -29,9 +29,20 @@ impl Verdict {
 /// At most this many diff lines are shown.
 const DIFF_LINES: usize = 10;
 
+/// Lines compared on each side: a longer article block is too long to compare, a longer real
+/// output is compared by its first lines. Keeps time and memory bounded on hostile input.
+const MAX_LINES: usize = 5000;
+
+/// Largest alignment table (cells of 4 bytes) built for text; past it, a linear comparison.
+const MAX_CELLS: usize = 4_000_000;
+
 pub fn compare(expected: &str, actual: &str, placeholders: &[String]) -> Verdict {
     let expected: Vec<(usize, &str)> = expected.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).collect();
-    let actual: Vec<&str> = actual.lines().filter(|l| !l.trim().is_empty()).take(5000).collect();
+    let actual: Vec<&str> = actual.lines().filter(|l| !l.trim().is_empty()).take(MAX_LINES).collect();
+    if expected.len() > MAX_LINES {
+        let why = format!("… the article's block has {} lines: too long to compare (at most {MAX_LINES})", expected.len());
+        return Verdict::Differs { diff: why, at: 0 };
+    }
     match expected.iter().find(|(_, l)| !is_elision(l)).and_then(|(_, l)| table_columns(l)) {
         Some(_) => compare_tables(&expected, &actual, placeholders),
         None => compare_lines(&expected, &actual, placeholders),
@@ -60,10 +71,14 @@ impl Pattern {
             return Pattern::Text(masked);
         }
         let mut re = regex::escape(&masked).replace(r"\.\.\.", ".*?");
-        for p in placeholders {
-            re = Regex::new(&format!(r"\b{}\b", regex::escape(p))).unwrap().replace_all(&re, r"\S+?").into_owned();
+        for p in placeholders.iter().filter(|p| contains_word(&masked, p)) {
+            re = super::placeholders::replace_word(&re, p, r"\S+?");
         }
-        Pattern::Re(Regex::new(&format!("^{re}$")).unwrap(), masked)
+        // A line too big to be a pattern (megabytes of text) is compared as it is written.
+        match regex::RegexBuilder::new(&format!("^{re}$")).size_limit(1 << 20).build() {
+            Ok(re) => Pattern::Re(re, masked),
+            Err(_) => Pattern::Text(masked),
+        }
     }
 
     fn matches(&self, masked_actual: &str) -> bool {
@@ -103,6 +118,9 @@ fn compare_lines(expected: &[(usize, &str)], actual: &[&str], placeholders: &[St
     let pats: Vec<Pattern> = expected.iter().map(|(_, l)| Pattern::new(l, placeholders)).collect();
     let real: Vec<String> = actual.iter().map(|l| mask(l)).collect();
     let (n, m) = (pats.len(), real.len());
+    if (n + 1).saturating_mul(m + 1) > MAX_CELLS {
+        return compare_long(&pats, &real, expected);
+    }
     // cost[i][j]: cheapest alignment of pats[i..] with real[j..].
     let mut cost = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..=n).rev() {
@@ -143,6 +161,56 @@ fn compare_lines(expected: &[(usize, &str)], actual: &[&str], placeholders: &[St
         }
     }
     render(&ops, &pats, &real, expected)
+}
+
+/// Text too long for the alignment table, in constant memory: whether the lines match (`...`
+/// swallowing any run, as a glob's `*` does: back to the last `...` on a mismatch), and if not, a
+/// one-pass diff that pairs lines in order.
+fn compare_long(pats: &[Pattern], real: &[String], expected: &[(usize, &str)]) -> Verdict {
+    let any = |i: usize| matches!(pats[i], Pattern::Any);
+    let (n, m) = (pats.len(), real.len());
+    let (mut i, mut j, mut star) = (0, 0, None);
+    let matched = loop {
+        if j == m {
+            break (i..n).all(any);
+        }
+        if i < n && any(i) {
+            star = Some((i, j));
+            i += 1;
+        } else if i < n && pats[i].matches(&real[j]) {
+            (i, j) = (i + 1, j + 1);
+        } else if let Some((si, sj)) = star {
+            (i, j, star) = (si + 1, sj + 1, Some((si, sj + 1)));
+        } else {
+            break false;
+        }
+    };
+    if matched {
+        return Verdict::Matches;
+    }
+    let (mut i, mut j, mut ops) = (0, 0, Vec::new());
+    while i < n || j < m {
+        if i < n && any(i) {
+            // Skip real lines up to the next one the line after `...` matches.
+            while j < m && !(i + 1 < n && pats[i + 1].matches(&real[j])) {
+                j += 1;
+            }
+            i += 1;
+        } else if i < n && j < m && pats[i].matches(&real[j]) {
+            ops.push(Op::Same(i));
+            (i, j) = (i + 1, j + 1);
+        } else {
+            if i < n {
+                ops.push(Op::Missing(i));
+                i += 1;
+            }
+            if j < m {
+                ops.push(Op::Extra(j));
+                j += 1;
+            }
+        }
+    }
+    render(&ops, pats, real, expected)
 }
 
 /// The changed lines with one line of context, at most `DIFF_LINES`.
@@ -238,12 +306,12 @@ fn compare_tables(expected: &[(usize, &str)], actual: &[&str], placeholders: &[S
     let want: Vec<(usize, Vec<String>)> =
         expected[header + 1..].iter().filter(|(_, l)| !is_elision(l)).map(|(n, l)| (*n, cells(l, &want_columns))).collect();
     let got: Vec<Vec<String>> = actual[1..].iter().map(|l| cells(l, &got_columns)).collect();
-    let cell_matches = |w: &str, g: &str| Pattern::new(w, placeholders).matches(g);
     let mut used = vec![false; got.len()];
     let mut diff = Vec::new();
     let mut at = None;
     for (line, row) in &want {
-        let found = (0..got.len()).find(|&k| !used[k] && row.len() == got[k].len() && row.iter().zip(&got[k]).all(|(w, g)| cell_matches(w, g)));
+        let pats: Vec<Pattern> = row.iter().map(|w| Pattern::new(w, placeholders)).collect();
+        let found = (0..got.len()).find(|&k| !used[k] && pats.len() == got[k].len() && pats.iter().zip(&got[k]).all(|(p, g)| p.matches(g)));
         match found {
             Some(k) => used[k] = true,
             None => {

@@ -183,8 +183,19 @@ fn random_secret(name: &str) -> String {
 
 /// Replace whole-word occurrences of `word` (an ASCII placeholder) in `text`.
 pub fn replace_word(text: &str, word: &str, value: &str) -> String {
-    let r = Regex::new(&format!(r"\b{}\b", regex::escape(word))).unwrap();
-    r.replace_all(text, regex::NoExpand(value)).into_owned()
+    // By hand, not a regex: an article's word can be megabytes long, too big for one.
+    let edge = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, _) in text.match_indices(word) {
+        if edge(text[..i].chars().next_back()) && edge(text[i + word.len()..].chars().next()) {
+            out.push_str(&text[last..i]);
+            out.push_str(value);
+            last = i + word.len();
+        }
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// The placeholders of one step (outputs, signals and cannot-run steps have none to fill).
