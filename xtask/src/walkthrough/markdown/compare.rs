@@ -33,6 +33,12 @@ const DIFF_LINES: usize = 10;
 /// output is compared by its first lines. Keeps time and memory bounded on hostile input.
 const MAX_LINES: usize = 5000;
 
+/// Longest article line read as a pattern (with `...` or placeholders); a longer one is text.
+const MAX_PATTERN: usize = 4096;
+
+/// Most `...` in one article line read as a pattern.
+const MAX_WILDCARDS: usize = 16;
+
 /// Largest alignment table (cells of 4 bytes) built for text; past it, a linear comparison.
 const MAX_CELLS: usize = 4_000_000;
 
@@ -66,15 +72,26 @@ impl Pattern {
             return Pattern::Any;
         }
         let masked = mask(line);
-        let has_placeholder = placeholders.iter().any(|p| contains_word(&masked, p));
-        if !masked.contains("...") && !has_placeholder {
+        // A line too long to be a pattern (kilobytes of `...` make a slow one) is compared as written.
+        let has_placeholder = masked.len() <= MAX_PATTERN && placeholders.iter().any(|p| contains_word(&masked, p));
+        if masked.len() > MAX_PATTERN || (!masked.contains("...") && !has_placeholder) {
             return Pattern::Text(masked);
         }
-        let mut re = regex::escape(&masked).replace(r"\.\.\.", ".*?");
+        // `...` runs are one wildcard; a line of many is compared as written (each costs time).
+        let pieces: Vec<String> = masked.split("...").map(regex::escape).collect();
+        let mut re = pieces.iter().enumerate().fold(String::new(), |mut re, (k, piece)| {
+            if k > 0 && !re.ends_with(".*?") {
+                re.push_str(".*?");
+            }
+            re.push_str(piece);
+            re
+        });
+        if re.matches(".*?").count() > MAX_WILDCARDS {
+            return Pattern::Text(masked);
+        }
         for p in placeholders.iter().filter(|p| contains_word(&masked, p)) {
             re = super::placeholders::replace_word(&re, p, r"\S+?");
         }
-        // A line too big to be a pattern (megabytes of text) is compared as it is written.
         match regex::RegexBuilder::new(&format!("^{re}$")).size_limit(1 << 20).build() {
             Ok(re) => Pattern::Re(re, masked),
             Err(_) => Pattern::Text(masked),

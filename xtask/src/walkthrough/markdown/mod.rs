@@ -25,6 +25,7 @@ pub mod reader;
 pub mod references;
 pub mod replay;
 pub mod report;
+mod report_markdown;
 mod screen;
 mod standin;
 pub mod steps;
@@ -37,3 +38,5 @@ pub use steps::{Place, Step, StepKind};
 
 #[cfg(test)]
 mod tests_articles;
+#[cfg(test)]
+mod tests_hostile;

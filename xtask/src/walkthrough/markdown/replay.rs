@@ -50,7 +50,7 @@ pub struct Replayed {
 
 impl Replayed {
     pub fn report(&self) -> Report<'_> {
-        Report { title: &self.title, article: &self.article, steps: &self.steps, results: &self.results, secrets: &self.secrets }
+        Report { title: &self.title, article: &self.article, steps: &self.steps, results: &self.results, secrets: &self.secrets, stopped: None }
     }
 
     pub fn json(&self) -> Value {
@@ -249,8 +249,9 @@ fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>> {
 fn prerequisite(article: &str, steps: &[Step], path: &Path) -> Option<(usize, PathBuf)> {
     static GUIDE: OnceLock<Regex> = OnceLock::new();
     let dir = path.parent()?;
+    let lines: Vec<&str> = article.lines().collect();
     steps.iter().enumerate().filter(|(_, s)| matches!(s.kind, StepKind::CannotRun { .. })).find_map(|(k, step)| {
-        let text = article.lines().skip(step.line - 1).take_while(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" ");
+        let text = super::references::paragraph(&lines, step.line);
         if !text.to_lowercase().contains("follow the instructions") {
             return None;
         }
@@ -315,7 +316,8 @@ fn notes_markdown(notes: &[String], steps: &[Step], results: &[super::StepResult
 /// `text` with the secrets and any Jupyter token replaced by `<redacted>`.
 pub fn redact(text: &str, secrets: &[String]) -> String {
     static TOKEN: OnceLock<Regex> = OnceLock::new();
-    let text = re(&TOKEN, r"token=[0-9a-f]{32,}").replace_all(text, "token=<redacted>");
+    // The regex only where a token can be: a report's megabytes are mostly without one.
+    let text = if text.contains("token=") { re(&TOKEN, r"token=[0-9a-f]{32,}").replace_all(text, "token=<redacted>") } else { text.into() };
     secrets.iter().filter(|s| !s.is_empty()).fold(text.into_owned(), |t, s| t.replace(s.as_str(), "<redacted>"))
 }
 
