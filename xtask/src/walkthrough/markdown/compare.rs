@@ -10,7 +10,8 @@
 
 use regex::Regex;
 
-use super::mask::{mask, mask_cell};
+use super::compare_table::{compare_tables, table_columns};
+use super::mask::mask;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -55,19 +56,19 @@ pub fn compare(expected: &str, actual: &str, placeholders: &[String]) -> Verdict
     }
 }
 
-fn is_elision(line: &str) -> bool {
+pub(super) fn is_elision(line: &str) -> bool {
     matches!(line.trim(), "..." | "…" | "[...]")
 }
 
 /// One expected line: masked text, or a pattern when it has a placeholder or an in-line `...`.
-enum Pattern {
+pub(super) enum Pattern {
     Any,
     Text(String),
     Re(Regex, String),
 }
 
 impl Pattern {
-    fn new(line: &str, placeholders: &[String]) -> Pattern {
+    pub(super) fn new(line: &str, placeholders: &[String]) -> Pattern {
         if is_elision(line) {
             return Pattern::Any;
         }
@@ -98,7 +99,7 @@ impl Pattern {
         }
     }
 
-    fn matches(&self, masked_actual: &str) -> bool {
+    pub(super) fn matches(&self, masked_actual: &str) -> bool {
         match self {
             Pattern::Any => true,
             Pattern::Text(t) => t == masked_actual,
@@ -257,97 +258,13 @@ fn render(ops: &[Op], pats: &[Pattern], real: &[String], expected: &[(usize, &st
     finish(lines, at.unwrap_or(0))
 }
 
-fn finish(mut lines: Vec<String>, at: usize) -> Verdict {
+pub(super) fn finish(mut lines: Vec<String>, at: usize) -> Verdict {
     if lines.len() > DIFF_LINES {
         let more = lines.len() - DIFF_LINES;
         lines.truncate(DIFF_LINES);
         lines.push(format!("… {more} more lines"));
     }
     Verdict::Differs { diff: lines.join("\n"), at }
-}
-
-/// Column names and start columns (in chars) of a table header: 2+ names in capitals, 2+ spaces apart.
-fn table_columns(header: &str) -> Option<Vec<(String, usize)>> {
-    let chars: Vec<char> = header.trim_end().chars().collect();
-    let mut columns = Vec::new();
-    let mut k = 0;
-    while k < chars.len() {
-        while k < chars.len() && chars[k] == ' ' {
-            k += 1;
-        }
-        let start = k;
-        while k < chars.len() && !(chars[k] == ' ' && chars.get(k + 1).is_none_or(|c| *c == ' ')) {
-            k += 1;
-        }
-        let name: String = chars[start..k].iter().collect();
-        let capitals = name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-            && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ');
-        if !capitals {
-            return None;
-        }
-        columns.push((name, start));
-    }
-    (columns.len() >= 2).then_some(columns)
-}
-
-/// A row cut at the header's column starts; a word running over a start stays in its cell.
-fn cells(row: &str, columns: &[(String, usize)]) -> Vec<String> {
-    let chars: Vec<char> = row.chars().collect();
-    let mut bounds: Vec<usize> = columns.iter().map(|(_, s)| (*s).min(chars.len())).collect();
-    bounds[0] = 0;
-    for b in bounds.iter_mut().skip(1) {
-        while *b > 0 && *b < chars.len() && chars[*b - 1] != ' ' && chars[*b] != ' ' {
-            *b += 1;
-        }
-    }
-    bounds.push(chars.len());
-    (0..columns.len())
-        .map(|c| {
-            let (from, to) = (bounds[c], bounds[c + 1].max(bounds[c]));
-            let cell: String = chars[from..to].iter().collect();
-            mask_cell(&columns[c].0, cell.trim())
-        })
-        .collect()
-}
-
-fn compare_tables(expected: &[(usize, &str)], actual: &[&str], placeholders: &[String]) -> Verdict {
-    let header = expected.iter().position(|(_, l)| !is_elision(l)).unwrap_or(0);
-    let want_columns = table_columns(expected[header].1).unwrap_or_default();
-    let names = |cols: &[(String, usize)]| cols.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
-    let got_columns = actual.first().and_then(|l| table_columns(l));
-    let Some(got_columns) = got_columns.filter(|g| names(g) == names(&want_columns)) else {
-        let got = actual.first().map(|l| mask(l)).unwrap_or_default();
-        return finish(vec![format!("-{}", mask(expected[header].1)), format!("+{got}")], expected[header].0);
-    };
-    let elided = expected.iter().any(|(_, l)| is_elision(l));
-    let want: Vec<(usize, Vec<String>)> =
-        expected[header + 1..].iter().filter(|(_, l)| !is_elision(l)).map(|(n, l)| (*n, cells(l, &want_columns))).collect();
-    let got: Vec<Vec<String>> = actual[1..].iter().map(|l| cells(l, &got_columns)).collect();
-    let mut used = vec![false; got.len()];
-    let mut diff = Vec::new();
-    let mut at = None;
-    for (line, row) in &want {
-        let pats: Vec<Pattern> = row.iter().map(|w| Pattern::new(w, placeholders)).collect();
-        let found = (0..got.len()).find(|&k| !used[k] && pats.len() == got[k].len() && pats.iter().zip(&got[k]).all(|(p, g)| p.matches(g)));
-        match found {
-            Some(k) => used[k] = true,
-            None => {
-                diff.push(format!("-{}", row.join("  ").trim_end()));
-                at.get_or_insert(*line);
-            }
-        }
-    }
-    if !elided {
-        for (_, row) in got.iter().enumerate().filter(|(k, _)| !used[*k]) {
-            diff.push(format!("+{}", row.join("  ").trim_end()));
-            at.get_or_insert(want.last().map_or(expected[header].0, |(l, _)| *l));
-        }
-    }
-    if diff.is_empty() {
-        Verdict::Matches
-    } else {
-        finish(diff, at.unwrap_or(expected[header].0))
-    }
 }
 
 #[cfg(test)]

@@ -179,6 +179,11 @@ impl<'a> Executor<'a> {
         self.results[k] = Some(StepResult { step: k, exit, output, note, ..Default::default() });
     }
 
+    /// Step `k` could not be taken at all (the sandbox refused it): not run, why at its line.
+    pub fn could_not_run(&mut self, k: usize, why: &str) {
+        let _ = self.not_run(k, why);
+    }
+
     fn not_run(&mut self, k: usize, why: &str) -> Result<()> {
         eprintln!("# line {}: not run: {why}", self.steps[k].line);
         self.record(k, None, String::new(), &[why.to_string()]);

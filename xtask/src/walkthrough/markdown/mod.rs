@@ -12,6 +12,7 @@
 pub mod claims;
 pub mod commands;
 pub mod compare;
+mod compare_table;
 pub mod elsewhere;
 mod executor;
 pub mod file_target;
@@ -21,6 +22,7 @@ mod lines;
 pub mod local_machine;
 pub mod mask;
 pub mod placeholders;
+mod prerequisite;
 pub mod reader;
 pub mod references;
 pub mod replay;

@@ -3,7 +3,7 @@
 //! and reported without a panic and in bounded time. The documents come from a fixed seed.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::compare::compare;
 use super::placeholders::{self, Values};
@@ -68,6 +68,14 @@ const LINES: &[&str] = &[
     "",
 ];
 
+/// CPU time this thread has used: a bound on it holds however loaded the shared machine is
+/// (`/proc/thread-self/stat`'s utime and stime, in the kernel's usual 100 ticks a second).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    let fields: Vec<u64> = stat[stat.rfind(')').unwrap() + 2..].split(' ').skip(11).take(2).map(|f| f.parse().unwrap()).collect();
+    Duration::from_millis((fields[0] + fields[1]) * 10)
+}
+
 /// One random document: lines of prose, fences and shortcodes, with odd indents and long lines.
 fn document(rng: &mut Rng) -> String {
     let mut doc = String::new();
@@ -125,16 +133,16 @@ fn read_fill_compare_report(doc: &str, rng: &mut Rng) {
 #[test]
 fn random_and_hostile_articles_never_panic_and_finish_in_bounded_time() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let started = Instant::now();
+    let started = cpu_time();
     for n in 0..2000 {
         let doc = document(&mut rng);
         let mut inner = Rng(rng.next() | 1);
-        let one = Instant::now();
+        let one = cpu_time();
         let outcome = catch_unwind(AssertUnwindSafe(|| read_fill_compare_report(&doc, &mut inner)));
         assert!(outcome.is_ok(), "document {n} panicked:\n{}", doc.chars().take(2000).collect::<String>());
-        assert!(one.elapsed() < Duration::from_secs(5), "document {n} took {:?}", one.elapsed());
+        assert!(cpu_time() - one < Duration::from_secs(2), "document {n} took {:?}", cpu_time() - one);
     }
-    assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+    assert!(cpu_time() - started < Duration::from_secs(30), "{:?}", cpu_time() - started);
 }
 
 /// What once made reading quadratic, at a size where it took minutes: a one-line file of many
@@ -148,19 +156,19 @@ fn a_big_hostile_article_reads_in_linear_time() {
     doc.push_str("```\n\n## Stopping\n\n```command\ndocker stop CONTAINER_X\n```\n\n");
     doc.push_str(&"1.  Open the dashboard in a browser.\n".repeat(2_000));
     doc.push_str("\n```file {title=\"data.txt\"}\n");
-    doc.push_str(&"'a', ".repeat(50_000));
-    doc.extend((0..50_000).map(|n| format!("K_{n} ")));
+    doc.push_str(&"'a', ".repeat(30_000));
+    doc.extend((0..30_000).map(|n| format!("K_{n} ")));
     doc.push_str("\n```\n\n");
     doc.push_str(&"1.  Use the instructions in the [Removing Containers](#removing-containers) section.\n\n".repeat(10));
     doc.push_str(&"1.  Use the instructions in the [Stopping](#stopping) section.\n\n".repeat(300));
-    let started = Instant::now();
+    let started = cpu_time();
     let read = super::references::expand(&doc, "t", read(&doc));
     let values = Values::parse("CONTAINER_X=web").unwrap();
     let steps = placeholders::fill(&read, &values);
     let names = placeholders::all(&read, &values);
-    let took = started.elapsed();
-    assert!(took < Duration::from_secs(15), "{} KB took {took:?}", doc.len() / 1000);
-    assert_eq!(names.len(), 1 + 50_000, "every capital word once");
+    let took = cpu_time() - started;
+    assert!(took < Duration::from_secs(8), "{} KB took {took:?} of CPU", doc.len() / 1000);
+    assert_eq!(names.len(), 1 + 30_000, "every capital word once");
     let at = |text: &str| steps.iter().filter(|s| s.text() == text && s.line > 300).count();
     assert_eq!(at("docker rm web"), 0, "a section of 200 commands is too long to copy at each reference");
     assert_eq!(at("docker stop web"), 190, "references followed: the first 200, 10 of them to the long section");
@@ -219,7 +227,7 @@ fn long_outputs_compare_in_bounded_time_and_memory() {
     assert!(compare(&huge, &huge, &["AAA".to_string()]).matches());
     // 100k lines in the article's block: too long to compare, said so at once.
     let block = "line\n".repeat(100_000);
-    let started = Instant::now();
+    let started = cpu_time();
     match compare(&block, "line\n", &[]) {
         super::compare::Verdict::Differs { diff, at } => assert!(diff.contains("100000 lines: too long to compare") && at == 0, "{diff}"),
         v => panic!("{v:?}"),
@@ -232,5 +240,5 @@ fn long_outputs_compare_in_bounded_time_and_memory() {
         super::compare::Verdict::Differs { diff, at } => assert!(diff.contains("-row 1500\n+row X") && at == 1502, "{at} {diff}"),
         v => panic!("{v:?}"),
     }
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(cpu_time() - started < Duration::from_secs(20), "{:?}", cpu_time() - started);
 }
