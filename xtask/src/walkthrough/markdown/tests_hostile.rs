@@ -242,3 +242,20 @@ fn long_outputs_compare_in_bounded_time_and_memory() {
     }
     assert!(cpu_time() - started < Duration::from_secs(20), "{:?}", cpu_time() - started);
 }
+
+/// The end-to-end test's hostile tutorial reads as that test expects (the sandbox aside).
+#[test]
+fn the_hostile_fixture_has_its_steps_where_the_replay_test_looks() {
+    let text = include_str!("../../../test_data/markdown/hostile.md");
+    let steps = read(text);
+    let at = |line: usize| steps.iter().find(|s| s.line == line).unwrap_or_else(|| panic!("no step at line {line}: {steps:?}"));
+    assert!(at(12).text().starts_with("head -c 3000000"));
+    assert!(at(18).text().starts_with("printf '````"));
+    assert!(matches!(&at(23).kind, StepKind::File { name, .. } if name == "~/.replay-hostile"));
+    assert_eq!(at(28).text(), "cat /root/.replay-hostile");
+    assert!(matches!(at(31).kind, StepKind::Output { of_line: Some(28), .. }));
+    assert!(why(&steps, 37).contains("out of the project folder"));
+    assert_eq!(at(42).text(), "ls /tmp/replay-hostile-escaped");
+    assert!(why(&steps, 47).contains("never closed"));
+    assert!(steps.iter().all(|s| !s.text().contains("rm -rf")), "{steps:?}");
+}
