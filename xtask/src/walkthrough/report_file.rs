@@ -50,7 +50,11 @@ impl ReportFile {
     /// Writes `text` and puts it in place of the file named (one rename).
     pub fn write(mut self, text: &str) -> Result<()> {
         use std::io::Write;
+        use std::os::unix::fs::PermissionsExt;
         let shown = self.path.display().to_string();
+        // The old report's mode, or a plain file's (the temporary file is only its owner's).
+        let mode = std::fs::metadata(&self.path).map(|m| m.permissions()).unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+        self.temp.as_file().set_permissions(mode).with_context(|| format!("writing the report {shown}"))?;
         self.temp.write_all(text.as_bytes()).and_then(|_| self.temp.flush()).with_context(|| format!("writing the report {shown}"))?;
         self.temp.persist(&self.path).with_context(|| format!("putting the report in place at {shown}"))?;
         eprintln!("report written to {shown}");
@@ -101,6 +105,14 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old report", "checked, not truncated");
         report.write("new report").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new report");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        ReportFile::prepare(&path, None).unwrap().write("again").unwrap();
+        assert_eq!(mode(&path), 0o640, "the old report's mode, not the temporary file's");
+        let fresh = dir.path().join("fresh.md");
+        ReportFile::prepare(&fresh, None).unwrap().write("x").unwrap();
+        assert_eq!(mode(&fresh), 0o644);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file left");
     }
 }

@@ -181,7 +181,8 @@ impl<'a> Executor<'a> {
 
     /// Step `k` could not be taken at all (the sandbox refused it): not run, why at its line.
     pub fn could_not_run(&mut self, k: usize, why: &str) {
-        let _ = self.not_run(k, why);
+        let why = super::replay::redact(why, &self.sandbox.secrets);
+        let _ = self.not_run(k, &why);
     }
 
     fn not_run(&mut self, k: usize, why: &str) -> Result<()> {
