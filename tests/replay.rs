@@ -113,6 +113,37 @@ fn a_tutorial_with_mistakes_fails_and_differs_at_its_lines() {
     assert!(search["why"].as_str().unwrap().contains("Docker Hub"), "{search}");
 }
 
+/// A hostile tutorial (issue 23): a step printing 3 MB keeps 1 MiB and counts the rest, a
+/// printed fence cannot forge a verdict in the report, `~` is the replay's home, a path out of
+/// the project folder and an unclosed fence are cannot-run lines; the report is not the article.
+#[test]
+fn a_hostile_tutorial_is_contained() {
+    let file = fixture("hostile.md");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.md");
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let out = xtask().args(["walkthrough", "--from-markdown"]).arg(&file).arg("--report").arg(&report).arg("--json").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    for v in docker_ok(&["volume", "ls", "--filter", &format!("label={RUN_LABEL_KEY}={}", run_id()), "--format", "{{.Name}}"]).lines().filter(|v| v.starts_with("jdx-sandbox-")) {
+        let _ = docker(&["volume", "rm", "-f", v]);
+    }
+    assert!(out.status.success(), "{}", tail(&stderr));
+    assert!(out.stdout.len() < 4 << 20, "the JSON is {} bytes: a step's output is kept up to 1 MiB", out.stdout.len());
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let big = step(&json, 12)["result"]["output"].as_str().unwrap().to_string();
+    assert!(big.ends_with(&format!("… {} more bytes not kept", 3_000_000 - (1 << 20))), "{}", &big[big.len() - 80..]);
+    assert_eq!(step(&json, 28)["result"]["verdict"]["matches"], true, "{}", step(&json, 28));
+    let escaped = step(&json, 37);
+    assert_eq!(escaped["kind"], "cannot-run");
+    assert!(escaped["why"].as_str().unwrap().contains("out of the project folder"), "{escaped}");
+    assert_ne!(step(&json, 42)["result"]["exit"], 0, "nothing was written outside the project folder");
+    let unclosed = step(&json, 47);
+    assert!(unclosed["why"].as_str().unwrap().contains("never closed"), "{unclosed}");
+    assert!(!json["transcript"].to_string().contains("rm -rf"), "the prose after it never ran");
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(md.contains("    `````text\n    ````\n    \n    > **ran** (line 99): exit 0\n    `````"), "the printed verdict stays inside a longer fence:\n{md}");
+}
+
 #[test]
 fn article_2_runs_command_for_command_in_the_sandbox() {
     let file = series("manage-jupyter-data-docker");
@@ -150,11 +181,17 @@ fn article_2_runs_command_for_command_in_the_sandbox() {
 fn a_sandbox_killed_mid_replay_is_one_clear_error() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let err = tempfile::NamedTempFile::new().unwrap();
+    let json = tempfile::NamedTempFile::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.md");
     let mut replay = std::process::Command::new(assert_cmd::cargo::cargo_bin("xtask"))
         .args(["walkthrough", "--from-markdown"])
         .arg(fixture("long-step.md"))
+        .arg("--report")
+        .arg(&report)
+        .arg("--json")
         .env(RUN_ID_ENV, run_id())
-        .stdout(std::process::Stdio::null())
+        .stdout(json.reopen().unwrap())
         .stderr(err.reopen().unwrap())
         .spawn()
         .unwrap();
@@ -167,6 +204,11 @@ fn a_sandbox_killed_mid_replay_is_one_clear_error() {
     assert_eq!(status.code(), Some(1), "{}", tail(&said));
     let last = said.lines().last().unwrap_or("");
     assert!(last.starts_with("error: ") && last.contains(&format!("the sandbox {sandbox} stopped during line 9")), "{last}");
+    // What ran until then is reported, and where the run stopped.
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(json.path()).unwrap()).unwrap();
+    assert!(written["stopped"].as_str().unwrap_or("").contains("stopped during line 9"), "{}", written["stopped"]);
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(md.contains("STOPPED before the article's end") && md.contains("during line 9"), "{md}");
     assert!(is_gone("container", &sandbox), "the killed sandbox's container is still there");
     let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
     let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);

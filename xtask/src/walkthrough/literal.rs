@@ -19,7 +19,10 @@ use super::Article;
 /// ran in each), with the replay itself for its transcript and report.
 pub fn run(sh: &Shell, article: &'static Article, checks: &'static [ClaimCheck]) -> Result<(Outcome, Replayed)> {
     let started = Instant::now();
-    let replayed = replay::replay(sh, Path::new(article.slug), &[], checks)?;
+    let replayed = replay::replay(sh, Path::new(article.slug), &[], checks, replay::DEFAULT_MAX_STEPS)?;
+    if let Some(why) = &replayed.stopped {
+        anyhow::bail!("the replay stopped before the article's end: {why}");
+    }
     let mut outcome = outcome(article, &replayed);
     outcome.seconds = started.elapsed().as_secs_f64();
     Ok((outcome, replayed))
@@ -100,7 +103,7 @@ mod tests {
         let transcript = ["docker pull img", "docker run img", "docker ps"].iter().zip([2, 6, 10]).map(|(c, line)| serde_json::json!({"line": line, "command": c, "exit": 0, "output": "pw s3cret"})).collect();
         let replayed = Replayed {
             path: "a.md".into(), title: "A".into(), article: ARTICLE.into(), steps: steps.clone(), results: vec![StepResult::default()], transcript,
-            notes: vec![], claims: claims.collect(), sandbox: "s".into(), secrets: std::sync::Arc::new(vec!["s3cret".into()]),
+            notes: vec![], claims: claims.collect(), sandbox: "s".into(), secrets: std::sync::Arc::new(vec!["s3cret".into()]), stopped: None,
         };
         let o = outcome(crate::walkthrough::ARTICLES[0], &replayed);
         let names: Vec<&str> = o.sections.iter().map(|s| s.name.as_str()).collect();

@@ -14,6 +14,7 @@ mod manage_data;
 mod mysql;
 mod names;
 mod report;
+pub mod report_file;
 mod runner;
 mod session;
 mod setup;
@@ -21,8 +22,10 @@ mod steps;
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use xshell::Shell;
+
+use report_file::ReportFile;
 
 pub use session::{Mode, Session};
 
@@ -82,6 +85,10 @@ pub struct Walkthrough {
     /// With --from-markdown: a placeholder's value (repeatable), e.g. --set CONTAINER_ID=web.
     #[arg(long = "set", value_name = "NAME=VALUE", requires = "from_markdown")]
     pub set: Vec<String>,
+    /// With --from-markdown: the most steps an article may have; a longer one is refused before
+    /// anything runs (an untrusted article could otherwise keep a replay going for days).
+    #[arg(long, value_name = "N", default_value_t = markdown::replay::DEFAULT_MAX_STEPS)]
+    pub max_steps: usize,
 }
 
 pub fn find(name: &str) -> Result<&'static Article> {
@@ -104,7 +111,8 @@ impl Walkthrough {
             // A series article brings its claims along.
             let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             let checks = ARTICLES.iter().find(|a| a.slug == stem).map(|a| a.literal).unwrap_or(&[]);
-            return markdown::replay::run(sh, file, &self.set, checks, self.report.as_deref(), self.json);
+            let options = markdown::replay::Options { sets: &self.set, report: self.report.as_deref(), json: self.json, max_steps: self.max_steps };
+            return markdown::replay::run(sh, file, checks, &options);
         }
         let Some(name) = &self.article else { bail!("name an article to replay (`--list` lists them), e.g. `cargo xtask walkthrough manage-data`") };
         let article = find(name)?;
@@ -124,18 +132,15 @@ impl Walkthrough {
                 chosen
             }
         };
-        if let Some(path) = &self.report {
-            check_report_path(path)?;
-        }
+        let report_file = self.report.as_deref().map(|p| ReportFile::prepare(p, None)).transpose()?;
         crate::engine::Docker::new(sh).require_engine()?;
         if self.literal && !article.literal.is_empty() {
-            return self.literal(sh, article);
+            return self.literal(sh, article, report_file);
         }
         let mode = if self.literal { Mode::Literal } else { Mode::Corrected };
         let outcome = runner::run_article(sh, article, &sections, mode, self.keep, self.parallel)?;
-        if let Some(path) = &self.report {
-            std::fs::write(path, report::markdown(&outcome)).with_context(|| format!("writing the report to {}", path.display()))?;
-            eprintln!("report written to {}", path.display());
+        if let Some(file) = report_file {
+            file.write(&report::markdown(&outcome))?;
         }
         if self.json {
             crate::progress::say(report::json(&outcome));
@@ -149,15 +154,13 @@ impl Walkthrough {
 impl Walkthrough {
     /// The literal mode of an article whose claims are keyed to its Markdown: the whole article,
     /// replayed in the sandbox.
-    fn literal(&self, sh: &Shell, article: &'static Article) -> Result<()> {
+    fn literal(&self, sh: &Shell, article: &'static Article, report_file: Option<ReportFile>) -> Result<()> {
         if self.section.is_some() || self.keep || self.parallel {
             bail!("--literal replays the whole article from its Markdown in a sandbox that goes with it: drop --section, --keep and --parallel (they apply to the corrected recipe)");
         }
         let (outcome, replayed) = literal::run(sh, article, article.literal)?;
-        if let Some(path) = &self.report {
-            let md = format!("{}\n{}", report::markdown(&outcome), replayed.markdown());
-            std::fs::write(path, md).with_context(|| format!("writing the report to {}", path.display()))?;
-            eprintln!("report written to {}", path.display());
+        if let Some(file) = report_file {
+            file.write(&format!("{}\n{}", report::markdown(&outcome), replayed.markdown()))?;
         }
         eprintln!("{}", replayed.report().summary());
         if self.json {
@@ -188,24 +191,6 @@ fn verdict(outcome: &session::Outcome) -> Result<()> {
     Ok(())
 }
 
-/// Before anything runs: the report's place must be a file that can be written (a folder, a
-/// missing folder or an unwritable one would otherwise fail only after the whole run).
-pub fn check_report_path(path: &std::path::Path) -> Result<()> {
-    if path.is_dir() {
-        bail!("--report {} is a folder: give a file name, e.g. {}/report.md", path.display(), path.display());
-    }
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    if !folder.is_dir() {
-        bail!("cannot write the report to {}: its folder does not exist; create it or choose another place", path.display());
-    }
-    tempfile::NamedTempFile::new_in(&folder)
-        .map_err(|e| anyhow::anyhow!("cannot write the report to {} ({e}): choose a folder you can write to", path.display()))?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,15 +209,5 @@ mod tests {
                 assert!(markdown::claims::step_of(check.after, &steps).is_some(), "{}: {:?} follows `{}`, which the article does not have", article.short, check.claim, check.after);
             }
         }
-    }
-
-    #[test]
-    fn a_report_place_is_checked_before_the_run() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(check_report_path(&dir.path().join("r.md")).is_ok());
-        let folder = check_report_path(dir.path()).unwrap_err().to_string();
-        assert!(folder.contains("is a folder"), "{folder}");
-        let missing = check_report_path(&dir.path().join("no/such/r.md")).unwrap_err().to_string();
-        assert!(missing.contains("does not exist") && missing.contains("no/such/r.md"), "{missing}");
     }
 }

@@ -48,8 +48,17 @@ pub fn split(block: &str) -> Vec<(usize, String)> {
     commands
 }
 
+/// The longest argument Linux passes to a program (MAX_ARG_STRLEN): a command is one.
+pub const MAX_COMMAND: usize = 128 * 1024;
+
 /// Why a replay in a sandbox engine cannot run this command as written, if it cannot.
 pub fn cannot_run(command: &str) -> Option<String> {
+    if command.contains('\0') {
+        return Some("holds a NUL byte, which no shell command can carry".into());
+    }
+    if command.len() >= MAX_COMMAND {
+        return Some(format!("is {} bytes long, more than the {MAX_COMMAND} a command line can pass to its shell", command.len()));
+    }
     let words: Vec<&str> = command.split_whitespace().collect();
     let first = words.first().copied().unwrap_or("");
     let after_sudo = if first == "sudo" { words.get(1).copied().unwrap_or("") } else { first };
@@ -186,6 +195,8 @@ mod tests {
         assert_eq!(cannot_run("sudo docker compose up -d"), None);
         assert_eq!(cannot_run("docker run -d -p 8888:8888 img"), None);
         assert_eq!(cannot_run("docker volume ls"), None);
+        assert!(cannot_run("echo a\0b").unwrap().contains("NUL byte"));
+        assert!(cannot_run(&format!("echo {}", "x".repeat(MAX_COMMAND))).unwrap().contains("more than the 131072"));
     }
 
     #[test]

@@ -10,7 +10,8 @@
 
 use regex::Regex;
 
-use super::mask::{mask, mask_cell};
+use super::compare_table::{compare_tables, table_columns};
+use super::mask::mask;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -29,44 +30,76 @@ impl Verdict {
 /// At most this many diff lines are shown.
 const DIFF_LINES: usize = 10;
 
+/// Lines compared on each side: a longer article block is too long to compare, a longer real
+/// output is compared by its first lines. Keeps time and memory bounded on hostile input.
+const MAX_LINES: usize = 5000;
+
+/// Longest article line read as a pattern (with `...` or placeholders); a longer one is text.
+const MAX_PATTERN: usize = 4096;
+
+/// Most `...` in one article line read as a pattern.
+const MAX_WILDCARDS: usize = 16;
+
+/// Largest alignment table (cells of 4 bytes) built for text; past it, a linear comparison.
+const MAX_CELLS: usize = 4_000_000;
+
 pub fn compare(expected: &str, actual: &str, placeholders: &[String]) -> Verdict {
     let expected: Vec<(usize, &str)> = expected.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).collect();
-    let actual: Vec<&str> = actual.lines().filter(|l| !l.trim().is_empty()).take(5000).collect();
+    let actual: Vec<&str> = actual.lines().filter(|l| !l.trim().is_empty()).take(MAX_LINES).collect();
+    if expected.len() > MAX_LINES {
+        let why = format!("… the article's block has {} lines: too long to compare (at most {MAX_LINES})", expected.len());
+        return Verdict::Differs { diff: why, at: 0 };
+    }
     match expected.iter().find(|(_, l)| !is_elision(l)).and_then(|(_, l)| table_columns(l)) {
         Some(_) => compare_tables(&expected, &actual, placeholders),
         None => compare_lines(&expected, &actual, placeholders),
     }
 }
 
-fn is_elision(line: &str) -> bool {
+pub(super) fn is_elision(line: &str) -> bool {
     matches!(line.trim(), "..." | "…" | "[...]")
 }
 
 /// One expected line: masked text, or a pattern when it has a placeholder or an in-line `...`.
-enum Pattern {
+pub(super) enum Pattern {
     Any,
     Text(String),
     Re(Regex, String),
 }
 
 impl Pattern {
-    fn new(line: &str, placeholders: &[String]) -> Pattern {
+    pub(super) fn new(line: &str, placeholders: &[String]) -> Pattern {
         if is_elision(line) {
             return Pattern::Any;
         }
         let masked = mask(line);
-        let has_placeholder = placeholders.iter().any(|p| contains_word(&masked, p));
-        if !masked.contains("...") && !has_placeholder {
+        // A line too long to be a pattern (kilobytes of `...` make a slow one) is compared as written.
+        let has_placeholder = masked.len() <= MAX_PATTERN && placeholders.iter().any(|p| contains_word(&masked, p));
+        if masked.len() > MAX_PATTERN || (!masked.contains("...") && !has_placeholder) {
             return Pattern::Text(masked);
         }
-        let mut re = regex::escape(&masked).replace(r"\.\.\.", ".*?");
-        for p in placeholders {
-            re = Regex::new(&format!(r"\b{}\b", regex::escape(p))).unwrap().replace_all(&re, r"\S+?").into_owned();
+        // `...` runs are one wildcard; a line of many is compared as written (each costs time).
+        let pieces: Vec<String> = masked.split("...").map(regex::escape).collect();
+        let mut re = pieces.iter().enumerate().fold(String::new(), |mut re, (k, piece)| {
+            if k > 0 && !re.ends_with(".*?") {
+                re.push_str(".*?");
+            }
+            re.push_str(piece);
+            re
+        });
+        if re.matches(".*?").count() > MAX_WILDCARDS {
+            return Pattern::Text(masked);
         }
-        Pattern::Re(Regex::new(&format!("^{re}$")).unwrap(), masked)
+        for p in placeholders.iter().filter(|p| contains_word(&masked, p)) {
+            re = super::placeholders::replace_word(&re, p, r"\S+?");
+        }
+        match regex::RegexBuilder::new(&format!("^{re}$")).size_limit(1 << 20).build() {
+            Ok(re) => Pattern::Re(re, masked),
+            Err(_) => Pattern::Text(masked),
+        }
     }
 
-    fn matches(&self, masked_actual: &str) -> bool {
+    pub(super) fn matches(&self, masked_actual: &str) -> bool {
         match self {
             Pattern::Any => true,
             Pattern::Text(t) => t == masked_actual,
@@ -103,6 +136,9 @@ fn compare_lines(expected: &[(usize, &str)], actual: &[&str], placeholders: &[St
     let pats: Vec<Pattern> = expected.iter().map(|(_, l)| Pattern::new(l, placeholders)).collect();
     let real: Vec<String> = actual.iter().map(|l| mask(l)).collect();
     let (n, m) = (pats.len(), real.len());
+    if (n + 1).saturating_mul(m + 1) > MAX_CELLS {
+        return compare_long(&pats, &real, expected);
+    }
     // cost[i][j]: cheapest alignment of pats[i..] with real[j..].
     let mut cost = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..=n).rev() {
@@ -145,6 +181,56 @@ fn compare_lines(expected: &[(usize, &str)], actual: &[&str], placeholders: &[St
     render(&ops, &pats, &real, expected)
 }
 
+/// Text too long for the alignment table, in constant memory: whether the lines match (`...`
+/// swallowing any run, as a glob's `*` does: back to the last `...` on a mismatch), and if not, a
+/// one-pass diff that pairs lines in order.
+fn compare_long(pats: &[Pattern], real: &[String], expected: &[(usize, &str)]) -> Verdict {
+    let any = |i: usize| matches!(pats[i], Pattern::Any);
+    let (n, m) = (pats.len(), real.len());
+    let (mut i, mut j, mut star) = (0, 0, None);
+    let matched = loop {
+        if j == m {
+            break (i..n).all(any);
+        }
+        if i < n && any(i) {
+            star = Some((i, j));
+            i += 1;
+        } else if i < n && pats[i].matches(&real[j]) {
+            (i, j) = (i + 1, j + 1);
+        } else if let Some((si, sj)) = star {
+            (i, j, star) = (si + 1, sj + 1, Some((si, sj + 1)));
+        } else {
+            break false;
+        }
+    };
+    if matched {
+        return Verdict::Matches;
+    }
+    let (mut i, mut j, mut ops) = (0, 0, Vec::new());
+    while i < n || j < m {
+        if i < n && any(i) {
+            // Skip real lines up to the next one the line after `...` matches.
+            while j < m && !(i + 1 < n && pats[i + 1].matches(&real[j])) {
+                j += 1;
+            }
+            i += 1;
+        } else if i < n && j < m && pats[i].matches(&real[j]) {
+            ops.push(Op::Same(i));
+            (i, j) = (i + 1, j + 1);
+        } else {
+            if i < n {
+                ops.push(Op::Missing(i));
+                i += 1;
+            }
+            if j < m {
+                ops.push(Op::Extra(j));
+                j += 1;
+            }
+        }
+    }
+    render(&ops, pats, real, expected)
+}
+
 /// The changed lines with one line of context, at most `DIFF_LINES`.
 fn render(ops: &[Op], pats: &[Pattern], real: &[String], expected: &[(usize, &str)]) -> Verdict {
     let changed = |k: usize| ops.get(k).is_some_and(|op| !matches!(op, Op::Same(_)));
@@ -172,97 +258,13 @@ fn render(ops: &[Op], pats: &[Pattern], real: &[String], expected: &[(usize, &st
     finish(lines, at.unwrap_or(0))
 }
 
-fn finish(mut lines: Vec<String>, at: usize) -> Verdict {
+pub(super) fn finish(mut lines: Vec<String>, at: usize) -> Verdict {
     if lines.len() > DIFF_LINES {
         let more = lines.len() - DIFF_LINES;
         lines.truncate(DIFF_LINES);
         lines.push(format!("… {more} more lines"));
     }
     Verdict::Differs { diff: lines.join("\n"), at }
-}
-
-/// Column names and start columns (in chars) of a table header: 2+ names in capitals, 2+ spaces apart.
-fn table_columns(header: &str) -> Option<Vec<(String, usize)>> {
-    let chars: Vec<char> = header.trim_end().chars().collect();
-    let mut columns = Vec::new();
-    let mut k = 0;
-    while k < chars.len() {
-        while k < chars.len() && chars[k] == ' ' {
-            k += 1;
-        }
-        let start = k;
-        while k < chars.len() && !(chars[k] == ' ' && chars.get(k + 1).is_none_or(|c| *c == ' ')) {
-            k += 1;
-        }
-        let name: String = chars[start..k].iter().collect();
-        let capitals = name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-            && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ');
-        if !capitals {
-            return None;
-        }
-        columns.push((name, start));
-    }
-    (columns.len() >= 2).then_some(columns)
-}
-
-/// A row cut at the header's column starts; a word running over a start stays in its cell.
-fn cells(row: &str, columns: &[(String, usize)]) -> Vec<String> {
-    let chars: Vec<char> = row.chars().collect();
-    let mut bounds: Vec<usize> = columns.iter().map(|(_, s)| (*s).min(chars.len())).collect();
-    bounds[0] = 0;
-    for b in bounds.iter_mut().skip(1) {
-        while *b > 0 && *b < chars.len() && chars[*b - 1] != ' ' && chars[*b] != ' ' {
-            *b += 1;
-        }
-    }
-    bounds.push(chars.len());
-    (0..columns.len())
-        .map(|c| {
-            let (from, to) = (bounds[c], bounds[c + 1].max(bounds[c]));
-            let cell: String = chars[from..to].iter().collect();
-            mask_cell(&columns[c].0, cell.trim())
-        })
-        .collect()
-}
-
-fn compare_tables(expected: &[(usize, &str)], actual: &[&str], placeholders: &[String]) -> Verdict {
-    let header = expected.iter().position(|(_, l)| !is_elision(l)).unwrap_or(0);
-    let want_columns = table_columns(expected[header].1).unwrap_or_default();
-    let names = |cols: &[(String, usize)]| cols.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
-    let got_columns = actual.first().and_then(|l| table_columns(l));
-    let Some(got_columns) = got_columns.filter(|g| names(g) == names(&want_columns)) else {
-        let got = actual.first().map(|l| mask(l)).unwrap_or_default();
-        return finish(vec![format!("-{}", mask(expected[header].1)), format!("+{got}")], expected[header].0);
-    };
-    let elided = expected.iter().any(|(_, l)| is_elision(l));
-    let want: Vec<(usize, Vec<String>)> =
-        expected[header + 1..].iter().filter(|(_, l)| !is_elision(l)).map(|(n, l)| (*n, cells(l, &want_columns))).collect();
-    let got: Vec<Vec<String>> = actual[1..].iter().map(|l| cells(l, &got_columns)).collect();
-    let cell_matches = |w: &str, g: &str| Pattern::new(w, placeholders).matches(g);
-    let mut used = vec![false; got.len()];
-    let mut diff = Vec::new();
-    let mut at = None;
-    for (line, row) in &want {
-        let found = (0..got.len()).find(|&k| !used[k] && row.len() == got[k].len() && row.iter().zip(&got[k]).all(|(w, g)| cell_matches(w, g)));
-        match found {
-            Some(k) => used[k] = true,
-            None => {
-                diff.push(format!("-{}", row.join("  ").trim_end()));
-                at.get_or_insert(*line);
-            }
-        }
-    }
-    if !elided {
-        for (_, row) in got.iter().enumerate().filter(|(k, _)| !used[*k]) {
-            diff.push(format!("+{}", row.join("  ").trim_end()));
-            at.get_or_insert(want.last().map_or(expected[header].0, |(l, _)| *l));
-        }
-    }
-    if diff.is_empty() {
-        Verdict::Matches
-    } else {
-        finish(diff, at.unwrap_or(expected[header].0))
-    }
 }
 
 #[cfg(test)]

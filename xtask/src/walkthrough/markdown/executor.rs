@@ -179,6 +179,12 @@ impl<'a> Executor<'a> {
         self.results[k] = Some(StepResult { step: k, exit, output, note, ..Default::default() });
     }
 
+    /// Step `k` could not be taken at all (the sandbox refused it): not run, why at its line.
+    pub fn could_not_run(&mut self, k: usize, why: &str) {
+        let why = super::replay::redact(why, &self.sandbox.secrets);
+        let _ = self.not_run(k, &why);
+    }
+
     fn not_run(&mut self, k: usize, why: &str) -> Result<()> {
         eprintln!("# line {}: not run: {why}", self.steps[k].line);
         self.record(k, None, String::new(), &[why.to_string()]);
@@ -276,8 +282,9 @@ impl<'a> Executor<'a> {
                     }
                 }
             }
-            self.compared[k] = Some(job.output());
-            self.finish_command(k, Some(code), job.output(), &notes);
+            let output = job.output();
+            self.compared[k] = Some(output.clone());
+            self.finish_command(k, Some(code), output, &notes);
             return Ok(());
         }
         let settled = job.settle(LONG_LIMIT, QUIET);
@@ -458,7 +465,11 @@ impl<'a> Executor<'a> {
         if self.uses_data && self.data_dir.is_none() {
             self.copy_data()?;
         }
-        let path = if name.starts_with('/') { name.to_string() } else { format!("{}/{name}", self.cwd) };
+        let path = match super::file_target::resolve(name) {
+            Ok(target) if target.starts_with('/') => target,
+            Ok(target) => format!("{}/{target}", self.cwd),
+            Err(why) => return self.not_run(k, &why),
+        };
         eprintln!("$ # file {name} written to {path} ({} lines)", content.lines().count());
         let out = self.sandbox.write(&path, content.as_bytes())?;
         if !out.ok() {
@@ -564,7 +575,8 @@ fn wait_answering(job: &mut Job, answers: &[(&str, String)], notes: &mut Vec<Str
         if started.elapsed() >= COMMAND_LIMIT {
             return None;
         }
-        let output = job.output();
+        // Only its last lines: re-rendering all it printed every 300 ms would cost more as it grows.
+        let output = job.last_lines();
         if let Some(i) = pending_prompt(&output, answers, &typed) {
             typed[i] = job.type_keys(format!("{}\r", answers[i].1).as_bytes()).is_ok();
             continue;
@@ -596,7 +608,7 @@ fn interrupt(job: &mut Job) -> Result<(bool, String, Vec<String>)> {
     let from = job.mark();
     let mut notes = vec!["Ctrl+C typed into its terminal".to_string()];
     job.type_keys(b"\x03")?;
-    let asked = |job: &Job| job.output_since(from).contains("(y/[n])");
+    let asked = |job: &Job| job.recent_since(from).contains("(y/[n])");
     crate::engine::wait::poll(STOP_LIMIT, Duration::from_millis(100), || job.exit().is_some() || asked(job));
     if job.exit().is_none() && asked(job) {
         job.type_keys(b"y\r")?;

@@ -69,7 +69,7 @@ impl Kernel {
         let request = serde_json::json!({ "code": code }).to_string();
         self.job.type_keys(format!("{request}\n").as_bytes())?;
         let done = crate::engine::wait::poll(CELL_LIMIT, Duration::from_millis(100), || {
-            self.job.exit().is_some() || self.job.output_since(from).contains(&self.mark)
+            self.job.exit().is_some() || self.job.recent_since(from).contains(&self.mark)
         });
         let text = self.job.output_since(from);
         let (output, status) = match text.find(&self.mark) {

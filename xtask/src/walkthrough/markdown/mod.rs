@@ -12,17 +12,22 @@
 pub mod claims;
 pub mod commands;
 pub mod compare;
+mod compare_table;
 pub mod elsewhere;
 mod executor;
+pub mod file_target;
 mod job;
 mod kernel;
+mod lines;
 pub mod local_machine;
 pub mod mask;
 pub mod placeholders;
+mod prerequisite;
 pub mod reader;
 pub mod references;
 pub mod replay;
 pub mod report;
+mod report_markdown;
 mod screen;
 mod standin;
 pub mod steps;
@@ -35,3 +40,5 @@ pub use steps::{Place, Step, StepKind};
 
 #[cfg(test)]
 mod tests_articles;
+#[cfg(test)]
+mod tests_hostile;

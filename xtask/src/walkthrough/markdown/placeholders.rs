@@ -2,7 +2,7 @@
 //! in commands and files, filled from the article's table or `--set NAME=VALUE`. A step with a
 //! placeholder left unfilled cannot run, and says which one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::OnceLock;
 
@@ -41,9 +41,10 @@ const KEYWORDS: &[&str] = &[
     "HTTP", "HTTPS", "API", "URL", "JSON", "YAML", "SQL", "UTF", "README", "LICENSE", "SIGINT", "SIGTERM", "SIGKILL",
 ];
 
+/// ASCII word boundaries: the regex engine's fast path (a Unicode one is slow on long lines).
 fn word_re() -> &'static Regex {
     static WORD: OnceLock<Regex> = OnceLock::new();
-    WORD.get_or_init(|| Regex::new(r"\b[A-Z][A-Z0-9_]{2,}\b").unwrap())
+    WORD.get_or_init(|| Regex::new(r"(?-u:\b)[A-Z][A-Z0-9_]{2,}(?-u:\b)").unwrap())
 }
 
 /// Byte ranges of quoted strings and `${...}` expansions in a line.
@@ -57,10 +58,12 @@ pub fn find(text: &str, context: Context) -> Vec<String> {
     static QUOTED: OnceLock<Regex> = OnceLock::new();
     static EXPANSION: OnceLock<Regex> = OnceLock::new();
     let mut found: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
     for line in text.lines() {
         let quoted = spans(line, &QUOTED, r#""[^"]*"|'[^']*'"#);
         let expansions = spans(line, &EXPANSION, r"\$\{[^}]*\}");
-        let inside = |at: usize, list: &[(usize, usize)]| list.iter().any(|(s, e)| *s <= at && at < *e);
+        // Spans come in order and apart: the one that can hold `at` is the last starting at or before it.
+        let inside = |at: usize, list: &[(usize, usize)]| list[..list.partition_point(|(s, _)| *s <= at)].last().is_some_and(|(_, e)| at < *e);
         for m in word_re().find_iter(line) {
             let word = m.as_str();
             let before = &line[..m.start()];
@@ -81,7 +84,7 @@ pub fn find(text: &str, context: Context) -> Vec<String> {
                         example || ((underscored || !inside(m.start(), &quoted)) && !KEYWORDS.contains(&word))
                     }
                 };
-            if is_placeholder && !found.iter().any(|f| f == word) {
+            if is_placeholder && seen.insert(word) {
                 found.push(word.to_string());
             }
         }
@@ -191,8 +194,19 @@ fn random_secret(name: &str) -> String {
 
 /// Replace whole-word occurrences of `word` (an ASCII placeholder) in `text`.
 pub fn replace_word(text: &str, word: &str, value: &str) -> String {
-    let r = Regex::new(&format!(r"\b{}\b", regex::escape(word))).unwrap();
-    r.replace_all(text, regex::NoExpand(value)).into_owned()
+    // By hand, not a regex: an article's word can be megabytes long, too big for one.
+    let edge = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, _) in text.match_indices(word) {
+        if edge(text[..i].chars().next_back()) && edge(text[i + word.len()..].chars().next()) {
+            out.push_str(&text[last..i]);
+            out.push_str(value);
+            last = i + word.len();
+        }
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// The placeholders of one step (outputs, signals and cannot-run steps have none to fill).
@@ -208,9 +222,10 @@ pub fn of_step(step: &Step) -> Vec<String> {
 /// Every placeholder the steps use, plus the table's names: in expected outputs they match anything.
 pub fn all(steps: &[Step], values: &Values) -> Vec<String> {
     let mut names: Vec<String> = values.names().map(String::from).collect();
+    let mut seen: HashSet<String> = names.iter().cloned().collect();
     for s in steps {
         for p in of_step(s) {
-            if !names.contains(&p) {
+            if seen.insert(p.clone()) {
                 names.push(p);
             }
         }

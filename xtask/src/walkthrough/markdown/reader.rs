@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::commands::{self, re, ProseAction};
+use super::lines::{bullet, dedent, indent_of, numbered_item, shortcode, WRAPPERS};
 use super::steps::{Place, Step, StepKind};
 
 /// The steps of an article, in order, placeholders as written (see `placeholders::fill`).
@@ -49,38 +50,6 @@ fn front_matter_end(lines: &[&str]) -> usize {
         return 0;
     }
     lines.iter().skip(1).position(|l| l.trim() == "---").map_or(0, |p| p + 2)
-}
-
-fn indent_of(line: &str) -> usize {
-    line.len() - line.trim_start().len()
-}
-
-/// `line` without up to `n` leading spaces.
-fn dedent(line: &str, n: usize) -> &str {
-    &line[indent_of(line).min(n)..]
-}
-
-/// A Hugo shortcode alone on its line: (closing?, name, arguments).
-fn shortcode(trimmed: &str) -> Option<(bool, String, String)> {
-    static SHORTCODE: OnceLock<Regex> = OnceLock::new();
-    let c = re(&SHORTCODE, r"^\{\{[<%]\s*(/?)\s*([\w-]+)(.*?)\s*[>%]\}\}$").captures(trimmed.trim_end())?;
-    Some((!c[1].is_empty(), c[2].to_string(), c[3].trim().to_string()))
-}
-
-/// Shortcodes that wrap prose (their fences are still read).
-const WRAPPERS: &[&str] = &["note", "caution", "warning", "tip", "disclosure-note", "notice", "tabs", "tab", "details"];
-
-/// A numbered list item: its content column and text.
-fn numbered_item(line: &str) -> Option<(usize, &str)> {
-    static ITEM: OnceLock<Regex> = OnceLock::new();
-    let c = re(&ITEM, r"^(\s*)\d+[.)]\s+").captures(line)?;
-    let marker = c.get(0).unwrap();
-    Some((marker.end(), &line[marker.end()..]))
-}
-
-fn bullet(line: &str) -> Option<usize> {
-    static BULLET: OnceLock<Regex> = OnceLock::new();
-    re(&BULLET, r"^(\s*)[-*+]\s+").find(line).map(|m| m.end())
 }
 
 struct Item {
@@ -138,16 +107,23 @@ impl Reader<'_> {
         static INFO: OnceLock<Regex> = OnceLock::new();
         static ATTR: OnceLock<Regex> = OnceLock::new();
         let opening = self.lines[i].trim();
-        let marker = &opening[..3];
+        let close = match self.closing_fence(i) {
+            Ok(close) => close,
+            Err(stop) => {
+                let marker = &opening[..opening.bytes().take_while(|b| *b == opening.as_bytes()[0]).count()];
+                let why = format!("a fence that is never closed (what follows it is not read as steps): close it with a line of {marker}");
+                self.push(i + 1, i + 1, StepKind::CannotRun { text: opening.to_string(), why });
+                return stop;
+            }
+        };
         let info = opening.trim_start_matches(['`', '~']).trim();
         let lang = re(&INFO, r"^[\w.+-]*").find(info).map_or("", |m| m.as_str()).to_lowercase();
         let attrs: Vec<(String, String)> =
             re(&ATTR, r#"(\w+)\s*=\s*"([^"]*)""#).captures_iter(info).map(|c| (c[1].to_string(), c[2].to_string())).collect();
         let attr = |key: &str| attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-        let close = (i + 1..self.lines.len()).find(|&j| self.lines[j].trim() == marker).unwrap_or(self.lines.len());
         let indent = indent_of(self.lines[i]);
         let body: Vec<&str> = self.lines[i + 1..close].iter().map(|l| dedent(l, indent)).collect();
-        let end = close.min(self.lines.len() - 1) + 1;
+        let end = close + 1;
         let body = body.join("\n");
         match lang.as_str() {
             "command" | "bash" | "sh" | "shell" | "console" | "zsh" => self.commands(i + 2, end, &body, attr("title")),
@@ -156,6 +132,26 @@ impl Reader<'_> {
             _ => self.snippet(i + 1, end, &lang, body),
         }
         close + 1
+    }
+
+    /// The line closing the fence opened at `i`: its character, at least as many times. Else
+    /// where its content would end (as CommonMark reads it): the end of the article, or of its list
+    /// item (a line less indented than the item's content). That content is never read as steps.
+    fn closing_fence(&self, i: usize) -> Result<usize, usize> {
+        let opening = self.lines[i].trim().as_bytes();
+        let len = opening.iter().take_while(|b| **b == opening[0]).count();
+        // A list item's content is indented to its column (a fence may sit further in).
+        let item = indent_of(self.lines[i]).min(self.base);
+        for j in i + 1..self.lines.len() {
+            let t = self.lines[j].trim();
+            if t.len() >= len && t.bytes().all(|b| b == opening[0]) {
+                return Ok(j);
+            }
+            if item > 0 && !t.is_empty() && indent_of(self.lines[j]) < item {
+                return Err(j);
+            }
+        }
+        Err(self.lines.len())
     }
 
     /// `{{< file "NAME" lang >}}`, `{{< output >}}`, `{{< content "x" >}}` or a wrapper like `{{< note >}}`.
@@ -173,11 +169,16 @@ impl Reader<'_> {
             return i + 1;
         }
         let close_tag = |l: &str| shortcode(l.trim()).is_some_and(|(c, n, _)| c && n == name);
-        let close = (i + 1..self.lines.len()).find(|&j| close_tag(self.lines[j])).unwrap_or(self.lines.len());
+        let Some(close) = (i + 1..self.lines.len()).find(|&j| close_tag(self.lines[j])) else {
+            // Everything after it would be its content: none of it is read as steps.
+            let why = format!("a {{{{< {name} >}}}} that is never closed: close it with {{{{< /{name} >}}}}");
+            self.push(i + 1, i + 1, StepKind::CannotRun { text: self.lines[i].trim().to_string(), why });
+            return self.lines.len();
+        };
         let body = &self.lines[i + 1..close];
         let common = body.iter().filter(|l| !l.trim().is_empty()).map(|l| indent_of(l)).min().unwrap_or(0);
         let content = body.iter().map(|l| dedent(l, common)).collect::<Vec<_>>().join("\n");
-        let end = close.min(self.lines.len() - 1) + 1;
+        let end = close + 1;
         if name == "output" {
             self.output(i + 1, end, content);
         } else {
@@ -245,10 +246,8 @@ impl Reader<'_> {
     /// A file block: a notebook cell when it goes into a notebook and is not a whole notebook.
     fn file(&mut self, line: usize, end: usize, name: String, lang: String, content: String) {
         let whole_notebook = content.trim_start().starts_with('{') && content.contains("\"cells\"");
-        let kind = if name.is_empty() {
-            StepKind::CannotRun { text: content, why: "a file block without a file name".into() }
-        } else if name.starts_with('/') {
-            StepKind::CannotRun { text: content, why: format!("writes the system file {name}, outside the project folder") }
+        let kind = if let Err(why) = super::file_target::resolve(&name) {
+            StepKind::CannotRun { text: content, why }
         } else if name.ends_with(".ipynb") && !whole_notebook {
             StepKind::Cell { notebook: name, code: content }
         } else {

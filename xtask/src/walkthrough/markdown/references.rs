@@ -43,19 +43,26 @@ fn section_of(headings: &[(usize, usize, String)], text: &str, href: &str, total
     Some((*line, end))
 }
 
+/// References followed in one article, and commands one brings: past these, an article is
+/// hostile (each would search every heading, and copy a section's commands again).
+const MAX_REFERENCES: usize = 200;
+const MAX_COMMANDS: usize = 50;
+
 /// `steps` with each same-article reference replaced by the commands of the sections it names.
 pub fn expand(article: &str, slug: &str, steps: Vec<Step>) -> Vec<Step> {
     static LINK: OnceLock<Regex> = OnceLock::new();
     let heads = headings(article);
-    let total = article.lines().count();
+    let lines: Vec<&str> = article.lines().collect();
+    let total = lines.len();
+    let mut followed = 0;
     let mut out = Vec::with_capacity(steps.len());
     for step in &steps {
-        if !matches!(step.kind, StepKind::CannotRun { .. }) {
+        if !matches!(step.kind, StepKind::CannotRun { .. }) || followed >= MAX_REFERENCES {
             out.push(step.clone());
             continue;
         }
         // The prose as written (the reader's text has its links flattened): its paragraph.
-        let text = article.lines().skip(step.line - 1).take_while(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" ");
+        let text = paragraph(&lines, step.line);
         let text = &text;
         let asks = text.to_lowercase().contains("instructions in");
         let same_article = |href: &str| href.starts_with('#') || href.contains(&format!("/{slug}/#"));
@@ -63,23 +70,41 @@ pub fn expand(article: &str, slug: &str, steps: Vec<Step>) -> Vec<Step> {
             re(&LINK, r"\[([^\]]+)\]\(([^)\s]+)\)")
                 .captures_iter(text)
                 .filter(|c| same_article(&c[2]))
+                .take(10)
                 .filter_map(|c| section_of(&heads, &c[1], &c[2], total))
                 .collect()
         } else {
             Vec::new()
         };
-        let commands: Vec<Step> = steps
+        followed += usize::from(asks);
+        let commands: Vec<Step> = sections
             .iter()
-            .filter(|s| matches!(s.kind, StepKind::Command { .. }) && sections.iter().any(|(a, b)| (*a..=*b).contains(&s.line)))
+            .flat_map(|(a, b)| in_lines(&steps, *a, *b))
+            .filter(|s| matches!(s.kind, StepKind::Command { .. }))
+            .take(MAX_COMMANDS + 1)
             .map(|s| Step { line: step.line, end: step.end, column: step.column, kind: s.kind.clone() })
             .collect();
-        if commands.is_empty() {
+        if commands.is_empty() || commands.len() > MAX_COMMANDS {
             out.push(step.clone());
         } else {
             out.extend(commands);
         }
     }
     out
+}
+
+/// The paragraph starting at 1-based `line`, its lines joined (its first 40: a list of items
+/// with no blank line between them is one paragraph, which each item's step would read again).
+pub fn paragraph(lines: &[&str], line: usize) -> String {
+    let from = line.saturating_sub(1).min(lines.len());
+    lines[from..].iter().take_while(|l| !l.trim().is_empty()).take(40).copied().collect::<Vec<_>>().join(" ")
+}
+
+/// The steps on lines `first..=last` (steps come in line order: a binary search finds them).
+fn in_lines(steps: &[Step], first: usize, last: usize) -> &[Step] {
+    let from = steps.partition_point(|s| s.line < first);
+    let to = steps.partition_point(|s| s.line <= last).max(from);
+    &steps[from..to]
 }
 
 #[cfg(test)]

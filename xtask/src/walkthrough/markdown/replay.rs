@@ -24,9 +24,22 @@ use super::job::Place as SandboxPlace;
 use super::steps::{expected_output, Step, StepKind};
 use super::{compare, elsewhere, placeholders, reader, standin, Report, StepResult, Values};
 use crate::sandbox::Sandbox;
+use crate::walkthrough::report_file::ReportFile;
 
 /// Why a remote console's steps cannot run (no remote host stands in for this replay).
 pub const REMOTE_WHY: &str = "no remote host stands in for this replay";
+
+/// Most steps an article may have unless `--max-steps` says otherwise: ten times the longest
+/// article of the series, far less than a hostile one could make a replay run for.
+pub const DEFAULT_MAX_STEPS: usize = 500;
+
+/// How `--from-markdown` was asked for.
+pub struct Options<'a> {
+    pub sets: &'a [String],
+    pub report: Option<&'a Path>,
+    pub json: bool,
+    pub max_steps: usize,
+}
 
 /// A claim check's verdict, at the step it followed (None: the article has no such step).
 pub struct Checked {
@@ -47,11 +60,13 @@ pub struct Replayed {
     pub claims: Vec<Checked>,
     pub sandbox: String,
     pub secrets: Arc<Vec<String>>,
+    /// Why the replay stopped before the article's end (the sandbox died), naming the line.
+    pub stopped: Option<String>,
 }
 
 impl Replayed {
     pub fn report(&self) -> Report<'_> {
-        Report { title: &self.title, article: &self.article, steps: &self.steps, results: &self.results, secrets: &self.secrets }
+        Report { title: &self.title, article: &self.article, steps: &self.steps, results: &self.results, secrets: &self.secrets, stopped: self.stopped.as_deref() }
     }
 
     pub fn json(&self) -> Value {
@@ -68,28 +83,30 @@ impl Replayed {
     }
 }
 
-/// Replays `file` and prints or writes what it found.
-pub fn run(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimCheck], report: Option<&Path>, json_out: bool) -> Result<()> {
-    if let Some(report) = report {
-        crate::walkthrough::check_report_path(report)?;
-    }
-    let replayed = replay(sh, file, sets, checks)?;
+/// Replays `file` and prints or writes what it found: all of it, up to where it stopped when the
+/// sandbox died (then the error says so).
+pub fn run(sh: &Shell, file: &Path, checks: &'static [ClaimCheck], options: &Options) -> Result<()> {
+    let path = resolve(file)?;
+    let report = options.report.map(|r| ReportFile::prepare(r, Some(&path))).transpose()?;
+    let replayed = replay(sh, &path, options.sets, checks, options.max_steps)?;
     let summary = replayed.report().summary();
     if let Some(report) = report {
-        std::fs::write(report, replayed.markdown()).with_context(|| format!("writing the report {}", report.display()))?;
-        eprintln!("report written to {}", report.display());
+        report.write(&replayed.markdown())?;
     }
-    if json_out {
+    if options.json {
         eprintln!("{summary}");
         println!("{}", replayed.json());
     } else {
         println!("{summary}");
     }
-    Ok(())
+    match &replayed.stopped {
+        Some(why) => bail!("the replay stopped before the article's end: {why}"),
+        None => Ok(()),
+    }
 }
 
 /// Replays `file` in a sandbox engine, each step as written, and makes `checks` at their steps.
-pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimCheck]) -> Result<Replayed> {
+pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimCheck], max_steps: usize) -> Result<Replayed> {
     let path = resolve(file)?;
     let article = std::fs::read_to_string(&path).with_context(|| format!("reading the article {}", path.display()))?;
     let slug = reader::front_matter(&article, "slug").unwrap_or_else(|| path.file_stem().unwrap_or_default().to_string_lossy().into_owned());
@@ -101,9 +118,10 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     }
     let values = values.with(&sets)?;
     let read = super::references::expand(&article, &slug, reader::read(&article));
+    check_length(&path, read.len(), max_steps)?;
     let mut steps = placeholders::fill(&read, &values);
     let wildcards = placeholders::all(&read, &values);
-    let first = prerequisite(&article, &steps, &path).map(|(k, file)| Prerequisite::read(k, file)).transpose()?;
+    let first = super::prerequisite::find(&article, &steps, &path).map(|(k, file)| super::prerequisite::Prerequisite::read(k, file)).transpose()?;
     let mut secrets = values.secrets();
     let written = written_passwords(&steps).into_iter().chain(first.iter().flat_map(|p| written_passwords(&p.steps)));
     for written in written.collect::<Vec<_>>() {
@@ -128,12 +146,16 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     for note in &local {
         eprintln!("#   {note}");
     }
+    let mut stopped = None;
     if let Some(first) = &first {
-        let ran = first.replay(&sandbox, &place)?;
-        let line = steps[first.step].line;
-        eprintln!("# line {line}: {ran}");
-        if let StepKind::CannotRun { why, .. } = &mut steps[first.step].kind {
-            *why = ran;
+        match first.replay(&sandbox, &place) {
+            Ok(ran) => {
+                eprintln!("# line {}: {ran}", steps[first.step].line);
+                if let StepKind::CannotRun { why, .. } = &mut steps[first.step].kind {
+                    *why = ran;
+                }
+            }
+            Err(e) => stopped = Some(format!("{e:#}")),
         }
     }
     let mut executor = Executor::new(place, &sandbox.inner, &steps, standin::uses_data(&article));
@@ -141,7 +163,8 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     executor.remote = elsewhere.remote.as_ref();
     executor.hub_login = elsewhere.hub.as_ref().map(|h| (h.user.clone(), h.password.clone()));
     let mut checked: Vec<Checked> = Vec::new();
-    let outcome = play(&mut executor, &sandbox, &steps, |executor, k| {
+    let steps_to_play = if stopped.is_some() { &steps[..0] } else { &steps[..] };
+    let outcome = play(&mut executor, &sandbox, steps_to_play, |executor, k| {
         for (check, _) in checks.iter().zip(&at).filter(|(_, at)| **at == Some(k)) {
             let observed = (check.check)(&Probe { ex: executor, k });
             let said = match &observed {
@@ -152,7 +175,7 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
             checked.push(Checked { check, step: Some(k), observed });
         }
     });
-    outcome.context("the replay stopped before the article's end")?;
+    stopped = stopped.or(outcome.err().map(|e| format!("{e:#}")));
     for (check, _) in checks.iter().zip(&at).filter(|(_, at)| at.is_none()) {
         checked.push(Checked { check, step: None, observed: Observed::NotCheckable(String::new()) });
     }
@@ -173,35 +196,45 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     notes.extend(executor.notes.iter().cloned());
     let transcript = executor.transcript.clone();
     drop(executor);
-    Ok(Replayed { path, title, article, steps, results, transcript, notes, claims: checked, sandbox: sandbox.container.clone(), secrets })
+    Ok(Replayed { path, title, article, steps, results, transcript, notes, claims: checked, sandbox: sandbox.container.clone(), secrets, stopped })
 }
 
-/// Takes `steps` in order, calling `after` once each has run, until one fails or the sandbox dies;
-/// then stops what still runs.
-fn play(executor: &mut Executor, sandbox: &Sandbox, steps: &[Step], mut after: impl FnMut(&Executor, usize)) -> Result<()> {
+/// Takes `steps` in order, calling `after` once each has run, until the sandbox dies (the error
+/// names the line); then stops what still runs. A step the sandbox could not take (its shell
+/// refused the command) is not run, with why at its line, and the replay goes on.
+pub(super) fn play(executor: &mut Executor, sandbox: &Sandbox, steps: &[Step], mut after: impl FnMut(&Executor, usize)) -> Result<()> {
     let mut outcome = Ok(());
-    for k in 0..steps.len() {
-        outcome = executor.step(k);
+    for (k, step) in steps.iter().enumerate() {
+        let ran = executor.step(k);
         // A step killed with its sandbox ends (137, or docker exec's 126) a moment before the
         // engine says the sandbox stopped: such an end is given that moment.
-        let killed = executor.results[k].as_ref().and_then(|r| r.exit).is_some_and(|c| c == 137 || c == 126 || c < 0);
+        let killed = ran.is_err() || executor.results[k].as_ref().and_then(|r| r.exit).is_some_and(|c| c == 137 || c == 126 || c < 0);
         let wait = if killed { Duration::from_secs(3) } else { Duration::ZERO };
         let mut trouble = sandbox.trouble();
         crate::engine::wait::poll(wait, Duration::from_millis(200), || {
             trouble = sandbox.trouble();
             trouble.is_some()
         });
-        if let (true, Some((what, hint))) = (outcome.is_ok(), trouble) {
+        if let Some((what, hint)) = trouble {
             // What the steps printed since is the dead sandbox's, not the article's.
-            outcome = Err(anyhow::anyhow!("{what} during line {} ({hint}): the replay cannot go on; run it again", steps[k].line));
-        }
-        if outcome.is_err() {
+            outcome = Err(anyhow::anyhow!("{what} during line {} ({hint}): the replay cannot go on; run it again", step.line));
             break;
+        }
+        if let Err(e) = ran {
+            executor.could_not_run(k, &format!("the sandbox could not run it: {e:#}"));
         }
         after(executor, k);
     }
     executor.finish();
     outcome
+}
+
+/// An article longer than `max` steps is refused before anything runs.
+fn check_length(path: &Path, steps: usize, max: usize) -> Result<()> {
+    if steps > max {
+        bail!("{} has {steps} steps, more than --max-steps {max}: if you mean to replay them all, give --max-steps {steps}", path.display());
+    }
+    Ok(())
 }
 
 /// Passwords an article writes out in its files and commands (`MYSQL_ROOT_PASSWORD: my-secret-pw`):
@@ -255,61 +288,6 @@ fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>> {
         .collect()
 }
 
-/// The guide an article sends its reader to first, to set up what it builds on ("Follow the
-/// instructions in our previous guide [...](/docs/guides/SLUG/) to set up the required examples"),
-/// when that guide is beside the article: the step, and the guide's file.
-fn prerequisite(article: &str, steps: &[Step], path: &Path) -> Option<(usize, PathBuf)> {
-    static GUIDE: OnceLock<Regex> = OnceLock::new();
-    let dir = path.parent()?;
-    steps.iter().enumerate().filter(|(_, s)| matches!(s.kind, StepKind::CannotRun { .. })).find_map(|(k, step)| {
-        let text = article.lines().skip(step.line - 1).take_while(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" ");
-        if !text.to_lowercase().contains("follow the instructions") {
-            return None;
-        }
-        re(&GUIDE, r"\]\(/docs/guides/([a-z0-9-]+)/?\)").captures_iter(&text).map(|c| dir.join(format!("{}.md", &c[1]))).find(|f| f.is_file()).map(|f| (k, f))
-    })
-}
-
-/// A guide replayed before the article, in the same sandbox, as its reader followed it.
-struct Prerequisite {
-    step: usize,
-    slug: String,
-    article: String,
-    steps: Vec<Step>,
-    values: Values,
-}
-
-impl Prerequisite {
-    fn read(step: usize, file: PathBuf) -> Result<Prerequisite> {
-        let article = std::fs::read_to_string(&file).with_context(|| format!("reading the guide {}", file.display()))?;
-        let slug = reader::front_matter(&article, "slug").unwrap_or_else(|| file.file_stem().unwrap_or_default().to_string_lossy().into_owned());
-        let values = Values::for_article(&slug);
-        let steps = placeholders::fill(&super::references::expand(&article, &slug, reader::read(&article)), &values);
-        Ok(Prerequisite { step, slug, article, steps, values })
-    }
-
-    /// Replays it; what the article's step then says of it.
-    fn replay(&self, sandbox: &Sandbox, place: &SandboxPlace) -> Result<String> {
-        eprintln!("# first, the guide the article builds on: {}", self.slug);
-        let local = super::local_machine::prepare(&sandbox.inner, place, &self.slug, &self.values)?;
-        for note in &local {
-            eprintln!("#   {note}");
-        }
-        let mut executor = Executor::new(place.clone(), &sandbox.inner, &self.steps, standin::uses_data(&self.article));
-        executor.asked = self.values.asked();
-        play(&mut executor, sandbox, &self.steps, |_, _| {}).with_context(|| format!("replaying {}, the guide the article builds on", self.slug))?;
-        let commands: Vec<_> = executor.results.iter().flatten().filter(|r| matches!(self.steps[r.step].kind, StepKind::Command { .. })).collect();
-        let failed: Vec<String> = commands.iter().filter(|r| r.exit != Some(0)).map(|r| self.steps[r.step].line.to_string()).collect();
-        Ok(format!(
-            "the guide it sends the reader to first, {}, was replayed before this article's first step, as written, in this sandbox: {} commands ran, {} exited non-zero{}",
-            self.slug,
-            commands.len(),
-            failed.len(),
-            if failed.is_empty() { String::new() } else { format!(" (its lines {})", failed.join(", ")) }
-        ))
-    }
-}
-
 /// The notes section of the Markdown report: stand-ins, then each step's note by line.
 fn notes_markdown(notes: &[String], steps: &[Step], results: &[super::StepResult], secrets: &[String]) -> String {
     let mut md = String::from("## Replay notes\n\n");
@@ -327,7 +305,8 @@ fn notes_markdown(notes: &[String], steps: &[Step], results: &[super::StepResult
 /// `text` with the secrets and any Jupyter token replaced by `<redacted>`.
 pub fn redact(text: &str, secrets: &[String]) -> String {
     static TOKEN: OnceLock<Regex> = OnceLock::new();
-    let text = re(&TOKEN, r"token=[0-9a-f]{32,}").replace_all(text, "token=<redacted>");
+    // The regex only where a token can be: a report's megabytes are mostly without one.
+    let text = if text.contains("token=") { re(&TOKEN, r"token=[0-9a-f]{32,}").replace_all(text, "token=<redacted>") } else { text.into() };
     secrets.iter().filter(|s| !s.is_empty()).fold(text.into_owned(), |t, s| t.replace(s.as_str(), "<redacted>"))
 }
 
@@ -370,14 +349,26 @@ mod tests {
     }
 
     #[test]
-    fn a_guide_to_follow_first_is_found_beside_the_article() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("first-guide.md"), "---\nslug: first-guide\n---\n").unwrap();
-        let article = "1.  Follow the instructions in our previous guide, [First Guide](/docs/guides/first-guide/) to set up the examples.\n\n1.  See [Missing](/docs/guides/missing/) and follow the instructions there.\n";
+    fn a_run_the_sandbox_stopped_reports_what_ran_and_where_it_stopped() {
+        let article = "```command\necho one\n```\n\n```command\nsleep 60\n```\n\n```command\ndocker ps\n```\n";
         let steps = reader::read(article);
-        let found = prerequisite(article, &steps, &dir.path().join("article.md"));
-        assert_eq!(found.map(|(k, f)| (steps[k].line, f)), Some((1, dir.path().join("first-guide.md"))));
-        assert_eq!(prerequisite(&article[article.find("\n\n").unwrap() + 2..], &reader::read(&article[article.find("\n\n").unwrap() + 2..]), &dir.path().join("a.md")), None, "a guide that is not beside the article");
+        let why = "the sandbox s stopped during line 6 (killed, or out of memory): the replay cannot go on; run it again";
+        let replayed = Replayed {
+            path: "a.md".into(), title: "A".into(), article: article.into(), steps, transcript: vec![], notes: vec![], claims: vec![],
+            results: vec![StepResult { step: 0, exit: Some(0), output: "one".into(), ..Default::default() }],
+            sandbox: "s".into(), secrets: Arc::new(vec![]), stopped: Some(why.into()),
+        };
+        let md = replayed.markdown();
+        assert!(md.contains(&format!("STOPPED before the article's end: {why}")) && md.contains("> **ran** (line 2): exit 0"), "{md}");
+        assert!(md.contains("> **not run** (line 6)") && md.contains("> **not run** (line 10)"), "{md}");
+        assert_eq!(replayed.json()["stopped"], why);
+    }
+
+    #[test]
+    fn an_article_over_the_step_limit_is_refused_before_anything_runs() {
+        assert!(check_length(Path::new("a.md"), 500, DEFAULT_MAX_STEPS).is_ok());
+        let err = check_length(Path::new("a.md"), 501, DEFAULT_MAX_STEPS).unwrap_err().to_string();
+        assert_eq!(err, "a.md has 501 steps, more than --max-steps 500: if you mean to replay them all, give --max-steps 501");
     }
 
     #[test]

@@ -1,11 +1,7 @@
 //! The replay's report: the article's own text with each block followed by what happened (Markdown),
 //! the same as JSON, and a one-screen summary. Secrets are redacted everywhere.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::OnceLock;
-
-use regex::Regex;
 use serde_json::{json, Value};
 
 use super::compare::Verdict;
@@ -41,32 +37,35 @@ pub struct Report<'a> {
     pub results: &'a [StepResult],
     /// Values that must never be shown (passwords the replay set).
     pub secrets: &'a [String],
+    /// Why the replay stopped before the article's end (the sandbox died), if it did.
+    pub stopped: Option<&'a str>,
 }
 
 /// The article line where a difference `at` (0-based in the block) lies.
 pub fn difference_line(article: &str, output: &Step, at: usize) -> usize {
-    let opening = article.lines().nth(output.line - 1).unwrap_or("").trim_start();
+    difference_line_in(&article.lines().collect::<Vec<_>>(), output, at)
+}
+
+/// The same, with the article's lines at hand (a report asks for many: never count them again).
+pub fn difference_line_in(article: &[&str], output: &Step, at: usize) -> usize {
+    let opening = article.get(output.line.saturating_sub(1)).copied().unwrap_or("").trim_start();
     let body_starts_after = opening.starts_with("```") || opening.starts_with("~~~") || opening.starts_with("{{");
     output.line + usize::from(body_starts_after) + at
 }
 
-/// Lines kept of a long real output in the Markdown report (the JSON keeps all).
-const SHOWN_LINES: usize = 60;
-
 impl Report<'_> {
-    fn result(&self, index: usize) -> Option<&StepResult> {
-        self.results.iter().find(|r| r.step == index)
+    /// Step `index`'s result: results come in step order, so a binary search finds it.
+    pub(super) fn result(&self, index: usize) -> Option<&StepResult> {
+        let at = self.results.partition_point(|r| r.step < index);
+        self.results.get(at).filter(|r| r.step == index).or_else(|| self.results.iter().find(|r| r.step == index))
     }
 
     fn line(&self, r: &StepResult) -> usize {
         self.steps.get(r.step).map_or(0, |s| s.line)
     }
 
-    fn redact(&self, text: &str) -> String {
-        static TOKEN: OnceLock<Regex> = OnceLock::new();
-        let token = TOKEN.get_or_init(|| Regex::new(r"token=[0-9a-f]{32,}").unwrap());
-        let text = token.replace_all(text, "token=<redacted>");
-        self.secrets.iter().filter(|s| !s.is_empty()).fold(text.into_owned(), |t, s| t.replace(s.as_str(), "<redacted>"))
+    pub(super) fn redact(&self, text: &str) -> String {
+        super::replay::redact(text, self.secrets)
     }
 
     fn counts(&self) -> Counts {
@@ -92,6 +91,10 @@ impl Report<'_> {
             "{}: {} of {} steps run, {} failed; outputs matching: {} of {}; claims holding: {} of {}; cannot run: {}",
             self.title, c.run, c.runnable, c.failed, c.outputs_matching, c.outputs, c.claims_holding, c.claims, c.cannot_run
         );
+        if let Some(why) = self.stopped {
+            let _ = write!(text, "\n  STOPPED before the article's end: {why}");
+        }
+        let lines: Vec<&str> = self.article.lines().collect();
         let failed: Vec<String> = self
             .results
             .iter()
@@ -103,7 +106,7 @@ impl Report<'_> {
             .results
             .iter()
             .filter_map(|r| match (&r.verdict, expected_output(self.steps, r.step)) {
-                (Some(Verdict::Differs { at, .. }), Some(out)) => Some(format!("line {}", difference_line(self.article, out, *at))),
+                (Some(Verdict::Differs { at, .. }), Some(out)) => Some(format!("line {}", difference_line_in(&lines, out, *at))),
                 _ => None,
             })
             .collect();
@@ -137,6 +140,7 @@ impl Report<'_> {
 
     pub fn json(&self) -> Value {
         let c = self.counts();
+        let lines: Vec<&str> = self.article.lines().collect();
         let steps: Vec<Value> = self
             .steps
             .iter()
@@ -144,7 +148,7 @@ impl Report<'_> {
             .map(|(k, s)| {
                 let mut v = s.to_json();
                 if let Some(r) = self.result(k) {
-                    v["result"] = self.result_json(r);
+                    v["result"] = self.result_json(&lines, r);
                 }
                 v
             })
@@ -153,7 +157,7 @@ impl Report<'_> {
             "runnable": c.runnable, "run": c.run, "failed": c.failed, "outputs": c.outputs,
             "outputs_matching": c.outputs_matching, "cannot_run": c.cannot_run, "claims": c.claims, "claims_holding": c.claims_holding,
         });
-        self.redact_json(json!({"title": self.title, "summary": summary, "steps": steps}))
+        self.redact_json(json!({"title": self.title, "summary": summary, "steps": steps, "stopped": self.stopped}))
     }
 
     fn redact_json(&self, value: Value) -> Value {
@@ -165,89 +169,19 @@ impl Report<'_> {
         }
     }
 
-    fn result_json(&self, r: &StepResult) -> Value {
+    fn result_json(&self, lines: &[&str], r: &StepResult) -> Value {
         let verdict = r.verdict.as_ref().map(|v| {
             let out = expected_output(self.steps, r.step);
             match v {
                 Verdict::Matches => json!({"output_line": out.map(|o| o.line), "matches": true}),
                 Verdict::Differs { diff, at } => json!({
                     "output_line": out.map(|o| o.line), "matches": false, "diff": diff,
-                    "line": out.map(|o| difference_line(self.article, o, *at)),
+                    "line": out.map(|o| difference_line_in(lines, o, *at)),
                 }),
             }
         });
         let claims: Vec<Value> = r.claims.iter().map(|c| json!({"claim": c.text, "holds": c.holds, "evidence": c.evidence})).collect();
         json!({"exit": r.exit, "output": r.output, "verdict": verdict, "claims": claims, "note": r.note})
-    }
-
-    /// The article without its front matter, each block followed by what the replay saw.
-    pub fn markdown(&self) -> String {
-        let mut notes: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for (k, s) in self.steps.iter().enumerate() {
-            notes.entry(s.end).or_default().push(k);
-        }
-        let mut md = format!("# {} — replayed from its Markdown\n\n```text\n{}\n```\n\n", self.title, self.summary());
-        let body_start = super::reader::body_start(self.article);
-        for (n, line) in self.article.lines().enumerate().skip(body_start) {
-            md.push_str(line);
-            md.push('\n');
-            for index in notes.get(&(n + 1)).into_iter().flatten() {
-                self.note(&mut md, *index);
-            }
-        }
-        self.redact(&md)
-    }
-
-    fn note(&self, md: &mut String, index: usize) {
-        let step = &self.steps[index];
-        let pad = " ".repeat(step.column);
-        let mut lines: Vec<String> = Vec::new();
-        let mut real_output = None;
-        match &step.kind {
-            StepKind::CannotRun { why, .. } => lines.push(format!("**cannot run** (line {}): {why}", step.line)),
-            StepKind::Output { of_line: Some(_), .. } => {
-                if let Some(r) = index.checked_sub(1).and_then(|owner| self.result(owner)) {
-                    lines.extend(verdict_lines(self.article, step, r.verdict.as_ref()));
-                    real_output = Some(&r.output);
-                }
-            }
-            StepKind::Output { of_line: None, .. } => {}
-            _ => match self.result(index) {
-                None => lines.push(format!("**not run** (line {})", step.line)),
-                Some(r) => {
-                    lines.push(match r.exit {
-                        Some(code) => format!("**{}** (line {}): exit {code}", if code == 0 { "ran" } else { "failed" }, step.line),
-                        None => format!("**not run** (line {}): {}", step.line, r.note.as_deref().unwrap_or("no reason given")),
-                    });
-                    for c in &r.claims {
-                        lines.push(format!("claim {}: {} — {}", if c.holds { "holds" } else { "does NOT hold" }, c.text, c.evidence));
-                    }
-                    if expected_output(self.steps, index).is_none() && !r.output.trim().is_empty() {
-                        real_output = Some(&r.output);
-                    }
-                }
-            },
-        }
-        if lines.is_empty() {
-            return;
-        }
-        md.push('\n');
-        for l in lines {
-            let _ = writeln!(md, "{pad}> {}", l.replace('\n', &format!("\n{pad}> ")));
-        }
-        if let Some(out) = real_output {
-            let all: Vec<&str> = out.lines().collect();
-            let skipped = all.len().saturating_sub(SHOWN_LINES);
-            let _ = writeln!(md, "\n{pad}<details><summary>real output ({} lines)</summary>\n\n{pad}````text", all.len());
-            if skipped > 0 {
-                let _ = writeln!(md, "{pad}[… {skipped} earlier lines]");
-            }
-            for l in &all[skipped..] {
-                let _ = writeln!(md, "{pad}{l}");
-            }
-            let _ = writeln!(md, "{pad}````\n\n{pad}</details>");
-        }
-        md.push('\n');
     }
 }
 
@@ -272,16 +206,6 @@ fn list(text: &mut String, label: &str, items: &[String]) {
     let _ = write!(text, "\n  {label}: {shown}{more}");
 }
 
-fn verdict_lines(article: &str, output: &Step, verdict: Option<&Verdict>) -> Vec<String> {
-    match verdict {
-        None => vec!["output not compared".to_string()],
-        Some(Verdict::Matches) => vec!["output **matches** the article".to_string()],
-        Some(Verdict::Differs { diff, at }) => {
-            vec![format!("output **differs** from line {}:\n```diff\n{diff}\n```", difference_line(article, output, *at))]
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::{compare::compare, reader::read};
@@ -303,7 +227,7 @@ mod tests {
         let steps = read(ARTICLE);
         let secrets = vec!["s3cret-pw".to_string()];
         let results = results("s3cret-pw");
-        let report = Report { title: "Demo", article: ARTICLE, steps: &steps, results: &results, secrets: &secrets };
+        let report = Report { title: "Demo", article: ARTICLE, steps: &steps, results: &results, secrets: &secrets, stopped: None };
         let md = report.markdown();
         assert!(!md.contains("s3cret-pw") && md.contains("<redacted>"), "{md}");
         assert!(!md.contains("title: \"Demo\""), "front matter is left out");
@@ -320,7 +244,7 @@ mod tests {
         let steps = read(ARTICLE);
         let results = results("s3cret-pw");
         let secrets = vec!["s3cret-pw".to_string()];
-        let report = Report { title: "Demo", article: ARTICLE, steps: &steps, results: &results, secrets: &secrets };
+        let report = Report { title: "Demo", article: ARTICLE, steps: &steps, results: &results, secrets: &secrets, stopped: None };
         let summary = report.summary();
         assert!(summary.starts_with("Demo: 2 of 2 steps run, 0 failed; outputs matching: 0 of 1; claims holding: 1 of 1; cannot run: 1"), "{summary}");
         assert!(summary.contains("outputs differing: line 14") && summary.contains("cannot run (line 20): docker search"), "{summary}");
@@ -343,7 +267,7 @@ mod tests {
             StepResult { step: 2, exit: None, note: Some("the shell had ended".into()), ..Default::default() },
         ];
         let secrets = vec![secret.clone()];
-        let report = Report { title: "Two", article, steps: &steps, results: &results, secrets: &secrets };
+        let report = Report { title: "Two", article, steps: &steps, results: &results, secrets: &secrets, stopped: None };
         let md = report.markdown();
         assert!(md.contains("    > **ran** (line 7): exit 0\n") && md.contains("    > **not run** (line 7): the shell had ended"), "{md}");
         assert!(report.summary().contains("failed: line 4 (exit 130)"), "{}", report.summary());

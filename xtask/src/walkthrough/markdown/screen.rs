@@ -2,6 +2,9 @@
 //! clears) applied or dropped, carriage returns overwriting, `\r\n` as one line end. Progress bars
 //! (docker pull, build) end as their last frame, as a person sees them.
 
+/// The furthest column a cursor move goes to (lines printed longer stay whole).
+const MAX_COLUMN: usize = 4096;
+
 /// The text a terminal would show at the end, line by line, trailing spaces trimmed.
 pub fn render(raw: &str) -> String {
     let mut lines: Vec<Vec<char>> = vec![Vec::new()];
@@ -14,8 +17,9 @@ pub fn render(raw: &str) -> String {
                 let n = params.trim_start_matches('?').split(';').next().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
                 match last {
                     'A' => row = row.saturating_sub(n),
-                    'B' => row += n,
-                    'G' => col = n - 1,
+                    // Clamped as a terminal clamps its cursor: a hostile `\x1b[999999999B` makes no lines.
+                    'B' => row = (row + n).min(lines.len()),
+                    'G' => col = (n - 1).min(MAX_COLUMN),
                     'K' => {
                         let line = line_at(&mut lines, row);
                         match params.as_str() {
@@ -164,5 +168,12 @@ mod tests {
         both_read("50%\r100%\r\n", "100%");
         assert_eq!(plain("Sending build context to Docker daemon  2.048kB\r\r\n"), "Sending build context to Docker daemon  2.048kB");
         assert_eq!(render("^CShut down (y/[n])? y\r\n"), "^CShut down (y/[n])? y");
+    }
+
+    #[test]
+    fn hostile_cursor_moves_stay_on_the_screen() {
+        let moved = render("a\x1b[999999999Bb\x1b[999999999Gc");
+        assert_eq!(moved.lines().count(), 2, "no lines made by a move down");
+        assert_eq!(moved.lines().nth(1).map(str::len), Some(MAX_COLUMN + 1), "b under the a, then c at the last column");
     }
 }

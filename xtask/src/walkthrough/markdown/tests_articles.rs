@@ -215,7 +215,7 @@ fn the_erratum_reports_its_differing_outputs_at_their_lines() {
         results.push(StepResult { step: index(line) - 1, exit: Some(0), output: printed.into(), verdict: Some(verdict), ..Default::default() });
     }
     assert_eq!(differing, [49, 59], "the wrong answer and the swapped table header");
-    let report = Report { title: "erratum", article: ERRATUM, steps: &steps, results: &results, secrets: &[] };
+    let report = Report { title: "erratum", article: ERRATUM, steps: &steps, results: &results, secrets: &[], stopped: None };
     assert!(report.summary().contains("outputs differing: line 49, line 59"), "{}", report.summary());
     assert!(report.markdown().contains("    > output **differs** from line 49:"));
 }
