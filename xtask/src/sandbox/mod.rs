@@ -337,6 +337,17 @@ fn cannot_start(ran: &Output) -> anyhow::Error {
     anyhow::anyhow!("the sandbox cannot start: {hint} ({why}); the corrected mode, `cargo xtask walkthrough ARTICLE` (no --literal, no --from-markdown), runs on your own engine without it")
 }
 
+/// The id that the inner engine's containers see for a file the sandbox sees owned by `id`: its
+/// engine runs rootless as `reader` (1000), which is their root; their other ids are reader's
+/// subordinate ids from 100000 (docker/sandbox/Dockerfile); any other owner is `nobody` to them.
+pub fn container_id(id: u32) -> u32 {
+    match id {
+        1000 => 0,
+        100_000..=165_535 => id - 99_999,
+        _ => 65_534,
+    }
+}
+
 /// The warm cache of sandboxes of `role` (`sandbox`, `remote`): one volume, read by them all.
 fn cache_volume(role: &str) -> String {
     format!("jdx-{role}-cache")
@@ -405,4 +416,16 @@ fn free_slot(scope: &str) -> Result<(std::fs::File, usize)> {
         }
     }
     bail!("{SLOTS} sandboxes are already running: wait for a walkthrough to finish")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_in_the_sandbox_are_the_containers_ids_shifted() {
+        // reader is the containers' root; jovyan (1000) is reader's subordinate id 100999.
+        assert_eq!((container_id(1000), container_id(100_000), container_id(100_999), container_id(165_535)), (0, 1, 1000, 65_536));
+        assert_eq!((container_id(0), container_id(1001), container_id(99_999), container_id(165_536)), (65_534, 65_534, 65_534, 65_534));
+    }
 }

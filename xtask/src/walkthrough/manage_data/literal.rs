@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::{HostFile, CSV, NB_GID, NB_UID, PERMISSION_ERROR};
 use crate::engine::cmdline::shell_quote;
+use crate::sandbox::container_id;
 use crate::walkthrough::markdown::claims::{seen, ClaimCheck, Observed, Probe};
 
 /// The files the article's `ls -l` lists, with their owners.
@@ -267,7 +268,8 @@ fn host_file(p: &Probe, path: &str) -> Option<HostFile> {
     let out = p.shell(&format!("stat -c '%u %g %a' {}", shell_quote(path)));
     let f: Vec<&str> = out.stdout.split_whitespace().collect();
     match (out.ok(), f.as_slice()) {
-        (true, [u, g, m]) => Some(HostFile { uid: u.parse().ok()?, gid: g.parse().ok()?, mode: u32::from_str_radix(m, 8).ok()? }),
+        // As the engine's containers see it (the sandbox's engine is rootless).
+        (true, [u, g, m]) => Some(HostFile { uid: container_id(u.parse().ok()?), gid: container_id(g.parse().ok()?), mode: u32::from_str_radix(m, 8).ok()? }),
         _ => None,
     }
 }
