@@ -209,7 +209,7 @@ fn faults_are_one_line_naming_the_fix_and_leave_nothing() {
     let (name, kept) = (unique("jdx-remote-keep"), unique("jdx-remote-kept"));
     let _made = OnRemote::new(&remote, &name, &[&kept]);
     remote.direct.create_volume(&kept, &[]).unwrap();
-    let earlier = format!("/var/lib/docker/volumes/{kept}/_data/earlier.txt");
+    let earlier = format!("/var/lib/inner/volumes/{kept}/_data/earlier.txt");
     assert!(remote.sandbox.exec(&["sh", "-c", &format!("echo earlier data > {earlier}")]).unwrap().ok());
     let up_on_kept = |extra: &[&str]| xtask_on(&remote).args(["up", "--host", &remote.url, "--name", &name, "--volume", &kept, "--timeout", "60"]).args(extra).output().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -252,7 +252,7 @@ fn up_host_with_a_registry_pushes_here_and_pulls_there_and_push_pushes() {
     let sandbox_image = xtask::images::sandbox::ensure(&engine()).unwrap();
     let registry = unique("jdx-remote-registry");
     let _registry = Guard::container(&registry);
-    run_ok(&RunSpec::detached(&sandbox_image, &registry).publish(Publish::loopback(None, 5000)).command(&["docker-registry", "serve", "/etc/docker/registry/mirror.yml"]));
+    run_ok(&RunSpec::detached(&sandbox_image, &registry).publish(Publish::loopback(None, 5000)).command(&["docker-registry", "serve", "/etc/docker/registry/seed.yml"]));
     let (_, port) = engine().published_port(&registry, 5000).unwrap();
     wait_until(Duration::from_secs(20), "the registry answers", || xtask::jupyter::http::get_status(port, "/v2/", None, Duration::from_secs(2)).is_ok_and(|c| c == 200));
     let forward = format!("127.0.0.1:{port}:127.0.0.1:{port}");

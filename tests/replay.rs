@@ -217,3 +217,73 @@ fn a_sandbox_killed_mid_replay_is_one_clear_error() {
         let _ = docker(&["volume", "rm", v]);
     }
 }
+
+/// `short-step.md` started in the background: the process, its transcript so far, and the name of
+/// its sandbox once its `sleep` runs.
+fn start_short_step() -> (std::process::Child, tempfile::NamedTempFile, String) {
+    let err = tempfile::NamedTempFile::new().unwrap();
+    let replay = std::process::Command::new(assert_cmd::cargo::cargo_bin("xtask"))
+        .args(["walkthrough", "--from-markdown"])
+        .arg(fixture("short-step.md"))
+        .env(RUN_ID_ENV, run_id())
+        .stdout(std::process::Stdio::null())
+        .stderr(err.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let path = err.path().to_path_buf();
+    let transcript = || std::fs::read_to_string(&path).unwrap_or_default();
+    wait_until(std::time::Duration::from_secs(600), "the replay's short step to start", || transcript().contains("$ sleep 20"));
+    let sandbox = regex::Regex::new(r"in the sandbox (jdx-sandbox-[\w-]+)").unwrap().captures(&transcript()).unwrap()[1].to_string();
+    (replay, err, sandbox)
+}
+
+/// A sandbox paused mid-step, or the shared registry removed under a replay: one line naming the
+/// line and the cause, exit 1, the sandbox gone.
+#[test]
+fn a_paused_sandbox_or_a_removed_registry_is_one_clear_error() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut replay, err, sandbox) = start_short_step();
+    docker_ok(&["pause", &sandbox]);
+    let status = replay.wait().unwrap();
+    let said = std::fs::read_to_string(err.path()).unwrap();
+    assert_eq!(status.code(), Some(1), "{}", tail(&said));
+    assert!(said.lines().last().unwrap_or("").contains(&format!("the sandbox {sandbox} was paused during line 9")), "{}", tail(&said));
+    assert!(is_gone("container", &sandbox), "the paused sandbox is still there");
+
+    let (mut replay, err, _) = start_short_step();
+    docker_ok(&["rm", "-f", xtask::sandbox::registry::CONTAINER]);
+    let status = replay.wait().unwrap();
+    let said = std::fs::read_to_string(err.path()).unwrap();
+    assert_eq!(status.code(), Some(1), "{}", tail(&said));
+    let last = said.lines().last().unwrap_or("");
+    assert!(last.starts_with("error: ") && last.contains("shared registry jdx-sandbox-registry was removed or stopped during line"), "{last}");
+}
+
+/// A replay killed with SIGKILL leaves its sandbox running; the next replay in that slot removes
+/// it, says so, and leaves no socket folder behind.
+#[test]
+fn a_killed_runs_sandbox_is_removed_by_the_next_with_a_word() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (mut replay, _err, sandbox) = start_short_step();
+    replay.kill().unwrap();
+    replay.wait().unwrap();
+    assert_eq!(docker_ok(&["inspect", "--format", "{{.State.Running}}", &sandbox]), "true", "SIGKILL left nothing to clean up: the test proves nothing");
+    let (mut replay, err, again) = start_short_step();
+    assert_eq!(again, sandbox, "the next replay took another slot");
+    let said = std::fs::read_to_string(err.path()).unwrap();
+    assert!(said.contains(&format!("removing the sandbox {sandbox} that a killed run left running")), "{}", tail(&said));
+    assert!(replay.wait().unwrap().success(), "{}", tail(&std::fs::read_to_string(err.path()).unwrap()));
+    let runtime = xtask::paths::runtime_dir().unwrap();
+    let left: Vec<_> = std::fs::read_dir(&runtime).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(&sandbox) && !n.ends_with(".lock")).collect();
+    assert!(left.is_empty(), "socket folders left in {}: {left:?}", runtime.display());
+}
+
+/// `sandbox --check` removes its sandbox: it prints no DOCKER_HOST that would point nowhere.
+#[test]
+fn sandbox_check_prints_no_socket_it_removed() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let out = xtask().args(["sandbox", "--check"]).output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{said}");
+    assert!(!said.contains("DOCKER_HOST=unix://") && said.contains("checked and removed"), "{said}");
+}

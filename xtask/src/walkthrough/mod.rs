@@ -79,7 +79,9 @@ pub struct Walkthrough {
     /// Print one JSON object (article, mode, ok, claims) on stdout; the transcript goes to stderr.
     #[arg(long)]
     pub json: bool,
-    /// Replay a Linode-docs Markdown article as written, in a sandbox engine (a path, or a series slug).
+    /// Replay a Linode-docs Markdown article as written, in a sandbox engine (a path, or a series
+    /// slug). Its commands run as an unprivileged user of the sandbox, whose engine is rootless;
+    /// the sandbox is bounded to 4096 processes and 8 GiB of memory, a step's output to 1 MiB kept.
     #[arg(long, value_name = "FILE")]
     pub from_markdown: Option<PathBuf>,
     /// With --from-markdown: a placeholder's value (repeatable), e.g. --set CONTAINER_ID=web.

@@ -28,9 +28,6 @@ const CERTS_D: &str = "/etc/docker/certs.d";
 const CONFIG: &str = include_str!("../data/deploy/hub.yml");
 const MAKE: &str = include_str!("../data/deploy/make-hub.sh");
 
-/// Drops, from the engine's push metadata (layer -> repositories), the repositories of this
-/// stand-in's run accounts (`docker.io/USER/project_jupyter`).
-
 pub struct Hub {
     pub user: String,
     pub container: String,

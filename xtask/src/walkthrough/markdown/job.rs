@@ -255,7 +255,16 @@ impl Job {
     /// Waits until it ends, prints a URL and goes quiet, goes quiet at a prompt or for `quiet`, or `limit` passes.
     pub fn settle(&self, limit: Duration, quiet: Duration) -> Settled {
         let deadline = Instant::now() + limit;
+        let mut looked = Instant::now();
         loop {
+            // A sandbox paused or stopped under a silent step would keep it waiting to the limit.
+            if looked.elapsed() >= Duration::from_secs(2) {
+                looked = Instant::now();
+                let state = self.place.host.probe(["container", "inspect", "--format", "{{.State.Running}} {{.State.Paused}}", self.place.container.as_str()]);
+                if state.as_deref() != Some("true false") {
+                    return Settled::Stalled;
+                }
+            }
             if let Some(code) = self.exit() {
                 return Settled::Ended(code);
             }
@@ -311,6 +320,8 @@ pub enum Settled {
     Url,
     Quiet,
     Limit,
+    /// The sandbox it runs in was paused or stopped.
+    Stalled,
 }
 
 impl Settled {
@@ -319,6 +330,7 @@ impl Settled {
             Settled::Ended(code) => format!("ended with exit {code}"),
             Settled::Url => "printed a URL and went quiet".into(),
             Settled::Quiet => "went quiet".into(),
+            Settled::Stalled => "stopped waiting: its sandbox was paused or stopped".into(),
             Settled::Limit => format!("still printing after {}s", limit.as_secs()),
         }
     }
