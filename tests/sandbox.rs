@@ -21,7 +21,6 @@ fn article_commands_run_as_written_inside_and_nothing_leaks_out() {
     let host_8888_free_before = std::net::TcpListener::bind("127.0.0.1:8888").is_ok();
 
     let sandbox = Sandbox::start(&host, &image).unwrap();
-    let _data = XGuard::new(&host, Resource::Volume(sandbox.data_volume.clone()));
     sandbox.registry.seed(&host, &stand_ins).unwrap();
     let inner = &sandbox.inner;
     let web = unique("web");
@@ -59,6 +58,15 @@ fn article_commands_run_as_written_inside_and_nothing_leaks_out() {
         "-s", "--max-time", "3", &format!("http://{address}:2375/version"),
     ]);
     assert!(!probe.ok(), "another container on the sandbox's network reached its engine's API");
+    // Each sandbox is on a network of its own, shared with the registry only.
+    let networks = docker_ok(&["inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", &sandbox.container]);
+    assert_eq!(networks.trim(), sandbox.network, "the sandbox's networks");
+    let on_it = docker_ok(&["network", "inspect", "--format", "{{range .Containers}}{{.Name}} {{end}}", &sandbox.network]);
+    let mut on_it: Vec<&str> = on_it.split_whitespace().collect();
+    on_it.sort();
+    let mut expected = [sandbox.container.as_str(), xtask::sandbox::registry::CONTAINER];
+    expected.sort();
+    assert_eq!(on_it, expected, "what else is on the sandbox's network");
     let socket_dir = xtask::paths::runtime_dir().unwrap();
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&socket_dir).unwrap().permissions().mode() & 0o077, 0, "the socket's folder is open to other users");
@@ -127,7 +135,8 @@ fn a_hostile_tutorial_reaches_neither_the_host_nor_the_next_replay() {
     assert!(!freezer.contains("froze ") && !freezer.contains("FREEZER-MOUNTED"), "{freezer}");
     let registry = printed(&json, 48);
     assert!(registry.contains("upload 405") && registry.contains("delete 405"), "the registry took a write: {registry}");
-    assert!(printed(&json, 54).lines().next() == Some(&*xtask::sandbox::PIDS_LIMIT.to_string()), "{}", printed(&json, 54));
+    let bounds: Vec<String> = printed(&json, 54).lines().map(|l| l.trim().to_string()).collect();
+    assert_eq!(bounds[..2], [xtask::sandbox::PIDS_LIMIT.to_string(), (8u64 << 30).to_string()], "the sandbox's pids and memory limits");
     // An output bomb is kept up to a cap, and the run's JSON stays small.
     assert!(json.to_string().len() < 8 << 20, "the JSON of a 30 MB output is {} bytes", json.to_string().len());
 

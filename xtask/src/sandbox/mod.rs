@@ -112,7 +112,11 @@ impl Sandbox {
         let mut network_guard = Guard::before_create(host, Resource::Network(network.clone()));
         ensure_ours(host, "network", &network, host.create_network(&network)?)?;
         network_guard.created();
-        registry.connect(host, &network)?;
+        // A remote host stands for another machine: no sandbox registry of its own (its pulls go
+        // to the stand-in Docker Hub, where an article has one).
+        if ssh.is_none() {
+            registry.connect(host, &network)?;
+        }
 
         let started = Instant::now();
         let mut guard = Guard::before_create(host, Resource::Container(container.to_string()));

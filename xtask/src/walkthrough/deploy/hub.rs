@@ -26,7 +26,11 @@ pub const NAMES: [&str; 2] = ["registry-1.docker.io", "index.docker.io"];
 /// Where the sandbox's dockerd looks for a registry's CA (one folder per name).
 const CERTS_D: &str = "/etc/docker/certs.d";
 const CONFIG: &str = include_str!("../data/deploy/hub.yml");
+const MIRROR: &str = include_str!("../data/deploy/hub-mirror.yml");
 const MAKE: &str = include_str!("../data/deploy/make-hub.sh");
+
+/// Where the anonymous pull side answers on the hub's network (a remote host's mirror).
+const MIRROR_ALIAS: &str = "registry.sandbox";
 
 pub struct Hub {
     pub user: String,
@@ -50,6 +54,7 @@ impl Hub {
         let host = sandbox.host().clone();
         let dir = tempfile::Builder::new().prefix("jdx-hub-").tempdir()?;
         std::fs::write(dir.path().join("hub.yml"), CONFIG)?;
+        std::fs::write(dir.path().join("hub-mirror.yml"), MIRROR)?;
         std::fs::write(dir.path().join("make-hub.sh"), MAKE)?;
         let make = RunSpec { interactive: true, ..RunSpec::new(image) }.rm().mount(Mount::bind(dir.path(), "/hub", false)).command(&["sh", "/hub/make-hub.sh", user]);
         let made = host.stream(make.args(&host.resource_labels())?).stdin_bytes(format!("{password}\n")).stdout_capture().stderr_capture().unchecked().run()?;
@@ -84,7 +89,8 @@ impl Hub {
             .raw(&aliases)
             .mount(Mount::volume(&storage, "/var/lib/docker-registry"))
             .mount(Mount::bind(dir.path(), "/hub", true))
-            .command(&["docker-registry", "serve", "/hub/hub.yml"]);
+            .raw(&["--network-alias", MIRROR_ALIAS])
+            .command(&["sh", "-c", "docker-registry serve /hub/hub-mirror.yml & exec docker-registry serve /hub/hub.yml"]);
         let mut container_guard = Guard::before_create(&host, Resource::Container(container.clone()));
         let started = host.run(&spec);
         container_guard.created();
@@ -124,6 +130,16 @@ impl Hub {
             bail!("giving {container} the stand-in Docker Hub's CA failed: {}", last_message(&String::from_utf8_lossy(&out.stderr)));
         }
         Ok(())
+    }
+
+    /// Lets a remote host (a second sandbox) pull from this Docker Hub as the real one is pulled
+    /// from: on the hub's network (where its mirror's name is the hub's anonymous side), trusting
+    /// the run's CA, its engine started again to read it.
+    pub fn serve_remote(&self, remote: &crate::sandbox::Remote) -> Result<()> {
+        self.host.output(["network", "connect", self.network.as_str(), remote.sandbox.container.as_str()])?;
+        self.trust(&remote.sandbox.container)?;
+        remote.stop_engine()?;
+        remote.start_engine()
     }
 
     /// The HTTP status of `GET https://registry-1.docker.io/v2/` from inside `container` (0: no answer).

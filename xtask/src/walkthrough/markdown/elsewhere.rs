@@ -76,7 +76,7 @@ pub fn prepare(sandbox: &Sandbox, steps: &[Step], secrets: &mut Vec<String>) -> 
         secrets.push(password.clone());
         let hub = Hub::start(sandbox, &crate::images::sandbox::tag()?, &user, &password)?;
         elsewhere.notes.push(format!(
-            "stand-in for Docker Hub: Debian's docker-registry (distribution 2.8) with htpasswd, at Docker Hub's names {} (container {}, TLS from a CA made for this run that the sandbox's engine trusts), sharing its storage with the sandbox's registry, so what is pushed can be pulled anonymously; the account {user} is made for this run, and its username and password are typed at `docker login`'s prompts",
+            "stand-in for Docker Hub: Debian's docker-registry (distribution 2.8) with htpasswd, at Docker Hub's names {} (container {}, TLS from a CA made for this run that the sandbox's engine trusts), on a copy of the sandbox registry's storage made for this run, which it also serves anonymously and read-only (the remote host's mirror), so what is pushed can be pulled as from Docker Hub; the account {user} is made for this run, and its username and password are typed at `docker login`'s prompts",
             hub::NAMES.join(" and "),
             hub.container
         ));
@@ -86,12 +86,19 @@ pub fn prepare(sandbox: &Sandbox, steps: &[Step], secrets: &mut Vec<String>) -> 
         let remote = Remote::start(sandbox.host())?;
         // A new host has no images: what an earlier run left in this stand-in's engine goes.
         remote.direct.output(["image", "prune", "-a", "-f"])?;
+        if let Some(account) = &elsewhere.hub {
+            account._hub.serve_remote(&remote)?;
+        }
+        // The reader's machine reaches the Linode: on the sandbox's network, at its address there.
+        sandbox.host().output(["network", "connect", sandbox.network.as_str(), remote.sandbox.container.as_str()])?;
+        let format = format!("{{{{(index .NetworkSettings.Networks \"{}\").IPAddress}}}}", sandbox.network);
+        let address = sandbox.host().output(["container", "inspect", "--format", format.as_str(), remote.sandbox.container.as_str()])?;
         let place = Place { host: sandbox.host().clone(), container: remote.sandbox.container.clone(), secrets: std::sync::Arc::new(secrets.clone()) };
         elsewhere.notes.push(format!(
             "stand-in for the remote host (its LISH console): the sandbox engine {}, at {} on the sandbox network (LINODE_IP_ADDRESS); the console's steps run in a root shell on it, talking to its own engine, which starts with no images and pulls Docker Hub's from the stand-in",
-            remote.sandbox.container, remote.address
+            remote.sandbox.container, address
         ));
-        elsewhere.remote = Some(RemoteHost { place, inner: remote.direct.clone(), address: remote.address.clone(), _remote: remote });
+        elsewhere.remote = Some(RemoteHost { place, inner: remote.direct.clone(), address, _remote: remote });
     }
     Ok(elsewhere)
 }
