@@ -458,3 +458,39 @@ pub fn exec_line<S: AsRef<str>>(container: &str, terminal: bool, command: &[S]) 
     args.extend(command.iter().map(|c| c.as_ref().to_string()));
     cmdline::shown("docker", &args)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// The host sends nothing to a sandbox's socket once it is not the socket in the folder it made.
+    #[test]
+    fn a_guarded_socket_is_refused_once_a_link_or_an_open_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        let socket = dir.path().join("docker.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let docker = Docker::new(&Shell::new().unwrap()).at_guarded_socket(&socket);
+        assert!(docker.check_socket().is_ok());
+
+        // The folder opened to others.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(docker.check_socket().is_err());
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+
+        // The socket replaced by a link to another socket (the host's engine, say).
+        let elsewhere = dir.path().join("elsewhere.sock");
+        let _other = std::os::unix::net::UnixListener::bind(&elsewhere).unwrap();
+        std::fs::rename(&socket, dir.path().join("moved.sock")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &socket).unwrap();
+        let refused = docker.check_socket().unwrap_err().to_string();
+        assert!(refused.contains("not the socket the sandbox made"), "{refused}");
+        let status = docker.status(["version"]).unwrap_err().to_string();
+        assert!(status.contains("nothing is sent"), "{status}");
+        // A plain file there is no socket either.
+        std::fs::remove_file(&socket).unwrap();
+        std::fs::write(&socket, "").unwrap();
+        assert!(docker.check_socket().is_err());
+    }
+}
