@@ -88,7 +88,7 @@ fn literal_mode_is_the_articles_replay() {
     }
     let pulls = evidence("pulls the images it needs");
     assert!(pulls.contains("Pulling from library/mysql") && pulls.contains("Pulling from jupyter/minimal-notebook"), "a fresh sandbox pulls: {pulls}");
-    let row = regex::Regex::new(r"row: [0-9a-f]{12} jupyter[-_]jupyter .*Up [^(]*\(healthy\) 0\.0\.0\.0:8888->8888/tcp custom-jupyter-image").unwrap();
+    let row = regex::Regex::new(r"row: [0-9a-f]{12} jupyter[-_]jupyter .*Up [^(]*\(healthy\) 0\.0\.0\.0:8888->8888/tcp(, :::8888->8888/tcp)? custom-jupyter-image").unwrap();
     assert!(row.is_match(&evidence("of image jupyter-jupyter, (healthy)")), "{}", evidence("of image jupyter-jupyter"));
     // Timed, from the engine's own clocks: the Jupyter container's start and MySQL's log line.
     let ready = evidence("MySQL accepts connections as soon as");
