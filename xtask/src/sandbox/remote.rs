@@ -112,6 +112,15 @@ impl Remote {
     }
 
     /// Stops the remote's engine, leaving its SSH server up (a remote whose engine is down).
+    /// Puts the remote on `network` too (a sandbox's own, so the reader's machine reaches it); its
+    /// address there.
+    pub fn join(&self, network: &str) -> Result<String> {
+        let host = self.sandbox.host();
+        host.output(["network", "connect", network, self.sandbox.container.as_str()])?;
+        let format = format!("{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}");
+        host.output(["container", "inspect", "--format", format.as_str(), self.sandbox.container.as_str()])
+    }
+
     pub fn stop_engine(&self) -> Result<()> {
         self.sandbox.exec(&["sandbox-dockerd", "stop-engine"])?;
         Ok(())

@@ -68,7 +68,7 @@ fn both_halves(s: &mut Session, sandbox: &Sandbox, host: &crate::engine::Docker)
     let user = hub::username();
     let hub = Hub::start(sandbox, &crate::images::sandbox::tag()?, &user, &password)?;
     s.note(&format!(
-        "Docker Hub is a stand-in: Debian's docker-registry (distribution 2.8) with htpasswd authentication, at Docker Hub's names {} (aliases on the network {}, which the local engine joins), over TLS with a certificate from a CA made for this run that the local engine trusts; it shares its storage with the sandbox's registry, which every sandbox engine pulls Docker Hub images from anonymously, as a public repository is pulled",
+        "Docker Hub is a stand-in: Debian's docker-registry (distribution 2.8) with htpasswd authentication, at Docker Hub's names {} (aliases on the network {}, which the local engine joins), over TLS with a certificate from a CA made for this run that the local engine trusts; it holds a copy of the sandbox registry's storage made for this run, and serves it anonymously and read-only as the Linode's registry mirror, as a public repository is pulled",
         hub::NAMES.join(" and "),
         hub.network
     ));
@@ -77,8 +77,8 @@ fn both_halves(s: &mut Session, sandbox: &Sandbox, host: &crate::engine::Docker)
     s.docker = sandbox.inner.with_config(login_config.path());
     s.note("the local docker CLI keeps its login in a configuration folder of this run (`--config`), never in ~/.docker");
     let pushed = registry_half(s, sandbox, &hub, &image, &user, &password, login_config.path())?;
-    // The hub goes after the Linode pulled from it (its repository leaves the shared storage then).
-    let result = linode::run(s, host, sandbox, &pushed);
+    // The hub goes after the Linode pulled from it (its storage, the pushed repository with it, then).
+    let result = linode::run(s, host, sandbox, &hub, &pushed);
     drop(hub);
     result
 }

@@ -19,7 +19,7 @@ use super::super::cells::{cell, cell_output, program_of, TABLE_2018};
 use super::super::database;
 use super::super::db;
 use super::super::session::Session;
-use super::{wait_for_url, Pushed};
+use super::{wait_for_url, Hub, Pushed};
 use crate::engine::{wait, Docker};
 use crate::sandbox::{Remote, Sandbox};
 
@@ -41,22 +41,26 @@ const NETWORK: &str = "jupyter-mysql-net";
 /// variables D1 set in the article's one kernel).
 const KERNEL_STATE: &str = "import mysql.connector\nfrom mysql.connector import Error\nimport os\nmysql_user = os.getenv('MYSQL_USER')\nmysql_password = os.getenv('MYSQL_PASSWORD')\n";
 
-pub fn run(s: &mut Session, host: &Docker, local: &Sandbox, pushed: &Pushed) -> Result<()> {
+pub fn run(s: &mut Session, host: &Docker, local: &Sandbox, hub: &Hub, pushed: &Pushed) -> Result<()> {
     let remote = Remote::start(host)?;
     // A new Linode has no images: what an earlier run left in this stand-in's engine goes.
     remote.direct.output(["image", "prune", "-a", "-f"])?;
+    // It pulls from Docker Hub (the stand-in), and the local machine reaches it on its network.
+    hub.serve_remote(&remote)?;
+    let address = remote.join(&local.network)?;
     let config = tempfile::Builder::new().prefix("jdx-linode-config-").tempdir()?;
     s.docker = remote.docker.with_config(config.path());
     s.note(&format!(
         "the Linode is the sandbox engine {} with an SSH server in front, at {} on the sandbox network (LINODE_IP_ADDRESS); the LISH console is replaced by SSH: its commands run here with DOCKER_HOST={} (a key made for this run), and the Linode's CLI has no Docker Hub login",
-        remote.sandbox.container, remote.address, remote.url
+        remote.sandbox.container, address, remote.url
     ));
-    let result = on_the_linode(s, &remote, local, pushed);
+    let result = on_the_linode(s, &remote, &address, local, pushed);
     s.docker = local.inner.clone();
     result
 }
 
-fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pushed) -> Result<()> {
+/// `address`: the Linode's address on the local machine's network (LINODE_IP_ADDRESS).
+fn on_the_linode(s: &mut Session, remote: &Remote, address: &str, local: &Sandbox, pushed: &Pushed) -> Result<()> {
     let password = db::new_password();
     s.secret(PASSWORD);
     s.secret(&password);
@@ -118,7 +122,7 @@ fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pus
     let token = url.token().unwrap_or_default().to_string();
 
     // Step 13: open the URL at the Linode's address, from the local machine.
-    let public = |path: &str| local.http_status(&format!("http://{}:8888{path}", remote.address));
+    let public = |path: &str| local.http_status(&format!("http://{address}:8888{path}"));
     let (lab_public, api_public) = (public(&format!("/lab?token={token}")), public("/api/status"));
     let tunnel = Tunnel::open(s, remote)?;
     let (with_token, without) = (tunnel.status(&format!("/lab?token={token}"), None), tunnel.status("/api/status", None));
@@ -134,7 +138,7 @@ fn on_the_linode(s: &mut Session, remote: &Remote, local: &Sandbox, pushed: &Pus
         "JupyterLab is not served on the Linode's public address over plain HTTP",
         lab_public == 0 && api_public == 0,
         true,
-        format!("http://{}:8888/lab?token=<redacted> from the local machine: {}; /api/status: {}; published: {ports}", remote.address, shown(lab_public), shown(api_public)),
+        format!("http://{address}:8888/lab?token=<redacted> from the local machine: {}; /api/status: {}; published: {ports}", shown(lab_public), shown(api_public)),
     );
     drop(tunnel);
 

@@ -90,9 +90,7 @@ pub fn prepare(sandbox: &Sandbox, steps: &[Step], secrets: &mut Vec<String>) -> 
             account._hub.serve_remote(&remote)?;
         }
         // The reader's machine reaches the Linode: on the sandbox's network, at its address there.
-        sandbox.host().output(["network", "connect", sandbox.network.as_str(), remote.sandbox.container.as_str()])?;
-        let format = format!("{{{{(index .NetworkSettings.Networks \"{}\").IPAddress}}}}", sandbox.network);
-        let address = sandbox.host().output(["container", "inspect", "--format", format.as_str(), remote.sandbox.container.as_str()])?;
+        let address = remote.join(&sandbox.network)?;
         let place = Place { host: sandbox.host().clone(), container: remote.sandbox.container.clone(), secrets: std::sync::Arc::new(secrets.clone()) };
         elsewhere.notes.push(format!(
             "stand-in for the remote host (its LISH console): the sandbox engine {}, at {} on the sandbox network (LINODE_IP_ADDRESS); the console's steps run in a root shell on it, talking to its own engine, which starts with no images and pulls Docker Hub's from the stand-in",
