@@ -123,27 +123,3 @@ fn an_unreachable_engine_is_one_clear_error() {
     assert!(String::from_utf8_lossy(&doctor.get_output().stdout).contains("FAIL docker engine"));
 }
 
-/// "Gone" is Docker's own "No such ..." for each kind; an engine that does not answer is no proof.
-#[test]
-fn gone_means_docker_says_no_such() {
-    images();
-    let name = unique("jdx-never-made");
-    for kind in ["container", "volume", "network", "image"] {
-        assert!(is_gone(kind, &name), "{kind}");
-    }
-    assert!(!is_gone("image", IMAGE), "a present image is not gone");
-    let unreachable = engine().at_host("tcp://127.0.0.1:1");
-    for kind in ["container", "volume", "network", "image"] {
-        let verdict = std::panic::catch_unwind(|| is_gone_on(&unreachable, kind, &name));
-        assert!(verdict.is_err(), "{kind}: an engine that does not answer was taken for `gone`");
-    }
-}
-
-/// The literal replays' command check: an article's placeholder stands for one token, nothing else differs.
-#[test]
-fn placeholders_stand_for_one_token() {
-    assert!(support::walkthrough::same_tokens("docker logs CONTAINER_ID_OR_NAME", "docker logs web"));
-    assert!(support::walkthrough::same_tokens("docker run -it  --rm \\ img", "docker run -it --rm img"));
-    assert!(!support::walkthrough::same_tokens("docker run -p 8888:8888 img", "docker run -p 127.0.0.1::8888 img"));
-    assert!(!support::walkthrough::same_tokens("docker logs CONTAINER_ID", "docker logs"));
-}

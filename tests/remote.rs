@@ -10,9 +10,10 @@ use support::*;
 use xtask::sandbox::Remote;
 
 /// The remote stand-in. Its data volume (the remote engine's images) is the machine's, like the
-/// sandbox registry's, so a second run finds the shipped image there; its container goes on drop.
+/// sandbox registry's, so a second run finds the shipped image there; its container, network and
+/// scratch volume carry the run's label (the suite's leak check sees them) and go on drop.
 fn remote() -> Remote {
-    Remote::start(&engine().with_run(None)).expect("the remote stand-in starts")
+    Remote::start(&engine()).expect("the remote stand-in starts")
 }
 
 fn mode(path: &std::path::Path) -> u32 {
@@ -55,6 +56,13 @@ fn the_remote_answers_docker_over_ssh_with_this_runs_key_only() {
     // The handles: through SSH, and through the sandbox's private socket, reach the same engine.
     let through_ssh = remote.docker.output(["info", "--format", "{{.ID}}"]).unwrap();
     assert_eq!(through_ssh, remote.direct.output(["info", "--format", "{{.ID}}"]).unwrap());
+
+    // What it made for this run carries the run's label; the machine's warm cache does not.
+    let sandbox = &remote.sandbox;
+    for (kind, name) in [("container", sandbox.container.clone()), ("network", sandbox.network.clone()), ("volume", format!("{}-scratch", sandbox.container))] {
+        assert_eq!(engine().label(kind, &name, RUN_LABEL_KEY).as_deref(), Some(run_id()), "{kind} {name} carries no run label");
+    }
+    assert_eq!(engine().label("volume", &sandbox.data_volume, RUN_LABEL_KEY), None, "the machine's cache {} carries a run's label", sandbox.data_volume);
 
     let (container, dir) = (remote.sandbox.container.clone(), remote.key.parent().unwrap().to_path_buf());
     drop(remote);
@@ -227,7 +235,7 @@ fn faults_are_one_line_naming_the_fix_and_leave_nothing() {
 fn a_remote_disk_that_fills_while_the_image_loads_is_one_line_and_starts_nothing() {
     images();
     // The remote's engine keeps its images on a 150 MB tmpfs; the image is about 1 GB.
-    let remote = Remote::with_small_disk(&engine().with_run(None), "150m").expect("the small remote starts");
+    let remote = Remote::with_small_disk(&engine(), "150m").expect("the small remote starts");
     let full = up_fails(&remote, &remote.url, &[], || {});
     assert!(full.contains("ran out of disk space") && full.contains("system df") && full.contains("nothing was started"), "{full}");
     assert_eq!(remote.direct.image_id("custom-jupyter-image:named-volume"), None, "a half-loaded image is tagged there");

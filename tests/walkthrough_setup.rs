@@ -79,23 +79,3 @@ fn corrected_pre_load_gives_the_notebook_to_jovyan() {
 }
 
 
-/// The pinned-verdicts files read as tables: rows only (no header, rule or prose), every verdict
-/// a known word; a misspelt verdict or a row of the wrong width is an error, not a skipped row.
-#[test]
-fn pinned_files_read_strictly() {
-    for (file, rows) in [
-        (include_str!("pinned/setup.md"), 23),
-        (include_str!("pinned/manage-data.md"), 23),
-        (include_str!("pinned/mysql.md"), 39),
-        (include_str!("pinned/compose.md"), 29),
-    ] {
-        let table = pinned(file);
-        assert_eq!(table.len(), rows);
-        assert!(table.iter().all(|(section, words, ..)| !words.is_empty() && *section != "section"));
-    }
-    let text = "prose | not a row\n\n| section | claim | literal | corrected |\n|---|---|---|---|\n| A | words | holds | absent |\n| B | more | erratum | not checkable |\n";
-    assert_eq!(pinned(text), vec![("A", "words", Some(Pin::Holds), None), ("B", "more", Some(Pin::Erratum), Some(Pin::NotCheckable))]);
-    for bad in ["| A | words | hold | holds |\n", "| A | words | holds |\n", "| A | words | holds | holds\n", "no table at all\n"] {
-        assert!(std::panic::catch_unwind(|| pinned(bad)).is_err(), "{bad:?} was read");
-    }
-}

@@ -352,6 +352,22 @@ mod tests {
         assert!(newline.render().unwrap_err().to_string().contains("control character"));
         let v = Mount::Volume { name: "v".into(), target: "/work/outputs".into(), readonly: false, nocopy: true };
         assert_eq!(v.render().unwrap(), "type=volume,source=v,target=/work/outputs,volume-nocopy");
+        let ro = Mount::Volume { name: "v".into(), target: "/cache".into(), readonly: true, nocopy: false };
+        assert_eq!(ro.render().unwrap(), "type=volume,source=v,target=/cache,readonly");
+        assert!(ro.readonly());
+    }
+
+    #[test]
+    fn every_control_character_is_refused_in_a_mount() {
+        // Not only the newline: a carriage return, a tab, an escape, a NUL, DEL and a C1 control.
+        for c in ['\n', '\r', '\t', '\x1b', '\0', '\x7f', '\u{85}'] {
+            let bind = Mount::bind(format!("/tmp/nb{c}x"), "/work", true);
+            let error = bind.render().expect_err(&format!("{c:?} in a bind source was accepted"));
+            assert!(error.to_string().contains("control character"), "{c:?}: {error}");
+            let volume = Mount::volume("v", &format!("/work/out{c}x"));
+            assert!(volume.render().is_err(), "{c:?} in a volume target was accepted");
+        }
+        assert!(Mount::bind("/tmp/nb é", "/work", true).render().is_ok(), "a space or a letter is no control character");
     }
 
     #[test]

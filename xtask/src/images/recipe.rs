@@ -105,6 +105,20 @@ mod tests {
     }
 
     #[test]
+    fn the_executable_bit_is_part_of_the_recipe() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("start.sh");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let plain = RecipeHash::default().tree(dir.path()).unwrap().short();
+        // Same bytes, same name: only the mode differs, and a COPY keeps it in the image.
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let executable = RecipeHash::default().tree(dir.path()).unwrap().short();
+        assert_ne!(plain, executable, "making a file executable must change the recipe");
+    }
+
+    #[test]
     fn separators_keep_pieces_apart() {
         let ab_c = RecipeHash::default().text("ab").text("c").short();
         let a_bc = RecipeHash::default().text("a").text("bc").short();

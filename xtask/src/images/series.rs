@@ -150,6 +150,17 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_base_makes_every_series_image_stale() {
+        let (old, new) = ("sha256:1111111111111111", "sha256:2222222222222222");
+        for image in IMAGES {
+            let built = recipe_hash_on(image, old).unwrap();
+            assert!(is_current(image, old, Some(&built)), "{}: unchanged must not rebuild", image.tag);
+            assert!(!is_current(image, new, Some(&built)), "{}: a new base must rebuild what stands on it", image.tag);
+            assert!(!is_current(image, old, None), "{}: an image with no recipe label is not current", image.tag);
+        }
+    }
+
+    #[test]
     fn staged_folder_is_the_articles() {
         let dir = tempfile::tempdir().unwrap();
         stage_article_folder(&paths::docker_dir().join("series/named-volume.Dockerfile"), dir.path()).unwrap();

@@ -201,6 +201,8 @@ mod tests {
             (Box::new(|v| v["Mounts"][0]["Source"] = "/tmp/v".into()), "notebooks /tmp/v mounted at /work (asked /home/me/nb)"),
             (Box::new(|v| v["Mounts"][0]["RW"] = true.into()), "mounted writable (asked read-only)"),
             (Box::new(|v| v["Mounts"][1]["Name"] = "other".into()), "volume other at /work/outputs"),
+            // The right volume, mounted read-only: the notebook could not write its outputs.
+            (Box::new(|v| v["Mounts"][1]["RW"] = false.into()), "volume vol at /work/outputs (asked the writable volume vol)"),
             (Box::new(|v| v["Mounts"].as_array_mut().unwrap().truncate(1)), "no volume at /work/outputs"),
             (
                 Box::new(|v| {

@@ -162,6 +162,11 @@ mod tests {
     #[test]
     fn tokens_are_long_and_url_safe() {
         assert!(check("0123456789abcdef", "t").is_ok());
+        // One short of the minimum, and half of it: both refused.
+        for short in ["0123456789abcde", "01234567"] {
+            let error = check(short, "t").unwrap_err().to_string();
+            assert!(error.contains(&format!("too short ({} characters)", short.len())), "{short}: {error}");
+        }
         assert!(check("short", "t").unwrap_err().to_string().contains("too short"));
         assert!(check("has space in it 0123456", "t").unwrap_err().to_string().contains("URL"));
         assert!(check("a&b=c0123456789abcdef", "t").is_err());
@@ -176,6 +181,14 @@ mod tests {
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
         let error = chosen(Some(&file)).unwrap_err().to_string();
         assert!(error.contains("chmod 600"), "{error}");
+        // Any bit for the group or for others is refused: read, write or execute.
+        for mode in [0o640, 0o620, 0o610, 0o604, 0o602, 0o601, 0o660] {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+            let error = chosen(Some(&file)).unwrap_err().to_string();
+            assert!(error.contains(&format!("(mode {mode:o})")) && error.contains("chmod 600"), "{mode:o}: {error}");
+        }
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert_eq!(chosen(Some(&file)).unwrap().unwrap().expose(), "0123456789abcdef0123");
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(chosen(Some(&file)).unwrap().unwrap().expose(), "0123456789abcdef0123");
         assert!(chosen(Some(&dir.path().join("missing"))).unwrap_err().to_string().contains("openssl rand"));

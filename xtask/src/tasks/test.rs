@@ -70,34 +70,17 @@ impl Test {
         println!("\n{}", tally.table());
 
         // Every check runs and every problem is reported, whichever fails first.
-        let mut problems = Vec::new();
-        let failures = tally.failures();
-        if !failures.is_empty() {
-            let s = if failures.len() == 1 { "y" } else { "ies" };
-            problems.push(format!("{} test binar{s} failed: {}", failures.len(), failures.join("; ")));
-        } else if !cargo_ok {
-            problems.push("`cargo test` failed before or after running the tests".to_string());
-        }
-        if let Some(what) = sentinels.check(&docker) {
-            problems.push(format!("the suite touched a person's own resources: {what}"));
-        }
+        let touched = sentinels.check(&docker);
         drop(sentinels);
         if !registry_was_running && docker.is_owned(sandbox::registry::CONTAINER) {
             let _ = docker.probe(["rm", "-f", sandbox::registry::CONTAINER]);
         }
-        match leftovers_under(&docker, &run_id) {
-            Ok(left) if !left.is_empty() => {
-                for item in &left {
-                    eprintln!("leaked: {item}");
-                }
-                problems.push(format!("{} resource(s) with the run's label were left behind by the tests (listed above; now removed)", left.len()));
-            }
-            Ok(_) => {}
-            Err(e) => problems.push(format!("the leak check could not look: {e:#}")),
+        let leaked = leftovers_under(&docker, &run_id);
+        for item in leaked.iter().flatten() {
+            eprintln!("leaked: {item}");
         }
-        if let Err(e) = remove_runs_under(&docker, &run_id) {
-            problems.push(format!("removing what the tests left behind failed: {e:#}"));
-        }
+        let removed = remove_runs_under(&docker, &run_id);
+        let problems = verdict(&tally, cargo_ok, touched, leaked, removed);
         let (passed, failed) = tally.totals();
         println!("cargo xtask test: {passed} passed, {failed} failed");
         if !problems.is_empty() {
@@ -105,6 +88,34 @@ impl Test {
         }
         Ok(())
     }
+}
+
+/// Why the suite failed, one phrase per check (empty: it passed): the binaries' results, cargo's
+/// own exit status (a build error or a crash prints no result line), the sentinels, the leak
+/// check and the removal of what leaked. A check that could not look is a failure, never a pass.
+fn verdict(tally: &Tally, cargo_ok: bool, touched: Option<String>, leaked: Result<Vec<String>>, removed: Result<()>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let failures = tally.failures();
+    if !failures.is_empty() {
+        let s = if failures.len() == 1 { "y" } else { "ies" };
+        problems.push(format!("{} test binar{s} failed: {}", failures.len(), failures.join("; ")));
+    } else if !cargo_ok {
+        problems.push("`cargo test` failed before or after running the tests".to_string());
+    }
+    if let Some(what) = touched {
+        problems.push(format!("the suite touched a person's own resources: {what}"));
+    }
+    match leaked {
+        Ok(left) if !left.is_empty() => {
+            problems.push(format!("{} resource(s) with the run's label were left behind by the tests (listed above; now removed)", left.len()))
+        }
+        Ok(_) => {}
+        Err(e) => problems.push(format!("the leak check could not look: {e:#}")),
+    }
+    if let Err(e) = removed {
+        problems.push(format!("removing what the tests left behind failed: {e:#}"));
+    }
+    problems
 }
 
 /// What the suite needs beyond Rust and Docker: Chromium for the browser test, Compose for the
@@ -204,7 +215,8 @@ pub fn labelled(docker: &Docker) -> Result<Vec<Labelled>> {
 
 /// `image ls` has no `.Label` accessor: list the ids, then read each image's label and tags. The
 /// shared base and series images are never a run's leftover, even if a build under a test run
-/// stamped its id on them (a recipe label would not tell them apart: images inherit it).
+/// stamped its id on them (a recipe label would not tell them apart: images inherit it); another
+/// tag a test put on one is.
 fn labelled_images(docker: &Docker) -> Result<Vec<Labelled>> {
     let mut ids = list(docker, "image", &format!("label={RUN_LABEL_KEY}"), "{{.ID}}")?;
     ids.sort();
@@ -221,11 +233,16 @@ fn labelled_images(docker: &Docker) -> Result<Vec<Labelled>> {
         }
         // An untagged image prints nothing after the tab (and the output is trimmed).
         let (run, tags) = out.stdout.split_once('\t').unwrap_or((out.stdout.as_str(), ""));
-        let mut names: Vec<&str> = tags.split_whitespace().filter(|t| *t != "<none>:<none>").collect();
-        if run.is_empty() || run == "<no value>" || names.iter().any(|t| is_shared_image(t)) {
+        let tags: Vec<&str> = tags.split_whitespace().filter(|t| *t != "<none>:<none>").collect();
+        if run.is_empty() || run == "<no value>" {
             continue;
         }
+        // A shared tag keeps the image; any other tag on it is the run's (removing it only untags).
+        let mut names: Vec<&str> = tags.iter().copied().filter(|t| !is_shared_image(t)).collect();
         if names.is_empty() {
+            if !tags.is_empty() {
+                continue; // only shared tags
+            }
             names.push(&id);
         }
         found.extend(names.into_iter().map(|n| Labelled { kind: "image", name: n.to_string(), run: run.to_string() }));

@@ -8,7 +8,8 @@ use super::*;
 const DEAD: &str = "suite-4294967-1";
 
 const FAKE_DOCKER: &str = r#"#!/bin/sh
-# state: one resource a line, `KIND NAME RUN`, `-` for no label (an image's NAME is its id and tag).
+# state: one resource a line, `KIND NAME RUN [TAG...]`, `-` for no label (an image's NAME is its
+# id and first tag; the TAGs after the run are its other tags).
 dir=$(dirname "$0")
 printf '%s\n' "$*" >> "$dir/log"
 key=jupyter-docker-xtask.run
@@ -17,7 +18,7 @@ for a in "$@"; do [ "$prev" = --filter ] && filter=$a; prev=$a; done
 case "$1 $2" in
 "container ls"|"volume ls"|"network ls"|"image ls")
     if [ -e "$dir/fail-$1-ls" ]; then echo "Error response from daemon: engine trouble" >&2; exit 1; fi
-    while read -r kind name run; do
+    while read -r kind name run extra; do
         [ "$kind" = "$1" ] || continue
         case "$filter" in
         "label=$key") [ "$run" = - ] && continue ;;
@@ -30,9 +31,9 @@ case "$1 $2" in
 "image inspect")
     for id; do :; done
     if [ -e "$dir/fail-image-inspect" ]; then echo "Error response from daemon: engine trouble" >&2; exit 1; fi
-    while read -r kind name run; do
+    while read -r kind name run extra; do
         # An image named untagged-* has no tags: docker prints nothing after the tab.
-        case "$name" in untagged-*) tags= ;; *) tags=$name ;; esac
+        case "$name" in untagged-*) tags= ;; *) tags="$name${extra:+ $extra}" ;; esac
         if [ "$kind" = image ] && [ "$name" = "$id" ]; then printf '%s\t%s\n' "$run" "$tags"; exit 0; fi
     done < "$dir/state"
     echo "Error: No such image: $id" >&2; exit 1 ;;
@@ -93,6 +94,8 @@ fn state(current: &str) -> String {
         format!("image untagged-0123abcd {DEAD}"),
         format!("image custom-jupyter-image:preload-{DEAD}-p1 {DEAD}"),
         format!("image custom-jupyter-image:named-volume {DEAD}"),
+        // A shared image a test tagged again: the extra tag is the run's, the image is not.
+        format!("image custom-jupyter-image:anon-volume {DEAD} jdx-dead-extra:1"),
         format!("image jupyter-docker-xtask/minimal-notebook:local-0123456789ab {DEAD}"),
         format!("container live-c {live}"),
         format!("volume live-v {live}"),
@@ -101,6 +104,7 @@ fn state(current: &str) -> String {
         format!("container cur-private-c {current}-safety-jdx-1"),
         format!("volume cur-v {current}"),
         format!("image curimg:1 {current}"),
+        format!("image custom-jupyter-image:preload {current} jdx-cur-extra:1 jdx-cur-extra:2"),
         "container person-c -".to_string(),
         "volume person-v -".to_string(),
         "network person-n -".to_string(),
@@ -126,6 +130,7 @@ fn the_sweep_removes_exactly_the_dead_runs_resources() {
         [
             "image rm custom-jupyter-image:preload-suite-4294967-1-p1",
             "image rm deadimg:1",
+            "image rm jdx-dead-extra:1",
             "image rm untagged-0123abcd",
             "network rm dead-n",
             "rm -f -v dead-c",
@@ -160,11 +165,17 @@ fn the_leak_check_sees_the_run_and_its_private_runs_images_included() {
             format!("container cur-c (run {cur})"),
             format!("container cur-private-c (run {cur}-safety-jdx-1)"),
             format!("image curimg:1 (run {cur})"),
+            format!("image jdx-cur-extra:1 (run {cur})"),
+            format!("image jdx-cur-extra:2 (run {cur})"),
             format!("volume cur-v (run {cur})"),
         ]
     );
     remove_runs_under(&fake.docker, &cur).unwrap();
-    assert_eq!(fake.removals(), ["image rm curimg:1", "rm -f -v cur-c", "rm -f -v cur-private-c", "volume rm cur-v"]);
+    // The extra tags go (the shared image keeps its own tag: `image rm TAG` only untags).
+    assert_eq!(
+        fake.removals(),
+        ["image rm curimg:1", "image rm jdx-cur-extra:1", "image rm jdx-cur-extra:2", "rm -f -v cur-c", "rm -f -v cur-private-c", "volume rm cur-v"]
+    );
 }
 
 #[test]
@@ -218,4 +229,69 @@ fn the_sentinel_check_notices_each_change() {
     std::fs::remove_file(fake.dir.path().join("started")).unwrap();
     assert_eq!(sentinels.check(&fake.docker).as_deref(), Some("container jdx-person-sentinel-1 was removed or restarted"));
     assert!(fake.removals().is_empty(), "the check removed something: {:?}", fake.removals());
+}
+
+/// The binaries' output as `cargo test` prints it, one binary a line: `NAME ok`, `NAME fail`
+/// (a failing test) or `NAME crash` (no result line).
+fn tally(binaries: &str) -> Tally {
+    let now = std::time::Instant::now();
+    let mut tally = Tally::default();
+    for (name, outcome) in binaries.split_whitespace().collect::<Vec<_>>().chunks(2).map(|c| (c[0], c[1])) {
+        tally.feed(&format!("Running tests/{name}.rs (target/debug/deps/{name}-0123abcd)"), now);
+        match outcome {
+            "ok" => tally.feed("test result: ok. 2 passed; 0 failed; 0 ignored", now),
+            "fail" => {
+                tally.feed("test it_breaks ... FAILED", now);
+                tally.feed("test result: FAILED. 1 passed; 1 failed; 0 ignored", now);
+            }
+            _ => tally.feed("error: test failed, to rerun pass `--test x`", now),
+        }
+    }
+    tally.close(now);
+    tally
+}
+
+fn verdict_of(binaries: &str, cargo_ok: bool, touched: Option<&str>, leaked: Result<Vec<&str>>, removed: Result<()>) -> Vec<String> {
+    let leaked = leaked.map(|l| l.into_iter().map(String::from).collect());
+    verdict(&tally(binaries), cargo_ok, touched.map(String::from), leaked, removed)
+}
+
+#[test]
+fn a_clean_run_passes_and_each_check_alone_fails_it() {
+    assert!(verdict_of("up ok safety ok", true, None, Ok(vec![]), Ok(())).is_empty());
+    // A filter that selects no test binary is no failure either.
+    assert!(verdict_of("", true, None, Ok(vec![]), Ok(())).is_empty());
+
+    let one = |v: Vec<String>| -> String {
+        assert_eq!(v.len(), 1, "{v:?}");
+        v.into_iter().next().unwrap()
+    };
+    let failed = one(verdict_of("up ok safety fail", true, None, Ok(vec![]), Ok(())));
+    assert_eq!(failed, "1 test binary failed: safety (it_breaks)");
+    let crashed = one(verdict_of("up crash safety ok", false, None, Ok(vec![]), Ok(())));
+    assert_eq!(crashed, "1 test binary failed: up (no result: the binary crashed or was killed)");
+    // cargo failed and printed no result line at all (a build error): no binary ran, and that fails.
+    let unbuilt = one(verdict_of("", false, None, Ok(vec![]), Ok(())));
+    assert!(unbuilt.contains("`cargo test` failed"), "{unbuilt}");
+    // Every binary passed, and cargo failed after them (the doc-tests did not build, say).
+    let after = one(verdict_of("up ok safety ok", false, None, Ok(vec![]), Ok(())));
+    assert!(after.contains("`cargo test` failed"), "{after}");
+
+    let touched = one(verdict_of("up ok", true, Some("volume v lost its data"), Ok(vec![]), Ok(())));
+    assert!(touched.contains("a person's own resources: volume v lost its data"), "{touched}");
+    let leaked = one(verdict_of("up ok", true, None, Ok(vec!["container c (run r)", "volume v (run r)"]), Ok(())));
+    assert!(leaked.starts_with("2 resource(s) with the run's label were left behind"), "{leaked}");
+    // The leak check fails closed: not seeing is not "nothing leaked".
+    let blind = one(verdict_of("up ok", true, None, Err(anyhow::anyhow!("engine trouble")), Ok(())));
+    assert!(blind.contains("the leak check could not look: engine trouble"), "{blind}");
+    let stuck = one(verdict_of("up ok", true, None, Ok(vec![]), Err(anyhow::anyhow!("engine trouble"))));
+    assert!(stuck.contains("removing what the tests left behind failed: engine trouble"), "{stuck}");
+}
+
+#[test]
+fn every_problem_is_reported_whichever_comes_first() {
+    let all = verdict_of("up fail safety crash", false, Some("network n was removed"), Err(anyhow::anyhow!("no look")), Err(anyhow::anyhow!("no rm")));
+    assert_eq!(all.len(), 4, "{all:?}");
+    assert_eq!(all[0], "2 test binaries failed: up (it_breaks); safety (no result: the binary crashed or was killed)");
+    assert!(all[1].contains("network n was removed") && all[2].contains("no look") && all[3].contains("no rm"), "{all:?}");
 }

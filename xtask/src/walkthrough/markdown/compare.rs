@@ -286,7 +286,7 @@ mod tests {
         let wrong_port = real.replace("127.0.0.1:8888", "127.0.0.1:9999");
         let (diff, at) = differs(compare(article, &wrong_port, &[]));
         // The real line with 9999 is swallowed by the article's closing `...`: only the missing line shows.
-        assert_eq!(diff, " http://<id>:8888/lab?token=<token>\n-http://<ip>:8888/lab?token=<token>");
+        assert_eq!(diff, " http://<id>:8888/lab?token=<token>\n-http://<loopback>:8888/lab?token=<token>");
         assert_eq!(at, 5);
     }
 
@@ -301,6 +301,15 @@ mod tests {
         assert_eq!(at, 1);
         let extra = format!("{real}\n111111111111   other   \"sh\"   1 second ago   Up 1 second      x");
         assert!(differs(compare(article, &extra, &[])).0.starts_with("+<id>  other"));
+    }
+
+    #[test]
+    fn one_real_row_stands_for_one_article_row_only() {
+        let article = "IMAGE ID       NAME\n0123456789ab   web\n0123456789ab   web\n0123456789ab   db";
+        let real = "IMAGE ID       NAME\nba9876543210   db\nba9876543210   web";
+        let (diff, at) = differs(compare(article, real, &[]));
+        assert_eq!((diff.as_str(), at), ("-<id>  web", 2));
+        assert_eq!(compare(article, &format!("{real}\n111111111111   web"), &[]), Verdict::Matches);
     }
 
     #[test]

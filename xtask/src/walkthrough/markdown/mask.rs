@@ -18,8 +18,13 @@ const RULES: &[(&str, &str)] = &[
     (r"\b(About |Less than )?(an?|\d+) (second|minute|hour|day|week|month|year)s?( ago)?\b", "<duration>"),
     (r"\b\d+(\.\d+)?s\b", "<secs>"),
     (r"\b\d+(\.\d+)? ?([kKMGT]i?B|B)\b", "<size>"),
+    // Where a port is published is a claim, not noise: loopback (this machine only) and the
+    // any-address (every interface) keep names of their own; other addresses are the engine's.
+    (r"\b127(\.\d{1,3}){3}\b", "<loopback>"),
+    (r"\b0\.0\.0\.0\b", "<all-interfaces>"),
+    (r"(\[::1\]|::1):(\d)", "<loopback>:$2"),
+    (r"(\[::\]|::):(\d)", "<all-interfaces>:$2"),
     (r"\b\d{1,3}(\.\d{1,3}){3}\b", "<ip>"),
-    (r"(\[::\]|::):(\d)", "<ip>:$2"),
     (r"jpserver-\d+-open", "jpserver-<pid>-open"),
     (r"\s+", " "),
 ];
@@ -65,7 +70,8 @@ mod tests {
     #[test]
     fn volatile_parts_are_masked() {
         let cases = [
-            ("http://127.0.0.1:8888/lab?token=3a302df24cdc263306cc5975c6b96574f768ca8b639b4baf", "http://<ip>:8888/lab?token=<token>"),
+            ("http://127.0.0.1:8888/lab?token=3a302df24cdc263306cc5975c6b96574f768ca8b639b4baf", "http://<loopback>:8888/lab?token=<token>"),
+            ("Listening on http://172.17.0.2:8888/", "Listening on http://<ip>:8888/"),
             ("Digest: sha256:c6c9b3ce502b51ac7736960be026a18e8c04819a22998a4493406bb261739a25", "Digest: sha256:<digest>"),
             ("local     f8af09353ab6f969792bc4f7a64e28e4cf4fa752f9c2a8140cb7fb17f5ed0a84", "local <id>"),
             (" ---> 7d7387d31253", "---> <id>"),
@@ -101,9 +107,28 @@ mod tests {
     }
 
     #[test]
+    fn loopback_and_every_interface_stay_apart() {
+        // A publish on 127.0.0.1 is reachable from this machine only, on 0.0.0.0 from any: an
+        // output comparison must tell them apart, in IPv4 and IPv6, in a line and in a table cell.
+        let loopback = ["127.0.0.1:8888->8888/tcp", "[::1]:8888->8888/tcp", "::1:8888->8888/tcp"];
+        let public = ["0.0.0.0:8888->8888/tcp", "[::]:8888->8888/tcp", ":::8888->8888/tcp"];
+        for l in loopback {
+            assert_eq!(mask(l), "<loopback>:8888->8888/tcp", "{l}");
+            for p in public {
+                assert_eq!(mask(p), "<all-interfaces>:8888->8888/tcp", "{p}");
+                assert_ne!(mask(l), mask(p), "{l} and {p}");
+                assert_ne!(mask_cell("PORTS", l), mask_cell("PORTS", p), "{l} and {p}");
+            }
+        }
+        // Neither is mistaken for a nearby address, nor another address for either.
+        assert_eq!(mask("10.0.0.0 and 192.168.1.127"), "<ip> and <ip>");
+    }
+
+    #[test]
     fn port_cells_compare_as_sets() {
-        assert_eq!(mask_cell("PORTS", "0.0.0.0:8888->8888/tcp, :::8888->8888/tcp"), "<ip>:8888->8888/tcp");
-        assert_eq!(mask_cell("PORTS", "0.0.0.0:8888->8888/tcp"), "<ip>:8888->8888/tcp");
+        assert_eq!(mask_cell("PORTS", "0.0.0.0:8888->8888/tcp, :::8888->8888/tcp"), "<all-interfaces>:8888->8888/tcp");
+        assert_eq!(mask_cell("PORTS", "0.0.0.0:8888->8888/tcp"), "<all-interfaces>:8888->8888/tcp");
+        assert_eq!(mask_cell("PORTS", "127.0.0.1:8888->8888/tcp, [::1]:8888->8888/tcp"), "<loopback>:8888->8888/tcp");
         assert_eq!(mask_cell("STARS", "722"), "<n>");
     }
 }

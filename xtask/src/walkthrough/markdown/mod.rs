@@ -41,4 +41,6 @@ pub use steps::{Place, Step, StepKind};
 #[cfg(test)]
 mod tests_articles;
 #[cfg(test)]
+mod tests_fixtures;
+#[cfg(test)]
 mod tests_hostile;

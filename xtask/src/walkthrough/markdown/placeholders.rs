@@ -294,6 +294,14 @@ mod tests {
     }
 
     #[test]
+    fn a_comparison_is_no_assignment_and_prefixes_stay_whole() {
+        assert_eq!(find("[ STATUS == running ] && docker start NAME_OR_ID", Context::Shell), ["STATUS", "NAME_OR_ID"]);
+        assert_eq!(find("MODE=fast docker run IMAGE", Context::Shell), ["IMAGE"]);
+        assert_eq!(replace_word("docker tag IMAGE IMAGE_TAG", "IMAGE", "nginx"), "docker tag nginx IMAGE_TAG");
+        assert_eq!(replace_word("MY_IMAGE IMAGE2 IMAGE.tar IMAGE", "IMAGE", "x"), "MY_IMAGE IMAGE2 x.tar x");
+    }
+
+    #[test]
     fn filling_and_refusing() {
         let mut values = Values::parse("# comment\nCONTAINER_ID=web\n").unwrap();
         let steps = vec![
