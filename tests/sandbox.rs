@@ -99,10 +99,12 @@ fn printed(json: &serde_json::Value, line: u64) -> String {
     step["result"]["output"].as_str().unwrap_or_default().to_string()
 }
 
-/// Every container (name, state) and volume of the host engine.
+/// Every container (name, state) and volume of the host engine but this test process's own
+/// (the other test here runs a sandbox of its own meanwhile).
 fn host_state() -> (Vec<String>, Vec<String>) {
-    let containers = docker_ok(&["ps", "-a", "--format", "{{.Names}} {{.State}}"]).lines().map(String::from).collect();
-    let volumes = docker_ok(&["volume", "ls", "--format", "{{.Name}}"]).lines().map(String::from).collect();
+    let theirs = |name: &String| !name.contains(run_id());
+    let containers = docker_ok(&["ps", "-a", "--format", "{{.Names}} {{.State}}"]).lines().map(String::from).filter(theirs).collect();
+    let volumes = docker_ok(&["volume", "ls", "--format", "{{.Name}}"]).lines().map(String::from).filter(theirs).collect();
     (containers, volumes)
 }
 

@@ -36,7 +36,8 @@ data() {
     rm -f /run/sandbox/docker.sock
     # The host's door: root's proxy, the socket only root may open.
     # It connects as `reader` (su=), so a link `reader` puts in the engine's folder leads nowhere root could go.
-    socat "UNIX-LISTEN:/run/sandbox/docker.sock,fork,mode=600,su=reader" "UNIX-CONNECT:$RUNTIME/docker.sock" &
+    # -t: a stream closed one way (an attached `docker run` with no input) stays open the other.
+    socat -t 2147483647 "UNIX-LISTEN:/run/sandbox/docker.sock,fork,mode=600,su=reader" "UNIX-CONNECT:$RUNTIME/docker.sock" &
 }
 
 engine() {

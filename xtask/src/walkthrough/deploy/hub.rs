@@ -133,13 +133,11 @@ impl Hub {
     }
 
     /// Lets a remote host (a second sandbox) pull from this Docker Hub as the real one is pulled
-    /// from: on the hub's network (where its mirror's name is the hub's anonymous side), trusting
-    /// the run's CA, its engine started again to read it.
+    /// from, anonymously: on the hub's network, where the name of its registry mirror is the hub's
+    /// anonymous, read-only side (plain HTTP: no CA to trust, its engine need not start again).
     pub fn serve_remote(&self, remote: &crate::sandbox::Remote) -> Result<()> {
         self.host.output(["network", "connect", self.network.as_str(), remote.sandbox.container.as_str()])?;
-        self.trust(&remote.sandbox.container)?;
-        remote.stop_engine()?;
-        remote.start_engine()
+        Ok(())
     }
 
     /// The HTTP status of `GET https://registry-1.docker.io/v2/` from inside `container` (0: no answer).
