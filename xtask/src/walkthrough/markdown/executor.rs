@@ -568,9 +568,18 @@ fn wait_answering(job: &mut Job, answers: &[(&str, String)], notes: &mut Vec<Str
     let started = std::time::Instant::now();
     let mut answered = false;
     let mut typed = vec![false; answers.len()];
+    let mut looked = std::time::Instant::now();
     loop {
         if let Some(code) = job.wait(Duration::from_millis(300)) {
             return Some(code);
+        }
+        if looked.elapsed() >= Duration::from_secs(2) {
+            looked = std::time::Instant::now();
+            if job.stalled() {
+                // The replay stops at this step (it says why); nothing will end it here.
+                notes.push("its sandbox was paused or stopped".into());
+                return Some(-1);
+            }
         }
         if started.elapsed() >= COMMAND_LIMIT {
             return None;

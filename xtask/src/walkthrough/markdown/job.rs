@@ -252,6 +252,12 @@ impl Job {
         self.exit()
     }
 
+    /// Whether the sandbox it runs in was paused or stopped (its step would wait for nothing).
+    pub fn stalled(&self) -> bool {
+        let state = self.place.host.probe(["container", "inspect", "--format", "{{.State.Running}} {{.State.Paused}}", self.place.container.as_str()]);
+        state.as_deref() != Some("true false")
+    }
+
     /// Waits until it ends, prints a URL and goes quiet, goes quiet at a prompt or for `quiet`, or `limit` passes.
     pub fn settle(&self, limit: Duration, quiet: Duration) -> Settled {
         let deadline = Instant::now() + limit;
@@ -260,8 +266,7 @@ impl Job {
             // A sandbox paused or stopped under a silent step would keep it waiting to the limit.
             if looked.elapsed() >= Duration::from_secs(2) {
                 looked = Instant::now();
-                let state = self.place.host.probe(["container", "inspect", "--format", "{{.State.Running}} {{.State.Paused}}", self.place.container.as_str()]);
-                if state.as_deref() != Some("true false") {
+                if self.stalled() {
                     return Settled::Stalled;
                 }
             }
