@@ -98,6 +98,11 @@ impl Removal {
             return Outcome::Absent;
         }
         let name = self.resource.name();
+        if matches!(self.resource, Resource::Container(_)) {
+            // A paused container is thawed first: `rm -f` of a frozen one whose processes serve a
+            // FUSE mount (a sandbox's engine) can hang the host's engine.
+            let _ = self.docker(&["unpause", name]);
+        }
         if matches!(self.resource, Resource::Network(_)) {
             // A network with containers attached cannot go: they are disconnected (not removed).
             let attached = self.docker(&["network", "inspect", "--format", "{{range .Containers}}{{.Name}} {{end}}", name]).unwrap_or_default();
@@ -361,7 +366,11 @@ pub fn remove_run(docker: &Docker, run_id: &str) {
     for (kind, format) in KINDS {
         for name in list(docker, kind, &filter, format).unwrap_or_default() {
             let _ = match kind {
-                "container" => docker.probe(["rm", "-f", "-v", name.as_str()]),
+                "container" => {
+                    // Thawed first (see `Removal::remove`).
+                    let _ = docker.probe(["unpause", name.as_str()]);
+                    docker.probe(["rm", "-f", "-v", name.as_str()])
+                }
                 _ => docker.probe([kind, "rm", name.as_str()]),
             };
         }

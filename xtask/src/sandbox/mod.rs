@@ -374,6 +374,7 @@ fn remove_left_over(host: &Docker, container: &str) -> Result<()> {
             bail!("a container named {container} exists and was not made by this project: it is left alone; remove it or rename it");
         }
         eprintln!("# removing the sandbox {container} that a killed run left running (with everything in it)");
+        let _ = host.probe(["unpause", container]);
         host.output(["rm", "-f", container])?;
     }
     let scratch = format!("{container}-scratch");

@@ -281,6 +281,8 @@ impl Clean {
             bail!("images kept: nothing was removed (pass --yes to remove them without asking)");
         }
         for name in &containers {
+            // A paused sandbox is thawed first: removing it frozen can hang the engine.
+            let _ = docker.probe(["unpause", name.as_str()]);
             docker.output(["rm", "-f", "-v", name.as_str()])?;
             say(format_args!("removed container {name}"));
             close_tunnel(target.ssh.as_ref(), name)?;
