@@ -267,19 +267,13 @@ fn start_short_step() -> (std::process::Child, tempfile::NamedTempFile, String) 
     (replay, err, sandbox)
 }
 
-/// A sandbox paused mid-step, or the shared registry removed under a replay: one line naming the
-/// line and the cause, exit 1, the sandbox gone.
+/// The shared registry removed under a replay (a `clean` elsewhere): one line naming the line and
+/// the cause, exit 1. (A sandbox paused mid-step is noticed the same way, by `Sandbox::trouble`;
+/// it has no test here: on this kernel a frozen sandbox, whose FUSE daemons are frozen with it,
+/// can wedge the host's engine until it is thawed.)
 #[test]
-fn a_paused_sandbox_or_a_removed_registry_is_one_clear_error() {
+fn a_removed_registry_is_one_clear_error() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let (mut replay, err, sandbox) = start_short_step();
-    docker_ok(&["pause", &sandbox]);
-    let status = replay.wait().unwrap();
-    let said = std::fs::read_to_string(err.path()).unwrap();
-    assert_eq!(status.code(), Some(1), "{}", tail(&said));
-    assert!(said.lines().last().unwrap_or("").contains(&format!("the sandbox {sandbox} was paused during line 9")), "{}", tail(&said));
-    assert!(is_gone("container", &sandbox), "the paused sandbox is still there");
-
     let (mut replay, err, _) = start_short_step();
     docker_ok(&["rm", "-f", xtask::sandbox::registry::CONTAINER]);
     let status = replay.wait().unwrap();
