@@ -273,11 +273,8 @@ impl Sandbox {
     /// hint (killed, out of memory, paused, the shared registry removed by a `clean`).
     pub fn trouble(&self) -> Option<(String, String)> {
         let state = self.host.probe(["container", "inspect", "--format", "{{.State.Running}} {{.State.Paused}}", self.container.as_str()]);
-        let name = &self.container;
-        match state.as_deref() {
-            Some("true false") => {}
-            Some("true true") => return Some((format!("the sandbox {name} was paused"), format!("`docker unpause {name}` lets a replay go on"))),
-            _ => return Some((format!("the sandbox {name} stopped"), "killed, or out of memory".into())),
+        if let Some(trouble) = state_trouble(&self.container, state.as_deref()) {
+            return Some(trouble);
         }
         if !self.registry.is_running(&self.host) {
             let registry = &self.registry.container;
@@ -303,6 +300,16 @@ struct SocketDir(PathBuf);
 impl Drop for SocketDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What the sandbox container's `{{.State.Running}} {{.State.Paused}}` (None: it is gone) says
+/// is wrong with it, as [`Sandbox::trouble`] says it.
+fn state_trouble(name: &str, state: Option<&str>) -> Option<(String, String)> {
+    match state {
+        Some("true false") => None,
+        Some("true true") => Some((format!("the sandbox {name} was paused"), format!("`docker unpause {name}` lets a replay go on"))),
+        _ => Some((format!("the sandbox {name} stopped"), "killed, or out of memory".into())),
     }
 }
 
@@ -426,6 +433,15 @@ fn free_slot(scope: &str) -> Result<(std::fs::File, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_paused_or_gone_sandbox_is_trouble_named_as_such() {
+        assert_eq!(state_trouble("s", Some("true false")), None);
+        assert_eq!(state_trouble("s", Some("true true")).unwrap().0, "the sandbox s was paused");
+        for gone in [Some("false false"), None] {
+            assert_eq!(state_trouble("s", gone).unwrap(), ("the sandbox s stopped".to_string(), "killed, or out of memory".to_string()));
+        }
+    }
 
     #[test]
     fn ids_in_the_sandbox_are_the_containers_ids_shifted() {
