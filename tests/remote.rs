@@ -255,24 +255,28 @@ impl Drop for Child {
 fn up_host_with_a_registry_pushes_here_and_pulls_there_and_push_pushes() {
     images();
     let remote = remote();
-    // A registry both machines reach as 127.0.0.1:PORT, as both reach Docker Hub: published on
-    // this machine's loopback, and on the remote's through `ssh -R`.
+    // A registry both machines reach as 127.0.0.1:PORT, as both reach Docker Hub. It runs on the
+    // remote's engine, published on its loopback: that engine is rootless, and pulls from the
+    // loopback of its own network namespace, where the publish is. This machine reaches it
+    // through `ssh -L` (the engine's port driver puts the port on the remote host's loopback too).
     let sandbox_image = xtask::images::sandbox::ensure(&engine()).unwrap();
+    let loaded = duct::cmd("docker", ["save", sandbox_image.as_str()]).pipe(remote.direct.stream(["load", "-q"])).stdout_null().run();
+    assert!(loaded.is_ok(), "loading the registry's image into the remote: {loaded:?}");
     let registry = unique("jdx-remote-registry");
-    let _registry = Guard::container(&registry);
-    run_ok(&RunSpec::detached(&sandbox_image, &registry).publish(Publish::loopback(None, 5000)).command(&["docker-registry", "serve", "/etc/docker/registry/seed.yml"]));
-    let (_, port) = engine().published_port(&registry, 5000).unwrap();
-    wait_until(Duration::from_secs(20), "the registry answers", || xtask::jupyter::http::get_status(port, "/v2/", None, Duration::from_secs(2)).is_ok_and(|c| c == 200));
+    let port = free_port();
+    let publish = format!("127.0.0.1:{port}:5000");
+    remote.direct.output(["run", "-d", "--name", &registry, "--label", MANAGED, "-p", &publish, &sandbox_image, "docker-registry", "serve", "/etc/docker/registry/seed.yml"]).unwrap();
     let forward = format!("127.0.0.1:{port}:127.0.0.1:{port}");
-    let _reverse = Child(
+    let _forward = Child(
         std::process::Command::new("ssh")
             .env("PATH", remote.path())
-            .args(["-N", "-o", "ControlPath=none", "-o", "ExitOnForwardFailure=yes", "-R", &forward, &format!("root@{}", remote.address)])
+            .args(["-N", "-o", "ControlPath=none", "-o", "ExitOnForwardFailure=yes", "-L", &forward, &format!("root@{}", remote.address)])
             .spawn()
             .unwrap(),
     );
     let v2 = format!("http://127.0.0.1:{port}/v2/");
-    wait_until(Duration::from_secs(20), "the registry answers on the remote", || remote.sandbox.http_status(&v2) == 200);
+    wait_until(Duration::from_secs(30), "the registry answers on the remote", || remote.sandbox.http_status(&v2) == 200);
+    wait_until(Duration::from_secs(20), "the registry answers here", || xtask::jupyter::http::get_status(port, "/v2/", None, Duration::from_secs(2)).is_ok_and(|c| c == 200));
 
     // An image the remote does not have under that name (its layers it may have).
     let image = format!("{}:t", unique("jdx-remote-img"));

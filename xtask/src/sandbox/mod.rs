@@ -132,13 +132,13 @@ impl Sandbox {
         }
         let inner = host.with_run(None).at_guarded_socket(&socket_dir.join("docker.sock"));
         let mut engine_id = None;
-        wait::poll(Duration::from_secs(60), Duration::from_millis(100), || {
+        wait::poll(Duration::from_secs(120), Duration::from_millis(100), || {
             engine_id = inner.probe(["info", "--format", "{{.ID}}"]);
             engine_id.is_some()
         });
         let Some(engine_id) = engine_id else {
             let log = host.logs_since(container, "0").unwrap_or_default();
-            bail!("the sandbox engine did not answer within 60s ({}): the corrected mode, `cargo xtask walkthrough ARTICLE` (no --literal, no --from-markdown), runs on your own engine without it", crate::engine::last_message(&log));
+            bail!("the sandbox engine did not answer within 120s ({}): the corrected mode, `cargo xtask walkthrough ARTICLE` (no --literal, no --from-markdown), runs on your own engine without it", crate::engine::last_message(&log));
         };
         Ok(Sandbox {
             inner,
