@@ -298,7 +298,7 @@ fn a_killed_runs_sandbox_is_removed_by_the_next_with_a_word() {
     assert!(said.contains(&format!("removing the sandbox {sandbox} that a killed run left running")), "{}", tail(&said));
     assert!(replay.wait().unwrap().success(), "{}", tail(&std::fs::read_to_string(err.path()).unwrap()));
     let runtime = xtask::paths::runtime_dir().unwrap();
-    let left: Vec<_> = std::fs::read_dir(&runtime).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(&sandbox) && !n.ends_with(".lock")).collect();
+    let left: Vec<_> = std::fs::read_dir(&runtime).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(&xtask::sandbox::socket_dir_prefix(&sandbox))).collect();
     assert!(left.is_empty(), "socket folders left in {}: {left:?}", runtime.display());
 }
 

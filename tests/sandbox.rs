@@ -122,8 +122,8 @@ fn a_hostile_tutorial_reaches_neither_the_host_nor_the_next_replay() {
     let marker = std::env::temp_dir().join(format!("jdx-hostile-marker-{}", run_id()));
     let _ = std::fs::remove_file(&marker);
 
-    let (json, said, ok) = replay("hostile-host.md", &[&format!("HOSTILE_MARKER={}", marker.display())]);
-    assert!(ok, "the hostile replay did not run to its end:\n{said}");
+    let (json, hostile_said, ok) = replay("hostile-host.md", &[&format!("HOSTILE_MARKER={}", marker.display())]);
+    assert!(ok, "the hostile replay did not run to its end:\n{hostile_said}");
     // The shell is the unprivileged reader: no capability, none to gain.
     let who = printed(&json, 12);
     let none = |field: &str, value: &str| regex::Regex::new(&format!(r"{field}:\s+{value}\b")).unwrap().is_match(&who);
@@ -166,7 +166,10 @@ fn a_hostile_tutorial_reaches_neither_the_host_nor_the_next_replay() {
     let host_engine = docker_ok(&["info", "--format", "{{.Name}} {{.ID}}"]);
     assert!(engine.contains("engine ") && !engine.contains(&host_engine), "the next replay talked to the host's engine: {engine}");
     assert!(!engine.contains(&sentinel), "the next replay sees the host's containers: {engine}");
+    // The socket folders of both replays' sandboxes went with them.
     let runtime = xtask::paths::runtime_dir().unwrap();
-    let left: Vec<_> = std::fs::read_dir(&runtime).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.contains(run_id()) && !n.ends_with(".lock")).collect();
-    assert!(left.is_empty(), "socket folders of this run left in {}: {left:?}", runtime.display());
+    let sandboxes: Vec<String> = regex::Regex::new(r"in the sandbox (jdx-sandbox-[\w-]+)").unwrap().captures_iter(&format!("{hostile_said}{said}")).map(|c| c[1].to_string()).collect();
+    assert!(!sandboxes.is_empty(), "no sandbox named in the transcripts");
+    let left: Vec<_> = std::fs::read_dir(&runtime).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| sandboxes.iter().any(|s| n.starts_with(&xtask::sandbox::socket_dir_prefix(s)))).collect();
+    assert!(left.is_empty(), "socket folders of this test's sandboxes left in {}: {left:?}", runtime.display());
 }

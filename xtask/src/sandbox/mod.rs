@@ -121,7 +121,7 @@ impl Sandbox {
         let started = Instant::now();
         let mut guard = Guard::before_create(host, Resource::Container(container.to_string()));
         let writes = matches!(cache, Cache::Write(_));
-        let mut spec = sandbox_spec(image, container, &network, &data_volume, &scratch, socket_dir.clone(), &registry, writes);
+        let mut spec = sandbox_spec(image, container, &network, &data_volume, &scratch, socket_dir.0.clone(), &registry, writes);
         if let Some(dir) = ssh {
             spec = spec.mount(Mount::bind(dir, "/run/remote-ssh", true)).env("SANDBOX_SSH", "1");
         }
@@ -130,7 +130,7 @@ impl Sandbox {
         if !ran.ok() {
             return Err(cannot_start(&ran));
         }
-        let inner = host.with_run(None).at_guarded_socket(&socket_dir.join("docker.sock"));
+        let inner = host.with_run(None).at_guarded_socket(&socket_dir.0.join("docker.sock"));
         let mut engine_id = None;
         wait::poll(Duration::from_secs(120), Duration::from_millis(100), || {
             engine_id = inner.probe(["info", "--format", "{{.ID}}"]);
@@ -149,7 +149,7 @@ impl Sandbox {
             seconds_to_ready: started.elapsed().as_secs_f64(),
             engine_id,
             host: host.clone(),
-            socket_dir: SocketDir(socket_dir),
+            socket_dir,
             _container: guard,
             _network: network_guard,
             _scratch: scratch_guard,
@@ -395,20 +395,26 @@ fn remove_left_over(host: &Docker, container: &str) -> Result<()> {
     Ok(())
 }
 
+/// How the socket folders of sandbox `container` begin (then the run's pid).
+pub fn socket_dir_prefix(container: &str) -> String {
+    format!("sbx-{}-run", crate::images::recipe::RecipeHash::default().text(container).short())
+}
+
 /// This run's socket folder, made fresh (0700) in the runtime folder; the folders killed runs left
-/// in the slot go first.
-fn fresh_socket_dir(container: &str) -> Result<PathBuf> {
+/// in the slot go first. Named by a short hash of the sandbox's name: a unix socket's path may not
+/// pass 107 bytes, and a test's sandbox names are long.
+fn fresh_socket_dir(container: &str) -> Result<SocketDir> {
     use std::os::unix::fs::DirBuilderExt;
     let runtime = paths::runtime_dir()?;
+    let slot = socket_dir_prefix(container);
     for entry in std::fs::read_dir(&runtime)?.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name == container || name.strip_prefix(container).is_some_and(|rest| rest.starts_with("-run")) {
+        if entry.file_name().to_string_lossy().starts_with(&slot) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-    let dir = runtime.join(format!("{container}-run{}", std::process::id()));
+    let dir = runtime.join(format!("{slot}{}", std::process::id()));
     std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
-    Ok(dir)
+    Ok(SocketDir(dir))
 }
 
 /// A volume or network of the sandbox found already there must be the project's; otherwise it
