@@ -22,7 +22,9 @@ fn chromium() -> PathBuf {
         return path;
     }
     for name in ["chromium", "chromium-browser", "google-chrome"] {
-        if let Some(dir) = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).find(|d| d.join(name).is_file()) {
+        if let Some(dir) = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .find(|d| d.join(name).is_file())
+        {
             return dir.join(name);
         }
     }
@@ -31,7 +33,9 @@ fn chromium() -> PathBuf {
 
 /// Where the screenshots go: target/browser/.
 fn shots_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let dir = target.join("browser");
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -63,7 +67,9 @@ fn headless(args: &[String]) -> String {
     .args(args)
     .stdout(Stdio::piped())
     .stderr(Stdio::null());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("starting Chromium: {e}"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting Chromium: {e}"));
     let mut stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut text = String::new();
@@ -87,19 +93,37 @@ fn headless(args: &[String]) -> String {
 fn rendered_dom(url: &str, wanted: &[&str]) -> String {
     let mut dom = String::new();
     for budget in [15_000, 30_000, 60_000] {
-        dom = headless(&[format!("--virtual-time-budget={budget}"), "--dump-dom".into(), url.into()]);
+        dom = headless(&[
+            format!("--virtual-time-budget={budget}"),
+            "--dump-dom".into(),
+            url.into(),
+        ]);
         if wanted.iter().all(|w| dom.contains(w)) {
             return dom;
         }
     }
-    panic!("{url} never showed {wanted:?}; last DOM ({} bytes):\n{}", dom.len(), &dom[dom.len().saturating_sub(3000)..]);
+    panic!(
+        "{url} never showed {wanted:?}; last DOM ({} bytes):\n{}",
+        dom.len(),
+        &dom[dom.len().saturating_sub(3000)..]
+    );
 }
 
 fn screenshot(url: &str, file: &str) -> PathBuf {
     let path = shots_dir().join(file);
     let _ = std::fs::remove_file(&path);
-    headless(&["--virtual-time-budget=30000".into(), format!("--screenshot={}", path.display()), url.into()]);
-    assert!(std::fs::metadata(&path).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot at {}", path.display());
+    headless(&[
+        "--virtual-time-budget=30000".into(),
+        format!("--screenshot={}", path.display()),
+        url.into(),
+    ]);
+    assert!(
+        std::fs::metadata(&path)
+            .map(|m| m.len() > 10_000)
+            .unwrap_or(false),
+        "no screenshot at {}",
+        path.display()
+    );
     path
 }
 
@@ -124,8 +148,14 @@ fn jupyterlab_shows_the_notebook_and_its_outputs_in_a_browser() {
     // Locals drop in reverse order: the container goes first, then its volume.
     let _v = Guard::volume(&volume);
     let _c = Guard::container(&name);
-    let out = xtask().args(["up", "--port", "0", "--json", "--name", &name, "--volume", &volume]).assert().success();
-    let running: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("up --json prints one JSON object");
+    let out = xtask()
+        .args([
+            "up", "--port", "0", "--json", "--name", &name, "--volume", &volume,
+        ])
+        .assert()
+        .success();
+    let running: serde_json::Value =
+        serde_json::from_slice(&out.get_output().stdout).expect("up --json prints one JSON object");
     let url = running["url"].as_str().unwrap().to_string();
     let port = running["port"].as_u64().unwrap();
     let token = running["token"].as_str().unwrap().to_string();
@@ -133,21 +163,55 @@ fn jupyterlab_shows_the_notebook_and_its_outputs_in_a_browser() {
     // JupyterLab renders, and its file browser lists the notebook.
     let dom = rendered_dom(&url, &["jp-DirListing-content", "computation.ipynb"]);
     let names = listed(&dom);
-    assert!(names.iter().any(|n| n == "computation.ipynb"), "file browser lists {names:?}");
-    assert!(names.iter().any(|n| n == "outputs"), "file browser lists {names:?}");
+    assert!(
+        names.iter().any(|n| n == "computation.ipynb"),
+        "file browser lists {names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n == "outputs"),
+        "file browser lists {names:?}"
+    );
     screenshot(&url, "jupyterlab.png");
 
     // The notebook runs in the container; its CSV lands in outputs/, and the browser shows it there.
-    docker_ok(&["exec", &name, "jupyter", "nbconvert", "--to", "notebook", "--execute", "computation.ipynb", "--output-dir", "/tmp/x"]);
+    docker_ok(&[
+        "exec",
+        &name,
+        "jupyter",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "computation.ipynb",
+        "--output-dir",
+        "/tmp/x",
+    ]);
     let outputs = format!("http://127.0.0.1:{port}/lab/tree/outputs?token={token}");
     let dom = rendered_dom(&outputs, &["jp-DirListing-content", CSV]);
-    assert!(listed(&dom).iter().any(|n| n == CSV), "outputs lists {:?}", listed(&dom));
+    assert!(
+        listed(&dom).iter().any(|n| n == CSV),
+        "outputs lists {:?}",
+        listed(&dom)
+    );
     let shot = screenshot(&outputs, "jupyterlab-outputs.png");
-    eprintln!("screenshots: {} and jupyterlab.png beside it", shot.display());
+    eprintln!(
+        "screenshots: {} and jupyterlab.png beside it",
+        shot.display()
+    );
 
     // Without the token: the login form, and no file browser.
     let login = rendered_dom(&format!("http://127.0.0.1:{port}/lab"), &["<form"]);
-    assert!(login.contains("name=\"password\"") || login.contains("id=\"password_input\""), "no login form: {}", &login[..login.len().min(3000)]);
-    assert!(!login.contains("computation.ipynb"), "the files show without the token");
-    screenshot(&format!("http://127.0.0.1:{port}/lab"), "jupyterlab-login.png");
+    assert!(
+        login.contains("name=\"password\"") || login.contains("id=\"password_input\""),
+        "no login form: {}",
+        &login[..login.len().min(3000)]
+    );
+    assert!(
+        !login.contains("computation.ipynb"),
+        "the files show without the token"
+    );
+    screenshot(
+        &format!("http://127.0.0.1:{port}/lab"),
+        "jupyterlab-login.png",
+    );
 }

@@ -18,7 +18,12 @@ fn volume_with_earlier_data(volume: &str) -> String {
 
 /// Runs a shell script in a throwaway container with the volume at /o; the first word of its last line.
 fn volume_read(volume: &str, script: &str) -> String {
-    let spec = RunSpec::new(IMAGE).rm().user("0").entrypoint("sh").mount(Mount::volume(volume, "/o")).command(&["-c", script]);
+    let spec = RunSpec::new(IMAGE)
+        .rm()
+        .user("0")
+        .entrypoint("sh")
+        .mount(Mount::volume(volume, "/o"))
+        .command(&["-c", script]);
     let word = first_word_of_last_line(&run_ok(&spec));
     assert_eq!(word.len(), 64, "not a sha256: {word:?}");
     word
@@ -48,7 +53,12 @@ impl Fixture {
     fn new(prefix: &str) -> Fixture {
         let lab = Lab::new(prefix);
         let before = volume_with_earlier_data(&lab.volume);
-        Fixture { lab, before, image: IMAGE.to_string(), _image: None }
+        Fixture {
+            lab,
+            before,
+            image: IMAGE.to_string(),
+            _image: None,
+        }
     }
 
     /// With an image `tag:<pid>` made from the series image, whose server is replaced by `cmd`
@@ -56,13 +66,21 @@ impl Fixture {
     fn with_cmd(prefix: &str, tag: &str, cmd: &str) -> Fixture {
         let image = format!("{tag}:{}", std::process::id());
         let guard = Guard::image(&image);
-        let fixture = Fixture { image, _image: Some(guard), ..Fixture::new(prefix) };
+        let fixture = Fixture {
+            image,
+            _image: Some(guard),
+            ..Fixture::new(prefix)
+        };
         build_image(&fixture.image, &format!("FROM {IMAGE}\nCMD {cmd}\n"));
         fixture
     }
 
     fn earlier_data_intact(&self) {
-        assert_eq!(earlier_sha(&self.volume), self.before, "the volume's earlier data changed");
+        assert_eq!(
+            earlier_sha(&self.volume),
+            self.before,
+            "the volume's earlier data changed"
+        );
     }
 
     fn container_gone(&self) -> bool {
@@ -92,17 +110,33 @@ fn notebook_with(source: &str) -> String {
 #[test]
 fn the_docker_cli_missing_from_path() {
     let empty = tempfile::tempdir().unwrap();
-    let out = xtask().args(["up", "--port", "0", "--name", &unique("jdx-nocli")]).env("PATH", empty.path()).assert().get_output().clone();
+    let out = xtask()
+        .args(["up", "--port", "0", "--name", &unique("jdx-nocli")])
+        .env("PATH", empty.path())
+        .assert()
+        .get_output()
+        .clone();
     let error = the_error(&out);
-    assert!(error.contains("docker CLI was not found on PATH") && error.contains("install Docker"), "{error}");
+    assert!(
+        error.contains("docker CLI was not found on PATH") && error.contains("install Docker"),
+        "{error}"
+    );
 }
 
 #[test]
 fn the_engine_unreachable() {
     let name = unique("jdx-noengine");
-    let out = xtask().args(["up", "--port", "0", "--name", &name]).env("DOCKER_HOST", "tcp://127.0.0.1:1").assert().get_output().clone();
+    let out = xtask()
+        .args(["up", "--port", "0", "--name", &name])
+        .env("DOCKER_HOST", "tcp://127.0.0.1:1")
+        .assert()
+        .get_output()
+        .clone();
     let error = the_error(&out);
-    assert!(error.contains("does not answer") && error.contains("DOCKER_HOST"), "{error}");
+    assert!(
+        error.contains("does not answer") && error.contains("DOCKER_HOST"),
+        "{error}"
+    );
     assert!(is_gone("container", &name));
 }
 
@@ -110,8 +144,16 @@ fn the_engine_unreachable() {
 #[test]
 fn a_host_name_that_does_not_resolve() {
     let error = xtask_error(&["status", "--host", "ssh://root@jdx-no-such-host.invalid"]);
-    assert!(error.contains("host name \"jdx-no-such-host.invalid\"") && error.contains("does not resolve") && error.contains("--host"), "{error}");
-    assert!(!error.contains("dockerd") && !error.contains("dial-stdio"), "{error}");
+    assert!(
+        error.contains("host name \"jdx-no-such-host.invalid\"")
+            && error.contains("does not resolve")
+            && error.contains("--host"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("dockerd") && !error.contains("dial-stdio"),
+        "{error}"
+    );
 }
 
 /// `push` to a registry nothing answers at: one line naming the registry and the fix; the tag it
@@ -121,22 +163,60 @@ fn a_push_to_an_unreachable_registry() {
     let image = base_image();
     let registry = "127.0.0.1:1";
     let tag = unique("jdx-push");
-    let reference = format!("{registry}/{}:{tag}", image.rsplit_once(':').unwrap().0.rsplit('/').next().unwrap());
+    let reference = format!(
+        "{registry}/{}:{tag}",
+        image
+            .rsplit_once(':')
+            .unwrap()
+            .0
+            .rsplit('/')
+            .next()
+            .unwrap()
+    );
     let _tag = Guard::image(&reference);
-    let error = xtask_error(&["push", "--registry", registry, "--image", &image, "--tag", &tag]);
-    assert!(error.contains(&format!("the registry {registry} cannot be reached")) && error.contains("check its address in --registry"), "{error}");
-    assert!(is_gone("image", &reference), "the failed push left the tag {reference}");
+    let error = xtask_error(&[
+        "push",
+        "--registry",
+        registry,
+        "--image",
+        &image,
+        "--tag",
+        &tag,
+    ]);
+    assert!(
+        error.contains(&format!("the registry {registry} cannot be reached"))
+            && error.contains("check its address in --registry"),
+        "{error}"
+    );
+    assert!(
+        is_gone("image", &reference),
+        "the failed push left the tag {reference}"
+    );
 }
 
 #[test]
 fn a_server_that_crashes_before_its_url_is_reported_and_removed() {
     // An image whose server dies at once, saying why on stderr.
-    let f = Fixture::with_cmd("jdx-crash", "jdx-crash-image", r#"["sh", "-c", "echo 'server crashing on purpose' >&2; exit 3"]"#);
+    let f = Fixture::with_cmd(
+        "jdx-crash",
+        "jdx-crash-image",
+        r#"["sh", "-c", "echo 'server crashing on purpose' >&2; exit 3"]"#,
+    );
 
-    let out = xtask().arg("up").args(f.up_args(&["--image", &f.image, "--timeout", "60"])).output().unwrap();
+    let out = xtask()
+        .arg("up")
+        .args(f.up_args(&["--image", &f.image, "--timeout", "60"]))
+        .output()
+        .unwrap();
     let error = the_error(&out);
-    assert!(error.contains("exited before the server printed its URL") && error.contains("exit code 3"), "{error}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("server crashing on purpose"), "the log tail is shown");
+    assert!(
+        error.contains("exited before the server printed its URL") && error.contains("exit code 3"),
+        "{error}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("server crashing on purpose"),
+        "the log tail is shown"
+    );
     assert!(f.container_gone(), "the failed container was left");
     f.earlier_data_intact();
 }
@@ -146,10 +226,22 @@ fn notebooks_that_are_broken_or_raise() {
     let f = Fixture::new("jdx-nb");
     let name = f.name.clone();
     write_notebook(f.notebooks.path(), "broken.ipynb", "{ this is not json");
-    write_notebook(f.notebooks.path(), "raises.ipynb", &notebook_raising("boom from the cell"));
+    write_notebook(
+        f.notebooks.path(),
+        "raises.ipynb",
+        &notebook_raising("boom from the cell"),
+    );
     f.up();
 
-    for (notebook, says) in [("broken.ipynb", "broken.ipynb is not a valid notebook (not JSON)"), ("raises.ipynb", "raised ValueError: boom from the cell"), ("missing.ipynb", "was not found"), ("new\nline.ipynb", "new\\nline.ipynb was not found in /work")] {
+    for (notebook, says) in [
+        (
+            "broken.ipynb",
+            "broken.ipynb is not a valid notebook (not JSON)",
+        ),
+        ("raises.ipynb", "raised ValueError: boom from the cell"),
+        ("missing.ipynb", "was not found"),
+        ("new\nline.ipynb", "new\\nline.ipynb was not found in /work"),
+    ] {
         let error = xtask_error(&["run", notebook, "--name", &name]);
         assert!(error.contains(says), "{error}");
     }
@@ -165,7 +257,11 @@ fn the_container_killed_while_the_notebook_writes() {
     let name = f.name.clone();
     // A cell that writes its output slowly, line by line, so the kill lands mid-write.
     let slow = "import time\nwith open('outputs/slow.csv', 'w') as out:\n    for i in range(600):\n        out.write(f'{i},row\\n')\n        out.flush()\n        time.sleep(0.05)\n";
-    write_notebook(f.notebooks.path(), "slow-writer.ipynb", &notebook_with(slow));
+    write_notebook(
+        f.notebooks.path(),
+        "slow-writer.ipynb",
+        &notebook_with(slow),
+    );
     f.up();
 
     let bin = assert_cmd::cargo::cargo_bin("xtask");
@@ -177,11 +273,18 @@ fn the_container_killed_while_the_notebook_writes() {
         .spawn()
         .unwrap();
     // Kill the container once the cell has started writing its file.
-    wait_until(std::time::Duration::from_secs(60), "the cell never started writing", || docker(&["exec", &name, "test", "-s", "/work/outputs/slow.csv"]).ok());
+    wait_until(
+        std::time::Duration::from_secs(60),
+        "the cell never started writing",
+        || docker(&["exec", &name, "test", "-s", "/work/outputs/slow.csv"]).ok(),
+    );
     docker_ok(&["kill", &name]);
     let out = runner.wait_with_output().unwrap();
     let error = the_error(&out);
-    assert!(error.contains("container stopped while slow-writer.ipynb ran"), "{error}");
+    assert!(
+        error.contains("container stopped while slow-writer.ipynb ran"),
+        "{error}"
+    );
 
     // `up` starts the same container again; the earlier data is intact.
     f.up();
@@ -194,15 +297,39 @@ fn a_full_outputs_volume() {
     let lab = Lab::new("jdx-full");
     let name = &lab.name;
     // A 64 KiB tmpfs volume: smaller than the CSV the notebook writes (about 90 KiB).
-    create_volume(&lab.volume, &["--driver", "local", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=64k"]);
+    create_volume(
+        &lab.volume,
+        &[
+            "--driver",
+            "local",
+            "--opt",
+            "type=tmpfs",
+            "--opt",
+            "device=tmpfs",
+            "--opt",
+            "o=size=64k",
+        ],
+    );
     lab.up();
     // Earlier data, written in this container's life (a tmpfs volume lives as long as its mount).
-    docker_ok(&["exec", &name, "sh", "-c", "head -c 2048 /dev/urandom > /work/outputs/earlier.bin"]);
+    docker_ok(&[
+        "exec",
+        &name,
+        "sh",
+        "-c",
+        "head -c 2048 /dev/urandom > /work/outputs/earlier.bin",
+    ]);
     let before = docker_ok(&["exec", &name, "sha256sum", "/work/outputs/earlier.bin"]);
 
     let error = xtask_error(&["run", "--name", name]);
-    assert!(error.contains("No space left on device") && error.contains("outputs volume is full"), "{error}");
-    assert_eq!(docker_ok(&["exec", &name, "sha256sum", "/work/outputs/earlier.bin"]), before);
+    assert!(
+        error.contains("No space left on device") && error.contains("outputs volume is full"),
+        "{error}"
+    );
+    assert_eq!(
+        docker_ok(&["exec", &name, "sha256sum", "/work/outputs/earlier.bin"]),
+        before
+    );
 }
 
 /// Bad input refused before the volume is touched, each with its own message, and a server that
@@ -210,7 +337,11 @@ fn a_full_outputs_volume() {
 #[test]
 fn bad_input_keeps_the_volumes_earlier_data() {
     // Says on stderr that it sees the volume's file, then dies.
-    let f = Fixture::with_cmd("jdx-badvol", "jdx-crash-mounted", r#"["sh", "-c", "ls /work/outputs/earlier.txt >&2; exit 3"]"#);
+    let f = Fixture::with_cmd(
+        "jdx-badvol",
+        "jdx-crash-mounted",
+        r#"["sh", "-c", "ls /work/outputs/earlier.txt >&2; exit 3"]"#,
+    );
     let image = &f.image;
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let busy = holder.local_addr().unwrap().port().to_string();
@@ -219,14 +350,27 @@ fn bad_input_keeps_the_volumes_earlier_data() {
     let kept = format!("the volume {} is kept", f.volume);
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (vec!["--port", &busy], vec![&port_taken]),
-        (vec!["--image", "jdx-no-such-image:never", "--port", "0"], vec!["image jdx-no-such-image:never does not exist"]),
-        (vec!["--notebooks", "/nonexistent/notebooks", "--port", "0"], vec!["notebooks folder /nonexistent/notebooks does not exist"]),
-        (vec!["--timeout", "0", "--port", "0"], vec!["--timeout 0 leaves no time"]),
-        (vec!["--image", image, "--port", "0", "--timeout", "60"], vec![&crashed, &kept]),
+        (
+            vec!["--image", "jdx-no-such-image:never", "--port", "0"],
+            vec!["image jdx-no-such-image:never does not exist"],
+        ),
+        (
+            vec!["--notebooks", "/nonexistent/notebooks", "--port", "0"],
+            vec!["notebooks folder /nonexistent/notebooks does not exist"],
+        ),
+        (
+            vec!["--timeout", "0", "--port", "0"],
+            vec!["--timeout 0 leaves no time"],
+        ),
+        (
+            vec!["--image", image, "--port", "0", "--timeout", "60"],
+            vec![&crashed, &kept],
+        ),
     ];
     for (args, words) in &cases {
         let mut up = xtask();
-        up.args(["up", "--name", &f.name, "--volume", &f.volume]).args(args);
+        up.args(["up", "--name", &f.name, "--volume", &f.volume])
+            .args(args);
         if !args.contains(&"--notebooks") {
             up.args(["--notebooks", f.dir()]);
         }
@@ -260,12 +404,22 @@ fn ctrl_c_while_up_waits_leaves_no_container_and_keeps_the_volume() {
         .spawn()
         .unwrap();
     // Interrupt once the container runs: `up` is then waiting for a URL that never comes.
-    wait_until(std::time::Duration::from_secs(60), "up never started its container", || {
-        engine().container_state(&f.name).is_some_and(|s| s.running)
-    });
-    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    wait_until(
+        std::time::Duration::from_secs(60),
+        "up never started its container",
+        || engine().container_state(&f.name).is_some_and(|s| s.running),
+    );
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(f.container_gone(), "the container was left");
     f.earlier_data_intact();
 }

@@ -15,17 +15,27 @@ use support::*;
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/markdown").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test_data/markdown")
+        .join(name)
 }
 
 fn series(slug: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/series").join(format!("{slug}.md"))
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/series")
+        .join(format!("{slug}.md"))
 }
 
 /// Names of the host engine's containers and volumes.
 fn host_names() -> (Vec<String>, Vec<String>) {
-    let containers = docker_ok(&["ps", "-a", "--format", "{{.Names}}"]).lines().map(String::from).collect();
-    let volumes = docker_ok(&["volume", "ls", "--format", "{{.Name}}"]).lines().map(String::from).collect();
+    let containers = docker_ok(&["ps", "-a", "--format", "{{.Names}}"])
+        .lines()
+        .map(String::from)
+        .collect();
+    let volumes = docker_ok(&["volume", "ls", "--format", "{{.Name}}"])
+        .lines()
+        .map(String::from)
+        .collect();
     (containers, volumes)
 }
 
@@ -34,26 +44,62 @@ fn host_names() -> (Vec<String>, Vec<String>) {
 fn replay(file: &std::path::Path, article_names: &[&str]) -> (Value, String) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (containers_before, volumes_before) = host_names();
-    let out = xtask().args(["walkthrough", "--from-markdown"]).arg(file).arg("--json").output().unwrap();
+    let out = xtask()
+        .args(["walkthrough", "--from-markdown"])
+        .arg(file)
+        .arg("--json")
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
     let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
-    let volumes = docker_ok(&["volume", "ls", "--filter", &run_label, "--format", "{{.Name}}"]);
+    let volumes = docker_ok(&[
+        "volume",
+        "ls",
+        "--filter",
+        &run_label,
+        "--format",
+        "{{.Name}}",
+    ]);
     for v in volumes.lines().filter(|v| v.starts_with("jdx-sandbox-")) {
         let _ = docker(&["volume", "rm", "-f", v]);
     }
-    assert!(out.status.success(), "the replay failed:\n{}", tail(&stderr));
-    assert!(left.is_empty(), "containers of this run left on the host engine: {left}");
-    assert!(volumes.lines().all(|v| v.starts_with("jdx-sandbox-") && v.ends_with("-data")), "volumes of this run left on the host engine: {volumes}");
+    assert!(
+        out.status.success(),
+        "the replay failed:\n{}",
+        tail(&stderr)
+    );
+    assert!(
+        left.is_empty(),
+        "containers of this run left on the host engine: {left}"
+    );
+    assert!(
+        volumes
+            .lines()
+            .all(|v| v.starts_with("jdx-sandbox-") && v.ends_with("-data")),
+        "volumes of this run left on the host engine: {volumes}"
+    );
     let (containers_after, volumes_after) = host_names();
     for name in article_names {
-        let appeared = |before: &[String], after: &[String]| !before.iter().any(|n| n == name) && after.iter().any(|n| n == name);
-        assert!(!appeared(&containers_before, &containers_after), "the article's container {name} appeared on the host engine");
-        assert!(!appeared(&volumes_before, &volumes_after), "the article's volume {name} appeared on the host engine");
+        let appeared = |before: &[String], after: &[String]| {
+            !before.iter().any(|n| n == name) && after.iter().any(|n| n == name)
+        };
+        assert!(
+            !appeared(&containers_before, &containers_after),
+            "the article's container {name} appeared on the host engine"
+        );
+        assert!(
+            !appeared(&volumes_before, &volumes_after),
+            "the article's volume {name} appeared on the host engine"
+        );
     }
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", tail(&stderr)));
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", tail(&stderr)));
     let token = regex::Regex::new(r"token=[0-9a-f]{32,}").unwrap();
-    assert!(!token.is_match(&stderr) && !token.is_match(&json.to_string()), "a Jupyter token was shown");
+    assert!(
+        !token.is_match(&stderr) && !token.is_match(&json.to_string()),
+        "a Jupyter token was shown"
+    );
     (json, stderr)
 }
 
@@ -64,7 +110,12 @@ fn tail(text: &str) -> String {
 
 /// The step of the article at `line` (the first, when two share it).
 fn step(json: &Value, line: u64) -> &Value {
-    json["steps"].as_array().unwrap().iter().find(|s| s["line"] == line).unwrap_or_else(|| panic!("no step at line {line}"))
+    json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["line"] == line)
+        .unwrap_or_else(|| panic!("no step at line {line}"))
 }
 
 #[test]
@@ -73,17 +124,38 @@ fn a_tutorial_with_mistakes_fails_and_differs_at_its_lines() {
     let text = std::fs::read_to_string(&file).unwrap();
     let line = |n: usize| text.lines().nth(n - 1).unwrap().trim().to_string();
     // The lines the assertions name hold what they say.
-    assert!(line(40).contains("/work/results/answer.txt"), "line 40: {}", line(40));
-    assert_eq!((line(50), line(60)), ("42".to_string(), "VOLUME NAME         DRIVER".to_string()));
+    assert!(
+        line(40).contains("/work/results/answer.txt"),
+        "line 40: {}",
+        line(40)
+    );
+    assert_eq!(
+        (line(50), line(60)),
+        ("42".to_string(), "VOLUME NAME         DRIVER".to_string())
+    );
 
-    let (json, stderr) = replay(&file, &["erratum-box", "erratum-lab", "erratum-shell", "erratum-results"]);
+    let (json, stderr) = replay(
+        &file,
+        &[
+            "erratum-box",
+            "erratum-lab",
+            "erratum-shell",
+            "erratum-results",
+        ],
+    );
     // The transcript shows each command, then what it printed.
     assert!(stderr.contains("$ docker exec erratum-box sh -c 'echo 42 > /work/results/answer.txt'\nsh: 1: cannot create /work/results/answer.txt"), "{}", tail(&stderr));
 
     // The wrong path: a failing step at its line, with the shell's own message.
     let wrong = &step(&json, 40)["result"];
     assert_ne!(wrong["exit"], 0, "{wrong}");
-    assert!(wrong["output"].as_str().unwrap().contains("/work/results/answer.txt"), "{wrong}");
+    assert!(
+        wrong["output"]
+            .as_str()
+            .unwrap()
+            .contains("/work/results/answer.txt"),
+        "{wrong}"
+    );
     // The output that no longer matches: differing at its lines.
     for (command, differs_at) in [(46, 50), (56, 60)] {
         let verdict = &step(&json, command)["result"]["verdict"];
@@ -100,25 +172,49 @@ fn a_tutorial_with_mistakes_fails_and_differs_at_its_lines() {
     // An image no stand-in plays: the pull fails with docker's message, and the note says why.
     let missing = step(&json, 161);
     assert_ne!(missing["result"]["exit"], 0, "{missing}");
-    assert!(missing["result"]["note"].as_str().unwrap_or("").contains("a stand-in missing"), "{missing}");
+    assert!(
+        missing["result"]["note"]
+            .as_str()
+            .unwrap_or("")
+            .contains("a stand-in missing"),
+        "{missing}"
+    );
     // `exit` ended the container shell; Ctrl+C (and y) stopped the foreground server.
     assert_eq!(step(&json, 92)["result"]["exit"], 0);
     assert_eq!(step(&json, 79)["result"]["exit"], 0);
     assert_eq!(step(&json, 143)["kind"], "signal");
-    assert_eq!(step(&json, 143)["result"]["exit"], 0, "{}", step(&json, 143));
-    assert!(step(&json, 99)["result"]["output"].as_str().unwrap().contains("Shutdown confirmed"));
+    assert_eq!(
+        step(&json, 143)["result"]["exit"],
+        0,
+        "{}",
+        step(&json, 143)
+    );
+    assert!(step(&json, 99)["result"]["output"]
+        .as_str()
+        .unwrap()
+        .contains("Shutdown confirmed"));
     // What cannot run says why, at its line.
     let search = step(&json, 148);
     assert_eq!(search["kind"], "cannot-run");
-    assert!(search["why"].as_str().unwrap().contains("Docker Hub"), "{search}");
+    assert!(
+        search["why"].as_str().unwrap().contains("Docker Hub"),
+        "{search}"
+    );
 }
 
 /// The summary's counts are the steps' own: recomputed from them, and pinned where the fixture
 /// decides them (counted by hand in replay-erratum.md).
 fn check_summary(json: &Value) {
     let steps = json["steps"].as_array().unwrap();
-    let lines = |keep: &dyn Fn(&Value) -> bool| -> Vec<u64> { steps.iter().filter(|s| keep(s)).map(|s| s["line"].as_u64().unwrap()).collect() };
-    let runnable = lines(&|s| ["command", "file", "cell", "signal"].contains(&s["kind"].as_str().unwrap()));
+    let lines = |keep: &dyn Fn(&Value) -> bool| -> Vec<u64> {
+        steps
+            .iter()
+            .filter(|s| keep(s))
+            .map(|s| s["line"].as_u64().unwrap())
+            .collect()
+    };
+    let runnable =
+        lines(&|s| ["command", "file", "cell", "signal"].contains(&s["kind"].as_str().unwrap()));
     let run = lines(&|s| s["result"]["exit"].is_number());
     let failed = lines(&|s| s["result"]["exit"].as_i64().is_some_and(|e| e != 0));
     let outputs = lines(&|s| s["result"]["verdict"].is_object());
@@ -127,7 +223,12 @@ fn check_summary(json: &Value) {
     // The wrong path (40), the read of what it never wrote (46), the image no stand-in plays (161).
     assert_eq!(failed, [40, 46, 161], "{}", json["summary"]);
     // Nine output blocks (27 49 59 70 88 108 118 129 139), two of them wrong (after 46 and 56).
-    assert_eq!((outputs.len(), differing.as_slice()), (9, [46, 56].as_slice()), "{}", json["summary"]);
+    assert_eq!(
+        (outputs.len(), differing.as_slice()),
+        (9, [46, 56].as_slice()),
+        "{}",
+        json["summary"]
+    );
     assert_eq!(cannot_run, [148]);
     assert_eq!(run, runnable, "every step the replay can take was taken");
     let summary = &json["summary"];
@@ -139,7 +240,11 @@ fn check_summary(json: &Value) {
         ("outputs_matching", outputs.len() - differing.len()),
         ("cannot_run", cannot_run.len()),
     ] {
-        assert_eq!(summary[key].as_u64(), Some(want as u64), "summary.{key}: {summary}");
+        assert_eq!(
+            summary[key].as_u64(),
+            Some(want as u64),
+            "summary.{key}: {summary}"
+        );
     }
 }
 
@@ -152,26 +257,78 @@ fn a_hostile_tutorial_is_contained() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.md");
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let out = xtask().args(["walkthrough", "--from-markdown"]).arg(&file).arg("--report").arg(&report).arg("--json").output().unwrap();
+    let out = xtask()
+        .args(["walkthrough", "--from-markdown"])
+        .arg(&file)
+        .arg("--report")
+        .arg(&report)
+        .arg("--json")
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    for v in docker_ok(&["volume", "ls", "--filter", &format!("label={RUN_LABEL_KEY}={}", run_id()), "--format", "{{.Name}}"]).lines().filter(|v| v.starts_with("jdx-sandbox-")) {
+    for v in docker_ok(&[
+        "volume",
+        "ls",
+        "--filter",
+        &format!("label={RUN_LABEL_KEY}={}", run_id()),
+        "--format",
+        "{{.Name}}",
+    ])
+    .lines()
+    .filter(|v| v.starts_with("jdx-sandbox-"))
+    {
         let _ = docker(&["volume", "rm", "-f", v]);
     }
     assert!(out.status.success(), "{}", tail(&stderr));
-    assert!(out.stdout.len() < 4 << 20, "the JSON is {} bytes: a step's output is kept up to 1 MiB", out.stdout.len());
+    assert!(
+        out.stdout.len() < 4 << 20,
+        "the JSON is {} bytes: a step's output is kept up to 1 MiB",
+        out.stdout.len()
+    );
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let big = step(&json, 12)["result"]["output"].as_str().unwrap().to_string();
-    assert!(big.ends_with(&format!("… {} more bytes not kept", 3_000_000 - (1 << 20))), "{}", &big[big.len() - 80..]);
-    assert_eq!(step(&json, 28)["result"]["verdict"]["matches"], true, "{}", step(&json, 28));
+    let big = step(&json, 12)["result"]["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        big.ends_with(&format!("… {} more bytes not kept", 3_000_000 - (1 << 20))),
+        "{}",
+        &big[big.len() - 80..]
+    );
+    assert_eq!(
+        step(&json, 28)["result"]["verdict"]["matches"],
+        true,
+        "{}",
+        step(&json, 28)
+    );
     let escaped = step(&json, 37);
     assert_eq!(escaped["kind"], "cannot-run");
-    assert!(escaped["why"].as_str().unwrap().contains("out of the project folder"), "{escaped}");
-    assert_ne!(step(&json, 42)["result"]["exit"], 0, "nothing was written outside the project folder");
+    assert!(
+        escaped["why"]
+            .as_str()
+            .unwrap()
+            .contains("out of the project folder"),
+        "{escaped}"
+    );
+    assert_ne!(
+        step(&json, 42)["result"]["exit"],
+        0,
+        "nothing was written outside the project folder"
+    );
     let unclosed = step(&json, 47);
-    assert!(unclosed["why"].as_str().unwrap().contains("never closed"), "{unclosed}");
-    assert!(!json["transcript"].to_string().contains("rm -rf"), "the prose after it never ran");
+    assert!(
+        unclosed["why"].as_str().unwrap().contains("never closed"),
+        "{unclosed}"
+    );
+    assert!(
+        !json["transcript"].to_string().contains("rm -rf"),
+        "the prose after it never ran"
+    );
     let md = std::fs::read_to_string(&report).unwrap();
-    assert!(md.contains("    `````text\n    ````\n    \n    > **ran** (line 99): exit 0\n    `````"), "the printed verdict stays inside a longer fence:\n{md}");
+    assert!(
+        md.contains("    `````text\n    ````\n    \n    > **ran** (line 99): exit 0\n    `````"),
+        "the printed verdict stays inside a longer fence:\n{md}"
+    );
 }
 
 #[test]
@@ -188,21 +345,47 @@ fn article_2_runs_command_for_command_in_the_sandbox() {
     let words = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
     let mut ran_count = 0;
     let generated = regex::Regex::new(r"^[0-9a-f]{64}$").unwrap();
-    for (n, command) in text.lines().enumerate().filter(|(_, l)| l.trim_start().starts_with("docker ")) {
-        let command = command.trim().replace("CONTAINER_ID_OR_NAME", "custom-jupyter-container");
-        let entry = transcript.iter().find(|e| e["line"] == n + 1 && e["command"].is_string()).unwrap_or_else(|| panic!("line {}: `{command}` not run", n + 1));
+    for (n, command) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("docker "))
+    {
+        let command = command
+            .trim()
+            .replace("CONTAINER_ID_OR_NAME", "custom-jupyter-container");
+        let entry = transcript
+            .iter()
+            .find(|e| e["line"] == n + 1 && e["command"].is_string())
+            .unwrap_or_else(|| panic!("line {}: `{command}` not run", n + 1));
         let ran = words(entry["command"].as_str().unwrap());
         let want = words(&command);
         // VOLUME_NAME is asked of the sandbox when its step comes: the anonymous volume's generated name.
-        let same = ran.len() == want.len() && ran.iter().zip(&want).all(|(r, w)| r == w || (w == "VOLUME_NAME" && generated.is_match(r)));
-        assert!(same, "line {}: ran {ran:?}, the article says {want:?}", n + 1);
+        let same = ran.len() == want.len()
+            && ran
+                .iter()
+                .zip(&want)
+                .all(|(r, w)| r == w || (w == "VOLUME_NAME" && generated.is_match(r)));
+        assert!(
+            same,
+            "line {}: ran {ran:?}, the article says {want:?}",
+            n + 1
+        );
         assert!(entry["exit"].is_i64(), "line {}: {entry}", n + 1);
         ran_count += 1;
     }
-    assert_eq!(ran_count, 19, "article 2 has 19 docker commands, each run as written (VOLUME_NAME asked of the sandbox)");
+    assert_eq!(
+        ran_count, 19,
+        "article 2 has 19 docker commands, each run as written (VOLUME_NAME asked of the sandbox)"
+    );
     // The run is real: the sandbox's engine built the Dockerfile the replay wrote from the article.
     let build = &step(&json, 151)["result"];
-    assert!(build["output"].as_str().unwrap().contains("Step 1/7 : FROM jupyter/minimal-notebook"), "{build}");
+    assert!(
+        build["output"]
+            .as_str()
+            .unwrap()
+            .contains("Step 1/7 : FROM jupyter/minimal-notebook"),
+        "{build}"
+    );
 }
 
 /// The sandbox killed in the middle of a step: one clear error naming the line, exit 1, and
@@ -226,24 +409,60 @@ fn a_sandbox_killed_mid_replay_is_one_clear_error() {
         .spawn()
         .unwrap();
     let transcript = || std::fs::read_to_string(err.path()).unwrap_or_default();
-    wait_until(std::time::Duration::from_secs(600), "the replay's long step to start", || transcript().contains("$ sleep 60"));
-    let sandbox = regex::Regex::new(r"in the sandbox (jdx-sandbox-[\w-]+)").unwrap().captures(&transcript()).unwrap()[1].to_string();
+    wait_until(
+        std::time::Duration::from_secs(600),
+        "the replay's long step to start",
+        || transcript().contains("$ sleep 60"),
+    );
+    let sandbox = regex::Regex::new(r"in the sandbox (jdx-sandbox-[\w-]+)")
+        .unwrap()
+        .captures(&transcript())
+        .unwrap()[1]
+        .to_string();
     docker_ok(&["kill", &sandbox]);
     let status = replay.wait().unwrap();
     let said = transcript();
     assert_eq!(status.code(), Some(1), "{}", tail(&said));
     let last = said.lines().last().unwrap_or("");
-    assert!(last.starts_with("error: ") && last.contains(&format!("the sandbox {sandbox} stopped during line 9")), "{last}");
+    assert!(
+        last.starts_with("error: ")
+            && last.contains(&format!("the sandbox {sandbox} stopped during line 9")),
+        "{last}"
+    );
     // What ran until then is reported, and where the run stopped.
-    let written: Value = serde_json::from_str(&std::fs::read_to_string(json.path()).unwrap()).unwrap();
-    assert!(written["stopped"].as_str().unwrap_or("").contains("stopped during line 9"), "{}", written["stopped"]);
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(json.path()).unwrap()).unwrap();
+    assert!(
+        written["stopped"]
+            .as_str()
+            .unwrap_or("")
+            .contains("stopped during line 9"),
+        "{}",
+        written["stopped"]
+    );
     let md = std::fs::read_to_string(&report).unwrap();
-    assert!(md.contains("STOPPED before the article's end") && md.contains("during line 9"), "{md}");
-    assert!(is_gone("container", &sandbox), "the killed sandbox's container is still there");
+    assert!(
+        md.contains("STOPPED before the article's end") && md.contains("during line 9"),
+        "{md}"
+    );
+    assert!(
+        is_gone("container", &sandbox),
+        "the killed sandbox's container is still there"
+    );
     let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
     let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
     assert!(!left.lines().any(|n| n == sandbox), "{left}");
-    for v in docker_ok(&["volume", "ls", "--filter", &run_label, "--format", "{{.Name}}"]).lines().filter(|v| v.starts_with("jdx-sandbox-")) {
+    for v in docker_ok(&[
+        "volume",
+        "ls",
+        "--filter",
+        &run_label,
+        "--format",
+        "{{.Name}}",
+    ])
+    .lines()
+    .filter(|v| v.starts_with("jdx-sandbox-"))
+    {
         let _ = docker(&["volume", "rm", v]);
     }
 }
@@ -262,8 +481,16 @@ fn start_short_step() -> (std::process::Child, tempfile::NamedTempFile, String) 
         .unwrap();
     let path = err.path().to_path_buf();
     let transcript = || std::fs::read_to_string(&path).unwrap_or_default();
-    wait_until(std::time::Duration::from_secs(600), "the replay's short step to start", || transcript().contains("$ sleep 20"));
-    let sandbox = regex::Regex::new(r"in the sandbox (jdx-sandbox-[\w-]+)").unwrap().captures(&transcript()).unwrap()[1].to_string();
+    wait_until(
+        std::time::Duration::from_secs(600),
+        "the replay's short step to start",
+        || transcript().contains("$ sleep 20"),
+    );
+    let sandbox = regex::Regex::new(r"in the sandbox (jdx-sandbox-[\w-]+)")
+        .unwrap()
+        .captures(&transcript())
+        .unwrap()[1]
+        .to_string();
     (replay, err, sandbox)
 }
 
@@ -280,7 +507,13 @@ fn a_removed_registry_is_one_clear_error() {
     let said = std::fs::read_to_string(err.path()).unwrap();
     assert_eq!(status.code(), Some(1), "{}", tail(&said));
     let last = said.lines().last().unwrap_or("");
-    assert!(last.starts_with("error: ") && last.contains("shared registry jdx-sandbox-registry was removed or stopped during line"), "{last}");
+    assert!(
+        last.starts_with("error: ")
+            && last.contains(
+                "shared registry jdx-sandbox-registry was removed or stopped during line"
+            ),
+        "{last}"
+    );
 }
 
 /// A replay killed with SIGKILL leaves its sandbox running; the next replay in that slot removes
@@ -291,15 +524,38 @@ fn a_killed_runs_sandbox_is_removed_by_the_next_with_a_word() {
     let (mut replay, _err, sandbox) = start_short_step();
     replay.kill().unwrap();
     replay.wait().unwrap();
-    assert_eq!(docker_ok(&["inspect", "--format", "{{.State.Running}}", &sandbox]), "true", "SIGKILL left nothing to clean up: the test proves nothing");
+    assert_eq!(
+        docker_ok(&["inspect", "--format", "{{.State.Running}}", &sandbox]),
+        "true",
+        "SIGKILL left nothing to clean up: the test proves nothing"
+    );
     let (mut replay, err, again) = start_short_step();
     assert_eq!(again, sandbox, "the next replay took another slot");
     let said = std::fs::read_to_string(err.path()).unwrap();
-    assert!(said.contains(&format!("removing the sandbox {sandbox} that a killed run left running")), "{}", tail(&said));
-    assert!(replay.wait().unwrap().success(), "{}", tail(&std::fs::read_to_string(err.path()).unwrap()));
+    assert!(
+        said.contains(&format!(
+            "removing the sandbox {sandbox} that a killed run left running"
+        )),
+        "{}",
+        tail(&said)
+    );
+    assert!(
+        replay.wait().unwrap().success(),
+        "{}",
+        tail(&std::fs::read_to_string(err.path()).unwrap())
+    );
     let runtime = xtask::paths::runtime_dir().unwrap();
-    let left: Vec<_> = std::fs::read_dir(&runtime).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(&xtask::sandbox::socket_dir_prefix(&sandbox))).collect();
-    assert!(left.is_empty(), "socket folders left in {}: {left:?}", runtime.display());
+    let left: Vec<_> = std::fs::read_dir(&runtime)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&xtask::sandbox::socket_dir_prefix(&sandbox)))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "socket folders left in {}: {left:?}",
+        runtime.display()
+    );
 }
 
 /// `sandbox --check` removes its sandbox: it prints no DOCKER_HOST that would point nowhere.
@@ -307,7 +563,14 @@ fn a_killed_runs_sandbox_is_removed_by_the_next_with_a_word() {
 fn sandbox_check_prints_no_socket_it_removed() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let out = xtask().args(["sandbox", "--check"]).output().unwrap();
-    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{said}");
-    assert!(!said.contains("DOCKER_HOST=unix://") && said.contains("checked and removed"), "{said}");
+    assert!(
+        !said.contains("DOCKER_HOST=unix://") && said.contains("checked and removed"),
+        "{said}"
+    );
 }

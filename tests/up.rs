@@ -9,18 +9,36 @@ use support::*;
 const CSV: &str = "Motorized-Foot-Scooter-Trips-2020.csv";
 
 fn volume_sha(volume: &str, image: &str) -> String {
-    first_word_of_last_line(&run_ok(&RunSpec::new(image).rm().mount(Mount::volume(volume, "/o")).command(&["sha256sum", &format!("/o/{CSV}")])))
+    first_word_of_last_line(&run_ok(
+        &RunSpec::new(image)
+            .rm()
+            .mount(Mount::volume(volume, "/o"))
+            .command(&["sha256sum", &format!("/o/{CSV}")]),
+    ))
 }
 
 fn edit_in_place(notebook: &Path, marker: &str) {
     let text = std::fs::read_to_string(notebook).unwrap();
-    std::fs::write(notebook, text.replacen("\"import os\\n\",", &format!("\"# {marker}\\n\",\n    \"import os\\n\","), 1)).unwrap();
+    std::fs::write(
+        notebook,
+        text.replacen(
+            "\"import os\\n\",",
+            &format!("\"# {marker}\\n\",\n    \"import os\\n\","),
+            1,
+        ),
+    )
+    .unwrap();
 }
 
 #[test]
 fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     let lab = Lab::new("jdx-up");
-    let Lab { name, volume, notebooks, .. } = &lab;
+    let Lab {
+        name,
+        volume,
+        notebooks,
+        ..
+    } = &lab;
 
     let first = lab.up();
     let url = first["url"].as_str().unwrap();
@@ -32,36 +50,117 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     assert_eq!(http_status(port, "/api/status", None), 403);
 
     // Loopback only, the notebook user, no-new-privileges, the labels.
-    let bindings = docker_ok(&["inspect", "-f", "{{range $p, $b := .HostConfig.PortBindings}}{{range $b}}{{.HostIp}} {{end}}{{end}}", &name]);
+    let bindings = docker_ok(&[
+        "inspect",
+        "-f",
+        "{{range $p, $b := .HostConfig.PortBindings}}{{range $b}}{{.HostIp}} {{end}}{{end}}",
+        &name,
+    ]);
     assert_eq!(bindings.trim(), "127.0.0.1");
     assert!(!docker_ok(&["port", &name]).contains("0.0.0.0"));
-    assert_eq!(docker_ok(&["exec", &name, "id"]).lines().last().unwrap(), "uid=1000(jovyan) gid=100(users) groups=100(users)");
-    assert!(docker_ok(&["inspect", "-f", "{{.HostConfig.SecurityOpt}} {{.HostConfig.Privileged}}", &name]).contains("no-new-privileges] false"));
-    assert_eq!(docker_ok(&["volume", "inspect", "-f", "{{index .Labels \"jupyter-docker-xtask.managed\"}}", &volume]), "true");
+    assert_eq!(
+        docker_ok(&["exec", &name, "id"]).lines().last().unwrap(),
+        "uid=1000(jovyan) gid=100(users) groups=100(users)"
+    );
+    assert!(docker_ok(&[
+        "inspect",
+        "-f",
+        "{{.HostConfig.SecurityOpt}} {{.HostConfig.Privileged}}",
+        &name
+    ])
+    .contains("no-new-privileges] false"));
+    assert_eq!(
+        docker_ok(&[
+            "volume",
+            "inspect",
+            "-f",
+            "{{index .Labels \"jupyter-docker-xtask.managed\"}}",
+            &volume
+        ]),
+        "true"
+    );
 
     // The notebook, executed in the container, writes into the named volume, owned by jovyan.
-    docker_ok(&["exec", &name, "jupyter", "nbconvert", "--to", "notebook", "--execute", "computation.ipynb", "--output-dir", "/tmp/executed"]);
+    docker_ok(&[
+        "exec",
+        &name,
+        "jupyter",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "computation.ipynb",
+        "--output-dir",
+        "/tmp/executed",
+    ]);
     let image = first["image"].as_str().unwrap();
     let written = volume_sha(&volume, image);
-    assert_eq!(docker_ok(&["exec", &name, "stat", "-c", "%U:%G", &format!("/work/outputs/{CSV}")]), "jovyan:users");
+    assert_eq!(
+        docker_ok(&[
+            "exec",
+            &name,
+            "stat",
+            "-c",
+            "%U:%G",
+            &format!("/work/outputs/{CSV}")
+        ]),
+        "jovyan:users"
+    );
 
     // A host edit shows at once; the container cannot write the notebook.
     let notebook = notebooks.path().join("computation.ipynb");
     edit_in_place(&notebook, "host-edit-marker");
-    assert!(docker_ok(&["exec", &name, "cat", "/work/computation.ipynb"]).contains("host-edit-marker"));
-    let refused = docker(&["exec", &name, "sh", "-c", "echo x >> /work/computation.ipynb"]);
+    assert!(
+        docker_ok(&["exec", &name, "cat", "/work/computation.ipynb"]).contains("host-edit-marker")
+    );
+    let refused = docker(&[
+        "exec",
+        &name,
+        "sh",
+        "-c",
+        "echo x >> /work/computation.ipynb",
+    ]);
     assert!(!refused.ok(), "the notebook user wrote the notebook");
-    assert!(refused.stderr.contains("Read-only file system") || refused.stderr.contains("Permission denied"), "{}", text(&refused));
+    assert!(
+        refused.stderr.contains("Read-only file system")
+            || refused.stderr.contains("Permission denied"),
+        "{}",
+        text(&refused)
+    );
     // Even root in the container is refused: it is the mount that is read-only, not just the file's mode.
-    let as_root = docker(&["exec", "-u", "0", &name, "sh", "-c", "echo x >> /work/computation.ipynb"]);
-    assert!(text(&as_root).contains("Read-only file system"), "{}", text(&as_root));
-    let rw = docker_ok(&["inspect", "--format", "{{range .Mounts}}{{if eq .Destination \"/work\"}}{{.Type}} {{.RW}}{{end}}{{end}}", &name]);
+    let as_root = docker(&[
+        "exec",
+        "-u",
+        "0",
+        &name,
+        "sh",
+        "-c",
+        "echo x >> /work/computation.ipynb",
+    ]);
+    assert!(
+        text(&as_root).contains("Read-only file system"),
+        "{}",
+        text(&as_root)
+    );
+    let rw = docker_ok(&[
+        "inspect",
+        "--format",
+        "{{range .Mounts}}{{if eq .Destination \"/work\"}}{{.Type}} {{.RW}}{{end}}{{end}}",
+        &name,
+    ]);
     assert_eq!(rw, "bind false");
 
     // A second `up` returns the same live URL without building.
     let again = xtask().arg("up").args(lab.up_args(&[])).assert().success();
     let out = again.get_output();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim().lines().last().unwrap(), url);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .lines()
+            .last()
+            .unwrap(),
+        url
+    );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("Building"));
 
     // After a restart the server has a new token; `up` and `url` give the new one.
@@ -73,19 +172,32 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     assert_eq!(http_status(new_port, "/api/status", Some(new_token)), 200);
     assert_eq!(http_status(new_port, "/api/status", Some(token)), 403);
     let url_cmd = xtask().args(["url", "--name", &name]).assert().success();
-    assert_eq!(String::from_utf8_lossy(&url_cmd.get_output().stdout).trim(), restarted["url"].as_str().unwrap());
+    assert_eq!(
+        String::from_utf8_lossy(&url_cmd.get_output().stdout).trim(),
+        restarted["url"].as_str().unwrap()
+    );
 
-    let status = xtask().args(["status", "--name", &name, "--json"]).assert().success();
+    let status = xtask()
+        .args(["status", "--name", &name, "--json"])
+        .assert()
+        .success();
     let status: serde_json::Value = serde_json::from_slice(&status.get_output().stdout).unwrap();
     assert_eq!(status["running"], true);
     assert_eq!(status["volume"], volume.as_str());
 
     // down keeps the volume; up again finds the data byte for byte.
     let down = xtask().args(["down", "--name", &name]).assert().success();
-    assert!(String::from_utf8_lossy(&down.get_output().stdout).contains(&format!("{volume} and its data are kept")));
+    assert!(String::from_utf8_lossy(&down.get_output().stdout)
+        .contains(&format!("{volume} and its data are kept")));
     assert!(is_gone("container", &name));
     lab.up();
-    assert_eq!(docker_ok(&["exec", &name, "sha256sum", &format!("/work/outputs/{CSV}")]).split_whitespace().next().unwrap(), written);
+    assert_eq!(
+        docker_ok(&["exec", &name, "sha256sum", &format!("/work/outputs/{CSV}")])
+            .split_whitespace()
+            .next()
+            .unwrap(),
+        written
+    );
 }
 
 #[test]
@@ -93,10 +205,22 @@ fn a_root_owned_volume_made_elsewhere_is_flagged() {
     let lab = Lab::new("jdx-rootvol");
     create_volume(&lab.volume, &[]);
     // Made non-empty by root, so Docker copies no ownership into it.
-    run_ok(&RunSpec::new("custom-jupyter-image:named-volume").rm().user("0").entrypoint("touch").mount(Mount::volume(&lab.volume, "/v")).command(&["/v/by-root"]));
+    run_ok(
+        &RunSpec::new("custom-jupyter-image:named-volume")
+            .rm()
+            .user("0")
+            .entrypoint("touch")
+            .mount(Mount::volume(&lab.volume, "/v"))
+            .command(&["/v/by-root"]),
+    );
     let out = xtask().arg("up").args(lab.up_args(&[])).assert().success();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(stderr.contains("warning: /work/outputs") && stderr.contains("owned by root:root") && stderr.contains("chown"), "{stderr}");
+    assert!(
+        stderr.contains("warning: /work/outputs")
+            && stderr.contains("owned by root:root")
+            && stderr.contains("chown"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -108,7 +232,14 @@ fn a_stopped_container_is_started_again_not_recreated() {
     docker_ok(&["stop", name]);
     let again = lab.up();
     assert_eq!(docker_ok(&["inspect", "-f", "{{.Id}}", name]), id);
-    assert_eq!(http_status(again["port"].as_u64().unwrap() as u16, "/api/status", again["token"].as_str()), 200);
+    assert_eq!(
+        http_status(
+            again["port"].as_u64().unwrap() as u16,
+            "/api/status",
+            again["token"].as_str()
+        ),
+        200
+    );
 }
 
 /// Each bad input: a non-zero exit, one `error:` line naming the fix, and no container left. Each
@@ -124,11 +255,32 @@ fn bad_input_is_refused_and_leaves_nothing() {
     let notebooks_missing = format!("notebooks folder {missing} does not exist");
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (vec!["--port", &busy], vec![&port_taken, "--port 0"]),
-        (vec!["--name", "bad name!"], vec!["\"bad name!\": Docker requires [a-zA-Z0-9]", "choose another with --name"]),
-        (vec!["--volume", "x"], vec!["invalid volume name \"x\"", "at least 2 characters"]),
-        (vec!["--image", "Not/Valid:Image"], vec!["invalid image reference \"Not/Valid:Image\"", "lowercase"]),
-        (vec!["--image", "jdx-no-such-image:never"], vec!["image jdx-no-such-image:never does not exist", "build or pull it first"]),
-        (vec!["--notebooks", &missing], vec![&notebooks_missing, "pass an existing one with --notebooks"]),
+        (
+            vec!["--name", "bad name!"],
+            vec![
+                "\"bad name!\": Docker requires [a-zA-Z0-9]",
+                "choose another with --name",
+            ],
+        ),
+        (
+            vec!["--volume", "x"],
+            vec!["invalid volume name \"x\"", "at least 2 characters"],
+        ),
+        (
+            vec!["--image", "Not/Valid:Image"],
+            vec!["invalid image reference \"Not/Valid:Image\"", "lowercase"],
+        ),
+        (
+            vec!["--image", "jdx-no-such-image:never"],
+            vec![
+                "image jdx-no-such-image:never does not exist",
+                "build or pull it first",
+            ],
+        ),
+        (
+            vec!["--notebooks", &missing],
+            vec![&notebooks_missing, "pass an existing one with --notebooks"],
+        ),
         (vec!["--timeout", "0"], vec!["--timeout 0 leaves no time"]),
     ];
     let mut errors = Vec::new();
@@ -155,19 +307,33 @@ fn bad_input_is_refused_and_leaves_nothing() {
     for (i, error) in errors.iter().enumerate() {
         for (j, (args, words)) in cases.iter().enumerate() {
             if i != j {
-                assert!(!words.iter().all(|w| error.contains(w)), "the words for {args:?} also fit: {error}");
+                assert!(
+                    !words.iter().all(|w| error.contains(w)),
+                    "the words for {args:?} also fit: {error}"
+                );
             }
         }
     }
-    assert!(!std::path::Path::new(&missing).exists(), "a missing notebooks folder was created");
-    assert!(is_gone("volume", "jdx-bad-volume-never-made"), "a volume was made for bad input");
+    assert!(
+        !std::path::Path::new(&missing).exists(),
+        "a missing notebooks folder was created"
+    );
+    assert!(
+        is_gone("volume", "jdx-bad-volume-never-made"),
+        "a volume was made for bad input"
+    );
     drop(holder);
 }
 
 #[test]
 fn writable_notebooks_are_saved_as_the_folders_owner() {
     let lab = Lab::new("jdx-writable");
-    let Lab { name, volume, notebooks, .. } = &lab;
+    let Lab {
+        name,
+        volume,
+        notebooks,
+        ..
+    } = &lab;
     // A host user other than root and other than the image's 1000.
     let (uid, gid) = (1234u32, 1234u32);
     chown_tree(notebooks.path(), uid, gid);
@@ -186,12 +352,27 @@ fn writable_notebooks_are_saved_as_the_folders_owner() {
     assert_eq!((meta.uid(), meta.gid()), (uid, gid));
 
     // The notebook still writes its outputs to the named volume.
-    docker_ok(&["exec", &name, "jupyter", "nbconvert", "--to", "notebook", "--execute", "computation.ipynb", "--output-dir", "/tmp/executed"]);
-    assert_eq!(volume_sha(&volume, running["image"].as_str().unwrap()).len(), 64);
+    docker_ok(&[
+        "exec",
+        &name,
+        "jupyter",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "computation.ipynb",
+        "--output-dir",
+        "/tmp/executed",
+    ]);
+    assert_eq!(
+        volume_sha(&volume, running["image"].as_str().unwrap()).len(),
+        64
+    );
 }
 
 fn chown_tree(path: &Path, uid: u32, gid: u32) {
-    std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("the tests run as root (CI does) to chown");
+    std::os::unix::fs::chown(path, Some(uid), Some(gid))
+        .expect("the tests run as root (CI does) to chown");
     if path.is_dir() {
         for entry in std::fs::read_dir(path).unwrap() {
             chown_tree(&entry.unwrap().path(), uid, gid);
@@ -203,7 +384,8 @@ fn chown_tree(path: &Path, uid: u32, gid: u32) {
 fn http_put(port: u16, path: &str, token: &str, body: &str) -> u16 {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
     let request = format!(
         "PUT {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAuthorization: token {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()

@@ -24,22 +24,55 @@ fn made(report: &Value) -> Made {
         Guard::volume(&format!("{project}_mysql-data")),
         Guard::image(&image),
     ];
-    Made { project, image, _guards: guards }
+    Made {
+        project,
+        image,
+        _guards: guards,
+    }
 }
 
 fn common_checks(report: &Value, out: &std::process::Output, made: &Made) {
     assert_eq!(report["ok"], true);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("Compose is run as `docker-compose`") || stderr.contains("Compose is run as `docker compose`"), "says which Compose it used");
-    assert!(stderr.contains("docker system prune -a    # SKIPPED"), "the prune is shown as skipped");
-    for words in ["builds the Jupyter image and starts both", "project-prefixed name", "work against the mysql service", "keeps the named volume", "data is still in the volume", "`down -v` removes"] {
-        assert_eq!(claim(report, words)["holds"], true, "{words}: {}", claim(report, words)["evidence"]);
+    assert!(
+        stderr.contains("Compose is run as `docker-compose`")
+            || stderr.contains("Compose is run as `docker compose`"),
+        "says which Compose it used"
+    );
+    assert!(
+        stderr.contains("docker system prune -a    # SKIPPED"),
+        "the prune is shown as skipped"
+    );
+    for words in [
+        "builds the Jupyter image and starts both",
+        "project-prefixed name",
+        "work against the mysql service",
+        "keeps the named volume",
+        "data is still in the volume",
+        "`down -v` removes",
+    ] {
+        assert_eq!(
+            claim(report, words)["holds"],
+            true,
+            "{words}: {}",
+            claim(report, words)["evidence"]
+        );
     }
-    assert!(claim(report, "project-prefixed")["evidence"].as_str().unwrap().contains(&format!("{}_mysql-data", made.project)));
+    assert!(claim(report, "project-prefixed")["evidence"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("{}_mysql-data", made.project)));
     // Our own look: `down -v` left no volume, network or container of the project.
     assert!(is_gone("volume", &format!("{}_mysql-data", made.project)));
     assert!(is_gone("network", &format!("{}_default", made.project)));
-    let mine = docker_ok(&["ps", "-a", "--filter", &format!("label=com.docker.compose.project={}", made.project), "--format", "{{.Names}}"]);
+    let mine = docker_ok(&[
+        "ps",
+        "-a",
+        "--filter",
+        &format!("label=com.docker.compose.project={}", made.project),
+        "--format",
+        "{{.Names}}",
+    ]);
     assert!(mine.is_empty(), "{mine}");
     // The kept image: .dockerignore kept the Dockerfile and the compose file out of /work.
     let mut args = vec!["run", "--rm"];
@@ -47,7 +80,12 @@ fn common_checks(report: &Value, out: &std::process::Output, made: &Made) {
     args.extend(labels.iter().map(String::as_str));
     args.extend([made.image.as_str(), "ls", "-A", "/work"]);
     let work = docker_ok(&args);
-    assert!(work.contains("computation.ipynb") && !work.contains("docker-compose.yaml") && !work.lines().any(|l| l.trim() == "Dockerfile"), "{work}");
+    assert!(
+        work.contains("computation.ipynb")
+            && !work.contains("docker-compose.yaml")
+            && !work.lines().any(|l| l.trim() == "Dockerfile"),
+        "{work}"
+    );
 }
 
 const SLUG: &str = "multi-container-orchestration-docker-compose";
@@ -65,37 +103,80 @@ fn literal_mode_is_the_articles_replay() {
     // and nothing else of this run is left on the host engine.
     let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
     let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
-    let volumes = docker_ok(&["volume", "ls", "--filter", &run_label, "--format", "{{.Name}}"]);
+    let volumes = docker_ok(&[
+        "volume",
+        "ls",
+        "--filter",
+        &run_label,
+        "--format",
+        "{{.Name}}",
+    ]);
     let sandbox_data = |v: &&str| v.starts_with("jdx-sandbox-") && v.ends_with("-data");
     for v in volumes.lines().filter(sandbox_data) {
         let _ = docker(&["volume", "rm", "-f", v]);
     }
-    assert!(left.is_empty(), "containers of this run left on the host engine: {left}");
-    assert!(volumes.lines().all(|v| sandbox_data(&v)), "volumes of this run left on the host engine: {volumes}");
+    assert!(
+        left.is_empty(),
+        "containers of this run left on the host engine: {left}"
+    );
+    assert!(
+        volumes.lines().all(|v| sandbox_data(&v)),
+        "volumes of this run left on the host engine: {volumes}"
+    );
     assert!(out.status.success(), "{stderr}");
     assert_pinned(&report, pinned::PINNED);
     // Every docker command ran as written, the note's `docker system prune -a` included (it only
     // touches the sandbox's engine).
     assert_commands_replayed(&report, SLUG);
-    let evidence = |words: &str| claim(&report, words)["evidence"].as_str().unwrap().to_string();
+    let evidence = |words: &str| {
+        claim(&report, words)["evidence"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
 
     // From the sandbox's engine: the stand-ins named, the image Compose v1 built, a real docker ps row.
-    assert!(stderr.contains("stand-in for mysql:") && stderr.contains("$ docker compose up"), "{stderr}");
+    assert!(
+        stderr.contains("stand-in for mysql:") && stderr.contains("$ docker compose up"),
+        "{stderr}"
+    );
     let built = evidence("builds the Jupyter image, named");
-    assert!(built.contains("Successfully tagged jupyter_jupyter") || built.contains("naming to"), "{built}");
+    assert!(
+        built.contains("Successfully tagged jupyter_jupyter") || built.contains("naming to"),
+        "{built}"
+    );
     if built.contains("jupyter_jupyter") {
-        assert!(built.contains("stand-in plugin handing over to Compose v1"), "v1's name is said to be the stand-in's: {built}");
+        assert!(
+            built.contains("stand-in plugin handing over to Compose v1"),
+            "v1's name is said to be the stand-in's: {built}"
+        );
     }
     let pulls = evidence("pulls the images it needs");
-    assert!(pulls.contains("Pulling from library/mysql") && pulls.contains("Pulling from jupyter/minimal-notebook"), "a fresh sandbox pulls: {pulls}");
+    assert!(
+        pulls.contains("Pulling from library/mysql")
+            && pulls.contains("Pulling from jupyter/minimal-notebook"),
+        "a fresh sandbox pulls: {pulls}"
+    );
     let row = regex::Regex::new(r"row: [0-9a-f]{12} jupyter[-_]jupyter .*Up [^(]*\(healthy\) 0\.0\.0\.0:8888->8888/tcp(, :::8888->8888/tcp)? custom-jupyter-image").unwrap();
-    assert!(row.is_match(&evidence("of image jupyter-jupyter, (healthy)")), "{}", evidence("of image jupyter-jupyter"));
+    assert!(
+        row.is_match(&evidence("of image jupyter-jupyter, (healthy)")),
+        "{}",
+        evidence("of image jupyter-jupyter")
+    );
     // Timed, from the engine's own clocks: the Jupyter container's start and MySQL's log line.
     let ready = evidence("MySQL accepts connections as soon as");
-    assert!(regex::Regex::new(r"started at 20\d\d-.*listens on 3306 at 20\d\d-.*: \+\d+\.\d\ds after").unwrap().is_match(&ready), "{ready}");
+    assert!(
+        regex::Regex::new(r"started at 20\d\d-.*listens on 3306 at 20\d\d-.*: \+\d+\.\d\ds after")
+            .unwrap()
+            .is_match(&ready),
+        "{ready}"
+    );
     assert!(evidence("reaches MySQL by the name mysql-db").contains("MYSQL_USER=root"));
     assert!(evidence("down` keeps the named volume").contains("ibdata1"));
-    assert!(evidence("file browser lists").contains("computation,ipynb"), "the notebook written under its block's title");
+    assert!(
+        evidence("file browser lists").contains("computation,ipynb"),
+        "the notebook written under its block's title"
+    );
     // No secret in any evidence: the token and the compose file's password are masked.
     let token = regex::Regex::new(r"token=[0-9a-f]{32,}").unwrap();
     for c in report["claims"].as_array().unwrap() {
@@ -110,10 +191,20 @@ fn corrected_mode_waits_for_health_and_bakes_nothing() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (report, out, made) = kept_walkthrough(&["compose", "--keep"], made);
     common_checks(&report, &out, &made);
-    assert_eq!(claim(&report, "as soon as the Jupyter container runs")["holds"], true);
+    assert_eq!(
+        claim(&report, "as soon as the Jupyter container runs")["holds"],
+        true
+    );
     assert_eq!(claim(&report, "password stays out")["holds"], true);
     assert!(!docker_ok(&["image", "inspect", &made.image]).contains("my-secret-pw"));
-    assert!(!docker_ok(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", &made.image]).contains("my-secret-pw"));
+    assert!(!docker_ok(&[
+        "history",
+        "--no-trunc",
+        "--format",
+        "{{.CreatedBy}}",
+        &made.image
+    ])
+    .contains("my-secret-pw"));
     assert_pinned(&report, pinned::PINNED);
     pinned::look_for_ourselves(&report, &out, &made);
 }
@@ -129,16 +220,34 @@ mod pinned {
     /// Every claim's verdict, and where it comes from: tests/pinned/compose.md.
     pub const PINNED: &str = include_str!("pinned/compose.md");
 
-
     pub fn look_for_ourselves(report: &Value, out: &std::process::Output, made: &Made) {
         // The attached `up`, as the transcript recorded it: the Jupyter container's lines, with the URL.
-        let jupyter = report["sections"][0]["names"]["custom-jupyter-image"].as_str().unwrap();
+        let jupyter = report["sections"][0]["names"]["custom-jupyter-image"]
+            .as_str()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let prefixed = |l: &&str| l.split_once('|').is_some_and(|(name, _)| name.trim() == jupyter);
-        assert!(stderr.lines().filter(prefixed).any(|l| l.contains("http://127.0.0.1:8888/lab?token=<redacted>")), "the attached up's lines of {jupyter} carry the URL");
+        let prefixed = |l: &&str| {
+            l.split_once('|')
+                .is_some_and(|(name, _)| name.trim() == jupyter)
+        };
+        assert!(
+            stderr
+                .lines()
+                .filter(prefixed)
+                .any(|l| l.contains("http://127.0.0.1:8888/lab?token=<redacted>")),
+            "the attached up's lines of {jupyter} carry the URL"
+        );
         // `(healthy)` in docker ps needs a healthcheck in the image Compose built.
-        let check = docker_ok(&["image", "inspect", "--format", "{{json .Config.Healthcheck}}", &made.image]);
-        assert!(check.contains("\"Test\""), "the built image has a healthcheck: {check}");
+        let check = docker_ok(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config.Healthcheck}}",
+            &made.image,
+        ]);
+        assert!(
+            check.contains("\"Test\""),
+            "the built image has a healthcheck: {check}"
+        );
     }
 }
-

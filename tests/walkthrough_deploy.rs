@@ -10,14 +10,17 @@ mod support;
 use serde_json::Value;
 use support::*;
 
-
 /// Every claim's verdict, pinned from the article and STEPS.md section 5: tests/pinned/deploy.md.
 const CLAIMS: &str = include_str!("pinned/deploy.md");
 
 /// A note of the report starting with `start`: the rest of it.
 fn note_after<'a>(report: &'a Value, start: &str) -> &'a str {
     let notes = report["sections"][0]["notes"].as_array().expect("notes");
-    notes.iter().filter_map(|n| n.as_str()).find_map(|n| n.split_once(start).map(|(_, rest)| rest)).unwrap_or_else(|| panic!("no note with {start:?}"))
+    notes
+        .iter()
+        .filter_map(|n| n.as_str())
+        .find_map(|n| n.split_once(start).map(|(_, rest)| rest))
+        .unwrap_or_else(|| panic!("no note with {start:?}"))
 }
 
 /// One walkthrough at a time: each starts two sandbox engines, and the machine is shared.
@@ -33,13 +36,28 @@ fn run(mode: &[&str]) -> (Value, std::process::Output) {
     let (report, out) = walkthrough(&args);
     let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
     let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
-    let volumes = docker_ok(&["volume", "ls", "--filter", &run_label, "--format", "{{.Name}}"]);
-    let sandboxes = |v: &&str| (v.starts_with("jdx-sandbox-") || v.starts_with("jdx-remote-")) && v.ends_with("-data");
+    let volumes = docker_ok(&[
+        "volume",
+        "ls",
+        "--filter",
+        &run_label,
+        "--format",
+        "{{.Name}}",
+    ]);
+    let sandboxes = |v: &&str| {
+        (v.starts_with("jdx-sandbox-") || v.starts_with("jdx-remote-")) && v.ends_with("-data")
+    };
     for v in volumes.lines().filter(sandboxes) {
         let _ = docker(&["volume", "rm", "-f", v]);
     }
-    assert!(left.is_empty(), "containers of this run left on the host engine: {left}");
-    assert!(volumes.lines().all(|v| sandboxes(&v)), "volumes of this run left on the host engine: {volumes}");
+    assert!(
+        left.is_empty(),
+        "containers of this run left on the host engine: {left}"
+    );
+    assert!(
+        volumes.lines().all(|v| sandboxes(&v)),
+        "volumes of this run left on the host engine: {volumes}"
+    );
     (report, out)
 }
 
@@ -47,9 +65,16 @@ fn run(mode: &[&str]) -> (Value, std::process::Output) {
 fn no_secrets(out: &std::process::Output) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let all = format!("{stderr}{}", String::from_utf8_lossy(&out.stdout));
-    assert!(!all.contains("my-secret-pw"), "the article's password is redacted");
+    assert!(
+        !all.contains("my-secret-pw"),
+        "the article's password is redacted"
+    );
     let generated = regex::Regex::new(r"wt-\d+-[0-9a-f]{8}").unwrap();
-    assert!(!generated.is_match(&all), "a generated password leaked: {:?}", generated.find(&all).map(|m| m.as_str()));
+    assert!(
+        !generated.is_match(&all),
+        "a generated password leaked: {:?}",
+        generated.find(&all).map(|m| m.as_str())
+    );
     let token = regex::Regex::new(r"token=[0-9a-f]{48}").unwrap();
     assert!(!token.is_match(&all), "a token leaked");
 }
@@ -58,9 +83,20 @@ fn no_secrets(out: &std::process::Output) {
 fn hub_gone(hub: &str, user: &str) {
     let network = format!("{hub}-net");
     assert!(hub.starts_with("jdx-hub-"), "{hub}");
-    assert!(is_gone("container", hub) && is_gone("network", &network), "{hub} and {network} are removed");
-    let repositories = docker_ok(&["exec", "jdx-sandbox-registry", "ls", "/var/lib/docker-registry/docker/registry/v2/repositories"]);
-    assert!(!repositories.lines().any(|r| r.trim() == user), "{user}'s repository left the shared storage: {repositories}");
+    assert!(
+        is_gone("container", hub) && is_gone("network", &network),
+        "{hub} and {network} are removed"
+    );
+    let repositories = docker_ok(&[
+        "exec",
+        "jdx-sandbox-registry",
+        "ls",
+        "/var/lib/docker-registry/docker/registry/v2/repositories",
+    ]);
+    assert!(
+        !repositories.lines().any(|r| r.trim() == user),
+        "{user}'s repository left the shared storage: {repositories}"
+    );
 }
 
 fn common_checks(report: &Value, out: &std::process::Output) {
@@ -69,13 +105,27 @@ fn common_checks(report: &Value, out: &std::process::Output) {
     assert_eq!(report["ok"], true);
     assert_pinned(report, CLAIMS);
     // What stands in, said in the transcript.
-    for words in ["Docker Hub is a stand-in: Debian's docker-registry (distribution 2.8) with htpasswd", "the LISH console is replaced by SSH", "DOCKER_HOST=ssh://root@"] {
+    for words in [
+        "Docker Hub is a stand-in: Debian's docker-registry (distribution 2.8) with htpasswd",
+        "the LISH console is replaced by SSH",
+        "DOCKER_HOST=ssh://root@",
+    ] {
         assert!(stderr.contains(words), "the transcript says {words:?}");
     }
     assert!(stderr.contains("Login Succeeded"), "the login went through");
     no_secrets(out);
-    let network = note_after(report, "aliases on the network ").split(',').next().unwrap().trim().to_string();
-    let user = note_after(report, "YOUR_DOCKER_HUB_USERNAME is ").split_whitespace().next().unwrap().trim_end_matches(',').to_string();
+    let network = note_after(report, "aliases on the network ")
+        .split(',')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let user = note_after(report, "YOUR_DOCKER_HUB_USERNAME is ")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_end_matches(',')
+        .to_string();
     hub_gone(network.trim_end_matches("-net"), &user);
 }
 
@@ -88,23 +138,59 @@ fn literal_mode_is_the_articles_replay_after_article_4() {
     assert_pinned(&report, CLAIMS);
     // Every docker command of the article ran as written, `docker login` and the LISH console's included.
     assert_commands_replayed(&report, "deploy-jupyter-docker-linode");
-    let remote: Vec<&Value> = report["transcript"].as_array().unwrap().iter().filter(|e| e["place"] == "remote").collect();
-    assert_eq!(remote.len(), 4, "the LISH console's four commands ran on the Linode: {remote:?}");
+    let remote: Vec<&Value> = report["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["place"] == "remote")
+        .collect();
+    assert_eq!(
+        remote.len(),
+        4,
+        "the LISH console's four commands ran on the Linode: {remote:?}"
+    );
     // The guide it builds on ran first, in the same sandbox, and said so at line 37.
     let first = regex::Regex::new(r"# line 37: the guide it sends the reader to first, multi-container-orchestration-docker-compose, was replayed before this article's first step, as written, in this sandbox: (\d+) commands ran").unwrap();
-    let ran: usize = first.captures(&stderr).unwrap_or_else(|| panic!("no line 37 note: {stderr}"))[1].parse().unwrap();
+    let ran: usize = first
+        .captures(&stderr)
+        .unwrap_or_else(|| panic!("no line 37 note: {stderr}"))[1]
+        .parse()
+        .unwrap();
     assert!(ran >= 10, "article 4's commands ran: {ran}");
-    for words in ["stand-in for Docker Hub: Debian's docker-registry (distribution 2.8) with htpasswd", "stand-in for the remote host (its LISH console)", "Login Succeeded"] {
+    for words in [
+        "stand-in for Docker Hub: Debian's docker-registry (distribution 2.8) with htpasswd",
+        "stand-in for the remote host (its LISH console)",
+        "Login Succeeded",
+    ] {
         assert!(stderr.contains(words), "the transcript says {words:?}");
     }
     no_secrets(&out);
-    let hub = regex::Regex::new(r"\(container (jdx-hub-[0-9a-z-]+),").unwrap().captures(&stderr).expect("the hub's container named")[1].to_string();
-    let user = regex::Regex::new(r"the account (jdx[0-9]+) is made for this run").unwrap().captures(&stderr).expect("the run's account named")[1].to_string();
+    let hub = regex::Regex::new(r"\(container (jdx-hub-[0-9a-z-]+),")
+        .unwrap()
+        .captures(&stderr)
+        .expect("the hub's container named")[1]
+        .to_string();
+    let user = regex::Regex::new(r"the account (jdx[0-9]+) is made for this run")
+        .unwrap()
+        .captures(&stderr)
+        .expect("the run's account named")[1]
+        .to_string();
     hub_gone(&hub, &user);
     let public = claim(&report, "not served on the Linode's public address");
-    assert!(public["evidence"].as_str().unwrap().contains("/api/status: HTTP 403"), "{}", public["evidence"]);
+    assert!(
+        public["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("/api/status: HTTP 403"),
+        "{}",
+        public["evidence"]
+    );
     let rows = claim(&report, "five rows of seven values");
-    assert!(rows["evidence"].as_str().unwrap().contains("(9, 2)"), "nine values, two of them None: {}", rows["evidence"]);
+    assert!(
+        rows["evidence"].as_str().unwrap().contains("(9, 2)"),
+        "nine values, two of them None: {}",
+        rows["evidence"]
+    );
 }
 
 #[test]
@@ -112,7 +198,14 @@ fn corrected_mode_pins_tunnels_and_keeps_the_data() {
     let (report, out) = run(&[]);
     common_checks(&report, &out);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("ssh -N -L "), "the tunnel is a step of the transcript");
+    assert!(
+        stderr.contains("ssh -N -L "),
+        "the tunnel is a step of the transcript"
+    );
     let pinned = claim(&report, "pinned by its digest");
-    assert!(pinned["evidence"].as_str().unwrap().contains("@sha256:"), "{}", pinned["evidence"]);
+    assert!(
+        pinned["evidence"].as_str().unwrap().contains("@sha256:"),
+        "{}",
+        pinned["evidence"]
+    );
 }

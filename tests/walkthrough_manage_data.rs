@@ -29,7 +29,13 @@ fn guards_for(report: &Value) -> Vec<Guard> {
         guards.push(Guard::container(&format!("{container}-{slug}")));
     }
     // A Vec drops its elements first to last: containers go before the volumes they use.
-    guards.extend(report["sections"].as_array().unwrap().iter().map(|s| Guard::volume(s["volume"].as_str().unwrap())));
+    guards.extend(
+        report["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| Guard::volume(s["volume"].as_str().unwrap())),
+    );
     guards
 }
 
@@ -37,36 +43,83 @@ fn guards_for(report: &Value) -> Vec<Guard> {
 fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     let (report, out) = walkthrough(&["manage-data", "--literal"]);
     // The sandbox keeps its engine's images in a data volume for a next run: this run's goes.
-    let _data = report["sandbox"].as_str().map(|sandbox| Guard::volume(&format!("{sandbox}-data")));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let _data = report["sandbox"]
+        .as_str()
+        .map(|sandbox| Guard::volume(&format!("{sandbox}-data")));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(report["mode"], "literal");
     assert_eq!(report["article"], "manage-jupyter-data-docker");
     assert_pinned(&report, PINNED);
     assert_commands_replayed(&report, "manage-jupyter-data-docker");
-    let evidence = |words: &str| claim(&report, words)["evidence"].as_str().unwrap().to_string();
+    let evidence = |words: &str| {
+        claim(&report, words)["evidence"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
 
     // The verdicts come from the sandbox's engine: a generated volume name, the cell's own
     // exception, the owners `ls -l` printed there, the server's token, the engine's refusals.
     let generated = evidence("anonymous volume with a generated name");
-    assert!(generated.split(|c: char| !c.is_ascii_hexdigit()).any(|w| w.len() == 64) && generated.ends_with(" at /project/outputs"), "{generated}");
+    assert!(
+        generated
+            .split(|c: char| !c.is_ascii_hexdigit())
+            .any(|w| w.len() == 64)
+            && generated.ends_with(" at /project/outputs"),
+        "{generated}"
+    );
     let raised = evidence("raises PermissionError");
-    assert!(raised.starts_with("the cell's exit 1; it raised: PermissionError: [Errno 13]"), "{raised}");
-    assert!(evidence("owned by root root").contains(" root root ") && evidence("owned by jovyan users").contains(" jovyan users "));
+    assert!(
+        raised.starts_with("the cell's exit 1; it raised: PermissionError: [Errno 13]"),
+        "{raised}"
+    );
+    assert!(
+        evidence("owned by root root").contains(" root root ")
+            && evidence("owned by jovyan users").contains(" jovyan users ")
+    );
     let url = evidence("`docker logs` of the detached container");
-    assert!(url.contains("token=<48 hex>") && url.contains(": 200 with the token, 403 without"), "{url}");
+    assert!(
+        url.contains("token=<48 hex>") && url.contains(": 200 with the token, 403 without"),
+        "{url}"
+    );
     let volume = evidence("lands in the container's volume");
-    assert!(volume.contains("at /project/outputs holds []") && volume.contains("/work/outputs/Motorized-Foot-Scooter-Trips-2020.csv written there (jovyan:users"), "{volume}");
+    assert!(
+        volume.contains("at /project/outputs holds []")
+            && volume.contains(
+                "/work/outputs/Motorized-Foot-Scooter-Trips-2020.csv written there (jovyan:users"
+            ),
+        "{volume}"
+    );
     // The article's prose removal steps ran (its removal section's commands), so the named-volume
     // run started: its volume is root's, and empty.
     let named = evidence("a new container mounting it sees the data");
-    assert!(named.contains("in the new container") && named.contains("owner 0:0, mode 0755, holding []"), "{named}");
+    assert!(
+        named.contains("in the new container")
+            && named.contains("owner 0:0, mode 0755, holding []"),
+        "{named}"
+    );
     let edit = evidence("an edit to the notebook on the host shows in the container");
-    let inodes = regex::Regex::new(r"on the host (\d+), of \S+ in container \S+ (\d+)$").unwrap().captures(&edit).map(|c| (c[1].to_string(), c[2].to_string()));
-    assert!(inodes.as_ref().is_some_and(|(host, inside)| host == inside), "one file on both sides: {edit}");
-    assert!(evidence("the notebook user can write to the named volume").contains("owner 0:0, mode 0755"));
+    let inodes = regex::Regex::new(r"on the host (\d+), of \S+ in container \S+ (\d+)$")
+        .unwrap()
+        .captures(&edit)
+        .map(|c| (c[1].to_string(), c[2].to_string()));
+    assert!(
+        inodes.as_ref().is_some_and(|(host, inside)| host == inside),
+        "one file on both sides: {edit}"
+    );
+    assert!(evidence("the notebook user can write to the named volume")
+        .contains("owner 0:0, mode 0755"));
     // No token reaches the report.
     let all = report["claims"].to_string();
-    assert!(!all.split(|c: char| !c.is_ascii_hexdigit()).any(|w| w.len() == 48), "a token in the evidence");
+    assert!(
+        !all.split(|c: char| !c.is_ascii_hexdigit())
+            .any(|w| w.len() == 48),
+        "a token in the evidence"
+    );
 }
 
 #[test]
@@ -81,37 +134,95 @@ fn corrected_mode_delivers_every_claim() {
     assert_eq!(report["claims"].as_array().unwrap().len(), corrected_rows());
 
     // Our own look: the named volume holds the CSV, owned by jovyan, readable from a fresh container.
-    let volume = section(&report, "Named volumes")["volume"].as_str().unwrap();
-    let inside = run_ok(&RunSpec::new(IMAGE).rm().mount(Mount::volume(volume, "/o")).command(&["stat", "-c", "%U:%G %s", "/o/Motorized-Foot-Scooter-Trips-2020.csv"]));
+    let volume = section(&report, "Named volumes")["volume"]
+        .as_str()
+        .unwrap();
+    let inside = run_ok(
+        &RunSpec::new(IMAGE)
+            .rm()
+            .mount(Mount::volume(volume, "/o"))
+            .command(&[
+                "stat",
+                "-c",
+                "%U:%G %s",
+                "/o/Motorized-Foot-Scooter-Trips-2020.csv",
+            ]),
+    );
     let stat = inside.lines().last().unwrap();
     assert!(stat.starts_with("jovyan:users "), "{stat}");
-    assert!(stat.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() > 10_000, "{stat}");
+    assert!(
+        stat.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 10_000,
+        "{stat}"
+    );
 
     // The kept bind-mount container: the notebook's mount is read-only.
-    let bind = format!("{}-bind-mounts", section(&report, "Bind mounts")["container"].as_str().unwrap());
+    let bind = format!(
+        "{}-bind-mounts",
+        section(&report, "Bind mounts")["container"]
+            .as_str()
+            .unwrap()
+    );
     let rw = docker_ok(&["inspect", "--format", "{{range .Mounts}}{{if eq .Destination \"/work/computation.ipynb\"}}{{.RW}} {{.Type}}{{end}}{{end}}", &bind]);
     assert_eq!(rw, "false bind");
-    let refused = docker(&["exec", &bind, "sh", "-c", "echo x >> /work/computation.ipynb"]);
-    assert!(!refused.ok() && refused.stderr.contains("Read-only file system"), "{}", text(&refused));
+    let refused = docker(&[
+        "exec",
+        &bind,
+        "sh",
+        "-c",
+        "echo x >> /work/computation.ipynb",
+    ]);
+    assert!(
+        !refused.ok() && refused.stderr.contains("Read-only file system"),
+        "{}",
+        text(&refused)
+    );
     // And it was made by the project.
-    assert_eq!(docker_ok(&["inspect", "--format", "{{index .Config.Labels \"jupyter-docker-xtask.owner\"}}", &bind]), "xtask");
+    assert_eq!(
+        docker_ok(&[
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"jupyter-docker-xtask.owner\"}}",
+            &bind
+        ]),
+        "xtask"
+    );
 }
 
 /// The names the article's own commands give in one of its sections (`## TITLE`): the
 /// containers' `--name`s and the named volumes (`-v NAME:/dir`, `docker volume create NAME`).
 fn article_names(title: &str) -> (Vec<String>, Vec<String>) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/series/manage-jupyter-data-docker.md");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (the series is read from ../shared beside the project)", path.display()));
-    let start = text.find(&format!("\n## {title}\n")).unwrap_or_else(|| panic!("no section {title}"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/series/manage-jupyter-data-docker.md");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the series is read from ../shared beside the project)",
+            path.display()
+        )
+    });
+    let start = text
+        .find(&format!("\n## {title}\n"))
+        .unwrap_or_else(|| panic!("no section {title}"));
     let section = &text[start + 1..];
     let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
     let grab = |re: &str| -> Vec<String> {
-        let mut v: Vec<String> = regex::Regex::new(re).unwrap().captures_iter(section).map(|c| c[1].to_string()).collect();
+        let mut v: Vec<String> = regex::Regex::new(re)
+            .unwrap()
+            .captures_iter(section)
+            .map(|c| c[1].to_string())
+            .collect();
         v.sort();
         v.dedup();
         v
     };
-    (grab(r"--name ([\w.-]+)"), grab(r"(?:-v |volume create )([A-Za-z][\w.-]*)(?::|\s|$)"))
+    (
+        grab(r"--name ([\w.-]+)"),
+        grab(r"(?:-v |volume create )([A-Za-z][\w.-]*)(?::|\s|$)"),
+    )
 }
 
 #[test]
@@ -119,13 +230,27 @@ fn one_section_in_parallel_mode_leaves_nothing() {
     images();
     // What the article's Bind Mounts section makes, by its own names.
     let (containers, volumes) = article_names("Bind Mounts");
-    assert_eq!((containers.as_slice(), volumes.as_slice()), (["custom-jupyter-container".to_string()].as_slice(), ["named-data-volume".to_string()].as_slice()));
+    assert_eq!(
+        (containers.as_slice(), volumes.as_slice()),
+        (
+            ["custom-jupyter-container".to_string()].as_slice(),
+            ["named-data-volume".to_string()].as_slice()
+        )
+    );
 
     // `--report` takes a plain file only (not /dev/null).
     let report_file = tempfile::NamedTempFile::new().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("xtask");
     let child = std::process::Command::new(bin)
-        .args(["walkthrough", "manage-data", "--section", "bind", "--parallel", "--json", "--report"])
+        .args([
+            "walkthrough",
+            "manage-data",
+            "--section",
+            "bind",
+            "--parallel",
+            "--json",
+            "--report",
+        ])
         .arg(report_file.path())
         .env(RUN_ID_ENV, run_id())
         .stdout(std::process::Stdio::piped())
@@ -135,24 +260,56 @@ fn one_section_in_parallel_mode_leaves_nothing() {
     // Under a test run a walkthrough suffixes the article's names with the run and its pid (and
     // more, when a section runs beside others): every name it can have made starts with this.
     let under = format!("-{}-p{}", run_id(), child.id());
-    let made: Vec<(&str, String)> = containers.iter().map(|c| ("container", format!("{c}{under}"))).chain(volumes.iter().map(|v| ("volume", format!("{v}{under}")))).collect();
-    let _guards: Vec<Guard> = made.iter().map(|(kind, name)| if *kind == "container" { Guard::container(name) } else { Guard::volume(name) }).collect();
+    let made: Vec<(&str, String)> = containers
+        .iter()
+        .map(|c| ("container", format!("{c}{under}")))
+        .chain(volumes.iter().map(|v| ("volume", format!("{v}{under}"))))
+        .collect();
+    let _guards: Vec<Guard> = made
+        .iter()
+        .map(|(kind, name)| {
+            if *kind == "container" {
+                Guard::container(name)
+            } else {
+                Guard::volume(name)
+            }
+        })
+        .collect();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["sections"].as_array().unwrap().len(), 1);
     // The walkthrough worked with the article's names (so what is checked below is what it used).
     let s = section(&report, "Bind mounts");
-    assert!(s["container"].as_str().unwrap().starts_with(&made[0].1) && s["volume"].as_str().unwrap().starts_with(&made[1].1), "{s}");
+    assert!(
+        s["container"].as_str().unwrap().starts_with(&made[0].1)
+            && s["volume"].as_str().unwrap().starts_with(&made[1].1),
+        "{s}"
+    );
     // Nothing by those names is left: not the section's, not a renamed or a `-wt` one.
     for (kind, prefix) in &made {
         assert!(is_gone(kind, prefix), "{kind} {prefix} left");
         let filter = format!("name={prefix}");
         let left = match *kind {
-            "container" => docker_ok(&["container", "ls", "-a", "--filter", &filter, "--format", "{{.Names}}"]),
+            "container" => docker_ok(&[
+                "container",
+                "ls",
+                "-a",
+                "--filter",
+                &filter,
+                "--format",
+                "{{.Names}}",
+            ]),
             _ => docker_ok(&["volume", "ls", "--filter", &filter, "--format", "{{.Name}}"]),
         };
-        assert!(left.lines().all(|n| !n.starts_with(prefix.as_str())), "{kind} left under the article's name: {left}");
+        assert!(
+            left.lines().all(|n| !n.starts_with(prefix.as_str())),
+            "{kind} left under the article's name: {left}"
+        );
     }
     // Each command was printed as it ran.
     assert!(String::from_utf8_lossy(&out.stderr).contains("$ docker run -d -v "));
@@ -160,13 +317,24 @@ fn one_section_in_parallel_mode_leaves_nothing() {
 
 #[test]
 fn unknown_articles_and_sections_are_one_line_errors() {
-    let out = xtask().args(["walkthrough", "no-such-article"]).assert().failure();
+    let out = xtask()
+        .args(["walkthrough", "no-such-article"])
+        .assert()
+        .failure();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(stderr.contains("unknown article") && stderr.contains("manage-data"), "{stderr}");
-    let out = xtask().args(["walkthrough", "manage-data", "--section", "nope"]).assert().failure();
+    assert!(
+        stderr.contains("unknown article") && stderr.contains("manage-data"),
+        "{stderr}"
+    );
+    let out = xtask()
+        .args(["walkthrough", "manage-data", "--section", "nope"])
+        .assert()
+        .failure();
     assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("no section \"nope\""));
     let list = xtask().args(["walkthrough", "--list"]).assert().success();
-    assert!(String::from_utf8_lossy(&list.get_output().stdout).contains("manage-jupyter-data-docker"));
+    assert!(
+        String::from_utf8_lossy(&list.get_output().stdout).contains("manage-jupyter-data-docker")
+    );
 }
 
 #[test]
@@ -187,14 +355,24 @@ fn ctrl_c_mid_walkthrough_leaves_nothing_behind() {
     // Wait until the walkthrough's container exists, then interrupt it.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while is_gone("container", &prefix) {
-        assert!(std::time::Instant::now() < deadline, "the walkthrough never started its container");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the walkthrough never started its container"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted: removed container"));
     assert!(is_gone("container", &prefix), "container left");
     assert!(is_gone("volume", &volume), "volume left");
 }
-

@@ -41,43 +41,128 @@ fn guards_for(report: &Value) -> Vec<Guard> {
 /// `SELECT COUNT(*)` of the 2018 table through a new client container on the kept network.
 fn rows_through_a_fresh_client(report: &Value) -> String {
     let s = section(report, "Database container");
-    let db = format!("{}-{}", s["db"].as_str().unwrap(), slug(s["name"].as_str().unwrap()));
+    let db = format!(
+        "{}-{}",
+        s["db"].as_str().unwrap(),
+        slug(s["name"].as_str().unwrap())
+    );
     let image = docker_ok(&["inspect", "--format", "{{.Config.Image}}", &db]);
-    let env = docker_ok(&["inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", &db]);
-    let password = env.lines().find_map(|l| l.strip_prefix("MYSQL_ROOT_PASSWORD=")).expect("the server's root password").to_string();
+    let env = docker_ok(&[
+        "inspect",
+        "--format",
+        "{{range .Config.Env}}{{println .}}{{end}}",
+        &db,
+    ]);
+    let password = env
+        .lines()
+        .find_map(|l| l.strip_prefix("MYSQL_ROOT_PASSWORD="))
+        .expect("the server's root password")
+        .to_string();
     let volume = s["names"]["mysqldata"].as_str().unwrap();
-    let mounted = docker_ok(&["inspect", "--format", "{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}", &db]);
-    assert!(mounted.contains(&format!("{volume}:/var/lib/mysql")), "{mounted}");
+    let mounted = docker_ok(&[
+        "inspect",
+        "--format",
+        "{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}",
+        &db,
+    ]);
+    assert!(
+        mounted.contains(&format!("{volume}:/var/lib/mysql")),
+        "{mounted}"
+    );
     let mut args = vec!["run", "--rm", "--network", s["network"].as_str().unwrap()];
     let labels = labels();
     args.extend(labels.iter().map(String::as_str));
     let pwd = format!("MYSQL_PWD={password}");
-    args.extend(["-e", &pwd, &image, "mysql", "-h", "mysql-db", "-uroot", "-N", "-B", "-e", "SELECT COUNT(*) FROM scooter_trips.Motorized_Foot_Scooter_Trips_2018"]);
-    docker_ok(&args).lines().last().unwrap_or("").trim().to_string()
+    args.extend([
+        "-e",
+        &pwd,
+        &image,
+        "mysql",
+        "-h",
+        "mysql-db",
+        "-uroot",
+        "-N",
+        "-B",
+        "-e",
+        "SELECT COUNT(*) FROM scooter_trips.Motorized_Foot_Scooter_Trips_2018",
+    ]);
+    docker_ok(&args)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }
 
 fn password_in_history(report: &Value) -> bool {
     let s = section(report, "Database container");
-    let tag = s["names"]["custom-jupyter-image:mysql-connected"].as_str().unwrap();
-    let db = format!("{}-{}", s["db"].as_str().unwrap(), slug(s["name"].as_str().unwrap()));
-    let env = docker_ok(&["inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", &db]);
-    let password = env.lines().find_map(|l| l.strip_prefix("MYSQL_ROOT_PASSWORD=")).unwrap().to_string();
+    let tag = s["names"]["custom-jupyter-image:mysql-connected"]
+        .as_str()
+        .unwrap();
+    let db = format!(
+        "{}-{}",
+        s["db"].as_str().unwrap(),
+        slug(s["name"].as_str().unwrap())
+    );
+    let env = docker_ok(&[
+        "inspect",
+        "--format",
+        "{{range .Config.Env}}{{println .}}{{end}}",
+        &db,
+    ]);
+    let password = env
+        .lines()
+        .find_map(|l| l.strip_prefix("MYSQL_ROOT_PASSWORD="))
+        .unwrap()
+        .to_string();
     docker_ok(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", tag]).contains(&password)
 }
 
 #[test]
 fn corrected_mode_keeps_the_data_on_the_volume_and_the_password_out_of_the_image() {
     let (report, out, _guards) = kept_walkthrough(&["mysql", "--keep"], guards_for);
-    assert_eq!((report["article"].as_str(), report["mode"].as_str(), report["ok"].as_bool()), (Some("persist-jupyter-data-mysql-docker"), Some("corrected"), Some(true)));
-    for words in ["host.docker.internal names the host", "the 2021 table appears", "credentials stay out", "once mysql-db is healthy", "prints why it failed", "the data survives `docker rm` and a new mysql-db"] {
-        assert_eq!(claim(&report, words)["holds"], true, "{words}: {}", claim(&report, words)["evidence"]);
+    assert_eq!(
+        (
+            report["article"].as_str(),
+            report["mode"].as_str(),
+            report["ok"].as_bool()
+        ),
+        (
+            Some("persist-jupyter-data-mysql-docker"),
+            Some("corrected"),
+            Some(true)
+        )
+    );
+    for words in [
+        "host.docker.internal names the host",
+        "the 2021 table appears",
+        "credentials stay out",
+        "once mysql-db is healthy",
+        "prints why it failed",
+        "the data survives `docker rm` and a new mysql-db",
+    ] {
+        assert_eq!(
+            claim(&report, words)["holds"],
+            true,
+            "{words}: {}",
+            claim(&report, words)["evidence"]
+        );
     }
-    assert!(claim(&report, "prints why it failed")["evidence"].as_str().unwrap().contains("Access denied"));
+    assert!(claim(&report, "prints why it failed")["evidence"]
+        .as_str()
+        .unwrap()
+        .contains("Access denied"));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("plays the host's database"), "the transcript says what plays the host's database");
+    assert!(
+        stderr.contains("plays the host's database"),
+        "the transcript says what plays the host's database"
+    );
 
     assert_eq!(rows_through_a_fresh_client(&report), "1000");
-    assert!(!password_in_history(&report), "corrected: no password in the image's history");
+    assert!(
+        !password_in_history(&report),
+        "corrected: no password in the image's history"
+    );
     assert_pinned(&report, pinned::PINNED);
     pinned::look_for_ourselves(&report, "corrected");
 }
@@ -89,39 +174,118 @@ fn corrected_mode_keeps_the_data_on_the_volume_and_the_password_out_of_the_image
 fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     let (report, out) = walkthrough(&["mysql", "--literal"]);
     // The sandbox goes with the run; the data volume of this run's own sandbox stays: removed here.
-    let _sandbox_data = report["sandbox"].as_str().filter(|s| s.contains(run_id())).map(|s| Guard::volume(&format!("{s}-data")));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!((report["article"].as_str(), report["mode"].as_str(), report["ok"].as_bool()), (Some("persist-jupyter-data-mysql-docker"), Some("literal"), Some(true)));
+    let _sandbox_data = report["sandbox"]
+        .as_str()
+        .filter(|s| s.contains(run_id()))
+        .map(|s| Guard::volume(&format!("{s}-data")));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        (
+            report["article"].as_str(),
+            report["mode"].as_str(),
+            report["ok"].as_bool()
+        ),
+        (
+            Some("persist-jupyter-data-mysql-docker"),
+            Some("literal"),
+            Some(true)
+        )
+    );
     assert_pinned(&report, pinned::PINNED);
     assert_commands_replayed(&report, "persist-jupyter-data-mysql-docker");
 
     // The verdicts come from the engine: its own answers are quoted.
-    let evidence = |words: &str| claim(&report, words)["evidence"].as_str().unwrap().to_string();
-    assert!(evidence("host.docker.internal names the host").contains("`getent hosts host.docker.internal` in custom-jupyter-container-mysql: exit 2"), "{}", evidence("host.docker.internal names the host"));
-    assert!(evidence("a failed connection prints why").contains("<class 'mysql.connector.errors.Error'>"));
+    let evidence = |words: &str| {
+        claim(&report, words)["evidence"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        evidence("host.docker.internal names the host").contains(
+            "`getent hosts host.docker.internal` in custom-jupyter-container-mysql: exit 2"
+        ),
+        "{}",
+        evidence("host.docker.internal names the host")
+    );
+    assert!(evidence("a failed connection prints why")
+        .contains("<class 'mysql.connector.errors.Error'>"));
     let again = evidence("running the CREATE DATABASE cell (N2) again");
-    assert!(again.contains("1007") && again.contains("database exists") && again.contains("only the class"), "{again}");
-    assert!(evidence("cell N4 reads five rows").starts_with("5 row(s) printed, fields [7, 7, 7, 7, 7]"));
+    assert!(
+        again.contains("1007")
+            && again.contains("database exists")
+            && again.contains("only the class"),
+        "{again}"
+    );
+    assert!(
+        evidence("cell N4 reads five rows").starts_with("5 row(s) printed, fields [7, 7, 7, 7, 7]")
+    );
     // The local machine's stand-ins: its JupyterLab ran the host cells against its MySQL, which
     // then holds the 2020 table only (the container's cells never reached it).
-    assert!(evidence("cell L1 writes").ends_with(", 1001"), "{}", evidence("cell L1 writes"));
-    assert!(evidence("the 2021 table appears").contains("[Motorized_Foot_Scooter_Trips_2020]"), "{}", evidence("the 2021 table appears"));
-    assert!(evidence("the host's data survives").contains("the 2020 table has 1000 rows"), "{}", evidence("the host's data survives"));
-    assert!(evidence("not reachable from the host").contains("`docker port mysql-db`: \"\""), "{}", evidence("not reachable from the host"));
+    assert!(
+        evidence("cell L1 writes").ends_with(", 1001"),
+        "{}",
+        evidence("cell L1 writes")
+    );
+    assert!(
+        evidence("the 2021 table appears").contains("[Motorized_Foot_Scooter_Trips_2020]"),
+        "{}",
+        evidence("the 2021 table appears")
+    );
+    assert!(
+        evidence("the host's data survives").contains("the 2020 table has 1000 rows"),
+        "{}",
+        evidence("the host's data survives")
+    );
+    assert!(
+        evidence("not reachable from the host").contains("`docker port mysql-db`: \"\""),
+        "{}",
+        evidence("not reachable from the host")
+    );
     let orphaned = evidence("leaves its anonymous volume");
-    assert!(regex::Regex::new(r"with scooter_trips/: [0-9a-f]{12}").unwrap().is_match(&orphaned), "{orphaned}");
+    assert!(
+        regex::Regex::new(r"with scooter_trips/: [0-9a-f]{12}")
+            .unwrap()
+            .is_match(&orphaned),
+        "{orphaned}"
+    );
     // Readiness is a measured time, never a probe that can only fail.
     let timed = regex::Regex::new(r"after \d+\.\ds").unwrap();
-    for words in ["mysql-db accepts connections by the time cell N2", "the re-created mysql-db no longer has", "`docker ps`: the Jupyter container is (healthy)"] {
-        assert!(timed.is_match(&evidence(words)), "{words}: {}", evidence(words));
+    for words in [
+        "mysql-db accepts connections by the time cell N2",
+        "the re-created mysql-db no longer has",
+        "`docker ps`: the Jupyter container is (healthy)",
+    ] {
+        assert!(
+            timed.is_match(&evidence(words)),
+            "{words}: {}",
+            evidence(words)
+        );
     }
     // No password anywhere in the report: lengths only.
-    assert!(evidence("the credentials stay out of the image").contains("MYSQL_PASSWORD=<"), "{}", evidence("the credentials stay out of the image"));
+    assert!(
+        evidence("the credentials stay out of the image").contains("MYSQL_PASSWORD=<"),
+        "{}",
+        evidence("the credentials stay out of the image")
+    );
     let text = report.to_string();
-    for line in String::from_utf8_lossy(&out.stderr).lines().filter(|l| l.contains("MYSQL_ROOT_PASSWORD=")) {
+    for line in String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains("MYSQL_ROOT_PASSWORD="))
+    {
         assert!(line.contains("MYSQL_ROOT_PASSWORD=<redacted>"), "{line}");
     }
-    assert!(!text.contains("MYSQL_PASSWORD=example") && !regex::Regex::new(r"MYSQL_(ROOT_)?PASSWORD=[A-Za-z0-9]{8}").unwrap().is_match(&text), "a password in the report");
+    assert!(
+        !text.contains("MYSQL_PASSWORD=example")
+            && !regex::Regex::new(r"MYSQL_(ROOT_)?PASSWORD=[A-Za-z0-9]{8}")
+                .unwrap()
+                .is_match(&text),
+        "a password in the report"
+    );
 }
 
 // ---- Every claim's verdict, pinned or looked at again (issue 11 item 5, issue 14.4) ----------------
@@ -136,20 +300,33 @@ mod pinned {
     /// Every claim's verdict, and where it comes from: tests/pinned/mysql.md.
     pub const PINNED: &str = include_str!("pinned/mysql.md");
 
-
     /// The kept container of `base` (renamed with its section's slug).
     fn kept(report: &Value, section_name: &str, base: &str) -> String {
         let s = section(report, section_name);
-        let name = s["names"].get(base).and_then(Value::as_str).map(String::from).unwrap_or_else(|| s["db"].as_str().unwrap().to_string());
+        let name = s["names"]
+            .get(base)
+            .and_then(Value::as_str)
+            .map(String::from)
+            .unwrap_or_else(|| s["db"].as_str().unwrap().to_string());
         format!("{name}-{}", slug(s["name"].as_str().unwrap()))
     }
 
     /// `SQL` as root in a kept server (the root password from its own environment).
     fn as_root(container: &str, sql: &str) -> String {
-        let env = docker_ok(&["inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", container]);
-        let password = env.lines().find_map(|l| l.strip_prefix("MYSQL_ROOT_PASSWORD=")).expect("the server's root password");
+        let env = docker_ok(&[
+            "inspect",
+            "--format",
+            "{{range .Config.Env}}{{println .}}{{end}}",
+            container,
+        ]);
+        let password = env
+            .lines()
+            .find_map(|l| l.strip_prefix("MYSQL_ROOT_PASSWORD="))
+            .expect("the server's root password");
         let pwd = format!("MYSQL_PWD={password}");
-        docker_ok(&["exec", "-e", &pwd, container, "mysql", "-uroot", "-N", "-B", "-e", sql])
+        docker_ok(&[
+            "exec", "-e", &pwd, container, "mysql", "-uroot", "-N", "-B", "-e", sql,
+        ])
     }
 
     pub fn look_for_ourselves(report: &Value, mode: &str) {
@@ -157,52 +334,152 @@ mod pinned {
         // The host's database: configured like a host install, no root@'%'.
         let host_db = kept(report, "Jupyter container", "host-mysql");
         let accounts = as_root(&host_db, "SELECT CONCAT(user, '@', host) FROM mysql.user");
-        assert!(!accounts.lines().any(|a| a.ends_with("@%")), "no account from anywhere: {accounts}");
-        let example: Vec<&str> = accounts.lines().filter(|a| a.starts_with("example_user@")).collect();
-        let bridge = docker_ok(&["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}", "bridge"]);
-        let subnet = bridge.split_whitespace().find(|n| !n.contains(':')).unwrap();
-        let tag = section(report, "Jupyter container")["names"]["custom-jupyter-image:mysql-connected"].as_str().unwrap().to_string();
+        assert!(
+            !accounts.lines().any(|a| a.ends_with("@%")),
+            "no account from anywhere: {accounts}"
+        );
+        let example: Vec<&str> = accounts
+            .lines()
+            .filter(|a| a.starts_with("example_user@"))
+            .collect();
+        let bridge = docker_ok(&[
+            "network",
+            "inspect",
+            "--format",
+            "{{range .IPAM.Config}}{{.Subnet}} {{end}}",
+            "bridge",
+        ]);
+        let subnet = bridge
+            .split_whitespace()
+            .find(|n| !n.contains(':'))
+            .unwrap();
+        let tag = section(report, "Jupyter container")["names"]
+            ["custom-jupyter-image:mysql-connected"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let labels = labels();
         let mut getent = vec!["run", "--rm"];
         getent.extend(labels.iter().map(String::as_str));
-        let with_host: Vec<&str> = getent.iter().copied().chain(["--add-host", "host.docker.internal:host-gateway", tag.as_str(), "getent", "hosts", "host.docker.internal"]).collect();
+        let with_host: Vec<&str> = getent
+            .iter()
+            .copied()
+            .chain([
+                "--add-host",
+                "host.docker.internal:host-gateway",
+                tag.as_str(),
+                "getent",
+                "hosts",
+                "host.docker.internal",
+            ])
+            .collect();
         let named = docker_ok(&with_host);
-        let gateway = named.split_whitespace().next().expect("--add-host ...:host-gateway names host.docker.internal");
+        let gateway = named
+            .split_whitespace()
+            .next()
+            .expect("--add-host ...:host-gateway names host.docker.internal");
         let bind = as_root(&host_db, "SELECT @@bind_address");
         if corrected {
-            assert_eq!(example.len(), 2, "the user @localhost and from the bridge ({subnet}): {accounts}");
-            assert!(example.contains(&"example_user@localhost") && example.iter().any(|a| a.contains("/255.")), "{accounts}");
+            assert_eq!(
+                example.len(),
+                2,
+                "the user @localhost and from the bridge ({subnet}): {accounts}"
+            );
+            assert!(
+                example.contains(&"example_user@localhost")
+                    && example.iter().any(|a| a.contains("/255.")),
+                "{accounts}"
+            );
             assert_eq!(bind, format!("127.0.0.1,{gateway}"));
         } else {
             assert_eq!(example, vec!["example_user@localhost"]);
             assert_eq!(bind, "127.0.0.1");
         }
         let tables = as_root(&host_db, "SHOW TABLES FROM scooter_trips");
-        assert!(tables.contains("Motorized_Foot_Scooter_Trips_2020"), "{tables}");
-        assert_eq!(as_root(&host_db, "SELECT COUNT(*) FROM scooter_trips.Motorized_Foot_Scooter_Trips_2020"), "1000");
-        assert_eq!(tables.contains("Motorized_Foot_Scooter_Trips_2021"), corrected, "{tables}");
+        assert!(
+            tables.contains("Motorized_Foot_Scooter_Trips_2020"),
+            "{tables}"
+        );
+        assert_eq!(
+            as_root(
+                &host_db,
+                "SELECT COUNT(*) FROM scooter_trips.Motorized_Foot_Scooter_Trips_2020"
+            ),
+            "1000"
+        );
+        assert_eq!(
+            tables.contains("Motorized_Foot_Scooter_Trips_2021"),
+            corrected,
+            "{tables}"
+        );
         if corrected {
-            assert_eq!(as_root(&host_db, "SELECT COUNT(*) FROM scooter_trips.Motorized_Foot_Scooter_Trips_2021"), "1000");
+            assert_eq!(
+                as_root(
+                    &host_db,
+                    "SELECT COUNT(*) FROM scooter_trips.Motorized_Foot_Scooter_Trips_2021"
+                ),
+                "1000"
+            );
         }
 
         // The section's image: /work, its owners, the credentials in its config.
         let mut args = vec!["run", "--rm"];
         args.extend(labels.iter().map(String::as_str));
-        args.extend([tag.as_str(), "sh", "-c", "ls -A /work; stat -c '%u:%g' /work/computation.ipynb /work/outputs"]);
+        args.extend([
+            tag.as_str(),
+            "sh",
+            "-c",
+            "ls -A /work; stat -c '%u:%g' /work/computation.ipynb /work/outputs",
+        ]);
         let work = docker_ok(&args);
-        assert!(!work.lines().any(|l| l.trim() == ".env") && work.lines().filter(|l| l.trim() == "1000:100").count() == 2, "{work}");
-        let env = docker_ok(&["image", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", &tag]);
-        assert_eq!(env.lines().any(|l| l == "MYSQL_PASSWORD=NOT_DEFINED"), corrected, "{}", env.lines().filter(|l| l.starts_with("MYSQL_USER")).collect::<String>());
+        assert!(
+            !work.lines().any(|l| l.trim() == ".env")
+                && work.lines().filter(|l| l.trim() == "1000:100").count() == 2,
+            "{work}"
+        );
+        let env = docker_ok(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{range .Config.Env}}{{println .}}{{end}}",
+            &tag,
+        ]);
+        assert_eq!(
+            env.lines().any(|l| l == "MYSQL_PASSWORD=NOT_DEFINED"),
+            corrected,
+            "{}",
+            env.lines()
+                .filter(|l| l.starts_with("MYSQL_USER"))
+                .collect::<String>()
+        );
         // host.docker.internal: unknown to a container on this (Linux) engine unless --add-host.
         getent.extend([tag.as_str(), "getent", "hosts", "host.docker.internal"]);
-        let desktop = docker_ok(&["info", "--format", "{{.OperatingSystem}}"]).contains("Docker Desktop");
-        assert_eq!(docker(&getent).ok(), desktop, "without --add-host only Docker Desktop names host.docker.internal");
+        let desktop =
+            docker_ok(&["info", "--format", "{{.OperatingSystem}}"]).contains("Docker Desktop");
+        assert_eq!(
+            docker(&getent).ok(),
+            desktop,
+            "without --add-host only Docker Desktop names host.docker.internal"
+        );
 
         // The database container's section: the network, the CSV, docker ps's health and ports.
         let d = section(report, "Database container");
         docker_ok(&["network", "inspect", d["network"].as_str().unwrap()]);
-        let jupyter = kept(report, "Database container", "custom-jupyter-container-mysql");
-        assert_eq!(docker_ok(&["exec", &jupyter, "sh", "-c", "wc -l < /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv"]), "1001");
+        let jupyter = kept(
+            report,
+            "Database container",
+            "custom-jupyter-container-mysql",
+        );
+        assert_eq!(
+            docker_ok(&[
+                "exec",
+                &jupyter,
+                "sh",
+                "-c",
+                "wc -l < /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv"
+            ]),
+            "1001"
+        );
         // Healthy within a minute (a check that timed out on a busy machine passes again later).
         let health = || docker_ok(&["inspect", "--format", "{{.State.Health.Status}}", &jupyter]);
         let healthy = (0..60).any(|_| {
@@ -213,7 +490,10 @@ mod pinned {
             now
         });
         assert!(healthy, "the kept Jupyter container is {}", health());
-        assert_eq!(docker_ok(&["port", &kept(report, "Database container", "mysql-db")]), "", "mysql-db publishes no port");
+        assert_eq!(
+            docker_ok(&["port", &kept(report, "Database container", "mysql-db")]),
+            "",
+            "mysql-db publishes no port"
+        );
     }
 }
-

@@ -14,49 +14,114 @@ fn a_changed_request_recreates_the_container() {
     let _c = Guard::container(&name);
     let (first, second) = (notebooks_copy(), notebooks_copy());
     let up_with = |extra: &[&str]| -> (String, String) {
-        let out = up(&[&["--name", name.as_str(), "--volume", volume.as_str()][..], extra].concat());
+        let out = up(&[
+            &["--name", name.as_str(), "--volume", volume.as_str()][..],
+            extra,
+        ]
+        .concat());
         (stdout(succeeded(&out)), stderr(&out))
     };
     let dir1 = first.path().to_str().unwrap();
     let dir2 = second.path().to_str().unwrap();
     up_with(&["--port", "0", "--notebooks", dir1]);
-    docker_ok(&["exec", &name, "sh", "-c", "echo kept > /work/outputs/marker"]);
+    docker_ok(&[
+        "exec",
+        &name,
+        "sh",
+        "-c",
+        "echo kept > /work/outputs/marker",
+    ]);
     let id = container_id(&name);
 
     let (_, err) = up_with(&["--port", "0", "--notebooks", dir1]);
-    assert!(!err.contains("recreating") && container_id(&name) == id, "reused: {err}");
+    assert!(
+        !err.contains("recreating") && container_id(&name) == id,
+        "reused: {err}"
+    );
 
     let (_, err) = up_with(&["--port", "0", "--notebooks", dir2]);
-    assert!(err.contains("recreating") && err.contains(&format!("(asked {})", second.path().canonicalize().unwrap().display())), "{err}");
+    assert!(
+        err.contains("recreating")
+            && err.contains(&format!(
+                "(asked {})",
+                second.path().canonicalize().unwrap().display()
+            )),
+        "{err}"
+    );
     assert_ne!(container_id(&name), id);
-    assert_eq!(docker_ok(&["exec", &name, "cat", "/work/outputs/marker"]), "kept");
+    assert_eq!(
+        docker_ok(&["exec", &name, "cat", "/work/outputs/marker"]),
+        "kept"
+    );
 
     let port = free_port().to_string();
     let (url, err) = up_with(&["--port", &port, "--notebooks", dir2]);
-    assert!(err.contains(&format!("(asked {port})")) && url.contains(&format!(":{port}/")), "{err}");
+    assert!(
+        err.contains(&format!("(asked {port})")) && url.contains(&format!(":{port}/")),
+        "{err}"
+    );
 
     build_image(&image, &format!("FROM {IMAGE}\nLABEL jdx-build=1\n"));
     // The rebuild below leaves this first image untagged: it goes too (the container by then runs the second).
-    let _first = Guard::image(&docker_ok(&["image", "inspect", "--format", "{{.Id}}", &image]));
+    let _first = Guard::image(&docker_ok(&[
+        "image", "inspect", "--format", "{{.Id}}", &image,
+    ]));
     let (_, err) = up_with(&["--port", &port, "--notebooks", dir2, "--image", &image]);
     assert!(err.contains("recreating"), "{err}");
     build_image(&image, &format!("FROM {IMAGE}\nLABEL jdx-build=2\n"));
     let rebuilt = docker_ok(&["image", "inspect", "--format", "{{.Id}}", &image]);
     let (_, err) = up_with(&["--port", &port, "--notebooks", dir2, "--image", &image]);
-    assert!(err.contains(&format!("image {image} now has the id")), "{err}");
-    assert_eq!(docker_ok(&["inspect", "--format", "{{.Image}}", &name]), rebuilt);
+    assert!(
+        err.contains(&format!("image {image} now has the id")),
+        "{err}"
+    );
+    assert_eq!(
+        docker_ok(&["inspect", "--format", "{{.Image}}", &name]),
+        rebuilt
+    );
 
     let id = container_id(&name);
-    let (_, err) = up_with(&["--port", &port, "--notebooks", dir2, "--image", &image, "--force-recreate"]);
-    assert!(err.contains("--force-recreate") && container_id(&name) != id, "{err}");
-    assert_eq!(docker_ok(&["exec", &name, "cat", "/work/outputs/marker"]), "kept");
+    let (_, err) = up_with(&[
+        "--port",
+        &port,
+        "--notebooks",
+        dir2,
+        "--image",
+        &image,
+        "--force-recreate",
+    ]);
+    assert!(
+        err.contains("--force-recreate") && container_id(&name) != id,
+        "{err}"
+    );
+    assert_eq!(
+        docker_ok(&["exec", &name, "cat", "/work/outputs/marker"]),
+        "kept"
+    );
 
     // A person's own container of that name is never recreated.
     let theirs = unique("jdx-theirs");
     let _t = Guard::container(&theirs);
-    docker_ok(&["run", "-d", "--name", &theirs, "--entrypoint", "sleep", IMAGE, "600"]);
+    docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        &theirs,
+        "--entrypoint",
+        "sleep",
+        IMAGE,
+        "600",
+    ]);
     let id = container_id(&theirs);
-    let out = up(&["--name", &theirs, "--volume", &volume, "--port", "0", "--force-recreate"]);
+    let out = up(&[
+        "--name",
+        &theirs,
+        "--volume",
+        &volume,
+        "--port",
+        "0",
+        "--force-recreate",
+    ]);
     assert!(the_error(&out).contains("not made by this project"));
     assert_eq!(container_id(&theirs), id);
 }
@@ -84,22 +149,56 @@ fn a_chosen_token_is_stable_and_shown_only_in_the_url() {
     let out = up(&[&args[..], &["-d", "--token-file", file.to_str().unwrap()]].concat());
     let url = stdout(succeeded(&out));
     assert!(url.ends_with(&format!("?token={token}")), "{url}");
-    assert!(!stderr(&out).contains(&token), "the token is in the progress output");
-    let port: u16 = url.split(':').nth(2).unwrap().split('/').next().unwrap().parse().unwrap();
+    assert!(
+        !stderr(&out).contains(&token),
+        "the token is in the progress output"
+    );
+    let port: u16 = url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(http_status(port, "/api/status", Some(&token)), 200);
     assert_eq!(http_status(port, "/api/status", None), 403);
-    assert!(!docker_ok(&["inspect", &name]).contains(&token), "the token is in docker inspect");
+    assert!(
+        !docker_ok(&["inspect", &name]).contains(&token),
+        "the token is in docker inspect"
+    );
     let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
-    assert!(!String::from_utf8_lossy(&ps.stdout).contains(&token), "the token is in a process's arguments");
+    assert!(
+        !String::from_utf8_lossy(&ps.stdout).contains(&token),
+        "the token is in a process's arguments"
+    );
 
     docker_ok(&["restart", &name]);
     let again = xtask().args(["url", "--name", &name]).assert().success();
-    assert_eq!(token_of(&stdout(again.get_output())), token, "the token changed with a restart");
+    assert_eq!(
+        token_of(&stdout(again.get_output())),
+        token,
+        "the token changed with a restart"
+    );
 
     xtask().args(["down", "--name", &name]).assert().success();
-    let out = xtask().arg("up").args(&args).env("JUPYTER_TOKEN", &token).output().unwrap();
+    let out = xtask()
+        .arg("up")
+        .args(&args)
+        .env("JUPYTER_TOKEN", &token)
+        .output()
+        .unwrap();
     let url = stdout(succeeded(&out));
     assert!(url.ends_with(&format!("?token={token}")), "{url}");
-    let port: u16 = url.split(':').nth(2).unwrap().split('/').next().unwrap().parse().unwrap();
+    let port: u16 = url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(http_status(port, "/api/status", Some(&token)), 200);
 }

@@ -6,9 +6,19 @@ use super::*;
 /// a mount point or folder deleted while the container was stopped.
 #[test]
 fn messages_name_the_cause() {
-    let out = xtask().args(["up", "--port", "0", "--name", &unique("jdx-ctx")]).env("DOCKER_CONTEXT", "jdx-no-such-context").env_remove("DOCKER_HOST").output().unwrap();
+    let out = xtask()
+        .args(["up", "--port", "0", "--name", &unique("jdx-ctx")])
+        .env("DOCKER_CONTEXT", "jdx-no-such-context")
+        .env_remove("DOCKER_HOST")
+        .output()
+        .unwrap();
     let error = the_error(&out);
-    assert!(error.contains("DOCKER_CONTEXT") && error.contains("jdx-no-such-context") && error.contains("docker context ls"), "{error}");
+    assert!(
+        error.contains("DOCKER_CONTEXT")
+            && error.contains("jdx-no-such-context")
+            && error.contains("docker context ls"),
+        "{error}"
+    );
 
     let lab = Lab::new("jdx-cause");
     let name = &lab.name;
@@ -22,8 +32,15 @@ fn messages_name_the_cause() {
     docker_ok(&["pause", &name]);
     let out = up(&args);
     assert_eq!(stdout(succeeded(&out)), url);
-    assert!(stderr(&out).contains(&format!("{name} was paused (`docker pause`): unpaused it")), "{}", stderr(&out));
-    assert_eq!(docker_ok(&["inspect", "--format", "{{.State.Paused}}", &name]), "false");
+    assert!(
+        stderr(&out).contains(&format!("{name} was paused (`docker pause`): unpaused it")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        docker_ok(&["inspect", "--format", "{{.State.Paused}}", &name]),
+        "false"
+    );
 
     docker_ok(&["stop", &name]);
     std::fs::remove_dir(dir.join("outputs")).unwrap();
@@ -33,27 +50,63 @@ fn messages_name_the_cause() {
     docker_ok(&["stop", &name]);
     std::fs::remove_dir_all(&dir).unwrap();
     let error = the_error(&up(&args));
-    assert!(error.contains(&format!("{} does not exist: create it or pass an existing one with --notebooks", dir.display())), "{error}");
-    assert!(!dir.exists() && container_id(&name) == id, "the folder was made, or the container lost");
+    assert!(
+        error.contains(&format!(
+            "{} does not exist: create it or pass an existing one with --notebooks",
+            dir.display()
+        )),
+        "{error}"
+    );
+    assert!(
+        !dir.exists() && container_id(&name) == id,
+        "the folder was made, or the container lost"
+    );
 }
-
 
 /// Issue 12: `--section ''` matched every section, and an unusable `--report` failed only after the
 /// whole run: both are refused before anything runs, naming what to give.
 #[test]
 fn a_walkthroughs_empty_section_and_unusable_report_are_refused_first() {
-    let out = xtask().args(["walkthrough", "manage-data", "--section", ""]).output().unwrap();
+    let out = xtask()
+        .args(["walkthrough", "manage-data", "--section", ""])
+        .output()
+        .unwrap();
     let error = the_error(&out);
-    assert!(error.contains("--section needs a section's name") && error.contains("Named volumes"), "{error}");
+    assert!(
+        error.contains("--section needs a section's name") && error.contains("Named volumes"),
+        "{error}"
+    );
 
     let folder = tempfile::tempdir().unwrap();
-    let out = xtask().args(["walkthrough", "manage-data", "--report", folder.path().to_str().unwrap()]).output().unwrap();
+    let out = xtask()
+        .args([
+            "walkthrough",
+            "manage-data",
+            "--report",
+            folder.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     let error = the_error(&out);
-    assert!(error.contains("is a folder") && error.contains("report.md"), "{error}");
+    assert!(
+        error.contains("is a folder") && error.contains("report.md"),
+        "{error}"
+    );
     let missing = folder.path().join("no/such/report.md");
-    let out = xtask().args(["walkthrough", "manage-data", "--report", missing.to_str().unwrap()]).output().unwrap();
+    let out = xtask()
+        .args([
+            "walkthrough",
+            "manage-data",
+            "--report",
+            missing.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     let error = the_error(&out);
-    assert!(error.contains("does not exist") && error.contains("no/such/report.md"), "{error}");
+    assert!(
+        error.contains("does not exist") && error.contains("no/such/report.md"),
+        "{error}"
+    );
     assert!(!missing.exists());
 }
 
@@ -65,14 +118,43 @@ fn a_volume_that_was_there_is_never_adopted_or_removed() {
     let name = unique("jdx-adopt");
     let _v = Guard::volume(&name);
     docker_ok(&["volume", "create", &name]); // a person's: no labels
-    docker_ok(&["run", "--rm", "--label", MANAGED, "--user", "0", "-v", &format!("{name}:/v"), "--entrypoint", "sh", IMAGE, "-c", "echo mine > /v/marker"]);
+    docker_ok(&[
+        "run",
+        "--rm",
+        "--label",
+        MANAGED,
+        "--user",
+        "0",
+        "-v",
+        &format!("{name}:/v"),
+        "--entrypoint",
+        "sh",
+        IMAGE,
+        "-c",
+        "echo mine > /v/marker",
+    ]);
 
     let docker = engine();
     assert_eq!(docker.create_volume(&name, &[]).unwrap(), Created::Existed);
-    let mut guard = xtask::engine::resources::Guard::before_create(&docker, Resource::Volume(name.clone()));
+    let mut guard =
+        xtask::engine::resources::Guard::before_create(&docker, Resource::Volume(name.clone()));
     guard.created();
     drop(guard);
-    assert!(!is_gone("volume", &name), "the guard removed a volume this process did not create");
-    let marker = docker_ok(&["run", "--rm", "--label", MANAGED, "-v", &format!("{name}:/v"), "--entrypoint", "cat", IMAGE, "/v/marker"]);
+    assert!(
+        !is_gone("volume", &name),
+        "the guard removed a volume this process did not create"
+    );
+    let marker = docker_ok(&[
+        "run",
+        "--rm",
+        "--label",
+        MANAGED,
+        "-v",
+        &format!("{name}:/v"),
+        "--entrypoint",
+        "cat",
+        IMAGE,
+        "/v/marker",
+    ]);
     assert_eq!(marker, "mine");
 }

@@ -12,7 +12,10 @@ use xtask::engine::resources;
 #[allow(unused_imports)]
 pub use xtask::engine::resources::Resource;
 #[allow(unused_imports)]
-pub use xtask::engine::{BuildSpec, Created, Docker, Mount, Output, Publish, RunSpec, MANAGED, OWNER, RUN_ID_ENV, RUN_LABEL_KEY};
+pub use xtask::engine::{
+    BuildSpec, Created, Docker, Mount, Output, Publish, RunSpec, MANAGED, OWNER, RUN_ID_ENV,
+    RUN_LABEL_KEY,
+};
 
 pub mod walkthrough;
 #[allow(unused_imports)]
@@ -25,10 +28,16 @@ pub const KEEP_ENV: &str = "JUPYTER_DOCKER_XTASK_KEEP";
 pub fn run_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
     ID.get_or_init(|| {
-        let id = std::env::var(RUN_ID_ENV).ok().filter(|r| !r.is_empty()).unwrap_or_else(|| {
-            let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-            format!("suite-{}-{secs}", std::process::id())
-        });
+        let id = std::env::var(RUN_ID_ENV)
+            .ok()
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| {
+                let secs = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                format!("suite-{}-{secs}", std::process::id())
+            });
         install_interrupt_handler(id.clone());
         id
     })
@@ -57,7 +66,11 @@ pub fn unique(prefix: &str) -> String {
 
 /// A section name as the walkthrough suffixes kept containers with: `Bind mounts` -> `bind-mounts`.
 pub fn slug(text: &str) -> String {
-    text.to_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-")
+    text.to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The xtask binary with the run id in its environment.
@@ -87,7 +100,9 @@ pub fn images() {
 /// The base image's tag (`cargo xtask base`).
 pub fn base_image() -> String {
     let out = shared_xtask().arg("base").assert().success();
-    String::from_utf8_lossy(&out.get_output().stdout).trim().to_string()
+    String::from_utf8_lossy(&out.get_output().stdout)
+        .trim()
+        .to_string()
 }
 
 /// `docker ARGS`, whatever its status.
@@ -124,13 +139,21 @@ pub fn is_gone(kind: &str, name: &str) -> bool {
 
 /// [`is_gone`] on a given engine.
 pub fn is_gone_on(docker: &Docker, kind: &str, name: &str) -> bool {
-    let out = docker.status([kind, "inspect", name]).unwrap_or_else(|e| panic!("{e:#}"));
+    let out = docker
+        .status([kind, "inspect", name])
+        .unwrap_or_else(|e| panic!("{e:#}"));
     if out.ok() {
         return false;
     }
     let said = out.stderr.to_lowercase();
-    let no_such = said.contains(&format!("no such {kind}")) || (kind == "network" && said.contains(&format!("network {} not found", name.to_lowercase())));
-    assert!(no_such, "`docker {kind} inspect {name}` failed, and not because it is gone: {}", out.stderr.trim());
+    let no_such = said.contains(&format!("no such {kind}"))
+        || (kind == "network"
+            && said.contains(&format!("network {} not found", name.to_lowercase())));
+    assert!(
+        no_such,
+        "`docker {kind} inspect {name}` failed, and not because it is gone: {}",
+        out.stderr.trim()
+    );
     true
 }
 
@@ -161,7 +184,10 @@ impl Drop for Guard {
     fn drop(&mut self) {
         if let Some(guard) = self.0.take() {
             if keep_requested() {
-                eprintln!("keeping {} ({KEEP_ENV} is set)", guard.resource().describe());
+                eprintln!(
+                    "keeping {} ({KEEP_ENV} is set)",
+                    guard.resource().describe()
+                );
                 guard.keep();
             }
         }
@@ -178,7 +204,9 @@ fn install_interrupt_handler(run: String) {
         }
         match xtask::tasks::test::remove_runs_under(&engine(), &run) {
             Ok(()) => eprintln!("interrupted: removed the resources of test run {run}"),
-            Err(e) => eprintln!("interrupted: could not remove the resources of test run {run}: {e:#}"),
+            Err(e) => {
+                eprintln!("interrupted: could not remove the resources of test run {run}: {e:#}")
+            }
         }
         std::process::exit(130);
     });
@@ -186,17 +214,25 @@ fn install_interrupt_handler(run: String) {
 
 /// A host port that is free now (the OS picks it; the listener is closed before returning).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// `GET path` on loopback with the crate's own probe; the status code.
 pub fn http_status(port: u16, path: &str, token: Option<&str>) -> u16 {
-    xtask::jupyter::http::get_status(port, path, token, Duration::from_secs(10)).unwrap_or_else(|e| panic!("GET {path} on port {port}: {e:#}"))
+    xtask::jupyter::http::get_status(port, path, token, Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("GET {path} on port {port}: {e:#}"))
 }
 
 /// The token in a `?token=` URL.
 pub fn token_of(url: &str) -> String {
-    url.split("token=").nth(1).expect("a token in the URL").to_string()
+    url.split("token=")
+        .nth(1)
+        .expect("a token in the URL")
+        .to_string()
 }
 
 /// A private copy of the project's notebooks folder, readable by the container's user.
@@ -229,8 +265,18 @@ pub fn chmod(path: &std::path::Path, mode: u32) {
 
 /// `up ARGS --json` must succeed; its JSON.
 pub fn up_json(args: &[&str]) -> serde_json::Value {
-    let out = xtask().arg("up").args(args).arg("--json").assert().success();
-    serde_json::from_slice(&out.get_output().stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.get_output().stdout)))
+    let out = xtask()
+        .arg("up")
+        .args(args)
+        .arg("--json")
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.get_output().stdout)
+        )
+    })
 }
 
 /// The one `error:` line of a failed xtask call (there must be exactly one).
@@ -250,7 +296,9 @@ pub fn xtask_error(args: &[&str]) -> String {
 /// A new volume with this run's labels (and any `docker volume create` options), which must not
 /// have existed.
 pub fn create_volume(name: &str, options: &[&str]) {
-    let created = engine().create_volume(name, options).unwrap_or_else(|e| panic!("{e:#}"));
+    let created = engine()
+        .create_volume(name, options)
+        .unwrap_or_else(|e| panic!("{e:#}"));
     assert_eq!(created, Created::Now, "volume {name} existed already");
 }
 
@@ -258,7 +306,13 @@ pub fn create_volume(name: &str, options: &[&str]) {
 pub fn build_image(tag: &str, dockerfile: &str) {
     let context = tempfile::tempdir().unwrap();
     std::fs::write(context.path().join("Dockerfile"), dockerfile).unwrap();
-    engine().build(&BuildSpec::new(context.path(), tag), &format!("building {tag}"), false).unwrap_or_else(|e| panic!("{e:#}"));
+    engine()
+        .build(
+            &BuildSpec::new(context.path(), tag),
+            &format!("building {tag}"),
+            false,
+        )
+        .unwrap_or_else(|e| panic!("{e:#}"));
 }
 
 /// Polls `ready` every 50 ms until it holds; fails the test with `what` after `limit`.
@@ -270,7 +324,13 @@ pub fn wait_until(limit: Duration, what: &str, ready: impl FnMut() -> bool) {
 
 /// The first word of the last line of a command's output (`sha256sum`'s digest).
 pub fn first_word_of_last_line(out: &str) -> String {
-    out.lines().last().unwrap_or("").split_whitespace().next().unwrap_or("").to_string()
+    out.lines()
+        .last()
+        .unwrap_or("")
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string()
 }
 
 /// What most `up` tests start from: the series' images, a container name and a volume name of this
@@ -288,7 +348,12 @@ impl Lab {
         images();
         let (name, volume) = (unique(prefix), unique(&format!("{prefix}-vol")));
         let guards = (Guard::container(&name), Guard::volume(&volume));
-        Lab { name, volume, notebooks: notebooks_copy(), _guards: guards }
+        Lab {
+            name,
+            volume,
+            notebooks: notebooks_copy(),
+            _guards: guards,
+        }
     }
 
     /// The notebooks copy's path.
@@ -298,7 +363,18 @@ impl Lab {
 
     /// `up`'s arguments for this lab's name and volume (`--port 0` too), then `more`.
     pub fn args<'a>(&'a self, more: &[&'a str]) -> Vec<&'a str> {
-        [&["--port", "0", "--name", &self.name, "--volume", &self.volume][..], more].concat()
+        [
+            &[
+                "--port",
+                "0",
+                "--name",
+                &self.name,
+                "--volume",
+                &self.volume,
+            ][..],
+            more,
+        ]
+        .concat()
     }
 
     /// [`Lab::args`] with the lab's notebooks, then `more`.

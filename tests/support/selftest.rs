@@ -12,10 +12,21 @@ fn fake_engine(stderr: &str, code: i32) -> (tempfile::TempDir, Docker) {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("docker");
-    std::fs::write(&script, format!("#!/bin/sh\nprintf '%s\\n' '{stderr}' >&2\nexit {code}\n")).unwrap();
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s\\n' '{stderr}' >&2\nexit {code}\n"),
+    )
+    .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let sh = xshell::Shell::new().unwrap();
-    sh.set_var("PATH", format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default()));
+    sh.set_var(
+        "PATH",
+        format!(
+            "{}:{}",
+            dir.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    );
     (dir, Docker::new(&sh))
 }
 
@@ -24,16 +35,28 @@ fn fake_engine(stderr: &str, code: i32) -> (tempfile::TempDir, Docker) {
 #[test]
 fn gone_means_docker_says_no_such() {
     for (kind, said) in [
-        ("container", "Error response from daemon: No such container: x"),
-        ("volume", "Error response from daemon: get x: no such volume"),
+        (
+            "container",
+            "Error response from daemon: No such container: x",
+        ),
+        (
+            "volume",
+            "Error response from daemon: get x: no such volume",
+        ),
         ("network", "Error response from daemon: network x not found"),
-        ("image", "Error response from daemon: No such image: x:latest"),
+        (
+            "image",
+            "Error response from daemon: No such image: x:latest",
+        ),
     ] {
         let (_dir, docker) = fake_engine(said, 1);
         assert!(is_gone_on(&docker, kind, "x"), "{kind}: {said}");
     }
     let (_dir, present) = fake_engine("", 0);
-    assert!(!is_gone_on(&present, "image", "x"), "a present image is not gone");
+    assert!(
+        !is_gone_on(&present, "image", "x"),
+        "a present image is not gone"
+    );
     // Another kind's "no such" is not this kind's, and another network's "not found" not this one's.
     for (kind, said) in [
         ("container", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"),
@@ -50,12 +73,24 @@ fn gone_means_docker_says_no_such() {
 /// The literal replays' command check: an article's placeholder stands for one token, nothing else differs.
 #[test]
 fn placeholders_stand_for_one_token() {
-    assert!(same_tokens("docker logs CONTAINER_ID_OR_NAME", "docker logs web"));
-    assert!(same_tokens("docker run -it  --rm \\ img", "docker run -it --rm img"));
+    assert!(same_tokens(
+        "docker logs CONTAINER_ID_OR_NAME",
+        "docker logs web"
+    ));
+    assert!(same_tokens(
+        "docker run -it  --rm \\ img",
+        "docker run -it --rm img"
+    ));
     assert!(same_tokens("sudo docker ps", "docker ps"));
-    assert!(!same_tokens("docker run -p 8888:8888 img", "docker run -p 127.0.0.1::8888 img"));
+    assert!(!same_tokens(
+        "docker run -p 8888:8888 img",
+        "docker run -p 127.0.0.1::8888 img"
+    ));
     assert!(!same_tokens("docker logs CONTAINER_ID", "docker logs"));
-    assert!(!same_tokens("docker logs CONTAINER_ID", "docker logs web extra"));
+    assert!(!same_tokens(
+        "docker logs CONTAINER_ID",
+        "docker logs web extra"
+    ));
     // A lowercase word is no placeholder: it must be there as written.
     assert!(!same_tokens("docker logs web", "docker logs db"));
 }
@@ -72,11 +107,27 @@ fn pinned_files_read_strictly() {
     ] {
         let table = pinned(file);
         assert_eq!(table.len(), rows);
-        assert!(table.iter().all(|(section, words, ..)| !words.is_empty() && *section != "section"));
+        assert!(table
+            .iter()
+            .all(|(section, words, ..)| !words.is_empty() && *section != "section"));
     }
     let text = "prose | not a row\n\n| section | claim | literal | corrected |\n|---|---|---|---|\n| A | words | holds | absent |\n| B | more | erratum | not checkable |\n";
-    assert_eq!(pinned(text), vec![("A", "words", Some(Pin::Holds), None), ("B", "more", Some(Pin::Erratum), Some(Pin::NotCheckable))]);
-    for bad in ["| A | words | hold | holds |\n", "| A | words | holds |\n", "| A | words | holds | holds\n", "no table at all\n"] {
-        assert!(std::panic::catch_unwind(|| pinned(bad)).is_err(), "{bad:?} was read");
+    assert_eq!(
+        pinned(text),
+        vec![
+            ("A", "words", Some(Pin::Holds), None),
+            ("B", "more", Some(Pin::Erratum), Some(Pin::NotCheckable))
+        ]
+    );
+    for bad in [
+        "| A | words | hold | holds |\n",
+        "| A | words | holds |\n",
+        "| A | words | holds | holds\n",
+        "no table at all\n",
+    ] {
+        assert!(
+            std::panic::catch_unwind(|| pinned(bad)).is_err(),
+            "{bad:?} was read"
+        );
     }
 }

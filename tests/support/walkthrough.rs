@@ -10,32 +10,60 @@ use super::{images, xtask};
 
 /// `cargo xtask walkthrough ARGS --json` (ARGS start with the article): its JSON report and output.
 pub fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
-    let out = xtask().arg("walkthrough").args(args).arg("--json").assert().get_output().clone();
+    let out = xtask()
+        .arg("walkthrough")
+        .args(args)
+        .arg("--json")
+        .assert()
+        .get_output()
+        .clone();
     if args.contains(&"--literal") {
         remove_sandbox_data();
     }
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{}", String::from_utf8_lossy(&out.stderr)));
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     (json, out)
 }
 
 /// Builds the series' images, then `walkthrough ARGS --json` (ARGS with `--keep`), with `guards`
 /// taken at once over what it kept; it must exit 0. Its report, its output and the guards.
-pub fn kept_walkthrough<G>(args: &[&str], guards: impl FnOnce(&Value) -> G) -> (Value, std::process::Output, G) {
+pub fn kept_walkthrough<G>(
+    args: &[&str],
+    guards: impl FnOnce(&Value) -> G,
+) -> (Value, std::process::Output, G) {
     images();
     let (report, out) = walkthrough(args);
     let guards = guards(&report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (report, out, guards)
 }
 
 /// The report's claim whose wording contains `words`.
 pub fn claim<'a>(report: &'a Value, words: &str) -> &'a Value {
-    report["claims"].as_array().unwrap().iter().find(|c| c["claim"].as_str().unwrap().contains(words)).unwrap_or_else(|| panic!("no claim with {words:?}"))
+    report["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["claim"].as_str().unwrap().contains(words))
+        .unwrap_or_else(|| panic!("no claim with {words:?}"))
 }
 
 /// The report's section whose name starts with `name`.
 pub fn section<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["sections"].as_array().unwrap().iter().find(|s| s["name"].as_str().unwrap().starts_with(name)).unwrap_or_else(|| panic!("no section {name:?}"))
+    report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"].as_str().unwrap().starts_with(name))
+        .unwrap_or_else(|| panic!("no section {name:?}"))
 }
 
 /// The verdict a claim must get, from the article and what its commands are known to do.
@@ -48,7 +76,6 @@ pub enum Pin {
     /// Only the official images could show it: not checkable here, (false, false), `checkable: false`.
     NotCheckable,
 }
-
 
 /// One pinned claim: (section name's start, words of the claim, its verdict in literal mode, in
 /// corrected mode).
@@ -63,7 +90,9 @@ impl Pin {
             "erratum" => Some(Pin::Erratum),
             "not checkable" => Some(Pin::NotCheckable),
             "absent" => None,
-            other => panic!("a pinned table says {other:?}: write holds, erratum, not checkable or absent"),
+            other => panic!(
+                "a pinned table says {other:?}: write holds, erratum, not checkable or absent"
+            ),
         }
     }
 
@@ -91,20 +120,41 @@ pub fn assert_pinned(report: &Value, pinned_file: &'static str) {
     let mut used = vec![0usize; table.len()];
     for c in claims {
         let (section, text) = (c["section"].as_str().unwrap(), c["claim"].as_str().unwrap());
-        let rows: Vec<usize> = (0..table.len()).filter(|&i| section.starts_with(table[i].0) && text.contains(table[i].1)).collect();
-        assert_eq!(rows.len(), 1, "claim {text:?} of section {section:?} matches {} rows of the table", rows.len());
+        let rows: Vec<usize> = (0..table.len())
+            .filter(|&i| section.starts_with(table[i].0) && text.contains(table[i].1))
+            .collect();
+        assert_eq!(
+            rows.len(),
+            1,
+            "claim {text:?} of section {section:?} matches {} rows of the table",
+            rows.len()
+        );
         let (_, words, in_literal, in_corrected) = table[rows[0]];
         let pin = if literal { in_literal } else { in_corrected };
-        let pin = pin.unwrap_or_else(|| panic!("{words:?} is pinned as not made in this mode, yet the report has it"));
+        let pin = pin.unwrap_or_else(|| {
+            panic!("{words:?} is pinned as not made in this mode, yet the report has it")
+        });
         used[rows[0]] += 1;
-        let got = (c["holds"].as_bool().unwrap(), c["expected"].as_bool().unwrap(), c["checkable"].as_bool().expect("checkable"));
+        let got = (
+            c["holds"].as_bool().unwrap(),
+            c["expected"].as_bool().unwrap(),
+            c["checkable"].as_bool().expect("checkable"),
+        );
         assert_eq!(got, pin.verdict(), "{words:?} is pinned {pin:?}; the walkthrough said (holds, expected, checkable) = {got:?}: {}", c["evidence"]);
     }
-    let ran: Vec<&str> = report["sections"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let ran: Vec<&str> = report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     for (i, (section, words, in_literal, in_corrected)) in table.iter().enumerate() {
         let pinned = if literal { in_literal } else { in_corrected };
         if pinned.is_some() && ran.iter().any(|s| s.starts_with(section)) {
-            assert!(used[i] > 0, "no claim of section {section:?} matches the pinned row {words:?}");
+            assert!(
+                used[i] > 0,
+                "no claim of section {section:?} matches the pinned row {words:?}"
+            );
         }
     }
 }
@@ -115,11 +165,21 @@ pub fn assert_pinned(report: &Value, pinned_file: &'static str) {
 fn table_rows(text: &'static str, columns: usize) -> Vec<Vec<&'static str>> {
     let mut rows = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| l.starts_with('|')) {
-        let inner = line.strip_prefix('|').and_then(|l| l.strip_suffix('|')).unwrap_or_else(|| panic!("a table row that does not end with |: {line}"));
+        let inner = line
+            .strip_prefix('|')
+            .and_then(|l| l.strip_suffix('|'))
+            .unwrap_or_else(|| panic!("a table row that does not end with |: {line}"));
         let cells: Vec<&str> = inner.split('|').map(str::trim).collect();
-        assert_eq!(cells.len(), columns, "a pinned row of {} cells, not {columns}: {line}", cells.len());
+        assert_eq!(
+            cells.len(),
+            columns,
+            "a pinned row of {} cells, not {columns}: {line}",
+            cells.len()
+        );
         let header = cells[0] == "section" || cells[0] == "claim";
-        let rule = cells.iter().all(|c| !c.is_empty() && c.chars().all(|ch| ch == '-' || ch == ':'));
+        let rule = cells
+            .iter()
+            .all(|c| !c.is_empty() && c.chars().all(|ch| ch == '-' || ch == ':'));
         if !header && !rule {
             rows.push(cells);
         }
@@ -130,16 +190,25 @@ fn table_rows(text: &'static str, columns: usize) -> Vec<Vec<&'static str>> {
 
 /// The rows of a file whose tables are `| section | claim | literal | corrected |`.
 pub fn pinned(text: &'static str) -> Vec<Row> {
-    table_rows(text, 4).into_iter().map(|c| (c[0], c[1], Pin::named(c[2]), Pin::named(c[3]))).collect()
+    table_rows(text, 4)
+        .into_iter()
+        .map(|c| (c[0], c[1], Pin::named(c[2]), Pin::named(c[3])))
+        .collect()
 }
-
 
 /// The `docker ...` commands of an article's fences (continuation lines joined; `docker search`
 /// left out, since no local registry can answer it), each with its line: what the literal replay
 /// must run as written.
 pub fn article_docker_commands(slug: &str) -> Vec<(usize, String)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/series").join(format!("{slug}.md"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (the series is read from ../shared beside the project)", path.display()));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/series")
+        .join(format!("{slug}.md"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the series is read from ../shared beside the project)",
+            path.display()
+        )
+    });
     let mut commands = Vec::new();
     let (mut in_fence, mut pending): (bool, Option<(usize, String)>) = (false, None);
     for (n, line) in text.lines().enumerate() {
@@ -154,12 +223,20 @@ pub fn article_docker_commands(slug: &str) -> Vec<(usize, String)> {
         if let Some((at, mut joined)) = pending.take() {
             joined.push(' ');
             joined.push_str(t.trim_end_matches('\\').trim());
-            if t.ends_with('\\') { pending = Some((at, joined)) } else { commands.push((at, joined)) }
+            if t.ends_with('\\') {
+                pending = Some((at, joined))
+            } else {
+                commands.push((at, joined))
+            }
             continue;
         }
         if t.starts_with("docker ") || t.starts_with("sudo docker ") {
             let body = t.trim_end_matches('\\').trim().to_string();
-            if t.ends_with('\\') { pending = Some((n + 1, body)) } else { commands.push((n + 1, body)) }
+            if t.ends_with('\\') {
+                pending = Some((n + 1, body))
+            } else {
+                commands.push((n + 1, body))
+            }
         }
     }
     commands.retain(|(_, c)| !c.starts_with("docker search"));
@@ -170,14 +247,29 @@ pub fn article_docker_commands(slug: &str) -> Vec<(usize, String)> {
 /// filled by the replay) which stand for any one token.
 pub fn same_tokens(article: &str, ran: &str) -> bool {
     let placeholder = regex::Regex::new(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+|\b[A-Z]{4,}\b").unwrap();
-    let split = |t: &str| t.split_whitespace().filter(|w| *w != "\\").map(String::from).collect::<Vec<_>>();
-    let (a, r) = (split(article.trim_start_matches("sudo ")), split(ran.trim_start_matches("sudo ")));
+    let split = |t: &str| {
+        t.split_whitespace()
+            .filter(|w| *w != "\\")
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let (a, r) = (
+        split(article.trim_start_matches("sudo ")),
+        split(ran.trim_start_matches("sudo ")),
+    );
     a.len() == r.len()
         && a.iter().zip(&r).all(|(a, r)| {
             if a == r {
                 return true;
             }
-            let pattern = format!("^{}$", placeholder.split(&regex::escape(a)).map(String::from).collect::<Vec<_>>().join(".+"));
+            let pattern = format!(
+                "^{}$",
+                placeholder
+                    .split(&regex::escape(a))
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+                    .join(".+")
+            );
             placeholder.is_match(a) && regex::Regex::new(&pattern).is_ok_and(|p| p.is_match(r))
         })
 }
@@ -187,11 +279,26 @@ pub fn same_tokens(article: &str, ran: &str) -> bool {
 pub fn assert_commands_replayed(report: &Value, slug: &str) {
     let wanted = article_docker_commands(slug);
     assert!(!wanted.is_empty(), "no docker commands found in {slug}");
-    let ran: Vec<&str> = report["transcript"].as_array().expect("the literal report's transcript").iter().filter_map(|e| e["command"].as_str()).collect();
-    let missing: Vec<&(usize, String)> = wanted.iter().filter(|(_, c)| !ran.iter().any(|r| same_tokens(c, r))).collect();
+    let ran: Vec<&str> = report["transcript"]
+        .as_array()
+        .expect("the literal report's transcript")
+        .iter()
+        .filter_map(|e| e["command"].as_str())
+        .collect();
+    let missing: Vec<&(usize, String)> = wanted
+        .iter()
+        .filter(|(_, c)| !ran.iter().any(|r| same_tokens(c, r)))
+        .collect();
     let found = wanted.len() - missing.len();
-    eprintln!("{slug}: {found} of {} docker commands ran as written; missing: {missing:?}", wanted.len());
-    assert!(found * 10 >= wanted.len() * 9, "{slug}: only {found} of {} docker commands ran as written; missing: {missing:?}", wanted.len());
+    eprintln!(
+        "{slug}: {found} of {} docker commands ran as written; missing: {missing:?}",
+        wanted.len()
+    );
+    assert!(
+        found * 10 >= wanted.len() * 9,
+        "{slug}: only {found} of {} docker commands ran as written; missing: {missing:?}",
+        wanted.len()
+    );
 }
 
 /// A literal replay's sandbox keeps its engine's data in a volume named for the run (warm for the
@@ -199,8 +306,18 @@ pub fn assert_commands_replayed(report: &Value, slug: &str) {
 /// run is refused by docker and stays for that one's test to remove.
 pub fn remove_sandbox_data() {
     let run_label = format!("label={}={}", super::RUN_LABEL_KEY, super::run_id());
-    let volumes = super::docker_ok(&["volume", "ls", "--filter", &run_label, "--format", "{{.Name}}"]);
-    for v in volumes.lines().filter(|v| v.starts_with("jdx-sandbox-") && v.ends_with("-data")) {
+    let volumes = super::docker_ok(&[
+        "volume",
+        "ls",
+        "--filter",
+        &run_label,
+        "--format",
+        "{{.Name}}",
+    ]);
+    for v in volumes
+        .lines()
+        .filter(|v| v.starts_with("jdx-sandbox-") && v.ends_with("-data"))
+    {
         let _ = super::docker(&["volume", "rm", v]);
     }
 }

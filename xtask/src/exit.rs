@@ -28,7 +28,11 @@ pub struct ClaimsNotAsExpected {
 
 impl fmt::Display for ClaimsNotAsExpected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} claim(s) did not come out as expected: see the verdicts above", self.count)
+        write!(
+            f,
+            "{} claim(s) did not come out as expected: see the verdicts above",
+            self.count
+        )
     }
 }
 
@@ -50,16 +54,30 @@ mod tests {
     #[test]
     fn claims_not_as_expected_have_their_own_code() {
         let claims = anyhow::Error::new(ClaimsNotAsExpected { count: 2 });
-        assert_eq!(claims.to_string(), "2 claim(s) did not come out as expected: see the verdicts above");
+        assert_eq!(
+            claims.to_string(),
+            "2 claim(s) did not come out as expected: see the verdicts above"
+        );
         assert_eq!(code_for(&claims), CLAIMS_NOT_AS_EXPECTED);
-        let wrapped = anyhow::Error::new(ClaimsNotAsExpected { count: 1 }).context("walkthrough mysql");
+        let wrapped =
+            anyhow::Error::new(ClaimsNotAsExpected { count: 1 }).context("walkthrough mysql");
         assert_eq!(code_for(&wrapped), CLAIMS_NOT_AS_EXPECTED);
-        assert_eq!(code_for(&anyhow::anyhow!("the Docker engine does not answer")), OPERATIONAL);
+        assert_eq!(
+            code_for(&anyhow::anyhow!("the Docker engine does not answer")),
+            OPERATIONAL
+        );
     }
 
     #[test]
     fn the_codes_are_distinct() {
-        let codes = [0, OPERATIONAL, USAGE, CLAIMS_NOT_AS_EXPECTED, INTERRUPTED, CLOSED_PIPE];
+        let codes = [
+            0,
+            OPERATIONAL,
+            USAGE,
+            CLAIMS_NOT_AS_EXPECTED,
+            INTERRUPTED,
+            CLOSED_PIPE,
+        ];
         let mut unique = codes.to_vec();
         unique.sort();
         unique.dedup();

@@ -69,7 +69,11 @@ fn main() {
         // One line a person can act on; the chain of causes follows on the same line. Written
         // without `eprintln!`, which would panic if stderr is a pipe whose reader went away.
         // Control characters (a newline in a file name a person gave) are escaped: one error, one line.
-        let _ = writeln!(std::io::stderr(), "error: {}", engine::one_line(&format!("{error:#}")));
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: {}",
+            engine::one_line(&format!("{error:#}"))
+        );
         engine::resources::exit(exit::code_for(&error));
     }
     engine::resources::exit(0);

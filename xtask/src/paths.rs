@@ -3,7 +3,10 @@
 use std::path::PathBuf;
 
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the project root").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the project root")
+        .to_path_buf()
 }
 
 pub fn docker_dir() -> PathBuf {
@@ -16,7 +19,9 @@ pub fn notebooks_dir() -> PathBuf {
 
 /// Downloaded wheels, root filesystems, locks. Under target/ so `cargo clean` clears it.
 pub fn cache_dir() -> PathBuf {
-    let dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
     dir.join("jupyter-docker-xtask")
 }
 
@@ -34,11 +39,18 @@ pub fn runtime_dir() -> anyhow::Result<PathBuf> {
     match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => bail!("creating {}: {e}: check that the folder above it is writable", dir.display()),
+        Err(e) => bail!(
+            "creating {}: {e}: check that the folder above it is writable",
+            dir.display()
+        ),
     }
     let meta = std::fs::symlink_metadata(&dir)?;
     if !meta.is_dir() || meta.uid() != uid {
-        bail!("{} is not a folder of this user (a link, or owned by uid {}): remove it and run again", dir.display(), meta.uid());
+        bail!(
+            "{} is not a folder of this user (a link, or owned by uid {}): remove it and run again",
+            dir.display(),
+            meta.uid()
+        );
     }
     if meta.permissions().mode() & 0o077 != 0 {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
@@ -49,7 +61,9 @@ pub fn runtime_dir() -> anyhow::Result<PathBuf> {
 /// The real uid, read from /proc (no libc dependency): the owner of this process's own /proc entry.
 pub fn current_uid() -> u32 {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(0)
 }
 
 /// Serialises work that must not run twice at once (parallel tests building the same image):
@@ -59,7 +73,8 @@ pub fn current_uid() -> u32 {
 pub fn exclusive(name: &str) -> anyhow::Result<Lock> {
     loop {
         let (file, path) = lock_file(name)?;
-        std::fs::File::lock(&file).map_err(|e| anyhow::anyhow!("locking {}: {e}", path.display()))?;
+        std::fs::File::lock(&file)
+            .map_err(|e| anyhow::anyhow!("locking {}: {e}", path.display()))?;
         if still_at(&file, &path) {
             return Ok(Lock { file, path });
         }
@@ -85,7 +100,8 @@ pub fn try_exclusive(name: &str) -> anyhow::Result<Option<std::fs::File>> {
 pub fn shared(name: &str) -> anyhow::Result<std::fs::File> {
     loop {
         let (file, path) = lock_file(name)?;
-        std::fs::File::lock_shared(&file).map_err(|e| anyhow::anyhow!("locking {}: {e}", path.display()))?;
+        std::fs::File::lock_shared(&file)
+            .map_err(|e| anyhow::anyhow!("locking {}: {e}", path.display()))?;
         if still_at(&file, &path) {
             return Ok(file);
         }
@@ -132,7 +148,12 @@ fn lock_file(name: &str) -> anyhow::Result<(std::fs::File, PathBuf)> {
         .mode(0o600)
         .custom_flags(O_NOFOLLOW)
         .open(&path)
-        .with_context(|| format!("opening the lock {} (a link there is refused)", path.display()))?;
+        .with_context(|| {
+            format!(
+                "opening the lock {} (a link there is refused)",
+                path.display()
+            )
+        })?;
     Ok((file, path))
 }
 
@@ -144,12 +165,19 @@ mod tests {
     fn locks_live_in_a_private_folder_and_never_follow_links_or_truncate() {
         let dir = runtime_dir().unwrap();
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         let name = format!("test-lock-{}", std::process::id());
         let path = dir.join(format!("{name}.lock"));
         std::fs::write(&path, "keep me").unwrap();
         let held = exclusive(&name).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me", "the lock truncated its file");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "keep me",
+            "the lock truncated its file"
+        );
         drop(held);
 
         let target = tempfile::NamedTempFile::new().unwrap();
@@ -175,13 +203,22 @@ mod tests {
             lock
         });
         std::thread::sleep(std::time::Duration::from_millis(200));
-        assert!(try_exclusive(&name).unwrap().is_none(), "the lock was not held");
+        assert!(
+            try_exclusive(&name).unwrap().is_none(),
+            "the lock was not held"
+        );
         drop(first);
         handed.recv().unwrap();
         assert!(path.exists(), "the waiter holds a lock on a removed file");
-        assert!(try_exclusive(&name).unwrap().is_none(), "two holders at once");
+        assert!(
+            try_exclusive(&name).unwrap().is_none(),
+            "two holders at once"
+        );
         let second = waiter.join().unwrap();
-        assert_eq!(second.file.metadata().unwrap().ino(), std::fs::metadata(&path).unwrap().ino());
+        assert_eq!(
+            second.file.metadata().unwrap().ino(),
+            std::fs::metadata(&path).unwrap().ino()
+        );
         drop(second);
         assert!(!path.exists(), "the lock file stayed after its holder");
         // A slot taken with try_exclusive keeps its file.

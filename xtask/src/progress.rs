@@ -25,7 +25,11 @@ impl Step {
 
     /// [`Step::start_lines`] when `lines`, else [`Step::start`].
     pub fn start_maybe_lines(what: impl Into<String>, lines: bool) -> Step {
-        if lines { Step::start_lines(what) } else { Step::start(what) }
+        if lines {
+            Step::start_lines(what)
+        } else {
+            Step::start(what)
+        }
     }
 
     fn begin(what: String, spin: bool) -> Step {
@@ -42,7 +46,11 @@ impl Step {
                         if SILENCED.load(Ordering::SeqCst) {
                             break;
                         }
-                        eprint!("\r\x1b[2K{} {label} ({:.0}s)", frames[i % frames.len()], started.elapsed().as_secs_f64());
+                        eprint!(
+                            "\r\x1b[2K{} {label} ({:.0}s)",
+                            frames[i % frames.len()],
+                            started.elapsed().as_secs_f64()
+                        );
                         let _ = std::io::stderr().flush();
                     }
                     i += 1;
@@ -55,7 +63,11 @@ impl Step {
             eprintln!("[{}] {what} ...", clock());
             None
         };
-        Step { what, started, spinner }
+        Step {
+            what,
+            started,
+            spinner,
+        }
     }
 
     fn stop_spinner(&mut self) {
@@ -113,6 +125,14 @@ pub fn note(message: &str) {
 
 /// HH:MM:SS (UTC) without a time crate.
 fn clock() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    format!("{:02}:{:02}:{:02}", secs / 3600 % 24, secs / 60 % 60, secs % 60)
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60
+    )
 }

@@ -5,11 +5,18 @@ use anyhow::{bail, Result};
 
 /// A command line as a person would type it: `docker run -d --name 'a b' ...`.
 pub fn shown(program: &str, args: &[String]) -> String {
-    std::iter::once(program.to_string()).chain(args.iter().map(|a| shell_quote(a))).collect::<Vec<_>>().join(" ")
+    std::iter::once(program.to_string())
+        .chain(args.iter().map(|a| shell_quote(a)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn shell_quote(arg: &str) -> String {
-    if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c)) {
+    if !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))
+    {
         arg.to_string()
     } else {
         format!("'{}'", arg.replace('\'', r"'\''"))
@@ -85,10 +92,16 @@ mod tests {
 
     #[test]
     fn command_lines_split_like_a_shell() {
-        assert_eq!(split("docker run -p 8888:8888 \"$(pwd)\" 'a b' c\\ d").unwrap(), ["docker", "run", "-p", "8888:8888", "$(pwd)", "a b", "c d"]);
+        assert_eq!(
+            split("docker run -p 8888:8888 \"$(pwd)\" 'a b' c\\ d").unwrap(),
+            ["docker", "run", "-p", "8888:8888", "$(pwd)", "a b", "c d"]
+        );
         assert_eq!(split("  ").unwrap(), Vec::<String>::new());
         assert!(split("echo 'open").is_err());
-        assert_eq!(shown("docker", &["ls -l".into(), "x".into()]), "docker 'ls -l' x");
+        assert_eq!(
+            shown("docker", &["ls -l".into(), "x".into()]),
+            "docker 'ls -l' x"
+        );
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 }

@@ -10,7 +10,10 @@ use super::{last_message, Docker, RunSpec, MANAGED_KEY};
 impl Docker {
     /// `docker create SPEC` (the spec's `run` options, not started): the container's id.
     pub fn create(&self, spec: &RunSpec) -> Result<String> {
-        let spec = RunSpec { detach: false, ..spec.clone() };
+        let spec = RunSpec {
+            detach: false,
+            ..spec.clone()
+        };
         let mut args = spec.args(&self.resource_labels())?;
         args[0] = "create".into();
         self.output(args)
@@ -24,7 +27,11 @@ impl Docker {
     /// `docker inspect --type KIND NAME` as JSON (the one object), `None` when there is none.
     pub fn inspect(&self, kind: &str, name: &str) -> Option<serde_json::Value> {
         let out = self.probe(["inspect", "--type", kind, name])?;
-        serde_json::from_str::<serde_json::Value>(&out).ok()?.as_array()?.first().cloned()
+        serde_json::from_str::<serde_json::Value>(&out)
+            .ok()?
+            .as_array()?
+            .first()
+            .cloned()
     }
 
     /// `docker inspect NAMES...` of any kind at once: each object found, as JSON (what is missing
@@ -34,25 +41,41 @@ impl Docker {
         let mut args = vec!["inspect"];
         args.extend(names);
         let out = self.status(&args).ok()?;
-        let only_missing = out.stderr.lines().all(|l| l.trim().is_empty() || l.contains("No such object"));
+        let only_missing = out
+            .stderr
+            .lines()
+            .all(|l| l.trim().is_empty() || l.contains("No such object"));
         if !out.ok() && !only_missing {
             return None;
         }
-        serde_json::from_str::<serde_json::Value>(&out.stdout).ok()?.as_array().cloned()
+        serde_json::from_str::<serde_json::Value>(&out.stdout)
+            .ok()?
+            .as_array()
+            .cloned()
     }
 
     /// An image's id (`sha256:...`), `None` when there is no such image.
     pub fn image_id(&self, image: &str) -> Option<String> {
-        self.probe(["image", "inspect", "--format", "{{.Id}}", image]).filter(|id| !id.is_empty())
+        self.probe(["image", "inspect", "--format", "{{.Id}}", image])
+            .filter(|id| !id.is_empty())
     }
 
     /// Unpacks a tar archive into a folder of a container (`docker cp - NAME:DIR`), created or
     /// stopped ones too: the files keep the owners and modes the archive gives them.
     pub fn copy_in(&self, container: &str, dir: &str, tar: &[u8]) -> Result<()> {
         let destination = format!("{container}:{dir}");
-        let out = self.stream(["cp", "-", destination.as_str()]).stdin_bytes(tar).stdout_capture().stderr_capture().unchecked().run()?;
+        let out = self
+            .stream(["cp", "-", destination.as_str()])
+            .stdin_bytes(tar)
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked()
+            .run()?;
         if !out.status.success() {
-            bail!("copying into {destination} failed: {}", last_message(&String::from_utf8_lossy(&out.stderr)));
+            bail!(
+                "copying into {destination} failed: {}",
+                last_message(&String::from_utf8_lossy(&out.stderr))
+            );
         }
         Ok(())
     }
@@ -60,7 +83,13 @@ impl Docker {
     /// A path of a container as a tar archive (`docker cp NAME:PATH -`); `None` when it is not there.
     pub fn copy_out(&self, container: &str, path: &str) -> Option<Vec<u8>> {
         let source = format!("{container}:{path}");
-        let out = self.stream(["cp", source.as_str(), "-"]).stdout_capture().stderr_null().unchecked().run().ok()?;
+        let out = self
+            .stream(["cp", source.as_str(), "-"])
+            .stdout_capture()
+            .stderr_null()
+            .unchecked()
+            .run()
+            .ok()?;
         out.status.success().then_some(out.stdout)
     }
 
@@ -78,13 +107,22 @@ impl Docker {
     /// then it stays; `clean --images` removes it later.
     pub fn drop_replaced(&self, tag: &str, replaced: Option<String>) {
         let Some(old) = replaced else { return };
-        if self.probe(["image", "inspect", "--format", "{{.Id}}", tag]).as_deref() != Some(old.as_str()) {
+        if self
+            .probe(["image", "inspect", "--format", "{{.Id}}", tag])
+            .as_deref()
+            != Some(old.as_str())
+        {
             let _ = self.probe(["image", "rm", old.as_str()]);
         }
     }
 
     /// `docker import TARBALL TAG` with `--change` instructions (`LABEL ...`, `ENV ...`).
-    pub fn import(&self, tarball: &std::path::Path, changes: &[String], tag: &str) -> Result<String> {
+    pub fn import(
+        &self,
+        tarball: &std::path::Path,
+        changes: &[String],
+        tag: &str,
+    ) -> Result<String> {
         let mut args = vec!["import".to_string()];
         for change in changes {
             args.extend(["--change".to_string(), change.clone()]);
@@ -106,7 +144,12 @@ impl Docker {
 
     /// Both streams of `docker logs --since T NAME`, merged.
     pub fn logs_since(&self, name: &str, since: &str) -> Result<String> {
-        let out = self.stream(["logs", "--since", since, name]).stderr_to_stdout().stdout_capture().unchecked().run()?;
+        let out = self
+            .stream(["logs", "--since", since, name])
+            .stderr_to_stdout()
+            .stdout_capture()
+            .unchecked()
+            .run()?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 }
@@ -155,7 +198,10 @@ mod tests {
 
     #[test]
     fn port_lines() {
-        assert_eq!(parse_port_line("127.0.0.1:49153\n"), Some(("127.0.0.1".into(), 49153)));
+        assert_eq!(
+            parse_port_line("127.0.0.1:49153\n"),
+            Some(("127.0.0.1".into(), 49153))
+        );
         assert_eq!(parse_port_line("[::1]:8888"), Some(("::1".into(), 8888)));
         assert_eq!(parse_port_line("garbage"), None);
     }

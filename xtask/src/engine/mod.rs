@@ -10,9 +10,9 @@ use std::sync::OnceLock;
 use anyhow::{bail, Result};
 use xshell::{cmd, Shell};
 
+pub mod cmdline;
 mod container;
 mod messages;
-pub mod cmdline;
 pub mod names;
 pub mod registry;
 pub mod remote;
@@ -49,7 +49,10 @@ pub const CREATOR_LABEL_KEY: &str = "jupyter-docker-xtask.creator";
 pub fn creator_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
     ID.get_or_init(|| {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
         format!("{}-{nanos:09}", std::process::id())
     })
 }
@@ -89,32 +92,53 @@ impl Docker {
     /// test run id `cargo xtask test` hands to the processes it starts.
     pub fn new(sh: &Shell) -> Docker {
         let run = std::env::var(RUN_ID_ENV).ok().filter(|r| !r.is_empty());
-        Docker { sh: sh.clone(), target: Vec::new(), run, stamp: true, env: Vec::new(), guarded: None }
+        Docker {
+            sh: sh.clone(),
+            target: Vec::new(),
+            run,
+            stamp: true,
+            env: Vec::new(),
+            guarded: None,
+        }
     }
 
     /// The same engine, labelling what it makes with another run id.
     pub fn with_run(&self, run: Option<String>) -> Docker {
-        Docker { run, ..self.clone() }
+        Docker {
+            run,
+            ..self.clone()
+        }
     }
 
     /// Another engine: `-H HOST` (`unix://...`, `ssh://user@host`, `tcp://...`).
     pub fn at_host(&self, host: &str) -> Docker {
-        Docker { target: vec!["-H".into(), host.into()], guarded: None, ..self.clone() }
+        Docker {
+            target: vec!["-H".into(), host.into()],
+            guarded: None,
+            ..self.clone()
+        }
     }
 
     /// A sandbox's engine at `socket`, checked before every command (see `guarded`).
     pub fn at_guarded_socket(&self, socket: &Path) -> Docker {
-        Docker { guarded: Some(socket.to_path_buf()), ..self.at_host(&format!("unix://{}", socket.display())) }
+        Docker {
+            guarded: Some(socket.to_path_buf()),
+            ..self.at_host(&format!("unix://{}", socket.display()))
+        }
     }
 
     /// Fails when the guarded socket is not what this process made it: a link, not a socket, or in
     /// a folder that is a link or not this user's own.
     fn check_socket(&self) -> Result<()> {
         use std::os::unix::fs::{FileTypeExt, MetadataExt};
-        let Some(socket) = &self.guarded else { return Ok(()) };
+        let Some(socket) = &self.guarded else {
+            return Ok(());
+        };
         let folder = socket.parent().unwrap_or(Path::new("/"));
         let dir = std::fs::symlink_metadata(folder).ok();
-        let dir_ok = dir.is_some_and(|m| m.is_dir() && m.uid() == crate::paths::current_uid() && m.mode() & 0o077 == 0);
+        let dir_ok = dir.is_some_and(|m| {
+            m.is_dir() && m.uid() == crate::paths::current_uid() && m.mode() & 0o077 == 0
+        });
         let sock_ok = std::fs::symlink_metadata(socket).is_ok_and(|m| m.file_type().is_socket());
         if !dir_ok || !sock_ok {
             bail!("the sandbox's socket {} is not the socket the sandbox made (a link, another file, or its folder changed): nothing is sent to it; run again", socket.display());
@@ -126,7 +150,10 @@ impl Docker {
     pub fn with_env(&self, key: &str, value: &str) -> Docker {
         let mut env: Vec<_> = self.env.iter().filter(|(k, _)| k != key).cloned().collect();
         env.push((key.into(), value.into()));
-        Docker { env, ..self.clone() }
+        Docker {
+            env,
+            ..self.clone()
+        }
     }
 
     /// What [`Docker::with_env`] added to the docker processes' environment.
@@ -136,7 +163,10 @@ impl Docker {
 
     /// The same engine acting as a person would by hand: nothing it makes carries a label.
     pub fn unlabelled(&self) -> Docker {
-        Docker { stamp: false, ..self.clone() }
+        Docker {
+            stamp: false,
+            ..self.clone()
+        }
     }
 
     pub fn sh(&self) -> &Shell {
@@ -157,7 +187,10 @@ impl Docker {
     pub fn with_config(&self, dir: &std::path::Path) -> Docker {
         let mut target = self.target.clone();
         target.extend(["--config".to_string(), dir.display().to_string()]);
-        Docker { target, ..self.clone() }
+        Docker {
+            target,
+            ..self.clone()
+        }
     }
 
     /// Labels for what the project runs: containers, volumes, networks.
@@ -199,7 +232,11 @@ impl Docker {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        self.target.iter().map(OsString::from).chain(args.into_iter().map(|a| a.as_ref().to_owned())).collect()
+        self.target
+            .iter()
+            .map(OsString::from)
+            .chain(args.into_iter().map(|a| a.as_ref().to_owned()))
+            .collect()
     }
 
     /// `docker ARGS` as a duct expression, for commands whose output is streamed.
@@ -210,9 +247,17 @@ impl Docker {
     {
         if self.check_socket().is_err() {
             // A command that fails at once, sending nothing anywhere.
-            return duct::cmd!("sh", "-c", "echo 'the sandbox socket changed: nothing was sent to it' >&2; exit 1");
+            return duct::cmd!(
+                "sh",
+                "-c",
+                "echo 'the sandbox socket changed: nothing was sent to it' >&2; exit 1"
+            );
         }
-        self.env.iter().fold(duct::cmd("docker", self.argv(args)), |e, (k, v)| e.env(k, v))
+        self.env
+            .iter()
+            .fold(duct::cmd("docker", self.argv(args)), |e, (k, v)| {
+                e.env(k, v)
+            })
     }
 
     /// Runs `docker ARGS` whatever its exit status (a missing CLI is still an error).
@@ -223,8 +268,15 @@ impl Docker {
     {
         self.check_socket()?;
         let argv = self.argv(args);
-        let command = self.env.iter().fold(cmd!(self.sh, "docker {argv...}"), |c, (k, v)| c.env(k, v));
-        let out = command.quiet().ignore_status().output().map_err(|_| missing_cli())?;
+        let command = self
+            .env
+            .iter()
+            .fold(cmd!(self.sh, "docker {argv...}"), |c, (k, v)| c.env(k, v));
+        let out = command
+            .quiet()
+            .ignore_status()
+            .output()
+            .map_err(|_| missing_cli())?;
         Ok(Output {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).trim().to_string(),
@@ -241,7 +293,11 @@ impl Docker {
         let args: Vec<OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
         let out = self.status(&args)?;
         if !out.ok() {
-            let shown = args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ");
+            let shown = args
+                .iter()
+                .map(|a| a.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join(" ");
             bail!("`docker {shown}` failed: {}", last_message(&out.stderr));
         }
         Ok(out.stdout)
@@ -296,22 +352,38 @@ impl Docker {
 
     /// The `docker run` line of a spec, as a person would type it (for transcripts).
     pub fn shown_run(&self, spec: &RunSpec) -> Result<String> {
-        Ok(cmdline::shown("docker", &spec.args(&self.resource_labels())?))
+        Ok(cmdline::shown(
+            "docker",
+            &spec.args(&self.resource_labels())?,
+        ))
     }
 
     /// `docker build SPEC` with a progress line; the build's output is shown when it fails (or
     /// with `verbose`). The legacy builder only tags on success, and `--force-rm` removes its
     /// intermediate containers; a rebuild removes the image the tag named before.
     pub fn build(&self, spec: &BuildSpec, what: &str, verbose: bool) -> Result<()> {
-        let (replaced, step) = (self.managed_image_id(&spec.tag), crate::progress::Step::start_maybe_lines(what, verbose));
-        let expression = self.stream(spec.args(&self.build_labels(&spec.tag))).stderr_to_stdout().unchecked();
-        let output = if verbose { expression.run()? } else { expression.stdout_capture().run()? };
+        let (replaced, step) = (
+            self.managed_image_id(&spec.tag),
+            crate::progress::Step::start_maybe_lines(what, verbose),
+        );
+        let expression = self
+            .stream(spec.args(&self.build_labels(&spec.tag)))
+            .stderr_to_stdout()
+            .unchecked();
+        let output = if verbose {
+            expression.run()?
+        } else {
+            expression.stdout_capture().run()?
+        };
         if !output.status.success() {
             let log = String::from_utf8_lossy(&output.stdout);
             if !verbose {
                 eprintln!("{}", tail(&log, 40));
             }
-            let failed_step = log.lines().rfind(|l| l.starts_with("Step ")).unwrap_or("before the first step");
+            let failed_step = log
+                .lines()
+                .rfind(|l| l.starts_with("Step "))
+                .unwrap_or("before the first step");
             bail!("{what} failed at {failed_step}: {} (the build's last lines are above; fix the Dockerfile or the cause and run again)", last_message(&log));
         }
         step.done("built");
@@ -325,7 +397,8 @@ impl Docker {
 
     /// Whether a container, volume, network or image of this name exists.
     pub fn exists(&self, kind: &str, name: &str) -> bool {
-        self.probe([kind, "inspect", "--format", "x", name]).is_some()
+        self.probe([kind, "inspect", "--format", "x", name])
+            .is_some()
     }
 
     /// The value of one label of a container, volume, network or image; empty or missing is `None`.
@@ -334,7 +407,8 @@ impl Docker {
             "volume" | "network" => format!("{{{{index .Labels \"{key}\"}}}}"),
             _ => format!("{{{{index .Config.Labels \"{key}\"}}}}"),
         };
-        self.probe([kind, "inspect", "--format", format.as_str(), name]).filter(|v| !v.is_empty() && v != "<no value>")
+        self.probe([kind, "inspect", "--format", format.as_str(), name])
+            .filter(|v| !v.is_empty() && v != "<no value>")
     }
 
     /// Whether this process created the resource (its creator label is ours).
@@ -351,7 +425,9 @@ impl Docker {
     /// person's own container of that name (no owner label) is an error: it is left alone, and
     /// `fix` tells what to do instead.
     pub fn owned_container_state(&self, name: &str, fix: &str) -> Result<Option<ContainerState>> {
-        let Some(state) = self.container_state(name) else { return Ok(None) };
+        let Some(state) = self.container_state(name) else {
+            return Ok(None);
+        };
         if !self.is_owned(name) {
             bail!("container {name} was not made by this project (it lacks the label {OWNER}): it is left alone; {fix}");
         }
@@ -367,7 +443,12 @@ impl Docker {
 
     /// `docker exec [-w WORKDIR] CONTAINER COMMAND...` as a duct expression: for output that is
     /// streamed, or whose two streams must stay in the order they were written.
-    pub fn exec_stream<S: AsRef<str>>(&self, container: &str, workdir: Option<&str>, command: &[S]) -> duct::Expression {
+    pub fn exec_stream<S: AsRef<str>>(
+        &self,
+        container: &str,
+        workdir: Option<&str>,
+        command: &[S],
+    ) -> duct::Expression {
         let mut args = vec!["exec".to_string()];
         if let Some(dir) = workdir {
             args.extend(["-w".to_string(), dir.to_string()]);
@@ -405,7 +486,11 @@ impl Docker {
         args.extend(options.iter().map(|o| o.to_string()));
         args.push(name.into());
         self.output(&args)?;
-        Ok(if !self.stamp || self.created_here("volume", name) { Created::Now } else { Created::Existed })
+        Ok(if !self.stamp || self.created_here("volume", name) {
+            Created::Now
+        } else {
+            Created::Existed
+        })
     }
 
     /// Creates a labelled network (`docker network create` fails on an existing name).
@@ -420,8 +505,24 @@ impl Docker {
             Ok(id) => {
                 // Docker lets networks share a name: when a concurrent run made one too, the
                 // oldest stays and the others go, so the name stays unambiguous.
-                let ids = self.output(["network", "ls", "-q", "--no-trunc", "--filter", &format!("name=^{name}$")])?;
-                let mut made: Vec<(String, String)> = ids.lines().map(|i| (self.probe(["network", "inspect", "-f", "{{.Created}}", i]).unwrap_or_default(), i.to_string())).collect();
+                let ids = self.output([
+                    "network",
+                    "ls",
+                    "-q",
+                    "--no-trunc",
+                    "--filter",
+                    &format!("name=^{name}$"),
+                ])?;
+                let mut made: Vec<(String, String)> = ids
+                    .lines()
+                    .map(|i| {
+                        (
+                            self.probe(["network", "inspect", "-f", "{{.Created}}", i])
+                                .unwrap_or_default(),
+                            i.to_string(),
+                        )
+                    })
+                    .collect();
                 made.sort();
                 if made.len() > 1 && made[0].1 != id.trim() {
                     let _ = self.status(["network", "rm", id.trim()]);
@@ -429,7 +530,9 @@ impl Docker {
                 }
                 Ok(Created::Now)
             }
-            Err(_) if self.exists("network", name) && !self.created_here("network", name) => Ok(Created::Existed),
+            Err(_) if self.exists("network", name) && !self.created_here("network", name) => {
+                Ok(Created::Existed)
+            }
             Err(e) => Err(e),
         }
     }
@@ -448,13 +551,20 @@ fn missing_cli() -> anyhow::Error {
 
 /// `--label KEY=VALUE` pairs.
 pub fn label_args(labels: Vec<(String, String)>) -> Vec<String> {
-    labels.into_iter().flat_map(|(k, v)| ["--label".to_string(), format!("{k}={v}")]).collect()
+    labels
+        .into_iter()
+        .flat_map(|(k, v)| ["--label".to_string(), format!("{k}={v}")])
+        .collect()
 }
 
 /// `docker exec [-it | -i] CONTAINER COMMAND...` as one shell line, for a shell that already
 /// names its engine (DOCKER_HOST inside the sandbox): how a replay types a command into a container.
 pub fn exec_line<S: AsRef<str>>(container: &str, terminal: bool, command: &[S]) -> String {
-    let mut args = vec!["exec".to_string(), if terminal { "-it" } else { "-i" }.to_string(), container.to_string()];
+    let mut args = vec![
+        "exec".to_string(),
+        if terminal { "-it" } else { "-i" }.to_string(),
+        container.to_string(),
+    ];
     args.extend(command.iter().map(|c| c.as_ref().to_string()));
     cmdline::shown("docker", &args)
 }
@@ -485,7 +595,10 @@ mod tests {
         std::fs::rename(&socket, dir.path().join("moved.sock")).unwrap();
         std::os::unix::fs::symlink(&elsewhere, &socket).unwrap();
         let refused = docker.check_socket().unwrap_err().to_string();
-        assert!(refused.contains("not the socket the sandbox made"), "{refused}");
+        assert!(
+            refused.contains("not the socket the sandbox made"),
+            "{refused}"
+        );
         let status = docker.status(["version"]).unwrap_err().to_string();
         assert!(status.contains("nothing is sent"), "{status}");
         // A plain file there is no socket either.

@@ -45,13 +45,25 @@ mod tests {
         assert!(check_name("volume", "has space").is_err());
         assert!(check_name("volume", "ünï").is_err());
         let said = check_name("name", "bad name!").unwrap_err().to_string();
-        assert!(said.starts_with("invalid container name \"bad name!\": ") && said.ends_with("choose another with --name"), "{said}");
-        assert!(check_name("volume", "x").unwrap_err().to_string().starts_with("invalid volume name \"x\""));
+        assert!(
+            said.starts_with("invalid container name \"bad name!\": ")
+                && said.ends_with("choose another with --name"),
+            "{said}"
+        );
+        assert!(check_name("volume", "x")
+            .unwrap_err()
+            .to_string()
+            .starts_with("invalid volume name \"x\""));
     }
 
     #[test]
     fn image_refs_follow_dockers_rule() {
-        for ok in ["custom-jupyter-image:named-volume", "quay.io/jupyter/minimal-notebook:2025-03-17", "localhost:5000/a/b", "busybox"] {
+        for ok in [
+            "custom-jupyter-image:named-volume",
+            "quay.io/jupyter/minimal-notebook:2025-03-17",
+            "localhost:5000/a/b",
+            "busybox",
+        ] {
             assert!(check_image_ref(ok).is_ok(), "{ok}");
         }
         for bad in ["Custom:tag", "a:b:c", "img:", "img:-tag", "a//b", ""] {

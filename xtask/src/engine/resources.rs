@@ -32,7 +32,10 @@ impl Resource {
 
     pub fn name(&self) -> &str {
         match self {
-            Resource::Container(n) | Resource::Volume(n) | Resource::Network(n) | Resource::Image(n) => n,
+            Resource::Container(n)
+            | Resource::Volume(n)
+            | Resource::Network(n)
+            | Resource::Image(n) => n,
         }
     }
 
@@ -68,20 +71,45 @@ enum Outcome {
 
 impl Removal {
     fn docker(&self, args: &[&str]) -> Option<String> {
-        let out = std::process::Command::new("docker").envs(self.env.clone()).args(&self.target).args(args).stderr(std::process::Stdio::null()).output().ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        let out = std::process::Command::new("docker")
+            .envs(self.env.clone())
+            .args(&self.target)
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
     fn is_mine(&self) -> bool {
         let format = match self.resource {
-            Resource::Volume(_) | Resource::Network(_) => format!("{{{{index .Labels \"{CREATOR_LABEL_KEY}\"}}}}"),
+            Resource::Volume(_) | Resource::Network(_) => {
+                format!("{{{{index .Labels \"{CREATOR_LABEL_KEY}\"}}}}")
+            }
             _ => format!("{{{{index .Config.Labels \"{CREATOR_LABEL_KEY}\"}}}}"),
         };
-        self.docker(&[self.resource.kind(), "inspect", "--format", &format, self.resource.name()]).as_deref() == Some(creator_id())
+        self.docker(&[
+            self.resource.kind(),
+            "inspect",
+            "--format",
+            &format,
+            self.resource.name(),
+        ])
+        .as_deref()
+            == Some(creator_id())
     }
 
     fn exists(&self) -> bool {
-        self.docker(&[self.resource.kind(), "inspect", "--format", "x", self.resource.name()]).is_some()
+        self.docker(&[
+            self.resource.kind(),
+            "inspect",
+            "--format",
+            "x",
+            self.resource.name(),
+        ])
+        .is_some()
     }
 
     /// Removes the resource. With `await_create` (the signal handler, on another thread), a create
@@ -93,7 +121,11 @@ impl Removal {
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
-        let present = if self.mine_only { self.is_mine() } else { self.exists() };
+        let present = if self.mine_only {
+            self.is_mine()
+        } else {
+            self.exists()
+        };
         if !present {
             return Outcome::Absent;
         }
@@ -105,7 +137,15 @@ impl Removal {
         }
         if matches!(self.resource, Resource::Network(_)) {
             // A network with containers attached cannot go: they are disconnected (not removed).
-            let attached = self.docker(&["network", "inspect", "--format", "{{range .Containers}}{{.Name}} {{end}}", name]).unwrap_or_default();
+            let attached = self
+                .docker(&[
+                    "network",
+                    "inspect",
+                    "--format",
+                    "{{range .Containers}}{{.Name}} {{end}}",
+                    name,
+                ])
+                .unwrap_or_default();
             for container in attached.split_whitespace() {
                 let _ = self.docker(&["network", "disconnect", "-f", name, container]);
             }
@@ -118,7 +158,11 @@ impl Removal {
         };
         // On Ctrl-C a child process may still be removing the container that uses a volume
         // (`volume rm -f` fails while it is in use, succeeds once it is gone): retry for a while.
-        let tries = if matches!(self.resource, Resource::Volume(_)) { 20 } else { 1 };
+        let tries = if matches!(self.resource, Resource::Volume(_)) {
+            20
+        } else {
+            1
+        };
         for _ in 0..tries {
             if self.docker(&args).is_some() {
                 return Outcome::Removed;
@@ -148,14 +192,26 @@ pub struct Guard {
 impl Guard {
     /// Create the guard right after the resource exists, before any wait that could fail.
     pub fn new(docker: &Docker, resource: Resource) -> Guard {
-        Guard::register(Removal { resource, target: docker.target().to_vec(), env: docker.env().to_vec(), mine_only: false, in_flight: Arc::new(AtomicBool::new(false)) })
+        Guard::register(Removal {
+            resource,
+            target: docker.target().to_vec(),
+            env: docker.env().to_vec(),
+            mine_only: false,
+            in_flight: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     /// A guard armed *before* the command that creates the resource: it removes the resource only
     /// if this process turns out to have created it, so losing a race for a name, or a signal
     /// landing while `docker run` is in flight, never removes someone else's.
     pub fn before_create(docker: &Docker, resource: Resource) -> Guard {
-        Guard::register(Removal { resource, target: docker.target().to_vec(), env: docker.env().to_vec(), mine_only: true, in_flight: Arc::new(AtomicBool::new(true)) })
+        Guard::register(Removal {
+            resource,
+            target: docker.target().to_vec(),
+            env: docker.env().to_vec(),
+            mine_only: true,
+            in_flight: Arc::new(AtomicBool::new(true)),
+        })
     }
 
     fn register(removal: Removal) -> Guard {
@@ -174,7 +230,11 @@ impl Guard {
         }
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         registry.push((id, removal.clone()));
-        Guard { id, removal, armed: true }
+        Guard {
+            id,
+            removal,
+            armed: true,
+        }
     }
 
     /// The create command returned: no need to wait for it on a signal any more.
@@ -264,7 +324,11 @@ pub fn exit(code: i32) -> ! {
 }
 
 /// The kinds a label sweep covers, with the `--format` that names each.
-pub const KINDS: [(&str, &str); 3] = [("container", "{{.Names}}"), ("volume", "{{.Name}}"), ("network", "{{.Name}}")];
+pub const KINDS: [(&str, &str); 3] = [
+    ("container", "{{.Names}}"),
+    ("volume", "{{.Name}}"),
+    ("network", "{{.Name}}"),
+];
 
 /// Names of the resources of `kind` matching `filter`; an engine that does not answer is an error
 /// (a sweep or leak check must never pass because it could not look).
@@ -275,17 +339,35 @@ pub fn list(docker: &Docker, kind: &str, filter: &str, format: &str) -> Result<V
     }
     let out = docker.status(&args)?;
     if !out.ok() {
-        bail!("`docker {}` failed: {}", args.join(" "), super::last_message(&out.stderr));
+        bail!(
+            "`docker {}` failed: {}",
+            args.join(" "),
+            super::last_message(&out.stderr)
+        );
     }
-    Ok(out.stdout.lines().filter(|l| !l.is_empty()).map(String::from).collect())
+    Ok(out
+        .stdout
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect())
 }
 
 /// The images the project built itself, as `docker image rm` takes them, among those matching
 /// `filters` (a test run's label): never one that only inherited the project's labels.
 pub fn own_images(docker: &Docker, filters: &[String]) -> Result<Vec<String>> {
     let label = format!("label={BUILT_AS_LABEL_KEY}");
-    let mut args = vec!["image", "ls", "-q", "--no-trunc", "--filter", label.as_str()];
-    filters.iter().for_each(|f| args.extend(["--filter", f.as_str()]));
+    let mut args = vec![
+        "image",
+        "ls",
+        "-q",
+        "--no-trunc",
+        "--filter",
+        label.as_str(),
+    ];
+    filters
+        .iter()
+        .for_each(|f| args.extend(["--filter", f.as_str()]));
     let ids = docker.output(&args)?;
     let mut ids: Vec<&str> = ids.lines().filter(|l| !l.is_empty()).collect();
     ids.sort();
@@ -293,12 +375,20 @@ pub fn own_images(docker: &Docker, filters: &[String]) -> Result<Vec<String>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let format = format!("{{{{.Id}}}}|{{{{index .Config.Labels \"{BUILT_AS_LABEL_KEY}\"}}}}|{{{{json .RepoTags}}}}");
+    let format = format!(
+        "{{{{.Id}}}}|{{{{index .Config.Labels \"{BUILT_AS_LABEL_KEY}\"}}}}|{{{{json .RepoTags}}}}"
+    );
     // One removed since the listing is only missing from the answer.
-    let inspected = docker.status(["image", "inspect", "--format", format.as_str()].into_iter().chain(ids))?;
+    let inspected = docker.status(
+        ["image", "inspect", "--format", format.as_str()]
+            .into_iter()
+            .chain(ids),
+    )?;
     let mut own = Vec::new();
     for line in inspected.stdout.lines() {
-        let Some((id, built_as, tags)) = parse_inspected(line) else { continue };
+        let Some((id, built_as, tags)) = parse_inspected(line) else {
+            continue;
+        };
         let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
         own.extend(own_names(id, built_as, &tags, || history(docker, id)));
     }
@@ -309,19 +399,36 @@ pub fn own_images(docker: &Docker, filters: &[String]) -> Result<Vec<String>> {
 fn parse_inspected(line: &str) -> Option<(&str, &str, Vec<String>)> {
     let (id, rest) = line.split_once('|')?;
     let (built_as, tags) = rest.rsplit_once('|')?;
-    Some((id, built_as, serde_json::from_str::<Option<Vec<String>>>(tags).ok()?.unwrap_or_default()))
+    Some((
+        id,
+        built_as,
+        serde_json::from_str::<Option<Vec<String>>>(tags)
+            .ok()?
+            .unwrap_or_default(),
+    ))
 }
 
 /// What of one image carrying `built_as` is the project's own: the tags equal to it (a child
 /// image inherits the label but is tagged otherwise; a tag a person added keeps the image); an
 /// untagged one (an earlier build a rebuild replaced) by its short id, when its own build set
 /// that label (`history`: its build steps, newest first).
-fn own_names(id: &str, built_as: &str, tags: &[&str], history: impl FnOnce() -> Option<Vec<String>>) -> Vec<String> {
+fn own_names(
+    id: &str,
+    built_as: &str,
+    tags: &[&str],
+    history: impl FnOnce() -> Option<Vec<String>>,
+) -> Vec<String> {
     if !tags.is_empty() {
-        return tags.iter().filter(|t| same_reference(t, built_as)).map(|t| t.to_string()).collect();
+        return tags
+            .iter()
+            .filter(|t| same_reference(t, built_as))
+            .map(|t| t.to_string())
+            .collect();
     }
     match history() {
-        Some(steps) if set_by_its_own_build(&steps, built_as) => vec![id.trim_start_matches("sha256:").chars().take(12).collect()],
+        Some(steps) if set_by_its_own_build(&steps, built_as) => {
+            vec![id.trim_start_matches("sha256:").chars().take(12).collect()]
+        }
         _ => Vec::new(),
     }
 }
@@ -332,21 +439,46 @@ fn own_names(id: &str, built_as: &str, tags: &[&str], history: impl FnOnce() -> 
 /// steps come first in its history (a label of its own, or any other step, ends the run). An
 /// image imported whole (one step) inherited nothing.
 fn set_by_its_own_build(steps: &[String], built_as: &str) -> bool {
-    let labels: Vec<&str> = steps.iter().map_while(|s| s.trim_start_matches("/bin/sh -c #(nop)").trim_start().strip_prefix("LABEL ")).collect();
-    let ours = |l: &&str| l.split_whitespace().filter(|pair| pair.contains('=')).all(|pair| pair.starts_with("jupyter-docker-xtask."));
+    let labels: Vec<&str> = steps
+        .iter()
+        .map_while(|s| {
+            s.trim_start_matches("/bin/sh -c #(nop)")
+                .trim_start()
+                .strip_prefix("LABEL ")
+        })
+        .collect();
+    let ours = |l: &&str| {
+        l.split_whitespace()
+            .filter(|pair| pair.contains('='))
+            .all(|pair| pair.starts_with("jupyter-docker-xtask."))
+    };
     let wanted = format!("{BUILT_AS_LABEL_KEY}={built_as}");
-    steps.len() == 1 || (labels.iter().all(ours) && labels.iter().any(|l| l.split_whitespace().any(|pair| pair == wanted)))
+    steps.len() == 1
+        || (labels.iter().all(ours)
+            && labels
+                .iter()
+                .any(|l| l.split_whitespace().any(|pair| pair == wanted)))
 }
 
 /// Whether a tag Docker shows is `reference` (`name` is shown as `name:latest`).
 fn same_reference(tag: &str, reference: &str) -> bool {
-    let tagged = reference.rsplit('/').next().is_some_and(|last| last.contains(':'));
+    let tagged = reference
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains(':'));
     tag == reference || (!tagged && tag.strip_suffix(":latest") == Some(reference))
 }
 
 /// An image's build steps, newest first.
 fn history(docker: &Docker, id: &str) -> Option<Vec<String>> {
-    let history = docker.probe(["image", "history", "--no-trunc", "--format", "{{.CreatedBy}}", id])?;
+    let history = docker.probe([
+        "image",
+        "history",
+        "--no-trunc",
+        "--format",
+        "{{.CreatedBy}}",
+        id,
+    ])?;
     Some(history.lines().map(String::from).collect())
 }
 
@@ -355,7 +487,11 @@ pub fn leftovers(docker: &Docker, run_id: &str) -> Result<Vec<String>> {
     let filter = format!("label={RUN_LABEL_KEY}={run_id}");
     let mut found = Vec::new();
     for (kind, format) in KINDS {
-        found.extend(list(docker, kind, &filter, format)?.into_iter().map(|n| format!("{kind} {n}")));
+        found.extend(
+            list(docker, kind, &filter, format)?
+                .into_iter()
+                .map(|n| format!("{kind} {n}")),
+        );
     }
     Ok(found)
 }
@@ -383,33 +519,78 @@ mod tests {
 
     #[test]
     fn own_images_are_the_ones_built_as_their_own_tag() {
-        assert_eq!(parse_inspected("sha256:1|a:b|[\"a:b\",\"c:d\"]"), Some(("sha256:1", "a:b", vec!["a:b".to_string(), "c:d".to_string()])));
-        assert_eq!(parse_inspected("sha256:1|a|b|[]"), Some(("sha256:1", "a|b", vec![])));
-        assert_eq!(parse_inspected("sha256:1|a:b|null").map(|p| p.2.len()), Some(0));
+        assert_eq!(
+            parse_inspected("sha256:1|a:b|[\"a:b\",\"c:d\"]"),
+            Some((
+                "sha256:1",
+                "a:b",
+                vec!["a:b".to_string(), "c:d".to_string()]
+            ))
+        );
+        assert_eq!(
+            parse_inspected("sha256:1|a|b|[]"),
+            Some(("sha256:1", "a|b", vec![]))
+        );
+        assert_eq!(
+            parse_inspected("sha256:1|a:b|null").map(|p| p.2.len()),
+            Some(0)
+        );
         let never = || -> Option<Vec<String>> { panic!("a tagged image needs no history") };
         let ours = "custom-jupyter-image:named-volume";
         assert_eq!(own_names("sha256:1", ours, &[ours], never), [ours]);
         // A person's re-tag stays (removing the project's tag leaves the image to it).
-        assert_eq!(own_names("sha256:1", ours, &[ours, "mine:v1"], never), [ours]);
+        assert_eq!(
+            own_names("sha256:1", ours, &[ours, "mine:v1"], never),
+            [ours]
+        );
         // A child built FROM it inherits the label, tagged otherwise.
         assert!(own_names("sha256:2", ours, &["mine:child"], never).is_empty());
-        assert_eq!(own_names("sha256:3", "plain", &["plain:latest"], never), ["plain:latest"]);
-        assert!(own_names("sha256:3", "host:5000/plain", &["host:5000/plain:v2"], never).is_empty());
+        assert_eq!(
+            own_names("sha256:3", "plain", &["plain:latest"], never),
+            ["plain:latest"]
+        );
+        assert!(own_names(
+            "sha256:3",
+            "host:5000/plain",
+            &["host:5000/plain:v2"],
+            never
+        )
+        .is_empty());
 
         // Untagged: the legacy builder's one LABEL step per --label, in any order, end our build.
         let steps = |top: &[&str]| -> Vec<String> {
-            let build = [format!("LABEL {BUILT_AS_LABEL_KEY}={ours}"), "LABEL jupyter-docker-xtask.managed=true".into(), "ENV JDX=1".into(), "COPY dir:abc in /work".into()];
-            top.iter().map(|t| t.to_string()).chain(build).map(|s| format!("/bin/sh -c #(nop)  {s}")).collect()
+            let build = [
+                format!("LABEL {BUILT_AS_LABEL_KEY}={ours}"),
+                "LABEL jupyter-docker-xtask.managed=true".into(),
+                "ENV JDX=1".into(),
+                "COPY dir:abc in /work".into(),
+            ];
+            top.iter()
+                .map(|t| t.to_string())
+                .chain(build)
+                .map(|s| format!("/bin/sh -c #(nop)  {s}"))
+                .collect()
         };
         let untagged = "sha256:0123456789abcdef0123";
-        assert_eq!(own_names(untagged, ours, &[], || Some(steps(&["LABEL jupyter-docker-xtask.run=r1"]))), ["0123456789ab"]);
+        assert_eq!(
+            own_names(untagged, ours, &[], || Some(steps(&[
+                "LABEL jupyter-docker-xtask.run=r1"
+            ]))),
+            ["0123456789ab"]
+        );
         // An untagged child: its own steps come first (any step, or a label of its own).
         assert!(own_names(untagged, ours, &[], || Some(steps(&["ENV B=1"]))).is_empty());
-        assert!(own_names(untagged, ours, &[], || Some(steps(&["LABEL org.example.mine=yes"]))).is_empty());
+        assert!(own_names(untagged, ours, &[], || Some(steps(&[
+            "LABEL org.example.mine=yes"
+        ])))
+        .is_empty());
         // Another tag's label in the history is not this one's.
         assert!(own_names(untagged, "other:tag", &[], || Some(steps(&[]))).is_empty());
         // An untagged import (one step: nothing to inherit from); history unreadable: left alone.
-        assert_eq!(own_names(untagged, ours, &[], || Some(vec![String::new()])).len(), 1);
+        assert_eq!(
+            own_names(untagged, ours, &[], || Some(vec![String::new()])).len(),
+            1
+        );
         assert!(own_names(untagged, ours, &[], || None).is_empty());
     }
 }

@@ -16,7 +16,11 @@ pub struct Publish {
 impl Publish {
     /// On 127.0.0.1 only: never reachable from other machines.
     pub fn loopback(host: Option<u16>, container: u16) -> Publish {
-        Publish { ip: Some("127.0.0.1".into()), host, container }
+        Publish {
+            ip: Some("127.0.0.1".into()),
+            host,
+            container,
+        }
     }
 
     pub fn render(&self) -> String {
@@ -33,30 +37,56 @@ impl Publish {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mount {
     /// A named volume (created by Docker on first use if missing: create it first to label it).
-    Volume { name: String, target: String, readonly: bool, nocopy: bool },
+    Volume {
+        name: String,
+        target: String,
+        readonly: bool,
+        nocopy: bool,
+    },
     /// A host folder; Docker's `--mount` never creates a missing source (unlike `-v`).
-    Bind { source: PathBuf, target: String, readonly: bool },
+    Bind {
+        source: PathBuf,
+        target: String,
+        readonly: bool,
+    },
     /// A small in-memory filesystem.
-    Tmpfs { target: String, size_bytes: Option<u64> },
+    Tmpfs {
+        target: String,
+        size_bytes: Option<u64>,
+    },
 }
 
 impl Mount {
     pub fn volume(name: &str, target: &str) -> Mount {
-        Mount::Volume { name: name.into(), target: target.into(), readonly: false, nocopy: false }
+        Mount::Volume {
+            name: name.into(),
+            target: target.into(),
+            readonly: false,
+            nocopy: false,
+        }
     }
 
     pub fn bind(source: impl Into<PathBuf>, target: &str, readonly: bool) -> Mount {
-        Mount::Bind { source: source.into(), target: target.into(), readonly }
+        Mount::Bind {
+            source: source.into(),
+            target: target.into(),
+            readonly,
+        }
     }
 
     pub fn target(&self) -> &str {
         match self {
-            Mount::Volume { target, .. } | Mount::Bind { target, .. } | Mount::Tmpfs { target, .. } => target,
+            Mount::Volume { target, .. }
+            | Mount::Bind { target, .. }
+            | Mount::Tmpfs { target, .. } => target,
         }
     }
 
     pub fn readonly(&self) -> bool {
-        matches!(self, Mount::Volume { readonly: true, .. } | Mount::Bind { readonly: true, .. })
+        matches!(
+            self,
+            Mount::Volume { readonly: true, .. } | Mount::Bind { readonly: true, .. }
+        )
     }
 
     /// The `--mount` value. Docker reads it as one CSV record: a field holding a comma or a quote
@@ -65,8 +95,17 @@ impl Mount {
     pub fn render(&self) -> Result<String> {
         let mut fields = Vec::new();
         match self {
-            Mount::Volume { name, target, readonly, nocopy } => {
-                fields.extend(["type=volume".to_string(), format!("source={name}"), format!("target={target}")]);
+            Mount::Volume {
+                name,
+                target,
+                readonly,
+                nocopy,
+            } => {
+                fields.extend([
+                    "type=volume".to_string(),
+                    format!("source={name}"),
+                    format!("target={target}"),
+                ]);
                 if *readonly {
                     fields.push("readonly".into());
                 }
@@ -74,9 +113,22 @@ impl Mount {
                     fields.push("volume-nocopy".into());
                 }
             }
-            Mount::Bind { source, target, readonly } => {
-                let source = source.to_str().ok_or_else(|| anyhow::anyhow!("the path {} is not valid UTF-8: Docker cannot mount it; rename the folder", source.display()))?;
-                fields.extend(["type=bind".to_string(), format!("source={source}"), format!("target={target}")]);
+            Mount::Bind {
+                source,
+                target,
+                readonly,
+            } => {
+                let source = source.to_str().ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "the path {} is not valid UTF-8: Docker cannot mount it; rename the folder",
+                        source.display()
+                    )
+                })?;
+                fields.extend([
+                    "type=bind".to_string(),
+                    format!("source={source}"),
+                    format!("target={target}"),
+                ]);
                 if *readonly {
                     fields.push("readonly".into());
                 }
@@ -88,13 +140,21 @@ impl Mount {
                 }
             }
         }
-        fields.iter().map(|f| csv_field(f)).collect::<Result<Vec<_>>>().map(|f| f.join(","))
+        fields
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Result<Vec<_>>>()
+            .map(|f| f.join(","))
     }
 }
 
 /// A named volume's `--mount` value that labels the volume when Docker creates it on this mount
 /// (`docker run -v NAME:DIR` creates a missing volume with no labels; `volume-label` fixes that).
-pub fn volume_mount_labelled(name: &str, target: &str, labels: &[(String, String)]) -> Result<String> {
+pub fn volume_mount_labelled(
+    name: &str,
+    target: &str,
+    labels: &[(String, String)],
+) -> Result<String> {
     let mut rendered = Mount::volume(name, target).render()?;
     for (k, v) in labels {
         rendered.push(',');
@@ -159,12 +219,19 @@ pub struct Health {
 
 impl RunSpec {
     pub fn new(image: &str) -> RunSpec {
-        RunSpec { image: image.into(), ..RunSpec::default() }
+        RunSpec {
+            image: image.into(),
+            ..RunSpec::default()
+        }
     }
 
     /// `docker run -d --name NAME IMAGE`.
     pub fn detached(image: &str, name: &str) -> RunSpec {
-        RunSpec { detach: true, ..RunSpec::new(image) }.name(name)
+        RunSpec {
+            detach: true,
+            ..RunSpec::new(image)
+        }
+        .name(name)
     }
 
     pub fn name(mut self, name: &str) -> Self {
@@ -208,11 +275,13 @@ impl RunSpec {
         self
     }
     pub fn raw<S: AsRef<str>>(mut self, flags: &[S]) -> Self {
-        self.raw.extend(flags.iter().map(|f| f.as_ref().to_string()));
+        self.raw
+            .extend(flags.iter().map(|f| f.as_ref().to_string()));
         self
     }
     pub fn command<S: AsRef<str>>(mut self, command: &[S]) -> Self {
-        self.command.extend(command.iter().map(|c| c.as_ref().to_string()));
+        self.command
+            .extend(command.iter().map(|c| c.as_ref().to_string()));
         self
     }
 
@@ -276,7 +345,12 @@ impl RunSpec {
             a.extend(["--security-opt".into(), opt.clone()]);
         }
         if let Some(h) = &self.health {
-            a.extend(["--health-cmd".into(), h.command.clone(), "--health-interval".into(), h.interval.clone()]);
+            a.extend([
+                "--health-cmd".into(),
+                h.command.clone(),
+                "--health-interval".into(),
+                h.interval.clone(),
+            ]);
             a.extend(["--health-retries".into(), h.retries.to_string()]);
         }
         if let Some(dir) = &self.workdir {
@@ -304,7 +378,11 @@ pub struct BuildSpec {
 
 impl BuildSpec {
     pub fn new(context: impl Into<PathBuf>, tag: &str) -> BuildSpec {
-        BuildSpec { context: context.into(), tag: tag.into(), ..BuildSpec::default() }
+        BuildSpec {
+            context: context.into(),
+            tag: tag.into(),
+            ..BuildSpec::default()
+        }
     }
     pub fn arg(mut self, key: &str, value: &str) -> Self {
         self.build_args.push((key.into(), value.into()));
@@ -330,7 +408,11 @@ impl BuildSpec {
         for (k, v) in labels.iter().chain(&self.labels) {
             a.extend(["--label".into(), format!("{k}={v}")]);
         }
-        a.extend(["-t".into(), self.tag.clone(), self.context.display().to_string()]);
+        a.extend([
+            "-t".into(),
+            self.tag.clone(),
+            self.context.display().to_string(),
+        ]);
         a
     }
 }
@@ -342,18 +424,47 @@ mod tests {
     #[test]
     fn mounts_render_as_one_csv_record() {
         let m = Mount::bind("/home/me/notebooks", "/work", true);
-        assert_eq!(m.render().unwrap(), "type=bind,source=/home/me/notebooks,target=/work,readonly");
+        assert_eq!(
+            m.render().unwrap(),
+            "type=bind,source=/home/me/notebooks,target=/work,readonly"
+        );
         // A comma cannot add a field: the whole field is quoted.
         let evil = Mount::bind("/tmp/nb,source=/tmp/v,target=/work", "/work", true);
-        assert_eq!(evil.render().unwrap(), "type=bind,\"source=/tmp/nb,source=/tmp/v,target=/work\",target=/work,readonly");
+        assert_eq!(
+            evil.render().unwrap(),
+            "type=bind,\"source=/tmp/nb,source=/tmp/v,target=/work\",target=/work,readonly"
+        );
         let quote = Mount::bind("/tmp/a\"b", "/work", false);
-        assert_eq!(quote.render().unwrap(), "type=bind,\"source=/tmp/a\"\"b\",target=/work");
+        assert_eq!(
+            quote.render().unwrap(),
+            "type=bind,\"source=/tmp/a\"\"b\",target=/work"
+        );
         let newline = Mount::bind("/tmp/nb\nx", "/work", true);
-        assert!(newline.render().unwrap_err().to_string().contains("control character"));
-        let v = Mount::Volume { name: "v".into(), target: "/work/outputs".into(), readonly: false, nocopy: true };
-        assert_eq!(v.render().unwrap(), "type=volume,source=v,target=/work/outputs,volume-nocopy");
-        let ro = Mount::Volume { name: "v".into(), target: "/cache".into(), readonly: true, nocopy: false };
-        assert_eq!(ro.render().unwrap(), "type=volume,source=v,target=/cache,readonly");
+        assert!(newline
+            .render()
+            .unwrap_err()
+            .to_string()
+            .contains("control character"));
+        let v = Mount::Volume {
+            name: "v".into(),
+            target: "/work/outputs".into(),
+            readonly: false,
+            nocopy: true,
+        };
+        assert_eq!(
+            v.render().unwrap(),
+            "type=volume,source=v,target=/work/outputs,volume-nocopy"
+        );
+        let ro = Mount::Volume {
+            name: "v".into(),
+            target: "/cache".into(),
+            readonly: true,
+            nocopy: false,
+        };
+        assert_eq!(
+            ro.render().unwrap(),
+            "type=volume,source=v,target=/cache,readonly"
+        );
         assert!(ro.readonly());
     }
 
@@ -362,12 +473,23 @@ mod tests {
         // Not only the newline: a carriage return, a tab, an escape, a NUL, DEL and a C1 control.
         for c in ['\n', '\r', '\t', '\x1b', '\0', '\x7f', '\u{85}'] {
             let bind = Mount::bind(format!("/tmp/nb{c}x"), "/work", true);
-            let error = bind.render().expect_err(&format!("{c:?} in a bind source was accepted"));
-            assert!(error.to_string().contains("control character"), "{c:?}: {error}");
+            let error = bind
+                .render()
+                .expect_err(&format!("{c:?} in a bind source was accepted"));
+            assert!(
+                error.to_string().contains("control character"),
+                "{c:?}: {error}"
+            );
             let volume = Mount::volume("v", &format!("/work/out{c}x"));
-            assert!(volume.render().is_err(), "{c:?} in a volume target was accepted");
+            assert!(
+                volume.render().is_err(),
+                "{c:?} in a volume target was accepted"
+            );
         }
-        assert!(Mount::bind("/tmp/nb é", "/work", true).render().is_ok(), "a space or a letter is no control character");
+        assert!(
+            Mount::bind("/tmp/nb é", "/work", true).render().is_ok(),
+            "a space or a letter is no control character"
+        );
     }
 
     #[test]
@@ -384,13 +506,29 @@ mod tests {
             "run -d --name c --label a.managed=true -p 127.0.0.1::8888 --mount type=volume,source=v,target=/work/outputs \
              --user 1000:100 --security-opt no-new-privileges img:tag start-notebook.py"
         );
-        assert_eq!(Publish { ip: None, host: Some(8888), container: 8888 }.render(), "8888:8888");
-        assert_eq!(Publish::loopback(Some(9000), 8888).render(), "127.0.0.1:9000:8888");
+        assert_eq!(
+            Publish {
+                ip: None,
+                host: Some(8888),
+                container: 8888
+            }
+            .render(),
+            "8888:8888"
+        );
+        assert_eq!(
+            Publish::loopback(Some(9000), 8888).render(),
+            "127.0.0.1:9000:8888"
+        );
     }
 
     #[test]
     fn builds_render_with_labels_and_args() {
-        let spec = BuildSpec::new("/ctx", "t:1").arg("BASE_IMAGE", "b").label("k", "v");
-        assert_eq!(spec.args(&[]).join(" "), "build --force-rm --build-arg BASE_IMAGE=b --label k=v -t t:1 /ctx");
+        let spec = BuildSpec::new("/ctx", "t:1")
+            .arg("BASE_IMAGE", "b")
+            .label("k", "v");
+        assert_eq!(
+            spec.args(&[]).join(" "),
+            "build --force-rm --build-arg BASE_IMAGE=b --label k=v -t t:1 /ctx"
+        );
     }
 }

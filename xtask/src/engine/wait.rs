@@ -25,15 +25,22 @@ pub fn poll(limit: Duration, every: Duration, mut ready: impl FnMut() -> bool) -
 /// A deadline `seconds` from now, saturating instead of overflowing for absurd values.
 pub fn deadline(seconds: u64) -> Instant {
     let now = Instant::now();
-    now.checked_add(Duration::from_secs(seconds)).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+    now.checked_add(Duration::from_secs(seconds))
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 /// Until the container's healthcheck reports `healthy`: the time it took, or the last status seen.
-pub fn healthy(docker: &Docker, container: &str, limit: Duration) -> std::result::Result<Duration, String> {
+pub fn healthy(
+    docker: &Docker,
+    container: &str,
+    limit: Duration,
+) -> std::result::Result<Duration, String> {
     let mut last = String::new();
     let format = "{{if .State.Health}}{{.State.Health.Status}}{{else}}no healthcheck{{end}}";
     poll(limit, Duration::from_millis(250), || {
-        last = docker.probe(["container", "inspect", "--format", format, container]).unwrap_or_else(|| "gone".into());
+        last = docker
+            .probe(["container", "inspect", "--format", format, container])
+            .unwrap_or_else(|| "gone".into());
         last == "healthy" || last == "unhealthy" || last == "gone"
     })
     .filter(|_| last == "healthy")
@@ -42,7 +49,10 @@ pub fn healthy(docker: &Docker, container: &str, limit: Duration) -> std::result
 
 /// Until no container of that name exists.
 pub fn gone(docker: &Docker, container: &str, limit: Duration) -> bool {
-    poll(limit, Duration::from_millis(200), || !docker.exists("container", container)).is_some()
+    poll(limit, Duration::from_millis(200), || {
+        !docker.exists("container", container)
+    })
+    .is_some()
 }
 
 /// `docker logs -f` on a thread, its lines on a channel; the process is killed on Drop.
@@ -59,7 +69,13 @@ impl LogFollower {
             args.extend(["--since", since]);
         }
         args.push(container);
-        let handle = Arc::new(docker.stream(args).stderr_to_stdout().unchecked().reader()?);
+        let handle = Arc::new(
+            docker
+                .stream(args)
+                .stderr_to_stdout()
+                .unchecked()
+                .reader()?,
+        );
         let (tx, lines) = mpsc::channel();
         let reader = handle.clone();
         std::thread::spawn(move || {
@@ -93,7 +109,12 @@ mod tests {
         })
         .is_some());
         assert_eq!(n, 3);
-        assert!(poll(Duration::from_millis(20), Duration::from_millis(5), || false).is_none());
+        assert!(
+            poll(Duration::from_millis(20), Duration::from_millis(5), || {
+                false
+            })
+            .is_none()
+        );
         assert!(deadline(u64::MAX) > Instant::now());
     }
 }

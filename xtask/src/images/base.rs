@@ -82,14 +82,21 @@ pub fn present_base(present: impl Fn(&str) -> bool, local: &str) -> Option<Strin
         return Some(OFFICIAL.to_string());
     }
     if present(local) {
-        progress::note(&format!("base: using the offline stand-in {local} (present; the official image is not)"));
+        progress::note(&format!(
+            "base: using the offline stand-in {local} (present; the official image is not)"
+        ));
         return Some(local.to_string());
     }
     None
 }
 
 pub fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
-    let handle = Docker::new(sh).stream(["pull", "--quiet", image]).stdout_null().stderr_capture().unchecked().start()?;
+    let handle = Docker::new(sh)
+        .stream(["pull", "--quiet", image])
+        .stdout_null()
+        .stderr_capture()
+        .unchecked()
+        .start()?;
     let output = match limit {
         Some(limit) => match handle.wait_timeout(limit)? {
             Some(output) => output.clone(),
@@ -101,7 +108,10 @@ pub fn pull(sh: &Shell, image: &str, limit: Option<Duration>) -> Result<()> {
         None => handle.wait()?.clone(),
     };
     if !output.status.success() {
-        bail!("{}", engine::last_message(&String::from_utf8_lossy(&output.stderr)));
+        bail!(
+            "{}",
+            engine::last_message(&String::from_utf8_lossy(&output.stderr))
+        );
     }
     Ok(())
 }
@@ -156,7 +166,9 @@ pub struct Stages {
 pub fn build(docker: &Docker, tag: &str, wheel_cache: &Path) -> Result<Stages> {
     let recipe = paths::docker_dir().join("base");
     std::fs::create_dir_all(paths::cache_dir())?;
-    let staged = tempfile::Builder::new().prefix("base-wheels-").tempdir_in(paths::cache_dir())?;
+    let staged = tempfile::Builder::new()
+        .prefix("base-wheels-")
+        .tempdir_in(paths::cache_dir())?;
     let wheels = staged.path().to_path_buf();
     let cache = wheel_cache.to_path_buf();
     let lock = recipe.join("requirements.lock");
@@ -167,20 +179,40 @@ pub fn build(docker: &Docker, tag: &str, wheel_cache: &Path) -> Result<Stages> {
             .map_err(anyhow::Error::from)
             .and_then(|sh| rootfs::download_wheels(&sh, &cache))
             .and_then(|()| rootfs::stage_locked_wheels(&lock, &cache, &wheels));
-        std::fs::write(wheels.join(if result.is_ok() { "ready" } else { "failed" }), "")?;
+        std::fs::write(
+            wheels.join(if result.is_ok() { "ready" } else { "failed" }),
+            "",
+        )?;
         result.map(|()| started.elapsed().as_secs_f64())
     });
-    let hook = [recipe.join("customize.sh"), staged.path().to_path_buf(), recipe.clone()].map(|p| shell_quote(&p.display().to_string()));
-    let mut options: Vec<String> = DPKG_EXCLUDES.iter().map(|o| format!("--dpkgopt={o}")).collect();
-    options.push(format!("--customize-hook={} \"$1\" {} {}", hook[0], hook[1], hook[2]));
+    let hook = [
+        recipe.join("customize.sh"),
+        staged.path().to_path_buf(),
+        recipe.clone(),
+    ]
+    .map(|p| shell_quote(&p.display().to_string()));
+    let mut options: Vec<String> = DPKG_EXCLUDES
+        .iter()
+        .map(|o| format!("--dpkgopt={o}"))
+        .collect();
+    options.push(format!(
+        "--customize-hook={} \"$1\" {} {}",
+        hook[0], hook[1], hook[2]
+    ));
     let started = Instant::now();
     let tar = rootfs::mmdebstrap(ROOTFS_PACKAGES, &options);
     let rootfs = started.elapsed().as_secs_f64();
-    let wheels = download.join().map_err(|_| anyhow::anyhow!("the wheel download panicked"))?;
+    let wheels = download
+        .join()
+        .map_err(|_| anyhow::anyhow!("the wheel download panicked"))?;
     // The download's own error says more than the hook's "failed".
     let (wheels, tar) = (wheels?, tar?);
     let times = std::fs::read_to_string(staged.path().join("times")).unwrap_or_default();
-    let python_env = match times.split_whitespace().filter_map(|t| t.parse::<f64>().ok()).collect::<Vec<_>>()[..] {
+    let python_env = match times
+        .split_whitespace()
+        .filter_map(|t| t.parse::<f64>().ok())
+        .collect::<Vec<_>>()[..]
+    {
         [start, end] => end - start,
         _ => 0.0,
     };
@@ -191,11 +223,19 @@ pub fn build(docker: &Docker, tag: &str, wheel_cache: &Path) -> Result<Stages> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(String::from)
         .collect();
-    let labels = docker.build_labels(tag).into_iter().chain([(engine::RECIPE_LABEL_KEY.to_string(), "base-local".to_string())]);
+    let labels = docker.build_labels(tag).into_iter().chain([(
+        engine::RECIPE_LABEL_KEY.to_string(),
+        "base-local".to_string(),
+    )]);
     changes.extend(labels.map(|(k, v)| format!("LABEL {k}={v}")));
     let started = Instant::now();
     rootfs::import(docker, tar.path(), &changes, tag)?;
-    Ok(Stages { wheels, rootfs, python_env, import: started.elapsed().as_secs_f64() })
+    Ok(Stages {
+        wheels,
+        rootfs,
+        python_env,
+        import: started.elapsed().as_secs_f64(),
+    })
 }
 
 #[cfg(test)]
@@ -205,14 +245,27 @@ mod tests {
     #[test]
     fn local_tag_follows_the_recipe() {
         let tag = local_tag().unwrap();
-        assert!(tag.starts_with("jupyter-docker-xtask/minimal-notebook:local-"), "{tag}");
+        assert!(
+            tag.starts_with("jupyter-docker-xtask/minimal-notebook:local-"),
+            "{tag}"
+        );
         assert_eq!(tag, local_tag().unwrap());
     }
 
     #[test]
     fn the_image_config_sets_the_docker_stacks_contract() {
-        let config = std::fs::read_to_string(paths::docker_dir().join("base/image-config")).unwrap();
-        for wanted in ["USER 1000", "WORKDIR /home/jovyan", "EXPOSE 8888", "NB_UID=1000", "NB_GID=100", "HEALTHCHECK", "ENTRYPOINT [\"tini\"", "CMD [\"start-notebook.py\"]"] {
+        let config =
+            std::fs::read_to_string(paths::docker_dir().join("base/image-config")).unwrap();
+        for wanted in [
+            "USER 1000",
+            "WORKDIR /home/jovyan",
+            "EXPOSE 8888",
+            "NB_UID=1000",
+            "NB_GID=100",
+            "HEALTHCHECK",
+            "ENTRYPOINT [\"tini\"",
+            "CMD [\"start-notebook.py\"]",
+        ] {
             assert!(config.contains(wanted), "{wanted}");
         }
     }

@@ -35,7 +35,10 @@ impl Server {
 
 /// The stand-in's tag carries a hash of its recipe (package list and docker/mysql/).
 pub fn local_tag() -> Result<String> {
-    let hash = RecipeHash::default().text(&crate::images::base::rootfs_tag_for(PACKAGES)).tree(&paths::docker_dir().join("mysql"))?.short();
+    let hash = RecipeHash::default()
+        .text(&crate::images::base::rootfs_tag_for(PACKAGES))
+        .tree(&paths::docker_dir().join("mysql"))?
+        .short();
     Ok(format!("{LOCAL_REPO}:local-{hash}"))
 }
 
@@ -43,20 +46,38 @@ pub fn local_tag() -> Result<String> {
 pub fn ensure(sh: &Shell) -> Result<Server> {
     let docker = Docker::new(sh);
     if docker.image_exists(OFFICIAL) {
-        return Ok(Server { image: OFFICIAL.into(), official: true });
+        return Ok(Server {
+            image: OFFICIAL.into(),
+            official: true,
+        });
     }
     let local = local_tag()?;
     if docker.image_exists(&local) {
-        return Ok(Server { image: local, official: false });
+        return Ok(Server {
+            image: local,
+            official: false,
+        });
     }
     if crate::images::base::pull(sh, OFFICIAL, Some(Duration::from_secs(5))).is_ok() {
-        return Ok(Server { image: OFFICIAL.into(), official: true });
+        return Ok(Server {
+            image: OFFICIAL.into(),
+            official: true,
+        });
     }
     let _lock = paths::exclusive("mysql-standin")?;
     if !docker.image_exists(&local) {
-        let rootfs = crate::images::base::ensure_rootfs_with(sh, PACKAGES).context("making the MySQL stand-in's root filesystem")?;
-        let spec = BuildSpec::new(paths::docker_dir().join("mysql"), &local).arg("ROOTFS_IMAGE", &rootfs);
-        docker.build(&spec, &format!("Building the MySQL stand-in {local} (MariaDB; {OFFICIAL} cannot be pulled)"), false)?;
+        let rootfs = crate::images::base::ensure_rootfs_with(sh, PACKAGES)
+            .context("making the MySQL stand-in's root filesystem")?;
+        let spec =
+            BuildSpec::new(paths::docker_dir().join("mysql"), &local).arg("ROOTFS_IMAGE", &rootfs);
+        docker.build(
+            &spec,
+            &format!("Building the MySQL stand-in {local} (MariaDB; {OFFICIAL} cannot be pulled)"),
+            false,
+        )?;
     }
-    Ok(Server { image: local, official: false })
+    Ok(Server {
+        image: local,
+        official: false,
+    })
 }

@@ -37,7 +37,8 @@ impl RecipeHash {
         files.sort();
         for rel in files {
             let path = dir.join(&rel);
-            let data = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let data =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
             self.text(&rel);
             self.bytes(&data);
             self.text(if is_executable(&path) { "x" } else { "-" });
@@ -72,7 +73,9 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
 #[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).map(|m| m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
 }
 
 #[cfg(not(unix))]
@@ -115,7 +118,10 @@ mod tests {
         // Same bytes, same name: only the mode differs, and a COPY keeps it in the image.
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
         let executable = RecipeHash::default().tree(dir.path()).unwrap().short();
-        assert_ne!(plain, executable, "making a file executable must change the recipe");
+        assert_ne!(
+            plain, executable,
+            "making a file executable must change the recipe"
+        );
     }
 
     #[test]
@@ -130,8 +136,19 @@ mod tests {
         // Pinned so that a change to the hash function (which would rebuild every image) is noticed.
         // Computed outside the project (a few lines of Python): 64-bit FNV-1a over the bytes, then
         // the 0xff separator, top 48 bits.
-        assert_eq!(RecipeHash::default().text("jupyter").short(), "603e74f9dab7");
-        assert_eq!(RecipeHash::default().text("").short(), "af64724c8602", "the separator alone");
-        assert_eq!(RecipeHash::default().short(), "cbf29ce48422", "the offset basis");
+        assert_eq!(
+            RecipeHash::default().text("jupyter").short(),
+            "603e74f9dab7"
+        );
+        assert_eq!(
+            RecipeHash::default().text("").short(),
+            "af64724c8602",
+            "the separator alone"
+        );
+        assert_eq!(
+            RecipeHash::default().short(),
+            "cbf29ce48422",
+            "the offset basis"
+        );
     }
 }

@@ -17,7 +17,10 @@ const PACKAGES: &str = "docker.io,rootlesskit,slirp4netns,uidmap,fuse-overlayfs,
 
 /// The sandbox image's tag, with a hash of its recipe (package list and docker/sandbox/).
 pub fn tag() -> Result<String> {
-    let hash = RecipeHash::default().text(&super::base::rootfs_tag_for(PACKAGES)).tree(&paths::docker_dir().join("sandbox"))?.short();
+    let hash = RecipeHash::default()
+        .text(&super::base::rootfs_tag_for(PACKAGES))
+        .tree(&paths::docker_dir().join("sandbox"))?
+        .short();
     Ok(format!("{REPO}:local-{hash}"))
 }
 
@@ -29,9 +32,16 @@ pub fn ensure(docker: &Docker) -> Result<String> {
     }
     let _lock = paths::exclusive("sandbox-image")?;
     if !docker.image_exists(&tag) {
-        let rootfs = super::base::ensure_rootfs_with(docker.sh(), PACKAGES).context("making the sandbox's root filesystem")?;
-        let spec = BuildSpec::new(paths::docker_dir().join("sandbox"), &tag).arg("ROOTFS_IMAGE", &rootfs).label(RECIPE_LABEL_KEY, "sandbox");
-        docker.build(&spec, &format!("Building the sandbox image {tag} (a Docker engine and a registry)"), false)?;
+        let rootfs = super::base::ensure_rootfs_with(docker.sh(), PACKAGES)
+            .context("making the sandbox's root filesystem")?;
+        let spec = BuildSpec::new(paths::docker_dir().join("sandbox"), &tag)
+            .arg("ROOTFS_IMAGE", &rootfs)
+            .label(RECIPE_LABEL_KEY, "sandbox");
+        docker.build(
+            &spec,
+            &format!("Building the sandbox image {tag} (a Docker engine and a registry)"),
+            false,
+        )?;
     }
     Ok(tag)
 }
@@ -71,17 +81,28 @@ pub fn anaconda_stand_in(docker: &Docker, base: &str) -> Result<String> {
 fn stand_in_image(docker: &Docker, name: &str, base: &str) -> Result<String> {
     let folder = paths::docker_dir().join("standins");
     let base_id = docker.output(["image", "inspect", "--format", "{{.Id}}", base])?;
-    let hash = RecipeHash::default().text(&base_id).text(name).tree(&folder)?.short();
+    let hash = RecipeHash::default()
+        .text(&base_id)
+        .text(name)
+        .tree(&folder)?
+        .short();
     let tag = format!("jupyter-docker-xtask/{name}-standin:local-{hash}");
     if docker.image_exists(&tag) {
         return Ok(tag);
     }
     let _lock = paths::exclusive(&format!("{name}-standin"))?;
     if !docker.image_exists(&tag) {
-        let spec = BuildSpec { dockerfile: Some(folder.join(format!("{name}.Dockerfile"))), ..BuildSpec::new(&folder, &tag) }
-            .arg("BASE_IMAGE", base)
-            .label(RECIPE_LABEL_KEY, &format!("{name}-standin"));
-        docker.build(&spec, &format!("Building the sandbox's {name} stand-in"), false)?;
+        let spec = BuildSpec {
+            dockerfile: Some(folder.join(format!("{name}.Dockerfile"))),
+            ..BuildSpec::new(&folder, &tag)
+        }
+        .arg("BASE_IMAGE", base)
+        .label(RECIPE_LABEL_KEY, &format!("{name}-standin"));
+        docker.build(
+            &spec,
+            &format!("Building the sandbox's {name} stand-in"),
+            false,
+        )?;
     }
     Ok(tag)
 }

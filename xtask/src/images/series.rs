@@ -19,11 +19,31 @@ pub struct SeriesImage {
 }
 
 pub const IMAGES: &[SeriesImage] = &[
-    SeriesImage { tag: "custom-jupyter-image:anon-volume", dockerfile: "anon-volume.Dockerfile", about: "article 2: root-owned COPY and VOLUME [\"/project/outputs\"]" },
-    SeriesImage { tag: "custom-jupyter-image:anon-volume-chown", dockerfile: "anon-volume-chown.Dockerfile", about: "article 2: the same with COPY --chown=$NB_UID:$NB_GID" },
-    SeriesImage { tag: "custom-jupyter-image:named-volume", dockerfile: "named-volume.Dockerfile", about: "article 2: --chown, no VOLUME (for named volumes)" },
-    SeriesImage { tag: "custom-jupyter-image:preload", dockerfile: "preload.Dockerfile", about: "article 1: WORKDIR /work and the notebook copied in" },
-    SeriesImage { tag: "custom-jupyter-image:mysql-connected", dockerfile: "mysql-connected.Dockerfile", about: "article 3: the MySQL connector; credentials at run time, none baked in" },
+    SeriesImage {
+        tag: "custom-jupyter-image:anon-volume",
+        dockerfile: "anon-volume.Dockerfile",
+        about: "article 2: root-owned COPY and VOLUME [\"/project/outputs\"]",
+    },
+    SeriesImage {
+        tag: "custom-jupyter-image:anon-volume-chown",
+        dockerfile: "anon-volume-chown.Dockerfile",
+        about: "article 2: the same with COPY --chown=$NB_UID:$NB_GID",
+    },
+    SeriesImage {
+        tag: "custom-jupyter-image:named-volume",
+        dockerfile: "named-volume.Dockerfile",
+        about: "article 2: --chown, no VOLUME (for named volumes)",
+    },
+    SeriesImage {
+        tag: "custom-jupyter-image:preload",
+        dockerfile: "preload.Dockerfile",
+        about: "article 1: WORKDIR /work and the notebook copied in",
+    },
+    SeriesImage {
+        tag: "custom-jupyter-image:mysql-connected",
+        dockerfile: "mysql-connected.Dockerfile",
+        about: "article 3: the MySQL connector; credentials at run time, none baked in",
+    },
 ];
 
 /// Resolves names to images before anything runs, so a typo fails with nothing done.
@@ -48,7 +68,12 @@ pub fn find(name: &str) -> Result<&'static SeriesImage> {
 pub fn ensure_image(sh: &Shell, image: &SeriesImage, base: &str, verbose: bool) -> Result<()> {
     let docker = Docker::new(sh);
     let recipe = recipe_hash(&docker, image, base)?;
-    let built = || docker.label("image", image.tag, RECIPE_LABEL_KEY).as_deref() == Some(recipe.as_str());
+    let built = || {
+        docker
+            .label("image", image.tag, RECIPE_LABEL_KEY)
+            .as_deref()
+            == Some(recipe.as_str())
+    };
     if built() {
         return Ok(());
     }
@@ -61,10 +86,24 @@ pub fn ensure_image(sh: &Shell, image: &SeriesImage, base: &str, verbose: bool) 
 
 /// Builds `image`'s Dockerfile on `base` as `tag` (the bench's cold run uses a throwaway tag),
 /// labelled with its `recipe` hash.
-pub fn build_as(docker: &Docker, image: &SeriesImage, base: &str, tag: &str, recipe: &str, verbose: bool) -> Result<()> {
-    let context = tempfile::Builder::new().prefix("series-context-").tempdir()?;
-    stage_article_folder(&paths::docker_dir().join("series").join(image.dockerfile), context.path())?;
-    let spec = BuildSpec::new(context.path(), tag).arg("BASE_IMAGE", base).label(RECIPE_LABEL_KEY, recipe);
+pub fn build_as(
+    docker: &Docker,
+    image: &SeriesImage,
+    base: &str,
+    tag: &str,
+    recipe: &str,
+    verbose: bool,
+) -> Result<()> {
+    let context = tempfile::Builder::new()
+        .prefix("series-context-")
+        .tempdir()?;
+    stage_article_folder(
+        &paths::docker_dir().join("series").join(image.dockerfile),
+        context.path(),
+    )?;
+    let spec = BuildSpec::new(context.path(), tag)
+        .arg("BASE_IMAGE", base)
+        .label(RECIPE_LABEL_KEY, recipe);
     docker.build(&spec, &format!("Building {tag} ({})", image.about), verbose)
 }
 
@@ -82,7 +121,8 @@ pub fn is_current(image: &SeriesImage, base_id: &str, built: Option<&str>) -> bo
 
 fn recipe_hash_on(image: &SeriesImage, base_id: &str) -> Result<String> {
     let mut hash = RecipeHash::default();
-    hash.text(base_id).file(&paths::docker_dir().join("series").join(image.dockerfile))?;
+    hash.text(base_id)
+        .file(&paths::docker_dir().join("series").join(image.dockerfile))?;
     let ignore = dockerignore_of(&paths::docker_dir().join("series").join(image.dockerfile));
     if ignore.is_file() {
         hash.file(&ignore)?;
@@ -100,13 +140,18 @@ fn recipe_hash_on(image: &SeriesImage, base_id: &str) -> Result<String> {
 
 /// Lays out the article's project folder: Dockerfile, computation.ipynb, data/, empty outputs/.
 pub fn stage_article_folder(dockerfile: &Path, dir: &Path) -> Result<()> {
-    std::fs::copy(dockerfile, dir.join("Dockerfile")).with_context(|| format!("reading {}", dockerfile.display()))?;
+    std::fs::copy(dockerfile, dir.join("Dockerfile"))
+        .with_context(|| format!("reading {}", dockerfile.display()))?;
     let ignore = dockerignore_of(dockerfile);
     if ignore.is_file() {
-        std::fs::copy(&ignore, dir.join(".dockerignore")).with_context(|| format!("reading {}", ignore.display()))?;
+        std::fs::copy(&ignore, dir.join(".dockerignore"))
+            .with_context(|| format!("reading {}", ignore.display()))?;
     }
     let notebooks = paths::notebooks_dir();
-    std::fs::copy(notebooks.join("computation.ipynb"), dir.join("computation.ipynb"))?;
+    std::fs::copy(
+        notebooks.join("computation.ipynb"),
+        dir.join("computation.ipynb"),
+    )?;
     std::fs::create_dir_all(dir.join("data"))?;
     for entry in std::fs::read_dir(notebooks.join("data"))? {
         let path = entry?.path();
@@ -123,29 +168,52 @@ pub fn dockerignore_of(dockerfile: &Path) -> std::path::PathBuf {
     dockerfile.with_extension("dockerignore")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn short_and_full_names() {
-        assert_eq!(find("named-volume").unwrap().tag, "custom-jupyter-image:named-volume");
-        assert_eq!(find("custom-jupyter-image:preload").unwrap().tag, "custom-jupyter-image:preload");
+        assert_eq!(
+            find("named-volume").unwrap().tag,
+            "custom-jupyter-image:named-volume"
+        );
+        assert_eq!(
+            find("custom-jupyter-image:preload").unwrap().tag,
+            "custom-jupyter-image:preload"
+        );
         let err = find("nope").unwrap_err().to_string();
-        assert!(err.contains("unknown image \"nope\"") && err.contains("anon-volume"), "{err}");
+        assert!(
+            err.contains("unknown image \"nope\"") && err.contains("anon-volume"),
+            "{err}"
+        );
         assert!(select(&["preload".into(), "bad".into()]).is_err());
     }
 
     #[test]
     fn every_dockerfile_takes_its_base_through_a_build_arg() {
         for image in IMAGES {
-            let text = std::fs::read_to_string(paths::docker_dir().join("series").join(image.dockerfile)).unwrap();
+            let text =
+                std::fs::read_to_string(paths::docker_dir().join("series").join(image.dockerfile))
+                    .unwrap();
             assert!(text.contains("FROM ${BASE_IMAGE}"), "{}", image.dockerfile);
             // The notebook content comes last, so editing notebooks/ rebuilds only the last layers.
             // (ENV defaults from build arguments may follow, as in article 3.)
-            let last = text.lines().rev().find(|l| !l.trim().is_empty() && !l.starts_with('#') && !l.starts_with("ENV") && !l.starts_with("ARG")).unwrap();
-            assert!(last.starts_with("COPY") || last.starts_with("VOLUME"), "{}: {last}", image.dockerfile);
+            let last = text
+                .lines()
+                .rev()
+                .find(|l| {
+                    !l.trim().is_empty()
+                        && !l.starts_with('#')
+                        && !l.starts_with("ENV")
+                        && !l.starts_with("ARG")
+                })
+                .unwrap();
+            assert!(
+                last.starts_with("COPY") || last.starts_with("VOLUME"),
+                "{}: {last}",
+                image.dockerfile
+            );
         }
     }
 
@@ -154,19 +222,44 @@ mod tests {
         let (old, new) = ("sha256:1111111111111111", "sha256:2222222222222222");
         for image in IMAGES {
             let built = recipe_hash_on(image, old).unwrap();
-            assert!(is_current(image, old, Some(&built)), "{}: unchanged must not rebuild", image.tag);
-            assert!(!is_current(image, new, Some(&built)), "{}: a new base must rebuild what stands on it", image.tag);
-            assert!(!is_current(image, old, None), "{}: an image with no recipe label is not current", image.tag);
+            assert!(
+                is_current(image, old, Some(&built)),
+                "{}: unchanged must not rebuild",
+                image.tag
+            );
+            assert!(
+                !is_current(image, new, Some(&built)),
+                "{}: a new base must rebuild what stands on it",
+                image.tag
+            );
+            assert!(
+                !is_current(image, old, None),
+                "{}: an image with no recipe label is not current",
+                image.tag
+            );
         }
     }
 
     #[test]
     fn staged_folder_is_the_articles() {
         let dir = tempfile::tempdir().unwrap();
-        stage_article_folder(&paths::docker_dir().join("series/named-volume.Dockerfile"), dir.path()).unwrap();
-        for name in ["Dockerfile", "computation.ipynb", "data/Motorized-Foot-Scooter-Trips-2020.csv"] {
+        stage_article_folder(
+            &paths::docker_dir().join("series/named-volume.Dockerfile"),
+            dir.path(),
+        )
+        .unwrap();
+        for name in [
+            "Dockerfile",
+            "computation.ipynb",
+            "data/Motorized-Foot-Scooter-Trips-2020.csv",
+        ] {
             assert!(dir.path().join(name).is_file(), "{name}");
         }
-        assert_eq!(std::fs::read_dir(dir.path().join("outputs")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("outputs"))
+                .unwrap()
+                .count(),
+            0
+        );
     }
 }

@@ -12,9 +12,12 @@ pub fn get_status(port: u16, path: &str, token: Option<&str>, timeout: Duration)
         .with_context(|| format!("connecting to 127.0.0.1:{port}"))?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    let auth = token.map(|t| format!("Authorization: token {t}\r\n")).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: token {t}\r\n"))
+        .unwrap_or_default();
     // One write: `write!` on an unbuffered stream sends each piece of the format separately.
-    let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n{auth}Connection: close\r\n\r\n");
+    let request =
+        format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n{auth}Connection: close\r\n\r\n");
     stream.write_all(request.as_bytes())?;
     let mut head = [0u8; 64];
     let n = stream.read(&mut head)?;
@@ -57,10 +60,14 @@ mod tests {
                 }
                 request.push_str(&String::from_utf8_lossy(&buf[..n]));
             }
-            conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").unwrap();
+            conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
             request
         });
-        assert_eq!(get_status(port, "/api/status", Some("abc"), Duration::from_secs(2)).unwrap(), 200);
+        assert_eq!(
+            get_status(port, "/api/status", Some("abc"), Duration::from_secs(2)).unwrap(),
+            200
+        );
         let request = server.join().unwrap();
         assert!(request.starts_with("GET /api/status HTTP/1.0"));
         assert!(request.contains("Authorization: token abc"));

@@ -24,18 +24,28 @@ impl Notebooks {
             .canonicalize()
             .map_err(|_| anyhow!("notebooks folder {} does not exist: create it or pass an existing one with --notebooks", named.display()))?;
         if !real.is_dir() {
-            bail!("--notebooks {} is not a folder: pass the folder that holds the notebooks", named.display());
+            bail!(
+                "--notebooks {} is not a folder: pass the folder that holds the notebooks",
+                named.display()
+            );
         }
-        Ok(Notebooks { named: named.to_path_buf(), real })
+        Ok(Notebooks {
+            named: named.to_path_buf(),
+            real,
+        })
     }
 
     /// Whether a link on the way leads the named path elsewhere (then `up` says where).
     pub fn through_link(&self) -> bool {
-        let Ok(absolute) = std::path::absolute(&self.named) else { return true };
+        let Ok(absolute) = std::path::absolute(&self.named) else {
+            return true;
+        };
         let mut prefix = PathBuf::new();
         for part in absolute.components() {
             prefix.push(part);
-            if matches!(part, Component::Normal(_)) && std::fs::symlink_metadata(&prefix).is_ok_and(|m| m.is_symlink()) {
+            if matches!(part, Component::Normal(_))
+                && std::fs::symlink_metadata(&prefix).is_ok_and(|m| m.is_symlink())
+            {
                 return true;
             }
         }
@@ -105,50 +115,96 @@ pub fn differences(wanted: &Wanted, inspect: &Value) -> Vec<String> {
     let mut found = Vec::new();
     let image = inspect["Image"].as_str().unwrap_or("");
     match &wanted.image_id {
-        Some(id) if id != image => found.push(format!("image {} now has the id {} (the container runs {})", wanted.image, short(id), short(image))),
-        None if inspect["Config"]["Image"].as_str() != Some(&wanted.image) => {
-            found.push(format!("image {} asked (the container runs {})", wanted.image, inspect["Config"]["Image"].as_str().unwrap_or("?")))
-        }
+        Some(id) if id != image => found.push(format!(
+            "image {} now has the id {} (the container runs {})",
+            wanted.image,
+            short(id),
+            short(image)
+        )),
+        None if inspect["Config"]["Image"].as_str() != Some(&wanted.image) => found.push(format!(
+            "image {} asked (the container runs {})",
+            wanted.image,
+            inspect["Config"]["Image"].as_str().unwrap_or("?")
+        )),
         _ => {}
     }
 
     let binding = &inspect["HostConfig"]["PortBindings"][format!("{PORT}/tcp")][0];
-    let (ip, port) = (binding["HostIp"].as_str().unwrap_or(""), binding["HostPort"].as_str().unwrap_or(""));
+    let (ip, port) = (
+        binding["HostIp"].as_str().unwrap_or(""),
+        binding["HostPort"].as_str().unwrap_or(""),
+    );
     if ip != "127.0.0.1" {
-        found.push(format!("port {PORT} published on {} (asked 127.0.0.1 only)", if ip.is_empty() { "every interface" } else { ip }));
+        found.push(format!(
+            "port {PORT} published on {} (asked 127.0.0.1 only)",
+            if ip.is_empty() { "every interface" } else { ip }
+        ));
     }
     if let Some(asked) = wanted.host_port {
         if port != asked.to_string() {
-            found.push(format!("host port {} (asked {asked})", if port.is_empty() || port == "0" { "picked by Docker" } else { port }));
+            found.push(format!(
+                "host port {} (asked {asked})",
+                if port.is_empty() || port == "0" {
+                    "picked by Docker"
+                } else {
+                    port
+                }
+            ));
         }
     }
 
-    let mounts = inspect["Mounts"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let mounts = inspect["Mounts"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let at = |target: &str| mounts.iter().find(|m| m["Destination"] == target);
     match (&wanted.notebooks, at(WORKDIR)) {
         (Some((source, readonly)), Some(m)) if m["Type"] == "bind" => {
             let mounted = m["Source"].as_str().unwrap_or("");
             if Path::new(mounted) != source {
-                found.push(format!("notebooks {mounted} mounted at {WORKDIR} (asked {})", source.display()));
+                found.push(format!(
+                    "notebooks {mounted} mounted at {WORKDIR} (asked {})",
+                    source.display()
+                ));
             }
             if m["RW"].as_bool() != Some(!readonly) {
                 let mode = |ro: bool| if ro { "read-only" } else { "writable" };
-                found.push(format!("notebooks mounted {} (asked {})", mode(m["RW"] != true), mode(*readonly)));
+                found.push(format!(
+                    "notebooks mounted {} (asked {})",
+                    mode(m["RW"] != true),
+                    mode(*readonly)
+                ));
             }
         }
-        (Some((source, _)), _) => found.push(format!("no notebooks folder bound at {WORKDIR} (asked {})", source.display())),
-        (None, Some(m)) if m["Type"] == "bind" => found.push(format!("notebooks {} bound at {WORKDIR} (asked none: --no-bind)", m["Source"].as_str().unwrap_or("?"))),
+        (Some((source, _)), _) => found.push(format!(
+            "no notebooks folder bound at {WORKDIR} (asked {})",
+            source.display()
+        )),
+        (None, Some(m)) if m["Type"] == "bind" => found.push(format!(
+            "notebooks {} bound at {WORKDIR} (asked none: --no-bind)",
+            m["Source"].as_str().unwrap_or("?")
+        )),
         (None, _) => {}
     }
     match at(OUTPUTS) {
-        Some(m) if m["Type"] == "volume" && m["Name"] == wanted.volume.as_str() && m["RW"] == true => {}
-        Some(m) => found.push(format!("{} {} at {OUTPUTS} (asked the writable volume {})", m["Type"].as_str().unwrap_or("?"), m["Name"].as_str().or(m["Source"].as_str()).unwrap_or("?"), wanted.volume)),
+        Some(m)
+            if m["Type"] == "volume" && m["Name"] == wanted.volume.as_str() && m["RW"] == true => {}
+        Some(m) => found.push(format!(
+            "{} {} at {OUTPUTS} (asked the writable volume {})",
+            m["Type"].as_str().unwrap_or("?"),
+            m["Name"].as_str().or(m["Source"].as_str()).unwrap_or("?"),
+            wanted.volume
+        )),
         None => found.push(format!("no volume at {OUTPUTS} (asked {})", wanted.volume)),
     }
 
     let user = inspect["Config"]["User"].as_str().unwrap_or("");
     if user != wanted.user {
-        found.push(format!("user {} (asked {})", if user.is_empty() { "the image's" } else { user }, wanted.user));
+        found.push(format!(
+            "user {} (asked {})",
+            if user.is_empty() { "the image's" } else { user },
+            wanted.user
+        ));
     }
     found
 }
@@ -188,39 +244,92 @@ mod tests {
 
     #[test]
     fn what_was_asked_shows_no_difference() {
-        assert!(differences(&wanted(), &made()).is_empty(), "{:?}", differences(&wanted(), &made()));
-        assert!(differences(&Wanted { host_port: None, ..wanted() }, &made()).is_empty());
+        assert!(
+            differences(&wanted(), &made()).is_empty(),
+            "{:?}",
+            differences(&wanted(), &made())
+        );
+        assert!(differences(
+            &Wanted {
+                host_port: None,
+                ..wanted()
+            },
+            &made()
+        )
+        .is_empty());
     }
 
     #[test]
     fn each_change_is_named() {
         let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
-            (Box::new(|v| v["Image"] = "sha256:bbbb".into()), "now has the id aaaa"),
-            (Box::new(|v| v["HostConfig"]["PortBindings"]["8888/tcp"][0]["HostPort"] = "9000".into()), "host port 9000 (asked 8888)"),
-            (Box::new(|v| v["HostConfig"]["PortBindings"]["8888/tcp"][0]["HostIp"] = "".into()), "every interface"),
-            (Box::new(|v| v["Mounts"][0]["Source"] = "/tmp/v".into()), "notebooks /tmp/v mounted at /work (asked /home/me/nb)"),
-            (Box::new(|v| v["Mounts"][0]["RW"] = true.into()), "mounted writable (asked read-only)"),
-            (Box::new(|v| v["Mounts"][1]["Name"] = "other".into()), "volume other at /work/outputs"),
+            (
+                Box::new(|v| v["Image"] = "sha256:bbbb".into()),
+                "now has the id aaaa",
+            ),
+            (
+                Box::new(|v| {
+                    v["HostConfig"]["PortBindings"]["8888/tcp"][0]["HostPort"] = "9000".into()
+                }),
+                "host port 9000 (asked 8888)",
+            ),
+            (
+                Box::new(|v| v["HostConfig"]["PortBindings"]["8888/tcp"][0]["HostIp"] = "".into()),
+                "every interface",
+            ),
+            (
+                Box::new(|v| v["Mounts"][0]["Source"] = "/tmp/v".into()),
+                "notebooks /tmp/v mounted at /work (asked /home/me/nb)",
+            ),
+            (
+                Box::new(|v| v["Mounts"][0]["RW"] = true.into()),
+                "mounted writable (asked read-only)",
+            ),
+            (
+                Box::new(|v| v["Mounts"][1]["Name"] = "other".into()),
+                "volume other at /work/outputs",
+            ),
             // The right volume, mounted read-only: the notebook could not write its outputs.
-            (Box::new(|v| v["Mounts"][1]["RW"] = false.into()), "volume vol at /work/outputs (asked the writable volume vol)"),
-            (Box::new(|v| v["Mounts"].as_array_mut().unwrap().truncate(1)), "no volume at /work/outputs"),
+            (
+                Box::new(|v| v["Mounts"][1]["RW"] = false.into()),
+                "volume vol at /work/outputs (asked the writable volume vol)",
+            ),
+            (
+                Box::new(|v| v["Mounts"].as_array_mut().unwrap().truncate(1)),
+                "no volume at /work/outputs",
+            ),
             (
                 Box::new(|v| {
                     v["Mounts"].as_array_mut().unwrap().remove(0);
                 }),
                 "no notebooks folder bound",
             ),
-            (Box::new(|v| v["Config"]["User"] = "1234:1234".into()), "user 1234:1234 (asked 1000:100)"),
+            (
+                Box::new(|v| v["Config"]["User"] = "1234:1234".into()),
+                "user 1234:1234 (asked 1000:100)",
+            ),
         ];
         for (change, phrase) in cases {
             let mut inspect = made();
             change(&mut inspect);
             let found = differences(&wanted(), &inspect);
-            assert!(found.len() == 1 && found[0].contains(phrase), "{phrase}: {found:?}");
+            assert!(
+                found.len() == 1 && found[0].contains(phrase),
+                "{phrase}: {found:?}"
+            );
         }
-        let unbuilt = Wanted { image: "other:tag".into(), image_id: None, ..wanted() };
-        assert_eq!(differences(&unbuilt, &made()), ["image other:tag asked (the container runs img:tag)"]);
-        let no_bind = Wanted { notebooks: None, ..wanted() };
+        let unbuilt = Wanted {
+            image: "other:tag".into(),
+            image_id: None,
+            ..wanted()
+        };
+        assert_eq!(
+            differences(&unbuilt, &made()),
+            ["image other:tag asked (the container runs img:tag)"]
+        );
+        let no_bind = Wanted {
+            notebooks: None,
+            ..wanted()
+        };
         assert!(differences(&no_bind, &made())[0].contains("--no-bind"));
     }
 
@@ -239,10 +348,21 @@ mod tests {
         std::fs::remove_dir(nb.outputs()).unwrap();
 
         std::os::unix::fs::symlink(base.path().join("nowhere"), nb.outputs()).unwrap();
-        assert!(nb.make_outputs().unwrap_err().to_string().contains("is a link"));
-        assert!(!base.path().join("nowhere").exists(), "a dangling link was followed");
+        assert!(nb
+            .make_outputs()
+            .unwrap_err()
+            .to_string()
+            .contains("is a link"));
+        assert!(
+            !base.path().join("nowhere").exists(),
+            "a dangling link was followed"
+        );
         std::fs::remove_file(nb.outputs()).unwrap();
         std::fs::write(nb.outputs(), "x").unwrap();
-        assert!(nb.check_outputs().unwrap_err().to_string().contains("is a file"));
+        assert!(nb
+            .check_outputs()
+            .unwrap_err()
+            .to_string()
+            .contains("is a file"));
     }
 }

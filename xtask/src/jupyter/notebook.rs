@@ -95,22 +95,37 @@ pub struct CellError {
 /// the text is not a notebook or no cell raised.
 pub fn first_error(executed: &str) -> Option<CellError> {
     let notebook: Value = serde_json::from_str(executed).ok()?;
-    notebook["cells"].as_array()?.iter().enumerate().find_map(|(i, cell)| {
-        let error = cell["outputs"].as_array()?.iter().find(|o| o["output_type"] == "error")?;
-        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-        // nbformat stores a cell's source as one string or as a list of lines.
-        let source = match &cell["source"] {
-            Value::Array(lines) => lines.iter().map(text).collect::<String>(),
-            other => text(other),
-        };
-        Some(CellError {
-            cell: i + 1,
-            first_line: source.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default().to_string(),
-            ename: text(&error["ename"]),
-            evalue: text(&error["evalue"]),
-            traceback: error["traceback"].as_array().map(|t| t.iter().map(text).collect()).unwrap_or_default(),
+    notebook["cells"]
+        .as_array()?
+        .iter()
+        .enumerate()
+        .find_map(|(i, cell)| {
+            let error = cell["outputs"]
+                .as_array()?
+                .iter()
+                .find(|o| o["output_type"] == "error")?;
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+            // nbformat stores a cell's source as one string or as a list of lines.
+            let source = match &cell["source"] {
+                Value::Array(lines) => lines.iter().map(text).collect::<String>(),
+                other => text(other),
+            };
+            Some(CellError {
+                cell: i + 1,
+                first_line: source
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .unwrap_or_default()
+                    .to_string(),
+                ename: text(&error["ename"]),
+                evalue: text(&error["evalue"]),
+                traceback: error["traceback"]
+                    .as_array()
+                    .map(|t| t.iter().map(text).collect())
+                    .unwrap_or_default(),
+            })
         })
-    })
 }
 
 impl CellError {
@@ -119,13 +134,33 @@ impl CellError {
         let shown = match self.first_line.chars().count() {
             0 => String::new(),
             n if n <= 50 => format!(" (`{}`)", self.first_line),
-            _ => format!(" (`{}...`)", self.first_line.chars().take(47).collect::<String>()),
+            _ => format!(
+                " (`{}...`)",
+                self.first_line.chars().take(47).collect::<String>()
+            ),
         };
-        let ename = if self.ename.is_empty() { "an exception" } else { self.ename.as_str() };
+        let ename = if self.ename.is_empty() {
+            "an exception"
+        } else {
+            self.ename.as_str()
+        };
         // One line: a multi-line message is joined.
-        let evalue: Vec<&str> = self.evalue.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-        let raised = if evalue.is_empty() { ename.to_string() } else { format!("{ename}: {}", evalue.join(" ")) };
-        format!("cell {} of {notebook}{shown} raised {raised}{}", self.cell, hint(&raised))
+        let evalue: Vec<&str> = self
+            .evalue
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let raised = if evalue.is_empty() {
+            ename.to_string()
+        } else {
+            format!("{ename}: {}", evalue.join(" "))
+        };
+        format!(
+            "cell {} of {notebook}{shown} raised {raised}{}",
+            self.cell,
+            hint(&raised)
+        )
     }
 
     /// The traceback as the cell showed it, without colours.
@@ -147,7 +182,14 @@ fn hint(raised: &str) -> &'static str {
 
 /// Whether nbconvert's output names a problem of the notebook itself (rather than of its container).
 pub fn names_a_notebook_error(log: &str) -> bool {
-    ["CellExecutionError", "NotJSONError", "matched no files", "does not appear to be JSON"].iter().any(|m| log.contains(m))
+    [
+        "CellExecutionError",
+        "NotJSONError",
+        "matched no files",
+        "does not appear to be JSON",
+    ]
+    .iter()
+    .any(|m| log.contains(m))
 }
 
 /// One line saying what went wrong, from nbconvert's output: for failures with no executed
@@ -157,11 +199,16 @@ pub fn diagnose(notebook: &str, log: &str, container_running: bool) -> String {
         return format!("the container stopped while {notebook} ran: the outputs written before are kept on the volume; start it again with `cargo xtask up`");
     }
     let missing_file = log.contains(&format!("pattern '{notebook}' matched no files"))
-        || (log.contains("No such file or directory") && log.contains(notebook) && !log.contains("CellExecutionError"));
+        || (log.contains("No such file or directory")
+            && log.contains(notebook)
+            && !log.contains("CellExecutionError"));
     if missing_file {
         return missing(notebook);
     }
-    if log.contains("NotJSONError") || log.contains("does not appear to be JSON") || log.contains("Notebook does not appear") {
+    if log.contains("NotJSONError")
+        || log.contains("does not appear to be JSON")
+        || log.contains("Notebook does not appear")
+    {
         return format!("{notebook} is not a valid notebook (not JSON): restore it from version control or re-save it in JupyterLab");
     }
     if log.contains("CellExecutionError") || log.contains("An error occurred while executing") {
@@ -178,7 +225,9 @@ pub fn diagnose(notebook: &str, log: &str, container_running: bool) -> String {
 
 /// `PermissionError: [Errno 13] ...`, `ValueError: boom`, `OSError: [Errno 28] No space left on device`.
 fn is_exception_line(line: &str) -> bool {
-    let Some((name, _)) = line.split_once(": ") else { return false };
+    let Some((name, _)) = line.split_once(": ") else {
+        return false;
+    };
     let name = name.rsplit('.').next().unwrap_or(name);
     !name.is_empty()
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -215,13 +264,22 @@ mod tests {
     #[test]
     fn the_first_error_output_names_cell_and_exception() {
         let error = first_error(&executed("[Errno 28] No space left on device")).unwrap();
-        assert_eq!((error.cell, error.first_line.as_str()), (3, "df.to_csv('outputs/x.csv')"));
-        assert_eq!((error.ename.as_str(), error.evalue.as_str()), ("OSError", "[Errno 28] No space left on device"));
+        assert_eq!(
+            (error.cell, error.first_line.as_str()),
+            (3, "df.to_csv('outputs/x.csv')")
+        );
+        assert_eq!(
+            (error.ename.as_str(), error.evalue.as_str()),
+            ("OSError", "[Errno 28] No space left on device")
+        );
         assert_eq!(
             error.message("computation.ipynb"),
             "cell 3 of computation.ipynb (`df.to_csv('outputs/x.csv')`) raised OSError: [Errno 28] No space left on device: the outputs volume is full; free space on it (earlier outputs are intact)"
         );
-        assert_eq!(error.traceback_text(), "OSError Traceback (most recent call last)\nOSError: x");
+        assert_eq!(
+            error.traceback_text(),
+            "OSError Traceback (most recent call last)\nOSError: x"
+        );
     }
 
     #[test]
@@ -232,7 +290,10 @@ mod tests {
         assert_eq!(first_error("{\"cells\": 3}"), None);
         // An error output missing its fields still names the cell; a multi-line message is one line.
         let bare = serde_json::json!({"cells": [{"cell_type": "code", "outputs": [{"output_type": "error"}]}]});
-        assert_eq!(first_error(&bare.to_string()).unwrap().message("n.ipynb"), "cell 1 of n.ipynb raised an exception: fix the cell and run again");
+        assert_eq!(
+            first_error(&bare.to_string()).unwrap().message("n.ipynb"),
+            "cell 1 of n.ipynb raised an exception: fix the cell and run again"
+        );
         let mut error = first_error(&executed("boom\n second line")).unwrap();
         error.ename = "ValueError".into();
         error.first_line = "x = 1; y = 2; z = 3; raise ValueError('a long line of code')".into();
@@ -241,7 +302,8 @@ mod tests {
 
     #[test]
     fn permission_errors_get_their_fix() {
-        let mut error = first_error(&executed("[Errno 13] Permission denied: 'outputs/x.csv'")).unwrap();
+        let mut error =
+            first_error(&executed("[Errno 13] Permission denied: 'outputs/x.csv'")).unwrap();
         error.ename = "PermissionError".into();
         let message = error.message("c.ipynb");
         assert!(message.contains("raised PermissionError: [Errno 13] Permission denied: 'outputs/x.csv': the notebook user cannot write there"), "{message}");
@@ -251,12 +313,23 @@ mod tests {
     fn what_a_path_is_in_the_container() {
         assert_eq!(Found::parse("file\n"), Found::File);
         assert_eq!(Found::parse("missing"), Found::Missing);
-        assert_eq!(Found::parse("folder\na.ipynb\nb.ipynb\n"), Found::Folder(vec!["a.ipynb".into(), "b.ipynb".into()]));
+        assert_eq!(
+            Found::parse("folder\na.ipynb\nb.ipynb\n"),
+            Found::Folder(vec!["a.ipynb".into(), "b.ipynb".into()])
+        );
         assert_eq!(Found::parse(""), Found::Other);
-        let folder = Found::Folder(vec!["a.ipynb".into()]).refusal("work.ipynb").unwrap();
+        let folder = Found::Folder(vec!["a.ipynb".into()])
+            .refusal("work.ipynb")
+            .unwrap();
         assert_eq!(folder, "work.ipynb is a folder, not a notebook file: pass a notebook inside it, e.g. `cargo xtask run work.ipynb/a.ipynb`");
-        assert!(Found::Folder(vec![]).refusal("e.ipynb").unwrap().contains("holds no .ipynb file"));
-        assert!(Found::Missing.refusal("x.ipynb").unwrap().contains("was not found in /work"));
+        assert!(Found::Folder(vec![])
+            .refusal("e.ipynb")
+            .unwrap()
+            .contains("holds no .ipynb file"));
+        assert!(Found::Missing
+            .refusal("x.ipynb")
+            .unwrap()
+            .contains("was not found in /work"));
         assert_eq!(Found::File.refusal("x.ipynb"), None);
         assert_eq!(executed_path("sub/dir/x.ipynb"), "/tmp/executed/x.ipynb");
     }
@@ -264,7 +337,10 @@ mod tests {
     #[test]
     fn cell_errors_in_the_log_name_the_exception() {
         let log = "Traceback (most recent call last):\nnbclient.exceptions.CellExecutionError: An error occurred while executing the following cell:\n------------------\nraise ValueError('boom')\n------------------\n\nValueError                                Traceback (most recent call last)\nCell In[1], line 1\n----> 1 raise ValueError('boom')\n\nValueError: boom\n";
-        assert_eq!(diagnose("n.ipynb", log, true), "a cell of n.ipynb raised ValueError: boom: fix the cell and run again");
+        assert_eq!(
+            diagnose("n.ipynb", log, true),
+            "a cell of n.ipynb raised ValueError: boom: fix the cell and run again"
+        );
         assert!(names_a_notebook_error(log));
         let full = "CellExecutionError\nOSError: [Errno 28] No space left on device\n";
         assert!(diagnose("c.ipynb", full, true).contains("outputs volume is full"));
@@ -281,6 +357,8 @@ mod tests {
         let gone = "FileNotFoundError: [Errno 2] No such file or directory: 'x.ipynb'\n";
         assert!(diagnose("x.ipynb", gone, true).contains("was not found"));
         assert!(diagnose("c.ipynb", "", false).contains("container stopped"));
-        assert!(!names_a_notebook_error("Error response from daemon: container is not running"));
+        assert!(!names_a_notebook_error(
+            "Error response from daemon: container is not running"
+        ));
     }
 }

@@ -52,7 +52,13 @@ const EXITED: &str = "the container exited before the server printed its URL";
 
 impl<'a> Server<'a> {
     pub fn new(docker: &'a Docker, name: &'a str, timeout: u64) -> Server<'a> {
-        Server { docker, name, timeout, token: None, through: None }
+        Server {
+            docker,
+            name,
+            timeout,
+            token: None,
+            through: None,
+        }
     }
 
     /// The token the server was given, when the caller knows it.
@@ -62,7 +68,10 @@ impl<'a> Server<'a> {
 
     /// The published port is reached through `forward` (published port -> local port), e.g. a tunnel.
     pub fn through(self, forward: &'a dyn Fn(u16) -> Result<u16>) -> Server<'a> {
-        Server { through: Some(forward), ..self }
+        Server {
+            through: Some(forward),
+            ..self
+        }
     }
 
     /// A running container's live URL: from the lines of its current start (a restarted server
@@ -104,7 +113,11 @@ impl<'a> Server<'a> {
             }
             if last_check.elapsed() > Duration::from_millis(500) {
                 last_check = Instant::now();
-                if self.docker.container_state(self.name).is_some_and(|s| !s.running) {
+                if self
+                    .docker
+                    .container_state(self.name)
+                    .is_some_and(|s| !s.running)
+                {
                     return Err(self.failure(EXITED, &watcher));
                 }
             }
@@ -114,16 +127,34 @@ impl<'a> Server<'a> {
     /// Shows the log's last lines on stderr; the error names the state the container ended in.
     fn failure(&self, what: &str, watcher: &UrlWatcher) -> anyhow::Error {
         let state = self.docker.container_state(self.name);
-        let state = state.map(|s| format!("state {}, exit code {}", s.status, s.exit_code)).unwrap_or_else(|| "container gone".into());
-        let log = self.docker.logs_since(self.name, "0").unwrap_or_else(|_| watcher.tail(30).join("\n"));
-        eprintln!("--- last log lines of {} ---\n{}\n---", self.name, tail(&log, 30));
-        anyhow!("{} failed to start: {what} ({state}); the log is above", self.name)
+        let state = state
+            .map(|s| format!("state {}, exit code {}", s.status, s.exit_code))
+            .unwrap_or_else(|| "container gone".into());
+        let log = self
+            .docker
+            .logs_since(self.name, "0")
+            .unwrap_or_else(|_| watcher.tail(30).join("\n"));
+        eprintln!(
+            "--- last log lines of {} ---\n{}\n---",
+            self.name,
+            tail(&log, 30)
+        );
+        anyhow!(
+            "{} failed to start: {what} ({state}); the log is above",
+            self.name
+        )
     }
 
     /// The published host port, image and volume label of the started container, in one inspect.
     fn facts(&self) -> Option<Facts> {
         let format = format!("{{{{json .NetworkSettings.Ports}}}}|{{{{.Config.Image}}}}|{{{{index .Config.Labels \"{VOLUME_LABEL_KEY}\"}}}}");
-        let found = self.docker.probe(["container", "inspect", "--format", format.as_str(), self.name])?;
+        let found = self.docker.probe([
+            "container",
+            "inspect",
+            "--format",
+            format.as_str(),
+            self.name,
+        ])?;
         Facts::parse(&found)
     }
 
@@ -147,7 +178,11 @@ impl<'a> Server<'a> {
         // the one in the container's token file.
         let token = match &url.token {
             Token::Hex(t) => Some(t.clone()),
-            Token::Configured => self.token.clone().or_else(|| token::installed(self.docker, name)).map(|t| t.expose().to_string()),
+            Token::Configured => self
+                .token
+                .clone()
+                .or_else(|| token::installed(self.docker, name))
+                .map(|t| t.expose().to_string()),
             Token::None => None,
         };
         if url.token != Token::Configured || token.is_some() {
@@ -159,7 +194,14 @@ impl<'a> Server<'a> {
         }
         // A reused container may run another image or volume than asked.
         let Facts { image, volume, .. } = facts.or_else(|| self.facts()).unwrap_or_default();
-        Ok(Running { url: shown, token, container: name.into(), volume, port, image })
+        Ok(Running {
+            url: shown,
+            token,
+            container: name.into(),
+            volume,
+            port,
+            image,
+        })
     }
 }
 
@@ -176,10 +218,21 @@ impl Facts {
     fn parse(found: &str) -> Option<Facts> {
         let mut parts = found.splitn(3, '|');
         let ports: serde_json::Value = serde_json::from_str(parts.next()?).ok()?;
-        let port = ports[format!("{PORT}/tcp")][0]["HostPort"].as_str()?.parse().ok()?;
+        let port = ports[format!("{PORT}/tcp")][0]["HostPort"]
+            .as_str()?
+            .parse()
+            .ok()?;
         let image = parts.next()?.to_string();
-        let volume = parts.next().filter(|v| *v != "<no value>").unwrap_or_default().to_string();
-        Some(Facts { port, image, volume })
+        let volume = parts
+            .next()
+            .filter(|v| *v != "<no value>")
+            .unwrap_or_default()
+            .to_string();
+        Some(Facts {
+            port,
+            image,
+            volume,
+        })
     }
 }
 
@@ -190,8 +243,14 @@ fn answers(port: u16, url_path: &str, token: Option<&str>) -> Result<()> {
     loop {
         match http::get_status(port, &path, token, Duration::from_secs(2)) {
             Ok(200) => return Ok(()),
-            Ok(code) if Instant::now() > deadline => bail!("the server answered {code} to /api/status with its token"),
-            Err(e) if Instant::now() > deadline => return Err(e.context("the server printed its URL but does not answer on the published port")),
+            Ok(code) if Instant::now() > deadline => {
+                bail!("the server answered {code} to /api/status with its token")
+            }
+            Err(e) if Instant::now() > deadline => {
+                return Err(e.context(
+                    "the server printed its URL but does not answer on the published port",
+                ))
+            }
             _ => std::thread::sleep(Duration::from_millis(100)),
         }
     }
@@ -200,7 +259,9 @@ fn answers(port: u16, url_path: &str, token: Option<&str>) -> Result<()> {
 /// With [`MARK_URL_ENV`] set (by the bench): when the URL line was read, in Unix seconds, on stderr.
 fn mark_url_seen() {
     if std::env::var_os(MARK_URL_ENV).is_some() {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         eprintln!("url-seen-at {}.{:09}", t.as_secs(), t.subsec_nanos());
     }
 }
@@ -213,7 +274,11 @@ fn base_path(path: &str) -> String {
             return format!("{base}/");
         }
     }
-    if trimmed.is_empty() { "/".into() } else { format!("{trimmed}/") }
+    if trimmed.is_empty() {
+        "/".into()
+    } else {
+        format!("{trimmed}/")
+    }
 }
 
 #[cfg(test)]
@@ -222,15 +287,38 @@ mod tests {
 
     #[test]
     fn facts_of_one_inspect() {
-        let found = r#"{"8888/tcp":[{"HostIp":"127.0.0.1","HostPort":"49153"}]}|img:tag|<no value>"#;
-        assert_eq!(Facts::parse(found), Some(Facts { port: 49153, image: "img:tag".into(), volume: String::new() }));
-        assert_eq!(Facts::parse(r#"{"8888/tcp":[{"HostIp":"127.0.0.1","HostPort":"9000"}]}|i|v"#).unwrap().volume, "v");
-        assert_eq!(Facts::parse("{}|i|v"), None, "no published port: asked again after the URL");
+        let found =
+            r#"{"8888/tcp":[{"HostIp":"127.0.0.1","HostPort":"49153"}]}|img:tag|<no value>"#;
+        assert_eq!(
+            Facts::parse(found),
+            Some(Facts {
+                port: 49153,
+                image: "img:tag".into(),
+                volume: String::new()
+            })
+        );
+        assert_eq!(
+            Facts::parse(r#"{"8888/tcp":[{"HostIp":"127.0.0.1","HostPort":"9000"}]}|i|v"#)
+                .unwrap()
+                .volume,
+            "v"
+        );
+        assert_eq!(
+            Facts::parse("{}|i|v"),
+            None,
+            "no published port: asked again after the URL"
+        );
     }
 
     #[test]
     fn base_paths() {
-        for (path, base) in [("/lab", "/"), ("/x/lab", "/x/"), ("/tree", "/"), ("/", "/"), ("/x", "/x/")] {
+        for (path, base) in [
+            ("/lab", "/"),
+            ("/x/lab", "/x/"),
+            ("/tree", "/"),
+            ("/", "/"),
+            ("/x", "/x/"),
+        ] {
             assert_eq!(base_path(path), base, "{path}");
         }
     }

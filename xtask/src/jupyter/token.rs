@@ -43,7 +43,9 @@ pub fn chosen(file: Option<&Path>) -> Result<Option<Secret>> {
         return from_file(path).map(Some);
     }
     match std::env::var(TOKEN_ENV) {
-        Ok(token) if !token.is_empty() => check(token.trim(), &format!("the token in {TOKEN_ENV}")).map(Some),
+        Ok(token) if !token.is_empty() => {
+            check(token.trim(), &format!("the token in {TOKEN_ENV}")).map(Some)
+        }
         _ => Ok(None),
     }
 }
@@ -56,7 +58,9 @@ fn from_file(path: &Path) -> Result<Secret> {
     if !meta.is_file() {
         bail!("--token-file {shown} is not a file: pass the file that holds the token");
     }
-    let me = std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0);
+    let me = std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(0);
     if meta.uid() != me {
         bail!("--token-file {shown} belongs to uid {}, not to you (uid {me}): use a token file of your own", meta.uid());
     }
@@ -64,7 +68,8 @@ fn from_file(path: &Path) -> Result<Secret> {
     if mode & 0o077 != 0 {
         bail!("--token-file {shown} can be read or changed by others (mode {mode:o}): `chmod 600 {shown}`");
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading --token-file {shown}"))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading --token-file {shown}"))?;
     check(text.trim(), &format!("the token in {shown}"))
 }
 
@@ -72,9 +77,16 @@ fn from_file(path: &Path) -> Result<Secret> {
 fn check(token: &str, what: &str) -> Result<Secret> {
     let fix = "use at least 16 letters, digits, `-`, `_`, `.` or `~` (e.g. `openssl rand -hex 24`)";
     if token.len() < 16 {
-        bail!("{what} is too short ({} characters) to keep others out: {fix}", token.len());
+        bail!(
+            "{what} is too short ({} characters) to keep others out: {fix}",
+            token.len()
+        );
     }
-    if token.len() > 256 || !token.chars().all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c)) {
+    if token.len() > 256
+        || !token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.~".contains(c))
+    {
         bail!("{what} holds characters a URL cannot carry as they are, or is over 256 long: {fix}");
     }
     Ok(Secret(token.to_string()))
@@ -82,7 +94,9 @@ fn check(token: &str, what: &str) -> Result<Secret> {
 
 /// Copies the token into a created (not yet started) container, readable by its server's user only.
 pub fn install(docker: &Docker, container: &str, token: &Secret, owner: (u32, u32)) -> Result<()> {
-    docker.copy_in(container, "/", &archive(token, owner)).context("giving the server its token")
+    docker
+        .copy_in(container, "/", &archive(token, owner))
+        .context("giving the server its token")
 }
 
 /// The token a container of the project was given, if any (running or stopped).
@@ -126,8 +140,18 @@ fn from_archive(tar: &[u8]) -> Option<String> {
     let mut at = 0;
     while at + 512 <= tar.len() {
         let block = &tar[at..at + 512];
-        let size_field = std::str::from_utf8(&block[124..136]).ok()?.trim_matches(['\0', ' ']);
-        let size = usize::from_str_radix(if size_field.is_empty() { "0" } else { size_field }, 8).ok()?;
+        let size_field = std::str::from_utf8(&block[124..136])
+            .ok()?
+            .trim_matches(['\0', ' ']);
+        let size = usize::from_str_radix(
+            if size_field.is_empty() {
+                "0"
+            } else {
+                size_field
+            },
+            8,
+        )
+        .ok()?;
         let body = tar.get(at + 512..at + 512 + size)?;
         match block[156] {
             b'0' | 0 if block[0] != 0 => return String::from_utf8(body.to_vec()).ok(),
@@ -155,7 +179,10 @@ mod tests {
         let mut blank = file.to_vec();
         blank[148..156].copy_from_slice(b"        ");
         let sum: u32 = blank.iter().map(|&b| u32::from(b)).sum();
-        assert_eq!(std::str::from_utf8(&file[148..154]).unwrap(), format!("{sum:06o}"));
+        assert_eq!(
+            std::str::from_utf8(&file[148..154]).unwrap(),
+            format!("{sum:06o}")
+        );
         assert_eq!(format!("{token:?}"), "Secret(..)");
     }
 
@@ -165,10 +192,19 @@ mod tests {
         // One short of the minimum, and half of it: both refused.
         for short in ["0123456789abcde", "01234567"] {
             let error = check(short, "t").unwrap_err().to_string();
-            assert!(error.contains(&format!("too short ({} characters)", short.len())), "{short}: {error}");
+            assert!(
+                error.contains(&format!("too short ({} characters)", short.len())),
+                "{short}: {error}"
+            );
         }
-        assert!(check("short", "t").unwrap_err().to_string().contains("too short"));
-        assert!(check("has space in it 0123456", "t").unwrap_err().to_string().contains("URL"));
+        assert!(check("short", "t")
+            .unwrap_err()
+            .to_string()
+            .contains("too short"));
+        assert!(check("has space in it 0123456", "t")
+            .unwrap_err()
+            .to_string()
+            .contains("URL"));
         assert!(check("a&b=c0123456789abcdef", "t").is_err());
     }
 
@@ -185,12 +221,24 @@ mod tests {
         for mode in [0o640, 0o620, 0o610, 0o604, 0o602, 0o601, 0o660] {
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
             let error = chosen(Some(&file)).unwrap_err().to_string();
-            assert!(error.contains(&format!("(mode {mode:o})")) && error.contains("chmod 600"), "{mode:o}: {error}");
+            assert!(
+                error.contains(&format!("(mode {mode:o})")) && error.contains("chmod 600"),
+                "{mode:o}: {error}"
+            );
         }
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
-        assert_eq!(chosen(Some(&file)).unwrap().unwrap().expose(), "0123456789abcdef0123");
+        assert_eq!(
+            chosen(Some(&file)).unwrap().unwrap().expose(),
+            "0123456789abcdef0123"
+        );
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert_eq!(chosen(Some(&file)).unwrap().unwrap().expose(), "0123456789abcdef0123");
-        assert!(chosen(Some(&dir.path().join("missing"))).unwrap_err().to_string().contains("openssl rand"));
+        assert_eq!(
+            chosen(Some(&file)).unwrap().unwrap().expose(),
+            "0123456789abcdef0123"
+        );
+        assert!(chosen(Some(&dir.path().join("missing")))
+            .unwrap_err()
+            .to_string()
+            .contains("openssl rand"));
     }
 }

@@ -30,10 +30,13 @@ impl Tunnel {
 
     /// Whether the recorded PID is still this tunnel's `ssh`.
     pub fn alive(&self) -> bool {
-        let Ok(cmdline) = std::fs::read(format!("/proc/{}/cmdline", self.pid)) else { return false };
+        let Ok(cmdline) = std::fs::read(format!("/proc/{}/cmdline", self.pid)) else {
+            return false;
+        };
         let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
         let forward = Tunnel::forward(self.local_port, self.remote_port);
-        args.first().is_some_and(|a| a.ends_with(b"ssh")) && args.iter().any(|a| *a == forward.as_bytes())
+        args.first().is_some_and(|a| a.ends_with(b"ssh"))
+            && args.iter().any(|a| *a == forward.as_bytes())
     }
 
     /// Ends the tunnel's process (only when it is still that `ssh`) and waits until it is gone.
@@ -41,7 +44,10 @@ impl Tunnel {
         if !self.alive() {
             return;
         }
-        let _ = Command::new("kill").arg(self.pid.to_string()).stderr(Stdio::null()).status();
+        let _ = Command::new("kill")
+            .arg(self.pid.to_string())
+            .stderr(Stdio::null())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while self.alive() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
@@ -51,7 +57,16 @@ impl Tunnel {
 
 /// Where the tunnel of one container on one remote is recorded.
 fn record(ssh: &SshHost, container: &str) -> Result<PathBuf> {
-    let safe: String = format!("{}-{container}", ssh.shown()).chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+    let safe: String = format!("{}-{container}", ssh.shown())
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     Ok(paths::runtime_dir()?.join(format!("tunnel-{safe}")))
 }
 
@@ -59,7 +74,11 @@ fn record(ssh: &SshHost, container: &str) -> Result<PathBuf> {
 pub fn find(ssh: &SshHost, container: &str) -> Option<Tunnel> {
     let text = std::fs::read_to_string(record(ssh, container).ok()?).ok()?;
     let mut numbers = text.split_whitespace().map(|w| w.parse::<u32>().ok());
-    let tunnel = Tunnel { pid: numbers.next()??, local_port: u16::try_from(numbers.next()??).ok()?, remote_port: u16::try_from(numbers.next()??).ok()? };
+    let tunnel = Tunnel {
+        pid: numbers.next()??,
+        local_port: u16::try_from(numbers.next()??).ok()?,
+        remote_port: u16::try_from(numbers.next()??).ok()?,
+    };
     tunnel.alive().then_some(tunnel)
 }
 
@@ -85,7 +104,8 @@ pub fn check_local_port(port: u16) -> Result<()> {
 /// still forwards there (and to `local_port`, unless that is 0), else a new one (the old one ended).
 pub fn ensure(ssh: &SshHost, container: &str, local_port: u16, remote_port: u16) -> Result<Tunnel> {
     if let Some(tunnel) = find(ssh, container) {
-        if tunnel.remote_port == remote_port && (local_port == 0 || tunnel.local_port == local_port) {
+        if tunnel.remote_port == remote_port && (local_port == 0 || tunnel.local_port == local_port)
+        {
             return Ok(tunnel);
         }
         tunnel.end();
@@ -113,7 +133,11 @@ fn open(ssh: &SshHost, container: &str, local_port: u16, remote_port: u16) -> Re
         .stderr(errors.reopen()?)
         .spawn()
         .context("the ssh client was not found on PATH: install it (Debian: `apt-get install openssh-client`)")?;
-    let tunnel = Tunnel { pid: child.id(), local_port, remote_port };
+    let tunnel = Tunnel {
+        pid: child.id(),
+        local_port,
+        remote_port,
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(status) = child.try_wait()? {
@@ -121,10 +145,23 @@ fn open(ssh: &SshHost, container: &str, local_port: u16, remote_port: u16) -> Re
             if said.contains("Address already in use") || said.contains("cannot listen to port") {
                 bail!("local port {local_port} (the tunnel's end on this machine) is already in use: choose another with --port, or --port 0 for a free one");
             }
-            let why = explain_ssh_failure(ssh, &said).unwrap_or_else(|| format!("ssh ended ({status}): {}", crate::engine::last_message(&said)));
-            bail!("the SSH tunnel to {} could not be opened: {why}", ssh.shown());
+            let why = explain_ssh_failure(ssh, &said).unwrap_or_else(|| {
+                format!(
+                    "ssh ended ({status}): {}",
+                    crate::engine::last_message(&said)
+                )
+            });
+            bail!(
+                "the SSH tunnel to {} could not be opened: {why}",
+                ssh.shown()
+            );
         }
-        if TcpStream::connect_timeout(&([127, 0, 0, 1], local_port).into(), Duration::from_millis(200)).is_ok() {
+        if TcpStream::connect_timeout(
+            &([127, 0, 0, 1], local_port).into(),
+            Duration::from_millis(200),
+        )
+        .is_ok()
+        {
             break;
         }
         if Instant::now() > deadline {
@@ -134,6 +171,12 @@ fn open(ssh: &SshHost, container: &str, local_port: u16, remote_port: u16) -> Re
         std::thread::sleep(Duration::from_millis(50));
     }
     let file = record(ssh, container)?;
-    std::fs::write(&file, format!("{} {} {}\n", tunnel.pid, tunnel.local_port, tunnel.remote_port))?;
+    std::fs::write(
+        &file,
+        format!(
+            "{} {} {}\n",
+            tunnel.pid, tunnel.local_port, tunnel.remote_port
+        ),
+    )?;
     Ok(tunnel)
 }

@@ -48,7 +48,8 @@ impl ServerUrl {
 /// Removes ANSI escapes (colour and curses' `ESC ( B` charset resets) and carriage returns.
 pub fn strip_ansi(line: &str) -> String {
     static ANSI: OnceLock<Regex> = OnceLock::new();
-    let re = ANSI.get_or_init(|| Regex::new(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]").unwrap());
+    let re =
+        ANSI.get_or_init(|| Regex::new(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]").unwrap());
     re.replace_all(line, "").replace('\r', "")
 }
 
@@ -58,8 +59,8 @@ pub fn parse_line(raw: &str) -> Option<ServerUrl> {
     static LINE: OnceLock<Regex> = OnceLock::new();
     let re = LINE.get_or_init(|| {
         Regex::new(concat!(
-            r"^\s*(?:\[[A-Z] [^\]]*\]\s*)?",          // optional `[I 2025-... ServerApp]` prefix
-            r"(?:or\s+)?",                              // ` or http://127.0.0.1...` continuation
+            r"^\s*(?:\[[A-Z] [^\]]*\]\s*)?", // optional `[I 2025-... ServerApp]` prefix
+            r"(?:or\s+)?",                   // ` or http://127.0.0.1...` continuation
             r"(?P<scheme>https?)://",
             r"(?P<host>\[[^\]]+\]|\([^)]*\)|[^\s:/?]+)", // [::1], (host or 127.0.0.1), name
             r"(?::(?P<port>[0-9]+))?",
@@ -75,7 +76,10 @@ pub fn parse_line(raw: &str) -> Option<ServerUrl> {
         scheme: caps["scheme"].to_string(),
         host: caps["host"].to_string(),
         port: caps.name("port").and_then(|p| p.as_str().parse().ok()),
-        path: caps.name("path").map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".to_string()),
+        path: caps
+            .name("path")
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".to_string()),
         token: token_in(query),
     })
 }
@@ -83,7 +87,11 @@ pub fn parse_line(raw: &str) -> Option<ServerUrl> {
 fn token_in(query: &str) -> Token {
     for pair in query.split('&') {
         if let Some(value) = pair.strip_prefix("token=") {
-            if value.len() == 48 && value.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            if value.len() == 48
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            {
                 return Token::Hex(value.to_string());
             }
             if value.starts_with("...") {
@@ -147,13 +155,19 @@ mod tests {
         let expected = std::fs::read_to_string(dir.join("expected.txt")).unwrap();
         let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
         let mut checked = Vec::new();
-        for line in expected.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        for line in expected
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
             let (file, want) = line.split_once(" => ").unwrap();
             let file = file.trim();
             let log = std::fs::read_to_string(dir.join(file)).unwrap();
             let found = find_url(&log);
             let mut want = want.split(" ; ");
-            let got = found.as_ref().map(|u| u.on_host(49153)).unwrap_or_else(|| "none".into());
+            let got = found
+                .as_ref()
+                .map(|u| u.on_host(49153))
+                .unwrap_or_else(|| "none".into());
             assert_eq!(got, want.next().unwrap().trim(), "{file}");
             let details: Vec<&str> = want.collect();
             if let Some(url) = &found {
@@ -162,16 +176,35 @@ mod tests {
                     Token::Configured => "configured",
                     Token::None => "none",
                 };
-                assert_eq!(details, [format!("token={kind}"), format!("port={}", url.port.map(|p| p.to_string()).unwrap_or_default())], "{file}");
+                assert_eq!(
+                    details,
+                    [
+                        format!("token={kind}"),
+                        format!(
+                            "port={}",
+                            url.port.map(|p| p.to_string()).unwrap_or_default()
+                        )
+                    ],
+                    "{file}"
+                );
             } else {
-                assert!(details.is_empty(), "{file}: nothing found, yet {details:?} expected");
+                assert!(
+                    details.is_empty(),
+                    "{file}: nothing found, yet {details:?} expected"
+                );
             }
-            assert!(readme.contains(&format!("`{file}`")), "{file} is not in test_data/logs/README.md (recorded or reconstructed?)");
+            assert!(
+                readme.contains(&format!("`{file}`")),
+                "{file} is not in test_data/logs/README.md (recorded or reconstructed?)"
+            );
             checked.push(file.to_string());
         }
         for entry in std::fs::read_dir(&dir).unwrap() {
             let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-            assert!(!name.ends_with(".log") || checked.contains(&name), "{name} is not in expected.txt");
+            assert!(
+                !name.ends_with(".log") || checked.contains(&name),
+                "{name} is not in expected.txt"
+            );
         }
         assert!(checked.len() >= 18, "only {} golden logs", checked.len());
     }
@@ -180,7 +213,11 @@ mod tests {
     #[test]
     fn configured_and_disabled_tokens_differ() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/logs");
-        let kind = |file: &str| find_url(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap().token;
+        let kind = |file: &str| {
+            find_url(&std::fs::read_to_string(dir.join(file)).unwrap())
+                .unwrap()
+                .token
+        };
         assert_eq!(kind("token-configured.log"), Token::Configured);
         assert_eq!(kind("token-disabled.log"), Token::None);
     }
@@ -202,14 +239,27 @@ mod tests {
         let line = format!("\x1b[32m[I 10:00:00.123 ServerApp]\x1b(B\x1b[m     http://127.0.0.1:8888/lab?token={TOKEN}\r");
         let url = parse_line(&line).unwrap();
         assert_eq!(url.token, Token::Hex(TOKEN.into()));
-        assert_eq!(url.on_host(8888), format!("http://127.0.0.1:8888/lab?token={TOKEN}"));
+        assert_eq!(
+            url.on_host(8888),
+            format!("http://127.0.0.1:8888/lab?token={TOKEN}")
+        );
     }
 
     #[test]
     fn short_or_uppercase_tokens_are_not_tokens() {
-        assert_eq!(parse_line("http://127.0.0.1:8888/lab?token=abc").unwrap().token, Token::None);
+        assert_eq!(
+            parse_line("http://127.0.0.1:8888/lab?token=abc")
+                .unwrap()
+                .token,
+            Token::None
+        );
         let upper = TOKEN.to_uppercase();
-        assert_eq!(parse_line(&format!("http://127.0.0.1:8888/lab?token={upper}")).unwrap().token, Token::None);
+        assert_eq!(
+            parse_line(&format!("http://127.0.0.1:8888/lab?token={upper}"))
+                .unwrap()
+                .token,
+            Token::None
+        );
     }
 
     #[test]
@@ -220,6 +270,8 @@ mod tests {
         }
         assert_eq!(w.tail(30).len(), 30);
         assert_eq!(w.tail(30)[29], "line 39");
-        assert!(w.feed(&format!("    http://localhost:8888/lab?token={TOKEN}")).is_some());
+        assert!(w
+            .feed(&format!("    http://localhost:8888/lab?token={TOKEN}"))
+            .is_some());
     }
 }

@@ -85,28 +85,62 @@ impl Sandbox {
     /// A sandbox named `jdx-ROLE...`; with `ssh`, a folder holding `host_key` and
     /// `authorized_keys`, it also runs an SSH server in front of its engine (see [`Remote`]);
     /// `data` are `docker volume create` options for its scratch volume (a small tmpfs: a full disk).
-    pub(crate) fn start_as(host: &Docker, image: &str, role: &str, ssh: Option<&Path>, data: &[&str]) -> Result<Sandbox> {
+    pub(crate) fn start_as(
+        host: &Docker,
+        image: &str,
+        role: &str,
+        ssh: Option<&Path>,
+        data: &[&str],
+    ) -> Result<Sandbox> {
         let scope = host.run_id().map(|r| format!("-{r}")).unwrap_or_default();
         let (slot, n) = free_slot(&format!("{role}{scope}"))?;
         let container = format!("jdx-{role}{scope}-{n}");
         let reading = paths::shared(&cache_volume(role))?;
-        Sandbox::start_in(host, image, role, &container, slot, ssh, data, Cache::Read(reading))
+        Sandbox::start_in(
+            host,
+            image,
+            role,
+            &container,
+            slot,
+            ssh,
+            data,
+            Cache::Read(reading),
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn start_in(host: &Docker, image: &str, role: &str, container: &str, slot: std::fs::File, ssh: Option<&Path>, data: &[&str], cache: Cache) -> Result<Sandbox> {
+    fn start_in(
+        host: &Docker,
+        image: &str,
+        role: &str,
+        container: &str,
+        slot: std::fs::File,
+        ssh: Option<&Path>,
+        data: &[&str],
+        cache: Cache,
+    ) -> Result<Sandbox> {
         // The registry and the warm caches are the machine's, like the project's images: shared
         // by every sandbox (read-only), kept between runs; `clean` removes them.
         let machine = host.with_run(None);
         let registry = Registry::ensure(&machine, image)?;
         let data_volume = cache_volume(role);
-        ensure_ours(&machine, "volume", &data_volume, machine.create_volume(&data_volume, &[])?)?;
+        ensure_ours(
+            &machine,
+            "volume",
+            &data_volume,
+            machine.create_volume(&data_volume, &[])?,
+        )?;
         remove_left_over(host, container)?;
         let socket_dir = fresh_socket_dir(container)?;
 
         let scratch = format!("{container}-scratch");
         let mut scratch_guard = Guard::before_create(host, Resource::Volume(scratch.clone()));
-        ensure_ours(host, "volume", &scratch, host.create_volume(&scratch, data)?)?;
+        ensure_ours(
+            host,
+            "volume",
+            &scratch,
+            host.create_volume(&scratch, data)?,
+        )?;
         scratch_guard.created();
         let network = format!("{container}-net");
         let mut network_guard = Guard::before_create(host, Resource::Network(network.clone()));
@@ -121,16 +155,29 @@ impl Sandbox {
         let started = Instant::now();
         let mut guard = Guard::before_create(host, Resource::Container(container.to_string()));
         let writes = matches!(cache, Cache::Write(_));
-        let mut spec = sandbox_spec(image, container, &network, &data_volume, &scratch, socket_dir.0.clone(), &registry, writes);
+        let mut spec = sandbox_spec(
+            image,
+            container,
+            &network,
+            &data_volume,
+            &scratch,
+            socket_dir.0.clone(),
+            &registry,
+            writes,
+        );
         if let Some(dir) = ssh {
-            spec = spec.mount(Mount::bind(dir, "/run/remote-ssh", true)).env("SANDBOX_SSH", "1");
+            spec = spec
+                .mount(Mount::bind(dir, "/run/remote-ssh", true))
+                .env("SANDBOX_SSH", "1");
         }
         let ran = host.status(spec.args(&host.resource_labels())?)?;
         guard.created();
         if !ran.ok() {
             return Err(cannot_start(&ran));
         }
-        let inner = host.with_run(None).at_guarded_socket(&socket_dir.0.join("docker.sock"));
+        let inner = host
+            .with_run(None)
+            .at_guarded_socket(&socket_dir.0.join("docker.sock"));
         let mut engine_id = None;
         wait::poll(Duration::from_secs(120), Duration::from_millis(100), || {
             engine_id = inner.probe(["info", "--format", "{{.ID}}"]);
@@ -182,7 +229,16 @@ impl Sandbox {
         // warm-up waits for the others to end.
         let (container, slot) = sandbox.release();
         let writing = paths::exclusive(&cache_volume("sandbox"))?;
-        let warm = Sandbox::start_in(&host, &image, "sandbox", &container, slot, None, &[], Cache::Write(writing))?;
+        let warm = Sandbox::start_in(
+            &host,
+            &image,
+            "sandbox",
+            &container,
+            slot,
+            None,
+            &[],
+            Cache::Write(writing),
+        )?;
         if warm.stamp() != wanted {
             let step = crate::progress::Step::start(format!("Warming the sandboxes' cache {} with the stand-ins (once per change of a stand-in)", warm.data_volume));
             warm.warm_up(&stand_ins, &wanted)?;
@@ -190,18 +246,38 @@ impl Sandbox {
         }
         let (_, slot) = warm.release();
         let reading = paths::shared(&cache_volume("sandbox"))?;
-        let sandbox = Sandbox::start_in(&host, &image, "sandbox", &container, slot, None, &[], Cache::Read(reading))?;
+        let sandbox = Sandbox::start_in(
+            &host,
+            &image,
+            "sandbox",
+            &container,
+            slot,
+            None,
+            &[],
+            Cache::Read(reading),
+        )?;
         Ok((sandbox, stand_ins))
     }
 
     /// What the warm cache holds, by its stamp (empty when it was never warmed).
     fn stamp(&self) -> String {
-        self.exec(&["cat", WARM_STAMP]).map(|o| o.stdout).unwrap_or_default()
+        self.exec(&["cat", WARM_STAMP])
+            .map(|o| o.stdout)
+            .unwrap_or_default()
     }
 
     /// Stops this sandbox (its container, network and scratch volume go) and hands back its slot.
     fn release(self) -> (String, std::fs::File) {
-        let Sandbox { container, _container, _network, _scratch, _slot, socket_dir, _cache, .. } = self;
+        let Sandbox {
+            container,
+            _container,
+            _network,
+            _scratch,
+            _slot,
+            socket_dir,
+            _cache,
+            ..
+        } = self;
         drop((_container, _network, _scratch, socket_dir, _cache));
         (container, _slot)
     }
@@ -217,12 +293,28 @@ impl Sandbox {
         }
         for s in stand_ins {
             self.inner.output(["pull", "-q", s.pulled_as])?;
-            self.inner.output(["tag", s.pulled_as, &format!("{WARM_CACHE}{}:latest", s.pulled_as)])?;
+            self.inner.output([
+                "tag",
+                s.pulled_as,
+                &format!("{WARM_CACHE}{}:latest", s.pulled_as),
+            ])?;
             self.inner.output(["rmi", s.pulled_as])?;
         }
         self.inner.output(["image", "prune", "-f"])?;
-        let out = self.host.exec_input(&self.container, &["sh", "-c", "cat > \"$1\"", "sh", WARM_STAMP]).stdin_bytes(stamp.as_bytes().to_vec()).unchecked().run()?;
-        anyhow::ensure!(out.status.success(), "writing the warm cache's stamp in {} failed", self.container);
+        let out = self
+            .host
+            .exec_input(
+                &self.container,
+                &["sh", "-c", "cat > \"$1\"", "sh", WARM_STAMP],
+            )
+            .stdin_bytes(stamp.as_bytes().to_vec())
+            .unchecked()
+            .run()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "writing the warm cache's stamp in {} failed",
+            self.container
+        );
         Ok(())
     }
 
@@ -259,26 +351,56 @@ impl Sandbox {
 
     /// The HTTP status of `url` fetched from inside the sandbox (0 when nothing answers).
     pub fn http_status(&self, url: &str) -> u16 {
-        let out = self.exec(&["curl", "-s", "-o", "/dev/null", "--max-time", "5", "-w", "%{http_code}", url]);
-        out.ok().and_then(|o| o.stdout.trim().parse().ok()).unwrap_or(0)
+        let out = self.exec(&[
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "5",
+            "-w",
+            "%{http_code}",
+            url,
+        ]);
+        out.ok()
+            .and_then(|o| o.stdout.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     /// The sandbox's address on its network (where `-p` publishes inside it).
     pub fn address(&self) -> Result<String> {
-        let format = format!("{{{{(index .NetworkSettings.Networks \"{}\").IPAddress}}}}", self.network);
-        self.host.output(["container", "inspect", "--format", format.as_str(), self.container.as_str()])
+        let format = format!(
+            "{{{{(index .NetworkSettings.Networks \"{}\").IPAddress}}}}",
+            self.network
+        );
+        self.host.output([
+            "container",
+            "inspect",
+            "--format",
+            format.as_str(),
+            self.container.as_str(),
+        ])
     }
 
     /// Why the sandbox cannot go on, if it cannot: what happened ("the sandbox X stopped") and a
     /// hint (killed, out of memory, paused, the shared registry removed by a `clean`).
     pub fn trouble(&self) -> Option<(String, String)> {
-        let state = self.host.probe(["container", "inspect", "--format", "{{.State.Running}} {{.State.Paused}}", self.container.as_str()]);
+        let state = self.host.probe([
+            "container",
+            "inspect",
+            "--format",
+            "{{.State.Running}} {{.State.Paused}}",
+            self.container.as_str(),
+        ]);
         if let Some(trouble) = state_trouble(&self.container, state.as_deref()) {
             return Some(trouble);
         }
         if !self.registry.is_running(&self.host) {
             let registry = &self.registry.container;
-            return Some((format!("the sandbox's shared registry {registry} was removed or stopped"), "by `cargo xtask clean`?".into()));
+            return Some((
+                format!("the sandbox's shared registry {registry} was removed or stopped"),
+                "by `cargo xtask clean`?".into(),
+            ));
         }
         None
     }
@@ -308,8 +430,14 @@ impl Drop for SocketDir {
 fn state_trouble(name: &str, state: Option<&str>) -> Option<(String, String)> {
     match state {
         Some("true false") => None,
-        Some("true true") => Some((format!("the sandbox {name} was paused"), format!("`docker unpause {name}` lets a replay go on"))),
-        _ => Some((format!("the sandbox {name} stopped"), "killed, or out of memory".into())),
+        Some("true true") => Some((
+            format!("the sandbox {name} was paused"),
+            format!("`docker unpause {name}` lets a replay go on"),
+        )),
+        _ => Some((
+            format!("the sandbox {name} stopped"),
+            "killed, or out of memory".into(),
+        )),
     }
 }
 
@@ -319,19 +447,46 @@ fn state_trouble(name: &str, state: Option<&str>) -> Option<(String, String)> {
 /// mount needs them unmasked); no host cgroups; bounded pids and memory. The cache read-only
 /// under this run's scratch volume; the socket folder.
 #[allow(clippy::too_many_arguments)]
-fn sandbox_spec(image: &str, name: &str, network: &str, cache_volume: &str, scratch: &str, socket_dir: PathBuf, registry: &Registry, writes: bool) -> RunSpec {
+fn sandbox_spec(
+    image: &str,
+    name: &str,
+    network: &str,
+    cache_volume: &str,
+    scratch: &str,
+    socket_dir: PathBuf,
+    registry: &Registry,
+    writes: bool,
+) -> RunSpec {
     let mut spec = RunSpec::detached(image, name)
         .network(network)
-        .mount(Mount::Volume { name: cache_volume.into(), target: "/run/cache".into(), readonly: !writes, nocopy: false })
+        .mount(Mount::Volume {
+            name: cache_volume.into(),
+            target: "/run/cache".into(),
+            readonly: !writes,
+            nocopy: false,
+        })
         .mount(Mount::volume(scratch, "/run/scratch"))
         .mount(Mount::bind(socket_dir, "/run/sandbox", false))
         .env("SANDBOX_MIRROR", &registry.mirror_url())
-        .raw(&["--device", "/dev/net/tun", "--device", "/dev/fuse", "--pids-limit", &PIDS_LIMIT.to_string(), "--memory", MEMORY_LIMIT]);
+        .raw(&[
+            "--device",
+            "/dev/net/tun",
+            "--device",
+            "/dev/fuse",
+            "--pids-limit",
+            &PIDS_LIMIT.to_string(),
+            "--memory",
+            MEMORY_LIMIT,
+        ]);
     if writes {
         spec = spec.env("SANDBOX_CACHE", "write");
     }
     spec.cap_add = vec!["SYS_ADMIN".into()];
-    spec.security_opt = vec!["seccomp=unconfined".into(), "apparmor=unconfined".into(), "systempaths=unconfined".into()];
+    spec.security_opt = vec![
+        "seccomp=unconfined".into(),
+        "apparmor=unconfined".into(),
+        "systempaths=unconfined".into(),
+    ];
     spec
 }
 
@@ -340,7 +495,10 @@ fn cannot_start(ran: &Output) -> anyhow::Error {
     let why = crate::engine::last_message(&ran.stderr);
     let hint = if why.contains("rootless") || why.contains("cgroup") {
         "this engine cannot run an engine inside a container (rootless Docker or cgroup limits)"
-    } else if why.contains("operation not permitted") || why.contains("caps") || why.contains("device") {
+    } else if why.contains("operation not permitted")
+        || why.contains("caps")
+        || why.contains("device")
+    {
         "this host does not grant what an engine in a container needs (SYS_ADMIN, /dev/net/tun, /dev/fuse)"
     } else {
         "the sandbox container did not start"
@@ -368,7 +526,11 @@ fn cache_volume(role: &str) -> String {
 fn stamp(host: &Docker, stand_ins: &[StandIn]) -> Result<String> {
     let mut lines = Vec::new();
     for s in stand_ins {
-        lines.push(format!("{} {}", s.pulled_as, host.output(["image", "inspect", "--format", "{{.Id}}", s.image.as_str()])?));
+        lines.push(format!(
+            "{} {}",
+            s.pulled_as,
+            host.output(["image", "inspect", "--format", "{{.Id}}", s.image.as_str()])?
+        ));
     }
     Ok(lines.join("\n"))
 }
@@ -385,11 +547,19 @@ fn remove_left_over(host: &Docker, container: &str) -> Result<()> {
         host.output(["rm", "-f", container])?;
     }
     let scratch = format!("{container}-scratch");
-    if host.exists("volume", &scratch) && host.label("volume", &scratch, crate::engine::MANAGED_KEY).is_some() {
+    if host.exists("volume", &scratch)
+        && host
+            .label("volume", &scratch, crate::engine::MANAGED_KEY)
+            .is_some()
+    {
         host.output(["volume", "rm", "-f", scratch.as_str()])?;
     }
     let network = format!("{container}-net");
-    if host.exists("network", &network) && host.label("network", &network, crate::engine::MANAGED_KEY).is_some() {
+    if host.exists("network", &network)
+        && host
+            .label("network", &network, crate::engine::MANAGED_KEY)
+            .is_some()
+    {
         let _ = Guard::new(host, Resource::Network(network));
     }
     Ok(())
@@ -397,7 +567,12 @@ fn remove_left_over(host: &Docker, container: &str) -> Result<()> {
 
 /// How the socket folders of sandbox `container` begin (then the run's pid).
 pub fn socket_dir_prefix(container: &str) -> String {
-    format!("sbx-{}-run", crate::images::recipe::RecipeHash::default().text(container).short())
+    format!(
+        "sbx-{}-run",
+        crate::images::recipe::RecipeHash::default()
+            .text(container)
+            .short()
+    )
 }
 
 /// This run's socket folder, made fresh (0700) in the runtime folder; the folders killed runs left
@@ -443,16 +618,41 @@ mod tests {
     #[test]
     fn a_paused_or_gone_sandbox_is_trouble_named_as_such() {
         assert_eq!(state_trouble("s", Some("true false")), None);
-        assert_eq!(state_trouble("s", Some("true true")).unwrap().0, "the sandbox s was paused");
+        assert_eq!(
+            state_trouble("s", Some("true true")).unwrap().0,
+            "the sandbox s was paused"
+        );
         for gone in [Some("false false"), None] {
-            assert_eq!(state_trouble("s", gone).unwrap(), ("the sandbox s stopped".to_string(), "killed, or out of memory".to_string()));
+            assert_eq!(
+                state_trouble("s", gone).unwrap(),
+                (
+                    "the sandbox s stopped".to_string(),
+                    "killed, or out of memory".to_string()
+                )
+            );
         }
     }
 
     #[test]
     fn ids_in_the_sandbox_are_the_containers_ids_shifted() {
         // reader is the containers' root; jovyan (1000) is reader's subordinate id 100999.
-        assert_eq!((container_id(1000), container_id(100_000), container_id(100_999), container_id(165_535)), (0, 1, 1000, 65_536));
-        assert_eq!((container_id(0), container_id(1001), container_id(99_999), container_id(165_536)), (65_534, 65_534, 65_534, 65_534));
+        assert_eq!(
+            (
+                container_id(1000),
+                container_id(100_000),
+                container_id(100_999),
+                container_id(165_535)
+            ),
+            (0, 1, 1000, 65_536)
+        );
+        assert_eq!(
+            (
+                container_id(0),
+                container_id(1001),
+                container_id(99_999),
+                container_id(165_536)
+            ),
+            (65_534, 65_534, 65_534, 65_534)
+        );
     }
 }

@@ -59,11 +59,16 @@ impl Registry {
             None => {
                 let volume = ensure_data_volume(host)?;
                 let spec = server_spec(image, &container, &volume, "mirror.yml");
-                host.run(&spec).map_err(|e| anyhow::anyhow!("the sandbox's registry did not start: {e:#}"))?;
+                host.run(&spec)
+                    .map_err(|e| anyhow::anyhow!("the sandbox's registry did not start: {e:#}"))?;
             }
         }
         let host_port = answering(host, &container)?;
-        Ok(Registry { container, host_port, image: image.to_string() })
+        Ok(Registry {
+            container,
+            host_port,
+            image: image.to_string(),
+        })
     }
 
     /// What the sandbox's engine is given as `--registry-mirror`.
@@ -73,13 +78,28 @@ impl Registry {
 
     /// Puts the registry on a sandbox's own network, under the alias its engine pulls from.
     pub fn connect(&self, host: &Docker, network: &str) -> Result<()> {
-        host.output(["network", "connect", "--alias", ALIAS, network, self.container.as_str()])?;
+        host.output([
+            "network",
+            "connect",
+            "--alias",
+            ALIAS,
+            network,
+            self.container.as_str(),
+        ])?;
         Ok(())
     }
 
     /// Whether the registry still runs (a `clean` elsewhere may remove it mid-run).
     pub fn is_running(&self, host: &Docker) -> bool {
-        host.probe(["container", "inspect", "--format", "{{.State.Running}}", self.container.as_str()]).as_deref() == Some("true")
+        host.probe([
+            "container",
+            "inspect",
+            "--format",
+            "{{.State.Running}}",
+            self.container.as_str(),
+        ])
+        .as_deref()
+            == Some("true")
     }
 
     /// Pushes each stand-in under the name the articles pull (`mysql` is `library/mysql`), unless
@@ -88,7 +108,13 @@ impl Registry {
     pub fn seed(&self, host: &Docker, stand_ins: &[StandIn]) -> Result<()> {
         let mut missing = Vec::new();
         for stand_in in stand_ins {
-            let local = host.output(["image", "inspect", "--format", "{{.Id}}", stand_in.image.as_str()])?;
+            let local = host.output([
+                "image",
+                "inspect",
+                "--format",
+                "{{.Id}}",
+                stand_in.image.as_str(),
+            ])?;
             if self.served_config(&repository(stand_in)).as_deref() != Some(local.as_str()) {
                 missing.push(stand_in);
             }
@@ -98,18 +124,27 @@ impl Registry {
         }
         let seeder = format!("{CONTAINER}-seed-{}", crate::engine::creator_id());
         let mut guard = Guard::before_create(host, Resource::Container(seeder.clone()));
-        let started = host.run(&server_spec(&self.image, &seeder, &ensure_data_volume(host)?, "seed.yml"));
+        let started = host.run(&server_spec(
+            &self.image,
+            &seeder,
+            &ensure_data_volume(host)?,
+            "seed.yml",
+        ));
         guard.created();
         started.context("starting the writable registry that seeds the sandbox's")?;
         let port = answering(host, &seeder)?;
         for stand_in in missing {
             let tag = format!("127.0.0.1:{port}/{}:latest", repository(stand_in));
-            let step = crate::progress::Step::start(format!("Seeding the sandbox's registry: {} as {}", stand_in.image, stand_in.pulled_as));
+            let step = crate::progress::Step::start(format!(
+                "Seeding the sandbox's registry: {} as {}",
+                stand_in.image, stand_in.pulled_as
+            ));
             host.output(["tag", stand_in.image.as_str(), tag.as_str()])?;
             let pushed = host.output(["push", "--quiet", tag.as_str()]);
             // Only the extra tag goes; the image itself is the project's and stays.
             let _ = host.output(["image", "rm", tag.as_str()]);
-            pushed.with_context(|| format!("pushing {} to the sandbox's registry", stand_in.image))?;
+            pushed
+                .with_context(|| format!("pushing {} to the sandbox's registry", stand_in.image))?;
             step.done("pushed");
         }
         Ok(())
@@ -117,7 +152,12 @@ impl Registry {
 
     /// The image id (config digest) the registry serves as `repository:latest`, if any.
     fn served_config(&self, repository: &str) -> Option<String> {
-        let (code, body) = get(self.host_port, &format!("/v2/{repository}/manifests/latest"), "application/vnd.docker.distribution.manifest.v2+json").ok()?;
+        let (code, body) = get(
+            self.host_port,
+            &format!("/v2/{repository}/manifests/latest"),
+            "application/vnd.docker.distribution.manifest.v2+json",
+        )
+        .ok()?;
         if code != 200 {
             return None;
         }
@@ -142,13 +182,19 @@ fn server_spec(image: &str, name: &str, volume: &str, config: &str) -> RunSpec {
         .network(NETWORK)
         .publish(Publish::loopback(None, 5000))
         .mount(Mount::volume(volume, "/var/lib/docker-registry"))
-        .command(&["docker-registry", "serve", &format!("/etc/docker/registry/{config}")])
+        .command(&[
+            "docker-registry",
+            "serve",
+            &format!("/etc/docker/registry/{config}"),
+        ])
 }
 
 /// The host port of `container`'s registry, once it answers there.
 fn answering(host: &Docker, container: &str) -> Result<u16> {
     let (_, host_port) = host.published_port(container, 5000)?;
-    let answered = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || get(host_port, "/v2/", "").is_ok_and(|(code, _)| code == 200));
+    let answered = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || {
+        get(host_port, "/v2/", "").is_ok_and(|(code, _)| code == 200)
+    });
     if answered.is_none() {
         bail!("the sandbox's registry {container} does not answer on 127.0.0.1:{host_port}: see `docker logs {container}`");
     }
@@ -157,13 +203,29 @@ fn answering(host: &Docker, container: &str) -> Result<u16> {
 
 /// `GET path` on 127.0.0.1:port: the status code and body.
 fn get(port: u16, path: &str, accept: &str) -> Result<(u16, String)> {
-    let mut stream = std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(2))?;
+    let mut stream = std::net::TcpStream::connect_timeout(
+        &([127, 0, 0, 1], port).into(),
+        Duration::from_secs(2),
+    )?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let accept = if accept.is_empty() { String::new() } else { format!("Accept: {accept}\r\n") };
-    stream.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n{accept}Connection: close\r\n\r\n").as_bytes())?;
+    let accept = if accept.is_empty() {
+        String::new()
+    } else {
+        format!("Accept: {accept}\r\n")
+    };
+    stream.write_all(
+        format!(
+            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n{accept}Connection: close\r\n\r\n"
+        )
+        .as_bytes(),
+    )?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let code = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).context("not an HTTP response")?;
+    let code = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .context("not an HTTP response")?;
     Ok((code, body.to_string()))
 }

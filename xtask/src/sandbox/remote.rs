@@ -55,7 +55,18 @@ impl Remote {
     /// Its data is gone with its container.
     pub fn with_small_disk(host: &Docker, size: &str) -> Result<Remote> {
         let size = format!("o=size={size}");
-        Remote::start_with(host, "remote-small", &["--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", size.as_str()])
+        Remote::start_with(
+            host,
+            "remote-small",
+            &[
+                "--opt",
+                "type=tmpfs",
+                "--opt",
+                "device=tmpfs",
+                "--opt",
+                size.as_str(),
+            ],
+        )
     }
 
     fn start_with(host: &Docker, role: &str, data: &[&str]) -> Result<Remote> {
@@ -66,15 +77,30 @@ impl Remote {
         let made = (|| -> Result<Remote> {
             let key = dir.join("id_ed25519");
             let into_remote = dir.join("in");
-            std::fs::DirBuilder::new().mode(0o700).create(&into_remote)?;
+            std::fs::DirBuilder::new()
+                .mode(0o700)
+                .create(&into_remote)?;
             keygen(&key)?;
             keygen(&into_remote.join("host_key"))?;
-            std::fs::copy(key.with_extension("pub"), into_remote.join("authorized_keys"))?;
+            std::fs::copy(
+                key.with_extension("pub"),
+                into_remote.join("authorized_keys"),
+            )?;
             let sandbox = Sandbox::start_as(host, &image, role, Some(&into_remote), data)?;
             let address = sandbox.address()?;
             let host_key = std::fs::read_to_string(into_remote.join("host_key.pub"))?;
             let known_hosts = dir.join("known_hosts");
-            write_private(&known_hosts, &format!("{address} {}\n", host_key.split_whitespace().take(2).collect::<Vec<_>>().join(" ")))?;
+            write_private(
+                &known_hosts,
+                &format!(
+                    "{address} {}\n",
+                    host_key
+                        .split_whitespace()
+                        .take(2)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+            )?;
             let ssh_config = dir.join("ssh_config");
             write_private(&ssh_config, &config(&key, &known_hosts, &dir))?;
             let bin = dir.join("bin");
@@ -87,12 +113,33 @@ impl Remote {
             let docker = host.at_host(&url).with_env("PATH", &path);
             let direct = sandbox.inner.with_run(host.run_id().map(String::from));
             // sshd starts beside the engine, which Sandbox::start already waited for.
-            let answered = wait::poll(Duration::from_secs(30), Duration::from_millis(200), || docker.probe(["version", "--format", "{{.Server.Version}}"]).is_some());
+            let answered = wait::poll(Duration::from_secs(30), Duration::from_millis(200), || {
+                docker
+                    .probe(["version", "--format", "{{.Server.Version}}"])
+                    .is_some()
+            });
             if answered.is_none() {
-                let why = docker.status(["version"]).map(|o| crate::engine::last_message(&o.stderr)).unwrap_or_default();
-                bail!("the remote stand-in {} does not answer over SSH within 30s ({why})", sandbox.container);
+                let why = docker
+                    .status(["version"])
+                    .map(|o| crate::engine::last_message(&o.stderr))
+                    .unwrap_or_default();
+                bail!(
+                    "the remote stand-in {} does not answer over SSH within 30s ({why})",
+                    sandbox.container
+                );
             }
-            Ok(Remote { address, url, key, known_hosts, ssh_config, bin, docker, direct, sandbox, dir: dir.clone() })
+            Ok(Remote {
+                address,
+                url,
+                key,
+                known_hosts,
+                ssh_config,
+                bin,
+                docker,
+                direct,
+                sandbox,
+                dir: dir.clone(),
+            })
         })();
         if made.is_err() {
             let _ = std::fs::remove_dir_all(&dir);
@@ -108,7 +155,10 @@ impl Remote {
 
     /// The environment a shell needs to drive the remote as `docker` (`DOCKER_HOST`, `PATH`).
     pub fn env(&self) -> Vec<(String, String)> {
-        vec![("DOCKER_HOST".into(), self.url.clone()), ("PATH".into(), self.path())]
+        vec![
+            ("DOCKER_HOST".into(), self.url.clone()),
+            ("PATH".into(), self.path()),
+        ]
     }
 
     /// Stops the remote's engine, leaving its SSH server up (a remote whose engine is down).
@@ -116,9 +166,20 @@ impl Remote {
     /// address there.
     pub fn join(&self, network: &str) -> Result<String> {
         let host = self.sandbox.host();
-        host.output(["network", "connect", network, self.sandbox.container.as_str()])?;
+        host.output([
+            "network",
+            "connect",
+            network,
+            self.sandbox.container.as_str(),
+        ])?;
         let format = format!("{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}");
-        host.output(["container", "inspect", "--format", format.as_str(), self.sandbox.container.as_str()])
+        host.output([
+            "container",
+            "inspect",
+            "--format",
+            format.as_str(),
+            self.sandbox.container.as_str(),
+        ])
     }
 
     pub fn stop_engine(&self) -> Result<()> {
@@ -129,9 +190,14 @@ impl Remote {
     /// Starts the remote's engine again and waits until it answers.
     pub fn start_engine(&self) -> Result<()> {
         let container = self.sandbox.container.as_str();
-        self.sandbox.host().output(["exec", "-d", container, "sandbox-dockerd", "engine"])?;
-        let up = wait::poll(Duration::from_secs(30), Duration::from_millis(100), || self.direct.probe(["version"]).is_some());
-        up.map(drop).context("the remote's engine did not start again within 30s")
+        self.sandbox
+            .host()
+            .output(["exec", "-d", container, "sandbox-dockerd", "engine"])?;
+        let up = wait::poll(Duration::from_secs(30), Duration::from_millis(100), || {
+            self.direct.probe(["version"]).is_some()
+        });
+        up.map(drop)
+            .context("the remote's engine did not start again within 30s")
     }
 }
 
@@ -171,7 +237,10 @@ fn private_dir() -> Result<PathBuf> {
             Err(e) => return Err(e).with_context(|| format!("creating {}", dir.display())),
         }
     }
-    bail!("no free folder for this run's SSH keys in {}: remove the old ssh-* folders there", paths::runtime_dir()?.display())
+    bail!(
+        "no free folder for this run's SSH keys in {}: remove the old ssh-* folders there",
+        paths::runtime_dir()?.display()
+    )
 }
 
 /// An ed25519 key pair without a passphrase at `path` (private 0600) and `path.pub`.
@@ -183,7 +252,10 @@ fn keygen(path: &Path) -> Result<()> {
         .run()
         .context("ssh-keygen was not found: install the ssh client (Debian: `apt-get install openssh-client`)")?;
     if !out.status.success() {
-        bail!("ssh-keygen failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "ssh-keygen failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     Ok(())
 }
@@ -191,7 +263,12 @@ fn keygen(path: &Path) -> Result<()> {
 /// Writes a file only this user can read (created 0600, never through an existing link).
 fn write_private(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(text.as_bytes())?;
     Ok(())
 }
@@ -199,7 +276,12 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
 /// The first executable `name` on PATH.
 pub fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 /// PATH with `first` in front.

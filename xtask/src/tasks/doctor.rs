@@ -62,7 +62,11 @@ pub struct Check {
 }
 
 fn check(name: &'static str, level: Level, detail: impl Into<String>) -> Check {
-    Check { name, level, detail: detail.into() }
+    Check {
+        name,
+        level,
+        detail: detail.into(),
+    }
 }
 
 /// Judges the facts: every problem carries its fix.
@@ -70,7 +74,11 @@ pub fn assess(f: &Facts) -> Vec<Check> {
     let mut checks = Vec::new();
     checks.push(match &f.client {
         Some(v) => check("docker client", Level::Ok, v.clone()),
-        None => check("docker client", Level::Fail, "not found on PATH: install Docker (Debian: `apt-get install docker.io`)"),
+        None => check(
+            "docker client",
+            Level::Fail,
+            "not found on PATH: install Docker (Debian: `apt-get install docker.io`)",
+        ),
     });
     checks.push(match &f.engine {
         Ok(v) => check("docker engine", Level::Ok, format!("{v}, answering")),
@@ -83,7 +91,11 @@ pub fn assess(f: &Facts) -> Vec<Check> {
     });
     checks.push(match &f.buildx {
         Some(v) => check("builder", Level::Ok, format!("BuildKit (buildx {v})")),
-        None => check("builder", Level::Ok, "legacy builder (no buildx): fine, the Dockerfiles use no BuildKit-only features"),
+        None => check(
+            "builder",
+            Level::Ok,
+            "legacy builder (no buildx): fine, the Dockerfiles use no BuildKit-only features",
+        ),
     });
     checks.push(match (&f.compose_plugin, &f.compose_v1) {
         (Some(v), _) => check("compose", Level::Ok, format!("`docker compose` plugin {v}")),
@@ -109,7 +121,11 @@ pub fn assess(f: &Facts) -> Vec<Check> {
     checks.push(if f.port_8888_free {
         check("port 8888", Level::Ok, "free on 127.0.0.1")
     } else {
-        check("port 8888", Level::Warn, "taken on 127.0.0.1: `cargo xtask up --port 0` lets Docker pick a free port")
+        check(
+            "port 8888",
+            Level::Warn,
+            "taken on 127.0.0.1: `cargo xtask up --port 0` lets Docker pick a free port",
+        )
     });
     checks
 }
@@ -144,14 +160,30 @@ impl Doctor {
 
 fn gather(sh: &Shell) -> Facts {
     let docker = Docker::new(sh);
-    let quiet = |c: xshell::Cmd| c.quiet().ignore_stderr().read().ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let quiet = |c: xshell::Cmd| {
+        c.quiet()
+            .ignore_stderr()
+            .read()
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
     let ask = |args: &[&str]| docker.probe(args).filter(|s| !s.is_empty());
     let engine = docker.require_engine().map_err(|e| {
         let text = e.to_string();
-        text.split_once('(').and_then(|(_, rest)| rest.rsplit_once(')')).map(|(why, _)| why.to_string()).unwrap_or(text)
+        text.split_once('(')
+            .and_then(|(_, rest)| rest.rsplit_once(')'))
+            .map(|(why, _)| why.to_string())
+            .unwrap_or(text)
     });
     let up = engine.is_ok();
-    let info = |format: &str| if up { ask(&["info", "--format", format]) } else { None };
+    let info = |format: &str| {
+        if up {
+            ask(&["info", "--format", format])
+        } else {
+            None
+        }
+    };
     let root_dir = info("{{.DockerRootDir}}");
     Facts {
         client: ask(&["--version"]),
@@ -161,20 +193,36 @@ fn gather(sh: &Shell) -> Facts {
         compose_v1: quiet(cmd!(sh, "docker-compose --version")),
         official_present: up && docker.image_exists(crate::images::base::OFFICIAL),
         mmdebstrap: quiet(cmd!(sh, "mmdebstrap --version")).is_some(),
-        free_gib: free_gib(sh, root_dir.as_deref().filter(|d| std::path::Path::new(d).exists()).unwrap_or(".")),
+        free_gib: free_gib(
+            sh,
+            root_dir
+                .as_deref()
+                .filter(|d| std::path::Path::new(d).exists())
+                .unwrap_or("."),
+        ),
         port_8888_free: std::net::TcpListener::bind("127.0.0.1:8888").is_ok(),
         engine,
     }
 }
 
 fn free_gib(sh: &Shell, dir: &str) -> Option<f64> {
-    let out = cmd!(sh, "df -Pk {dir}").quiet().ignore_stderr().read().ok()?;
+    let out = cmd!(sh, "df -Pk {dir}")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .ok()?;
     parse_df_free_gib(&out)
 }
 
 /// Available space from `df -Pk` output, in GiB.
 pub fn parse_df_free_gib(out: &str) -> Option<f64> {
-    let kib: f64 = out.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()?;
+    let kib: f64 = out
+        .lines()
+        .nth(1)?
+        .split_whitespace()
+        .nth(3)?
+        .parse()
+        .ok()?;
     Some(kib / 1024.0 / 1024.0)
 }
 
@@ -195,7 +243,11 @@ mod tests {
     }
 
     fn level_of(checks: &[Check], name: &str) -> Level {
-        checks.iter().find(|c| c.name == name).map(|c| c.level).unwrap()
+        checks
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.level)
+            .unwrap()
     }
 
     #[test]
@@ -205,7 +257,10 @@ mod tests {
 
     #[test]
     fn a_dead_engine_fails_with_its_fix() {
-        let facts = Facts { engine: Err("Cannot connect to the Docker daemon".into()), ..healthy() };
+        let facts = Facts {
+            engine: Err("Cannot connect to the Docker daemon".into()),
+            ..healthy()
+        };
         let checks = assess(&facts);
         let engine = checks.iter().find(|c| c.name == "docker engine").unwrap();
         assert_eq!(engine.level, Level::Fail);
@@ -214,21 +269,44 @@ mod tests {
 
     #[test]
     fn mmdebstrap_is_required_only_without_the_official_image() {
-        let without = Facts { mmdebstrap: false, ..healthy() };
+        let without = Facts {
+            mmdebstrap: false,
+            ..healthy()
+        };
         assert_eq!(level_of(&assess(&without), "mmdebstrap"), Level::Fail);
-        let with_official = Facts { mmdebstrap: false, official_present: true, ..healthy() };
+        let with_official = Facts {
+            mmdebstrap: false,
+            official_present: true,
+            ..healthy()
+        };
         assert_eq!(level_of(&assess(&with_official), "mmdebstrap"), Level::Warn);
     }
 
     #[test]
     fn port_disk_and_compose() {
-        let f = Facts { port_8888_free: false, free_gib: Some(1.0), compose_v1: None, ..healthy() };
+        let f = Facts {
+            port_8888_free: false,
+            free_gib: Some(1.0),
+            compose_v1: None,
+            ..healthy()
+        };
         let checks = assess(&f);
         assert_eq!(level_of(&checks, "port 8888"), Level::Warn);
-        assert!(checks.iter().any(|c| c.name == "port 8888" && c.detail.contains("--port 0")));
+        assert!(checks
+            .iter()
+            .any(|c| c.name == "port 8888" && c.detail.contains("--port 0")));
         assert_eq!(level_of(&checks, "free disk"), Level::Fail);
         assert_eq!(level_of(&checks, "compose"), Level::Warn);
-        assert_eq!(level_of(&assess(&Facts { client: None, ..healthy() }), "docker client"), Level::Fail);
+        assert_eq!(
+            level_of(
+                &assess(&Facts {
+                    client: None,
+                    ..healthy()
+                }),
+                "docker client"
+            ),
+            Level::Fail
+        );
     }
 
     #[test]

@@ -90,11 +90,16 @@ pub struct Clean {
 fn owned_container(docker: &Docker, name: &str) -> Result<Option<ContainerState>> {
     engine::check_name("name", name)?;
     docker.require_engine()?;
-    docker.owned_container_state(name, &format!("remove it yourself if you mean to (`docker rm -f {name}`)"))
+    docker.owned_container_state(
+        name,
+        &format!("remove it yourself if you mean to (`docker rm -f {name}`)"),
+    )
 }
 
 fn container_volume(docker: &Docker, name: &str) -> String {
-    docker.label("container", name, VOLUME_LABEL_KEY).unwrap_or_default()
+    docker
+        .label("container", name, VOLUME_LABEL_KEY)
+        .unwrap_or_default()
 }
 
 impl Down {
@@ -102,7 +107,10 @@ impl Down {
         let target = self.target.target(sh)?;
         let docker = target.docker;
         if owned_container(&docker, &self.name)?.is_none() {
-            say(format_args!("no container named {}: nothing to stop", self.name));
+            say(format_args!(
+                "no container named {}: nothing to stop",
+                self.name
+            ));
             close_tunnel(target.ssh.as_ref(), &self.name)?;
             return Ok(());
         }
@@ -123,9 +131,14 @@ impl Down {
             docker.output(["volume", "rm", volume.as_str()])?;
             say(format_args!("removed volume {volume} and its data"));
         } else if self.volumes && volume.is_empty() {
-            say(format_args!("{} had no named volume of its own: no volume removed", self.name));
+            say(format_args!(
+                "{} had no named volume of its own: no volume removed",
+                self.name
+            ));
         } else if self.volumes {
-            say(format_args!("its volume {volume} was already gone: no volume removed"));
+            say(format_args!(
+                "its volume {volume} was already gone: no volume removed"
+            ));
         } else if !volume.is_empty() {
             say(format_args!("the named volume {volume} and its data are kept (`cargo xtask up` mounts it again; `down -v` removes it)"));
         }
@@ -140,7 +153,12 @@ impl Down {
                 bail!("volume {volume} was not made by this project (it lacks the label {label}): it is left alone and nothing was removed; run `cargo xtask down` without --volumes");
             }
         }
-        let users = list(docker, "container", &format!("volume={volume}"), "{{.Names}}")?;
+        let users = list(
+            docker,
+            "container",
+            &format!("volume={volume}"),
+            "{{.Names}}",
+        )?;
         let others: Vec<&String> = users.iter().filter(|u| **u != self.name).collect();
         if !others.is_empty() {
             let others: Vec<&str> = others.iter().map(|s| s.as_str()).collect();
@@ -154,17 +172,31 @@ impl Status {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let target = self.of.target.target(sh)?;
         let docker = target.docker;
-        let tunnel = target.ssh.as_ref().and_then(|ssh| tunnel::find(ssh, &self.of.name));
+        let tunnel = target
+            .ssh
+            .as_ref()
+            .and_then(|ssh| tunnel::find(ssh, &self.of.name));
         let Some(state) = owned_container(&docker, &self.of.name)? else {
             if self.of.json {
                 say(serde_json::json!({"container": self.of.name, "exists": false}));
             } else {
-                say(format_args!("{}: no such container (`cargo xtask up` starts one)", self.of.name));
+                say(format_args!(
+                    "{}: no such container (`cargo xtask up` starts one)",
+                    self.of.name
+                ));
             }
             return Ok(());
         };
         let health_format = "{{if .State.Health}}{{.State.Health.Status}}{{end}}";
-        let health = docker.probe(["container", "inspect", "--format", health_format, self.of.name.as_str()]).unwrap_or_default();
+        let health = docker
+            .probe([
+                "container",
+                "inspect",
+                "--format",
+                health_format,
+                self.of.name.as_str(),
+            ])
+            .unwrap_or_default();
         let port = docker.published_port(&self.of.name, PORT).ok();
         let volume = container_volume(&docker, &self.of.name);
         if self.of.json {
@@ -176,14 +208,27 @@ impl Status {
             }));
             return Ok(());
         }
-        let health = if health.is_empty() { String::new() } else { format!(" ({health})") };
-        say(format_args!("container {}: {}{health}", self.of.name, state.status));
+        let health = if health.is_empty() {
+            String::new()
+        } else {
+            format!(" ({health})")
+        };
+        say(format_args!(
+            "container {}: {}{health}",
+            self.of.name, state.status
+        ));
         say(format_args!("image     {}", state.image));
         if let Some((ip, port)) = port {
             say(format_args!("port      {ip}:{port} -> {PORT}"));
         }
         match (&target.ssh, &tunnel) {
-            (Some(ssh), Some(t)) => say(format_args!("tunnel    127.0.0.1:{} here -> {}:{ip_port} (ssh, pid {})", t.local_port, ssh.shown(), t.pid, ip_port = t.remote_port)),
+            (Some(ssh), Some(t)) => say(format_args!(
+                "tunnel    127.0.0.1:{} here -> {}:{ip_port} (ssh, pid {})",
+                t.local_port,
+                ssh.shown(),
+                t.pid,
+                ip_port = t.remote_port
+            )),
             (Some(_), None) => say("tunnel    none (`cargo xtask url --host ...` opens one)"),
             _ => {}
         }
@@ -199,17 +244,33 @@ impl Url {
         let target = self.of.target.target(sh)?;
         let docker = target.docker;
         let Some(state) = owned_container(&docker, &self.of.name)? else {
-            bail!("no container named {}: start one with `cargo xtask up`", self.of.name);
+            bail!(
+                "no container named {}: start one with `cargo xtask up`",
+                self.of.name
+            );
         };
         if !state.running {
-            bail!("{} is {}: start it with `cargo xtask up --name {}`", self.of.name, state.status, self.of.name);
+            bail!(
+                "{} is {}: start it with `cargo xtask up --name {}`",
+                self.of.name,
+                state.status,
+                self.of.name
+            );
         }
         // On a remote engine, through the recorded tunnel (a new one if it went).
         let forward = |port| match &target.ssh {
-            Some(ssh) => Ok(tunnel::ensure(ssh, &self.of.name, tunnel::find(ssh, &self.of.name).map_or(0, |t| t.local_port), port)?.local_port),
+            Some(ssh) => Ok(tunnel::ensure(
+                ssh,
+                &self.of.name,
+                tunnel::find(ssh, &self.of.name).map_or(0, |t| t.local_port),
+                port,
+            )?
+            .local_port),
             None => Ok(port),
         };
-        let running = Server::new(&docker, &self.of.name, START_TIMEOUT_SECS).through(&forward).live(&state)?;
+        let running = Server::new(&docker, &self.of.name, START_TIMEOUT_SECS)
+            .through(&forward)
+            .live(&state)?;
         if self.of.json {
             say(running.to_json());
         } else {
@@ -222,7 +283,8 @@ impl Url {
 impl Logs {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let docker = self.target.target(sh)?.docker;
-        owned_container(&docker, &self.name)?.ok_or_else(|| anyhow::anyhow!("no container named {}", self.name))?;
+        owned_container(&docker, &self.name)?
+            .ok_or_else(|| anyhow::anyhow!("no container named {}", self.name))?;
         let tail = self.tail.map(|n| n.to_string());
         let mut args = vec!["logs"];
         if self.follow {
@@ -260,24 +322,51 @@ impl Clean {
         docker.require_engine()?;
         let owner = format!("label={OWNER}");
         // Under a test run, clean only that run's things: a developer's own volumes stay put.
-        let run = docker.run_id().map(|r| format!("label={RUN_LABEL_KEY}={r}"));
+        let run = docker
+            .run_id()
+            .map(|r| format!("label={RUN_LABEL_KEY}={r}"));
         let list = |args: &[&str]| -> Vec<String> {
             let mut args: Vec<&str> = args.to_vec();
             if let Some(run) = &run {
                 args.extend(["--filter", run.as_str()]);
             }
-            docker.probe(args).map(|s| s.lines().filter(|l| !l.is_empty()).map(String::from).collect()).unwrap_or_default()
+            docker
+                .probe(args)
+                .map(|s| {
+                    s.lines()
+                        .filter(|l| !l.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default()
         };
         let containers = list(&["ps", "-a", "--filter", &owner, "--format", "{{.Names}}"]);
         let networks = list(&["network", "ls", "--filter", &owner, "--format", "{{.Name}}"]);
-        let volumes = if self.volumes { list(&["volume", "ls", "--filter", &owner, "--format", "{{.Name}}"]) } else { vec![] };
+        let volumes = if self.volumes {
+            list(&["volume", "ls", "--filter", &owner, "--format", "{{.Name}}"])
+        } else {
+            vec![]
+        };
         // Image labels are inherited: only the project's own builds, never a person's child image.
-        let images = if self.images { own_images(&docker, run.as_slice())? } else { vec![] };
-        if !volumes.is_empty() && !self.yes && !confirm_loss(&format!("volumes {}", volumes.join(", ")), "their")? {
+        let images = if self.images {
+            own_images(&docker, run.as_slice())?
+        } else {
+            vec![]
+        };
+        if !volumes.is_empty()
+            && !self.yes
+            && !confirm_loss(&format!("volumes {}", volumes.join(", ")), "their")?
+        {
             bail!("volumes kept: nothing was removed (pass --yes to remove them without asking)");
         }
         let shown = images.join(", ");
-        if !images.is_empty() && !self.yes && !confirm(&format!("Remove the images {shown}?"), &format!("removing the images {shown} means building them again (minutes)"))? {
+        if !images.is_empty()
+            && !self.yes
+            && !confirm(
+                &format!("Remove the images {shown}?"),
+                &format!("removing the images {shown} means building them again (minutes)"),
+            )?
+        {
             bail!("images kept: nothing was removed (pass --yes to remove them without asking)");
         }
         for name in &containers {
@@ -307,7 +396,10 @@ impl Clean {
         if !self.volumes {
             let kept = list(&["volume", "ls", "--filter", &owner, "--format", "{{.Name}}"]);
             if !kept.is_empty() {
-                say(format_args!("named volumes kept (remove them with --volumes): {}", kept.join(", ")));
+                say(format_args!(
+                    "named volumes kept (remove them with --volumes): {}",
+                    kept.join(", ")
+                ));
             }
         }
         Ok(())
@@ -327,7 +419,10 @@ fn close_tunnel(ssh: Option<&SshHost>, name: &str) -> Result<()> {
 /// Asks on the terminal whether `what` (`volume X`, `volumes X, Y`) may go with `whose` data; with
 /// no terminal to ask on, refuses.
 fn confirm_loss(what: &str, whose: &str) -> Result<bool> {
-    confirm(&format!("Remove the {what} and all {whose} data?"), &format!("removing {what} loses {whose} data"))
+    confirm(
+        &format!("Remove the {what} and all {whose} data?"),
+        &format!("removing {what} loses {whose} data"),
+    )
 }
 
 /// Asks `question` on the terminal; with no terminal to ask on, refuses, saying what `loss` it

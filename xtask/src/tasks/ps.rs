@@ -65,32 +65,72 @@ impl Row {
 /// `127.0.0.1:49153->8888/tcp, 0.0.0.0:3306->3306/tcp` -> the host port of `container_port`/tcp.
 pub fn host_port(ports: &str, container_port: u16) -> Option<u16> {
     let target = format!("->{container_port}/tcp");
-    ports.split(", ").find_map(|p| p.strip_suffix(target.as_str())?.rsplit(':').next()?.parse().ok())
+    ports.split(", ").find_map(|p| {
+        p.strip_suffix(target.as_str())?
+            .rsplit(':')
+            .next()?
+            .parse()
+            .ok()
+    })
 }
 
 impl Ps {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let docker = Docker::new(sh);
         docker.require_engine()?;
-        let mut rows: Vec<Row> = list(&docker, "container", &format!("label={OWNER}"), &format())?.iter().filter_map(|l| Row::parse(l)).collect();
+        let mut rows: Vec<Row> = list(&docker, "container", &format!("label={OWNER}"), &format())?
+            .iter()
+            .filter_map(|l| Row::parse(l))
+            .collect();
         rows.sort_by(|a, b| a.name.cmp(&b.name));
         if self.json {
-            say(serde_json::Value::Array(rows.iter().map(Row::to_json).collect()));
+            say(serde_json::Value::Array(
+                rows.iter().map(Row::to_json).collect(),
+            ));
             return Ok(());
         }
         if rows.is_empty() {
             say("no containers of the project's (`cargo xtask up` starts one)");
             return Ok(());
         }
-        let port = |r: &Row| r.port().map(|p| format!("{p}->{PORT}")).unwrap_or_else(|| "-".into());
+        let port = |r: &Row| {
+            r.port()
+                .map(|p| format!("{p}->{PORT}"))
+                .unwrap_or_else(|| "-".into())
+        };
         let table: Vec<[String; 5]> = rows
             .iter()
-            .map(|r| [r.name.clone(), r.status.clone(), r.image.clone(), port(r), if r.volume.is_empty() { "-".into() } else { r.volume.clone() }])
+            .map(|r| {
+                [
+                    r.name.clone(),
+                    r.status.clone(),
+                    r.image.clone(),
+                    port(r),
+                    if r.volume.is_empty() {
+                        "-".into()
+                    } else {
+                        r.volume.clone()
+                    },
+                ]
+            })
             .collect();
         let header = ["NAME", "STATUS", "IMAGE", "PORT", "VOLUME"].map(String::from);
-        let widths: Vec<usize> = (0..5).map(|i| table.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+        let widths: Vec<usize> = (0..5)
+            .map(|i| {
+                table
+                    .iter()
+                    .chain([&header])
+                    .map(|r| r[i].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
         for row in [&header].into_iter().chain(&table) {
-            let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect();
             say(cells.join("  ").trim_end());
         }
         Ok(())
@@ -103,7 +143,11 @@ mod tests {
 
     #[test]
     fn the_format_reads_the_volume_label() {
-        assert!(format().ends_with("\t{{.Label \"jupyter-docker-xtask.volume\"}}"), "{}", format());
+        assert!(
+            format().ends_with("\t{{.Label \"jupyter-docker-xtask.volume\"}}"),
+            "{}",
+            format()
+        );
     }
 
     #[test]
@@ -117,7 +161,10 @@ mod tests {
         assert!(!db.running);
         assert!(db.to_json()["volume"].is_null());
         assert_eq!(Row::parse("too\tfew"), None);
-        assert_eq!(host_port("0.0.0.0:3306->3306/tcp, :::3306->3306/tcp", 3306), Some(3306));
+        assert_eq!(
+            host_port("0.0.0.0:3306->3306/tcp, :::3306->3306/tcp", 3306),
+            Some(3306)
+        );
         assert_eq!(host_port("[::1]:8890->8888/tcp", 8888), Some(8890));
         assert_eq!(host_port("8888/tcp", 8888), None);
         assert_eq!(host_port("127.0.0.1:5000->18888/tcp", 8888), None);

@@ -9,7 +9,9 @@ use anyhow::{bail, Result};
 use xshell::Shell;
 
 use crate::engine;
-use crate::jupyter::notebook::{diagnose, executed_path, first_error, names_a_notebook_error, Found, EXECUTE, KIND};
+use crate::jupyter::notebook::{
+    diagnose, executed_path, first_error, names_a_notebook_error, Found, EXECUTE, KIND,
+};
 use crate::jupyter::url::strip_ansi;
 use crate::jupyter::{DEFAULT_NAME, WORKDIR};
 use crate::progress::{self, say};
@@ -35,7 +37,10 @@ fn check_notebook(notebook: &str) -> Result<()> {
     if notebook.starts_with('-') {
         bail!("notebook {notebook:?} starts with '-', so it would be read as an option: if it is a file, pass it as ./{notebook}");
     }
-    if notebook.starts_with('/') || notebook.split('/').any(|p| p == "..") || !notebook.ends_with(".ipynb") {
+    if notebook.starts_with('/')
+        || notebook.split('/').any(|p| p == "..")
+        || !notebook.ends_with(".ipynb")
+    {
         bail!("notebook {notebook:?} must be an .ipynb path inside /work (e.g. computation.ipynb)");
     }
     Ok(())
@@ -50,16 +55,36 @@ impl Run {
         let name = self.name.as_str();
         let not_ours = format!("execute notebooks in it yourself (`docker exec {name} jupyter nbconvert --to notebook --execute ...`)");
         match docker.owned_container_state(name, &not_ours)? {
-            Some(state) if state.paused => bail!("{name} is paused: unpause it with `docker unpause {name}`, then run again"),
+            Some(state) if state.paused => {
+                bail!("{name} is paused: unpause it with `docker unpause {name}`, then run again")
+            }
             Some(state) if state.running => {}
-            Some(state) => bail!("{name} is {}: start it with `cargo xtask up --name {name}`", state.status),
+            Some(state) => bail!(
+                "{name} is {}: start it with `cargo xtask up --name {name}`",
+                state.status
+            ),
             None => bail!("no container named {name}: start one with `cargo xtask up`"),
         }
-        let found = docker.exec_stream(name, Some(WORKDIR), &["sh", "-c", KIND, "sh", &self.notebook]).stdout_capture().stderr_capture().unchecked().run()?;
+        let found = docker
+            .exec_stream(
+                name,
+                Some(WORKDIR),
+                &["sh", "-c", KIND, "sh", &self.notebook],
+            )
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked()
+            .run()?;
         if !found.status.success() {
-            bail!("cannot look for {} in {name}: {}", self.notebook, engine::last_message(&String::from_utf8_lossy(&found.stderr)));
+            bail!(
+                "cannot look for {} in {name}: {}",
+                self.notebook,
+                engine::last_message(&String::from_utf8_lossy(&found.stderr))
+            );
         }
-        if let Some(refusal) = Found::parse(&String::from_utf8_lossy(&found.stdout)).refusal(&self.notebook) {
+        if let Some(refusal) =
+            Found::parse(&String::from_utf8_lossy(&found.stdout)).refusal(&self.notebook)
+        {
             bail!("{refusal}");
         }
 
@@ -70,14 +95,23 @@ impl Run {
         let command = ["python", "-c", EXECUTE, &self.notebook, &executed, &timeout];
         // Both streams in the order they were written: for failures before execution, the log's
         // last lines say what happened.
-        let out = docker.exec_stream(name, Some(WORKDIR), &command).stderr_to_stdout().stdout_capture().unchecked().run()?;
+        let out = docker
+            .exec_stream(name, Some(WORKDIR), &command)
+            .stderr_to_stdout()
+            .stdout_capture()
+            .unchecked()
+            .run()?;
         if out.status.success() {
             step.done("done");
             say(format_args!("executed {shown} (its outputs are in /work/outputs, on the named volume; the executed copy is {} in the container)", engine::one_line(&executed)));
             return Ok(());
         }
         // The executed notebook holds every output up to the cell that raised.
-        let raised = docker.exec(name, &["cat", executed.as_str()]).ok().filter(|o| o.ok()).and_then(|o| first_error(&o.stdout));
+        let raised = docker
+            .exec(name, &["cat", executed.as_str()])
+            .ok()
+            .filter(|o| o.ok())
+            .and_then(|o| first_error(&o.stdout));
         if let Some(error) = raised {
             eprintln!("{}", engine::tail(&error.traceback_text(), 15));
             bail!("{}", error.message(&self.notebook));
@@ -105,10 +139,19 @@ mod tests {
     fn names_that_read_as_options_or_leave_work_are_refused() {
         for option_like in ["--output-dir=/tmp/x.ipynb", "-h", "--help-all.ipynb"] {
             let error = check_notebook(option_like).unwrap_err().to_string();
-            assert!(error.contains("starts with '-'") && error.contains(&format!("./{option_like}")), "{error}");
+            assert!(
+                error.contains("starts with '-'") && error.contains(&format!("./{option_like}")),
+                "{error}"
+            );
         }
         for outside in ["/etc/x.ipynb", "../x.ipynb", "a/../../x.ipynb", "notes.txt"] {
-            assert!(check_notebook(outside).unwrap_err().to_string().contains("inside /work"), "{outside}");
+            assert!(
+                check_notebook(outside)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("inside /work"),
+                "{outside}"
+            );
         }
         for fine in ["computation.ipynb", "./-h.ipynb", "sub/x.ipynb"] {
             assert!(check_notebook(fine).is_ok(), "{fine}");

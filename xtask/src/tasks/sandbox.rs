@@ -17,7 +17,10 @@ impl SandboxTask {
     pub fn run(self, sh: &Shell) -> Result<()> {
         let (sandbox, stand_ins) = Sandbox::for_articles(sh)?;
         let socket = sandbox.inner.target().get(1).cloned().unwrap_or_default();
-        eprintln!("sandbox {} ready in {:.1}s; its registry serves:", sandbox.container, sandbox.seconds_to_ready);
+        eprintln!(
+            "sandbox {} ready in {:.1}s; its registry serves:",
+            sandbox.container, sandbox.seconds_to_ready
+        );
         for s in &stand_ins {
             eprintln!("  {:<30} {} ({})", s.pulled_as, s.image, s.about);
         }

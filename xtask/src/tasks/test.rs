@@ -32,7 +32,10 @@ pub struct Test {
 
 impl Test {
     pub fn run(self, sh: &Shell) -> Result<()> {
-        let run_id = std::env::var(RUN_ID_ENV).ok().filter(|r| !r.is_empty()).unwrap_or_else(new_run_id);
+        let run_id = std::env::var(RUN_ID_ENV)
+            .ok()
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(new_run_id);
         // The images built below are shared by every run: they must not carry this run's label (the
         // leak check and a later sweep would take them for leftovers). The tests get the id explicitly.
         std::env::remove_var(RUN_ID_ENV);
@@ -51,14 +54,24 @@ impl Test {
         let sentinels = Sentinels::create(&docker, &base)?;
         // The sandbox tests start the machine's registry when it is not running; the suite leaves the
         // engine as it found it (the registry's volume, holding the seeded stand-ins, stays).
-        let registry_was_running = docker.container_state(sandbox::registry::CONTAINER).is_some_and(|s| s.running);
+        let registry_was_running = docker
+            .container_state(sandbox::registry::CONTAINER)
+            .is_some_and(|s| s.running);
 
         progress::note(&format!("running the tests with run id {run_id}"));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         // --no-fail-fast: every test binary runs, and every failure is reported, not just the first.
-        let mut args = vec!["test".to_string(), "--workspace".into(), "--no-fail-fast".into()];
+        let mut args = vec![
+            "test".to_string(),
+            "--workspace".into(),
+            "--no-fail-fast".into(),
+        ];
         args.extend(self.cargo_args);
-        let reader = duct::cmd(cargo, args).env(RUN_ID_ENV, &run_id).stderr_to_stdout().unchecked().reader()?;
+        let reader = duct::cmd(cargo, args)
+            .env(RUN_ID_ENV, &run_id)
+            .stderr_to_stdout()
+            .unchecked()
+            .reader()?;
         let mut tally = Tally::default();
         for line in BufReader::new(&reader).lines() {
             let line = line?;
@@ -93,17 +106,29 @@ impl Test {
 /// Why the suite failed, one phrase per check (empty: it passed): the binaries' results, cargo's
 /// own exit status (a build error or a crash prints no result line), the sentinels, the leak
 /// check and the removal of what leaked. A check that could not look is a failure, never a pass.
-fn verdict(tally: &Tally, cargo_ok: bool, touched: Option<String>, leaked: Result<Vec<String>>, removed: Result<()>) -> Vec<String> {
+fn verdict(
+    tally: &Tally,
+    cargo_ok: bool,
+    touched: Option<String>,
+    leaked: Result<Vec<String>>,
+    removed: Result<()>,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let failures = tally.failures();
     if !failures.is_empty() {
         let s = if failures.len() == 1 { "y" } else { "ies" };
-        problems.push(format!("{} test binar{s} failed: {}", failures.len(), failures.join("; ")));
+        problems.push(format!(
+            "{} test binar{s} failed: {}",
+            failures.len(),
+            failures.join("; ")
+        ));
     } else if !cargo_ok {
         problems.push("`cargo test` failed before or after running the tests".to_string());
     }
     if let Some(what) = touched {
-        problems.push(format!("the suite touched a person's own resources: {what}"));
+        problems.push(format!(
+            "the suite touched a person's own resources: {what}"
+        ));
     }
     match leaked {
         Ok(left) if !left.is_empty() => {
@@ -127,7 +152,8 @@ fn needs(sh: &Shell) -> Vec<prereqs::Need> {
         needs.push(prereqs::COMPOSE);
     }
     let docker = Docker::new(sh);
-    let base_present = docker.image_exists(base::OFFICIAL) || base::local_tag().is_ok_and(|tag| docker.image_exists(&tag));
+    let base_present = docker.image_exists(base::OFFICIAL)
+        || base::local_tag().is_ok_and(|tag| docker.image_exists(&tag));
     if !base_present {
         needs.extend([prereqs::MMDEBSTRAP, prereqs::PIP]);
     }
@@ -160,8 +186,17 @@ impl Sentinels {
             .entrypoint("sh")
             .command(&["-c", "echo mine > /sentinel/marker && exec sleep 86400"]);
         person.run(&spec)?;
-        let started = person.output(["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", name.as_str()])?;
-        Ok(Sentinels { name, started, _guards: guards })
+        let started = person.output([
+            "inspect",
+            "-f",
+            "{{.Id}} {{.State.StartedAt}}",
+            name.as_str(),
+        ])?;
+        Ok(Sentinels {
+            name,
+            started,
+            _guards: guards,
+        })
     }
 
     /// What changed, if anything.
@@ -171,7 +206,11 @@ impl Sentinels {
         if now.as_deref() != Some(self.started.as_str()) {
             return Some(format!("container {name} was removed or restarted"));
         }
-        if docker.probe(["exec", name, "cat", "/sentinel/marker"]).as_deref() != Some("mine") {
+        if docker
+            .probe(["exec", name, "cat", "/sentinel/marker"])
+            .as_deref()
+            != Some("mine")
+        {
             return Some(format!("volume {name} lost its data"));
         }
         if !docker.exists("network", name) {
@@ -183,7 +222,10 @@ impl Sentinels {
 
 /// `suite-<pid>-<seconds>`: the pid tells a later run whether this one is still alive.
 fn new_run_id() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     format!("suite-{}-{secs}", std::process::id())
 }
 
@@ -205,7 +247,11 @@ pub fn labelled(docker: &Docker) -> Result<Vec<Labelled>> {
         let format = format!("{name_format}\t{{{{.Label \"{RUN_LABEL_KEY}\"}}}}");
         for line in list(docker, kind, &filter, &format)? {
             if let Some((name, run)) = line.split_once('\t') {
-                found.push(Labelled { kind, name: name.to_string(), run: run.to_string() });
+                found.push(Labelled {
+                    kind,
+                    name: name.to_string(),
+                    run: run.to_string(),
+                });
             }
         }
     }
@@ -218,10 +264,16 @@ pub fn labelled(docker: &Docker) -> Result<Vec<Labelled>> {
 /// stamped its id on them (a recipe label would not tell them apart: images inherit it); another
 /// tag a test put on one is.
 fn labelled_images(docker: &Docker) -> Result<Vec<Labelled>> {
-    let mut ids = list(docker, "image", &format!("label={RUN_LABEL_KEY}"), "{{.ID}}")?;
+    let mut ids = list(
+        docker,
+        "image",
+        &format!("label={RUN_LABEL_KEY}"),
+        "{{.ID}}",
+    )?;
     ids.sort();
     ids.dedup();
-    let format = format!("{{{{index .Config.Labels \"{RUN_LABEL_KEY}\"}}}}\t{{{{join .RepoTags \" \"}}}}");
+    let format =
+        format!("{{{{index .Config.Labels \"{RUN_LABEL_KEY}\"}}}}\t{{{{join .RepoTags \" \"}}}}");
     let mut found = Vec::new();
     for id in ids {
         let out = docker.status(["image", "inspect", "--format", format.as_str(), id.as_str()])?;
@@ -229,23 +281,40 @@ fn labelled_images(docker: &Docker) -> Result<Vec<Labelled>> {
             if out.stderr.to_lowercase().contains("no such image") {
                 continue; // removed since it was listed
             }
-            bail!("`docker image inspect {id}` failed: {}", last_message(&out.stderr));
+            bail!(
+                "`docker image inspect {id}` failed: {}",
+                last_message(&out.stderr)
+            );
         }
         // An untagged image prints nothing after the tab (and the output is trimmed).
-        let (run, tags) = out.stdout.split_once('\t').unwrap_or((out.stdout.as_str(), ""));
-        let tags: Vec<&str> = tags.split_whitespace().filter(|t| *t != "<none>:<none>").collect();
+        let (run, tags) = out
+            .stdout
+            .split_once('\t')
+            .unwrap_or((out.stdout.as_str(), ""));
+        let tags: Vec<&str> = tags
+            .split_whitespace()
+            .filter(|t| *t != "<none>:<none>")
+            .collect();
         if run.is_empty() || run == "<no value>" {
             continue;
         }
         // A shared tag keeps the image; any other tag on it is the run's (removing it only untags).
-        let mut names: Vec<&str> = tags.iter().copied().filter(|t| !is_shared_image(t)).collect();
+        let mut names: Vec<&str> = tags
+            .iter()
+            .copied()
+            .filter(|t| !is_shared_image(t))
+            .collect();
         if names.is_empty() {
             if !tags.is_empty() {
                 continue; // only shared tags
             }
             names.push(&id);
         }
-        found.extend(names.into_iter().map(|n| Labelled { kind: "image", name: n.to_string(), run: run.to_string() }));
+        found.extend(names.into_iter().map(|n| Labelled {
+            kind: "image",
+            name: n.to_string(),
+            run: run.to_string(),
+        }));
     }
     Ok(found)
 }
@@ -258,12 +327,19 @@ fn is_shared_image(tag: &str) -> bool {
 
 /// The suite's run id or a private one made under it (`{run}-safety-...`).
 fn is_under(run: &str, prefix: &str) -> bool {
-    run == prefix || run.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('-'))
+    run == prefix
+        || run
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('-'))
 }
 
 /// What carries the run's label or a private run id under it, as `kind name (run R)`.
 pub fn leftovers_under(docker: &Docker, run_id: &str) -> Result<Vec<String>> {
-    Ok(labelled(docker)?.into_iter().filter(|l| is_under(&l.run, run_id)).map(|l| format!("{} {} (run {})", l.kind, l.name, l.run)).collect())
+    Ok(labelled(docker)?
+        .into_iter()
+        .filter(|l| is_under(&l.run, run_id))
+        .map(|l| format!("{} {} (run {})", l.kind, l.name, l.run))
+        .collect())
 }
 
 /// Removes what carries the run's label or a private run id under it.
@@ -275,7 +351,11 @@ pub fn remove_runs_under(docker: &Docker, run_id: &str) -> Result<()> {
 
 /// Removes the runs `which` selects: containers first, then what they used, then the images.
 fn remove_runs(docker: &Docker, found: &[Labelled], which: impl Fn(&str) -> bool) {
-    let mut runs: Vec<&str> = found.iter().map(|l| l.run.as_str()).filter(|r| which(r)).collect();
+    let mut runs: Vec<&str> = found
+        .iter()
+        .map(|l| l.run.as_str())
+        .filter(|r| which(r))
+        .collect();
     runs.sort();
     runs.dedup();
     for run in &runs {
@@ -292,11 +372,17 @@ fn remove_runs(docker: &Docker, found: &[Labelled], which: impl Fn(&str) -> bool
 fn sweep_crashed_runs(docker: &Docker, current: &str) -> Result<()> {
     let found = labelled(docker).context("looking for crashed test runs")?;
     let crashed = |run: &str| !is_under(run, current) && !run_is_alive(run);
-    let mut runs: Vec<&str> = found.iter().map(|l| l.run.as_str()).filter(|r| crashed(r)).collect();
+    let mut runs: Vec<&str> = found
+        .iter()
+        .map(|l| l.run.as_str())
+        .filter(|r| crashed(r))
+        .collect();
     runs.sort();
     runs.dedup();
     for run in runs {
-        progress::note(&format!("removing what the crashed test run {run} left behind"));
+        progress::note(&format!(
+            "removing what the crashed test run {run} left behind"
+        ));
     }
     remove_runs(docker, &found, crashed);
     Ok(())
@@ -304,7 +390,9 @@ fn sweep_crashed_runs(docker: &Docker, current: &str) -> Result<()> {
 
 fn run_is_alive(run: &str) -> bool {
     // Only the suite's own ids (`suite-<pid>-<secs>`, and private ones under them) name a pid.
-    let Some(rest) = run.strip_prefix("suite-") else { return true };
+    let Some(rest) = run.strip_prefix("suite-") else {
+        return true;
+    };
     let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
     match pid {
         Some(pid) => std::path::Path::new(&format!("/proc/{pid}")).exists(),

@@ -9,14 +9,16 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail, Context, Result};
 use xshell::Shell;
 
-use crate::engine::resources::{self, Guard};
 use crate::engine::remote::HostArgs;
+use crate::engine::resources::{self, Guard};
 use crate::engine::{self, ContainerState, Docker, Mount};
 use crate::images::{base, series};
 use crate::jupyter::layout::{self, Notebooks, Wanted};
 use crate::jupyter::server::{Running, Server};
 use crate::jupyter::token::{self, Secret, TOKEN_ENV};
-use crate::jupyter::{DEFAULT_IMAGE, DEFAULT_NAME, DEFAULT_VOLUME, PORT, START_TIMEOUT_SECS, WORKDIR};
+use crate::jupyter::{
+    DEFAULT_IMAGE, DEFAULT_NAME, DEFAULT_VOLUME, PORT, START_TIMEOUT_SECS, WORKDIR,
+};
 use crate::{paths, progress};
 
 mod create;
@@ -119,13 +121,21 @@ impl Up {
             Err(_) if resources::interrupted() => resources::exit(130),
             other => other?,
         };
-        let line = if self.json { started.running.to_json().to_string() } else { started.running.url.clone() };
+        let line = if self.json {
+            started.running.to_json().to_string()
+        } else {
+            started.running.url.clone()
+        };
         // The URL is printed and the container kept as one step: a signal gets both or neither.
         if !resources::commit(started.guards, || progress::say(&line)) {
             resources::exit(130);
         }
         if self.open {
-            let _ = duct::cmd!("xdg-open", &started.running.url).stdout_null().stderr_null().unchecked().start();
+            let _ = duct::cmd!("xdg-open", &started.running.url)
+                .stdout_null()
+                .stderr_null()
+                .unchecked()
+                .start();
         }
         Ok(())
     }
@@ -144,11 +154,15 @@ impl Up {
         let token = token::chosen(self.token_file.as_deref())?;
         let notebooks = match self.no_bind {
             true => None,
-            false => Some(Notebooks::resolve(&self.notebooks.clone().unwrap_or_else(paths::notebooks_dir))?),
+            false => Some(Notebooks::resolve(
+                &self.notebooks.clone().unwrap_or_else(paths::notebooks_dir),
+            )?),
         };
         if let Some(folder) = &notebooks {
             // A path Docker's --mount cannot carry (a newline) is refused now, before anything is made.
-            Mount::bind(&folder.real, WORKDIR, true).render().context("--notebooks")?;
+            Mount::bind(&folder.real, WORKDIR, true)
+                .render()
+                .context("--notebooks")?;
             folder.check_outputs()?;
         }
         let user = match (&notebooks, self.writable_notebooks) {
@@ -157,13 +171,22 @@ impl Up {
             // The image's notebook user (jovyan 1000:100 on docker-stacks images), never root.
             (_, false) => (1000, 100),
         };
-        Ok(Plan { notebooks, user, token, found: None })
+        Ok(Plan {
+            notebooks,
+            user,
+            token,
+            found: None,
+        })
     }
 
     pub fn start(&self, docker: &Docker) -> Result<Started> {
         let mut plan = self.validate()?;
         if let Some(folder) = plan.notebooks.as_ref().filter(|f| f.through_link()) {
-            progress::note(&format!("--notebooks {} leads to {} (through a link): that folder is mounted", folder.named.display(), folder.real.display()));
+            progress::note(&format!(
+                "--notebooks {} leads to {} (through a link): that folder is mounted",
+                folder.named.display(),
+                folder.real.display()
+            ));
         }
         let lock = paths::exclusive(&format!("up-{}", self.name))?;
         // One inspect for the container, the volume and the image; when it gets no answer, the engine is asked why.
@@ -171,17 +194,35 @@ impl Up {
         if plan.found.is_none() {
             docker.require_engine()?;
         }
-        let absent = plan.found.as_ref().is_some_and(|f| !f.has_container(&self.name));
-        if let Some(state) = if absent { None } else { docker.container_state(&self.name) } {
+        let absent = plan
+            .found
+            .as_ref()
+            .is_some_and(|f| !f.has_container(&self.name));
+        if let Some(state) = if absent {
+            None
+        } else {
+            docker.container_state(&self.name)
+        } {
             if !docker.is_owned(&self.name) {
                 bail!("a container named {} exists and was not made by this project: it is left alone; choose another --name", self.name);
             }
             let changed = self.changes(docker, &plan);
             if changed.is_empty() && !self.force_recreate {
-                return Ok(Started { running: self.reuse(docker, &plan, state)?, guards: Vec::new(), _lock: lock });
+                return Ok(Started {
+                    running: self.reuse(docker, &plan, state)?,
+                    guards: Vec::new(),
+                    _lock: lock,
+                });
             }
-            let why = if changed.is_empty() { "--force-recreate".to_string() } else { changed.join("; ") };
-            progress::note(&format!("recreating {}: {why} (volumes and their data stay)", self.name));
+            let why = if changed.is_empty() {
+                "--force-recreate".to_string()
+            } else {
+                changed.join("; ")
+            };
+            progress::note(&format!(
+                "recreating {}: {why} (volumes and their data stay)",
+                self.name
+            ));
             docker.output(["rm", "-f", "-v", self.name.as_str()])?;
         }
         self.create(docker, &plan, lock)
@@ -193,7 +234,10 @@ impl Up {
             image: self.image.clone(),
             image_id: docker.image_id(&self.image),
             host_port: (self.port != 0).then_some(self.port),
-            notebooks: plan.notebooks.as_ref().map(|f| (f.real.clone(), !self.writable_notebooks)),
+            notebooks: plan
+                .notebooks
+                .as_ref()
+                .map(|f| (f.real.clone(), !self.writable_notebooks)),
             volume: self.volume.clone(),
             user: format!("{}:{}", plan.user.0, plan.user.1),
         }
@@ -201,10 +245,19 @@ impl Up {
 
     /// How the existing container differs from what is asked.
     fn changes(&self, docker: &Docker, plan: &Plan) -> Vec<String> {
-        let Some(inspect) = docker.inspect("container", &self.name) else { return Vec::new() };
+        let Some(inspect) = docker.inspect("container", &self.name) else {
+            return Vec::new();
+        };
         let mut found = layout::differences(&self.wanted(docker, plan), &inspect);
         if plan.token.is_some() && token::installed(docker, &self.name) != plan.token {
-            found.push(format!("its token is not the one in {}", if self.token_file.is_some() { "--token-file" } else { TOKEN_ENV }));
+            found.push(format!(
+                "its token is not the one in {}",
+                if self.token_file.is_some() {
+                    "--token-file"
+                } else {
+                    TOKEN_ENV
+                }
+            ));
         }
         found
     }
@@ -214,7 +267,9 @@ impl Up {
     fn reuse(&self, docker: &Docker, plan: &Plan, state: ContainerState) -> Result<Running> {
         let name = self.name.as_str();
         let forward = |port| self.forward(port);
-        let server = Server::new(docker, name, self.timeout).with_token(plan.token.clone()).through(&forward);
+        let server = Server::new(docker, name, self.timeout)
+            .with_token(plan.token.clone())
+            .through(&forward);
         let kept = format!("{name} is kept as it is: `cargo xtask down --name {name}` removes it (its volume stays), or `up --force-recreate` makes it anew");
         let mut running = if state.paused {
             docker.output(["unpause", name]).map_err(|e| anyhow!("{name} is paused (`docker pause`) and could not be unpaused: {e:#}: run `docker unpause {name}`"))?;
@@ -223,13 +278,21 @@ impl Up {
         } else if state.running {
             server.live(&state)?
         } else {
-            progress::note(&format!("{name} exists ({}): starting it again", state.status));
+            progress::note(&format!(
+                "{name} exists ({}): starting it again",
+                state.status
+            ));
             // The mount point may have gone from the host folder while it was stopped.
-            plan.notebooks.as_ref().map(Notebooks::make_outputs).transpose()?;
+            plan.notebooks
+                .as_ref()
+                .map(Notebooks::make_outputs)
+                .transpose()?;
             let step = progress::Step::start(format!("Starting {name} again"));
             docker.start(name).map_err(|e| anyhow!("{e:#}; {kept}"))?;
             let started = docker.container_state(name).map(|s| s.started_at);
-            let running = server.wait(started.as_deref()).map_err(|e| anyhow!("{e:#}; {kept}"))?;
+            let running = server
+                .wait(started.as_deref())
+                .map_err(|e| anyhow!("{e:#}; {kept}"))?;
             step.done(&format!("serving on 127.0.0.1:{}", running.port));
             running
         };
@@ -239,7 +302,9 @@ impl Up {
 
     /// The published port as reached from here: itself, or a remote's through an SSH tunnel.
     fn forward(&self, port: u16) -> Result<u16> {
-        self.away.as_ref().map_or(Ok(port), |away| away.forward(&self.name, port))
+        self.away
+            .as_ref()
+            .map_or(Ok(port), |away| away.forward(&self.name, port))
     }
 
     /// A container without the volume label (made by an older `up`) reports the volume asked for.
@@ -279,9 +344,7 @@ impl Up {
         }
         Ok(())
     }
-
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -303,12 +366,36 @@ mod tests {
         let up = up();
         assert!(up.validate().is_ok());
         let err = |u: Up| u.validate().err().expect("refused").to_string();
-        assert!(err(Up { name: "bad name".into(), ..up.clone() }).contains("--name"));
-        assert!(err(Up { volume: "-v".into(), ..up.clone() }).contains("--volume"));
-        assert!(err(Up { image: "Bad:Image".into(), ..up.clone() }).contains("lowercase"));
-        assert!(err(Up { timeout: 0, ..up.clone() }).contains("--timeout"));
-        assert!(err(Up { notebooks: Some("/no/such/dir".into()), ..up.clone() }).contains("does not exist"));
-        assert!(err(Up { token: Some("0123456789abcdef".into()), ..up.clone() }).contains("--token-file"));
+        assert!(err(Up {
+            name: "bad name".into(),
+            ..up.clone()
+        })
+        .contains("--name"));
+        assert!(err(Up {
+            volume: "-v".into(),
+            ..up.clone()
+        })
+        .contains("--volume"));
+        assert!(err(Up {
+            image: "Bad:Image".into(),
+            ..up.clone()
+        })
+        .contains("lowercase"));
+        assert!(err(Up {
+            timeout: 0,
+            ..up.clone()
+        })
+        .contains("--timeout"));
+        assert!(err(Up {
+            notebooks: Some("/no/such/dir".into()),
+            ..up.clone()
+        })
+        .contains("does not exist"));
+        assert!(err(Up {
+            token: Some("0123456789abcdef".into()),
+            ..up.clone()
+        })
+        .contains("--token-file"));
         // `-d` is docker's habit: accepted, and changes nothing.
         assert!(Cli::parse_from(["up", "-d"]).up.detach);
     }
@@ -318,21 +405,47 @@ mod tests {
         let base = tempfile::tempdir().unwrap();
         let comma = base.path().join("nb,source=elsewhere,readonly=false");
         std::fs::create_dir(&comma).unwrap();
-        let up = Up { notebooks: Some(comma.clone()), ..up() };
+        let up = Up {
+            notebooks: Some(comma.clone()),
+            ..up()
+        };
         let plan = up.validate().unwrap();
         let rendered = up.run_spec(&plan).args(&[]).unwrap().join(" ");
         let dir = plan.notebooks.unwrap().real;
-        assert!(rendered.contains(&format!("\"source={}\",target=/work,readonly", dir.display())), "{rendered}");
+        assert!(
+            rendered.contains(&format!(
+                "\"source={}\",target=/work,readonly",
+                dir.display()
+            )),
+            "{rendered}"
+        );
 
         let newline = base.path().join("nb\nx");
         std::fs::create_dir(&newline).unwrap();
-        let error = format!("{:#}", Up { notebooks: Some(newline), ..up.clone() }.validate().err().unwrap());
-        assert!(error.starts_with("--notebooks") && error.contains("control character") && !error.contains('\n'), "{error}");
+        let error = format!(
+            "{:#}",
+            Up {
+                notebooks: Some(newline),
+                ..up.clone()
+            }
+            .validate()
+            .err()
+            .unwrap()
+        );
+        assert!(
+            error.starts_with("--notebooks")
+                && error.contains("control character")
+                && !error.contains('\n'),
+            "{error}"
+        );
     }
 
     #[test]
     fn a_huge_timeout_is_no_overflow() {
-        let up = Up { timeout: u64::MAX, ..up() };
+        let up = Up {
+            timeout: u64::MAX,
+            ..up()
+        };
         assert!(up.validate().is_ok());
         assert!(engine::wait::deadline(up.timeout) > std::time::Instant::now());
     }
@@ -342,10 +455,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("token");
         std::fs::write(&file, "0123456789abcdef0123").unwrap();
-        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-        let up = Up { token_file: Some(file), ..up() };
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        let up = Up {
+            token_file: Some(file),
+            ..up()
+        };
         let plan = up.validate().unwrap();
         let args = up.run_spec(&plan).args(&[]).unwrap().join(" ");
-        assert!(args.contains("-e JUPYTER_TOKEN_FILE=/run/jupyter-docker-xtask/token") && !args.contains("0123456789abcdef"), "{args}");
+        assert!(
+            args.contains("-e JUPYTER_TOKEN_FILE=/run/jupyter-docker-xtask/token")
+                && !args.contains("0123456789abcdef"),
+            "{args}"
+        );
     }
 }

@@ -7,8 +7,8 @@ use std::io::{BufRead, BufReader};
 use anyhow::{bail, Result};
 
 use super::session::Session;
-use crate::engine::resources::{Guard, Resource};
 use crate::engine::cmdline::{shown, split};
+use crate::engine::resources::{Guard, Resource};
 use crate::engine::{last_message, BuildSpec, RunSpec};
 
 /// What one command did.
@@ -29,7 +29,9 @@ impl Session {
     /// shell would (quotes, no expansion): article steps stay text, never hand-built vectors.
     pub fn cmd(&mut self, line: &str) -> Result<Ran> {
         let words = split(line)?;
-        let Some((program, args)) = words.split_first() else { bail!("an empty command line") };
+        let Some((program, args)) = words.split_first() else {
+            bail!("an empty command line")
+        };
         if program == "docker" {
             return self.docker_args(args);
         }
@@ -40,7 +42,11 @@ impl Session {
     pub fn cmd_ok(&mut self, line: &str) -> Result<String> {
         let ran = self.cmd(line)?;
         if !ran.ok() {
-            bail!("`{line}` failed (exit {}): {}", ran.exit, last_message(&ran.output));
+            bail!(
+                "`{line}` failed (exit {}): {}",
+                ran.exit,
+                last_message(&ran.output)
+            );
         }
         Ok(ran.output.trim().to_string())
     }
@@ -49,7 +55,9 @@ impl Session {
     /// end of the section unless `--keep`, and only if this run created it (its creator label).
     pub fn run(&mut self, spec: &RunSpec) -> Result<Ran> {
         let args = spec.args(&self.docker.resource_labels())?;
-        let Some(name) = &spec.name else { return self.docker_args(&args) };
+        let Some(name) = &spec.name else {
+            return self.docker_args(&args);
+        };
         // Armed before the run, so an interrupt while it is in flight still removes what it makes.
         let mut guard = Guard::before_create(&self.docker, Resource::Container(name.clone()));
         let ran = self.docker_args(&args);
@@ -62,7 +70,12 @@ impl Session {
     pub fn run_ok(&mut self, spec: &RunSpec) -> Result<String> {
         let ran = self.run(spec)?;
         if !ran.ok() {
-            bail!("`docker run ... {}` failed (exit {}): {}", spec.image, ran.exit, last_message(&ran.output));
+            bail!(
+                "`docker run ... {}` failed (exit {}): {}",
+                spec.image,
+                ran.exit,
+                last_message(&ran.output)
+            );
         }
         Ok(ran.output.trim().to_string())
     }
@@ -88,7 +101,12 @@ impl Session {
     /// `docker ARGS` on the section's engine, through its handle (which knows what the engine
     /// needs in the environment: a remote's `ssh`).
     fn docker_args(&mut self, args: &[String]) -> Result<Ran> {
-        let argv: Vec<String> = self.docker.argv(args).into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let argv: Vec<String> = self
+            .docker
+            .argv(args)
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         let expression = self.docker.stream(args);
         self.expression(&shown("docker", &argv), expression)
     }
@@ -101,9 +119,19 @@ impl Session {
     /// Runs `KEY=VALUE... PROGRAM ARGS`, as a shell would with those variables set for it (e.g.
     /// Compose pointed at another engine with DOCKER_HOST: its builds run the docker CLI, which
     /// reads the engine from the environment, not from Compose's own `-H`).
-    pub fn command_with_env(&mut self, env: &[(&str, &str)], program: &str, args: &[String]) -> Result<Ran> {
-        let set: String = env.iter().map(|(k, v)| format!("{k}={} ", crate::engine::cmdline::shell_quote(v))).collect();
-        let expression = env.iter().fold(duct::cmd(program, args), |e, (k, v)| e.env(k, v));
+    pub fn command_with_env(
+        &mut self,
+        env: &[(&str, &str)],
+        program: &str,
+        args: &[String],
+    ) -> Result<Ran> {
+        let set: String = env
+            .iter()
+            .map(|(k, v)| format!("{k}={} ", crate::engine::cmdline::shell_quote(v)))
+            .collect();
+        let expression = env
+            .iter()
+            .fold(duct::cmd(program, args), |e, (k, v)| e.env(k, v));
         self.expression(&format!("{set}{}", shown(program, args)), expression)
     }
 

@@ -19,14 +19,17 @@ use anyhow::{bail, Result};
 use super::cells::{connection_lines, section_d, sitting_worked, tuple_rows, TABLE_2018};
 use super::db::ReadyClock;
 use super::session::{Mode, Session};
-use super::{database, db};
-use attached::Attached;
 use super::Section;
-use crate::engine::resources::Resource;
+use super::{database, db};
 use crate::engine::cmdline::shell_quote;
+use crate::engine::resources::Resource;
 use crate::engine::{wait, Docker};
+use attached::Attached;
 
-pub const SECTIONS: &[Section] = &[Section { name: "Docker Compose", run: compose }];
+pub const SECTIONS: &[Section] = &[Section {
+    name: "Docker Compose",
+    run: compose,
+}];
 
 /// The article's root password (its compose file sets it in the clear).
 const PASSWORD: &str = "my-secret-pw";
@@ -45,10 +48,22 @@ pub struct Tool {
 impl Tool {
     pub fn find(docker: &Docker) -> Result<Tool> {
         if docker.probe(["compose", "version"]).is_some() {
-            return Ok(Tool { program: "docker compose", v1: false });
+            return Ok(Tool {
+                program: "docker compose",
+                v1: false,
+            });
         }
-        if duct::cmd!("docker-compose", "version").stdout_null().stderr_null().unchecked().run().is_ok_and(|o| o.status.success()) {
-            return Ok(Tool { program: "docker-compose", v1: true });
+        if duct::cmd!("docker-compose", "version")
+            .stdout_null()
+            .stderr_null()
+            .unchecked()
+            .run()
+            .is_ok_and(|o| o.status.success())
+        {
+            return Ok(Tool {
+                program: "docker-compose",
+                v1: true,
+            });
         }
         bail!("neither `docker compose` nor `docker-compose` is installed: install one (Debian: `apt-get install docker-compose`)")
     }
@@ -74,21 +89,55 @@ pub struct Spec<'a> {
 /// The article's docker-compose.yaml (or the corrected one), with the project's labels, the locally
 /// available images, the Jupyter port on loopback and `mysql-db` as an alias of a suffixed container.
 pub fn compose_file(spec: &Spec) -> String {
-    let template = if spec.mode == Mode::Corrected { CORRECTED } else { LITERAL };
-    let alias = if spec.db == "mysql-db" { vec![] } else { ["networks:", "  default:", "    aliases:", "      - mysql-db"].map(String::from).to_vec() };
-    let values = [("mysql_image", spec.mysql_image), ("db", spec.db), ("base_image", spec.base_image), ("jupyter", spec.jupyter)];
-    let blocks = [("db_alias", alias), ("labels", label_lines(spec.labels)), ("image_labels", label_lines(spec.image_labels))];
+    let template = if spec.mode == Mode::Corrected {
+        CORRECTED
+    } else {
+        LITERAL
+    };
+    let alias = if spec.db == "mysql-db" {
+        vec![]
+    } else {
+        [
+            "networks:",
+            "  default:",
+            "    aliases:",
+            "      - mysql-db",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let values = [
+        ("mysql_image", spec.mysql_image),
+        ("db", spec.db),
+        ("base_image", spec.base_image),
+        ("jupyter", spec.jupyter),
+    ];
+    let blocks = [
+        ("db_alias", alias),
+        ("labels", label_lines(spec.labels)),
+        ("image_labels", label_lines(spec.image_labels)),
+    ];
     fill(template, &values, &blocks)
 }
 
 /// The article's project folder in `dir`: article 3's Dockerfile and its context, the
 /// `.dockerignore` of steps 2-6, and in corrected mode the `.env` Compose reads the password from.
 pub fn stage_project(dir: &std::path::Path, mode: Mode) -> Result<()> {
-    crate::images::series::stage_article_folder(&crate::paths::docker_dir().join("series/mysql-connected.Dockerfile"), dir)?;
-    let ignore = if mode == Mode::Corrected { "Dockerfile\ndocker-compose.yaml\n.env\n" } else { "Dockerfile\ndocker-compose.yaml\n" };
+    crate::images::series::stage_article_folder(
+        &crate::paths::docker_dir().join("series/mysql-connected.Dockerfile"),
+        dir,
+    )?;
+    let ignore = if mode == Mode::Corrected {
+        "Dockerfile\ndocker-compose.yaml\n.env\n"
+    } else {
+        "Dockerfile\ndocker-compose.yaml\n"
+    };
     std::fs::write(dir.join(".dockerignore"), ignore)?;
     if mode == Mode::Corrected {
-        std::fs::write(dir.join(".env"), format!("MYSQL_ROOT_PASSWORD={PASSWORD}\n"))?;
+        std::fs::write(
+            dir.join(".env"),
+            format!("MYSQL_ROOT_PASSWORD={PASSWORD}\n"),
+        )?;
     }
     Ok(())
 }
@@ -98,14 +147,21 @@ fn list<S: AsRef<str>>(items: &[S]) -> String {
     if items.is_empty() {
         "none".into()
     } else {
-        items.iter().map(|i| i.as_ref()).collect::<Vec<_>>().join("; ")
+        items
+            .iter()
+            .map(|i| i.as_ref())
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
 /// `key: "value"` lines of a YAML mapping.
 fn label_lines(labels: &[(String, String)]) -> Vec<String> {
     let quoted = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
-    labels.iter().map(|(key, value)| format!("{key}: {}", quoted(value))).collect()
+    labels
+        .iter()
+        .map(|(key, value)| format!("{key}: {}", quoted(value)))
+        .collect()
 }
 
 /// Fills a template: a line that is only `{{name}}` takes the block `name`, each of its lines at
@@ -114,11 +170,18 @@ fn fill(template: &str, values: &[(&str, &str)], blocks: &[(&str, Vec<String>)])
     let mut out = String::new();
     for line in template.lines() {
         let indent = &line[..line.len() - line.trim_start().len()];
-        if let Some((_, block)) = blocks.iter().find(|(name, _)| line.trim() == format!("{{{{{name}}}}}")) {
-            block.iter().for_each(|l| out.push_str(&format!("{indent}{l}\n")));
+        if let Some((_, block)) = blocks
+            .iter()
+            .find(|(name, _)| line.trim() == format!("{{{{{name}}}}}"))
+        {
+            block
+                .iter()
+                .for_each(|l| out.push_str(&format!("{indent}{l}\n")));
             continue;
         }
-        let line = values.iter().fold(line.to_string(), |l, (name, value)| l.replace(&format!("{{{{{name}}}}}"), value));
+        let line = values.iter().fold(line.to_string(), |l, (name, value)| {
+            l.replace(&format!("{{{{{name}}}}}"), value)
+        });
         out.push_str(&line);
         out.push('\n');
     }
@@ -130,7 +193,11 @@ fn fill(template: &str, values: &[(&str, &str)], blocks: &[(&str, Vec<String>)])
 /// so the walkthrough removes only what it made).
 fn project_name(s: &Session, tool: &Tool) -> String {
     let base = format!("jupyter{}", s.names.suffix).to_lowercase();
-    let taken = |p: &str| s.docker.exists("network", &format!("{p}_default")) || s.docker.exists("volume", &format!("{p}_mysql-data")) || s.docker.image_exists(&tool.image_name(p, "jupyter"));
+    let taken = |p: &str| {
+        s.docker.exists("network", &format!("{p}_default"))
+            || s.docker.exists("volume", &format!("{p}_mysql-data"))
+            || s.docker.image_exists(&tool.image_name(p, "jupyter"))
+    };
     if taken(&base) {
         format!("{base}-wt{}", std::process::id())
     } else {
@@ -163,7 +230,15 @@ fn compose(s: &mut Session) -> Result<()> {
     let db = s.names.db.clone();
     let labels = s.docker.resource_labels();
     let image_labels = s.docker.image_labels();
-    let file = compose_file(&Spec { mode: s.mode, mysql_image: &server.image, base_image: &base, db: &db, jupyter: &jupyter, labels: &labels, image_labels: &image_labels });
+    let file = compose_file(&Spec {
+        mode: s.mode,
+        mysql_image: &server.image,
+        base_image: &base,
+        db: &db,
+        jupyter: &jupyter,
+        labels: &labels,
+        image_labels: &image_labels,
+    });
     std::fs::write(dir.join("docker-compose.yaml"), &file)?;
     s.say(&format!("$ cat docker-compose.yaml\n{file}"));
     s.note("departures from the article's compose file: the locally available images (MySQL server as above, the notebook base as BASE_IMAGE), the project's labels on containers, volume, network and image, the port on 127.0.0.1 with a free host port, and `mysql-db` as a network alias when the container name is suffixed");
@@ -184,20 +259,33 @@ fn compose(s: &mut Session) -> Result<()> {
     let compose = |command: &str| format!("{} -p {project} -f {file} {command}", tool.program);
     // How an attached `up` names the Jupyter service's lines: its container (v1, and the
     // article's output), or `SERVICE-1`/`SERVICE_1` (v2 without container_name).
-    let prefixes = [jupyter.clone(), "jupyter-1".into(), "jupyter_1".into(), format!("{project}_jupyter_1"), format!("{project}-jupyter-1")];
+    let prefixes = [
+        jupyter.clone(),
+        "jupyter-1".into(),
+        "jupyter_1".into(),
+        format!("{project}_jupyter_1"),
+        format!("{project}-jupyter-1"),
+    ];
 
     // Step 7: `up` attached, in the background as in the article's first terminal; the next
     // steps run as in its second. MySQL's start-up is timed on the side.
     let launched = SystemTime::now();
     let clock = ReadyClock::start(&s.docker, &db, 3306, launched, Duration::from_secs(900));
     let up = Attached::start(s, &compose("up"))?;
-    let running = |s: &Session, name: &str| s.docker.container_state(name).is_some_and(|c| c.running);
-    wait::poll(Duration::from_secs(900), Duration::from_millis(100), || running(s, &jupyter) || up.ended());
+    let running =
+        |s: &Session, name: &str| s.docker.container_state(name).is_some_and(|c| c.running);
+    wait::poll(Duration::from_secs(900), Duration::from_millis(100), || {
+        running(s, &jupyter) || up.ended()
+    });
     let jupyter_at = db::seconds_since(launched);
     if !running(s, &jupyter) {
         let last = up.lines().into_iter().rev().take(3).collect::<Vec<_>>();
         up.finish(s, Duration::ZERO);
-        bail!("`{} up` ended before {jupyter} ran: {}", tool.program, last.join(" | "));
+        bail!(
+            "`{} up` ended before {jupyter} ran: {}",
+            tool.program,
+            last.join(" | ")
+        );
     }
 
     // The notebook's first connection (article 3's cell N2), as soon as the Jupyter container runs.
@@ -212,7 +300,12 @@ fn compose(s: &mut Session) -> Result<()> {
 
     let both = running(s, &db) && running(s, &jupyter);
     let built = s.docker.image_exists(&image);
-    s.claim("`up` builds the Jupyter image and starts both containers", both && built, true, format!("image {image} built: {built}; containers {db} and {jupyter} running: {both}"));
+    s.claim(
+        "`up` builds the Jupyter image and starts both containers",
+        both && built,
+        true,
+        format!("image {image} built: {built}; containers {db} and {jupyter} running: {both}"),
+    );
     let has_volume = s.docker.exists("volume", &volume);
     let has_network = s.docker.exists("network", &network);
     s.claim(
@@ -223,9 +316,16 @@ fn compose(s: &mut Session) -> Result<()> {
     );
 
     // The attached log: each line prefixed by the service's container, the URL among them.
-    wait::poll(Duration::from_secs(180), Duration::from_millis(200), || attached::url_line(&up.lines(), &prefixes).is_some() || up.ended());
+    wait::poll(Duration::from_secs(180), Duration::from_millis(200), || {
+        attached::url_line(&up.lines(), &prefixes).is_some() || up.ended()
+    });
     let lines = up.lines();
-    let prefixed = lines.iter().filter(|l| attached::split_prefix(l).is_some_and(|(name, _)| prefixes.iter().any(|p| p == name))).count();
+    let prefixed = lines
+        .iter()
+        .filter(|l| {
+            attached::split_prefix(l).is_some_and(|(name, _)| prefixes.iter().any(|p| p == name))
+        })
+        .count();
     let url = attached::url_line(&lines, &prefixes);
     s.claim(
         "attached, `up` prints the services' log lines prefixed by the container's name (`custom-jupyter-image  | ...`), the Jupyter URL among them",
@@ -238,7 +338,10 @@ fn compose(s: &mut Session) -> Result<()> {
     let files: Vec<&str> = listing.output.lines().map(str::trim).collect();
     s.claim(
         "/work in the Jupyter container lacks Dockerfile and docker-compose.yaml (.dockerignore)",
-        listing.ok() && !files.contains(&"Dockerfile") && !files.contains(&"docker-compose.yaml") && files.contains(&"computation.ipynb"),
+        listing.ok()
+            && !files.contains(&"Dockerfile")
+            && !files.contains(&"docker-compose.yaml")
+            && files.contains(&"computation.ipynb"),
         true,
         format!("/work: {}", files.join(" ")),
     );
@@ -257,15 +360,45 @@ fn compose(s: &mut Session) -> Result<()> {
         true,
         format!("`connection successfully` {connected} time(s), {} rows of {:?} fields{}", rows.len(), rows.first(), if others.is_empty() { String::new() } else { format!("; errors: {}", others.join("; ")) }),
     );
-    let config = s.docker.probe(["image", "inspect", "--format", "{{json .Config.Env}}", &image]).unwrap_or_default();
-    let history = s.docker.probe(["history", "--no-trunc", "--format", "{{.CreatedBy}}", &image]).unwrap_or_default();
-    let env: Vec<String> = serde_json::from_str::<Vec<String>>(&config).unwrap_or_default().into_iter().filter(|e| e.contains(PASSWORD)).collect();
-    let steps: Vec<&str> = history.lines().filter(|l| l.contains(PASSWORD)).map(str::trim).collect();
+    let config = s
+        .docker
+        .probe([
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config.Env}}",
+            &image,
+        ])
+        .unwrap_or_default();
+    let history = s
+        .docker
+        .probe([
+            "history",
+            "--no-trunc",
+            "--format",
+            "{{.CreatedBy}}",
+            &image,
+        ])
+        .unwrap_or_default();
+    let env: Vec<String> = serde_json::from_str::<Vec<String>>(&config)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.contains(PASSWORD))
+        .collect();
+    let steps: Vec<&str> = history
+        .lines()
+        .filter(|l| l.contains(PASSWORD))
+        .map(str::trim)
+        .collect();
     s.claim(
         "the root password stays out of the Jupyter image",
         env.is_empty() && steps.is_empty(),
         true,
-        format!("entries of {image}'s Config.Env holding it: {}; history steps holding it: {}", list(&env), list(&steps)),
+        format!(
+            "entries of {image}'s Config.Env holding it: {}; history steps holding it: {}",
+            list(&env),
+            list(&steps)
+        ),
     );
 
     // Step 10, the second terminal: `docker ps`.
@@ -282,7 +415,8 @@ fn compose(s: &mut Session) -> Result<()> {
     // Step 11: down keeps the volume and its data; the attached `up` ends with it.
     let down = s.cmd(&compose("down"))?;
     up.finish(s, Duration::from_secs(60));
-    let containers_gone = !s.docker.exists("container", &db) && !s.docker.exists("container", &jupyter);
+    let containers_gone =
+        !s.docker.exists("container", &db) && !s.docker.exists("container", &jupyter);
     let network_gone = !s.docker.exists("network", &network);
     let volume_kept = s.docker.exists("volume", &volume);
     s.claim(
@@ -304,8 +438,21 @@ fn compose(s: &mut Session) -> Result<()> {
     // Step 12: down -v removes the volume too.
     let down_v = s.cmd(&compose("down -v"))?;
     let volume_gone = !s.docker.exists("volume", &volume);
-    s.claim("`down -v` removes the named volume as well", down_v.ok() && volume_gone, true, format!("`down -v` exit {}; volume {volume} exists afterwards: {}", down_v.exit, !volume_gone));
-    for gone in [Resource::Container(jupyter.clone()), Resource::Container(db.clone()), Resource::Network(network), Resource::Volume(volume)] {
+    s.claim(
+        "`down -v` removes the named volume as well",
+        down_v.ok() && volume_gone,
+        true,
+        format!(
+            "`down -v` exit {}; volume {volume} exists afterwards: {}",
+            down_v.exit, !volume_gone
+        ),
+    );
+    for gone in [
+        Resource::Container(jupyter.clone()),
+        Resource::Container(db.clone()),
+        Resource::Network(network),
+        Resource::Volume(volume),
+    ] {
         s.forget(&gone);
     }
     Ok(())
@@ -320,21 +467,53 @@ mod tests {
 
     fn spec(mode: Mode, db: &'static str) -> String {
         let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
-        let labels = vec![pair("jupyter-docker-xtask.managed", "true"), pair("jupyter-docker-xtask.owner", "xtask"), pair("jupyter-docker-xtask.creator", "12-34")];
+        let labels = vec![
+            pair("jupyter-docker-xtask.managed", "true"),
+            pair("jupyter-docker-xtask.owner", "xtask"),
+            pair("jupyter-docker-xtask.creator", "12-34"),
+        ];
         let image_labels = vec![pair("jupyter-docker-xtask.managed", "true")];
-        compose_file(&Spec { mode, mysql_image: "mysql:8.4", base_image: "base:1", db, jupyter: "custom-jupyter-image", labels: &labels, image_labels: &image_labels })
+        compose_file(&Spec {
+            mode,
+            mysql_image: "mysql:8.4",
+            base_image: "base:1",
+            db,
+            jupyter: "custom-jupyter-image",
+            labels: &labels,
+            image_labels: &image_labels,
+        })
     }
 
     /// The article's own file, as article 5's sections (deploy.rs) still write it.
     #[test]
     fn literal_file_is_the_articles_with_labels() {
         let y = spec(Mode::Literal, "mysql-db");
-        for line in ["version: '3.8'", "      - mysql-data:/var/lib/mysql", "      MYSQL_ROOT_PASSWORD: my-secret-pw", "        USER: root", "        PASSWORD: my-secret-pw", "      - mysql", "    stdin_open: true", "  mysql-data:"] {
+        for line in [
+            "version: '3.8'",
+            "      - mysql-data:/var/lib/mysql",
+            "      MYSQL_ROOT_PASSWORD: my-secret-pw",
+            "        USER: root",
+            "        PASSWORD: my-secret-pw",
+            "      - mysql",
+            "    stdin_open: true",
+            "  mysql-data:",
+        ] {
             assert!(y.lines().any(|l| l == line), "missing {line:?} in\n{y}");
         }
-        assert!(!y.contains("healthcheck") && !y.contains("aliases") && !y.contains("{{"), "{y}");
-        assert_eq!(y.matches("jupyter-docker-xtask.owner: \"xtask\"").count(), 4, "{y}");
-        assert_eq!(y.matches("jupyter-docker-xtask.managed: \"true\"").count(), 5, "{y}");
+        assert!(
+            !y.contains("healthcheck") && !y.contains("aliases") && !y.contains("{{"),
+            "{y}"
+        );
+        assert_eq!(
+            y.matches("jupyter-docker-xtask.owner: \"xtask\"").count(),
+            4,
+            "{y}"
+        );
+        assert_eq!(
+            y.matches("jupyter-docker-xtask.managed: \"true\"").count(),
+            5,
+            "{y}"
+        );
         assert!(y.contains("    labels:\n      jupyter-docker-xtask.managed: \"true\"\n      jupyter-docker-xtask.owner: \"xtask\"\n      jupyter-docker-xtask.creator: \"12-34\"\n  jupyter:\n"), "{y}");
     }
 
@@ -343,21 +522,40 @@ mod tests {
         let y = spec(Mode::Corrected, "mysql-db-suite-1-p2");
         assert!(y.contains("condition: service_healthy") && y.contains("healthcheck:"));
         assert!(!y.contains("my-secret-pw") && !y.contains("PASSWORD: my") && !y.contains("{{"));
-        assert!(y.contains("    networks:\n      default:\n        aliases:\n          - mysql-db\n"), "alias for a suffixed name:\n{y}");
-        assert!(y.contains("      MYSQL_PASSWORD: ${MYSQL_ROOT_PASSWORD}\n"), "{y}");
+        assert!(
+            y.contains("    networks:\n      default:\n        aliases:\n          - mysql-db\n"),
+            "alias for a suffixed name:\n{y}"
+        );
+        assert!(
+            y.contains("      MYSQL_PASSWORD: ${MYSQL_ROOT_PASSWORD}\n"),
+            "{y}"
+        );
     }
 
     #[test]
     fn templates_fill_values_and_indented_blocks() {
-        let filled = fill("a: '{{x}}'\n  {{b}}\n  {{none}}\nend\n", &[("x", "1")], &[("b", vec!["k: v".into(), "l: w".into()]), ("none", vec![])]);
+        let filled = fill(
+            "a: '{{x}}'\n  {{b}}\n  {{none}}\nend\n",
+            &[("x", "1")],
+            &[("b", vec!["k: v".into(), "l: w".into()]), ("none", vec![])],
+        );
         assert_eq!(filled, "a: '1'\n  k: v\n  l: w\nend\n");
-        assert_eq!(label_lines(&[("k".into(), "a\"b".into())]), ["k: \"a\\\"b\""]);
+        assert_eq!(
+            label_lines(&[("k".into(), "a\"b".into())]),
+            ["k: \"a\\\"b\""]
+        );
     }
 
     #[test]
     fn image_names_per_compose_version() {
-        let v1 = Tool { program: "docker-compose", v1: true };
-        let v2 = Tool { program: "docker compose", v1: false };
+        let v1 = Tool {
+            program: "docker-compose",
+            v1: true,
+        };
+        let v2 = Tool {
+            program: "docker compose",
+            v1: false,
+        };
         assert_eq!(v1.image_name("jupyter", "jupyter"), "jupyter_jupyter");
         assert_eq!(v2.image_name("jupyter", "jupyter"), "jupyter-jupyter");
     }

@@ -39,12 +39,20 @@ pub fn wait_ready_on(s: &mut Session, name: &str, port: u16) -> Result<f64> {
     drop(step);
     match waited {
         Some(secs) => {
-            s.say(&format!("   {name} accepts connections ({secs:.1}s of waiting)"));
+            s.say(&format!(
+                "   {name} accepts connections ({secs:.1}s of waiting)"
+            ));
             Ok(secs)
         }
         None => {
-            let log = s.docker.probe(["logs", "--tail", "15", name]).unwrap_or_default();
-            bail!("{name} did not accept connections within 180s; its log ends: {}", log.replace('\n', " | "))
+            let log = s
+                .docker
+                .probe(["logs", "--tail", "15", name])
+                .unwrap_or_default();
+            bail!(
+                "{name} did not accept connections within 180s; its log ends: {}",
+                log.replace('\n', " | ")
+            )
         }
     }
 }
@@ -61,16 +69,30 @@ pub struct FirstConnection {
 impl FirstConnection {
     /// `started 0.8s after X and printed: ...`.
     pub fn describe(&self, after: &str) -> String {
-        let started = self.started.map(|t| format!("{t:.1}s")).unwrap_or_else(|| "?s".into());
-        format!("cell N2 started {started} after {after} and printed: {}", self.printed.join(" / "))
+        let started = self
+            .started
+            .map(|t| format!("{t:.1}s"))
+            .unwrap_or_else(|| "?s".into());
+        format!(
+            "cell N2 started {started} after {after} and printed: {}",
+            self.printed.join(" / ")
+        )
     }
 }
 
 /// Runs cell N2 (connect, CREATE DATABASE) alone in `container`, timed from `since`.
-pub fn first_connection(s: &mut Session, container: &str, since: SystemTime) -> Result<FirstConnection> {
+pub fn first_connection(
+    s: &mut Session,
+    container: &str,
+    since: SystemTime,
+) -> Result<FirstConnection> {
     let ran = run_cells(s, container, &[], &program(s.mode, &["N2"]))?;
     let printed = cell_output(&ran.output, "N2");
-    Ok(FirstConnection { connected: printed.iter().any(|l| l == "connection successfully"), started: started_after(&ran.output, "N2", since), printed })
+    Ok(FirstConnection {
+        connected: printed.iter().any(|l| l == "connection successfully"),
+        started: started_after(&ran.output, "N2", since),
+        printed,
+    })
 }
 
 /// The container's health once it is healthy, or after `limit`: an unhealthy container may still
@@ -78,7 +100,16 @@ pub fn first_connection(s: &mut Session, container: &str, since: SystemTime) -> 
 pub fn health_within(s: &Session, container: &str, limit: Duration) -> String {
     let mut status = String::new();
     wait::poll(limit, Duration::from_millis(250), || {
-        status = s.docker.probe(["container", "inspect", "--format", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", container]).unwrap_or_else(|| "gone".into());
+        status = s
+            .docker
+            .probe([
+                "container",
+                "inspect",
+                "--format",
+                "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
+                container,
+            ])
+            .unwrap_or_else(|| "gone".into());
         matches!(status.as_str(), "healthy" | "none" | "gone")
     });
     status
@@ -96,8 +127,15 @@ pub struct PsRow {
 impl PsRow {
     /// `name: image, status, ports` for a claim's evidence.
     pub fn describe(&self) -> String {
-        let ports = if self.ports.is_empty() { "no ports" } else { &self.ports };
-        format!("{}: image {}, {}, {ports}", self.name, self.image, self.status)
+        let ports = if self.ports.is_empty() {
+            "no ports"
+        } else {
+            &self.ports
+        };
+        format!(
+            "{}: image {}, {}, {ports}",
+            self.name, self.image, self.status
+        )
     }
 }
 
@@ -106,7 +144,17 @@ impl PsRow {
 pub fn docker_ps(s: &mut Session, names: &[&str]) -> Result<Vec<PsRow>> {
     let filter = format!("name=^({})$", names.join("|"));
     let listed = parse_ps(&s.cmd_ok(&format!("docker ps --filter {} --format '{{{{.Names}}}}\t{{{{.Image}}}}\t{{{{.Status}}}}\t{{{{.Ports}}}}'", shell_quote(&filter)))?);
-    let row = |name: &&str| listed.iter().find(|row| row.name == *name).cloned().unwrap_or_else(|| PsRow { name: name.to_string(), status: "not listed".into(), ..PsRow::default() });
+    let row = |name: &&str| {
+        listed
+            .iter()
+            .find(|row| row.name == *name)
+            .cloned()
+            .unwrap_or_else(|| PsRow {
+                name: name.to_string(),
+                status: "not listed".into(),
+                ..PsRow::default()
+            })
+    };
     Ok(names.iter().map(row).collect())
 }
 
@@ -116,7 +164,12 @@ fn parse_ps(listed: &str) -> Vec<PsRow> {
         .map(|line| {
             let mut fields = line.split('\t').map(|f| f.trim().to_string());
             let mut next = || fields.next().unwrap_or_default();
-            PsRow { name: next(), image: next(), status: next(), ports: next() }
+            PsRow {
+                name: next(),
+                image: next(),
+                status: next(),
+                ports: next(),
+            }
         })
         .collect()
 }
@@ -124,26 +177,53 @@ fn parse_ps(listed: &str) -> Vec<PsRow> {
 /// The article's `docker run -d -it -p 8888:8888 --name NAME IMAGE` of the Jupyter container, with
 /// `-t` for `-it` (no terminal here) and the port on loopback with a free host port.
 pub fn jupyter_spec(image: &str, name: &str) -> RunSpec {
-    RunSpec { tty: true, ..RunSpec::detached(image, name) }.publish(Publish::loopback(None, 8888))
+    RunSpec {
+        tty: true,
+        ..RunSpec::detached(image, name)
+    }
+    .publish(Publish::loopback(None, 8888))
 }
 
 /// Runs a sitting of notebook cells in the Jupyter container, as pressing Run in JupyterLab would;
 /// `env` overrides the container's environment for this sitting.
-pub fn run_cells(s: &mut Session, container: &str, env: &[(&str, &str)], code: &str) -> Result<Ran> {
-    let env: String = env.iter().map(|(key, value)| format!("-e {} ", shell_quote(&format!("{key}={value}")))).collect();
-    s.cmd(&format!("docker exec {env}{container} python -c {}", shell_quote(code)))
+pub fn run_cells(
+    s: &mut Session,
+    container: &str,
+    env: &[(&str, &str)],
+    code: &str,
+) -> Result<Ran> {
+    let env: String = env
+        .iter()
+        .map(|(key, value)| format!("-e {} ", shell_quote(&format!("{key}={value}"))))
+        .collect();
+    s.cmd(&format!(
+        "docker exec {env}{container} python -c {}",
+        shell_quote(code)
+    ))
 }
 
 /// The Dockerfile of `custom-jupyter-image:mysql-connected` built in the section's project folder
 /// (with its `.env` and `.dockerignore`), under a tag of the section's own, as the article's step
 /// shows it; literal mode passes the credentials as build arguments, as the article does.
-pub fn build_mysql_connected(s: &mut Session, user: &str, password: &str, build_args: bool) -> Result<String> {
+pub fn build_mysql_connected(
+    s: &mut Session,
+    user: &str,
+    password: &str,
+    build_args: bool,
+) -> Result<String> {
     // The project's own image first: it leaves every layer but the last ones cached.
     super::steps::build_series_image(s, "custom-jupyter-image:mysql-connected")?;
     let base = crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)?;
     let project = s.project.path().to_path_buf();
-    crate::images::series::stage_article_folder(&crate::paths::docker_dir().join("series/mysql-connected.Dockerfile"), &project)?;
-    std::fs::write(project.join(".env"), format!("MYSQL_USER={user}\nMYSQL_PASSWORD={password}\n")).context("writing .env")?;
+    crate::images::series::stage_article_folder(
+        &crate::paths::docker_dir().join("series/mysql-connected.Dockerfile"),
+        &project,
+    )?;
+    std::fs::write(
+        project.join(".env"),
+        format!("MYSQL_USER={user}\nMYSQL_PASSWORD={password}\n"),
+    )
+    .context("writing .env")?;
     let tag = s.name("image", "custom-jupyter-image:mysql-connected");
     let mut spec = BuildSpec::new(&project, &tag);
     if build_args {
@@ -153,7 +233,10 @@ pub fn build_mysql_connected(s: &mut Session, user: &str, password: &str, build_
     s.made_image(&tag);
     let ran = s.cmd(&shown("docker", &spec.args(&s.docker.build_labels(&tag))))?;
     if !ran.ok() {
-        bail!("building {tag} failed: {}", crate::engine::last_message(&ran.output));
+        bail!(
+            "building {tag} failed: {}",
+            crate::engine::last_message(&ran.output)
+        );
     }
     Ok(tag)
 }
@@ -167,7 +250,15 @@ mod tests {
         let listed = "mysql-db\tmysql:8.4\tUp 3 minutes\t3306/tcp, 33060/tcp\nj\tjupyter-jupyter\tUp 3 minutes (healthy)\t127.0.0.1:49153->8888/tcp\nk\ti\tUp 1 second\t";
         let rows = parse_ps(listed);
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[1], PsRow { name: "j".into(), image: "jupyter-jupyter".into(), status: "Up 3 minutes (healthy)".into(), ports: "127.0.0.1:49153->8888/tcp".into() });
+        assert_eq!(
+            rows[1],
+            PsRow {
+                name: "j".into(),
+                image: "jupyter-jupyter".into(),
+                status: "Up 3 minutes (healthy)".into(),
+                ports: "127.0.0.1:49153->8888/tcp".into()
+            }
+        );
         assert_eq!(rows[2].ports, "");
         assert_eq!(rows[2].describe(), "k: image i, Up 1 second, no ports");
     }

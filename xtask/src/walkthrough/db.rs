@@ -13,7 +13,10 @@ pub fn wait_ready(docker: &Docker, container: &str, limit: Duration) -> Option<f
 
 /// [`wait_ready`] for a server on another port than 3306.
 pub fn wait_ready_on(docker: &Docker, container: &str, port: u16, limit: Duration) -> Option<f64> {
-    wait::poll(limit, Duration::from_millis(250), || accepts_on(docker, container, port)).map(|took| took.as_secs_f64())
+    wait::poll(limit, Duration::from_millis(250), || {
+        accepts_on(docker, container, port)
+    })
+    .map(|took| took.as_secs_f64())
 }
 
 /// Does the server in `container` answer on TCP 127.0.0.1:3306 now?
@@ -24,7 +27,18 @@ pub fn accepts(docker: &Docker, container: &str) -> bool {
 /// Does the server in `container` answer on TCP 127.0.0.1:`port` (its own loopback) now?
 pub fn accepts_on(docker: &Docker, container: &str, port: u16) -> bool {
     let port = format!("-P{port}");
-    docker.probe(["exec", container, "mysqladmin", "--protocol=tcp", "-h127.0.0.1", port.as_str(), "--connect-timeout=2", "ping"]).is_some()
+    docker
+        .probe([
+            "exec",
+            container,
+            "mysqladmin",
+            "--protocol=tcp",
+            "-h127.0.0.1",
+            port.as_str(),
+            "--connect-timeout=2",
+            "ping",
+        ])
+        .is_some()
 }
 
 /// Seconds from `since` to now (0 when the clock went back).
@@ -49,8 +63,14 @@ impl Readiness {
     /// For a claim's evidence: `running by 0.3s, first accepted a TCP connection at 9.8s (the
     /// probe before, at 9.3s, was refused)`.
     pub fn describe(&self) -> String {
-        let running = self.running_at.map(|t| format!("running by {t:.1}s")).unwrap_or_else(|| "never seen running".into());
-        let refused = self.refused_at.map(|t| format!(" (the probe before, at {t:.1}s, was refused)")).unwrap_or_else(|| " (the first probe)".into());
+        let running = self
+            .running_at
+            .map(|t| format!("running by {t:.1}s"))
+            .unwrap_or_else(|| "never seen running".into());
+        let refused = self
+            .refused_at
+            .map(|t| format!(" (the probe before, at {t:.1}s, was refused)"))
+            .unwrap_or_else(|| " (the first probe)".into());
         match self.accepted_at {
             Some(t) => format!("{running}, first accepted a TCP connection at {t:.1}s{refused}"),
             None => format!("{running}, accepted no TCP connection{refused}"),
@@ -65,13 +85,22 @@ pub struct ReadyClock {
 }
 
 impl ReadyClock {
-    pub fn start(docker: &Docker, container: &str, port: u16, since: SystemTime, limit: Duration) -> ReadyClock {
+    pub fn start(
+        docker: &Docker,
+        container: &str,
+        port: u16,
+        since: SystemTime,
+        limit: Duration,
+    ) -> ReadyClock {
         let (docker, container) = (docker.clone(), container.to_string());
         let probe = std::thread::spawn(move || {
             let mut seen = Readiness::default();
             wait::poll(limit, Duration::from_millis(250), || {
                 if seen.running_at.is_none() {
-                    if !docker.container_state(&container).is_some_and(|c| c.running) {
+                    if !docker
+                        .container_state(&container)
+                        .is_some_and(|c| c.running)
+                    {
                         seen.refused_at = Some(seconds_since(since));
                         return false;
                     }
@@ -101,17 +130,39 @@ impl ReadyClock {
 /// its tab-separated output.
 pub fn query(docker: &Docker, container: &str, password: &str, sql: &str) -> Option<String> {
     let pwd = format!("MYSQL_PWD={password}");
-    docker.probe(["exec", "-e", pwd.as_str(), container, "mysql", "-uroot", "-N", "-B", "-e", sql])
+    docker.probe([
+        "exec",
+        "-e",
+        pwd.as_str(),
+        container,
+        "mysql",
+        "-uroot",
+        "-N",
+        "-B",
+        "-e",
+        sql,
+    ])
 }
 
 /// Rows in `scooter_trips.TABLE`, or None when the table (or the server) is not there.
 pub fn count_rows(docker: &Docker, container: &str, password: &str, table: &str) -> Option<u64> {
-    query(docker, container, password, &format!("SELECT COUNT(*) FROM scooter_trips.{table}"))?.trim().parse().ok()
+    query(
+        docker,
+        container,
+        password,
+        &format!("SELECT COUNT(*) FROM scooter_trips.{table}"),
+    )?
+    .trim()
+    .parse()
+    .ok()
 }
 
 /// A throwaway password for one walkthrough (the articles' placeholders need a value).
 pub fn new_password() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("wt-{}-{nanos:08x}", std::process::id())
 }
 
@@ -121,9 +172,24 @@ mod tests {
 
     #[test]
     fn readiness_says_what_the_probes_saw() {
-        let ready = Readiness { running_at: Some(0.26), refused_at: Some(9.31), accepted_at: Some(9.8) };
+        let ready = Readiness {
+            running_at: Some(0.26),
+            refused_at: Some(9.31),
+            accepted_at: Some(9.8),
+        };
         assert_eq!(ready.describe(), "running by 0.3s, first accepted a TCP connection at 9.8s (the probe before, at 9.3s, was refused)");
-        assert_eq!(Readiness { running_at: Some(1.0), refused_at: None, accepted_at: Some(1.0) }.describe(), "running by 1.0s, first accepted a TCP connection at 1.0s (the first probe)");
-        assert_eq!(Readiness::default().describe(), "never seen running, accepted no TCP connection (the first probe)");
+        assert_eq!(
+            Readiness {
+                running_at: Some(1.0),
+                refused_at: None,
+                accepted_at: Some(1.0)
+            }
+            .describe(),
+            "running by 1.0s, first accepted a TCP connection at 1.0s (the first probe)"
+        );
+        assert_eq!(
+            Readiness::default().describe(),
+            "never seen running, accepted no TCP connection (the first probe)"
+        );
     }
 }

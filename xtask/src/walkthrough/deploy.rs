@@ -31,7 +31,10 @@ use crate::jupyter::url::find_url;
 use crate::sandbox::Sandbox;
 use hub::Hub;
 
-pub const SECTIONS: &[Section] = &[Section { name: "Docker Hub and the Linode", run: deploy }];
+pub const SECTIONS: &[Section] = &[Section {
+    name: "Docker Hub and the Linode",
+    run: deploy,
+}];
 
 /// What the local half hands the Linode: the repository and the digest `docker push` printed.
 pub struct Pushed {
@@ -44,15 +47,27 @@ fn deploy(s: &mut Session) -> Result<()> {
     let (sandbox, stand_ins) = Sandbox::for_articles(&s.sh)?;
     s.note(&format!("the local machine is the sandbox engine {} (an engine of its own; `docker` below talks to it); images the article pulls come from its registry", sandbox.container));
     for stand_in in &stand_ins {
-        s.note(&format!("stand-in for {}: {}", stand_in.pulled_as, stand_in.about));
+        s.note(&format!(
+            "stand-in for {}: {}",
+            stand_in.pulled_as, stand_in.about
+        ));
     }
     if s.keep() {
-        s.note("--keep keeps nothing here: both sandbox engines, and what runs in them, go at the end");
+        s.note(
+            "--keep keeps nothing here: both sandbox engines, and what runs in them, go at the end",
+        );
     }
     // What an earlier run built or tagged here goes (a name at a time: one image may carry several),
     // so Compose builds this mode's image afresh.
-    let listed = sandbox.inner.output(["images", "--format", "{{.Repository}}:{{.Tag}}"])?;
-    for name in listed.lines().filter(|n| !n.contains("<none>") && !stand_ins.iter().any(|i| n.strip_suffix(":latest") == Some(i.pulled_as))) {
+    let listed = sandbox
+        .inner
+        .output(["images", "--format", "{{.Repository}}:{{.Tag}}"])?;
+    for name in listed.lines().filter(|n| {
+        !n.contains("<none>")
+            && !stand_ins
+                .iter()
+                .any(|i| n.strip_suffix(":latest") == Some(i.pulled_as))
+    }) {
         sandbox.inner.output(["rmi", name])?;
     }
     let host = std::mem::replace(&mut s.docker, sandbox.inner.clone());
@@ -72,11 +87,23 @@ fn both_halves(s: &mut Session, sandbox: &Sandbox, host: &crate::engine::Docker)
         hub::NAMES.join(" and "),
         hub.network
     ));
-    s.note(&format!("YOUR_DOCKER_HUB_USERNAME is {user}, an account made for this run (its password too)"));
-    let login_config = tempfile::Builder::new().prefix("jdx-docker-config-").tempdir()?;
+    s.note(&format!(
+        "YOUR_DOCKER_HUB_USERNAME is {user}, an account made for this run (its password too)"
+    ));
+    let login_config = tempfile::Builder::new()
+        .prefix("jdx-docker-config-")
+        .tempdir()?;
     s.docker = sandbox.inner.with_config(login_config.path());
     s.note("the local docker CLI keeps its login in a configuration folder of this run (`--config`), never in ~/.docker");
-    let pushed = registry_half(s, sandbox, &hub, &image, &user, &password, login_config.path())?;
+    let pushed = registry_half(
+        s,
+        sandbox,
+        &hub,
+        &image,
+        &user,
+        &password,
+        login_config.path(),
+    )?;
     // The hub goes after the Linode pulled from it (its storage, the pushed repository with it, then).
     let result = linode::run(s, host, sandbox, &hub, &pushed);
     drop(hub);
@@ -92,7 +119,15 @@ fn build_project(s: &mut Session) -> Result<String> {
     stage_project(&dir, s.mode)?;
     let labels = s.docker.resource_labels();
     let image_labels = s.docker.image_labels();
-    let file = compose_file(&Spec { mode: s.mode, mysql_image: "mysql", base_image: "jupyter/minimal-notebook", db: "mysql-db", jupyter: "custom-jupyter-image", labels: &labels, image_labels: &image_labels });
+    let file = compose_file(&Spec {
+        mode: s.mode,
+        mysql_image: "mysql",
+        base_image: "jupyter/minimal-notebook",
+        db: "mysql-db",
+        jupyter: "custom-jupyter-image",
+        labels: &labels,
+        image_labels: &image_labels,
+    });
     std::fs::write(dir.join("docker-compose.yaml"), file)?;
     s.note(&format!(
         "article 4 finished: its project ({} docker-compose.yaml) built with `{}` in the local engine, `up --no-start` then `down`, which leaves its images: the Jupyter image and mysql",
@@ -102,7 +137,11 @@ fn build_project(s: &mut Session) -> Result<String> {
     let file = dir.join("docker-compose.yaml").display().to_string();
     let engine = s.docker.target().get(1).cloned().unwrap_or_default();
     for command in [&["up", "--no-start"][..], &["down"]] {
-        let mut args: Vec<String> = ["-p", "jupyter", "-f", file.as_str()].iter().chain(command).map(|a| a.to_string()).collect();
+        let mut args: Vec<String> = ["-p", "jupyter", "-f", file.as_str()]
+            .iter()
+            .chain(command)
+            .map(|a| a.to_string())
+            .collect();
         let ran = if tool.v1 {
             s.command_with_env(&[("DOCKER_HOST", &engine)], "docker-compose", &args)?
         } else {
@@ -111,7 +150,11 @@ fn build_project(s: &mut Session) -> Result<String> {
             s.cmd(&line)?
         };
         if !ran.ok() {
-            bail!("Compose failed on article 4's project (exit {}): {}", ran.exit, crate::engine::last_message(&ran.output));
+            bail!(
+                "Compose failed on article 4's project (exit {}): {}",
+                ran.exit,
+                crate::engine::last_message(&ran.output)
+            );
         }
     }
     let built = tool.image_name("jupyter", "jupyter");
@@ -123,23 +166,58 @@ fn build_project(s: &mut Session) -> Result<String> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn registry_half(s: &mut Session, sandbox: &Sandbox, hub: &Hub, image: &str, user: &str, password: &str, config: &std::path::Path) -> Result<Pushed> {
+fn registry_half(
+    s: &mut Session,
+    sandbox: &Sandbox,
+    hub: &Hub,
+    image: &str,
+    user: &str,
+    password: &str,
+    config: &std::path::Path,
+) -> Result<Pushed> {
     // Step 2: `docker login`, typed at its prompts.
-    let argv: Vec<String> = std::iter::once("docker".to_string()).chain(s.docker.argv(["login"]).into_iter().map(|a| a.to_string_lossy().into_owned())).collect();
-    let typed = terminal::run(&argv, &[("Username", user), ("Password", password)], Duration::from_secs(60))?;
-    s.record(&format!("{}    # in a terminal: the username and password typed at its prompts", shown(&argv[0], &argv[1..])), &typed.screen, typed.exit);
+    let argv: Vec<String> = std::iter::once("docker".to_string())
+        .chain(
+            s.docker
+                .argv(["login"])
+                .into_iter()
+                .map(|a| a.to_string_lossy().into_owned()),
+        )
+        .collect();
+    let typed = terminal::run(
+        &argv,
+        &[("Username", user), ("Password", password)],
+        Duration::from_secs(60),
+    )?;
+    s.record(
+        &format!(
+            "{}    # in a terminal: the username and password typed at its prompts",
+            shown(&argv[0], &argv[1..])
+        ),
+        &typed.screen,
+        typed.exit,
+    );
     let stored = std::fs::read_to_string(config.join("config.json")).unwrap_or_default();
-    let logged_in = serde_json::from_str::<serde_json::Value>(&stored).ok().is_some_and(|v| v["auths"]["https://index.docker.io/v1/"].is_object());
+    let logged_in = serde_json::from_str::<serde_json::Value>(&stored)
+        .ok()
+        .is_some_and(|v| v["auths"]["https://index.docker.io/v1/"].is_object());
     s.claim(
         "`docker login` (no server named) logs the CLI in to Docker Hub",
         typed.exit == 0 && typed.screen.contains("Login Succeeded") && logged_in,
         true,
         format!("exit {}; `Login Succeeded` printed: {}; the CLI's config.json holds a login for https://index.docker.io/v1/: {logged_in}; the registry reached: {} at registry-1.docker.io", typed.exit, typed.screen.contains("Login Succeeded"), hub.container),
     );
-    let prompts: Vec<&str> = typed.screen.lines().filter_map(|l| l.split_once(':').map(|(p, _)| p.trim())).filter(|p| ["Username", "Password"].contains(p) || p.to_lowercase().contains("passphrase")).collect();
+    let prompts: Vec<&str> = typed
+        .screen
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|(p, _)| p.trim()))
+        .filter(|p| ["Username", "Password"].contains(p) || p.to_lowercase().contains("passphrase"))
+        .collect();
     s.claim(
         "`docker login` asks for the passphrase created in the previous step",
-        prompts.iter().any(|p| p.to_lowercase().contains("passphrase")),
+        prompts
+            .iter()
+            .any(|p| p.to_lowercase().contains("passphrase")),
         false,
         format!("the prompts shown: {}", prompts.join(", ")),
     );
@@ -147,7 +225,15 @@ fn registry_half(s: &mut Session, sandbox: &Sandbox, hub: &Hub, image: &str, use
     // Step 3.
     let listed = s.cmd_ok("docker images")?;
     s.cmd_ok("docker images --no-trunc")?;
-    let row = |repo: &str| listed.lines().find(|l| l.split_whitespace().next() == Some(repo) && l.split_whitespace().nth(1) == Some("latest")).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "));
+    let row = |repo: &str| {
+        listed
+            .lines()
+            .find(|l| {
+                l.split_whitespace().next() == Some(repo)
+                    && l.split_whitespace().nth(1) == Some("latest")
+            })
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
     let (jupyter_row, mysql_row) = (row(image), row("mysql"));
     s.claim(
         "`docker images` lists jupyter-jupyter:latest and mysql:latest",
@@ -159,28 +245,73 @@ fn registry_half(s: &mut Session, sandbox: &Sandbox, hub: &Hub, image: &str, use
     // Step 4.
     let repository = hub.repository();
     s.cmd_ok(&format!("docker tag {image} {repository}"))?;
-    let id = |name: &str| s.docker.probe(["image", "inspect", "--format", "{{.Id}}", name]);
+    let id = |name: &str| {
+        s.docker
+            .probe(["image", "inspect", "--format", "{{.Id}}", name])
+    };
     let (original, tagged) = (id(image), id(&repository));
     s.claim(
         "`docker tag` adds a second name with the same image ID",
         original.is_some() && original == tagged,
         true,
-        format!("{image}: {}; {repository}: {}", original.as_deref().unwrap_or("missing"), tagged.as_deref().unwrap_or("missing")),
+        format!(
+            "{image}: {}; {repository}: {}",
+            original.as_deref().unwrap_or("missing"),
+            tagged.as_deref().unwrap_or("missing")
+        ),
     );
 
     // Step 5.
     let push = s.cmd(&format!("docker push {repository}"))?;
-    let digest = push.output.lines().find_map(|l| l.split("digest: ").nth(1)).and_then(|r| r.split_whitespace().next()).unwrap_or_default().to_string();
+    let digest = push
+        .output
+        .lines()
+        .find_map(|l| l.split("digest: ").nth(1))
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
     s.claim(
         "`docker push` uploads the image to Docker Hub and prints its digest",
-        push.ok() && digest.starts_with("sha256:") && push.output.contains(&format!("The push refers to repository [docker.io/{repository}]")),
+        push.ok()
+            && digest.starts_with("sha256:")
+            && push.output.contains(&format!(
+                "The push refers to repository [docker.io/{repository}]"
+            )),
         true,
-        format!("exit {}; repository line: {}; digest: {}", push.exit, push.output.lines().find(|l| l.starts_with("The push refers")).unwrap_or("none"), if digest.is_empty() { "none" } else { &digest }),
+        format!(
+            "exit {}; repository line: {}; digest: {}",
+            push.exit,
+            push.output
+                .lines()
+                .find(|l| l.starts_with("The push refers"))
+                .unwrap_or("none"),
+            if digest.is_empty() { "none" } else { &digest }
+        ),
     );
-    let layers = |name: &str| s.docker.probe(["image", "inspect", "--format", "{{len .RootFS.Layers}}", name]).and_then(|n| n.trim().parse::<usize>().ok()).unwrap_or(0);
+    let layers = |name: &str| {
+        s.docker
+            .probe([
+                "image",
+                "inspect",
+                "--format",
+                "{{len .RootFS.Layers}}",
+                name,
+            ])
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .unwrap_or(0)
+    };
     let (base, all) = (layers("jupyter/minimal-notebook"), layers(image));
-    let count = |suffix: &str| push.output.lines().filter(|l| l.trim_end().ends_with(suffix)).count();
-    let (mounted, uploaded, existed) = (count("Mounted from jupyter/minimal-notebook"), count(": Pushed"), count("Layer already exists"));
+    let count = |suffix: &str| {
+        push.output
+            .lines()
+            .filter(|l| l.trim_end().ends_with(suffix))
+            .count()
+    };
+    let (mounted, uploaded, existed) = (
+        count("Mounted from jupyter/minimal-notebook"),
+        count(": Pushed"),
+        count("Layer already exists"),
+    );
     s.claim(
         "`docker push` uploads only the custom layers; the base's are \"Mounted from jupyter/minimal-notebook\"",
         push.ok() && base > 0 && mounted + existed >= base && uploaded <= all - base,
@@ -192,9 +323,19 @@ fn registry_half(s: &mut Session, sandbox: &Sandbox, hub: &Hub, image: &str, use
     let pull = s.cmd(&format!("docker pull {repository}"))?;
     s.claim(
         "`docker pull` right after the push reports the image up to date",
-        pull.ok() && pull.output.contains(&format!("Status: Image is up to date for {repository}:latest")),
+        pull.ok()
+            && pull.output.contains(&format!(
+                "Status: Image is up to date for {repository}:latest"
+            )),
         true,
-        format!("exit {}; status line: {}", pull.exit, pull.output.lines().find(|l| l.starts_with("Status:")).unwrap_or("none")),
+        format!(
+            "exit {}; status line: {}",
+            pull.exit,
+            pull.output
+                .lines()
+                .find(|l| l.starts_with("Status:"))
+                .unwrap_or("none")
+        ),
     );
 
     // Step 7: the test run, in the foreground as in the article (here in the background, its
@@ -206,21 +347,44 @@ fn registry_half(s: &mut Session, sandbox: &Sandbox, hub: &Hub, image: &str, use
 fn test_run(s: &mut Session, sandbox: &Sandbox, repository: &str) -> Result<()> {
     s.note("corrected: the test run removes itself (`--rm`) and publishes its port, on the local machine's loopback only");
     let line = format!("docker run --rm -p 127.0.0.1:8888:8888 {repository}");
-    let before = s.docker.probe(["ps", "-aq", "--filter", &format!("ancestor={repository}")]).unwrap_or_default();
+    let before = s
+        .docker
+        .probe(["ps", "-aq", "--filter", &format!("ancestor={repository}")])
+        .unwrap_or_default();
     let run = Attached::start(s, &line)?;
-    wait::poll(Duration::from_secs(120), Duration::from_millis(250), || find_url(&run.lines().join("\n")).is_some() || run.ended());
+    wait::poll(Duration::from_secs(120), Duration::from_millis(250), || {
+        find_url(&run.lines().join("\n")).is_some() || run.ended()
+    });
     let log = run.lines().join("\n");
     let url = find_url(&log);
-    let container = s.docker.probe(["ps", "--latest", "--format", "{{.Names}}"]).unwrap_or_default();
-    let user = s.docker.probe(["exec", container.as_str(), "id", "-un"]).unwrap_or_default();
-    let serving = log.lines().find(|l| l.contains("Serving notebooks from local directory")).map(|l| l.trim().to_string());
+    let container = s
+        .docker
+        .probe(["ps", "--latest", "--format", "{{.Names}}"])
+        .unwrap_or_default();
+    let user = s
+        .docker
+        .probe(["exec", container.as_str(), "id", "-un"])
+        .unwrap_or_default();
+    let serving = log
+        .lines()
+        .find(|l| l.contains("Serving notebooks from local directory"))
+        .map(|l| l.trim().to_string());
     s.claim(
         "the pulled image starts JupyterLab as jovyan, serving from /work",
-        url.is_some() && user == "jovyan" && serving.as_deref().is_some_and(|l| l.ends_with(": /work")),
+        url.is_some()
+            && user == "jovyan"
+            && serving.as_deref().is_some_and(|l| l.ends_with(": /work")),
         true,
-        format!("URL printed: {}; user in {container}: {user:?}; {}", url.is_some(), serving.unwrap_or_else(|| "no `Serving notebooks` line".into())),
+        format!(
+            "URL printed: {}; user in {container}: {user:?}; {}",
+            url.is_some(),
+            serving.unwrap_or_else(|| "no `Serving notebooks` line".into())
+        ),
     );
-    let token = url.as_ref().and_then(|u| u.token().map(String::from)).unwrap_or_default();
+    let token = url
+        .as_ref()
+        .and_then(|u| u.token().map(String::from))
+        .unwrap_or_default();
     let status = sandbox.http_status(&format!("http://127.0.0.1:8888/lab?token={token}"));
     s.claim(
         "the URL the test run prints (http://127.0.0.1:8888/lab?token=...) opens on the local machine",
@@ -231,13 +395,39 @@ fn test_run(s: &mut Session, sandbox: &Sandbox, repository: &str) -> Result<()> 
     run.interrupt()?;
     run.finish(s, Duration::from_secs(60));
     s.record("^C    # Ctrl+C at the test run's terminal", "", 0);
-    let left: Vec<String> = s.docker.probe(["ps", "-a", "--filter", &format!("ancestor={repository}"), "--format", "{{.Names}} {{.Status}}"]).unwrap_or_default().lines().map(String::from).collect();
-    let new: Vec<&String> = left.iter().filter(|l| !before.lines().any(|id| l.contains(id))).collect();
+    let left: Vec<String> = s
+        .docker
+        .probe([
+            "ps",
+            "-a",
+            "--filter",
+            &format!("ancestor={repository}"),
+            "--format",
+            "{{.Names}} {{.Status}}",
+        ])
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect();
+    let new: Vec<&String> = left
+        .iter()
+        .filter(|l| !before.lines().any(|id| l.contains(id)))
+        .collect();
     s.claim(
         "after Ctrl+C the test run leaves nothing behind",
         new.is_empty(),
         true,
-        format!("containers of {repository} after Ctrl+C (`docker ps -a`): {}", if new.is_empty() { "none".to_string() } else { new.iter().map(|l| l.as_str()).collect::<Vec<_>>().join("; ") }),
+        format!(
+            "containers of {repository} after Ctrl+C (`docker ps -a`): {}",
+            if new.is_empty() {
+                "none".to_string()
+            } else {
+                new.iter()
+                    .map(|l| l.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
+        ),
     );
     if !new.is_empty() {
         let _ = s.docker.probe(["rm", "-f", container.as_str()]);
@@ -246,12 +436,25 @@ fn test_run(s: &mut Session, sandbox: &Sandbox, repository: &str) -> Result<()> 
 }
 
 /// Polls `docker logs NAME` until the server's URL shows (a container running detached).
-pub fn wait_for_url(s: &Session, name: &str, limit: Duration) -> Result<crate::jupyter::url::ServerUrl> {
+pub fn wait_for_url(
+    s: &Session,
+    name: &str,
+    limit: Duration,
+) -> Result<crate::jupyter::url::ServerUrl> {
     let docker = s.docker.clone();
-    let (url, log) = steps::wait_url(limit, || docker.status(["logs", name]).map(|o| format!("{}\n{}", o.stdout, o.stderr)).unwrap_or_default());
+    let (url, log) = steps::wait_url(limit, || {
+        docker
+            .status(["logs", name])
+            .map(|o| format!("{}\n{}", o.stdout, o.stderr))
+            .unwrap_or_default()
+    });
     match url {
         Some(url) => Ok(url),
-        None => bail!("{name} printed no URL within {}s; its log ends: {}", limit.as_secs(), s.redact(&crate::engine::tail(&log, 5))),
+        None => bail!(
+            "{name} printed no URL within {}s; its log ends: {}",
+            limit.as_secs(),
+            s.redact(&crate::engine::tail(&log, 5))
+        ),
     }
 }
 

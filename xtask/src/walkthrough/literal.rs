@@ -17,9 +17,19 @@ use super::Article;
 
 /// Replays `article` and gives the walkthrough's outcome (claims by section, the commands that
 /// ran in each), with the replay itself for its transcript and report.
-pub fn run(sh: &Shell, article: &'static Article, checks: &'static [ClaimCheck]) -> Result<(Outcome, Replayed)> {
+pub fn run(
+    sh: &Shell,
+    article: &'static Article,
+    checks: &'static [ClaimCheck],
+) -> Result<(Outcome, Replayed)> {
     let started = Instant::now();
-    let replayed = replay::replay(sh, Path::new(article.slug), &[], checks, replay::DEFAULT_MAX_STEPS)?;
+    let replayed = replay::replay(
+        sh,
+        Path::new(article.slug),
+        &[],
+        checks,
+        replay::DEFAULT_MAX_STEPS,
+    )?;
     if let Some(why) = &replayed.stopped {
         anyhow::bail!("the replay stopped before the article's end: {why}");
     }
@@ -31,12 +41,22 @@ pub fn run(sh: &Shell, article: &'static Article, checks: &'static [ClaimCheck])
 /// The walkthrough's outcome of a replay: its claims by section, each section with the commands
 /// that ran up to its last claim; a claim whose step the article lacks fails its section.
 fn outcome(article: &'static Article, replayed: &Replayed) -> Outcome {
-    let mut outcome = Outcome { slug: article.slug, title: article.title, mode: Mode::Literal, sections: Vec::new(), seconds: 0.0 };
+    let mut outcome = Outcome {
+        slug: article.slug,
+        title: article.title,
+        mode: Mode::Literal,
+        sections: Vec::new(),
+        seconds: 0.0,
+    };
     // Where each section's last claim sits: the commands up to it are the section's.
     let mut last_line: Vec<usize> = Vec::new();
     for checked in &replayed.claims {
         let check = checked.check;
-        let at = match outcome.sections.iter().position(|s| s.name == check.section) {
+        let at = match outcome
+            .sections
+            .iter()
+            .position(|s| s.name == check.section)
+        {
             Some(at) => at,
             None => {
                 outcome.sections.push(section(check.section));
@@ -54,15 +74,37 @@ fn outcome(article: &'static Article, replayed: &Replayed) -> Outcome {
         };
         last_line[at] = last_line[at].max(replayed.steps[k].line);
         let (holds, expected, evidence, checkable) = match &checked.observed {
-            Observed::Seen { holds, evidence } => (*holds, check.expected, redact(evidence, &replayed.secrets), true),
-            Observed::NotCheckable(why) => (false, false, format!("not checkable here: {why}"), false),
+            Observed::Seen { holds, evidence } => (
+                *holds,
+                check.expected,
+                redact(evidence, &replayed.secrets),
+                true,
+            ),
+            Observed::NotCheckable(why) => {
+                (false, false, format!("not checkable here: {why}"), false)
+            }
         };
-        section.claims.push(Claim { section: check.section.to_string(), claim: check.claim.to_string(), holds, expected, evidence, checkable });
+        section.claims.push(Claim {
+            section: check.section.to_string(),
+            claim: check.claim.to_string(),
+            holds,
+            expected,
+            evidence,
+            checkable,
+        });
     }
     for entry in &replayed.transcript {
-        let (Some(command), Some(line)) = (entry["command"].as_str().or(entry["cell"].as_str()), entry["line"].as_u64()) else { continue };
+        let (Some(command), Some(line)) = (
+            entry["command"].as_str().or(entry["cell"].as_str()),
+            entry["line"].as_u64(),
+        ) else {
+            continue;
+        };
         let line = line as usize;
-        let at = (0..last_line.len()).filter(|&s| last_line[s] >= line).min_by_key(|&s| last_line[s]).or(last_line.len().checked_sub(1));
+        let at = (0..last_line.len())
+            .filter(|&s| last_line[s] >= line)
+            .min_by_key(|&s| last_line[s])
+            .or(last_line.len().checked_sub(1));
         if let Some(at) = at {
             outcome.sections[at].entries.push(Entry {
                 command: redact(command, &replayed.secrets),
@@ -75,8 +117,23 @@ fn outcome(article: &'static Article, replayed: &Replayed) -> Outcome {
 }
 
 fn section(name: &str) -> SectionOutcome {
-    let none = Names { container: String::new(), volume: String::new(), network: String::new(), db: String::new(), suffix: String::new() };
-    SectionOutcome { name: name.to_string(), entries: Vec::new(), notes: Vec::new(), claims: Vec::new(), error: None, seconds: 0.0, names: none, picked: Vec::new() }
+    let none = Names {
+        container: String::new(),
+        volume: String::new(),
+        network: String::new(),
+        db: String::new(),
+        suffix: String::new(),
+    };
+    SectionOutcome {
+        name: name.to_string(),
+        entries: Vec::new(),
+        notes: Vec::new(),
+        claims: Vec::new(),
+        error: None,
+        seconds: 0.0,
+        names: none,
+        picked: Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -88,35 +145,103 @@ mod tests {
 
     const ARTICLE: &str = "```command\ndocker pull img\n```\n\n```command\ndocker run img\n```\n\n```command\ndocker ps\n```\n";
     const CHECKS: &[ClaimCheck] = &[
-        ClaimCheck { section: "One", after: "docker pull img", claim: "it pulls", expected: true, check: |_| seen(true, "pulled") },
-        ClaimCheck { section: "Two", after: "docker run img", claim: "it runs", expected: false, check: |_| seen(false, "exit 1") },
-        ClaimCheck { section: "Two", after: "docker run img", claim: "only the real image", expected: true, check: |_| Observed::NotCheckable("a stand-in".into()) },
-        ClaimCheck { section: "Three", after: "docker rm img", claim: "it goes", expected: true, check: |_| seen(true, "gone") },
+        ClaimCheck {
+            section: "One",
+            after: "docker pull img",
+            claim: "it pulls",
+            expected: true,
+            check: |_| seen(true, "pulled"),
+        },
+        ClaimCheck {
+            section: "Two",
+            after: "docker run img",
+            claim: "it runs",
+            expected: false,
+            check: |_| seen(false, "exit 1"),
+        },
+        ClaimCheck {
+            section: "Two",
+            after: "docker run img",
+            claim: "only the real image",
+            expected: true,
+            check: |_| Observed::NotCheckable("a stand-in".into()),
+        },
+        ClaimCheck {
+            section: "Three",
+            after: "docker rm img",
+            claim: "it goes",
+            expected: true,
+            check: |_| seen(true, "gone"),
+        },
     ];
 
     #[test]
     fn claims_go_to_their_sections_with_the_commands_before_them() {
         let steps = read(ARTICLE);
         // What each check saw (its `check` needs a running sandbox; here its verdict is given).
-        let seen_by = [seen(true, "pulled"), seen(false, "exit 1"), Observed::NotCheckable("a stand-in".into()), seen(true, "gone")];
-        let claims = CHECKS.iter().zip(seen_by).map(|(check, observed)| Checked { check, step: step_of(check.after, &steps), observed });
+        let seen_by = [
+            seen(true, "pulled"),
+            seen(false, "exit 1"),
+            Observed::NotCheckable("a stand-in".into()),
+            seen(true, "gone"),
+        ];
+        let claims = CHECKS.iter().zip(seen_by).map(|(check, observed)| Checked {
+            check,
+            step: step_of(check.after, &steps),
+            observed,
+        });
         let transcript = ["docker pull img", "docker run img", "docker ps"].iter().zip([2, 6, 10]).map(|(c, line)| serde_json::json!({"line": line, "command": c, "exit": 0, "output": "pw s3cret"})).collect();
         let replayed = Replayed {
-            path: "a.md".into(), title: "A".into(), article: ARTICLE.into(), steps: steps.clone(), results: vec![StepResult::default()], transcript,
-            notes: vec![], claims: claims.collect(), sandbox: "s".into(), secrets: std::sync::Arc::new(vec!["s3cret".into()]), stopped: None,
+            path: "a.md".into(),
+            title: "A".into(),
+            article: ARTICLE.into(),
+            steps: steps.clone(),
+            results: vec![StepResult::default()],
+            transcript,
+            notes: vec![],
+            claims: claims.collect(),
+            sandbox: "s".into(),
+            secrets: std::sync::Arc::new(vec!["s3cret".into()]),
+            stopped: None,
         };
         let o = outcome(crate::walkthrough::ARTICLES[0], &replayed);
         let names: Vec<&str> = o.sections.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["One", "Two", "Three"]);
-        let commands = |s: usize| o.sections[s].entries.iter().map(|e| e.command.as_str()).collect::<Vec<_>>();
+        let commands = |s: usize| {
+            o.sections[s]
+                .entries
+                .iter()
+                .map(|e| e.command.as_str())
+                .collect::<Vec<_>>()
+        };
         // Commands after the last claim go to the last section.
-        assert_eq!((commands(0), commands(1), commands(2)), (vec!["docker pull img"], vec!["docker run img"], vec!["docker ps"]));
-        assert!(o.sections[1].entries.iter().all(|e| e.output == "pw <redacted>"));
+        assert_eq!(
+            (commands(0), commands(1), commands(2)),
+            (
+                vec!["docker pull img"],
+                vec!["docker run img"],
+                vec!["docker ps"]
+            )
+        );
+        assert!(o.sections[1]
+            .entries
+            .iter()
+            .all(|e| e.output == "pw <redacted>"));
         let two = &o.sections[1].claims;
-        assert_eq!((two[0].holds, two[0].expected, two[0].checkable), (false, false, true));
-        assert_eq!((two[1].checkable, two[1].evidence.as_str()), (false, "not checkable here: a stand-in"));
+        assert_eq!(
+            (two[0].holds, two[0].expected, two[0].checkable),
+            (false, false, true)
+        );
+        assert_eq!(
+            (two[1].checkable, two[1].evidence.as_str()),
+            (false, "not checkable here: a stand-in")
+        );
         // A claim whose step the article no longer has fails its section: it never passes in silence.
-        assert!(o.sections[2].error.as_deref().unwrap().contains("`docker rm img`, a step the article no longer has"));
+        assert!(o.sections[2]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("`docker rm img`, a step the article no longer has"));
         assert!(!o.ok());
     }
 }

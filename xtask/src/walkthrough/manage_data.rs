@@ -18,12 +18,27 @@ use crate::engine::{wait, Docker, Mount, RunSpec};
 use crate::jupyter::url::Token;
 
 pub const SECTIONS: &[Section] = &[
-        Section { name: "Anonymous volumes", run: anonymous_volumes },
-        Section { name: "Volume flag, detached mode and permissions", run: volume_flag },
-        Section { name: "Fixing file permissions", run: fixing_permissions },
-        Section { name: "Named volumes", run: named_volumes },
-        Section { name: "Bind mounts", run: bind_mounts },
-    ];
+    Section {
+        name: "Anonymous volumes",
+        run: anonymous_volumes,
+    },
+    Section {
+        name: "Volume flag, detached mode and permissions",
+        run: volume_flag,
+    },
+    Section {
+        name: "Fixing file permissions",
+        run: fixing_permissions,
+    },
+    Section {
+        name: "Named volumes",
+        run: named_volumes,
+    },
+    Section {
+        name: "Bind mounts",
+        run: bind_mounts,
+    },
+];
 
 const CSV: &str = "outputs/Motorized-Foot-Scooter-Trips-2020.csv";
 /// A write to the bind-mounted notebook from inside the container (a shell word: `sh -c` runs it).
@@ -44,7 +59,10 @@ fn volumes_of(docker: &Docker, container: &str) -> Vec<(String, String)> {
         .probe(["container", "inspect", "--format", format, container])
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| l.split_once(' ').map(|(n, d)| (n.to_string(), d.to_string())))
+        .filter_map(|l| {
+            l.split_once(' ')
+                .map(|(n, d)| (n.to_string(), d.to_string()))
+        })
         .collect()
 }
 
@@ -56,7 +74,10 @@ fn anonymous_volumes(s: &mut Session) -> Result<()> {
     s.run_ok(&steps::jupyter(image, &c, &["--rm"]))?;
     s.cmd_ok("docker volume ls --filter dangling=false")?;
     let volumes = volumes_of(&s.docker, &c);
-    let anon = volumes.iter().find(|(_, d)| d == "/project/outputs").cloned();
+    let anon = volumes
+        .iter()
+        .find(|(_, d)| d == "/project/outputs")
+        .cloned();
     s.claim(
         "VOLUME [\"/project/outputs\"] gives each container an anonymous volume with a generated name",
         anon.as_ref().is_some_and(|(n, _)| is_anonymous_volume(n)),
@@ -66,12 +87,17 @@ fn anonymous_volumes(s: &mut Session) -> Result<()> {
     s.cmd_ok(&format!("docker stop {c}"))?;
     let gone = wait::gone(&s.docker, &c, Duration::from_secs(10));
     s.forget(&Resource::Container(c.clone()));
-    let volume_gone = anon.as_ref().is_some_and(|(n, _)| !s.docker.exists("volume", n));
+    let volume_gone = anon
+        .as_ref()
+        .is_some_and(|(n, _)| !s.docker.exists("volume", n));
     s.claim(
         "with --rm, stopping the container removes it and its anonymous volume",
         gone && volume_gone,
         true,
-        format!("container removed: {gone}; volume {} removed: {volume_gone}", anon.map(|a| a.0).unwrap_or_default()),
+        format!(
+            "container removed: {gone}; volume {} removed: {volume_gone}",
+            anon.map(|a| a.0).unwrap_or_default()
+        ),
     );
     Ok(())
 }
@@ -88,20 +114,33 @@ fn volume_flag(s: &mut Session) -> Result<()> {
 
     // Detached mode: the URL comes from `docker logs`.
     let docker = s.docker.clone();
-    let (url, log) = wait_url(Duration::from_secs(60), || docker.logs_since(&c, "0").unwrap_or_default());
+    let (url, log) = wait_url(Duration::from_secs(60), || {
+        docker.logs_since(&c, "0").unwrap_or_default()
+    });
     s.cmd(&format!("docker logs --tail 12 {c}"))?;
     let port = s.docker.published_port(&c, 8888).map(|p| p.1).ok();
     let evidence = match (&url, port) {
         (Some(u), Some(port)) => {
             let token = u.token().map(str::to_string);
-            let with = crate::jupyter::http::get_status(port, "/api/status", token.as_deref(), Duration::from_secs(3)).ok();
-            let without = crate::jupyter::http::get_status(port, "/api/status", None, Duration::from_secs(3)).ok();
+            let with = crate::jupyter::http::get_status(
+                port,
+                "/api/status",
+                token.as_deref(),
+                Duration::from_secs(3),
+            )
+            .ok();
+            let without =
+                crate::jupyter::http::get_status(port, "/api/status", None, Duration::from_secs(3))
+                    .ok();
             format!("log line {}://{}:{}{}?token=<{}>, /api/status on 127.0.0.1:{port}: {with:?} with the token, {without:?} without",
                 u.scheme, u.host, u.port.unwrap_or(0), u.path, u.token().map(|t| format!("{} hex", t.len())).unwrap_or("none".into()))
         }
         _ => format!("no URL in the log ({} lines)", log.lines().count()),
     };
-    let holds = url.as_ref().is_some_and(|u| matches!(&u.token, Token::Hex(t) if t.len() == 48)) && evidence.contains("Some(200) with the token, Some(403) without");
+    let holds = url
+        .as_ref()
+        .is_some_and(|u| matches!(&u.token, Token::Hex(t) if t.len() == 48))
+        && evidence.contains("Some(200) with the token, Some(403) without");
     s.claim("`docker logs` of the detached container shows the URL http://127.0.0.1:8888/lab?token=<48 hex> and the token works", holds, true, evidence);
 
     // Writing data: the notebook's own cell, executed in the container.
@@ -111,15 +150,33 @@ fn volume_flag(s: &mut Session) -> Result<()> {
         &format!("running the cell raises {PERMISSION_ERROR}"),
         raised && !ran.ok(),
         true,
-        if raised { format!("nbconvert exit {}; the cell raised {PERMISSION_ERROR}", ran.exit) } else { format!("exit {}: {}", ran.exit, crate::engine::tail(&ran.output, 3)) },
+        if raised {
+            format!(
+                "nbconvert exit {}; the cell raised {PERMISSION_ERROR}",
+                ran.exit
+            )
+        } else {
+            format!("exit {}: {}", ran.exit, crate::engine::tail(&ran.output, 3))
+        },
     );
 
     // Understanding permissions.
     let listing = s.cmd(&format!("docker exec {c} ls -l"))?;
-    let root_owned = ["computation.ipynb", "Dockerfile", "outputs"].iter().all(|f| {
-        listing.output.lines().any(|l| l.ends_with(&format!(" {f}")) && l.split_whitespace().nth(2) == Some("root") && l.split_whitespace().nth(3) == Some("root"))
-    });
-    s.claim("`ls -l` shows computation.ipynb, Dockerfile and outputs owned by root root", root_owned, true, listing.output.trim().replace('\n', "; "));
+    let root_owned = ["computation.ipynb", "Dockerfile", "outputs"]
+        .iter()
+        .all(|f| {
+            listing.output.lines().any(|l| {
+                l.ends_with(&format!(" {f}"))
+                    && l.split_whitespace().nth(2) == Some("root")
+                    && l.split_whitespace().nth(3) == Some("root")
+            })
+        });
+    s.claim(
+        "`ls -l` shows computation.ipynb, Dockerfile and outputs owned by root root",
+        root_owned,
+        true,
+        listing.output.trim().replace('\n', "; "),
+    );
     let who = s.cmd(&format!("docker exec {c} whoami"))?;
     s.claim(
         "`whoami` prints jovyan (the article shows the typo `joyvan`)",
@@ -130,7 +187,11 @@ fn volume_flag(s: &mut Session) -> Result<()> {
 
     // Removing containers and volumes.
     let all = volumes_of(&s.docker, &c);
-    let anon = all.iter().find(|(_, d)| d == out).map(|(n, _)| n.clone()).unwrap_or_default();
+    let anon = all
+        .iter()
+        .find(|(_, d)| d == out)
+        .map(|(n, _)| n.clone())
+        .unwrap_or_default();
     s.cmd_ok(&format!("docker stop {c}"))?;
     s.cmd_ok(&format!("docker rm {c}"))?;
     s.forget(&Resource::Container(c.clone()));
@@ -145,11 +206,18 @@ fn volume_flag(s: &mut Session) -> Result<()> {
         true,
         format!("after `docker rm {c}`, volume {anon} exists: {dangling}"),
     );
-    s.cmd_ok(&format!("docker volume ls --filter dangling=true --filter name={anon}"))?;
+    s.cmd_ok(&format!(
+        "docker volume ls --filter dangling=true --filter name={anon}"
+    ))?;
     s.cmd_ok(&format!("docker volume rm {anon}"))?;
     s.forget(&Resource::Volume(anon.clone()));
     let removed = !s.docker.exists("volume", &anon);
-    s.claim("`docker volume rm` removes it", removed, true, format!("volume {anon} exists afterwards: {}", !removed));
+    s.claim(
+        "`docker volume rm` removes it",
+        removed,
+        true,
+        format!("volume {anon} exists afterwards: {}", !removed),
+    );
     Ok(())
 }
 
@@ -161,37 +229,74 @@ fn fixing_permissions(s: &mut Session) -> Result<()> {
     let c = s.names.container.clone();
     s.run_ok(&steps::jupyter(image, &c, &["-v", out, "-t"]))?;
     let listing = s.cmd(&format!("docker exec {c} ls -l"))?;
-    let owned = ["computation.ipynb", "Dockerfile", "outputs"].iter().all(|f| {
-        listing.output.lines().any(|l| l.ends_with(&format!(" {f}")) && l.split_whitespace().nth(2) == Some("jovyan") && l.split_whitespace().nth(3) == Some("users"))
-    });
-    s.claim("with COPY --chown=$NB_UID:$NB_GID, `ls -l` shows the files owned by jovyan users", owned, true, listing.output.trim().replace('\n', "; "));
+    let owned = ["computation.ipynb", "Dockerfile", "outputs"]
+        .iter()
+        .all(|f| {
+            listing.output.lines().any(|l| {
+                l.ends_with(&format!(" {f}"))
+                    && l.split_whitespace().nth(2) == Some("jovyan")
+                    && l.split_whitespace().nth(3) == Some("users")
+            })
+        });
+    s.claim(
+        "with COPY --chown=$NB_UID:$NB_GID, `ls -l` shows the files owned by jovyan users",
+        owned,
+        true,
+        listing.output.trim().replace('\n', "; "),
+    );
     let id = s.cmd(&format!("docker exec {c} id"))?;
     let want = "uid=1000(jovyan) gid=100(users) groups=100(users)";
-    s.claim(&format!("`id` prints {want}"), id.output.lines().any(|l| l.trim() == want), true, format!("id: {}", id.output.lines().last().unwrap_or("").trim()));
+    s.claim(
+        &format!("`id` prints {want}"),
+        id.output.lines().any(|l| l.trim() == want),
+        true,
+        format!("id: {}", id.output.lines().last().unwrap_or("").trim()),
+    );
 
     let ran = execute_notebook(s, &c)?;
     let csv = format!("/work/{CSV}");
-    let written = s.docker.probe(["exec", c.as_str(), "stat", "-c", "%U:%G %s", csv.as_str()]);
+    let written = s
+        .docker
+        .probe(["exec", c.as_str(), "stat", "-c", "%U:%G %s", csv.as_str()]);
     s.claim(
         &format!("running the cell now writes {CSV}"),
         ran.ok() && written.is_some(),
         true,
-        format!("nbconvert exit {}; /work/{CSV}: {}", ran.exit, written.clone().unwrap_or_else(|| "missing".into())),
+        format!(
+            "nbconvert exit {}; /work/{CSV}: {}",
+            ran.exit,
+            written.clone().unwrap_or_else(|| "missing".into())
+        ),
     );
 
-    let in_volume = s.docker.probe(["exec", c.as_str(), "ls", "-A", out]).unwrap_or_default();
-    let reached = in_volume.lines().any(|l| l.trim() == "Motorized-Foot-Scooter-Trips-2020.csv");
-    let probe = s.docker.probe(["exec", c.as_str(), "touch", format!("{out}/probe").as_str()]).is_some();
+    let in_volume = s
+        .docker
+        .probe(["exec", c.as_str(), "ls", "-A", out])
+        .unwrap_or_default();
+    let reached = in_volume
+        .lines()
+        .any(|l| l.trim() == "Motorized-Foot-Scooter-Trips-2020.csv");
+    let probe = s
+        .docker
+        .probe(["exec", c.as_str(), "touch", format!("{out}/probe").as_str()])
+        .is_some();
     let evidence = if reached {
         format!("the volume at {out} holds the CSV")
     } else {
         format!("the volume is mounted at {out}, but WORKDIR /work makes the notebook write /work/{CSV}, the container's writable layer; {out} holds [{}] and jovyan {} write there", in_volume.replace('\n', ", "), if probe { "can" } else { "cannot" })
     };
-    s.claim("the data written lands in the container's volume", reached, true, evidence);
+    s.claim(
+        "the data written lands in the container's volume",
+        reached,
+        true,
+        evidence,
+    );
 
     s.cmd_ok(&format!("docker stop {c}"))?;
     s.cmd_ok(&format!("docker start {c}"))?;
-    let after = s.docker.probe(["exec", c.as_str(), "stat", "-c", "%U:%G %s", csv.as_str()]);
+    let after = s
+        .docker
+        .probe(["exec", c.as_str(), "stat", "-c", "%U:%G %s", csv.as_str()]);
     s.claim(
         "after `docker stop` and `docker start` the CSV is still there",
         after.is_some() && after == written,
@@ -214,13 +319,23 @@ fn named_volumes(s: &mut Session) -> Result<()> {
     first_mount_creates(s, image, &format!("{volume}-first-mount"), out)?;
     steps::create_volume(s, &volume)?;
     let c = s.names.container.clone();
-    s.run_ok(&steps::jupyter(image, &c, &["-v", &format!("{volume}:{out}"), "-t"]))?;
+    s.run_ok(&steps::jupyter(
+        image,
+        &c,
+        &["-v", &format!("{volume}:{out}"), "-t"],
+    ))?;
     let ran = execute_notebook(s, &c)?;
     if !ran.ok() {
-        bail!("the notebook failed in the named-volume container: {}", crate::engine::tail(&ran.output, 3));
+        bail!(
+            "the notebook failed in the named-volume container: {}",
+            crate::engine::tail(&ran.output, 3)
+        );
     }
     let csv = format!("/work/{CSV}");
-    let sum_before = s.docker.probe(["exec", c.as_str(), "sha256sum", csv.as_str()]).and_then(|l| l.split_whitespace().next().map(String::from));
+    let sum_before = s
+        .docker
+        .probe(["exec", c.as_str(), "sha256sum", csv.as_str()])
+        .and_then(|l| l.split_whitespace().next().map(String::from));
     s.cmd_ok(&format!("docker stop {c}"))?;
     s.cmd_ok(&format!("docker rm {c}"))?;
     s.forget(&Resource::Container(c.clone()));
@@ -228,8 +343,18 @@ fn named_volumes(s: &mut Session) -> Result<()> {
 
     // A new container with the same volume.
     let look = format!("ls -ln {out}; sha256sum {out}/Motorized-Foot-Scooter-Trips-2020.csv; stat -c '%U:%G' {out}; touch {out}/.probe && echo writable");
-    let seen = s.run(&RunSpec::new(image).rm().raw(&["-v", &format!("{volume}:{out}")]).command(&["sh", "-c", &look]))?;
-    let sum_after = seen.output.lines().filter_map(|l| l.split_whitespace().next()).find(|w| is_sha256(w)).map(String::from);
+    let seen = s.run(
+        &RunSpec::new(image)
+            .rm()
+            .raw(&["-v", &format!("{volume}:{out}")])
+            .command(&["sh", "-c", &look]),
+    )?;
+    let sum_after = seen
+        .output
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .find(|w| is_sha256(w))
+        .map(String::from);
     let same = sum_before.is_some() && sum_before == sum_after;
     s.claim(
         "the named volume outlives the container, and a new container mounting it sees the data",
@@ -246,7 +371,13 @@ fn named_volumes(s: &mut Session) -> Result<()> {
         "the notebook user can write to the named volume",
         writable,
         true,
-        format!("owner of {out} in a new container: {}", seen.output.lines().find(|l| l.contains(':') && !l.contains(' ')).unwrap_or("?")),
+        format!(
+            "owner of {out} in a new container: {}",
+            seen.output
+                .lines()
+                .find(|l| l.contains(':') && !l.contains(' '))
+                .unwrap_or("?")
+        ),
     );
     Ok(())
 }
@@ -259,13 +390,27 @@ fn first_mount_creates(s: &mut Session, image: &str, volume: &str, target: &str)
     }
     s.made_volume(volume);
     let mount = crate::engine::volume_mount_labelled(volume, target, &s.docker.resource_labels())?;
-    s.run(&RunSpec::new(image).rm().raw(&["--mount", &mount]).command(&["true"]))?;
-    let inspect = s.cmd(&format!("docker volume inspect --format '{{{{.Name}}}} created {{{{.CreatedAt}}}}' {volume}"))?;
+    s.run(
+        &RunSpec::new(image)
+            .rm()
+            .raw(&["--mount", &mount])
+            .command(&["true"]),
+    )?;
+    let inspect = s.cmd(&format!(
+        "docker volume inspect --format '{{{{.Name}}}} created {{{{.CreatedAt}}}}' {volume}"
+    ))?;
     s.claim(
         "a named volume that does not exist yet is created the first time a container mounts it",
         inspect.ok(),
         true,
-        format!("before the run: no volume {volume}; after it: {}", if inspect.ok() { inspect.output.trim().to_string() } else { format!("`docker volume inspect` exit {}", inspect.exit) }),
+        format!(
+            "before the run: no volume {volume}; after it: {}",
+            if inspect.ok() {
+                inspect.output.trim().to_string()
+            } else {
+                format!("`docker volume inspect` exit {}", inspect.exit)
+            }
+        ),
     );
     // Made only for this claim: it goes now, `--keep` or not.
     if inspect.ok() {
@@ -283,7 +428,10 @@ fn bind_mounts(s: &mut Session) -> Result<()> {
     }
     // The article's folder as the person has it: the files are theirs, with their umask.
     let project = s.project.path().to_path_buf();
-    crate::images::series::stage_article_folder(&crate::paths::docker_dir().join("series/named-volume.Dockerfile"), &project)?;
+    crate::images::series::stage_article_folder(
+        &crate::paths::docker_dir().join("series/named-volume.Dockerfile"),
+        &project,
+    )?;
     let notebook = project.join("computation.ipynb");
     let owner = HostFile::read(&notebook)?;
     let mut user_flags: Vec<String> = Vec::new();
@@ -295,7 +443,12 @@ fn bind_mounts(s: &mut Session) -> Result<()> {
             s.cmd_ok(&format!("chmod g+w {}", notebook.display()))?;
         } else {
             s.note("corrected: the server runs as the notebook's owner (as `cargo xtask up --writable-notebooks` does), in the users group");
-            user_flags = vec!["--user".into(), format!("{}:{}", owner.uid, owner.gid), "--group-add".into(), "users".into()];
+            user_flags = vec![
+                "--user".into(),
+                format!("{}:{}", owner.uid, owner.gid),
+                "--group-add".into(),
+                "users".into(),
+            ];
         }
     }
     let owner = HostFile::read(&notebook)?;
@@ -303,13 +456,27 @@ fn bind_mounts(s: &mut Session) -> Result<()> {
     let bind = |readonly| Mount::bind(&notebook, "/work/computation.ipynb", readonly);
 
     let c = s.names.container.clone();
-    s.run_ok(&steps::jupyter(image, &c, &["-v", &with_volume, "-t"]).raw(&user_flags).mount(bind(false)))?;
+    s.run_ok(
+        &steps::jupyter(image, &c, &["-v", &with_volume, "-t"])
+            .raw(&user_flags)
+            .mount(bind(false)),
+    )?;
     let marker = format!("edited-on-the-host-{}", std::process::id());
     edit_on_host(&notebook, &marker)?;
-    let seen = s.cmd(&format!("docker exec {c} grep -c {marker} /work/computation.ipynb"))?;
-    s.claim("an edit to the notebook on the host shows in the container at once", seen.ok(), true, format!("grep -c {marker} in the container: {}", seen.output.trim()));
+    let seen = s.cmd(&format!(
+        "docker exec {c} grep -c {marker} /work/computation.ipynb"
+    ))?;
+    s.claim(
+        "an edit to the notebook on the host shows in the container at once",
+        seen.ok(),
+        true,
+        format!("grep -c {marker} in the container: {}", seen.output.trim()),
+    );
     let wrote = s.cmd(&format!("docker exec {c} sh -c {APPEND}"))?;
-    let who = s.docker.probe(["exec", c.as_str(), "id", "-u"]).unwrap_or_default();
+    let who = s
+        .docker
+        .probe(["exec", c.as_str(), "id", "-u"])
+        .unwrap_or_default();
     s.claim(
         "without readonly, the container can write the bind-mounted notebook",
         wrote.ok(),
@@ -319,7 +486,11 @@ fn bind_mounts(s: &mut Session) -> Result<()> {
     s.cmd_ok(&format!("docker rm -f {c}"))?;
     s.forget(&Resource::Container(c.clone()));
 
-    s.run_ok(&steps::jupyter(image, &c, &["-v", &with_volume, "-t"]).raw(&user_flags).mount(bind(true)))?;
+    s.run_ok(
+        &steps::jupyter(image, &c, &["-v", &with_volume, "-t"])
+            .raw(&user_flags)
+            .mount(bind(true)),
+    )?;
     let refused = s.cmd(&format!("docker exec {c} sh -c {APPEND}"))?;
     let rw = s.docker.probe(["container", "inspect", "--format", r#"{{range .Mounts}}{{if eq .Destination "/work/computation.ipynb"}}{{.RW}}{{end}}{{end}}"#, c.as_str()]).unwrap_or_default();
     s.claim(
@@ -327,19 +498,37 @@ fn bind_mounts(s: &mut Session) -> Result<()> {
         // Permission bits may refuse first (EACCES before EROFS): the mount's RW flag says readonly applies.
         !refused.ok() && rw.trim() == "false",
         true,
-        format!("append from the container: exit {}: {}; mount RW={rw}", refused.exit, refused.output.trim()),
+        format!(
+            "append from the container: exit {}: {}; mount RW={rw}",
+            refused.exit,
+            refused.output.trim()
+        ),
     );
     let marker2 = format!("{marker}-again");
     edit_on_host(&notebook, &marker2)?;
-    let seen = s.cmd(&format!("docker exec {c} grep -c {marker2} /work/computation.ipynb"))?;
-    s.claim("with readonly, the host can still edit it, and the container sees the edit", seen.ok(), true, format!("host write ok; grep in the container: {}", seen.output.trim()));
+    let seen = s.cmd(&format!(
+        "docker exec {c} grep -c {marker2} /work/computation.ipynb"
+    ))?;
+    s.claim(
+        "with readonly, the host can still edit it, and the container sees the edit",
+        seen.ok(),
+        true,
+        format!(
+            "host write ok; grep in the container: {}",
+            seen.output.trim()
+        ),
+    );
     Ok(())
 }
 
 /// Changes the notebook in place (a rename would leave the bind mount on the old file).
 fn edit_on_host(notebook: &std::path::Path, marker: &str) -> Result<()> {
     let text = std::fs::read_to_string(notebook)?;
-    let edited = text.replacen("\"import os\\n\",", &format!("\"# {marker}\\n\",\n    \"import os\\n\","), 1);
+    let edited = text.replacen(
+        "\"import os\\n\",",
+        &format!("\"# {marker}\\n\",\n    \"import os\\n\","),
+        1,
+    );
     if edited == text {
         bail!("the notebook's first line changed: cannot place the host edit");
     }
@@ -362,13 +551,20 @@ impl HostFile {
     fn read(path: &std::path::Path) -> Result<HostFile> {
         use std::os::unix::fs::MetadataExt;
         let meta = std::fs::metadata(path)?;
-        Ok(HostFile { uid: meta.uid(), gid: meta.gid(), mode: meta.mode() & 0o7777 })
+        Ok(HostFile {
+            uid: meta.uid(),
+            gid: meta.gid(),
+            mode: meta.mode() & 0o7777,
+        })
     }
 
     /// What the permission bits predict for a process with this uid and primary gid (a bind
     /// mount keeps the host's numbers; no user namespace is assumed, so the engine can disagree).
     fn writable_by(&self, uid: u32, gid: u32) -> bool {
-        uid == 0 || (self.uid == uid && self.mode & 0o200 != 0) || (self.gid == gid && self.mode & 0o020 != 0) || self.mode & 0o002 != 0
+        uid == 0
+            || (self.uid == uid && self.mode & 0o200 != 0)
+            || (self.gid == gid && self.mode & 0o020 != 0)
+            || self.mode & 0o002 != 0
     }
 }
 
@@ -387,11 +583,34 @@ mod tests {
 
     #[test]
     fn permission_bits_predict_who_may_write() {
-        let roots = HostFile { uid: 0, gid: 0, mode: 0o644 };
+        let roots = HostFile {
+            uid: 0,
+            gid: 0,
+            mode: 0o644,
+        };
         assert!(!roots.writable_by(1000, 100));
-        assert!(HostFile { mode: 0o666, ..roots }.writable_by(1000, 100));
-        assert!(HostFile { gid: 100, mode: 0o664, ..roots }.writable_by(1000, 100));
-        assert!(HostFile { uid: 1000, gid: 1000, mode: 0o644 }.writable_by(1000, 100));
-        assert!(!HostFile { uid: 1000, gid: 1000, mode: 0o444 }.writable_by(1000, 100));
+        assert!(HostFile {
+            mode: 0o666,
+            ..roots
+        }
+        .writable_by(1000, 100));
+        assert!(HostFile {
+            gid: 100,
+            mode: 0o664,
+            ..roots
+        }
+        .writable_by(1000, 100));
+        assert!(HostFile {
+            uid: 1000,
+            gid: 1000,
+            mode: 0o644
+        }
+        .writable_by(1000, 100));
+        assert!(!HostFile {
+            uid: 1000,
+            gid: 1000,
+            mode: 0o444
+        }
+        .writable_by(1000, 100));
     }
 }

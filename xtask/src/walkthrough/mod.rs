@@ -6,11 +6,11 @@ mod cells;
 mod commands;
 mod compose;
 mod database;
+pub mod db;
 mod deploy;
 mod literal;
-pub mod markdown;
-pub mod db;
 mod manage_data;
+pub mod markdown;
 mod mysql;
 mod names;
 mod report;
@@ -47,11 +47,41 @@ pub struct Section {
 
 /// The articles that can be replayed, in the series' order; each one's module holds its sections.
 pub const ARTICLES: &[&Article] = &[
-    &Article { slug: "jupyter-docker-setup-guide", short: "setup", title: "How to Set Up Jupyter with Docker", sections: setup::SECTIONS, literal: setup::LITERAL_CLAIMS },
-    &Article { slug: "manage-jupyter-data-docker", short: "manage-data", title: "Managing Jupyter Data in Docker Images and Containers", sections: manage_data::SECTIONS, literal: manage_data::LITERAL_CLAIMS },
-    &Article { slug: "persist-jupyter-data-mysql-docker", short: "mysql", title: "Advanced Jupyter Data Persistence with MySQL and Docker", sections: mysql::SECTIONS, literal: mysql::LITERAL_CLAIMS },
-    &Article { slug: "multi-container-orchestration-docker-compose", short: "compose", title: "Simplify Multi-Container Orchestration with Docker Compose", sections: compose::SECTIONS, literal: compose::LITERAL_CLAIMS },
-    &Article { slug: "deploy-jupyter-docker-linode", short: "deploy", title: "Deploy a Docker Multi-Container Application to Linode", sections: deploy::SECTIONS, literal: deploy::LITERAL_CLAIMS },
+    &Article {
+        slug: "jupyter-docker-setup-guide",
+        short: "setup",
+        title: "How to Set Up Jupyter with Docker",
+        sections: setup::SECTIONS,
+        literal: setup::LITERAL_CLAIMS,
+    },
+    &Article {
+        slug: "manage-jupyter-data-docker",
+        short: "manage-data",
+        title: "Managing Jupyter Data in Docker Images and Containers",
+        sections: manage_data::SECTIONS,
+        literal: manage_data::LITERAL_CLAIMS,
+    },
+    &Article {
+        slug: "persist-jupyter-data-mysql-docker",
+        short: "mysql",
+        title: "Advanced Jupyter Data Persistence with MySQL and Docker",
+        sections: mysql::SECTIONS,
+        literal: mysql::LITERAL_CLAIMS,
+    },
+    &Article {
+        slug: "multi-container-orchestration-docker-compose",
+        short: "compose",
+        title: "Simplify Multi-Container Orchestration with Docker Compose",
+        sections: compose::SECTIONS,
+        literal: compose::LITERAL_CLAIMS,
+    },
+    &Article {
+        slug: "deploy-jupyter-docker-linode",
+        short: "deploy",
+        title: "Deploy a Docker Multi-Container Application to Linode",
+        sections: deploy::SECTIONS,
+        literal: deploy::LITERAL_CLAIMS,
+    },
 ];
 
 #[derive(clap::Args, Debug)]
@@ -94,10 +124,20 @@ pub struct Walkthrough {
 }
 
 pub fn find(name: &str) -> Result<&'static Article> {
-    ARTICLES.iter().copied().find(|a| a.slug == name || a.short == name).ok_or_else(|| {
-        let known: Vec<String> = ARTICLES.iter().map(|a| format!("{} ({})", a.short, a.slug)).collect();
-        anyhow::anyhow!("unknown article {name:?}: choose one of {} (`--list` lists them)", known.join(", "))
-    })
+    ARTICLES
+        .iter()
+        .copied()
+        .find(|a| a.slug == name || a.short == name)
+        .ok_or_else(|| {
+            let known: Vec<String> = ARTICLES
+                .iter()
+                .map(|a| format!("{} ({})", a.short, a.slug))
+                .collect();
+            anyhow::anyhow!(
+                "unknown article {name:?}: choose one of {} (`--list` lists them)",
+                known.join(", ")
+            )
+        })
 }
 
 impl Walkthrough {
@@ -105,41 +145,81 @@ impl Walkthrough {
         if self.list {
             for a in ARTICLES {
                 let sections: Vec<&str> = a.sections.iter().map(|s| s.name).collect();
-                crate::progress::say(format!("{:<12} {:<40} {}\n{:<12} sections: {}", a.short, a.slug, a.title, "", sections.join(", ")));
+                crate::progress::say(format!(
+                    "{:<12} {:<40} {}\n{:<12} sections: {}",
+                    a.short,
+                    a.slug,
+                    a.title,
+                    "",
+                    sections.join(", ")
+                ));
             }
             return Ok(());
         }
         if let Some(file) = &self.from_markdown {
             // A series article brings its claims along.
-            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let checks = ARTICLES.iter().find(|a| a.slug == stem).map(|a| a.literal).unwrap_or(&[]);
-            let options = markdown::replay::Options { sets: &self.set, report: self.report.as_deref(), json: self.json, max_steps: self.max_steps };
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let checks = ARTICLES
+                .iter()
+                .find(|a| a.slug == stem)
+                .map(|a| a.literal)
+                .unwrap_or(&[]);
+            let options = markdown::replay::Options {
+                sets: &self.set,
+                report: self.report.as_deref(),
+                json: self.json,
+                max_steps: self.max_steps,
+            };
             return markdown::replay::run(sh, file, checks, &options);
         }
-        let Some(name) = &self.article else { bail!("name an article to replay (`--list` lists them), e.g. `cargo xtask walkthrough manage-data`") };
+        let Some(name) = &self.article else {
+            bail!("name an article to replay (`--list` lists them), e.g. `cargo xtask walkthrough manage-data`")
+        };
         let article = find(name)?;
         let sections: Vec<&Section> = match &self.section {
             None => article.sections.iter().collect(),
             Some(want) if want.trim().is_empty() => {
                 let names: Vec<&str> = article.sections.iter().map(|s| s.name).collect();
-                bail!("--section needs a section's name (or its first letters): choose one of {}", names.join(", "));
+                bail!(
+                    "--section needs a section's name (or its first letters): choose one of {}",
+                    names.join(", ")
+                );
             }
             Some(want) => {
                 let want = want.to_lowercase();
-                let chosen: Vec<&Section> = article.sections.iter().filter(|s| s.name.to_lowercase().starts_with(&want)).collect();
+                let chosen: Vec<&Section> = article
+                    .sections
+                    .iter()
+                    .filter(|s| s.name.to_lowercase().starts_with(&want))
+                    .collect();
                 if chosen.is_empty() {
                     let names: Vec<&str> = article.sections.iter().map(|s| s.name).collect();
-                    bail!("no section {want:?} in {}: choose one of {}", article.short, names.join(", "));
+                    bail!(
+                        "no section {want:?} in {}: choose one of {}",
+                        article.short,
+                        names.join(", ")
+                    );
                 }
                 chosen
             }
         };
-        let report_file = self.report.as_deref().map(|p| ReportFile::prepare(p, None)).transpose()?;
+        let report_file = self
+            .report
+            .as_deref()
+            .map(|p| ReportFile::prepare(p, None))
+            .transpose()?;
         crate::engine::Docker::new(sh).require_engine()?;
         if self.literal && !article.literal.is_empty() {
             return self.literal(sh, article, report_file);
         }
-        let mode = if self.literal { Mode::Literal } else { Mode::Corrected };
+        let mode = if self.literal {
+            Mode::Literal
+        } else {
+            Mode::Corrected
+        };
         let outcome = runner::run_article(sh, article, &sections, mode, self.keep, self.parallel)?;
         if let Some(file) = report_file {
             file.write(&report::markdown(&outcome))?;
@@ -156,13 +236,22 @@ impl Walkthrough {
 impl Walkthrough {
     /// The literal mode of an article whose claims are keyed to its Markdown: the whole article,
     /// replayed in the sandbox.
-    fn literal(&self, sh: &Shell, article: &'static Article, report_file: Option<ReportFile>) -> Result<()> {
+    fn literal(
+        &self,
+        sh: &Shell,
+        article: &'static Article,
+        report_file: Option<ReportFile>,
+    ) -> Result<()> {
         if self.section.is_some() || self.keep || self.parallel {
             bail!("--literal replays the whole article from its Markdown in a sandbox that goes with it: drop --section, --keep and --parallel (they apply to the corrected recipe)");
         }
         let (outcome, replayed) = literal::run(sh, article, article.literal)?;
         if let Some(file) = report_file {
-            file.write(&format!("{}\n{}", report::markdown(&outcome), replayed.markdown()))?;
+            file.write(&format!(
+                "{}\n{}",
+                report::markdown(&outcome),
+                replayed.markdown()
+            ))?;
         }
         eprintln!("{}", replayed.report().summary());
         if self.json {
@@ -183,12 +272,23 @@ impl Walkthrough {
 /// Exit status of a walkthrough: an error when a section failed, exit 3 when a claim came out
 /// otherwise than expected.
 fn verdict(outcome: &session::Outcome) -> Result<()> {
-    let failed: Vec<&str> = outcome.sections.iter().filter(|s| s.error.is_some()).map(|s| s.name.as_str()).collect();
+    let failed: Vec<&str> = outcome
+        .sections
+        .iter()
+        .filter(|s| s.error.is_some())
+        .map(|s| s.name.as_str())
+        .collect();
     if !failed.is_empty() {
-        bail!("section(s) {} failed before all their claims were checked: see the transcript above", failed.join(", "));
+        bail!(
+            "section(s) {} failed before all their claims were checked: see the transcript above",
+            failed.join(", ")
+        );
     }
     if !outcome.ok() {
-        return Err(crate::exit::ClaimsNotAsExpected { count: outcome.unexpected().len() }.into());
+        return Err(crate::exit::ClaimsNotAsExpected {
+            count: outcome.unexpected().len(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -202,13 +302,23 @@ mod tests {
     #[test]
     fn every_literal_claim_finds_its_step() {
         for article in ARTICLES.iter().filter(|a| !a.literal.is_empty()) {
-            let path = crate::paths::root().join("../shared/series").join(format!("{}.md", article.slug));
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let path = crate::paths::root()
+                .join("../shared/series")
+                .join(format!("{}.md", article.slug));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             // As the replay has them: references expanded, placeholders filled.
             let steps = markdown::references::expand(&text, article.slug, markdown::read(&text));
-            let steps = markdown::placeholders::fill(&steps, &markdown::Values::for_article(article.slug));
+            let steps =
+                markdown::placeholders::fill(&steps, &markdown::Values::for_article(article.slug));
             for check in article.literal {
-                assert!(markdown::claims::step_of(check.after, &steps).is_some(), "{}: {:?} follows `{}`, which the article does not have", article.short, check.claim, check.after);
+                assert!(
+                    markdown::claims::step_of(check.after, &steps).is_some(),
+                    "{}: {:?} follows `{}`, which the article does not have",
+                    article.short,
+                    check.claim,
+                    check.after
+                );
             }
         }
     }

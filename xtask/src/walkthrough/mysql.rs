@@ -16,17 +16,23 @@ use anyhow::{Context, Result};
 
 use super::cells::{cell_output, connection_lines, error_summary, program, with_port};
 use super::session::{Mode, Session};
-use super::{database, db};
 use super::Section;
-use crate::engine::resources::Resource;
+use super::{database, db};
 use crate::engine::cmdline::shell_quote;
+use crate::engine::resources::Resource;
 use crate::engine::RunSpec;
 use crate::images::mysql::Server;
 
 pub const SECTIONS: &[Section] = &[
-        Section { name: "Jupyter container and the host's database", run: host_database },
-        Section { name: "Database container, network and volume", run: database_container::run },
-    ];
+    Section {
+        name: "Jupyter container and the host's database",
+        run: host_database,
+    },
+    Section {
+        name: "Database container, network and volume",
+        run: database_container::run,
+    },
+];
 
 /// What the image shows of the credentials: the MYSQL_ entries of its config's environment
 /// (`docker image inspect`) and the history steps that carry the password.
@@ -36,25 +42,53 @@ struct InImage {
 }
 
 fn credentials_in_image(s: &mut Session, tag: &str, password: &str) -> Result<InImage> {
-    let env = s.cmd_ok(&format!("docker image inspect --format '{{{{json .Config.Env}}}}' {tag}"))?;
-    let history = s.cmd_ok(&format!("docker history --no-trunc --format '{{{{.CreatedBy}}}}' {tag}"))?;
-    let env = serde_json::from_str::<Vec<String>>(&env).unwrap_or_default().into_iter().filter(|e| e.starts_with("MYSQL_")).collect();
-    let history = history.lines().filter(|l| l.contains(password)).map(|l| l.trim().to_string()).collect();
+    let env = s.cmd_ok(&format!(
+        "docker image inspect --format '{{{{json .Config.Env}}}}' {tag}"
+    ))?;
+    let history = s.cmd_ok(&format!(
+        "docker history --no-trunc --format '{{{{.CreatedBy}}}}' {tag}"
+    ))?;
+    let env = serde_json::from_str::<Vec<String>>(&env)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.starts_with("MYSQL_"))
+        .collect();
+    let history = history
+        .lines()
+        .filter(|l| l.contains(password))
+        .map(|l| l.trim().to_string())
+        .collect();
     Ok(InImage { env, history })
 }
 
 /// Checks every image claim of the article's build: `.env` kept out, jovyan-owned /work, credentials.
 fn image_claims(s: &mut Session, tag: &str, password: &str) -> Result<()> {
-    let look = RunSpec::new(tag).rm().command(&["sh", "-c", "ls -A /work; stat -c '%u:%g %n' /work/computation.ipynb /work/outputs"]);
+    let look = RunSpec::new(tag).rm().command(&[
+        "sh",
+        "-c",
+        "ls -A /work; stat -c '%u:%g %n' /work/computation.ipynb /work/outputs",
+    ]);
     let seen = s.run(&look)?;
-    let listing: Vec<&str> = seen.output.lines().filter(|l| !l.contains(' ') && !l.contains("start.sh")).collect();
+    let listing: Vec<&str> = seen
+        .output
+        .lines()
+        .filter(|l| !l.contains(' ') && !l.contains("start.sh"))
+        .collect();
     s.claim(
         "`.dockerignore` keeps `.env` out of the image: /work has no .env",
         seen.ok() && !listing.contains(&".env") && listing.contains(&"computation.ipynb"),
         true,
         format!("/work holds: {}", listing.join(" ")),
     );
-    let owners: Vec<&str> = seen.output.lines().filter(|l| l.split_once(' ').is_some_and(|(o, p)| o.bytes().all(|b| b.is_ascii_digit() || b == b':') && p.starts_with("/work/"))).collect();
+    let owners: Vec<&str> = seen
+        .output
+        .lines()
+        .filter(|l| {
+            l.split_once(' ').is_some_and(|(o, p)| {
+                o.bytes().all(|b| b.is_ascii_digit() || b == b':') && p.starts_with("/work/")
+            })
+        })
+        .collect();
     s.claim(
         "COPY --chown=$NB_UID:$NB_GID makes the copied files 1000:100 (jovyan:users)",
         owners.len() == 2 && owners.iter().all(|l| l.starts_with("1000:100 ")),
@@ -75,9 +109,16 @@ fn image_claims(s: &mut Session, tag: &str, password: &str) -> Result<()> {
 
 /// The address `--add-host=...:host-gateway` gives containers (the docker0 bridge's, by default).
 fn host_gateway(s: &Session, server: &Server) -> Result<String> {
-    let mut ask = RunSpec::new(&server.image).rm().command(&["getent", "hosts", "host.docker.internal"]);
-    ask.add_host.push("host.docker.internal:host-gateway".into());
-    let out = s.docker.run(&ask).context("asking the engine which address host-gateway stands for")?;
+    let mut ask =
+        RunSpec::new(&server.image)
+            .rm()
+            .command(&["getent", "hosts", "host.docker.internal"]);
+    ask.add_host
+        .push("host.docker.internal:host-gateway".into());
+    let out = s
+        .docker
+        .run(&ask)
+        .context("asking the engine which address host-gateway stands for")?;
     out.split_whitespace().next().map(String::from).context("the engine gave host.docker.internal no address: is --add-host ...:host-gateway supported (Docker 20.10 or later)?")
 }
 
@@ -99,14 +140,22 @@ fn host_database(s: &mut Session) -> Result<()> {
     // Choosing a port and listening on it is one step across processes: two walkthroughs at once
     // (parallel tests) would otherwise both see 3306 free and the second would fail to bind it.
     let port_lock = crate::paths::exclusive("walkthrough-host-database-port")?;
-    let port = if port_free(&gateway, 3306) && port_free("127.0.0.1", 3306) { 3306 } else { free_port()? };
+    let port = if port_free(&gateway, 3306) && port_free("127.0.0.1", 3306) {
+        3306
+    } else {
+        free_port()?
+    };
     let host_db = s.name("container", "host-mysql");
     // A stock install listens on 127.0.0.1 only; the corrected recipe adds the bridge's gateway.
     let bind = format!("127.0.0.1,{gateway}");
     let on_host = database::server_spec(&server, &host_db, &root_password)
         .env("MYSQL_ROOT_HOST", "localhost")
         .network("host")
-        .command(&[format!("--bind-address={bind}"), format!("--port={port}"), "--skip-name-resolve=OFF".into()]);
+        .command(&[
+            format!("--bind-address={bind}"),
+            format!("--port={port}"),
+            "--skip-name-resolve=OFF".into(),
+        ]);
     database::start(s, &on_host)?;
     database::wait_ready_on(s, &host_db, port)?;
     drop(port_lock);
@@ -125,11 +174,23 @@ fn host_database(s: &mut Session) -> Result<()> {
 
     // Section B, host-side notebook: played by a throwaway container sharing the host's network.
     s.note("the host-side JupyterLab of section B (pip on the host) is played by a throwaway container of the same image on the host's network (`--network host`, so `localhost` is the host); python-dotenv is not in the image, so `--env-file .env` does what load_dotenv() does");
-    let host_cells = program(Mode::Corrected, &["L1", "L2", "L3", "L4"]).replace("from dotenv import load_dotenv\nload_dotenv()\n", "");
+    let host_cells = program(Mode::Corrected, &["L1", "L2", "L3", "L4"])
+        .replace("from dotenv import load_dotenv\nload_dotenv()\n", "");
     let env_file = s.project.path().join(".env");
-    let host_side = RunSpec { env_file: Some(env_file.clone()), ..RunSpec::new(&tag) }.rm().network("host").command(&["python", "-c", &with_port(&host_cells, "localhost", port)]);
+    let host_side = RunSpec {
+        env_file: Some(env_file.clone()),
+        ..RunSpec::new(&tag)
+    }
+    .rm()
+    .network("host")
+    .command(&["python", "-c", &with_port(&host_cells, "localhost", port)]);
     let ran = s.run(&host_side)?;
-    let rows_2020 = db::count_rows(&s.docker, &host_db, &root_password, "Motorized_Foot_Scooter_Trips_2020");
+    let rows_2020 = db::count_rows(
+        &s.docker,
+        &host_db,
+        &root_password,
+        "Motorized_Foot_Scooter_Trips_2020",
+    );
     s.claim(
         "on the host, the cells create database scooter_trips and table Motorized_Foot_Scooter_Trips_2020 with the 1,000 rows",
         ran.ok() && rows_2020 == Some(1000),
@@ -143,9 +204,21 @@ fn host_database(s: &mut Session) -> Result<()> {
     // changes for the docker bridge (its user is known only @localhost).
     let add_host = "host.docker.internal:host-gateway".to_string();
     s.note("not in the article: cell C2 (printing the error it catches) in a container with `--add-host=host.docker.internal:host-gateway` alone, the Linux fix, before the host's MySQL knows the user from the docker bridge");
-    let alone = RunSpec { env_file: Some(env_file.clone()), add_host: vec![add_host.clone()], ..RunSpec::new(&tag) }
-        .rm()
-        .command(&["python", "-c", &with_port(&program(Mode::Corrected, &["C2"]), "host.docker.internal", port)]);
+    let alone = RunSpec {
+        env_file: Some(env_file.clone()),
+        add_host: vec![add_host.clone()],
+        ..RunSpec::new(&tag)
+    }
+    .rm()
+    .command(&[
+        "python",
+        "-c",
+        &with_port(
+            &program(Mode::Corrected, &["C2"]),
+            "host.docker.internal",
+            port,
+        ),
+    ]);
     let alone = s.run(&alone)?;
     let printed = cell_output(&alone.output, "C2");
     s.claim(
@@ -168,16 +241,28 @@ fn host_database(s: &mut Session) -> Result<()> {
     run.env_file = Some(env_file);
     s.note("`-it` becomes `-t` and `-p 8888:8888` becomes `-p 127.0.0.1::8888` (no terminal here; a free port on loopback)");
     s.run_ok(&run)?;
-    let resolved = s.cmd(&format!("docker exec {jupyter} getent hosts host.docker.internal"))?;
+    let resolved = s.cmd(&format!(
+        "docker exec {jupyter} getent hosts host.docker.internal"
+    ))?;
     s.claim(
         "inside the container, host.docker.internal names the host",
         resolved.ok() && resolved.output.contains(&gateway),
         true,
         format!("`getent hosts host.docker.internal` exit {}, printed: {:?}; the address host-gateway stands for: {gateway}", resolved.exit, resolved.output.trim()),
     );
-    let code = with_port(&program(Mode::Corrected, &["C1", "C2", "C3", "C4"]), "host.docker.internal", port);
+    let code = with_port(
+        &program(Mode::Corrected, &["C1", "C2", "C3", "C4"]),
+        "host.docker.internal",
+        port,
+    );
     let ran = database::run_cells(s, &jupyter, &[], &code)?;
-    let csv = s.docker.probe(["exec", &jupyter, "sh", "-c", "wc -l < outputs/Motorized-Foot-Scooter-Trips-2021.csv"]);
+    let csv = s.docker.probe([
+        "exec",
+        &jupyter,
+        "sh",
+        "-c",
+        "wc -l < outputs/Motorized-Foot-Scooter-Trips-2021.csv",
+    ]);
     s.claim(
         "cell C1 writes outputs/Motorized-Foot-Scooter-Trips-2021.csv (1,000 rows) in the container",
         csv.as_deref().map(str::trim) == Some("1001"),
@@ -191,20 +276,41 @@ fn host_database(s: &mut Session) -> Result<()> {
         true,
         format!("`connection successfully` printed {connected} time(s); errors: {}", error_summary(class_only, &others, &ran)),
     );
-    let tables = db::query(&s.docker, &host_db, &root_password, "SHOW TABLES FROM scooter_trips").unwrap_or_default().replace('\n', ", ");
-    let rows_2021 = db::count_rows(&s.docker, &host_db, &root_password, "Motorized_Foot_Scooter_Trips_2021");
+    let tables = db::query(
+        &s.docker,
+        &host_db,
+        &root_password,
+        "SHOW TABLES FROM scooter_trips",
+    )
+    .unwrap_or_default()
+    .replace('\n', ", ");
+    let rows_2021 = db::count_rows(
+        &s.docker,
+        &host_db,
+        &root_password,
+        "Motorized_Foot_Scooter_Trips_2021",
+    );
     s.claim(
         "the 2021 table appears in the host's database next to the 2020 table",
         rows_2021 == Some(1000) && tables.contains("Motorized_Foot_Scooter_Trips_2020"),
         true,
-        format!("tables in the host's scooter_trips: {tables}; rows in the 2021 table: {rows_2021:?}"),
+        format!(
+            "tables in the host's scooter_trips: {tables}; rows in the 2021 table: {rows_2021:?}"
+        ),
     );
 
     // Step 26: the Jupyter container goes; the host's data stays.
     s.cmd_ok(&format!("docker stop {jupyter}"))?;
     s.cmd_ok(&format!("docker rm {jupyter}"))?;
     s.forget(&Resource::Container(jupyter.clone()));
-    let after = db::query(&s.docker, &host_db, &root_password, "SHOW TABLES FROM scooter_trips").unwrap_or_default().replace('\n', ", ");
+    let after = db::query(
+        &s.docker,
+        &host_db,
+        &root_password,
+        "SHOW TABLES FROM scooter_trips",
+    )
+    .unwrap_or_default()
+    .replace('\n', ", ");
     s.claim(
         "the host's data survives `docker rm` of the Jupyter container",
         after == tables && !after.is_empty(),
@@ -216,23 +322,44 @@ fn host_database(s: &mut Session) -> Result<()> {
 
 /// `SQL` as the host MySQL's root (the socket, as `sudo mysql` on the host would), as a step.
 fn as_root(s: &mut Session, container: &str, root_password: &str, sql: &str) -> Result<String> {
-    s.cmd_ok(&format!("docker exec -e MYSQL_PWD={root_password} {container} mysql -uroot -N -B -e {}", shell_quote(sql)))
+    s.cmd_ok(&format!(
+        "docker exec -e MYSQL_PWD={root_password} {container} mysql -uroot -N -B -e {}",
+        shell_quote(sql)
+    ))
 }
 
 /// The IPv4 subnet of the default bridge, which containers without `--network` use.
 fn bridge_subnet(s: &Session) -> Result<String> {
-    let subnets = s.docker.output(["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}", "bridge"])?;
+    let subnets = s.docker.output([
+        "network",
+        "inspect",
+        "--format",
+        "{{range .IPAM.Config}}{{.Subnet}} {{end}}",
+        "bridge",
+    ])?;
     subnets.split_whitespace().find(|net| !net.contains(':')).map(String::from).with_context(|| format!("the default bridge network has no IPv4 subnet (`docker network inspect bridge`: {subnets:?})"))
 }
 
 /// A MySQL account host for a subnet: `172.17.0.0/16` -> `172.17.0.0/255.255.0.0` (the form
 /// both MySQL and MariaDB accept).
 fn mysql_host_pattern(subnet: &str) -> Result<String> {
-    let (address, bits) = subnet.split_once('/').with_context(|| format!("{subnet:?} is not a subnet (ADDRESS/BITS)"))?;
-    let address: std::net::Ipv4Addr = address.parse().with_context(|| format!("{subnet:?} is not an IPv4 subnet"))?;
-    let bits: u32 = bits.parse().ok().filter(|b| *b <= 32).with_context(|| format!("{subnet:?} has no prefix length from 0 to 32"))?;
+    let (address, bits) = subnet
+        .split_once('/')
+        .with_context(|| format!("{subnet:?} is not a subnet (ADDRESS/BITS)"))?;
+    let address: std::net::Ipv4Addr = address
+        .parse()
+        .with_context(|| format!("{subnet:?} is not an IPv4 subnet"))?;
+    let bits: u32 = bits
+        .parse()
+        .ok()
+        .filter(|b| *b <= 32)
+        .with_context(|| format!("{subnet:?} has no prefix length from 0 to 32"))?;
     let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
-    Ok(format!("{}/{}", std::net::Ipv4Addr::from(u32::from(address) & mask), std::net::Ipv4Addr::from(mask)))
+    Ok(format!(
+        "{}/{}",
+        std::net::Ipv4Addr::from(u32::from(address) & mask),
+        std::net::Ipv4Addr::from(mask)
+    ))
 }
 
 fn port_free(ip: &str, port: u16) -> bool {
@@ -240,7 +367,9 @@ fn port_free(ip: &str, port: u16) -> bool {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// The claims of the literal mode, at the steps of the article they follow (`mysql/literal.rs`).
@@ -252,8 +381,14 @@ mod tests {
 
     #[test]
     fn subnets_become_mysql_account_hosts() {
-        assert_eq!(mysql_host_pattern("172.17.0.0/16").unwrap(), "172.17.0.0/255.255.0.0");
-        assert_eq!(mysql_host_pattern("192.168.65.7/24").unwrap(), "192.168.65.0/255.255.255.0");
+        assert_eq!(
+            mysql_host_pattern("172.17.0.0/16").unwrap(),
+            "172.17.0.0/255.255.0.0"
+        );
+        assert_eq!(
+            mysql_host_pattern("192.168.65.7/24").unwrap(),
+            "192.168.65.0/255.255.255.0"
+        );
         assert_eq!(mysql_host_pattern("10.0.0.0/0").unwrap(), "0.0.0.0/0.0.0.0");
         for bad in ["172.17.0.0", "fd00::/64", "172.17.0.0/33"] {
             assert!(mysql_host_pattern(bad).is_err(), "{bad}");

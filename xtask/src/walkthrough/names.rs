@@ -41,7 +41,11 @@ pub fn pick_names(docker: &Docker, parallel_section: Option<&str>) -> Names {
 pub fn pick_name(docker: &Docker, kind: &str, base: &str, suffix: &str) -> String {
     let name = format!("{base}{suffix}");
     if docker.exists(kind, &name) {
-        format!("{name}{}wt{}", taken_separator(kind, &name), std::process::id())
+        format!(
+            "{name}{}wt{}",
+            taken_separator(kind, &name),
+            std::process::id()
+        )
     } else {
         name
     }
@@ -63,7 +67,11 @@ pub fn is_anonymous_volume(name: &str) -> bool {
 
 /// `Fixing File Permissions` -> `fixing-file-permissions`.
 pub fn slug(text: &str) -> String {
-    text.to_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-")
+    text.to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 #[cfg(test)]
@@ -73,9 +81,15 @@ mod tests {
     #[test]
     fn slugs_and_separators() {
         assert_eq!(slug("Fixing File Permissions"), "fixing-file-permissions");
-        assert_eq!(slug("Volume flag, detached mode and permissions"), "volume-flag-detached-mode-and-permissions");
+        assert_eq!(
+            slug("Volume flag, detached mode and permissions"),
+            "volume-flag-detached-mode-and-permissions"
+        );
         assert_eq!(taken_separator("image", "custom-jupyter-image"), ':');
-        assert_eq!(taken_separator("image", "custom-jupyter-image:preload"), '-');
+        assert_eq!(
+            taken_separator("image", "custom-jupyter-image:preload"),
+            '-'
+        );
         assert_eq!(taken_separator("volume", "named-data-volume"), '-');
     }
 

@@ -16,7 +16,9 @@ pub fn summary(o: &Outcome) -> String {
         o.seconds
     );
     if unchecked > 0 {
-        text.push_str(&format!(" ({unchecked} not checkable here: only the official images could show them)"));
+        text.push_str(&format!(
+            " ({unchecked} not checkable here: only the official images could show them)"
+        ));
     }
     for section in &o.sections {
         if let Some(e) = &section.error {
@@ -26,7 +28,11 @@ pub fn summary(o: &Outcome) -> String {
     for c in o.unexpected() {
         text.push_str(&format!("\n  {}", verdict_line(c)));
     }
-    text.push_str(if o.ok() { "\nverdict: every claim came out as expected" } else { "\nverdict: NOT as expected" });
+    text.push_str(if o.ok() {
+        "\nverdict: every claim came out as expected"
+    } else {
+        "\nverdict: NOT as expected"
+    });
     text
 }
 
@@ -54,7 +60,11 @@ pub fn markdown(o: &Outcome) -> String {
         "Article `{}`; {} claims checked; verdict: **{}**; {:.0}s.\n",
         o.slug,
         o.claims().count(),
-        if o.ok() { "every claim came out as expected" } else { "not as expected" },
+        if o.ok() {
+            "every claim came out as expected"
+        } else {
+            "not as expected"
+        },
         o.seconds
     ));
     for s in &o.sections {
@@ -69,7 +79,11 @@ pub fn markdown(o: &Outcome) -> String {
         for e in &s.entries {
             md.push_str(&format!("$ {}\n", e.command));
             let lines: Vec<&str> = e.output.lines().collect();
-            let shown = if lines.len() > 15 { [&lines[..5], &["..."], &lines[lines.len() - 8..]].concat() } else { lines };
+            let shown = if lines.len() > 15 {
+                [&lines[..5], &["..."], &lines[lines.len() - 8..]].concat()
+            } else {
+                lines
+            };
             for line in shown {
                 md.push_str(line);
                 md.push('\n');
@@ -80,8 +94,20 @@ pub fn markdown(o: &Outcome) -> String {
             md.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
                 cell(&c.claim),
-                if !c.checkable { "not checkable here" } else if c.holds { "yes" } else { "no" },
-                if !c.checkable { "—" } else if c.expected { "yes" } else { "no (erratum)" },
+                if !c.checkable {
+                    "not checkable here"
+                } else if c.holds {
+                    "yes"
+                } else {
+                    "no"
+                },
+                if !c.checkable {
+                    "—"
+                } else if c.expected {
+                    "yes"
+                } else {
+                    "no (erratum)"
+                },
                 cell(&c.evidence)
             ));
         }

@@ -12,7 +12,14 @@ use super::session::{verdict_line, Mode, Outcome, SectionOutcome, Session};
 use super::{Article, Section};
 use crate::engine::Docker;
 
-pub fn run_article(sh: &Shell, article: &Article, sections: &[&Section], mode: Mode, keep: bool, parallel: bool) -> Result<Outcome> {
+pub fn run_article(
+    sh: &Shell,
+    article: &Article,
+    sections: &[&Section],
+    mode: Mode,
+    keep: bool,
+    parallel: bool,
+) -> Result<Outcome> {
     let started = Instant::now();
     eprintln!("# {} ({} mode)", article.title, mode.name());
     let docker = Docker::new(sh);
@@ -26,24 +33,50 @@ pub fn run_article(sh: &Shell, article: &Article, sections: &[&Section], mode: M
                     scope.spawn(move || run_section(&sh, section, names, mode, keep, true))
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("section thread panicked")).collect::<Result<Vec<_>>>()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("section thread panicked"))
+                .collect::<Result<Vec<_>>>()
         })?
     } else {
         // One after another, the sections share the tutorial's names, as the article does.
         let names = pick_names(&docker, None);
-        sections.iter().map(|s| run_section(sh, s, names.clone(), mode, keep, false)).collect::<Result<Vec<_>>>()?
+        sections
+            .iter()
+            .map(|s| run_section(sh, s, names.clone(), mode, keep, false))
+            .collect::<Result<Vec<_>>>()?
     };
-    Ok(Outcome { slug: article.slug, title: article.title, mode, sections: outcomes, seconds: started.elapsed().as_secs_f64() })
+    Ok(Outcome {
+        slug: article.slug,
+        title: article.title,
+        mode,
+        sections: outcomes,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
-fn run_section(sh: &Shell, section: &Section, names: Names, mode: Mode, keep: bool, parallel: bool) -> Result<SectionOutcome> {
+fn run_section(
+    sh: &Shell,
+    section: &Section,
+    names: Names,
+    mode: Mode,
+    keep: bool,
+    parallel: bool,
+) -> Result<SectionOutcome> {
     let started = Instant::now();
     // In parallel the transcript is printed whole at the end, so sections do not interleave.
-    let out: Box<dyn Write + Send> = if parallel { Box::new(std::io::sink()) } else { Box::new(std::io::stderr()) };
+    let out: Box<dyn Write + Send> = if parallel {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::stderr())
+    };
     let mut session = Session::new(sh, section.name, names.clone(), mode, keep, parallel, out)?;
     session.say(&format!("\n## {}", section.name));
     if names.container != "custom-jupyter-container" || names.volume != "named-data-volume" {
-        session.note(&format!("using the names {} and {} (the tutorial's are taken or sections run in parallel)", names.container, names.volume));
+        session.note(&format!(
+            "using the names {} and {} (the tutorial's are taken or sections run in parallel)",
+            names.container, names.volume
+        ));
     }
     let result = (section.run)(&mut session);
     let error = result.err().map(|e| session.redact(&format!("{e:#}")));

@@ -123,7 +123,15 @@ pub fn verdict_line(c: &Claim) -> String {
 
 impl Session {
     /// A session for one section; its transcript goes to `out` as it runs.
-    pub fn new(sh: &Shell, section: &str, names: Names, mode: Mode, keep: bool, parallel: bool, out: Box<dyn Write + Send>) -> Result<Session> {
+    pub fn new(
+        sh: &Shell,
+        section: &str,
+        names: Names,
+        mode: Mode,
+        keep: bool,
+        parallel: bool,
+        out: Box<dyn Write + Send>,
+    ) -> Result<Session> {
         Ok(Session {
             sh: sh.clone(),
             docker: Docker::new(sh),
@@ -174,7 +182,9 @@ impl Session {
 
     /// `text` with every token and registered secret replaced by `<redacted>`.
     pub fn redact(&self, text: &str) -> String {
-        self.secrets.iter().fold(redact_tokens(text), |t, s| t.replace(s.as_str(), "<redacted>"))
+        self.secrets.iter().fold(redact_tokens(text), |t, s| {
+            t.replace(s.as_str(), "<redacted>")
+        })
     }
 
     pub fn say(&mut self, text: &str) {
@@ -184,7 +194,11 @@ impl Session {
 
     /// Records a step for the report, redacted (a server's token or a password never goes into a file).
     pub(super) fn entry(&mut self, command: &str, output: &str, exit: i32) {
-        let entry = Entry { command: self.redact(command), output: self.redact(output), exit };
+        let entry = Entry {
+            command: self.redact(command),
+            output: self.redact(output),
+            exit,
+        };
         self.entries.push(entry);
     }
 
@@ -196,14 +210,28 @@ impl Session {
 
     pub fn claim(&mut self, claim: &str, holds: bool, expected: bool, evidence: impl Into<String>) {
         let evidence = self.redact(&evidence.into());
-        let c = Claim { section: self.section.clone(), claim: claim.to_string(), holds, expected, evidence, checkable: true };
+        let c = Claim {
+            section: self.section.clone(),
+            claim: claim.to_string(),
+            holds,
+            expected,
+            evidence,
+            checkable: true,
+        };
         self.say(&verdict_line(&c));
         self.claims.push(c);
     }
 
     /// A claim only the official image (or a registry) could show: reported, never faked.
     pub fn not_checkable(&mut self, claim: &str, why: &str) {
-        let c = Claim { section: self.section.clone(), claim: claim.to_string(), holds: false, expected: false, evidence: format!("not checkable here: {why}"), checkable: false };
+        let c = Claim {
+            section: self.section.clone(),
+            claim: claim.to_string(),
+            holds: false,
+            expected: false,
+            evidence: format!("not checkable here: {why}"),
+            checkable: false,
+        };
         self.say(&verdict_line(&c));
         self.claims.push(c);
     }
@@ -223,10 +251,13 @@ impl Session {
     /// An article step that is shown but never run, with the reason.
     pub fn skip(&mut self, command: &str, why: &str) {
         self.say(&format!("$ {command}    # SKIPPED: {why}"));
-        self.entries.push(Entry { command: format!("{command}    # SKIPPED"), output: format!("not run: {why}\n"), exit: 0 });
+        self.entries.push(Entry {
+            command: format!("{command}    # SKIPPED"),
+            output: format!("not run: {why}\n"),
+            exit: 0,
+        });
         self.notes.push(format!("`{command}` is not run: {why}"));
     }
-
 
     /// Registers a guard: what it holds is removed at the end of the section unless `--keep`.
     pub fn guard(&mut self, guard: Guard) {
@@ -236,14 +267,21 @@ impl Session {
     /// Registers a container made by this section without `run` (e.g. by Compose): removed at the
     /// end unless `--keep`.
     pub fn made_container(&mut self, name: &str) {
-        self.guards.push(Guard::new(&self.docker, Resource::Container(name.to_string())));
+        self.guards.push(Guard::new(
+            &self.docker,
+            Resource::Container(name.to_string()),
+        ));
     }
 
     /// Registers a volume: an anonymous one (its container's, unlabelled) is removed at the end;
     /// a named one only if this process created it, so a volume that was there is never adopted.
     pub fn made_volume(&mut self, name: &str) {
         let volume = Resource::Volume(name.to_string());
-        let guard = if is_anonymous_volume(name) { Guard::new(&self.docker, volume) } else { self.mine_only(volume) };
+        let guard = if is_anonymous_volume(name) {
+            Guard::new(&self.docker, volume)
+        } else {
+            self.mine_only(volume)
+        };
         self.guards.push(guard);
     }
 
@@ -261,7 +299,8 @@ impl Session {
 
     /// An image tag this section built (removed at the end unless `--keep`; shared layers stay).
     pub fn made_image(&mut self, tag: &str) {
-        self.guards.push(Guard::new(&self.docker, Resource::Image(tag.to_string())));
+        self.guards
+            .push(Guard::new(&self.docker, Resource::Image(tag.to_string())));
     }
 
     /// The resource is gone (the article removed it): no need to remove it again.
@@ -311,7 +350,10 @@ impl Session {
 /// `token=<48 hex>` -> `token=<redacted>`.
 pub fn redact_tokens(text: &str) -> String {
     static TOKEN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    TOKEN.get_or_init(|| regex::Regex::new(r"token=[0-9a-f]{48}").unwrap()).replace_all(text, "token=<redacted>").into_owned()
+    TOKEN
+        .get_or_init(|| regex::Regex::new(r"token=[0-9a-f]{48}").unwrap())
+        .replace_all(text, "token=<redacted>")
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -320,39 +362,82 @@ mod tests {
     use crate::engine::cmdline::shell_quote;
 
     fn names() -> Names {
-        Names { container: "c".into(), volume: "v".into(), network: "n".into(), db: "d".into(), suffix: String::new() }
+        Names {
+            container: "c".into(),
+            volume: "v".into(),
+            network: "n".into(),
+            db: "d".into(),
+            suffix: String::new(),
+        }
     }
 
     #[test]
     fn tokens_are_redacted() {
-        let line = "http://127.0.0.1:8888/lab?token=0123456789abcdef0123456789abcdef0123456789abcdef";
-        assert_eq!(redact_tokens(line), "http://127.0.0.1:8888/lab?token=<redacted>");
+        let line =
+            "http://127.0.0.1:8888/lab?token=0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            redact_tokens(line),
+            "http://127.0.0.1:8888/lab?token=<redacted>"
+        );
     }
 
     #[test]
     fn registered_secrets_and_tokens_are_redacted() {
         let sh = Shell::new().unwrap();
-        let mut s = Session::new(&sh, "s", names(), Mode::Corrected, false, true, Box::new(std::io::sink())).unwrap();
+        let mut s = Session::new(
+            &sh,
+            "s",
+            names(),
+            Mode::Corrected,
+            false,
+            true,
+            Box::new(std::io::sink()),
+        )
+        .unwrap();
         let token = "0123456789abcdef0123456789abcdef0123456789abcdef";
         let text = format!("MYSQL_PASSWORD=hunter2-x9 and http://127.0.0.1:8888/lab?token={token}");
-        assert_eq!(s.redact(&text), text.replace(token, "<redacted>"), "no secret registered yet: only the token goes");
+        assert_eq!(
+            s.redact(&text),
+            text.replace(token, "<redacted>"),
+            "no secret registered yet: only the token goes"
+        );
         s.secret("hunter2-x9");
         s.secret("");
         let redacted = s.redact(&text);
-        assert_eq!(redacted, "MYSQL_PASSWORD=<redacted> and http://127.0.0.1:8888/lab?token=<redacted>");
+        assert_eq!(
+            redacted,
+            "MYSQL_PASSWORD=<redacted> and http://127.0.0.1:8888/lab?token=<redacted>"
+        );
         // And what the session records: notes and claims' evidence.
         s.note("the password is hunter2-x9");
-        s.claim("c", true, true, format!("read hunter2-x9 with token={token}"));
+        s.claim(
+            "c",
+            true,
+            true,
+            format!("read hunter2-x9 with token={token}"),
+        );
         s.record("docker exec db mysql -phunter2-x9", "hunter2-x9\n", 0);
         let outcome = s.finish(None, Instant::now());
         assert_eq!(outcome.notes, ["the password is <redacted>"]);
-        assert_eq!(outcome.claims[0].evidence, "read <redacted> with token=<redacted>");
-        assert_eq!((outcome.entries[0].command.as_str(), outcome.entries[0].output.as_str()), ("docker exec db mysql -p<redacted>", "<redacted>\n"));
+        assert_eq!(
+            outcome.claims[0].evidence,
+            "read <redacted> with token=<redacted>"
+        );
+        assert_eq!(
+            (
+                outcome.entries[0].command.as_str(),
+                outcome.entries[0].output.as_str()
+            ),
+            ("docker exec db mysql -p<redacted>", "<redacted>\n")
+        );
     }
 
     #[test]
     fn quoting_and_slugs() {
-        assert_eq!(shell_quote("custom-jupyter-image:anon-volume"), "custom-jupyter-image:anon-volume");
+        assert_eq!(
+            shell_quote("custom-jupyter-image:anon-volume"),
+            "custom-jupyter-image:anon-volume"
+        );
         assert_eq!(shell_quote("ls -l"), "'ls -l'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(slug("Fixing File Permissions"), "fixing-file-permissions");
@@ -360,7 +445,14 @@ mod tests {
 
     #[test]
     fn verdicts_say_whether_they_were_expected() {
-        let c = |claim: &str, holds, expected| Claim { section: "s".into(), claim: claim.into(), holds, expected, evidence: "e".into(), checkable: true };
+        let c = |claim: &str, holds, expected| Claim {
+            section: "s".into(),
+            claim: claim.into(),
+            holds,
+            expected,
+            evidence: "e".into(),
+            checkable: true,
+        };
         assert!(verdict_line(&c("c", false, false)).contains("erratum"));
         assert!(verdict_line(&c("c", true, false)).contains("unexpected"));
         assert!(verdict_line(&c("c", false, true)).contains("FAILS (unexpected!)"));
@@ -374,23 +466,45 @@ mod tests {
             names: names(),
             picked: vec![],
         };
-        let outcome = |sections| Outcome { slug: "x", title: "t", mode: Mode::Literal, sections, seconds: 0.0 };
+        let outcome = |sections| Outcome {
+            slug: "x",
+            title: "t",
+            mode: Mode::Literal,
+            sections,
+            seconds: 0.0,
+        };
 
-        let expected = outcome(vec![section(vec![c("erratum", false, false), c("holds", true, true)], None)]);
+        let expected = outcome(vec![section(
+            vec![c("erratum", false, false), c("holds", true, true)],
+            None,
+        )]);
         assert!(expected.ok());
         assert!(expected.unexpected().is_empty());
 
         // One claim that did not come out as expected: not ok, and it is the one listed.
         let surprising = outcome(vec![
-            section(vec![c("erratum", false, false), c("holds", true, true)], None),
-            section(vec![c("surprise", true, false), c("holds too", true, true)], None),
+            section(
+                vec![c("erratum", false, false), c("holds", true, true)],
+                None,
+            ),
+            section(
+                vec![c("surprise", true, false), c("holds too", true, true)],
+                None,
+            ),
         ]);
         assert!(!surprising.ok());
-        let listed: Vec<&str> = surprising.unexpected().iter().map(|c| c.claim.as_str()).collect();
+        let listed: Vec<&str> = surprising
+            .unexpected()
+            .iter()
+            .map(|c| c.claim.as_str())
+            .collect();
         assert_eq!(listed, ["surprise"]);
 
         // A section that failed before its claims were checked: not ok, though no claim is unexpected.
-        let failed = outcome(vec![section(vec![c("holds", true, true)], None), section(vec![], Some("volume v exists"))]);
+        let failed = outcome(vec![
+            section(vec![c("holds", true, true)], None),
+            section(vec![], Some("volume v exists")),
+        ]);
         assert!(failed.unexpected().is_empty());
         assert!(!failed.ok());
     }

@@ -11,7 +11,9 @@ use crate::jupyter::url::{find_url, ServerUrl};
 
 /// `docker build -t TAG .` of one of the series' images (skipped when its recipe is unchanged).
 pub fn build_series_image(s: &mut Session, tag: &str) -> Result<()> {
-    s.say(&format!("$ docker build -t {tag} .    # via `cargo xtask build`, with the project's labels"));
+    s.say(&format!(
+        "$ docker build -t {tag} .    # via `cargo xtask build`, with the project's labels"
+    ));
     let image = crate::images::series::find(tag)?;
     let base = crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)?;
     crate::images::series::ensure_image(&s.sh, image, &base, false)?;
@@ -19,14 +21,15 @@ pub fn build_series_image(s: &mut Session, tag: &str) -> Result<()> {
     Ok(())
 }
 
-
 /// The series' Jupyter container, detached: `docker run -d FLAGS --name NAME ... -p 127.0.0.1::8888 IMAGE`.
 /// `flags` are the article's, as it writes them (`-it` becomes `-t`: there is no terminal here to
 /// attach); the port goes on 127.0.0.1 with a free host port, never on every interface. Add what
 /// a stand-in needs (`.user`, `.entrypoint`, `.command`) and start it with [`Session::run_ok`],
 /// which removes it at the end of the section unless `--keep`.
 pub fn jupyter(image: &str, name: &str, flags: &[&str]) -> RunSpec {
-    RunSpec::detached(image, name).raw(flags).publish(Publish::loopback(None, 8888))
+    RunSpec::detached(image, name)
+        .raw(flags)
+        .publish(Publish::loopback(None, 8888))
 }
 
 /// Executes the notebook inside the container, as pressing Run All in JupyterLab would.
@@ -43,7 +46,11 @@ pub fn create_volume(s: &mut Session, name: &str) -> Result<()> {
         bail!(not_made_here("volume", name));
     }
     s.made_volume(name);
-    s.record(&format!("docker volume create {name}    # with the project's labels"), &format!("{name}\n"), 0);
+    s.record(
+        &format!("docker volume create {name}    # with the project's labels"),
+        &format!("{name}\n"),
+        0,
+    );
     Ok(())
 }
 
@@ -72,17 +79,29 @@ mod tests {
 
     #[test]
     fn the_jupyter_container_keeps_the_articles_flags_in_its_order() {
-        let spec = jupyter("custom-jupyter-image:anon-volume", "c", &["-v", "/project/outputs", "-t"]);
+        let spec = jupyter(
+            "custom-jupyter-image:anon-volume",
+            "c",
+            &["-v", "/project/outputs", "-t"],
+        );
         assert_eq!(spec.args(&[]).unwrap().join(" "), "run -d -v /project/outputs -t --name c -p 127.0.0.1::8888 custom-jupyter-image:anon-volume");
-        let root = jupyter("base", "c", &["-it", "--rm"]).user("root").entrypoint("bash");
-        assert_eq!(root.args(&[]).unwrap().join(" "), "run -d -it --rm --name c -p 127.0.0.1::8888 --user root --entrypoint bash base");
+        let root = jupyter("base", "c", &["-it", "--rm"])
+            .user("root")
+            .entrypoint("bash");
+        assert_eq!(
+            root.args(&[]).unwrap().join(" "),
+            "run -d -it --rm --name c -p 127.0.0.1::8888 --user root --entrypoint bash base"
+        );
     }
 
     #[test]
     fn a_volume_found_is_left_alone_with_a_way_out() {
         let line = not_made_here("volume", "named-data-volume");
         assert!(line.starts_with("volume named-data-volume exists and was not made by this walkthrough: it is left alone;"), "{line}");
-        assert!(line.contains("docker volume rm named-data-volume"), "{line}");
+        assert!(
+            line.contains("docker volume rm named-data-volume"),
+            "{line}"
+        );
     }
 
     #[test]
@@ -90,7 +109,11 @@ mod tests {
         let mut reads = 0;
         let (url, log) = wait_url(Duration::from_secs(5), || {
             reads += 1;
-            if reads < 2 { "starting".into() } else { "    http://127.0.0.1:8888/lab?token=0123456789abcdef0123456789abcdef0123456789abcdef\n".into() }
+            if reads < 2 {
+                "starting".into()
+            } else {
+                "    http://127.0.0.1:8888/lab?token=0123456789abcdef0123456789abcdef0123456789abcdef\n".into()
+            }
         });
         assert_eq!(url.map(|u| u.port), Some(Some(8888)));
         assert!(log.contains("token="));

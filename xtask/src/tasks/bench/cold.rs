@@ -16,38 +16,82 @@ impl Runner<'_> {
     /// Once: each stage's seconds, and their sum against the 150 s target.
     pub(super) fn cold(&self) -> Result<Vec<Figure>> {
         let pid = self.prefix.trim_start_matches("jdx-bench-");
-        let (base_tag, series_tag) = (format!("jdx-bench/base:{pid}"), format!("jdx-bench/named-volume:{pid}"));
-        let (name, volume) = (format!("{}-cold", self.prefix), format!("{}-cold-vol", self.prefix));
+        let (base_tag, series_tag) = (
+            format!("jdx-bench/base:{pid}"),
+            format!("jdx-bench/named-volume:{pid}"),
+        );
+        let (name, volume) = (
+            format!("{}-cold", self.prefix),
+            format!("{}-cold-vol", self.prefix),
+        );
         // Dropped in reverse: the container, then the volume, then the images.
-        let _images = [&series_tag, &base_tag].map(|t| Guard::new(&self.docker, Resource::Image(t.to_string())));
+        let _images = [&series_tag, &base_tag]
+            .map(|t| Guard::new(&self.docker, Resource::Image(t.to_string())));
         let made = self.docker.create_volume(&volume, &[])?;
-        let _volume = (made == Created::Now).then(|| Guard::new(&self.docker, Resource::Volume(volume.clone())));
+        let _volume = (made == Created::Now)
+            .then(|| Guard::new(&self.docker, Resource::Volume(volume.clone())));
         std::fs::create_dir_all(paths::cache_dir())?;
-        let fresh = tempfile::Builder::new().prefix("bench-cold-").tempdir_in(paths::cache_dir())?;
+        let fresh = tempfile::Builder::new()
+            .prefix("bench-cold-")
+            .tempdir_in(paths::cache_dir())?;
         let mut stages: Vec<(&str, f64)> = Vec::new();
 
-        let step = progress::Step::start("Timing a cold compile of the xtask (an empty target folder)");
+        let step =
+            progress::Step::start("Timing a cold compile of the xtask (an empty target folder)");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let compile = duct::cmd!(cargo, "build", "-p", "xtask").dir(paths::root()).env("CARGO_TARGET_DIR", fresh.path().join("target"));
+        let compile = duct::cmd!(cargo, "build", "-p", "xtask")
+            .dir(paths::root())
+            .env("CARGO_TARGET_DIR", fresh.path().join("target"));
         stages.push(("compile", timed(compile)?.0));
         step.done(&format!("{:.1}s", stages[0].1));
 
         let step = progress::Step::start("Timing a cold base build (an empty wheel cache)");
         let built = base::build(&self.docker, &base_tag, &fresh.path().join("wheels"))?;
         step.done(&format!("{:.1}s", built.rootfs + built.import));
-        stages.push(("mmdebstrap, the Python environment in its hook", built.rootfs));
+        stages.push((
+            "mmdebstrap, the Python environment in its hook",
+            built.rootfs,
+        ));
         stages.push(("docker import", built.import));
 
         let image = series::find(DEFAULT_IMAGE)?;
         let recipe = format!("bench-{pid}");
-        stages.push(("series image", time(|| series::build_as(&self.docker, image, &base_tag, &series_tag, &recipe, self.verbose))?));
+        stages.push((
+            "series image",
+            time(|| {
+                series::build_as(
+                    &self.docker,
+                    image,
+                    &base_tag,
+                    &series_tag,
+                    &recipe,
+                    self.verbose,
+                )
+            })?,
+        ));
 
         let _container = Guard::new(&self.docker, Resource::Container(name.clone()));
-        let up = ["up", "--name", name.as_str(), "--volume", volume.as_str(), "--image", series_tag.as_str(), "--port", "0"];
-        stages.push(("start (`up` on the built image)", timed(self.xtask(&up)).context("starting the cold image")?.0));
+        let up = [
+            "up",
+            "--name",
+            name.as_str(),
+            "--volume",
+            volume.as_str(),
+            "--image",
+            series_tag.as_str(),
+            "--port",
+            "0",
+        ];
+        stages.push((
+            "start (`up` on the built image)",
+            timed(self.xtask(&up)).context("starting the cold image")?.0,
+        ));
 
         let total: f64 = stages.iter().map(|(_, s)| s).sum();
-        let breakdown: Vec<String> = stages.iter().map(|(what, s)| format!("{what} {s:.1} s")).collect();
+        let breakdown: Vec<String> = stages
+            .iter()
+            .map(|(what, s)| format!("{what} {s:.1} s"))
+            .collect();
         let mut figures = vec![Figure::new("up-cold", "cold first `cargo xtask up` (compile included), the stages' sum", Unit::Seconds)
             .target(Target::Below(150.0))
             .note(format!(
@@ -58,11 +102,19 @@ impl Runner<'_> {
             ))];
         figures[0].samples.push(total);
         for (i, (what, secs)) in stages.iter().enumerate() {
-            let mut fig = Figure::new(&format!("up-cold-{i}"), &format!("cold: {what}"), Unit::Seconds);
+            let mut fig = Figure::new(
+                &format!("up-cold-{i}"),
+                &format!("cold: {what}"),
+                Unit::Seconds,
+            );
             fig.samples.push(*secs);
             figures.push(fig);
         }
-        let mut wheels = Figure::new("up-cold-wheels", "cold: wheel download (beside mmdebstrap)", Unit::Seconds);
+        let mut wheels = Figure::new(
+            "up-cold-wheels",
+            "cold: wheel download (beside mmdebstrap)",
+            Unit::Seconds,
+        );
         wheels.samples.push(built.wheels);
         figures.push(wheels);
         Ok(figures)

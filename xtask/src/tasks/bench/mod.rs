@@ -48,7 +48,16 @@ pub enum Part {
     Tests,
 }
 
-const ALL: [Part; 8] = [Part::Noop, Part::Sizes, Part::Up, Part::Walkthrough, Part::Database, Part::Sandbox, Part::Cold, Part::Tests];
+const ALL: [Part; 8] = [
+    Part::Noop,
+    Part::Sizes,
+    Part::Up,
+    Part::Walkthrough,
+    Part::Database,
+    Part::Sandbox,
+    Part::Cold,
+    Part::Tests,
+];
 
 #[derive(clap::Args, Debug)]
 pub struct Bench {
@@ -78,7 +87,13 @@ pub struct Bench {
 impl Bench {
     fn parts(&self) -> Vec<Part> {
         ALL.into_iter()
-            .filter(|p| if self.only.is_empty() { *p != Part::Tests || self.with_tests } else { self.only.contains(p) })
+            .filter(|p| {
+                if self.only.is_empty() {
+                    *p != Part::Tests || self.with_tests
+                } else {
+                    self.only.contains(p)
+                }
+            })
             .filter(|p| !self.skip.contains(p))
             .collect()
     }
@@ -93,7 +108,10 @@ impl Bench {
         if parts.is_empty() {
             bail!("--only and --skip leave nothing to measure");
         }
-        let out = self.out.clone().unwrap_or_else(|| paths::root().join("target/bench"));
+        let out = self
+            .out
+            .clone()
+            .unwrap_or_else(|| paths::root().join("target/bench"));
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
         let docker = Docker::new(sh);
         let engine = docker.require_engine()?;
@@ -111,8 +129,16 @@ impl Bench {
             prefix: format!("jdx-bench-{}", std::process::id()),
             base: String::new(),
         };
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let mut report = Report { started: utc_now(sh), host: format!("{cores} cores, Docker engine {engine}, run id {run_id}"), runs, heavy_runs, figures: vec![] };
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let mut report = Report {
+            started: utc_now(sh),
+            host: format!("{cores} cores, Docker engine {engine}, run id {run_id}"),
+            runs,
+            heavy_runs,
+            figures: vec![],
+        };
         progress::note(&format!("bench: {} ({runs} runs of the quick figures, {heavy_runs} of the heavy ones); report in {}", names(&parts), out.display()));
 
         let failed = bench.measure(&parts, &mut report, &out, self.verbose);
@@ -125,11 +151,18 @@ impl Bench {
 
         for f in &report.figures {
             if f.met() == Some(false) {
-                progress::note(&format!("target missed: {} ({})", f.what, f.target.map(|t| format!("{t:?}")).unwrap_or_default()));
+                progress::note(&format!(
+                    "target missed: {} ({})",
+                    f.what,
+                    f.target.map(|t| format!("{t:?}")).unwrap_or_default()
+                ));
             }
         }
         say(report::markdown(&report));
-        eprintln!("bench: report written to {}/report.{{md,json,svg}}", out.display());
+        eprintln!(
+            "bench: report written to {}/report.{{md,json,svg}}",
+            out.display()
+        );
         if !failed.is_empty() {
             bail!("part(s) {} failed (the report says why)", failed.join(", "));
         }
@@ -138,12 +171,19 @@ impl Bench {
 }
 
 fn names(parts: &[Part]) -> String {
-    parts.iter().map(|p| format!("{p:?}").to_lowercase()).collect::<Vec<_>>().join(", ")
+    parts
+        .iter()
+        .map(|p| format!("{p:?}").to_lowercase())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn write(out: &std::path::Path, report: &Report) -> Result<()> {
     std::fs::write(out.join("report.md"), report::markdown(report))?;
-    std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&report::json(report))? + "\n")?;
+    std::fs::write(
+        out.join("report.json"),
+        serde_json::to_string_pretty(&report::json(report))? + "\n",
+    )?;
     std::fs::write(out.join("report.svg"), report::svg(report))?;
     Ok(())
 }
@@ -165,11 +205,32 @@ struct Runner<'a> {
 impl Runner<'_> {
     /// Builds what the parts need, then measures each; the parts that failed (each is in the report
     /// with why). The report is written after every part, so an interrupted run leaves what it measured.
-    fn measure(&mut self, parts: &[Part], report: &mut Report, out: &std::path::Path, verbose: bool) -> Result<Vec<String>> {
-        if parts.iter().any(|p| matches!(p, Part::Noop | Part::Sizes | Part::Up | Part::Walkthrough | Part::Sandbox | Part::Tests)) {
+    fn measure(
+        &mut self,
+        parts: &[Part],
+        report: &mut Report,
+        out: &std::path::Path,
+        verbose: bool,
+    ) -> Result<Vec<String>> {
+        if parts.iter().any(|p| {
+            matches!(
+                p,
+                Part::Noop
+                    | Part::Sizes
+                    | Part::Up
+                    | Part::Walkthrough
+                    | Part::Sandbox
+                    | Part::Tests
+            )
+        }) {
             self.base = base::ensure(self.sh, base::Source::Auto, false, verbose)?;
         }
-        if parts.iter().any(|p| matches!(p, Part::Up | Part::Walkthrough | Part::Sandbox | Part::Tests)) {
+        if parts.iter().any(|p| {
+            matches!(
+                p,
+                Part::Up | Part::Walkthrough | Part::Sandbox | Part::Tests
+            )
+        }) {
             for image in series::IMAGES {
                 series::ensure_image(self.sh, image, &self.base, verbose)?;
             }
@@ -191,7 +252,14 @@ impl Runner<'_> {
                 Err(e) => {
                     eprintln!("bench: {part:?} failed: {e:#}");
                     failed.push(format!("{part:?}"));
-                    report.figures.push(Figure::new(&format!("{part:?}").to_lowercase(), &format!("{part:?}"), Unit::Seconds).note(format!("failed: {e:#}")));
+                    report.figures.push(
+                        Figure::new(
+                            &format!("{part:?}").to_lowercase(),
+                            &format!("{part:?}"),
+                            Unit::Seconds,
+                        )
+                        .note(format!("failed: {e:#}")),
+                    );
                 }
             }
             write(out, report)?;
@@ -201,24 +269,37 @@ impl Runner<'_> {
 
     /// The xtask itself (the binary `cargo xtask` runs), from the project root, under the bench's run id.
     fn xtask(&self, args: &[&str]) -> duct::Expression {
-        duct::cmd(xtask_exe(), args).dir(paths::root()).env(RUN_ID_ENV, &self.run_id)
+        duct::cmd(xtask_exe(), args)
+            .dir(paths::root())
+            .env(RUN_ID_ENV, &self.run_id)
     }
 
     /// `cargo xtask ARGS` as a person types it (cargo's up-to-date check included), from the
     /// project root, under the bench's run id.
     fn cargo_xtask(&self, args: &[&str]) -> duct::Expression {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        duct::cmd(cargo, ["xtask"].iter().chain(args)).dir(paths::root()).env(RUN_ID_ENV, &self.run_id)
+        duct::cmd(cargo, ["xtask"].iter().chain(args))
+            .dir(paths::root())
+            .env(RUN_ID_ENV, &self.run_id)
     }
 
     /// The no-op `base` (nothing changed) against `docker image inspect` of the same image.
     fn noop(&self) -> Result<Vec<Figure>> {
-        let step = progress::Step::start(format!("Timing the no-op `base` ({} runs each)", self.runs));
+        let step =
+            progress::Step::start(format!("Timing the no-op `base` ({} runs each)", self.runs));
         let mut fig = Figure::new("base-noop", "no-op `cargo xtask base` (nothing changed)", Unit::Seconds)
             .against("docker image inspect")
             .target(Target::Below(2.0))
             .note("the xtask binary as `cargo xtask` runs it; cargo's own up-to-date check is the next line");
-        let inspect = || self.docker.stream(["image", "inspect", "--format", "{{.Id}}", self.base.as_str()]);
+        let inspect = || {
+            self.docker.stream([
+                "image",
+                "inspect",
+                "--format",
+                "{{.Id}}",
+                self.base.as_str(),
+            ])
+        };
         // One untimed run of each, so the file cache is warm for both.
         timed(self.xtask(&["base"]))?;
         timed(inspect())?;
@@ -226,37 +307,64 @@ impl Runner<'_> {
             fig.samples.push(timed(self.xtask(&["base"]))?.0);
             fig.baseline.push(timed(inspect())?.0);
         }
-        let mut cargo = Figure::new("cargo-check", "cargo's up-to-date check (`cargo xtask --version`)", Unit::Seconds)
-            .note("add it to the line above for the whole `cargo xtask base`");
+        let mut cargo = Figure::new(
+            "cargo-check",
+            "cargo's up-to-date check (`cargo xtask --version`)",
+            Unit::Seconds,
+        )
+        .note("add it to the line above for the whole `cargo xtask base`");
         let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let cargo_cmd = || duct::cmd(&cargo_bin, ["xtask", "--version"]).dir(paths::root());
         timed(cargo_cmd())?;
         for _ in 0..self.runs {
             cargo.samples.push(timed(cargo_cmd())?.0);
         }
-        step.done(&format!("{:.2}s median", report::Stats::of(&fig.samples).map(|s| s.median).unwrap_or(0.0)));
+        step.done(&format!(
+            "{:.2}s median",
+            report::Stats::of(&fig.samples)
+                .map(|s| s.median)
+                .unwrap_or(0.0)
+        ));
         Ok(vec![fig, cargo])
     }
 
     /// Sizes of the base images: the local stand-in, the official one where present, the image `up` runs.
     fn sizes(&self) -> Result<Vec<Figure>> {
         let size = |image: &str| -> Option<f64> {
-            self.docker.probe(["image", "inspect", "--format", "{{.Size}}", image]).and_then(|s| s.parse::<f64>().ok()).map(|b| b / 1e6)
+            self.docker
+                .probe(["image", "inspect", "--format", "{{.Size}}", image])
+                .and_then(|s| s.parse::<f64>().ok())
+                .map(|b| b / 1e6)
         };
         let local = base::local_tag()?;
-        let mut fig = Figure::new("base-size", &format!("local base image {local}"), Unit::Megabytes).against(&format!("official {}", base::OFFICIAL));
+        let mut fig = Figure::new(
+            "base-size",
+            &format!("local base image {local}"),
+            Unit::Megabytes,
+        )
+        .against(&format!("official {}", base::OFFICIAL));
         match size(&local) {
             Some(mb) => fig.samples.push(mb),
-            None => fig = fig.note("the local base image is not built here (the official one is used)"),
+            None => {
+                fig = fig.note("the local base image is not built here (the official one is used)")
+            }
         }
         match size(base::OFFICIAL) {
             Some(mb) => fig.baseline.push(mb),
             None => {
                 let why = "the official image is not present and no registry answers here";
-                fig.note = if fig.note.is_empty() { why.into() } else { format!("{}; {why}", fig.note) };
+                fig.note = if fig.note.is_empty() {
+                    why.into()
+                } else {
+                    format!("{}; {why}", fig.note)
+                };
             }
         }
-        let mut series = Figure::new("series-size", &format!("{DEFAULT_IMAGE} (what `up` runs)"), Unit::Megabytes);
+        let mut series = Figure::new(
+            "series-size",
+            &format!("{DEFAULT_IMAGE} (what `up` runs)"),
+            Unit::Megabytes,
+        );
         series.samples.extend(size(DEFAULT_IMAGE));
         Ok(vec![fig, series])
     }
@@ -265,19 +373,35 @@ impl Runner<'_> {
     fn walkthroughs(&self) -> Result<Vec<Figure>> {
         let mut figures = Vec::new();
         for article in walkthrough::ARTICLES {
-            let mut fig = Figure::new(&format!("walkthrough-{}", article.short), &format!("`walkthrough {} --parallel`", article.short), Unit::Seconds)
-                .against("the same sections one after another");
+            let mut fig = Figure::new(
+                &format!("walkthrough-{}", article.short),
+                &format!("`walkthrough {} --parallel`", article.short),
+                Unit::Seconds,
+            )
+            .against("the same sections one after another");
             for i in 0..self.heavy_runs {
-                let step = progress::Step::start(format!("Timing `walkthrough {}` in parallel and one after another (run {}/{})", article.short, i + 1, self.heavy_runs));
+                let step = progress::Step::start(format!(
+                    "Timing `walkthrough {}` in parallel and one after another (run {}/{})",
+                    article.short,
+                    i + 1,
+                    self.heavy_runs
+                ));
                 for parallel in [i % 2 == 0, i % 2 != 0] {
                     let mut args = vec!["walkthrough", article.short];
                     if parallel {
                         args.push("--parallel");
                     }
                     let secs = timed(self.xtask(&args))?.0;
-                    if parallel { fig.samples.push(secs) } else { fig.baseline.push(secs) }
+                    if parallel {
+                        fig.samples.push(secs)
+                    } else {
+                        fig.baseline.push(secs)
+                    }
                 }
-                step.done(&format!("parallel {:.1}s, one after another {:.1}s", fig.samples[i], fig.baseline[i]));
+                step.done(&format!(
+                    "parallel {:.1}s, one after another {:.1}s",
+                    fig.samples[i], fig.baseline[i]
+                ));
             }
             figures.push(fig);
         }
@@ -294,25 +418,64 @@ impl Runner<'_> {
         let step = progress::Step::start("Warming the sandbox (images, registry)");
         timed(self.xtask(&["sandbox", "--check"]))?;
         step.done("warm");
-        let mut ready = Figure::new("sandbox-ready", "`sandbox --check`, warm (engine up, registry seeded)", Unit::Seconds)
-            .against("`docker run --rm` of the sandbox image doing nothing")
-            .target(Target::Below(5.0));
+        let mut ready = Figure::new(
+            "sandbox-ready",
+            "`sandbox --check`, warm (engine up, registry seeded)",
+            Unit::Seconds,
+        )
+        .against("`docker run --rm` of the sandbox image doing nothing")
+        .target(Target::Below(5.0));
         for i in 0..self.runs {
-            let step = progress::Step::start(format!("Timing a warm sandbox (run {}/{})", i + 1, self.runs));
-            ready.samples.push(timed(self.xtask(&["sandbox", "--check"]))?.0);
-            let floor = self.docker.stream(["run", "--rm", "--label", MANAGED, "--entrypoint", "true", image.as_str()]);
+            let step = progress::Step::start(format!(
+                "Timing a warm sandbox (run {}/{})",
+                i + 1,
+                self.runs
+            ));
+            ready
+                .samples
+                .push(timed(self.xtask(&["sandbox", "--check"]))?.0);
+            let floor = self.docker.stream([
+                "run",
+                "--rm",
+                "--label",
+                MANAGED,
+                "--entrypoint",
+                "true",
+                image.as_str(),
+            ]);
             ready.baseline.push(timed(floor)?.0);
-            step.done(&format!("{:.1}s, the floor {:.1}s", ready.samples[i], ready.baseline[i]));
+            step.done(&format!(
+                "{:.1}s, the floor {:.1}s",
+                ready.samples[i], ready.baseline[i]
+            ));
         }
         let mut figures = vec![ready];
-        for article in walkthrough::ARTICLES.iter().filter(|a| !a.literal.is_empty()) {
-            let mut fig = Figure::new(&format!("literal-{}", article.short), &format!("`walkthrough {} --literal` (the replay, in the sandbox)", article.short), Unit::Seconds)
-                .against("`walkthrough` of the same article, corrected, on this engine")
-                .note("once each: minutes");
-            let step = progress::Step::start(format!("Timing `walkthrough {}` literal (sandbox) and corrected (this engine)", article.short));
-            fig.samples.push(timed(self.xtask(&["walkthrough", article.short, "--literal"]))?.0);
-            fig.baseline.push(timed(self.xtask(&["walkthrough", article.short, "--parallel"]))?.0);
-            step.done(&format!("literal {:.1}s, corrected {:.1}s", fig.samples[0], fig.baseline[0]));
+        for article in walkthrough::ARTICLES
+            .iter()
+            .filter(|a| !a.literal.is_empty())
+        {
+            let mut fig = Figure::new(
+                &format!("literal-{}", article.short),
+                &format!(
+                    "`walkthrough {} --literal` (the replay, in the sandbox)",
+                    article.short
+                ),
+                Unit::Seconds,
+            )
+            .against("`walkthrough` of the same article, corrected, on this engine")
+            .note("once each: minutes");
+            let step = progress::Step::start(format!(
+                "Timing `walkthrough {}` literal (sandbox) and corrected (this engine)",
+                article.short
+            ));
+            fig.samples
+                .push(timed(self.xtask(&["walkthrough", article.short, "--literal"]))?.0);
+            fig.baseline
+                .push(timed(self.xtask(&["walkthrough", article.short, "--parallel"]))?.0);
+            step.done(&format!(
+                "literal {:.1}s, corrected {:.1}s",
+                fig.samples[0], fig.baseline[0]
+            ));
             figures.push(fig);
         }
         Ok(figures)
@@ -320,29 +483,68 @@ impl Runner<'_> {
 
     /// `cargo xtask test` against `cargo test --workspace`, both warm (images built).
     fn tests(&self) -> Result<Vec<Figure>> {
-        let mut fig = Figure::new("tests-warm", "`cargo xtask test` (images built)", Unit::Seconds)
-            .against("cargo test --workspace")
-            .note("once each: it takes minutes");
+        let mut fig = Figure::new(
+            "tests-warm",
+            "`cargo xtask test` (images built)",
+            Unit::Seconds,
+        )
+        .against("cargo test --workspace")
+        .note("once each: it takes minutes");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let step = progress::Step::start("Timing the test suite, `cargo xtask test` then `cargo test --workspace`");
+        let step = progress::Step::start(
+            "Timing the test suite, `cargo xtask test` then `cargo test --workspace`",
+        );
         // The suite makes its own run id and sweeps it: never hand it the bench's (or anyone's).
-        let suite = |args: &[&str]| duct::cmd(&cargo, args).dir(paths::root()).env_remove(RUN_ID_ENV);
+        let suite = |args: &[&str]| {
+            duct::cmd(&cargo, args)
+                .dir(paths::root())
+                .env_remove(RUN_ID_ENV)
+        };
         // A failing suite is still timed; the report says it failed (the bench is no test gate).
         let mut failures = Vec::new();
-        for (args, samples) in [(&["xtask", "test"][..], &mut fig.samples), (&["test", "--workspace"][..], &mut fig.baseline)] {
+        for (args, samples) in [
+            (&["xtask", "test"][..], &mut fig.samples),
+            (&["test", "--workspace"][..], &mut fig.baseline),
+        ] {
             let started = Instant::now();
-            let out = suite(args).stdout_capture().stderr_capture().unchecked().run()?;
+            let out = suite(args)
+                .stdout_capture()
+                .stderr_capture()
+                .unchecked()
+                .run()?;
             samples.push(started.elapsed().as_secs_f64());
             if !out.status.success() {
-                let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-                let failed: Vec<&str> = text.lines().filter(|l| l.starts_with("test ") && l.ends_with("FAILED")).collect();
-                failures.push(format!("`cargo {}` failed: {}", args.join(" "), if failed.is_empty() { "see its output".to_string() } else { failed.join(", ") }));
+                let text = format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let failed: Vec<&str> = text
+                    .lines()
+                    .filter(|l| l.starts_with("test ") && l.ends_with("FAILED"))
+                    .collect();
+                failures.push(format!(
+                    "`cargo {}` failed: {}",
+                    args.join(" "),
+                    if failed.is_empty() {
+                        "see its output".to_string()
+                    } else {
+                        failed.join(", ")
+                    }
+                ));
             }
         }
-        step.done(&format!("{:.0}s and {:.0}s", fig.samples[0], fig.baseline[0]));
+        step.done(&format!(
+            "{:.0}s and {:.0}s",
+            fig.samples[0], fig.baseline[0]
+        ));
         if !failures.is_empty() {
             eprintln!("bench: {}", failures.join("; "));
-            fig.note = format!("{}; timings of a failing run: {}", fig.note, failures.join("; "));
+            fig.note = format!(
+                "{}; timings of a failing run: {}",
+                fig.note,
+                failures.join("; ")
+            );
         }
         Ok(vec![fig])
     }
@@ -364,9 +566,16 @@ fn timed(expr: duct::Expression) -> Result<(f64, Output)> {
     let out = expr.stdout_capture().stderr_capture().unchecked().run()?;
     let secs = started.elapsed().as_secs_f64();
     if !out.status.success() {
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         eprintln!("{}", tail(&text, 15));
-        bail!("a timed command failed (exit {:?}): its last lines are above", out.status.code());
+        bail!(
+            "a timed command failed (exit {:?}): its last lines are above",
+            out.status.code()
+        );
     }
     Ok((secs, out))
 }
@@ -378,13 +587,20 @@ fn time(f: impl FnOnce() -> Result<()>) -> Result<f64> {
 }
 
 fn unix_now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 /// When the bench started, for the report's first line: `date -u`, else seconds since the epoch.
 fn utc_now(sh: &Shell) -> String {
     let format = "+%Y-%m-%d %H:%M:%S UTC";
-    cmd!(sh, "date -u {format}").quiet().ignore_stderr().read().unwrap_or_else(|_| format!("{:.0} s after the Unix epoch", unix_now()))
+    cmd!(sh, "date -u {format}")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .unwrap_or_else(|_| format!("{:.0} s after the Unix epoch", unix_now()))
 }
 
 #[cfg(test)]
@@ -393,17 +609,36 @@ mod tests {
 
     #[test]
     fn parts_follow_only_skip_and_with_tests() {
-        let bench = |only: Vec<Part>, skip: Vec<Part>, with_tests: bool| Bench { runs: None, quick: false, only, skip, with_tests, out: None, verbose: false };
+        let bench = |only: Vec<Part>, skip: Vec<Part>, with_tests: bool| Bench {
+            runs: None,
+            quick: false,
+            only,
+            skip,
+            with_tests,
+            out: None,
+            verbose: false,
+        };
         assert!(!bench(vec![], vec![], false).parts().contains(&Part::Tests));
         assert!(bench(vec![], vec![], true).parts().contains(&Part::Tests));
-        assert_eq!(bench(vec![Part::Noop], vec![], false).parts(), vec![Part::Noop]);
-        assert_eq!(bench(vec![Part::Tests], vec![], false).parts(), vec![Part::Tests]);
-        assert!(!bench(vec![], vec![Part::Cold], false).parts().contains(&Part::Cold));
+        assert_eq!(
+            bench(vec![Part::Noop], vec![], false).parts(),
+            vec![Part::Noop]
+        );
+        assert_eq!(
+            bench(vec![Part::Tests], vec![], false).parts(),
+            vec![Part::Tests]
+        );
+        assert!(!bench(vec![], vec![Part::Cold], false)
+            .parts()
+            .contains(&Part::Cold));
     }
 
     #[test]
     fn the_start_is_told_in_utc() {
         let started = utc_now(&Shell::new().unwrap());
-        assert!(started.ends_with(" UTC") && started.len() == "2026-07-20 10:11:12 UTC".len(), "{started}");
+        assert!(
+            started.ends_with(" UTC") && started.len() == "2026-07-20 10:11:12 UTC".len(),
+            "{started}"
+        );
     }
 }

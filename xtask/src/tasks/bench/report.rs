@@ -65,7 +65,16 @@ pub struct Figure {
 
 impl Figure {
     pub fn new(id: &str, what: &str, unit: Unit) -> Figure {
-        Figure { id: id.into(), what: what.into(), unit, samples: vec![], baseline_what: String::new(), baseline: vec![], target: None, note: String::new() }
+        Figure {
+            id: id.into(),
+            what: what.into(),
+            unit,
+            samples: vec![],
+            baseline_what: String::new(),
+            baseline: vec![],
+            target: None,
+            note: String::new(),
+        }
     }
 
     pub fn against(mut self, baseline_what: &str) -> Figure {
@@ -114,15 +123,30 @@ impl Stats {
         let mut sorted = samples.to_vec();
         sorted.sort_by(|a, b| a.total_cmp(b));
         let n = sorted.len();
-        let median = if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };
-        Some(Stats { median, min: sorted[0], max: sorted[n - 1], runs: n })
+        let median = if n % 2 == 1 {
+            sorted[n / 2]
+        } else {
+            (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+        };
+        Some(Stats {
+            median,
+            min: sorted[0],
+            max: sorted[n - 1],
+            runs: n,
+        })
     }
 
     fn show(&self, unit: Unit) -> String {
         if self.runs == 1 {
             format!("{} (1 run)", unit.format(self.median))
         } else {
-            format!("{} ({}–{}, {} runs)", unit.format(self.median), unit.format(self.min), unit.format(self.max), self.runs)
+            format!(
+                "{} ({}–{}, {} runs)",
+                unit.format(self.median),
+                unit.format(self.min),
+                unit.format(self.max),
+                self.runs
+            )
         }
     }
 
@@ -154,18 +178,52 @@ pub fn markdown(report: &Report) -> String {
     );
     md.push_str("| figure | measured | against | baseline | ratio | target | met |\n|---|---|---|---|---|---|---|\n");
     for f in &report.figures {
-        let measured = Stats::of(&f.samples).map(|s| s.show(f.unit)).unwrap_or_else(|| "not available".into());
-        let baseline = Stats::of(&f.baseline).map(|s| s.show(f.unit)).unwrap_or_else(|| if f.baseline_what.is_empty() { "—".into() } else { "not available".into() });
-        let ratio = f.ratio().map(|r| format!("{r:.2}")).unwrap_or_else(|| "—".into());
-        let target = f.target.map(|t| t.describe(f.unit)).unwrap_or_else(|| "—".into());
+        let measured = Stats::of(&f.samples)
+            .map(|s| s.show(f.unit))
+            .unwrap_or_else(|| "not available".into());
+        let baseline = Stats::of(&f.baseline)
+            .map(|s| s.show(f.unit))
+            .unwrap_or_else(|| {
+                if f.baseline_what.is_empty() {
+                    "—".into()
+                } else {
+                    "not available".into()
+                }
+            });
+        let ratio = f
+            .ratio()
+            .map(|r| format!("{r:.2}"))
+            .unwrap_or_else(|| "—".into());
+        let target = f
+            .target
+            .map(|t| t.describe(f.unit))
+            .unwrap_or_else(|| "—".into());
         let met = match f.met() {
             Some(true) => "yes",
             Some(false) => "**no**",
             None => "—",
         };
-        let what = if f.note.is_empty() { f.what.clone() } else { format!("{} ({})", f.what, f.note) };
-        let against = if f.baseline_what.is_empty() { "—".to_string() } else { f.baseline_what.clone() };
-        let _ = writeln!(md, "| {} | {} | {} | {} | {} | {} | {} |", cell(&what), cell(&measured), cell(&against), cell(&baseline), ratio, cell(&target), met);
+        let what = if f.note.is_empty() {
+            f.what.clone()
+        } else {
+            format!("{} ({})", f.what, f.note)
+        };
+        let against = if f.baseline_what.is_empty() {
+            "—".to_string()
+        } else {
+            f.baseline_what.clone()
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            cell(&what),
+            cell(&measured),
+            cell(&against),
+            cell(&baseline),
+            ratio,
+            cell(&target),
+            met
+        );
     }
     md.push_str("\nThe plot is in report.svg beside this file; the samples are in report.json.\n");
     md
@@ -203,43 +261,110 @@ pub fn json(report: &Report) -> serde_json::Value {
 }
 
 fn xml(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Horizontal bars, one pair per figure (measured, baseline), each pair on its own scale (the
 /// figures range from milliseconds to minutes); the whisker spans min–max, the bar ends at the median.
 pub fn svg(report: &Report) -> String {
-    let rows: Vec<&Figure> = report.figures.iter().filter(|f| !f.samples.is_empty()).collect();
+    let rows: Vec<&Figure> = report
+        .figures
+        .iter()
+        .filter(|f| !f.samples.is_empty())
+        .collect();
     let (width, label_w, bar_w, row_h, top) = (1000.0, 360.0, 460.0, 54.0, 60.0);
     let height = top + row_h * rows.len() as f64 + 40.0;
     let mut s = String::new();
-    let _ = writeln!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#);
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
+    );
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(s, r#"<text x="10" y="24" font-size="16" font-weight="bold">cargo xtask bench: {}</text>"#, xml(&report.started));
+    let _ = writeln!(
+        s,
+        r#"<text x="10" y="24" font-size="16" font-weight="bold">cargo xtask bench: {}</text>"#,
+        xml(&report.started)
+    );
     let _ = writeln!(
         s,
         r##"<text x="10" y="44" fill="#555">median bar, min–max whisker; blue: xtask (or --parallel), grey: plain docker (or one after another); each row on its own scale</text>"##
     );
     for (i, f) in rows.iter().enumerate() {
         let y = top + row_h * i as f64;
-        let scale_max = f.samples.iter().chain(f.baseline.iter()).cloned().fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
-        let _ = writeln!(s, r#"<text x="10" y="{:.1}">{}</text>"#, y + 16.0, xml(&truncate(&f.what, 58)));
+        let scale_max = f
+            .samples
+            .iter()
+            .chain(f.baseline.iter())
+            .cloned()
+            .fold(0.0_f64, f64::max)
+            .max(f64::MIN_POSITIVE);
+        let _ = writeln!(
+            s,
+            r#"<text x="10" y="{:.1}">{}</text>"#,
+            y + 16.0,
+            xml(&truncate(&f.what, 58))
+        );
         if let Some(r) = f.ratio() {
-            let colour = if f.met() == Some(false) { "#b00" } else { "#333" };
-            let _ = writeln!(s, r#"<text x="10" y="{:.1}" fill="{colour}">ratio {r:.2}</text>"#, y + 32.0);
+            let colour = if f.met() == Some(false) {
+                "#b00"
+            } else {
+                "#333"
+            };
+            let _ = writeln!(
+                s,
+                r#"<text x="10" y="{:.1}" fill="{colour}">ratio {r:.2}</text>"#,
+                y + 32.0
+            );
         } else if let Some(ok) = f.met() {
-            let _ = writeln!(s, r#"<text x="10" y="{:.1}" fill="{}">{}</text>"#, y + 32.0, if ok { "#333" } else { "#b00" }, if ok { "target met" } else { "target missed" });
+            let _ = writeln!(
+                s,
+                r#"<text x="10" y="{:.1}" fill="{}">{}</text>"#,
+                y + 32.0,
+                if ok { "#333" } else { "#b00" },
+                if ok { "target met" } else { "target missed" }
+            );
         }
-        for (j, (samples, colour)) in [(&f.samples, "#3a6fd8"), (&f.baseline, "#999")].into_iter().enumerate() {
-            let Some(st) = Stats::of(samples) else { continue };
+        for (j, (samples, colour)) in [(&f.samples, "#3a6fd8"), (&f.baseline, "#999")]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(st) = Stats::of(samples) else {
+                continue;
+            };
             let by = y + 6.0 + 20.0 * j as f64;
             let x = |v: f64| label_w + bar_w * v / scale_max;
-            let _ = writeln!(s, r#"<rect x="{label_w}" y="{by:.1}" width="{:.1}" height="14" fill="{colour}"/>"#, x(st.median) - label_w);
-            let _ = writeln!(s, r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="black"/>"#, x(st.min), by + 7.0, x(st.max), by + 7.0);
+            let _ = writeln!(
+                s,
+                r#"<rect x="{label_w}" y="{by:.1}" width="{:.1}" height="14" fill="{colour}"/>"#,
+                x(st.median) - label_w
+            );
+            let _ = writeln!(
+                s,
+                r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="black"/>"#,
+                x(st.min),
+                by + 7.0,
+                x(st.max),
+                by + 7.0
+            );
             for v in [st.min, st.max] {
-                let _ = writeln!(s, r#"<line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{2:.1}" stroke="black"/>"#, x(v), by + 3.0, by + 11.0);
+                let _ = writeln!(
+                    s,
+                    r#"<line x1="{0:.1}" y1="{1:.1}" x2="{0:.1}" y2="{2:.1}" stroke="black"/>"#,
+                    x(v),
+                    by + 3.0,
+                    by + 11.0
+                );
             }
-            let _ = writeln!(s, r#"<text x="{:.1}" y="{:.1}">{}</text>"#, x(st.max) + 6.0, by + 11.0, xml(&f.unit.format(st.median)));
+            let _ = writeln!(
+                s,
+                r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
+                x(st.max) + 6.0,
+                by + 11.0,
+                xml(&f.unit.format(st.median))
+            );
         }
     }
     s.push_str("</svg>\n");
@@ -259,13 +384,23 @@ mod tests {
     use super::*;
 
     fn sample_report() -> Report {
-        let mut up = Figure::new("up-warm", "warm `up` <image built>", Unit::Seconds).against("docker run + 50 ms poll").target(Target::RatioAtMost(1.10));
+        let mut up = Figure::new("up-warm", "warm `up` <image built>", Unit::Seconds)
+            .against("docker run + 50 ms poll")
+            .target(Target::RatioAtMost(1.10));
         up.samples = vec![3.3, 3.0, 3.6];
         up.baseline = vec![3.0, 2.8, 3.2, 3.1];
-        let mut noop = Figure::new("base-noop", "no-op base", Unit::Seconds).target(Target::Below(2.0));
+        let mut noop =
+            Figure::new("base-noop", "no-op base", Unit::Seconds).target(Target::Below(2.0));
         noop.samples = vec![0.4];
-        let db = Figure::new("database", "database | ready", Unit::Seconds).note("not available yet: no MySQL code");
-        Report { started: "2026-01-01 00:00:00 UTC".into(), host: "2 cores".into(), runs: 3, heavy_runs: 1, figures: vec![up, noop, db] }
+        let db = Figure::new("database", "database | ready", Unit::Seconds)
+            .note("not available yet: no MySQL code");
+        Report {
+            started: "2026-01-01 00:00:00 UTC".into(),
+            host: "2 cores".into(),
+            runs: 3,
+            heavy_runs: 1,
+            figures: vec![up, noop, db],
+        }
     }
 
     #[test]
@@ -295,7 +430,13 @@ mod tests {
         let md = markdown(&sample_report());
         let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| ")).collect();
         assert_eq!(rows.len(), 1 + 3, "{md}");
-        assert!(rows[1].contains("3.30 s (3.00 s–3.60 s, 3 runs)") && rows[1].contains("| 1.08 |") && rows[1].contains("| yes |"), "{}", rows[1]);
+        assert!(
+            rows[1].contains("3.30 s (3.00 s–3.60 s, 3 runs)")
+                && rows[1].contains("| 1.08 |")
+                && rows[1].contains("| yes |"),
+            "{}",
+            rows[1]
+        );
         // A `|` inside a cell must not split it.
         assert_eq!(rows[3].matches(" | ").count(), 6, "{}", rows[3]);
         assert!(rows[3].contains("not available yet"));

@@ -23,39 +23,71 @@ impl Runner<'_> {
             .against("docker run + 50 ms poll of docker logs for the token")
             .target(Target::RatioAtMost(1.10))
             .note("as a person runs it: `cargo xtask up`, cargo's up-to-date check included; both on a tag of their own of the image `up` runs (a rebuild of the shared tag by another checkout cannot change it between runs)");
-        let mut latency = Figure::new("url-latency", "URL line printed -> `up` knows it", Unit::Millis)
-            .against("the 50 ms poll")
-            .target(Target::Below(50.0))
-            .note("from the line's `docker logs -t` timestamp");
-        let mut running = Figure::new("up-running", "`cargo xtask up` when already running", Unit::Seconds)
-            .against("docker logs + search for the token")
-            .target(Target::Below(0.5));
+        let mut latency = Figure::new(
+            "url-latency",
+            "URL line printed -> `up` knows it",
+            Unit::Millis,
+        )
+        .against("the 50 ms poll")
+        .target(Target::Below(50.0))
+        .note("from the line's `docker logs -t` timestamp");
+        let mut running = Figure::new(
+            "up-running",
+            "`cargo xtask up` when already running",
+            Unit::Seconds,
+        )
+        .against("docker logs + search for the token")
+        .target(Target::Below(0.5));
         // A tag of its own for the image `up` runs, so that a rebuild of the shared tag by
         // someone else (another checkout, another base) cannot change the image between runs.
-        let image = format!("jdx-bench/up:{}", self.prefix.trim_start_matches("jdx-bench-"));
+        let image = format!(
+            "jdx-bench/up:{}",
+            self.prefix.trim_start_matches("jdx-bench-")
+        );
         self.docker.output(["tag", DEFAULT_IMAGE, image.as_str()])?;
         let _image = Guard::new(&self.docker, Resource::Image(image.clone()));
         let volume = format!("{}-vol", self.prefix);
         let made = self.docker.create_volume(&volume, &[])?;
-        let _volume = (made == Created::Now).then(|| Guard::new(&self.docker, Resource::Volume(volume.clone())));
+        let _volume = (made == Created::Now)
+            .then(|| Guard::new(&self.docker, Resource::Volume(volume.clone())));
         let notebooks = paths::notebooks_dir();
         std::fs::create_dir_all(notebooks.join("outputs"))?;
 
         for i in 0..self.runs {
-            let step = progress::Step::start(format!("Timing warm `up` and plain `docker run` (run {}/{})", i + 1, self.runs));
+            let step = progress::Step::start(format!(
+                "Timing warm `up` and plain `docker run` (run {}/{})",
+                i + 1,
+                self.runs
+            ));
             // Alternate which goes first, so neither always meets a busier engine.
             for is_xtask in [i % 2 == 0, i % 2 != 0] {
                 if is_xtask {
                     let name = format!("{}-up-{i}", self.prefix);
                     let _container = Guard::new(&self.docker, Resource::Container(name.clone()));
-                    let up_args = ["up", "--name", name.as_str(), "--volume", volume.as_str(), "--image", image.as_str(), "--port", "0", "--json"];
+                    let up_args = [
+                        "up",
+                        "--name",
+                        name.as_str(),
+                        "--volume",
+                        volume.as_str(),
+                        "--image",
+                        image.as_str(),
+                        "--port",
+                        "0",
+                        "--json",
+                    ];
                     let (secs, out) = timed(self.cargo_xtask(&up_args).env(MARK_URL_ENV, "1"))?;
                     warm.samples.push(secs);
                     let seen = String::from_utf8_lossy(&out.stderr)
                         .lines()
-                        .find_map(|l| l.strip_prefix("url-seen-at ").and_then(|t| t.trim().parse::<f64>().ok()))
+                        .find_map(|l| {
+                            l.strip_prefix("url-seen-at ")
+                                .and_then(|t| t.trim().parse::<f64>().ok())
+                        })
                         .context("`up` did not say when it saw the URL")?;
-                    latency.samples.push(seconds_after(seen, self.url_printed_at(&name)?) * 1000.0);
+                    latency
+                        .samples
+                        .push(seconds_after(seen, self.url_printed_at(&name)?) * 1000.0);
                     // The same container, already running.
                     timed(self.xtask(&up_args))?;
                     running.samples.push(timed(self.xtask(&up_args))?.0);
@@ -64,11 +96,18 @@ impl Runner<'_> {
                     let _container = Guard::new(&self.docker, Resource::Container(name.clone()));
                     let (secs, found) = self.plain_run(&image, &name, &volume, &notebooks)?;
                     warm.baseline.push(secs);
-                    latency.baseline.push(seconds_after(found, self.url_printed_at(&name)?) * 1000.0);
-                    running.baseline.push(time(|| self.poll_token(&name).map(|_| ()))?);
+                    latency
+                        .baseline
+                        .push(seconds_after(found, self.url_printed_at(&name)?) * 1000.0);
+                    running
+                        .baseline
+                        .push(time(|| self.poll_token(&name).map(|_| ()))?);
                 }
             }
-            step.done(&format!("up {:.2}s, plain {:.2}s", warm.samples[i], warm.baseline[i]));
+            step.done(&format!(
+                "up {:.2}s, plain {:.2}s",
+                warm.samples[i], warm.baseline[i]
+            ));
         }
         Ok(vec![warm, latency, running])
     }
@@ -77,13 +116,22 @@ impl Runner<'_> {
     fn poll_token(&self, name: &str) -> Result<bool> {
         static TOKEN: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
         let token = TOKEN.get_or_init(|| Regex::new(r"token=[0-9a-f]{48}").expect("valid regex"));
-        let out = self.docker.status(["logs", name]).context("running docker logs")?;
+        let out = self
+            .docker
+            .status(["logs", name])
+            .context("running docker logs")?;
         Ok(token.is_match(&out.stdout) || token.is_match(&out.stderr))
     }
 
     /// The plain way, by hand: the same `docker run` as `up`'s, then `docker logs` every 50 ms until
     /// the token shows. Returns the seconds it took and the Unix time the token was found.
-    fn plain_run(&self, image: &str, name: &str, volume: &str, notebooks: &Path) -> Result<(f64, f64)> {
+    fn plain_run(
+        &self,
+        image: &str,
+        name: &str,
+        volume: &str,
+        notebooks: &Path,
+    ) -> Result<(f64, f64)> {
         let started = Instant::now();
         let spec = RunSpec::detached(image, name)
             .publish(Publish::loopback(None, PORT))
@@ -106,7 +154,13 @@ impl Runner<'_> {
     /// When the server printed its URL, in seconds after midnight (UTC): the `docker logs -t`
     /// timestamp of the first URL line.
     fn url_printed_at(&self, name: &str) -> Result<f64> {
-        let out = self.docker.stream(["logs", "-t", name]).stderr_to_stdout().stdout_capture().unchecked().run()?;
+        let out = self
+            .docker
+            .stream(["logs", "-t", name])
+            .stderr_to_stdout()
+            .stdout_capture()
+            .unchecked()
+            .run()?;
         let log = String::from_utf8_lossy(&out.stdout);
         log.lines()
             .find_map(|line| {
@@ -123,7 +177,10 @@ impl Runner<'_> {
 fn seconds_of_day(stamp: &str) -> Option<f64> {
     let (_, time) = stamp.strip_suffix('Z')?.split_once('T')?;
     let mut parts = time.splitn(3, ':');
-    let (hours, minutes) = (parts.next()?.parse::<u32>().ok()?, parts.next()?.parse::<u32>().ok()?);
+    let (hours, minutes) = (
+        parts.next()?.parse::<u32>().ok()?,
+        parts.next()?.parse::<u32>().ok()?,
+    );
     let seconds: f64 = parts.next()?.parse().ok()?;
     Some(f64::from(hours * 3600 + minutes * 60) + seconds)
 }
@@ -133,7 +190,11 @@ fn seconds_of_day(stamp: &str) -> Option<f64> {
 fn seconds_after(later: f64, printed: f64) -> f64 {
     const DAY: f64 = 86_400.0;
     let gap = (later.rem_euclid(DAY) - printed).rem_euclid(DAY);
-    if gap > DAY / 2.0 { gap - DAY } else { gap }
+    if gap > DAY / 2.0 {
+        gap - DAY
+    } else {
+        gap
+    }
 }
 
 #[cfg(test)]

@@ -37,7 +37,14 @@ impl Tally {
         let line = line.trim();
         if let Some(name) = binary_started(line) {
             self.close(now);
-            self.binaries.push(Binary { name, passed: 0, failed: 0, seconds: 0.0, finished: false, failures: Vec::new() });
+            self.binaries.push(Binary {
+                name,
+                passed: 0,
+                failed: 0,
+                seconds: 0.0,
+                finished: false,
+                failures: Vec::new(),
+            });
             self.open = Some(now);
         } else if let Some((passed, failed)) = parse_result_line(line) {
             if let (Some(started), Some(binary)) = (self.open.take(), self.binaries.last_mut()) {
@@ -46,7 +53,10 @@ impl Tally {
                 binary.finished = true;
                 binary.seconds = now.duration_since(started).as_secs_f64();
             }
-        } else if let Some(test) = line.strip_prefix("test ").and_then(|t| t.strip_suffix(" ... FAILED")) {
+        } else if let Some(test) = line
+            .strip_prefix("test ")
+            .and_then(|t| t.strip_suffix(" ... FAILED"))
+        {
             if let (Some(_), Some(binary)) = (self.open, self.binaries.last_mut()) {
                 binary.failures.push(test.to_string());
             }
@@ -61,7 +71,9 @@ impl Tally {
     }
 
     pub fn totals(&self) -> (u64, u64) {
-        self.binaries.iter().fold((0, 0), |(p, f), b| (p + b.passed, f + b.failed))
+        self.binaries
+            .iter()
+            .fold((0, 0), |(p, f), b| (p + b.passed, f + b.failed))
     }
 
     /// The binaries that failed, with their failing tests: `foundation (doctor_reports_the_machine)`.
@@ -79,15 +91,34 @@ impl Tally {
 
     /// binary, passed, failed, seconds: one row per test binary, then the totals.
     pub fn table(&self) -> String {
-        let width = self.binaries.iter().map(|b| b.name.len()).chain([6]).max().unwrap_or(6);
-        let mut text = format!("{:<width$}  {:>6}  {:>6}  {:>8}\n", "binary", "passed", "failed", "seconds");
+        let width = self
+            .binaries
+            .iter()
+            .map(|b| b.name.len())
+            .chain([6])
+            .max()
+            .unwrap_or(6);
+        let mut text = format!(
+            "{:<width$}  {:>6}  {:>6}  {:>8}\n",
+            "binary", "passed", "failed", "seconds"
+        );
         for b in &self.binaries {
-            let (passed, failed) = if b.finished { (b.passed.to_string(), b.failed.to_string()) } else { ("-".into(), "crashed".into()) };
-            text.push_str(&format!("{:<width$}  {passed:>6}  {failed:>6}  {:>8.1}\n", b.name, b.seconds));
+            let (passed, failed) = if b.finished {
+                (b.passed.to_string(), b.failed.to_string())
+            } else {
+                ("-".into(), "crashed".into())
+            };
+            text.push_str(&format!(
+                "{:<width$}  {passed:>6}  {failed:>6}  {:>8.1}\n",
+                b.name, b.seconds
+            ));
         }
         let (passed, failed) = self.totals();
         let seconds: f64 = self.binaries.iter().map(|b| b.seconds).sum();
-        text.push_str(&format!("{:<width$}  {passed:>6}  {failed:>6}  {seconds:>8.1}\n", "total"));
+        text.push_str(&format!(
+            "{:<width$}  {passed:>6}  {failed:>6}  {seconds:>8.1}\n",
+            "total"
+        ));
         text
     }
 }
@@ -103,7 +134,9 @@ pub fn binary_started(line: &str) -> Option<String> {
     let file = path.strip_suffix(')')?.rsplit(['/', '\\']).next()?;
     let file = file.strip_suffix(".exe").unwrap_or(file);
     let name = match file.rsplit_once('-') {
-        Some((name, hash)) if !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_hexdigit()) => name,
+        Some((name, hash)) if !hash.is_empty() && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            name
+        }
         _ => file,
     };
     Some(match source.strip_prefix("unittests ") {
@@ -117,7 +150,12 @@ pub fn parse_result_line(line: &str) -> Option<(u64, u64)> {
     let rest = line.trim().strip_prefix("test result: ")?;
     let number_before = |word: &str| -> Option<u64> {
         let i = rest.find(word)?;
-        rest[..i].trim_end().rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+        rest[..i]
+            .trim_end()
+            .rsplit(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
     };
     Some((number_before(" passed")?, number_before(" failed")?))
 }
@@ -143,15 +181,27 @@ mod tests {
     #[test]
     fn result_lines() {
         assert_eq!(parse_result_line("test result: ok. 28 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s"), Some((28, 0)));
-        assert_eq!(parse_result_line("test result: FAILED. 3 passed; 2 failed; 0 ignored"), Some((3, 2)));
+        assert_eq!(
+            parse_result_line("test result: FAILED. 3 passed; 2 failed; 0 ignored"),
+            Some((3, 2))
+        );
         assert_eq!(parse_result_line("running 3 tests"), None);
     }
 
     #[test]
     fn binary_names() {
-        assert_eq!(binary_started("Running unittests src/lib.rs (target/debug/deps/xtask-6540be18c6ced706)").as_deref(), Some("xtask (src/lib.rs)"));
+        assert_eq!(
+            binary_started(
+                "Running unittests src/lib.rs (target/debug/deps/xtask-6540be18c6ced706)"
+            )
+            .as_deref(),
+            Some("xtask (src/lib.rs)")
+        );
         assert_eq!(binary_started("Running ../tests/walkthrough_mysql.rs (target/debug/deps/walkthrough_mysql-67c862ddc2967420)").as_deref(), Some("walkthrough_mysql"));
-        assert_eq!(binary_started("Doc-tests xtask").as_deref(), Some("doc-tests xtask"));
+        assert_eq!(
+            binary_started("Doc-tests xtask").as_deref(),
+            Some("doc-tests xtask")
+        );
         assert_eq!(binary_started("running 1 test"), None);
         assert_eq!(binary_started("Running"), None);
     }
@@ -166,26 +216,70 @@ mod tests {
         assert_eq!(
             names,
             [
-                "xtask (src/lib.rs)", "xtask (src/main.rs)", "bench", "browser", "faults", "foundation", "safety", "up",
-                "walkthrough_compose", "walkthrough_manage_data", "walkthrough_mysql", "walkthrough_setup", "doc-tests xtask",
+                "xtask (src/lib.rs)",
+                "xtask (src/main.rs)",
+                "bench",
+                "browser",
+                "faults",
+                "foundation",
+                "safety",
+                "up",
+                "walkthrough_compose",
+                "walkthrough_manage_data",
+                "walkthrough_mysql",
+                "walkthrough_setup",
+                "doc-tests xtask",
             ]
         );
-        let foundation = tally.binaries.iter().find(|b| b.name == "foundation").unwrap();
-        assert_eq!((foundation.passed, foundation.failed, foundation.finished), (0, 1, true));
+        let foundation = tally
+            .binaries
+            .iter()
+            .find(|b| b.name == "foundation")
+            .unwrap();
+        assert_eq!(
+            (foundation.passed, foundation.failed, foundation.finished),
+            (0, 1, true)
+        );
         assert_eq!(foundation.failures, ["doctor_reports_the_machine"]);
         // From its Running line (33) to its result line (66) of the recording, 100 ms a line.
-        assert!((foundation.seconds - 3.3).abs() < 1e-9, "{}", foundation.seconds);
+        assert!(
+            (foundation.seconds - 3.3).abs() < 1e-9,
+            "{}",
+            foundation.seconds
+        );
         let bench = tally.binaries.iter().find(|b| b.name == "bench").unwrap();
         assert!((bench.seconds - 0.4).abs() < 1e-9, "{}", bench.seconds);
         assert_eq!(tally.totals(), (0, 1));
-        assert_eq!(tally.failures(), ["foundation (doctor_reports_the_machine)"]);
-        assert!(tally.binaries.iter().filter(|b| b.name != "foundation").all(|b| b.finished && !b.failed()));
+        assert_eq!(
+            tally.failures(),
+            ["foundation (doctor_reports_the_machine)"]
+        );
+        assert!(tally
+            .binaries
+            .iter()
+            .filter(|b| b.name != "foundation")
+            .all(|b| b.finished && !b.failed()));
 
         let table = tally.table();
-        let row = table.lines().find(|l| l.starts_with("foundation ")).unwrap();
-        assert_eq!(row.split_whitespace().collect::<Vec<_>>(), ["foundation", "0", "1", "3.3"]);
+        let row = table
+            .lines()
+            .find(|l| l.starts_with("foundation "))
+            .unwrap();
+        assert_eq!(
+            row.split_whitespace().collect::<Vec<_>>(),
+            ["foundation", "0", "1", "3.3"]
+        );
         assert!(table.starts_with("binary "), "{table}");
-        assert_eq!(table.lines().last().unwrap().split_whitespace().take(3).collect::<Vec<_>>(), ["total", "0", "1"]);
+        assert_eq!(
+            table
+                .lines()
+                .last()
+                .unwrap()
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>(),
+            ["total", "0", "1"]
+        );
         assert_eq!(table.lines().count(), 1 + 13 + 1);
     }
 
@@ -202,8 +296,18 @@ mod tests {
         assert!(!up.finished && up.failed());
         // Until the next binary's Running line: 8 lines later.
         assert!((up.seconds - 0.8).abs() < 1e-9, "{}", up.seconds);
-        assert_eq!(tally.failures(), ["up (no result: the binary crashed or was killed)"]);
+        assert_eq!(
+            tally.failures(),
+            ["up (no result: the binary crashed or was killed)"]
+        );
         assert_eq!(tally.totals(), (4, 0));
-        assert!(tally.table().lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["up", "-", "crashed", "0.8"]), "{}", tally.table());
+        assert!(
+            tally
+                .table()
+                .lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["up", "-", "crashed", "0.8"]),
+            "{}",
+            tally.table()
+        );
     }
 }

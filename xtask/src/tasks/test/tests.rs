@@ -61,8 +61,18 @@ impl Fake {
         std::fs::write(dir.path().join("state"), state).unwrap();
         let sh = Shell::new().unwrap();
         // Only the Shell's environment changes: the fake comes first on the PATH its commands use.
-        sh.set_var("PATH", format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default()));
-        Fake { docker: Docker::new(&sh), dir }
+        sh.set_var(
+            "PATH",
+            format!(
+                "{}:{}",
+                dir.path().display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        );
+        Fake {
+            docker: Docker::new(&sh),
+            dir,
+        }
     }
 
     fn touch(&self, file: &str, text: &str) {
@@ -70,12 +80,20 @@ impl Fake {
     }
 
     fn log(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default().lines().map(String::from).collect()
+        std::fs::read_to_string(self.dir.path().join("log"))
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
     }
 
     /// The removals the code asked for, sorted.
     fn removals(&self) -> Vec<String> {
-        let mut rm: Vec<String> = self.log().into_iter().filter(|l| l.starts_with("rm ") || l.split_whitespace().nth(1) == Some("rm")).collect();
+        let mut rm: Vec<String> = self
+            .log()
+            .into_iter()
+            .filter(|l| l.starts_with("rm ") || l.split_whitespace().nth(1) == Some("rm"))
+            .collect();
         rm.sort();
         rm
     }
@@ -148,8 +166,15 @@ fn the_sweep_fails_when_it_cannot_look() {
         let fake = Fake::new(&state(&current()));
         fake.touch(&format!("fail-{kind}-ls"), "");
         let error = sweep_crashed_runs(&fake.docker, &current()).unwrap_err();
-        assert!(format!("{error:#}").contains("engine trouble"), "{kind}: {error:#}");
-        assert!(fake.removals().is_empty(), "{kind}: removed {:?}", fake.removals());
+        assert!(
+            format!("{error:#}").contains("engine trouble"),
+            "{kind}: {error:#}"
+        );
+        assert!(
+            fake.removals().is_empty(),
+            "{kind}: removed {:?}",
+            fake.removals()
+        );
     }
 }
 
@@ -174,17 +199,33 @@ fn the_leak_check_sees_the_run_and_its_private_runs_images_included() {
     // The extra tags go (the shared image keeps its own tag: `image rm TAG` only untags).
     assert_eq!(
         fake.removals(),
-        ["image rm curimg:1", "image rm jdx-cur-extra:1", "image rm jdx-cur-extra:2", "rm -f -v cur-c", "rm -f -v cur-private-c", "volume rm cur-v"]
+        [
+            "image rm curimg:1",
+            "image rm jdx-cur-extra:1",
+            "image rm jdx-cur-extra:2",
+            "rm -f -v cur-c",
+            "rm -f -v cur-private-c",
+            "volume rm cur-v"
+        ]
     );
 }
 
 #[test]
 fn the_leak_check_fails_closed() {
-    for failing in ["fail-container-ls", "fail-volume-ls", "fail-network-ls", "fail-image-ls", "fail-image-inspect"] {
+    for failing in [
+        "fail-container-ls",
+        "fail-volume-ls",
+        "fail-network-ls",
+        "fail-image-ls",
+        "fail-image-inspect",
+    ] {
         let fake = Fake::new(&state(&current()));
         fake.touch(failing, "");
         let error = leftovers_under(&fake.docker, &current()).expect_err(failing);
-        assert!(format!("{error:#}").contains("engine trouble"), "{failing}: {error:#}");
+        assert!(
+            format!("{error:#}").contains("engine trouble"),
+            "{failing}: {error:#}"
+        );
     }
 }
 
@@ -202,33 +243,61 @@ fn run_ids_name_their_process() {
     assert!(run_is_alive(&id), "{id}");
     assert!(!run_is_alive(DEAD));
     assert!(run_is_alive("someone-elses"));
-    assert!(run_is_alive("golden-4294967"), "a run id not made by the suite names no pid to judge");
+    assert!(
+        run_is_alive("golden-4294967"),
+        "a run id not made by the suite names no pid to judge"
+    );
 }
 
 #[test]
 fn the_sentinel_check_notices_each_change() {
     let fake = Fake::new("");
-    let sentinels = Sentinels { name: "jdx-person-sentinel-1".into(), started: "abc 2026-01-01T00:00:00Z".into(), _guards: Vec::new() };
+    let sentinels = Sentinels {
+        name: "jdx-person-sentinel-1".into(),
+        started: "abc 2026-01-01T00:00:00Z".into(),
+        _guards: Vec::new(),
+    };
     fake.touch("started", "abc 2026-01-01T00:00:00Z\n");
     fake.touch("marker", "mine\n");
     fake.touch("network", "");
     assert_eq!(sentinels.check(&fake.docker), None);
-    assert!(fake.log().contains(&"exec jdx-person-sentinel-1 cat /sentinel/marker".to_string()), "{:?}", fake.log());
+    assert!(
+        fake.log()
+            .contains(&"exec jdx-person-sentinel-1 cat /sentinel/marker".to_string()),
+        "{:?}",
+        fake.log()
+    );
 
     fake.touch("network", "");
     std::fs::remove_file(fake.dir.path().join("network")).unwrap();
-    assert_eq!(sentinels.check(&fake.docker).as_deref(), Some("network jdx-person-sentinel-1 was removed"));
+    assert_eq!(
+        sentinels.check(&fake.docker).as_deref(),
+        Some("network jdx-person-sentinel-1 was removed")
+    );
     fake.touch("network", "");
 
     fake.touch("marker", "\n");
-    assert_eq!(sentinels.check(&fake.docker).as_deref(), Some("volume jdx-person-sentinel-1 lost its data"));
+    assert_eq!(
+        sentinels.check(&fake.docker).as_deref(),
+        Some("volume jdx-person-sentinel-1 lost its data")
+    );
     fake.touch("marker", "mine\n");
 
     fake.touch("started", "abc 2026-01-01T00:05:00Z\n");
-    assert_eq!(sentinels.check(&fake.docker).as_deref(), Some("container jdx-person-sentinel-1 was removed or restarted"));
+    assert_eq!(
+        sentinels.check(&fake.docker).as_deref(),
+        Some("container jdx-person-sentinel-1 was removed or restarted")
+    );
     std::fs::remove_file(fake.dir.path().join("started")).unwrap();
-    assert_eq!(sentinels.check(&fake.docker).as_deref(), Some("container jdx-person-sentinel-1 was removed or restarted"));
-    assert!(fake.removals().is_empty(), "the check removed something: {:?}", fake.removals());
+    assert_eq!(
+        sentinels.check(&fake.docker).as_deref(),
+        Some("container jdx-person-sentinel-1 was removed or restarted")
+    );
+    assert!(
+        fake.removals().is_empty(),
+        "the check removed something: {:?}",
+        fake.removals()
+    );
 }
 
 /// The binaries' output as `cargo test` prints it, one binary a line: `NAME ok`, `NAME fail`
@@ -236,8 +305,16 @@ fn the_sentinel_check_notices_each_change() {
 fn tally(binaries: &str) -> Tally {
     let now = std::time::Instant::now();
     let mut tally = Tally::default();
-    for (name, outcome) in binaries.split_whitespace().collect::<Vec<_>>().chunks(2).map(|c| (c[0], c[1])) {
-        tally.feed(&format!("Running tests/{name}.rs (target/debug/deps/{name}-0123abcd)"), now);
+    for (name, outcome) in binaries
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .map(|c| (c[0], c[1]))
+    {
+        tally.feed(
+            &format!("Running tests/{name}.rs (target/debug/deps/{name}-0123abcd)"),
+            now,
+        );
         match outcome {
             "ok" => tally.feed("test result: ok. 2 passed; 0 failed; 0 ignored", now),
             "fail" => {
@@ -251,9 +328,21 @@ fn tally(binaries: &str) -> Tally {
     tally
 }
 
-fn verdict_of(binaries: &str, cargo_ok: bool, touched: Option<&str>, leaked: Result<Vec<&str>>, removed: Result<()>) -> Vec<String> {
+fn verdict_of(
+    binaries: &str,
+    cargo_ok: bool,
+    touched: Option<&str>,
+    leaked: Result<Vec<&str>>,
+    removed: Result<()>,
+) -> Vec<String> {
     let leaked = leaked.map(|l| l.into_iter().map(String::from).collect());
-    verdict(&tally(binaries), cargo_ok, touched.map(String::from), leaked, removed)
+    verdict(
+        &tally(binaries),
+        cargo_ok,
+        touched.map(String::from),
+        leaked,
+        removed,
+    )
 }
 
 #[test]
@@ -266,32 +355,100 @@ fn a_clean_run_passes_and_each_check_alone_fails_it() {
         assert_eq!(v.len(), 1, "{v:?}");
         v.into_iter().next().unwrap()
     };
-    let failed = one(verdict_of("up ok safety fail", true, None, Ok(vec![]), Ok(())));
+    let failed = one(verdict_of(
+        "up ok safety fail",
+        true,
+        None,
+        Ok(vec![]),
+        Ok(()),
+    ));
     assert_eq!(failed, "1 test binary failed: safety (it_breaks)");
-    let crashed = one(verdict_of("up crash safety ok", false, None, Ok(vec![]), Ok(())));
-    assert_eq!(crashed, "1 test binary failed: up (no result: the binary crashed or was killed)");
+    let crashed = one(verdict_of(
+        "up crash safety ok",
+        false,
+        None,
+        Ok(vec![]),
+        Ok(()),
+    ));
+    assert_eq!(
+        crashed,
+        "1 test binary failed: up (no result: the binary crashed or was killed)"
+    );
     // cargo failed and printed no result line at all (a build error): no binary ran, and that fails.
     let unbuilt = one(verdict_of("", false, None, Ok(vec![]), Ok(())));
     assert!(unbuilt.contains("`cargo test` failed"), "{unbuilt}");
     // Every binary passed, and cargo failed after them (the doc-tests did not build, say).
-    let after = one(verdict_of("up ok safety ok", false, None, Ok(vec![]), Ok(())));
+    let after = one(verdict_of(
+        "up ok safety ok",
+        false,
+        None,
+        Ok(vec![]),
+        Ok(()),
+    ));
     assert!(after.contains("`cargo test` failed"), "{after}");
 
-    let touched = one(verdict_of("up ok", true, Some("volume v lost its data"), Ok(vec![]), Ok(())));
-    assert!(touched.contains("a person's own resources: volume v lost its data"), "{touched}");
-    let leaked = one(verdict_of("up ok", true, None, Ok(vec!["container c (run r)", "volume v (run r)"]), Ok(())));
-    assert!(leaked.starts_with("2 resource(s) with the run's label were left behind"), "{leaked}");
+    let touched = one(verdict_of(
+        "up ok",
+        true,
+        Some("volume v lost its data"),
+        Ok(vec![]),
+        Ok(()),
+    ));
+    assert!(
+        touched.contains("a person's own resources: volume v lost its data"),
+        "{touched}"
+    );
+    let leaked = one(verdict_of(
+        "up ok",
+        true,
+        None,
+        Ok(vec!["container c (run r)", "volume v (run r)"]),
+        Ok(()),
+    ));
+    assert!(
+        leaked.starts_with("2 resource(s) with the run's label were left behind"),
+        "{leaked}"
+    );
     // The leak check fails closed: not seeing is not "nothing leaked".
-    let blind = one(verdict_of("up ok", true, None, Err(anyhow::anyhow!("engine trouble")), Ok(())));
-    assert!(blind.contains("the leak check could not look: engine trouble"), "{blind}");
-    let stuck = one(verdict_of("up ok", true, None, Ok(vec![]), Err(anyhow::anyhow!("engine trouble"))));
-    assert!(stuck.contains("removing what the tests left behind failed: engine trouble"), "{stuck}");
+    let blind = one(verdict_of(
+        "up ok",
+        true,
+        None,
+        Err(anyhow::anyhow!("engine trouble")),
+        Ok(()),
+    ));
+    assert!(
+        blind.contains("the leak check could not look: engine trouble"),
+        "{blind}"
+    );
+    let stuck = one(verdict_of(
+        "up ok",
+        true,
+        None,
+        Ok(vec![]),
+        Err(anyhow::anyhow!("engine trouble")),
+    ));
+    assert!(
+        stuck.contains("removing what the tests left behind failed: engine trouble"),
+        "{stuck}"
+    );
 }
 
 #[test]
 fn every_problem_is_reported_whichever_comes_first() {
-    let all = verdict_of("up fail safety crash", false, Some("network n was removed"), Err(anyhow::anyhow!("no look")), Err(anyhow::anyhow!("no rm")));
+    let all = verdict_of(
+        "up fail safety crash",
+        false,
+        Some("network n was removed"),
+        Err(anyhow::anyhow!("no look")),
+        Err(anyhow::anyhow!("no rm")),
+    );
     assert_eq!(all.len(), 4, "{all:?}");
     assert_eq!(all[0], "2 test binaries failed: up (it_breaks); safety (no result: the binary crashed or was killed)");
-    assert!(all[1].contains("network n was removed") && all[2].contains("no look") && all[3].contains("no rm"), "{all:?}");
+    assert!(
+        all[1].contains("network n was removed")
+            && all[2].contains("no look")
+            && all[3].contains("no rm"),
+        "{all:?}"
+    );
 }

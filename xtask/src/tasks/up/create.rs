@@ -17,24 +17,45 @@ use crate::progress;
 
 impl Up {
     /// A new container; what this run made goes again if `up` fails.
-    pub(super) fn create(&self, docker: &Docker, plan: &Plan, lock: crate::paths::Lock) -> Result<Started> {
+    pub(super) fn create(
+        &self,
+        docker: &Docker,
+        plan: &Plan,
+        lock: crate::paths::Lock,
+    ) -> Result<Started> {
         self.check_port_free(docker)?;
         self.ensure_image(docker, plan.found.as_ref())?;
-        let made_outputs = plan.notebooks.as_ref().map(Notebooks::make_outputs).transpose()?.flatten();
+        let made_outputs = plan
+            .notebooks
+            .as_ref()
+            .map(Notebooks::make_outputs)
+            .transpose()?
+            .flatten();
         let started = self.create_with_mountpoint(docker, plan, lock);
         match (&started, made_outputs) {
             (Err(_), Some(dir)) => drop(std::fs::remove_dir(dir)),
-            (Ok(_), Some(dir)) => progress::note(&format!("created {} as the outputs volume's mount point", dir.display())),
+            (Ok(_), Some(dir)) => progress::note(&format!(
+                "created {} as the outputs volume's mount point",
+                dir.display()
+            )),
             _ => {}
         }
         started
     }
 
-    fn create_with_mountpoint(&self, docker: &Docker, plan: &Plan, lock: crate::paths::Lock) -> Result<Started> {
+    fn create_with_mountpoint(
+        &self,
+        docker: &Docker,
+        plan: &Plan,
+        lock: crate::paths::Lock,
+    ) -> Result<Started> {
         // Both guards are armed before their create command: each removes only what this process
         // made (a volume that was there stays, always), also on Ctrl-C while the command runs.
         let mut volume = Guard::before_create(docker, Resource::Volume(self.volume.clone()));
-        let known = plan.found.as_ref().is_some_and(|f| f.has_volume(&self.volume));
+        let known = plan
+            .found
+            .as_ref()
+            .is_some_and(|f| f.has_volume(&self.volume));
         let made = match &plan.found {
             Some(_) if known => Ok(Created::Existed),
             // The one inspect before `docker run` answered, without it.
@@ -44,7 +65,10 @@ impl Up {
         volume.created();
         let made = made?;
         if made == Created::Now {
-            progress::note(&format!("created the named volume {} (it outlives the container; `down` keeps it)", self.volume));
+            progress::note(&format!(
+                "created the named volume {} (it outlives the container; `down` keeps it)",
+                self.volume
+            ));
         }
         if self.writable_notebooks {
             self.share_volume_with_group(docker)?;
@@ -53,23 +77,49 @@ impl Up {
         let mut container = Guard::before_create(docker, Resource::Container(self.name.clone()));
         let step = progress::Step::start(format!("Starting {} from {}", self.name, self.image));
         // With a token, the container is created, given its token file, then started.
-        let result = if plan.token.is_some() { docker.create(&spec) } else { docker.run(&spec) };
+        let result = if plan.token.is_some() {
+            docker.create(&spec)
+        } else {
+            docker.run(&spec)
+        };
         container.created();
         if let Err(e) = result {
             // The name is taken before the container can be inspected: give it a moment.
-            let owned = || crate::engine::wait::poll(Duration::from_secs(10), Duration::from_millis(100), || docker.is_owned(&self.name)).is_some();
+            let owned = || {
+                crate::engine::wait::poll(
+                    Duration::from_secs(10),
+                    Duration::from_millis(100),
+                    || docker.is_owned(&self.name),
+                )
+                .is_some()
+            };
             if e.to_string().contains("is already in use by container") && owned() {
                 // Another user's `up` made it in between (the lock is per user): serve theirs.
                 drop(step);
-                progress::note(&format!("another `up` made {} at the same moment: using it", self.name));
-                let state = docker.container_state(&self.name).context("the container made at the same moment went again")?;
-                return Ok(Started { running: self.reuse(docker, plan, state)?, guards: vec![volume], _lock: lock });
+                progress::note(&format!(
+                    "another `up` made {} at the same moment: using it",
+                    self.name
+                ));
+                let state = docker
+                    .container_state(&self.name)
+                    .context("the container made at the same moment went again")?;
+                return Ok(Started {
+                    running: self.reuse(docker, plan, state)?,
+                    guards: vec![volume],
+                    _lock: lock,
+                });
             }
             return Err(explain_run_error(e, self.port));
         }
         let removed = match made {
-            Created::Now => format!("the container and the volume {} it made are removed", self.volume),
-            Created::Existed => format!("the container is removed, the volume {} is kept", self.volume),
+            Created::Now => format!(
+                "the container and the volume {} it made are removed",
+                self.volume
+            ),
+            Created::Existed => format!(
+                "the container is removed, the volume {} is kept",
+                self.volume
+            ),
         };
         let finish = || -> Result<Running> {
             self.verify(docker, plan)?;
@@ -78,7 +128,10 @@ impl Up {
                 docker.start(&self.name)?;
             }
             let forward = |port| self.forward(port);
-            Server::new(docker, &self.name, self.timeout).with_token(plan.token.clone()).through(&forward).wait(None)
+            Server::new(docker, &self.name, self.timeout)
+                .with_token(plan.token.clone())
+                .through(&forward)
+                .wait(None)
         };
         let mut running = finish().map_err(|e| anyhow!("{e:#}; {removed}"))?;
         step.done(&format!("serving on 127.0.0.1:{}", running.port));
@@ -86,15 +139,25 @@ impl Up {
             self.warn_if_outputs_not_writable(docker);
         }
         self.fill_in(&mut running);
-        Ok(Started { running, guards: vec![container, volume], _lock: lock })
+        Ok(Started {
+            running,
+            guards: vec![container, volume],
+            _lock: lock,
+        })
     }
 
     /// Docker mounted, published and ran what was asked (a path must never reach another folder).
     fn verify(&self, docker: &Docker, plan: &Plan) -> Result<()> {
-        let inspect = docker.inspect("container", &self.name).context("the container went away as it was made")?;
+        let inspect = docker
+            .inspect("container", &self.name)
+            .context("the container went away as it was made")?;
         let found = layout::differences(&self.wanted(docker, plan), &inspect);
         if !found.is_empty() {
-            bail!("Docker made {} other than asked ({}): report this with the --notebooks path used", self.name, found.join("; "));
+            bail!(
+                "Docker made {} other than asked ({}): report this with the --notebooks path used",
+                self.name,
+                found.join("; ")
+            );
         }
         Ok(())
     }
@@ -103,7 +166,12 @@ impl Up {
     pub(super) fn run_spec(&self, plan: &Plan) -> RunSpec {
         // With writable notebooks the volume is opened to group users first; `volume-nocopy` keeps
         // Docker from copying the image directory's 755 mode back over it (it does so whenever the volume is empty).
-        let outputs = Mount::Volume { name: self.volume.clone(), target: OUTPUTS.into(), readonly: false, nocopy: self.writable_notebooks };
+        let outputs = Mount::Volume {
+            name: self.volume.clone(),
+            target: OUTPUTS.into(),
+            readonly: false,
+            nocopy: self.writable_notebooks,
+        };
         let host_port = (self.port != 0).then_some(self.port);
         let mut spec = RunSpec::detached(&self.image, &self.name)
             .label(VOLUME_LABEL_KEY, &self.volume)
@@ -130,10 +198,18 @@ impl Up {
     /// A volume made elsewhere may not be writable by the notebook user (a new one copies the
     /// image directory's jovyan ownership): say so now, rather than when a cell fails.
     fn warn_if_outputs_not_writable(&self, docker: &Docker) {
-        if docker.exec(&self.name, &["test", "-w", OUTPUTS]).is_ok_and(|o| o.ok()) {
+        if docker
+            .exec(&self.name, &["test", "-w", OUTPUTS])
+            .is_ok_and(|o| o.ok())
+        {
             return;
         }
-        let owner = docker.exec(&self.name, &["stat", "-c", "%U:%G", OUTPUTS]).ok().filter(|o| o.ok()).map(|o| o.stdout).unwrap_or_else(|| "?".into());
+        let owner = docker
+            .exec(&self.name, &["stat", "-c", "%U:%G", OUTPUTS])
+            .ok()
+            .filter(|o| o.ok())
+            .map(|o| o.stdout)
+            .unwrap_or_else(|| "?".into());
         eprintln!(
             "warning: {OUTPUTS} (volume {}) is owned by {owner} and not writable by the notebook user, so the notebook's outputs will fail: \
              give it to the notebook user (`docker run --rm --user 0 -v {}:/v --entrypoint chown {} -R 1000:100 /v`) or use another --volume",
@@ -143,7 +219,8 @@ impl Up {
 
     /// For a non-1000 writer: group `users` may write the outputs volume (jovyan still can).
     fn share_volume_with_group(&self, docker: &Docker) -> Result<()> {
-        let script = format!("chgrp -R users {OUTPUTS} && chmod -R g+rwX {OUTPUTS} && chmod g+s {OUTPUTS}");
+        let script =
+            format!("chgrp -R users {OUTPUTS} && chmod -R g+rwX {OUTPUTS} && chmod g+s {OUTPUTS}");
         let spec = RunSpec::new(&self.image)
             .rm()
             .user("0")
@@ -151,7 +228,9 @@ impl Up {
             .entrypoint("sh")
             .mount(Mount::volume(&self.volume, OUTPUTS))
             .command(&["-c", script.as_str()]);
-        docker.run(&spec).context("letting group users write the outputs volume")?;
+        docker
+            .run(&spec)
+            .context("letting group users write the outputs volume")?;
         Ok(())
     }
 }

@@ -14,26 +14,49 @@ pub(super) struct Found(Vec<Value>);
 impl Found {
     pub(super) fn has_container(&self, name: &str) -> bool {
         let name = format!("/{name}");
-        self.0.iter().any(|o| o["State"].is_object() && o["Name"].as_str() == Some(name.as_str()))
+        self.0
+            .iter()
+            .any(|o| o["State"].is_object() && o["Name"].as_str() == Some(name.as_str()))
     }
 
     pub(super) fn has_volume(&self, name: &str) -> bool {
-        self.0.iter().any(|o| o["Mountpoint"].is_string() && o["Name"].as_str() == Some(name))
+        self.0
+            .iter()
+            .any(|o| o["Mountpoint"].is_string() && o["Name"].as_str() == Some(name))
     }
 
     fn image(&self, tag: &str) -> Option<&Value> {
-        self.0.iter().find(|o| o["RepoTags"].as_array().is_some_and(|tags| tags.iter().any(|t| t.as_str() == Some(tag))))
+        self.0.iter().find(|o| {
+            o["RepoTags"]
+                .as_array()
+                .is_some_and(|tags| tags.iter().any(|t| t.as_str() == Some(tag)))
+        })
     }
 
     /// The image `up` runs is there and, for a series image, built from its recipe on the base
     /// `auto` picks; `false` also when that cannot be told from here.
     pub(super) fn image_ready(&self, image: &str) -> bool {
-        let Some(found) = self.image(image) else { return false };
-        let Ok(recipe) = series::find(image) else { return true };
-        let Ok(local) = base::local_tag() else { return false };
-        let Some(base) = base::present_base(|tag| self.image(tag).is_some(), &local) else { return false };
-        let base_id = self.image(&base).and_then(|b| b["Id"].as_str()).unwrap_or_default();
-        series::is_current(recipe, base_id, found["Config"]["Labels"][RECIPE_LABEL_KEY].as_str())
+        let Some(found) = self.image(image) else {
+            return false;
+        };
+        let Ok(recipe) = series::find(image) else {
+            return true;
+        };
+        let Ok(local) = base::local_tag() else {
+            return false;
+        };
+        let Some(base) = base::present_base(|tag| self.image(tag).is_some(), &local) else {
+            return false;
+        };
+        let base_id = self
+            .image(&base)
+            .and_then(|b| b["Id"].as_str())
+            .unwrap_or_default();
+        series::is_current(
+            recipe,
+            base_id,
+            found["Config"]["Labels"][RECIPE_LABEL_KEY].as_str(),
+        )
     }
 }
 
@@ -64,10 +87,15 @@ mod tests {
         ]);
         assert!(found.has_container("c") && !found.has_container("v"));
         assert!(found.has_volume("v") && !found.has_volume("c"));
-        assert!(found.image_ready("some/image:tag"), "not a series image: present is ready");
+        assert!(
+            found.image_ready("some/image:tag"),
+            "not a series image: present is ready"
+        );
         assert!(!found.image_ready("other:tag"));
         // A series image without its recipe label (or without a base to compare with) is rebuilt.
-        let series = Found(vec![serde_json::json!({"Id": "sha256:2", "RepoTags": ["custom-jupyter-image:named-volume"], "Config": {"Labels": {}}})]);
+        let series = Found(vec![
+            serde_json::json!({"Id": "sha256:2", "RepoTags": ["custom-jupyter-image:named-volume"], "Config": {"Labels": {}}}),
+        ]);
         assert!(!series.image_ready("custom-jupyter-image:named-volume"));
     }
 }

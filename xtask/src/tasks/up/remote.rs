@@ -30,7 +30,12 @@ impl Away {
     /// The container's notebooks volume at /work, read-only unless --writable-notebooks.
     pub(super) fn mount(&self, spec: RunSpec) -> RunSpec {
         match &self.notebooks {
-            Some(name) => spec.mount(Mount::Volume { name: name.clone(), target: WORKDIR.into(), readonly: !self.writable, nocopy: false }),
+            Some(name) => spec.mount(Mount::Volume {
+                name: name.clone(),
+                target: WORKDIR.into(),
+                readonly: !self.writable,
+                nocopy: false,
+            }),
             None => spec,
         }
     }
@@ -46,12 +51,25 @@ impl Up {
         // Every input is checked before the first docker or ssh command.
         let source = match self.no_bind {
             true => None,
-            false => Some(Notebooks::resolve(&self.notebooks.clone().unwrap_or_else(paths::notebooks_dir))?),
+            false => Some(Notebooks::resolve(
+                &self.notebooks.clone().unwrap_or_else(paths::notebooks_dir),
+            )?),
         };
         let volume = format!("{}-notebooks", self.name);
-        let away = Away { ssh: ssh.clone(), local_port: self.port, notebooks: source.as_ref().map(|_| volume.clone()), writable: self.writable_notebooks };
+        let away = Away {
+            ssh: ssh.clone(),
+            local_port: self.port,
+            notebooks: source.as_ref().map(|_| volume.clone()),
+            writable: self.writable_notebooks,
+        };
         // There, Docker picks the port on the remote's loopback; the port asked is the tunnel's end here.
-        let there = Up { port: 0, no_bind: true, writable_notebooks: false, away: Some(away), ..self.clone() };
+        let there = Up {
+            port: 0,
+            no_bind: true,
+            writable_notebooks: false,
+            away: Some(away),
+            ..self.clone()
+        };
         there.validate()?;
         // The port may be held by this container's own tunnel, which `up` then reuses.
         if tunnel::find(ssh, &self.name).map(|t| t.local_port) != Some(self.port) {
@@ -65,7 +83,17 @@ impl Up {
             Some(registry) => through_registry(&local, docker, &self.image, registry, ssh)?,
             None => ship(&local, docker, &self.image, ssh)?,
         }
-        let notebooks = source.map(|folder| fill_notebooks(docker, &volume, &folder, self.writable_notebooks, &self.image)).transpose()?;
+        let notebooks = source
+            .map(|folder| {
+                fill_notebooks(
+                    docker,
+                    &volume,
+                    &folder,
+                    self.writable_notebooks,
+                    &self.image,
+                )
+            })
+            .transpose()?;
         match there.start(docker) {
             Ok(mut started) => {
                 started.guards.extend(notebooks);
@@ -94,21 +122,39 @@ fn require_remote(docker: &Docker, ssh: &SshHost) -> Result<()> {
 
 /// `docker save | docker load` to the remote, unless it has the same image id already.
 fn ship(local: &Docker, remote: &Docker, image: &str, ssh: &SshHost) -> Result<()> {
-    let here = local.image_id(image).with_context(|| format!("image {image} does not exist here: build it first"))?;
+    let here = local
+        .image_id(image)
+        .with_context(|| format!("image {image} does not exist here: build it first"))?;
     let there = remote.image_id(image);
     if there.as_deref() == Some(here.as_str()) {
         return Ok(());
     }
-    let size = local.probe(["image", "inspect", "--format", "{{.Size}}", image]).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
-    let step = progress::Step::start(format!("Sending {image} ({} MB) to {} (docker save | docker load)", size / 1_000_000, ssh.shown()));
-    let out = local.stream(["save", image]).pipe(remote.stream(["load", "-q"])).stdout_capture().stderr_capture().unchecked().run()?;
+    let size = local
+        .probe(["image", "inspect", "--format", "{{.Size}}", image])
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(0);
+    let step = progress::Step::start(format!(
+        "Sending {image} ({} MB) to {} (docker save | docker load)",
+        size / 1_000_000,
+        ssh.shown()
+    ));
+    let out = local
+        .stream(["save", image])
+        .pipe(remote.stream(["load", "-q"]))
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .run()?;
     let said = String::from_utf8_lossy(&out.stderr);
     if !out.status.success() || remote.image_id(image).as_deref() != Some(here.as_str()) {
         if said.contains("no space left on device") {
             bail!("the remote host {} ran out of disk space while loading {image}: free space there (`docker -H ssh://{} system df`), then run again; nothing was started", ssh.shown(), ssh.shown());
         }
         let why = explain_ssh_failure(ssh, &said).unwrap_or_else(|| last_message(&said));
-        bail!("sending {image} to {} failed: {why}; nothing was started", ssh.shown());
+        bail!(
+            "sending {image} to {} failed: {why}; nothing was started",
+            ssh.shown()
+        );
     }
     step.done("loaded");
     // The image the tag named before is removed when no container uses it (Docker refuses otherwise).
@@ -119,15 +165,31 @@ fn ship(local: &Docker, remote: &Docker, image: &str, ssh: &SshHost) -> Result<(
 }
 
 /// `docker push` here, `docker pull` there, unless the remote has the same image id already.
-fn through_registry(local: &Docker, remote: &Docker, image: &str, registry: &str, ssh: &SshHost) -> Result<()> {
+fn through_registry(
+    local: &Docker,
+    remote: &Docker,
+    image: &str,
+    registry: &str,
+    ssh: &SshHost,
+) -> Result<()> {
     let reference = crate::engine::registry::reference(registry, image, None)?;
-    let here = local.image_id(image).with_context(|| format!("image {image} does not exist here: build it first"))?;
+    let here = local
+        .image_id(image)
+        .with_context(|| format!("image {image} does not exist here: build it first"))?;
     if remote.image_id(image).as_deref() == Some(here.as_str()) {
         return Ok(());
     }
-    let step = progress::Step::start(format!("Sending {image} to {} through {registry} (push here, pull there)", ssh.shown()));
+    let step = progress::Step::start(format!(
+        "Sending {image} to {} through {registry} (push here, pull there)",
+        ssh.shown()
+    ));
     crate::engine::registry::push(local, image, &reference)?;
-    crate::engine::registry::pull_as(remote, &reference, image, &format!("docker -H ssh://{} login", ssh.shown()))?;
+    crate::engine::registry::pull_as(
+        remote,
+        &reference,
+        image,
+        &format!("docker -H ssh://{} login", ssh.shown()),
+    )?;
     step.done("pulled");
     Ok(())
 }
@@ -135,7 +197,13 @@ fn through_registry(local: &Docker, remote: &Docker, image: &str, registry: &str
 /// Copies the notebooks folder (without `outputs/`, only its mount point: the outputs volume's place) into the named
 /// volume there, owned by the notebook user. A read-only copy is refreshed on every `up`; a
 /// writable one only when the volume is new, so edits made there are never overwritten.
-fn fill_notebooks(docker: &Docker, volume: &str, folder: &Notebooks, writable: bool, image: &str) -> Result<Guard> {
+fn fill_notebooks(
+    docker: &Docker,
+    volume: &str,
+    folder: &Notebooks,
+    writable: bool,
+    image: &str,
+) -> Result<Guard> {
     let mut guard = Guard::before_create(docker, Resource::Volume(volume.into()));
     let made = docker.create_volume(volume, &[]);
     guard.created();
@@ -144,14 +212,41 @@ fn fill_notebooks(docker: &Docker, volume: &str, folder: &Notebooks, writable: b
         return Ok(guard);
     }
     let script = "find /into -mindepth 1 -maxdepth 1 ! -name outputs -exec rm -rf {} + && tar -x -C /into --no-same-owner -f - && mkdir -p /into/outputs && chown -R 1000:100 /into";
-    let mut spec = RunSpec::new(image).rm().user("0").no_new_privileges().entrypoint("sh").network("none").mount(Mount::volume(volume, "/into")).command(&["-c", script]);
+    let mut spec = RunSpec::new(image)
+        .rm()
+        .user("0")
+        .no_new_privileges()
+        .entrypoint("sh")
+        .network("none")
+        .mount(Mount::volume(volume, "/into"))
+        .command(&["-c", script]);
     spec.interactive = true;
     let args = spec.args(&docker.resource_labels())?;
-    let tar = duct::cmd!("tar", "--exclude=./outputs", "-C", &folder.real, "-cf", "-", ".");
-    let out = tar.pipe(docker.stream(args)).stdout_capture().stderr_capture().unchecked().run()?;
+    let tar = duct::cmd!(
+        "tar",
+        "--exclude=./outputs",
+        "-C",
+        &folder.real,
+        "-cf",
+        "-",
+        "."
+    );
+    let out = tar
+        .pipe(docker.stream(args))
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .run()?;
     if !out.status.success() {
-        return Err(anyhow!("copying {} into the volume {volume} there failed: {}", folder.real.display(), last_message(&String::from_utf8_lossy(&out.stderr))));
+        return Err(anyhow!(
+            "copying {} into the volume {volume} there failed: {}",
+            folder.real.display(),
+            last_message(&String::from_utf8_lossy(&out.stderr))
+        ));
     }
-    progress::note(&format!("copied {} into the volume {volume} there (mounted at {WORKDIR})", folder.real.display()));
+    progress::note(&format!(
+        "copied {} into the volume {volume} there (mounted at {WORKDIR})",
+        folder.real.display()
+    ));
     Ok(guard)
 }

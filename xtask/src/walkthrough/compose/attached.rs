@@ -24,19 +24,38 @@ impl Attached {
     /// Starts the command line `line` (split like a shell would, as [`Session::cmd`] does).
     pub fn start(s: &mut Session, line: &str) -> Result<Attached> {
         let words = crate::engine::cmdline::split(line)?;
-        let Some((program, args)) = words.split_first() else { bail!("an empty command line") };
-        let expression = if program == "docker" { s.docker.stream(args) } else { duct::cmd(program, args) };
-        let process = Arc::new(expression.stdin_null().stderr_to_stdout().unchecked().reader()?);
+        let Some((program, args)) = words.split_first() else {
+            bail!("an empty command line")
+        };
+        let expression = if program == "docker" {
+            s.docker.stream(args)
+        } else {
+            duct::cmd(program, args)
+        };
+        let process = Arc::new(
+            expression
+                .stdin_null()
+                .stderr_to_stdout()
+                .unchecked()
+                .reader()?,
+        );
         s.say(&format!("$ {line}    # attached, in the background: the article's first terminal (its output is shown when it ends)"));
         let lines = Arc::new(Mutex::new(Vec::new()));
         let (from, to) = (process.clone(), lines.clone());
         let reader = std::thread::spawn(move || {
             for line in BufReader::new(&*from).lines() {
                 let Ok(line) = line else { break };
-                to.lock().unwrap_or_else(|e| e.into_inner()).push(strip_ansi(&line));
+                to.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(strip_ansi(&line));
             }
         });
-        Ok(Attached { shown: line.to_string(), process, lines, reader: Some(reader) })
+        Ok(Attached {
+            shown: line.to_string(),
+            process,
+            lines,
+            reader: Some(reader),
+        })
     }
 
     /// What it printed so far.
@@ -53,7 +72,11 @@ impl Attached {
     /// (`docker run` proxies signals when it is attached without a terminal).
     pub fn interrupt(&self) -> Result<()> {
         for pid in self.process.pids() {
-            duct::cmd!("kill", "-INT", pid.to_string()).stdout_null().stderr_null().unchecked().run()?;
+            duct::cmd!("kill", "-INT", pid.to_string())
+                .stdout_null()
+                .stderr_null()
+                .unchecked()
+                .run()?;
         }
         Ok(())
     }
@@ -87,12 +110,18 @@ impl Drop for Attached {
 pub fn split_prefix(line: &str) -> Option<(&str, &str)> {
     let (name, message) = line.split_once('|')?;
     let name = name.trim();
-    (!name.is_empty() && !name.contains(' ')).then(|| (name, message.strip_prefix(' ').unwrap_or(message)))
+    (!name.is_empty() && !name.contains(' '))
+        .then(|| (name, message.strip_prefix(' ').unwrap_or(message)))
 }
 
 /// The first line prefixed by one of `names` whose message is the server's loopback URL.
 pub fn url_line<'a>(lines: &'a [String], names: &[String]) -> Option<&'a String> {
-    lines.iter().find(|line| split_prefix(line).is_some_and(|(name, message)| names.iter().any(|n| n == name) && parse_line(message).is_some_and(|url| url.host == "127.0.0.1")))
+    lines.iter().find(|line| {
+        split_prefix(line).is_some_and(|(name, message)| {
+            names.iter().any(|n| n == name)
+                && parse_line(message).is_some_and(|url| url.host == "127.0.0.1")
+        })
+    })
 }
 
 #[cfg(test)]
@@ -104,15 +133,25 @@ mod tests {
         let token = "6760f5aa6f3395aed5f773401e869babc0e4bb02f9ea8a4f";
         let lines: Vec<String> = [
             "Creating mysql-db ... done".to_string(),
-            "custom-jupyter-image  |     To access the server, open this file in a browser:".to_string(),
+            "custom-jupyter-image  |     To access the server, open this file in a browser:"
+                .to_string(),
             format!("custom-jupyter-image  |         http://58d1f3a9dde8:8888/lab?token={token}"),
             format!("custom-jupyter-image  |         http://127.0.0.1:8888/lab?token={token}"),
         ]
         .into();
-        assert_eq!(split_prefix(&lines[1]), Some(("custom-jupyter-image", "    To access the server, open this file in a browser:")));
+        assert_eq!(
+            split_prefix(&lines[1]),
+            Some((
+                "custom-jupyter-image",
+                "    To access the server, open this file in a browser:"
+            ))
+        );
         assert_eq!(split_prefix("Creating mysql-db ... done"), None);
         assert_eq!(split_prefix("a b | c"), None);
-        assert_eq!(url_line(&lines, &["custom-jupyter-image".into()]), Some(&lines[3]));
+        assert_eq!(
+            url_line(&lines, &["custom-jupyter-image".into()]),
+            Some(&lines[3])
+        );
         assert_eq!(url_line(&lines, &["jupyter-1".into()]), None);
     }
 }

@@ -58,7 +58,10 @@ fn printed(p: &Probe) -> Vec<String> {
 /// while it still pulls or builds: a claim about what it does waits (up to `UP_LIMIT`) until its
 /// Jupyter container printed the URL, or `up` ended; how long it waited goes in the evidence.
 fn up_done(p: &Probe) -> String {
-    let (_, waited) = p.within(UP_LIMIT, || (p.exit().is_some() || url_line(&printed(p), &[JUPYTER.to_string()]).is_some()).then_some(()));
+    let (_, waited) = p.within(UP_LIMIT, || {
+        (p.exit().is_some() || url_line(&printed(p), &[JUPYTER.to_string()]).is_some())
+            .then_some(())
+    });
     format!("[waited {:.1}s for `up`'s URL line] ", waited.as_secs_f64())
 }
 
@@ -67,45 +70,82 @@ const UP_LIMIT: Duration = Duration::from_secs(600);
 /// A Jupyter token (or the password) never goes into evidence.
 fn masked(text: &str) -> String {
     let token = regex::Regex::new(r"token=[0-9a-f]{32,}").expect("a valid pattern");
-    token.replace_all(text, "token=<48 hex>").replace(PASSWORD, "<redacted>")
+    token
+        .replace_all(text, "token=<48 hex>")
+        .replace(PASSWORD, "<redacted>")
 }
 
 fn exit_of(p: &Probe) -> String {
-    p.exit().map(|c| c.to_string()).unwrap_or_else(|| "none (still running)".into())
+    p.exit()
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "none (still running)".into())
 }
 
 /// `docker ps` of the sandbox's engine: `NAME\tIMAGE\tSTATUS\tPORTS` lines.
 fn running(p: &Probe) -> String {
-    p.docker(&["ps", "-a", "--format", "{{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}"]).stdout.trim().to_string()
+    p.docker(&[
+        "ps",
+        "-a",
+        "--format",
+        "{{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}",
+    ])
+    .stdout
+    .trim()
+    .to_string()
 }
 
 fn is_up(listing: &str, name: &str) -> bool {
-    listing.lines().any(|l| l.split('\t').next() == Some(name) && l.split('\t').nth(2).is_some_and(|s| s.starts_with("Up")))
+    listing.lines().any(|l| {
+        l.split('\t').next() == Some(name)
+            && l.split('\t').nth(2).is_some_and(|s| s.starts_with("Up"))
+    })
 }
 
 /// The image Compose built for the service `jupyter` of the project `jupyter`: `jupyter-jupyter`
 /// (v2, as the article shows) or `jupyter_jupyter` (v1, which the sandbox's stand-in plugin runs).
 fn built_image(p: &Probe) -> Option<&'static str> {
-    ["jupyter-jupyter", "jupyter_jupyter"].into_iter().find(|i| p.docker(&["image", "inspect", "--format", "{{.Id}}", i]).ok())
+    ["jupyter-jupyter", "jupyter_jupyter"]
+        .into_iter()
+        .find(|i| {
+            p.docker(&["image", "inspect", "--format", "{{.Id}}", i])
+                .ok()
+        })
 }
 
 /// The compose version that ran: the stand-in plugin says so in its version.
 fn compose_version(p: &Probe) -> String {
-    let out = p.shell("docker compose version --short 2>/dev/null; docker compose version 2>&1 | head -n 1");
-    out.stdout.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" / ")
+    let out = p.shell(
+        "docker compose version --short 2>/dev/null; docker compose version 2>&1 | head -n 1",
+    );
+    out.stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 /// Seconds since the epoch of an RFC 3339 UTC time as docker prints it (`2026-11-27T14:40:29.12Z`).
 fn epoch_seconds(stamp: &str) -> Option<f64> {
     let (date, time) = stamp.trim().trim_end_matches('Z').split_once('T')?;
-    let d: Vec<i64> = date.split('-').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    let d: Vec<i64> = date
+        .split('-')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
     let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let t: Vec<i64> = hms.split(':').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    let t: Vec<i64> = hms
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
     if d.len() != 3 || t.len() != 3 {
         return None;
     }
     // Days from the civil date (proleptic Gregorian), as in H. Hinnant's algorithm.
-    let (y, m) = if d[1] <= 2 { (d[0] - 1, d[1] + 9) } else { (d[0], d[1] - 3) };
+    let (y, m) = if d[1] <= 2 {
+        (d[0] - 1, d[1] + 9)
+    } else {
+        (d[0], d[1] - 3)
+    };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let doy = (153 * m + 2) / 5 + d[2] - 1;
@@ -116,12 +156,16 @@ fn epoch_seconds(stamp: &str) -> Option<f64> {
 
 /// A MySQL log line saying the server listens on 3306 (not the X plugin's 33060).
 fn listens_on_3306(line: &str) -> bool {
-    line.match_indices("port: 3306").any(|(at, m)| !line[at + m.len()..].starts_with(|c: char| c.is_ascii_digit()))
+    line.match_indices("port: 3306")
+        .any(|(at, m)| !line[at + m.len()..].starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// The row of a `docker ps` table (as the step printed it) whose last column is `name`.
 fn ps_row(lines: &[String], name: &str) -> Option<String> {
-    lines.iter().find(|l| l.split_whitespace().last() == Some(name)).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    lines
+        .iter()
+        .find(|l| l.split_whitespace().last() == Some(name))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 // ---- the checks ---------------------------------------------------------------------------------
@@ -140,14 +184,45 @@ fn pulls_images(p: &Probe) -> Observed {
     let up = up_done(p);
     let lines = printed(p);
     // The mysql service's image, and the build's FROM.
-    let images = [("mysql", "library/mysql"), ("jupyter/minimal-notebook", "jupyter/minimal-notebook")];
-    let pulls: Vec<Vec<&String>> = images.iter().map(|(image, repo)| lines.iter().filter(|l| l.contains(&format!("Pulling from {repo}")) || l.contains(&format!("newer image for {image}")) || l.contains(&format!("Pulling {image} "))).collect()).collect();
-    let present: Vec<bool> = images.iter().map(|(image, _)| p.docker(&["image", "inspect", "--format", "{{.Id}}", image]).ok()).collect();
+    let images = [
+        ("mysql", "library/mysql"),
+        ("jupyter/minimal-notebook", "jupyter/minimal-notebook"),
+    ];
+    let pulls: Vec<Vec<&String>> = images
+        .iter()
+        .map(|(image, repo)| {
+            lines
+                .iter()
+                .filter(|l| {
+                    l.contains(&format!("Pulling from {repo}"))
+                        || l.contains(&format!("newer image for {image}"))
+                        || l.contains(&format!("Pulling {image} "))
+                })
+                .collect()
+        })
+        .collect();
+    let present: Vec<bool> = images
+        .iter()
+        .map(|(image, _)| {
+            p.docker(&["image", "inspect", "--format", "{{.Id}}", image])
+                .ok()
+        })
+        .collect();
     if pulls.iter().all(|l| l.is_empty()) && present.iter().all(|p| *p) {
         // Compose (and the build) pull only what the engine lacks.
         return Observed::NotCheckable(format!("{up}mysql and jupyter/minimal-notebook were in the sandbox's engine before `up`, so `up` had nothing to pull"));
     }
-    let said = |k: usize| if pulls[k].is_empty() { "no pull".to_string() } else { pulls[k].iter().map(|l| l.trim()).collect::<Vec<_>>().join(" | ") };
+    let said = |k: usize| {
+        if pulls[k].is_empty() {
+            "no pull".to_string()
+        } else {
+            pulls[k]
+                .iter()
+                .map(|l| l.trim())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        }
+    };
     seen(
         pulls.iter().all(|l| !l.is_empty()) && present.iter().all(|p| *p),
         format!("{up}`up` printed for mysql: {}; for jupyter/minimal-notebook (the build's FROM): {}; in the engine afterwards: mysql {}, jupyter/minimal-notebook {}", said(0), said(1), present[0], present[1]),
@@ -157,7 +232,14 @@ fn pulls_images(p: &Probe) -> Observed {
 fn builds_image(p: &Probe) -> Observed {
     let up = up_done(p);
     let lines = printed(p);
-    let built: Vec<&String> = lines.iter().filter(|l| l.starts_with("Building ") || l.contains("Successfully tagged") || l.contains("naming to")).collect();
+    let built: Vec<&String> = lines
+        .iter()
+        .filter(|l| {
+            l.starts_with("Building ")
+                || l.contains("Successfully tagged")
+                || l.contains("naming to")
+        })
+        .collect();
     let image = built_image(p);
     let version = compose_version(p);
     let v1 = image == Some("jupyter_jupyter");
@@ -165,9 +247,21 @@ fn builds_image(p: &Probe) -> Observed {
         image.is_some() && !built.is_empty(),
         format!(
             "{up}`up` printed: {}; image in the engine: {}{}",
-            if built.is_empty() { "no build".to_string() } else { built.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" | ") },
+            if built.is_empty() {
+                "no build".to_string()
+            } else {
+                built
+                    .iter()
+                    .map(|l| l.trim())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            },
             image.unwrap_or("neither jupyter-jupyter nor jupyter_jupyter"),
-            if v1 { format!(" (Compose v1's PROJECT_SERVICE: `docker compose` here is the sandbox's stand-in plugin handing over to Compose v1, version {version}; v2 names it jupyter-jupyter)") } else { String::new() }
+            if v1 {
+                format!(" (Compose v1's PROJECT_SERVICE: `docker compose` here is the sandbox's stand-in plugin handing over to Compose v1, version {version}; v2 names it jupyter-jupyter)")
+            } else {
+                String::new()
+            }
         ),
     )
 }
@@ -175,42 +269,85 @@ fn builds_image(p: &Probe) -> Observed {
 fn network_and_volume(p: &Probe) -> Observed {
     let up = up_done(p);
     let project = |kind: &str, name: &str| {
-        let out = p.docker(&[kind, "inspect", "--format", "{{index .Labels \"com.docker.compose.project\"}}", name]);
+        let out = p.docker(&[
+            kind,
+            "inspect",
+            "--format",
+            "{{index .Labels \"com.docker.compose.project\"}}",
+            name,
+        ]);
         out.ok().then(|| out.stdout.trim().to_string())
     };
     let (network, volume) = (project("network", NETWORK), project("volume", VOLUME));
-    let says = |what: &Option<String>| what.as_ref().map(|p| format!("exists (compose project {p:?})")).unwrap_or_else(|| "missing".into());
-    seen(network.is_some() && volume.is_some(), format!("{up}network {NETWORK}: {}; volume {VOLUME}: {}", says(&network), says(&volume)))
+    let says = |what: &Option<String>| {
+        what.as_ref()
+            .map(|p| format!("exists (compose project {p:?})"))
+            .unwrap_or_else(|| "missing".into())
+    };
+    seen(
+        network.is_some() && volume.is_some(),
+        format!(
+            "{up}network {NETWORK}: {}; volume {VOLUME}: {}",
+            says(&network),
+            says(&volume)
+        ),
+    )
 }
 
 fn both_running(p: &Probe) -> Observed {
     let up = up_done(p);
     let listing = running(p);
-    seen(is_up(&listing, DB) && is_up(&listing, JUPYTER), format!("{up}docker ps -a: {}", listing.replace('\t', " ").replace('\n', "; ")))
+    seen(
+        is_up(&listing, DB) && is_up(&listing, JUPYTER),
+        format!(
+            "{up}docker ps -a: {}",
+            listing.replace('\t', " ").replace('\n', "; ")
+        ),
+    )
 }
 
 fn prefixed_url(p: &Probe) -> Observed {
     let up = up_done(p);
     let lines = printed(p);
-    let prefixed = lines.iter().filter(|l| split_prefix(l).is_some_and(|(name, _)| name == JUPYTER)).count();
+    let prefixed = lines
+        .iter()
+        .filter(|l| split_prefix(l).is_some_and(|(name, _)| name == JUPYTER))
+        .count();
     let url = url_line(&lines, &[JUPYTER.to_string()]);
-    seen(url.is_some(), format!("{up}{prefixed} of {} line(s) prefixed `{JUPYTER} |`; the URL line: {}", lines.len(), url.map(|l| masked(l.trim())).unwrap_or_else(|| "none".into())))
+    seen(
+        url.is_some(),
+        format!(
+            "{up}{prefixed} of {} line(s) prefixed `{JUPYTER} |`; the URL line: {}",
+            lines.len(),
+            url.map(|l| masked(l.trim()))
+                .unwrap_or_else(|| "none".into())
+        ),
+    )
 }
 
 fn ready_with_jupyter(p: &Probe) -> Observed {
     let up = up_done(p);
-    let started = p.docker(&["inspect", "--format", "{{.State.StartedAt}}", JUPYTER]).stdout.trim().to_string();
+    let started = p
+        .docker(&["inspect", "--format", "{{.State.StartedAt}}", JUPYTER])
+        .stdout
+        .trim()
+        .to_string();
     // The server's own line once it listens on 3306 (an initialising entrypoint's temporary server says port 0).
     let ready_line = || {
         let logs = p.docker(&["logs", "--timestamps", DB]);
-        format!("{}\n{}", logs.stdout, logs.stderr).lines().find(|l| listens_on_3306(l)).map(str::to_string)
+        format!("{}\n{}", logs.stdout, logs.stderr)
+            .lines()
+            .find(|l| listens_on_3306(l))
+            .map(str::to_string)
     };
     let (line, waited) = p.within(Duration::from_secs(300), ready_line);
     let (Some(line), Some(start)) = (line, epoch_seconds(&started)) else {
         return seen(false, format!("{up}{JUPYTER} started {started:?}; no `port: 3306` line in {DB}'s log within {:.0}s", waited.as_secs_f64()));
     };
     let stamp = line.split_whitespace().next().unwrap_or("");
-    let Some(ready) = epoch_seconds(stamp) else { return seen(false, format!("{up}unreadable log time {stamp:?}")) };
+    let Some(ready) = epoch_seconds(stamp) else {
+        return seen(false, format!("{up}unreadable log time {stamp:?}"));
+    };
     let gap = ready - start;
     seen(
         gap <= 0.0,
@@ -222,8 +359,16 @@ fn work_listing(p: &Probe) -> Observed {
     let up = up_done(p);
     let out = p.exec(JUPYTER, &["ls", "-A", "/work"]);
     let files: Vec<&str> = out.stdout.lines().map(str::trim).collect();
-    let lacks = out.ok() && !files.contains(&"Dockerfile") && !files.contains(&"docker-compose.yaml");
-    seen(lacks, format!("{up}`ls -A /work` in {JUPYTER} (exit {}): {}", out.code, files.join(" ")))
+    let lacks =
+        out.ok() && !files.contains(&"Dockerfile") && !files.contains(&"docker-compose.yaml");
+    seen(
+        lacks,
+        format!(
+            "{up}`ls -A /work` in {JUPYTER} (exit {}): {}",
+            out.code,
+            files.join(" ")
+        ),
+    )
 }
 
 fn reaches_db(p: &Probe) -> Observed {
@@ -232,11 +377,22 @@ fn reaches_db(p: &Probe) -> Observed {
     let mut last = String::new();
     let (said, waited) = p.within(Duration::from_secs(120), || {
         let out = p.exec(JUPYTER, &["python", "-c", script]);
-        let said = if out.ok() { out.stdout.clone() } else { format!("{}\n{}", out.stdout, out.stderr) };
-        last = said.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or("").to_string();
+        let said = if out.ok() {
+            out.stdout.clone()
+        } else {
+            format!("{}\n{}", out.stdout, out.stderr)
+        };
+        last = said
+            .lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty())
+            .unwrap_or("")
+            .to_string();
         out.ok().then(|| last.clone())
     });
-    let env = p.exec(JUPYTER, &["sh", "-c", "env | grep ^MYSQL_ | sort"]).stdout;
+    let env = p
+        .exec(JUPYTER, &["sh", "-c", "env | grep ^MYSQL_ | sort"])
+        .stdout;
     let env = masked(&env.lines().collect::<Vec<_>>().join(" "));
     match said {
         Some(said) => seen(true, format!("{up}from {JUPYTER}, host mysql-db with its environment ({env}): {} after {:.1}s", masked(&said), waited.as_secs_f64())),
@@ -246,22 +402,77 @@ fn reaches_db(p: &Probe) -> Observed {
 
 fn password_in_image(p: &Probe) -> Observed {
     let up = up_done(p);
-    let Some(image) = built_image(p) else { return seen(false, format!("{up}no image jupyter-jupyter or jupyter_jupyter to inspect")) };
-    let env = p.docker(&["image", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", image]).stdout;
-    let holding: Vec<String> = env.lines().filter(|e| e.contains(PASSWORD)).map(masked).collect();
-    seen(holding.is_empty(), format!("{up}{image}'s Config.Env entries holding the compose file's root password: {}", if holding.is_empty() { "none".into() } else { holding.join("; ") }))
+    let Some(image) = built_image(p) else {
+        return seen(
+            false,
+            format!("{up}no image jupyter-jupyter or jupyter_jupyter to inspect"),
+        );
+    };
+    let env = p
+        .docker(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{range .Config.Env}}{{println .}}{{end}}",
+            image,
+        ])
+        .stdout;
+    let holding: Vec<String> = env
+        .lines()
+        .filter(|e| e.contains(PASSWORD))
+        .map(masked)
+        .collect();
+    seen(
+        holding.is_empty(),
+        format!(
+            "{up}{image}'s Config.Env entries holding the compose file's root password: {}",
+            if holding.is_empty() {
+                "none".into()
+            } else {
+                holding.join("; ")
+            }
+        ),
+    )
 }
 
 fn detached(p: &Probe) -> Observed {
     let listing = running(p);
-    let said = printed(p).iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ");
-    seen(p.exit() == Some(0) && is_up(&listing, DB) && is_up(&listing, JUPYTER), format!("ended, exit {}: {said}; docker ps -a: {}", exit_of(p), listing.replace('\t', " ").replace('\n', "; ")))
+    let said = printed(p)
+        .iter()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    seen(
+        p.exit() == Some(0) && is_up(&listing, DB) && is_up(&listing, JUPYTER),
+        format!(
+            "ended, exit {}: {said}; docker ps -a: {}",
+            exit_of(p),
+            listing.replace('\t', " ").replace('\n', "; ")
+        ),
+    )
 }
 
 fn logs_url(p: &Probe) -> Observed {
     let lines = printed(p);
-    let url: Vec<String> = lines.iter().filter(|l| l.contains("http://127.0.0.1:8888/lab?token=")).map(|l| masked(l.trim())).collect();
-    seen(p.exit() == Some(0) && !url.is_empty(), format!("exit {}, {} line(s); loopback URL lines: {}", exit_of(p), lines.len(), if url.is_empty() { "none".into() } else { url.join(" | ") }))
+    let url: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains("http://127.0.0.1:8888/lab?token="))
+        .map(|l| masked(l.trim()))
+        .collect();
+    seen(
+        p.exit() == Some(0) && !url.is_empty(),
+        format!(
+            "exit {}, {} line(s); loopback URL lines: {}",
+            exit_of(p),
+            lines.len(),
+            if url.is_empty() {
+                "none".into()
+            } else {
+                url.join(" | ")
+            }
+        ),
+    )
 }
 
 /// The token the step's log printed.
@@ -270,16 +481,28 @@ fn token(p: &Probe) -> Option<String> {
 }
 
 fn lab_opens(p: &Probe) -> Observed {
-    let Some(token) = token(p) else { return seen(false, "no token URL in the log to open") };
-    let (with, without) = (p.http(8888, "/lab", Some(&token)), p.http(8888, "/lab", None));
+    let Some(token) = token(p) else {
+        return seen(false, "no token URL in the log to open");
+    };
+    let (with, without) = (
+        p.http(8888, "/lab", Some(&token)),
+        p.http(8888, "/lab", None),
+    );
     seen(with == 200, format!("GET http://127.0.0.1:8888/lab in the sandbox: {with} with the log's token (<48 hex>), {without} without it"))
 }
 
 fn file_browser(p: &Probe) -> Observed {
-    let Some(token) = token(p) else { return seen(false, "no token URL in the log to open") };
+    let Some(token) = token(p) else {
+        return seen(false, "no token URL in the log to open");
+    };
     let status = |path: &str| p.http(8888, &format!("/api/contents/{path}"), Some(&token));
     let (notebook, outputs) = (status("computation.ipynb"), status("outputs"));
-    let listing = p.exec(JUPYTER, &["ls", "-A", "/work"]).stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    let listing = p
+        .exec(JUPYTER, &["ls", "-A", "/work"])
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     seen(
         notebook == 200 && outputs == 200,
         format!("Jupyter's contents API (what the file browser lists), with the token: computation.ipynb {notebook}, outputs {outputs}; the server's folder /work holds: {listing} (the notebook's file block is titled `computation,ipynb`: STEPS inconsistency 4)"),
@@ -287,22 +510,44 @@ fn file_browser(p: &Probe) -> Observed {
 }
 
 fn ps_jupyter(p: &Probe) -> Observed {
-    let Some(row) = ps_row(&printed(p), JUPYTER) else { return seen(false, format!("no row for {JUPYTER} in: {}", p.output().trim())) };
+    let Some(row) = ps_row(&printed(p), JUPYTER) else {
+        return seen(
+            false,
+            format!("no row for {JUPYTER} in: {}", p.output().trim()),
+        );
+    };
     let image = row.split_whitespace().nth(1).unwrap_or("");
     let named = image == "jupyter-jupyter" || image == "jupyter_jupyter";
     let holds = named && row.contains("(healthy)") && row.contains("0.0.0.0:8888->8888/tcp");
-    let v1 = if image == "jupyter_jupyter" { " (jupyter_jupyter: Compose v1's naming, run by the sandbox's stand-in `docker compose` plugin)" } else { "" };
+    let v1 = if image == "jupyter_jupyter" {
+        " (jupyter_jupyter: Compose v1's naming, run by the sandbox's stand-in `docker compose` plugin)"
+    } else {
+        ""
+    };
     seen(holds, format!("exit {}; row: {row}{v1}", exit_of(p)))
 }
 
 fn ps_mysql(p: &Probe) -> Observed {
-    let Some(row) = ps_row(&printed(p), DB) else { return seen(false, format!("no row for {DB} in: {}", p.output().trim())) };
+    let Some(row) = ps_row(&printed(p), DB) else {
+        return seen(false, format!("no row for {DB} in: {}", p.output().trim()));
+    };
     let image = row.split_whitespace().nth(1).unwrap_or("");
-    seen(image == "mysql" && row.contains("3306/tcp") && !row.contains("->3306"), format!("exit {}; row: {row}", exit_of(p)))
+    seen(
+        image == "mysql" && row.contains("3306/tcp") && !row.contains("->3306"),
+        format!("exit {}; row: {row}", exit_of(p)),
+    )
 }
 
 fn ps_mysqlx(p: &Probe) -> Observed {
-    let exposed = p.docker(&["image", "inspect", "--format", "{{range $k, $v := .Config.ExposedPorts}}{{$k}} {{end}}", "mysql"]).stdout;
+    let exposed = p
+        .docker(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{range $k, $v := .Config.ExposedPorts}}{{$k}} {{end}}",
+            "mysql",
+        ])
+        .stdout;
     Observed::NotCheckable(format!(
         "33060 is the official mysql image's X protocol port; the sandbox's mysql is the MariaDB stand-in, which exposes {} (its row: {})",
         exposed.trim(),
@@ -313,10 +558,20 @@ fn ps_mysqlx(p: &Probe) -> Observed {
 fn down_removes(p: &Probe) -> Observed {
     let listing = running(p);
     let gone = |name: &str| !listing.lines().any(|l| l.split('\t').next() == Some(name));
-    let network = p.docker(&["network", "inspect", "--format", "{{.Name}}", NETWORK]).ok();
+    let network = p
+        .docker(&["network", "inspect", "--format", "{{.Name}}", NETWORK])
+        .ok();
     seen(
         p.exit() == Some(0) && gone(DB) && gone(JUPYTER) && !network,
-        format!("exit {}; docker ps -a: {}; network {NETWORK} exists: {network}", exit_of(p), if listing.is_empty() { "empty".to_string() } else { listing.replace('\t', " ").replace('\n', "; ") }),
+        format!(
+            "exit {}; docker ps -a: {}; network {NETWORK} exists: {network}",
+            exit_of(p),
+            if listing.is_empty() {
+                "empty".to_string()
+            } else {
+                listing.replace('\t', " ").replace('\n', "; ")
+            }
+        ),
     )
 }
 
@@ -325,15 +580,39 @@ fn down_keeps_volume(p: &Probe) -> Observed {
     if !at.ok() {
         return seen(false, format!("volume {VOLUME}: {}", at.stderr.trim()));
     }
-    let files = p.shell(&format!("ls -A {}", crate::engine::cmdline::shell_quote(at.stdout.trim()))).stdout;
+    let files = p
+        .shell(&format!(
+            "ls -A {}",
+            crate::engine::cmdline::shell_quote(at.stdout.trim())
+        ))
+        .stdout;
     let files: Vec<&str> = files.split_whitespace().collect();
-    seen(files.contains(&"mysql") && files.iter().any(|f| f.starts_with("ibdata")), format!("volume {VOLUME} kept; its data directory ({} entries): {}", files.len(), files.iter().take(12).copied().collect::<Vec<_>>().join(" ")))
+    seen(
+        files.contains(&"mysql") && files.iter().any(|f| f.starts_with("ibdata")),
+        format!(
+            "volume {VOLUME} kept; its data directory ({} entries): {}",
+            files.len(),
+            files.iter().take(12).copied().collect::<Vec<_>>().join(" ")
+        ),
+    )
 }
 
 fn down_v_removes(p: &Probe) -> Observed {
     let volume = p.docker(&["volume", "inspect", "--format", "{{.Name}}", VOLUME]);
-    let said = printed(p).iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ");
-    seen(p.exit() == Some(0) && !volume.ok(), format!("exit {}: {said}; volume {VOLUME} exists afterwards: {}", exit_of(p), volume.ok()))
+    let said = printed(p)
+        .iter()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    seen(
+        p.exit() == Some(0) && !volume.ok(),
+        format!(
+            "exit {}: {said}; volume {VOLUME} exists afterwards: {}",
+            exit_of(p),
+            volume.ok()
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -344,14 +623,25 @@ mod tests {
 
     #[test]
     fn every_claim_finds_its_step_in_the_article() {
-        let path = crate::paths::root().join("../shared/series/multi-container-orchestration-docker-compose.md");
-        let Ok(article) = std::fs::read_to_string(&path) else { return };
+        let path = crate::paths::root()
+            .join("../shared/series/multi-container-orchestration-docker-compose.md");
+        let Ok(article) = std::fs::read_to_string(&path) else {
+            return;
+        };
         let steps = read(&article);
         for c in CLAIMS {
-            assert!(step_of(c.after, &steps).is_some(), "{} -> {}", c.claim, c.after);
+            assert!(
+                step_of(c.after, &steps).is_some(),
+                "{} -> {}",
+                c.claim,
+                c.after
+            );
         }
         let line = |after: &str| steps[step_of(after, &steps).unwrap()].line;
-        assert!(line("docker ps #2") > line("docker logs custom-jupyter-image"), "the second terminal's docker ps, not the note's docker ps -q");
+        assert!(
+            line("docker ps #2") > line("docker logs custom-jupyter-image"),
+            "the second terminal's docker ps, not the note's docker ps -q"
+        );
         assert!(line("docker compose up") < line("docker compose up -d"));
     }
 
@@ -363,10 +653,22 @@ mod tests {
         assert_eq!(epoch_seconds("1970-01-02T00:00:00Z"), Some(86_400.0));
         assert_eq!(epoch_seconds("yesterday"), None);
         let lines = ["CONTAINER ID   IMAGE   NAMES".to_string(), "63a0fa58d201   mysql   \"docker-entrypoint.s…\"   Up 3 minutes   3306/tcp, 33060/tcp   mysql-db".to_string()];
-        assert_eq!(ps_row(&lines, "mysql-db").unwrap(), "63a0fa58d201 mysql \"docker-entrypoint.s…\" Up 3 minutes 3306/tcp, 33060/tcp mysql-db");
-        assert!(listens_on_3306("Version: '10.11'  socket: '/run/mysqld/mysqld.sock'  port: 3306  Debian 12"));
-        assert!(!listens_on_3306("X Plugin ready for connections. Bind-address: '::' port: 33060"));
-        assert!(!listens_on_3306("Version: '10.11'  socket: '/run/mysqld/mysqld.sock'  port: 0  Debian 12"));
-        assert_eq!(masked("x token=6760f5aa6f3395aed5f773401e869babc0e4bb02f9ea8a4f my-secret-pw"), "x token=<48 hex> <redacted>");
+        assert_eq!(
+            ps_row(&lines, "mysql-db").unwrap(),
+            "63a0fa58d201 mysql \"docker-entrypoint.s…\" Up 3 minutes 3306/tcp, 33060/tcp mysql-db"
+        );
+        assert!(listens_on_3306(
+            "Version: '10.11'  socket: '/run/mysqld/mysqld.sock'  port: 3306  Debian 12"
+        ));
+        assert!(!listens_on_3306(
+            "X Plugin ready for connections. Bind-address: '::' port: 33060"
+        ));
+        assert!(!listens_on_3306(
+            "Version: '10.11'  socket: '/run/mysqld/mysqld.sock'  port: 0  Debian 12"
+        ));
+        assert_eq!(
+            masked("x token=6760f5aa6f3395aed5f773401e869babc0e4bb02f9ea8a4f my-secret-pw"),
+            "x token=<48 hex> <redacted>"
+        );
     }
 }

@@ -56,12 +56,28 @@ impl Hub {
         std::fs::write(dir.path().join("hub.yml"), CONFIG)?;
         std::fs::write(dir.path().join("hub-mirror.yml"), MIRROR)?;
         std::fs::write(dir.path().join("make-hub.sh"), MAKE)?;
-        let make = RunSpec { interactive: true, ..RunSpec::new(image) }.rm().mount(Mount::bind(dir.path(), "/hub", false)).command(&["sh", "/hub/make-hub.sh", user]);
-        let made = host.stream(make.args(&host.resource_labels())?).stdin_bytes(format!("{password}\n")).stdout_capture().stderr_capture().unchecked().run()?;
-        if !made.status.success() {
-            bail!("making the stand-in Docker Hub's certificate and account failed: {}", last_message(&String::from_utf8_lossy(&made.stderr)));
+        let make = RunSpec {
+            interactive: true,
+            ..RunSpec::new(image)
         }
-        let ca = std::fs::read_to_string(dir.path().join("ca.crt")).context("reading the run's CA")?;
+        .rm()
+        .mount(Mount::bind(dir.path(), "/hub", false))
+        .command(&["sh", "/hub/make-hub.sh", user]);
+        let made = host
+            .stream(make.args(&host.resource_labels())?)
+            .stdin_bytes(format!("{password}\n"))
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked()
+            .run()?;
+        if !made.status.success() {
+            bail!(
+                "making the stand-in Docker Hub's certificate and account failed: {}",
+                last_message(&String::from_utf8_lossy(&made.stderr))
+            );
+        }
+        let ca =
+            std::fs::read_to_string(dir.path().join("ca.crt")).context("reading the run's CA")?;
 
         let id = crate::engine::creator_id();
         let container = format!("jdx-hub-{id}");
@@ -76,14 +92,23 @@ impl Hub {
         let copy = RunSpec::new(image)
             .rm()
             .network("none")
-            .mount(Mount::Volume { name: registry::ensure_data_volume(&host)?, target: "/from".into(), readonly: true, nocopy: false })
+            .mount(Mount::Volume {
+                name: registry::ensure_data_volume(&host)?,
+                target: "/from".into(),
+                readonly: true,
+                nocopy: false,
+            })
             .mount(Mount::volume(&storage, "/to"))
             .command(&["cp", "-a", "/from/.", "/to/"]);
-        host.run(&copy).context("copying the stand-ins into the stand-in Docker Hub's storage")?;
+        host.run(&copy)
+            .context("copying the stand-ins into the stand-in Docker Hub's storage")?;
         let mut network_guard = Guard::before_create(&host, Resource::Network(network.clone()));
         host.create_network(&network)?;
         network_guard.created();
-        let aliases: Vec<String> = NAMES.iter().flat_map(|n| ["--network-alias".to_string(), n.to_string()]).collect();
+        let aliases: Vec<String> = NAMES
+            .iter()
+            .flat_map(|n| ["--network-alias".to_string(), n.to_string()])
+            .collect();
         let spec = RunSpec::detached(image, &container)
             .network(&network)
             .raw(&aliases)
@@ -91,25 +116,57 @@ impl Hub {
             .mount(Mount::bind(dir.path(), "/hub", true))
             .raw(&["--network-alias", MIRROR_ALIAS])
             .command(&["sh", "-c", "docker-registry serve /hub/hub-mirror.yml & exec docker-registry serve /hub/hub.yml"]);
-        let mut container_guard = Guard::before_create(&host, Resource::Container(container.clone()));
+        let mut container_guard =
+            Guard::before_create(&host, Resource::Container(container.clone()));
         let started = host.run(&spec);
         container_guard.created();
         started.context("starting the stand-in Docker Hub")?;
-        let hub = Hub { user: user.into(), container, network, ca, sandbox: sandbox.container.clone(), host, _container: container_guard, _network: network_guard, _storage: storage_guard, _dir: dir };
+        let hub = Hub {
+            user: user.into(),
+            container,
+            network,
+            ca,
+            sandbox: sandbox.container.clone(),
+            host,
+            _container: container_guard,
+            _network: network_guard,
+            _storage: storage_guard,
+            _dir: dir,
+        };
 
-        let local = ["--cacert", "/hub/ca.crt", "--resolve", "registry-1.docker.io:443:127.0.0.1"];
-        let answered = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || hub.status_from(&hub.container, &local) == 401);
+        let local = [
+            "--cacert",
+            "/hub/ca.crt",
+            "--resolve",
+            "registry-1.docker.io:443:127.0.0.1",
+        ];
+        let answered = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || {
+            hub.status_from(&hub.container, &local) == 401
+        });
         if answered.is_none() {
             let log = hub.host.logs_since(&hub.container, "0").unwrap_or_default();
-            bail!("the stand-in Docker Hub did not answer within 20s: {}", last_message(&log));
+            bail!(
+                "the stand-in Docker Hub did not answer within 20s: {}",
+                last_message(&log)
+            );
         }
         hub.trust(&hub.sandbox)?;
         // The official registry's TLS uses the system's store only (certs.d is read for other
         // registries), and dockerd reads that store once: its engine starts again to read it.
         hub.host.output(["restart", hub.sandbox.as_str()])?;
-        let up = wait::poll(Duration::from_secs(30), Duration::from_millis(100), || sandbox.inner.probe(["version", "--format", "{{.Server.Version}}"]).is_some());
+        let up = wait::poll(Duration::from_secs(30), Duration::from_millis(100), || {
+            sandbox
+                .inner
+                .probe(["version", "--format", "{{.Server.Version}}"])
+                .is_some()
+        });
         up.context("the sandbox's engine did not answer within 30s of starting again with the stand-in Docker Hub's CA")?;
-        hub.host.output(["network", "connect", hub.network.as_str(), hub.sandbox.as_str()])?;
+        hub.host.output([
+            "network",
+            "connect",
+            hub.network.as_str(),
+            hub.sandbox.as_str(),
+        ])?;
         let ca_file = format!("{CERTS_D}/registry-1.docker.io/ca.crt");
         let seen = hub.status_from(&hub.sandbox, &["--cacert", ca_file.as_str()]);
         if seen != 401 {
@@ -125,9 +182,19 @@ impl Hub {
             "set -e; ca=$(cat); for n in {names}; do mkdir -p {CERTS_D}/$n; printf '%s\\n' \"$ca\" > {CERTS_D}/$n/ca.crt; done; printf '%s\\n' \"$ca\" > /etc/ssl/certs/jdx-sandbox-hub.pem",
             names = NAMES.join(" ")
         );
-        let out = self.host.exec_input(container, &["sh", "-c", &script]).stdin_bytes(self.ca.clone()).stderr_capture().stdout_capture().unchecked().run()?;
+        let out = self
+            .host
+            .exec_input(container, &["sh", "-c", &script])
+            .stdin_bytes(self.ca.clone())
+            .stderr_capture()
+            .stdout_capture()
+            .unchecked()
+            .run()?;
         if !out.status.success() {
-            bail!("giving {container} the stand-in Docker Hub's CA failed: {}", last_message(&String::from_utf8_lossy(&out.stderr)));
+            bail!(
+                "giving {container} the stand-in Docker Hub's CA failed: {}",
+                last_message(&String::from_utf8_lossy(&out.stderr))
+            );
         }
         Ok(())
     }
@@ -136,16 +203,34 @@ impl Hub {
     /// from, anonymously: on the hub's network, where the name of its registry mirror is the hub's
     /// anonymous, read-only side (plain HTTP: no CA to trust, its engine need not start again).
     pub fn serve_remote(&self, remote: &crate::sandbox::Remote) -> Result<()> {
-        self.host.output(["network", "connect", self.network.as_str(), remote.sandbox.container.as_str()])?;
+        self.host.output([
+            "network",
+            "connect",
+            self.network.as_str(),
+            remote.sandbox.container.as_str(),
+        ])?;
         Ok(())
     }
 
     /// The HTTP status of `GET https://registry-1.docker.io/v2/` from inside `container` (0: no answer).
     fn status_from(&self, container: &str, curl: &[&str]) -> u16 {
-        let mut command = vec!["curl", "-s", "-o", "/dev/null", "--max-time", "5", "-w", "%{http_code}"];
+        let mut command = vec![
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "5",
+            "-w",
+            "%{http_code}",
+        ];
         command.extend(curl);
         command.push("https://registry-1.docker.io/v2/");
-        self.host.exec(container, &command).ok().and_then(|o| o.stdout.trim().parse().ok()).unwrap_or(0)
+        self.host
+            .exec(container, &command)
+            .ok()
+            .and_then(|o| o.stdout.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     /// The repository name the article's placeholder becomes: `USER/project_jupyter`.
@@ -157,13 +242,22 @@ impl Hub {
 impl Drop for Hub {
     fn drop(&mut self) {
         // The storage goes with the run (its guard), what was pushed with it.
-        let _ = self.host.status(["network", "disconnect", "-f", self.network.as_str(), self.sandbox.as_str()]);
+        let _ = self.host.status([
+            "network",
+            "disconnect",
+            "-f",
+            self.network.as_str(),
+            self.sandbox.as_str(),
+        ]);
     }
 }
 
 /// A Docker Hub username for the run: lowercase letters and digits, 4 to 30 of them.
 pub fn username() -> String {
-    let id: String = crate::engine::creator_id().chars().filter(char::is_ascii_digit).collect();
+    let id: String = crate::engine::creator_id()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     let name = format!("jdx{id}");
     name.chars().take(30).collect()
 }
@@ -176,14 +270,26 @@ mod tests {
     fn usernames_fit_docker_hub_rules() {
         let name = username();
         assert!((4..=30).contains(&name.len()), "{name}");
-        assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{name}");
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+            "{name}"
+        );
     }
 
     #[test]
     fn the_registry_serves_tls_with_htpasswd_at_port_443() {
-        for line in ["  addr: :443", "    certificate: /hub/hub.crt", "    path: /hub/htpasswd", "    rootdirectory: /var/lib/docker-registry"] {
+        for line in [
+            "  addr: :443",
+            "    certificate: /hub/hub.crt",
+            "    path: /hub/htpasswd",
+            "    rootdirectory: /var/lib/docker-registry",
+        ] {
             assert!(CONFIG.lines().any(|l| l == line), "{line}");
         }
-        assert!(MAKE.contains("rm -f ca.key") && MAKE.contains("subjectAltName=DNS:registry-1.docker.io,DNS:index.docker.io"));
+        assert!(
+            MAKE.contains("rm -f ca.key")
+                && MAKE.contains("subjectAltName=DNS:registry-1.docker.io,DNS:index.docker.io")
+        );
     }
 }

@@ -30,7 +30,10 @@ fn d3() -> &'static str {
     cell("N4")
 }
 /// The two columns D2 creates and never fills.
-const UNFILLED: [&str; 2] = [", StartCenterlineType VARCHAR(255)", ", EndCenterlineType VARCHAR(255)"];
+const UNFILLED: [&str; 2] = [
+    ", StartCenterlineType VARCHAR(255)",
+    ", EndCenterlineType VARCHAR(255)",
+];
 /// The article's root password on the Linode.
 const PASSWORD: &str = "my-secret-pw";
 const JUPYTER: &str = "custom-jupyter-container";
@@ -41,14 +44,22 @@ const NETWORK: &str = "jupyter-mysql-net";
 /// variables D1 set in the article's one kernel).
 const KERNEL_STATE: &str = "import mysql.connector\nfrom mysql.connector import Error\nimport os\nmysql_user = os.getenv('MYSQL_USER')\nmysql_password = os.getenv('MYSQL_PASSWORD')\n";
 
-pub fn run(s: &mut Session, host: &Docker, local: &Sandbox, hub: &Hub, pushed: &Pushed) -> Result<()> {
+pub fn run(
+    s: &mut Session,
+    host: &Docker,
+    local: &Sandbox,
+    hub: &Hub,
+    pushed: &Pushed,
+) -> Result<()> {
     let remote = Remote::start(host)?;
     // A new Linode has no images: what an earlier run left in this stand-in's engine goes.
     remote.direct.output(["image", "prune", "-a", "-f"])?;
     // It pulls from Docker Hub (the stand-in), and the local machine reaches it on its network.
     hub.serve_remote(&remote)?;
     let address = remote.join(&local.network)?;
-    let config = tempfile::Builder::new().prefix("jdx-linode-config-").tempdir()?;
+    let config = tempfile::Builder::new()
+        .prefix("jdx-linode-config-")
+        .tempdir()?;
     s.docker = remote.docker.with_config(config.path());
     s.note(&format!(
         "the Linode is the sandbox engine {} with an SSH server in front, at {} on the sandbox network (LINODE_IP_ADDRESS); the LISH console is replaced by SSH: its commands run here with DOCKER_HOST={} (a key made for this run), and the Linode's CLI has no Docker Hub login",
@@ -60,14 +71,23 @@ pub fn run(s: &mut Session, host: &Docker, local: &Sandbox, hub: &Hub, pushed: &
 }
 
 /// `address`: the Linode's address on the local machine's network (LINODE_IP_ADDRESS).
-fn on_the_linode(s: &mut Session, remote: &Remote, address: &str, local: &Sandbox, pushed: &Pushed) -> Result<()> {
+fn on_the_linode(
+    s: &mut Session,
+    remote: &Remote,
+    address: &str,
+    local: &Sandbox,
+    pushed: &Pushed,
+) -> Result<()> {
     let password = db::new_password();
     s.secret(PASSWORD);
     s.secret(&password);
     let dir = s.project.path().to_path_buf();
     let (db_env, jupyter_env) = (dir.join("mysql.env"), dir.join("jupyter.env"));
     write_private(&db_env, &format!("MYSQL_ROOT_PASSWORD={password}\n"))?;
-    write_private(&jupyter_env, &format!("MYSQL_USER=root\nMYSQL_PASSWORD={password}\n"))?;
+    write_private(
+        &jupyter_env,
+        &format!("MYSQL_USER=root\nMYSQL_PASSWORD={password}\n"),
+    )?;
     s.note("corrected: the passwords are in two files only the person can read (mysql.env, jupyter.env), given with --env-file at run time; MySQL keeps its data on the named volume mysql-data and has a healthcheck; JupyterLab starts once MySQL is healthy, from the image pinned by the digest `docker push` printed, published on the Linode's loopback only");
 
     // Steps 9-11.
@@ -84,7 +104,9 @@ fn on_the_linode(s: &mut Session, remote: &Remote, address: &str, local: &Sandbo
     let image = format!("{}@{}", pushed.repository, pushed.digest);
     let env_file = format!(" --env-file {}", jupyter_env.display());
     let publish = "127.0.0.1:8888:8888";
-    let jupyter = s.cmd(&format!("docker run -d -it -p {publish} --name {JUPYTER} --network {NETWORK}{env_file} {image}"))?;
+    let jupyter = s.cmd(&format!(
+        "docker run -d -it -p {publish} --name {JUPYTER} --network {NETWORK}{env_file} {image}"
+    ))?;
     s.claim(
         "the Linode pulls the pushed image from Docker Hub (a public repository: no login there) and starts it",
         jupyter.ok() && jupyter.output.contains(&format!("Pulling from {}", pushed.repository)) && jupyter.output.contains("Status: Downloaded newer image"),
@@ -94,20 +116,44 @@ fn on_the_linode(s: &mut Session, remote: &Remote, address: &str, local: &Sandbo
     if !jupyter.ok() {
         bail!("the Jupyter container did not start on the Linode");
     }
-    let config_image = s.docker.probe(["inspect", "--format", "{{.Config.Image}}", JUPYTER]).unwrap_or_default();
+    let config_image = s
+        .docker
+        .probe(["inspect", "--format", "{{.Config.Image}}", JUPYTER])
+        .unwrap_or_default();
     s.claim(
         "the Linode runs exactly the image that was pushed (pinned by its digest)",
         config_image == format!("{}@{}", pushed.repository, pushed.digest),
         true,
-        format!("{JUPYTER} runs {config_image:?}; the push printed digest {}", pushed.digest),
+        format!(
+            "{JUPYTER} runs {config_image:?}; the push printed digest {}",
+            pushed.digest
+        ),
     );
-    let env = s.docker.probe(["image", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", &image]).unwrap_or_default();
-    let baked: Vec<&str> = env.lines().filter(|l| l.starts_with("MYSQL_PASSWORD=") && *l != "MYSQL_PASSWORD=NOT_DEFINED").collect();
+    let env = s
+        .docker
+        .probe([
+            "image",
+            "inspect",
+            "--format",
+            "{{range .Config.Env}}{{println .}}{{end}}",
+            &image,
+        ])
+        .unwrap_or_default();
+    let baked: Vec<&str> = env
+        .lines()
+        .filter(|l| l.starts_with("MYSQL_PASSWORD=") && *l != "MYSQL_PASSWORD=NOT_DEFINED")
+        .collect();
     s.claim(
         "the image pushed to the public repository carries no database password",
         baked.is_empty(),
         true,
-        format!("MYSQL_ entries of the pulled image's config: {}", env.lines().filter(|l| l.starts_with("MYSQL_")).collect::<Vec<_>>().join(" ")),
+        format!(
+            "MYSQL_ entries of the pulled image's config: {}",
+            env.lines()
+                .filter(|l| l.starts_with("MYSQL_"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
     );
 
     // Step 12.
@@ -117,15 +163,24 @@ fn on_the_linode(s: &mut Session, remote: &Remote, address: &str, local: &Sandbo
         "`docker logs` shows the server's URL with its token (http://127.0.0.1:8888/lab?token=...)",
         logs.output.contains("http://127.0.0.1:8888/lab?token="),
         true,
-        format!("a `http://127.0.0.1:8888/lab?token=` line in the log: {}", logs.output.contains("http://127.0.0.1:8888/lab?token=")),
+        format!(
+            "a `http://127.0.0.1:8888/lab?token=` line in the log: {}",
+            logs.output.contains("http://127.0.0.1:8888/lab?token=")
+        ),
     );
     let token = url.token().unwrap_or_default().to_string();
 
     // Step 13: open the URL at the Linode's address, from the local machine.
     let public = |path: &str| local.http_status(&format!("http://{address}:8888{path}"));
-    let (lab_public, api_public) = (public(&format!("/lab?token={token}")), public("/api/status"));
+    let (lab_public, api_public) = (
+        public(&format!("/lab?token={token}")),
+        public("/api/status"),
+    );
     let tunnel = Tunnel::open(s, remote)?;
-    let (with_token, without) = (tunnel.status(&format!("/lab?token={token}"), None), tunnel.status("/api/status", None));
+    let (with_token, without) = (
+        tunnel.status(&format!("/lab?token={token}"), None),
+        tunnel.status("/api/status", None),
+    );
     let through = "through the `ssh -L` tunnel (http://127.0.0.1:PORT on the local machine)";
     s.claim(
         "the JupyterLab URL opens from the local machine with the token, and the server refuses the API without it",
@@ -133,7 +188,11 @@ fn on_the_linode(s: &mut Session, remote: &Remote, address: &str, local: &Sandbo
         true,
         format!("{through}: /lab?token=<redacted> {}; /api/status without the token {}", shown(with_token), shown(without)),
     );
-    let ports = s.docker.probe(["port", JUPYTER]).unwrap_or_default().replace('\n', ", ");
+    let ports = s
+        .docker
+        .probe(["port", JUPYTER])
+        .unwrap_or_default()
+        .replace('\n', ", ");
     s.claim(
         "JupyterLab is not served on the Linode's public address over plain HTTP",
         lab_public == 0 && api_public == 0,
@@ -143,24 +202,46 @@ fn on_the_linode(s: &mut Session, remote: &Remote, address: &str, local: &Sandbo
     drop(tunnel);
 
     // Steps 14-16: the three cells in one sitting, as soon as the page opened.
-    let d2 = UNFILLED.iter().fold(D2.to_string(), |cell, column| cell.replace(column, ""));
+    let d2 = UNFILLED
+        .iter()
+        .fold(D2.to_string(), |cell, column| cell.replace(column, ""));
     s.note("corrected: D2 creates the 7 columns it fills (without StartCenterlineType and EndCenterlineType)");
     let code = program_of(s.mode, &[("D1", D1), ("D2", &d2), ("D3", d3())]);
     let mut ran = database::run_cells(s, JUPYTER, &[], &code)?;
-    if !cell_output(&ran.output, "D1").iter().any(|l| l == "connection successfully") {
+    if !cell_output(&ran.output, "D1")
+        .iter()
+        .any(|l| l == "connection successfully")
+    {
         s.note("D1 did not connect: as a reader would, a while later, once MySQL accepts connections, the cells run again");
         database::wait_ready(s, DB)?;
         ran = database::run_cells(s, JUPYTER, &[], &code)?;
     }
-    let (d1, d2_out, d3) = (cell_output(&ran.output, "D1"), cell_output(&ran.output, "D2"), cell_output(&ran.output, "D3"));
-    let csv = s.docker.probe(["exec", JUPYTER, "sh", "-c", "wc -l < outputs/Motorized-Foot-Scooter-Trips-2018.csv"]).unwrap_or_default();
+    let (d1, d2_out, d3) = (
+        cell_output(&ran.output, "D1"),
+        cell_output(&ran.output, "D2"),
+        cell_output(&ran.output, "D3"),
+    );
+    let csv = s
+        .docker
+        .probe([
+            "exec",
+            JUPYTER,
+            "sh",
+            "-c",
+            "wc -l < outputs/Motorized-Foot-Scooter-Trips-2018.csv",
+        ])
+        .unwrap_or_default();
     s.claim(
         "D1 writes outputs/Motorized-Foot-Scooter-Trips-2018.csv (/work/outputs is in the image) and prints `connection successfully`",
         csv.trim() == "1001" && d1.iter().any(|l| l == "connection successfully"),
         true,
         format!("lines in the CSV (with its header): {:?}; D1 printed: {}", csv.trim(), d1.join(" / ")),
     );
-    let expected_d2 = ["connection successfully", "You're connected to database:  ('scooter_trips',)", "Motorized_Foot_Scooter_Trips_2018 table created"];
+    let expected_d2 = [
+        "connection successfully",
+        "You're connected to database:  ('scooter_trips',)",
+        "Motorized_Foot_Scooter_Trips_2018 table created",
+    ];
     s.claim(
         "D2 prints `connection successfully`, `You're connected to database:  ('scooter_trips',)` and `Motorized_Foot_Scooter_Trips_2018 table created`",
         d2_out == expected_d2,
@@ -170,9 +251,14 @@ fn on_the_linode(s: &mut Session, remote: &Remote, address: &str, local: &Sandbo
     let rows: Vec<(usize, usize)> = d3.iter().filter_map(|l| row_values(l)).collect();
     s.claim(
         "D3 prints `connection successfully` and five rows of seven values, as the article shows",
-        d3.first().map(String::as_str) == Some("connection successfully") && rows.len() == 5 && rows.iter().all(|(n, none)| *n == 7 && *none == 0),
+        d3.first().map(String::as_str) == Some("connection successfully")
+            && rows.len() == 5
+            && rows.iter().all(|(n, none)| *n == 7 && *none == 0),
         true,
-        format!("{} row(s) printed, as (values, of them None): {rows:?}", rows.len()),
+        format!(
+            "{} row(s) printed, as (values, of them None): {rows:?}",
+            rows.len()
+        ),
     );
 
     recreate(s, &password, &db_env)
@@ -230,10 +316,23 @@ struct Tunnel {
 
 impl Tunnel {
     fn open(s: &mut Session, remote: &Remote) -> Result<Tunnel> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let forward = format!("127.0.0.1:{port}:127.0.0.1:8888");
         let target = format!("root@{}", remote.address);
-        let args = ["-N", "-o", "ControlMaster=no", "-o", "ControlPath=none", "-o", "ExitOnForwardFailure=yes", "-L", forward.as_str(), target.as_str()];
+        let args = [
+            "-N",
+            "-o",
+            "ControlMaster=no",
+            "-o",
+            "ControlPath=none",
+            "-o",
+            "ExitOnForwardFailure=yes",
+            "-L",
+            forward.as_str(),
+            target.as_str(),
+        ];
         let child = std::process::Command::new("ssh")
             .env("PATH", remote.path())
             .args(args)
@@ -243,17 +342,31 @@ impl Tunnel {
             .spawn()
             .context("starting the ssh tunnel")?;
         let mut tunnel = Tunnel { port, child };
-        s.record(&format!("ssh -N -L {port}:127.0.0.1:8888 root@{}    # in the background: the tunnel", remote.address), "", 0);
-        let up = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || tunnel.status("/api/status", None) != 0 || matches!(tunnel.child.try_wait(), Ok(Some(_))));
+        s.record(
+            &format!(
+                "ssh -N -L {port}:127.0.0.1:8888 root@{}    # in the background: the tunnel",
+                remote.address
+            ),
+            "",
+            0,
+        );
+        let up = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || {
+            tunnel.status("/api/status", None) != 0
+                || matches!(tunnel.child.try_wait(), Ok(Some(_)))
+        });
         if up.is_none() || matches!(tunnel.child.try_wait(), Ok(Some(_))) {
-            bail!("the ssh tunnel to {} did not open within 20s", remote.address);
+            bail!(
+                "the ssh tunnel to {} did not open within 20s",
+                remote.address
+            );
         }
         Ok(tunnel)
     }
 
     /// The status of `GET path` through the tunnel (0: no answer).
     fn status(&self, path: &str, token: Option<&str>) -> u16 {
-        crate::jupyter::http::get_status(self.port, path, token, Duration::from_secs(5)).unwrap_or(0)
+        crate::jupyter::http::get_status(self.port, path, token, Duration::from_secs(5))
+            .unwrap_or(0)
     }
 }
 
@@ -277,7 +390,12 @@ fn shown(status: u16) -> String {
 pub(super) fn row_values(line: &str) -> Option<(usize, usize)> {
     let inner = line.trim().strip_prefix('(')?.strip_suffix(')')?;
     let values: Vec<&str> = inner.split(", ").collect();
-    (values.len() > 1).then(|| (values.len(), values.iter().filter(|v| **v == "None").count()))
+    (values.len() > 1).then(|| {
+        (
+            values.len(),
+            values.iter().filter(|v| **v == "None").count(),
+        )
+    })
 }
 
 /// A file of secrets in the section's project folder (0700, made for this run: no one else can
@@ -305,10 +423,14 @@ mod tests {
 
     #[test]
     fn the_cells_are_the_articles() {
-        assert!(D1.contains("host=\"mysql-db\",") && D1.contains("aaf4274109f34ffd93ac71267c5b276e"));
+        assert!(
+            D1.contains("host=\"mysql-db\",") && D1.contains("aaf4274109f34ffd93ac71267c5b276e")
+        );
         assert_eq!(D2.matches("VARCHAR(255)").count(), 9);
         assert_eq!(D2.matches("%s").count(), 7);
-        let fixed = UNFILLED.iter().fold(D2.to_string(), |cell, column| cell.replace(column, ""));
+        let fixed = UNFILLED
+            .iter()
+            .fold(D2.to_string(), |cell, column| cell.replace(column, ""));
         assert_eq!(fixed.matches("VARCHAR(255)").count(), 7);
         assert!(!program_of(Mode::Literal, &[("D1", D1)]).contains("https://"));
     }

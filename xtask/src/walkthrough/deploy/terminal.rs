@@ -23,7 +23,11 @@ pub struct Typed {
 
 /// Runs `argv` in a terminal, answering each `(prompt, answer)` in turn once `prompt` shows.
 pub fn run(argv: &[String], answers: &[(&str, &str)], limit: Duration) -> Result<Typed> {
-    let line = argv.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ");
+    let line = argv
+        .iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut child = Command::new("script")
         .args(["-q", "-e", "-c", &line, "/dev/null"])
         .stdin(Stdio::piped())
@@ -40,18 +44,28 @@ pub fn run(argv: &[String], answers: &[(&str, &str)], limit: Duration) -> Result
             if n == 0 {
                 break;
             }
-            sink.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&buf[..n]);
+            sink.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend_from_slice(&buf[..n]);
         }
     });
-    let text = || String::from_utf8_lossy(&screen.lock().unwrap_or_else(|e| e.into_inner())).replace('\r', "");
+    let text = || {
+        String::from_utf8_lossy(&screen.lock().unwrap_or_else(|e| e.into_inner())).replace('\r', "")
+    };
     let mut stdin = child.stdin.take().context("no stdin")?;
     let mut seen = 0;
     for (prompt, answer) in answers {
-        let shown = wait::poll(limit, Duration::from_millis(50), || text()[seen..].contains(prompt));
+        let shown = wait::poll(limit, Duration::from_millis(50), || {
+            text()[seen..].contains(prompt)
+        });
         if shown.is_none() {
             let _ = child.kill();
             let _ = child.wait();
-            bail!("no {prompt:?} prompt within {}s; the terminal showed: {}", limit.as_secs(), text().trim());
+            bail!(
+                "no {prompt:?} prompt within {}s; the terminal showed: {}",
+                limit.as_secs(),
+                text().trim()
+            );
         }
         seen = text().len();
         // The program turns echo off right after printing a password prompt: type after it did.
@@ -59,14 +73,23 @@ pub fn run(argv: &[String], answers: &[(&str, &str)], limit: Duration) -> Result
         stdin.write_all(format!("{answer}\n").as_bytes())?;
         stdin.flush()?;
     }
-    let ended = wait::poll(limit, Duration::from_millis(100), || matches!(child.try_wait(), Ok(Some(_))));
+    let ended = wait::poll(limit, Duration::from_millis(100), || {
+        matches!(child.try_wait(), Ok(Some(_)))
+    });
     if ended.is_none() {
         let _ = child.kill();
     }
     drop(stdin);
     let status = child.wait()?;
     let _ = reader.join();
-    Ok(Typed { exit: if ended.is_none() { -1 } else { status.code().unwrap_or(-1) }, screen: text() })
+    Ok(Typed {
+        exit: if ended.is_none() {
+            -1
+        } else {
+            status.code().unwrap_or(-1)
+        },
+        screen: text(),
+    })
 }
 
 #[cfg(test)]
@@ -77,13 +100,34 @@ mod tests {
     fn answers_go_in_at_their_prompts_and_a_silent_one_is_not_echoed() {
         let script = "printf 'Username: '; read u; printf 'Password: '; stty -echo; read p; stty echo; echo; echo \"user=$u len=${#p}\"";
         let argv = ["bash".to_string(), "-c".to_string(), script.to_string()];
-        let typed = run(&argv, &[("Username:", "ana"), ("Password:", "s3cret-pw")], Duration::from_secs(10)).unwrap();
+        let typed = run(
+            &argv,
+            &[("Username:", "ana"), ("Password:", "s3cret-pw")],
+            Duration::from_secs(10),
+        )
+        .unwrap();
         assert_eq!(typed.exit, 0, "{}", typed.screen);
         assert!(typed.screen.contains("user=ana len=9"), "{}", typed.screen);
-        assert!(!typed.screen.contains("s3cret-pw"), "the password was echoed: {}", typed.screen);
-        let failed = run(&["sh".to_string(), "-c".to_string(), "exit 3".to_string()], &[], Duration::from_secs(10)).unwrap();
+        assert!(
+            !typed.screen.contains("s3cret-pw"),
+            "the password was echoed: {}",
+            typed.screen
+        );
+        let failed = run(
+            &["sh".to_string(), "-c".to_string(), "exit 3".to_string()],
+            &[],
+            Duration::from_secs(10),
+        )
+        .unwrap();
         assert_eq!(failed.exit, 3);
-        let silent = run(&["sh".to_string(), "-c".to_string(), "sleep 5".to_string()], &[("Username:", "x")], Duration::from_millis(300));
-        assert!(silent.unwrap_err().to_string().contains("no \"Username:\" prompt"));
+        let silent = run(
+            &["sh".to_string(), "-c".to_string(), "sleep 5".to_string()],
+            &[("Username:", "x")],
+            Duration::from_millis(300),
+        );
+        assert!(silent
+            .unwrap_err()
+            .to_string()
+            .contains("no \"Username:\" prompt"));
     }
 }

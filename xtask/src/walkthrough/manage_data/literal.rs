@@ -181,7 +181,13 @@ pub const CLAIMS: &[ClaimCheck] = &[
 
 /// The non-empty lines of a terminal's output, carriage returns and edges trimmed.
 fn lines(text: &str) -> Vec<String> {
-    text.lines().map(|l| l.trim_matches(|c: char| c == '\r' || c.is_whitespace()).to_string()).filter(|l| !l.is_empty()).collect()
+    text.lines()
+        .map(|l| {
+            l.trim_matches(|c: char| c == '\r' || c.is_whitespace())
+                .to_string()
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 fn is_hex(word: &str, len: usize) -> bool {
@@ -207,25 +213,43 @@ fn started(p: &Probe) -> Result<String, String> {
     if let (Some(0), Some(id)) = (p.exit(), out.iter().rev().find(|l| is_hex(l, 64))) {
         return Ok(id.clone());
     }
-    let error = out.iter().find(|l| l.contains("Error")).cloned().unwrap_or_else(|| out.join("; "));
+    let error = out
+        .iter()
+        .find(|l| l.contains("Error"))
+        .cloned()
+        .unwrap_or_else(|| out.join("; "));
     let instead = match running(p) {
-        Some(c) => format!("; the running container is {c} ({}), mounting {}", image_of(p, &c), describe(&mounts(p, &c))),
+        Some(c) => format!(
+            "; the running container is {c} ({}), mounting {}",
+            image_of(p, &c),
+            describe(&mounts(p, &c))
+        ),
         None => "; no container runs".into(),
     };
-    Err(format!("the step's `docker run` exit {}: {error}{instead}", exit_of(p)))
+    Err(format!(
+        "the step's `docker run` exit {}: {error}{instead}",
+        exit_of(p)
+    ))
 }
 
 /// The newest running container (the article runs one at a time).
 fn running(p: &Probe) -> Option<String> {
-    p.docker(&["ps", "--format", "{{.Names}}"]).stdout.lines().next().map(str::to_string).filter(|n| !n.is_empty())
+    p.docker(&["ps", "--format", "{{.Names}}"])
+        .stdout
+        .lines()
+        .next()
+        .map(str::to_string)
+        .filter(|n| !n.is_empty())
 }
 
 fn image_of(p: &Probe, container: &str) -> String {
-    p.docker(&["inspect", "--format", "{{.Config.Image}}", container]).stdout
+    p.docker(&["inspect", "--format", "{{.Config.Image}}", container])
+        .stdout
 }
 
 fn workdir(p: &Probe, container: &str) -> String {
-    p.docker(&["inspect", "--format", "{{.Config.WorkingDir}}", container]).stdout
+    p.docker(&["inspect", "--format", "{{.Config.WorkingDir}}", container])
+        .stdout
 }
 
 struct Mount {
@@ -243,7 +267,13 @@ fn mounts(p: &Probe, container: &str) -> Vec<Mount> {
         .lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split('|').collect();
-            (f.len() == 5).then(|| Mount { kind: f[0].into(), name: f[1].into(), source: f[2].into(), dest: f[3].into(), rw: f[4] == "true" })
+            (f.len() == 5).then(|| Mount {
+                kind: f[0].into(),
+                name: f[1].into(),
+                source: f[2].into(),
+                dest: f[3].into(),
+                rw: f[4] == "true",
+            })
         })
         .collect()
 }
@@ -252,8 +282,16 @@ fn describe(mounts: &[Mount]) -> String {
     let each: Vec<String> = mounts
         .iter()
         .map(|m| {
-            let what = if m.kind == "volume" { format!("volume {}", short(&m.name)) } else { format!("{} {}", m.kind, m.source) };
-            format!("{what} at {}{}", m.dest, if m.rw { "" } else { " (read-only)" })
+            let what = if m.kind == "volume" {
+                format!("volume {}", short(&m.name))
+            } else {
+                format!("{} {}", m.kind, m.source)
+            };
+            format!(
+                "{what} at {}{}",
+                m.dest,
+                if m.rw { "" } else { " (read-only)" }
+            )
         })
         .collect();
     if each.is_empty() {
@@ -269,14 +307,20 @@ fn host_file(p: &Probe, path: &str) -> Option<HostFile> {
     let f: Vec<&str> = out.stdout.split_whitespace().collect();
     match (out.ok(), f.as_slice()) {
         // As the engine's containers see it (the sandbox's engine is rootless).
-        (true, [u, g, m]) => Some(HostFile { uid: container_id(u.parse().ok()?), gid: container_id(g.parse().ok()?), mode: u32::from_str_radix(m, 8).ok()? }),
+        (true, [u, g, m]) => Some(HostFile {
+            uid: container_id(u.parse().ok()?),
+            gid: container_id(g.parse().ok()?),
+            mode: u32::from_str_radix(m, 8).ok()?,
+        }),
         _ => None,
     }
 }
 
 /// The name `docker volume create` printed.
 fn created_volume(p: &Probe) -> String {
-    p.earlier("docker volume create").map(|o| lines(&o).pop().unwrap_or_default()).unwrap_or_default()
+    p.earlier("docker volume create")
+        .map(|o| lines(&o).pop().unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// A volume's folder in the sandbox engine: its owner and mode, and its entries.
@@ -287,16 +331,33 @@ fn volume_folder(p: &Probe, volume: &str) -> String {
     }
     let entries = p.shell(&format!("ls -A {}", shell_quote(&mountpoint.stdout)));
     let owner = host_file(p, &mountpoint.stdout).map_or("?".into(), |f| f.to_string());
-    format!("volume {volume}'s folder in the engine: {owner}, holding [{}]", entries.stdout.trim().replace('\n', ", "))
+    format!(
+        "volume {volume}'s folder in the engine: {owner}, holding [{}]",
+        entries.stdout.trim().replace('\n', ", ")
+    )
 }
 
 // ---- the checks ----------------------------------------------------------------------------
 
 fn generated_name(p: &Probe) -> Observed {
-    let listed: Vec<String> = lines(&p.output()).iter().filter_map(|l| l.split_whitespace().last()).filter(|w| is_hex(w, 64)).map(String::from).collect();
+    let listed: Vec<String> = lines(&p.output())
+        .iter()
+        .filter_map(|l| l.split_whitespace().last())
+        .filter(|w| is_hex(w, 64))
+        .map(String::from)
+        .collect();
     let mut found = Vec::new();
     for v in &listed {
-        let users = p.docker(&["ps", "-a", "--filter", &format!("volume={v}"), "--format", "{{.Names}}"]).stdout;
+        let users = p
+            .docker(&[
+                "ps",
+                "-a",
+                "--filter",
+                &format!("volume={v}"),
+                "--format",
+                "{{.Names}}",
+            ])
+            .stdout;
         for c in users.lines() {
             for m in mounts(p, c).iter().filter(|m| &m.name == v) {
                 found.push(format!("{v} mounted by {c} at {}", m.dest));
@@ -304,19 +365,49 @@ fn generated_name(p: &Probe) -> Observed {
         }
     }
     let holds = found.iter().any(|f| f.ends_with(" at /project/outputs"));
-    seen(holds, format!("`docker volume ls` lists {} volume(s) with a 64-hex name: {}", listed.len(), if found.is_empty() { "none mounted".into() } else { found.join("; ") }))
+    seen(
+        holds,
+        format!(
+            "`docker volume ls` lists {} volume(s) with a 64-hex name: {}",
+            listed.len(),
+            if found.is_empty() {
+                "none mounted".into()
+            } else {
+                found.join("; ")
+            }
+        ),
+    )
 }
 
 fn removed_with_rm(p: &Probe) -> Observed {
-    let volumes: Vec<String> =
-        p.earlier("docker volume ls").map(|o| lines(&o).iter().filter_map(|l| l.split_whitespace().last()).filter(|w| is_hex(w, 64)).map(String::from).collect()).unwrap_or_default();
+    let volumes: Vec<String> = p
+        .earlier("docker volume ls")
+        .map(|o| {
+            lines(&o)
+                .iter()
+                .filter_map(|l| l.split_whitespace().last())
+                .filter(|w| is_hex(w, 64))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
     let (gone, waited) = p.within(Duration::from_secs(15), || {
         let containers = p.docker(&["ps", "-aq"]).stdout;
-        let left: Vec<&String> = volumes.iter().filter(|v| p.docker(&["volume", "inspect", v.as_str()]).ok()).collect();
+        let left: Vec<&String> = volumes
+            .iter()
+            .filter(|v| p.docker(&["volume", "inspect", v.as_str()]).ok())
+            .collect();
         (containers.is_empty() && left.is_empty()).then_some(())
     });
-    let containers = p.docker(&["ps", "-a", "--format", "{{.Names}}"]).stdout.replace('\n', ", ");
-    let left: Vec<&str> = volumes.iter().filter(|v| p.docker(&["volume", "inspect", v.as_str()]).ok()).map(|v| short(v)).collect();
+    let containers = p
+        .docker(&["ps", "-a", "--format", "{{.Names}}"])
+        .stdout
+        .replace('\n', ", ");
+    let left: Vec<&str> = volumes
+        .iter()
+        .filter(|v| p.docker(&["volume", "inspect", v.as_str()]).ok())
+        .map(|v| short(v))
+        .collect();
     seen(
         gone.is_some() && !volumes.is_empty(),
         format!(
@@ -333,8 +424,13 @@ fn volume_flag(p: &Probe) -> Observed {
     match started(p) {
         Ok(id) => {
             let ms = mounts(p, &id);
-            let holds = ms.iter().any(|m| m.kind == "volume" && is_hex(&m.name, 64) && m.dest == "/project/outputs");
-            seen(holds, format!("container {} mounts {}", short(&id), describe(&ms)))
+            let holds = ms
+                .iter()
+                .any(|m| m.kind == "volume" && is_hex(&m.name, 64) && m.dest == "/project/outputs");
+            seen(
+                holds,
+                format!("container {} mounts {}", short(&id), describe(&ms)),
+            )
         }
         Err(why) => seen(false, why),
     }
@@ -344,29 +440,51 @@ fn ps_lists(p: &Probe) -> Observed {
     let out = lines(&p.output());
     let header = out.first().cloned().unwrap_or_default();
     let name = running(p).unwrap_or_default();
-    let row = out.iter().skip(1).find(|l| l.split_whitespace().next().is_some_and(|id| is_hex(id, 12)) && l.ends_with(&name) && !name.is_empty());
+    let row = out.iter().skip(1).find(|l| {
+        l.split_whitespace().next().is_some_and(|id| is_hex(id, 12))
+            && l.ends_with(&name)
+            && !name.is_empty()
+    });
     let holds = header.starts_with("CONTAINER ID") && header.ends_with("NAMES") && row.is_some();
     let row = row.map(|r| {
         let f: Vec<&str> = r.split_whitespace().collect();
         format!("{} .. {}", f[0], f[f.len() - 1])
     });
-    seen(holds, format!("exit {}; header: {header}; the running container's row: {}", exit_of(p), row.unwrap_or_else(|| "none".into())))
+    seen(
+        holds,
+        format!(
+            "exit {}; header: {header}; the running container's row: {}",
+            exit_of(p),
+            row.unwrap_or_else(|| "none".into())
+        ),
+    )
 }
 
 /// The token of the first http://127.0.0.1:8888/lab?token=... URL in a log.
 fn url_token(log: &str) -> Option<String> {
     const URL: &str = "http://127.0.0.1:8888/lab?token=";
     let at = log.find(URL)? + URL.len();
-    let token: String = log[at..].chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+    let token: String = log[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect();
     (!token.is_empty()).then_some(token)
 }
 
 fn logs_url(p: &Probe) -> Observed {
     let shown = lines(&p.output()).len();
     let (token, how) = match url_token(&p.output()) {
-        Some(t) => (Some(t), format!("the step's output ({shown} lines) shows the URL")),
+        Some(t) => (
+            Some(t),
+            format!("the step's output ({shown} lines) shows the URL"),
+        ),
         None => {
-            let Some(c) = running(p) else { return seen(false, format!("the step's output ({shown} lines) has no URL, and no container runs")) };
+            let Some(c) = running(p) else {
+                return seen(
+                    false,
+                    format!("the step's output ({shown} lines) has no URL, and no container runs"),
+                );
+            };
             let (t, waited) = p.within(Duration::from_secs(60), || {
                 let o = p.docker(&["logs", &c]);
                 url_token(&format!("{}\n{}", o.stdout, o.stderr))
@@ -378,7 +496,9 @@ fn logs_url(p: &Probe) -> Observed {
             (t, how)
         }
     };
-    let Some(token) = token else { return seen(false, how) };
+    let Some(token) = token else {
+        return seen(false, how);
+    };
     let with = p.http(8888, "/api/status", Some(&token));
     let without = p.http(8888, "/api/status", None);
     let holds = is_hex(&token, 48) && with == 200 && without != 200;
@@ -389,7 +509,14 @@ fn permission_error(p: &Probe) -> Observed {
     let out = lines(&p.output());
     let raised = out.iter().rev().find(|l| l.contains("Error")).cloned();
     let holds = p.exit().is_some_and(|c| c != 0) && raised.as_deref() == Some(PERMISSION_ERROR);
-    seen(holds, format!("the cell's exit {}; it raised: {}", exit_of(p), raised.unwrap_or_else(|| "nothing".into())))
+    seen(
+        holds,
+        format!(
+            "the cell's exit {}; it raised: {}",
+            exit_of(p),
+            raised.unwrap_or_else(|| "nothing".into())
+        ),
+    )
 }
 
 fn owned_by(p: &Probe, user: &str, group: &str) -> Observed {
@@ -405,23 +532,54 @@ fn owned_by(p: &Probe, user: &str, group: &str) -> Observed {
 
 fn printed(p: &Probe, want: &str) -> Observed {
     let out = lines(&p.output());
-    seen(out.iter().any(|l| l == want), format!("exit {}: {}", exit_of(p), out.join("; ")))
+    seen(
+        out.iter().any(|l| l == want),
+        format!("exit {}: {}", exit_of(p), out.join("; ")),
+    )
 }
 
 /// The volume `docker volume rm` named (it prints the name) is gone from the engine.
 fn volume_removed(p: &Probe) -> Observed {
     let out = p.output();
     let Some(name) = out.lines().map(str::trim).find(|l| is_hex(l, 64)) else {
-        return seen(false, format!("`docker volume rm` exit {}: it printed no volume name: {}", exit_of(p), out.trim()));
+        return seen(
+            false,
+            format!(
+                "`docker volume rm` exit {}: it printed no volume name: {}",
+                exit_of(p),
+                out.trim()
+            ),
+        );
     };
     let inspect = p.docker(&["volume", "inspect", name]);
     let said = format!("{}{}", inspect.stdout, inspect.stderr);
-    seen(p.exit() == Some(0) && !inspect.ok(), format!("`docker volume rm {name}` exit {}; `docker volume inspect` now: exit {}: {}", exit_of(p), inspect.code, said.lines().last().unwrap_or("").trim()))
+    seen(
+        p.exit() == Some(0) && !inspect.ok(),
+        format!(
+            "`docker volume rm {name}` exit {}; `docker volume inspect` now: exit {}: {}",
+            exit_of(p),
+            inspect.code,
+            said.lines().last().unwrap_or("").trim()
+        ),
+    )
 }
 
 fn left_dangling(p: &Probe) -> Observed {
-    let dangling: Vec<String> = p.docker(&["volume", "ls", "-q", "--filter", "dangling=true"]).stdout.lines().filter(|v| is_hex(v, 64)).map(String::from).collect();
-    seen(p.exit() == Some(0) && !dangling.is_empty(), format!("`docker rm` exit {}; anonymous volumes no container uses now: [{}]", exit_of(p), dangling.join(", ")))
+    let dangling: Vec<String> = p
+        .docker(&["volume", "ls", "-q", "--filter", "dangling=true"])
+        .stdout
+        .lines()
+        .filter(|v| is_hex(v, 64))
+        .map(String::from)
+        .collect();
+    seen(
+        p.exit() == Some(0) && !dangling.is_empty(),
+        format!(
+            "`docker rm` exit {}; anonymous volumes no container uses now: [{}]",
+            exit_of(p),
+            dangling.join(", ")
+        ),
+    )
 }
 
 /// Where the cell's `outputs/...` is, in the running container: (container, path).
@@ -437,56 +595,152 @@ fn stat_in(p: &Probe, container: &str, path: &str) -> Option<String> {
 }
 
 fn cell_wrote(p: &Probe) -> Observed {
-    let Some((c, path)) = csv_path(p) else { return seen(false, format!("the cell's exit {}; no container runs", exit_of(p))) };
+    let Some((c, path)) = csv_path(p) else {
+        return seen(
+            false,
+            format!("the cell's exit {}; no container runs", exit_of(p)),
+        );
+    };
     let stat = stat_in(p, &c, &path);
-    seen(p.exit() == Some(0) && stat.is_some(), format!("the cell's exit {}; in {c}, {path}: {}", exit_of(p), stat.unwrap_or_else(|| "missing".into())))
+    seen(
+        p.exit() == Some(0) && stat.is_some(),
+        format!(
+            "the cell's exit {}; in {c}, {path}: {}",
+            exit_of(p),
+            stat.unwrap_or_else(|| "missing".into())
+        ),
+    )
 }
 
 fn lands_in_volume(p: &Probe) -> Observed {
-    let Some((c, path)) = csv_path(p) else { return seen(false, "no container runs") };
+    let Some((c, path)) = csv_path(p) else {
+        return seen(false, "no container runs");
+    };
     let file = path.rsplit('/').next().unwrap_or_default().to_string();
     let mut held = Vec::new();
     let mut holds = false;
     for m in mounts(p, &c).iter().filter(|m| m.kind == "volume") {
         let entries = p.exec(&c, &["ls", "-A", &m.dest]).stdout;
         holds |= entries.lines().any(|e| e.trim() == file);
-        held.push(format!("volume {} at {} holds [{}]", short(&m.name), m.dest, entries.trim().replace('\n', ", ")));
+        held.push(format!(
+            "volume {} at {} holds [{}]",
+            short(&m.name),
+            m.dest,
+            entries.trim().replace('\n', ", ")
+        ));
     }
-    let written = stat_in(p, &c, &path).map_or("missing".into(), |s| format!("written there ({s})"));
-    seen(holds, format!("{}; the cell's outputs/ is {} (WorkingDir {}): {path} {written}", if held.is_empty() { "no volume mounted".into() } else { held.join("; ") }, path.rsplit_once('/').map_or("", |x| x.0), workdir(p, &c)))
+    let written =
+        stat_in(p, &c, &path).map_or("missing".into(), |s| format!("written there ({s})"));
+    seen(
+        holds,
+        format!(
+            "{}; the cell's outputs/ is {} (WorkingDir {}): {path} {written}",
+            if held.is_empty() {
+                "no volume mounted".into()
+            } else {
+                held.join("; ")
+            },
+            path.rsplit_once('/').map_or("", |x| x.0),
+            workdir(p, &c)
+        ),
+    )
 }
 
 fn csv_after_restart(p: &Probe) -> Observed {
-    let Some((c, path)) = csv_path(p) else { return seen(false, format!("`docker start` exit {}; no container runs", exit_of(p))) };
+    let Some((c, path)) = csv_path(p) else {
+        return seen(
+            false,
+            format!("`docker start` exit {}; no container runs", exit_of(p)),
+        );
+    };
     let stat = stat_in(p, &c, &path);
-    let started = p.docker(&["inspect", "--format", "{{.State.StartedAt}}", &c]).stdout;
-    seen(stat.is_some(), format!("`docker start` exit {}; {c} (re)started at {started}; {path}: {}", exit_of(p), stat.unwrap_or_else(|| "missing".into())))
+    let started = p
+        .docker(&["inspect", "--format", "{{.State.StartedAt}}", &c])
+        .stdout;
+    seen(
+        stat.is_some(),
+        format!(
+            "`docker start` exit {}; {c} (re)started at {started}; {path}: {}",
+            exit_of(p),
+            stat.unwrap_or_else(|| "missing".into())
+        ),
+    )
 }
 
 fn volume_after_restart(p: &Probe) -> Observed {
-    let Some(c) = running(p) else { return seen(false, format!("`docker start` exit {}; no container runs", exit_of(p))) };
-    let started = p.docker(&["inspect", "--format", "{{.State.StartedAt}}", &c]).stdout;
+    let Some(c) = running(p) else {
+        return seen(
+            false,
+            format!("`docker start` exit {}; no container runs", exit_of(p)),
+        );
+    };
+    let started = p
+        .docker(&["inspect", "--format", "{{.State.StartedAt}}", &c])
+        .stdout;
     let mut found = Vec::new();
     let mut holds = false;
-    for m in mounts(p, &c).iter().filter(|m| m.kind == "volume" && is_hex(&m.name, 64)) {
-        let created = p.docker(&["volume", "inspect", "--format", "{{.CreatedAt}}", &m.name]).stdout;
+    for m in mounts(p, &c)
+        .iter()
+        .filter(|m| m.kind == "volume" && is_hex(&m.name, 64))
+    {
+        let created = p
+            .docker(&["volume", "inspect", "--format", "{{.CreatedAt}}", &m.name])
+            .stdout;
         // RFC 3339 in UTC from the same engine: the first 19 characters compare as times.
         holds |= created.len() >= 19 && started.len() >= 19 && created[..19] < started[..19];
-        found.push(format!("volume {} at {} created {created}", short(&m.name), m.dest));
+        found.push(format!(
+            "volume {} at {} created {created}",
+            short(&m.name),
+            m.dest
+        ));
     }
-    seen(holds, format!("`docker start` exit {}; {c} (re)started at {started}; {}", exit_of(p), if found.is_empty() { "no anonymous volume mounted".into() } else { found.join("; ") }))
+    seen(
+        holds,
+        format!(
+            "`docker start` exit {}; {c} (re)started at {started}; {}",
+            exit_of(p),
+            if found.is_empty() {
+                "no anonymous volume mounted".into()
+            } else {
+                found.join("; ")
+            }
+        ),
+    )
 }
 
 fn first_mount_creates(p: &Probe) -> Observed {
     // Not a step of the article (it creates its volume first): one container of the check's
     // own, mounting a volume name nothing uses, from the image the article built last.
-    let image = p.earlier("docker build").and_then(|o| lines(&o).iter().rev().find_map(|l| l.strip_prefix("Successfully tagged ").map(String::from)));
-    let Some(image) = image else { return seen(false, "no image was built before this step") };
+    let image = p.earlier("docker build").and_then(|o| {
+        lines(&o)
+            .iter()
+            .rev()
+            .find_map(|l| l.strip_prefix("Successfully tagged ").map(String::from))
+    });
+    let Some(image) = image else {
+        return seen(false, "no image was built before this step");
+    };
     let volume = format!("first-mount-check-{}", std::process::id());
     let before = p.docker(&["volume", "inspect", &volume]);
     let mount = format!("type=volume,source={volume},target=/mnt/first-mount,volume-label=jupyter-docker-xtask.managed=true");
-    let ran = p.docker(&["run", "--rm", "--label", "jupyter-docker-xtask.managed=true", "--mount", &mount, "--entrypoint", "true", &image]);
-    let after = p.docker(&["volume", "inspect", "--format", "{{.Name}} created {{.CreatedAt}}", &volume]);
+    let ran = p.docker(&[
+        "run",
+        "--rm",
+        "--label",
+        "jupyter-docker-xtask.managed=true",
+        "--mount",
+        &mount,
+        "--entrypoint",
+        "true",
+        &image,
+    ]);
+    let after = p.docker(&[
+        "volume",
+        "inspect",
+        "--format",
+        "{{.Name}} created {{.CreatedAt}}",
+        &volume,
+    ]);
     seen(
         !before.ok() && ran.ok() && after.ok(),
         format!(
@@ -503,16 +757,37 @@ fn volume_writable(p: &Probe) -> Observed {
     match started(p) {
         Ok(id) => {
             let Some(m) = mounts(p, &id).into_iter().find(|m| m.name == volume) else {
-                return seen(false, format!("container {} does not mount {volume}", short(&id)));
+                return seen(
+                    false,
+                    format!("container {} does not mount {volume}", short(&id)),
+                );
             };
             let test = p.exec(&id, &["test", "-w", &m.dest]);
-            seen(test.ok(), format!("in container {}, `test -w {}` as its user: exit {}; {}", short(&id), m.dest, test.code, volume_folder(p, &volume)))
+            seen(
+                test.ok(),
+                format!(
+                    "in container {}, `test -w {}` as its user: exit {}; {}",
+                    short(&id),
+                    m.dest,
+                    test.code,
+                    volume_folder(p, &volume)
+                ),
+            )
         }
         Err(why) => {
             // No container mounts it: what the notebook user may do follows from the folder's owner and mode.
-            let mountpoint = p.docker(&["volume", "inspect", "--format", "{{.Mountpoint}}", &volume]).stdout;
+            let mountpoint = p
+                .docker(&["volume", "inspect", "--format", "{{.Mountpoint}}", &volume])
+                .stdout;
             let may = host_file(p, &mountpoint).is_some_and(|f| f.writable_by(NB_UID, NB_GID));
-            seen(may, format!("{why}; {} (the notebook user {NB_UID}:{NB_GID} {} write it)", volume_folder(p, &volume), if may { "may" } else { "may not" }))
+            seen(
+                may,
+                format!(
+                    "{why}; {} (the notebook user {NB_UID}:{NB_GID} {} write it)",
+                    volume_folder(p, &volume),
+                    if may { "may" } else { "may not" }
+                ),
+            )
         }
     }
 }
@@ -523,12 +798,23 @@ fn new_container_sees_data(p: &Probe) -> Observed {
     match started(p) {
         Ok(id) => {
             let Some(m) = mounts(p, &id).into_iter().find(|m| m.name == volume) else {
-                return seen(false, format!("container {} does not mount {volume}", short(&id)));
+                return seen(
+                    false,
+                    format!("container {} does not mount {volume}", short(&id)),
+                );
             };
             let entries = p.exec(&id, &["ls", "-A", &m.dest]).stdout;
             let file = CSV.rsplit('/').next().unwrap_or(CSV);
             let holds = entries.lines().any(|e| e.trim() == file);
-            seen(holds, format!("in the new container {}, {} holds [{}]; {folder}", short(&id), m.dest, entries.trim().replace('\n', ", ")))
+            seen(
+                holds,
+                format!(
+                    "in the new container {}, {} holds [{}]; {folder}",
+                    short(&id),
+                    m.dest,
+                    entries.trim().replace('\n', ", ")
+                ),
+            )
         }
         Err(why) => seen(false, format!("{why}; {folder}")),
     }
@@ -539,19 +825,46 @@ fn notebook_bind(p: &Probe) -> Result<(String, Mount), String> {
     let id = started(p)?;
     let ms = mounts(p, &id);
     let listed = describe(&ms);
-    ms.into_iter().find(|m| m.kind == "bind" && m.source.ends_with("/computation.ipynb")).map(|m| (id.clone(), m)).ok_or_else(|| format!("container {} mounts {listed}: no bind mount of computation.ipynb", short(&id)))
+    ms.into_iter()
+        .find(|m| m.kind == "bind" && m.source.ends_with("/computation.ipynb"))
+        .map(|m| (id.clone(), m))
+        .ok_or_else(|| {
+            format!(
+                "container {} mounts {listed}: no bind mount of computation.ipynb",
+                short(&id)
+            )
+        })
 }
 
 /// The project folder's notebook, as the sandbox has it.
 fn project_notebook(p: &Probe) -> String {
-    host_file(p, "computation.ipynb").map_or("the project's computation.ipynb: missing".into(), |f| format!("the project's computation.ipynb: {f}"))
+    host_file(p, "computation.ipynb")
+        .map_or("the project's computation.ipynb: missing".into(), |f| {
+            format!("the project's computation.ipynb: {f}")
+        })
 }
 
 /// Whether the container's file is the host's own (same inode): an edit in place shows at once.
 fn same_file(p: &Probe, id: &str, m: &Mount) -> (bool, String) {
-    let host = p.shell(&format!("stat -c %i {}", shell_quote(&m.source))).stdout.trim().to_string();
-    let inside = p.exec(id, &["stat", "-c", "%i", &m.dest]).stdout.trim().to_string();
-    (!host.is_empty() && host == inside, format!("inode of {} on the host {host}, of {} in container {} {inside}", m.source, m.dest, short(id)))
+    let host = p
+        .shell(&format!("stat -c %i {}", shell_quote(&m.source)))
+        .stdout
+        .trim()
+        .to_string();
+    let inside = p
+        .exec(id, &["stat", "-c", "%i", &m.dest])
+        .stdout
+        .trim()
+        .to_string();
+    (
+        !host.is_empty() && host == inside,
+        format!(
+            "inode of {} on the host {host}, of {} in container {} {inside}",
+            m.source,
+            m.dest,
+            short(id)
+        ),
+    )
 }
 
 fn host_edits_show(p: &Probe) -> Observed {
@@ -569,7 +882,17 @@ fn container_writes(p: &Probe) -> Observed {
         Ok((id, m)) => {
             let test = p.exec(&id, &["test", "-w", &m.dest]);
             let user = p.exec(&id, &["id", "-u"]).stdout;
-            seen(test.ok(), format!("in container {} (uid {}), `test -w {}`: exit {}; {}", short(&id), user.trim(), m.dest, test.code, project_notebook(p)))
+            seen(
+                test.ok(),
+                format!(
+                    "in container {} (uid {}), `test -w {}`: exit {}; {}",
+                    short(&id),
+                    user.trim(),
+                    m.dest,
+                    test.code,
+                    project_notebook(p)
+                ),
+            )
         }
         Err(why) => seen(false, format!("{why}; {}", project_notebook(p))),
     }
@@ -579,15 +902,33 @@ fn readonly_refuses(p: &Probe) -> Observed {
     match notebook_bind(p) {
         Ok((id, m)) => {
             let test = p.exec(&id, &["test", "-w", &m.dest]);
-            seen(!test.ok() && !m.rw, format!("in container {}, the mount of {} is {}; `test -w`: exit {}", short(&id), m.dest, if m.rw { "read-write" } else { "read-only" }, test.code))
+            seen(
+                !test.ok() && !m.rw,
+                format!(
+                    "in container {}, the mount of {} is {}; `test -w`: exit {}",
+                    short(&id),
+                    m.dest,
+                    if m.rw { "read-write" } else { "read-only" },
+                    test.code
+                ),
+            )
         }
         Err(why) => {
             // What the container that does run may do to its own notebook.
             let own = csv_path(p).map(|(c, _)| {
                 let path = format!("{}/computation.ipynb", workdir(p, &c));
-                format!("in {c}, `test -w {path}`: exit {}", p.exec(&c, &["test", "-w", &path]).code)
+                format!(
+                    "in {c}, `test -w {path}`: exit {}",
+                    p.exec(&c, &["test", "-w", &path]).code
+                )
             });
-            seen(false, format!("{why}; {}", own.unwrap_or_else(|| "no container runs".into())))
+            seen(
+                false,
+                format!(
+                    "{why}; {}",
+                    own.unwrap_or_else(|| "no container runs".into())
+                ),
+            )
         }
     }
 }
@@ -597,9 +938,22 @@ fn host_still_edits(p: &Probe) -> Observed {
     match notebook_bind(p) {
         Ok((id, m)) => {
             let (same, said) = same_file(p, &id, &m);
-            seen(host.ok() && same && !m.rw, format!("on the host `test -w computation.ipynb`: exit {}; the mount is {}; {said}", host.code, if m.rw { "read-write" } else { "read-only" }))
+            seen(
+                host.ok() && same && !m.rw,
+                format!(
+                    "on the host `test -w computation.ipynb`: exit {}; the mount is {}; {said}",
+                    host.code,
+                    if m.rw { "read-write" } else { "read-only" }
+                ),
+            )
         }
-        Err(why) => seen(false, format!("on the host `test -w computation.ipynb`: exit {}; {why}", host.code)),
+        Err(why) => seen(
+            false,
+            format!(
+                "on the host `test -w computation.ipynb`: exit {}; {why}",
+                host.code
+            ),
+        ),
     }
 }
 
@@ -614,17 +968,34 @@ mod tests {
     #[test]
     fn every_claim_finds_its_step_in_order() {
         let path = crate::paths::root().join("../shared/series/manage-jupyter-data-docker.md");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let steps = placeholders::fill(&read(&text), &Values::for_article("manage-jupyter-data-docker"));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let steps = placeholders::fill(
+            &read(&text),
+            &Values::for_article("manage-jupyter-data-docker"),
+        );
         let mut last = 0;
         for c in CLAIMS {
-            let k = step_of(c.after, &steps).unwrap_or_else(|| panic!("{:?} follows {:?}, which the article does not have", c.claim, c.after));
+            let k = step_of(c.after, &steps).unwrap_or_else(|| {
+                panic!(
+                    "{:?} follows {:?}, which the article does not have",
+                    c.claim, c.after
+                )
+            });
             assert!(k >= last, "{:?} is out of the article's order", c.claim);
             last = k;
             let command = matches!(steps[k].kind, StepKind::Command { .. });
-            assert_eq!(command, !c.after.starts_with("cell:") && !c.after.starts_with("ctrl+c:"), "{:?}", c.after);
+            assert_eq!(
+                command,
+                !c.after.starts_with("cell:") && !c.after.starts_with("ctrl+c:"),
+                "{:?}",
+                c.after
+            );
         }
         let line = |after: &str| steps[step_of(after, &steps).unwrap()].line;
-        assert!(line("docker run -d -v named-data-volume:/project/outputs --mount #2") > line("docker run -d -v named-data-volume:/project/outputs --mount"));
+        assert!(
+            line("docker run -d -v named-data-volume:/project/outputs --mount #2")
+                > line("docker run -d -v named-data-volume:/project/outputs --mount")
+        );
     }
 }

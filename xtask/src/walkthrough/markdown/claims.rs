@@ -29,13 +29,19 @@ pub struct ClaimCheck {
 
 /// What a check saw.
 pub enum Observed {
-    Seen { holds: bool, evidence: String },
+    Seen {
+        holds: bool,
+        evidence: String,
+    },
     /// Only the official image (or a registry on the internet) could show it; why.
     NotCheckable(String),
 }
 
 pub fn seen(holds: bool, evidence: impl Into<String>) -> Observed {
-    Observed::Seen { holds, evidence: evidence.into() }
+    Observed::Seen {
+        holds,
+        evidence: evidence.into(),
+    }
 }
 
 /// A step's key, as `ClaimCheck::after` names it.
@@ -62,13 +68,21 @@ pub fn step_of(after: &str, steps: &[Step]) -> Option<usize> {
     let want = want.split_whitespace().collect::<Vec<_>>().join(" ");
     let matches = |k: usize| -> bool {
         if let Some(stopped) = want.strip_prefix("ctrl+c:") {
-            let StepKind::Signal { to_line, .. } = &steps[k].kind else { return false };
-            let target = steps.iter().find(|s| s.line == *to_line && matches!(s.kind, StepKind::Command { .. }));
-            return target.and_then(key).is_some_and(|t| t.starts_with(stopped.trim()));
+            let StepKind::Signal { to_line, .. } = &steps[k].kind else {
+                return false;
+            };
+            let target = steps
+                .iter()
+                .find(|s| s.line == *to_line && matches!(s.kind, StepKind::Command { .. }));
+            return target
+                .and_then(key)
+                .is_some_and(|t| t.starts_with(stopped.trim()));
         }
         key(&steps[k]).is_some_and(|t| t.starts_with(&want))
     };
-    (0..steps.len()).filter(|&k| matches(k)).nth(nth.saturating_sub(1))
+    (0..steps.len())
+        .filter(|&k| matches(k))
+        .nth(nth.saturating_sub(1))
 }
 
 /// What a check may look at: the step it follows, earlier steps, and the sandbox's engine.
@@ -91,18 +105,31 @@ impl Probe<'_, '_> {
     /// The output of the latest step up to this one whose key starts with `after`.
     pub fn earlier(&self, after: &str) -> Option<String> {
         let want = after.split_whitespace().collect::<Vec<_>>().join(" ");
-        (0..=self.k).rev().find(|&k| key(&self.ex.steps[k]).is_some_and(|t| t.starts_with(&want))).map(|k| self.ex.output_now(k))
+        (0..=self.k)
+            .rev()
+            .find(|&k| key(&self.ex.steps[k]).is_some_and(|t| t.starts_with(&want)))
+            .map(|k| self.ex.output_now(k))
     }
 
     /// A docker command against the engine the reader used at this step (the sandbox's, or the
     /// remote host's after its console): its output (stdout and stderr) and exit.
     pub fn docker(&self, args: &[&str]) -> Output {
-        self.ex.engine_at(self.k).status(args).unwrap_or_else(|e| Output { code: -1, stdout: String::new(), stderr: e.to_string() })
+        self.ex
+            .engine_at(self.k)
+            .status(args)
+            .unwrap_or_else(|e| Output {
+                code: -1,
+                stdout: String::new(),
+                stderr: e.to_string(),
+            })
     }
 
     /// A shell script in the sandbox's project folder (where the article's files are).
     pub fn shell(&self, script: &str) -> Output {
-        self.local_shell(&format!("cd {} && {script}", crate::engine::cmdline::shell_quote(self.ex.cwd())))
+        self.local_shell(&format!(
+            "cd {} && {script}",
+            crate::engine::cmdline::shell_quote(self.ex.cwd())
+        ))
     }
 
     /// The HTTP status of `path` on the sandbox's `port` (0 when nothing answers), with the token
@@ -113,13 +140,18 @@ impl Probe<'_, '_> {
 
     /// The same, from the local machine to `address` (the remote host's, say).
     pub fn http_at(&self, address: &str, port: u16, path: &str, token: Option<&str>) -> u16 {
-        let out = self.curl(&format!("-o /dev/null -w '%{{http_code}}' http://{address}:{port}{path}"), token);
+        let out = self.curl(
+            &format!("-o /dev/null -w '%{{http_code}}' http://{address}:{port}{path}"),
+            token,
+        );
         out.and_then(|o| o.stdout.trim().parse().ok()).unwrap_or(0)
     }
 
     /// The body of `path` on the sandbox's `port` when it answers 200, with the token when given.
     pub fn http_body(&self, port: u16, path: &str, token: Option<&str>) -> Option<String> {
-        self.curl(&format!("-f http://127.0.0.1:{port}{path}"), token).filter(|o| o.ok()).map(|o| o.stdout)
+        self.curl(&format!("-f http://127.0.0.1:{port}{path}"), token)
+            .filter(|o| o.ok())
+            .map(|o| o.stdout)
     }
 
     /// `curl -s ARGS` inside the sandbox; the token goes in as a header on its standard input
@@ -127,9 +159,23 @@ impl Probe<'_, '_> {
     fn curl(&self, args: &str, token: Option<&str>) -> Option<Output> {
         let place = self.ex.place();
         let script = format!("curl -s --max-time 5 -H @- {args}");
-        let header = token.map(|t| format!("Authorization: token {t}\n")).unwrap_or_default();
-        let ran = place.host.exec_input(&place.container, &["sh", "-c", script.as_str()]).stdin_bytes(header.into_bytes()).stdout_capture().stderr_capture().unchecked().run().ok()?;
-        Some(Output { code: ran.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&ran.stdout).into_owned(), stderr: String::from_utf8_lossy(&ran.stderr).into_owned() })
+        let header = token
+            .map(|t| format!("Authorization: token {t}\n"))
+            .unwrap_or_default();
+        let ran = place
+            .host
+            .exec_input(&place.container, &["sh", "-c", script.as_str()])
+            .stdin_bytes(header.into_bytes())
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked()
+            .run()
+            .ok()?;
+        Some(Output {
+            code: ran.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&ran.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&ran.stderr).into_owned(),
+        })
     }
 
     /// The step's command (or cell) as it ran, placeholders filled.
@@ -139,7 +185,11 @@ impl Probe<'_, '_> {
 
     /// A docker command against the local machine's engine (the sandbox's), wherever the reader is.
     pub fn local_docker(&self, args: &[&str]) -> Output {
-        self.ex.inner.status(args).unwrap_or_else(|e| Output { code: -1, stdout: String::new(), stderr: e.to_string() })
+        self.ex.inner.status(args).unwrap_or_else(|e| Output {
+            code: -1,
+            stdout: String::new(),
+            stderr: e.to_string(),
+        })
     }
 
     /// The remote host's address (LINODE_IP_ADDRESS), when the article has one.
@@ -149,12 +199,23 @@ impl Probe<'_, '_> {
 
     /// A script in a shell of the local machine (the sandbox), in its home folder.
     pub fn local_shell(&self, script: &str) -> Output {
-        self.ex.place().quiet(script, &[]).unwrap_or_else(|e| Output { code: -1, stdout: String::new(), stderr: e.to_string() })
+        self.ex
+            .place()
+            .quiet(script, &[])
+            .unwrap_or_else(|e| Output {
+                code: -1,
+                stdout: String::new(),
+                stderr: e.to_string(),
+            })
     }
 
     /// Asks `ask` again until it answers Some, for up to `limit`; the readiness of what a step
     /// started is measured, never assumed: the evidence can say how long it took.
-    pub fn within<T>(&self, limit: Duration, mut ask: impl FnMut() -> Option<T>) -> (Option<T>, Duration) {
+    pub fn within<T>(
+        &self,
+        limit: Duration,
+        mut ask: impl FnMut() -> Option<T>,
+    ) -> (Option<T>, Duration) {
         let started = std::time::Instant::now();
         loop {
             if let Some(v) = ask() {
@@ -169,8 +230,14 @@ impl Probe<'_, '_> {
 
     /// The newest running container of `image` (by the image name docker ps shows).
     pub fn container_of(&self, image: &str) -> Option<String> {
-        let listing = self.docker(&["ps", "--format", "{{.Names}}\t{{.Image}}"]).stdout;
-        listing.lines().filter_map(|l| l.split_once('\t')).find(|(_, i)| *i == image).map(|(n, _)| n.to_string())
+        let listing = self
+            .docker(&["ps", "--format", "{{.Names}}\t{{.Image}}"])
+            .stdout;
+        listing
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .find(|(_, i)| *i == image)
+            .map(|(n, _)| n.to_string())
     }
 
     /// A command in a running container of the sandbox (stdout and stderr together, and the exit).
@@ -195,8 +262,15 @@ mod tests {
         assert_eq!(line_of("docker run -it --rm -p 8888:8888 img"), Some(2));
         assert_eq!(line_of("docker run -it --rm -p 8888:8888 img #2"), Some(12));
         assert_eq!(line_of("file:Dockerfile"), Some(7));
-        assert!(matches!(steps[step_of("ctrl+c:docker run -it --rm", &steps).unwrap()].kind, StepKind::Signal { .. }));
-        assert_eq!(line_of("docker run -d"), None, "a command the article does not have");
+        assert!(matches!(
+            steps[step_of("ctrl+c:docker run -it --rm", &steps).unwrap()].kind,
+            StepKind::Signal { .. }
+        ));
+        assert_eq!(
+            line_of("docker run -d"),
+            None,
+            "a command the article does not have"
+        );
         assert_eq!(line_of("docker run -it --rm -p 8888:8888 img #3"), None);
         assert_eq!(step_of("end", &steps), Some(steps.len() - 1));
     }

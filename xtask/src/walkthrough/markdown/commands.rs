@@ -19,7 +19,10 @@ pub fn split(block: &str) -> Vec<(usize, String)> {
     let mut i = 0;
     while i < lines.len() {
         let first = lines[i].trim_end();
-        let stripped = first.trim_start().strip_prefix("$ ").unwrap_or(first.trim_start());
+        let stripped = first
+            .trim_start()
+            .strip_prefix("$ ")
+            .unwrap_or(first.trim_start());
         if stripped.is_empty() || stripped.starts_with('#') {
             i += 1;
             continue;
@@ -57,12 +60,21 @@ pub fn cannot_run(command: &str) -> Option<String> {
         return Some("holds a NUL byte, which no shell command can carry".into());
     }
     if command.len() >= MAX_COMMAND {
-        return Some(format!("is {} bytes long, more than the {MAX_COMMAND} a command line can pass to its shell", command.len()));
+        return Some(format!(
+            "is {} bytes long, more than the {MAX_COMMAND} a command line can pass to its shell",
+            command.len()
+        ));
     }
     let words: Vec<&str> = command.split_whitespace().collect();
     let first = words.first().copied().unwrap_or("");
-    let after_sudo = if first == "sudo" { words.get(1).copied().unwrap_or("") } else { first };
-    let docker_sub = |sub: &str| after_sudo == "docker" && words.iter().skip_while(|w| **w != "docker").nth(1) == Some(&sub);
+    let after_sudo = if first == "sudo" {
+        words.get(1).copied().unwrap_or("")
+    } else {
+        first
+    };
+    let docker_sub = |sub: &str| {
+        after_sudo == "docker" && words.iter().skip_while(|w| **w != "docker").nth(1) == Some(&sub)
+    };
     let why = if docker_sub("search") {
         "docker search asks Docker Hub's index; no local registry can answer it"
     } else if docker_sub("login") && !super::elsewhere::logs_in_to_hub(command) {
@@ -71,7 +83,19 @@ pub fn cannot_run(command: &str) -> Option<String> {
         "opens an interactive editor: the file block that follows is written instead"
     } else if first == "sudo" && after_sudo != "docker" || command.contains("| sudo") {
         "needs root on the host (sudo): the replay does not change the host system"
-    } else if ["apt", "apt-get", "yum", "dnf", "systemctl", "service", "su", "passwd", "ssh"].contains(&first) {
+    } else if [
+        "apt",
+        "apt-get",
+        "yum",
+        "dnf",
+        "systemctl",
+        "service",
+        "su",
+        "passwd",
+        "ssh",
+    ]
+    .contains(&first)
+    {
         "changes the host system or logs in elsewhere: not replayed"
     } else {
         return None;
@@ -82,9 +106,15 @@ pub fn cannot_run(command: &str) -> Option<String> {
 /// A command that opens an interactive shell in a container: what follows runs there until `exit`.
 pub fn opens_shell(command: &str) -> bool {
     let words: Vec<&str> = command.split_whitespace().collect();
-    let docker = words.windows(2).any(|w| w[0] == "docker" && (w[1] == "exec" || w[1] == "run"));
-    let interactive = words.iter().any(|w| *w == "-it" || *w == "-ti" || *w == "--interactive");
-    let shell = words.last().is_some_and(|w| ["bash", "sh", "/bin/bash", "/bin/sh", "zsh"].contains(w));
+    let docker = words
+        .windows(2)
+        .any(|w| w[0] == "docker" && (w[1] == "exec" || w[1] == "run"));
+    let interactive = words
+        .iter()
+        .any(|w| *w == "-it" || *w == "-ti" || *w == "--interactive");
+    let shell = words
+        .last()
+        .is_some_and(|w| ["bash", "sh", "/bin/bash", "/bin/sh", "zsh"].contains(w));
     docker && interactive && shell
 }
 
@@ -94,21 +124,35 @@ pub fn is_long_running(command: &str) -> bool {
     let has = |w: &str| words.contains(&w);
     // -d, --detach or a cluster of short flags holding d (-dit).
     let detached = words.iter().any(|w| {
-        *w == "--detach" || (w.len() > 1 && w.starts_with('-') && w[1..].chars().all(|c| c.is_ascii_alphabetic()) && w.contains('d'))
+        *w == "--detach"
+            || (w.len() > 1
+                && w.starts_with('-')
+                && w[1..].chars().all(|c| c.is_ascii_alphabetic())
+                && w.contains('d'))
     });
     let docker_run = command.contains("docker run") || command.contains("docker container run");
     let compose_up = command.contains("compose up");
-    let server = matches!(words.first(), Some(&"jupyter-lab") | Some(&"jupyter-notebook"))
-        || (words.first() == Some(&"jupyter") && matches!(words.get(1), Some(&"lab") | Some(&"notebook")));
-    let follows = (command.contains("docker logs") || command.contains("compose logs")) && (has("-f") || has("--follow"));
+    let server = matches!(
+        words.first(),
+        Some(&"jupyter-lab") | Some(&"jupyter-notebook")
+    ) || (words.first() == Some(&"jupyter")
+        && matches!(words.get(1), Some(&"lab") | Some(&"notebook")));
+    let follows = (command.contains("docker logs") || command.contains("compose logs"))
+        && (has("-f") || has("--follow"));
     ((docker_run || compose_up) && !detached) || server || follows
 }
 
 /// Does every line of an unmarked (indented) code block read as a shell command?
 pub fn looks_like_shell(block: &str) -> bool {
     static SHELL: OnceLock<Regex> = OnceLock::new();
-    let shell = re(&SHELL, r"^(sudo\s+)?([A-Za-z_][A-Za-z0-9_]*=\S*\s+)*[a-z./~][A-Za-z0-9._/~+-]*(\s|$)");
-    let not_shell = ["import", "from", "def", "class", "return", "for", "if", "while", "const", "let", "var", "function"];
+    let shell = re(
+        &SHELL,
+        r"^(sudo\s+)?([A-Za-z_][A-Za-z0-9_]*=\S*\s+)*[a-z./~][A-Za-z0-9._/~+-]*(\s|$)",
+    );
+    let not_shell = [
+        "import", "from", "def", "class", "return", "for", "if", "while", "const", "let", "var",
+        "function",
+    ];
     let commands = split(block);
     !commands.is_empty()
         && commands.iter().all(|(_, c)| {
@@ -129,10 +173,15 @@ pub enum ProseAction {
 pub fn prose_actions(line: &str) -> Vec<ProseAction> {
     static KEYS: OnceLock<Regex> = OnceLock::new();
     static ACTION: OnceLock<Regex> = OnceLock::new();
-    let plain = re(&KEYS, r"</?kbd>|\*\*").replace_all(line, "").into_owned();
+    let plain = re(&KEYS, r"</?kbd>|\*\*")
+        .replace_all(line, "")
+        .into_owned();
     // Matched on an ASCII-lowercased copy (same byte offsets), so the typed command keeps its case.
     let lower = plain.to_ascii_lowercase();
-    let action = re(&ACTION, r"\bpress(?:ing)?\s+(?:ctrl|control)\s*[+-]\s*c\b|\b(?:type|typing|enter|entering)\s+`([^`]+)`");
+    let action = re(
+        &ACTION,
+        r"\bpress(?:ing)?\s+(?:ctrl|control)\s*[+-]\s*c\b|\b(?:type|typing|enter|entering)\s+`([^`]+)`",
+    );
     action
         .captures_iter(&lower)
         .filter_map(|c| match c.get(1) {
@@ -149,14 +198,20 @@ pub fn prose_actions(line: &str) -> Vec<ProseAction> {
 pub fn prose_reason(text: &str) -> Option<&'static str> {
     static CHORE: OnceLock<Regex> = OnceLock::new();
     static GUI: OnceLock<Regex> = OnceLock::new();
-    let plain = text.replace("<kbd>", "").replace("</kbd>", "").to_ascii_lowercase();
+    let plain = text
+        .replace("<kbd>", "")
+        .replace("</kbd>", "")
+        .to_ascii_lowercase();
     if text.starts_with("**") || re(&CHORE, r"ctrl\s*\+\s*x|^save the").is_match(&plain) {
         return None;
     }
     let gui = r"\b(browser|click|double-click|right-click|select|pane|button|menu|dashboard|console|workbench|docker desktop|cloud manager|marketplace|sign up|log in to|launcher|ui)\b";
     Some(if re(&GUI, gui).is_match(&plain) {
         "a step in a graphical interface (browser, desktop app or web console)"
-    } else if plain.contains("](/docs/") || plain.contains("](#") || plain.contains("instructions in") {
+    } else if plain.contains("](/docs/")
+        || plain.contains("](#")
+        || plain.contains("instructions in")
+    {
         "refers to steps written elsewhere (another section or guide)"
     } else {
         "an instruction in prose, with no command to run"
@@ -167,7 +222,8 @@ pub fn prose_reason(text: &str) -> Option<&'static str> {
 pub fn first_sentence(text: &str) -> String {
     static IMAGE: OnceLock<Regex> = OnceLock::new();
     static LINK: OnceLock<Regex> = OnceLock::new();
-    let no_images = re(&IMAGE, r"\[?!\[[^\]]*\]\([^)]*\)(\]\([^)]*\))?").replace_all(text.trim(), "");
+    let no_images =
+        re(&IMAGE, r"\[?!\[[^\]]*\]\([^)]*\)(\]\([^)]*\))?").replace_all(text.trim(), "");
     let plain = re(&LINK, r"\[([^\]]*)\]\([^)]*\)").replace_all(&no_images, "$1");
     let cut = plain.find(". ").map_or(plain.len(), |p| p + 1);
     plain[..cut].chars().take(160).collect()
@@ -180,29 +236,46 @@ mod tests {
     #[test]
     fn continuations_and_heredocs_are_one_command() {
         let block = "cd ~\n\n# make it\ndocker run -d \\\n  --name x \\\n  img\ncat <<EOF > f\na\nEOF\n$ ls";
-        let want = [(0, "cd ~"), (3, "docker run -d \\\n  --name x \\\n  img"), (6, "cat <<EOF > f\na\nEOF"), (9, "ls")];
-        assert_eq!(split(block), want.map(|(line, command)| (line, command.to_string())));
+        let want = [
+            (0, "cd ~"),
+            (3, "docker run -d \\\n  --name x \\\n  img"),
+            (6, "cat <<EOF > f\na\nEOF"),
+            (9, "ls"),
+        ];
+        assert_eq!(
+            split(block),
+            want.map(|(line, command)| (line, command.to_string()))
+        );
     }
 
     #[test]
     fn unreplayable_commands_say_why() {
-        assert!(cannot_run("docker search continuumio").unwrap().contains("Docker Hub"));
+        assert!(cannot_run("docker search continuumio")
+            .unwrap()
+            .contains("Docker Hub"));
         // A prune runs: the replay's engine is the sandbox's, with nothing of the person's in it.
         assert_eq!(cannot_run("docker system prune -a"), None);
         assert!(cannot_run("nano Dockerfile").unwrap().contains("editor"));
-        assert!(cannot_run("sudo apt install python3-pip").unwrap().contains("sudo"));
+        assert!(cannot_run("sudo apt install python3-pip")
+            .unwrap()
+            .contains("sudo"));
         assert!(cannot_run("curl -sL https://x | sudo -E bash -").is_some());
         assert_eq!(cannot_run("sudo docker compose up -d"), None);
         assert_eq!(cannot_run("docker run -d -p 8888:8888 img"), None);
         assert_eq!(cannot_run("docker volume ls"), None);
         assert!(cannot_run("echo a\0b").unwrap().contains("NUL byte"));
-        assert!(cannot_run(&format!("echo {}", "x".repeat(MAX_COMMAND))).unwrap().contains("more than the 131072"));
+        assert!(cannot_run(&format!("echo {}", "x".repeat(MAX_COMMAND)))
+            .unwrap()
+            .contains("more than the 131072"));
     }
 
     #[test]
     fn long_running_commands() {
         for (command, long) in [
-            ("docker run -it --rm -p 8888:8888 custom-jupyter-image", true),
+            (
+                "docker run -it --rm -p 8888:8888 custom-jupyter-image",
+                true,
+            ),
             ("jupyter-lab --ip=\"*\" --no-browser --allow-root", true),
             ("docker compose up", true),
             ("docker compose up -d", false),
@@ -216,19 +289,38 @@ mod tests {
 
     #[test]
     fn prose_without_a_command() {
-        assert!(prose_reason("When done, press <kbd>CTRL</kbd>+<kbd>X</kbd>, followed by <kbd>Y</kbd>").is_none());
+        assert!(prose_reason(
+            "When done, press <kbd>CTRL</kbd>+<kbd>X</kbd>, followed by <kbd>Y</kbd>"
+        )
+        .is_none());
         assert!(prose_reason("**Kernel Protocol**: the foundational languages").is_none());
-        assert!(prose_reason("Open MySQL Workbench and select the plus button").unwrap().contains("graphical"));
-        assert!(prose_reason("Follow the instructions in our guide [PATH](/docs/guides/path/)").unwrap().contains("elsewhere"));
-        assert!(prose_reason("Provide a root password.").unwrap().contains("prose"));
-        assert_eq!(first_sentence("Double-click [the file](a.png). ![x](x.png) Then more."), "Double-click the file.");
+        assert!(
+            prose_reason("Open MySQL Workbench and select the plus button")
+                .unwrap()
+                .contains("graphical")
+        );
+        assert!(
+            prose_reason("Follow the instructions in our guide [PATH](/docs/guides/path/)")
+                .unwrap()
+                .contains("elsewhere")
+        );
+        assert!(prose_reason("Provide a root password.")
+            .unwrap()
+            .contains("prose"));
+        assert_eq!(
+            first_sentence("Double-click [the file](a.png). ![x](x.png) Then more."),
+            "Double-click the file."
+        );
     }
 
     #[test]
     fn interactive_shells() {
         for (command, opens) in [
             ("docker exec -it pg_container bash", true),
-            ("docker run -it --rm -p 8888:8888 continuumio/anaconda3 /bin/bash", true),
+            (
+                "docker run -it --rm -p 8888:8888 continuumio/anaconda3 /bin/bash",
+                true,
+            ),
             ("docker exec -it node_container ping database", false),
             ("docker run -d img sh", false),
         ] {
@@ -242,7 +334,10 @@ mod tests {
             ("sudo apt update && sudo apt upgrade", true),
             ("cd\nmkdir app && cd app", true),
             ("PGUSER=x psql -d db", true),
-            ("nodejs=# CREATE TABLE hello (message varchar);\nnodejs=# \\q", false),
+            (
+                "nodejs=# CREATE TABLE hello (message varchar);\nnodejs=# \\q",
+                false,
+            ),
             ("FROM ubuntu\nRUN apt-get update", false),
             ("version: '3'\nservices:", false),
             ("import pandas as pd", false),
@@ -254,11 +349,23 @@ mod tests {
     #[test]
     fn prose_asks_for_keys_and_typing() {
         let line = "Return to the terminal and press <kbd>CTRL</kbd>+<kbd>C</kbd> then <kbd>Y</kbd> and <kbd>Enter</kbd> to stop the server. Then type `exit` and press <kbd>Enter</kbd> to exit the container shell.";
-        assert_eq!(prose_actions(line), vec![ProseAction::Interrupt, ProseAction::Type("exit".into())]);
-        assert_eq!(prose_actions("press **Ctrl+C** then **Y**"), vec![ProseAction::Interrupt]);
-        assert!(prose_actions("press <kbd>CTRL</kbd>+<kbd>X</kbd>, followed by <kbd>Y</kbd>").is_empty());
+        assert_eq!(
+            prose_actions(line),
+            vec![ProseAction::Interrupt, ProseAction::Type("exit".into())]
+        );
+        assert_eq!(
+            prose_actions("press **Ctrl+C** then **Y**"),
+            vec![ProseAction::Interrupt]
+        );
+        assert!(
+            prose_actions("press <kbd>CTRL</kbd>+<kbd>X</kbd>, followed by <kbd>Y</kbd>")
+                .is_empty()
+        );
         assert!(prose_actions("Use Control-C to stop this server").is_empty());
-        assert_eq!(prose_actions("Create the file by entering `touch Dockerfile`."), vec![ProseAction::Type("touch Dockerfile".into())]);
+        assert_eq!(
+            prose_actions("Create the file by entering `touch Dockerfile`."),
+            vec![ProseAction::Type("touch Dockerfile".into())]
+        );
         assert!(prose_actions("Enter `CONTAINER ID` in the form").is_empty());
     }
 }

@@ -18,7 +18,10 @@ pub enum Verdict {
     Matches,
     /// `diff`: a short unified-style diff of the masked lines (`-` article, `+` real);
     /// `at`: 0-based line of the article's block where the first difference is.
-    Differs { diff: String, at: usize },
+    Differs {
+        diff: String,
+        at: usize,
+    },
 }
 
 impl Verdict {
@@ -44,13 +47,28 @@ const MAX_WILDCARDS: usize = 16;
 const MAX_CELLS: usize = 4_000_000;
 
 pub fn compare(expected: &str, actual: &str, placeholders: &[String]) -> Verdict {
-    let expected: Vec<(usize, &str)> = expected.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).collect();
-    let actual: Vec<&str> = actual.lines().filter(|l| !l.trim().is_empty()).take(MAX_LINES).collect();
+    let expected: Vec<(usize, &str)> = expected
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    let actual: Vec<&str> = actual
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(MAX_LINES)
+        .collect();
     if expected.len() > MAX_LINES {
-        let why = format!("… the article's block has {} lines: too long to compare (at most {MAX_LINES})", expected.len());
+        let why = format!(
+            "… the article's block has {} lines: too long to compare (at most {MAX_LINES})",
+            expected.len()
+        );
         return Verdict::Differs { diff: why, at: 0 };
     }
-    match expected.iter().find(|(_, l)| !is_elision(l)).and_then(|(_, l)| table_columns(l)) {
+    match expected
+        .iter()
+        .find(|(_, l)| !is_elision(l))
+        .and_then(|(_, l)| table_columns(l))
+    {
         Some(_) => compare_tables(&expected, &actual, placeholders),
         None => compare_lines(&expected, &actual, placeholders),
     }
@@ -74,26 +92,33 @@ impl Pattern {
         }
         let masked = mask(line);
         // A line too long to be a pattern (kilobytes of `...` make a slow one) is compared as written.
-        let has_placeholder = masked.len() <= MAX_PATTERN && placeholders.iter().any(|p| contains_word(&masked, p));
+        let has_placeholder =
+            masked.len() <= MAX_PATTERN && placeholders.iter().any(|p| contains_word(&masked, p));
         if masked.len() > MAX_PATTERN || (!masked.contains("...") && !has_placeholder) {
             return Pattern::Text(masked);
         }
         // `...` runs are one wildcard; a line of many is compared as written (each costs time).
         let pieces: Vec<String> = masked.split("...").map(regex::escape).collect();
-        let mut re = pieces.iter().enumerate().fold(String::new(), |mut re, (k, piece)| {
-            if k > 0 && !re.ends_with(".*?") {
-                re.push_str(".*?");
-            }
-            re.push_str(piece);
-            re
-        });
+        let mut re = pieces
+            .iter()
+            .enumerate()
+            .fold(String::new(), |mut re, (k, piece)| {
+                if k > 0 && !re.ends_with(".*?") {
+                    re.push_str(".*?");
+                }
+                re.push_str(piece);
+                re
+            });
         if re.matches(".*?").count() > MAX_WILDCARDS {
             return Pattern::Text(masked);
         }
         for p in placeholders.iter().filter(|p| contains_word(&masked, p)) {
             re = super::placeholders::replace_word(&re, p, r"\S+?");
         }
-        match regex::RegexBuilder::new(&format!("^{re}$")).size_limit(1 << 20).build() {
+        match regex::RegexBuilder::new(&format!("^{re}$"))
+            .size_limit(1 << 20)
+            .build()
+        {
             Ok(re) => Pattern::Re(re, masked),
             Err(_) => Pattern::Text(masked),
         }
@@ -133,7 +158,10 @@ enum Op {
 /// Text in order: the cheapest alignment of the article's lines with the real ones, where `...`
 /// swallows any run of real lines, a missing or an extra line costs one.
 fn compare_lines(expected: &[(usize, &str)], actual: &[&str], placeholders: &[String]) -> Verdict {
-    let pats: Vec<Pattern> = expected.iter().map(|(_, l)| Pattern::new(l, placeholders)).collect();
+    let pats: Vec<Pattern> = expected
+        .iter()
+        .map(|(_, l)| Pattern::new(l, placeholders))
+        .collect();
     let real: Vec<String> = actual.iter().map(|l| mask(l)).collect();
     let (n, m) = (pats.len(), real.len());
     if (n + 1).saturating_mul(m + 1) > MAX_CELLS {
@@ -146,7 +174,11 @@ fn compare_lines(expected: &[(usize, &str)], actual: &[&str], placeholders: &[St
             cost[i][j] = if i == n {
                 (m - j) as u32
             } else if matches!(pats[i], Pattern::Any) {
-                if j < m { cost[i + 1][j].min(cost[i][j + 1]) } else { cost[i + 1][j] }
+                if j < m {
+                    cost[i + 1][j].min(cost[i][j + 1])
+                } else {
+                    cost[i + 1][j]
+                }
             } else {
                 let mut best = 1 + cost[i + 1][j];
                 if j < m {
@@ -166,7 +198,11 @@ fn compare_lines(expected: &[(usize, &str)], actual: &[&str], placeholders: &[St
     while i < n || j < m {
         let here = cost[i][j];
         if i < n && matches!(pats[i], Pattern::Any) {
-            if cost[i + 1][j] == here { i += 1 } else { j += 1 }
+            if cost[i + 1][j] == here {
+                i += 1
+            } else {
+                j += 1
+            }
         } else if i < n && j < m && pats[i].matches(&real[j]) && cost[i + 1][j + 1] == here {
             ops.push(Op::Same(i));
             (i, j) = (i + 1, j + 1);
@@ -240,7 +276,11 @@ fn render(ops: &[Op], pats: &[Pattern], real: &[String], expected: &[(usize, &st
     let mut cursor = 0;
     for (k, op) in ops.iter().enumerate() {
         if at.is_none() && changed(k) {
-            let i = if let Op::Missing(i) = op { *i } else { cursor.min(expected.len().saturating_sub(1)) };
+            let i = if let Op::Missing(i) = op {
+                *i
+            } else {
+                cursor.min(expected.len().saturating_sub(1))
+            };
             at = expected.get(i).map(|(line, _)| *line);
         }
         let line = match op {
@@ -264,7 +304,10 @@ pub(super) fn finish(mut lines: Vec<String>, at: usize) -> Verdict {
         lines.truncate(DIFF_LINES);
         lines.push(format!("… {more} more lines"));
     }
-    Verdict::Differs { diff: lines.join("\n"), at }
+    Verdict::Differs {
+        diff: lines.join("\n"),
+        at,
+    }
 }
 
 #[cfg(test)]
@@ -286,7 +329,10 @@ mod tests {
         let wrong_port = real.replace("127.0.0.1:8888", "127.0.0.1:9999");
         let (diff, at) = differs(compare(article, &wrong_port, &[]));
         // The real line with 9999 is swallowed by the article's closing `...`: only the missing line shows.
-        assert_eq!(diff, " http://<id>:8888/lab?token=<token>\n-http://<loopback>:8888/lab?token=<token>");
+        assert_eq!(
+            diff,
+            " http://<id>:8888/lab?token=<token>\n-http://<loopback>:8888/lab?token=<token>"
+        );
         assert_eq!(at, 5);
     }
 
@@ -297,19 +343,29 @@ mod tests {
         assert_eq!(compare(article, real, &[]), Verdict::Matches);
         let only_mysql: String = real.lines().take(2).collect::<Vec<_>>().join("\n");
         let (diff, at) = differs(compare(article, &only_mysql, &[]));
-        assert!(diff.starts_with("-<id>  custom-jupyter-image:mysql-connected"), "{diff}");
+        assert!(
+            diff.starts_with("-<id>  custom-jupyter-image:mysql-connected"),
+            "{diff}"
+        );
         assert_eq!(at, 1);
-        let extra = format!("{real}\n111111111111   other   \"sh\"   1 second ago   Up 1 second      x");
-        assert!(differs(compare(article, &extra, &[])).0.starts_with("+<id>  other"));
+        let extra =
+            format!("{real}\n111111111111   other   \"sh\"   1 second ago   Up 1 second      x");
+        assert!(differs(compare(article, &extra, &[]))
+            .0
+            .starts_with("+<id>  other"));
     }
 
     #[test]
     fn one_real_row_stands_for_one_article_row_only() {
-        let article = "IMAGE ID       NAME\n0123456789ab   web\n0123456789ab   web\n0123456789ab   db";
+        let article =
+            "IMAGE ID       NAME\n0123456789ab   web\n0123456789ab   web\n0123456789ab   db";
         let real = "IMAGE ID       NAME\nba9876543210   db\nba9876543210   web";
         let (diff, at) = differs(compare(article, real, &[]));
         assert_eq!((diff.as_str(), at), ("-<id>  web", 2));
-        assert_eq!(compare(article, &format!("{real}\n111111111111   web"), &[]), Verdict::Matches);
+        assert_eq!(
+            compare(article, &format!("{real}\n111111111111   web"), &[]),
+            Verdict::Matches
+        );
     }
 
     #[test]
@@ -317,7 +373,10 @@ mod tests {
         let article = "DRIVER    VOLUME NAME\nlocal     c997c3b9795136e1960318194ef37821093f02fd82301fb058d13dbbc65d93d6";
         let real = "CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES";
         let (diff, at) = differs(compare(article, real, &[]));
-        assert_eq!(diff, "-DRIVER VOLUME NAME\n+CONTAINER ID IMAGE COMMAND CREATED STATUS PORTS NAMES");
+        assert_eq!(
+            diff,
+            "-DRIVER VOLUME NAME\n+CONTAINER ID IMAGE COMMAND CREATED STATUS PORTS NAMES"
+        );
         assert_eq!(at, 0);
         let volumes = "DRIVER    VOLUME NAME\nlocal     0f8af09353ab6f969792bc4f7a64e28e4cf4fa752f9c2a8140cb7fb17f5ed0a8";
         assert_eq!(compare(article, volumes, &[]), Verdict::Matches);
@@ -325,14 +384,29 @@ mod tests {
 
     #[test]
     fn text_differences_and_placeholders() {
-        let (diff, at) = differs(compare("connection sucessfully", "connection successfully\n", &[]));
+        let (diff, at) = differs(compare(
+            "connection sucessfully",
+            "connection successfully\n",
+            &[],
+        ));
         assert_eq!(diff, "-connection sucessfully\n+connection successfully");
         assert_eq!(at, 0);
-        let article = "file:///home/EXAMPLE_USER/.local/share/jupyter/runtime/jpserver-7262-open.html";
+        let article =
+            "file:///home/EXAMPLE_USER/.local/share/jupyter/runtime/jpserver-7262-open.html";
         let real = "file:///home/jovyan/.local/share/jupyter/runtime/jpserver-12-open.html";
         assert!(!compare(article, real, &[]).matches());
-        assert_eq!(compare(article, real, &["EXAMPLE_USER".to_string()]), Verdict::Matches);
-        assert_eq!(compare(" ✔ Container mysql-db  Rem...   1.5s", "✔ Container mysql-db  Removed  0.3s", &[]), Verdict::Matches);
+        assert_eq!(
+            compare(article, real, &["EXAMPLE_USER".to_string()]),
+            Verdict::Matches
+        );
+        assert_eq!(
+            compare(
+                " ✔ Container mysql-db  Rem...   1.5s",
+                "✔ Container mysql-db  Removed  0.3s",
+                &[]
+            ),
+            Verdict::Matches
+        );
     }
 
     #[test]

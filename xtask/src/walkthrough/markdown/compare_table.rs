@@ -19,7 +19,9 @@ pub(super) fn table_columns(header: &str) -> Option<Vec<(String, usize)>> {
         }
         let name: String = chars[start..k].iter().collect();
         let capitals = name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-            && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ');
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ');
         if !capitals {
             return None;
         }
@@ -48,25 +50,42 @@ fn cells(row: &str, columns: &[(String, usize)]) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn compare_tables(expected: &[(usize, &str)], actual: &[&str], placeholders: &[String]) -> Verdict {
-    let header = expected.iter().position(|(_, l)| !is_elision(l)).unwrap_or(0);
+pub(super) fn compare_tables(
+    expected: &[(usize, &str)],
+    actual: &[&str],
+    placeholders: &[String],
+) -> Verdict {
+    let header = expected
+        .iter()
+        .position(|(_, l)| !is_elision(l))
+        .unwrap_or(0);
     let want_columns = table_columns(expected[header].1).unwrap_or_default();
     let names = |cols: &[(String, usize)]| cols.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
     let got_columns = actual.first().and_then(|l| table_columns(l));
     let Some(got_columns) = got_columns.filter(|g| names(g) == names(&want_columns)) else {
         let got = actual.first().map(|l| mask(l)).unwrap_or_default();
-        return finish(vec![format!("-{}", mask(expected[header].1)), format!("+{got}")], expected[header].0);
+        return finish(
+            vec![format!("-{}", mask(expected[header].1)), format!("+{got}")],
+            expected[header].0,
+        );
     };
     let elided = expected.iter().any(|(_, l)| is_elision(l));
-    let want: Vec<(usize, Vec<String>)> =
-        expected[header + 1..].iter().filter(|(_, l)| !is_elision(l)).map(|(n, l)| (*n, cells(l, &want_columns))).collect();
+    let want: Vec<(usize, Vec<String>)> = expected[header + 1..]
+        .iter()
+        .filter(|(_, l)| !is_elision(l))
+        .map(|(n, l)| (*n, cells(l, &want_columns)))
+        .collect();
     let got: Vec<Vec<String>> = actual[1..].iter().map(|l| cells(l, &got_columns)).collect();
     let mut used = vec![false; got.len()];
     let mut diff = Vec::new();
     let mut at = None;
     for (line, row) in &want {
         let pats: Vec<Pattern> = row.iter().map(|w| Pattern::new(w, placeholders)).collect();
-        let found = (0..got.len()).find(|&k| !used[k] && pats.len() == got[k].len() && pats.iter().zip(&got[k]).all(|(p, g)| p.matches(g)));
+        let found = (0..got.len()).find(|&k| {
+            !used[k]
+                && pats.len() == got[k].len()
+                && pats.iter().zip(&got[k]).all(|(p, g)| p.matches(g))
+        });
         match found {
             Some(k) => used[k] = true,
             None => {

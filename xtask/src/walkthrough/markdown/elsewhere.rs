@@ -44,7 +44,9 @@ pub struct Elsewhere {
 /// Whether `command` logs in to Docker Hub: `docker login` with no server named.
 pub fn logs_in_to_hub(command: &str) -> bool {
     let words: Vec<&str> = command.split_whitespace().collect();
-    let Some(at) = words.windows(2).position(|w| w == ["docker", "login"]) else { return false };
+    let Some(at) = words.windows(2).position(|w| w == ["docker", "login"]) else {
+        return false;
+    };
     let mut rest = words[at + 2..].iter();
     while let Some(w) = rest.next() {
         if ["-u", "--username", "-p", "--password"].contains(w) {
@@ -66,10 +68,12 @@ pub fn hub_user() -> String {
 /// step runs: the Docker Hub stand-in restarts the sandbox's engine to trust its certificate.
 pub fn prepare(sandbox: &Sandbox, steps: &[Step], secrets: &mut Vec<String>) -> Result<Elsewhere> {
     let mut elsewhere = Elsewhere::default();
-    let commands = || steps.iter().filter_map(|s| match &s.kind {
-        StepKind::Command { place, text } => Some((place, text.as_str())),
-        _ => None,
-    });
+    let commands = || {
+        steps.iter().filter_map(|s| match &s.kind {
+            StepKind::Command { place, text } => Some((place, text.as_str())),
+            _ => None,
+        })
+    };
     if commands().any(|(_, text)| logs_in_to_hub(text)) {
         let user = hub_user();
         let password = super::super::db::new_password();
@@ -80,7 +84,11 @@ pub fn prepare(sandbox: &Sandbox, steps: &[Step], secrets: &mut Vec<String>) -> 
             hub::NAMES.join(" and "),
             hub.container
         ));
-        elsewhere.hub = Some(HubAccount { user, password, _hub: hub });
+        elsewhere.hub = Some(HubAccount {
+            user,
+            password,
+            _hub: hub,
+        });
     }
     if commands().any(|(place, _)| *place == StepPlace::Remote) {
         let remote = Remote::start(sandbox.host())?;
@@ -91,12 +99,21 @@ pub fn prepare(sandbox: &Sandbox, steps: &[Step], secrets: &mut Vec<String>) -> 
         }
         // The reader's machine reaches the Linode: on the sandbox's network, at its address there.
         let address = remote.join(&sandbox.network)?;
-        let place = Place { host: sandbox.host().clone(), container: remote.sandbox.container.clone(), secrets: std::sync::Arc::new(secrets.clone()) };
+        let place = Place {
+            host: sandbox.host().clone(),
+            container: remote.sandbox.container.clone(),
+            secrets: std::sync::Arc::new(secrets.clone()),
+        };
         elsewhere.notes.push(format!(
             "stand-in for the remote host (its LISH console): the sandbox engine {}, at {} on the sandbox network (LINODE_IP_ADDRESS); the console's steps run in a root shell on it, talking to its own engine, which starts with no images and pulls Docker Hub's from the stand-in",
             remote.sandbox.container, address
         ));
-        elsewhere.remote = Some(RemoteHost { place, inner: remote.direct.clone(), address, _remote: remote });
+        elsewhere.remote = Some(RemoteHost {
+            place,
+            inner: remote.direct.clone(),
+            address,
+            _remote: remote,
+        });
     }
     Ok(elsewhere)
 }

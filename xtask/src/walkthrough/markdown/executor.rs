@@ -81,7 +81,12 @@ pub struct Executor<'a> {
 }
 
 impl<'a> Executor<'a> {
-    pub fn new(sandbox: Sandbox, inner: &'a Docker, steps: &'a [Step], uses_data: bool) -> Executor<'a> {
+    pub fn new(
+        sandbox: Sandbox,
+        inner: &'a Docker,
+        steps: &'a [Step],
+        uses_data: bool,
+    ) -> Executor<'a> {
         Executor {
             asked: Vec::new(),
             sandbox,
@@ -156,7 +161,11 @@ impl<'a> Executor<'a> {
     pub fn output_now(&self, k: usize) -> String {
         match self.running.iter().find(|r| r.step == k) {
             Some(running) => running.job.output(),
-            None => self.results[k].as_ref().map(|r| r.output.clone()).or_else(|| self.compared[k].clone()).unwrap_or_default(),
+            None => self.results[k]
+                .as_ref()
+                .map(|r| r.output.clone())
+                .or_else(|| self.compared[k].clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -176,7 +185,13 @@ impl<'a> Executor<'a> {
 
     fn record(&mut self, k: usize, exit: Option<i32>, output: String, notes: &[String]) {
         let note = (!notes.is_empty()).then(|| notes.join("; "));
-        self.results[k] = Some(StepResult { step: k, exit, output, note, ..Default::default() });
+        self.results[k] = Some(StepResult {
+            step: k,
+            exit,
+            output,
+            note,
+            ..Default::default()
+        });
     }
 
     /// Step `k` could not be taken at all (the sandbox refused it): not run, why at its line.
@@ -216,28 +231,43 @@ impl<'a> Executor<'a> {
                 notes.push(format!("run in the local machine terminal: the block's title {title:?} names no other place"));
                 None
             }
-            Place::Remote if self.remote.is_none() => return self.not_run(k, super::replay::REMOTE_WHY),
+            Place::Remote if self.remote.is_none() => {
+                return self.not_run(k, super::replay::REMOTE_WHY)
+            }
             Place::Remote => None,
             Place::Jupyter => match self.jupyter_container() {
                 Some(c) => Some(c),
-                None => return self.not_run(k, "no Jupyter container is running in the sandbox to open a terminal in"),
+                None => {
+                    return self.not_run(
+                        k,
+                        "no Jupyter container is running in the sandbox to open a terminal in",
+                    )
+                }
             },
             Place::StartedContainer if text.trim() == "exit" => return self.exit_shell(k),
             Place::StartedContainer => match self.open_shell() {
                 Some(c) => Some(c),
-                None => return self.not_run(k, "no container shell is open: the command that should have opened one did not"),
+                None => return self.not_run(
+                    k,
+                    "no container shell is open: the command that should have opened one did not",
+                ),
             },
         };
         // A reader reads what the last command printed and types the next: a log asked for right
         // after a detached start is read once the container has finished starting (as before a cell).
         if container.is_none() && text.trim_start().starts_with("docker logs ") {
-            if let Some(waited) = self.settle("before `docker logs`, as a reader reads the last output and types first") {
+            if let Some(waited) = self
+                .settle("before `docker logs`, as a reader reads the last output and types first")
+            {
                 notes.push(waited);
             }
         }
         let shell_text = match &container {
             Some(c) => {
-                notes.push(format!("typed into container {} with docker exec -it", short(c)));
+                notes.push(format!(
+                    "typed into container {} with docker exec -it",
+                    short(c)
+                ));
                 exec_line(c, true, &["bash", "-c", text])
             }
             None => text.to_string(),
@@ -245,30 +275,49 @@ impl<'a> Executor<'a> {
         let mut answers = Vec::new();
         if logs_in_to_hub(text) {
             let Some((user, password)) = self.hub_login.clone() else {
-                return self.not_run(k, "docker login reaches Docker Hub, and no stand-in for it runs in this replay");
+                return self.not_run(
+                    k,
+                    "docker login reaches Docker Hub, and no stand-in for it runs in this replay",
+                );
             };
             notes.push("the stand-in Docker Hub's account for this run: its username and password typed at the prompts".into());
             answers = vec![("Username:", user), ("Password:", password)];
         }
         let on_remote = *place == Place::Remote;
         let job_place = self.machine(on_remote).0.clone();
-        let job_cwd = if on_remote { self.remote_cwd.clone() } else { self.cwd.clone() };
+        let job_cwd = if on_remote {
+            self.remote_cwd.clone()
+        } else {
+            self.cwd.clone()
+        };
         let shown_place = match &container {
             Some(c) => format!("({} {}) ", place.name(), short(c)),
             None if on_remote => format!("({}) ", place.name()),
             None => String::new(),
         };
-        eprintln!("{shown_place}$ {}", super::replay::redact(text, &self.sandbox.secrets));
-        self.transcript.push(json!({"line": line, "place": place.name(), "command": text, "ran_as": shell_text}));
+        eprintln!(
+            "{shown_place}$ {}",
+            super::replay::redact(text, &self.sandbox.secrets)
+        );
+        self.transcript.push(
+            json!({"line": line, "place": place.name(), "command": text, "ran_as": shell_text}),
+        );
         let long = commands::is_long_running(text) || commands::opens_shell(text);
-        let before = if long { self.container_ids() } else { Vec::new() };
+        let before = if long {
+            self.container_ids()
+        } else {
+            Vec::new()
+        };
         let id = self.id();
         let mut job = Job::start(&job_place, id, line, &job_cwd, &shell_text, true, None)?;
         if !long {
             let code = match wait_answering(&mut job, &answers, &mut notes) {
                 Some(code) => code,
                 None => {
-                    notes.push(format!("still running after {}s: stopped", COMMAND_LIMIT.as_secs()));
+                    notes.push(format!(
+                        "still running after {}s: stopped",
+                        COMMAND_LIMIT.as_secs()
+                    ));
                     job.kill();
                     job.exit().unwrap_or(-1)
                 }
@@ -294,10 +343,26 @@ impl<'a> Executor<'a> {
             return Ok(());
         }
         job.to_background();
-        notes.push(format!("a command that keeps running: the replay moved on when it {}", settled.describe(LONG_LIMIT)));
-        eprintln!("# line {line}: keeps running ({}); the replay moves on", settled.describe(LONG_LIMIT));
-        let containers = self.container_ids().into_iter().filter(|c| !before.contains(c)).collect();
-        self.running.push(Running { step: k, job, shell: commands::opens_shell(text), containers, notes });
+        notes.push(format!(
+            "a command that keeps running: the replay moved on when it {}",
+            settled.describe(LONG_LIMIT)
+        ));
+        eprintln!(
+            "# line {line}: keeps running ({}); the replay moves on",
+            settled.describe(LONG_LIMIT)
+        );
+        let containers = self
+            .container_ids()
+            .into_iter()
+            .filter(|c| !before.contains(c))
+            .collect();
+        self.running.push(Running {
+            step: k,
+            job,
+            shell: commands::opens_shell(text),
+            containers,
+            notes,
+        });
         Ok(())
     }
 
@@ -307,12 +372,24 @@ impl<'a> Executor<'a> {
         let mut text = text.to_string();
         let mut notes = Vec::new();
         for (name, ask) in &self.asked {
-            if !super::placeholders::find(&text, super::placeholders::Context::Shell).contains(name) {
+            if !super::placeholders::find(&text, super::placeholders::Context::Shell).contains(name)
+            {
                 continue;
             }
-            let script = format!("cd {} && {ask}", crate::engine::cmdline::shell_quote(&self.cwd));
-            let answer = self.sandbox.quiet(&script, &[]).map(|o| o.stdout).unwrap_or_default();
-            let lines: Vec<&str> = answer.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            let script = format!(
+                "cd {} && {ask}",
+                crate::engine::cmdline::shell_quote(&self.cwd)
+            );
+            let answer = self
+                .sandbox
+                .quiet(&script, &[])
+                .map(|o| o.stdout)
+                .unwrap_or_default();
+            let lines: Vec<&str> = answer
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
             let [value] = lines[..] else {
                 return Err(format!("{name} is asked of the sandbox when its step comes (`{ask}`), and it answered {} lines, not one", lines.len()));
             };
@@ -326,11 +403,19 @@ impl<'a> Executor<'a> {
     fn finish_command(&mut self, k: usize, exit: Option<i32>, output: String, notes: &[String]) {
         let line = self.steps[k].line;
         let mut notes = notes.to_vec();
-        if exit.is_some_and(|c| c != 0) && output.contains("registry-1.docker.io") && (output.contains("no such host") || output.contains("dial tcp")) {
+        if exit.is_some_and(|c| c != 0)
+            && output.contains("registry-1.docker.io")
+            && (output.contains("no such host") || output.contains("dial tcp"))
+        {
             notes.push("a stand-in missing: the sandbox's registry serves only the stand-ins listed at the start, and no registry on the internet can be reached from here".into());
         }
         let notes = &notes[..];
-        if let Some(entry) = self.transcript.iter_mut().rev().find(|e| e["line"] == line && e.get("command").is_some()) {
+        if let Some(entry) = self
+            .transcript
+            .iter_mut()
+            .rev()
+            .find(|e| e["line"] == line && e.get("command").is_some())
+        {
             entry["exit"] = json!(exit);
             entry["output"] = json!(output);
         }
@@ -341,13 +426,23 @@ impl<'a> Executor<'a> {
     }
 
     fn container_ids(&self) -> Vec<String> {
-        self.engine().probe(["ps", "-aq", "--no-trunc"]).unwrap_or_default().lines().map(String::from).collect()
+        self.engine()
+            .probe(["ps", "-aq", "--no-trunc"])
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
     }
 
     /// The newest running container whose image or name says Jupyter.
     fn jupyter_container(&self) -> Option<String> {
-        let listing = self.engine().probe(["ps", "--format", "{{.Names}}\t{{.Image}}"])?;
-        listing.lines().find(|l| l.to_lowercase().contains("jupyter") || l.to_lowercase().contains("notebook")).map(|l| l.split('\t').next().unwrap_or(l).to_string())
+        let listing = self
+            .engine()
+            .probe(["ps", "--format", "{{.Names}}\t{{.Image}}"])?;
+        listing
+            .lines()
+            .find(|l| l.to_lowercase().contains("jupyter") || l.to_lowercase().contains("notebook"))
+            .map(|l| l.split('\t').next().unwrap_or(l).to_string())
     }
 
     /// A reader opens the browser and the notebook before a cell runs, and reads what a command
@@ -369,68 +464,158 @@ impl<'a> Executor<'a> {
             return None;
         }
         let done = |c: &str| {
-            let health = self.engine().probe(["inspect", "--format", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", c]).unwrap_or_default();
+            let health = self
+                .engine()
+                .probe([
+                    "inspect",
+                    "--format",
+                    "{{if .State.Health}}{{.State.Health.Status}}{{end}}",
+                    c,
+                ])
+                .unwrap_or_default();
             match health.trim() {
-                "" => self.engine().status(["logs", "--since", QUIET, c]).is_ok_and(|o| o.stdout.is_empty() && o.stderr.is_empty()),
+                "" => self
+                    .engine()
+                    .status(["logs", "--since", QUIET, c])
+                    .is_ok_and(|o| o.stdout.is_empty() && o.stderr.is_empty()),
                 status => status != "starting",
             }
         };
-        crate::engine::wait::poll(Duration::from_secs(60), Duration::from_millis(500), || recent.iter().all(|c| done(c)));
+        crate::engine::wait::poll(Duration::from_secs(60), Duration::from_millis(500), || {
+            recent.iter().all(|c| done(c))
+        });
         Some(format!("{when}: {:.1}s for {} to finish starting (health past `starting`, or else the log quiet for 2 s)", started.elapsed().as_secs_f64(), recent.join(", ")))
     }
 
     /// Where a cell in `container` finds the download stand-in `sample` (`data/NAME.csv`): None
     /// when `folder`, the one its server serves, has it; else a copy put in /tmp/standin-data there.
-    fn sample_in_container(&self, container: &str, folder: &str, sample: &str) -> Result<Option<String>> {
-        let present = self.engine().status(["exec", container, "test", "-f", &format!("{folder}/{sample}")]).is_ok_and(|o| o.ok());
+    fn sample_in_container(
+        &self,
+        container: &str,
+        folder: &str,
+        sample: &str,
+    ) -> Result<Option<String>> {
+        let present = self
+            .engine()
+            .status([
+                "exec",
+                container,
+                "test",
+                "-f",
+                &format!("{folder}/{sample}"),
+            ])
+            .is_ok_and(|o| o.ok());
         if present {
             return Ok(None);
         }
         let name = sample.rsplit('/').next().unwrap_or(sample);
-        let Some((_, bytes)) = standin::samples()?.into_iter().find(|(n, _)| n == name) else { return Ok(None) };
+        let Some((_, bytes)) = standin::samples()?.into_iter().find(|(n, _)| n == name) else {
+            return Ok(None);
+        };
         let placed = format!("/tmp/standin-data/{name}");
-        let copy = self.engine().exec_input(container, &["sh", "-c", "mkdir -p \"$(dirname \"$1\")\" && cat > \"$1\"", "sh", placed.as_str()]).stdin_bytes(bytes).stdout_null().stderr_capture().unchecked().run()?;
-        anyhow::ensure!(copy.status.success(), "copying the data stand-in into {container} failed: {}", String::from_utf8_lossy(&copy.stderr).trim());
+        let copy = self
+            .engine()
+            .exec_input(
+                container,
+                &[
+                    "sh",
+                    "-c",
+                    "mkdir -p \"$(dirname \"$1\")\" && cat > \"$1\"",
+                    "sh",
+                    placed.as_str(),
+                ],
+            )
+            .stdin_bytes(bytes)
+            .stdout_null()
+            .stderr_capture()
+            .unchecked()
+            .run()?;
+        anyhow::ensure!(
+            copy.status.success(),
+            "copying the data stand-in into {container} failed: {}",
+            String::from_utf8_lossy(&copy.stderr).trim()
+        );
         Ok(Some(placed))
     }
 
     /// The folder the Jupyter server in `container` serves from (its process's working directory).
     fn serving_folder(&self, container: &str) -> Option<String> {
         let script = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'jupyter-l[a]b\\|jupyter-n[o]tebook\\|jupyter-s[e]rver' && readlink $p/cwd && break; done; true";
-        let found = self.engine().probe(["exec", container, "sh", "-c", script])?;
-        found.lines().next().map(str::trim).filter(|f| f.starts_with('/')).map(String::from)
+        let found = self
+            .engine()
+            .probe(["exec", container, "sh", "-c", script])?;
+        found
+            .lines()
+            .next()
+            .map(str::trim)
+            .filter(|f| f.starts_with('/'))
+            .map(String::from)
     }
 
     /// The container of the newest interactive shell still open.
     fn open_shell(&self) -> Option<String> {
-        self.running.iter().rev().find(|r| r.shell && r.job.exit().is_none()).and_then(|r| r.containers.first().cloned())
+        self.running
+            .iter()
+            .rev()
+            .find(|r| r.shell && r.job.exit().is_none())
+            .and_then(|r| r.containers.first().cloned())
     }
 
     fn exit_shell(&mut self, k: usize) -> Result<()> {
-        let Some(pos) = self.running.iter().rposition(|r| r.shell && r.job.exit().is_none()) else {
+        let Some(pos) = self
+            .running
+            .iter()
+            .rposition(|r| r.shell && r.job.exit().is_none())
+        else {
             return self.not_run(k, "no container shell is open to exit");
         };
-        eprintln!("$ exit   (typed into the shell of line {})", self.steps[self.running[pos].step].line);
+        eprintln!(
+            "$ exit   (typed into the shell of line {})",
+            self.steps[self.running[pos].step].line
+        );
         let mut running = self.running.remove(pos);
         let from = running.job.mark();
         running.job.type_keys(b"exit\r")?;
         let ended = running.job.wait(STOP_LIMIT).is_some();
         let said = running.job.output_since(from);
         if ended {
-            self.record(k, Some(0), said, &["typed into the shell; the shell ended".to_string()]);
+            self.record(
+                k,
+                Some(0),
+                said,
+                &["typed into the shell; the shell ended".to_string()],
+            );
             self.close(running, None);
         } else {
-            self.record(k, Some(1), said, &[format!("the shell was still open {}s after `exit`", STOP_LIMIT.as_secs())]);
+            self.record(
+                k,
+                Some(1),
+                said,
+                &[format!(
+                    "the shell was still open {}s after `exit`",
+                    STOP_LIMIT.as_secs()
+                )],
+            );
             self.running.insert(pos, running);
         }
         Ok(())
     }
 
     fn signal(&mut self, k: usize, to_line: usize) -> Result<()> {
-        let Some(pos) = self.running.iter().position(|r| self.steps[r.step].line == to_line) else {
-            let earlier = self.steps.iter().position(|s| s.line == to_line).and_then(|i| self.results[i].as_ref());
+        let Some(pos) = self
+            .running
+            .iter()
+            .position(|r| self.steps[r.step].line == to_line)
+        else {
+            let earlier = self
+                .steps
+                .iter()
+                .position(|s| s.line == to_line)
+                .and_then(|i| self.results[i].as_ref());
             let why = match earlier.and_then(|r| r.exit) {
-                Some(code) => format!("the command at line {to_line} had already ended (exit {code})"),
+                Some(code) => {
+                    format!("the command at line {to_line} had already ended (exit {code})")
+                }
                 None => format!("the command at line {to_line} is not running (it did not start)"),
             };
             return self.not_run(k, &why);
@@ -443,7 +628,10 @@ impl<'a> Executor<'a> {
             self.close(running, None);
         } else {
             let mut notes = notes;
-            notes.push(format!("the command at line {to_line} was still running {}s after Ctrl+C", STOP_LIMIT.as_secs()));
+            notes.push(format!(
+                "the command at line {to_line} was still running {}s after Ctrl+C",
+                STOP_LIMIT.as_secs()
+            ));
             self.record(k, Some(1), said, &notes);
             self.running.insert(pos, running);
         }
@@ -461,7 +649,10 @@ impl<'a> Executor<'a> {
     fn file(&mut self, k: usize, name: &str, content: &str) -> Result<()> {
         let line = self.steps[k].line;
         let (content, used) = standin::substitute(content);
-        let mut notes: Vec<String> = used.iter().map(|s| format!("stand-in: the ArcGIS download URL replaced by {s}")).collect();
+        let mut notes: Vec<String> = used
+            .iter()
+            .map(|s| format!("stand-in: the ArcGIS download URL replaced by {s}"))
+            .collect();
         if self.uses_data && self.data_dir.is_none() {
             self.copy_data()?;
         }
@@ -470,12 +661,16 @@ impl<'a> Executor<'a> {
             Ok(target) => format!("{}/{target}", self.cwd),
             Err(why) => return self.not_run(k, &why),
         };
-        eprintln!("$ # file {name} written to {path} ({} lines)", content.lines().count());
+        eprintln!(
+            "$ # file {name} written to {path} ({} lines)",
+            content.lines().count()
+        );
         let out = self.sandbox.write(&path, content.as_bytes())?;
         if !out.ok() {
             notes.push(format!("could not be written: {}", out.stdout.trim()));
         }
-        self.transcript.push(json!({"line": line, "place": "host", "file": path, "exit": out.code}));
+        self.transcript
+            .push(json!({"line": line, "place": "host", "file": path, "exit": out.code}));
         self.record(k, Some(out.code), out.stdout, &notes);
         Ok(())
     }
@@ -485,7 +680,11 @@ impl<'a> Executor<'a> {
         let dir = format!("{}/data", self.cwd);
         for (name, bytes) in standin::samples()? {
             let out = self.sandbox.write(&format!("{dir}/{name}"), &bytes)?;
-            anyhow::ensure!(out.ok(), "copying the data stand-in into the sandbox failed: {}", out.stdout.trim());
+            anyhow::ensure!(
+                out.ok(),
+                "copying the data stand-in into the sandbox failed: {}",
+                out.stdout.trim()
+            );
         }
         let note = format!("stand-in: the project's synthetic samples (notebooks/data/*.csv) copied to {dir} in the sandbox, for the ArcGIS Hub downloads, which cannot be reached here");
         eprintln!("# {note}");
@@ -497,38 +696,69 @@ impl<'a> Executor<'a> {
     fn cell(&mut self, k: usize, notebook: &str, code: &str) -> Result<()> {
         let line = self.steps[k].line;
         let (mut code, used) = standin::substitute(code);
-        let mut notes: Vec<String> = used.iter().map(|s| format!("stand-in: the ArcGIS download URL replaced by {s}")).collect();
+        let mut notes: Vec<String> = used
+            .iter()
+            .map(|s| format!("stand-in: the ArcGIS download URL replaced by {s}"))
+            .collect();
         let Some(container) = self.jupyter_container() else {
-            return self.not_run(k, "no Jupyter container is running in the sandbox to run the cell in");
+            return self.not_run(
+                k,
+                "no Jupyter container is running in the sandbox to run the cell in",
+            );
         };
         let folder = self.serving_folder(&container);
         for sample in &used {
-            if let Some(placed) = self.sample_in_container(&container, folder.as_deref().unwrap_or("/"), sample)? {
+            if let Some(placed) =
+                self.sample_in_container(&container, folder.as_deref().unwrap_or("/"), sample)?
+            {
                 notes.push(format!("stand-in: {sample} is not in the container's folder (the download's stand-in was never copied there), so it was put at {placed} in the container, outside the folder, and the cell reads it from there"));
                 code = code.replace(sample, &placed);
             }
         }
-        if let Some(waited) = self.settle("before the cell, as a reader opens the browser and the notebook first") {
+        if let Some(waited) =
+            self.settle("before the cell, as a reader opens the browser and the notebook first")
+        {
             notes.push(waited);
         }
-        let fresh = self.kernel.as_ref().is_none_or(|kn| kn.container != container || kn.notebook != notebook || kn.ended());
+        let fresh = self
+            .kernel
+            .as_ref()
+            .is_none_or(|kn| kn.container != container || kn.notebook != notebook || kn.ended());
         if fresh {
             if let Some(old) = self.kernel.take() {
                 old.stop();
             }
             let id = self.id();
-            self.kernel = Some(Kernel::start(self.machine(self.on_remote).0, id, line, &container, notebook, folder.as_deref())?);
-            notes.push(format!("a new kernel for {notebook} in container {}", short(&container)));
+            self.kernel = Some(Kernel::start(
+                self.machine(self.on_remote).0,
+                id,
+                line,
+                &container,
+                notebook,
+                folder.as_deref(),
+            )?);
+            notes.push(format!(
+                "a new kernel for {notebook} in container {}",
+                short(&container)
+            ));
         }
-        eprintln!("(cell of {notebook} in {}) >>> {}", short(&container), code.lines().collect::<Vec<_>>().join("\n... "));
-        let Some(kernel) = self.kernel.as_mut() else { return Ok(()) };
+        eprintln!(
+            "(cell of {notebook} in {}) >>> {}",
+            short(&container),
+            code.lines().collect::<Vec<_>>().join("\n... ")
+        );
+        let Some(kernel) = self.kernel.as_mut() else {
+            return Ok(());
+        };
         let run = kernel.run(&code)?;
         let status = run.status.or_else(|| {
             notes.push("the cell did not finish in time".into());
             Some(124)
         });
         // Articles quote an error by its last line; the whole traceback stays in the output.
-        let one_line = expected_output(self.steps, k).is_some_and(|o| o.text().trim().lines().count() == 1 && !o.text().contains("Traceback"));
+        let one_line = expected_output(self.steps, k).is_some_and(|o| {
+            o.text().trim().lines().count() == 1 && !o.text().contains("Traceback")
+        });
         self.compared[k] = Some(match (&run.exception, one_line) {
             (Some(exception), true) => exception.clone(),
             _ => run.output.clone(),
@@ -549,9 +779,19 @@ impl<'a> Executor<'a> {
                 "it had ended by itself".to_string()
             } else {
                 eprintln!("# line {line}: still running at the end of the replay: stopping it");
-                let typed = if running.shell { running.job.type_keys(b"exit\r").map(|_| running.job.wait(STOP_LIMIT).is_some()) } else { interrupt(&mut running.job).map(|(ended, _, _)| ended) };
+                let typed = if running.shell {
+                    running
+                        .job
+                        .type_keys(b"exit\r")
+                        .map(|_| running.job.wait(STOP_LIMIT).is_some())
+                } else {
+                    interrupt(&mut running.job).map(|(ended, _, _)| ended)
+                };
                 if typed.unwrap_or(false) {
-                    format!("still running at the end of the replay: stopped with {}", if running.shell { "exit" } else { "Ctrl+C" })
+                    format!(
+                        "still running at the end of the replay: stopped with {}",
+                        if running.shell { "exit" } else { "Ctrl+C" }
+                    )
                 } else {
                     running.job.kill();
                     "still running at the end of the replay: killed".to_string()
@@ -564,7 +804,11 @@ impl<'a> Executor<'a> {
 
 /// Waits for a command to end; a yes/no question it asks (`docker system prune`'s `[y/N]`) gets
 /// the `y` the article's reader types, once, and a note says so.
-fn wait_answering(job: &mut Job, answers: &[(&str, String)], notes: &mut Vec<String>) -> Option<i32> {
+fn wait_answering(
+    job: &mut Job,
+    answers: &[(&str, String)],
+    notes: &mut Vec<String>,
+) -> Option<i32> {
     let started = std::time::Instant::now();
     let mut answered = false;
     let mut typed = vec![false; answers.len()];
@@ -587,13 +831,17 @@ fn wait_answering(job: &mut Job, answers: &[(&str, String)], notes: &mut Vec<Str
         // Only its last lines: re-rendering all it printed every 300 ms would cost more as it grows.
         let output = job.last_lines();
         if let Some(i) = pending_prompt(&output, answers, &typed) {
-            typed[i] = job.type_keys(format!("{}\r", answers[i].1).as_bytes()).is_ok();
+            typed[i] = job
+                .type_keys(format!("{}\r", answers[i].1).as_bytes())
+                .is_ok();
             continue;
         }
         if let (false, Some(question)) = (answered, yes_no_question(&output)) {
             let question = question.to_string();
             if job.type_keys(b"y\r").is_ok() {
-                notes.push(format!("answered y to its question {question:?}, as the article's reader does"));
+                notes.push(format!(
+                    "answered y to its question {question:?}, as the article's reader does"
+                ));
             }
             answered = true;
         }
@@ -602,13 +850,27 @@ fn wait_answering(job: &mut Job, answers: &[(&str, String)], notes: &mut Vec<Str
 
 /// The prompt (of `answers`, not yet answered) a command's output ends with, waiting for input.
 fn pending_prompt(output: &str, answers: &[(&str, String)], typed: &[bool]) -> Option<usize> {
-    let last = output.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let last = output
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     (0..answers.len()).find(|&i| !typed[i] && last.ends_with(answers[i].0))
 }
 
 /// The yes/no question a command's output ends with, waiting for an answer.
 fn yes_no_question(output: &str) -> Option<&str> {
-    output.lines().rev().map(str::trim).find(|l| !l.is_empty()).filter(|l| ["[y/N]", "[Y/n]", "[y/n]", "(y/n)"].iter().any(|q| l.ends_with(q)))
+    output
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .filter(|l| {
+            ["[y/N]", "[Y/n]", "[y/n]", "(y/n)"]
+                .iter()
+                .any(|q| l.ends_with(q))
+        })
 }
 
 /// Types Ctrl+C; answers `y` when a Jupyter server asks to confirm (the articles say "then Y
@@ -618,7 +880,9 @@ fn interrupt(job: &mut Job) -> Result<(bool, String, Vec<String>)> {
     let mut notes = vec!["Ctrl+C typed into its terminal".to_string()];
     job.type_keys(b"\x03")?;
     let asked = |job: &Job| job.recent_since(from).contains("(y/[n])");
-    crate::engine::wait::poll(STOP_LIMIT, Duration::from_millis(100), || job.exit().is_some() || asked(job));
+    crate::engine::wait::poll(STOP_LIMIT, Duration::from_millis(100), || {
+        job.exit().is_some() || asked(job)
+    });
     if job.exit().is_none() && asked(job) {
         job.type_keys(b"y\r")?;
         notes.push("answered y to the server's shutdown question".into());
@@ -642,19 +906,44 @@ mod tests {
 
     #[test]
     fn a_login_prompt_gets_its_answer_once() {
-        let answers = [("Username:", "me".to_string()), ("Password:", "pw".to_string())];
-        let login = "Login with your Docker ID to push and pull images from Docker Hub.\nUsername: ";
+        let answers = [
+            ("Username:", "me".to_string()),
+            ("Password:", "pw".to_string()),
+        ];
+        let login =
+            "Login with your Docker ID to push and pull images from Docker Hub.\nUsername: ";
         assert_eq!(pending_prompt(login, &answers, &[false, false]), Some(0));
-        assert_eq!(pending_prompt(&format!("{login}me\nPassword: "), &answers, &[true, false]), Some(1));
-        assert_eq!(pending_prompt(&format!("{login}me\nPassword: "), &answers, &[true, true]), None, "typed once only");
-        assert_eq!(pending_prompt(&format!("{login}me\nPassword: \nLogin Succeeded\n"), &answers, &[true, false]), None);
+        assert_eq!(
+            pending_prompt(&format!("{login}me\nPassword: "), &answers, &[true, false]),
+            Some(1)
+        );
+        assert_eq!(
+            pending_prompt(&format!("{login}me\nPassword: "), &answers, &[true, true]),
+            None,
+            "typed once only"
+        );
+        assert_eq!(
+            pending_prompt(
+                &format!("{login}me\nPassword: \nLogin Succeeded\n"),
+                &answers,
+                &[true, false]
+            ),
+            None
+        );
     }
 
     #[test]
     fn a_question_is_answered_only_while_it_waits() {
         let prune = "WARNING! This will remove:\n  - all stopped containers\nAre you sure you want to continue? [y/N] ";
-        assert_eq!(yes_no_question(prune), Some("Are you sure you want to continue? [y/N]"));
-        assert_eq!(yes_no_question(&format!("{prune}y\nDeleted Containers:\nabc\n")), None, "answered: the output went on");
+        assert_eq!(
+            yes_no_question(prune),
+            Some("Are you sure you want to continue? [y/N]")
+        );
+        assert_eq!(
+            yes_no_question(&format!("{prune}y\nDeleted Containers:\nabc\n")),
+            None,
+            "answered: the output went on"
+        );
         assert_eq!(yes_no_question("Step 1/4 : FROM x\n"), None);
     }
 }

@@ -18,19 +18,26 @@ pub fn resolve(name: &str) -> Result<String, String> {
         return Err(format!("its file name {:?} is not one a file can have (a control character, or longer than {PATH_MAX} bytes)", short(name)));
     }
     if name.starts_with('/') {
-        return Err(format!("writes the system file {name}, outside the project folder"));
+        return Err(format!(
+            "writes the system file {name}, outside the project folder"
+        ));
     }
     if matches!(name.rsplit('/').next(), Some("" | "." | "..")) {
         return Err(format!("names the folder {name}, not a file"));
     }
     if let Some(rest) = name.strip_prefix("~/") {
-        let inside = normalise(rest).ok_or_else(|| format!("writes {name}, which leads out of the replay's home folder ({HOME}) with `..`"))?;
+        let inside = normalise(rest).ok_or_else(|| {
+            format!("writes {name}, which leads out of the replay's home folder ({HOME}) with `..`")
+        })?;
         return Ok(format!("{HOME}/{inside}"));
     }
     if name.starts_with('~') {
-        return Err(format!("writes {name}, in another user's home folder, outside the project folder"));
+        return Err(format!(
+            "writes {name}, in another user's home folder, outside the project folder"
+        ));
     }
-    normalise(name).ok_or_else(|| format!("writes {name}, which leads out of the project folder with `..`"))
+    normalise(name)
+        .ok_or_else(|| format!("writes {name}, which leads out of the project folder with `..`"))
 }
 
 /// A relative path with `.`, `..` and empty parts resolved; None when it climbs out.
@@ -67,22 +74,36 @@ mod tests {
     fn a_tilde_is_the_replays_home() {
         assert_eq!(resolve("~/.bashrc").as_deref(), Ok("/root/.bashrc"));
         assert_eq!(resolve("~/a/../b").as_deref(), Ok("/root/b"));
-        assert!(resolve("~/../etc/passwd").unwrap_err().contains("out of the replay's home folder"));
-        assert!(resolve("~alice/.bashrc").unwrap_err().contains("another user's home"));
+        assert!(resolve("~/../etc/passwd")
+            .unwrap_err()
+            .contains("out of the replay's home folder"));
+        assert!(resolve("~alice/.bashrc")
+            .unwrap_err()
+            .contains("another user's home"));
     }
 
     #[test]
     fn names_that_leave_the_folder_say_why() {
         for name in ["../../../etc/x", "a/../../x", "../x", "./../x"] {
             let why = resolve(name).unwrap_err();
-            assert!(why.contains("out of the project folder with `..`") && why.contains(name), "{name}: {why}");
+            assert!(
+                why.contains("out of the project folder with `..`") && why.contains(name),
+                "{name}: {why}"
+            );
         }
-        assert!(resolve("/etc/x").unwrap_err().contains("system file /etc/x"));
+        assert!(resolve("/etc/x")
+            .unwrap_err()
+            .contains("system file /etc/x"));
         assert_eq!(resolve("").unwrap_err(), "a file block without a file name");
         assert!(resolve("a\0b").unwrap_err().contains("control character"));
-        assert!(resolve(&"x".repeat(5000)).unwrap_err().contains("longer than 4096"));
+        assert!(resolve(&"x".repeat(5000))
+            .unwrap_err()
+            .contains("longer than 4096"));
         for folder in ["folder/", ".", "..", "a/.."] {
-            assert!(resolve(folder).unwrap_err().contains("not a file"), "{folder}");
+            assert!(
+                resolve(folder).unwrap_err().contains("not a file"),
+                "{folder}"
+            );
         }
     }
 }

@@ -18,11 +18,23 @@ const INNER_ENGINE: &str = "unix:///var/run/docker.sock";
 /// How every command of a replay starts in the sandbox: as `reader`, the user the rootless inner
 /// engine runs as, with no capability (none now, none in its bounding set) and no_new_privs (no
 /// setuid program gives any back). The tutorial is untrusted: nothing it runs is the sandbox's root.
-const AS_READER: [&str; 7] = ["setpriv", "--reuid=reader", "--regid=reader", "--init-groups", "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"];
+const AS_READER: [&str; 7] = [
+    "setpriv",
+    "--reuid=reader",
+    "--regid=reader",
+    "--init-groups",
+    "--no-new-privs",
+    "--bounding-set=-all",
+    "--inh-caps=-all",
+];
 
 /// `command` run as the unprivileged reader (see [`AS_READER`]).
 fn as_reader<'a>(command: &[&'a str]) -> Vec<&'a str> {
-    AS_READER.iter().copied().chain(command.iter().copied()).collect()
+    AS_READER
+        .iter()
+        .copied()
+        .chain(command.iter().copied())
+        .collect()
 }
 
 /// Where jobs keep their pid and working-folder files inside the sandbox.
@@ -76,8 +88,19 @@ impl Place {
         let script = r#"mkdir -p "$(dirname "$1")" && cat > "$1""#;
         let mut command = user.to_vec();
         command.extend(["sh", "-c", script, "replay", path]);
-        let out = self.host.exec_input(&self.container, &command).stdin_bytes(bytes).stderr_to_stdout().stdout_capture().unchecked().run()?;
-        Ok(Output { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr: String::new() })
+        let out = self
+            .host
+            .exec_input(&self.container, &command)
+            .stdin_bytes(bytes)
+            .stderr_to_stdout()
+            .stdout_capture()
+            .unchecked()
+            .run()?;
+        Ok(Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::new(),
+        })
     }
 }
 
@@ -116,7 +139,8 @@ impl State {
         // A URL split between two reads: the tail's last bytes go with the new ones.
         let mut window = self.tail[self.tail.len().saturating_sub(8)..].to_vec();
         window.extend_from_slice(bytes);
-        self.url |= window.windows(7).any(|w| w == b"http://") || window.windows(8).any(|w| w == b"https://");
+        self.url |= window.windows(7).any(|w| w == b"http://")
+            || window.windows(8).any(|w| w == b"https://");
         self.visible |= bytes.iter().any(|b| !b.is_ascii_whitespace());
         let room = OUTPUT_CAP.saturating_sub(self.raw.len());
         self.raw.extend_from_slice(&bytes[..bytes.len().min(room)]);
@@ -142,7 +166,11 @@ impl State {
         } else if mark < self.raw.len() {
             format!("{}\n… {lost} more bytes not kept", text(&self.raw[mark..]))
         } else {
-            format!("… {} bytes not kept\n{}", tail_from - mark, text(&self.tail))
+            format!(
+                "… {} bytes not kept\n{}",
+                tail_from - mark,
+                text(&self.tail)
+            )
         }
     }
 
@@ -166,19 +194,35 @@ pub struct Job {
 impl Job {
     /// Starts `command` (shell text) in `cwd`; `terminal`: under a pseudo-terminal, as typed.
     /// Lines starting with `hide` are kept but not printed (a kernel's markers).
-    pub fn start(place: &Place, id: usize, line: usize, cwd: &str, command: &str, terminal: bool, hide: Option<String>) -> Result<Job> {
+    pub fn start(
+        place: &Place,
+        id: usize,
+        line: usize,
+        cwd: &str,
+        command: &str,
+        terminal: bool,
+        hide: Option<String>,
+    ) -> Result<Job> {
         let (keys_in, keys) = std::io::pipe()?;
         let mode = if terminal { "terminal" } else { "plain" };
         let id_text = id.to_string();
         let reader = place
             .host
-            .exec_input(&place.container, &as_reader(&["bash", "-c", WRAPPER, "replay", &id_text, cwd, command, mode]))
+            .exec_input(
+                &place.container,
+                &as_reader(&[
+                    "bash", "-c", WRAPPER, "replay", &id_text, cwd, command, mode,
+                ]),
+            )
             .stdin_file(keys_in)
             .stderr_to_stdout()
             .unchecked()
             .reader()
             .context("starting a shell in the sandbox")?;
-        let state = Arc::new(Mutex::new(State { last_output: Some(Instant::now()), ..State::default() }));
+        let state = Arc::new(Mutex::new(State {
+            last_output: Some(Instant::now()),
+            ..State::default()
+        }));
         let shared = state.clone();
         let secrets = place.secrets.clone();
         std::thread::spawn(move || {
@@ -193,12 +237,23 @@ impl Job {
                     }
                 }
             }
-            let code = reader.try_wait().ok().flatten().and_then(|o| o.status.code()).unwrap_or(-1);
+            let code = reader
+                .try_wait()
+                .ok()
+                .flatten()
+                .and_then(|o| o.status.code())
+                .unwrap_or(-1);
             let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
             print_lines(&mut s, line, &secrets, hide.as_deref(), true);
             s.exit = Some(code);
         });
-        Ok(Job { id, line, place: place.clone(), state, keys: Some(keys) })
+        Ok(Job {
+            id,
+            line,
+            place: place.clone(),
+            state,
+            keys: Some(keys),
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -254,7 +309,13 @@ impl Job {
 
     /// Whether the sandbox it runs in was paused or stopped (its step would wait for nothing).
     pub fn stalled(&self) -> bool {
-        let state = self.place.host.probe(["container", "inspect", "--format", "{{.State.Running}} {{.State.Paused}}", self.place.container.as_str()]);
+        let state = self.place.host.probe([
+            "container",
+            "inspect",
+            "--format",
+            "{{.State.Running}} {{.State.Paused}}",
+            self.place.container.as_str(),
+        ]);
         state.as_deref() != Some("true false")
     }
 
@@ -275,7 +336,11 @@ impl Job {
             }
             let (silent, printed, url) = {
                 let s = self.lock();
-                (s.last_output.map_or(Duration::ZERO, |t| t.elapsed()), s.visible, s.url)
+                (
+                    s.last_output.map_or(Duration::ZERO, |t| t.elapsed()),
+                    s.visible,
+                    s.url,
+                )
             };
             let plain = self.last_lines();
             let prompt = plain.ends_with("$ ") || plain.ends_with("# ");
@@ -344,11 +409,22 @@ impl Settled {
 /// Prints the complete new lines (all of them with `all`), redacted; lines that redraw the
 /// screen (progress bars moving the cursor up) are left to the final output.
 fn print_lines(s: &mut State, line: usize, secrets: &[String], hide: Option<&str>, all: bool) {
-    let end = if all { s.raw.len() } else { s.raw[s.printed..].iter().rposition(|b| *b == b'\n').map_or(s.printed, |p| s.printed + p + 1) };
+    let end = if all {
+        s.raw.len()
+    } else {
+        s.raw[s.printed..]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(s.printed, |p| s.printed + p + 1)
+    };
     let text = String::from_utf8_lossy(&s.raw[s.printed..end.max(s.printed)]).into_owned();
     s.printed = end.max(s.printed);
     let mut err = std::io::stderr().lock();
-    let prefix = if s.background { format!("[line {line}] ") } else { String::new() };
+    let prefix = if s.background {
+        format!("[line {line}] ")
+    } else {
+        String::new()
+    };
     for raw_line in text.split_inclusive('\n') {
         if screen::redraws(raw_line) {
             continue;
@@ -363,7 +439,11 @@ fn print_lines(s: &mut State, line: usize, secrets: &[String], hide: Option<&str
     }
     if s.total > s.raw.len() && !s.capped {
         s.capped = true;
-        let _ = writeln!(err, "[line {line}] … it printed more than {} KiB: the rest is counted, not kept or shown", OUTPUT_CAP / 1024);
+        let _ = writeln!(
+            err,
+            "[line {line}] … it printed more than {} KiB: the rest is counted, not kept or shown",
+            OUTPUT_CAP / 1024
+        );
     }
 }
 
@@ -379,18 +459,37 @@ mod tests {
             s.take(&chunk);
         }
         assert_eq!((s.raw.len(), s.total), (OUTPUT_CAP, 3 * OUTPUT_CAP));
-        assert!(s.tail.len() <= 2 * TAIL, "the tail stays small: {}", s.tail.len());
+        assert!(
+            s.tail.len() <= 2 * TAIL,
+            "the tail stays small: {}",
+            s.tail.len()
+        );
         let out = s.since(0);
-        assert!(out.starts_with("y\ny\n") && out.ends_with(&format!("y\n… {} more bytes not kept", 2 * OUTPUT_CAP)), "{}", &out[out.len() - 60..]);
+        assert!(
+            out.starts_with("y\ny\n")
+                && out.ends_with(&format!("y\n… {} more bytes not kept", 2 * OUTPUT_CAP)),
+            "{}",
+            &out[out.len() - 60..]
+        );
         assert_eq!(out.lines().count(), OUTPUT_CAP / 2 + 1);
         // What it prints after a mark past the cap (a question after Ctrl+C) is still seen whole.
         let mark = s.total;
         s.take(b"^C\r\nShutdown this server (y/[n])? ");
         assert_eq!(s.since(mark), "^C\nShutdown this server (y/[n])?");
         assert_eq!(s.recent(mark, TAIL), "^C\nShutdown this server (y/[n])? ");
-        assert!(s.recent(0, PROMPT_BYTES).len() <= PROMPT_BYTES, "a prompt is looked for in the last bytes only");
+        assert!(
+            s.recent(0, PROMPT_BYTES).len() <= PROMPT_BYTES,
+            "a prompt is looked for in the last bytes only"
+        );
         let far = s.since(OUTPUT_CAP + 1);
-        assert!(far.starts_with(&format!("… {} bytes not kept\n", s.total - s.tail.len() - OUTPUT_CAP - 1)), "{}", &far[..60]);
+        assert!(
+            far.starts_with(&format!(
+                "… {} bytes not kept\n",
+                s.total - s.tail.len() - OUTPUT_CAP - 1
+            )),
+            "{}",
+            &far[..60]
+        );
     }
 
     #[test]

@@ -52,16 +52,35 @@ pub struct CellRun {
 impl Kernel {
     /// A kernel in `container`, in `folder` when given (where its server serves from, as Jupyter
     /// starts a notebook's kernel in the notebook's folder), else the container's working directory.
-    pub fn start(place: &Place, id: usize, line: usize, container: &str, notebook: &str, folder: Option<&str>) -> Result<Kernel> {
+    pub fn start(
+        place: &Place,
+        id: usize,
+        line: usize,
+        container: &str,
+        notebook: &str,
+        folder: Option<&str>,
+    ) -> Result<Kernel> {
         let mark = format!("@@replay-cell-end-{id}@@");
         let mut args: Vec<String> = vec!["exec".into(), "-i".into()];
         if let Some(folder) = folder {
             args.extend(["-w".into(), folder.into()]);
         }
-        args.extend([container.to_string(), "python3".into(), "-u".into(), "-c".into(), DRIVER.into(), mark.clone()]);
+        args.extend([
+            container.to_string(),
+            "python3".into(),
+            "-u".into(),
+            "-c".into(),
+            DRIVER.into(),
+            mark.clone(),
+        ]);
         let command = crate::engine::cmdline::shown("docker", &args);
         let job = Job::start(place, id, line, "/", &command, false, Some(mark.clone()))?;
-        Ok(Kernel { container: container.to_string(), notebook: notebook.to_string(), job, mark })
+        Ok(Kernel {
+            container: container.to_string(),
+            notebook: notebook.to_string(),
+            job,
+            mark,
+        })
     }
 
     pub fn run(&mut self, code: &str) -> Result<CellRun> {
@@ -74,14 +93,36 @@ impl Kernel {
         let text = self.job.output_since(from);
         let (output, status) = match text.find(&self.mark) {
             Some(at) => {
-                let status = text[at + self.mark.len()..].split_whitespace().next().and_then(|s| s.parse().ok());
+                let status = text[at + self.mark.len()..]
+                    .split_whitespace()
+                    .next()
+                    .and_then(|s| s.parse().ok());
                 (text[..at].trim_end().to_string(), status)
             }
-            None if done.is_none() => (format!("{}\n(the cell was still running after {}s)", text.trim_end(), CELL_LIMIT.as_secs()), None),
+            None if done.is_none() => (
+                format!(
+                    "{}\n(the cell was still running after {}s)",
+                    text.trim_end(),
+                    CELL_LIMIT.as_secs()
+                ),
+                None,
+            ),
             None => (text.trim_end().to_string(), self.job.exit()),
         };
-        let exception = (status == Some(1)).then(|| output.lines().rev().find(|l| !l.trim().is_empty() && !l.starts_with(' ')).map(String::from)).flatten();
-        Ok(CellRun { status, output, exception })
+        let exception = (status == Some(1))
+            .then(|| {
+                output
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty() && !l.starts_with(' '))
+                    .map(String::from)
+            })
+            .flatten();
+        Ok(CellRun {
+            status,
+            output,
+            exception,
+        })
     }
 
     pub fn ended(&self) -> bool {

@@ -10,7 +10,9 @@ use super::commands::re;
 /// Leading ASCII spaces and tabs, in bytes. Other blanks (U+3000, a no-break space) are text: an
 /// indent never ends inside a character, so slicing at it cannot split one.
 pub(super) fn indent_of(line: &str) -> usize {
-    line.bytes().take_while(|b| *b == b' ' || *b == b'\t').count()
+    line.bytes()
+        .take_while(|b| *b == b' ' || *b == b'\t')
+        .count()
 }
 
 /// `line` without up to `n` leading spaces.
@@ -21,12 +23,23 @@ pub(super) fn dedent(line: &str, n: usize) -> &str {
 /// A Hugo shortcode alone on its line: (closing?, name, arguments).
 pub(super) fn shortcode(trimmed: &str) -> Option<(bool, String, String)> {
     static SHORTCODE: OnceLock<Regex> = OnceLock::new();
-    let c = re(&SHORTCODE, r"^\{\{[<%]\s*(/?)\s*([\w-]+)(.*?)\s*[>%]\}\}$").captures(trimmed.trim_end())?;
+    let c = re(&SHORTCODE, r"^\{\{[<%]\s*(/?)\s*([\w-]+)(.*?)\s*[>%]\}\}$")
+        .captures(trimmed.trim_end())?;
     Some((!c[1].is_empty(), c[2].to_string(), c[3].trim().to_string()))
 }
 
 /// Shortcodes that wrap prose (their fences are still read).
-pub(super) const WRAPPERS: &[&str] = &["note", "caution", "warning", "tip", "disclosure-note", "notice", "tabs", "tab", "details"];
+pub(super) const WRAPPERS: &[&str] = &[
+    "note",
+    "caution",
+    "warning",
+    "tip",
+    "disclosure-note",
+    "notice",
+    "tabs",
+    "tab",
+    "details",
+];
 
 /// A numbered list item: its content column and text.
 pub(super) fn numbered_item(line: &str) -> Option<(usize, &str)> {

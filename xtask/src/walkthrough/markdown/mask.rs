@@ -12,10 +12,19 @@ const RULES: &[(&str, &str)] = &[
     (r"sha256:[0-9a-f]{6,64}", "sha256:<digest>"),
     (r"\b[0-9a-f]{64}\b", "<id>"),
     (r"\b[0-9a-f]{12}\b", "<id>"),
-    (r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", "<time>"),
+    (
+        r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?",
+        "<time>",
+    ),
     (r"\b\d{4}-\d{2}-\d{2}\b", "<date>"),
-    (r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +(\d{2}:\d{2}|\d{4})\b", "<date>"),
-    (r"\b(About |Less than )?(an?|\d+) (second|minute|hour|day|week|month|year)s?( ago)?\b", "<duration>"),
+    (
+        r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +(\d{2}:\d{2}|\d{4})\b",
+        "<date>",
+    ),
+    (
+        r"\b(About |Less than )?(an?|\d+) (second|minute|hour|day|week|month|year)s?( ago)?\b",
+        "<duration>",
+    ),
     (r"\b\d+(\.\d+)?s\b", "<secs>"),
     (r"\b\d+(\.\d+)? ?([kKMGT]i?B|B)\b", "<size>"),
     // Where a port is published is a claim, not noise: loopback (this machine only) and the
@@ -31,7 +40,12 @@ const RULES: &[(&str, &str)] = &[
 
 fn rules() -> &'static Vec<(Regex, &'static str)> {
     static COMPILED: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
-    COMPILED.get_or_init(|| RULES.iter().map(|(p, r)| (Regex::new(p).unwrap(), *r)).collect())
+    COMPILED.get_or_init(|| {
+        RULES
+            .iter()
+            .map(|(p, r)| (Regex::new(p).unwrap(), *r))
+            .collect()
+    })
 }
 
 /// Bytes of a line masked: what docker prints puts its volatile parts early, and masking
@@ -45,7 +59,9 @@ pub fn mask(line: &str) -> String {
         cut -= 1;
     }
     let (head, rest) = line.split_at(cut);
-    let head = rules().iter().fold(head.to_string(), |text, (re, with)| re.replace_all(&text, *with).into_owned());
+    let head = rules().iter().fold(head.to_string(), |text, (re, with)| {
+        re.replace_all(&text, *with).into_owned()
+    });
     format!("{head}{rest}").trim().to_string()
 }
 
@@ -54,7 +70,11 @@ pub fn mask_cell(column: &str, cell: &str) -> String {
     match column {
         "STARS" => "<n>".to_string(),
         "PORTS" => {
-            let mut ports: Vec<String> = cell.split(", ").map(mask).filter(|p| !p.is_empty()).collect();
+            let mut ports: Vec<String> = cell
+                .split(", ")
+                .map(mask)
+                .filter(|p| !p.is_empty())
+                .collect();
             ports.sort();
             ports.dedup();
             ports.join(", ")
@@ -92,16 +112,28 @@ mod tests {
 
     #[test]
     fn what_a_step_claims_is_kept() {
-        for line in ["uid=1000(jovyan) gid=100(users) groups=100(users)", "Successfully tagged custom-jupyter-image:anon-volume", "connection successfully", "('154744', '256', '1108', '2018/07/10 12:00:00+00')"] {
+        for line in [
+            "uid=1000(jovyan) gid=100(users) groups=100(users)",
+            "Successfully tagged custom-jupyter-image:anon-volume",
+            "connection successfully",
+            "('154744', '256', '1108', '2018/07/10 12:00:00+00')",
+        ] {
             assert_eq!(mask(line), line);
         }
     }
 
     #[test]
     fn a_long_line_is_masked_at_its_start_and_kept_whole() {
-        let line = format!("{} 0123456789ab {}", "é".repeat(1000), "x  ".repeat(MASKED_BYTES));
+        let line = format!(
+            "{} 0123456789ab {}",
+            "é".repeat(1000),
+            "x  ".repeat(MASKED_BYTES)
+        );
         let masked = mask(&line);
-        assert!(masked.starts_with(&format!("{} <id> x x x", "é".repeat(1000))), "masked at its start");
+        assert!(
+            masked.starts_with(&format!("{} <id> x x x", "é".repeat(1000))),
+            "masked at its start"
+        );
         assert!(masked.ends_with("x  x  x"), "the rest kept as printed");
         assert!(mask(&"é ".repeat(1_000_000)).len() > 2_000_000 - 1);
     }
@@ -110,8 +142,16 @@ mod tests {
     fn loopback_and_every_interface_stay_apart() {
         // A publish on 127.0.0.1 is reachable from this machine only, on 0.0.0.0 from any: an
         // output comparison must tell them apart, in IPv4 and IPv6, in a line and in a table cell.
-        let loopback = ["127.0.0.1:8888->8888/tcp", "[::1]:8888->8888/tcp", "::1:8888->8888/tcp"];
-        let public = ["0.0.0.0:8888->8888/tcp", "[::]:8888->8888/tcp", ":::8888->8888/tcp"];
+        let loopback = [
+            "127.0.0.1:8888->8888/tcp",
+            "[::1]:8888->8888/tcp",
+            "::1:8888->8888/tcp",
+        ];
+        let public = [
+            "0.0.0.0:8888->8888/tcp",
+            "[::]:8888->8888/tcp",
+            ":::8888->8888/tcp",
+        ];
         for l in loopback {
             assert_eq!(mask(l), "<loopback>:8888->8888/tcp", "{l}");
             for p in public {
@@ -126,9 +166,18 @@ mod tests {
 
     #[test]
     fn port_cells_compare_as_sets() {
-        assert_eq!(mask_cell("PORTS", "0.0.0.0:8888->8888/tcp, :::8888->8888/tcp"), "<all-interfaces>:8888->8888/tcp");
-        assert_eq!(mask_cell("PORTS", "0.0.0.0:8888->8888/tcp"), "<all-interfaces>:8888->8888/tcp");
-        assert_eq!(mask_cell("PORTS", "127.0.0.1:8888->8888/tcp, [::1]:8888->8888/tcp"), "<loopback>:8888->8888/tcp");
+        assert_eq!(
+            mask_cell("PORTS", "0.0.0.0:8888->8888/tcp, :::8888->8888/tcp"),
+            "<all-interfaces>:8888->8888/tcp"
+        );
+        assert_eq!(
+            mask_cell("PORTS", "0.0.0.0:8888->8888/tcp"),
+            "<all-interfaces>:8888->8888/tcp"
+        );
+        assert_eq!(
+            mask_cell("PORTS", "127.0.0.1:8888->8888/tcp, [::1]:8888->8888/tcp"),
+            "<loopback>:8888->8888/tcp"
+        );
         assert_eq!(mask_cell("STARS", "722"), "<n>");
     }
 }

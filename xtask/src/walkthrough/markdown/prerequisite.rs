@@ -23,13 +23,21 @@ pub fn find(article: &str, steps: &[Step], path: &Path) -> Option<(usize, PathBu
     static GUIDE: OnceLock<Regex> = OnceLock::new();
     let dir = path.parent()?;
     let lines: Vec<&str> = article.lines().collect();
-    steps.iter().enumerate().filter(|(_, s)| matches!(s.kind, StepKind::CannotRun { .. })).find_map(|(k, step)| {
-        let text = super::references::paragraph(&lines, step.line);
-        if !text.to_lowercase().contains("follow the instructions") {
-            return None;
-        }
-        re(&GUIDE, r"\]\(/docs/guides/([a-z0-9-]+)/?\)").captures_iter(&text).map(|c| dir.join(format!("{}.md", &c[1]))).find(|f| f.is_file()).map(|f| (k, f))
-    })
+    steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s.kind, StepKind::CannotRun { .. }))
+        .find_map(|(k, step)| {
+            let text = super::references::paragraph(&lines, step.line);
+            if !text.to_lowercase().contains("follow the instructions") {
+                return None;
+            }
+            re(&GUIDE, r"\]\(/docs/guides/([a-z0-9-]+)/?\)")
+                .captures_iter(&text)
+                .map(|c| dir.join(format!("{}.md", &c[1])))
+                .find(|f| f.is_file())
+                .map(|f| (k, f))
+        })
 }
 
 /// A guide replayed before the article, in the same sandbox, as its reader followed it.
@@ -43,11 +51,26 @@ pub struct Prerequisite {
 
 impl Prerequisite {
     pub fn read(step: usize, file: PathBuf) -> Result<Prerequisite> {
-        let article = std::fs::read_to_string(&file).with_context(|| format!("reading the guide {}", file.display()))?;
-        let slug = reader::front_matter(&article, "slug").unwrap_or_else(|| file.file_stem().unwrap_or_default().to_string_lossy().into_owned());
+        let article = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading the guide {}", file.display()))?;
+        let slug = reader::front_matter(&article, "slug").unwrap_or_else(|| {
+            file.file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        });
         let values = Values::for_article(&slug);
-        let steps = placeholders::fill(&super::references::expand(&article, &slug, reader::read(&article)), &values);
-        Ok(Prerequisite { step, slug, article, steps, values })
+        let steps = placeholders::fill(
+            &super::references::expand(&article, &slug, reader::read(&article)),
+            &values,
+        );
+        Ok(Prerequisite {
+            step,
+            slug,
+            article,
+            steps,
+            values,
+        })
     }
 
     /// Replays it; what the article's step then says of it.
@@ -57,11 +80,26 @@ impl Prerequisite {
         for note in &local {
             eprintln!("#   {note}");
         }
-        let mut executor = Executor::new(place.clone(), &sandbox.inner, &self.steps, standin::uses_data(&self.article));
+        let mut executor = Executor::new(
+            place.clone(),
+            &sandbox.inner,
+            &self.steps,
+            standin::uses_data(&self.article),
+        );
         executor.asked = self.values.asked();
-        play(&mut executor, sandbox, &self.steps, |_, _| {}).with_context(|| format!("replaying {}, the guide the article builds on", self.slug))?;
-        let commands: Vec<_> = executor.results.iter().flatten().filter(|r| matches!(self.steps[r.step].kind, StepKind::Command { .. })).collect();
-        let failed: Vec<String> = commands.iter().filter(|r| r.exit != Some(0)).map(|r| self.steps[r.step].line.to_string()).collect();
+        play(&mut executor, sandbox, &self.steps, |_, _| {})
+            .with_context(|| format!("replaying {}, the guide the article builds on", self.slug))?;
+        let commands: Vec<_> = executor
+            .results
+            .iter()
+            .flatten()
+            .filter(|r| matches!(self.steps[r.step].kind, StepKind::Command { .. }))
+            .collect();
+        let failed: Vec<String> = commands
+            .iter()
+            .filter(|r| r.exit != Some(0))
+            .map(|r| self.steps[r.step].line.to_string())
+            .collect();
         Ok(format!(
             "the guide it sends the reader to first, {}, was replayed before this article's first step, as written, in this sandbox: {} commands ran, {} exited non-zero{}",
             self.slug,
@@ -79,11 +117,26 @@ mod tests {
     #[test]
     fn a_guide_to_follow_first_is_found_beside_the_article() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("first-guide.md"), "---\nslug: first-guide\n---\n").unwrap();
+        std::fs::write(
+            dir.path().join("first-guide.md"),
+            "---\nslug: first-guide\n---\n",
+        )
+        .unwrap();
         let article = "1.  Follow the instructions in our previous guide, [First Guide](/docs/guides/first-guide/) to set up the examples.\n\n1.  See [Missing](/docs/guides/missing/) and follow the instructions there.\n";
         let steps = reader::read(article);
         let found = find(article, &steps, &dir.path().join("article.md"));
-        assert_eq!(found.map(|(k, f)| (steps[k].line, f)), Some((1, dir.path().join("first-guide.md"))));
-        assert_eq!(find(&article[article.find("\n\n").unwrap() + 2..], &reader::read(&article[article.find("\n\n").unwrap() + 2..]), &dir.path().join("a.md")), None, "a guide that is not beside the article");
+        assert_eq!(
+            found.map(|(k, f)| (steps[k].line, f)),
+            Some((1, dir.path().join("first-guide.md")))
+        );
+        assert_eq!(
+            find(
+                &article[article.find("\n\n").unwrap() + 2..],
+                &reader::read(&article[article.find("\n\n").unwrap() + 2..]),
+                &dir.path().join("a.md")
+            ),
+            None,
+            "a guide that is not beside the article"
+        );
     }
 }

@@ -49,7 +49,11 @@ fn front_matter_end(lines: &[&str]) -> usize {
     if lines.first().map(|l| l.trim()) != Some("---") {
         return 0;
     }
-    lines.iter().skip(1).position(|l| l.trim() == "---").map_or(0, |p| p + 2)
+    lines
+        .iter()
+        .skip(1)
+        .position(|l| l.trim() == "---")
+        .map_or(0, |p| p + 2)
 }
 
 struct Item {
@@ -99,7 +103,12 @@ impl Reader<'_> {
     }
 
     fn push(&mut self, line: usize, end: usize, kind: StepKind) {
-        self.steps.push(Step { line, end, column: self.base, kind });
+        self.steps.push(Step {
+            line,
+            end,
+            column: self.base,
+            kind,
+        });
     }
 
     /// A fenced block from its opening line `i`; returns the line after its closing fence.
@@ -110,24 +119,50 @@ impl Reader<'_> {
         let close = match self.closing_fence(i) {
             Ok(close) => close,
             Err(stop) => {
-                let marker = &opening[..opening.bytes().take_while(|b| *b == opening.as_bytes()[0]).count()];
+                let marker = &opening[..opening
+                    .bytes()
+                    .take_while(|b| *b == opening.as_bytes()[0])
+                    .count()];
                 let why = format!("a fence that is never closed (what follows it is not read as steps): close it with a line of {marker}");
-                self.push(i + 1, i + 1, StepKind::CannotRun { text: opening.to_string(), why });
+                self.push(
+                    i + 1,
+                    i + 1,
+                    StepKind::CannotRun {
+                        text: opening.to_string(),
+                        why,
+                    },
+                );
                 return stop;
             }
         };
         let info = opening.trim_start_matches(['`', '~']).trim();
-        let lang = re(&INFO, r"^[\w.+-]*").find(info).map_or("", |m| m.as_str()).to_lowercase();
-        let attrs: Vec<(String, String)> =
-            re(&ATTR, r#"(\w+)\s*=\s*"([^"]*)""#).captures_iter(info).map(|c| (c[1].to_string(), c[2].to_string())).collect();
+        let lang = re(&INFO, r"^[\w.+-]*")
+            .find(info)
+            .map_or("", |m| m.as_str())
+            .to_lowercase();
+        let attrs: Vec<(String, String)> = re(&ATTR, r#"(\w+)\s*=\s*"([^"]*)""#)
+            .captures_iter(info)
+            .map(|c| (c[1].to_string(), c[2].to_string()))
+            .collect();
         let attr = |key: &str| attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
         let indent = indent_of(self.lines[i]);
-        let body: Vec<&str> = self.lines[i + 1..close].iter().map(|l| dedent(l, indent)).collect();
+        let body: Vec<&str> = self.lines[i + 1..close]
+            .iter()
+            .map(|l| dedent(l, indent))
+            .collect();
         let end = close + 1;
         let body = body.join("\n");
         match lang.as_str() {
-            "command" | "bash" | "sh" | "shell" | "console" | "zsh" => self.commands(i + 2, end, &body, attr("title")),
-            "file" => self.file(i + 1, end, attr("title").unwrap_or_default(), attr("lang").unwrap_or_default(), body),
+            "command" | "bash" | "sh" | "shell" | "console" | "zsh" => {
+                self.commands(i + 2, end, &body, attr("title"))
+            }
+            "file" => self.file(
+                i + 1,
+                end,
+                attr("title").unwrap_or_default(),
+                attr("lang").unwrap_or_default(),
+                body,
+            ),
             "output" => self.output(i + 1, end, body),
             _ => self.snippet(i + 1, end, &lang, body),
         }
@@ -157,12 +192,23 @@ impl Reader<'_> {
     /// `{{< file "NAME" lang >}}`, `{{< output >}}`, `{{< content "x" >}}` or a wrapper like `{{< note >}}`.
     fn shortcode(&mut self, i: usize, closing: bool, name: &str, args: &str) -> usize {
         if WRAPPERS.contains(&name) {
-            self.open_shortcodes = if closing { self.open_shortcodes.saturating_sub(1) } else { self.open_shortcodes + 1 };
+            self.open_shortcodes = if closing {
+                self.open_shortcodes.saturating_sub(1)
+            } else {
+                self.open_shortcodes + 1
+            };
             return i + 1;
         }
         if name == "content" && !closing {
             let why = format!("includes the shared text {args}, which is not in this file");
-            self.push(i + 1, i + 1, StepKind::CannotRun { text: self.lines[i].trim().to_string(), why });
+            self.push(
+                i + 1,
+                i + 1,
+                StepKind::CannotRun {
+                    text: self.lines[i].trim().to_string(),
+                    why,
+                },
+            );
             return i + 1;
         }
         if closing || !(name == "file" || name == "output") {
@@ -171,20 +217,43 @@ impl Reader<'_> {
         let close_tag = |l: &str| shortcode(l.trim()).is_some_and(|(c, n, _)| c && n == name);
         let Some(close) = (i + 1..self.lines.len()).find(|&j| close_tag(self.lines[j])) else {
             // Everything after it would be its content: none of it is read as steps.
-            let why = format!("a {{{{< {name} >}}}} that is never closed: close it with {{{{< /{name} >}}}}");
-            self.push(i + 1, i + 1, StepKind::CannotRun { text: self.lines[i].trim().to_string(), why });
+            let why = format!(
+                "a {{{{< {name} >}}}} that is never closed: close it with {{{{< /{name} >}}}}"
+            );
+            self.push(
+                i + 1,
+                i + 1,
+                StepKind::CannotRun {
+                    text: self.lines[i].trim().to_string(),
+                    why,
+                },
+            );
             return self.lines.len();
         };
         let body = &self.lines[i + 1..close];
-        let common = body.iter().filter(|l| !l.trim().is_empty()).map(|l| indent_of(l)).min().unwrap_or(0);
-        let content = body.iter().map(|l| dedent(l, common)).collect::<Vec<_>>().join("\n");
+        let common = body
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| indent_of(l))
+            .min()
+            .unwrap_or(0);
+        let content = body
+            .iter()
+            .map(|l| dedent(l, common))
+            .collect::<Vec<_>>()
+            .join("\n");
         let end = close + 1;
         if name == "output" {
             self.output(i + 1, end, content);
         } else {
             let mut words = args.splitn(2, char::is_whitespace);
             let file_name = words.next().unwrap_or("").trim_matches('"').to_string();
-            let lang = words.next().unwrap_or("").trim().trim_matches('"').to_string();
+            let lang = words
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"')
+                .to_string();
             self.file(i + 1, end, file_name, lang, content);
         }
         close + 1
@@ -197,14 +266,22 @@ impl Reader<'_> {
         while j < self.lines.len() {
             let l = self.lines[j];
             let t = l.trim();
-            let inside = t.is_empty() || (indent_of(l) >= min && !t.starts_with("```") && shortcode(t).is_none());
+            let inside = t.is_empty()
+                || (indent_of(l) >= min && !t.starts_with("```") && shortcode(t).is_none());
             if !inside {
                 break;
             }
             j += 1;
         }
-        let last = (start..j).rev().find(|&k| !self.lines[k].trim().is_empty()).unwrap_or(start);
-        let body = self.lines[start..=last].iter().map(|l| dedent(l, min)).collect::<Vec<_>>().join("\n");
+        let last = (start..j)
+            .rev()
+            .find(|&k| !self.lines[k].trim().is_empty())
+            .unwrap_or(start);
+        let body = self.lines[start..=last]
+            .iter()
+            .map(|l| dedent(l, min))
+            .collect::<Vec<_>>()
+            .join("\n");
         if commands::looks_like_shell(&body) {
             self.commands(start + 1, last + 1, &body, None);
         } else {
@@ -249,9 +326,16 @@ impl Reader<'_> {
         let kind = if let Err(why) = super::file_target::resolve(&name) {
             StepKind::CannotRun { text: content, why }
         } else if name.ends_with(".ipynb") && !whole_notebook {
-            StepKind::Cell { notebook: name, code: content }
+            StepKind::Cell {
+                notebook: name,
+                code: content,
+            }
         } else {
-            StepKind::File { name, lang, content }
+            StepKind::File {
+                name,
+                lang,
+                content,
+            }
         };
         self.push(line, end, kind);
     }
@@ -264,10 +348,19 @@ impl Reader<'_> {
     /// A code block with no command or file marker: output if the prose before says so.
     fn snippet(&mut self, line: usize, end: usize, lang: &str, text: String) {
         static SAYS_OUTPUT: OnceLock<Regex> = OnceLock::new();
-        if re(&SAYS_OUTPUT, r"\b(output|resembles?|similar to|should see|looks? like)\b").is_match(&self.last_prose.to_ascii_lowercase()) {
+        if re(
+            &SAYS_OUTPUT,
+            r"\b(output|resembles?|similar to|should see|looks? like)\b",
+        )
+        .is_match(&self.last_prose.to_ascii_lowercase())
+        {
             return self.output(line, end, text);
         }
-        let what = if lang.is_empty() { "a code block".to_string() } else { format!("a {lang} code block") };
+        let what = if lang.is_empty() {
+            "a code block".to_string()
+        } else {
+            format!("a {lang} code block")
+        };
         let why = format!("{what} that is neither a command nor a named file");
         self.push(line, end, StepKind::CannotRun { text, why });
     }
@@ -282,7 +375,12 @@ impl Reader<'_> {
             self.base = 0;
         } else if let Some((content, text)) = numbered_item(line) {
             self.end_item();
-            self.item = Some(Item { line: i + 1, column: content, text: text.to_string(), steps_before: self.steps.len() });
+            self.item = Some(Item {
+                line: i + 1,
+                column: content,
+                text: text.to_string(),
+                steps_before: self.steps.len(),
+            });
             self.base = content;
         } else if let Some(content) = bullet(line) {
             if indent == 0 {
@@ -305,8 +403,15 @@ impl Reader<'_> {
             match action {
                 ProseAction::Interrupt => {
                     let kind = match self.running.pop() {
-                        Some(to_line) => StepKind::Signal { signal: "SIGINT", to_line },
-                        None => StepKind::CannotRun { text: trimmed.to_string(), why: "asks for Ctrl+C, but no command before it is still running".into() },
+                        Some(to_line) => StepKind::Signal {
+                            signal: "SIGINT",
+                            to_line,
+                        },
+                        None => StepKind::CannotRun {
+                            text: trimmed.to_string(),
+                            why: "asks for Ctrl+C, but no command before it is still running"
+                                .into(),
+                        },
                     };
                     self.push(i + 1, i + 1, kind);
                 }
@@ -323,8 +428,16 @@ impl Reader<'_> {
             return;
         }
         if let Some(why) = commands::prose_reason(&item.text) {
-            let kind = StepKind::CannotRun { text: commands::first_sentence(&item.text), why: why.to_string() };
-            self.steps.push(Step { line: item.line, end: item.line, column: item.column, kind });
+            let kind = StepKind::CannotRun {
+                text: commands::first_sentence(&item.text),
+                why: why.to_string(),
+            };
+            self.steps.push(Step {
+                line: item.line,
+                end: item.line,
+                column: item.column,
+                kind,
+            });
         }
     }
 }
@@ -341,10 +454,21 @@ mod tests {
     fn fences_in_list_items_keep_their_lines_and_places() {
         let md = "---\ntitle: \"T\"\n---\n\n1.  Run:\n\n    ```command {title=\"Local Machine Terminal\"}\n    cd ~\n    docker run -it --rm img\n    ```\n\n    ```output\n    hello\n    ```\n\n1.  In the shell:\n\n    ```command {title=\"JupyterLab UI Terminal\"}\n    ls -l\n    ```\n\n    ```command\n    id\n    ```\n";
         let steps = read(md);
-        assert_eq!(kinds(&steps), ["command", "command", "output", "command", "command"]);
+        assert_eq!(
+            kinds(&steps),
+            ["command", "command", "output", "command", "command"]
+        );
         assert_eq!((steps[0].line, steps[1].line, steps[1].end), (8, 9, 10));
-        assert_eq!(steps[2].kind, StepKind::Output { text: "hello".into(), of_line: Some(9) });
-        assert!(matches!(&steps[4].kind, StepKind::Command { place: Place::Jupyter, text } if text == "id"));
+        assert_eq!(
+            steps[2].kind,
+            StepKind::Output {
+                text: "hello".into(),
+                of_line: Some(9)
+            }
+        );
+        assert!(
+            matches!(&steps[4].kind, StepKind::Command { place: Place::Jupyter, text } if text == "id")
+        );
         assert_eq!(front_matter(md, "title").as_deref(), Some("T"));
     }
 
@@ -354,7 +478,14 @@ mod tests {
         let steps = read(md);
         assert_eq!(kinds(&steps), ["cannot-run", "command", "file", "output"]);
         assert_eq!(steps[1].line, 4);
-        assert_eq!(steps[2].kind, StepKind::File { name: "app.js".into(), lang: "js".into(), content: "const a = 1;".into() });
+        assert_eq!(
+            steps[2].kind,
+            StepKind::File {
+                name: "app.js".into(),
+                lang: "js".into(),
+                content: "const a = 1;".into()
+            }
+        );
         assert_eq!(steps[2].line, 8);
     }
 
@@ -363,17 +494,36 @@ mod tests {
         let md = "```file {title=\"n.ipynb\" lang=\"python\"}\n{\n \"cells\": []\n}\n```\n\n```file {title=\"n.ipynb\" lang=\"python\"}\nprint(1)\n```\n";
         let steps = read(md);
         assert!(matches!(&steps[0].kind, StepKind::File { name, .. } if name == "n.ipynb"));
-        assert_eq!(steps[1].kind, StepKind::Cell { notebook: "n.ipynb".into(), code: "print(1)".into() });
+        assert_eq!(
+            steps[1].kind,
+            StepKind::Cell {
+                notebook: "n.ipynb".into(),
+                code: "print(1)".into()
+            }
+        );
     }
 
     #[test]
     fn prose_steps_signal_the_running_command_or_say_why_not() {
         let md = "1.  Start:\n\n    ```command\n    docker run -it --rm img\n    ```\n\n1.  When finished, close the browser and press <kbd>CTRL</kbd>+<kbd>C</kbd>.\n\n1.  Press **Ctrl+C** again.\n\n1.  Open the link in a Web browser.\n\n1.  **Term**: a definition.\n";
         let steps = read(md);
-        assert_eq!(kinds(&steps), ["command", "signal", "cannot-run", "cannot-run"]);
-        assert_eq!(steps[1].kind, StepKind::Signal { signal: "SIGINT", to_line: 4 });
-        assert!(matches!(&steps[2].kind, StepKind::CannotRun { why, .. } if why.contains("no command before it")));
-        assert!(matches!(&steps[3].kind, StepKind::CannotRun { why, .. } if why.contains("graphical")));
+        assert_eq!(
+            kinds(&steps),
+            ["command", "signal", "cannot-run", "cannot-run"]
+        );
+        assert_eq!(
+            steps[1].kind,
+            StepKind::Signal {
+                signal: "SIGINT",
+                to_line: 4
+            }
+        );
+        assert!(
+            matches!(&steps[2].kind, StepKind::CannotRun { why, .. } if why.contains("no command before it"))
+        );
+        assert!(
+            matches!(&steps[3].kind, StepKind::CannotRun { why, .. } if why.contains("graphical"))
+        );
         assert_eq!(steps[3].line, 11);
     }
 }

@@ -30,16 +30,40 @@ fn headings(article: &str) -> Vec<(usize, usize, String)> {
 }
 
 fn words(text: &str) -> String {
-    text.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The lines (first, last) of the section a link names, by its text, else by its anchor.
-fn section_of(headings: &[(usize, usize, String)], text: &str, href: &str, total: usize) -> Option<(usize, usize)> {
+fn section_of(
+    headings: &[(usize, usize, String)],
+    text: &str,
+    href: &str,
+    total: usize,
+) -> Option<(usize, usize)> {
     let wanted = words(text);
-    let anchor = href.rsplit_once('#').map(|(_, a)| a.to_lowercase()).unwrap_or_default();
-    let by_text = headings.iter().enumerate().filter(|(_, h)| !words(&h.2).is_empty() && wanted.contains(&words(&h.2))).max_by_key(|(_, h)| h.2.len());
-    let (i, (line, level, _)) = by_text.or_else(|| headings.iter().enumerate().find(|(_, h)| !anchor.is_empty() && words(&h.2).replace(' ', "-") == anchor))?;
-    let end = headings[i + 1..].iter().find(|h| h.1 <= *level).map_or(total, |h| h.0 - 1);
+    let anchor = href
+        .rsplit_once('#')
+        .map(|(_, a)| a.to_lowercase())
+        .unwrap_or_default();
+    let by_text = headings
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !words(&h.2).is_empty() && wanted.contains(&words(&h.2)))
+        .max_by_key(|(_, h)| h.2.len());
+    let (i, (line, level, _)) = by_text.or_else(|| {
+        headings
+            .iter()
+            .enumerate()
+            .find(|(_, h)| !anchor.is_empty() && words(&h.2).replace(' ', "-") == anchor)
+    })?;
+    let end = headings[i + 1..]
+        .iter()
+        .find(|h| h.1 <= *level)
+        .map_or(total, |h| h.0 - 1);
     Some((*line, end))
 }
 
@@ -65,7 +89,8 @@ pub fn expand(article: &str, slug: &str, steps: Vec<Step>) -> Vec<Step> {
         let text = paragraph(&lines, step.line);
         let text = &text;
         let asks = text.to_lowercase().contains("instructions in");
-        let same_article = |href: &str| href.starts_with('#') || href.contains(&format!("/{slug}/#"));
+        let same_article =
+            |href: &str| href.starts_with('#') || href.contains(&format!("/{slug}/#"));
         let sections: Vec<(usize, usize)> = if asks {
             re(&LINK, r"\[([^\]]+)\]\(([^)\s]+)\)")
                 .captures_iter(text)
@@ -82,7 +107,12 @@ pub fn expand(article: &str, slug: &str, steps: Vec<Step>) -> Vec<Step> {
             .flat_map(|(a, b)| in_lines(&steps, *a, *b))
             .filter(|s| matches!(s.kind, StepKind::Command { .. }))
             .take(MAX_COMMANDS + 1)
-            .map(|s| Step { line: step.line, end: step.end, column: step.column, kind: s.kind.clone() })
+            .map(|s| Step {
+                line: step.line,
+                end: step.end,
+                column: step.column,
+                kind: s.kind.clone(),
+            })
             .collect();
         if commands.is_empty() || commands.len() > MAX_COMMANDS {
             out.push(step.clone());
@@ -97,7 +127,13 @@ pub fn expand(article: &str, slug: &str, steps: Vec<Step>) -> Vec<Step> {
 /// with no blank line between them is one paragraph, which each item's step would read again).
 pub fn paragraph(lines: &[&str], line: usize) -> String {
     let from = line.saturating_sub(1).min(lines.len());
-    lines[from..].iter().take_while(|l| !l.trim().is_empty()).take(40).copied().collect::<Vec<_>>().join(" ")
+    lines[from..]
+        .iter()
+        .take_while(|l| !l.trim().is_empty())
+        .take(40)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The steps on lines `first..=last` (steps come in line order: a binary search finds them).
@@ -117,11 +153,22 @@ mod tests {
     #[test]
     fn a_reference_runs_the_commands_of_the_section_its_text_names() {
         let steps = expand(ARTICLE, "demo", read(ARTICLE));
-        let at = |line: usize| steps.iter().filter(|s| s.line == line).map(|s| s.text().to_string()).collect::<Vec<_>>();
+        let at = |line: usize| {
+            steps
+                .iter()
+                .filter(|s| s.line == line)
+                .map(|s| s.text().to_string())
+                .collect::<Vec<_>>()
+        };
         // By the link's text (Removing Containers), not its wrong anchor (#writing-data).
         assert_eq!(at(25), ["docker stop web", "docker rm web"]);
         // Another guide's section is not this article's: still cannot-run.
-        assert!(steps.iter().any(|s| s.line == 27 && matches!(s.kind, StepKind::CannotRun { .. })), "{steps:?}");
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.line == 27 && matches!(s.kind, StepKind::CannotRun { .. })),
+            "{steps:?}"
+        );
         assert_eq!(steps.iter().filter(|s| s.text() == "echo data").count(), 1);
     }
 }

@@ -66,7 +66,14 @@ pub struct Replayed {
 
 impl Replayed {
     pub fn report(&self) -> Report<'_> {
-        Report { title: &self.title, article: &self.article, steps: &self.steps, results: &self.results, secrets: &self.secrets, stopped: self.stopped.as_deref() }
+        Report {
+            title: &self.title,
+            article: &self.article,
+            steps: &self.steps,
+            results: &self.results,
+            secrets: &self.secrets,
+            stopped: self.stopped.as_deref(),
+        }
     }
 
     pub fn json(&self) -> Value {
@@ -79,15 +86,27 @@ impl Replayed {
     }
 
     pub fn markdown(&self) -> String {
-        format!("{}\n{}", self.report().markdown(), notes_markdown(&self.notes, &self.steps, &self.results, &self.secrets))
+        format!(
+            "{}\n{}",
+            self.report().markdown(),
+            notes_markdown(&self.notes, &self.steps, &self.results, &self.secrets)
+        )
     }
 }
 
 /// Replays `file` and prints or writes what it found: all of it, up to where it stopped when the
 /// sandbox died (then the error says so).
-pub fn run(sh: &Shell, file: &Path, checks: &'static [ClaimCheck], options: &Options) -> Result<()> {
+pub fn run(
+    sh: &Shell,
+    file: &Path,
+    checks: &'static [ClaimCheck],
+    options: &Options,
+) -> Result<()> {
     let path = resolve(file)?;
-    let report = options.report.map(|r| ReportFile::prepare(r, Some(&path))).transpose()?;
+    let report = options
+        .report
+        .map(|r| ReportFile::prepare(r, Some(&path)))
+        .transpose()?;
     let replayed = replay(sh, &path, options.sets, checks, options.max_steps)?;
     let summary = replayed.report().summary();
     if let Some(report) = report {
@@ -106,10 +125,22 @@ pub fn run(sh: &Shell, file: &Path, checks: &'static [ClaimCheck], options: &Opt
 }
 
 /// Replays `file` in a sandbox engine, each step as written, and makes `checks` at their steps.
-pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimCheck], max_steps: usize) -> Result<Replayed> {
+pub fn replay(
+    sh: &Shell,
+    file: &Path,
+    sets: &[String],
+    checks: &'static [ClaimCheck],
+    max_steps: usize,
+) -> Result<Replayed> {
     let path = resolve(file)?;
-    let article = std::fs::read_to_string(&path).with_context(|| format!("reading the article {}", path.display()))?;
-    let slug = reader::front_matter(&article, "slug").unwrap_or_else(|| path.file_stem().unwrap_or_default().to_string_lossy().into_owned());
+    let article = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading the article {}", path.display()))?;
+    let slug = reader::front_matter(&article, "slug").unwrap_or_else(|| {
+        path.file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned()
+    });
     let title = reader::front_matter(&article, "title").unwrap_or_else(|| slug.clone());
     let sets = parse_sets(sets)?;
     let mut values = Values::for_article(&slug);
@@ -121,15 +152,22 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     check_length(&path, read.len(), max_steps)?;
     let mut steps = placeholders::fill(&read, &values);
     let wildcards = placeholders::all(&read, &values);
-    let first = super::prerequisite::find(&article, &steps, &path).map(|(k, file)| super::prerequisite::Prerequisite::read(k, file)).transpose()?;
+    let first = super::prerequisite::find(&article, &steps, &path)
+        .map(|(k, file)| super::prerequisite::Prerequisite::read(k, file))
+        .transpose()?;
     let mut secrets = values.secrets();
-    let written = written_passwords(&steps).into_iter().chain(first.iter().flat_map(|p| written_passwords(&p.steps)));
+    let written = written_passwords(&steps)
+        .into_iter()
+        .chain(first.iter().flat_map(|p| written_passwords(&p.steps)));
     for written in written.collect::<Vec<_>>() {
         if !secrets.contains(&written) {
             secrets.push(written);
         }
     }
-    let at: Vec<Option<usize>> = checks.iter().map(|c| claims::step_of(c.after, &steps)).collect();
+    let at: Vec<Option<usize>> = checks
+        .iter()
+        .map(|c| claims::step_of(c.after, &steps))
+        .collect();
 
     let (sandbox, stand_ins) = Sandbox::for_articles(sh)?;
     let elsewhere = elsewhere::prepare(&sandbox, &steps, &mut secrets)?;
@@ -137,10 +175,17 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     let host = sandbox.host().clone();
     eprintln!("# replaying {} in the sandbox {} (its own engine; images the article pulls come from its registry):", path.display(), sandbox.container);
     for s in &stand_ins {
-        eprintln!("#   stand-in for {}: {} ({})", s.pulled_as, s.image, s.about);
+        eprintln!(
+            "#   stand-in for {}: {} ({})",
+            s.pulled_as, s.image, s.about
+        );
     }
 
-    let place = SandboxPlace { host: host.clone(), container: sandbox.container.clone(), secrets: secrets.clone() };
+    let place = SandboxPlace {
+        host: host.clone(),
+        container: sandbox.container.clone(),
+        secrets: secrets.clone(),
+    };
     let mut local = super::local_machine::prepare(&sandbox.inner, &place, &slug, &values)?;
     local.extend(elsewhere.notes.iter().cloned());
     for note in &local {
@@ -161,55 +206,108 @@ pub fn replay(sh: &Shell, file: &Path, sets: &[String], checks: &'static [ClaimC
     let mut executor = Executor::new(place, &sandbox.inner, &steps, standin::uses_data(&article));
     executor.asked = values.asked();
     executor.remote = elsewhere.remote.as_ref();
-    executor.hub_login = elsewhere.hub.as_ref().map(|h| (h.user.clone(), h.password.clone()));
+    executor.hub_login = elsewhere
+        .hub
+        .as_ref()
+        .map(|h| (h.user.clone(), h.password.clone()));
     let mut checked: Vec<Checked> = Vec::new();
-    let steps_to_play = if stopped.is_some() { &steps[..0] } else { &steps[..] };
+    let steps_to_play = if stopped.is_some() {
+        &steps[..0]
+    } else {
+        &steps[..]
+    };
     let outcome = play(&mut executor, &sandbox, steps_to_play, |executor, k| {
         for (check, _) in checks.iter().zip(&at).filter(|(_, at)| **at == Some(k)) {
             let observed = (check.check)(&Probe { ex: executor, k });
             let said = match &observed {
-                Observed::Seen { holds, evidence } => format!("{}: {}", if *holds { "holds" } else { "does not hold" }, redact(evidence, &secrets)),
+                Observed::Seen { holds, evidence } => format!(
+                    "{}: {}",
+                    if *holds { "holds" } else { "does not hold" },
+                    redact(evidence, &secrets)
+                ),
                 Observed::NotCheckable(why) => format!("not checkable: {why}"),
             };
             eprintln!("# claim ({}): {} -- {said}", check.section, check.claim);
-            checked.push(Checked { check, step: Some(k), observed });
+            checked.push(Checked {
+                check,
+                step: Some(k),
+                observed,
+            });
         }
     });
     stopped = stopped.or(outcome.err().map(|e| format!("{e:#}")));
     for (check, _) in checks.iter().zip(&at).filter(|(_, at)| at.is_none()) {
-        checked.push(Checked { check, step: None, observed: Observed::NotCheckable(String::new()) });
+        checked.push(Checked {
+            check,
+            step: None,
+            observed: Observed::NotCheckable(String::new()),
+        });
     }
 
     let mut results: Vec<_> = executor.results.iter().flatten().cloned().collect();
     for r in &mut results {
-        if let (Some(out), Some(real)) = (expected_output(&steps, r.step), &executor.compared[r.step]) {
+        if let (Some(out), Some(real)) =
+            (expected_output(&steps, r.step), &executor.compared[r.step])
+        {
             r.verdict = Some(compare(out.text(), real, &wildcards));
         }
         for c in checked.iter().filter(|c| c.step == Some(r.step)) {
             if let Observed::Seen { holds, evidence } = &c.observed {
-                r.claims.push(super::Claim { text: c.check.claim.to_string(), holds: *holds, evidence: evidence.clone() });
+                r.claims.push(super::Claim {
+                    text: c.check.claim.to_string(),
+                    holds: *holds,
+                    evidence: evidence.clone(),
+                });
             }
         }
     }
-    let mut notes: Vec<String> = stand_ins.iter().map(|s| format!("stand-in for {}: {} ({})", s.pulled_as, s.image, s.about)).collect();
+    let mut notes: Vec<String> = stand_ins
+        .iter()
+        .map(|s| format!("stand-in for {}: {} ({})", s.pulled_as, s.image, s.about))
+        .collect();
     notes.extend(local);
     notes.extend(executor.notes.iter().cloned());
     let transcript = executor.transcript.clone();
     drop(executor);
-    Ok(Replayed { path, title, article, steps, results, transcript, notes, claims: checked, sandbox: sandbox.container.clone(), secrets, stopped })
+    Ok(Replayed {
+        path,
+        title,
+        article,
+        steps,
+        results,
+        transcript,
+        notes,
+        claims: checked,
+        sandbox: sandbox.container.clone(),
+        secrets,
+        stopped,
+    })
 }
 
 /// Takes `steps` in order, calling `after` once each has run, until the sandbox dies (the error
 /// names the line); then stops what still runs. A step the sandbox could not take (its shell
 /// refused the command) is not run, with why at its line, and the replay goes on.
-pub(super) fn play(executor: &mut Executor, sandbox: &Sandbox, steps: &[Step], mut after: impl FnMut(&Executor, usize)) -> Result<()> {
+pub(super) fn play(
+    executor: &mut Executor,
+    sandbox: &Sandbox,
+    steps: &[Step],
+    mut after: impl FnMut(&Executor, usize),
+) -> Result<()> {
     let mut outcome = Ok(());
     for (k, step) in steps.iter().enumerate() {
         let ran = executor.step(k);
         // A step killed with its sandbox ends (137, or docker exec's 126) a moment before the
         // engine says the sandbox stopped: such an end is given that moment.
-        let killed = ran.is_err() || executor.results[k].as_ref().and_then(|r| r.exit).is_some_and(|c| c == 137 || c == 126 || c < 0);
-        let wait = if killed { Duration::from_secs(3) } else { Duration::ZERO };
+        let killed = ran.is_err()
+            || executor.results[k]
+                .as_ref()
+                .and_then(|r| r.exit)
+                .is_some_and(|c| c == 137 || c == 126 || c < 0);
+        let wait = if killed {
+            Duration::from_secs(3)
+        } else {
+            Duration::ZERO
+        };
         let mut trouble = sandbox.trouble();
         crate::engine::wait::poll(wait, Duration::from_millis(200), || {
             trouble = sandbox.trouble();
@@ -217,7 +315,10 @@ pub(super) fn play(executor: &mut Executor, sandbox: &Sandbox, steps: &[Step], m
         });
         if let Some((what, hint)) = trouble {
             // What the steps printed since is the dead sandbox's, not the article's.
-            outcome = Err(anyhow::anyhow!("{what} during line {} ({hint}): the replay cannot go on; run it again", step.line));
+            outcome = Err(anyhow::anyhow!(
+                "{what} during line {} ({hint}): the replay cannot go on; run it again",
+                step.line
+            ));
             break;
         }
         if let Err(e) = ran {
@@ -241,7 +342,10 @@ fn check_length(path: &Path, steps: usize, max: usize) -> Result<()> {
 /// published in its text, yet what a container is given as its password is redacted all the same.
 fn written_passwords(steps: &[Step]) -> Vec<String> {
     static ASSIGNED: OnceLock<Regex> = OnceLock::new();
-    let assigned = re(&ASSIGNED, r#"[A-Z_]*PASSWORD[A-Z_]*\s*[:=]\s*["']?([^\s"',}]+)"#);
+    let assigned = re(
+        &ASSIGNED,
+        r#"[A-Z_]*PASSWORD[A-Z_]*\s*[:=]\s*["']?([^\s"',}]+)"#,
+    );
     let mut found: Vec<String> = Vec::new();
     for step in steps {
         let text = match &step.kind {
@@ -265,7 +369,10 @@ fn resolve(file: &Path) -> Result<PathBuf> {
         return Ok(file.to_path_buf());
     }
     let series = crate::paths::root().join("../shared/series");
-    let named = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let named = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     for candidate in [series.join(&named), series.join(format!("{named}.md"))] {
         if file.components().count() == 1 && candidate.is_file() {
             return Ok(candidate);
@@ -283,13 +390,20 @@ fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, String>> {
     sets.iter()
         .map(|s| match s.split_once('=') {
             Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
-            _ => bail!("--set {s:?} is not NAME=VALUE: write it like --set CONTAINER_ID=my-container"),
+            _ => bail!(
+                "--set {s:?} is not NAME=VALUE: write it like --set CONTAINER_ID=my-container"
+            ),
         })
         .collect()
 }
 
 /// The notes section of the Markdown report: stand-ins, then each step's note by line.
-fn notes_markdown(notes: &[String], steps: &[Step], results: &[super::StepResult], secrets: &[String]) -> String {
+fn notes_markdown(
+    notes: &[String],
+    steps: &[Step],
+    results: &[super::StepResult],
+    secrets: &[String],
+) -> String {
     let mut md = String::from("## Replay notes\n\n");
     for n in notes {
         md.push_str(&format!("- {n}\n"));
@@ -306,15 +420,28 @@ fn notes_markdown(notes: &[String], steps: &[Step], results: &[super::StepResult
 pub fn redact(text: &str, secrets: &[String]) -> String {
     static TOKEN: OnceLock<Regex> = OnceLock::new();
     // The regex only where a token can be: a report's megabytes are mostly without one.
-    let text = if text.contains("token=") { re(&TOKEN, r"token=[0-9a-f]{32,}").replace_all(text, "token=<redacted>") } else { text.into() };
-    secrets.iter().filter(|s| !s.is_empty()).fold(text.into_owned(), |t, s| t.replace(s.as_str(), "<redacted>"))
+    let text = if text.contains("token=") {
+        re(&TOKEN, r"token=[0-9a-f]{32,}").replace_all(text, "token=<redacted>")
+    } else {
+        text.into()
+    };
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.into_owned(), |t, s| {
+            t.replace(s.as_str(), "<redacted>")
+        })
 }
 
 fn redact_json(value: Value, secrets: &[String]) -> Value {
     match value {
         Value::String(s) => Value::String(redact(&s, secrets)),
         Value::Array(a) => Value::Array(a.into_iter().map(|v| redact_json(v, secrets)).collect()),
-        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, redact_json(v, secrets))).collect()),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, v)| (k, redact_json(v, secrets)))
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -326,8 +453,13 @@ mod tests {
     #[test]
     fn sets_and_paths() {
         assert_eq!(parse_sets(&["A_B=x=y".into()]).unwrap()["A_B"], "x=y");
-        assert!(parse_sets(&["novalue".into()]).unwrap_err().to_string().contains("NAME=VALUE"));
-        let missing = resolve(Path::new("/nowhere/article.md")).unwrap_err().to_string();
+        assert!(parse_sets(&["novalue".into()])
+            .unwrap_err()
+            .to_string()
+            .contains("NAME=VALUE"));
+        let missing = resolve(Path::new("/nowhere/article.md"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(missing, "the article /nowhere/article.md does not exist: pass the path of a Linode-docs Markdown file");
     }
 
@@ -335,11 +467,24 @@ mod tests {
     fn a_folder_or_a_fifo_is_no_article() {
         let dir = tempfile::tempdir().unwrap();
         let folder = resolve(dir.path()).unwrap_err().to_string();
-        assert!(folder.ends_with("is a folder, not a Markdown file: pass the path of the .md file inside it"), "{folder}");
+        assert!(
+            folder.ends_with(
+                "is a folder, not a Markdown file: pass the path of the .md file inside it"
+            ),
+            "{folder}"
+        );
         let fifo = dir.path().join("article.md");
-        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
         let said = resolve(&fifo).unwrap_err().to_string();
-        assert!(said.contains("is not a regular file") && said.contains("pass the path of a Linode-docs Markdown file"), "{said}");
+        assert!(
+            said.contains("is not a regular file")
+                && said.contains("pass the path of a Linode-docs Markdown file"),
+            "{said}"
+        );
     }
 
     #[test]
@@ -354,26 +499,51 @@ mod tests {
         let steps = reader::read(article);
         let why = "the sandbox s stopped during line 6 (killed, or out of memory): the replay cannot go on; run it again";
         let replayed = Replayed {
-            path: "a.md".into(), title: "A".into(), article: article.into(), steps, transcript: vec![], notes: vec![], claims: vec![],
-            results: vec![StepResult { step: 0, exit: Some(0), output: "one".into(), ..Default::default() }],
-            sandbox: "s".into(), secrets: Arc::new(vec![]), stopped: Some(why.into()),
+            path: "a.md".into(),
+            title: "A".into(),
+            article: article.into(),
+            steps,
+            transcript: vec![],
+            notes: vec![],
+            claims: vec![],
+            results: vec![StepResult {
+                step: 0,
+                exit: Some(0),
+                output: "one".into(),
+                ..Default::default()
+            }],
+            sandbox: "s".into(),
+            secrets: Arc::new(vec![]),
+            stopped: Some(why.into()),
         };
         let md = replayed.markdown();
-        assert!(md.contains(&format!("STOPPED before the article's end: {why}")) && md.contains("> **ran** (line 2): exit 0"), "{md}");
-        assert!(md.contains("> **not run** (line 6)") && md.contains("> **not run** (line 10)"), "{md}");
+        assert!(
+            md.contains(&format!("STOPPED before the article's end: {why}"))
+                && md.contains("> **ran** (line 2): exit 0"),
+            "{md}"
+        );
+        assert!(
+            md.contains("> **not run** (line 6)") && md.contains("> **not run** (line 10)"),
+            "{md}"
+        );
         assert_eq!(replayed.json()["stopped"], why);
     }
 
     #[test]
     fn an_article_over_the_step_limit_is_refused_before_anything_runs() {
         assert!(check_length(Path::new("a.md"), 500, DEFAULT_MAX_STEPS).is_ok());
-        let err = check_length(Path::new("a.md"), 501, DEFAULT_MAX_STEPS).unwrap_err().to_string();
+        let err = check_length(Path::new("a.md"), 501, DEFAULT_MAX_STEPS)
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "a.md has 501 steps, more than --max-steps 500: if you mean to replay them all, give --max-steps 501");
     }
 
     #[test]
     fn secrets_are_redacted() {
         let text = "http://127.0.0.1:8888/lab?token=13f6290e9454f435fee306e8a448d8ceb1a8867c6ee76815 pw hunter22";
-        assert_eq!(redact(text, &["hunter22".into()]), "http://127.0.0.1:8888/lab?token=<redacted> pw <redacted>");
+        assert_eq!(
+            redact(text, &["hunter22".into()]),
+            "http://127.0.0.1:8888/lab?token=<redacted> pw <redacted>"
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! The replay's report: the article's own text with each block followed by what happened (Markdown),
 //! the same as JSON, and a one-screen summary. Secrets are redacted everywhere.
 
-use std::fmt::Write as _;
 use serde_json::{json, Value};
+use std::fmt::Write as _;
 
 use super::compare::Verdict;
 use super::steps::{expected_output, Step, StepKind};
@@ -48,8 +48,13 @@ pub fn difference_line(article: &str, output: &Step, at: usize) -> usize {
 
 /// The same, with the article's lines at hand (a report asks for many: never count them again).
 pub fn difference_line_in(article: &[&str], output: &Step, at: usize) -> usize {
-    let opening = article.get(output.line.saturating_sub(1)).copied().unwrap_or("").trim_start();
-    let body_starts_after = opening.starts_with("```") || opening.starts_with("~~~") || opening.starts_with("{{");
+    let opening = article
+        .get(output.line.saturating_sub(1))
+        .copied()
+        .unwrap_or("")
+        .trim_start();
+    let body_starts_after =
+        opening.starts_with("```") || opening.starts_with("~~~") || opening.starts_with("{{");
     output.line + usize::from(body_starts_after) + at
 }
 
@@ -57,7 +62,10 @@ impl Report<'_> {
     /// Step `index`'s result: results come in step order, so a binary search finds it.
     pub(super) fn result(&self, index: usize) -> Option<&StepResult> {
         let at = self.results.partition_point(|r| r.step < index);
-        self.results.get(at).filter(|r| r.step == index).or_else(|| self.results.iter().find(|r| r.step == index))
+        self.results
+            .get(at)
+            .filter(|r| r.step == index)
+            .or_else(|| self.results.iter().find(|r| r.step == index))
     }
 
     fn line(&self, r: &StepResult) -> usize {
@@ -69,16 +77,36 @@ impl Report<'_> {
     }
 
     fn counts(&self) -> Counts {
-        let runnable = |s: &&Step| matches!(s.kind, StepKind::Command { .. } | StepKind::File { .. } | StepKind::Cell { .. } | StepKind::Signal { .. });
-        let verdicts: Vec<&Verdict> = self.results.iter().filter_map(|r| r.verdict.as_ref()).collect();
+        let runnable = |s: &&Step| {
+            matches!(
+                s.kind,
+                StepKind::Command { .. }
+                    | StepKind::File { .. }
+                    | StepKind::Cell { .. }
+                    | StepKind::Signal { .. }
+            )
+        };
+        let verdicts: Vec<&Verdict> = self
+            .results
+            .iter()
+            .filter_map(|r| r.verdict.as_ref())
+            .collect();
         let claims: Vec<&Claim> = self.results.iter().flat_map(|r| &r.claims).collect();
         Counts {
             runnable: self.steps.iter().filter(runnable).count(),
             run: self.results.iter().filter(|r| r.exit.is_some()).count(),
-            failed: self.results.iter().filter(|r| r.exit.is_some_and(|c| c != 0)).count(),
+            failed: self
+                .results
+                .iter()
+                .filter(|r| r.exit.is_some_and(|c| c != 0))
+                .count(),
             outputs: verdicts.len(),
             outputs_matching: verdicts.iter().filter(|v| v.matches()).count(),
-            cannot_run: self.steps.iter().filter(|s| matches!(s.kind, StepKind::CannotRun { .. })).count(),
+            cannot_run: self
+                .steps
+                .iter()
+                .filter(|s| matches!(s.kind, StepKind::CannotRun { .. }))
+                .count(),
             claims: claims.len(),
             claims_holding: claims.iter().filter(|c| c.holds).count(),
         }
@@ -99,20 +127,38 @@ impl Report<'_> {
             .results
             .iter()
             .filter(|r| r.exit.is_some_and(|e| e != 0))
-            .map(|r| format!("line {} (exit {})", self.line(r), r.exit.unwrap_or_default()))
+            .map(|r| {
+                format!(
+                    "line {} (exit {})",
+                    self.line(r),
+                    r.exit.unwrap_or_default()
+                )
+            })
             .collect();
         list(&mut text, "failed", &failed);
         let differing: Vec<String> = self
             .results
             .iter()
-            .filter_map(|r| match (&r.verdict, expected_output(self.steps, r.step)) {
-                (Some(Verdict::Differs { at, .. }), Some(out)) => Some(format!("line {}", difference_line_in(&lines, out, *at))),
-                _ => None,
-            })
+            .filter_map(
+                |r| match (&r.verdict, expected_output(self.steps, r.step)) {
+                    (Some(Verdict::Differs { at, .. }), Some(out)) => {
+                        Some(format!("line {}", difference_line_in(&lines, out, *at)))
+                    }
+                    _ => None,
+                },
+            )
             .collect();
         list(&mut text, "outputs differing", &differing);
-        let failing_claims: Vec<String> =
-            self.results.iter().flat_map(|r| r.claims.iter().filter(|c| !c.holds).map(move |c| format!("line {}: {}", self.line(r), c.text))).collect();
+        let failing_claims: Vec<String> = self
+            .results
+            .iter()
+            .flat_map(|r| {
+                r.claims
+                    .iter()
+                    .filter(|c| !c.holds)
+                    .map(move |c| format!("line {}: {}", self.line(r), c.text))
+            })
+            .collect();
         list(&mut text, "claims not holding", &failing_claims);
         // Cannot-run steps grouped by why, in the order they first appear.
         let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
@@ -132,7 +178,13 @@ impl Report<'_> {
             .results
             .iter()
             .filter(|r| r.exit.is_none())
-            .map(|r| format!("line {} ({})", self.line(r), r.note.as_deref().unwrap_or("no reason given")))
+            .map(|r| {
+                format!(
+                    "line {} ({})",
+                    self.line(r),
+                    r.note.as_deref().unwrap_or("no reason given")
+                )
+            })
             .collect();
         list(&mut text, "not run", &not_run);
         self.redact(&text)
@@ -164,7 +216,11 @@ impl Report<'_> {
         match value {
             Value::String(s) => Value::String(self.redact(&s)),
             Value::Array(a) => Value::Array(a.into_iter().map(|v| self.redact_json(v)).collect()),
-            Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, self.redact_json(v))).collect()),
+            Value::Object(o) => Value::Object(
+                o.into_iter()
+                    .map(|(k, v)| (k, self.redact_json(v)))
+                    .collect(),
+            ),
             other => other,
         }
     }
@@ -180,7 +236,11 @@ impl Report<'_> {
                 }),
             }
         });
-        let claims: Vec<Value> = r.claims.iter().map(|c| json!({"claim": c.text, "holds": c.holds, "evidence": c.evidence})).collect();
+        let claims: Vec<Value> = r
+            .claims
+            .iter()
+            .map(|c| json!({"claim": c.text, "holds": c.holds, "evidence": c.evidence}))
+            .collect();
         json!({"exit": r.exit, "output": r.output, "verdict": verdict, "claims": claims, "note": r.note})
     }
 }
@@ -202,7 +262,11 @@ fn list(text: &mut String, label: &str, items: &[String]) {
         return;
     }
     let shown = items.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
-    let more = if items.len() > 8 { format!(" and {} more", items.len() - 8) } else { String::new() };
+    let more = if items.len() > 8 {
+        format!(" and {} more", items.len() - 8)
+    } else {
+        String::new()
+    };
     let _ = write!(text, "\n  {label}: {shown}{more}");
 }
 
@@ -214,11 +278,32 @@ mod tests {
     const ARTICLE: &str = "---\ntitle: \"Demo\"\n---\n\n1.  Start it:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker run -d --name web img\n    docker ps\n    ```\n\n    ```output\n    CONTAINER ID   IMAGE   NAMES\n    0123456789ab   img     web\n    ```\n\n1.  Search:\n\n    ```command\n    docker search img\n    ```\n";
 
     fn results(secret: &str) -> Vec<StepResult> {
-        let real = format!("CONTAINER ID   IMAGE   NAMES\nba9876543210   img     web2\npassword {secret}");
-        let verdict = compare("CONTAINER ID   IMAGE   NAMES\n0123456789ab   img     web", &real, &[]);
+        let real =
+            format!("CONTAINER ID   IMAGE   NAMES\nba9876543210   img     web2\npassword {secret}");
+        let verdict = compare(
+            "CONTAINER ID   IMAGE   NAMES\n0123456789ab   img     web",
+            &real,
+            &[],
+        );
         vec![
-            StepResult { step: 0, exit: Some(0), output: "f00d".into(), claims: vec![Claim { text: "it runs".into(), holds: true, evidence: format!("pw {secret}") }], ..Default::default() },
-            StepResult { step: 1, exit: Some(0), output: real, verdict: Some(verdict), ..Default::default() },
+            StepResult {
+                step: 0,
+                exit: Some(0),
+                output: "f00d".into(),
+                claims: vec![Claim {
+                    text: "it runs".into(),
+                    holds: true,
+                    evidence: format!("pw {secret}"),
+                }],
+                ..Default::default()
+            },
+            StepResult {
+                step: 1,
+                exit: Some(0),
+                output: real,
+                verdict: Some(verdict),
+                ..Default::default()
+            },
         ]
     }
 
@@ -227,16 +312,43 @@ mod tests {
         let steps = read(ARTICLE);
         let secrets = vec!["s3cret-pw".to_string()];
         let results = results("s3cret-pw");
-        let report = Report { title: "Demo", article: ARTICLE, steps: &steps, results: &results, secrets: &secrets, stopped: None };
+        let report = Report {
+            title: "Demo",
+            article: ARTICLE,
+            steps: &steps,
+            results: &results,
+            secrets: &secrets,
+            stopped: None,
+        };
         let md = report.markdown();
-        assert!(!md.contains("s3cret-pw") && md.contains("<redacted>"), "{md}");
+        assert!(
+            !md.contains("s3cret-pw") && md.contains("<redacted>"),
+            "{md}"
+        );
         assert!(!md.contains("title: \"Demo\""), "front matter is left out");
         let after_command = md.split("    docker ps\n    ```\n").nth(1).unwrap();
-        assert!(after_command.starts_with("\n    > **ran** (line 8): exit 0\n    > claim holds: it runs"), "{after_command}");
-        let after_output = md.split("    0123456789ab   img     web\n    ```\n").nth(1).unwrap();
-        assert!(after_output.starts_with("\n    > output **differs** from line 14:"), "{after_output}");
-        assert!(after_output.contains("    > -<id>  img  web\n") && after_output.contains("<details><summary>real output (3 lines)"), "{after_output}");
-        assert!(md.contains("    > **cannot run** (line 20): docker search"), "{md}");
+        assert!(
+            after_command
+                .starts_with("\n    > **ran** (line 8): exit 0\n    > claim holds: it runs"),
+            "{after_command}"
+        );
+        let after_output = md
+            .split("    0123456789ab   img     web\n    ```\n")
+            .nth(1)
+            .unwrap();
+        assert!(
+            after_output.starts_with("\n    > output **differs** from line 14:"),
+            "{after_output}"
+        );
+        assert!(
+            after_output.contains("    > -<id>  img  web\n")
+                && after_output.contains("<details><summary>real output (3 lines)"),
+            "{after_output}"
+        );
+        assert!(
+            md.contains("    > **cannot run** (line 20): docker search"),
+            "{md}"
+        );
     }
 
     #[test]
@@ -244,10 +356,21 @@ mod tests {
         let steps = read(ARTICLE);
         let results = results("s3cret-pw");
         let secrets = vec!["s3cret-pw".to_string()];
-        let report = Report { title: "Demo", article: ARTICLE, steps: &steps, results: &results, secrets: &secrets, stopped: None };
+        let report = Report {
+            title: "Demo",
+            article: ARTICLE,
+            steps: &steps,
+            results: &results,
+            secrets: &secrets,
+            stopped: None,
+        };
         let summary = report.summary();
         assert!(summary.starts_with("Demo: 2 of 2 steps run, 0 failed; outputs matching: 0 of 1; claims holding: 1 of 1; cannot run: 1"), "{summary}");
-        assert!(summary.contains("outputs differing: line 14") && summary.contains("cannot run (line 20): docker search"), "{summary}");
+        assert!(
+            summary.contains("outputs differing: line 14")
+                && summary.contains("cannot run (line 20): docker search"),
+            "{summary}"
+        );
         let json = report.json();
         assert_eq!(json["summary"]["outputs_matching"], 0);
         assert_eq!(json["steps"][2]["kind"], "output");
@@ -262,15 +385,44 @@ mod tests {
         assert_eq!((steps[1].line, steps[2].line), (7, 7));
         let secret = r#"p"w\x"#.to_string();
         let results = vec![
-            StepResult { step: 0, exit: Some(130), output: format!("pw {secret}"), ..Default::default() },
-            StepResult { step: 1, exit: Some(0), ..Default::default() },
-            StepResult { step: 2, exit: None, note: Some("the shell had ended".into()), ..Default::default() },
+            StepResult {
+                step: 0,
+                exit: Some(130),
+                output: format!("pw {secret}"),
+                ..Default::default()
+            },
+            StepResult {
+                step: 1,
+                exit: Some(0),
+                ..Default::default()
+            },
+            StepResult {
+                step: 2,
+                exit: None,
+                note: Some("the shell had ended".into()),
+                ..Default::default()
+            },
         ];
         let secrets = vec![secret.clone()];
-        let report = Report { title: "Two", article, steps: &steps, results: &results, secrets: &secrets, stopped: None };
+        let report = Report {
+            title: "Two",
+            article,
+            steps: &steps,
+            results: &results,
+            secrets: &secrets,
+            stopped: None,
+        };
         let md = report.markdown();
-        assert!(md.contains("    > **ran** (line 7): exit 0\n") && md.contains("    > **not run** (line 7): the shell had ended"), "{md}");
-        assert!(report.summary().contains("failed: line 4 (exit 130)"), "{}", report.summary());
+        assert!(
+            md.contains("    > **ran** (line 7): exit 0\n")
+                && md.contains("    > **not run** (line 7): the shell had ended"),
+            "{md}"
+        );
+        assert!(
+            report.summary().contains("failed: line 4 (exit 130)"),
+            "{}",
+            report.summary()
+        );
         let json = report.json();
         assert_eq!(json["steps"][0]["result"]["output"], "pw <redacted>");
         assert!(!json.to_string().contains("p\\\"w"));

@@ -28,7 +28,10 @@ impl Report<'_> {
         let lines: Vec<&str> = self.article.lines().collect();
         let summary = self.summary();
         let fence = fence_for(&summary, 3);
-        let mut md = format!("# {} — replayed from its Markdown\n\n{fence}text\n{summary}\n{fence}\n\n", self.title);
+        let mut md = format!(
+            "# {} — replayed from its Markdown\n\n{fence}text\n{summary}\n{fence}\n\n",
+            self.title
+        );
         let body_start = super::reader::body_start(self.article);
         for (n, line) in lines.iter().enumerate().skip(body_start) {
             md.push_str(line);
@@ -46,8 +49,12 @@ impl Report<'_> {
         let mut lines: Vec<String> = Vec::new();
         let mut real_output = None;
         match &step.kind {
-            StepKind::CannotRun { why, .. } => lines.push(format!("**cannot run** (line {}): {why}", step.line)),
-            StepKind::Output { of_line: Some(_), .. } => {
+            StepKind::CannotRun { why, .. } => {
+                lines.push(format!("**cannot run** (line {}): {why}", step.line))
+            }
+            StepKind::Output {
+                of_line: Some(_), ..
+            } => {
                 if let Some(r) = index.checked_sub(1).and_then(|owner| self.result(owner)) {
                     lines.extend(verdict_lines(article, step, r.verdict.as_ref()));
                     real_output = Some(&r.output);
@@ -81,11 +88,24 @@ impl Report<'_> {
 /// How a step that ran (or did not) ended, and its claims.
 fn ran_lines(step: &Step, r: &StepResult) -> Vec<String> {
     let mut lines = vec![match r.exit {
-        Some(code) => format!("**{}** (line {}): exit {code}", if code == 0 { "ran" } else { "failed" }, step.line),
-        None => format!("**not run** (line {}): {}", step.line, r.note.as_deref().unwrap_or("no reason given")),
+        Some(code) => format!(
+            "**{}** (line {}): exit {code}",
+            if code == 0 { "ran" } else { "failed" },
+            step.line
+        ),
+        None => format!(
+            "**not run** (line {}): {}",
+            step.line,
+            r.note.as_deref().unwrap_or("no reason given")
+        ),
     }];
     for c in &r.claims {
-        lines.push(format!("claim {}: {} — {}", if c.holds { "holds" } else { "does NOT hold" }, c.text, c.evidence));
+        lines.push(format!(
+            "claim {}: {} — {}",
+            if c.holds { "holds" } else { "does NOT hold" },
+            c.text,
+            c.evidence
+        ));
     }
     lines
 }
@@ -95,7 +115,11 @@ fn real_output_block(md: &mut String, pad: &str, out: &str) {
     let all: Vec<&str> = out.lines().collect();
     let skipped = all.len().saturating_sub(SHOWN_LINES);
     let fence = fence_for(out, 4);
-    let _ = writeln!(md, "\n{pad}<details><summary>real output ({} lines)</summary>\n\n{pad}{fence}text", all.len());
+    let _ = writeln!(
+        md,
+        "\n{pad}<details><summary>real output ({} lines)</summary>\n\n{pad}{fence}text",
+        all.len()
+    );
     if skipped > 0 {
         let _ = writeln!(md, "{pad}[… {skipped} earlier lines]");
     }
@@ -111,7 +135,10 @@ fn verdict_lines(article: &[&str], output: &Step, verdict: Option<&Verdict>) -> 
         Some(Verdict::Matches) => vec!["output **matches** the article".to_string()],
         Some(Verdict::Differs { diff, at }) => {
             let fence = fence_for(diff, 3);
-            vec![format!("output **differs** from line {}:\n{fence}diff\n{diff}\n{fence}", difference_line_in(article, output, *at))]
+            vec![format!(
+                "output **differs** from line {}:\n{fence}diff\n{diff}\n{fence}",
+                difference_line_in(article, output, *at)
+            )]
         }
     }
 }
@@ -145,15 +172,44 @@ mod tests {
         let forged = "````\n\n> **ran** (line 9): exit 0\n```````\nmore";
         let verdict = super::super::compare(steps[1].text(), forged, &[]);
         let results = vec![
-            StepResult { step: 0, exit: Some(0), output: forged.into(), verdict: Some(verdict), ..Default::default() },
-            StepResult { step: 2, exit: Some(0), output: format!("x\n{forged}"), ..Default::default() },
+            StepResult {
+                step: 0,
+                exit: Some(0),
+                output: forged.into(),
+                verdict: Some(verdict),
+                ..Default::default()
+            },
+            StepResult {
+                step: 2,
+                exit: Some(0),
+                output: format!("x\n{forged}"),
+                ..Default::default()
+            },
         ];
-        let report = Report { title: "T", article, steps: &steps, results: &results, secrets: &[], stopped: None };
+        let report = Report {
+            title: "T",
+            article,
+            steps: &steps,
+            results: &results,
+            secrets: &[],
+            stopped: None,
+        };
         let md = report.markdown();
-        assert_eq!(md.matches("> **ran** (line 9)").count(), 3, "quoted in both real outputs and the diff:\n{md}");
+        assert_eq!(
+            md.matches("> **ran** (line 9)").count(),
+            3,
+            "quoted in both real outputs and the diff:\n{md}"
+        );
         let outside = outside_fences(&md);
-        assert!(outside.iter().all(|l| !l.contains("(line 9)")), "a forged verdict outside a fence:\n{md}");
-        assert!(outside.contains(&"> **ran** (line 10): exit 0") && outside.contains(&"> output **differs** from line 6:"), "{md}");
+        assert!(
+            outside.iter().all(|l| !l.contains("(line 9)")),
+            "a forged verdict outside a fence:\n{md}"
+        );
+        assert!(
+            outside.contains(&"> **ran** (line 10): exit 0")
+                && outside.contains(&"> output **differs** from line 6:"),
+            "{md}"
+        );
         assert_eq!(fence_for("no backticks", 3), "```");
         assert_eq!(fence_for("a ```` b ` c", 3), "`````");
     }

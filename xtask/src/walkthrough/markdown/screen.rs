@@ -13,8 +13,16 @@ pub fn render(raw: &str) -> String {
     while let Some(c) = chars.next() {
         match c {
             '\x1b' => {
-                let Escape::Csi(params, last) = escape(&mut chars) else { continue };
-                let n = params.trim_start_matches('?').split(';').next().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+                let Escape::Csi(params, last) = escape(&mut chars) else {
+                    continue;
+                };
+                let n = params
+                    .trim_start_matches('?')
+                    .split(';')
+                    .next()
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .max(1);
                 match last {
                     'A' => row = row.saturating_sub(n),
                     // Clamped as a terminal clamps its cursor: a hostile `\x1b[999999999B` makes no lines.
@@ -53,7 +61,10 @@ pub fn render(raw: &str) -> String {
             }
         }
     }
-    let text: Vec<String> = lines.iter().map(|l| l.iter().collect::<String>().trim_end().to_string()).collect();
+    let text: Vec<String> = lines
+        .iter()
+        .map(|l| l.iter().collect::<String>().trim_end().to_string())
+        .collect();
     text.join("\n").trim_end_matches('\n').to_string()
 }
 
@@ -152,13 +163,19 @@ mod tests {
 
     #[test]
     fn colours_and_crlf_go() {
-        both_read("\x1b[32m[I 2026-01-01 ServerApp]\x1b(B\x1b[m started\r\nnext\r\n", "[I 2026-01-01 ServerApp] started\nnext");
+        both_read(
+            "\x1b[32m[I 2026-01-01 ServerApp]\x1b(B\x1b[m started\r\nnext\r\n",
+            "[I 2026-01-01 ServerApp] started\nnext",
+        );
     }
 
     #[test]
     fn progress_bars_end_as_their_last_frame() {
         let raw = "a: Pulling fs layer\r\nb: Pulling fs layer\r\n\x1b[2A\x1b[2K\ra: Downloading 10%\r\x1b[2B\x1b[2A\x1b[2K\ra: Pull complete\r\x1b[2B\x1b[1A\x1b[2K\rb: Pull complete\r\x1b[1BDigest: sha256:00\r\n";
-        assert_eq!(render(raw), "a: Pull complete\nb: Pull complete\nDigest: sha256:00");
+        assert_eq!(
+            render(raw),
+            "a: Pull complete\nb: Pull complete\nDigest: sha256:00"
+        );
         assert!(redraws("\x1b[2A\x1b[2K\ra: Downloading 10%\r\x1b[2B\n"));
         assert!(!redraws("\x1b[32mgreen\x1b[m\n"));
     }
@@ -166,14 +183,24 @@ mod tests {
     #[test]
     fn carriage_returns_overwrite() {
         both_read("50%\r100%\r\n", "100%");
-        assert_eq!(plain("Sending build context to Docker daemon  2.048kB\r\r\n"), "Sending build context to Docker daemon  2.048kB");
-        assert_eq!(render("^CShut down (y/[n])? y\r\n"), "^CShut down (y/[n])? y");
+        assert_eq!(
+            plain("Sending build context to Docker daemon  2.048kB\r\r\n"),
+            "Sending build context to Docker daemon  2.048kB"
+        );
+        assert_eq!(
+            render("^CShut down (y/[n])? y\r\n"),
+            "^CShut down (y/[n])? y"
+        );
     }
 
     #[test]
     fn hostile_cursor_moves_stay_on_the_screen() {
         let moved = render("a\x1b[999999999Bb\x1b[999999999Gc");
         assert_eq!(moved.lines().count(), 2, "no lines made by a move down");
-        assert_eq!(moved.lines().nth(1).map(str::len), Some(MAX_COLUMN + 1), "b under the a, then c at the last column");
+        assert_eq!(
+            moved.lines().nth(1).map(str::len),
+            Some(MAX_COLUMN + 1),
+            "b under the a, then c at the last column"
+        );
     }
 }

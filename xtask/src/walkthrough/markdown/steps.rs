@@ -50,13 +50,23 @@ pub enum StepKind {
     /// A shell command (one command: `\` continuations and heredocs are joined).
     Command { place: Place, text: String },
     /// A file written into the project folder before the next command.
-    File { name: String, lang: String, content: String },
+    File {
+        name: String,
+        lang: String,
+        content: String,
+    },
     /// Code to run in the notebook's kernel, in order.
     Cell { notebook: String, code: String },
     /// What the step at `of_line` should print (None: no step before it).
-    Output { text: String, of_line: Option<usize> },
+    Output {
+        text: String,
+        of_line: Option<usize>,
+    },
     /// A key press the prose asks for (Ctrl+C), sent to the long-running command at `to_line`.
-    Signal { signal: &'static str, to_line: usize },
+    Signal {
+        signal: &'static str,
+        to_line: usize,
+    },
     /// A step the replay cannot perform, and why.
     CannotRun { text: String, why: String },
 }
@@ -87,7 +97,9 @@ impl Step {
     /// The text the step shows: the command, file content, cell code, output or prose.
     pub fn text(&self) -> &str {
         match &self.kind {
-            StepKind::Command { text, .. } | StepKind::Output { text, .. } | StepKind::CannotRun { text, .. } => text,
+            StepKind::Command { text, .. }
+            | StepKind::Output { text, .. }
+            | StepKind::CannotRun { text, .. } => text,
             StepKind::File { content, .. } => content,
             StepKind::Cell { code, .. } => code,
             StepKind::Signal { signal, .. } => signal,
@@ -97,7 +109,11 @@ impl Step {
     pub fn to_json(&self) -> Value {
         let mut v = match &self.kind {
             StepKind::Command { place, text } => json!({"place": place.name(), "text": text}),
-            StepKind::File { name, lang, content } => json!({"name": name, "lang": lang, "content": content}),
+            StepKind::File {
+                name,
+                lang,
+                content,
+            } => json!({"name": name, "lang": lang, "content": content}),
             StepKind::Cell { notebook, code } => json!({"notebook": notebook, "code": code}),
             StepKind::Output { text, of_line } => json!({"text": text, "of_line": of_line}),
             StepKind::Signal { signal, to_line } => json!({"signal": signal, "to_line": to_line}),
@@ -111,7 +127,15 @@ impl Step {
 
 /// The article's output block for `steps[index]`, if it shows one (an output follows its step).
 pub fn expected_output(steps: &[Step], index: usize) -> Option<&Step> {
-    steps.get(index + 1).filter(|s| matches!(s.kind, StepKind::Output { of_line: Some(_), .. }))
+    steps.get(index + 1).filter(|s| {
+        matches!(
+            s.kind,
+            StepKind::Output {
+                of_line: Some(_),
+                ..
+            }
+        )
+    })
 }
 
 pub fn to_json(steps: &[Step]) -> Value {
@@ -122,7 +146,9 @@ pub fn to_json(steps: &[Step]) -> Value {
 pub fn counts(steps: &[Step]) -> [usize; 6] {
     let mut n = [0; 6];
     for s in steps {
-        let i = ["command", "file", "cell", "output", "signal", "cannot-run"].iter().position(|k| *k == s.kind_name());
+        let i = ["command", "file", "cell", "output", "signal", "cannot-run"]
+            .iter()
+            .position(|k| *k == s.kind_name());
         n[i.unwrap_or(0)] += 1;
     }
     n
@@ -137,14 +163,28 @@ mod tests {
         assert_eq!(Place::from_title("Local Machine Terminal"), Place::Host);
         assert_eq!(Place::from_title("Local Machine Terminal #2"), Place::Host);
         assert_eq!(Place::from_title("JupyterLab UI Terminal"), Place::Jupyter);
-        assert_eq!(Place::from_title("Local Machine Conda Shell"), Place::StartedContainer);
+        assert_eq!(
+            Place::from_title("Local Machine Conda Shell"),
+            Place::StartedContainer
+        );
         assert_eq!(Place::from_title("LISH Console"), Place::Remote);
-        assert_eq!(Place::from_title("Remote Server"), Place::Other("Remote Server".into()));
+        assert_eq!(
+            Place::from_title("Remote Server"),
+            Place::Other("Remote Server".into())
+        );
     }
 
     #[test]
     fn json_carries_line_and_kind() {
-        let s = Step { line: 7, end: 9, column: 0, kind: StepKind::Command { place: Place::Host, text: "docker ps".into() } };
+        let s = Step {
+            line: 7,
+            end: 9,
+            column: 0,
+            kind: StepKind::Command {
+                place: Place::Host,
+                text: "docker ps".into(),
+            },
+        };
         let v = s.to_json();
         assert_eq!(v["line"], 7);
         assert_eq!(v["kind"], "command");

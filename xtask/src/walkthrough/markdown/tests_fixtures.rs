@@ -16,7 +16,9 @@ fn commands(steps: &[Step]) -> Vec<(usize, String, &str)> {
     steps
         .iter()
         .filter_map(|s| match &s.kind {
-            StepKind::Command { place, text } => Some((s.line, place.name().to_string(), text.as_str())),
+            StepKind::Command { place, text } => {
+                Some((s.line, place.name().to_string(), text.as_str()))
+            }
             _ => None,
         })
         .collect()
@@ -27,7 +29,10 @@ fn output_after(steps: &[Step], line: usize) -> &str {
     steps
         .iter()
         .find_map(|s| match &s.kind {
-            StepKind::Output { text, of_line: Some(of) } if *of == line => Some(text.as_str()),
+            StepKind::Output {
+                text,
+                of_line: Some(of),
+            } if *of == line => Some(text.as_str()),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no output block after line {line}"))
@@ -44,8 +49,17 @@ fn diff(v: Verdict) -> String {
 fn tables_each_real_row_stands_for_one_of_the_articles() {
     let steps = read(TABLES);
     let kinds: Vec<&str> = steps.iter().map(Step::kind_name).collect();
-    assert_eq!(kinds, ["command", "command", "command", "output", "command", "command", "output"]);
-    assert_eq!(commands(&steps).iter().map(|(l, _, _)| *l).collect::<Vec<_>>(), [9, 10, 16, 28, 34]);
+    assert_eq!(
+        kinds,
+        ["command", "command", "command", "output", "command", "command", "output"]
+    );
+    assert_eq!(
+        commands(&steps)
+            .iter()
+            .map(|(l, _, _)| *l)
+            .collect::<Vec<_>>(),
+        [9, 10, 16, 28, 34]
+    );
     let volumes = output_after(&steps, 16);
 
     // Two volumes of this run, named otherwise: the article's two rows match them, in any order.
@@ -55,7 +69,9 @@ fn tables_each_real_row_stands_for_one_of_the_articles() {
     let one: String = two.lines().take(2).collect::<Vec<_>>().join("\n");
     assert_eq!(diff(compare(volumes, &one, &[])), "-local  <id>");
     // Three real volumes: one is extra (the article elides nothing).
-    let three = format!("{two}\nlocal     bbbb09353ab6f969792bc4f7a64e28e4cf4fa752f9c2a8140cb7fb17f5ed0000");
+    let three = format!(
+        "{two}\nlocal     bbbb09353ab6f969792bc4f7a64e28e4cf4fa752f9c2a8140cb7fb17f5ed0000"
+    );
     assert_eq!(diff(compare(volumes, &three, &[])), "+local  <id>");
 }
 
@@ -64,13 +80,31 @@ fn tables_tell_a_loopback_publish_from_a_public_one() {
     let steps = read(TABLES);
     let ps = output_after(&steps, 34);
     let header = format!("CONTAINER ID   IMAGE     COMMAND                  CREATED          STATUS          {:<45}NAMES", "PORTS");
-    let row = |ports: &str| format!("{header}\n0a1b2c3d4e5f   nginx     \"/docker-entrypoint.…\"   5 seconds ago    Up 4 seconds    {ports:<45}web");
-    assert_eq!(compare(ps, &row("127.0.0.1:8080->80/tcp"), &[]), Verdict::Matches);
-    assert_eq!(compare(ps, &row("127.0.0.1:8080->80/tcp, [::1]:8080->80/tcp"), &[]), Verdict::Matches);
+    let row = |ports: &str| {
+        format!("{header}\n0a1b2c3d4e5f   nginx     \"/docker-entrypoint.…\"   5 seconds ago    Up 4 seconds    {ports:<45}web")
+    };
+    assert_eq!(
+        compare(ps, &row("127.0.0.1:8080->80/tcp"), &[]),
+        Verdict::Matches
+    );
+    assert_eq!(
+        compare(ps, &row("127.0.0.1:8080->80/tcp, [::1]:8080->80/tcp"), &[]),
+        Verdict::Matches
+    );
     // `-p 8080:80`: every interface, which the article says it avoids.
-    let public = diff(compare(ps, &row("0.0.0.0:8080->80/tcp, :::8080->80/tcp"), &[]));
-    assert!(public.contains("-<id>  nginx") && public.contains("<loopback>:8080->80/tcp"), "{public}");
-    assert!(public.contains("+<id>  nginx") && public.contains("<all-interfaces>:8080->80/tcp"), "{public}");
+    let public = diff(compare(
+        ps,
+        &row("0.0.0.0:8080->80/tcp, :::8080->80/tcp"),
+        &[],
+    ));
+    assert!(
+        public.contains("-<id>  nginx") && public.contains("<loopback>:8080->80/tcp"),
+        "{public}"
+    );
+    assert!(
+        public.contains("+<id>  nginx") && public.contains("<all-interfaces>:8080->80/tcp"),
+        "{public}"
+    );
 }
 
 #[test]
@@ -81,7 +115,11 @@ fn shells_nest_and_exit_returns_to_the_place_before() {
     assert_eq!(
         commands(&steps),
         [
-            (9, host.to_string(), "docker run -d --name dind --privileged docker:dind"),
+            (
+                9,
+                host.to_string(),
+                "docker run -d --name dind --privileged docker:dind"
+            ),
             (15, host.to_string(), "docker exec -it dind sh"),
             (21, inside.to_string(), "docker run -it --rm alpine sh"),
             (27, inside.to_string(), "cat /etc/alpine-release"),
@@ -97,7 +135,10 @@ fn shells_nest_and_exit_returns_to_the_place_before() {
     // the last Ctrl+C has nothing to stop.
     let last = steps.last().unwrap();
     assert_eq!(last.line, 45);
-    assert!(matches!(&last.kind, StepKind::CannotRun { why, .. } if why.contains("no command before it is still running")), "{last:?}");
+    assert!(
+        matches!(&last.kind, StepKind::CannotRun { why, .. } if why.contains("no command before it is still running")),
+        "{last:?}"
+    );
 }
 
 #[test]
@@ -110,7 +151,11 @@ fn an_exit_with_no_shell_open_keeps_the_place() {
 #[test]
 fn placeholders_that_are_prefixes_fill_as_whole_words() {
     let steps = read(PLACEHOLDERS);
-    let found: Vec<Vec<String>> = steps.iter().filter(|s| s.kind_name() == "command").map(placeholders::of_step).collect();
+    let found: Vec<Vec<String>> = steps
+        .iter()
+        .filter(|s| s.kind_name() == "command")
+        .map(placeholders::of_step)
+        .collect();
     assert_eq!(
         found,
         [
@@ -120,8 +165,14 @@ fn placeholders_that_are_prefixes_fill_as_whole_words() {
             vec!["IMAGE_TAG", "CONTAINER_NAME"],
         ]
     );
-    let values = Values::parse("IMAGE=nginx\nIMAGE_TAG=web:v2\nCONTAINER_NAME=web\nEXAMPLE_USER=reader\n").unwrap();
-    let filled: Vec<String> = placeholders::fill(&steps, &values).iter().filter(|s| s.kind_name() == "command").map(|s| s.text().to_string()).collect();
+    let values =
+        Values::parse("IMAGE=nginx\nIMAGE_TAG=web:v2\nCONTAINER_NAME=web\nEXAMPLE_USER=reader\n")
+            .unwrap();
+    let filled: Vec<String> = placeholders::fill(&steps, &values)
+        .iter()
+        .filter(|s| s.kind_name() == "command")
+        .map(|s| s.text().to_string())
+        .collect();
     assert_eq!(
         filled,
         [
@@ -133,20 +184,42 @@ fn placeholders_that_are_prefixes_fill_as_whole_words() {
     // In the expected output the placeholders match what the run printed, word by word.
     let names = placeholders::all(&steps, &values);
     let expected = output_after(&steps, 21);
-    assert_eq!(compare(expected, "web runs web:v2", &names), Verdict::Matches);
+    assert_eq!(
+        compare(expected, "web runs web:v2", &names),
+        Verdict::Matches
+    );
     assert!(!compare(expected, "web runs", &names).matches());
 }
 
 #[test]
 fn front_matter_ends_at_its_closing_line() {
-    assert_eq!(body_start(FRONT_MATTER), 6, "the body starts on the line after the second ---");
-    assert_eq!(front_matter(FRONT_MATTER, "title").as_deref(), Some("Front matter --- with dashes: and a colon"));
-    assert_eq!(front_matter(FRONT_MATTER, "slug").as_deref(), Some("front-matter"));
-    assert_eq!(front_matter(FRONT_MATTER, "description").as_deref(), Some(""));
+    assert_eq!(
+        body_start(FRONT_MATTER),
+        6,
+        "the body starts on the line after the second ---"
+    );
+    assert_eq!(
+        front_matter(FRONT_MATTER, "title").as_deref(),
+        Some("Front matter --- with dashes: and a colon")
+    );
+    assert_eq!(
+        front_matter(FRONT_MATTER, "slug").as_deref(),
+        Some("front-matter")
+    );
+    assert_eq!(
+        front_matter(FRONT_MATTER, "description").as_deref(),
+        Some("")
+    );
     assert_eq!(front_matter(FRONT_MATTER, "lang"), None);
     // A fence right after the front matter is read; the later `---` is a thematic break.
     let steps = read(FRONT_MATTER);
-    assert_eq!(commands(&steps), [(8, "host".to_string(), "docker version"), (16, "host".to_string(), "docker info")]);
+    assert_eq!(
+        commands(&steps),
+        [
+            (8, "host".to_string(), "docker version"),
+            (16, "host".to_string(), "docker info")
+        ]
+    );
 }
 
 #[test]
@@ -157,8 +230,14 @@ fn front_matter_edge_cases() {
     assert_eq!(body_start("---\ntitle: x\n"), 0);
     assert_eq!(front_matter("---\ntitle: x\n", "title"), None);
     // A key in the body is not the article's: only the front matter is searched.
-    assert_eq!(front_matter("---\ntitle: T\n---\nslug: body-text\n", "slug"), None);
-    assert_eq!(front_matter("---\ntitle: T\n---\nslug: body-text\n", "title").as_deref(), Some("T"));
+    assert_eq!(
+        front_matter("---\ntitle: T\n---\nslug: body-text\n", "slug"),
+        None
+    );
+    assert_eq!(
+        front_matter("---\ntitle: T\n---\nslug: body-text\n", "title").as_deref(),
+        Some("T")
+    );
     // A body whose first line opens a fence is read from that line.
     let steps = read("---\ntitle: T\n---\n```command\ndocker ps\n```\n");
     assert_eq!(commands(&steps), [(5, "host".to_string(), "docker ps")]);

@@ -31,8 +31,35 @@ impl Rng {
     }
 }
 
-const INDENTS: &[&str] = &["", "", "    ", "  ", "\t", "\u{3000}", "\u{a0}", "    \u{3000}", " \u{a0} ", "        ", "\u{3000}\u{3000}    "];
-const OPENINGS: &[&str] = &["```command", "```command {title=\"Local Machine Terminal\"}", "````output", "```output", "~~~file {title=\"../../x\"}", "```file {title=\"~/.bashrc\"}", "```file {title=\"n.ipynb\" lang=\"python\"}", "```bash", "```", "````", "~~~", "~~~~~", "`````sh", "```text"];
+const INDENTS: &[&str] = &[
+    "",
+    "",
+    "    ",
+    "  ",
+    "\t",
+    "\u{3000}",
+    "\u{a0}",
+    "    \u{3000}",
+    " \u{a0} ",
+    "        ",
+    "\u{3000}\u{3000}    ",
+];
+const OPENINGS: &[&str] = &[
+    "```command",
+    "```command {title=\"Local Machine Terminal\"}",
+    "````output",
+    "```output",
+    "~~~file {title=\"../../x\"}",
+    "```file {title=\"~/.bashrc\"}",
+    "```file {title=\"n.ipynb\" lang=\"python\"}",
+    "```bash",
+    "```",
+    "````",
+    "~~~",
+    "~~~~~",
+    "`````sh",
+    "```text",
+];
 const LINES: &[&str] = &[
     "docker run -it --rm -p 8888:8888 IMAGE_NAME",
     "docker ps",
@@ -72,7 +99,12 @@ const LINES: &[&str] = &[
 /// (`/proc/thread-self/stat`'s utime and stime, in the kernel's usual 100 ticks a second).
 fn cpu_time() -> Duration {
     let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
-    let fields: Vec<u64> = stat[stat.rfind(')').unwrap() + 2..].split(' ').skip(11).take(2).map(|f| f.parse().unwrap()).collect();
+    let fields: Vec<u64> = stat[stat.rfind(')').unwrap() + 2..]
+        .split(' ')
+        .skip(11)
+        .take(2)
+        .map(|f| f.parse().unwrap())
+        .collect();
     Duration::from_millis((fields[0] + fields[1]) * 10)
 }
 
@@ -87,7 +119,9 @@ fn document(rng: &mut Rng) -> String {
         match rng.below(40) {
             0..=7 => doc.push_str(rng.pick(OPENINGS)),
             8 => {
-                let long = rng.pick(&["x", "`", "~", "...", "A_B ", "é", " ", "\u{3000}"]).repeat(1 + rng.below(1500));
+                let long = rng
+                    .pick(&["x", "`", "~", "...", "A_B ", "é", " ", "\u{3000}"])
+                    .repeat(1 + rng.below(1500));
                 doc.push_str(&long);
             }
             _ => doc.push_str(rng.pick(LINES)),
@@ -114,19 +148,41 @@ fn read_fill_compare_report(doc: &str, rng: &mut Rng) {
     let steps: Vec<Step> = placeholders::fill(&steps, &values);
     let wildcards = placeholders::all(&steps, &values);
     for s in &steps {
-        assert!(s.line >= 1 && s.line <= doc.lines().count().max(1), "line {} of {}", s.line, doc.lines().count());
+        assert!(
+            s.line >= 1 && s.line <= doc.lines().count().max(1),
+            "line {} of {}",
+            s.line,
+            doc.lines().count()
+        );
         if let StepKind::File { name, .. } = &s.kind {
-            assert!(super::file_target::resolve(name).is_ok(), "a file block out of its folder: {name:?}");
+            assert!(
+                super::file_target::resolve(name).is_ok(),
+                "a file block out of its folder: {name:?}"
+            );
         }
     }
     let results: Vec<StepResult> = (0..steps.len())
         .filter(|k| !matches!(steps[*k].kind, StepKind::Output { .. }))
         .map(|k| {
-            let verdict = super::steps::expected_output(&steps, k).map(|out| compare(out.text(), &real_output(rng, out.text()), &wildcards));
-            StepResult { step: k, exit: Some(rng.below(3) as i32), output: rng.pick(LINES).to_string(), verdict, ..Default::default() }
+            let verdict = super::steps::expected_output(&steps, k)
+                .map(|out| compare(out.text(), &real_output(rng, out.text()), &wildcards));
+            StepResult {
+                step: k,
+                exit: Some(rng.below(3) as i32),
+                output: rng.pick(LINES).to_string(),
+                verdict,
+                ..Default::default()
+            }
         })
         .collect();
-    let report = Report { title: "t", article: doc, steps: &steps, results: &results, secrets: &[], stopped: None };
+    let report = Report {
+        title: "t",
+        article: doc,
+        steps: &steps,
+        results: &results,
+        secrets: &[],
+        stopped: None,
+    };
     let _ = (report.markdown(), report.json(), report.summary());
 }
 
@@ -138,11 +194,25 @@ fn random_and_hostile_articles_never_panic_and_finish_in_bounded_time() {
         let doc = document(&mut rng);
         let mut inner = Rng(rng.next() | 1);
         let one = cpu_time();
-        let outcome = catch_unwind(AssertUnwindSafe(|| read_fill_compare_report(&doc, &mut inner)));
-        assert!(outcome.is_ok(), "document {n} panicked:\n{}", doc.chars().take(2000).collect::<String>());
-        assert!(cpu_time() - one < Duration::from_secs(2), "document {n} took {:?}", cpu_time() - one);
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            read_fill_compare_report(&doc, &mut inner)
+        }));
+        assert!(
+            outcome.is_ok(),
+            "document {n} panicked:\n{}",
+            doc.chars().take(2000).collect::<String>()
+        );
+        assert!(
+            cpu_time() - one < Duration::from_secs(2),
+            "document {n} took {:?}",
+            cpu_time() - one
+        );
     }
-    assert!(cpu_time() - started < Duration::from_secs(30), "{:?}", cpu_time() - started);
+    assert!(
+        cpu_time() - started < Duration::from_secs(30),
+        "{:?}",
+        cpu_time() - started
+    );
 }
 
 /// What once made reading quadratic, at a size where it took minutes: a one-line file of many
@@ -159,7 +229,10 @@ fn a_big_hostile_article_reads_in_linear_time() {
     doc.push_str(&"'a', ".repeat(30_000));
     doc.extend((0..30_000).map(|n| format!("K_{n} ")));
     doc.push_str("\n```\n\n");
-    doc.push_str(&"1.  Use the instructions in the [Removing Containers](#removing-containers) section.\n\n".repeat(10));
+    doc.push_str(
+        &"1.  Use the instructions in the [Removing Containers](#removing-containers) section.\n\n"
+            .repeat(10),
+    );
     doc.push_str(&"1.  Use the instructions in the [Stopping](#stopping) section.\n\n".repeat(300));
     let started = cpu_time();
     let read = super::references::expand(&doc, "t", read(&doc));
@@ -167,12 +240,36 @@ fn a_big_hostile_article_reads_in_linear_time() {
     let steps = placeholders::fill(&read, &values);
     let names = placeholders::all(&read, &values);
     let took = cpu_time() - started;
-    assert!(took < Duration::from_secs(8), "{} KB took {took:?} of CPU", doc.len() / 1000);
+    assert!(
+        took < Duration::from_secs(8),
+        "{} KB took {took:?} of CPU",
+        doc.len() / 1000
+    );
     assert_eq!(names.len(), 1 + 30_000, "every capital word once");
-    let at = |text: &str| steps.iter().filter(|s| s.text() == text && s.line > 300).count();
-    assert_eq!(at("docker rm web"), 0, "a section of 200 commands is too long to copy at each reference");
-    assert_eq!(at("docker stop web"), 190, "references followed: the first 200, 10 of them to the long section");
-    let left = steps.iter().filter(|s| s.line > 300 && matches!(s.kind, StepKind::CannotRun { .. }) && s.text().contains("Stopping")).count();
+    let at = |text: &str| {
+        steps
+            .iter()
+            .filter(|s| s.text() == text && s.line > 300)
+            .count()
+    };
+    assert_eq!(
+        at("docker rm web"),
+        0,
+        "a section of 200 commands is too long to copy at each reference"
+    );
+    assert_eq!(
+        at("docker stop web"),
+        190,
+        "references followed: the first 200, 10 of them to the long section"
+    );
+    let left = steps
+        .iter()
+        .filter(|s| {
+            s.line > 300
+                && matches!(s.kind, StepKind::CannotRun { .. })
+                && s.text().contains("Stopping")
+        })
+        .count();
     assert_eq!(left, 110);
 }
 
@@ -185,10 +282,20 @@ fn why(steps: &[Step], line: usize) -> String {
 
 #[test]
 fn odd_blanks_in_indents_are_text_not_a_crash() {
-    for blank in ["\u{3000}", "\u{a0}", "  \u{3000}  ", "\u{a0}\u{a0}\u{a0}\u{a0}"] {
+    for blank in [
+        "\u{3000}",
+        "\u{a0}",
+        "  \u{3000}  ",
+        "\u{a0}\u{a0}\u{a0}\u{a0}",
+    ] {
         let md = format!("1.  Run:\n\n{blank}```command\n{blank}docker ps\n{blank}```\n\n{blank}    indented {blank}block\n\n    {{{{< output >}}}}\n{blank}ok\n{blank}{{{{< /output >}}}}\n");
         let steps = read(&md);
-        assert!(steps.iter().any(|s| s.text() == "docker ps" || s.text().ends_with("docker ps")), "{blank:?}: {steps:?}");
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.text() == "docker ps" || s.text().ends_with("docker ps")),
+            "{blank:?}: {steps:?}"
+        );
     }
 }
 
@@ -199,9 +306,17 @@ fn a_bad_step_is_a_cannot_run_line_with_its_number() {
     let steps = read(&md);
     assert!(why(&steps, 2).contains("NUL byte"));
     assert!(why(&steps, 3).contains("more than the 131072"));
-    assert!(matches!(&steps[2].kind, StepKind::Command { text, .. } if text == "docker ps"), "the block goes on: {:?}", steps[2]);
+    assert!(
+        matches!(&steps[2].kind, StepKind::Command { text, .. } if text == "docker ps"),
+        "the block goes on: {:?}",
+        steps[2]
+    );
     assert!(why(&steps, 7).contains("leads out of the project folder"));
-    assert!(matches!(&steps[4].kind, StepKind::File { name, .. } if name == "~/.bashrc"), "{:?}", steps[4]);
+    assert!(
+        matches!(&steps[4].kind, StepKind::File { name, .. } if name == "~/.bashrc"),
+        "{:?}",
+        steps[4]
+    );
 }
 
 #[test]
@@ -210,13 +325,23 @@ fn an_unclosed_fence_never_runs_the_prose_after_it() {
     let steps = read(md);
     assert!(why(&steps, 3).contains("never closed"), "{steps:?}");
     assert!(why(&steps, 8).contains("never closed"), "{steps:?}");
-    assert!(steps.iter().all(|s| !matches!(s.kind, StepKind::Command { .. })), "nothing runs: {steps:?}");
+    assert!(
+        steps
+            .iter()
+            .all(|s| !matches!(s.kind, StepKind::Command { .. })),
+        "nothing runs: {steps:?}"
+    );
     // A longer fence holds shorter runs: they are its content, not its end.
     let steps = read("````file {title=\"README.md\"}\n```command\nls\n```\n````\n");
     assert_eq!(steps.len(), 1);
-    assert!(matches!(&steps[0].kind, StepKind::File { content, .. } if content == "```command\nls\n```"));
+    assert!(
+        matches!(&steps[0].kind, StepKind::File { content, .. } if content == "```command\nls\n```")
+    );
     let steps = read("{{< file \"a.txt\" >}}\nrm -rf /\n");
-    assert!(why(&steps, 1).contains("never closed") && steps.len() == 1, "{steps:?}");
+    assert!(
+        why(&steps, 1).contains("never closed") && steps.len() == 1,
+        "{steps:?}"
+    );
 }
 
 #[test]
@@ -229,18 +354,34 @@ fn long_outputs_compare_in_bounded_time_and_memory() {
     let block = "line\n".repeat(100_000);
     let started = cpu_time();
     match compare(&block, "line\n", &[]) {
-        super::compare::Verdict::Differs { diff, at } => assert!(diff.contains("100000 lines: too long to compare") && at == 0, "{diff}"),
+        super::compare::Verdict::Differs { diff, at } => assert!(
+            diff.contains("100000 lines: too long to compare") && at == 0,
+            "{diff}"
+        ),
         v => panic!("{v:?}"),
     }
     // 3000 lines each side, past the alignment table: `...` still swallows, a wrong line is found.
-    let article = format!("start\n...\n{}end", (0..2998).map(|n| format!("row {n}\n")).collect::<String>());
-    let real = format!("start\nnoise\nnoise\n{}end", (0..2998).map(|n| format!("row {n}\n")).collect::<String>());
+    let article = format!(
+        "start\n...\n{}end",
+        (0..2998).map(|n| format!("row {n}\n")).collect::<String>()
+    );
+    let real = format!(
+        "start\nnoise\nnoise\n{}end",
+        (0..2998).map(|n| format!("row {n}\n")).collect::<String>()
+    );
     assert!(compare(&article, &real, &[]).matches());
     match compare(&article, &real.replace("row 1500\n", "row X\n"), &[]) {
-        super::compare::Verdict::Differs { diff, at } => assert!(diff.contains("-row 1500\n+row X") && at == 1502, "{at} {diff}"),
+        super::compare::Verdict::Differs { diff, at } => assert!(
+            diff.contains("-row 1500\n+row X") && at == 1502,
+            "{at} {diff}"
+        ),
         v => panic!("{v:?}"),
     }
-    assert!(cpu_time() - started < Duration::from_secs(20), "{:?}", cpu_time() - started);
+    assert!(
+        cpu_time() - started < Duration::from_secs(20),
+        "{:?}",
+        cpu_time() - started
+    );
 }
 
 /// The end-to-end test's hostile tutorial reads as that test expects (the sandbox aside).
@@ -248,14 +389,28 @@ fn long_outputs_compare_in_bounded_time_and_memory() {
 fn the_hostile_fixture_has_its_steps_where_the_replay_test_looks() {
     let text = include_str!("../../../test_data/markdown/hostile.md");
     let steps = read(text);
-    let at = |line: usize| steps.iter().find(|s| s.line == line).unwrap_or_else(|| panic!("no step at line {line}: {steps:?}"));
+    let at = |line: usize| {
+        steps
+            .iter()
+            .find(|s| s.line == line)
+            .unwrap_or_else(|| panic!("no step at line {line}: {steps:?}"))
+    };
     assert!(at(12).text().starts_with("head -c 3000000"));
     assert!(at(18).text().starts_with("printf '````"));
     assert!(matches!(&at(23).kind, StepKind::File { name, .. } if name == "~/.replay-hostile"));
     assert_eq!(at(28).text(), "cat /root/.replay-hostile");
-    assert!(matches!(at(31).kind, StepKind::Output { of_line: Some(28), .. }));
+    assert!(matches!(
+        at(31).kind,
+        StepKind::Output {
+            of_line: Some(28),
+            ..
+        }
+    ));
     assert!(why(&steps, 37).contains("out of the project folder"));
     assert_eq!(at(42).text(), "ls /tmp/replay-hostile-escaped");
     assert!(why(&steps, 47).contains("never closed"));
-    assert!(steps.iter().all(|s| !s.text().contains("rm -rf")), "{steps:?}");
+    assert!(
+        steps.iter().all(|s| !s.text().contains("rm -rf")),
+        "{steps:?}"
+    );
 }

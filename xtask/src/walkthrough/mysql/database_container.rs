@@ -5,12 +5,15 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 
-use super::super::cells::{cell_output, connection_lines, error_summary, program, section_d, sitting_worked, started_after, tuple_rows, TABLE_2018};
+use super::super::cells::{
+    cell_output, connection_lines, error_summary, program, section_d, sitting_worked,
+    started_after, tuple_rows, TABLE_2018,
+};
 use super::super::db::ReadyClock;
 use super::super::session::{Mode, Session};
 use super::super::{database, db};
-use crate::engine::resources::Resource;
 use crate::engine::cmdline::shell_quote;
+use crate::engine::resources::Resource;
 use crate::engine::{wait, Health, RunSpec};
 
 pub fn run(s: &mut Session) -> Result<()> {
@@ -23,8 +26,15 @@ pub fn run(s: &mut Session) -> Result<()> {
     let network = s.names.network.clone();
     s.made_network(&network);
     create_labelled(s, "network", &network)?;
-    let listed = s.cmd_ok(&format!("docker network ls --filter name=^{network}$ --format '{{{{.Name}}}} {{{{.Driver}}}}'"))?;
-    s.claim("`docker network create jupyter-mysql-net` makes a network `docker network ls` lists", listed.lines().any(|l| l == format!("{network} bridge")), true, format!("docker network ls: {listed}"));
+    let listed = s.cmd_ok(&format!(
+        "docker network ls --filter name=^{network}$ --format '{{{{.Name}}}} {{{{.Driver}}}}'"
+    ))?;
+    s.claim(
+        "`docker network create jupyter-mysql-net` makes a network `docker network ls` lists",
+        listed.lines().any(|l| l == format!("{network} bridge")),
+        true,
+        format!("docker network ls: {listed}"),
+    );
 
     // mysql-db on the network; its name as the notebook knows it stays `mysql-db`.
     let db = s.names.db.clone();
@@ -33,7 +43,11 @@ pub fn run(s: &mut Session) -> Result<()> {
         db_spec.network_alias = Some("mysql-db".into());
         s.note(&format!("the container is named {db} (mysql-db is taken or this is a test run); `--network-alias mysql-db` keeps the notebook's host name"));
     }
-    db_spec.health = Some(Health { command: "mysqladmin --protocol=tcp -h127.0.0.1 ping".into(), interval: "1s".into(), retries: 120 });
+    db_spec.health = Some(Health {
+        command: "mysqladmin --protocol=tcp -h127.0.0.1 ping".into(),
+        interval: "1s".into(),
+        retries: 120,
+    });
     // A ping that hangs counts as a failure after 3s, not Docker's default 30s.
     db_spec = db_spec.raw(&["--health-timeout", "3s"]);
     s.note("corrected: mysql-db gets a healthcheck (mysqladmin ping over TCP), and the notebook runs only once it is healthy");
@@ -79,14 +93,36 @@ pub fn run(s: &mut Session) -> Result<()> {
         ran.output.lines().filter(|l| l.starts_with("You're") || l.ends_with("table created")).collect::<Vec<_>>().join("; "),
     );
     let rows = tuple_rows(&ran.output);
-    s.claim("cell N4 reads five rows of 7 strings back", rows == vec![7; 5], true, format!("rows printed: {} with {:?} fields", rows.len(), rows));
-    let csv = s.docker.probe(["exec", &jupyter, "sh", "-c", "wc -l < /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv"]);
-    s.claim("cell N1 writes /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv", csv.as_deref().map(str::trim) == Some("1001"), true, format!("lines with the header: {csv:?}"));
+    s.claim(
+        "cell N4 reads five rows of 7 strings back",
+        rows == vec![7; 5],
+        true,
+        format!("rows printed: {} with {:?} fields", rows.len(), rows),
+    );
+    let csv = s.docker.probe([
+        "exec",
+        &jupyter,
+        "sh",
+        "-c",
+        "wc -l < /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv",
+    ]);
+    s.claim(
+        "cell N1 writes /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv",
+        csv.as_deref().map(str::trim) == Some("1001"),
+        true,
+        format!("lines with the header: {csv:?}"),
+    );
 
     // Cell N2 again: CREATE DATABASE on a server that has the database.
     let again = database::run_cells(s, &jupyter, &[], &program(Mode::Corrected, &["N2"]))?;
     let printed = cell_output(&again.output, "N2");
-    let on_server = db::query(&s.docker, &db, &password, "SHOW DATABASES LIKE 'scooter_trips'").unwrap_or_default();
+    let on_server = db::query(
+        &s.docker,
+        &db,
+        &password,
+        "SHOW DATABASES LIKE 'scooter_trips'",
+    )
+    .unwrap_or_default();
     s.claim(
         "running the CREATE DATABASE cell (N2) again reports that scooter_trips exists (MySQL error 1007)",
         printed.iter().any(|l| l.contains("1007") && l.contains("database exists")),
@@ -106,14 +142,22 @@ pub fn run(s: &mut Session) -> Result<()> {
     );
 
     // Errors: the cell's own `except`, with a wrong password.
-    let wrong = database::run_cells(s, &jupyter, &[("MYSQL_PASSWORD", "not-the-password")], &program(Mode::Corrected, &["N2"]))?;
+    let wrong = database::run_cells(
+        s,
+        &jupyter,
+        &[("MYSQL_PASSWORD", "not-the-password")],
+        &program(Mode::Corrected, &["N2"]),
+    )?;
     let (_, class_only, others) = connection_lines(&wrong.output);
     let printed: Vec<String> = cell_output(&wrong.output, "N2");
     s.claim(
         "a failed connection prints why it failed",
         others.iter().any(|l| l.contains("Access denied")),
         true,
-        format!("with a wrong password the cell printed: {} ({class_only} line(s) with only the class)", printed.join(" / ")),
+        format!(
+            "with a wrong password the cell printed: {} ({class_only} line(s) with only the class)",
+            printed.join(" / ")
+        ),
     );
 
     persistence(s, &db_spec, &jupyter, &password)
@@ -128,7 +172,16 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
     database::wait_ready(s, &db)?;
     let kept = count(s);
     let anonymous = anonymous_volume(s, &db);
-    let declared = s.docker.probe(["image", "inspect", "--format", "{{json .Config.Volumes}}", &db_spec.image]).unwrap_or_default();
+    let declared = s
+        .docker
+        .probe([
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config.Volumes}}",
+            &db_spec.image,
+        ])
+        .unwrap_or_default();
     s.claim(
         "without a volume, mysql-db does not keep the data (even across `docker stop` / `docker start`)",
         kept != Some(1000),
@@ -165,15 +218,25 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
     s.made_volume(&volume);
     create_labelled(s, "volume", &volume)?;
     s.note(&format!("the volume {volume} is created first, with the project's labels (`docker run -v` would make it unlabelled)"));
-    let with_volume = db_spec.clone().raw(&["-v", &format!("{volume}:/var/lib/mysql")]);
+    let with_volume = db_spec
+        .clone()
+        .raw(&["-v", &format!("{volume}:/var/lib/mysql")]);
     database::start(s, &with_volume)?;
     database::wait_ready(s, &db)?;
     let empty = count(s);
     s.note(&format!("the new volume starts empty (2018 table: {}), so the article's earlier data is not in it; the walkthrough runs the cells N1-N3 again", empty.map(|n| format!("{n} rows")).unwrap_or("missing".into())));
-    let ran = database::run_cells(s, jupyter, &[], &program(Mode::Corrected, &["N1", "N2", "N3"]))?;
+    let ran = database::run_cells(
+        s,
+        jupyter,
+        &[],
+        &program(Mode::Corrected, &["N1", "N2", "N3"]),
+    )?;
     let written = count(s);
     if written != Some(1000) {
-        bail!("the cells did not store the rows in the volume-backed mysql-db ({written:?} rows): {}", crate::engine::tail(&ran.output, 3));
+        bail!(
+            "the cells did not store the rows in the volume-backed mysql-db ({written:?} rows): {}",
+            crate::engine::tail(&ran.output, 3)
+        );
     }
     remove_database(s, &db)?;
     database::start(s, &with_volume)?;
@@ -200,13 +263,24 @@ fn remove_database(s: &mut Session, db: &str) -> Result<()> {
 /// `docker network|volume create NAME` as a step, with the project's labels (the article's own
 /// line would make it unlabelled).
 fn create_labelled(s: &mut Session, kind: &str, name: &str) -> Result<String> {
-    let labels: Vec<String> = crate::engine::label_args(s.docker.resource_labels()).iter().map(|a| shell_quote(a)).collect();
+    let labels: Vec<String> = crate::engine::label_args(s.docker.resource_labels())
+        .iter()
+        .map(|a| shell_quote(a))
+        .collect();
     s.cmd_ok(&format!("docker {kind} create {} {name}", labels.join(" ")))
 }
 
 /// The anonymous volume on /var/lib/mysql of a container.
 fn anonymous_volume(s: &Session, container: &str) -> String {
-    s.docker.probe(["container", "inspect", "--format", r#"{{range .Mounts}}{{if eq .Destination "/var/lib/mysql"}}{{.Name}}{{end}}{{end}}"#, container]).unwrap_or_default()
+    s.docker
+        .probe([
+            "container",
+            "inspect",
+            "--format",
+            r#"{{range .Mounts}}{{if eq .Destination "/var/lib/mysql"}}{{.Name}}{{end}}{{end}}"#,
+            container,
+        ])
+        .unwrap_or_default()
 }
 
 /// Waits, with a progress line, until the container's healthcheck passes.
@@ -215,7 +289,10 @@ fn wait_healthy(s: &Session, container: &str, limit: Duration) -> Result<()> {
     let status = wait::healthy(&s.docker, container, limit);
     drop(step);
     if let Err(status) = status {
-        bail!("{container} is not healthy after {}s (health: {status})", limit.as_secs());
+        bail!(
+            "{container} is not healthy after {}s (health: {status})",
+            limit.as_secs()
+        );
     }
     Ok(())
 }

@@ -20,14 +20,16 @@ const DB: &str = "mysql-db";
 
 // The steps, as the article writes them (the start of each is enough).
 const BUILD: &str = "docker build";
-const FIRST_JUPYTER: &str = "docker run -d -it -p 8888:8888 --name custom-jupyter-container-mysql custom-jupyter-image";
+const FIRST_JUPYTER: &str =
+    "docker run -d -it -p 8888:8888 --name custom-jupyter-container-mysql custom-jupyter-image";
 const L1: &str = "cell:import pandas as pd #1";
 const L2: &str = "cell:# import neccessary libraries #1";
 const L3: &str = "cell:# data = pd.read_csv('outputs/Motorized-Foot-Scooter-Trips-2020.csv')";
 const L4: &str = "cell:# Read data from output folder";
 const C1: &str = "cell:import pandas as pd #2";
 const C2: &str = "cell:# import neccessary libraries #2";
-const C3: &str = "cell:try: mydb_connection = mysql.connector.connect( host=\"host.docker.internal\"";
+const C3: &str =
+    "cell:try: mydb_connection = mysql.connector.connect( host=\"host.docker.internal\"";
 const C4: &str = "cell:#Read data from output folder";
 /// Cell C2 by its text (for `earlier`, which takes no ordinal): it reads the credentials with os.environ.
 const C2_TEXT: &str = "cell:# import neccessary libraries import mysql.connector from mysql.connector import Error import os # Reading enviroment variables mysql_user = os.environ";
@@ -89,12 +91,21 @@ pub const CLAIMS: &[ClaimCheck] = &[
 
 /// stdout and stderr of a probe's command, trimmed, with its exit.
 fn said(out: &crate::engine::Output) -> String {
-    [out.stdout.trim(), out.stderr.trim()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ")
+    [out.stdout.trim(), out.stderr.trim()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Lines of a step's output, joined with ` / ` (the first `n`).
 fn lines(text: &str, n: usize) -> String {
-    let all: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let all: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut shown = all.iter().take(n).copied().collect::<Vec<_>>().join(" / ");
     if all.len() > n {
         shown.push_str(&format!(" / ... ({} lines)", all.len()));
@@ -111,7 +122,11 @@ fn host_cell_not_run(p: &Probe) -> Option<Observed> {
     if p.exit().is_some() {
         return None;
     }
-    let first = |after: &str| p.earlier(after).map(|o| lines(&o, 1)).unwrap_or_else(|| "not run".into());
+    let first = |after: &str| {
+        p.earlier(after)
+            .map(|o| lines(&o, 1))
+            .unwrap_or_else(|| "not run".into())
+    };
     Some(Observed::NotCheckable(format!(
         "the host-side JupyterLab never ran in the sandbox, so neither did this cell: `pip install ...` printed {:?} and `jupyter-lab` {:?} (the replay does not run `sudo apt install python3-pip`, and MySQL on the host is installed by another guide)",
         first("pip install"),
@@ -121,14 +136,26 @@ fn host_cell_not_run(p: &Probe) -> Option<Observed> {
 
 /// Lines a cell printed with only the exception class (the article's `except Error` handler).
 fn class_only(output: &str) -> Vec<&str> {
-    output.lines().filter(|l| l.starts_with("Error while connecting to MySQL") && l.contains("<class ")).collect()
+    output
+        .lines()
+        .filter(|l| l.starts_with("Error while connecting to MySQL") && l.contains("<class "))
+        .collect()
 }
 
 /// The lines of a CSV in the Jupyter container (with its header), as `wc -l` counts them.
 fn csv_lines(p: &Probe, path: &str) -> (Option<usize>, String) {
-    let Some(container) = p.container_of(IMAGE) else { return (None, format!("no running container of {IMAGE}")) };
+    let Some(container) = p.container_of(IMAGE) else {
+        return (None, format!("no running container of {IMAGE}"));
+    };
     let out = p.exec(&container, &["sh", "-c", &format!("wc -l < {path}")]);
-    (out.stdout.trim().parse().ok().filter(|_| out.ok()), format!("`wc -l < {path}` in {container}: exit {}, {}", out.code, said(&out)))
+    (
+        out.stdout.trim().parse().ok().filter(|_| out.ok()),
+        format!(
+            "`wc -l < {path}` in {container}: exit {}, {}",
+            out.code,
+            said(&out)
+        ),
+    )
 }
 
 /// `MYSQL_*` entries of an environment listing, values other than a user's described by length.
@@ -137,7 +164,9 @@ fn describe_env(env: &[String]) -> String {
         .iter()
         .filter(|e| e.starts_with("MYSQL_"))
         .map(|e| match e.split_once('=') {
-            Some((k, v)) if k.contains("PASSWORD") && v != "NOT_DEFINED" => format!("{k}=<{} characters>", v.chars().count()),
+            Some((k, v)) if k.contains("PASSWORD") && v != "NOT_DEFINED" => {
+                format!("{k}=<{} characters>", v.chars().count())
+            }
             _ => e.clone(),
         })
         .collect();
@@ -155,7 +184,8 @@ fn config_env(p: &Probe, what: &str) -> Vec<String> {
 }
 
 fn env_value<'e>(env: &'e [String], key: &str) -> Option<&'e str> {
-    env.iter().find_map(|e| e.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+    env.iter()
+        .find_map(|e| e.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
 }
 
 /// SQL as root in mysql-db, the password from the container's own environment (never on a command line here).
@@ -167,17 +197,38 @@ fn as_root(p: &Probe, sql: &str) -> crate::engine::Output {
 /// How long mysql-db takes to answer a ping over TCP from now (mysqladmin answers 0 once the
 /// server runs, even when it refuses the user; the first start's temporary server has no TCP).
 fn db_ready(p: &Probe, limit: Duration) -> (bool, Duration) {
-    let (ok, took) = p.within(limit, || p.exec(DB, &["mysqladmin", "--protocol=tcp", "-h127.0.0.1", "--connect-timeout=2", "ping"]).ok().then_some(()));
+    let (ok, took) = p.within(limit, || {
+        p.exec(
+            DB,
+            &[
+                "mysqladmin",
+                "--protocol=tcp",
+                "-h127.0.0.1",
+                "--connect-timeout=2",
+                "ping",
+            ],
+        )
+        .ok()
+        .then_some(())
+    });
     (ok.is_some(), took)
 }
 
 /// Seconds since a container started, by the sandbox's clock.
 fn uptime(p: &Probe, container: &str) -> String {
-    let started = p.docker(&["inspect", "--format", "{{.State.StartedAt}}", container]).stdout;
-    if started.is_empty() || !started.chars().all(|c| c.is_ascii_alphanumeric() || ".:-+".contains(c)) {
+    let started = p
+        .docker(&["inspect", "--format", "{{.State.StartedAt}}", container])
+        .stdout;
+    if started.is_empty()
+        || !started
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".:-+".contains(c))
+    {
         return format!("? (StartedAt {started:?})");
     }
-    let out = p.shell(&format!("echo $(( $(date +%s) - $(date -d '{started}' +%s) ))"));
+    let out = p.shell(&format!(
+        "echo $(( $(date +%s) - $(date -d '{started}' +%s) ))"
+    ));
     if out.ok() {
         format!("{}s", out.stdout.trim())
     } else {
@@ -188,12 +239,16 @@ fn uptime(p: &Probe, container: &str) -> String {
 /// The volume on /var/lib/mysql of a container (running or stopped).
 fn data_volume(p: &Probe, container: &str) -> String {
     let format = r#"{{range .Mounts}}{{if eq .Destination "/var/lib/mysql"}}{{.Type}} {{.Name}}{{end}}{{end}}"#;
-    p.docker(&["container", "inspect", "--format", format, container]).stdout
+    p.docker(&["container", "inspect", "--format", format, container])
+        .stdout
 }
 
 /// What a volume's data folder holds, as the inner engine keeps it (the sandbox's /var/lib/inner, its rootless data).
 fn volume_holds(p: &Probe, volume: &str, entry: &str) -> bool {
-    p.shell(&format!("test -d /var/lib/inner/volumes/{volume}/_data/{entry}")).ok()
+    p.shell(&format!(
+        "test -d /var/lib/inner/volumes/{volume}/_data/{entry}"
+    ))
+    .ok()
 }
 
 fn short(volume: &str) -> &str {
@@ -207,7 +262,15 @@ fn l1_csv(p: &Probe) -> Observed {
         return not;
     }
     let out = p.shell("wc -l < outputs/Motorized-Foot-Scooter-Trips-2020.csv");
-    seen(out.ok() && out.stdout.trim() == "1001", format!("cell exit {:?}; `wc -l` of the CSV: exit {}, {}", p.exit(), out.code, said(&out)))
+    seen(
+        out.ok() && out.stdout.trim() == "1001",
+        format!(
+            "cell exit {:?}; `wc -l` of the CSV: exit {}, {}",
+            p.exit(),
+            out.code,
+            said(&out)
+        ),
+    )
 }
 
 fn l2_connects(p: &Probe) -> Observed {
@@ -215,7 +278,10 @@ fn l2_connects(p: &Probe) -> Observed {
         return not;
     }
     let out = p.output();
-    seen(out.lines().any(|l| l.trim() == "connection successfully"), format!("the cell printed: {}", lines(&out, 3)))
+    seen(
+        out.lines().any(|l| l.trim() == "connection successfully"),
+        format!("the cell printed: {}", lines(&out, 3)),
+    )
 }
 
 fn l3_table(p: &Probe) -> Observed {
@@ -223,7 +289,8 @@ fn l3_table(p: &Probe) -> Observed {
         return not;
     }
     let out = p.output();
-    let holds = out.contains("You're connected to database:  ('scooter_trips',)") && out.contains("Motorized_Foot_Scooter_Trips_2020 table created");
+    let holds = out.contains("You're connected to database:  ('scooter_trips',)")
+        && out.contains("Motorized_Foot_Scooter_Trips_2020 table created");
     seen(holds, format!("the cell printed: {}", lines(&out, 4)))
 }
 
@@ -232,7 +299,10 @@ fn l4_inserts(p: &Probe) -> Observed {
         return not;
     }
     let out = p.output();
-    seen(p.exit() == Some(0) && out.trim().is_empty(), format!("cell exit {:?}, printed: {}", p.exit(), lines(&out, 3)))
+    seen(
+        p.exit() == Some(0) && out.trim().is_empty(),
+        format!("cell exit {:?}, printed: {}", p.exit(), lines(&out, 3)),
+    )
 }
 
 // ---- C: Jupyter in a container, MySQL on the host --------------------------------------------------
@@ -242,7 +312,11 @@ fn l4_inserts(p: &Probe) -> Observed {
 /// was nothing to pull and the claim cannot be seen.
 fn pulled_first(p: &Probe, image: &str, signs: &[&str]) -> Observed {
     let out = p.output();
-    let pulled: Vec<&str> = out.lines().map(str::trim).filter(|l| signs.iter().any(|s| l.contains(s))).collect();
+    let pulled: Vec<&str> = out
+        .lines()
+        .map(str::trim)
+        .filter(|l| signs.iter().any(|s| l.contains(s)))
+        .collect();
     if pulled.is_empty() && p.exit() == Some(0) {
         let local = p.docker(&["image", "inspect", "--format", "{{.Id}}", image]);
         return Observed::NotCheckable(format!(
@@ -251,24 +325,48 @@ fn pulled_first(p: &Probe, image: &str, signs: &[&str]) -> Observed {
             lines(&out, 2)
         ));
     }
-    seen(p.exit() == Some(0) && !pulled.is_empty(), format!("exit {:?}; {}", p.exit(), if pulled.is_empty() { lines(&out, 2) } else { pulled.join(" / ") }))
+    seen(
+        p.exit() == Some(0) && !pulled.is_empty(),
+        format!(
+            "exit {:?}; {}",
+            p.exit(),
+            if pulled.is_empty() {
+                lines(&out, 2)
+            } else {
+                pulled.join(" / ")
+            }
+        ),
+    )
 }
 
 fn build_pulls(p: &Probe) -> Observed {
-    pulled_first(p, "jupyter/minimal-notebook", &["Pulling from jupyter/minimal-notebook", "FROM docker.io/jupyter/minimal-notebook"])
+    pulled_first(
+        p,
+        "jupyter/minimal-notebook",
+        &[
+            "Pulling from jupyter/minimal-notebook",
+            "FROM docker.io/jupyter/minimal-notebook",
+        ],
+    )
 }
 
 fn env_from_build_args(p: &Probe) -> Observed {
     let env = config_env(p, IMAGE);
     let set = |k: &str| env_value(&env, k).is_some_and(|v| v != "NOT_DEFINED" && !v.is_empty());
-    seen(set("MYSQL_USER") && set("MYSQL_PASSWORD"), format!("Config.Env of {IMAGE}: {}", describe_env(&env)))
+    seen(
+        set("MYSQL_USER") && set("MYSQL_PASSWORD"),
+        format!("Config.Env of {IMAGE}: {}", describe_env(&env)),
+    )
 }
 
 fn credentials_out(p: &Probe) -> Observed {
     let env = config_env(p, IMAGE);
-    let password = env_value(&env, "MYSQL_PASSWORD").filter(|v| *v != "NOT_DEFINED" && !v.is_empty());
+    let password =
+        env_value(&env, "MYSQL_PASSWORD").filter(|v| *v != "NOT_DEFINED" && !v.is_empty());
     let history = p.docker(&["history", "--no-trunc", "--format", "{{.CreatedBy}}", IMAGE]);
-    let in_history = password.map(|pw| history.stdout.lines().filter(|l| l.contains(pw)).count()).unwrap_or(0);
+    let in_history = password
+        .map(|pw| history.stdout.lines().filter(|l| l.contains(pw)).count())
+        .unwrap_or(0);
     seen(
         password.is_none() && in_history == 0,
         format!("Config.Env: {}; `docker history --no-trunc`: exit {}, {in_history} step(s) carry that password", describe_env(&env), history.code),
@@ -280,20 +378,49 @@ fn no_env_file(p: &Probe) -> Observed {
     let work = p.exec(JUPYTER, &["ls", "-A", "/work"]);
     let listing: Vec<&str> = work.stdout.split_whitespace().collect();
     seen(
-        work.ok() && project.stdout.split_whitespace().any(|f| f == ".env") && !listing.contains(&".env") && listing.contains(&"computation.ipynb"),
-        format!("project folder: {}; `ls -A /work` in {JUPYTER}: exit {}, {}", project.stdout.split_whitespace().collect::<Vec<_>>().join(" "), work.code, listing.join(" ")),
+        work.ok()
+            && project.stdout.split_whitespace().any(|f| f == ".env")
+            && !listing.contains(&".env")
+            && listing.contains(&"computation.ipynb"),
+        format!(
+            "project folder: {}; `ls -A /work` in {JUPYTER}: exit {}, {}",
+            project
+                .stdout
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            work.code,
+            listing.join(" ")
+        ),
     )
 }
 
 fn chowned(p: &Probe) -> Observed {
-    let out = p.exec(JUPYTER, &["sh", "-c", "stat -c '%u:%g %n' /work/* /work/.dockerignore"]);
-    let owners: Vec<&str> = out.stdout.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    seen(out.ok() && !owners.is_empty() && owners.iter().all(|l| l.starts_with("1000:100 ")), format!("`stat` in {JUPYTER}: exit {}, {}", out.code, owners.join("; ")))
+    let out = p.exec(
+        JUPYTER,
+        &["sh", "-c", "stat -c '%u:%g %n' /work/* /work/.dockerignore"],
+    );
+    let owners: Vec<&str> = out
+        .stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    seen(
+        out.ok() && !owners.is_empty() && owners.iter().all(|l| l.starts_with("1000:100 ")),
+        format!(
+            "`stat` in {JUPYTER}: exit {}, {}",
+            out.code,
+            owners.join("; ")
+        ),
+    )
 }
 
 fn host_docker_internal(p: &Probe) -> Observed {
     let out = p.exec(JUPYTER, &["getent", "hosts", "host.docker.internal"]);
-    let os = p.docker(&["info", "--format", "{{.OperatingSystem}}"]).stdout;
+    let os = p
+        .docker(&["info", "--format", "{{.OperatingSystem}}"])
+        .stdout;
     seen(out.ok() && !out.stdout.trim().is_empty(), format!("`getent hosts host.docker.internal` in {JUPYTER}: exit {}, printed {:?}; the engine: {os}", out.code, said(&out)))
 }
 
@@ -304,26 +431,42 @@ fn c1_csv(p: &Probe) -> Observed {
 
 fn c2_reads_env(p: &Probe) -> Observed {
     let out = p.output();
-    seen(p.exit() == Some(0) && !out.contains("KeyError"), format!("cell exit {:?}, printed: {}", p.exit(), lines(&out, 3)))
+    seen(
+        p.exit() == Some(0) && !out.contains("KeyError"),
+        format!("cell exit {:?}, printed: {}", p.exit(), lines(&out, 3)),
+    )
 }
 
 fn c2_connects(p: &Probe) -> Observed {
     let out = p.output();
-    seen(out.lines().any(|l| l.trim() == "connection successfully"), format!("the cell printed: {}", lines(&out, 3)))
+    seen(
+        out.lines().any(|l| l.trim() == "connection successfully"),
+        format!("the cell printed: {}", lines(&out, 3)),
+    )
 }
 
 fn failure_says_why(p: &Probe) -> Observed {
     let out = p.output();
-    let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("Error while connecting to MySQL")).collect();
+    let errors: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("Error while connecting to MySQL"))
+        .collect();
     if errors.is_empty() {
-        return Observed::NotCheckable(format!("cell C2 did not fail here, so it printed no error: {}", lines(&out, 2)));
+        return Observed::NotCheckable(format!(
+            "cell C2 did not fail here, so it printed no error: {}",
+            lines(&out, 2)
+        ));
     }
-    seen(class_only(&out).len() < errors.len(), format!("the failed connection printed: {}", errors.join(" / ")))
+    seen(
+        class_only(&out).len() < errors.len(),
+        format!("the failed connection printed: {}", errors.join(" / ")),
+    )
 }
 
 fn c3_table(p: &Probe) -> Observed {
     let out = p.output();
-    let holds = out.contains("You're connected to database:  ('scooter_trips',)") && out.contains("Motorized_Foot_Scooter_Trips_2021 table created");
+    let holds = out.contains("You're connected to database:  ('scooter_trips',)")
+        && out.contains("Motorized_Foot_Scooter_Trips_2021 table created");
     seen(holds, format!("the cell printed: {}", lines(&out, 4)))
 }
 
@@ -337,7 +480,11 @@ fn host_query(p: &Probe, sql: &str) -> crate::engine::Output {
 fn host_tables(p: &Probe) -> Observed {
     let out = host_query(p, "SHOW TABLES FROM scooter_trips");
     let tables: Vec<&str> = out.stdout.lines().map(str::trim).collect();
-    let has = |year: &str| tables.iter().any(|t| *t == format!("Motorized_Foot_Scooter_Trips_{year}"));
+    let has = |year: &str| {
+        tables
+            .iter()
+            .any(|t| *t == format!("Motorized_Foot_Scooter_Trips_{year}"))
+    };
     seen(
         out.ok() && has("2020") && has("2021"),
         format!("tables of scooter_trips in the local machine's MySQL: exit {}, [{}]; cell C4 here: exit {:?}, {}", out.code, tables.join(", "), p.exit(), lines(&p.output(), 1)),
@@ -345,7 +492,10 @@ fn host_tables(p: &Probe) -> Observed {
 }
 
 fn host_data_survives(p: &Probe) -> Observed {
-    let out = host_query(p, "SELECT COUNT(*) FROM scooter_trips.Motorized_Foot_Scooter_Trips_2020");
+    let out = host_query(
+        p,
+        "SELECT COUNT(*) FROM scooter_trips.Motorized_Foot_Scooter_Trips_2020",
+    );
     let rows: u64 = out.stdout.trim().parse().unwrap_or(0);
     seen(
         p.exit() == Some(0) && out.ok() && rows > 0,
@@ -356,12 +506,33 @@ fn host_data_survives(p: &Probe) -> Observed {
 // ---- D: MySQL in a container ------------------------------------------------------------------------
 
 fn network_listed(p: &Probe) -> Observed {
-    let out = p.docker(&["network", "ls", "--filter", "name=^jupyter-mysql-net$", "--format", "{{.Name}} {{.Driver}}"]);
-    seen(p.exit() == Some(0) && out.stdout.lines().any(|l| l == "jupyter-mysql-net bridge"), format!("create exit {:?}; `docker network ls`: {}", p.exit(), said(&out)))
+    let out = p.docker(&[
+        "network",
+        "ls",
+        "--filter",
+        "name=^jupyter-mysql-net$",
+        "--format",
+        "{{.Name}} {{.Driver}}",
+    ]);
+    seen(
+        p.exit() == Some(0) && out.stdout.lines().any(|l| l == "jupyter-mysql-net bridge"),
+        format!(
+            "create exit {:?}; `docker network ls`: {}",
+            p.exit(),
+            said(&out)
+        ),
+    )
 }
 
 fn mysql_pulled(p: &Probe) -> Observed {
-    pulled_first(p, "mysql", &["Unable to find image 'mysql:latest' locally", "Pulling from library/mysql"])
+    pulled_first(
+        p,
+        "mysql",
+        &[
+            "Unable to find image 'mysql:latest' locally",
+            "Pulling from library/mysql",
+        ],
+    )
 }
 
 fn env_overridden(p: &Probe) -> Observed {
@@ -369,7 +540,8 @@ fn env_overridden(p: &Probe) -> Observed {
     let container = config_env(p, JUPYTER);
     let server = config_env(p, DB);
     let user = env_value(&container, "MYSQL_USER");
-    let same = env_value(&container, "MYSQL_PASSWORD").is_some() && env_value(&container, "MYSQL_PASSWORD") == env_value(&server, "MYSQL_ROOT_PASSWORD");
+    let same = env_value(&container, "MYSQL_PASSWORD").is_some()
+        && env_value(&container, "MYSQL_PASSWORD") == env_value(&server, "MYSQL_ROOT_PASSWORD");
     // The article writes EXAMPLE_PASSWORD for both the build argument and `-e`: the user shows the override.
     let as_image = env_value(&container, "MYSQL_PASSWORD") == env_value(&image, "MYSQL_PASSWORD");
     seen(
@@ -383,9 +555,28 @@ fn env_overridden(p: &Probe) -> Observed {
 
 fn docker_ps(p: &Probe) -> Observed {
     let out = p.earlier(DOCKER_PS).unwrap_or_default();
-    let row = |name: &str| out.lines().find(|l| l.trim_end().ends_with(name)).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default();
-    let (healthy, took) = p.within(Duration::from_secs(120), || (p.docker(&["inspect", "--format", "{{.State.Health.Status}}", JUPYTER]).stdout == "healthy").then_some(()));
-    let ports = |c: &str| p.docker(&["ps", "--filter", &format!("name=^{c}$"), "--format", "{{.Ports}}"]).stdout;
+    let row = |name: &str| {
+        out.lines()
+            .find(|l| l.trim_end().ends_with(name))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    };
+    let (healthy, took) = p.within(Duration::from_secs(120), || {
+        (p.docker(&["inspect", "--format", "{{.State.Health.Status}}", JUPYTER])
+            .stdout
+            == "healthy")
+            .then_some(())
+    });
+    let ports = |c: &str| {
+        p.docker(&[
+            "ps",
+            "--filter",
+            &format!("name=^{c}$"),
+            "--format",
+            "{{.Ports}}",
+        ])
+        .stdout
+    };
     let (jp, dp) = (ports(JUPYTER), ports(DB));
     seen(
         healthy.is_some() && jp.contains("0.0.0.0:8888->8888/tcp") && dp.contains("3306/tcp") && !dp.contains("->"),
@@ -402,7 +593,15 @@ fn docker_ps(p: &Probe) -> Observed {
 
 fn official_server(p: &Probe) -> Observed {
     let version = p.exec(DB, &["mysqld", "--version"]);
-    let exposed = p.docker(&["image", "inspect", "--format", "{{json .Config.ExposedPorts}}", "mysql"]).stdout;
+    let exposed = p
+        .docker(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config.ExposedPorts}}",
+            "mysql",
+        ])
+        .stdout;
     Observed::NotCheckable(format!(
         "the sandbox serves a MariaDB stand-in under the name mysql: only the official image shows its server and its 33060 (X Protocol) port; the stand-in's `mysqld --version`: {:?}; it exposes {exposed}",
         said(&version)
@@ -415,7 +614,11 @@ fn not_reachable(p: &Probe) -> Observed {
     let published = p.docker(&["port", DB]);
     let listening = p.shell("ss -ltnpH 'sport = :3306' 2>&1");
     let forwarded = listening.stdout.contains("docker-proxy");
-    let listeners: Vec<&str> = listening.stdout.lines().filter_map(|l| l.split("users:").nth(1)).collect();
+    let listeners: Vec<&str> = listening
+        .stdout
+        .lines()
+        .filter_map(|l| l.split("users:").nth(1))
+        .collect();
     seen(
         published.stdout.trim().is_empty() && !forwarded,
         format!(
@@ -452,21 +655,43 @@ fn n2_by_name(p: &Probe) -> Observed {
     let resolved = p.exec(JUPYTER, &["getent", "hosts", DB]);
     seen(
         out.lines().any(|l| l.trim() == "connection successfully"),
-        format!("the cell printed: {}; `getent hosts mysql-db` in {JUPYTER}: exit {}, {}", lines(&out, 2), resolved.code, said(&resolved)),
+        format!(
+            "the cell printed: {}; `getent hosts mysql-db` in {JUPYTER}: exit {}, {}",
+            lines(&out, 2),
+            resolved.code,
+            said(&resolved)
+        ),
     )
 }
 
 fn n3_table(p: &Probe) -> Observed {
     let out = p.output();
-    let holds = out.contains("You're connected to database:  ('scooter_trips',)") && out.contains("Motorized_Foot_Scooter_Trips_2018 table created");
+    let holds = out.contains("You're connected to database:  ('scooter_trips',)")
+        && out.contains("Motorized_Foot_Scooter_Trips_2018 table created");
     seen(holds, format!("the cell printed: {}", lines(&out, 4)))
 }
 
 fn n4_rows(p: &Probe) -> Observed {
     let out = p.output();
-    let rows: Vec<usize> = out.lines().map(str::trim).filter(|l| l.starts_with("('") && l.ends_with(')')).map(|l| l.matches("', '").count() + 1).collect();
-    let strings = out.lines().map(str::trim).filter(|l| l.starts_with('(')).all(|l| l.starts_with("('") && l.ends_with("')"));
-    seen(rows == vec![7; 5] && strings, format!("{} row(s) printed, fields {rows:?}; first: {}", rows.len(), out.lines().find(|l| l.starts_with('(')).unwrap_or("none")))
+    let rows: Vec<usize> = out
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("('") && l.ends_with(')'))
+        .map(|l| l.matches("', '").count() + 1)
+        .collect();
+    let strings = out
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('('))
+        .all(|l| l.starts_with("('") && l.ends_with("')"));
+    seen(
+        rows == vec![7; 5] && strings,
+        format!(
+            "{} row(s) printed, fields {rows:?}; first: {}",
+            rows.len(),
+            out.lines().find(|l| l.starts_with('(')).unwrap_or("none")
+        ),
+    )
 }
 
 /// CREATE DATABASE scooter_trips again on mysql-db, from the Jupyter container with its own
@@ -505,32 +730,77 @@ fn stopped_keeps(p: &Probe) -> Observed {
     let mount = data_volume(p, DB);
     let volume = mount.split_whitespace().nth(1).unwrap_or("");
     let kept = !volume.is_empty() && volume_holds(p, volume, "scooter_trips");
-    let declared = p.docker(&["image", "inspect", "--format", "{{json .Config.Volumes}}", "mysql"]).stdout;
+    let declared = p
+        .docker(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config.Volumes}}",
+            "mysql",
+        ])
+        .stdout;
     seen(!kept, format!("the stopped mysql-db has /var/lib/mysql on {} {}, which {} scooter_trips/; the image declares volumes {declared}", mount.split_whitespace().next().unwrap_or("no mount"), short(volume), if kept { "holds" } else { "does not hold" }))
 }
 
 fn orphaned(p: &Probe) -> Observed {
-    let dangling = p.docker(&["volume", "ls", "-q", "--filter", "dangling=true"]).stdout;
-    let with_data: Vec<&str> = dangling.lines().filter(|v| volume_holds(p, v, "scooter_trips")).collect();
+    let dangling = p
+        .docker(&["volume", "ls", "-q", "--filter", "dangling=true"])
+        .stdout;
+    let with_data: Vec<&str> = dangling
+        .lines()
+        .filter(|v| volume_holds(p, v, "scooter_trips"))
+        .collect();
     seen(
         p.exit() == Some(0) && !with_data.is_empty(),
-        format!("`docker rm` exit {:?}; dangling volumes: {}; with scooter_trips/: {}", p.exit(), dangling.lines().map(short).collect::<Vec<_>>().join(" "), with_data.iter().map(|v| short(v)).collect::<Vec<_>>().join(" ")),
+        format!(
+            "`docker rm` exit {:?}; dangling volumes: {}; with scooter_trips/: {}",
+            p.exit(),
+            dangling.lines().map(short).collect::<Vec<_>>().join(" "),
+            with_data
+                .iter()
+                .map(|v| short(v))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
     )
 }
 
 fn recreated_lost(p: &Probe) -> Observed {
     let (ready, took) = db_ready(p, Duration::from_secs(180));
     if !ready {
-        return seen(false, format!("mysql-db did not answer a TCP ping within {:.0}s of `docker run`", took.as_secs_f64()));
+        return seen(
+            false,
+            format!(
+                "mysql-db did not answer a TCP ping within {:.0}s of `docker run`",
+                took.as_secs_f64()
+            ),
+        );
     }
     let listed = as_root(p, "SHOW DATABASES");
     let names: Vec<&str> = listed.stdout.split_whitespace().collect();
-    seen(listed.ok() && !names.contains(&"scooter_trips"), format!("mysql-db answered a TCP ping after {:.1}s; SHOW DATABASES: exit {}, {}", took.as_secs_f64(), listed.code, names.join(" ")))
+    seen(
+        listed.ok() && !names.contains(&"scooter_trips"),
+        format!(
+            "mysql-db answered a TCP ping after {:.1}s; SHOW DATABASES: exit {}, {}",
+            took.as_secs_f64(),
+            listed.code,
+            names.join(" ")
+        ),
+    )
 }
 
 fn on_named_volume(p: &Probe) -> Observed {
     let mount = data_volume(p, DB);
-    let listed = p.docker(&["volume", "ls", "--filter", "name=^mysqldata$", "--format", "{{.Name}} {{.Driver}}"]).stdout;
+    let listed = p
+        .docker(&[
+            "volume",
+            "ls",
+            "--filter",
+            "name=^mysqldata$",
+            "--format",
+            "{{.Name}} {{.Driver}}",
+        ])
+        .stdout;
     let system = volume_holds(p, "mysqldata", "mysql");
     seen(
         mount.trim() == "volume mysqldata" && listed.lines().any(|l| l == "mysqldata local") && system,
@@ -555,22 +825,56 @@ mod tests {
     #[test]
     fn every_claim_finds_its_step_in_the_article() {
         let slug = "persist-jupyter-data-mysql-docker";
-        let path = crate::paths::root().join("../shared/series").join(format!("{slug}.md"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}: the series is read from ../shared beside the project", path.display()));
+        let path = crate::paths::root()
+            .join("../shared/series")
+            .join(format!("{slug}.md"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}: the series is read from ../shared beside the project",
+                path.display()
+            )
+        });
         let steps = placeholders::fill(&read(&text), &Values::for_article(slug));
         for c in CLAIMS {
-            assert!(step_of(c.after, &steps).is_some(), "{:?} follows {:?}, which the article does not have", c.claim, c.after);
+            assert!(
+                step_of(c.after, &steps).is_some(),
+                "{:?} follows {:?}, which the article does not have",
+                c.claim,
+                c.after
+            );
         }
         let code = |after: &str| match &steps[step_of(after, &steps).unwrap()].kind {
             StepKind::Cell { code, .. } => code.clone(),
             other => panic!("{after} is not a cell: {other:?}"),
         };
-        for (after, url_or_table) in [(L1, "f3277b5838814277afa3275671e632e5"), (C1, "033311f71d5a4b98babaa2280b432a43"), (N1, "aaf4274109f34ffd93ac71267c5b276e"), (L2, "load_dotenv()"), (C2, "host.docker.internal"), (N2, "host=\"mysql-db\""), (N4, "limit 5"), (L4, "_2020"), (C4, "_2021")] {
-            assert!(code(after).contains(url_or_table), "{after}: {}", code(after));
+        for (after, url_or_table) in [
+            (L1, "f3277b5838814277afa3275671e632e5"),
+            (C1, "033311f71d5a4b98babaa2280b432a43"),
+            (N1, "aaf4274109f34ffd93ac71267c5b276e"),
+            (L2, "load_dotenv()"),
+            (C2, "host.docker.internal"),
+            (N2, "host=\"mysql-db\""),
+            (N4, "limit 5"),
+            (L4, "_2020"),
+            (C4, "_2021"),
+        ] {
+            assert!(
+                code(after).contains(url_or_table),
+                "{after}: {}",
+                code(after)
+            );
         }
-        assert_eq!(step_of(C2_TEXT, &steps), step_of(C2, &steps), "C2 by its text and by its order");
+        assert_eq!(
+            step_of(C2_TEXT, &steps),
+            step_of(C2, &steps),
+            "C2 by its text and by its order"
+        );
         let first_db = step_of(FIRST_DB, &steps).unwrap();
         let on_volume = step_of(DB_ON_VOLUME, &steps).unwrap();
-        assert!(first_db < step_of(N2, &steps).unwrap() && step_of(N4, &steps).unwrap() < step_of(STOP_DB, &steps).unwrap() && step_of(RM_DB, &steps).unwrap() < on_volume);
+        assert!(
+            first_db < step_of(N2, &steps).unwrap()
+                && step_of(N4, &steps).unwrap() < step_of(STOP_DB, &steps).unwrap()
+                && step_of(RM_DB, &steps).unwrap() < on_volume
+        );
     }
 }
