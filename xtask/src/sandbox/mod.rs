@@ -385,18 +385,28 @@ impl Sandbox {
     /// Why the sandbox cannot go on, if it cannot: what happened ("the sandbox X stopped") and a
     /// hint (killed, out of memory, paused, the shared registry removed by a `clean`).
     pub fn trouble(&self) -> Option<(String, String)> {
-        let state = self.host.probe([
+        // One inspect for both (it runs after every step); a missing one is left out of stdout.
+        let (sandbox, registry) = (self.container.as_str(), self.registry.container.as_str());
+        let out = self.host.status([
             "container",
             "inspect",
             "--format",
-            "{{.State.Running}} {{.State.Paused}}",
-            self.container.as_str(),
+            "{{.Name}} {{.State.Running}} {{.State.Paused}}",
+            sandbox,
+            registry,
         ]);
-        if let Some(trouble) = state_trouble(&self.container, state.as_deref()) {
+        let listed = out.map(|o| o.stdout).unwrap_or_default();
+        let state_of = |name: &str| {
+            listed
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("/{name} ")))
+                .map(str::to_string)
+        };
+        if let Some(trouble) = state_trouble(sandbox, state_of(sandbox).as_deref()) {
             return Some(trouble);
         }
-        if !self.registry.is_running(&self.host) {
-            let registry = &self.registry.container;
+        let registry_runs = state_of(registry).is_some_and(|s| s.starts_with("true"));
+        if !registry_runs {
             return Some((
                 format!("the sandbox's shared registry {registry} was removed or stopped"),
                 "by `cargo xtask clean`?".into(),

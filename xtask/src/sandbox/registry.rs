@@ -89,19 +89,6 @@ impl Registry {
         Ok(())
     }
 
-    /// Whether the registry still runs (a `clean` elsewhere may remove it mid-run).
-    pub fn is_running(&self, host: &Docker) -> bool {
-        host.probe([
-            "container",
-            "inspect",
-            "--format",
-            "{{.State.Running}}",
-            self.container.as_str(),
-        ])
-        .as_deref()
-            == Some("true")
-    }
-
     /// Pushes each stand-in under the name the articles pull (`mysql` is `library/mysql`), unless
     /// the registry already serves that very image; through a writable server of the same storage
     /// that lives only for the push.
