@@ -1,11 +1,9 @@
 //! Habits people bring from Compose and Jupyter (`ps`, `logs -n`, `down -v`, `url --json`, exit
 //! codes), `run`'s answers for each way a notebook can fail to run, the crashed-run sweep after a
-//! SIGKILL, and no secret in any walkthrough's output. End to end against the real engine.
+//! SIGKILL. (No secret in a walkthrough's output: every walkthrough test checks its own run, see
+//! tests/support/watch.rs.) End to end against the real engine.
 
 mod support;
-// The walkthroughs' secrets test, in a file of its own (the binary is still `habits`).
-#[path = "habits/walkthrough_secrets.rs"]
-mod walkthrough_secrets;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

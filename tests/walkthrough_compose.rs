@@ -97,32 +97,10 @@ static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 #[test]
 fn literal_mode_is_the_articles_replay() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let (report, out) = walkthrough(&["compose", "--literal"]);
+    let (report, out, seen) = walkthrough_seen(&["compose", "--literal"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    // The sandbox went with the run; its data volume (the inner engine's warm images) goes too,
-    // and nothing else of this run is left on the host engine.
-    let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
-    let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
-    let volumes = docker_ok(&[
-        "volume",
-        "ls",
-        "--filter",
-        &run_label,
-        "--format",
-        "{{.Name}}",
-    ]);
-    let sandbox_data = |v: &&str| v.starts_with("jdx-sandbox-") && v.ends_with("-data");
-    for v in volumes.lines().filter(sandbox_data) {
-        let _ = docker(&["volume", "rm", "-f", v]);
-    }
-    assert!(
-        left.is_empty(),
-        "containers of this run left on the host engine: {left}"
-    );
-    assert!(
-        volumes.lines().all(|v| sandbox_data(&v)),
-        "volumes of this run left on the host engine: {volumes}"
-    );
+    // The sandbox went with the run, and nothing else of this run is left on the host engine.
+    assert_nothing_left(&seen.run);
     assert!(out.status.success(), "{stderr}");
     assert_pinned(&report, pinned::PINNED);
     // Every docker command ran as written, the note's `docker system prune -a` included (it only

@@ -26,39 +26,16 @@ fn note_after<'a>(report: &'a Value, start: &str) -> &'a str {
 /// One walkthrough at a time: each starts two sandbox engines, and the machine is shared.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// The walkthrough with `--json`. Afterwards the host engine holds nothing of this run but the two
-/// sandboxes' data volumes (their warm images), which go.
-fn run(mode: &[&str]) -> (Value, std::process::Output) {
+/// The walkthrough with `--json`, watched (see tests/support/watch.rs). Afterwards the host engine
+/// holds nothing of its run.
+fn run(mode: &[&str]) -> (Value, std::process::Output, watch::Seen) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     images();
     let mut args = vec!["deploy"];
     args.extend(mode);
-    let (report, out) = walkthrough(&args);
-    let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
-    let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
-    let volumes = docker_ok(&[
-        "volume",
-        "ls",
-        "--filter",
-        &run_label,
-        "--format",
-        "{{.Name}}",
-    ]);
-    let sandboxes = |v: &&str| {
-        (v.starts_with("jdx-sandbox-") || v.starts_with("jdx-remote-")) && v.ends_with("-data")
-    };
-    for v in volumes.lines().filter(sandboxes) {
-        let _ = docker(&["volume", "rm", "-f", v]);
-    }
-    assert!(
-        left.is_empty(),
-        "containers of this run left on the host engine: {left}"
-    );
-    assert!(
-        volumes.lines().all(|v| sandboxes(&v)),
-        "volumes of this run left on the host engine: {volumes}"
-    );
-    (report, out)
+    let (report, out, seen) = walkthrough_seen(&args);
+    assert_nothing_left(&seen.run);
+    (report, out, seen)
 }
 
 /// No secret anywhere: the article's root password, a generated one, a Jupyter token.

@@ -39,13 +39,81 @@ fn guards_for(report: &Value) -> Vec<Guard> {
     guards
 }
 
+/// This test's own look at the sandbox's engine while the replay ran (tests/support/watch.rs), one
+/// fact for each section of the article, each agreeing with the walkthrough's verdict.
+fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
+    let holds = |words: &str| claim(report, words)["holds"].as_bool().unwrap();
+    let at_outputs: Vec<(&str, &Value, &Value)> = seen
+        .mounts()
+        .into_iter()
+        .filter(|(_, _, m)| m["Destination"] == "/project/outputs")
+        .collect();
+    // Anonymous volumes, Volume flag: the anon-volume image's containers got volumes of generated
+    // names there, and each volume's folder is root's as the containers see it.
+    let anonymous: std::collections::BTreeSet<String> = at_outputs
+        .iter()
+        .filter(|(_, c, m)| {
+            c["Config"]["Image"] == "custom-jupyter-image:anon-volume" && m["Type"] == "volume"
+        })
+        .map(|(_, _, m)| m["Name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        anonymous.len() >= 2 && anonymous.iter().all(|n| n.len() == 64),
+        "anonymous volumes at /project/outputs: {anonymous:?} ({})",
+        seen.summary()
+    );
+    for v in &anonymous {
+        let folder = seen.files_in(v).into_iter().find(|f| f.2.is_empty());
+        assert_eq!(folder.map(|f| f.0).as_deref(), Some("0:0"), "volume {v}");
+    }
+    assert!(holds("gives each container an anonymous volume") && holds("owned by root root"));
+    // Fixing file permissions: no volume at /project/outputs ever held a CSV (the cell writes
+    // /work/outputs), which is the erratum the walkthrough reports.
+    for (c, _, m) in &at_outputs {
+        let v = m["Name"].as_str().unwrap_or("");
+        let csv: Vec<_> = seen
+            .files_in(v)
+            .into_iter()
+            .filter(|f| f.2.ends_with(".csv"))
+            .collect();
+        assert!(
+            csv.is_empty(),
+            "{c}'s volume {v} at /project/outputs: {csv:?}"
+        );
+    }
+    assert!(!holds("lands in the container's volume"));
+    // Named volumes: named-data-volume is mounted there, its folder root's (the notebook user
+    // cannot write it).
+    assert!(at_outputs
+        .iter()
+        .any(|(_, _, m)| m["Name"] == "named-data-volume" && m["Type"] == "volume"));
+    let folder = seen
+        .files_in("named-data-volume")
+        .into_iter()
+        .find(|f| f.2.is_empty());
+    assert_eq!(folder.map(|f| f.0).as_deref(), Some("0:0"));
+    assert!(!holds("the notebook user can write to the named volume"));
+    // Bind mounts: the notebook bind-mounted at /work/computation.ipynb, writable, then read-only.
+    let binds: Vec<bool> = seen
+        .mounts()
+        .into_iter()
+        .filter(|(_, _, m)| m["Type"] == "bind" && m["Destination"] == "/work/computation.ipynb")
+        .map(|(_, _, m)| m["RW"].as_bool().unwrap())
+        .collect();
+    assert!(binds.contains(&true) && binds.contains(&false), "{binds:?}");
+    assert!(holds(
+        "with readonly, the container can no longer write the notebook"
+    ));
+    eprintln!(
+        "seen in the sandbox's engine: anonymous volumes {anonymous:?} at /project/outputs, root's, \
+         never holding a CSV; named-data-volume there, root's; the notebook bind-mounted \
+         writable and read-only"
+    );
+}
+
 #[test]
 fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
-    let (report, out) = walkthrough(&["manage-data", "--literal"]);
-    // The sandbox keeps its engine's images in a data volume for a next run: this run's goes.
-    let _data = report["sandbox"]
-        .as_str()
-        .map(|sandbox| Guard::volume(&format!("{sandbox}-data")));
+    let (report, out, seen) = walkthrough_seen(&["manage-data", "--literal"]);
     assert!(
         out.status.success(),
         "{}",
@@ -55,6 +123,7 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     assert_eq!(report["article"], "manage-jupyter-data-docker");
     assert_pinned(&report, PINNED);
     assert_commands_replayed(&report, "manage-jupyter-data-docker");
+    the_sandbox_showed(&report, &seen);
     let evidence = |words: &str| {
         claim(&report, words)["evidence"]
             .as_str()

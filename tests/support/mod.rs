@@ -18,6 +18,7 @@ pub use xtask::engine::{
 };
 
 pub mod walkthrough;
+pub mod watch;
 #[allow(unused_imports)]
 pub use walkthrough::*;
 

@@ -5,6 +5,7 @@
 #[path = "mod.rs"]
 mod support;
 
+use support::watch::{in_containers, Seen};
 use support::*;
 
 /// A `docker` that answers every `inspect` with `stderr` and exit status `code`.
@@ -130,4 +131,31 @@ fn pinned_files_read_strictly() {
             "{bad:?} was read"
         );
     }
+}
+
+/// A watcher's look at an engine is read section by section: the image's own ENV defaults are no
+/// secret, a run-time password is, and so is a 48-hex token from a log (a short one is not).
+#[test]
+fn a_look_is_read_by_its_sections() {
+    let look = "#jdx# containers\n[{\"Name\":\"/a\",\"Image\":\"sha256:1\",\"Config\":{\"Image\":\"x:1\",\"Env\":[\"MYSQL_PASSWORD=NOT_DEFINED\",\"MYSQL_ROOT_PASSWORD=s3cret-pw\"]}}]\n#jdx# volumes\n#jdx# images\n[{\"Id\":\"sha256:1\",\"RepoTags\":[\"x:1\"],\"Config\":{\"Env\":[\"MYSQL_PASSWORD=NOT_DEFINED\"]}}]\n#jdx# files\nvol 1000:100 644 a.csv\n#jdx# logs\ntoken=0123456789abcdef0123456789abcdef0123456789abcdef\ntoken=abc\n";
+    let seen = Seen::from_look("e", look);
+    assert_eq!(seen.containers_of("x:").len(), 1);
+    assert!(seen.image("x:1").is_some());
+    let file = (
+        "1000:100".to_string(),
+        "644".to_string(),
+        "a.csv".to_string(),
+    );
+    assert_eq!(seen.files_in("vol").into_iter().collect::<Vec<_>>(), [file]);
+    // A rootless sandbox engine's ids, as its containers see them.
+    assert_eq!(in_containers("jdx-sandbox-r-1", "1000:100999"), "0:1000");
+    assert_eq!(in_containers("host", "1000:100"), "1000:100");
+    let secrets: Vec<&str> = seen.secrets.iter().map(String::as_str).collect();
+    assert_eq!(
+        secrets,
+        [
+            "0123456789abcdef0123456789abcdef0123456789abcdef",
+            "s3cret-pw"
+        ]
+    );
 }

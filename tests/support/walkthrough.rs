@@ -6,19 +6,41 @@
 
 use serde_json::Value;
 
+use super::watch::{Seen, Watch};
 use super::{images, xtask};
 
 /// `cargo xtask walkthrough ARGS --json` (ARGS start with the article): its JSON report and output.
+/// Also fails the test if any output of the run shows a secret (see [`walkthrough_seen`]).
 pub fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
+    let (report, out, _) = walkthrough_seen(args);
+    (report, out)
+}
+
+/// [`walkthrough`], with what the test saw in the engines while it ran (its own look: see
+/// [`Watch`]). The run gets a run id of its own under this binary's (so that only its containers
+/// are watched) and writes its Markdown report too; no secret its containers were given (a
+/// password, a Jupyter token) may be in its JSON, transcript or report. A run that succeeded must
+/// have been seen using at least one secret: else the check looked at nothing.
+pub fn walkthrough_seen(args: &[&str]) -> (Value, std::process::Output, Seen) {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let run = format!("{}-w{n}", super::run_id());
+    let dir = tempfile::tempdir().unwrap();
+    let report_file = dir.path().join("report.md");
+    let watch = Watch::start(&run);
     let out = xtask()
+        .env(super::RUN_ID_ENV, &run)
         .arg("walkthrough")
         .args(args)
-        .arg("--json")
+        .args(["--json", "--report", report_file.to_str().unwrap()])
         .assert()
         .get_output()
         .clone();
-    if args.contains(&"--literal") {
-        remove_sandbox_data();
+    let mut seen = watch.finish();
+    seen.run = run;
+    if let Some(dir) = std::env::var_os("JDX_SEEN_DUMP") {
+        let file = std::path::Path::new(&dir).join(format!("{}.json", args.join("_")));
+        std::fs::write(file, seen.to_json().to_string()).unwrap();
     }
     let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -26,7 +48,49 @@ pub fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    (json, out)
+    let report = std::fs::read_to_string(&report_file).unwrap_or_default();
+    assert_no_secret(args, &out, &report, &seen);
+    eprintln!(
+        "walkthrough {}: seen in the engines: {}; none of its {} secrets in its JSON, transcript or report",
+        args.join(" "),
+        seen.summary(),
+        seen.secrets.len()
+    );
+    (json, out, seen)
+}
+
+/// Nothing of run `run` (see [`Seen::run`]) is left on the host engine: no container, no volume.
+pub fn assert_nothing_left(run: &str) {
+    let run_label = format!("label={}={run}", super::RUN_LABEL_KEY);
+    for (kind, ls) in [("container", ["ps", "-a"]), ("volume", ["volume", "ls"])] {
+        let left = super::docker_ok(&[ls[0], ls[1], "--filter", &run_label, "-q"]);
+        assert!(
+            left.is_empty(),
+            "{kind}s of the run {run} left on the host engine: {left}"
+        );
+    }
+}
+
+fn assert_no_secret(args: &[&str], out: &std::process::Output, report: &str, seen: &Seen) {
+    let shown = [
+        ("JSON", String::from_utf8_lossy(&out.stdout)),
+        ("transcript", String::from_utf8_lossy(&out.stderr)),
+        ("report", report.into()),
+    ];
+    for secret in &seen.secrets {
+        for (what, text) in &shown {
+            assert!(
+                !text.contains(secret.as_str()),
+                "walkthrough {args:?}: a secret ({}...) is in its {what}",
+                &secret[..3]
+            );
+        }
+    }
+    assert!(
+        !out.status.success() || !seen.secrets.is_empty(),
+        "walkthrough {args:?}: no secret seen to look for (the watch saw {})",
+        seen.summary()
+    );
 }
 
 /// Builds the series' images, then `walkthrough ARGS --json` (ARGS with `--keep`), with `guards`
@@ -299,25 +363,4 @@ pub fn assert_commands_replayed(report: &Value, slug: &str) {
         "{slug}: only {found} of {} docker commands ran as written; missing: {missing:?}",
         wanted.len()
     );
-}
-
-/// A literal replay's sandbox keeps its engine's data in a volume named for the run (warm for the
-/// run's next replay): the test removes it once done. One still in use by another replay of the
-/// run is refused by docker and stays for that one's test to remove.
-pub fn remove_sandbox_data() {
-    let run_label = format!("label={}={}", super::RUN_LABEL_KEY, super::run_id());
-    let volumes = super::docker_ok(&[
-        "volume",
-        "ls",
-        "--filter",
-        &run_label,
-        "--format",
-        "{{.Name}}",
-    ]);
-    for v in volumes
-        .lines()
-        .filter(|v| v.starts_with("jdx-sandbox-") && v.ends_with("-data"))
-    {
-        let _ = super::docker(&["volume", "rm", v]);
-    }
 }

@@ -1,0 +1,338 @@
+//! What a walkthrough did in the engines, seen by the test itself while it runs: its containers,
+//! volumes (with the files in them) and images, in the sandbox engines of a literal replay (asked
+//! through each sandbox's own socket) and, for the corrected mode, on the host engine (this run's
+//! labelled containers). Also every secret its containers were given (passwords in their run-time
+//! environment, Jupyter tokens in their logs), for the check that no output shows one.
+//!
+//! A look every [`EVERY`] reads only: `ps`, `inspect`, `logs`, `find` on the volumes' folders. It
+//! never makes anything in an engine, so the replay sees the same engine it would alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{docker, RUN_LABEL_KEY};
+
+const EVERY: Duration = Duration::from_millis(400);
+
+/// Where a sandbox's engine answers, inside the sandbox (its root socat proxy).
+const SANDBOX_SOCKET: &str = "unix:///run/sandbox/docker.sock";
+
+/// One look at one engine, as a shell script run where that engine's CLI answers: its containers,
+/// volumes and images (`filter`: only those of `docker ps`/`volume ls --filter FILTER`, and only
+/// the images of those containers). Sections start with a `#jdx#` marker line; inspect output is JSON.
+fn look_script(filter: Option<&str>) -> String {
+    let (f, all_images) = match filter {
+        Some(f) => (format!(" --filter {f}"), ""),
+        None => (String::new(), "docker image ls -q --no-trunc;"),
+    };
+    format!(
+        r#"
+c=$(docker ps -aq --no-trunc{f}); v=$(docker volume ls -q{f})
+echo '#jdx# containers'; [ -n "$c" ] && docker container inspect $c
+echo '#jdx# volumes'; [ -n "$v" ] && docker volume inspect $v
+i=$( {{ [ -n "$c" ] && docker inspect --format '{{{{.Image}}}}' $c; {all_images} }} | sort -u)
+echo '#jdx# images'; [ -n "$i" ] && docker image inspect $i
+echo '#jdx# files'
+for m in $( [ -n "$v" ] && docker volume inspect --format '{{{{.Name}}}}={{{{.Mountpoint}}}}' $v); do
+  find "${{m#*=}}" -maxdepth 3 -printf "${{m%%=*}} %U:%G %m %P\n" 2>/dev/null
+done
+echo '#jdx# logs'
+for x in $c; do docker logs "$x" 2>&1 | grep -o 'token=[0-9a-f]*'; done
+true
+"#
+    )
+}
+
+/// Everything seen in one engine over the run.
+#[derive(Default, Debug)]
+pub struct Engine {
+    /// By name (no leading `/`): the last `docker container inspect` seen.
+    pub containers: BTreeMap<String, Value>,
+    /// By name: the last `docker volume inspect` seen.
+    pub volumes: BTreeMap<String, Value>,
+    /// By image id: its `docker image inspect`.
+    pub images: BTreeMap<String, Value>,
+    /// Every `volume owner-uid:gid mode path` line seen in a volume's folder (ids as the engine's
+    /// daemon sees them: a rootless sandbox engine's are shifted).
+    pub files: BTreeSet<String>,
+}
+
+/// What a walkthrough did, by engine: `host`, or a sandbox container's name.
+#[derive(Default, Debug)]
+pub struct Seen {
+    /// The run id the walkthrough ran under (its labels carry it).
+    pub run: String,
+    pub engines: BTreeMap<String, Engine>,
+    pub secrets: BTreeSet<String>,
+}
+
+impl Seen {
+    /// Every container seen in any engine whose image (as the container was asked for it,
+    /// `.Config.Image`) starts with `image`.
+    pub fn containers_of(&self, image: &str) -> Vec<&Value> {
+        self.engines
+            .values()
+            .flat_map(|e| e.containers.values())
+            .filter(|c| {
+                c["Config"]["Image"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with(image)
+            })
+            .collect()
+    }
+
+    /// The volume `name` as the first engine that had it showed it.
+    pub fn volume(&self, name: &str) -> Option<&Value> {
+        self.engines.values().find_map(|e| e.volumes.get(name))
+    }
+
+    /// The files seen in volume `name` (its own folder as the path ""), each as `(owner, mode,
+    /// path)` with the owner as `uid:gid` the engine's containers see it (see [`in_containers`]).
+    pub fn files_in(&self, name: &str) -> BTreeSet<(String, String, String)> {
+        let prefix = format!("{name} ");
+        self.engines
+            .iter()
+            .flat_map(|(engine, e)| e.files.iter().map(move |l| (engine, l)))
+            .filter_map(|(engine, l)| {
+                let mut parts = l.strip_prefix(&prefix)?.splitn(3, ' ');
+                let (owner, mode) = (parts.next()?, parts.next()?);
+                let path = parts.next().unwrap_or("");
+                Some((in_containers(engine, owner), mode.into(), path.into()))
+            })
+            .collect()
+    }
+
+    /// Every mount of every container seen: (container's name, its inspect, the mount).
+    pub fn mounts(&self) -> Vec<(&str, &Value, &Value)> {
+        let mut all = Vec::new();
+        for e in self.engines.values() {
+            for (name, c) in &e.containers {
+                for m in c["Mounts"].as_array().into_iter().flatten() {
+                    all.push((name.as_str(), c, m));
+                }
+            }
+        }
+        all
+    }
+
+    /// The image an engine had under `tag` (`name:tag`), if any.
+    pub fn image(&self, tag: &str) -> Option<&Value> {
+        self.engines
+            .values()
+            .flat_map(|e| e.images.values())
+            .find(|i| {
+                i["RepoTags"]
+                    .as_array()
+                    .is_some_and(|t| t.iter().any(|t| t == tag))
+            })
+    }
+
+    /// All of it as JSON (for a look after a failure: `JDX_SEEN_DUMP=DIR` writes one file per run).
+    pub fn to_json(&self) -> Value {
+        let engines: serde_json::Map<String, Value> = self
+            .engines
+            .iter()
+            .map(|(name, e)| {
+                let e = serde_json::json!({
+                    "containers": e.containers,
+                    "volumes": e.volumes,
+                    "images": e.images,
+                    "files": e.files,
+                });
+                (name.clone(), e)
+            })
+            .collect();
+        serde_json::json!({ "run": self.run, "engines": engines })
+    }
+
+    /// A line for the test's output: how much it saw.
+    pub fn summary(&self) -> String {
+        self.engines
+            .iter()
+            .map(|(name, e)| {
+                format!(
+                    "{name}: {} containers, {} volumes, {} images",
+                    e.containers.len(),
+                    e.volumes.len(),
+                    e.images.len()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// What one look at engine `engine` showed (for the support library's own tests).
+    pub fn from_look(engine: &str, look: &str) -> Seen {
+        let mut seen = Seen::default();
+        seen.take(engine, look);
+        seen
+    }
+
+    fn take(&mut self, engine: &str, look: &str) {
+        let e = self.engines.entry(engine.to_string()).or_default();
+        let mut tokens = Vec::new();
+        for (section, body) in sections(look) {
+            match section {
+                "containers" => {
+                    for c in json_array(body) {
+                        let name = c["Name"].as_str().unwrap_or("").trim_start_matches('/');
+                        e.containers.insert(name.to_string(), c);
+                    }
+                }
+                "volumes" => {
+                    for v in json_array(body) {
+                        e.volumes.insert(v["Name"].as_str().unwrap_or("").into(), v);
+                    }
+                }
+                "images" => {
+                    for i in json_array(body) {
+                        e.images.insert(i["Id"].as_str().unwrap_or("").into(), i);
+                    }
+                }
+                "files" => e.files.extend(body.lines().map(String::from)),
+                "logs" => tokens.extend(body.lines().filter_map(|l| l.strip_prefix("token="))),
+                _ => {}
+            }
+        }
+        for token in tokens.into_iter().filter(|t| t.len() == 48) {
+            self.secrets.insert(token.to_string());
+        }
+        let e = &self.engines[engine];
+        for c in e.containers.values() {
+            let image_env: Vec<&Value> = e
+                .images
+                .get(c["Image"].as_str().unwrap_or(""))
+                .and_then(|i| i["Config"]["Env"].as_array())
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
+            let env = c["Config"]["Env"].as_array().cloned().unwrap_or_default();
+            // The image's own ENV defaults (`MYSQL_PASSWORD=NOT_DEFINED`) are not run-time secrets.
+            for line in env.iter().filter(|l| !image_env.contains(l)) {
+                if let Some((key, value)) = line.as_str().and_then(|l| l.split_once('=')) {
+                    if (key.contains("PASSWORD") || key.contains("TOKEN")) && value.len() >= 6 {
+                        self.secrets.insert(value.to_string());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `uid:gid` of a file as the containers of `engine` see it. A sandbox's engine (`jdx-...`) runs
+/// rootless as the sandbox's uid 1000, its containers' root; their uid n > 0 is the sandbox's
+/// 99999 + n (the subordinate ids from 100000 its image gives that user). The host's are as they are.
+pub fn in_containers(engine: &str, owner: &str) -> String {
+    if !engine.starts_with("jdx-") {
+        return owner.to_string();
+    }
+    let shift = |id: &str| match id.parse::<u32>() {
+        Ok(1000) => "0".to_string(),
+        Ok(n) if (100_000..165_536).contains(&n) => (n - 99_999).to_string(),
+        _ => format!("unmapped {id}"),
+    };
+    match owner.split_once(':') {
+        Some((u, g)) => format!("{}:{}", shift(u), shift(g)),
+        None => shift(owner),
+    }
+}
+
+/// The `#jdx# NAME` sections of a look, with their bodies.
+fn sections(look: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = look;
+    while let Some(at) = rest.find("#jdx# ") {
+        let after = &rest[at + 6..];
+        let (name, body) = after.split_once('\n').unwrap_or((after, ""));
+        let end = body.find("#jdx# ").unwrap_or(body.len());
+        out.push((name.trim(), &body[..end]));
+        rest = &body[end..];
+    }
+    out
+}
+
+/// A JSON array printed by `docker inspect`, or none when the look caught an engine mid-change
+/// (something removed between `ls` and `inspect`: the next look gets it).
+fn json_array(body: &str) -> Vec<Value> {
+    let start = body.find('[').unwrap_or(body.len());
+    serde_json::from_str::<Vec<Value>>(body[start..].trim()).unwrap_or_default()
+}
+
+/// Looks at every engine of run `run` until dropped: the host's containers labelled with the run,
+/// and the engine inside each of the run's sandboxes (`jdx-sandbox-<run>-N`, `jdx-remote-<run>-N`).
+pub struct Watch {
+    done: Arc<AtomicBool>,
+    seen: Arc<Mutex<Seen>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watch {
+    pub fn start(run: &str) -> Watch {
+        let done = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let (flag, into, run) = (done.clone(), seen.clone(), run.to_string());
+        let thread = std::thread::spawn(move || loop {
+            // One last look after the walkthrough ended catches what it left.
+            let last = flag.load(Ordering::SeqCst);
+            look_once(&run, &into);
+            if last {
+                break;
+            }
+            std::thread::sleep(EVERY);
+        });
+        Watch {
+            done,
+            seen,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops looking and gives what was seen.
+    pub fn finish(mut self) -> Seen {
+        self.done.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        std::mem::take(&mut *self.seen.lock().unwrap())
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::SeqCst);
+    }
+}
+
+fn look_once(run: &str, into: &Mutex<Seen>) {
+    let filter = format!("label={RUN_LABEL_KEY}={run}");
+    let ours = docker(&["ps", "--filter", &filter, "--format", "{{.Names}}"]).stdout;
+    let sandboxes = ours.lines().filter(|n| {
+        (n.starts_with("jdx-sandbox-") || n.starts_with("jdx-remote-"))
+            && *n != "jdx-sandbox-registry"
+    });
+    for sandbox in sandboxes {
+        let out = docker(&[
+            "exec",
+            "-e",
+            &format!("DOCKER_HOST={SANDBOX_SOCKET}"),
+            sandbox,
+            "sh",
+            "-c",
+            &look_script(None),
+        ]);
+        into.lock().unwrap().take(sandbox, &out.stdout);
+    }
+    // The corrected mode's containers are on the host engine, labelled with the run: only those.
+    let out = std::process::Command::new("sh")
+        .args(["-c", &look_script(Some(&filter))])
+        .output();
+    if let Ok(out) = out {
+        into.lock()
+            .unwrap()
+            .take("host", &String::from_utf8_lossy(&out.stdout));
+    }
+}
