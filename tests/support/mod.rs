@@ -17,7 +17,10 @@ pub use xtask::engine::{
     RUN_LABEL_KEY,
 };
 
+pub mod sources;
 pub mod walkthrough;
+#[allow(unused_imports)]
+pub use sources::*;
 #[allow(unused_imports)]
 pub use walkthrough::*;
 
