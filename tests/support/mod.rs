@@ -17,8 +17,11 @@ pub use xtask::engine::{
     RUN_LABEL_KEY,
 };
 
+pub mod sources;
 pub mod walkthrough;
 pub mod watch;
+#[allow(unused_imports)]
+pub use sources::*;
 #[allow(unused_imports)]
 pub use walkthrough::*;
 

@@ -105,6 +105,7 @@ fn pinned_files_read_strictly() {
         (include_str!("../pinned/manage-data.md"), 23),
         (include_str!("../pinned/mysql.md"), 39),
         (include_str!("../pinned/compose.md"), 29),
+        (include_str!("../pinned/deploy.md"), 23),
     ] {
         let table = pinned(file);
         assert_eq!(table.len(), rows);
@@ -112,7 +113,7 @@ fn pinned_files_read_strictly() {
             .iter()
             .all(|(section, words, ..)| !words.is_empty() && *section != "section"));
     }
-    let text = "prose | not a row\n\n| section | claim | literal | corrected |\n|---|---|---|---|\n| A | words | holds | absent |\n| B | more | erratum | not checkable |\n";
+    let text = "prose | not a row\n\n| section | claim | literal | corrected | source |\n|---|---|---|---|---|\n| A | words | holds | absent | L1 `x` |\n| B | more | erratum | not checkable | STEPS 2 |\n";
     assert_eq!(
         pinned(text),
         vec![
@@ -120,10 +121,14 @@ fn pinned_files_read_strictly() {
             ("B", "more", Some(Pin::Erratum), Some(Pin::NotCheckable))
         ]
     );
+    assert_eq!(
+        pinned_sources(text),
+        vec![("A", "words", "L1 `x`"), ("B", "more", "STEPS 2")]
+    );
     for bad in [
-        "| A | words | hold | holds |\n",
-        "| A | words | holds |\n",
-        "| A | words | holds | holds\n",
+        "| A | words | hold | holds | L1 `x` |\n",
+        "| A | words | holds | holds |\n",
+        "| A | words | holds | holds | L1 `x`\n",
         "no table at all\n",
     ] {
         assert!(
@@ -158,4 +163,114 @@ fn a_look_is_read_by_its_sections() {
             "s3cret-pw"
         ]
     );
+
+/// An article of three lines and a STEPS list of items 1 and 4, for the citation checks.
+fn tiny_sources() -> Sources {
+    Sources {
+        article: "tiny.md".into(),
+        lines: vec![
+            "# Tiny".into(),
+            "    docker volume create named-data-volume".into(),
+            "    docker ps".into(),
+        ],
+        steps_word: "STEPS",
+        steps_items: vec![1, 4],
+    }
+}
+
+fn tiny_table(source: &str) -> &'static str {
+    let text = format!(
+        "| section | claim | literal | corrected | source |\n|---|---|---|---|---|\n| Volumes | a volume is made | holds | holds | {source} |\n"
+    );
+    Box::leak(text.into_boxed_str())
+}
+
+/// Right citations pass: a line holding its fragment, an item the STEPS list has, several at once.
+#[test]
+fn citations_that_check() {
+    for good in [
+        "L2 `docker volume create`",
+        "L3 `docker ps`",
+        "STEPS 4",
+        "L2 `named-data-volume`; STEPS 1; L3 `ps`",
+    ] {
+        let errors = citation_errors(tiny_table(good), &tiny_sources());
+        assert!(errors.is_empty(), "{good}: {errors:?}");
+    }
+}
+
+/// A wrong citation is one error naming the row: a line past the end or 0, a fragment not on its
+/// line (though on another), a STEPS item that does not exist or of another file, no source, prose
+/// instead of a citation, a fragment too long to be a name.
+#[test]
+fn wrong_citations_name_the_row() {
+    for (bad, why) in [
+        ("L9 `docker ps`", "has no line 9"),
+        ("L0 `docker ps`", "has no line 0"),
+        (
+            "L2 `docker ps`",
+            "line 2 of tiny.md does not hold `docker ps`",
+        ),
+        ("STEPS 3", "lists no item 3"),
+        ("STEPS-manage-data 1", "cited as `STEPS <n>`"),
+        ("", "no source"),
+        ("the article says so", "is no citation"),
+        ("L2 docker ps", "is no citation"),
+        ("L3 `docker ps`; STEPS 7", "lists no item 7"),
+    ] {
+        let errors = citation_errors(tiny_table(bad), &tiny_sources());
+        assert_eq!(errors.len(), 1, "{bad:?}: {errors:?}");
+        assert!(
+            errors[0].starts_with("row \"Volumes\" / \"a volume is made\": ")
+                && errors[0].contains(why),
+            "{bad:?}: {}",
+            errors[0]
+        );
+        assert!(!errors[0].contains('\n'), "one line: {}", errors[0]);
+    }
+    let long = format!("L2 `{}`", "x".repeat(MAX_FRAGMENT + 1));
+    let errors = citation_errors(tiny_table(&long), &tiny_sources());
+    assert!(
+        errors.len() == 1 && errors[0].contains("over 60 characters"),
+        "{errors:?}"
+    );
+    // The test that reads a pinned file fails on it, with the row in its one-line message.
+    let failed = std::panic::catch_unwind(|| {
+        let text = tiny_table("L9 `docker ps`");
+        let errors = citation_errors(text, &tiny_sources());
+        assert!(errors.is_empty(), "pinned source: {}", errors[0]);
+    });
+    assert!(failed.is_err());
+}
+
+/// STEPS.md's items are its article's numbered inconsistencies, not its steps or another article's.
+#[test]
+fn steps_items_are_the_articles_inconsistencies() {
+    let steps = "## 1. One\n### Steps\n1. a step\n2. another\n### Inconsistencies\n1. first\n   2. an indented line\n3. third\n### Images\n4. not one\n## 3. Three\n### Inconsistencies\n7. seven\n";
+    assert_eq!(steps_inconsistencies(steps, 1), vec![1, 3]);
+    assert_eq!(steps_inconsistencies(steps, 3), vec![7]);
+    assert!(steps_inconsistencies(steps, 2).is_empty());
+}
+
+/// Every row of the five pinned files cites its article's lines and STEPS items correctly (the
+/// walkthrough tests check it too, before their verdicts; this needs no engine).
+#[test]
+fn pinned_files_cite_their_articles() {
+    for file in [
+        include_str!("../pinned/setup.md"),
+        include_str!("../pinned/manage-data.md"),
+        include_str!("../pinned/mysql.md"),
+        include_str!("../pinned/compose.md"),
+        include_str!("../pinned/deploy.md"),
+    ] {
+        let sources = sources_of(file);
+        assert!(sources.lines.len() > 200 && !sources.steps_items.is_empty());
+        let errors = citation_errors(file, &sources);
+        assert!(
+            errors.is_empty(),
+            "{}:\n{}",
+            sources.article,
+            errors.join("\n")
+        );
+    }
 }

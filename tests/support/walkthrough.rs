@@ -173,6 +173,7 @@ impl Pin {
 /// of its section must match its words), and every row pinned for this mode, of a section the
 /// report ran, matches a claim: a new, lost or reworded claim fails until the table says so.
 pub fn assert_pinned(report: &Value, pinned_file: &'static str) {
+    super::sources::assert_sources(pinned_file);
     let table = pinned(pinned_file);
     let literal = match report["mode"].as_str() {
         Some("literal") => true,
@@ -252,11 +253,20 @@ fn table_rows(text: &'static str, columns: usize) -> Vec<Vec<&'static str>> {
     rows
 }
 
-/// The rows of a file whose tables are `| section | claim | literal | corrected |`.
+/// The rows of a file whose tables are `| section | claim | literal | corrected | source |`
+/// (the source: where the verdicts come from, tests/support/sources.rs).
 pub fn pinned(text: &'static str) -> Vec<Row> {
-    table_rows(text, 4)
+    table_rows(text, 5)
         .into_iter()
         .map(|c| (c[0], c[1], Pin::named(c[2]), Pin::named(c[3])))
+        .collect()
+}
+
+/// Each row's section, claim and source cell.
+pub fn pinned_sources(text: &'static str) -> Vec<(&'static str, &'static str, &'static str)> {
+    table_rows(text, 5)
+        .into_iter()
+        .map(|c| (c[0], c[1], c[4]))
         .collect()
 }
 

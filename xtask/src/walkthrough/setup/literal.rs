@@ -536,15 +536,35 @@ fn kernels(p: &Probe) -> Observed {
     ))
 }
 
+/// Whether the article's RUN lines are what gives the image geopandas and GDAL: not when it stands
+/// on the project's notebook stand-in, which carries both already. That is read from the image (the
+/// stand-in's recipe label, which the built image inherits), the same whether the build ran its
+/// RUN lines or took them from a cache; the build's pip line is only evidence.
 fn geopandas(p: &Probe) -> Observed {
-    // Where geopandas came from: the article's `RUN pip install geopandas`, or the base already.
     let build = p
         .earlier("docker build -t custom-jupyter-image .")
         .unwrap_or_default();
-    let already = build
+    let pip = build
         .lines()
         .find(|l| l.starts_with("Requirement already satisfied: geopandas"))
-        .map(str::trim);
+        .map_or(
+            "no `Requirement already satisfied: geopandas` line",
+            str::trim,
+        )
+        .to_string();
+    let label = format!(
+        "{{{{index .Config.Labels \"{}\"}}}}",
+        crate::engine::RECIPE_LABEL_KEY
+    );
+    let recipe = p
+        .docker(&[
+            "image",
+            "inspect",
+            "--format",
+            &label,
+            "custom-jupyter-image",
+        ])
+        .stdout;
     let Some(c) = p.container_of("custom-jupyter-image") else {
         return seen(false, "no running container of custom-jupyter-image");
     };
@@ -555,12 +575,14 @@ fn geopandas(p: &Probe) -> Observed {
         out.code,
         said.lines().last().unwrap_or("").trim()
     );
-    match already {
-        Some(line) => Observed::NotCheckable(format!(
-            "the stand-in for jupyter/minimal-notebook already carries them (the build's pip: `{line}`), so the article's RUN lines installed nothing here; only the official image, which lacks them, could show they install ({imported})"
-        )),
-        None => seen(out.ok(), imported),
+    if recipe.trim() == "notebook-standin" {
+        return Observed::NotCheckable(format!(
+            "custom-jupyter-image stands on the stand-in for jupyter/minimal-notebook (its label {}={}), which already carries geopandas and GDAL, so the article's RUN lines are not what gives them (the build's pip: {pip}); only the official image, which lacks them, could show they install ({imported})",
+            crate::engine::RECIPE_LABEL_KEY,
+            recipe.trim()
+        ));
     }
+    seen(out.ok(), format!("{imported} (the build's pip: {pip})"))
 }
 
 fn exposed(p: &Probe) -> Observed {
