@@ -163,6 +163,7 @@ fn a_look_is_read_by_its_sections() {
             "s3cret-pw"
         ]
     );
+}
 
 /// An article of three lines and a STEPS list of items 1 and 4, for the citation checks.
 fn tiny_sources() -> Sources {
