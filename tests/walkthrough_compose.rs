@@ -94,6 +94,49 @@ const SLUG: &str = "multi-container-orchestration-docker-compose";
 /// this run must not see the corrected test's.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// This test's own look at the sandbox's engine while the replay ran (tests/support/watch.rs), for
+/// the sections that use it, each agreeing with the walkthrough's verdict. (Before You Begin only
+/// stops containers that a fresh engine does not have: nothing of it to show.)
+fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
+    let holds = |words: &str| claim(report, words)["holds"].as_bool().unwrap();
+    let named = |name: &str| -> Vec<&Value> {
+        seen.containers_in("jdx-sandbox-")
+            .into_iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, c)| c)
+            .collect()
+    };
+    // Start Services: Compose's project `jupyter` made both containers, mysql-db's data on the
+    // named volume jupyter_mysql-data.
+    let (jupyter, db) = (named("custom-jupyter-image"), named("mysql-db"));
+    assert!(!jupyter.is_empty() && !db.is_empty(), "{}", seen.summary());
+    for c in jupyter.iter().chain(&db) {
+        assert_eq!(
+            c["Config"]["Labels"]["com.docker.compose.project"],
+            "jupyter"
+        );
+    }
+    assert!(db.iter().any(|c| c["Mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["Name"] == "jupyter_mysql-data" && m["Destination"] == "/var/lib/mysql")));
+    assert!(holds(
+        "creates the default network jupyter_default and the named volume"
+    ));
+    // Stop Services: the Jupyter container published on every address, mysql-db nowhere.
+    let address = &jupyter[0]["HostConfig"]["PortBindings"]["8888/tcp"][0]["HostIp"];
+    assert!(address == "" || address == "0.0.0.0", "{address}");
+    assert!(db.iter().all(|c| c["HostConfig"]["PortBindings"]
+        .as_object()
+        .is_none_or(|p| p.is_empty())));
+    assert!(holds("with 3306/tcp not published"));
+    eprintln!(
+        "seen in the sandbox's engine: Compose project jupyter's custom-jupyter-image (published \
+         on {address}) and mysql-db (nothing published, data on jupyter_mysql-data)"
+    );
+}
+
 #[test]
 fn literal_mode_is_the_articles_replay() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -106,6 +149,7 @@ fn literal_mode_is_the_articles_replay() {
     // Every docker command ran as written, the note's `docker system prune -a` included (it only
     // touches the sandbox's engine).
     assert_commands_replayed(&report, SLUG);
+    the_sandbox_showed(&report, &seen);
     let evidence = |words: &str| {
         claim(&report, words)["evidence"]
             .as_str()

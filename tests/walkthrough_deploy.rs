@@ -106,9 +106,60 @@ fn common_checks(report: &Value, out: &std::process::Output) {
     hub_gone(network.trim_end_matches("-net"), &user);
 }
 
+/// This test's own look at the Linode's engine (the remote stand-in) while the walkthrough ran
+/// (tests/support/watch.rs): where JupyterLab was published, the user and folder of the image it
+/// ran, where mysql-db kept its data; each agreeing with the walkthrough's verdict.
+fn the_linode_showed(report: &Value, seen: &watch::Seen, literal: bool) {
+    let holds = |words: &str| claim(report, words)["holds"].as_bool().unwrap();
+    let on_linode = seen.containers_in("jdx-remote-");
+    let named = |name: &str| -> Vec<&Value> {
+        on_linode
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, c)| *c)
+            .collect()
+    };
+    let jupyter = named("custom-jupyter-container");
+    assert!(!jupyter.is_empty(), "on the Linode: {}", seen.summary());
+    let address = jupyter[0]["HostConfig"]["PortBindings"]["8888/tcp"][0]["HostIp"].clone();
+    // The article publishes on every address (an erratum); the corrected mode on loopback only.
+    assert_eq!(address, if literal { "" } else { "127.0.0.1" });
+    assert_eq!(holds("not served on the Linode's public address"), !literal);
+    let image = seen
+        .image_by_id(jupyter[0]["Image"].as_str().unwrap())
+        .expect("the Jupyter container's image, seen on the Linode");
+    let (user, dir) = (&image["Config"]["User"], &image["Config"]["WorkingDir"]);
+    assert!(
+        (user == "1000" || user == "jovyan") && dir == "/work",
+        "{user} {dir}"
+    );
+    assert!(holds("starts JupyterLab as jovyan, serving from /work"));
+    let data: Vec<&str> = named("mysql-db")
+        .iter()
+        .flat_map(|c| c["Mounts"].as_array().into_iter().flatten())
+        .filter(|m| m["Destination"] == "/var/lib/mysql")
+        .filter_map(|m| m["Name"].as_str())
+        .collect();
+    if literal {
+        // No volume named in the article's `docker run`: anonymous ones only.
+        assert!(
+            !data.is_empty() && data.iter().all(|v| v.len() == 64),
+            "{data:?}"
+        );
+        assert!(!holds("mysql-db keeps its data on a named volume"));
+    } else {
+        assert!(data.contains(&"mysql-data"), "{data:?}");
+    }
+    eprintln!(
+        "seen on the Linode's engine: custom-jupyter-container published on {address:?}, its \
+         image's user {user} in {dir}; mysql-db's data on {data:?}"
+    );
+}
+
 #[test]
 fn literal_mode_is_the_articles_replay_after_article_4() {
-    let (report, out) = run(&["--literal"]);
+    let (report, out, seen) = run(&["--literal"]);
+    the_linode_showed(&report, &seen, true);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(report["ok"], true);
@@ -172,7 +223,8 @@ fn literal_mode_is_the_articles_replay_after_article_4() {
 
 #[test]
 fn corrected_mode_pins_tunnels_and_keeps_the_data() {
-    let (report, out) = run(&[]);
+    let (report, out, seen) = run(&[]);
+    the_linode_showed(&report, &seen, false);
     common_checks(&report, &out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

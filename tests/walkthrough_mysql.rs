@@ -167,17 +167,79 @@ fn corrected_mode_keeps_the_data_on_the_volume_and_the_password_out_of_the_image
     pinned::look_for_ourselves(&report, "corrected");
 }
 
+/// This test's own look at the sandbox's engine while the replay ran (tests/support/watch.rs), for
+/// the sections that use it, each agreeing with the walkthrough's verdict. (The first section,
+/// Jupyter and MySQL on the host, runs no container: the engine has nothing of it to show.)
+fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
+    let holds = |words: &str| claim(report, words)["holds"].as_bool().unwrap();
+    // Jupyter container and the host's database: the build arguments are in the image's
+    // environment (names only here: the values are secrets), and the container was given no
+    // host.docker.internal.
+    let image = seen
+        .image("custom-jupyter-image:mysql-connected")
+        .expect("the mysql-connected image, seen in the sandbox");
+    let env: Vec<&str> = image["Config"]["Env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e.as_str()?.split_once('=').map(|(k, _)| k))
+        .collect();
+    assert!(
+        env.contains(&"MYSQL_USER") && env.contains(&"MYSQL_PASSWORD"),
+        "{env:?}"
+    );
+    assert!(!holds("the credentials stay out of the image"));
+    let jupyter = seen.containers_of("custom-jupyter-image:mysql-connected");
+    assert!(!jupyter.is_empty(), "{}", seen.summary());
+    let extra_hosts: Vec<&Value> = jupyter
+        .iter()
+        .map(|c| &c["HostConfig"]["ExtraHosts"])
+        .collect();
+    assert!(
+        extra_hosts
+            .iter()
+            .all(|h| !h.to_string().contains("host.docker.internal")),
+        "{extra_hosts:?}"
+    );
+    assert!(!holds("host.docker.internal names the host"));
+    // Database container, network and volume: mysql-db on jupyter-mysql-net, 3306 published
+    // nowhere, and (re-created) its data directory on the volume mysqldata, which fills.
+    let db = seen.containers_of("mysql");
+    assert!(
+        db.iter().all(|c| c["HostConfig"]["PortBindings"]
+            .as_object()
+            .is_none_or(|p| p.is_empty())),
+        "mysql-db publishes nothing"
+    );
+    assert!(db
+        .iter()
+        .any(|c| c["NetworkSettings"]["Networks"]["jupyter-mysql-net"].is_object()));
+    assert!(holds(
+        "the containerised database is not reachable from the host"
+    ));
+    let on_mysqldata = seen
+        .mounts()
+        .into_iter()
+        .any(|(_, _, m)| m["Name"] == "mysqldata" && m["Destination"] == "/var/lib/mysql");
+    let files = seen.files_in("mysqldata");
+    assert!(on_mysqldata && files.len() > 3, "mysqldata: {files:?}");
+    assert!(holds(
+        "keeps its data directory in the named volume mysqldata"
+    ));
+    eprintln!(
+        "seen in the sandbox's engine: the mysql-connected image's environment names {env:?}; no \
+         host.docker.internal given; mysql-db on jupyter-mysql-net publishing nothing; mysqldata \
+         at /var/lib/mysql holding {} entries",
+        files.len()
+    );
+}
+
 /// The literal mode is the article replayed from its Markdown in the sandbox (which goes with the
 /// run), with its claims checked at the steps they follow; the evidence shows what the sandbox's
 /// engine answered.
 #[test]
 fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
-    let (report, out) = walkthrough(&["mysql", "--literal"]);
-    // The sandbox goes with the run; the data volume of this run's own sandbox stays: removed here.
-    let _sandbox_data = report["sandbox"]
-        .as_str()
-        .filter(|s| s.contains(run_id()))
-        .map(|s| Guard::volume(&format!("{s}-data")));
+    let (report, out, seen) = walkthrough_seen(&["mysql", "--literal"]);
     assert!(
         out.status.success(),
         "{}",
@@ -197,6 +259,7 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     );
     assert_pinned(&report, pinned::PINNED);
     assert_commands_replayed(&report, "persist-jupyter-data-mysql-docker");
+    the_sandbox_showed(&report, &seen);
 
     // The verdicts come from the engine: its own answers are quoted.
     let evidence = |words: &str| {

@@ -55,10 +55,62 @@ fn notebook_owner(report: &Value) -> String {
     owner.lines().last().unwrap().trim().to_string()
 }
 
+/// This test's own look at the sandbox's engine while the replay ran (tests/support/watch.rs), one
+/// fact for each section of the article, each agreeing with the walkthrough's verdict.
+fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
+    let holds = |words: &str| claim(report, words)["holds"].as_bool().unwrap();
+    let published_on_8888 =
+        |c: &&Value| c["HostConfig"]["PortBindings"]["8888/tcp"][0]["HostPort"] == "8888";
+    // Anaconda base image: its container ran as root (the image's user), 8888 published.
+    let anaconda = seen.containers_of("continuumio/anaconda3");
+    assert!(
+        anaconda
+            .iter()
+            .any(|c| c["Config"]["User"] == "root" && published_on_8888(c)),
+        "anaconda3's containers: {}",
+        seen.summary()
+    );
+    assert!(holds("the container's shell runs as root"));
+    // Jupyter Docker Stacks image: its container ran as the image's user 1000 (jovyan), not root.
+    let stacks = seen.containers_of("jupyter/datascience-notebook");
+    let users: Vec<&Value> = stacks
+        .iter()
+        .filter_map(|c| seen.image_by_id(c["Image"].as_str()?))
+        .map(|i| &i["Config"]["User"])
+        .collect();
+    assert!(
+        !users.is_empty() && users.iter().all(|u| *u == "1000" || *u == "jovyan"),
+        "the stacks image's user: {users:?}"
+    );
+    assert!(holds("the stacks container runs as jovyan"));
+    // Own image from a Dockerfile: custom-jupyter-image exposes 8888, and ran published there.
+    let own = seen
+        .image("custom-jupyter-image:latest")
+        .expect("custom-jupyter-image built");
+    assert!(
+        own["Config"]["ExposedPorts"]["8888/tcp"].is_object(),
+        "{}",
+        own["Config"]
+    );
+    assert!(seen
+        .containers_of("custom-jupyter-image")
+        .iter()
+        .any(published_on_8888));
+    // Image with pre-loaded files: custom-jupyter-image:preload works in /work.
+    let preload = seen
+        .image("custom-jupyter-image:preload")
+        .expect("the preload image built");
+    assert_eq!(preload["Config"]["WorkingDir"], "/work");
+    eprintln!(
+        "seen in the sandbox's engine: anaconda3 ran as root on 8888; the stacks image runs as \
+         {users:?}; custom-jupyter-image exposes 8888; :preload works in /work"
+    );
+}
+
 #[test]
 fn literal_mode_replays_the_article_and_checks_what_it_can() {
     images();
-    let (report, out) = walkthrough(&["setup", "--literal"]);
+    let (report, out, seen) = walkthrough_seen(&["setup", "--literal"]);
     assert!(
         out.status.success(),
         "{}",
@@ -73,6 +125,7 @@ fn literal_mode_replays_the_article_and_checks_what_it_can() {
     assert_pinned(&report, CLAIMS);
     // Every docker command of the article ran as written, in the sandbox.
     assert_commands_replayed(&report, "jupyter-docker-setup-guide");
+    the_sandbox_showed(&report, &seen);
 
     // What only the official images could show is reported, never faked.
     let unchecked: Vec<&Value> = report["claims"]

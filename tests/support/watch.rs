@@ -86,6 +86,16 @@ impl Seen {
             .collect()
     }
 
+    /// The containers seen in the engines whose name starts with `engine` (`jdx-remote-`: the
+    /// remote stand-ins'), by name.
+    pub fn containers_in(&self, engine: &str) -> Vec<(&str, &Value)> {
+        self.engines
+            .iter()
+            .filter(|(name, _)| name.starts_with(engine))
+            .flat_map(|(_, e)| e.containers.iter().map(|(n, c)| (n.as_str(), c)))
+            .collect()
+    }
+
     /// The volume `name` as the first engine that had it showed it.
     pub fn volume(&self, name: &str) -> Option<&Value> {
         self.engines.values().find_map(|e| e.volumes.get(name))
@@ -148,6 +158,11 @@ impl Seen {
             })
             .collect();
         serde_json::json!({ "run": self.run, "engines": engines })
+    }
+
+    /// The image with id `id` (`sha256:...`), as an engine showed it.
+    pub fn image_by_id(&self, id: &str) -> Option<&Value> {
+        self.engines.values().find_map(|e| e.images.get(id))
     }
 
     /// A line for the test's output: how much it saw.
@@ -312,7 +327,7 @@ fn look_once(run: &str, into: &Mutex<Seen>) {
     let ours = docker(&["ps", "--filter", &filter, "--format", "{{.Names}}"]).stdout;
     let sandboxes = ours.lines().filter(|n| {
         (n.starts_with("jdx-sandbox-") || n.starts_with("jdx-remote-"))
-            && *n != "jdx-sandbox-registry"
+            && !n.starts_with("jdx-sandbox-registry")
     });
     for sandbox in sandboxes {
         let out = docker(&[
