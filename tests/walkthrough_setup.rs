@@ -1,5 +1,5 @@
 //! `cargo xtask walkthrough setup`, end to end: the literal replay of the article in the sandbox,
-//! the corrected pre-load section, and this test's own look at the images it built (`--keep`).
+//! the corrected recipe (every section), and this test's own look at the images it built (`--keep`).
 
 mod support;
 
@@ -211,12 +211,14 @@ fn literal_mode_replays_the_article_and_checks_what_it_can() {
         .is_match(&report.to_string()));
 }
 
+/// The whole corrected recipe, every section held against the pinned table; then this test's own
+/// look at the pre-load image it kept.
 #[test]
-fn corrected_pre_load_gives_the_notebook_to_jovyan() {
-    let (report, _, _guards) =
-        kept_walkthrough(&["setup", "--keep", "--section", "image with"], guards_for);
+fn corrected_mode_delivers_every_claim_and_gives_the_notebook_to_jovyan() {
+    let (report, _, _guards) = kept_walkthrough(&["setup", "--keep"], guards_for);
     assert_eq!(report["mode"], "corrected");
     assert_eq!(report["ok"], true);
+    assert_eq!(report["sections"].as_array().unwrap().len(), 4);
     assert_pinned(&report, CLAIMS);
     assert_eq!(claim(&report, "the notebook user can save")["holds"], true);
     assert_eq!(notebook_owner(&report), "jovyan:users");
