@@ -50,7 +50,8 @@ true
 /// Everything seen in one engine over the run.
 #[derive(Default, Debug)]
 pub struct Engine {
-    /// By name (no leading `/`): the last `docker container inspect` seen.
+    /// By id: the last `docker container inspect` seen (one name can be several containers, one
+    /// after another).
     pub containers: BTreeMap<String, Value>,
     /// By name: the last `docker volume inspect` seen.
     pub volumes: BTreeMap<String, Value>,
@@ -92,7 +93,7 @@ impl Seen {
         self.engines
             .iter()
             .filter(|(name, _)| name.starts_with(engine))
-            .flat_map(|(_, e)| e.containers.iter().map(|(n, c)| (n.as_str(), c)))
+            .flat_map(|(_, e)| e.containers.values().map(|c| (name_of(c), c)))
             .collect()
     }
 
@@ -121,9 +122,9 @@ impl Seen {
     pub fn mounts(&self) -> Vec<(&str, &Value, &Value)> {
         let mut all = Vec::new();
         for e in self.engines.values() {
-            for (name, c) in &e.containers {
+            for c in e.containers.values() {
                 for m in c["Mounts"].as_array().into_iter().flatten() {
-                    all.push((name.as_str(), c, m));
+                    all.push((name_of(c), c, m));
                 }
             }
         }
@@ -195,8 +196,8 @@ impl Seen {
             match section {
                 "containers" => {
                     for c in json_array(body) {
-                        let name = c["Name"].as_str().unwrap_or("").trim_start_matches('/');
-                        e.containers.insert(name.to_string(), c);
+                        e.containers
+                            .insert(c["Id"].as_str().unwrap_or("").into(), c);
                     }
                 }
                 "volumes" => {
@@ -236,6 +237,11 @@ impl Seen {
             }
         }
     }
+}
+
+/// A container's name as `docker ps` shows it (its inspect's `Name` without the leading `/`).
+pub fn name_of(c: &Value) -> &str {
+    c["Name"].as_str().unwrap_or("").trim_start_matches('/')
 }
 
 /// `uid:gid` of a file as the containers of `engine` see it. A sandbox's engine (`jdx-...`) runs
