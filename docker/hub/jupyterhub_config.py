@@ -47,8 +47,15 @@ def before_spawn(spawner):
             "of lowercase letters and digits"
         )
     volume = volume_of(name)
-    client = docker.APIClient(base_url="unix:///var/run/docker.sock", version="auto")
-    client.create_volume(name=volume, labels=dict(labels, **{"jupyter-docker-xtask.user": name}))
+    try:
+        client = docker.APIClient(base_url="unix:///var/run/docker.sock", version="auto", timeout=30)
+        client.create_volume(name=volume, labels=dict(labels, **{"jupyter-docker-xtask.user": name}))
+    except Exception as error:  # the engine gone, or refusing: one line for the log and the page
+        spawner.log.error("%s: the Docker engine did not answer the hub (%s)", name, type(error).__name__)
+        raise RuntimeError(
+            "the Docker engine does not answer the hub, so no server can start: "
+            "tell the admin (cargo xtask hub status); your files are safe on your volume"
+        ) from None
     spawner.volumes = {volume: OUTPUTS}
     spawner.log.info("%s: server with volume %s at %s", name, volume, OUTPUTS)
 

@@ -9,6 +9,7 @@ use xshell::Shell;
 use super::{hub_state, hub_url, Names, HUB_LABEL_KEY, PROXY_PORT, STATE_DIR};
 use crate::engine::resources::{self, Guard, Resource};
 use crate::engine::{self, Created, Docker, Mount, Publish, RunSpec, CREATOR_LABEL_KEY};
+use crate::images::recipe::RecipeHash;
 use crate::images::{base, hub, series};
 use crate::jupyter::layout::Notebooks;
 use crate::jupyter::{http, DEFAULT_IMAGE};
@@ -49,21 +50,32 @@ impl HubUp {
         let docker = Docker::new(sh);
         docker.require_engine()?;
         let socket = engine_socket()?;
-        if let Some(state) = hub_state(&docker, names)? {
-            if state.running {
-                if let Some(url) = hub_url(&docker, names) {
+        let found = hub_state(&docker, names)?;
+        let notebooks = Notebooks::resolve(&paths::notebooks_dir())?;
+        notebooks.make_outputs()?;
+        let (hub_image, user_image) = images(sh, &self.image)?;
+        let spec = self.spec(&docker, names, &hub_image, &user_image, &socket, &notebooks)?;
+        let _lock = paths::exclusive(&format!("hub-{}", names.hub))?;
+        if let Some(state) = found {
+            let same = docker.label("container", &names.hub, SETTINGS_LABEL_KEY)
+                == spec_label(&spec, SETTINGS_LABEL_KEY);
+            match hub_url(&docker, names).filter(|_| state.running && same) {
+                Some(url) => {
                     progress::note(&format!("hub {} runs already", names.hub));
                     progress::say(url);
                     return Ok(());
                 }
+                // Stopped, or asked otherwise: the state is on its volume and the users' servers
+                // run on, so a new container takes over.
+                None => {
+                    progress::note(&format!(
+                        "recreating the hub {} (accounts, servers and volumes stay)",
+                        names.hub
+                    ));
+                    docker.output(["rm", "-f", &names.hub])?;
+                }
             }
-            // Stopped (or unreachable): its state is on the volume, so a new container takes over.
-            docker.output(["rm", "-f", &names.hub])?;
         }
-        let notebooks = Notebooks::resolve(&paths::notebooks_dir())?;
-        notebooks.make_outputs()?;
-        let (hub_image, user_image) = images(sh, &self.image)?;
-        let _lock = paths::exclusive(&format!("hub-{}", names.hub))?;
         let mut guards = Vec::new();
         if docker.create_network(&names.network)? == Created::Now {
             guards.push(Guard::new(
@@ -74,7 +86,6 @@ impl HubUp {
         if docker.create_volume(&names.state, &[])? == Created::Now {
             guards.push(Guard::new(&docker, Resource::Volume(names.state.clone())));
         }
-        let spec = self.spec(&docker, names, &hub_image, &user_image, &socket, &notebooks)?;
         let mut guard = Guard::before_create(&docker, Resource::Container(names.hub.clone()));
         let ran = docker.run(&spec);
         guard.created();
@@ -136,6 +147,15 @@ impl HubUp {
             ("HUB_NOTEBOOKS", notebooks.real.display().to_string()),
             ("HUB_LABELS", serde_json::Value::Object(labels).to_string()),
         ];
+        let settings = env
+            .iter()
+            .fold(RecipeHash::default(), |mut h, (k, v)| {
+                h.text(k).text(v);
+                h
+            })
+            .text(hub_image)
+            .text(&self.port.to_string())
+            .short();
         let mut spec = RunSpec::detached(hub_image, &names.hub)
             .network(&names.network)
             .publish(Publish::loopback(
@@ -146,12 +166,25 @@ impl HubUp {
             .mount(Mount::bind(socket, "/var/run/docker.sock", false))
             .mount(Mount::bind(hub::config_dir(), "/etc/jupyterhub", true))
             .no_new_privileges()
-            .label(HUB_LABEL_KEY, &names.hub);
+            .label(HUB_LABEL_KEY, &names.hub)
+            .label(SETTINGS_LABEL_KEY, &settings);
+        // Root in its container for the socket's sake, with no capability: it needs none.
+        spec.cap_drop.push("ALL".into());
         for (key, value) in env {
             spec = spec.env(key, &value);
         }
         Ok(spec)
     }
+}
+
+/// On the hub's container: a hash of what it was started with (a changed request recreates it).
+const SETTINGS_LABEL_KEY: &str = "jupyter-docker-xtask.hub-settings";
+
+fn spec_label(spec: &RunSpec, key: &str) -> Option<String> {
+    spec.labels
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
 }
 
 /// The hub's image and the per-user image, built when missing.
