@@ -273,6 +273,19 @@ mod tests {
     }
 
     #[test]
+    fn the_hubs_python_parses() {
+        for file in ["jupyterhub_config.py", "add_user.py"] {
+            let path = config_dir().join(file);
+            let parsed = std::process::Command::new("python3")
+                .args(["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())"])
+                .arg(&path)
+                .status()
+                .expect("python3 on the host");
+            assert!(parsed.success(), "{} does not parse", path.display());
+        }
+    }
+
+    #[test]
     fn the_tag_follows_the_recipe() {
         let tag = hub_tag().unwrap();
         assert!(tag.starts_with("jupyter-docker-xtask/jupyterhub:local-"));

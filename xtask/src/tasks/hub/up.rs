@@ -49,7 +49,7 @@ impl HubUp {
         self.check()?;
         let docker = Docker::new(sh);
         docker.require_engine()?;
-        let socket = engine_socket()?;
+        let socket = engine_socket(std::env::var("DOCKER_HOST").ok().as_deref())?;
         let found = hub_state(&docker, names)?;
         let notebooks = Notebooks::resolve(&paths::notebooks_dir())?;
         notebooks.make_outputs()?;
@@ -204,9 +204,9 @@ fn images(sh: &Shell, image: &str) -> Result<(String, String)> {
 }
 
 /// The engine's Unix socket on this machine, which the hub mounts to start the users' servers.
-fn engine_socket() -> Result<String> {
-    match std::env::var("DOCKER_HOST") {
-        Ok(host) if !host.is_empty() => match host.strip_prefix("unix://") {
+fn engine_socket(docker_host: Option<&str>) -> Result<String> {
+    match docker_host {
+        Some(host) if !host.is_empty() => match host.strip_prefix("unix://") {
             Some(path) => Ok(path.to_string()),
             None => bail!("the hub starts servers through the engine's socket, and DOCKER_HOST={host} is not a local one: run it on the engine's machine (unset DOCKER_HOST)"),
         },
@@ -246,5 +246,77 @@ fn wait_ready(docker: &Docker, names: &Names, limit: Duration) -> Result<String>
             );
         }
         std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hub_up(cull_timeout: u64) -> HubUp {
+        HubUp {
+            port: 0,
+            image: DEFAULT_IMAGE.into(),
+            volume_prefix: "jupyter".into(),
+            cull_timeout,
+            memory: "2g".into(),
+            cpus: 1.0,
+            timeout: 120,
+            yes: false,
+        }
+    }
+
+    fn settings(up: &HubUp) -> Option<String> {
+        let docker = Docker::new(&Shell::new().unwrap()).with_run(None);
+        let notebooks = Notebooks::resolve(&paths::notebooks_dir()).unwrap();
+        let names = Names::of("jupyterhub");
+        let spec = up
+            .spec(&docker, &names, "hub:1", "user:1", "/s.sock", &notebooks)
+            .unwrap();
+        spec_label(&spec, SETTINGS_LABEL_KEY)
+    }
+
+    #[test]
+    fn a_changed_request_changes_the_settings_the_hub_is_kept_by() {
+        let first = settings(&hub_up(3600));
+        assert!(first.is_some());
+        assert_eq!(
+            first,
+            settings(&hub_up(3600)),
+            "the same request, the same hub"
+        );
+        assert_ne!(
+            first,
+            settings(&hub_up(60)),
+            "another idle timeout, a new hub"
+        );
+    }
+
+    #[test]
+    fn the_socket_comes_from_docker_host_or_the_default() {
+        assert_eq!(engine_socket(None).unwrap(), "/var/run/docker.sock");
+        assert_eq!(engine_socket(Some("")).unwrap(), "/var/run/docker.sock");
+        assert_eq!(
+            engine_socket(Some("unix:///run/user/1000/docker.sock")).unwrap(),
+            "/run/user/1000/docker.sock"
+        );
+        let err = engine_socket(Some("ssh://me@far")).unwrap_err().to_string();
+        assert!(err.contains("is not a local one"), "{err}");
+    }
+
+    #[test]
+    fn bad_requests_are_refused_before_any_docker_call() {
+        let mut up = hub_up(5);
+        assert!(up
+            .check()
+            .unwrap_err()
+            .to_string()
+            .contains("--cull-timeout 5"));
+        up.cull_timeout = 60;
+        up.cpus = 0.0;
+        assert!(up.check().unwrap_err().to_string().contains("--cpus 0"));
+        up.cpus = 1.0;
+        up.volume_prefix = "bad prefix".into();
+        assert!(up.check().is_err());
     }
 }
