@@ -128,6 +128,7 @@ fn two_users_each_with_their_own_server_and_volume() {
     assert_eq!(read_file(&hub, port, alice, "alice", "bob.txt").0, 404);
     check_server_contract(&hub, "alice");
     check_volumes(&hub);
+    check_no_password_shows(&hub, &passwords);
 
     // Down without -v: the servers and the hub go, every volume stays.
     let said = hub.ok(&["down"]);
@@ -157,6 +158,25 @@ fn accounts(hub: &Hub, port: u16) -> Vec<String> {
     let (code, _) = curl(&jar, &["--data-binary", "@-", &login], wrong);
     assert_ne!(code, 302, "a wrong password logs nobody in");
     passwords
+}
+
+/// The passwords are in no log (the hub's, the servers') and no `docker inspect`.
+fn check_no_password_shows(hub: &Hub, passwords: &[String]) {
+    for container in [hub.name.clone(), hub.server("alice"), hub.server("bob")] {
+        let log = text(&docker(&["logs", &container]));
+        let inspect = docker_ok(&["inspect", &container]);
+        assert!(log.len() > 100, "{container} logged something");
+        for password in passwords {
+            assert!(
+                !log.contains(password.as_str()),
+                "a password in {container}'s log"
+            );
+            assert!(
+                !inspect.contains(password.as_str()),
+                "a password in {container}"
+            );
+        }
+    }
 }
 
 /// Each user's file on their own volume, which carries the project's labels and this run's.

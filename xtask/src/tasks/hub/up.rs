@@ -50,13 +50,13 @@ impl HubUp {
         let docker = Docker::new(sh);
         docker.require_engine()?;
         let socket = engine_socket(std::env::var("DOCKER_HOST").ok().as_deref())?;
-        let found = hub_state(&docker, names)?;
         let notebooks = Notebooks::resolve(&paths::notebooks_dir())?;
         notebooks.make_outputs()?;
         let (hub_image, user_image) = images(sh, &self.image)?;
         let spec = self.spec(&docker, names, &hub_image, &user_image, &socket, &notebooks)?;
+        // A second `hub up` for this name waits here, then finds the first one's hub.
         let _lock = paths::exclusive(&format!("hub-{}", names.hub))?;
-        if let Some(state) = found {
+        if let Some(state) = hub_state(&docker, names)? {
             let same = docker.label("container", &names.hub, SETTINGS_LABEL_KEY)
                 == spec_label(&spec, SETTINGS_LABEL_KEY);
             match hub_url(&docker, names).filter(|_| state.running && same) {
