@@ -57,6 +57,8 @@ enum Task {
     Sandbox(tasks::sandbox::SandboxTask),
     /// Run the test suite: builds what it needs, labels what it makes, fails on leaks.
     Test(tasks::test::Test),
+    /// JupyterHub for a team: each user's own server and volume (up, down, status, add-user NAME).
+    Hub(tasks::hub::Hub),
     /// Time every speed figure against the plain docker commands; writes target/bench/report.{md,json,svg}.
     Bench(tasks::bench::Bench),
 }
@@ -101,5 +103,6 @@ fn run(cli: Cli) -> Result<()> {
         Task::Sandbox(task) => task.run(&sh),
         Task::Test(task) => task.run(&sh),
         Task::Bench(task) => task.run(&sh),
+        Task::Hub(task) => task.run(&sh),
     }
 }

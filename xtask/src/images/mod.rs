@@ -2,6 +2,7 @@
 //! a Debian root filesystem, tagged with a hash of its recipe so an unchanged recipe is never rebuilt.
 
 pub mod base;
+pub mod hub;
 pub mod mysql;
 pub mod recipe;
 pub mod rootfs;

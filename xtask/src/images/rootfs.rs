@@ -113,7 +113,11 @@ fn scratch_dir() -> Result<PathBuf> {
 
 /// Downloads the locked wheels into `dir` (pip skips files already there and checks hashes).
 pub fn download_wheels(sh: &Shell, dir: &Path) -> Result<()> {
-    let lock = paths::docker_dir().join("base/requirements.lock");
+    download_locked(sh, &paths::docker_dir().join("base/requirements.lock"), dir)
+}
+
+/// Downloads the wheels `lock` pins into `dir` (pip skips files already there and checks hashes).
+pub fn download_locked(sh: &Shell, lock: &Path, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let step = Step::start("Downloading the locked Python wheels on the host");
     let mut args: Vec<String> = [

@@ -5,6 +5,7 @@ pub mod base;
 pub mod bench;
 pub mod build;
 pub mod doctor;
+pub mod hub;
 pub mod lifecycle;
 pub mod lock;
 pub mod ps;

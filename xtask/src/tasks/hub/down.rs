@@ -1,0 +1,129 @@
+//! `cargo xtask hub down` and `hub status`: they act only on what carries the project's label
+//! and the hub's name; the users' volumes (their data) and the hub's state volume (the accounts)
+//! go only with -v, confirmed.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{bail, Result};
+use xshell::Shell;
+
+use super::{hub_state, hub_url, Names, HUB_LABEL_KEY};
+use crate::engine::resources::list;
+use crate::engine::{Docker, MANAGED_KEY};
+use crate::progress::say;
+
+#[derive(clap::Args, Debug)]
+pub struct HubDown {
+    /// Also remove every user's volume and the hub's state volume (accounts and data are lost):
+    /// asks first, unless --yes.
+    #[arg(short = 'v', long)]
+    pub volumes: bool,
+    /// With -v: do not ask.
+    #[arg(long, requires = "volumes")]
+    pub yes: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct HubStatus {}
+
+/// The project's `kind`s (containers, volumes) that the hub `names` made for its users.
+fn of_hub(docker: &Docker, kind: &str, names: &Names) -> Result<Vec<String>> {
+    let filter = format!("label={HUB_LABEL_KEY}={}", names.hub);
+    let format = match kind {
+        "container" => "{{.Names}}\t{{.Label \"jupyter-docker-xtask.managed\"}}",
+        _ => "{{.Name}}\t{{.Label \"jupyter-docker-xtask.managed\"}}",
+    };
+    Ok(list(docker, kind, &filter, format)?
+        .into_iter()
+        .filter_map(|line| {
+            let (name, managed) = line.split_once('\t')?;
+            (managed == "true" && name != names.hub).then(|| name.to_string())
+        })
+        .collect())
+}
+
+impl HubDown {
+    pub fn run(self, sh: &Shell, names: &Names) -> Result<()> {
+        let docker = Docker::new(sh);
+        docker.require_engine()?;
+        let hub = hub_state(&docker, names)?;
+        let mut volumes = Vec::new();
+        if self.volumes {
+            volumes = of_hub(&docker, "volume", names)?;
+            if docker.label("volume", &names.state, MANAGED_KEY).is_some() {
+                volumes.push(names.state.clone());
+            }
+            if !volumes.is_empty() && !self.yes && !confirm(&volumes)? {
+                bail!("nothing removed: the volumes and the hub stay");
+            }
+        }
+        // The users' servers first: they are on the hub's network, which goes last.
+        let servers = of_hub(&docker, "container", names)?;
+        for server in servers.iter().filter(|s| docker.is_owned(s)) {
+            docker.output(["rm", "-f", server])?;
+            say(format!("removed {server}"));
+        }
+        if hub.is_some() {
+            docker.output(["rm", "-f", &names.hub])?;
+            say(format!("removed {}", names.hub));
+        }
+        if docker
+            .label("network", &names.network, MANAGED_KEY)
+            .is_some()
+        {
+            docker.output(["network", "rm", &names.network])?;
+        }
+        for volume in &volumes {
+            docker.output(["volume", "rm", volume])?;
+            say(format!("removed volume {volume}"));
+        }
+        if !self.volumes {
+            let kept = of_hub(&docker, "volume", names)?;
+            say(format!(
+                "kept the hub's state volume {} and {} user volume(s){} (cargo xtask hub down -v removes them)",
+                names.state,
+                kept.len(),
+                if kept.is_empty() { String::new() } else { format!(": {}", kept.join(", ")) }
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Asks on the terminal; with no terminal, refuses (pass --yes).
+fn confirm(volumes: &[String]) -> Result<bool> {
+    let what = volumes.join(", ");
+    if !std::io::stdin().is_terminal() {
+        bail!("removing the volumes {what} loses every user's data and the accounts: pass --yes to confirm (no terminal to ask on)");
+    }
+    eprint!("Remove the volumes {what} with every user's data and the accounts? [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+impl HubStatus {
+    pub fn run(self, sh: &Shell, names: &Names) -> Result<()> {
+        let docker = Docker::new(sh);
+        docker.require_engine()?;
+        match hub_state(&docker, names)? {
+            None => say(format!(
+                "hub {}: not there (cargo xtask hub up starts it)",
+                names.hub
+            )),
+            Some(state) => {
+                say(format!("hub {}: {}", names.hub, state.status));
+                if let Some(url) = hub_url(&docker, names).filter(|_| state.running) {
+                    say(format!("url: {url}"));
+                }
+            }
+        }
+        say(format!("state volume: {}", names.state));
+        let servers = of_hub(&docker, "container", names)?;
+        say(format!("servers running: {}", servers.join(", ")));
+        let volumes = of_hub(&docker, "volume", names)?;
+        say(format!("user volumes: {}", volumes.join(", ")));
+        Ok(())
+    }
+}
