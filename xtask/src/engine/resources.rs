@@ -437,8 +437,15 @@ fn own_names(
 /// legacy builder ends a build with one `LABEL` step per `--label`, so the project's build ends
 /// with a run of steps setting only the project's labels, one of them this one. A child's own
 /// steps come first in its history (a label of its own, or any other step, ends the run). An
-/// image imported whole (one step) inherited nothing.
+/// image imported whole (one step) inherited nothing. A one-commit build's own step is its newest,
+/// and runs the marker naming the tag ([`crate::images::onecommit::marker`]).
 fn set_by_its_own_build(steps: &[String], built_as: &str) -> bool {
+    let marker = crate::images::onecommit::marker(built_as);
+    if let Some(newest) = steps.first().and_then(|s| s.strip_prefix("/bin/sh -c ")) {
+        if newest == marker || newest.starts_with(&format!("{marker} ")) {
+            return true;
+        }
+    }
     let labels: Vec<&str> = steps
         .iter()
         .map_while(|s| {
@@ -592,5 +599,32 @@ mod tests {
             1
         );
         assert!(own_names(untagged, ours, &[], || None).is_empty());
+
+        // A one-commit build: one step, the marker naming the tag first; a child's step on top
+        // of it, or the marker of another tag, is not this build's.
+        let one_commit = |tag: &str| {
+            format!(
+                "/bin/sh -c : {BUILT_AS_LABEL_KEY}={tag} COPY . in /work ; (cd /home/jovyan && exec /bin/sh -c 'pip install x') || exit $?"
+            )
+        };
+        let base_step =
+            "/bin/sh -c #(nop)  LABEL jupyter-docker-xtask.recipe=base-local".to_string();
+        assert_eq!(
+            own_names(untagged, ours, &[], || Some(vec![
+                one_commit(ours),
+                base_step.clone()
+            ])),
+            ["0123456789ab"]
+        );
+        assert!(own_names(untagged, ours, &[], || Some(vec![
+            "/bin/sh -c #(nop)  ENV B=1".into(),
+            one_commit(ours),
+        ]))
+        .is_empty());
+        assert!(own_names(untagged, ours, &[], || Some(vec![
+            one_commit("custom-jupyter-image:named-volume-other"),
+            base_step.clone(),
+        ]))
+        .is_empty());
     }
 }

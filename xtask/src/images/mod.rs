@@ -3,6 +3,7 @@
 
 pub mod base;
 pub mod mysql;
+pub mod onecommit;
 pub mod recipe;
 pub mod rootfs;
 pub mod sandbox;

@@ -21,6 +21,21 @@ pub fn build_series_image(s: &mut Session, tag: &str) -> Result<()> {
     Ok(())
 }
 
+/// The builder's cache of one of the series' Dockerfiles, for a section that replays the article's
+/// own `docker build`: the series' images are made in one commit, which leaves nothing cached, so
+/// the Dockerfile is built once with `docker build` under a tag of the project's own (kept, and
+/// rebuilt only when its recipe changes), as a person's earlier build of it would have left it.
+pub fn dockerfile_cache(s: &mut Session, tag: &str) -> Result<()> {
+    let image = crate::images::series::find(tag)?;
+    let base = crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)?;
+    let held = crate::images::series::ensure_dockerfile_build(&s.sh, image, &base)?;
+    s.say(&format!(
+        "$ docker build -t {held} .    # {}'s Dockerfile, once, so that the article's build finds its steps cached",
+        image.dockerfile
+    ));
+    Ok(())
+}
+
 /// The series' Jupyter container, detached: `docker run -d FLAGS --name NAME ... -p 127.0.0.1::8888 IMAGE`.
 /// `flags` are the article's, as it writes them (`-it` becomes `-t`: there is no terminal here to
 /// attach); the port goes on 127.0.0.1 with a free host port, never on every interface. Add what
