@@ -99,7 +99,7 @@ pub fn build_as(
     let dockerfile = std::fs::read_to_string(context.path().join("Dockerfile"))?;
     let what = format!("Building {tag} ({}) in one commit", image.about);
     let step = crate::progress::Step::start_maybe_lines(&what, verbose);
-    onecommit::build(
+    let times = onecommit::build(
         docker,
         context.path(),
         &dockerfile,
@@ -109,7 +109,7 @@ pub fn build_as(
         verbose,
     )
     .with_context(|| format!("{what} failed"))?;
-    step.done("built");
+    step.done(&format!("built ({times})"));
     Ok(())
 }
 

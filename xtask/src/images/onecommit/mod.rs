@@ -13,6 +13,7 @@ pub mod tarball;
 mod words;
 
 use std::path::Path;
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
@@ -37,7 +38,8 @@ pub fn build(
     tag: &str,
     labels: &[(String, String)],
     verbose: bool,
-) -> Result<()> {
+) -> Result<Timings> {
+    let started = Instant::now();
     let base = plan::base_of(dockerfile, args)?;
     let config = docker
         .output([
@@ -67,9 +69,16 @@ pub fn build(
     let name = container_name();
     docker.output(create_args(&name, &plan, &labels, &script(tag, &plan)))?;
     let container = Guard::new(docker, Resource::Container(name.clone()));
+    let mut times = Timings {
+        create: started.elapsed().as_secs_f64(),
+        ..Timings::default()
+    };
+    let lap = Instant::now();
     if !plan.runs.is_empty() {
         run_steps(docker, &name, verbose)?;
     }
+    times.run = lap.elapsed().as_secs_f64();
+    let lap = Instant::now();
     for (dest, stream) in streams {
         let out = docker
             .stream(["cp", "-", &format!("{name}:{dest}")])
@@ -85,10 +94,39 @@ pub fn build(
             );
         }
     }
+    times.copy = lap.elapsed().as_secs_f64();
+    let lap = Instant::now();
     docker.output(commit_args(&name, tag, &changes(&plan, &config, &labels)))?;
+    times.commit = lap.elapsed().as_secs_f64();
+    let lap = Instant::now();
     drop(container);
     docker.drop_replaced(tag, replaced);
-    Ok(())
+    times.cleanup = lap.elapsed().as_secs_f64();
+    Ok(times)
+}
+
+/// Where a one-commit build's seconds went.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Reading the base's config and the Dockerfile, the tar streams, `docker create`.
+    pub create: f64,
+    /// The RUN steps (`docker start -a`).
+    pub run: f64,
+    /// `docker cp` of the context.
+    pub copy: f64,
+    pub commit: f64,
+    /// Removing the container (and an image the tag named before).
+    pub cleanup: f64,
+}
+
+impl std::fmt::Display for Timings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "create {:.1}s, RUN {:.1}s, copy {:.1}s, commit {:.1}s, clean-up {:.1}s",
+            self.create, self.run, self.copy, self.commit, self.cleanup
+        )
+    }
 }
 
 /// `jdx-build-<pid>-<nanoseconds>-<n>`: no other process, and no other build of this one, has it.
