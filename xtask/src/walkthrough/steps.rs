@@ -9,10 +9,11 @@ use super::session::{Ran, Session};
 use crate::engine::{wait, Created, Publish, RunSpec};
 use crate::jupyter::url::{find_url, ServerUrl};
 
-/// `docker build -t TAG .` of one of the series' images (skipped when its recipe is unchanged).
+/// `docker build -t TAG .` of one of the series' images, as `cargo xtask build` makes it (in one
+/// commit; skipped when its recipe is unchanged).
 pub fn build_series_image(s: &mut Session, tag: &str) -> Result<()> {
     s.say(&format!(
-        "$ docker build -t {tag} .    # via `cargo xtask build`, with the project's labels"
+        "$ docker build -t {tag} .    # via `cargo xtask build` (the Dockerfile's result in one commit), with the project's labels"
     ));
     let image = crate::images::series::find(tag)?;
     let base = crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)?;

@@ -28,6 +28,14 @@ pub fn marker(tag: &str) -> String {
     format!(": {BUILT_AS_LABEL_KEY}={}", shell_quote(tag))
 }
 
+/// Whether `step` (a history entry's command, as `docker history --no-trunc` shows it) is the
+/// one-commit build's own step of `tag`: its command starts with the [`marker`] of that very tag.
+pub fn is_step_of(step: &str, tag: &str) -> bool {
+    let marker = marker(tag);
+    step.strip_prefix("/bin/sh -c ")
+        .is_some_and(|s| s == marker || s.starts_with(&format!("{marker} ")))
+}
+
 /// Builds the Dockerfile `dockerfile` (its text) with the context folder `context` and build
 /// arguments `args` as `tag`, labelled with the project's labels and `labels`, in one commit.
 pub fn build(

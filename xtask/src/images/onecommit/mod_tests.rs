@@ -159,3 +159,29 @@ fn the_commit_names_the_tag_and_passes_every_change() {
     assert!(container_name().starts_with("jdx-build-"));
     assert_ne!(container_name(), container_name());
 }
+
+#[test]
+fn the_history_step_names_its_own_tag_only() {
+    let plan = series("named-volume.Dockerfile");
+    let tag = "custom-jupyter-image:named-volume";
+    // `docker history` shows the container's command: `/bin/sh -c SCRIPT`.
+    let step = format!("/bin/sh -c {}", script(tag, &plan));
+    assert!(is_step_of(&step, tag));
+    assert!(
+        !is_step_of(&step, "custom-jupyter-image:named"),
+        "a prefix of the tag"
+    );
+    assert!(!is_step_of(
+        &format!(
+            "/bin/sh -c {}",
+            script("custom-jupyter-image:named-volume-2", &plan)
+        ),
+        tag
+    ));
+    // A child's own step on top, or a person's `RUN : ...` of another form, is not the build's.
+    assert!(!is_step_of("/bin/sh -c #(nop)  ENV B=1", tag));
+    assert!(!is_step_of(
+        &format!("/bin/bash -c {}", script(tag, &plan)),
+        tag
+    ));
+}

@@ -5,7 +5,7 @@
 
 use anyhow::{bail, Context, Result};
 
-use super::words::{word, words};
+use super::words::{instructions, word, words};
 
 /// The base image's config, as `docker image inspect --format '{{json .Config}}'` prints it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -109,28 +109,36 @@ pub fn plan(text: &str, args: &[(String, String)], base: &BaseConfig) -> Result<
 pub fn base_of(text: &str, args: &[(String, String)]) -> Result<String> {
     let mut globals: Vec<(String, String)> = Vec::new();
     for (line, instruction, rest) in instructions(text)? {
+        let context = || format!("line {line}: {instruction} {rest}");
         match instruction.as_str() {
             "ARG" => {
-                let declared = word(rest.as_str(), &globals)?;
-                let (name, default) = match declared.split_once('=') {
-                    Some((n, d)) => (n.to_string(), Some(d.to_string())),
-                    None => (declared, None),
-                };
-                let given = args
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.clone());
-                if let Some(value) = given.or(default) {
+                if let (name, Some(value)) = arg_of(&rest, &globals, args).with_context(context)? {
                     globals.push((name, value));
                 }
             }
-            "FROM" => {
-                return word(&rest, &globals).with_context(|| format!("line {line}: FROM {rest}"))
-            }
+            "FROM" => return word(&rest, &globals).with_context(context),
             _ => bail!("line {line}: only ARG may come before FROM"),
         }
     }
     bail!("no FROM line")
+}
+
+/// `ARG NAME[=DEFAULT]`: its name, and its value (the build argument given, else the default).
+fn arg_of(
+    rest: &str,
+    vars: &[(String, String)],
+    args: &[(String, String)],
+) -> Result<(String, Option<String>)> {
+    let declared = word(rest, vars)?;
+    let (name, default) = match declared.split_once('=') {
+        Some((n, d)) => (n.to_string(), Some(d.to_string())),
+        None => (declared, None),
+    };
+    let given = args
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.clone());
+    Ok((name, given.or(default)))
 }
 
 struct State {
@@ -215,24 +223,16 @@ impl State {
         } else {
             self.globals.clone()
         };
-        let declared = word(rest, &vars)?;
-        let (name, default) = match declared.split_once('=') {
-            Some((n, d)) => (n.to_string(), Some(d.to_string())),
-            None => (declared, None),
-        };
-        let given = self
-            .args
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone());
-        let global = self
-            .globals
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone());
+        let (name, value) = arg_of(rest, &vars, &self.args)?;
         if self.from {
-            self.stage_args.push((name, given.or(default).or(global)));
-        } else if let Some(value) = given.or(default) {
+            // Declared again in the stage without a value, a global ARG keeps its own.
+            let global = self
+                .globals
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone());
+            self.stage_args.push((name, value.or(global)));
+        } else if let Some(value) = value {
             self.globals.push((name, value));
         }
         Ok(())
@@ -363,43 +363,6 @@ fn json_or_words(rest: &str, vars: &[(String, String)]) -> Result<Vec<String>> {
         Some(list) => list.iter().map(|p| word(p, vars)).collect(),
         None => words(rest, vars),
     }
-}
-
-/// `(line number, INSTRUCTION, the rest)` of each instruction: continuation lines joined,
-/// comments and blank lines left out.
-fn instructions(text: &str) -> Result<Vec<(usize, String, String)>> {
-    let mut out = Vec::new();
-    let mut pending: Option<(usize, String)> = None;
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.starts_with('#') {
-            if pending.is_none() && line.to_lowercase().replace(' ', "").starts_with("#escape=") {
-                bail!("line {}: an escape directive is not read here", i + 1);
-            }
-            continue;
-        }
-        if line.is_empty() && pending.is_none() {
-            continue;
-        }
-        let (start, mut joined) = pending.take().unwrap_or((i + 1, String::new()));
-        match line.strip_suffix('\\') {
-            Some(head) => {
-                joined.push_str(head);
-                pending = Some((start, joined));
-            }
-            None => {
-                joined.push_str(line);
-                let (instruction, rest) = joined
-                    .split_once(char::is_whitespace)
-                    .unwrap_or((joined.as_str(), ""));
-                out.push((start, instruction.to_uppercase(), rest.trim().to_string()));
-            }
-        }
-    }
-    if let Some((start, _)) = pending {
-        bail!("line {start}: the file ends inside a continued line");
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

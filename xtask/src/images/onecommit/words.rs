@@ -1,5 +1,6 @@
-//! A Dockerfile's words as the legacy builder reads them: quotes, backslash escapes and
-//! `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME:+word}` from the variables in scope.
+//! A Dockerfile's instructions and words as the legacy builder reads them: continued lines,
+//! comments, quotes, backslash escapes and `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME:+word}`
+//! from the variables in scope.
 
 use anyhow::{bail, Result};
 
@@ -133,6 +134,43 @@ fn expansion(
         },
         _ => bail!("${{{inner}}} in {text:?}: only :- and :+ are read here"),
     })
+}
+
+/// `(line number, INSTRUCTION, the rest)` of each instruction: continuation lines joined,
+/// comments and blank lines left out.
+pub fn instructions(text: &str) -> Result<Vec<(usize, String, String)>> {
+    let mut out = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.starts_with('#') {
+            if pending.is_none() && line.to_lowercase().replace(' ', "").starts_with("#escape=") {
+                bail!("line {}: an escape directive is not read here", i + 1);
+            }
+            continue;
+        }
+        if line.is_empty() && pending.is_none() {
+            continue;
+        }
+        let (start, mut joined) = pending.take().unwrap_or((i + 1, String::new()));
+        match line.strip_suffix('\\') {
+            Some(head) => {
+                joined.push_str(head);
+                pending = Some((start, joined));
+            }
+            None => {
+                joined.push_str(line);
+                let (instruction, rest) = joined
+                    .split_once(char::is_whitespace)
+                    .unwrap_or((joined.as_str(), ""));
+                out.push((start, instruction.to_uppercase(), rest.trim().to_string()));
+            }
+        }
+    }
+    if let Some((start, _)) = pending {
+        bail!("line {start}: the file ends inside a continued line");
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
