@@ -437,8 +437,15 @@ fn own_names(
 /// legacy builder ends a build with one `LABEL` step per `--label`, so the project's build ends
 /// with a run of steps setting only the project's labels, one of them this one. A child's own
 /// steps come first in its history (a label of its own, or any other step, ends the run). An
-/// image imported whole (one step) inherited nothing.
+/// image imported whole (one step) inherited nothing. A one-commit build's own step is its newest,
+/// and runs the marker naming the tag ([`crate::images::onecommit::marker`]).
 fn set_by_its_own_build(steps: &[String], built_as: &str) -> bool {
+    if steps
+        .first()
+        .is_some_and(|s| crate::images::onecommit::is_step_of(s, built_as))
+    {
+        return true;
+    }
     let labels: Vec<&str> = steps
         .iter()
         .map_while(|s| {
@@ -592,5 +599,16 @@ mod tests {
             1
         );
         assert!(own_names(untagged, ours, &[], || None).is_empty());
+
+        // A one-commit build: its own step (the marker naming the tag) is the newest, on the base's.
+        let one_commit = vec![
+            format!("/bin/sh -c : {BUILT_AS_LABEL_KEY}={ours} COPY . in /work"),
+            String::new(),
+        ];
+        assert_eq!(
+            own_names(untagged, ours, &[], || Some(one_commit.clone())),
+            ["0123456789ab"]
+        );
+        assert!(own_names(untagged, "other:tag", &[], || Some(one_commit)).is_empty());
     }
 }

@@ -4,6 +4,7 @@
 pub mod base;
 pub mod hub;
 pub mod mysql;
+pub mod onecommit;
 pub mod recipe;
 pub mod rootfs;
 pub mod sandbox;

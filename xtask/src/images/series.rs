@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use xshell::Shell;
 
 use crate::engine::{BuildSpec, Docker, RECIPE_LABEL_KEY};
+use crate::images::onecommit;
 use crate::images::recipe::RecipeHash;
 use crate::paths;
 
@@ -84,8 +85,8 @@ pub fn ensure_image(sh: &Shell, image: &SeriesImage, base: &str, verbose: bool) 
     build_as(&docker, image, base, image.tag, &recipe, verbose)
 }
 
-/// Builds `image`'s Dockerfile on `base` as `tag` (the bench's cold run uses a throwaway tag),
-/// labelled with its `recipe` hash.
+/// Builds `image` on `base` as `tag` (the bench's cold run uses a throwaway tag), labelled with
+/// its `recipe` hash: the Dockerfile's result in one commit (see [`crate::images::onecommit`]).
 pub fn build_as(
     docker: &Docker,
     image: &SeriesImage,
@@ -94,6 +95,75 @@ pub fn build_as(
     recipe: &str,
     verbose: bool,
 ) -> Result<()> {
+    let context = staged(image)?;
+    let dockerfile = std::fs::read_to_string(context.path().join("Dockerfile"))?;
+    let what = format!("Building {tag} ({}) in one commit", image.about);
+    let step = crate::progress::Step::start_maybe_lines(&what, verbose);
+    let times = onecommit::build(
+        docker,
+        context.path(),
+        &dockerfile,
+        &[("BASE_IMAGE".into(), base.into())],
+        tag,
+        &[(RECIPE_LABEL_KEY.into(), recipe.into())],
+        verbose,
+    )
+    .with_context(|| format!("{what} failed"))?;
+    step.done(&format!("built ({times})"));
+    Ok(())
+}
+
+/// Builds `image`'s Dockerfile with `docker build` on `base` as `tag`, labelled with `recipe`:
+/// the reference the one-commit build is held to, and what the walkthroughs' own builds find cached.
+pub fn build_with_dockerfile_as(
+    docker: &Docker,
+    image: &SeriesImage,
+    base: &str,
+    tag: &str,
+    recipe: &str,
+    verbose: bool,
+) -> Result<()> {
+    let context = staged(image)?;
+    let spec = BuildSpec::new(context.path(), tag)
+        .arg("BASE_IMAGE", base)
+        .label(RECIPE_LABEL_KEY, recipe);
+    docker.build(
+        &spec,
+        &format!("Building {tag} ({}) with docker build", image.about),
+        verbose,
+    )
+}
+
+/// The repository of the images [`ensure_dockerfile_build`] makes.
+pub const DOCKERFILE_BUILDS: &str = "jupyter-docker-xtask/series-dockerfile";
+
+/// `image`'s Dockerfile built with `docker build` on `base`, tagged
+/// `jupyter-docker-xtask/series-dockerfile:NAME` (rebuilt when its recipe changes): it holds the
+/// builder's cache of that Dockerfile, so that a walkthrough replaying the article's own
+/// `docker build` finds its steps cached, as it did when the series images were built so. Its tag.
+pub fn ensure_dockerfile_build(sh: &Shell, image: &SeriesImage, base: &str) -> Result<String> {
+    let docker = Docker::new(sh).with_run(None);
+    let tag = format!("{DOCKERFILE_BUILDS}:{}", short_name(image));
+    let recipe = recipe_hash(&docker, image, base)?;
+    let built =
+        || docker.label("image", &tag, RECIPE_LABEL_KEY).as_deref() == Some(recipe.as_str());
+    if built() {
+        return Ok(tag);
+    }
+    let _lock = paths::exclusive(&tag.replace([':', '/'], "_"))?;
+    if !built() {
+        build_with_dockerfile_as(&docker, image, base, &tag, &recipe, false)?;
+    }
+    Ok(tag)
+}
+
+/// The part of the tag after `custom-jupyter-image:`.
+pub fn short_name(image: &SeriesImage) -> &'static str {
+    image.tag.split_once(':').map_or(image.tag, |(_, t)| t)
+}
+
+/// The article's folder for `image`, staged in a temporary folder.
+fn staged(image: &SeriesImage) -> Result<tempfile::TempDir> {
     let context = tempfile::Builder::new()
         .prefix("series-context-")
         .tempdir()?;
@@ -101,14 +171,11 @@ pub fn build_as(
         &paths::docker_dir().join("series").join(image.dockerfile),
         context.path(),
     )?;
-    let spec = BuildSpec::new(context.path(), tag)
-        .arg("BASE_IMAGE", base)
-        .label(RECIPE_LABEL_KEY, recipe);
-    docker.build(&spec, &format!("Building {tag} ({})", image.about), verbose)
+    Ok(context)
 }
 
 /// The base image's id, the Dockerfile and the notebooks folder decide whether a rebuild is due.
-fn recipe_hash(docker: &Docker, image: &SeriesImage, base: &str) -> Result<String> {
+pub fn recipe_hash(docker: &Docker, image: &SeriesImage, base: &str) -> Result<String> {
     let base_id = docker.output(["image", "inspect", "--format", "{{.Id}}", base])?;
     recipe_hash_on(image, &base_id)
 }

@@ -214,7 +214,7 @@ fn compose(s: &mut Session) -> Result<()> {
     s.note(&format!("Compose is run as `{}`{}", tool.program, if tool.v1 { " (v1 from Debian's packages: no `docker compose` plugin here); v1 names the built image PROJECT_jupyter where v2 says PROJECT-jupyter" } else { " (the v2 plugin)" }));
     let server = crate::images::mysql::ensure(&s.sh)?;
     s.note(&format!("MySQL server: {}", server.describe()));
-    super::steps::build_series_image(s, "custom-jupyter-image:mysql-connected")?;
+    super::steps::dockerfile_cache(s, "custom-jupyter-image:mysql-connected")?;
     let base = crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)?;
 
     // Step 1: the article's clean-up.

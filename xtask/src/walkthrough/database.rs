@@ -211,8 +211,8 @@ pub fn build_mysql_connected(
     password: &str,
     build_args: bool,
 ) -> Result<String> {
-    // The project's own image first: it leaves every layer but the last ones cached.
-    super::steps::build_series_image(s, "custom-jupyter-image:mysql-connected")?;
+    // The Dockerfile built once before: every layer but the last ones is cached.
+    super::steps::dockerfile_cache(s, "custom-jupyter-image:mysql-connected")?;
     let base = crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)?;
     let project = s.project.path().to_path_buf();
     crate::images::series::stage_article_folder(

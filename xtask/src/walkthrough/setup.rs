@@ -306,6 +306,8 @@ fn first_dockerfile() -> Result<String> {
 
 /// `docker build -t TAG .` in the section's project folder, with the project's labels.
 fn build_here(s: &mut Session, dockerfile: &str, tag: &str) -> Result<String> {
+    // Both Dockerfiles of this article begin as named-volume's: its steps are cached from there.
+    super::steps::dockerfile_cache(s, "custom-jupyter-image:named-volume")?;
     let dir = s.project.path().to_path_buf();
     std::fs::write(dir.join("Dockerfile"), dockerfile)?;
     if !dir.join("computation.ipynb").exists() {

@@ -9,15 +9,31 @@ use super::session::{Ran, Session};
 use crate::engine::{wait, Created, Publish, RunSpec};
 use crate::jupyter::url::{find_url, ServerUrl};
 
-/// `docker build -t TAG .` of one of the series' images (skipped when its recipe is unchanged).
+/// `docker build -t TAG .` of one of the series' images, as `cargo xtask build` makes it (in one
+/// commit; skipped when its recipe is unchanged).
 pub fn build_series_image(s: &mut Session, tag: &str) -> Result<()> {
     s.say(&format!(
-        "$ docker build -t {tag} .    # via `cargo xtask build`, with the project's labels"
+        "$ docker build -t {tag} .    # via `cargo xtask build` (the Dockerfile's result in one commit), with the project's labels"
     ));
     let image = crate::images::series::find(tag)?;
     let base = crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)?;
     crate::images::series::ensure_image(&s.sh, image, &base, false)?;
     s.say(&format!("   {tag} is built (from {base})"));
+    Ok(())
+}
+
+/// The builder's cache of one of the series' Dockerfiles, for a section that replays the article's
+/// own `docker build`: the series' images are made in one commit, which leaves nothing cached, so
+/// the Dockerfile is built once with `docker build` under a tag of the project's own (kept, and
+/// rebuilt only when its recipe changes), as a person's earlier build of it would have left it.
+pub fn dockerfile_cache(s: &mut Session, tag: &str) -> Result<()> {
+    let image = crate::images::series::find(tag)?;
+    let base = crate::images::base::ensure(&s.sh, crate::images::base::Source::Auto, false, false)?;
+    let held = crate::images::series::ensure_dockerfile_build(&s.sh, image, &base)?;
+    s.say(&format!(
+        "$ docker build -t {held} .    # {}'s Dockerfile, once, so that the article's build finds its steps cached",
+        image.dockerfile
+    ));
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use crate::jupyter::DEFAULT_IMAGE;
 use crate::{paths, progress};
 
 impl Runner<'_> {
-    /// Once: each stage's seconds, and their sum against the 150 s target.
+    /// Once: each stage's seconds, and their sum against the 120 s target.
     pub(super) fn cold(&self) -> Result<Vec<Figure>> {
         let pid = self.prefix.trim_start_matches("jdx-bench-");
         let (base_tag, series_tag) = (
@@ -93,7 +93,7 @@ impl Runner<'_> {
             .map(|(what, s)| format!("{what} {s:.1} s"))
             .collect();
         let mut figures = vec![Figure::new("up-cold", "cold first `cargo xtask up` (compile included), the stages' sum", Unit::Seconds)
-            .target(Target::Below(150.0))
+            .target(Target::Below(120.0))
             .note(format!(
                 "{}; the wheel download ({:.1} s) runs beside mmdebstrap's package stage, whose hook spent {:.1} s on the Python environment",
                 breakdown.join(", "),

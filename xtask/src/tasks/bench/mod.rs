@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: every speed figure the issues ask for, measured in one run, each against
 //! the plain docker commands doing the same work: the cold and no-op base builds, the image sizes,
 //! warm `up`, the URL's detection latency, `up` when already running, each walkthrough in parallel
-//! against one section after another, the database's time to accept connections, the test suite.
+//! against one section after another, the database's time to accept connections, each series
+//! image in one commit against `docker build` of its Dockerfile, the test suite.
 //! Writes target/bench/report.md, report.json and report.svg (median, min–max, number of runs).
 //!
 //! Everything it makes carries the project's labels plus a run label of its own (on its Docker
@@ -10,6 +11,7 @@
 
 mod cold;
 mod database;
+mod images;
 mod report;
 mod up;
 
@@ -42,18 +44,21 @@ pub enum Part {
     Walkthrough,
     /// The database's time to accept connections.
     Database,
+    /// Each series image in one commit against `docker build --no-cache` of its Dockerfile.
+    Images,
     /// The sandbox engine ready (warm), and each literal replay in it against the corrected mode.
     Sandbox,
     /// The test suite, warm (only with --with-tests or --only tests).
     Tests,
 }
 
-const ALL: [Part; 8] = [
+const ALL: [Part; 9] = [
     Part::Noop,
     Part::Sizes,
     Part::Up,
     Part::Walkthrough,
     Part::Database,
+    Part::Images,
     Part::Sandbox,
     Part::Cold,
     Part::Tests,
@@ -219,6 +224,7 @@ impl Runner<'_> {
                     | Part::Sizes
                     | Part::Up
                     | Part::Walkthrough
+                    | Part::Images
                     | Part::Sandbox
                     | Part::Tests
             )
@@ -243,6 +249,7 @@ impl Runner<'_> {
                 Part::Up => self.up(),
                 Part::Walkthrough => self.walkthroughs(),
                 Part::Database => self.database(),
+                Part::Images => self.images(),
                 Part::Sandbox => self.sandbox(),
                 Part::Cold => self.cold(),
                 Part::Tests => self.tests(),
