@@ -139,12 +139,14 @@ fn pinned_files_read_strictly() {
 }
 
 /// A watcher's look at an engine is read section by section: the image's own ENV defaults are no
-/// secret, a run-time password is, and so is a 48-hex token from a log (a short one is not).
+/// secret, nor is what a classic builder's ENV step carries; a run-time password is, and so is a
+/// 48-hex token from a log (a short one is not).
 #[test]
 fn a_look_is_read_by_its_sections() {
-    let look = "#jdx# containers\n[{\"Name\":\"/a\",\"Image\":\"sha256:1\",\"Config\":{\"Image\":\"x:1\",\"Env\":[\"MYSQL_PASSWORD=NOT_DEFINED\",\"MYSQL_ROOT_PASSWORD=s3cret-pw\"]}}]\n#jdx# volumes\n#jdx# images\n[{\"Id\":\"sha256:1\",\"RepoTags\":[\"x:1\"],\"Config\":{\"Env\":[\"MYSQL_PASSWORD=NOT_DEFINED\"]}}]\n#jdx# files\nvol 1000:100 644 a.csv\n#jdx# logs\ntoken=0123456789abcdef0123456789abcdef0123456789abcdef\ntoken=abc\n";
+    let look = "#jdx# containers\n[{\"Name\":\"/a\",\"Image\":\"sha256:1\",\"Config\":{\"Image\":\"x:1\",\"Env\":[\"MYSQL_PASSWORD=NOT_DEFINED\",\"MYSQL_ROOT_PASSWORD=s3cret-pw\"]}},{\"Name\":\"/step\",\"Id\":\"b\",\"Image\":\"sha256:0\",\"Config\":{\"Image\":\"sha256:0\",\"Cmd\":[\"/bin/sh\",\"-c\",\"#(nop) \",\"ENV MYSQL_PASSWORD=NOT_DEFINED\"],\"Env\":[\"MYSQL_PASSWORD=NOT_DEFINED\"]}}]\n#jdx# volumes\n#jdx# images\n[{\"Id\":\"sha256:1\",\"RepoTags\":[\"x:1\"],\"Config\":{\"Env\":[\"MYSQL_PASSWORD=NOT_DEFINED\"]}}]\n#jdx# files\nvol 1000:100 644 a.csv\n#jdx# logs\ntoken=0123456789abcdef0123456789abcdef0123456789abcdef\ntoken=abc\n";
     let seen = Seen::from_look("e", look);
     assert_eq!(seen.containers_of("x:").len(), 1);
+    assert_eq!(seen.containers_in("e").len(), 2, "two containers, by id");
     assert!(seen.image("x:1").is_some());
     let file = (
         "1000:100".to_string(),

@@ -219,7 +219,15 @@ impl Seen {
             self.secrets.insert(token.to_string());
         }
         let e = &self.engines[engine];
-        for c in e.containers.values() {
+        // A classic builder's step for ENV, LABEL... (`#(nop)`) runs nothing and is given nothing:
+        // its environment is the Dockerfile's defaults (`MYSQL_PASSWORD=NOT_DEFINED`).
+        let given = e.containers.values().filter(|c| {
+            !c["Config"]["Cmd"].as_array().is_some_and(|cmd| {
+                cmd.iter()
+                    .any(|a| a.as_str().is_some_and(|a| a.contains("#(nop)")))
+            })
+        });
+        for c in given {
             let image_env: Vec<&Value> = e
                 .images
                 .get(c["Image"].as_str().unwrap_or(""))

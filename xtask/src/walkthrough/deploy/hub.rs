@@ -154,13 +154,14 @@ impl Hub {
         // The official registry's TLS uses the system's store only (certs.d is read for other
         // registries), and dockerd reads that store once: its engine starts again to read it.
         hub.host.output(["restart", hub.sandbox.as_str()])?;
-        let up = wait::poll(Duration::from_secs(30), Duration::from_millis(100), || {
+        // As long as a sandbox's first start gets: a loaded 2-core machine takes more than 30 s.
+        let up = wait::poll(Duration::from_secs(120), Duration::from_millis(100), || {
             sandbox
                 .inner
                 .probe(["version", "--format", "{{.Server.Version}}"])
                 .is_some()
         });
-        up.context("the sandbox's engine did not answer within 30s of starting again with the stand-in Docker Hub's CA")?;
+        up.context("the sandbox's engine did not answer within 120s of starting again with the stand-in Docker Hub's CA")?;
         hub.host.output([
             "network",
             "connect",
