@@ -385,6 +385,13 @@ fn up_fails(remote: &Remote, host: &str, extra: &[&str], between: impl FnOnce())
             "60",
         ])
         .args(extra)
+        // A free local port for the tunnel unless the test names one: a person's own JupyterLab
+        // may hold 8888 (the README's `up`, still running while the tests run).
+        .args(if extra.contains(&"--port") {
+            &[][..]
+        } else {
+            &["--port", "0"][..]
+        })
         .output()
         .unwrap();
     between();
@@ -486,7 +493,7 @@ fn faults_are_one_line_naming_the_fix_and_leave_nothing() {
     let busy = up_on_kept(&["--port", &taken.local_addr().unwrap().port().to_string()]);
     drop(taken);
     remote.stop_engine().unwrap();
-    let stopped = up_on_kept(&[]);
+    let stopped = up_on_kept(&["--port", "0"]);
     remote.start_engine().unwrap();
     assert!(
         !busy.status.success() && !stopped.status.success(),

@@ -470,11 +470,19 @@ fn a_sandbox_killed_mid_replay_is_one_clear_error() {
 /// `short-step.md` started in the background: the process, its transcript so far, and the name of
 /// its sandbox once its `sleep` runs.
 fn start_short_step() -> (std::process::Child, tempfile::NamedTempFile, String) {
+    start_short_step_with(&[])
+}
+
+/// [`start_short_step`] with more environment for the replay.
+fn start_short_step_with(
+    env: &[(&str, &str)],
+) -> (std::process::Child, tempfile::NamedTempFile, String) {
     let err = tempfile::NamedTempFile::new().unwrap();
     let replay = std::process::Command::new(assert_cmd::cargo::cargo_bin("xtask"))
         .args(["walkthrough", "--from-markdown"])
         .arg(fixture("short-step.md"))
         .env(RUN_ID_ENV, run_id())
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::null())
         .stderr(err.reopen().unwrap())
         .spawn()
@@ -495,23 +503,26 @@ fn start_short_step() -> (std::process::Child, tempfile::NamedTempFile, String) 
 }
 
 /// The shared registry removed under a replay (a `clean` elsewhere): one line naming the line and
-/// the cause, exit 1. (A sandbox paused mid-step is noticed the same way, by `Sandbox::trouble`;
+/// the cause, exit 1. The replay is given a registry of its own (a second server of the machine's
+/// registry's storage), so that removing it stops no other run that shares the machine's. (A sandbox paused mid-step is noticed the same way, by `Sandbox::trouble`;
 /// it has no test here: on this kernel a frozen sandbox, whose FUSE daemons are frozen with it,
 /// can wedge the host's engine until it is thawed.)
 #[test]
 fn a_removed_registry_is_one_clear_error() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let (mut replay, err, _) = start_short_step();
-    docker_ok(&["rm", "-f", xtask::sandbox::registry::CONTAINER]);
+    let own = unique(&format!("{}-t", xtask::sandbox::registry::CONTAINER));
+    let _own = Guard::container(&own);
+    let (mut replay, err, _) = start_short_step_with(&[(xtask::sandbox::registry::NAME_ENV, &own)]);
+    docker_ok(&["rm", "-f", &own]);
     let status = replay.wait().unwrap();
     let said = std::fs::read_to_string(err.path()).unwrap();
     assert_eq!(status.code(), Some(1), "{}", tail(&said));
     let last = said.lines().last().unwrap_or("");
     assert!(
         last.starts_with("error: ")
-            && last.contains(
-                "shared registry jdx-sandbox-registry was removed or stopped during line"
-            ),
+            && last.contains(&format!(
+                "shared registry {own} was removed or stopped during line"
+            )),
         "{last}"
     );
 }

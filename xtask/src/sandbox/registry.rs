@@ -19,6 +19,26 @@ use crate::paths;
 const ALIAS: &str = "registry.sandbox";
 /// The registry's container: one for the machine, its volume keeping what was seeded.
 pub const CONTAINER: &str = "jdx-sandbox-registry";
+/// Names another server of the same storage (`jdx-sandbox-registry-SUFFIX`) for this process's
+/// sandboxes: what a test that removes the registry mid-replay uses, so that it removes its own
+/// and no other run's. It serves what the machine's registry seeded (read-only: nothing to seed).
+pub const NAME_ENV: &str = "JDX_SANDBOX_REGISTRY";
+
+/// The registry's container for this process: [`CONTAINER`], or what [`NAME_ENV`] names.
+pub fn container_name() -> Result<String> {
+    match std::env::var(NAME_ENV) {
+        Err(_) => Ok(CONTAINER.to_string()),
+        Ok(name)
+            if name.len() > CONTAINER.len() + 1
+                && name.starts_with(&format!("{CONTAINER}-"))
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
+            Ok(name)
+        }
+        Ok(name) => bail!("{NAME_ENV}={name:?} is not a registry name of this project: use {CONTAINER}-SUFFIX (letters, digits, dashes), or unset it"),
+    }
+}
+
 /// The registry's own network: the host's port is published there; sandboxes are never on it.
 const NETWORK: &str = "jdx-sandbox-registry-net";
 
@@ -45,7 +65,7 @@ pub fn ensure_data_volume(host: &Docker) -> Result<String> {
 impl Registry {
     /// Starts the machine's read-only registry, or reuses it (its volume keeps what was pushed).
     pub fn ensure(host: &Docker, image: &str) -> Result<Registry> {
-        let container = CONTAINER.to_string();
+        let container = container_name()?;
         let _lock = paths::exclusive(&container)?;
         ensure_ours(host, "network", NETWORK, host.create_network(NETWORK)?)?;
         match host.container_state(&container) {
