@@ -314,12 +314,12 @@ fn a_full_outputs_volume() {
     // Earlier data, written in this container's life (a tmpfs volume lives as long as its mount).
     docker_ok(&[
         "exec",
-        &name,
+        name,
         "sh",
         "-c",
         "head -c 2048 /dev/urandom > /work/outputs/earlier.bin",
     ]);
-    let before = docker_ok(&["exec", &name, "sha256sum", "/work/outputs/earlier.bin"]);
+    let before = docker_ok(&["exec", name, "sha256sum", "/work/outputs/earlier.bin"]);
 
     let error = xtask_error(&["run", "--name", name]);
     assert!(
@@ -327,7 +327,7 @@ fn a_full_outputs_volume() {
         "{error}"
     );
     assert_eq!(
-        docker_ok(&["exec", &name, "sha256sum", "/work/outputs/earlier.bin"]),
+        docker_ok(&["exec", name, "sha256sum", "/work/outputs/earlier.bin"]),
         before
     );
 }

@@ -490,7 +490,7 @@ fn url_json_and_what_run_says_for_each_kind_of_notebook() {
     // url --json: the same server as up --json.
     let url: serde_json::Value = serde_json::from_slice(
         &xtask()
-            .args(["url", "--json", "--name", &name])
+            .args(["url", "--json", "--name", name])
             .assert()
             .success()
             .get_output()
@@ -512,7 +512,7 @@ fn url_json_and_what_run_says_for_each_kind_of_notebook() {
     // A cell raising: its number (the Markdown cell counts), its first line, the exception; the
     // cells after it do not run, as in Run All.
     let out = xtask()
-        .args(["run", "three-cells.ipynb", "--name", &name])
+        .args(["run", "three-cells.ipynb", "--name", name])
         .assert()
         .code(1);
     assert_eq!(
@@ -520,17 +520,17 @@ fn url_json_and_what_run_says_for_each_kind_of_notebook() {
         "error: cell 3 of three-cells.ipynb (`raise ValueError('boom in cell 3')`) raised ValueError: boom in cell 3: fix the cell and run again"
     );
     assert!(
-        docker(&["exec", &name, "test", "-f", "/work/outputs/before.txt"]).ok(),
+        docker(&["exec", name, "test", "-f", "/work/outputs/before.txt"]).ok(),
         "the cell before did not run"
     );
     assert!(
-        !docker(&["exec", &name, "test", "-e", "/work/outputs/after.txt"]).ok(),
+        !docker(&["exec", name, "test", "-e", "/work/outputs/after.txt"]).ok(),
         "a cell after the failing one ran"
     );
 
     // A folder named like a notebook: said so, with a notebook inside it; that one runs.
     let out = xtask()
-        .args(["run", "folder.ipynb", "--name", &name])
+        .args(["run", "folder.ipynb", "--name", name])
         .assert()
         .code(1);
     assert_eq!(
@@ -538,15 +538,15 @@ fn url_json_and_what_run_says_for_each_kind_of_notebook() {
         "error: folder.ipynb is a folder, not a notebook file: pass a notebook inside it, e.g. `cargo xtask run folder.ipynb/inner.ipynb`"
     );
     xtask()
-        .args(["run", "folder.ipynb/inner.ipynb", "--name", &name])
+        .args(["run", "folder.ipynb/inner.ipynb", "--name", name])
         .assert()
         .success();
-    assert!(docker(&["exec", &name, "test", "-f", "/work/outputs/inner.txt"]).ok());
+    assert!(docker(&["exec", name, "test", "-f", "/work/outputs/inner.txt"]).ok());
 
     // Names that read as options are refused before anything runs; ./NAME runs the file.
     for option_like in ["--output-dir=x.ipynb", "-h"] {
         let out = xtask()
-            .args(["run", "--name", &name, "--", option_like])
+            .args(["run", "--name", name, "--", option_like])
             .assert()
             .code(1);
         let error = the_error(out.get_output());
@@ -556,20 +556,13 @@ fn url_json_and_what_run_says_for_each_kind_of_notebook() {
             "{error}"
         );
     }
-    assert!(!docker(&[
-        "exec",
-        &name,
-        "test",
-        "-e",
-        "/work/outputs/option-named.txt"
-    ])
-    .ok());
+    assert!(!docker(&["exec", name, "test", "-e", "/work/outputs/option-named.txt"]).ok());
     xtask()
-        .args(["run", "./--output-dir=x.ipynb", "--name", &name])
+        .args(["run", "./--output-dir=x.ipynb", "--name", name])
         .assert()
         .success();
     assert_eq!(
-        docker_ok(&["exec", &name, "cat", "/work/outputs/option-named.txt"]),
+        docker_ok(&["exec", name, "cat", "/work/outputs/option-named.txt"]),
         "ok"
     );
 }

@@ -504,7 +504,7 @@ fn a_huge_timeout_and_a_closed_stdout_are_no_panic() {
         );
     }
     assert!(
-        exists("container", &name),
+        exists("container", name),
         "up with a closed stdout removed its container"
     );
 }
@@ -612,7 +612,7 @@ fn a_container_that_fails_to_start_again_is_kept_and_said_so() {
     let Lab { name, volume, .. } = &lab;
     let args = lab.up_args(&["--image", &image]);
     succeeded(&up(&args));
-    docker_ok(&["stop", &name]);
+    docker_ok(&["stop", name]);
     let out = up(&args);
     let error = the_error(&out);
     assert!(
@@ -622,9 +622,9 @@ fn a_container_that_fails_to_start_again_is_kept_and_said_so() {
         "{error}"
     );
     assert!(
-        exists("container", &name),
+        exists("container", name),
         "the message says kept, the container is gone"
     );
-    xtask().args(["down", "--name", &name]).assert().success();
-    assert!(!exists("container", &name) && exists("volume", &volume));
+    xtask().args(["down", "--name", name]).assert().success();
+    assert!(!exists("container", name) && exists("volume", volume));
 }

@@ -258,7 +258,7 @@ fn nothing_listens_beyond_loopback() {
         listeners.iter().all(|a| a == "127.0.0.1"),
         "port {port} listens on {listeners:?}"
     );
-    for line in docker_ok(&["port", &name]).lines() {
+    for line in docker_ok(&["port", name]).lines() {
         assert!(line.contains("127.0.0.1:"), "{line}");
     }
 
@@ -268,20 +268,20 @@ fn nothing_listens_beyond_loopback() {
             "inspect",
             "-f",
             "{{.Config.User}} {{.HostConfig.Privileged}} {{.HostConfig.SecurityOpt}}",
-            &name
+            name
         ]),
         "1000:100 false [no-new-privileges]"
     );
-    assert_eq!(docker_ok(&["exec", &name, "id", "-u"]), "1000");
+    assert_eq!(docker_ok(&["exec", name, "id", "-u"]), "1000");
     // no-new-privileges holds inside: the kernel reports NoNewPrivs for the server's process.
-    assert!(docker_ok(&["exec", &name, "grep", "NoNewPrivs", "/proc/1/status"]).ends_with('1'));
+    assert!(docker_ok(&["exec", name, "grep", "NoNewPrivs", "/proc/1/status"]).ends_with('1'));
 
     // The token: refused without it, and in no world-readable file in the container.
     let token = running["token"].as_str().unwrap();
     assert_eq!(http_status(port, "/api/status", None), 403);
     let runtime = docker_ok(&[
         "exec",
-        &name,
+        name,
         "sh",
         "-c",
         "stat -c '%a %n' /home/jovyan/.local/share/jupyter/runtime/jpserver-*.json",
@@ -294,12 +294,12 @@ fn nothing_listens_beyond_loopback() {
         "exec",
         "-u",
         "0",
-        &name,
+        name,
         "sh",
         "-c",
         &format!("printf %s {token} > {canary} && chmod 644 {canary}"),
     ]);
-    let search = docker(&["exec", "-u", "0", &name, "python3", "-c", FIND_TOKEN, token]);
+    let search = docker(&["exec", "-u", "0", name, "python3", "-c", FIND_TOKEN, token]);
     assert!(search.ok(), "the token search failed: {}", text(&search));
     let mut lines = search.stdout.lines();
     let scanned: usize = lines.next().unwrap().parse().unwrap();

@@ -54,19 +54,19 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
         "inspect",
         "-f",
         "{{range $p, $b := .HostConfig.PortBindings}}{{range $b}}{{.HostIp}} {{end}}{{end}}",
-        &name,
+        name,
     ]);
     assert_eq!(bindings.trim(), "127.0.0.1");
-    assert!(!docker_ok(&["port", &name]).contains("0.0.0.0"));
+    assert!(!docker_ok(&["port", name]).contains("0.0.0.0"));
     assert_eq!(
-        docker_ok(&["exec", &name, "id"]).lines().last().unwrap(),
+        docker_ok(&["exec", name, "id"]).lines().last().unwrap(),
         "uid=1000(jovyan) gid=100(users) groups=100(users)"
     );
     assert!(docker_ok(&[
         "inspect",
         "-f",
         "{{.HostConfig.SecurityOpt}} {{.HostConfig.Privileged}}",
-        &name
+        name
     ])
     .contains("no-new-privileges] false"));
     assert_eq!(
@@ -75,7 +75,7 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
             "inspect",
             "-f",
             "{{index .Labels \"jupyter-docker-xtask.managed\"}}",
-            &volume
+            volume
         ]),
         "true"
     );
@@ -83,7 +83,7 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     // The notebook, executed in the container, writes into the named volume, owned by jovyan.
     docker_ok(&[
         "exec",
-        &name,
+        name,
         "jupyter",
         "nbconvert",
         "--to",
@@ -94,11 +94,11 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
         "/tmp/executed",
     ]);
     let image = first["image"].as_str().unwrap();
-    let written = volume_sha(&volume, image);
+    let written = volume_sha(volume, image);
     assert_eq!(
         docker_ok(&[
             "exec",
-            &name,
+            name,
             "stat",
             "-c",
             "%U:%G",
@@ -111,11 +111,11 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     let notebook = notebooks.path().join("computation.ipynb");
     edit_in_place(&notebook, "host-edit-marker");
     assert!(
-        docker_ok(&["exec", &name, "cat", "/work/computation.ipynb"]).contains("host-edit-marker")
+        docker_ok(&["exec", name, "cat", "/work/computation.ipynb"]).contains("host-edit-marker")
     );
     let refused = docker(&[
         "exec",
-        &name,
+        name,
         "sh",
         "-c",
         "echo x >> /work/computation.ipynb",
@@ -132,7 +132,7 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
         "exec",
         "-u",
         "0",
-        &name,
+        name,
         "sh",
         "-c",
         "echo x >> /work/computation.ipynb",
@@ -146,7 +146,7 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
         "inspect",
         "--format",
         "{{range .Mounts}}{{if eq .Destination \"/work\"}}{{.Type}} {{.RW}}{{end}}{{end}}",
-        &name,
+        name,
     ]);
     assert_eq!(rw, "bind false");
 
@@ -164,21 +164,21 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("Building"));
 
     // After a restart the server has a new token; `up` and `url` give the new one.
-    docker_ok(&["restart", &name]);
+    docker_ok(&["restart", name]);
     let restarted = lab.up();
     let new_token = restarted["token"].as_str().unwrap();
     assert_ne!(new_token, token);
     let new_port = restarted["port"].as_u64().unwrap() as u16;
     assert_eq!(http_status(new_port, "/api/status", Some(new_token)), 200);
     assert_eq!(http_status(new_port, "/api/status", Some(token)), 403);
-    let url_cmd = xtask().args(["url", "--name", &name]).assert().success();
+    let url_cmd = xtask().args(["url", "--name", name]).assert().success();
     assert_eq!(
         String::from_utf8_lossy(&url_cmd.get_output().stdout).trim(),
         restarted["url"].as_str().unwrap()
     );
 
     let status = xtask()
-        .args(["status", "--name", &name, "--json"])
+        .args(["status", "--name", name, "--json"])
         .assert()
         .success();
     let status: serde_json::Value = serde_json::from_slice(&status.get_output().stdout).unwrap();
@@ -186,13 +186,13 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     assert_eq!(status["volume"], volume.as_str());
 
     // down keeps the volume; up again finds the data byte for byte.
-    let down = xtask().args(["down", "--name", &name]).assert().success();
+    let down = xtask().args(["down", "--name", name]).assert().success();
     assert!(String::from_utf8_lossy(&down.get_output().stdout)
         .contains(&format!("{volume} and its data are kept")));
-    assert!(is_gone("container", &name));
+    assert!(is_gone("container", name));
     lab.up();
     assert_eq!(
-        docker_ok(&["exec", &name, "sha256sum", &format!("/work/outputs/{CSV}")])
+        docker_ok(&["exec", name, "sha256sum", &format!("/work/outputs/{CSV}")])
             .split_whitespace()
             .next()
             .unwrap(),
@@ -340,7 +340,7 @@ fn writable_notebooks_are_saved_as_the_folders_owner() {
     let running = up_json(&lab.up_args(&["--writable-notebooks"]));
     let port = running["port"].as_u64().unwrap() as u16;
     let token = running["token"].as_str().unwrap();
-    assert!(docker_ok(&["exec", &name, "id", "-u"]).ends_with("1234"));
+    assert!(docker_ok(&["exec", name, "id", "-u"]).ends_with("1234"));
 
     // Save a notebook through the server, as JupyterLab's Save does.
     let body = r#"{"type":"notebook","format":"json","content":{"cells":[],"metadata":{},"nbformat":4,"nbformat_minor":5}}"#;
@@ -354,7 +354,7 @@ fn writable_notebooks_are_saved_as_the_folders_owner() {
     // The notebook still writes its outputs to the named volume.
     docker_ok(&[
         "exec",
-        &name,
+        name,
         "jupyter",
         "nbconvert",
         "--to",
@@ -365,7 +365,7 @@ fn writable_notebooks_are_saved_as_the_folders_owner() {
         "/tmp/executed",
     ]);
     assert_eq!(
-        volume_sha(&volume, running["image"].as_str().unwrap()).len(),
+        volume_sha(volume, running["image"].as_str().unwrap()).len(),
         64
     );
 }

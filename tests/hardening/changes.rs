@@ -143,7 +143,7 @@ fn a_chosen_token_is_stable_and_shown_only_in_the_url() {
     assert!(the_error(&out).contains(&format!("chmod 600 {}", file.display())));
     let out = up(&[&args[..], &["--token", "0123456789abcdef0123"]].concat());
     assert!(the_error(&out).contains("--token-file"));
-    assert!(!exists("container", &name) && !exists("volume", &volume));
+    assert!(!exists("container", name) && !exists("volume", volume));
 
     chmod(&file, 0o600);
     let out = up(&[&args[..], &["-d", "--token-file", file.to_str().unwrap()]].concat());
@@ -165,7 +165,7 @@ fn a_chosen_token_is_stable_and_shown_only_in_the_url() {
     assert_eq!(http_status(port, "/api/status", Some(&token)), 200);
     assert_eq!(http_status(port, "/api/status", None), 403);
     assert!(
-        !docker_ok(&["inspect", &name]).contains(&token),
+        !docker_ok(&["inspect", name]).contains(&token),
         "the token is in docker inspect"
     );
     let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
@@ -174,15 +174,15 @@ fn a_chosen_token_is_stable_and_shown_only_in_the_url() {
         "the token is in a process's arguments"
     );
 
-    docker_ok(&["restart", &name]);
-    let again = xtask().args(["url", "--name", &name]).assert().success();
+    docker_ok(&["restart", name]);
+    let again = xtask().args(["url", "--name", name]).assert().success();
     assert_eq!(
         token_of(&stdout(again.get_output())),
         token,
         "the token changed with a restart"
     );
 
-    xtask().args(["down", "--name", &name]).assert().success();
+    xtask().args(["down", "--name", name]).assert().success();
     let out = xtask()
         .arg("up")
         .args(&args)

@@ -27,9 +27,9 @@ fn messages_name_the_cause() {
     notebooks_in(&dir);
     let args = lab.args(&["--notebooks", dir.to_str().unwrap()]);
     let url = stdout(succeeded(&up(&args)));
-    let id = container_id(&name);
+    let id = container_id(name);
 
-    docker_ok(&["pause", &name]);
+    docker_ok(&["pause", name]);
     let out = up(&args);
     assert_eq!(stdout(succeeded(&out)), url);
     assert!(
@@ -38,16 +38,16 @@ fn messages_name_the_cause() {
         stderr(&out)
     );
     assert_eq!(
-        docker_ok(&["inspect", "--format", "{{.State.Paused}}", &name]),
+        docker_ok(&["inspect", "--format", "{{.State.Paused}}", name]),
         "false"
     );
 
-    docker_ok(&["stop", &name]);
+    docker_ok(&["stop", name]);
     std::fs::remove_dir(dir.join("outputs")).unwrap();
     succeeded(&up(&args));
-    assert!(dir.join("outputs").is_dir() && container_id(&name) == id);
+    assert!(dir.join("outputs").is_dir() && container_id(name) == id);
 
-    docker_ok(&["stop", &name]);
+    docker_ok(&["stop", name]);
     std::fs::remove_dir_all(&dir).unwrap();
     let error = the_error(&up(&args));
     assert!(
@@ -58,7 +58,7 @@ fn messages_name_the_cause() {
         "{error}"
     );
     assert!(
-        !dir.exists() && container_id(&name) == id,
+        !dir.exists() && container_id(name) == id,
         "the folder was made, or the container lost"
     );
 }
