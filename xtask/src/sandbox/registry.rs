@@ -62,6 +62,16 @@ pub fn ensure_data_volume(host: &Docker) -> Result<String> {
     Ok(volume)
 }
 
+/// Whether a sandbox uses the machine's registry now: it is on some sandbox's network (each
+/// sandbox connects it to its own, and disconnects it when it goes). Unsure counts as in use.
+pub fn in_use(host: &Docker) -> bool {
+    let format = "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}";
+    match host.probe(["container", "inspect", "--format", format, CONTAINER]) {
+        Some(networks) => networks.split_whitespace().any(|n| n != NETWORK),
+        None => host.container_state(CONTAINER).is_some(),
+    }
+}
+
 impl Registry {
     /// Starts the machine's read-only registry, or reuses it (its volume keeps what was pushed).
     pub fn ensure(host: &Docker, image: &str) -> Result<Registry> {

@@ -85,7 +85,11 @@ impl Test {
         // Every check runs and every problem is reported, whichever fails first.
         let touched = sentinels.check(&docker);
         drop(sentinels);
-        if !registry_was_running && docker.is_owned(sandbox::registry::CONTAINER) {
+        // Not while a sandbox uses it: a person's replay (or another run) may have started it since.
+        if !registry_was_running
+            && docker.is_owned(sandbox::registry::CONTAINER)
+            && !sandbox::registry::in_use(&docker)
+        {
             let _ = docker.probe(["rm", "-f", sandbox::registry::CONTAINER]);
         }
         let leaked = leftovers_under(&docker, &run_id);
