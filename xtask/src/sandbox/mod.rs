@@ -214,11 +214,14 @@ impl Sandbox {
         // Two replays starting at once would build the same images and seed the same names in the
         // shared registry: one prepares while the other waits.
         let preparing = paths::exclusive("sandbox-prepare")?;
-        let image = images::sandbox::ensure(&host)?;
+        // The images are the machine's, shared by every run: they carry no run's label (a test
+        // run's leak check and a later sweep would take them for its leftovers).
+        let machine = host.with_run(None);
+        let image = images::sandbox::ensure(&machine)?;
         let base = images::base::ensure(sh, images::base::Source::Auto, false, false)?;
         let mysql = images::mysql::ensure(sh)?;
-        let stand_ins = images::sandbox::stand_ins(&host, &base, &mysql.image)?;
-        Registry::ensure(&host.with_run(None), &image)?.seed(&host, &stand_ins)?;
+        let stand_ins = images::sandbox::stand_ins(&machine, &base, &mysql.image)?;
+        Registry::ensure(&machine, &image)?.seed(&machine, &stand_ins)?;
         drop(preparing);
         let sandbox = Sandbox::start(&host, &image)?;
         let wanted = stamp(&host, &stand_ins)?;
