@@ -129,10 +129,15 @@ pub fn jobs(built: &Built, selection: &Selection, run_id: &str, root: &Path) -> 
             }
         }
     }
-    let mut jobs: Vec<Job> = built
+    // In the order `cargo test` runs them: the unit tests, then the others by name.
+    let mut wanted: Vec<&Executable> = built
         .executables
         .iter()
         .filter(|e| selection.wants(e))
+        .collect();
+    wanted.sort_by_key(|e| (!e.unit, e.name.clone()));
+    let mut jobs: Vec<Job> = wanted
+        .into_iter()
         .map(|e| {
             let mut env = vec![
                 (RUN_ID_ENV.to_string(), run_id.to_string()),
