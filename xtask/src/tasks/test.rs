@@ -91,6 +91,11 @@ impl Test {
             }
             _ => run_cargo(&self.cargo_args, &run_id)?,
         };
+        if crate::engine::resources::interrupted() {
+            // The handler removes the sentinels and ends the process; the binaries were ended, and
+            // what they left carries a run id whose process is gone: the next run sweeps it.
+            crate::engine::resources::exit(130);
+        }
         println!("\n{}", tally.table());
         let tests_seconds = tests_started.elapsed().as_secs_f64();
 
@@ -315,12 +320,15 @@ impl Sentinels {
     fn create(docker: &Docker, image: &str) -> Result<Sentinels> {
         let person = docker.unlabelled();
         let name = format!("jdx-person-sentinel-{}", std::process::id());
-        // A Vec drops first to last: the container goes before its volume and network.
-        let mut guards = vec![Guard::new(&person, Resource::Container(name.clone()))];
+        // The container goes before the volume and network it uses, both on Drop (a Vec drops
+        // first to last; locals last to first) and on a signal (the handler removes the newest
+        // guard first): its guard is the last made, the first in the Vec.
         person.create_volume(&name, &[])?;
-        guards.push(Guard::new(&person, Resource::Volume(name.clone())));
+        let volume = Guard::new(&person, Resource::Volume(name.clone()));
         person.create_network(&name)?;
-        guards.push(Guard::new(&person, Resource::Network(name.clone())));
+        let network = Guard::new(&person, Resource::Network(name.clone()));
+        let container = Guard::new(&person, Resource::Container(name.clone()));
+        let guards = vec![container, network, volume];
         let spec = RunSpec::detached(image, &name)
             .network(&name)
             .mount(Mount::volume(&name, "/sentinel"))

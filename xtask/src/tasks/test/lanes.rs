@@ -101,10 +101,13 @@ pub fn run<W: Write + Send>(
                     }
                     crate::progress::note(&format!("lane {}: {} started", lane + 1, job.name));
                     let finished = run_one(&job, running);
-                    let mut out = lock(out);
-                    let _ = out.write_all(block(&finished).as_bytes());
-                    let _ = out.flush();
-                    drop(out);
+                    // Once stopped, what a binary cut short printed is no result: the signal
+                    // handler's lines come next.
+                    if !stop() {
+                        let mut out = lock(out);
+                        let _ = out.write_all(block(&finished).as_bytes());
+                        let _ = out.flush();
+                    }
                     lock(results).push((index, finished));
                 })
             })

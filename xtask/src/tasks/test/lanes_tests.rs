@@ -150,6 +150,10 @@ fn a_stop_ends_the_running_binaries_and_what_they_started() {
     );
     assert!(!finished[0].exited_ok);
     assert!(!dir.path().join("queued.ran").exists());
+    assert!(
+        out.into_inner().unwrap().is_empty(),
+        "a binary cut short by the stop was printed"
+    );
     let grandchild = std::fs::read_to_string(dir.path().join("grandchild")).unwrap();
     let proc_dir = format!("/proc/{}", grandchild.trim());
     let deadline = Instant::now() + Duration::from_secs(10);
