@@ -65,15 +65,7 @@ impl Test {
         sweep_crashed_runs(&docker, &run_id)?;
         prereqs::assume_yes(self.yes);
         prereqs::ensure(&needs(sh, &plan))?;
-        let built = match &plan {
-            Plan::Lanes(selection) => {
-                let step = progress::Step::start_lines("Building the test binaries");
-                let built = artifacts::build(&paths::root(), &selection.build_args())?;
-                step.done(&format!("{} built", built.executables.len()));
-                Some(built)
-            }
-            Plan::Cargo(_) => None,
-        };
+        let built = build_binaries(&plan)?;
         // The sandbox tests start the machine's registry when it is not running; the suite leaves the
         // engine as it found it (the registry's volume, holding the seeded stand-ins, stays).
         let registry_was_running = docker
@@ -89,7 +81,12 @@ impl Test {
                 let jobs = plan::jobs(&built, selection, &run_id, &paths::root())?;
                 run_lanes(jobs, self.lanes)
             }
-            _ => run_cargo(&self.cargo_args, &run_id)?,
+            _ => {
+                if self.lanes.is_some() {
+                    progress::note("--lanes takes whole binaries (`--test NAME`): with these arguments the tests run in one `cargo test`");
+                }
+                run_cargo(&self.cargo_args, &run_id)?
+            }
         };
         if crate::engine::resources::interrupted() {
             // The handler removes the sentinels and ends the process; the binaries were ended, and
@@ -127,6 +124,18 @@ impl Test {
         }
         Ok(())
     }
+}
+
+/// Every test binary the lanes will run, built before anything else is prepared (a build error
+/// ends the run at once). Nothing for one `cargo test`, which builds its own.
+fn build_binaries(plan: &Plan) -> Result<Option<artifacts::Built>> {
+    let Plan::Lanes(selection) = plan else {
+        return Ok(None);
+    };
+    let step = progress::Step::start_lines("Building the test binaries");
+    let built = artifacts::build(&paths::root(), &selection.build_args())?;
+    step.done(&format!("{} built", built.executables.len()));
+    Ok(Some(built))
 }
 
 fn needs_sandbox(plan: &Plan) -> bool {
