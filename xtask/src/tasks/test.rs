@@ -188,10 +188,12 @@ fn prepare(sh: &Shell, sandbox: bool) -> Result<String> {
 fn run_lanes(jobs: Vec<lanes::Job>, lanes: Option<u16>) -> (Tally, bool) {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let lanes = lanes.map_or(cores, usize::from).min(jobs.len()).max(1);
-    let s = if lanes == 1 { "" } else { "s" };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     progress::note(&format!(
-        "{} test binaries on {lanes} lane{s}; each one's output follows when it ends",
-        jobs.len()
+        "{} on {}; each one's output follows when it ends",
+        plural(jobs.len(), "test binary", "test binaries"),
+        plural(lanes, "lane", "lanes")
     ));
     let order: Vec<String> = jobs.iter().map(|j| j.name.clone()).collect();
     let out = Mutex::new(std::io::stdout());
