@@ -1,23 +1,34 @@
-//! `cargo xtask test`: the README's test command. Sets up what the tests need (engine check, base
-//! and series images), sweeps what crashed earlier runs left, runs every test binary of the
-//! workspace (`cargo test --workspace --no-fail-fast`) with one run id labelled on everything the
-//! tests make, prints a table (binary, passed, failed, seconds), then fails if any binary failed,
-//! if a person's own resources were touched, or if anything carrying the run's label (or a private
-//! run id under it) remains.
+//! `cargo xtask test`: the README's test command. Sweeps what crashed earlier runs left, builds
+//! every test binary, sets up what the tests need (engine check, base and series images, the
+//! sandbox image and its warm cache), runs the binaries two at a time (a lane per core, each
+//! binary's output printed whole when it ends) with one run id labelled on everything the tests
+//! make, prints a table (binary, passed, failed, seconds) and the wall time, then fails if any
+//! binary failed, if a person's own resources were touched, or if anything carrying the run's
+//! label (or a private run id under it) remains. `--quick` runs the unit tests and the end-to-end
+//! binaries that need no sandbox; trailing arguments other than `--test NAME` go to one
+//! `cargo test --workspace --no-fail-fast`, as before.
 
 use std::io::{BufRead, BufReader};
+use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use xshell::Shell;
 
-use crate::engine::resources::{list, remove_run, Guard, Resource, KINDS};
-use crate::engine::{last_message, Docker, Mount, RunSpec, RUN_ID_ENV, RUN_LABEL_KEY};
+use crate::engine::resources::{Guard, Resource};
+use crate::engine::{Docker, Mount, RunSpec, RUN_ID_ENV};
 use crate::images::{base, series as build};
-use crate::{prereqs, progress, sandbox};
+use crate::{paths, prereqs, progress, sandbox};
 
+mod artifacts;
+mod lanes;
+mod plan;
+mod sweep;
 mod tally;
 
+use plan::{Plan, Selection};
+use sweep::sweep_crashed_runs;
+pub use sweep::{labelled, leftovers_under, remove_runs_under, Labelled};
 pub use tally::{binary_started, parse_result_line, Binary, Tally};
 
 #[derive(clap::Args, Debug)]
@@ -25,13 +36,23 @@ pub struct Test {
     /// Install what the tests need on the host (mmdebstrap, pip, Chromium, Compose) without asking.
     #[arg(long)]
     pub yes: bool,
-    /// Passed on to `cargo test` (e.g. `--test foundation`, or a test name filter).
+    /// The inner loop (about 3 minutes warm): the unit tests and the end-to-end binaries that need
+    /// no sandbox; it names the binaries it leaves out.
+    #[arg(long)]
+    pub quick: bool,
+    /// How many test binaries run at once (default: one per core; 1 runs them one at a time).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub lanes: Option<u16>,
+    /// `--test NAME` (repeatable) runs those binaries in lanes; anything else (a test name filter,
+    /// `--lib`) goes to one `cargo test --workspace --no-fail-fast`.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub cargo_args: Vec<String>,
 }
 
 impl Test {
     pub fn run(self, sh: &Shell) -> Result<()> {
+        let wall = Instant::now();
+        let plan = plan::plan(self.quick, &self.cargo_args)?;
         let run_id = std::env::var(RUN_ID_ENV)
             .ok()
             .filter(|r| !r.is_empty())
@@ -43,44 +64,37 @@ impl Test {
         docker.require_engine()?;
         sweep_crashed_runs(&docker, &run_id)?;
         prereqs::assume_yes(self.yes);
-        prereqs::ensure(&needs(sh))?;
-
-        let base = base::ensure(sh, base::Source::Auto, false, false)?;
-        for image in build::IMAGES {
-            build::ensure_image(sh, image, &base, false)?;
-        }
-
-        // A person's own things, unlabelled, present for the whole suite: they must come out unchanged.
-        let sentinels = Sentinels::create(&docker, &base)?;
+        prereqs::ensure(&needs(sh, &plan))?;
+        let built = build_binaries(&plan)?;
         // The sandbox tests start the machine's registry when it is not running; the suite leaves the
         // engine as it found it (the registry's volume, holding the seeded stand-ins, stays).
         let registry_was_running = docker
             .container_state(sandbox::registry::CONTAINER)
             .is_some_and(|s| s.running);
-
+        let base = prepare(sh, needs_sandbox(&plan))?;
+        // A person's own things, unlabelled, present for the whole suite: they must come out unchanged.
+        let sentinels = Sentinels::create(&docker, &base)?;
+        let tests_started = Instant::now();
         progress::note(&format!("running the tests with run id {run_id}"));
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        // --no-fail-fast: every test binary runs, and every failure is reported, not just the first.
-        let mut args = vec![
-            "test".to_string(),
-            "--workspace".into(),
-            "--no-fail-fast".into(),
-        ];
-        args.extend(self.cargo_args);
-        let reader = duct::cmd(cargo, args)
-            .env(RUN_ID_ENV, &run_id)
-            .stderr_to_stdout()
-            .unchecked()
-            .reader()?;
-        let mut tally = Tally::default();
-        for line in BufReader::new(&reader).lines() {
-            let line = line?;
-            println!("{line}");
-            tally.feed(&line, Instant::now());
+        let (tally, runner_ok) = match (&plan, built) {
+            (Plan::Lanes(selection), Some(built)) => {
+                let jobs = plan::jobs(&built, selection, &run_id, &paths::root())?;
+                run_lanes(jobs, self.lanes)
+            }
+            _ => {
+                if self.lanes.is_some() {
+                    progress::note("--lanes takes whole binaries (`--test NAME`): with these arguments the tests run in one `cargo test`");
+                }
+                run_cargo(&self.cargo_args, &run_id)?
+            }
+        };
+        if crate::engine::resources::interrupted() {
+            // The handler removes the sentinels and ends the process; the binaries were ended, and
+            // what they left carries a run id whose process is gone: the next run sweeps it.
+            crate::engine::resources::exit(130);
         }
-        tally.close(Instant::now());
-        let cargo_ok = reader.try_wait()?.is_some_and(|o| o.status.success());
         println!("\n{}", tally.table());
+        let tests_seconds = tests_started.elapsed().as_secs_f64();
 
         // Every check runs and every problem is reported, whichever fails first.
         let touched = sentinels.check(&docker);
@@ -97,13 +111,154 @@ impl Test {
             eprintln!("leaked: {item}");
         }
         let removed = remove_runs_under(&docker, &run_id);
-        let problems = verdict(&tally, cargo_ok, touched, leaked, removed);
+        let problems = verdict(&tally, runner_ok, touched, leaked, removed);
         let (passed, failed) = tally.totals();
+        println!(
+            "wall time: {} (the tests {}, before them {})",
+            clock(wall.elapsed().as_secs_f64()),
+            clock(tests_seconds),
+            clock(tests_started.duration_since(wall).as_secs_f64())
+        );
+        if plan == Plan::Lanes(Selection::Quick) {
+            say_left_out();
+        }
         println!("cargo xtask test: {passed} passed, {failed} failed");
         if !problems.is_empty() {
             bail!("{} (see the output above)", problems.join("; "));
         }
         Ok(())
+    }
+}
+
+/// Every test binary the lanes will run, built before anything else is prepared (a build error
+/// ends the run at once). Nothing for one `cargo test`, which builds its own.
+fn build_binaries(plan: &Plan) -> Result<Option<artifacts::Built>> {
+    let Plan::Lanes(selection) = plan else {
+        return Ok(None);
+    };
+    let step = progress::Step::start_lines("Building the test binaries");
+    let built = artifacts::build(&paths::root(), &selection.build_args())?;
+    step.done(&format!("{} built", built.executables.len()));
+    Ok(Some(built))
+}
+
+fn needs_sandbox(plan: &Plan) -> bool {
+    match plan {
+        Plan::Lanes(selection) => selection.needs_sandbox(),
+        Plan::Cargo(_) => true,
+    }
+}
+
+/// What the tests use, made before any of them runs (so that no test's timeout includes a
+/// build): the base and series images, and, when a test may start a sandbox, the sandbox image,
+/// the stand-ins in the machine's registry and the sandboxes' warm cache. One line per step.
+/// Returns the base image.
+fn prepare(sh: &Shell, sandbox: bool) -> Result<String> {
+    let step = progress::Step::start_lines("Preparing (1/3): the base image");
+    let base = base::ensure(sh, base::Source::Auto, false, false)?;
+    step.done(&base);
+    let step = progress::Step::start_lines(format!(
+        "Preparing (2/3): the series' {} images",
+        build::IMAGES.len()
+    ));
+    for image in build::IMAGES {
+        build::ensure_image(sh, image, &base, false)?;
+    }
+    step.done("ready");
+    if !sandbox {
+        progress::note("Preparing (3/3): no sandbox (no test here starts one)");
+        return Ok(base);
+    }
+    let step = progress::Step::start_lines(
+        "Preparing (3/3): the sandbox (its image, the stand-ins in the registry, its warm cache)",
+    );
+    // A sandbox started and removed at once, as `cargo xtask sandbox --check` does: under no run
+    // id (what it keeps is the machine's, shared by every run).
+    match sandbox::Sandbox::for_articles(sh) {
+        Ok((sandbox, _)) => {
+            drop(sandbox);
+            step.done("ready");
+        }
+        // The tests that need it fail on their own, saying why; the others still run.
+        Err(e) => step.done(&format!(
+            "FAILED: {}; the tests that start a sandbox will fail",
+            crate::engine::one_line(&format!("{e:#}"))
+        )),
+    }
+    Ok(base)
+}
+
+/// The jobs on `lanes` lanes (default: one per core), longest first; the table in their order.
+fn run_lanes(jobs: Vec<lanes::Job>, lanes: Option<u16>) -> (Tally, bool) {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let lanes = lanes.map_or(cores, usize::from).min(jobs.len()).max(1);
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    progress::note(&format!(
+        "{} on {}; each one's output follows when it ends",
+        plural(jobs.len(), "test binary", "test binaries"),
+        plural(lanes, "lane", "lanes")
+    ));
+    let order: Vec<String> = jobs.iter().map(|j| j.name.clone()).collect();
+    let out = Mutex::new(std::io::stdout());
+    let stop = crate::engine::resources::interrupted;
+    let mut finished = lanes::run(lanes::longest_first(jobs), lanes, &out, &stop);
+    finished.sort_by_key(|f| order.iter().position(|n| *n == f.name));
+    let mut tally = Tally::default();
+    let mut all_ok = true;
+    for f in finished {
+        all_ok &= f.exited_ok;
+        tally.push(Binary::from_run(&f.name, &f.output, f.seconds, f.exited_ok));
+    }
+    (tally, all_ok)
+}
+
+/// One `cargo test --workspace --no-fail-fast ARGS`, its output streamed and tallied.
+fn run_cargo(cargo_args: &[String], run_id: &str) -> Result<(Tally, bool)> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // --no-fail-fast: every test binary runs, and every failure is reported, not just the first.
+    let mut args = vec![
+        "test".to_string(),
+        "--workspace".into(),
+        "--no-fail-fast".into(),
+    ];
+    args.extend(cargo_args.iter().cloned());
+    let reader = duct::cmd(cargo, args)
+        .env(RUN_ID_ENV, run_id)
+        .stderr_to_stdout()
+        .unchecked()
+        .reader()?;
+    let mut tally = Tally::default();
+    for line in BufReader::new(&reader).lines() {
+        let line = line?;
+        println!("{line}");
+        tally.feed(&line, Instant::now());
+    }
+    tally.close(Instant::now());
+    let cargo_ok = reader.try_wait()?.is_some_and(|o| o.status.success());
+    Ok((tally, cargo_ok))
+}
+
+/// What `--quick` left out, and where it runs.
+fn say_left_out() {
+    match plan::left_out_by_quick(&paths::root()) {
+        Ok(left) => println!(
+            "--quick left out: {}; the full `cargo xtask test` runs them",
+            left.join(", ")
+        ),
+        Err(e) => println!(
+            "--quick left out the binaries that need a sandbox (listing them failed: {e:#}); the full `cargo xtask test` runs them"
+        ),
+    }
+}
+
+/// `75.3` -> `1m 15s`; `9.6` -> `9.6s`.
+fn clock(seconds: f64) -> String {
+    if seconds < 60.0 {
+        format!("{seconds:.1}s")
+    } else {
+        let whole = seconds.round() as u64;
+        format!("{}m {:02}s", whole / 60, whole % 60)
     }
 }
 
@@ -127,7 +282,10 @@ fn verdict(
             failures.join("; ")
         ));
     } else if !cargo_ok {
-        problems.push("`cargo test` failed before or after running the tests".to_string());
+        problems.push(
+            "`cargo test` failed before or after running the tests (or a test binary exited with a failure)"
+                .to_string(),
+        );
     }
     if let Some(what) = touched {
         problems.push(format!(
@@ -148,11 +306,11 @@ fn verdict(
 }
 
 /// What the suite needs beyond Rust and Docker: Chromium for the browser test, Compose for the
-/// compose walkthrough (unless the plugin is there), and what the offline base image is built with
-/// when it has still to be built.
-fn needs(sh: &Shell) -> Vec<prereqs::Need> {
+/// compose walkthrough (unless the plugin is there; `--quick` does not run it), and what the
+/// offline base image is built with when it has still to be built.
+fn needs(sh: &Shell, plan: &Plan) -> Vec<prereqs::Need> {
     let mut needs = vec![prereqs::CHROMIUM];
-    if !prereqs::compose_present() {
+    if *plan != Plan::Lanes(Selection::Quick) && !prereqs::compose_present() {
         needs.push(prereqs::COMPOSE);
     }
     let docker = Docker::new(sh);
@@ -177,12 +335,15 @@ impl Sentinels {
     fn create(docker: &Docker, image: &str) -> Result<Sentinels> {
         let person = docker.unlabelled();
         let name = format!("jdx-person-sentinel-{}", std::process::id());
-        // A Vec drops first to last: the container goes before its volume and network.
-        let mut guards = vec![Guard::new(&person, Resource::Container(name.clone()))];
+        // The container goes before the volume and network it uses, both on Drop (a Vec drops
+        // first to last; locals last to first) and on a signal (the handler removes the newest
+        // guard first): its guard is the last made, the first in the Vec.
         person.create_volume(&name, &[])?;
-        guards.push(Guard::new(&person, Resource::Volume(name.clone())));
+        let volume = Guard::new(&person, Resource::Volume(name.clone()));
         person.create_network(&name)?;
-        guards.push(Guard::new(&person, Resource::Network(name.clone())));
+        let network = Guard::new(&person, Resource::Network(name.clone()));
+        let container = Guard::new(&person, Resource::Container(name.clone()));
+        let guards = vec![container, network, volume];
         let spec = RunSpec::detached(image, &name)
             .network(&name)
             .mount(Mount::volume(&name, "/sentinel"))
@@ -233,176 +394,7 @@ fn new_run_id() -> String {
     format!("suite-{}-{secs}", std::process::id())
 }
 
-/// A resource that carries a run label.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Labelled {
-    pub kind: &'static str,
-    pub name: String,
-    pub run: String,
-}
-
-/// Everything on the engine with a run label (any run). Any failure to look is an error: a leak
-/// check or a sweep must never pass because it could not see.
-pub fn labelled(docker: &Docker) -> Result<Vec<Labelled>> {
-    let filter = format!("label={RUN_LABEL_KEY}");
-    let mut found = Vec::new();
-    for (kind, name_format) in KINDS {
-        // On `ls`, `.Labels` is one joined string: `.Label "KEY"` is the accessor that works there.
-        let format = format!("{name_format}\t{{{{.Label \"{RUN_LABEL_KEY}\"}}}}");
-        for line in list(docker, kind, &filter, &format)? {
-            if let Some((name, run)) = line.split_once('\t') {
-                found.push(Labelled {
-                    kind,
-                    name: name.to_string(),
-                    run: run.to_string(),
-                });
-            }
-        }
-    }
-    found.extend(labelled_images(docker)?);
-    Ok(found)
-}
-
-/// `image ls` has no `.Label` accessor: list the ids, then read each image's label and tags. The
-/// shared base and series images are never a run's leftover, even if a build under a test run
-/// stamped its id on them (a recipe label would not tell them apart: images inherit it); another
-/// tag a test put on one is.
-fn labelled_images(docker: &Docker) -> Result<Vec<Labelled>> {
-    let mut ids = list(
-        docker,
-        "image",
-        &format!("label={RUN_LABEL_KEY}"),
-        "{{.ID}}",
-    )?;
-    ids.sort();
-    ids.dedup();
-    let format =
-        format!("{{{{index .Config.Labels \"{RUN_LABEL_KEY}\"}}}}\t{{{{join .RepoTags \" \"}}}}");
-    let mut found = Vec::new();
-    for id in ids {
-        let out = docker.status(["image", "inspect", "--format", format.as_str(), id.as_str()])?;
-        if !out.ok() {
-            if out.stderr.to_lowercase().contains("no such image") {
-                continue; // removed since it was listed
-            }
-            bail!(
-                "`docker image inspect {id}` failed: {}",
-                last_message(&out.stderr)
-            );
-        }
-        // An untagged image prints nothing after the tab (and the output is trimmed).
-        let (run, tags) = out
-            .stdout
-            .split_once('\t')
-            .unwrap_or((out.stdout.as_str(), ""));
-        let tags: Vec<&str> = tags
-            .split_whitespace()
-            .filter(|t| *t != "<none>:<none>")
-            .collect();
-        if run.is_empty() || run == "<no value>" {
-            continue;
-        }
-        // A shared tag keeps the image; any other tag on it is the run's (removing it only untags).
-        let mut names: Vec<&str> = tags
-            .iter()
-            .copied()
-            .filter(|t| !is_shared_image(t))
-            .collect();
-        if names.is_empty() {
-            if !tags.is_empty() {
-                continue; // only shared tags
-            }
-            names.push(&id);
-        }
-        found.extend(names.into_iter().map(|n| Labelled {
-            kind: "image",
-            name: n.to_string(),
-            run: run.to_string(),
-        }));
-    }
-    Ok(found)
-}
-
-/// The base (and its root filesystem, the MySQL stand-in: `jupyter-docker-xtask/...`) and the
-/// series' images, which every run uses.
-fn is_shared_image(tag: &str) -> bool {
-    tag.starts_with("jupyter-docker-xtask/") || build::IMAGES.iter().any(|i| i.tag == tag)
-}
-
-/// The suite's run id or a private one made under it (`{run}-safety-...`).
-fn is_under(run: &str, prefix: &str) -> bool {
-    run == prefix
-        || run
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with('-'))
-}
-
-/// What carries the run's label or a private run id under it, as `kind name (run R)`.
-pub fn leftovers_under(docker: &Docker, run_id: &str) -> Result<Vec<String>> {
-    Ok(labelled(docker)?
-        .into_iter()
-        .filter(|l| is_under(&l.run, run_id))
-        .map(|l| format!("{} {} (run {})", l.kind, l.name, l.run))
-        .collect())
-}
-
-/// Removes what carries the run's label or a private run id under it.
-pub fn remove_runs_under(docker: &Docker, run_id: &str) -> Result<()> {
-    let found = labelled(docker)?;
-    remove_runs(docker, &found, |run| is_under(run, run_id));
-    Ok(())
-}
-
-/// Removes the runs `which` selects: containers first, then what they used, then the images.
-fn remove_runs(docker: &Docker, found: &[Labelled], which: impl Fn(&str) -> bool) {
-    let mut runs: Vec<&str> = found
-        .iter()
-        .map(|l| l.run.as_str())
-        .filter(|r| which(r))
-        .collect();
-    runs.sort();
-    runs.dedup();
-    for run in &runs {
-        remove_run(docker, run);
-    }
-    for image in found.iter().filter(|l| l.kind == "image" && which(&l.run)) {
-        let _ = docker.probe(["image", "rm", image.name.as_str()]);
-    }
-}
-
-/// Removes what earlier test runs left when they crashed or were killed: resources carrying a run
-/// label whose run's process is gone. Never touches anything without a run label, the current
-/// run's, a live run's, or the shared images.
-fn sweep_crashed_runs(docker: &Docker, current: &str) -> Result<()> {
-    let found = labelled(docker).context("looking for crashed test runs")?;
-    let crashed = |run: &str| !is_under(run, current) && !run_is_alive(run);
-    let mut runs: Vec<&str> = found
-        .iter()
-        .map(|l| l.run.as_str())
-        .filter(|r| crashed(r))
-        .collect();
-    runs.sort();
-    runs.dedup();
-    for run in runs {
-        progress::note(&format!(
-            "removing what the crashed test run {run} left behind"
-        ));
-    }
-    remove_runs(docker, &found, crashed);
-    Ok(())
-}
-
-fn run_is_alive(run: &str) -> bool {
-    // Only the suite's own ids (`suite-<pid>-<secs>`, and private ones under them) name a pid.
-    let Some(rest) = run.strip_prefix("suite-") else {
-        return true;
-    };
-    let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
-    match pid {
-        Some(pid) => std::path::Path::new(&format!("/proc/{pid}")).exists(),
-        None => true, // not ours to judge: leave it
-    }
-}
-
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod verdict_tests;

@@ -22,6 +22,31 @@ impl Binary {
     pub fn failed(&self) -> bool {
         !self.finished || self.failed > 0
     }
+
+    /// A binary run on its own: its whole output, how long it ran, and whether it exited with
+    /// success. Its last `test result:` line counts; a binary that printed none, or that said all
+    /// passed and then exited with a failure (a crash at exit), has no result.
+    pub fn from_run(name: &str, output: &str, seconds: f64, exited_ok: bool) -> Binary {
+        let mut binary = Binary {
+            name: name.to_string(),
+            passed: 0,
+            failed: 0,
+            seconds,
+            finished: false,
+            failures: Vec::new(),
+        };
+        for line in output.lines().map(str::trim) {
+            if let Some((passed, failed)) = parse_result_line(line) {
+                (binary.passed, binary.failed, binary.finished) = (passed, failed, true);
+            } else if let Some(test) = failed_test(line) {
+                binary.failures.push(test.to_string());
+            }
+        }
+        if !exited_ok && binary.failed == 0 {
+            binary.finished = false;
+        }
+        binary
+    }
 }
 
 #[derive(Debug, Default)]
@@ -53,10 +78,7 @@ impl Tally {
                 binary.finished = true;
                 binary.seconds = now.duration_since(started).as_secs_f64();
             }
-        } else if let Some(test) = line
-            .strip_prefix("test ")
-            .and_then(|t| t.strip_suffix(" ... FAILED"))
-        {
+        } else if let Some(test) = failed_test(line) {
             if let (Some(_), Some(binary)) = (self.open, self.binaries.last_mut()) {
                 binary.failures.push(test.to_string());
             }
@@ -68,6 +90,12 @@ impl Tally {
         if let (Some(started), Some(binary)) = (self.open.take(), self.binaries.last_mut()) {
             binary.seconds = now.duration_since(started).as_secs_f64();
         }
+    }
+
+    /// A binary run on its own (see [`Binary::from_run`]).
+    pub fn push(&mut self, binary: Binary) {
+        self.close(std::time::Instant::now());
+        self.binaries.push(binary);
     }
 
     pub fn totals(&self) -> (u64, u64) {
@@ -143,6 +171,11 @@ pub fn binary_started(line: &str) -> Option<String> {
         Some(src) => format!("{name} ({src})"),
         None => name.to_string(),
     })
+}
+
+/// `test some_test ... FAILED` -> `some_test`.
+fn failed_test(line: &str) -> Option<&str> {
+    line.strip_prefix("test ")?.strip_suffix(" ... FAILED")
 }
 
 /// `test result: ok. 28 passed; 0 failed; ...` -> (28, 0).
@@ -309,5 +342,52 @@ mod tests {
             "{}",
             tally.table()
         );
+    }
+
+    #[test]
+    fn binaries_run_on_their_own() {
+        let passed = "\nrunning 2 tests\ntest a ... ok\ntest b ... ok\n\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.00s\n\n";
+        let b = Binary::from_run("up", passed, 1.5, true);
+        assert_eq!(
+            (b.passed, b.failed, b.finished, b.seconds),
+            (2, 0, true, 1.5)
+        );
+        assert!(!b.failed());
+
+        let failing = "running 2 tests\ntest a ... ok\ntest b ... FAILED\n\nfailures:\n\n---- b stdout ----\nboom\n\ntest result: FAILED. 1 passed; 1 failed; 0 ignored\n";
+        let b = Binary::from_run("safety", failing, 3.0, false);
+        assert_eq!((b.passed, b.failed, b.finished), (1, 1, true));
+        assert_eq!(b.failures, ["b"]);
+
+        // Killed mid-run: no result line.
+        let b = Binary::from_run("habits", "running 4 tests\ntest a ... ok\n", 9.0, false);
+        assert!(!b.finished && b.failed());
+        // All passed, then a crash on the way out: no result either.
+        let b = Binary::from_run("faults", passed, 2.0, false);
+        assert!(!b.finished && b.failed(), "{b:?}");
+        // A result line and a clean exit, but not the last line: still the binary's result.
+        let b = Binary::from_run("doc-tests xtask", "   Doc-tests xtask\n\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored\n\n", 4.0, true);
+        assert!(b.finished && !b.failed());
+
+        let mut tally = Tally::default();
+        tally.push(Binary::from_run("up", passed, 1.5, true));
+        tally.push(Binary::from_run("habits", "running 4 tests\n", 9.0, false));
+        tally.push(Binary::from_run("safety", failing, 3.0, false));
+        assert_eq!(tally.totals(), (3, 1));
+        assert_eq!(
+            tally.failures(),
+            [
+                "habits (no result: the binary crashed or was killed)",
+                "safety (b)"
+            ]
+        );
+        let rows: Vec<Vec<String>> = tally
+            .table()
+            .lines()
+            .map(|l| l.split_whitespace().map(String::from).collect())
+            .collect();
+        assert_eq!(rows[1], ["up", "2", "0", "1.5"]);
+        assert_eq!(rows[2], ["habits", "-", "crashed", "9.0"]);
+        assert_eq!(rows[4], ["total", "3", "1", "13.5"]);
     }
 }
