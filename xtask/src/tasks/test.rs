@@ -1,12 +1,11 @@
-//! `cargo xtask test`: the README's test command. Sweeps what crashed earlier runs left, builds
-//! every test binary, sets up what the tests need (engine check, base and series images, the
+//! `cargo xtask test`: the README's test command. Sweeps what crashed earlier runs left, checks
+//! the code's format and clippy (`test/style.rs`), builds every test binary, sets up what the tests need (engine check, base and series images, the
 //! sandbox image and its warm cache), runs the binaries two at a time (a lane per core, each
 //! binary's output printed whole when it ends) with one run id labelled on everything the tests
 //! make, prints a table (binary, passed, failed, seconds) and the wall time, then fails if any
 //! binary failed, if a person's own resources were touched, or if anything carrying the run's
 //! label (or a private run id under it) remains. `--quick` runs the unit tests and the end-to-end
-//! binaries that need no sandbox; trailing arguments other than `--test NAME` go to one
-//! `cargo test --workspace --no-fail-fast`, as before.
+//! binaries that need no sandbox; other trailing arguments than `--test NAME` go to one `cargo test`.
 
 use std::io::{BufRead, BufReader};
 use std::sync::Mutex;
@@ -23,6 +22,7 @@ use crate::{paths, prereqs, progress, sandbox};
 mod artifacts;
 mod lanes;
 mod plan;
+mod style;
 mod sweep;
 mod tally;
 
@@ -65,9 +65,9 @@ impl Test {
         sweep_crashed_runs(&docker, &run_id)?;
         prereqs::assume_yes(self.yes);
         prereqs::ensure(&needs(sh, &plan))?;
+        let style = style::check();
         let built = build_binaries(&plan)?;
-        // The sandbox tests start the machine's registry when it is not running; the suite leaves the
-        // engine as it found it (the registry's volume, holding the seeded stand-ins, stays).
+        // The suite leaves the machine's registry as it found it (its volume, the seeded stand-ins, stays).
         let registry_was_running = docker
             .container_state(sandbox::registry::CONTAINER)
             .is_some_and(|s| s.running);
@@ -111,7 +111,7 @@ impl Test {
             eprintln!("leaked: {item}");
         }
         let removed = remove_runs_under(&docker, &run_id);
-        let problems = verdict(&tally, runner_ok, touched, leaked, removed);
+        let problems = [style, verdict(&tally, runner_ok, touched, leaked, removed)].concat();
         let (passed, failed) = tally.totals();
         println!(
             "wall time: {} (the tests {}, before them {})",
