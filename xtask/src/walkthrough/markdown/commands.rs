@@ -5,10 +5,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-/// A regex compiled once, on first use.
-pub(super) fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).unwrap())
-}
+use super::text::re;
 
 /// The commands of a block, each with its line offset inside the block: `\` continuations and
 /// heredocs stay one command; blank lines and `#` comments are not commands; a `$ ` prompt is dropped.

@@ -16,6 +16,9 @@ use crate::engine::Docker;
 use crate::sandbox::{Remote, Sandbox};
 use crate::walkthrough::deploy::hub::{self, Hub};
 
+/// Why a remote console's steps cannot run (no remote host stands in for this replay).
+pub const REMOTE_WHY: &str = "no remote host stands in for this replay";
+
 /// The value a table gives a placeholder to be filled with the stand-in Docker Hub's username.
 pub const HUB_USER: &str = "@hub-user";
 

@@ -196,7 +196,7 @@ impl<'a> Executor<'a> {
 
     /// Step `k` could not be taken at all (the sandbox refused it): not run, why at its line.
     pub fn could_not_run(&mut self, k: usize, why: &str) {
-        let why = super::replay::redact(why, &self.sandbox.secrets);
+        let why = super::text::redact(why, &self.sandbox.secrets);
         let _ = self.not_run(k, &why);
     }
 
@@ -232,7 +232,7 @@ impl<'a> Executor<'a> {
                 None
             }
             Place::Remote if self.remote.is_none() => {
-                return self.not_run(k, super::replay::REMOTE_WHY)
+                return self.not_run(k, super::elsewhere::REMOTE_WHY)
             }
             Place::Remote => None,
             Place::Jupyter => match self.jupyter_container() {
@@ -297,7 +297,7 @@ impl<'a> Executor<'a> {
         };
         eprintln!(
             "{shown_place}$ {}",
-            super::replay::redact(text, &self.sandbox.secrets)
+            super::text::redact(text, &self.sandbox.secrets)
         );
         self.transcript.push(
             json!({"line": line, "place": place.name(), "command": text, "ran_as": shell_text}),

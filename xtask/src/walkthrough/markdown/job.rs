@@ -435,7 +435,7 @@ fn print_lines(s: &mut State, line: usize, secrets: &[String], hide: Option<&str
         if blank || hide.is_some_and(|h| shown.starts_with(h)) {
             continue;
         }
-        let _ = writeln!(err, "{prefix}{}", super::replay::redact(&shown, secrets));
+        let _ = writeln!(err, "{prefix}{}", super::text::redact(&shown, secrets));
     }
     if s.total > s.raw.len() && !s.capped {
         s.capped = true;

@@ -31,6 +31,7 @@ mod report_markdown;
 mod screen;
 mod standin;
 pub mod steps;
+pub mod text;
 
 pub use compare::{compare, Verdict};
 pub use placeholders::Values;

@@ -7,9 +7,10 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::commands::{self, re, ProseAction};
+use super::commands::{self, ProseAction};
 use super::lines::{bullet, dedent, indent_of, numbered_item, shortcode, WRAPPERS};
 use super::steps::{Place, Step, StepKind};
+use super::text::re;
 
 /// The steps of an article, in order, placeholders as written (see `placeholders::fill`).
 pub fn read(article: &str) -> Vec<Step> {

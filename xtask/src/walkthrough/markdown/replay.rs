@@ -18,16 +18,13 @@ use serde_json::{json, Value};
 use xshell::Shell;
 
 use super::claims::{self, ClaimCheck, Observed, Probe};
-use super::commands::re;
 use super::executor::Executor;
 use super::job::Place as SandboxPlace;
 use super::steps::{expected_output, Step, StepKind};
+use super::text::{re, redact};
 use super::{compare, elsewhere, placeholders, reader, standin, Report, StepResult, Values};
 use crate::sandbox::Sandbox;
 use crate::walkthrough::report_file::ReportFile;
-
-/// Why a remote console's steps cannot run (no remote host stands in for this replay).
-pub const REMOTE_WHY: &str = "no remote host stands in for this replay";
 
 /// Most steps an article may have unless `--max-steps` says otherwise: ten times the longest
 /// article of the series, far less than a hostile one could make a replay run for.
@@ -416,23 +413,6 @@ fn notes_markdown(
     redact(&md, secrets)
 }
 
-/// `text` with the secrets and any Jupyter token replaced by `<redacted>`.
-pub fn redact(text: &str, secrets: &[String]) -> String {
-    static TOKEN: OnceLock<Regex> = OnceLock::new();
-    // The regex only where a token can be: a report's megabytes are mostly without one.
-    let text = if text.contains("token=") {
-        re(&TOKEN, r"token=[0-9a-f]{32,}").replace_all(text, "token=<redacted>")
-    } else {
-        text.into()
-    };
-    secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .fold(text.into_owned(), |t, s| {
-            t.replace(s.as_str(), "<redacted>")
-        })
-}
-
 fn redact_json(value: Value, secrets: &[String]) -> Value {
     match value {
         Value::String(s) => Value::String(redact(&s, secrets)),
@@ -536,14 +516,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(err, "a.md has 501 steps, more than --max-steps 500: if you mean to replay them all, give --max-steps 501");
-    }
-
-    #[test]
-    fn secrets_are_redacted() {
-        let text = "http://127.0.0.1:8888/lab?token=13f6290e9454f435fee306e8a448d8ceb1a8867c6ee76815 pw hunter22";
-        assert_eq!(
-            redact(text, &["hunter22".into()]),
-            "http://127.0.0.1:8888/lab?token=<redacted> pw <redacted>"
-        );
     }
 }

@@ -73,7 +73,7 @@ impl Report<'_> {
     }
 
     pub(super) fn redact(&self, text: &str) -> String {
-        super::replay::redact(text, self.secrets)
+        super::text::redact(text, self.secrets)
     }
 
     fn counts(&self) -> Counts {
