@@ -25,7 +25,8 @@ use anyhow::Result;
 use serde_json::{json, Value};
 
 use super::commands;
-use super::elsewhere::{logs_in_to_hub, RemoteHost};
+use super::commands::logs_in_to_hub;
+use super::elsewhere::RemoteHost;
 use super::job::{Job, Place as Sandbox, Settled};
 use super::kernel::Kernel;
 use super::report::StepResult;
