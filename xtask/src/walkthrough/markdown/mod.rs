@@ -22,6 +22,7 @@ mod lines;
 pub mod local_machine;
 pub mod mask;
 pub mod placeholders;
+mod play;
 mod prerequisite;
 pub mod reader;
 pub mod references;

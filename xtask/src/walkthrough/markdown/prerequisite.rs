@@ -10,7 +10,7 @@ use regex::Regex;
 
 use super::executor::Executor;
 use super::job::Place as SandboxPlace;
-use super::replay::play;
+use super::play::play;
 use super::steps::{Step, StepKind};
 use super::text::re;
 use super::{placeholders, reader, standin, Values};
