@@ -21,6 +21,7 @@ mod kernel;
 mod lines;
 pub mod local_machine;
 pub mod mask;
+mod pattern;
 pub mod placeholders;
 mod play;
 mod prerequisite;
