@@ -520,6 +520,9 @@ fn preload(s: &mut Session) -> Result<()> {
     stop_removes(s, &c)
 }
 
+/// The literal mode: the article replayed from its Markdown, with these claims at their steps.
+pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -547,6 +550,3 @@ mod tests {
         );
     }
 }
-
-/// The literal mode: the article replayed from its Markdown, with these claims at their steps.
-pub const LITERAL_CLAIMS: &[super::markdown::claims::ClaimCheck] = literal::CLAIMS;
