@@ -53,6 +53,14 @@ struct Running {
     notes: Vec<String>,
 }
 
+/// Where a command goes: typed into a container (or the terminal itself), not run, or the `exit`
+/// of an open container shell.
+enum Target {
+    Here(Option<String>),
+    NotRun(&'static str),
+    Exit,
+}
+
 pub struct Executor<'a> {
     sandbox: Sandbox,
     pub(super) inner: &'a Docker,
@@ -210,49 +218,15 @@ impl<'a> Executor<'a> {
     fn command(&mut self, k: usize, place: &Place, text: &str) -> Result<()> {
         let line = self.steps[k].line;
         let mut notes = Vec::new();
-        let text = match text.strip_prefix("sudo ") {
-            Some(rest) => {
-                notes.push("`sudo ` left out: the sandbox's shell reaches its engine without it (and has no root to give)".to_string());
-                rest.trim_start()
-            }
-            None => text,
-        };
-        let filled;
-        let text = match self.fill_asked(text) {
-            Ok((t, said)) => {
-                notes.extend(said);
-                filled = t;
-                filled.as_str()
-            }
+        let text = match self.command_text(text, &mut notes) {
+            Ok(text) => text,
             Err(why) => return self.not_run(k, &why),
         };
-        let container = match place {
-            Place::Host => None,
-            Place::Other(title) => {
-                notes.push(format!("run in the local machine terminal: the block's title {title:?} names no other place"));
-                None
-            }
-            Place::Remote if self.remote.is_none() => {
-                return self.not_run(k, super::elsewhere::REMOTE_WHY)
-            }
-            Place::Remote => None,
-            Place::Jupyter => match self.jupyter_container() {
-                Some(c) => Some(c),
-                None => {
-                    return self.not_run(
-                        k,
-                        "no Jupyter container is running in the sandbox to open a terminal in",
-                    )
-                }
-            },
-            Place::StartedContainer if text.trim() == "exit" => return self.exit_shell(k),
-            Place::StartedContainer => match self.open_shell() {
-                Some(c) => Some(c),
-                None => return self.not_run(
-                    k,
-                    "no container shell is open: the command that should have opened one did not",
-                ),
-            },
+        let text = text.as_str();
+        let container = match self.target(place, text, &mut notes) {
+            Target::Here(container) => container,
+            Target::NotRun(why) => return self.not_run(k, why),
+            Target::Exit => return self.exit_shell(k),
         };
         // A reader reads what the last command printed and types the next: a log asked for right
         // after a detached start is read once the container has finished starting (as before a cell).
@@ -273,17 +247,10 @@ impl<'a> Executor<'a> {
             }
             None => text.to_string(),
         };
-        let mut answers = Vec::new();
-        if logs_in_to_hub(text) {
-            let Some((user, password)) = self.hub_login.clone() else {
-                return self.not_run(
-                    k,
-                    "docker login reaches Docker Hub, and no stand-in for it runs in this replay",
-                );
-            };
-            notes.push("the stand-in Docker Hub's account for this run: its username and password typed at the prompts".into());
-            answers = vec![("Username:", user), ("Password:", password)];
-        }
+        let answers = match self.hub_answers(text, &mut notes) {
+            Ok(answers) => answers,
+            Err(why) => return self.not_run(k, why),
+        };
         let on_remote = *place == Place::Remote;
         let job_place = self.machine(on_remote).0.clone();
         let job_cwd = if on_remote {
@@ -310,38 +277,128 @@ impl<'a> Executor<'a> {
             Vec::new()
         };
         let id = self.id();
-        let mut job = Job::start(&job_place, id, line, &job_cwd, &shell_text, true, None)?;
+        let job = Job::start(&job_place, id, line, &job_cwd, &shell_text, true, None)?;
         if !long {
-            let code = match wait_answering(&mut job, &answers, &mut notes) {
-                Some(code) => code,
-                None => {
-                    notes.push(format!(
-                        "still running after {}s: stopped",
-                        COMMAND_LIMIT.as_secs()
-                    ));
-                    job.kill();
-                    job.exit().unwrap_or(-1)
-                }
-            };
-            if container.is_none() {
-                if let Some(dir) = job.final_cwd() {
-                    if on_remote {
-                        self.remote_cwd = dir;
-                    } else {
-                        self.cwd = dir;
-                    }
-                }
-            }
-            let output = job.output();
-            self.compared[k] = Some(output.clone());
-            self.finish_command(k, Some(code), output, &notes);
+            self.run_to_end(k, job, &answers, container.is_none(), on_remote, notes);
             return Ok(());
         }
+        self.keep_running(k, job, text, before, notes);
+        Ok(())
+    }
+
+    /// A command that ends by itself: waited for (prompts answered), stopped past the limit; the
+    /// terminal's folder carries over (not a container's).
+    fn run_to_end(
+        &mut self,
+        k: usize,
+        mut job: Job,
+        answers: &[(&str, String)],
+        in_terminal: bool,
+        on_remote: bool,
+        mut notes: Vec<String>,
+    ) {
+        let code = match wait_answering(&mut job, answers, &mut notes) {
+            Some(code) => code,
+            None => {
+                notes.push(format!(
+                    "still running after {}s: stopped",
+                    COMMAND_LIMIT.as_secs()
+                ));
+                job.kill();
+                job.exit().unwrap_or(-1)
+            }
+        };
+        if in_terminal {
+            if let Some(dir) = job.final_cwd() {
+                if on_remote {
+                    self.remote_cwd = dir;
+                } else {
+                    self.cwd = dir;
+                }
+            }
+        }
+        let output = job.output();
+        self.compared[k] = Some(output.clone());
+        self.finish_command(k, Some(code), output, &notes);
+    }
+
+    /// The command as the sandbox's shell takes it: without `sudo `, its asked placeholders
+    /// filled (a note says so); why not, when an asked placeholder has no one-line answer.
+    fn command_text(&self, text: &str, notes: &mut Vec<String>) -> Result<String, String> {
+        let text = match text.strip_prefix("sudo ") {
+            Some(rest) => {
+                notes.push("`sudo ` left out: the sandbox's shell reaches its engine without it (and has no root to give)".to_string());
+                rest.trim_start()
+            }
+            None => text,
+        };
+        let (filled, said) = self.fill_asked(text)?;
+        notes.extend(said);
+        Ok(filled)
+    }
+
+    /// The container a command at `place` is typed into (None: the terminal itself), or why it
+    /// does not run, or that it is the `exit` of a container shell.
+    fn target(&self, place: &Place, text: &str, notes: &mut Vec<String>) -> Target {
+        match place {
+            Place::Host => Target::Here(None),
+            Place::Other(title) => {
+                notes.push(format!("run in the local machine terminal: the block's title {title:?} names no other place"));
+                Target::Here(None)
+            }
+            Place::Remote if self.remote.is_none() => Target::NotRun(super::elsewhere::REMOTE_WHY),
+            Place::Remote => Target::Here(None),
+            Place::Jupyter => match self.jupyter_container() {
+                Some(c) => Target::Here(Some(c)),
+                None => Target::NotRun(
+                    "no Jupyter container is running in the sandbox to open a terminal in",
+                ),
+            },
+            Place::StartedContainer if text.trim() == "exit" => Target::Exit,
+            Place::StartedContainer => match self.open_shell() {
+                Some(c) => Target::Here(Some(c)),
+                None => Target::NotRun(
+                    "no container shell is open: the command that should have opened one did not",
+                ),
+            },
+        }
+    }
+
+    /// What is typed at a Docker Hub login's prompts: the stand-in's account (a note says so);
+    /// why not, when no stand-in runs.
+    fn hub_answers(
+        &self,
+        text: &str,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<(&'static str, String)>, &'static str> {
+        if !logs_in_to_hub(text) {
+            return Ok(Vec::new());
+        }
+        let Some((user, password)) = self.hub_login.clone() else {
+            return Err(
+                "docker login reaches Docker Hub, and no stand-in for it runs in this replay",
+            );
+        };
+        notes.push("the stand-in Docker Hub's account for this run: its username and password typed at the prompts".into());
+        Ok(vec![("Username:", user), ("Password:", password)])
+    }
+
+    /// A command that keeps its terminal: recorded when it ended by itself while starting, else
+    /// left running (with the containers that appeared since `before`) and the replay moves on.
+    fn keep_running(
+        &mut self,
+        k: usize,
+        job: Job,
+        text: &str,
+        before: Vec<String>,
+        mut notes: Vec<String>,
+    ) {
+        let line = self.steps[k].line;
         let settled = job.settle(LONG_LIMIT, QUIET);
         self.compared[k] = Some(job.output());
         if let Settled::Ended(code) = settled {
             self.finish_command(k, Some(code), job.output(), &notes);
-            return Ok(());
+            return;
         }
         job.to_background();
         notes.push(format!(
@@ -364,7 +421,6 @@ impl<'a> Executor<'a> {
             containers,
             notes,
         });
-        Ok(())
     }
 
     /// `text` with its asked placeholders filled by what the sandbox answers now (one line each),
