@@ -118,7 +118,7 @@ pub(super) fn start_sh(p: &Probe) -> Observed {
 }
 
 pub(super) fn cached(p: &Probe) -> Observed {
-    let (cached, total) = super::super::cached_run_steps(&p.output());
+    let (cached, total) = super::super::own_image::cached_run_steps(&p.output());
     seen(
         p.exit() == Some(0) && total >= 2 && cached == total,
         format!(
