@@ -261,7 +261,8 @@ mod tests {
 
     #[test]
     fn each_change_is_named() {
-        let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(Change, &str)> = vec![
             (
                 Box::new(|v| v["Image"] = "sha256:bbbb".into()),
                 "now has the id aaaa",

@@ -35,8 +35,7 @@ impl Tunnel {
         };
         let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
         let forward = Tunnel::forward(self.local_port, self.remote_port);
-        args.first().is_some_and(|a| a.ends_with(b"ssh"))
-            && args.iter().any(|a| *a == forward.as_bytes())
+        args.first().is_some_and(|a| a.ends_with(b"ssh")) && args.contains(&forward.as_bytes())
     }
 
     /// Ends the tunnel's process (only when it is still that `ssh`) and waits until it is gone.

@@ -10,7 +10,8 @@ use anyhow::Result;
 use xshell::Shell;
 
 use super::markdown::claims::{ClaimCheck, Observed};
-use super::markdown::replay::{self, redact, Replayed};
+use super::markdown::replay::{self, Replayed};
+use super::markdown::text::redact;
 use super::names::Names;
 use super::session::{Claim, Entry, Mode, Outcome, SectionOutcome};
 use super::Article;

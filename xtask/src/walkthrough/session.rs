@@ -8,83 +8,15 @@ use anyhow::Result;
 use xshell::Shell;
 
 pub use super::commands::Ran;
+use super::names::pick_name;
 pub use super::names::{is_anonymous_volume, Names};
-use super::names::{pick_name, slug};
-use crate::engine::resources::{Guard, Resource};
+use crate::engine::resources::Guard;
 use crate::engine::Docker;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// The article's commands as written.
-    Literal,
-    /// The recipe that delivers what the article claims.
-    Corrected,
-}
+mod outcome;
+mod resources;
 
-impl Mode {
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Literal => "literal",
-            Mode::Corrected => "corrected",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Claim {
-    pub section: String,
-    /// What the article says.
-    pub claim: String,
-    /// What was observed: does it hold?
-    pub holds: bool,
-    /// What the project knows to be true in this mode (the claim, or its erratum).
-    pub expected: bool,
-    pub evidence: String,
-    /// False when only the official image (or a registry) could show it: then holds and expected
-    /// are both false and the evidence says why; it is never faked.
-    pub checkable: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub command: String,
-    pub output: String,
-    pub exit: i32,
-}
-
-#[derive(Debug)]
-pub struct SectionOutcome {
-    pub name: String,
-    pub entries: Vec<Entry>,
-    pub notes: Vec<String>,
-    pub claims: Vec<Claim>,
-    pub error: Option<String>,
-    pub seconds: f64,
-    pub names: Names,
-    /// Other tutorial names the section used, as (tutorial's name, name used).
-    pub picked: Vec<(String, String)>,
-}
-
-#[derive(Debug)]
-pub struct Outcome {
-    pub slug: &'static str,
-    pub title: &'static str,
-    pub mode: Mode,
-    pub sections: Vec<SectionOutcome>,
-    pub seconds: f64,
-}
-
-impl Outcome {
-    pub fn claims(&self) -> impl Iterator<Item = &Claim> {
-        self.sections.iter().flat_map(|s| s.claims.iter())
-    }
-    pub fn unexpected(&self) -> Vec<&Claim> {
-        self.claims().filter(|c| c.holds != c.expected).collect()
-    }
-    pub fn ok(&self) -> bool {
-        self.unexpected().is_empty() && self.sections.iter().all(|s| s.error.is_none())
-    }
-}
+pub use outcome::{verdict_line, Claim, Entry, Mode, Outcome, SectionOutcome};
 
 pub struct Session {
     pub sh: Shell,
@@ -106,19 +38,6 @@ pub struct Session {
     out: Box<dyn Write + Send>,
     /// The article's project folder (`~/jupyter` in the series), made fresh for each section.
     pub project: tempfile::TempDir,
-}
-
-pub fn verdict_line(c: &Claim) -> String {
-    if !c.checkable {
-        return format!("[NOT CHECKABLE HERE] {}\n        {}", c.claim, c.evidence);
-    }
-    let mark = match (c.holds, c.holds == c.expected) {
-        (true, true) => "HOLDS",
-        (false, true) => "FAILS (as expected: article erratum)",
-        (true, false) => "HOLDS (unexpected!)",
-        (false, false) => "FAILS (unexpected!)",
-    };
-    format!("[{mark}] {}\n        observed: {}", c.claim, c.evidence)
 }
 
 impl Session {
@@ -264,52 +183,6 @@ impl Session {
         self.guards.push(guard);
     }
 
-    /// Registers a container made by this section without `run` (e.g. by Compose): removed at the
-    /// end unless `--keep`.
-    pub fn made_container(&mut self, name: &str) {
-        self.guards.push(Guard::new(
-            &self.docker,
-            Resource::Container(name.to_string()),
-        ));
-    }
-
-    /// Registers a volume: an anonymous one (its container's, unlabelled) is removed at the end;
-    /// a named one only if this process created it, so a volume that was there is never adopted.
-    pub fn made_volume(&mut self, name: &str) {
-        let volume = Resource::Volume(name.to_string());
-        let guard = if is_anonymous_volume(name) {
-            Guard::new(&self.docker, volume)
-        } else {
-            self.mine_only(volume)
-        };
-        self.guards.push(guard);
-    }
-
-    /// Registers a network, removed at the end only if this process created it.
-    pub fn made_network(&mut self, name: &str) {
-        let guard = self.mine_only(Resource::Network(name.to_string()));
-        self.guards.push(guard);
-    }
-
-    fn mine_only(&self, resource: Resource) -> Guard {
-        let mut guard = Guard::before_create(&self.docker, resource);
-        guard.created();
-        guard
-    }
-
-    /// An image tag this section built (removed at the end unless `--keep`; shared layers stay).
-    pub fn made_image(&mut self, tag: &str) {
-        self.guards
-            .push(Guard::new(&self.docker, Resource::Image(tag.to_string())));
-    }
-
-    /// The resource is gone (the article removed it): no need to remove it again.
-    pub fn forget(&mut self, resource: &Resource) {
-        if let Some(i) = self.guards.iter().position(|g| g.resource() == resource) {
-            self.guards.remove(i).keep();
-        }
-    }
-
     /// Progress for a long wait: a spinner when sections run one after another, timestamped lines
     /// when they run in parallel (several spinners would fight over one line).
     pub fn step(&self, what: impl Into<String>) -> crate::progress::Step {
@@ -317,32 +190,6 @@ impl Session {
             crate::progress::Step::start_lines(what)
         } else {
             crate::progress::Step::start(what)
-        }
-    }
-
-    fn release(&mut self) {
-        if !self.keep {
-            // Newest first: containers go before the volumes and networks they use.
-            while let Some(guard) = self.guards.pop() {
-                drop(guard);
-            }
-            return;
-        }
-        // Keep everything; free the tutorial's container name for the next section.
-        for guard in std::mem::take(&mut self.guards) {
-            // A dangling anonymous volume has no label and nothing to inspect: never keep it.
-            if matches!(guard.resource(), Resource::Volume(n) if is_anonymous_volume(n)) {
-                drop(guard);
-                continue;
-            }
-            if let Resource::Container(name) = guard.resource().clone() {
-                if !self.parallel && self.docker.exists("container", &name) {
-                    let kept = format!("{name}-{}", slug(&self.section));
-                    let _ = self.docker.probe(["rename", name.as_str(), kept.as_str()]);
-                    self.note(&format!("kept container {kept}"));
-                }
-            }
-            guard.keep();
         }
     }
 }
@@ -360,6 +207,7 @@ pub fn redact_tokens(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::engine::cmdline::shell_quote;
+    use crate::walkthrough::names::slug;
 
     fn names() -> Names {
         Names {

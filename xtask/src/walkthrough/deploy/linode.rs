@@ -20,8 +20,12 @@ use super::super::database;
 use super::super::db;
 use super::super::session::Session;
 use super::{wait_for_url, Hub, Pushed};
-use crate::engine::{wait, Docker};
+use crate::engine::Docker;
 use crate::sandbox::{Remote, Sandbox};
+
+mod tunnel;
+
+use tunnel::{shown, Tunnel};
 
 const D1: &str = include_str!("../data/deploy/D1.py");
 const D2: &str = include_str!("../data/deploy/D2.py");
@@ -305,85 +309,6 @@ fn mysql_line(db_env: &std::path::Path) -> String {
 fn wait_healthy(s: &mut Session) {
     let health = database::health_within(s, DB, Duration::from_secs(180));
     s.record(&format!("until [ \"$(docker inspect -f '{{{{.State.Health.Status}}}}' {DB})\" = healthy ]; do sleep 1; done"), &format!("{DB}: {health}\n"), i32::from(health != "healthy"));
-}
-
-/// `ssh -N -L PORT:127.0.0.1:8888 root@ADDRESS` in the background: the Linode's loopback port on
-/// the local machine's. Ended (by its PID) when dropped.
-struct Tunnel {
-    port: u16,
-    child: std::process::Child,
-}
-
-impl Tunnel {
-    fn open(s: &mut Session, remote: &Remote) -> Result<Tunnel> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let forward = format!("127.0.0.1:{port}:127.0.0.1:8888");
-        let target = format!("root@{}", remote.address);
-        let args = [
-            "-N",
-            "-o",
-            "ControlMaster=no",
-            "-o",
-            "ControlPath=none",
-            "-o",
-            "ExitOnForwardFailure=yes",
-            "-L",
-            forward.as_str(),
-            target.as_str(),
-        ];
-        let child = std::process::Command::new("ssh")
-            .env("PATH", remote.path())
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .context("starting the ssh tunnel")?;
-        let mut tunnel = Tunnel { port, child };
-        s.record(
-            &format!(
-                "ssh -N -L {port}:127.0.0.1:8888 root@{}    # in the background: the tunnel",
-                remote.address
-            ),
-            "",
-            0,
-        );
-        let up = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || {
-            tunnel.status("/api/status", None) != 0
-                || matches!(tunnel.child.try_wait(), Ok(Some(_)))
-        });
-        if up.is_none() || matches!(tunnel.child.try_wait(), Ok(Some(_))) {
-            bail!(
-                "the ssh tunnel to {} did not open within 20s",
-                remote.address
-            );
-        }
-        Ok(tunnel)
-    }
-
-    /// The status of `GET path` through the tunnel (0: no answer).
-    fn status(&self, path: &str, token: Option<&str>) -> u16 {
-        crate::jupyter::http::get_status(self.port, path, token, Duration::from_secs(5))
-            .unwrap_or(0)
-    }
-}
-
-impl Drop for Tunnel {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `HTTP 200`, or `no answer` for 0.
-fn shown(status: u16) -> String {
-    if status == 0 {
-        "no answer".into()
-    } else {
-        format!("HTTP {status}")
-    }
 }
 
 /// A row printed as a Python tuple: (its values, how many are None).

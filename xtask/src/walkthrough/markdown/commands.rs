@@ -5,10 +5,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-/// A regex compiled once, on first use.
-pub(super) fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).unwrap())
-}
+use super::text::re;
 
 /// The commands of a block, each with its line offset inside the block: `\` continuations and
 /// heredocs stay one command; blank lines and `#` comments are not commands; a `$ ` prompt is dropped.
@@ -77,7 +74,7 @@ pub fn cannot_run(command: &str) -> Option<String> {
     };
     let why = if docker_sub("search") {
         "docker search asks Docker Hub's index; no local registry can answer it"
-    } else if docker_sub("login") && !super::elsewhere::logs_in_to_hub(command) {
+    } else if docker_sub("login") && !logs_in_to_hub(command) {
         "docker login to a registry other than Docker Hub signs in to the reader's own account there"
     } else if ["nano", "vi", "vim", "emacs", "pico"].contains(&after_sudo) {
         "opens an interactive editor: the file block that follows is written instead"
@@ -101,6 +98,23 @@ pub fn cannot_run(command: &str) -> Option<String> {
         return None;
     };
     Some(why.to_string())
+}
+
+/// Whether `command` logs in to Docker Hub: `docker login` with no server named.
+pub fn logs_in_to_hub(command: &str) -> bool {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let Some(at) = words.windows(2).position(|w| w == ["docker", "login"]) else {
+        return false;
+    };
+    let mut rest = words[at + 2..].iter();
+    while let Some(w) = rest.next() {
+        if ["-u", "--username", "-p", "--password"].contains(w) {
+            rest.next();
+        } else if !w.starts_with('-') {
+            return false;
+        }
+    }
+    true
 }
 
 /// A command that opens an interactive shell in a container: what follows runs there until `exit`.
@@ -367,5 +381,13 @@ mod tests {
             vec![ProseAction::Type("touch Dockerfile".into())]
         );
         assert!(prose_actions("Enter `CONTAINER ID` in the form").is_empty());
+    }
+
+    #[test]
+    fn a_login_naming_no_server_is_docker_hubs() {
+        assert!(logs_in_to_hub("docker login"));
+        assert!(logs_in_to_hub("docker login -u me"));
+        assert!(!logs_in_to_hub("docker login registry.example.com"));
+        assert!(!logs_in_to_hub("docker logout"));
     }
 }

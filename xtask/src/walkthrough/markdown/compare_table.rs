@@ -1,8 +1,8 @@
 //! Tables in an output (`docker ps`, `images`, `volume ls`): columns split at the header's column
 //! starts, rows compared as a set (docker's order is its engine's history, not a claim).
 
-use super::compare::{finish, is_elision, Pattern, Verdict};
 use super::mask::{mask, mask_cell};
+use super::pattern::{finish, is_elision, Pattern, Verdict};
 
 /// Column names and start columns (in chars) of a table header: 2+ names in capitals, 2+ spaces apart.
 pub(super) fn table_columns(header: &str) -> Option<Vec<(String, usize)>> {

@@ -10,11 +10,15 @@
 
 use anyhow::Result;
 
+use super::commands::logs_in_to_hub;
 use super::job::Place;
 use super::steps::{Place as StepPlace, Step, StepKind};
 use crate::engine::Docker;
 use crate::sandbox::{Remote, Sandbox};
 use crate::walkthrough::deploy::hub::{self, Hub};
+
+/// Why a remote console's steps cannot run (no remote host stands in for this replay).
+pub const REMOTE_WHY: &str = "no remote host stands in for this replay";
 
 /// The value a table gives a placeholder to be filled with the stand-in Docker Hub's username.
 pub const HUB_USER: &str = "@hub-user";
@@ -39,23 +43,6 @@ pub struct Elsewhere {
     pub hub: Option<HubAccount>,
     pub remote: Option<RemoteHost>,
     pub notes: Vec<String>,
-}
-
-/// Whether `command` logs in to Docker Hub: `docker login` with no server named.
-pub fn logs_in_to_hub(command: &str) -> bool {
-    let words: Vec<&str> = command.split_whitespace().collect();
-    let Some(at) = words.windows(2).position(|w| w == ["docker", "login"]) else {
-        return false;
-    };
-    let mut rest = words[at + 2..].iter();
-    while let Some(w) = rest.next() {
-        if ["-u", "--username", "-p", "--password"].contains(w) {
-            rest.next();
-        } else if !w.starts_with('-') {
-            return false;
-        }
-    }
-    true
 }
 
 /// The username the run's Docker Hub account has (known before the stand-in starts, so the
@@ -116,17 +103,4 @@ pub fn prepare(sandbox: &Sandbox, steps: &[Step], secrets: &mut Vec<String>) -> 
         });
     }
     Ok(elsewhere)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_login_naming_no_server_is_docker_hubs() {
-        assert!(logs_in_to_hub("docker login"));
-        assert!(logs_in_to_hub("docker login -u me"));
-        assert!(!logs_in_to_hub("docker login registry.example.com"));
-        assert!(!logs_in_to_hub("docker logout"));
-    }
 }

@@ -9,8 +9,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::screen;
 use crate::engine::{Docker, Output};
+
+mod output;
+
+use output::{print_lines, State, PROMPT_BYTES, TAIL};
 
 /// The sandbox's own engine, as its shells reach it (the WRAPPER below says the same).
 const INNER_ENGINE: &str = "unix:///var/run/docker.sock";
@@ -101,84 +104,6 @@ impl Place {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::new(),
         })
-    }
-}
-
-/// Bytes of a job's output kept, the first ones; the rest is counted, not kept (`yes` would
-/// otherwise fill the host's memory).
-pub const OUTPUT_CAP: usize = 1024 * 1024;
-
-/// The latest bytes, kept apart whatever the cap: prompts, questions and a cell's end are there.
-const TAIL: usize = 64 * 1024;
-
-/// What a prompt or question is looked for in: the last bytes only, never the whole output.
-const PROMPT_BYTES: usize = 4096;
-
-#[derive(Default)]
-struct State {
-    /// The first `OUTPUT_CAP` bytes it printed.
-    raw: Vec<u8>,
-    /// Its latest bytes: at least `TAIL` of them (trimmed when twice that).
-    tail: Vec<u8>,
-    /// Bytes it printed in all.
-    total: usize,
-    /// It printed something, and a URL (looked for in each new piece as it comes).
-    visible: bool,
-    url: bool,
-    exit: Option<i32>,
-    last_output: Option<Instant>,
-    /// Bytes of `raw` already printed to the transcript; whether the cap was said there.
-    printed: usize,
-    capped: bool,
-    /// Once the replay moved on, its lines are printed with the article's line in front.
-    background: bool,
-}
-
-impl State {
-    fn take(&mut self, bytes: &[u8]) {
-        // A URL split between two reads: the tail's last bytes go with the new ones.
-        let mut window = self.tail[self.tail.len().saturating_sub(8)..].to_vec();
-        window.extend_from_slice(bytes);
-        self.url |= window.windows(7).any(|w| w == b"http://")
-            || window.windows(8).any(|w| w == b"https://");
-        self.visible |= bytes.iter().any(|b| !b.is_ascii_whitespace());
-        let room = OUTPUT_CAP.saturating_sub(self.raw.len());
-        self.raw.extend_from_slice(&bytes[..bytes.len().min(room)]);
-        self.tail.extend_from_slice(bytes);
-        if self.tail.len() > 2 * TAIL {
-            self.tail.drain(..self.tail.len() - TAIL);
-        }
-        self.total += bytes.len();
-        self.last_output = Some(Instant::now());
-    }
-
-    /// What a terminal shows of the bytes printed since `mark` (a `total` of before): all of it
-    /// when kept; else the first ones kept, or the latest, with how many bytes are not kept.
-    fn since(&self, mark: usize) -> String {
-        let mark = mark.min(self.total);
-        let lost = self.total - self.raw.len();
-        let tail_from = self.total - self.tail.len();
-        let text = |bytes: &[u8]| screen::render(&String::from_utf8_lossy(bytes));
-        if lost == 0 {
-            text(&self.raw[mark..])
-        } else if mark >= tail_from {
-            text(&self.tail[mark - tail_from..])
-        } else if mark < self.raw.len() {
-            format!("{}\n… {lost} more bytes not kept", text(&self.raw[mark..]))
-        } else {
-            format!(
-                "… {} bytes not kept\n{}",
-                tail_from - mark,
-                text(&self.tail)
-            )
-        }
-    }
-
-    /// The bytes since `mark` as printed (escapes dropped), at most the last `limit` of them.
-    fn recent(&self, mark: usize, limit: usize) -> String {
-        let since = self.total - mark.min(self.total);
-        let bytes = &self.tail[self.tail.len() - since.min(limit).min(self.tail.len())..];
-        screen::plain(&String::from_utf8_lossy(bytes))
     }
 }
 
@@ -403,103 +328,5 @@ impl Settled {
             Settled::Stalled => "stopped waiting: its sandbox was paused or stopped".into(),
             Settled::Limit => format!("still printing after {}s", limit.as_secs()),
         }
-    }
-}
-
-/// Prints the complete new lines (all of them with `all`), redacted; lines that redraw the
-/// screen (progress bars moving the cursor up) are left to the final output.
-fn print_lines(s: &mut State, line: usize, secrets: &[String], hide: Option<&str>, all: bool) {
-    let end = if all {
-        s.raw.len()
-    } else {
-        s.raw[s.printed..]
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(s.printed, |p| s.printed + p + 1)
-    };
-    let text = String::from_utf8_lossy(&s.raw[s.printed..end.max(s.printed)]).into_owned();
-    s.printed = end.max(s.printed);
-    let mut err = std::io::stderr().lock();
-    let prefix = if s.background {
-        format!("[line {line}] ")
-    } else {
-        String::new()
-    };
-    for raw_line in text.split_inclusive('\n') {
-        if screen::redraws(raw_line) {
-            continue;
-        }
-        let shown = screen::plain(raw_line);
-        // A kernel's output (`hide` set) ends each cell with a blank line and its marker: neither is shown.
-        let blank = shown.trim().is_empty() && (!raw_line.ends_with('\n') || hide.is_some());
-        if blank || hide.is_some_and(|h| shown.starts_with(h)) {
-            continue;
-        }
-        let _ = writeln!(err, "{prefix}{}", super::replay::redact(&shown, secrets));
-    }
-    if s.total > s.raw.len() && !s.capped {
-        s.capped = true;
-        let _ = writeln!(
-            err,
-            "[line {line}] … it printed more than {} KiB: the rest is counted, not kept or shown",
-            OUTPUT_CAP / 1024
-        );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn output_is_kept_up_to_the_cap_and_the_rest_counted() {
-        let mut s = State::default();
-        let chunk = b"y\n".repeat(4096);
-        for _ in 0..3 * OUTPUT_CAP / chunk.len() {
-            s.take(&chunk);
-        }
-        assert_eq!((s.raw.len(), s.total), (OUTPUT_CAP, 3 * OUTPUT_CAP));
-        assert!(
-            s.tail.len() <= 2 * TAIL,
-            "the tail stays small: {}",
-            s.tail.len()
-        );
-        let out = s.since(0);
-        assert!(
-            out.starts_with("y\ny\n")
-                && out.ends_with(&format!("y\n… {} more bytes not kept", 2 * OUTPUT_CAP)),
-            "{}",
-            &out[out.len() - 60..]
-        );
-        assert_eq!(out.lines().count(), OUTPUT_CAP / 2 + 1);
-        // What it prints after a mark past the cap (a question after Ctrl+C) is still seen whole.
-        let mark = s.total;
-        s.take(b"^C\r\nShutdown this server (y/[n])? ");
-        assert_eq!(s.since(mark), "^C\nShutdown this server (y/[n])?");
-        assert_eq!(s.recent(mark, TAIL), "^C\nShutdown this server (y/[n])? ");
-        assert!(
-            s.recent(0, PROMPT_BYTES).len() <= PROMPT_BYTES,
-            "a prompt is looked for in the last bytes only"
-        );
-        let far = s.since(OUTPUT_CAP + 1);
-        assert!(
-            far.starts_with(&format!(
-                "… {} bytes not kept\n",
-                s.total - s.tail.len() - OUTPUT_CAP - 1
-            )),
-            "{}",
-            &far[..60]
-        );
-    }
-
-    #[test]
-    fn a_url_split_between_two_reads_is_seen() {
-        let mut s = State::default();
-        s.take(b"   \n");
-        assert!(!s.visible && !s.url);
-        s.take(b"open htt");
-        assert!(s.visible && !s.url);
-        s.take(b"p://127.0.0.1:8888/lab");
-        assert!(s.url);
     }
 }

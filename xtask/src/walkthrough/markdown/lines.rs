@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::commands::re;
+use super::text::re;
 
 /// Leading ASCII spaces and tabs, in bytes. Other blanks (U+3000, a no-break space) are text: an
 /// indent never ends inside a character, so slicing at it cannot split one.

@@ -8,6 +8,7 @@
 //! - Python: the registry's Jupyter stand-in (which carries what the article's `pip install` names)
 //!   as one long-running container on the sandbox's network with its home folder shared, behind
 //!   `pip` and `jupyter-lab` commands on the sandbox's PATH.
+//!
 //! The images are pulled under names of their own, so the article's own pulls still happen.
 
 use std::time::Duration;

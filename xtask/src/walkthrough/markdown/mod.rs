@@ -21,7 +21,9 @@ mod kernel;
 mod lines;
 pub mod local_machine;
 pub mod mask;
+mod pattern;
 pub mod placeholders;
+mod play;
 mod prerequisite;
 pub mod reader;
 pub mod references;
@@ -31,6 +33,7 @@ mod report_markdown;
 mod screen;
 mod standin;
 pub mod steps;
+pub mod text;
 
 pub use compare::{compare, Verdict};
 pub use placeholders::Values;

@@ -8,11 +8,11 @@ use std::sync::OnceLock;
 use anyhow::{Context, Result};
 use regex::Regex;
 
-use super::commands::re;
 use super::executor::Executor;
 use super::job::Place as SandboxPlace;
-use super::replay::play;
+use super::play::play;
 use super::steps::{Step, StepKind};
+use super::text::re;
 use super::{placeholders, reader, standin, Values};
 use crate::sandbox::Sandbox;
 

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::commands::re;
 use super::steps::{Step, StepKind};
+use super::text::re;
 
 /// A heading outside fences: (1-based line, level, text).
 fn headings(article: &str) -> Vec<(usize, usize, String)> {

@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use regex::Regex;
@@ -18,16 +17,14 @@ use serde_json::{json, Value};
 use xshell::Shell;
 
 use super::claims::{self, ClaimCheck, Observed, Probe};
-use super::commands::re;
 use super::executor::Executor;
 use super::job::Place as SandboxPlace;
+use super::play::play;
 use super::steps::{expected_output, Step, StepKind};
+use super::text::{re, redact};
 use super::{compare, elsewhere, placeholders, reader, standin, Report, StepResult, Values};
 use crate::sandbox::Sandbox;
 use crate::walkthrough::report_file::ReportFile;
-
-/// Why a remote console's steps cannot run (no remote host stands in for this replay).
-pub const REMOTE_WHY: &str = "no remote host stands in for this replay";
 
 /// Most steps an article may have unless `--max-steps` says otherwise: ten times the longest
 /// article of the series, far less than a hostile one could make a replay run for.
@@ -284,52 +281,6 @@ pub fn replay(
     })
 }
 
-/// Takes `steps` in order, calling `after` once each has run, until the sandbox dies (the error
-/// names the line); then stops what still runs. A step the sandbox could not take (its shell
-/// refused the command) is not run, with why at its line, and the replay goes on.
-pub(super) fn play(
-    executor: &mut Executor,
-    sandbox: &Sandbox,
-    steps: &[Step],
-    mut after: impl FnMut(&Executor, usize),
-) -> Result<()> {
-    let mut outcome = Ok(());
-    for (k, step) in steps.iter().enumerate() {
-        let ran = executor.step(k);
-        // A step killed with its sandbox ends (137, or docker exec's 126) a moment before the
-        // engine says the sandbox stopped: such an end is given that moment.
-        let killed = ran.is_err()
-            || executor.results[k]
-                .as_ref()
-                .and_then(|r| r.exit)
-                .is_some_and(|c| c == 137 || c == 126 || c < 0);
-        let wait = if killed {
-            Duration::from_secs(3)
-        } else {
-            Duration::ZERO
-        };
-        let mut trouble = sandbox.trouble();
-        crate::engine::wait::poll(wait, Duration::from_millis(200), || {
-            trouble = sandbox.trouble();
-            trouble.is_some()
-        });
-        if let Some((what, hint)) = trouble {
-            // What the steps printed since is the dead sandbox's, not the article's.
-            outcome = Err(anyhow::anyhow!(
-                "{what} during line {} ({hint}): the replay cannot go on; run it again",
-                step.line
-            ));
-            break;
-        }
-        if let Err(e) = ran {
-            executor.could_not_run(k, &format!("the sandbox could not run it: {e:#}"));
-        }
-        after(executor, k);
-    }
-    executor.finish();
-    outcome
-}
-
 /// An article longer than `max` steps is refused before anything runs.
 fn check_length(path: &Path, steps: usize, max: usize) -> Result<()> {
     if steps > max {
@@ -414,23 +365,6 @@ fn notes_markdown(
         }
     }
     redact(&md, secrets)
-}
-
-/// `text` with the secrets and any Jupyter token replaced by `<redacted>`.
-pub fn redact(text: &str, secrets: &[String]) -> String {
-    static TOKEN: OnceLock<Regex> = OnceLock::new();
-    // The regex only where a token can be: a report's megabytes are mostly without one.
-    let text = if text.contains("token=") {
-        re(&TOKEN, r"token=[0-9a-f]{32,}").replace_all(text, "token=<redacted>")
-    } else {
-        text.into()
-    };
-    secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .fold(text.into_owned(), |t, s| {
-            t.replace(s.as_str(), "<redacted>")
-        })
 }
 
 fn redact_json(value: Value, secrets: &[String]) -> Value {
@@ -536,14 +470,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(err, "a.md has 501 steps, more than --max-steps 500: if you mean to replay them all, give --max-steps 501");
-    }
-
-    #[test]
-    fn secrets_are_redacted() {
-        let text = "http://127.0.0.1:8888/lab?token=13f6290e9454f435fee306e8a448d8ceb1a8867c6ee76815 pw hunter22";
-        assert_eq!(
-            redact(text, &["hunter22".into()]),
-            "http://127.0.0.1:8888/lab?token=<redacted> pw <redacted>"
-        );
     }
 }

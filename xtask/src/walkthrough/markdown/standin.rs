@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::commands::re;
+use super::text::re;
 
 /// The ArcGIS datasets the series reads, by dataset id: the sample for each.
 const DATASETS: &[(&str, &str)] = &[

@@ -1,0 +1,187 @@
+//! The checks of article 4's claims about the services started detached and stopped: the logs' URL,
+//! JupyterLab opening, `docker ps`, and what `down` removes or keeps.
+
+use crate::jupyter::url::find_url;
+use crate::walkthrough::markdown::claims::{seen, Observed, Probe};
+
+use super::{exit_of, is_up, masked, printed, ps_row, running, DB, JUPYTER, NETWORK, VOLUME};
+
+pub(super) fn detached(p: &Probe) -> Observed {
+    let listing = running(p);
+    let said = printed(p)
+        .iter()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    seen(
+        p.exit() == Some(0) && is_up(&listing, DB) && is_up(&listing, JUPYTER),
+        format!(
+            "ended, exit {}: {said}; docker ps -a: {}",
+            exit_of(p),
+            listing.replace('\t', " ").replace('\n', "; ")
+        ),
+    )
+}
+
+pub(super) fn logs_url(p: &Probe) -> Observed {
+    let lines = printed(p);
+    let url: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains("http://127.0.0.1:8888/lab?token="))
+        .map(|l| masked(l.trim()))
+        .collect();
+    seen(
+        p.exit() == Some(0) && !url.is_empty(),
+        format!(
+            "exit {}, {} line(s); loopback URL lines: {}",
+            exit_of(p),
+            lines.len(),
+            if url.is_empty() {
+                "none".into()
+            } else {
+                url.join(" | ")
+            }
+        ),
+    )
+}
+
+/// The token the step's log printed.
+pub(super) fn token(p: &Probe) -> Option<String> {
+    find_url(&printed(p).join("\n")).and_then(|u| u.token().map(String::from))
+}
+
+pub(super) fn lab_opens(p: &Probe) -> Observed {
+    let Some(token) = token(p) else {
+        return seen(false, "no token URL in the log to open");
+    };
+    let (with, without) = (
+        p.http(8888, "/lab", Some(&token)),
+        p.http(8888, "/lab", None),
+    );
+    seen(with == 200, format!("GET http://127.0.0.1:8888/lab in the sandbox: {with} with the log's token (<48 hex>), {without} without it"))
+}
+
+pub(super) fn file_browser(p: &Probe) -> Observed {
+    let Some(token) = token(p) else {
+        return seen(false, "no token URL in the log to open");
+    };
+    let status = |path: &str| p.http(8888, &format!("/api/contents/{path}"), Some(&token));
+    let (notebook, outputs) = (status("computation.ipynb"), status("outputs"));
+    let listing = p
+        .exec(JUPYTER, &["ls", "-A", "/work"])
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    seen(
+        notebook == 200 && outputs == 200,
+        format!("Jupyter's contents API (what the file browser lists), with the token: computation.ipynb {notebook}, outputs {outputs}; the server's folder /work holds: {listing} (the notebook's file block is titled `computation,ipynb`: STEPS inconsistency 4)"),
+    )
+}
+
+pub(super) fn ps_jupyter(p: &Probe) -> Observed {
+    let Some(row) = ps_row(&printed(p), JUPYTER) else {
+        return seen(
+            false,
+            format!("no row for {JUPYTER} in: {}", p.output().trim()),
+        );
+    };
+    let image = row.split_whitespace().nth(1).unwrap_or("");
+    let named = image == "jupyter-jupyter" || image == "jupyter_jupyter";
+    let holds = named && row.contains("(healthy)") && row.contains("0.0.0.0:8888->8888/tcp");
+    let v1 = if image == "jupyter_jupyter" {
+        " (jupyter_jupyter: Compose v1's naming, run by the sandbox's stand-in `docker compose` plugin)"
+    } else {
+        ""
+    };
+    seen(holds, format!("exit {}; row: {row}{v1}", exit_of(p)))
+}
+
+pub(super) fn ps_mysql(p: &Probe) -> Observed {
+    let Some(row) = ps_row(&printed(p), DB) else {
+        return seen(false, format!("no row for {DB} in: {}", p.output().trim()));
+    };
+    let image = row.split_whitespace().nth(1).unwrap_or("");
+    seen(
+        image == "mysql" && row.contains("3306/tcp") && !row.contains("->3306"),
+        format!("exit {}; row: {row}", exit_of(p)),
+    )
+}
+
+pub(super) fn ps_mysqlx(p: &Probe) -> Observed {
+    let exposed = p
+        .docker(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{range $k, $v := .Config.ExposedPorts}}{{$k}} {{end}}",
+            "mysql",
+        ])
+        .stdout;
+    Observed::NotCheckable(format!(
+        "33060 is the official mysql image's X protocol port; the sandbox's mysql is the MariaDB stand-in, which exposes {} (its row: {})",
+        exposed.trim(),
+        ps_row(&printed(p), DB).unwrap_or_else(|| "none".into())
+    ))
+}
+
+pub(super) fn down_removes(p: &Probe) -> Observed {
+    let listing = running(p);
+    let gone = |name: &str| !listing.lines().any(|l| l.split('\t').next() == Some(name));
+    let network = p
+        .docker(&["network", "inspect", "--format", "{{.Name}}", NETWORK])
+        .ok();
+    seen(
+        p.exit() == Some(0) && gone(DB) && gone(JUPYTER) && !network,
+        format!(
+            "exit {}; docker ps -a: {}; network {NETWORK} exists: {network}",
+            exit_of(p),
+            if listing.is_empty() {
+                "empty".to_string()
+            } else {
+                listing.replace('\t', " ").replace('\n', "; ")
+            }
+        ),
+    )
+}
+
+pub(super) fn down_keeps_volume(p: &Probe) -> Observed {
+    let at = p.docker(&["volume", "inspect", "--format", "{{.Mountpoint}}", VOLUME]);
+    if !at.ok() {
+        return seen(false, format!("volume {VOLUME}: {}", at.stderr.trim()));
+    }
+    let files = p
+        .shell(&format!(
+            "ls -A {}",
+            crate::engine::cmdline::shell_quote(at.stdout.trim())
+        ))
+        .stdout;
+    let files: Vec<&str> = files.split_whitespace().collect();
+    seen(
+        files.contains(&"mysql") && files.iter().any(|f| f.starts_with("ibdata")),
+        format!(
+            "volume {VOLUME} kept; its data directory ({} entries): {}",
+            files.len(),
+            files.iter().take(12).copied().collect::<Vec<_>>().join(" ")
+        ),
+    )
+}
+
+pub(super) fn down_v_removes(p: &Probe) -> Observed {
+    let volume = p.docker(&["volume", "inspect", "--format", "{{.Name}}", VOLUME]);
+    let said = printed(p)
+        .iter()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    seen(
+        p.exit() == Some(0) && !volume.ok(),
+        format!(
+            "exit {}: {said}; volume {VOLUME} exists afterwards: {}",
+            exit_of(p),
+            volume.ok()
+        ),
+    )
+}

@@ -1,0 +1,149 @@
+//! The one-screen summary of a replay: what ran, matched, differed or could not run, counted and
+//! listed by line.
+
+use std::fmt::Write as _;
+
+use super::{difference_line_in, Claim, Report};
+use crate::walkthrough::markdown::compare::Verdict;
+use crate::walkthrough::markdown::steps::{expected_output, Step, StepKind};
+
+impl Report<'_> {
+    pub(super) fn counts(&self) -> Counts {
+        let runnable = |s: &&Step| {
+            matches!(
+                s.kind,
+                StepKind::Command { .. }
+                    | StepKind::File { .. }
+                    | StepKind::Cell { .. }
+                    | StepKind::Signal { .. }
+            )
+        };
+        let verdicts: Vec<&Verdict> = self
+            .results
+            .iter()
+            .filter_map(|r| r.verdict.as_ref())
+            .collect();
+        let claims: Vec<&Claim> = self.results.iter().flat_map(|r| &r.claims).collect();
+        Counts {
+            runnable: self.steps.iter().filter(runnable).count(),
+            run: self.results.iter().filter(|r| r.exit.is_some()).count(),
+            failed: self
+                .results
+                .iter()
+                .filter(|r| r.exit.is_some_and(|c| c != 0))
+                .count(),
+            outputs: verdicts.len(),
+            outputs_matching: verdicts.iter().filter(|v| v.matches()).count(),
+            cannot_run: self
+                .steps
+                .iter()
+                .filter(|s| matches!(s.kind, StepKind::CannotRun { .. }))
+                .count(),
+            claims: claims.len(),
+            claims_holding: claims.iter().filter(|c| c.holds).count(),
+        }
+    }
+
+    /// One screen: what ran, what failed, which outputs differ, what cannot run and why.
+    pub fn summary(&self) -> String {
+        let c = self.counts();
+        let mut text = format!(
+            "{}: {} of {} steps run, {} failed; outputs matching: {} of {}; claims holding: {} of {}; cannot run: {}",
+            self.title, c.run, c.runnable, c.failed, c.outputs_matching, c.outputs, c.claims_holding, c.claims, c.cannot_run
+        );
+        if let Some(why) = self.stopped {
+            let _ = write!(text, "\n  STOPPED before the article's end: {why}");
+        }
+        let lines: Vec<&str> = self.article.lines().collect();
+        let failed: Vec<String> = self
+            .results
+            .iter()
+            .filter(|r| r.exit.is_some_and(|e| e != 0))
+            .map(|r| {
+                format!(
+                    "line {} (exit {})",
+                    self.line(r),
+                    r.exit.unwrap_or_default()
+                )
+            })
+            .collect();
+        list(&mut text, "failed", &failed);
+        let differing: Vec<String> = self
+            .results
+            .iter()
+            .filter_map(
+                |r| match (&r.verdict, expected_output(self.steps, r.step)) {
+                    (Some(Verdict::Differs { at, .. }), Some(out)) => {
+                        Some(format!("line {}", difference_line_in(&lines, out, *at)))
+                    }
+                    _ => None,
+                },
+            )
+            .collect();
+        list(&mut text, "outputs differing", &differing);
+        let failing_claims: Vec<String> = self
+            .results
+            .iter()
+            .flat_map(|r| {
+                r.claims
+                    .iter()
+                    .filter(|c| !c.holds)
+                    .map(move |c| format!("line {}: {}", self.line(r), c.text))
+            })
+            .collect();
+        list(&mut text, "claims not holding", &failing_claims);
+        // Cannot-run steps grouped by why, in the order they first appear.
+        let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+        for s in self.steps {
+            if let StepKind::CannotRun { why, .. } = &s.kind {
+                match groups.iter_mut().find(|(w, _)| w == why) {
+                    Some((_, lines)) => lines.push(s.line.to_string()),
+                    None => groups.push((why, vec![s.line.to_string()])),
+                }
+            }
+        }
+        for (why, lines) in groups {
+            let label = if lines.len() == 1 { "line" } else { "lines" };
+            let _ = write!(text, "\n  cannot run ({label} {}): {why}", lines.join(", "));
+        }
+        let not_run: Vec<String> = self
+            .results
+            .iter()
+            .filter(|r| r.exit.is_none())
+            .map(|r| {
+                format!(
+                    "line {} ({})",
+                    self.line(r),
+                    r.note.as_deref().unwrap_or("no reason given")
+                )
+            })
+            .collect();
+        list(&mut text, "not run", &not_run);
+        self.redact(&text)
+    }
+}
+
+pub(super) struct Counts {
+    pub(super) runnable: usize,
+    pub(super) run: usize,
+    pub(super) failed: usize,
+    pub(super) outputs: usize,
+    pub(super) outputs_matching: usize,
+    pub(super) cannot_run: usize,
+    pub(super) claims: usize,
+    pub(super) claims_holding: usize,
+}
+
+/// "label: a, b, c" on its own line, at most 8 items.
+pub(super) fn list(text: &mut String, label: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let shown = items.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
+    let more = if items.len() > 8 {
+        format!(" and {} more", items.len() - 8)
+    } else {
+        String::new()
+    };
+    let _ = write!(text, "\n  {label}: {shown}{more}");
+}

@@ -1,0 +1,42 @@
+//! Small text helpers every layer of the replay shares: a regex compiled once, and redaction of
+//! secrets and Jupyter tokens. Imports nothing of the replay.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// A regex compiled once, on first use.
+pub fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).unwrap())
+}
+
+/// `text` with the secrets and any Jupyter token replaced by `<redacted>`.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    static TOKEN: OnceLock<Regex> = OnceLock::new();
+    // The regex only where a token can be: a report's megabytes are mostly without one.
+    let text = if text.contains("token=") {
+        re(&TOKEN, r"token=[0-9a-f]{32,}").replace_all(text, "token=<redacted>")
+    } else {
+        text.into()
+    };
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.into_owned(), |t, s| {
+            t.replace(s.as_str(), "<redacted>")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted() {
+        let text = "http://127.0.0.1:8888/lab?token=13f6290e9454f435fee306e8a448d8ceb1a8867c6ee76815 pw hunter22";
+        assert_eq!(
+            redact(text, &["hunter22".into()]),
+            "http://127.0.0.1:8888/lab?token=<redacted> pw <redacted>"
+        );
+    }
+}
