@@ -56,6 +56,10 @@ const KNOWN_SECONDS: &[(&str, u32)] = &[
 ];
 const UNKNOWN_SECONDS: u32 = 30;
 
+/// Binaries that compare the whole host engine's state (every container, every volume) before
+/// and after: they run with no other binary beside them, whose tests would change that state.
+const ALONE: &[&str] = &["sandbox"];
+
 fn expected_seconds(name: &str) -> u32 {
     KNOWN_SECONDS
         .iter()
@@ -88,10 +92,12 @@ pub fn run<W: Write + Send>(
     let results = Mutex::new(Vec::new());
     let running = Mutex::new(Vec::<u32>::new());
     let done = AtomicBool::new(false);
+    // Held shared by every job, alone by an [`ALONE`] one.
+    let gate = std::sync::RwLock::new(());
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..lanes.max(1))
             .map(|lane| {
-                let (queue, results, running) = (&queue, &results, &running);
+                let (queue, results, running, gate) = (&queue, &results, &running, &gate);
                 scope.spawn(move || loop {
                     let Some((index, job)) = lock(queue).pop_front() else {
                         return;
@@ -99,7 +105,18 @@ pub fn run<W: Write + Send>(
                     if stop() {
                         return;
                     }
-                    crate::progress::note(&format!("lane {}: {} started", lane + 1, job.name));
+                    let alone = ALONE.contains(&job.name.as_str());
+                    let (_shared, _alone) = if alone {
+                        (None, Some(gate.write().unwrap_or_else(|e| e.into_inner())))
+                    } else {
+                        (Some(gate.read().unwrap_or_else(|e| e.into_inner())), None)
+                    };
+                    let with = if alone { " (alone)" } else { "" };
+                    crate::progress::note(&format!(
+                        "lane {}: {}{with} started",
+                        lane + 1,
+                        job.name
+                    ));
                     let finished = run_one(&job, running);
                     // Once stopped, what a binary cut short printed is no result: the signal
                     // handler's lines come next.

@@ -46,6 +46,20 @@ fn two_lanes_run_two_binaries_at_once() {
 }
 
 #[test]
+fn a_binary_that_must_run_alone_has_no_other_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // `sandbox` (one of ALONE) looks whether `a` is running: whichever lane starts first, never.
+    let a = script(dir.path(), "a", "touch a.started; sleep 0.5; touch a.ended");
+    let alone = script(
+        dir.path(),
+        "sandbox",
+        "if [ -e a.started ] && [ ! -e a.ended ]; then echo beside; else echo alone; fi",
+    );
+    let (finished, _) = run_jobs(vec![a, alone], 2);
+    assert_eq!(finished[1].output, "alone\n");
+}
+
+#[test]
 fn one_lane_runs_them_one_after_the_other() {
     let dir = tempfile::tempdir().unwrap();
     let a = script(dir.path(), "a", "sleep 0.3; touch a.ended");
