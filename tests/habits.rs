@@ -581,10 +581,11 @@ fn exit_codes_tell_errors_from_usage() {
 }
 
 /// Runs the crashed-run sweep of `cargo xtask test` on its own: `CARGO=true` stands in for the
-/// `cargo test` it starts, so only its set-up, sweep and leak check run.
+/// cargo it starts (its style checks and `cargo test`), so only its set-up, sweep and leak check
+/// run. `--lib` takes the one-`cargo test` path: the lanes' build would find no binary from `true`.
 fn sweep() {
     xtask()
-        .arg("test")
+        .args(["test", "--lib"])
         .env_remove(RUN_ID_ENV)
         .env("CARGO", "true")
         .assert()
