@@ -17,14 +17,15 @@ pub fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
 }
 
 /// [`walkthrough`], with what the test saw in the engines while it ran (its own look: see
-/// [`Watch`]). The run gets a run id of its own under this binary's (so that only its containers
+/// [`Watch`]). The run gets a run id of its own under the suite's (so that only its containers
 /// are watched) and writes its Markdown report too; no secret its containers were given (a
 /// password, a Jupyter token) may be in its JSON, transcript or report. A run that succeeded must
 /// have been seen using at least one secret: else the check looked at nothing.
 pub fn walkthrough_seen(args: &[&str]) -> (Value, std::process::Output, Seen) {
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let run = format!("{}-w{n}", super::run_id());
+    // Unique across the suite's binaries, which share its run id and run side by side.
+    let run = format!("{}-{}w{n}", super::run_id(), std::process::id());
     let dir = tempfile::tempdir().unwrap();
     let report_file = dir.path().join("report.md");
     let watch = Watch::start(&run);
