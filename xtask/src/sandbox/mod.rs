@@ -178,11 +178,29 @@ impl Sandbox {
         let inner = host
             .with_run(None)
             .at_guarded_socket(&socket_dir.0.join("docker.sock"));
-        let mut engine_id = None;
-        wait::poll(Duration::from_secs(120), Duration::from_millis(100), || {
-            engine_id = inner.probe(["info", "--format", "{{.ID}}"]);
-            engine_id.is_some()
-        });
+        let answer = || {
+            let mut id = None;
+            wait::poll(Duration::from_secs(120), Duration::from_millis(100), || {
+                id = inner.probe(["info", "--format", "{{.ID}}"]);
+                id.is_some()
+            });
+            id
+        };
+        let mut engine_id = answer();
+        if engine_id.is_none()
+            && network_setup_failed(&host.logs_since(container, "0").unwrap_or_default())
+        {
+            // rootlesskit's network (slirp4netns's tap device) fails to come up now and then on a
+            // loaded host: the engine starts again once, behind a remote's sshd, or with its container.
+            let again = if ssh.is_some() {
+                host.status(["exec", container, "sandbox-dockerd", "engine"])
+            } else {
+                host.status(["start", container])
+            };
+            if again.is_ok_and(|o| o.ok()) {
+                engine_id = answer();
+            }
+        }
         let Some(engine_id) = engine_id else {
             let log = host.logs_since(container, "0").unwrap_or_default();
             bail!("the sandbox engine did not answer within 120s ({}): the corrected mode, `cargo xtask walkthrough ARTICLE` (no --literal, no --from-markdown), runs on your own engine without it", crate::engine::last_message(&log));
@@ -519,6 +537,12 @@ fn cannot_start(ran: &Output) -> anyhow::Error {
     anyhow::anyhow!("the sandbox cannot start: {hint} ({why}); the corrected mode, `cargo xtask walkthrough ARTICLE` (no --literal, no --from-markdown), runs on your own engine without it")
 }
 
+/// Whether a sandbox's log shows its rootless engine failing to set up its network (then it is
+/// started once more: a failure seen on a loaded host, gone on the next try).
+fn network_setup_failed(log: &str) -> bool {
+    log.contains("[rootlesskit:parent] error: failed to setup network")
+}
+
 /// The id that the inner engine's containers see for a file the sandbox sees owned by `id`: its
 /// engine runs rootless as `reader` (1000), which is their root; their other ids are reader's
 /// subordinate ids from 100000 (docker/sandbox/Dockerfile); any other owner is `nobody` to them.
@@ -627,6 +651,15 @@ fn free_slot(scope: &str) -> Result<(std::fs::File, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_rootlesskits_network_failure_starts_the_engine_again() {
+        let failed = "[rootlesskit:parent] error: failed to setup network &{...}: setting up tap tap0: exit status 1";
+        assert!(network_setup_failed(failed));
+        assert!(!network_setup_failed(
+            "failed to start daemon: pid file found"
+        ));
+    }
 
     #[test]
     fn a_paused_or_gone_sandbox_is_trouble_named_as_such() {
