@@ -190,17 +190,31 @@ fn printed(json: &serde_json::Value, line: u64) -> String {
 /// Every container (name, state) and volume of the host engine but this test process's own
 /// (the other test here runs a sandbox of its own meanwhile).
 fn host_state() -> (Vec<String>, Vec<String>) {
-    let theirs = |name: &String| !name.contains(run_id());
-    let containers = docker_ok(&["ps", "-a", "--format", "{{.Names}} {{.State}}"])
-        .lines()
-        .map(String::from)
-        .filter(theirs)
-        .collect();
-    let volumes = docker_ok(&["volume", "ls", "--format", "{{.Name}}"])
-        .lines()
-        .map(String::from)
-        .filter(theirs)
-        .collect();
+    // What a test run labels is that run's (this one's, or another suite's on the same engine,
+    // which comes and goes): the rest is the person's and the machine's.
+    let label = format!("{{{{.Label \"{RUN_LABEL_KEY}\"}}}}");
+    let theirs = |line: &str| {
+        let (what, run) = line.rsplit_once('\t').unwrap_or((line, ""));
+        (run.is_empty() && !what.contains(run_id())).then(|| what.to_string())
+    };
+    let containers = docker_ok(&[
+        "ps",
+        "-a",
+        "--format",
+        &format!("{{{{.Names}}}} {{{{.State}}}}\t{label}"),
+    ])
+    .lines()
+    .filter_map(theirs)
+    .collect();
+    let volumes = docker_ok(&[
+        "volume",
+        "ls",
+        "--format",
+        &format!("{{{{.Name}}}}\t{label}"),
+    ])
+    .lines()
+    .filter_map(theirs)
+    .collect();
     (containers, volumes)
 }
 
