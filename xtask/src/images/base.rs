@@ -142,7 +142,12 @@ fn build_local(sh: &Shell, rebuild: bool) -> Result<String> {
     }
     // Everything the offline build needs on the host, asked for (or installed) at once.
     crate::prereqs::ensure(&[crate::prereqs::MMDEBSTRAP, crate::prereqs::PIP])?;
-    build(&Docker::new(sh), &tag, &paths::cache_dir().join("wheels"))?;
+    // The machine's image, shared by every run: no run's label.
+    build(
+        &Docker::new(sh).with_run(None),
+        &tag,
+        &paths::cache_dir().join("wheels"),
+    )?;
     Ok(tag)
 }
 

@@ -44,7 +44,8 @@ pub fn local_tag() -> Result<String> {
 
 /// Makes sure a MySQL server image exists: official when present or pullable, else the stand-in.
 pub fn ensure(sh: &Shell) -> Result<Server> {
-    let docker = Docker::new(sh);
+    // The machine's image, shared by every run: no run's label.
+    let docker = Docker::new(sh).with_run(None);
     if docker.image_exists(OFFICIAL) {
         return Ok(Server {
             image: OFFICIAL.into(),
