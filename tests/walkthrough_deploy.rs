@@ -159,9 +159,9 @@ fn the_linode_showed(report: &Value, seen: &watch::Seen, literal: bool) {
 #[test]
 fn literal_mode_is_the_articles_replay_after_article_4() {
     let (report, out, seen) = run(&["--literal"]);
-    the_linode_showed(&report, &seen, true);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
+    the_linode_showed(&report, &seen, true);
     assert_eq!(report["ok"], true);
     assert_pinned(&report, CLAIMS);
     // Every docker command of the article ran as written, `docker login` and the LISH console's included.
@@ -224,8 +224,8 @@ fn literal_mode_is_the_articles_replay_after_article_4() {
 #[test]
 fn corrected_mode_pins_tunnels_and_keeps_the_data() {
     let (report, out, seen) = run(&[]);
-    the_linode_showed(&report, &seen, false);
     common_checks(&report, &out);
+    the_linode_showed(&report, &seen, false);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("ssh -N -L "),
