@@ -211,13 +211,11 @@ fn literal_mode_replays_the_article_and_checks_what_it_can() {
         .is_match(&report.to_string()));
 }
 
-/// The corrected pre-load section held against the pinned table; then this test's own look at the
-/// image it kept. (The whole recipe failed one claim, "token authentication is on", in the last
-/// full run of stop 23: to be found before its sections 1-3 are pinned here.)
+/// The corrected recipe, every section, held against the pinned table; then this test's own look
+/// at the pre-load image it kept.
 #[test]
 fn corrected_pre_load_gives_the_notebook_to_jovyan() {
-    let (report, _, _guards) =
-        kept_walkthrough(&["setup", "--keep", "--section", "image with"], guards_for);
+    let (report, _, _guards) = kept_walkthrough(&["setup", "--keep"], guards_for);
     assert_eq!(report["mode"], "corrected");
     assert_eq!(report["ok"], true);
     assert_pinned(&report, CLAIMS);

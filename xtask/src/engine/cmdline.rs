@@ -26,10 +26,22 @@ pub fn shell_quote(arg: &str) -> String {
 /// Splits a command line the way a POSIX shell would for words, single and double quotes and
 /// backslashes (no expansion): how an article's command, kept as text, becomes arguments.
 pub fn split(line: &str) -> Result<Vec<String>> {
+    split_expanding(line, |_| Ok("$".into()))
+}
+
+/// What follows a `$` outside single quotes, read from the line by the caller's expansion.
+pub type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// [`split`], with each `$` outside single quotes replaced by what `dollar` reads after it (a
+/// Dockerfile's `${NAME:-word}`, say).
+pub fn split_expanding(
+    line: &str,
+    mut dollar: impl FnMut(&mut Chars) -> Result<String>,
+) -> Result<Vec<String>> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
-    let mut chars = line.chars();
+    let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\'' => {
@@ -55,6 +67,7 @@ pub fn split(line: &str) -> Result<Vec<String>> {
                             }
                             None => bail!("unclosed \" in {line:?}"),
                         },
+                        Some('$') => word.push_str(&dollar(&mut chars)?),
                         Some(c) => word.push(c),
                         None => bail!("unclosed \" in {line:?}"),
                     }
@@ -67,6 +80,10 @@ pub fn split(line: &str) -> Result<Vec<String>> {
                         in_word = true;
                     }
                 }
+            }
+            '$' => {
+                in_word = true;
+                word.push_str(&dollar(&mut chars)?);
             }
             c if c.is_whitespace() => {
                 if in_word {

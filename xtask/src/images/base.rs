@@ -222,19 +222,8 @@ pub fn build(docker: &Docker, tag: &str, wheel_cache: &Path) -> Result<Stages> {
         _ => 0.0,
     };
     progress::note(&format!("base: mmdebstrap's hook spent {python_env:.1}s on the Python environment; the wheels came in {wheels:.1}s beside it"));
-    let mut changes: Vec<String> = std::fs::read_to_string(recipe.join("image-config"))?
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect();
-    let labels = docker.build_labels(tag).into_iter().chain([(
-        engine::RECIPE_LABEL_KEY.to_string(),
-        "base-local".to_string(),
-    )]);
-    changes.extend(labels.map(|(k, v)| format!("LABEL {k}={v}")));
     let started = Instant::now();
-    rootfs::import(docker, tar.path(), &changes, tag)?;
+    rootfs::import_recipe(docker, tar.path(), &recipe, "base-local", tag)?;
     Ok(Stages {
         wheels,
         rootfs,

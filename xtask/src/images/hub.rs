@@ -98,18 +98,7 @@ fn build_hub(docker: &Docker, tag: &str) -> Result<()> {
         hook[0], hook[1], hook[2]
     )];
     let tar = rootfs::mmdebstrap(PACKAGES, &options)?;
-    let mut changes: Vec<String> = std::fs::read_to_string(recipe.join("image-config"))?
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(String::from)
-        .collect();
-    let labels = docker.build_labels(tag).into_iter().chain([(
-        engine::RECIPE_LABEL_KEY.to_string(),
-        "hub-local".to_string(),
-    )]);
-    changes.extend(labels.map(|(k, v)| format!("LABEL {k}={v}")));
-    rootfs::import(docker, tar.path(), &changes, tag)
+    rootfs::import_recipe(docker, tar.path(), &recipe, "hub-local", tag)
 }
 
 /// The per-user image made from `image` (whose id is part of the tag: a rebuilt image makes a new one).

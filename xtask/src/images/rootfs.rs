@@ -92,6 +92,29 @@ pub fn import(docker: &Docker, tar: &Path, changes: &[String], tag: &str) -> Res
     Ok(())
 }
 
+/// [`import`] with the config of a recipe folder (its `image-config`: one Dockerfile-style
+/// change per line, `#` comments) and the project's labels, `recipe` as its recipe label.
+pub fn import_recipe(
+    docker: &Docker,
+    tar: &Path,
+    folder: &Path,
+    recipe: &str,
+    tag: &str,
+) -> Result<()> {
+    let mut changes: Vec<String> = std::fs::read_to_string(folder.join("image-config"))?
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect();
+    let labels = docker.build_labels(tag).into_iter().chain([(
+        crate::engine::RECIPE_LABEL_KEY.to_string(),
+        recipe.to_string(),
+    )]);
+    changes.extend(labels.map(|(k, v)| format!("LABEL {k}={v}")));
+    import(docker, tar, &changes, tag)
+}
+
 /// Where mmdebstrap unpacks and writes its tarball: /dev/shm (memory: several times faster than
 /// the disk) when it has 4 GB free, else the cache folder.
 fn scratch_dir() -> Result<PathBuf> {

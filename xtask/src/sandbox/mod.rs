@@ -148,9 +148,10 @@ impl Sandbox {
         network_guard.created();
         // A remote host stands for another machine: no sandbox registry of its own (its pulls go
         // to the stand-in Docker Hub, where an article has one).
-        if ssh.is_none() {
-            registry.connect(host, &network)?;
-        }
+        let pinned = match ssh {
+            None => Some(registry.connect(host, &network)?),
+            Some(_) => None,
+        };
 
         let started = Instant::now();
         let mut guard = Guard::before_create(host, Resource::Container(container.to_string()));
@@ -165,6 +166,9 @@ impl Sandbox {
             &registry,
             writes,
         );
+        if let Some(entry) = &pinned {
+            spec = spec.raw(&["--add-host", entry.as_str()]);
+        }
         if let Some(dir) = ssh {
             spec = spec
                 .mount(Mount::bind(dir, "/run/remote-ssh", true))
@@ -444,6 +448,22 @@ impl Sandbox {
     /// The host engine (for the sandbox's own checks).
     pub fn host(&self) -> &Docker {
         &self.host
+    }
+
+    /// Why the engine last gave up on an endpoint of a pull since `since` (unix seconds), as its
+    /// log says: the mirror's error, which the docker CLI never shows (it prints the last
+    /// endpoint's, Docker Hub's, which no sandbox can reach).
+    pub fn pull_trouble(&self, since: u64) -> Option<String> {
+        let log = self
+            .host
+            .logs_since(&self.container, &since.to_string())
+            .ok()?;
+        let line = log
+            .lines()
+            .filter(|l| l.contains("Attempting next endpoint"))
+            .find(|l| !l.contains("registry-1.docker.io"))?;
+        let msg = line.split_once("msg=").map_or(line, |(_, m)| m);
+        Some(msg.trim_matches('"').replace("\\\"", "\""))
     }
 }
 

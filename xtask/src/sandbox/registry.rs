@@ -106,8 +106,11 @@ impl Registry {
         format!("http://{ALIAS}:5000")
     }
 
-    /// Puts the registry on a sandbox's own network, under the alias its engine pulls from.
-    pub fn connect(&self, host: &Docker, network: &str) -> Result<()> {
+    /// Puts the registry on a sandbox's own network, under the alias its engine pulls from, and
+    /// gives the `--add-host` entry that pins that alias to its address there: a pull then needs
+    /// no DNS (the inner engine's lookups pass slirp4netns and Docker's embedded DNS, and one that
+    /// times out on a loaded host makes the engine skip the mirror and try Docker Hub).
+    pub fn connect(&self, host: &Docker, network: &str) -> Result<String> {
         host.output([
             "network",
             "connect",
@@ -116,7 +119,19 @@ impl Registry {
             network,
             self.container.as_str(),
         ])?;
-        Ok(())
+        let format = format!("{{{{(index .NetworkSettings.Networks {network:?}).IPAddress}}}}");
+        let address = host.output([
+            "container",
+            "inspect",
+            "--format",
+            format.as_str(),
+            self.container.as_str(),
+        ])?;
+        let address = address.trim();
+        if address.parse::<std::net::Ipv4Addr>().is_err() {
+            bail!("the sandbox's registry has no address on {network} ({address:?}): run `cargo xtask sandbox --check`");
+        }
+        Ok(format!("{ALIAS}:{address}"))
     }
 
     /// Pushes each stand-in under the name the articles pull (`mysql` is `library/mysql`), unless

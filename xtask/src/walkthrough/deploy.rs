@@ -78,7 +78,7 @@ fn deploy(s: &mut Session) -> Result<()> {
 }
 
 fn both_halves(s: &mut Session, sandbox: &Sandbox, host: &crate::engine::Docker) -> Result<()> {
-    let image = build_project(s)?;
+    let image = build_project(s, sandbox)?;
     let password = db::new_password();
     s.secret(&password);
     let user = hub::username();
@@ -113,7 +113,7 @@ fn both_halves(s: &mut Session, sandbox: &Sandbox, host: &crate::engine::Docker)
 
 /// Article 4's project in the local engine: its compose file, `up --no-start` (build the Jupyter
 /// image, pull mysql) and `down`, as finishing article 4 leaves the machine. The image's name.
-fn build_project(s: &mut Session) -> Result<String> {
+fn build_project(s: &mut Session, sandbox: &Sandbox) -> Result<String> {
     let tool = Tool::find(&s.docker)?;
     let dir = s.project.path().join("jupyter");
     std::fs::create_dir(&dir)?;
@@ -143,16 +143,28 @@ fn build_project(s: &mut Session) -> Result<String> {
             .chain(command)
             .map(|a| a.to_string())
             .collect();
-        let ran = if tool.v1 {
-            s.command_with_env(&[("DOCKER_HOST", &engine)], "docker-compose", &args)?
-        } else {
+        if !tool.v1 {
             args.insert(0, "compose".into());
-            let line = shown("docker", &args);
-            s.cmd(&line)?
-        };
+        }
+        let since = unix_now();
+        let mut ran = compose(s, &tool, &engine, &args)?;
+        let trouble = sandbox.pull_trouble(since);
+        if !ran.ok() && trouble.is_some() {
+            // Setting the stage, not a claim: a pull the registry's mirror failed on a loaded
+            // machine is tried once more, and said so.
+            s.note(&format!(
+                "the pull through the sandbox's registry failed ({}): once more",
+                trouble.as_deref().unwrap_or_default()
+            ));
+            ran = compose(s, &tool, &engine, &args)?;
+        }
         if !ran.ok() {
+            let why = sandbox
+                .pull_trouble(since)
+                .map(|t| format!("; the engine's log: {t}"))
+                .unwrap_or_default();
             bail!(
-                "Compose failed on article 4's project (exit {}): {}",
+                "Compose failed on article 4's project (exit {}): {}{why}",
                 ran.exit,
                 crate::engine::last_message(&ran.output)
             );
@@ -164,6 +176,26 @@ fn build_project(s: &mut Session) -> Result<String> {
         s.cmd_ok(&format!("docker tag {built} jupyter-jupyter"))?;
     }
     Ok("jupyter-jupyter".into())
+}
+
+/// One Compose command on the local engine: v1 with `DOCKER_HOST`, v2 as `docker compose`.
+fn compose(
+    s: &mut Session,
+    tool: &Tool,
+    engine: &str,
+    args: &[String],
+) -> Result<super::session::Ran> {
+    if tool.v1 {
+        s.command_with_env(&[("DOCKER_HOST", engine)], "docker-compose", args)
+    } else {
+        s.cmd(&shown("docker", args))
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[allow(clippy::too_many_arguments)]

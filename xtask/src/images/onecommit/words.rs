@@ -4,6 +4,8 @@
 
 use anyhow::{bail, Result};
 
+use crate::engine::cmdline::{split_expanding, Chars};
+
 /// The variables an instruction's words are expanded with (later entries win).
 pub type Vars = [(String, String)];
 
@@ -15,69 +17,9 @@ fn lookup<'a>(vars: &'a Vars, name: &str) -> Option<&'a str> {
 }
 
 /// Splits `text` into words at unquoted whitespace, removing quotes and escapes and expanding
-/// variables (none inside single quotes).
+/// variables (none inside single quotes): the shell's word splitting, with the builder's `$`.
 pub fn words(text: &str, vars: &Vars) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
-                        None => bail!("unclosed ' in {text:?}"),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$')) => word.push(c),
-                            Some(c) => {
-                                word.push('\\');
-                                word.push(c);
-                            }
-                            None => bail!("unclosed \" in {text:?}"),
-                        },
-                        Some('$') => word.push_str(&expansion(&mut chars, vars, text)?),
-                        Some(c) => word.push(c),
-                        None => bail!("unclosed \" in {text:?}"),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(c) = chars.next() {
-                    word.push(c);
-                }
-            }
-            '$' => {
-                in_word = true;
-                word.push_str(&expansion(&mut chars, vars, text)?);
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        out.push(word);
-    }
-    Ok(out)
+    split_expanding(text, |chars| expansion(chars, vars, text))
 }
 
 /// One word (the whole text, quotes removed, variables expanded): `${A:-x y}` stays one word.
@@ -89,11 +31,7 @@ pub fn word(text: &str, vars: &Vars) -> Result<String> {
 }
 
 /// What follows a `$`: a name, or a braced name with an optional `:-` or `:+` word.
-fn expansion(
-    chars: &mut std::iter::Peekable<std::str::Chars>,
-    vars: &Vars,
-    text: &str,
-) -> Result<String> {
+fn expansion(chars: &mut Chars, vars: &Vars, text: &str) -> Result<String> {
     let is_name = |c: &char| c.is_ascii_alphanumeric() || *c == '_';
     if chars.peek() != Some(&'{') {
         let mut name = String::new();
