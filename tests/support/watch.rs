@@ -24,6 +24,11 @@ const SANDBOX_SOCKET: &str = "unix:///run/sandbox/docker.sock";
 /// One look at one engine, as a shell script run where that engine's CLI answers: its containers,
 /// volumes and images (`filter`: only those of `docker ps`/`volume ls --filter FILTER`, and only
 /// the images of those containers). Sections start with a `#jdx#` marker line; inspect output is JSON.
+///
+/// Its input is what earlier looks saw (see [`Engine::known`]): what a container, volume or image
+/// is does not change once made, so only new ones are inspected; the files of every volume and the
+/// logs of new and running containers are read each time. Few docker calls a look: the watch must
+/// not slow the walkthrough it watches.
 fn look_script(filter: Option<&str>) -> String {
     let (f, all_images) = match filter {
         Some(f) => (format!(" --filter {f}"), ""),
@@ -31,17 +36,21 @@ fn look_script(filter: Option<&str>) -> String {
     };
     format!(
         r#"
-c=$(docker ps -aq --no-trunc{f}); v=$(docker volume ls -q{f})
-echo '#jdx# containers'; [ -n "$c" ] && docker container inspect $c
-echo '#jdx# volumes'; [ -n "$v" ] && docker volume inspect $v
-i=$( {{ [ -n "$c" ] && docker inspect --format '{{{{.Image}}}}' $c; {all_images} }} | sort -u)
-echo '#jdx# images'; [ -n "$i" ] && docker image inspect $i
+read -r known; read -r places
+new() {{ for x in "$@"; do case " $known " in *" $x "*) ;; *) echo "$x";; esac; done; }}
+ps=$(docker ps -a --no-trunc --format '{{{{.ID}}}} {{{{.Status}}}}'{f}); v=$(docker volume ls -q{f})
+nc=$(new $(echo "$ps" | cut -d' ' -f1)); nv=$(new $v)
+echo '#jdx# containers'; [ -n "$nc" ] && docker container inspect $nc
+echo '#jdx# volumes'; [ -n "$nv" ] && docker volume inspect $nv
+ni=$(new $( {{ [ -n "$nc" ] && docker inspect --format '{{{{.Image}}}}' $nc; {all_images} }} | sort -u))
+echo '#jdx# images'; [ -n "$ni" ] && docker image inspect $ni
 echo '#jdx# files'
-for m in $( [ -n "$v" ] && docker volume inspect --format '{{{{.Name}}}}={{{{.Mountpoint}}}}' $v); do
-  find "${{m#*=}}" -maxdepth 3 -printf "${{m%%=*}} %U:%G %m %P\n" 2>/dev/null
+[ -n "$nv" ] && places="$places $(docker volume inspect --format '{{{{.Name}}}}={{{{.Mountpoint}}}}' $nv)"
+for m in $places; do
+  case " $v " in *" ${{m%%=*}} "*) find "${{m#*=}}" -maxdepth 3 -printf "${{m%%=*}} %U:%G %m %P\n" 2>/dev/null;; esac
 done
 echo '#jdx# logs'
-for x in $c; do docker logs "$x" 2>&1 | grep -o 'token=[0-9a-f]*'; done
+for x in $nc $(echo "$ps" | grep ' Up ' | cut -d' ' -f1); do docker logs "$x" 2>&1 | grep -o 'token=[0-9a-f]*'; done
 true
 "#
     )
@@ -60,6 +69,21 @@ pub struct Engine {
     /// Every `volume owner-uid:gid mode path` line seen in a volume's folder (ids as the engine's
     /// daemon sees them: a rootless sandbox engine's are shifted).
     pub files: BTreeSet<String>,
+}
+
+impl Engine {
+    /// What the look script reads: the ids and names already inspected (one line), then each
+    /// volume's `name=folder` (another).
+    fn known(&self) -> String {
+        let ids = self.containers.keys().chain(self.volumes.keys());
+        let ids: Vec<&str> = ids.chain(self.images.keys()).map(String::as_str).collect();
+        let places: Vec<String> = self
+            .volumes
+            .iter()
+            .map(|(name, v)| format!("{name}={}", v["Mountpoint"].as_str().unwrap_or("")))
+            .collect();
+        format!("{}\n{}\n", ids.join(" "), places.join(" "))
+    }
 }
 
 /// What a walkthrough did, by engine: `host`, or a sandbox container's name.
@@ -343,25 +367,43 @@ fn look_once(run: &str, into: &Mutex<Seen>) {
         (n.starts_with("jdx-sandbox-") || n.starts_with("jdx-remote-"))
             && !n.starts_with("jdx-sandbox-registry")
     });
+    let host = format!("DOCKER_HOST={SANDBOX_SOCKET}");
     for sandbox in sandboxes {
-        let out = docker(&[
-            "exec",
-            "-e",
-            &format!("DOCKER_HOST={SANDBOX_SOCKET}"),
-            sandbox,
-            "sh",
-            "-c",
-            &look_script(None),
-        ]);
-        into.lock().unwrap().take(sandbox, &out.stdout);
+        let script = look_script(None);
+        let args = ["exec", "-i", "-e", &host, sandbox, "sh", "-c", &script];
+        let look = look_with(into, sandbox, "docker", &args);
+        into.lock().unwrap().take(sandbox, &look);
     }
     // The corrected mode's containers are on the host engine, labelled with the run: only those.
-    let out = std::process::Command::new("sh")
-        .args(["-c", &look_script(Some(&filter))])
-        .output();
-    if let Ok(out) = out {
-        into.lock()
-            .unwrap()
-            .take("host", &String::from_utf8_lossy(&out.stdout));
+    let look = look_with(into, "host", "sh", &["-c", &look_script(Some(&filter))]);
+    into.lock().unwrap().take("host", &look);
+}
+
+/// Runs one look (`program args`) at `engine`, given what was seen of it so far; its output.
+fn look_with(into: &Mutex<Seen>, engine: &str, program: &str, args: &[&str]) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let known = into
+        .lock()
+        .unwrap()
+        .engines
+        .get(engine)
+        .map(Engine::known)
+        .unwrap_or_else(|| "\n\n".into());
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        return String::new();
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(known.as_bytes());
     }
+    child
+        .wait_with_output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
 }

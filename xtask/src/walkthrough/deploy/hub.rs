@@ -153,15 +153,7 @@ impl Hub {
         hub.trust(&hub.sandbox)?;
         // The official registry's TLS uses the system's store only (certs.d is read for other
         // registries), and dockerd reads that store once: its engine starts again to read it.
-        hub.host.output(["restart", hub.sandbox.as_str()])?;
-        // As long as a sandbox's first start gets: a loaded 2-core machine takes more than 30 s.
-        let up = wait::poll(Duration::from_secs(120), Duration::from_millis(100), || {
-            sandbox
-                .inner
-                .probe(["version", "--format", "{{.Server.Version}}"])
-                .is_some()
-        });
-        up.context("the sandbox's engine did not answer within 120s of starting again with the stand-in Docker Hub's CA")?;
+        restart(sandbox)?;
         hub.host.output([
             "network",
             "connect",
@@ -251,6 +243,38 @@ impl Drop for Hub {
             self.sandbox.as_str(),
         ]);
     }
+}
+
+/// Starts the sandbox's container again and waits for its engine, as long as a sandbox's first
+/// start gets (a loaded 2-core machine takes more than 30 s); once more if rootlesskit's network
+/// failed to come up, as [`Sandbox`]'s own start does.
+fn restart(sandbox: &Sandbox) -> Result<()> {
+    let host = sandbox.host();
+    let answers = || {
+        wait::poll(Duration::from_secs(120), Duration::from_millis(100), || {
+            sandbox
+                .inner
+                .probe(["version", "--format", "{{.Server.Version}}"])
+                .is_some()
+        })
+        .is_some()
+    };
+    for attempt in 1..=2 {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        host.output(["restart", sandbox.container.as_str()])?;
+        if answers() {
+            return Ok(());
+        }
+        let log = host
+            .logs_since(&sandbox.container, &since.to_string())
+            .unwrap_or_default();
+        if attempt == 2 || !crate::sandbox::network_setup_failed(&log) {
+            bail!("the sandbox's engine did not answer within 120s of starting again with the stand-in Docker Hub's CA ({})", last_message(&log));
+        }
+    }
+    Ok(())
 }
 
 /// A Docker Hub username for the run: lowercase letters and digits, 4 to 30 of them.
