@@ -141,6 +141,7 @@ fn a_tutorial_with_mistakes_fails_and_differs_at_its_lines() {
             "erratum-lab",
             "erratum-shell",
             "erratum-results",
+            "cause-web",
         ],
     );
     // The transcript shows each command, then what it printed.
@@ -169,16 +170,26 @@ fn a_tutorial_with_mistakes_fails_and_differs_at_its_lines() {
         assert_eq!(verdict["matches"], true, "line {command}: {verdict}");
     }
     check_summary(&json);
-    // An image no stand-in plays: the pull fails with docker's message, and the note says why.
-    let missing = step(&json, 161);
-    assert_ne!(missing["result"]["exit"], 0, "{missing}");
-    assert!(
-        missing["result"]["note"]
-            .as_str()
-            .unwrap_or("")
-            .contains("a stand-in missing"),
-        "{missing}"
-    );
+    // Each failed step's cause, named from what the engine said (an image no stand-in plays: the
+    // pull fails with docker's message, and the cause says why).
+    for (line, kind, names) in [
+        (40, "the guide's mistake", "/work/results/answer.txt"),
+        (46, "the guide's mistake", "/data/answer.txt"),
+        (161, "a stand-in missing", "nosuch-org/nosuch-image"),
+        (174, "the guide's mistake", "line 173"),
+        (180, "the guide's mistake", "e468f3a9c1d2"),
+        (186, "the guide's mistake", "U+2013"),
+        (192, "not named", "No such container: cause-gone"),
+        (193, "a knock-on", "line 192"),
+    ] {
+        let cause = &step(&json, line)["result"]["cause"];
+        assert_eq!(cause["kind"], kind, "line {line}: {cause}");
+        assert!(
+            cause["why"].as_str().unwrap_or("").contains(names),
+            "line {line}: {cause}"
+        );
+    }
+    assert_eq!(json["summary"]["failed_by_cause"]["the guide's mistake"], 5);
     // `exit` ended the container shell; Ctrl+C (and y) stopped the foreground server.
     assert_eq!(step(&json, 92)["result"]["exit"], 0);
     assert_eq!(step(&json, 79)["result"]["exit"], 0);
@@ -220,8 +231,14 @@ fn check_summary(json: &Value) {
     let outputs = lines(&|s| s["result"]["verdict"].is_object());
     let differing = lines(&|s| s["result"]["verdict"]["matches"] == false);
     let cannot_run = lines(&|s| s["kind"] == "cannot-run");
-    // The wrong path (40), the read of what it never wrote (46), the image no stand-in plays (161).
-    assert_eq!(failed, [40, 46, 161], "{}", json["summary"]);
+    // The wrong path (40), the read of what it never wrote (46), the image no stand-in plays (161),
+    // and the four mistakes with a cause (174 to 193).
+    assert_eq!(
+        failed,
+        [40, 46, 161, 174, 180, 186, 192, 193],
+        "{}",
+        json["summary"]
+    );
     // Nine output blocks (27 49 59 70 88 108 118 129 139), two of them wrong (after 46 and 56).
     assert_eq!(
         (outputs.len(), differing.as_slice()),

@@ -9,6 +9,7 @@
 //! `local_machine` and `elsewhere` for what an article takes as set up on the reader's machine and
 //! what it reaches beyond it (Docker Hub, a remote host's console).
 
+mod causes;
 pub mod claims;
 pub mod commands;
 pub mod compare;

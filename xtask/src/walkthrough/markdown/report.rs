@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::causes::{self, Cause};
 use super::compare::Verdict;
 use super::steps::{expected_output, Step};
 
@@ -69,6 +70,12 @@ impl Report<'_> {
             .or_else(|| self.results.iter().find(|r| r.step == index))
     }
 
+    /// Why `r` failed (None when it did not).
+    pub(super) fn cause(&self, r: &StepResult) -> Option<Cause> {
+        let at = self.results.iter().position(|x| std::ptr::eq(x, r))?;
+        causes::of(self.steps, self.results, at)
+    }
+
     fn line(&self, r: &StepResult) -> usize {
         self.steps.get(r.step).map_or(0, |s| s.line)
     }
@@ -92,8 +99,13 @@ impl Report<'_> {
                 v
             })
             .collect();
+        let mut by_cause = serde_json::Map::new();
+        for cause in self.results.iter().filter_map(|r| self.cause(r)) {
+            let n = by_cause.entry(cause.kind.name()).or_insert(json!(0));
+            *n = json!(n.as_u64().unwrap_or(0) + 1);
+        }
         let summary = json!({
-            "runnable": c.runnable, "run": c.run, "failed": c.failed, "outputs": c.outputs,
+            "runnable": c.runnable, "run": c.run, "failed": c.failed, "failed_by_cause": by_cause, "outputs": c.outputs,
             "outputs_matching": c.outputs_matching, "cannot_run": c.cannot_run, "claims": c.claims, "claims_holding": c.claims_holding,
         });
         self.redact_json(json!({"title": self.title, "summary": summary, "steps": steps, "stopped": self.stopped}))
@@ -128,7 +140,10 @@ impl Report<'_> {
             .iter()
             .map(|c| json!({"claim": c.text, "holds": c.holds, "evidence": c.evidence}))
             .collect();
-        json!({"exit": r.exit, "output": r.output, "verdict": verdict, "claims": claims, "note": r.note})
+        let cause = self
+            .cause(r)
+            .map(|c| json!({"kind": c.kind.name(), "why": c.why}));
+        json!({"exit": r.exit, "output": r.output, "verdict": verdict, "claims": claims, "note": r.note, "cause": cause})
     }
 }
 

@@ -65,6 +65,10 @@ impl Report<'_> {
                 None => lines.push(format!("**not run** (line {})", step.line)),
                 Some(r) => {
                     lines.extend(ran_lines(step, r));
+                    lines.extend(
+                        self.cause(r)
+                            .map(|c| format!("cause: {}: {}", c.kind.name(), c.why)),
+                    );
                     if expected_output(self.steps, index).is_none() && !r.output.trim().is_empty() {
                         real_output = Some(&r.output);
                     }

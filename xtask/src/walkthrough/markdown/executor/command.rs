@@ -270,14 +270,6 @@ impl<'a> Executor<'a> {
         notes: &[String],
     ) {
         let line = self.steps[k].line;
-        let mut notes = notes.to_vec();
-        if exit.is_some_and(|c| c != 0)
-            && output.contains("registry-1.docker.io")
-            && (output.contains("no such host") || output.contains("dial tcp"))
-        {
-            notes.push("a stand-in missing: the sandbox's registry serves only the stand-ins listed at the start, and no registry on the internet can be reached from here".into());
-        }
-        let notes = &notes[..];
         if let Some(entry) = self
             .transcript
             .iter_mut()

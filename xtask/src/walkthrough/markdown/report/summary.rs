@@ -60,8 +60,11 @@ impl Report<'_> {
             .iter()
             .filter(|r| r.exit.is_some_and(|e| e != 0))
             .map(|r| {
+                let cause = self
+                    .cause(r)
+                    .map_or(String::new(), |c| format!(": {}", c.kind.name()));
                 format!(
-                    "line {} (exit {})",
+                    "line {} (exit {}){cause}",
                     self.line(r),
                     r.exit.unwrap_or_default()
                 )

@@ -1,0 +1,410 @@
+//! Why a replayed step failed, from what the engine said and what the replay ran before it: the
+//! guide's own mistake of a named kind, a stand-in the sandbox lacks, a knock-on of an earlier
+//! failure, or not named. Read from the report's data alone (the command, its output, the steps
+//! before it), so the Markdown, the JSON and the summary give the same cause.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::report::StepResult;
+use super::steps::{Step, StepKind};
+use super::text::re;
+
+/// What kind of cause: whose it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The guide's own mistake: it fails for any reader, in any engine.
+    Guide,
+    /// The sandbox has no stand-in for an image the guide pulls (a real engine would have it).
+    StandIn,
+    /// An earlier step failed, and this one needed what it would have made.
+    KnockOn,
+    /// Nothing above fits: the engine's last words are the cause.
+    Unknown,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Guide => "the guide's mistake",
+            Kind::StandIn => "a stand-in missing",
+            Kind::KnockOn => "a knock-on",
+            Kind::Unknown => "not named",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cause {
+    pub kind: Kind,
+    /// One line, naming what the engine showed.
+    pub why: String,
+}
+
+fn cause(kind: Kind, why: String) -> Option<Cause> {
+    Some(Cause { kind, why })
+}
+
+/// The cause of the failure of `results[at]` (None when it did not fail).
+pub fn of(steps: &[Step], results: &[StepResult], at: usize) -> Option<Cause> {
+    let r = &results[at];
+    if r.exit.is_none_or(|c| c == 0) {
+        return None;
+    }
+    let text = command(&steps[r.step]).unwrap_or("");
+    let before = &results[..at];
+    look_alike_dash(text)
+        .or_else(|| name_taken(steps, before, &r.output))
+        .or_else(|| knock_on(steps, before, &r.output))
+        .or_else(|| authors_id(before, &r.output))
+        .or_else(|| no_such_path(&r.output))
+        .or_else(|| no_namespace(text, &r.output))
+        .or_else(|| missing_stand_in(&r.output).then(|| stand_in(text, &r.output)))
+        .or_else(|| {
+            let last = crate::engine::last_message(&r.output);
+            cause(Kind::Unknown, format!("the engine said: {last}"))
+        })
+}
+
+/// Whether a failed command's output shows a pull that no registry answered: the sandbox's
+/// serves only its stand-ins, and the engine then tries Docker Hub, which cannot be reached.
+pub fn missing_stand_in(output: &str) -> bool {
+    (output.contains("registry-1.docker.io")
+        && (output.contains("no such host") || output.contains("dial tcp")))
+        || output.contains("pull access denied")
+        || output.contains("manifest unknown")
+}
+
+/// The image no registry served: as the engine named it, or as `docker pull` was given it.
+fn stand_in(text: &str, output: &str) -> Cause {
+    let pulled = || {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let at = words.windows(2).position(|w| w == ["docker", "pull"])?;
+        words[at + 2..]
+            .iter()
+            .find(|w| !w.starts_with('-'))
+            .map(|w| w.to_string())
+    };
+    let image = missing_name(output)
+        .or_else(pulled)
+        .map_or(String::new(), |i| format!(" for {i}"));
+    Cause {
+        kind: Kind::StandIn,
+        why: format!("the sandbox's registry has no stand-in{image}, and no registry on the internet can be reached from here"),
+    }
+}
+
+fn command(step: &Step) -> Option<&str> {
+    match &step.kind {
+        StepKind::Command { text, .. } => Some(text),
+        _ => None,
+    }
+}
+
+/// `–name` typed with an en dash (or another dash that is not `-`): the shell passes it on as a
+/// word, and Docker takes it for an image name or an argument.
+fn look_alike_dash(text: &str) -> Option<Cause> {
+    static DASH: OnceLock<Regex> = OnceLock::new();
+    let c = re(
+        &DASH,
+        r"(?:^|\s)([\x{2010}-\x{2015}\x{2212}]+)([A-Za-z][\w-]*)",
+    )
+    .captures(text)?;
+    let (dash, word) = (&c[1], &c[2]);
+    let meant = if word.len() == 1 { "-" } else { "--" };
+    let code = dash.chars().next().map_or(0, u32::from);
+    cause(
+        Kind::Guide,
+        format!("a look-alike dash: `{dash}{word}` is written with U+{code:04X}, not `-`; the option is `{meant}{word}`"),
+    )
+}
+
+/// A container name the guide's own earlier step took.
+fn name_taken(steps: &[Step], before: &[StepResult], output: &str) -> Option<Cause> {
+    static TAKEN: OnceLock<Regex> = OnceLock::new();
+    let name = re(&TAKEN, r#"container name "/([^"]+)" is already in use"#).captures(output)?[1]
+        .to_string();
+    let line = before
+        .iter()
+        .filter(|r| r.exit == Some(0))
+        .find(|r| command(&steps[r.step]).is_some_and(|t| makes(t).contains(&name)))
+        .map(|r| steps[r.step].line)?;
+    cause(
+        Kind::Guide,
+        format!("a name taken by the guide's own step at line {line}: the container {name} is still there"),
+    )
+}
+
+/// A name this step needed that an earlier step failed to make.
+fn knock_on(steps: &[Step], before: &[StepResult], output: &str) -> Option<Cause> {
+    let name = missing_name(output)?;
+    let bare = |n: &str| n.trim_end_matches(":latest").to_string();
+    let failed = before.iter().rev().find(|r| {
+        r.exit.is_some_and(|c| c != 0)
+            && command(&steps[r.step])
+                .is_some_and(|t| makes(t).iter().any(|m| bare(m) == bare(&name)))
+    })?;
+    cause(
+        Kind::KnockOn,
+        format!(
+            "a knock-on of line {}: that step failed, and it would have made {name}",
+            steps[failed.step].line
+        ),
+    )
+}
+
+/// An ID the engine does not know and that no output of this replay showed: the author's.
+fn authors_id(before: &[StepResult], output: &str) -> Option<Cause> {
+    let name = missing_name(output)?;
+    let hex = (4..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_hexdigit());
+    if !hex || before.iter().any(|r| r.output.contains(&name)) {
+        return None;
+    }
+    cause(
+        Kind::Guide,
+        format!("an ID from the author's machine: {name} names nothing this replay made (no output before showed it); the step should name the container"),
+    )
+}
+
+/// The name in an engine's "no such ..." answer (or the image it could not find).
+fn missing_name(output: &str) -> Option<String> {
+    static MISSING: OnceLock<Regex> = OnceLock::new();
+    let c = re(
+        &MISSING,
+        r"(?:No such (?:container|object|image|volume|network): ([^\s,]+)|Unable to find image '([^']+)'|pull access denied for ([^\s,]+)|repository ([^\s,]+) not found)",
+    )
+    .captures(output)?;
+    c.iter()
+        .skip(1)
+        .flatten()
+        .next()
+        .map(|m| m.as_str().to_string())
+}
+
+fn no_such_path(output: &str) -> Option<Cause> {
+    static PATH: OnceLock<Regex> = OnceLock::new();
+    let c = re(
+        &PATH,
+        r"(?m)(?:can't cd to ([^\s:]+)|cd: ([^:\n]+): No such file or directory|cannot create ([^:\n]+): Directory nonexistent|^(?:cat|ls|head|tail|cp|mv|rm|stat): (?:cannot (?:access|stat) )?'?([^:'\n]+)'?: No such file or directory)",
+    )
+    .captures(output)?;
+    let path = c.iter().skip(1).flatten().next()?.as_str();
+    cause(
+        Kind::Guide,
+        format!("a path that does not exist: {path} (no step before made it here)"),
+    )
+}
+
+/// `docker push NAME` with no `ACCOUNT/` before the name: Docker Hub refuses it.
+fn no_namespace(text: &str, output: &str) -> Option<Cause> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let at = words.windows(2).position(|w| w == ["docker", "push"])?;
+    let image = words[at + 2..].iter().find(|w| !w.starts_with('-'))?;
+    let denied = output.contains("denied") || output.contains("unauthorized");
+    if image.contains('/') || !denied {
+        return None;
+    }
+    cause(
+        Kind::Guide,
+        format!("a push with no account namespace: {image} is pushed as library/{image}, which no account may write; tag it ACCOUNT/{image} first"),
+    )
+}
+
+/// The names a command makes: `--name N`, `-t`/`--tag N`, `docker tag A N`, `docker commit C N`,
+/// `docker volume|network create N`.
+fn makes(text: &str) -> Vec<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).map(|n| n.to_string());
+        match *w {
+            "--name" | "-t" | "--tag" => out.extend(next),
+            _ => {
+                for flag in ["--name=", "--tag=", "-t="] {
+                    if let Some(v) = w.strip_prefix(flag) {
+                        out.push(v.to_string());
+                    }
+                }
+            }
+        }
+    }
+    let verbs: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    match verbs.get(..3) {
+        Some(["docker", "tag" | "commit", _]) | Some(["docker", "image", "tag"]) => {
+            out.extend(verbs.last().map(|n| n.to_string()))
+        }
+        Some(["docker", "volume" | "network", "create"]) => {
+            out.extend(verbs.get(3).map(|n| n.to_string()))
+        }
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::steps::Place;
+    use super::*;
+
+    fn steps(commands: &[&str]) -> Vec<Step> {
+        commands
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Step {
+                line: 10 * (i + 1),
+                end: 10 * (i + 1),
+                column: 0,
+                kind: StepKind::Command {
+                    place: Place::Host,
+                    text: c.to_string(),
+                },
+            })
+            .collect()
+    }
+
+    fn results(runs: &[(i32, &str)]) -> Vec<StepResult> {
+        runs.iter()
+            .enumerate()
+            .map(|(i, (exit, output))| StepResult {
+                step: i,
+                exit: Some(*exit),
+                output: output.to_string(),
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    /// The cause of the last of `runs` (one per command).
+    fn last(commands: &[&str], runs: &[(i32, &str)]) -> Option<Cause> {
+        of(&steps(commands), &results(runs), runs.len() - 1)
+    }
+
+    fn kind_and(c: Option<Cause>, words: &str) -> Kind {
+        let c = c.expect("a cause");
+        assert!(c.why.contains(words), "{c:?} should say {words:?}");
+        c.kind
+    }
+
+    #[test]
+    fn a_step_that_ran_has_no_cause() {
+        assert_eq!(last(&["docker ps"], &[(0, "CONTAINER ID")]), None);
+    }
+
+    #[test]
+    fn a_look_alike_dash_is_named_and_a_plain_one_is_not() {
+        let c = last(
+            &["docker run –name web nginx"],
+            &[(125, "docker: invalid reference format.")],
+        );
+        assert_eq!(kind_and(c, "U+2013"), Kind::Guide);
+        let c = last(
+            &["docker run --name web nginx"],
+            &[(125, "docker: invalid reference format.")],
+        );
+        assert_eq!(kind_and(c, "invalid reference format"), Kind::Unknown);
+    }
+
+    #[test]
+    fn a_name_the_guide_took_itself_is_its_mistake_and_another_is_not() {
+        let conflict = r#"docker: Error response from daemon: Conflict. The container name "/example" is already in use by container "9f2c"."#;
+        let commands = [
+            "docker run -d --name=example busybox sleep 60",
+            "docker run --name example busybox",
+        ];
+        let c = last(&commands, &[(0, "9f2c"), (125, conflict)]);
+        assert_eq!(kind_and(c, "line 10"), Kind::Guide);
+        let c = last(
+            &["docker run -d --name=other busybox", commands[1]],
+            &[(0, "9f2c"), (125, conflict)],
+        );
+        assert_eq!(c.unwrap().kind, Kind::Unknown);
+    }
+
+    #[test]
+    fn an_authors_id_is_one_no_output_showed() {
+        let commands = ["docker ps -a", "docker stop e468"];
+        let gone = "Error response from daemon: No such container: e468";
+        let c = last(&commands, &[(0, "CONTAINER ID   IMAGE"), (1, gone)]);
+        assert_eq!(kind_and(c, "e468"), Kind::Guide);
+        // The replay's own output showed it: not the author's.
+        let c = last(&commands, &[(0, "e468   busybox"), (1, gone)]);
+        assert_eq!(c.unwrap().kind, Kind::Unknown);
+        // A name, not an ID.
+        let c = last(
+            &commands,
+            &[(0, ""), (1, "Error: No such container: web-1")],
+        );
+        assert_eq!(c.unwrap().kind, Kind::Unknown);
+    }
+
+    #[test]
+    fn a_knock_on_names_the_failed_step_that_would_have_made_the_name() {
+        let commands = [
+            "docker commit web myimage",
+            "docker push myname/myimage",
+            "docker run myimage",
+        ];
+        let runs = [
+            (1, "Error response from daemon: No such container: web"),
+            (0, "pushed"),
+            (125, "Unable to find image 'myimage:latest' locally\npull access denied for myimage, repository does not exist"),
+        ];
+        assert_eq!(kind_and(last(&commands, &runs), "line 10"), Kind::KnockOn);
+        // The step that made it ran: the image is simply not served (a stand-in missing).
+        let mut ran = runs;
+        ran[0].0 = 0;
+        assert_eq!(last(&commands, &ran).unwrap().kind, Kind::StandIn);
+    }
+
+    #[test]
+    fn a_push_with_no_namespace_and_a_missing_path() {
+        let c = last(
+            &["docker push webapp"],
+            &[(1, "denied: requested access to the resource is denied")],
+        );
+        assert_eq!(kind_and(c, "ACCOUNT/webapp"), Kind::Guide);
+        let c = last(
+            &["docker push me/webapp"],
+            &[(1, "denied: requested access to the resource is denied")],
+        );
+        assert_eq!(c.unwrap().kind, Kind::Unknown);
+        let c = last(
+            &["cd example_data"],
+            &[(2, "sh: 1: cd: can't cd to example_data")],
+        );
+        assert_eq!(kind_and(c, "example_data"), Kind::Guide);
+        for (command, said, path) in [
+            (
+                "sh -c 'echo 42 > /w/a.txt'",
+                "sh: 1: cannot create /w/a.txt: Directory nonexistent",
+                "/w/a.txt",
+            ),
+            (
+                "cat /data/a.txt",
+                "cat: /data/a.txt: No such file or directory",
+                "/data/a.txt",
+            ),
+            (
+                "ls x",
+                "ls: cannot access 'x': No such file or directory",
+                "x",
+            ),
+        ] {
+            assert_eq!(kind_and(last(&[command], &[(1, said)]), path), Kind::Guide);
+        }
+    }
+
+    #[test]
+    fn a_pull_no_registry_answers_is_a_missing_stand_in() {
+        let c = last(
+            &["docker pull nginx"],
+            &[(1, "Using default tag: latest\nError response from daemon: Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io on 10.0.2.3:53: no such host")],
+        );
+        assert_eq!(kind_and(c, "for nginx"), Kind::StandIn);
+    }
+}
