@@ -1,6 +1,7 @@
-//! Placeholders in capitals (`CONTAINER_ID`, `EXAMPLE_PASSWORD`, `YOUR_DOCKER_HUB_USERNAME`): found
-//! in commands and files, filled from the article's table or `--set NAME=VALUE`. A step with a
-//! placeholder left unfilled cannot run, and says which one.
+//! Placeholders in capitals (`CONTAINER_ID`, `EXAMPLE_PASSWORD`, `YOUR_DOCKER_HUB_USERNAME`), and
+//! in commands the templates of other guides (`[volume_name]`, `<container name>`, `{image}`):
+//! found in commands and files, filled from the article's table or `--set NAME=VALUE`. A step
+//! with a placeholder left unfilled cannot run: it needs a value, and says which one.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -60,6 +61,37 @@ const KEYWORDS: &[&str] = &[
     "LICENSE", "SIGINT", "SIGTERM", "SIGKILL",
 ];
 
+/// What a step that needs a value says first (the summary counts them apart from other cannot-run steps).
+pub const NEEDS_A_VALUE: &str = "needs a value";
+
+/// A template in a command: a name in brackets, angle brackets or single braces, lowercase,
+/// hyphens and spaces allowed (`[volume_name]`, `<container name>`, `{image}`). Not `${VAR}`,
+/// `{{.Names}}`, `[ -f x ]`, `{a,b}` or a redirection (`< file`).
+fn template_re() -> &'static Regex {
+    static TEMPLATE: OnceLock<Regex> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        Regex::new(r"(?:^|[^$\w{\[<])(\[[A-Za-z][\w -]*[A-Za-z0-9]\]|<[A-Za-z][\w-]*(?: [\w-]+)*>|\{[A-Za-z][\w -]*[A-Za-z0-9]\})(?:$|[^\w}\]>])").unwrap()
+    })
+}
+
+/// Whether `name` is a template as [`template_re`] finds them (a `--set` name).
+pub fn is_template(name: &str) -> bool {
+    template_re().captures(name).is_some_and(|c| &c[1] == name)
+}
+
+/// The templates of a shell command, in order.
+fn templates(text: &str) -> Vec<String> {
+    // Overlapping matches share their separator: search again from each match's name.
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(c) = template_re().captures_at(text, at) {
+        let m = c.get(1).unwrap();
+        found.push(m.as_str().to_string());
+        at = m.end();
+    }
+    found
+}
+
 /// ASCII word boundaries: the regex engine's fast path (a Unicode one is slow on long lines).
 fn word_re() -> &'static Regex {
     static WORD: OnceLock<Regex> = OnceLock::new();
@@ -113,6 +145,13 @@ pub fn find(text: &str, context: Context) -> Vec<String> {
                 };
             if is_placeholder && seen.insert(word) {
                 found.push(word.to_string());
+            }
+        }
+    }
+    if context == Context::Shell {
+        for t in templates(text) {
+            if !found.contains(&t) {
+                found.push(t);
             }
         }
     }
@@ -179,10 +218,15 @@ pub fn fill(steps: &[Step], values: &Values) -> Vec<Step> {
                     .join(", ");
                 let how = missing
                     .iter()
-                    .map(|m| format!("--set {m}=VALUE"))
+                    .map(|m| match m.contains(' ') || is_template(m) {
+                        true => format!("--set '{m}=VALUE'"),
+                        false => format!("--set {m}=VALUE"),
+                    })
                     .collect::<Vec<_>>()
                     .join(" ");
-                let why = format!("placeholder {names} has no value: give one with {how}");
+                let why = format!(
+                    "{NEEDS_A_VALUE}: placeholder {names} has no value: give one with {how}"
+                );
                 return Step {
                     kind: StepKind::CannotRun {
                         text: step.text().to_string(),
@@ -231,6 +275,39 @@ pub fn fill(steps: &[Step], values: &Values) -> Vec<Step> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_are_placeholders_and_shell_syntax_is_not() {
+        assert_eq!(
+            find(
+                "docker run --mount source=[volume_name],destination=[path] [docker_image]",
+                Context::Shell
+            ),
+            ["[volume_name]", "[path]", "[docker_image]"]
+        );
+        assert_eq!(
+            find("docker stop <container name> {image}", Context::Shell),
+            ["<container name>", "{image}"]
+        );
+        for shell in [
+            "docker ps --format '{{.Names}} {{.Status}}'",
+            "echo ${name} ${HOME}",
+            "[ -f x ] && cp {a,b}",
+            "mysql -u root < init.sql > out.txt",
+            "cat <input >output",
+            "ls [0-9]*",
+        ] {
+            assert_eq!(find(shell, Context::Shell), Vec::<String>::new(), "{shell}");
+        }
+        // Only in commands: a Python list or a YAML flow sequence is not a template.
+        assert!(find("x = [value]", Context::Code).is_empty());
+        assert!(find("ports: [http]", Context::Data).is_empty());
+        assert!(is_template("<container name>") && !is_template("CONTAINER"));
+        assert_eq!(
+            replace_word("docker volume rm [volume_name]", "[volume_name]", "data"),
+            "docker volume rm data"
+        );
+    }
 
     #[test]
     fn keys_are_not_placeholders_but_their_values_are() {

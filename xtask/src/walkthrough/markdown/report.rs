@@ -106,7 +106,7 @@ impl Report<'_> {
         }
         let summary = json!({
             "runnable": c.runnable, "run": c.run, "failed": c.failed, "failed_by_cause": by_cause, "outputs": c.outputs,
-            "outputs_matching": c.outputs_matching, "cannot_run": c.cannot_run, "claims": c.claims, "claims_holding": c.claims_holding,
+            "outputs_matching": c.outputs_matching, "cannot_run": c.cannot_run, "needs_value": c.needs_value, "claims": c.claims, "claims_holding": c.claims_holding,
         });
         self.redact_json(json!({"title": self.title, "summary": summary, "steps": steps, "stopped": self.stopped}))
     }

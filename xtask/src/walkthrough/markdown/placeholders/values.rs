@@ -71,8 +71,8 @@ impl Values {
 
     /// One value (a `--set NAME=VALUE` pair wins over the table). `@secret` makes a random one.
     pub fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        if word_re().find(name).map(|m| m.as_str()) != Some(name) {
-            bail!("{name:?} is not a placeholder name: use capitals, digits and _ (like CONTAINER_ID)");
+        if word_re().find(name).map(|m| m.as_str()) != Some(name) && !super::is_template(name) {
+            bail!("{name:?} is not a placeholder name: use capitals, digits and _ (like CONTAINER_ID), or a template as the guide writes it (like '[volume_name]')");
         }
         let generated = value == "@secret";
         let value = if generated {

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::{difference_line_in, Claim, Report};
 use crate::walkthrough::markdown::compare::Verdict;
+use crate::walkthrough::markdown::placeholders::NEEDS_A_VALUE;
 use crate::walkthrough::markdown::steps::{expected_output, Step, StepKind};
 
 impl Report<'_> {
@@ -39,6 +40,11 @@ impl Report<'_> {
                 .iter()
                 .filter(|s| matches!(s.kind, StepKind::CannotRun { .. }))
                 .count(),
+            needs_value: self
+                .steps
+                .iter()
+                .filter(|s| matches!(&s.kind, StepKind::CannotRun { why, .. } if why.starts_with(NEEDS_A_VALUE)))
+                .count(),
             claims: claims.len(),
             claims_holding: claims.iter().filter(|c| c.holds).count(),
         }
@@ -51,6 +57,9 @@ impl Report<'_> {
             "{}: {} of {} steps run, {} failed; outputs matching: {} of {}; claims holding: {} of {}; cannot run: {}",
             self.title, c.run, c.runnable, c.failed, c.outputs_matching, c.outputs, c.claims_holding, c.claims, c.cannot_run
         );
+        if c.needs_value > 0 {
+            let _ = write!(text, " ({} of them needing a value)", c.needs_value);
+        }
         if let Some(why) = self.stopped {
             let _ = write!(text, "\n  STOPPED before the article's end: {why}");
         }
@@ -133,6 +142,8 @@ pub(super) struct Counts {
     pub(super) outputs: usize,
     pub(super) outputs_matching: usize,
     pub(super) cannot_run: usize,
+    /// Of the cannot-run steps, those only a placeholder's value keeps from running.
+    pub(super) needs_value: usize,
     pub(super) claims: usize,
     pub(super) claims_holding: usize,
 }
