@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use super::ensure_ours;
+use super::start::ensure_ours;
 use crate::engine::resources::{Guard, Resource};
 use crate::engine::{wait, Docker, Mount, Publish, RunSpec};
 use crate::images::sandbox::StandIn;

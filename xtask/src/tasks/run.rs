@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use xshell::Shell;
 
-use crate::engine;
+use crate::engine::{self, Docker};
 use crate::jupyter::notebook::{
     diagnose, executed_path, first_error, names_a_notebook_error, Found, EXECUTE, KIND,
 };
@@ -53,18 +53,13 @@ impl Run {
         let docker = self.target.target(sh)?.docker;
         docker.require_engine()?;
         let name = self.name.as_str();
-        let not_ours = format!("execute notebooks in it yourself (`docker exec {name} jupyter nbconvert --to notebook --execute ...`)");
-        match docker.owned_container_state(name, &not_ours)? {
-            Some(state) if state.paused => {
-                bail!("{name} is paused: unpause it with `docker unpause {name}`, then run again")
-            }
-            Some(state) if state.running => {}
-            Some(state) => bail!(
-                "{name} is {}: start it with `cargo xtask up --name {name}`",
-                state.status
-            ),
-            None => bail!("no container named {name}: start one with `cargo xtask up`"),
-        }
+        require_running(&docker, name)?;
+        self.require_notebook(&docker, name)?;
+        self.execute(&docker, name)
+    }
+
+    /// Refuses a notebook the container does not have as a file it can execute.
+    fn require_notebook(&self, docker: &Docker, name: &str) -> Result<()> {
         let found = docker
             .exec_stream(
                 name,
@@ -87,7 +82,12 @@ impl Run {
         {
             bail!("{refusal}");
         }
+        Ok(())
+    }
 
+    /// Executes the notebook in place of the person's Run All; on failure, says why: the cell that
+    /// raised, else the log's last lines and what happened to the container.
+    fn execute(&self, docker: &Docker, name: &str) -> Result<()> {
         let shown = engine::one_line(&self.notebook);
         let step = progress::Step::start(format!("Executing {shown} in {name}"));
         let executed = executed_path(&self.notebook);
@@ -129,6 +129,23 @@ impl Run {
         });
         bail!("{}", diagnose(&self.notebook, &log, still_running))
     }
+}
+
+/// Refuses a container that is not the project's, or not running.
+fn require_running(docker: &Docker, name: &str) -> Result<()> {
+    let not_ours = format!("execute notebooks in it yourself (`docker exec {name} jupyter nbconvert --to notebook --execute ...`)");
+    match docker.owned_container_state(name, &not_ours)? {
+        Some(state) if state.paused => {
+            bail!("{name} is paused: unpause it with `docker unpause {name}`, then run again")
+        }
+        Some(state) if state.running => {}
+        Some(state) => bail!(
+            "{name} is {}: start it with `cargo xtask up --name {name}`",
+            state.status
+        ),
+        None => bail!("no container named {name}: start one with `cargo xtask up`"),
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 pub mod attached;
 mod literal;
+mod project;
 mod run;
 
 use run::compose;

@@ -108,20 +108,25 @@ fn anonymous_volumes(s: &mut Session) -> Result<()> {
 fn volume_flag(s: &mut Session) -> Result<()> {
     let image = "custom-jupyter-image:anon-volume";
     steps::build_series_image(s, image)?;
-    let out = OUTPUTS;
     s.note("corrected: the volume goes on /work/outputs, where the notebook writes (the article says /project/outputs)");
     s.note("`-it` becomes `-t`: with no terminal here `-i` cannot attach; `-t` keeps the article's terminal-style log");
     let c = s.names.container.clone();
-    s.run_ok(&steps::jupyter(image, &c, &["-v", out, "-t"]))?;
+    s.run_ok(&steps::jupyter(image, &c, &["-v", OUTPUTS, "-t"]))?;
     s.cmd_ok(&format!("docker ps --filter 'name=^{c}$'"))?;
+    detached_mode(s, &c)?;
+    writing_data(s, &c)?;
+    understanding_permissions(s, &c)?;
+    removing_containers_and_volumes(s, &c)
+}
 
-    // Detached mode: the URL comes from `docker logs`.
+/// Detached mode: the URL comes from `docker logs`, and its token works.
+fn detached_mode(s: &mut Session, c: &str) -> Result<()> {
     let docker = s.docker.clone();
     let (url, log) = wait_url(Duration::from_secs(60), || {
-        docker.logs_since(&c, "0").unwrap_or_default()
+        docker.logs_since(c, "0").unwrap_or_default()
     });
     s.cmd(&format!("docker logs --tail 12 {c}"))?;
-    let port = s.docker.published_port(&c, 8888).map(|p| p.1).ok();
+    let port = s.docker.published_port(c, 8888).map(|p| p.1).ok();
     let evidence = match (&url, port) {
         (Some(u), Some(port)) => {
             let token = u.token().map(str::to_string);
@@ -145,9 +150,12 @@ fn volume_flag(s: &mut Session) -> Result<()> {
         .is_some_and(|u| matches!(&u.token, Token::Hex(t) if t.len() == 48))
         && evidence.contains("Some(200) with the token, Some(403) without");
     s.claim("`docker logs` of the detached container shows the URL http://127.0.0.1:8888/lab?token=<48 hex> and the token works", holds, true, evidence);
+    Ok(())
+}
 
-    // Writing data: the notebook's own cell, executed in the container.
-    let ran = execute_notebook(s, &c)?;
+/// Writing data: the notebook's own cell, executed in the container, cannot write its CSV.
+fn writing_data(s: &mut Session, c: &str) -> Result<()> {
+    let ran = execute_notebook(s, c)?;
     let raised = ran.output.contains(PERMISSION_ERROR);
     s.claim(
         &format!("running the cell raises {PERMISSION_ERROR}"),
@@ -162,8 +170,11 @@ fn volume_flag(s: &mut Session) -> Result<()> {
             format!("exit {}: {}", ran.exit, crate::engine::tail(&ran.output, 3))
         },
     );
+    Ok(())
+}
 
-    // Understanding permissions.
+/// Understanding permissions: the files are root's, the notebook runs as jovyan.
+fn understanding_permissions(s: &mut Session, c: &str) -> Result<()> {
     let listing = s.cmd(&format!("docker exec {c} ls -l"))?;
     let root_owned = ["computation.ipynb", "Dockerfile", "outputs"]
         .iter()
@@ -187,9 +198,14 @@ fn volume_flag(s: &mut Session) -> Result<()> {
         true,
         format!("whoami: {}", who.output.lines().last().unwrap_or("").trim()),
     );
+    Ok(())
+}
 
-    // Removing containers and volumes.
-    let all = volumes_of(&s.docker, &c);
+/// Removing containers and volumes: the anonymous volume outlives its container until
+/// `docker volume rm`.
+fn removing_containers_and_volumes(s: &mut Session, c: &str) -> Result<()> {
+    let out = OUTPUTS;
+    let all = volumes_of(&s.docker, c);
     let anon = all
         .iter()
         .find(|(_, d)| d == out)
@@ -197,7 +213,7 @@ fn volume_flag(s: &mut Session) -> Result<()> {
         .unwrap_or_default();
     s.cmd_ok(&format!("docker stop {c}"))?;
     s.cmd_ok(&format!("docker rm {c}"))?;
-    s.forget(&Resource::Container(c.clone()));
+    s.forget(&Resource::Container(c.to_string()));
     // Every anonymous volume now dangles (the image's VOLUME too, in corrected mode): remove them all at the end.
     for (name, _) in &all {
         s.made_volume(name);

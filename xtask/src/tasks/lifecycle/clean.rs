@@ -7,7 +7,7 @@ use xshell::Shell;
 
 use crate::engine::remote::{HostArgs, SshHost};
 use crate::engine::resources::own_images;
-use crate::engine::{OWNER, RUN_LABEL_KEY};
+use crate::engine::{Docker, OWNER, RUN_LABEL_KEY};
 use crate::jupyter::tunnel;
 use crate::progress::say;
 
@@ -37,34 +37,39 @@ impl Clean {
         let run = docker
             .run_id()
             .map(|r| format!("label={RUN_LABEL_KEY}={r}"));
-        let list = |args: &[&str]| -> Vec<String> {
-            let mut args: Vec<&str> = args.to_vec();
-            if let Some(run) = &run {
-                args.extend(["--filter", run.as_str()]);
+        let list = |args: &[&str]| list(&docker, run.as_deref(), args);
+        let found = Removable {
+            containers: list(&["ps", "-a", "--filter", &owner, "--format", "{{.Names}}"]),
+            networks: list(&["network", "ls", "--filter", &owner, "--format", "{{.Name}}"]),
+            volumes: if self.volumes {
+                list(&["volume", "ls", "--filter", &owner, "--format", "{{.Name}}"])
+            } else {
+                vec![]
+            },
+            // Image labels are inherited: only the project's own builds, never a person's child image.
+            images: if self.images {
+                own_images(&docker, run.as_slice())?
+            } else {
+                vec![]
+            },
+        };
+        self.confirm_losses(&found)?;
+        found.remove(&docker, target.ssh.as_ref())?;
+        if !self.volumes {
+            let kept = list(&["volume", "ls", "--filter", &owner, "--format", "{{.Name}}"]);
+            if !kept.is_empty() {
+                say(format_args!(
+                    "named volumes kept (remove them with --volumes): {}",
+                    kept.join(", ")
+                ));
             }
-            docker
-                .probe(args)
-                .map(|s| {
-                    s.lines()
-                        .filter(|l| !l.is_empty())
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let containers = list(&["ps", "-a", "--filter", &owner, "--format", "{{.Names}}"]);
-        let networks = list(&["network", "ls", "--filter", &owner, "--format", "{{.Name}}"]);
-        let volumes = if self.volumes {
-            list(&["volume", "ls", "--filter", &owner, "--format", "{{.Name}}"])
-        } else {
-            vec![]
-        };
-        // Image labels are inherited: only the project's own builds, never a person's child image.
-        let images = if self.images {
-            own_images(&docker, run.as_slice())?
-        } else {
-            vec![]
-        };
+        }
+        Ok(())
+    }
+
+    /// Asks before volumes (their data) or images (a rebuild) go, unless --yes.
+    fn confirm_losses(&self, found: &Removable) -> Result<()> {
+        let (volumes, images) = (&found.volumes, &found.images);
         if !volumes.is_empty()
             && !self.yes
             && !confirm_loss(&format!("volumes {}", volumes.join(", ")), "their")?
@@ -81,22 +86,43 @@ impl Clean {
         {
             bail!("images kept: nothing was removed (pass --yes to remove them without asking)");
         }
-        for name in &containers {
+        Ok(())
+    }
+}
+
+/// What the project made and this clean removes.
+struct Removable {
+    containers: Vec<String>,
+    networks: Vec<String>,
+    volumes: Vec<String>,
+    images: Vec<String>,
+}
+
+impl Removable {
+    /// Removes it all, saying each; containers first (with their tunnels), images last.
+    fn remove(&self, docker: &Docker, ssh: Option<&SshHost>) -> Result<()> {
+        let Removable {
+            containers,
+            networks,
+            volumes,
+            images,
+        } = self;
+        for name in containers {
             // A paused sandbox is thawed first: removing it frozen can hang the engine.
             let _ = docker.probe(["unpause", name.as_str()]);
             docker.output(["rm", "-f", "-v", name.as_str()])?;
             say(format_args!("removed container {name}"));
-            close_tunnel(target.ssh.as_ref(), name)?;
+            close_tunnel(ssh, name)?;
         }
-        for name in &networks {
+        for name in networks {
             docker.output(["network", "rm", name.as_str()])?;
             say(format_args!("removed network {name}"));
         }
-        for name in &volumes {
+        for name in volumes {
             docker.output(["volume", "rm", name.as_str()])?;
             say(format_args!("removed volume {name}"));
         }
-        for name in &images {
+        for name in images {
             match docker.output(["image", "rm", name.as_str()]) {
                 Ok(_) => say(format_args!("removed image {name}")),
                 Err(e) => say(format_args!("kept image {name}: {e}")),
@@ -105,17 +131,25 @@ impl Clean {
         if containers.is_empty() && networks.is_empty() && volumes.is_empty() && images.is_empty() {
             say("nothing of the project's to remove");
         }
-        if !self.volumes {
-            let kept = list(&["volume", "ls", "--filter", &owner, "--format", "{{.Name}}"]);
-            if !kept.is_empty() {
-                say(format_args!(
-                    "named volumes kept (remove them with --volumes): {}",
-                    kept.join(", ")
-                ));
-            }
-        }
         Ok(())
     }
+}
+
+/// The names `docker ARGS` lists, one a line, only this test run's under one.
+fn list(docker: &Docker, run: Option<&str>, args: &[&str]) -> Vec<String> {
+    let mut args: Vec<&str> = args.to_vec();
+    if let Some(run) = run {
+        args.extend(["--filter", run]);
+    }
+    docker
+        .probe(args)
+        .map(|s| {
+            s.lines()
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Ends the SSH tunnel `up --host` opened for the container, and says so.

@@ -13,6 +13,7 @@
 //! What the run pushed is removed from the storage at the end (its repository's folder; the
 //! blobs it shares with the stand-ins stay).
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -53,74 +54,16 @@ impl Hub {
     pub fn start(sandbox: &Sandbox, image: &str, user: &str, password: &str) -> Result<Hub> {
         let host = sandbox.host().clone();
         let dir = tempfile::Builder::new().prefix("jdx-hub-").tempdir()?;
-        std::fs::write(dir.path().join("hub.yml"), CONFIG)?;
-        std::fs::write(dir.path().join("hub-mirror.yml"), MIRROR)?;
-        std::fs::write(dir.path().join("make-hub.sh"), MAKE)?;
-        let make = RunSpec {
-            interactive: true,
-            ..RunSpec::new(image)
-        }
-        .rm()
-        .mount(Mount::bind(dir.path(), "/hub", false))
-        .command(&["sh", "/hub/make-hub.sh", user]);
-        let made = host
-            .stream(make.args(&host.resource_labels())?)
-            .stdin_bytes(format!("{password}\n"))
-            .stdout_capture()
-            .stderr_capture()
-            .unchecked()
-            .run()?;
-        if !made.status.success() {
-            bail!(
-                "making the stand-in Docker Hub's certificate and account failed: {}",
-                last_message(&String::from_utf8_lossy(&made.stderr))
-            );
-        }
-        let ca =
-            std::fs::read_to_string(dir.path().join("ca.crt")).context("reading the run's CA")?;
+        let ca = make_ca_and_account(&host, dir.path(), image, user, password)?;
 
         let id = crate::engine::creator_id();
         let container = format!("jdx-hub-{id}");
         let network = format!("{container}-net");
-        // Docker Hub holds the stand-ins (a push mounts their layers from there, as on the real
-        // one): a copy of the shared registry's storage made for this run, so nothing an article
-        // pushes reaches what the next replay pulls.
-        let storage = format!("{container}-data");
-        let mut storage_guard = Guard::before_create(&host, Resource::Volume(storage.clone()));
-        host.create_volume(&storage, &[])?;
-        storage_guard.created();
-        let copy = RunSpec::new(image)
-            .rm()
-            .network("none")
-            .mount(Mount::Volume {
-                name: registry::ensure_data_volume(&host)?,
-                target: "/from".into(),
-                readonly: true,
-                nocopy: false,
-            })
-            .mount(Mount::volume(&storage, "/to"))
-            .command(&["cp", "-a", "/from/.", "/to/"]);
-        host.run(&copy)
-            .context("copying the stand-ins into the stand-in Docker Hub's storage")?;
+        let (storage, storage_guard) = copy_of_the_stand_ins(&host, image, &container)?;
         let mut network_guard = Guard::before_create(&host, Resource::Network(network.clone()));
         host.create_network(&network)?;
         network_guard.created();
-        let aliases: Vec<String> = NAMES
-            .iter()
-            .flat_map(|n| ["--network-alias".to_string(), n.to_string()])
-            .collect();
-        let spec = RunSpec::detached(image, &container)
-            .network(&network)
-            .raw(&aliases)
-            .mount(Mount::volume(&storage, "/var/lib/docker-registry"))
-            .mount(Mount::bind(dir.path(), "/hub", true))
-            .raw(&["--network-alias", MIRROR_ALIAS])
-            .command(&["sh", "-c", "docker-registry serve /hub/hub-mirror.yml & exec docker-registry serve /hub/hub.yml"]);
-        let mut container_guard =
-            Guard::before_create(&host, Resource::Container(container.clone()));
-        let started = host.run(&spec);
-        container_guard.created();
-        started.context("starting the stand-in Docker Hub")?;
+        let container_guard = serve(&host, image, &container, &network, &storage, dir.path())?;
         let hub = Hub {
             user: user.into(),
             container,
@@ -133,7 +76,13 @@ impl Hub {
             _storage: storage_guard,
             _dir: dir,
         };
+        hub.wait_answering()?;
+        hub.join(sandbox)?;
+        Ok(hub)
+    }
 
+    /// Waits for the registry to answer (401: it wants a login) on its own loopback.
+    fn wait_answering(&self) -> Result<()> {
         let local = [
             "--cacert",
             "/hub/ca.crt",
@@ -141,31 +90,40 @@ impl Hub {
             "registry-1.docker.io:443:127.0.0.1",
         ];
         let answered = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || {
-            hub.status_from(&hub.container, &local) == 401
+            self.status_from(&self.container, &local) == 401
         });
         if answered.is_none() {
-            let log = hub.host.logs_since(&hub.container, "0").unwrap_or_default();
+            let log = self
+                .host
+                .logs_since(&self.container, "0")
+                .unwrap_or_default();
             bail!(
                 "the stand-in Docker Hub did not answer within 20s: {}",
                 last_message(&log)
             );
         }
-        hub.trust(&hub.sandbox)?;
+        Ok(())
+    }
+
+    /// Has the sandbox's engine trust the run's CA (its engine started again to read it) and reach
+    /// the registry on its network.
+    fn join(&self, sandbox: &Sandbox) -> Result<()> {
+        self.trust(&self.sandbox)?;
         // The official registry's TLS uses the system's store only (certs.d is read for other
         // registries), and dockerd reads that store once: its engine starts again to read it.
         restart(sandbox)?;
-        hub.host.output([
+        self.host.output([
             "network",
             "connect",
-            hub.network.as_str(),
-            hub.sandbox.as_str(),
+            self.network.as_str(),
+            self.sandbox.as_str(),
         ])?;
         let ca_file = format!("{CERTS_D}/registry-1.docker.io/ca.crt");
-        let seen = hub.status_from(&hub.sandbox, &["--cacert", ca_file.as_str()]);
+        let seen = self.status_from(&self.sandbox, &["--cacert", ca_file.as_str()]);
         if seen != 401 {
             bail!("the sandbox engine's container does not reach the stand-in Docker Hub at https://registry-1.docker.io/v2/ (HTTP status {seen}, 401 expected)");
         }
-        Ok(hub)
+        Ok(())
     }
 
     /// Puts the run's CA where the engine in `container` looks for Docker Hub's: the system's
@@ -285,6 +243,98 @@ pub fn username() -> String {
         .collect();
     let name = format!("jdx{id}");
     name.chars().take(30).collect()
+}
+
+/// The run's CA, certificate and account, made in `dir` by the hub's image; the CA, PEM.
+fn make_ca_and_account(
+    host: &Docker,
+    dir: &Path,
+    image: &str,
+    user: &str,
+    password: &str,
+) -> Result<String> {
+    std::fs::write(dir.join("hub.yml"), CONFIG)?;
+    std::fs::write(dir.join("hub-mirror.yml"), MIRROR)?;
+    std::fs::write(dir.join("make-hub.sh"), MAKE)?;
+    let make = RunSpec {
+        interactive: true,
+        ..RunSpec::new(image)
+    }
+    .rm()
+    .mount(Mount::bind(dir, "/hub", false))
+    .command(&["sh", "/hub/make-hub.sh", user]);
+    let made = host
+        .stream(make.args(&host.resource_labels())?)
+        .stdin_bytes(format!("{password}\n"))
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .run()?;
+    if !made.status.success() {
+        bail!(
+            "making the stand-in Docker Hub's certificate and account failed: {}",
+            last_message(&String::from_utf8_lossy(&made.stderr))
+        );
+    }
+    let ca = std::fs::read_to_string(dir.join("ca.crt")).context("reading the run's CA")?;
+    Ok(ca)
+}
+
+/// Docker Hub holds the stand-ins (a push mounts their layers from there, as on the real one): a
+/// copy of the shared registry's storage made for this run, so nothing an article pushes reaches
+/// what the next replay pulls.
+fn copy_of_the_stand_ins(host: &Docker, image: &str, container: &str) -> Result<(String, Guard)> {
+    let storage = format!("{container}-data");
+    let mut storage_guard = Guard::before_create(host, Resource::Volume(storage.clone()));
+    host.create_volume(&storage, &[])?;
+    storage_guard.created();
+    let copy = RunSpec::new(image)
+        .rm()
+        .network("none")
+        .mount(Mount::Volume {
+            name: registry::ensure_data_volume(host)?,
+            target: "/from".into(),
+            readonly: true,
+            nocopy: false,
+        })
+        .mount(Mount::volume(&storage, "/to"))
+        .command(&["cp", "-a", "/from/.", "/to/"]);
+    host.run(&copy)
+        .context("copying the stand-ins into the stand-in Docker Hub's storage")?;
+    Ok((storage, storage_guard))
+}
+
+/// The registry's container: the push side at Docker Hub's names, the pull side at the mirror's
+/// alias, one storage.
+fn serve(
+    host: &Docker,
+    image: &str,
+    container: &str,
+    network: &str,
+    storage: &str,
+    dir: &Path,
+) -> Result<Guard> {
+    let aliases: Vec<String> = NAMES
+        .iter()
+        .flat_map(|n| ["--network-alias".to_string(), n.to_string()])
+        .collect();
+    let spec = RunSpec::detached(image, container)
+        .network(network)
+        .raw(&aliases)
+        .mount(Mount::volume(storage, "/var/lib/docker-registry"))
+        .mount(Mount::bind(dir, "/hub", true))
+        .raw(&["--network-alias", MIRROR_ALIAS])
+        .command(&[
+            "sh",
+            "-c",
+            "docker-registry serve /hub/hub-mirror.yml & exec docker-registry serve /hub/hub.yml",
+        ]);
+    let mut container_guard =
+        Guard::before_create(host, Resource::Container(container.to_string()));
+    let started = host.run(&spec);
+    container_guard.created();
+    started.context("starting the stand-in Docker Hub")?;
+    Ok(container_guard)
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Article 2's sections on fixing file permissions, named volumes and bind mounts, as corrected.
 
+use std::path::PathBuf;
+
 use anyhow::{bail, Result};
 
 use super::{is_sha256, HostFile, APPEND, CSV, NB_GID, NB_UID, OUTPUTS};
@@ -12,9 +14,16 @@ pub(super) fn fixing_permissions(s: &mut Session) -> Result<()> {
     let image = "custom-jupyter-image:anon-volume-chown";
     s.note("the article rebuilds the --chown Dockerfile under the tag anon-volume; the project tags it anon-volume-chown so both forms exist side by side");
     steps::build_series_image(s, image)?;
-    let out = OUTPUTS;
     let c = s.names.container.clone();
-    s.run_ok(&steps::jupyter(image, &c, &["-v", out, "-t"]))?;
+    s.run_ok(&steps::jupyter(image, &c, &["-v", OUTPUTS, "-t"]))?;
+    claim_jovyan_owns_the_files(s, &c)?;
+    let written = claim_the_cell_writes(s, &c)?;
+    claim_the_data_in_the_volume(s, &c);
+    claim_the_csv_survives_a_restart(s, &c, written)
+}
+
+/// With `COPY --chown`, `ls -l` and `id` show jovyan.
+fn claim_jovyan_owns_the_files(s: &mut Session, c: &str) -> Result<()> {
     let listing = s.cmd(&format!("docker exec {c} ls -l"))?;
     let owned = ["computation.ipynb", "Dockerfile", "outputs"]
         .iter()
@@ -40,11 +49,16 @@ pub(super) fn fixing_permissions(s: &mut Session) -> Result<()> {
         format!("id: {}", id.output.lines().last().unwrap_or("").trim()),
     );
 
-    let ran = execute_notebook(s, &c)?;
+    Ok(())
+}
+
+/// The notebook's cell now writes its CSV; its owner and size (None: not written).
+fn claim_the_cell_writes(s: &mut Session, c: &str) -> Result<Option<String>> {
+    let ran = execute_notebook(s, c)?;
     let csv = format!("/work/{CSV}");
     let written = s
         .docker
-        .probe(["exec", c.as_str(), "stat", "-c", "%U:%G %s", csv.as_str()]);
+        .probe(["exec", c, "stat", "-c", "%U:%G %s", csv.as_str()]);
     s.claim(
         &format!("running the cell now writes {CSV}"),
         ran.ok() && written.is_some(),
@@ -56,16 +70,22 @@ pub(super) fn fixing_permissions(s: &mut Session) -> Result<()> {
         ),
     );
 
+    Ok(written)
+}
+
+/// The CSV lands in the volume on /work/outputs (the evidence says where it went otherwise).
+fn claim_the_data_in_the_volume(s: &mut Session, c: &str) {
+    let out = OUTPUTS;
     let in_volume = s
         .docker
-        .probe(["exec", c.as_str(), "ls", "-A", out])
+        .probe(["exec", c, "ls", "-A", out])
         .unwrap_or_default();
     let reached = in_volume
         .lines()
         .any(|l| l.trim() == "Motorized-Foot-Scooter-Trips-2020.csv");
     let probe = s
         .docker
-        .probe(["exec", c.as_str(), "touch", format!("{out}/probe").as_str()])
+        .probe(["exec", c, "touch", format!("{out}/probe").as_str()])
         .is_some();
     let evidence = if reached {
         format!("the volume at {out} holds the CSV")
@@ -78,12 +98,20 @@ pub(super) fn fixing_permissions(s: &mut Session) -> Result<()> {
         true,
         evidence,
     );
+}
 
+/// `docker stop` and `docker start` keep the CSV (the same container, its writable layer too).
+fn claim_the_csv_survives_a_restart(
+    s: &mut Session,
+    c: &str,
+    written: Option<String>,
+) -> Result<()> {
+    let csv = format!("/work/{CSV}");
     s.cmd_ok(&format!("docker stop {c}"))?;
     s.cmd_ok(&format!("docker start {c}"))?;
     let after = s
         .docker
-        .probe(["exec", c.as_str(), "stat", "-c", "%U:%G %s", csv.as_str()]);
+        .probe(["exec", c, "stat", "-c", "%U:%G %s", csv.as_str()]);
     s.claim(
         "after `docker stop` and `docker start` the CSV is still there",
         after.is_some() && after == written,
@@ -218,7 +246,52 @@ pub(super) fn bind_mounts(s: &mut Session) -> Result<()> {
     if !s.docker.created_here("volume", &volume) {
         steps::create_volume(s, &volume)?;
     }
-    // The article's folder as the person has it: the files are theirs, with their umask.
+    let (notebook, user_flags) = the_readers_notebook(s)?;
+    let run = BindRun {
+        image,
+        container: s.names.container.clone(),
+        with_volume: format!("{volume}:{out}"),
+        notebook,
+        user_flags,
+    };
+    let marker = format!("edited-on-the-host-{}", std::process::id());
+    a_writable_bind(s, &run, &marker)?;
+    a_readonly_bind(s, &run, &marker)
+}
+
+/// The Jupyter container of the bind-mount section, the notebook mounted from the host.
+struct BindRun {
+    image: &'static str,
+    container: String,
+    /// `VOLUME:DIR` of the section's named volume.
+    with_volume: String,
+    notebook: PathBuf,
+    /// `--user` and `--group-add` when the server runs as the notebook's owner.
+    user_flags: Vec<String>,
+}
+
+impl BindRun {
+    fn start(&self, s: &mut Session, readonly: bool) -> Result<()> {
+        s.run_ok(
+            &steps::jupyter(
+                self.image,
+                &self.container,
+                &["-v", &self.with_volume, "-t"],
+            )
+            .raw(&self.user_flags)
+            .mount(Mount::bind(
+                &self.notebook,
+                "/work/computation.ipynb",
+                readonly,
+            )),
+        )?;
+        Ok(())
+    }
+}
+
+/// The article's folder as the person has it (the files are theirs, with their umask), and what
+/// lets the notebook user write its notebook: its group's write bit, or the server run as its owner.
+fn the_readers_notebook(s: &mut Session) -> Result<(PathBuf, Vec<String>)> {
     let project = s.project.path().to_path_buf();
     crate::images::series::stage_article_folder(
         &crate::paths::docker_dir().join("series/named-volume.Dockerfile"),
@@ -243,18 +316,15 @@ pub(super) fn bind_mounts(s: &mut Session) -> Result<()> {
             ];
         }
     }
-    let owner = HostFile::read(&notebook)?;
-    let with_volume = format!("{volume}:{out}");
-    let bind = |readonly| Mount::bind(&notebook, "/work/computation.ipynb", readonly);
+    Ok((notebook, user_flags))
+}
 
-    let c = s.names.container.clone();
-    s.run_ok(
-        &steps::jupyter(image, &c, &["-v", &with_volume, "-t"])
-            .raw(&user_flags)
-            .mount(bind(false)),
-    )?;
-    let marker = format!("edited-on-the-host-{}", std::process::id());
-    edit_on_host(&notebook, &marker)?;
+/// Without readonly: a host edit shows in the container, and the container writes the notebook.
+fn a_writable_bind(s: &mut Session, run: &BindRun, marker: &str) -> Result<()> {
+    let (c, notebook) = (&run.container, &run.notebook);
+    let owner = HostFile::read(notebook)?;
+    run.start(s, false)?;
+    edit_on_host(notebook, marker)?;
     let seen = s.cmd(&format!(
         "docker exec {c} grep -c {marker} /work/computation.ipynb"
     ))?;
@@ -277,12 +347,13 @@ pub(super) fn bind_mounts(s: &mut Session) -> Result<()> {
     );
     s.cmd_ok(&format!("docker rm -f {c}"))?;
     s.forget(&Resource::Container(c.clone()));
+    Ok(())
+}
 
-    s.run_ok(
-        &steps::jupyter(image, &c, &["-v", &with_volume, "-t"])
-            .raw(&user_flags)
-            .mount(bind(true)),
-    )?;
+/// With readonly: the container cannot write the notebook; the host still edits it.
+fn a_readonly_bind(s: &mut Session, run: &BindRun, marker: &str) -> Result<()> {
+    let (c, notebook) = (&run.container, &run.notebook);
+    run.start(s, true)?;
     let refused = s.cmd(&format!("docker exec {c} sh -c {APPEND}"))?;
     let rw = s.docker.probe(["container", "inspect", "--format", r#"{{range .Mounts}}{{if eq .Destination "/work/computation.ipynb"}}{{.RW}}{{end}}{{end}}"#, c.as_str()]).unwrap_or_default();
     s.claim(
@@ -297,7 +368,7 @@ pub(super) fn bind_mounts(s: &mut Session) -> Result<()> {
         ),
     );
     let marker2 = format!("{marker}-again");
-    edit_on_host(&notebook, &marker2)?;
+    edit_on_host(notebook, &marker2)?;
     let seen = s.cmd(&format!(
         "docker exec {c} grep -c {marker2} /work/computation.ipynb"
     ))?;

@@ -1,7 +1,7 @@
 //! Article 3's section D: MySQL in a container on a user-defined network with the Jupyter
 //! container, and what its data survives (stop/start, re-creation, a named volume).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Result};
 
@@ -10,11 +10,12 @@ use super::super::cells::{
     started_after, tuple_rows, TABLE_2018,
 };
 use super::super::db::ReadyClock;
-use super::super::session::{Mode, Session};
+use super::super::session::{Mode, Ran, Session};
 use super::super::{database, db};
 use crate::engine::cmdline::shell_quote;
 use crate::engine::resources::Resource;
 use crate::engine::{wait, Health, RunSpec};
+use crate::images::mysql::Server;
 
 pub fn run(s: &mut Session) -> Result<()> {
     let server = crate::images::mysql::ensure(&s.sh)?;
@@ -23,6 +24,24 @@ pub fn run(s: &mut Session) -> Result<()> {
     s.secret(&password);
     let tag = database::build_mysql_connected(s, "root", &password, false)?;
 
+    let network = create_the_network(s)?;
+    let db_spec = database_spec(s, &server, &password, &network);
+    let started = database::start(s, &db_spec)?;
+    // Times the server's start-up on the side, while the article's steps go on.
+    let db = s.names.db.clone();
+    let clock = ReadyClock::start(&s.docker, &db, 3306, started, Duration::from_secs(180));
+    let jupyter = start_jupyter(s, &tag, &network, &db)?;
+
+    let ran = cells_once_healthy(s, &db, &jupyter, started, clock)?;
+    claim_each_cell(s, &jupyter, &ran);
+    create_the_database_again(s, &db, &jupyter, &password)?;
+    claim_docker_ps(s, &jupyter, &db)?;
+    a_wrong_password(s, &jupyter)?;
+    persistence(s, &db_spec, &jupyter, &password)
+}
+
+/// `docker network create jupyter-mysql-net`, labelled, and listed.
+fn create_the_network(s: &mut Session) -> Result<String> {
     let network = s.names.network.clone();
     s.made_network(&network);
     create_labelled(s, "network", &network)?;
@@ -35,10 +54,14 @@ pub fn run(s: &mut Session) -> Result<()> {
         true,
         format!("docker network ls: {listed}"),
     );
+    Ok(network)
+}
 
-    // mysql-db on the network; its name as the notebook knows it stays `mysql-db`.
+/// mysql-db on the network, with a healthcheck; its name as the notebook knows it stays
+/// `mysql-db`.
+fn database_spec(s: &mut Session, server: &Server, password: &str, network: &str) -> RunSpec {
     let db = s.names.db.clone();
-    let mut db_spec = database::server_spec(&server, &db, &password).network(&network);
+    let mut db_spec = database::server_spec(server, &db, password).network(network);
     if db != "mysql-db" {
         db_spec.network_alias = Some("mysql-db".into());
         s.note(&format!("the container is named {db} (mysql-db is taken or this is a test run); `--network-alias mysql-db` keeps the notebook's host name"));
@@ -51,20 +74,31 @@ pub fn run(s: &mut Session) -> Result<()> {
     // A ping that hangs counts as a failure after 3s, not Docker's default 30s.
     db_spec = db_spec.raw(&["--health-timeout", "3s"]);
     s.note("corrected: mysql-db gets a healthcheck (mysqladmin ping over TCP), and the notebook runs only once it is healthy");
-    let started = database::start(s, &db_spec)?;
-    // Times the server's start-up on the side, while the article's steps go on.
-    let clock = ReadyClock::start(&s.docker, &db, 3306, started, Duration::from_secs(180));
+    db_spec
+}
 
+/// The Jupyter container on the same network, its credentials from `.env`.
+fn start_jupyter(s: &mut Session, tag: &str, network: &str, db: &str) -> Result<String> {
     let jupyter = s.name("container", "custom-jupyter-container-mysql");
-    let mut run = database::jupyter_spec(&tag, &jupyter).network(&network);
+    let mut run = database::jupyter_spec(tag, &jupyter).network(network);
     run.env_file = Some(s.project.path().join(".env"));
     s.run_ok(&run)?;
     s.cmd_ok(&format!("docker ps --filter 'name=^({db}|{jupyter})$'"))?;
+    Ok(jupyter)
+}
 
+/// Section D's cells, once mysql-db is healthy: they work at the first try.
+fn cells_once_healthy(
+    s: &mut Session,
+    db: &str,
+    jupyter: &str,
+    started: SystemTime,
+    clock: ReadyClock,
+) -> Result<Ran> {
     let sitting = section_d(Mode::Corrected);
-    wait_healthy(s, &db, Duration::from_secs(180))?;
+    wait_healthy(s, db, Duration::from_secs(180))?;
     let healthy = db::seconds_since(started);
-    let ran = database::run_cells(s, &jupyter, &[], &sitting)?;
+    let ran = database::run_cells(s, jupyter, &[], &sitting)?;
     let ready = clock.result();
     let (connected, _, _) = connection_lines(&ran.output);
     s.claim(
@@ -78,13 +112,17 @@ pub fn run(s: &mut Session) -> Result<()> {
             tuple_rows(&ran.output).len()
         ),
     );
+    Ok(ran)
+}
 
+/// What each cell (N1-N4) did, from their output and the CSV N1 wrote.
+fn claim_each_cell(s: &mut Session, jupyter: &str, ran: &Ran) {
     let (connected, class_only, others) = connection_lines(&ran.output);
     s.claim(
         "cell N2 reaches mysql-db by its container name on the user-defined network (`connection successfully`)",
         connected >= 1,
         true,
-        format!("`connection successfully` printed {connected} time(s); errors: {}", error_summary(class_only, &others, &ran)),
+        format!("`connection successfully` printed {connected} time(s); errors: {}", error_summary(class_only, &others, ran)),
     );
     s.claim(
         "cell N3 prints `You're connected to database:  ('scooter_trips',)` and creates the 2018 table",
@@ -101,7 +139,7 @@ pub fn run(s: &mut Session) -> Result<()> {
     );
     let csv = s.docker.probe([
         "exec",
-        &jupyter,
+        jupyter,
         "sh",
         "-c",
         "wc -l < /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv",
@@ -112,14 +150,21 @@ pub fn run(s: &mut Session) -> Result<()> {
         true,
         format!("lines with the header: {csv:?}"),
     );
+}
 
-    // Cell N2 again: CREATE DATABASE on a server that has the database.
-    let again = database::run_cells(s, &jupyter, &[], &program(Mode::Corrected, &["N2"]))?;
+/// Cell N2 again: CREATE DATABASE on a server that has the database.
+fn create_the_database_again(
+    s: &mut Session,
+    db: &str,
+    jupyter: &str,
+    password: &str,
+) -> Result<()> {
+    let again = database::run_cells(s, jupyter, &[], &program(Mode::Corrected, &["N2"]))?;
     let printed = cell_output(&again.output, "N2");
     let on_server = db::query(
         &s.docker,
-        &db,
-        &password,
+        db,
+        password,
         "SHOW DATABASES LIKE 'scooter_trips'",
     )
     .unwrap_or_default();
@@ -129,10 +174,13 @@ pub fn run(s: &mut Session) -> Result<()> {
         true,
         format!("the cell printed: {}; `SHOW DATABASES LIKE 'scooter_trips'` on {db}: {}", printed.join(" / "), if on_server.trim().is_empty() { "no row" } else { on_server.trim() }),
     );
+    Ok(())
+}
 
-    // `docker ps`: the Jupyter container is healthy with its port published; mysql-db's is not.
-    database::health_within(s, &jupyter, Duration::from_secs(30));
-    let rows = database::docker_ps(s, &[&jupyter, &db])?;
+/// `docker ps`: the Jupyter container is healthy with its port published; mysql-db's is not.
+fn claim_docker_ps(s: &mut Session, jupyter: &str, db: &str) -> Result<()> {
+    database::health_within(s, jupyter, Duration::from_secs(30));
+    let rows = database::docker_ps(s, &[jupyter, db])?;
     let (jupyter_row, db_row) = (&rows[0], &rows[1]);
     s.claim(
         "`docker ps`: the Jupyter container is (healthy) with 8888 published; mysql-db shows 3306/tcp, not published to the host",
@@ -140,11 +188,14 @@ pub fn run(s: &mut Session) -> Result<()> {
         true,
         rows.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; "),
     );
+    Ok(())
+}
 
-    // Errors: the cell's own `except`, with a wrong password.
+/// Errors: the cell's own `except`, with a wrong password.
+fn a_wrong_password(s: &mut Session, jupyter: &str) -> Result<()> {
     let wrong = database::run_cells(
         s,
-        &jupyter,
+        jupyter,
         &[("MYSQL_PASSWORD", "not-the-password")],
         &program(Mode::Corrected, &["N2"]),
     )?;
@@ -159,18 +210,28 @@ pub fn run(s: &mut Session) -> Result<()> {
             printed.join(" / ")
         ),
     );
-
-    persistence(s, &db_spec, &jupyter, &password)
+    Ok(())
 }
 
 /// Steps around 36: what survives stop/start, re-creation, and re-creation with `-v mysqldata:/var/lib/mysql`.
 fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str) -> Result<()> {
+    let anonymous = stop_and_start(s, db_spec, password)?;
+    recreated_without_a_volume(s, db_spec, password, &anonymous)?;
+    recreated_on_a_named_volume(s, db_spec, jupyter, password)
+}
+
+/// The rows of the 2018 table in `db` (None: no such table).
+fn rows_2018(s: &Session, db: &str, password: &str) -> Option<u64> {
+    db::count_rows(&s.docker, db, password, TABLE_2018)
+}
+
+/// `docker stop` and `docker start` without a volume; the anonymous volume it runs on.
+fn stop_and_start(s: &mut Session, db_spec: &RunSpec, password: &str) -> Result<String> {
     let db = db_spec.name.clone().unwrap_or_default();
-    let count = |s: &Session| db::count_rows(&s.docker, &db, password, TABLE_2018);
     s.cmd_ok(&format!("docker stop {db}"))?;
     s.cmd_ok(&format!("docker start {db}"))?;
     database::wait_ready(s, &db)?;
-    let kept = count(s);
+    let kept = rows_2018(s, &db, password);
     let anonymous = anonymous_volume(s, &db);
     let declared = s
         .docker
@@ -188,11 +249,20 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
         false,
         format!("after stop/start the 2018 table has {kept:?} rows; /var/lib/mysql is mounted from volume {anonymous}; the image's Config.Volumes: {declared}"),
     );
+    Ok(anonymous)
+}
 
-    // Re-created without a volume: a new, empty data directory.
+/// Re-created without a volume: the old anonymous volume orphaned, a new, empty data directory.
+fn recreated_without_a_volume(
+    s: &mut Session,
+    db_spec: &RunSpec,
+    password: &str,
+    anonymous: &str,
+) -> Result<()> {
+    let db = db_spec.name.clone().unwrap_or_default();
     remove_database(s, &db)?;
-    s.made_volume(&anonymous);
-    let orphaned = s.docker.exists("volume", &anonymous);
+    s.made_volume(anonymous);
+    let orphaned = s.docker.exists("volume", anonymous);
     s.claim(
         "`docker rm mysql-db` leaves its anonymous volume (with the data) behind, orphaned",
         orphaned,
@@ -202,7 +272,7 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
     s.note("not in the article: mysql-db re-created without a volume, to show what it loses");
     database::start(s, db_spec)?;
     database::wait_ready(s, &db)?;
-    let fresh = count(s);
+    let fresh = rows_2018(s, &db, password);
     let second = anonymous_volume(s, &db);
     s.claim(
         "a re-created mysql-db without a volume has lost the data",
@@ -212,8 +282,17 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
     );
     remove_database(s, &db)?;
     s.made_volume(&second);
+    Ok(())
+}
 
-    // Step 36: the named volume.
+/// Step 36: the named volume; the data written on it survives `docker rm` and a new mysql-db.
+fn recreated_on_a_named_volume(
+    s: &mut Session,
+    db_spec: &RunSpec,
+    jupyter: &str,
+    password: &str,
+) -> Result<()> {
+    let db = db_spec.name.clone().unwrap_or_default();
     let volume = s.name("volume", "mysqldata");
     s.made_volume(&volume);
     create_labelled(s, "volume", &volume)?;
@@ -223,7 +302,7 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
         .raw(&["-v", &format!("{volume}:/var/lib/mysql")]);
     database::start(s, &with_volume)?;
     database::wait_ready(s, &db)?;
-    let empty = count(s);
+    let empty = rows_2018(s, &db, password);
     s.note(&format!("the new volume starts empty (2018 table: {}), so the article's earlier data is not in it; the walkthrough runs the cells N1-N3 again", empty.map(|n| format!("{n} rows")).unwrap_or("missing".into())));
     let ran = database::run_cells(
         s,
@@ -231,7 +310,7 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
         &[],
         &program(Mode::Corrected, &["N1", "N2", "N3"]),
     )?;
-    let written = count(s);
+    let written = rows_2018(s, &db, password);
     if written != Some(1000) {
         bail!(
             "the cells did not store the rows in the volume-backed mysql-db ({written:?} rows): {}",
@@ -241,7 +320,7 @@ fn persistence(s: &mut Session, db_spec: &RunSpec, jupyter: &str, password: &str
     remove_database(s, &db)?;
     database::start(s, &with_volume)?;
     database::wait_ready(s, &db)?;
-    let survived = count(s);
+    let survived = rows_2018(s, &db, password);
     s.cmd_ok(&format!("docker volume ls --filter name=^{volume}$"))?;
     s.claim(
         "with `-v mysqldata:/var/lib/mysql` the data survives `docker rm` and a new mysql-db",

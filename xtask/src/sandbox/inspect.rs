@@ -1,0 +1,146 @@
+//! What the project's own checks ask of a running sandbox: a command in its container, an HTTP
+//! status from inside it, its address, and whether (and why not) it can go on.
+
+use anyhow::Result;
+
+use super::Sandbox;
+use crate::engine::{Docker, Output};
+
+impl Sandbox {
+    /// A command in the sandbox container itself, as its root (the project's own checks only:
+    /// `curl localhost:8888` reaches what an article published with `-p 8888:8888`).
+    pub fn exec(&self, command: &[&str]) -> Result<Output> {
+        self.host.exec(&self.container, command)
+    }
+
+    /// The HTTP status of `url` fetched from inside the sandbox (0 when nothing answers).
+    pub fn http_status(&self, url: &str) -> u16 {
+        let out = self.exec(&[
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "--max-time",
+            "5",
+            "-w",
+            "%{http_code}",
+            url,
+        ]);
+        out.ok()
+            .and_then(|o| o.stdout.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The sandbox's address on its network (where `-p` publishes inside it).
+    pub fn address(&self) -> Result<String> {
+        let format = format!(
+            "{{{{(index .NetworkSettings.Networks \"{}\").IPAddress}}}}",
+            self.network
+        );
+        self.host.output([
+            "container",
+            "inspect",
+            "--format",
+            format.as_str(),
+            self.container.as_str(),
+        ])
+    }
+
+    /// Why the sandbox cannot go on, if it cannot: what happened ("the sandbox X stopped") and a
+    /// hint (killed, out of memory, paused, the shared registry removed by a `clean`).
+    pub fn trouble(&self) -> Option<(String, String)> {
+        // One inspect for both (it runs after every step); a missing one is left out of stdout.
+        let (sandbox, registry) = (self.container.as_str(), self.registry.container.as_str());
+        let out = self.host.status([
+            "container",
+            "inspect",
+            "--format",
+            "{{.Name}} {{.State.Running}} {{.State.Paused}}",
+            sandbox,
+            registry,
+        ]);
+        let listed = out.map(|o| o.stdout).unwrap_or_default();
+        let state_of = |name: &str| {
+            listed
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("/{name} ")))
+                .map(str::to_string)
+        };
+        if let Some(trouble) = state_trouble(sandbox, state_of(sandbox).as_deref()) {
+            return Some(trouble);
+        }
+        let registry_runs = state_of(registry).is_some_and(|s| s.starts_with("true"));
+        if !registry_runs {
+            return Some((
+                format!("the sandbox's shared registry {registry} was removed or stopped"),
+                "by `cargo xtask clean`?".into(),
+            ));
+        }
+        None
+    }
+
+    /// Whether the sandbox container still runs (it can be killed, or die out of memory, mid-run).
+    pub fn is_running(&self) -> bool {
+        self.trouble().is_none()
+    }
+
+    /// The host engine (for the sandbox's own checks).
+    pub fn host(&self) -> &Docker {
+        &self.host
+    }
+
+    /// Why the engine last gave up on an endpoint of a pull since `since` (unix seconds), as its
+    /// log says: the mirror's error, which the docker CLI never shows (it prints the last
+    /// endpoint's, Docker Hub's, which no sandbox can reach).
+    pub fn pull_trouble(&self, since: u64) -> Option<String> {
+        let log = self
+            .host
+            .logs_since(&self.container, &since.to_string())
+            .ok()?;
+        let line = log
+            .lines()
+            .filter(|l| l.contains("Attempting next endpoint"))
+            .find(|l| !l.contains("registry-1.docker.io"))?;
+        let msg = line.split_once("msg=").map_or(line, |(_, m)| m);
+        Some(msg.trim_matches('"').replace("\\\"", "\""))
+    }
+}
+
+/// What the sandbox container's `{{.State.Running}} {{.State.Paused}}` (None: it is gone) says
+/// is wrong with it, as [`Sandbox::trouble`] says it.
+fn state_trouble(name: &str, state: Option<&str>) -> Option<(String, String)> {
+    match state {
+        Some("true false") => None,
+        Some("true true") => Some((
+            format!("the sandbox {name} was paused"),
+            format!("`docker unpause {name}` lets a replay go on"),
+        )),
+        _ => Some((
+            format!("the sandbox {name} stopped"),
+            "killed, or out of memory".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paused_or_gone_sandbox_is_trouble_named_as_such() {
+        assert_eq!(state_trouble("s", Some("true false")), None);
+        assert_eq!(
+            state_trouble("s", Some("true true")).unwrap().0,
+            "the sandbox s was paused"
+        );
+        for gone in [Some("false false"), None] {
+            assert_eq!(
+                state_trouble("s", gone).unwrap(),
+                (
+                    "the sandbox s stopped".to_string(),
+                    "killed, or out of memory".to_string()
+                )
+            );
+        }
+    }
+}
