@@ -7,7 +7,6 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::report::StepResult;
 use super::steps::{Step, StepKind};
 use super::text::re;
 
@@ -46,8 +45,16 @@ fn cause(kind: Kind, why: String) -> Option<Cause> {
     Some(Cause { kind, why })
 }
 
+/// What a cause is read from, of one step that ran: the step's index, its exit and output.
+#[derive(Clone, Copy, Debug)]
+pub struct Ran<'a> {
+    pub step: usize,
+    pub exit: Option<i32>,
+    pub output: &'a str,
+}
+
 /// The cause of the failure of `results[at]` (None when it did not fail).
-pub fn of(steps: &[Step], results: &[StepResult], at: usize) -> Option<Cause> {
+pub fn of(steps: &[Step], results: &[Ran], at: usize) -> Option<Cause> {
     let r = &results[at];
     if r.exit.is_none_or(|c| c == 0) {
         return None;
@@ -55,14 +62,14 @@ pub fn of(steps: &[Step], results: &[StepResult], at: usize) -> Option<Cause> {
     let text = command(&steps[r.step]).unwrap_or("");
     let before = &results[..at];
     look_alike_dash(text)
-        .or_else(|| name_taken(steps, before, &r.output))
-        .or_else(|| knock_on(steps, before, &r.output))
-        .or_else(|| authors_id(before, &r.output))
-        .or_else(|| no_such_path(&r.output))
-        .or_else(|| no_namespace(text, &r.output))
-        .or_else(|| missing_stand_in(&r.output).then(|| stand_in(text, &r.output)))
+        .or_else(|| name_taken(steps, before, r.output))
+        .or_else(|| knock_on(steps, before, r.output))
+        .or_else(|| authors_id(before, r.output))
+        .or_else(|| no_such_path(r.output))
+        .or_else(|| no_namespace(text, r.output))
+        .or_else(|| missing_stand_in(r.output).then(|| stand_in(text, r.output)))
         .or_else(|| {
-            let last = crate::engine::last_message(&r.output);
+            let last = crate::engine::last_message(r.output);
             cause(Kind::Unknown, format!("the engine said: {last}"))
         })
 }
@@ -121,7 +128,7 @@ fn look_alike_dash(text: &str) -> Option<Cause> {
 }
 
 /// A container name the guide's own earlier step took.
-fn name_taken(steps: &[Step], before: &[StepResult], output: &str) -> Option<Cause> {
+fn name_taken(steps: &[Step], before: &[Ran], output: &str) -> Option<Cause> {
     static TAKEN: OnceLock<Regex> = OnceLock::new();
     let name = re(&TAKEN, r#"container name "/([^"]+)" is already in use"#).captures(output)?[1]
         .to_string();
@@ -137,7 +144,7 @@ fn name_taken(steps: &[Step], before: &[StepResult], output: &str) -> Option<Cau
 }
 
 /// A name this step needed that an earlier step failed to make.
-fn knock_on(steps: &[Step], before: &[StepResult], output: &str) -> Option<Cause> {
+fn knock_on(steps: &[Step], before: &[Ran], output: &str) -> Option<Cause> {
     let name = missing_name(output)?;
     let bare = |n: &str| n.trim_end_matches(":latest").to_string();
     let failed = before.iter().rev().find(|r| {
@@ -155,10 +162,10 @@ fn knock_on(steps: &[Step], before: &[StepResult], output: &str) -> Option<Cause
 }
 
 /// An ID the engine does not know and that no output of this replay showed: the author's.
-fn authors_id(before: &[StepResult], output: &str) -> Option<Cause> {
+fn authors_id(before: &[Ran], output: &str) -> Option<Cause> {
     let name = missing_name(output)?;
     let hex = (4..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_hexdigit());
-    if !hex || before.iter().any(|r| r.output.contains(&name)) {
+    if !hex || before.iter().any(|r| r.output.contains(name.as_str())) {
         return None;
     }
     cause(

@@ -19,14 +19,13 @@ fn steps(commands: &[&str]) -> Vec<Step> {
         .collect()
 }
 
-fn results(runs: &[(i32, &str)]) -> Vec<StepResult> {
+fn results<'a>(runs: &[(i32, &'a str)]) -> Vec<Ran<'a>> {
     runs.iter()
         .enumerate()
-        .map(|(i, (exit, output))| StepResult {
+        .map(|(i, (exit, output))| Ran {
             step: i,
             exit: Some(*exit),
-            output: output.to_string(),
-            ..Default::default()
+            output,
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::causes::{self, Cause};
+use super::causes::{self, Cause, Ran};
 use super::compare::Verdict;
 use super::steps::{expected_output, Step};
 
@@ -73,7 +73,15 @@ impl Report<'_> {
     /// Why `r` failed (None when it did not).
     pub(super) fn cause(&self, r: &StepResult) -> Option<Cause> {
         let at = self.results.iter().position(|x| std::ptr::eq(x, r))?;
-        causes::of(self.steps, self.results, at)
+        let ran: Vec<Ran> = self.results[..=at]
+            .iter()
+            .map(|r| Ran {
+                step: r.step,
+                exit: r.exit,
+                output: &r.output,
+            })
+            .collect();
+        causes::of(self.steps, &ran, at)
     }
 
     fn line(&self, r: &StepResult) -> usize {
