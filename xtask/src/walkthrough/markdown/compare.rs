@@ -24,7 +24,7 @@ pub fn compare(expected: &str, actual: &str, placeholders: &[String]) -> Verdict
     let expected: Vec<(usize, &str)> = expected
         .lines()
         .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
+        .filter(|(_, l)| !l.trim().is_empty() && !is_prompt_line(l))
         .collect();
     let actual: Vec<&str> = actual
         .lines()
@@ -46,6 +46,18 @@ pub fn compare(expected: &str, actual: &str, placeholders: &[String]) -> Verdict
         Some(_) => compare_tables(&expected, &actual, placeholders),
         None => compare_lines(&expected, &actual, placeholders),
     }
+}
+
+/// A shell prompt and the command typed at it, as an author copied it with the output
+/// (`[user@linode ~]$ docker volume ls`, `root@web:/# ls`, `$ docker ps`): the replay's real
+/// output never holds it, so it is no part of what is compared. A bare `# comment` is content.
+fn is_prompt_line(line: &str) -> bool {
+    static PROMPT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    super::text::re(
+        &PROMPT,
+        r"^\s*(?:\([\w.-]+\) )?(?:\[[\w.-]+@[\w.-]+ [^\]]*\][$#]|[\w.-]+@[\w.-]+:[^\s$#]*[$#]|\$) \S",
+    )
+    .is_match(line)
 }
 
 enum Op {
@@ -201,6 +213,31 @@ fn render(ops: &[Op], pats: &[Pattern], real: &[String], expected: &[(usize, &st
 mod tests {
     use super::super::pattern::DIFF_LINES;
     use super::*;
+
+    #[test]
+    fn prompt_lines_an_author_copied_are_not_compared() {
+        for prompt in [
+            "[mumbly@linode ~]$ docker volume list",
+            "root@4f2a:/# ls /data",
+            "user@host:~/project$ docker ps",
+            "(base) root@web:/# conda info",
+            "$ docker ps",
+        ] {
+            assert!(is_prompt_line(prompt), "{prompt}");
+        }
+        for content in [
+            "# a comment",
+            "$HOME is set",
+            "total 4",
+            "price: 3$ each",
+            "#!/bin/sh",
+        ] {
+            assert!(!is_prompt_line(content), "{content}");
+        }
+        let article =
+            "[mumbly@linode ~]$ docker volume list\nDRIVER    VOLUME NAME\nlocal     data";
+        assert!(compare(article, "DRIVER    VOLUME NAME\nlocal     data", &[]).matches());
+    }
 
     fn differs(v: Verdict) -> (String, usize) {
         match v {
