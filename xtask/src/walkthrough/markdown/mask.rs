@@ -34,6 +34,9 @@ const RULES: &[(&str, &str)] = &[
     (r"(\[::1\]|::1):(\d)", "<loopback>:$2"),
     (r"(\[::\]|::):(\d)", "<all-interfaces>:$2"),
     (r"\b\d{1,3}(\.\d{1,3}){3}\b", "<ip>"),
+    // A release (`Docker version 20.10.24+dfsg1`, `jupyterlab 4.0.7`): the author's machine had
+    // another; after the addresses, whose four parts it would otherwise take.
+    (r"\bv?\d+\.\d+\.\d+(?:[-+~][0-9A-Za-z.+~-]*)?\b", "<version>"),
     (r"jpserver-\d+-open", "jpserver-<pid>-open"),
     (r"\s+", " "),
 ];
@@ -104,6 +107,8 @@ mod tests {
             ("jupyter-jupyter   latest    1d4520408d5e   17 hours ago   2.78GB", "jupyter-jupyter latest <id> <duration> <size>"),
             ("Sending build context to Docker daemon  17.92kB", "Sending build context to Docker daemon <size>"),
             ("file:///home/jovyan/.local/share/jupyter/runtime/jpserver-7-open.html", "file:///home/jovyan/.local/share/jupyter/runtime/jpserver-<pid>-open.html"),
+            ("Docker version 20.10.24+dfsg1, build 297e128", "Docker version <version>, build 297e128"),
+            ("jupyterlab                4.0.7              pyhd8ed1ab_0    conda-forge", "jupyterlab <version> pyhd8ed1ab_0 conda-forge"),
         ];
         for (line, want) in cases {
             assert_eq!(mask(line), want, "{line}");
