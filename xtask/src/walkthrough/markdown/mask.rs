@@ -36,7 +36,10 @@ const RULES: &[(&str, &str)] = &[
     (r"\b\d{1,3}(\.\d{1,3}){3}\b", "<ip>"),
     // A release (`Docker version 20.10.24+dfsg1`, `jupyterlab 4.0.7`): the author's machine had
     // another; after the addresses, whose four parts it would otherwise take.
-    (r"\bv?\d+\.\d+\.\d+(?:[-+~][0-9A-Za-z.+~-]*)?\b", "<version>"),
+    (
+        r"\bv?\d+\.\d+\.\d+(?:[-+~][0-9A-Za-z.+~-]*)?\b",
+        "<version>",
+    ),
     (r"jpserver-\d+-open", "jpserver-<pid>-open"),
     (r"\s+", " "),
 ];
