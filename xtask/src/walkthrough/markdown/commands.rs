@@ -118,6 +118,8 @@ pub fn logs_in_to_hub(command: &str) -> bool {
 }
 
 /// A command that opens an interactive shell in a container: what follows runs there until `exit`.
+/// Either a shell named last (`docker exec -it web bash`), or `docker run -it IMAGE` with no
+/// command, not detached, of an image whose own command is a shell (`ubuntu`, `debian`, ...).
 pub fn opens_shell(command: &str) -> bool {
     let words: Vec<&str> = command.split_whitespace().collect();
     let docker = words
@@ -129,7 +131,88 @@ pub fn opens_shell(command: &str) -> bool {
     let shell = words
         .last()
         .is_some_and(|w| ["bash", "sh", "/bin/bash", "/bin/sh", "zsh"].contains(w));
-    docker && interactive && shell
+    docker && interactive && (shell || runs_a_shell_image(&words))
+}
+
+/// Images whose default command is a shell (the official OS images).
+const SHELL_IMAGES: &[&str] = &[
+    "ubuntu",
+    "debian",
+    "alpine",
+    "busybox",
+    "centos",
+    "fedora",
+    "rockylinux",
+    "almalinux",
+    "amazonlinux",
+    "archlinux",
+    "opensuse/leap",
+    "oraclelinux",
+];
+
+/// `docker run` flags that take the next word as their value.
+const RUN_VALUE_FLAGS: &[&str] = &[
+    "-p",
+    "--publish",
+    "-v",
+    "--volume",
+    "--name",
+    "-e",
+    "--env",
+    "--env-file",
+    "--mount",
+    "-w",
+    "--workdir",
+    "--network",
+    "--net",
+    "-u",
+    "--user",
+    "-h",
+    "--hostname",
+    "-l",
+    "--label",
+    "--entrypoint",
+    "--restart",
+    "-m",
+    "--memory",
+    "--cpus",
+    "--add-host",
+    "--dns",
+    "--platform",
+    "--pull",
+    "--volumes-from",
+    "--link",
+    "--expose",
+    "--device",
+    "--cap-add",
+    "--cap-drop",
+    "--security-opt",
+    "--ulimit",
+    "--log-driver",
+    "--log-opt",
+    "--tmpfs",
+    "--ip",
+    "--gpus",
+];
+
+/// `docker run` with no command after its image (and no `-d`), of a shell image.
+fn runs_a_shell_image(words: &[&str]) -> bool {
+    let Some(at) = words.windows(2).position(|w| w == ["docker", "run"]) else {
+        return false;
+    };
+    let mut rest = words[at + 2..].iter();
+    while let Some(w) = rest.next() {
+        if RUN_VALUE_FLAGS.contains(w) {
+            rest.next();
+        } else if *w == "-d" || *w == "--detach" || (w.starts_with("-d") && !w.starts_with("--")) {
+            return false;
+        } else if !w.starts_with('-') {
+            let repository = w.rsplit_once(':').map_or(*w, |(r, _)| r);
+            let name = repository.trim_start_matches("docker.io/library/");
+            return rest.next().is_none() && SHELL_IMAGES.contains(&name);
+        }
+    }
+    false
 }
 
 /// A command that keeps the terminal until it is stopped: a foreground container, a server, a follow.
@@ -337,6 +420,15 @@ mod tests {
             ),
             ("docker exec -it node_container ping database", false),
             ("docker run -d img sh", false),
+            // No command after a shell image: its own command, the shell.
+            ("docker run -it --name=c1 -v data:/data ubuntu", true),
+            ("docker run -it --rm debian:bookworm", true),
+            ("docker run -it ubuntu ls /", false),
+            ("docker run -dit ubuntu", false),
+            (
+                "docker run -it -p 8888:8888 jupyter/minimal-notebook",
+                false,
+            ),
         ] {
             assert_eq!(opens_shell(command), opens, "{command}");
         }
