@@ -32,7 +32,13 @@ const SANDBOX_SOCKET: &str = "unix:///run/sandbox/docker.sock";
 fn look_script(filter: Option<&str>) -> String {
     let (f, all_images) = match filter {
         Some(f) => (format!(" --filter {f}"), ""),
-        None => (String::new(), "docker image ls -q --no-trunc;"),
+        None => (String::new(), "echo \"$tags\" | cut -d' ' -f1;"),
+    };
+    // An image's tags do change (a build tags its last layer, `docker tag` adds one): they are
+    // listed each look, in one call, where every image is looked at.
+    let tags = match filter {
+        Some(_) => "",
+        None => "tags=$(docker image ls --no-trunc --format '{{.ID}} {{.Repository}}:{{.Tag}}'); echo '#jdx# tags'; echo \"$tags\"",
     };
     format!(
         r#"
@@ -40,6 +46,7 @@ read -r known; read -r places
 new() {{ for x in "$@"; do case " $known " in *" $x "*) ;; *) echo "$x";; esac; done; }}
 ps=$(docker ps -a --no-trunc --format '{{{{.ID}}}} {{{{.Status}}}}'{f}); v=$(docker volume ls -q{f})
 nc=$(new $(echo "$ps" | cut -d' ' -f1)); nv=$(new $v)
+{tags}
 echo '#jdx# containers'; [ -n "$nc" ] && docker container inspect $nc
 echo '#jdx# volumes'; [ -n "$nv" ] && docker volume inspect $nv
 ni=$(new $( {{ [ -n "$nc" ] && docker inspect --format '{{{{.Image}}}}' $nc; {all_images} }} | sort -u))
@@ -216,6 +223,7 @@ impl Seen {
     fn take(&mut self, engine: &str, look: &str) {
         let e = self.engines.entry(engine.to_string()).or_default();
         let mut tokens = Vec::new();
+        let mut tags_seen = Vec::new();
         for (section, body) in sections(look) {
             match section {
                 "containers" => {
@@ -235,8 +243,22 @@ impl Seen {
                     }
                 }
                 "files" => e.files.extend(body.lines().map(String::from)),
+                "tags" => tags_seen.extend(body.lines().filter_map(|l| l.split_once(' '))),
                 "logs" => tokens.extend(body.lines().filter_map(|l| l.strip_prefix("token="))),
                 _ => {}
+            }
+        }
+        // Tags seen after an image was inspected join its `RepoTags`.
+        for (id, tag) in tags_seen {
+            let tagged = tag != "<none>:<none>";
+            if let Some(tags) = e.images.get_mut(id).map(|i| &mut i["RepoTags"]) {
+                if !tags.is_array() {
+                    *tags = Value::Array(Vec::new());
+                }
+                let list = tags.as_array_mut().unwrap();
+                if tagged && !list.iter().any(|t| t == tag) {
+                    list.push(Value::String(tag.to_string()));
+                }
             }
         }
         for token in tokens.into_iter().filter(|t| t.len() == 48) {
