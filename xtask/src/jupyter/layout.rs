@@ -113,6 +113,27 @@ pub struct Wanted {
 /// How `inspect` (one object of `docker inspect`) differs from `wanted`, one phrase each.
 pub fn differences(wanted: &Wanted, inspect: &Value) -> Vec<String> {
     let mut found = Vec::new();
+    image_differences(wanted, inspect, &mut found);
+    port_differences(wanted, inspect, &mut found);
+    let mounts = inspect["Mounts"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    notebooks_differences(wanted, mounts, &mut found);
+    outputs_differences(wanted, mounts, &mut found);
+    let user = inspect["Config"]["User"].as_str().unwrap_or("");
+    if user != wanted.user {
+        found.push(format!(
+            "user {} (asked {})",
+            if user.is_empty() { "the image's" } else { user },
+            wanted.user
+        ));
+    }
+    found
+}
+
+/// The image: the id asked for, or (not built yet) the reference.
+fn image_differences(wanted: &Wanted, inspect: &Value, found: &mut Vec<String>) {
     let image = inspect["Image"].as_str().unwrap_or("");
     match &wanted.image_id {
         Some(id) if id != image => found.push(format!(
@@ -128,7 +149,10 @@ pub fn differences(wanted: &Wanted, inspect: &Value) -> Vec<String> {
         )),
         _ => {}
     }
+}
 
+/// The server's port: published on loopback only, on the host port asked for.
+fn port_differences(wanted: &Wanted, inspect: &Value, found: &mut Vec<String>) {
     let binding = &inspect["HostConfig"]["PortBindings"][format!("{PORT}/tcp")][0];
     let (ip, port) = (
         binding["HostIp"].as_str().unwrap_or(""),
@@ -152,13 +176,16 @@ pub fn differences(wanted: &Wanted, inspect: &Value) -> Vec<String> {
             ));
         }
     }
+}
 
-    let mounts = inspect["Mounts"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let at = |target: &str| mounts.iter().find(|m| m["Destination"] == target);
-    match (&wanted.notebooks, at(WORKDIR)) {
+/// The mount at `target`, if any.
+fn mount_at<'a>(mounts: &'a [Value], target: &str) -> Option<&'a Value> {
+    mounts.iter().find(|m| m["Destination"] == target)
+}
+
+/// The notebooks folder: bound at the workdir from the folder asked, in the mode asked, or not at all.
+fn notebooks_differences(wanted: &Wanted, mounts: &[Value], found: &mut Vec<String>) {
+    match (&wanted.notebooks, mount_at(mounts, WORKDIR)) {
         (Some((source, readonly)), Some(m)) if m["Type"] == "bind" => {
             let mounted = m["Source"].as_str().unwrap_or("");
             if Path::new(mounted) != source {
@@ -186,7 +213,11 @@ pub fn differences(wanted: &Wanted, inspect: &Value) -> Vec<String> {
         )),
         (None, _) => {}
     }
-    match at(OUTPUTS) {
+}
+
+/// The outputs: the writable named volume asked for.
+fn outputs_differences(wanted: &Wanted, mounts: &[Value], found: &mut Vec<String>) {
+    match mount_at(mounts, OUTPUTS) {
         Some(m)
             if m["Type"] == "volume" && m["Name"] == wanted.volume.as_str() && m["RW"] == true => {}
         Some(m) => found.push(format!(
@@ -197,16 +228,6 @@ pub fn differences(wanted: &Wanted, inspect: &Value) -> Vec<String> {
         )),
         None => found.push(format!("no volume at {OUTPUTS} (asked {})", wanted.volume)),
     }
-
-    let user = inspect["Config"]["User"].as_str().unwrap_or("");
-    if user != wanted.user {
-        found.push(format!(
-            "user {} (asked {})",
-            if user.is_empty() { "the image's" } else { user },
-            wanted.user
-        ));
-    }
-    found
 }
 
 /// `sha256:0123456789ab...` -> `0123456789ab`.

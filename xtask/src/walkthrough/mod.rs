@@ -20,7 +20,7 @@ mod session;
 mod setup;
 mod steps;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use xshell::Shell;
@@ -143,69 +143,17 @@ pub fn find(name: &str) -> Result<&'static Article> {
 impl Walkthrough {
     pub fn run(self, sh: &Shell) -> Result<()> {
         if self.list {
-            for a in ARTICLES {
-                let sections: Vec<&str> = a.sections.iter().map(|s| s.name).collect();
-                crate::progress::say(format!(
-                    "{:<12} {:<40} {}\n{:<12} sections: {}",
-                    a.short,
-                    a.slug,
-                    a.title,
-                    "",
-                    sections.join(", ")
-                ));
-            }
+            list_articles();
             return Ok(());
         }
         if let Some(file) = &self.from_markdown {
-            // A series article brings its claims along.
-            let stem = file
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let checks = ARTICLES
-                .iter()
-                .find(|a| a.slug == stem)
-                .map(|a| a.literal)
-                .unwrap_or(&[]);
-            let options = markdown::replay::Options {
-                sets: &self.set,
-                report: self.report.as_deref(),
-                json: self.json,
-                max_steps: self.max_steps,
-            };
-            return markdown::replay::run(sh, file, checks, &options);
+            return self.replay_markdown(sh, file);
         }
         let Some(name) = &self.article else {
             bail!("name an article to replay (`--list` lists them), e.g. `cargo xtask walkthrough manage-data`")
         };
         let article = find(name)?;
-        let sections: Vec<&Section> = match &self.section {
-            None => article.sections.iter().collect(),
-            Some(want) if want.trim().is_empty() => {
-                let names: Vec<&str> = article.sections.iter().map(|s| s.name).collect();
-                bail!(
-                    "--section needs a section's name (or its first letters): choose one of {}",
-                    names.join(", ")
-                );
-            }
-            Some(want) => {
-                let want = want.to_lowercase();
-                let chosen: Vec<&Section> = article
-                    .sections
-                    .iter()
-                    .filter(|s| s.name.to_lowercase().starts_with(&want))
-                    .collect();
-                if chosen.is_empty() {
-                    let names: Vec<&str> = article.sections.iter().map(|s| s.name).collect();
-                    bail!(
-                        "no section {want:?} in {}: choose one of {}",
-                        article.short,
-                        names.join(", ")
-                    );
-                }
-                chosen
-            }
-        };
+        let sections = self.chosen_sections(article)?;
         let report_file = self
             .report
             .as_deref()
@@ -230,6 +178,69 @@ impl Walkthrough {
             crate::progress::say(report::summary(&outcome));
         }
         verdict(&outcome)
+    }
+
+    /// `--from-markdown`: the file replayed in the sandbox; a series article brings its claims along.
+    fn replay_markdown(&self, sh: &Shell, file: &Path) -> Result<()> {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let checks = ARTICLES
+            .iter()
+            .find(|a| a.slug == stem)
+            .map(|a| a.literal)
+            .unwrap_or(&[]);
+        let options = markdown::replay::Options {
+            sets: &self.set,
+            report: self.report.as_deref(),
+            json: self.json,
+            max_steps: self.max_steps,
+        };
+        markdown::replay::run(sh, file, checks, &options)
+    }
+
+    /// All the article's sections, or those whose name starts with `--section` (any case).
+    fn chosen_sections(&self, article: &'static Article) -> Result<Vec<&'static Section>> {
+        let Some(want) = &self.section else {
+            return Ok(article.sections.iter().collect());
+        };
+        let names = || -> Vec<&str> { article.sections.iter().map(|s| s.name).collect() };
+        if want.trim().is_empty() {
+            bail!(
+                "--section needs a section's name (or its first letters): choose one of {}",
+                names().join(", ")
+            );
+        }
+        let want = want.to_lowercase();
+        let chosen: Vec<&Section> = article
+            .sections
+            .iter()
+            .filter(|s| s.name.to_lowercase().starts_with(&want))
+            .collect();
+        if chosen.is_empty() {
+            bail!(
+                "no section {want:?} in {}: choose one of {}",
+                article.short,
+                names().join(", ")
+            );
+        }
+        Ok(chosen)
+    }
+}
+
+/// `--list`: each article's short name, slug and title, then its sections.
+fn list_articles() {
+    for a in ARTICLES {
+        let sections: Vec<&str> = a.sections.iter().map(|s| s.name).collect();
+        crate::progress::say(format!(
+            "{:<12} {:<40} {}\n{:<12} sections: {}",
+            a.short,
+            a.slug,
+            a.title,
+            "",
+            sections.join(", ")
+        ));
     }
 }
 

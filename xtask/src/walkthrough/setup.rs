@@ -158,17 +158,20 @@ fn anaconda(s: &mut Session) -> Result<()> {
     let c = s.names.container.clone();
     // No --user or --entrypoint here: who the shell runs as is the image's own configuration.
     s.run_ok(&steps::jupyter(&image, &c, &["-it", "--rm"]))?;
+    the_shell_runs_as_root(s, &c, &image)?;
+    conda_is_not_checkable(s, &c)?;
+    root_needs_allow_root(s, &c)?;
+    the_server_runs_as_root(s, &c)?;
+    stop_removes(s, &c)
+}
+
+/// `id -u`, `id -g` in the container, beside the user the stand-in image is configured with.
+fn the_shell_runs_as_root(s: &mut Session, c: &str, image: &str) -> Result<()> {
     let id = s.cmd(&format!("docker exec {c} id -u"))?;
     let gid = s.cmd(&format!("docker exec {c} id -g"))?;
     let configured = s
         .docker
-        .probe([
-            "image",
-            "inspect",
-            "--format",
-            "{{.Config.User}}",
-            image.as_str(),
-        ])
+        .probe(["image", "inspect", "--format", "{{.Config.User}}", image])
         .unwrap_or_default();
     s.claim(
         "the container's shell runs as root (UID:GID 0:0)",
@@ -181,6 +184,11 @@ fn anaconda(s: &mut Session) -> Result<()> {
             configured.trim()
         ),
     );
+    Ok(())
+}
+
+/// `conda info` runs the stand-in's script: anaconda3's environment cannot be shown here.
+fn conda_is_not_checkable(s: &mut Session, c: &str) -> Result<()> {
     let conda = s.cmd(&format!("docker exec {c} conda info"))?;
     let answered = if conda.ok() {
         "the stand-in's conda script answered, which says nothing of anaconda3's environment"
@@ -196,8 +204,11 @@ fn anaconda(s: &mut Session) -> Result<()> {
         "`conda list` already lists jupyterlab, pandas, numpy and matplotlib",
         "only continuumio/anaconda3's own conda environment could show it",
     );
+    Ok(())
+}
 
-    // Without --allow-root the server refuses to run as root: why the article passes it.
+/// Without --allow-root the server refuses to run as root: why the article passes it.
+fn root_needs_allow_root(s: &mut Session, c: &str) -> Result<()> {
     let refused = s.cmd(&format!(
         "docker exec {c} timeout 60 jupyter-lab '--ip=*' --no-browser"
     ))?;
@@ -217,19 +228,24 @@ fn anaconda(s: &mut Session) -> Result<()> {
                 .trim()
         ),
     );
+    Ok(())
+}
+
+/// The server started with `docker exec -d ... --allow-root`: its URL, then who owns its process.
+fn the_server_runs_as_root(s: &mut Session, c: &str) -> Result<()> {
     s.note("the server's log goes to /tmp/jupyter.log, since `docker exec -d` has no terminal to print to");
     s.cmd_ok(&format!(r#"docker exec -d {c} sh -c 'jupyter-lab --ip="*" --no-browser --allow-root > /tmp/jupyter.log 2>&1'"#))?;
     let docker = s.docker.clone();
     let (url, log) = wait_url(URL_WAIT, || {
         docker
-            .probe(["exec", c.as_str(), "cat", "/tmp/jupyter.log"])
+            .probe(["exec", c, "cat", "/tmp/jupyter.log"])
             .unwrap_or_default()
     });
     s.cmd(&format!("docker exec {c} tail -n 8 /tmp/jupyter.log"))?;
-    server_claims(s, &c, url.as_ref(), &log)?;
+    server_claims(s, c, url.as_ref(), &log)?;
     let who = s
         .docker
-        .probe(["exec", c.as_str(), "sh", "-c", SERVER_OWNER])
+        .probe(["exec", c, "sh", "-c", SERVER_OWNER])
         .unwrap_or_default();
     s.claim(
         "the server runs as root",
@@ -237,7 +253,7 @@ fn anaconda(s: &mut Session) -> Result<()> {
         true,
         format!("owner of the jupyter-lab process: {}", who.trim()),
     );
-    stop_removes(s, &c)
+    Ok(())
 }
 
 fn stacks(s: &mut Session) -> Result<()> {

@@ -145,8 +145,18 @@ pub(super) fn history(docker: &Docker, id: &str) -> Option<Vec<String>> {
 mod tests {
     use super::*;
 
+    const OURS: &str = "custom-jupyter-image:named-volume";
+    const UNTAGGED: &str = "sha256:0123456789abcdef0123";
+
     #[test]
     fn own_images_are_the_ones_built_as_their_own_tag() {
+        inspected_lines_are_parsed();
+        a_tagged_image_is_ours_by_its_tag();
+        an_untagged_legacy_build_is_ours_by_its_history();
+        a_one_commit_build_is_ours_by_its_marker();
+    }
+
+    fn inspected_lines_are_parsed() {
         assert_eq!(
             parse_inspected("sha256:1|a:b|[\"a:b\",\"c:d\"]"),
             Some((
@@ -163,8 +173,11 @@ mod tests {
             parse_inspected("sha256:1|a:b|null").map(|p| p.2.len()),
             Some(0)
         );
+    }
+
+    fn a_tagged_image_is_ours_by_its_tag() {
         let never = || -> Option<Vec<String>> { panic!("a tagged image needs no history") };
-        let ours = "custom-jupyter-image:named-volume";
+        let ours = OURS;
         assert_eq!(own_names("sha256:1", ours, &[ours], never), [ours]);
         // A person's re-tag stays (removing the project's tag leaves the image to it).
         assert_eq!(
@@ -184,43 +197,50 @@ mod tests {
             never
         )
         .is_empty());
+    }
 
+    /// The history of a legacy build of ours, newest first, under the steps `top` of a child.
+    fn legacy_history(top: &[&str]) -> Vec<String> {
+        let build = [
+            format!("LABEL {BUILT_AS_LABEL_KEY}={OURS}"),
+            "LABEL jupyter-docker-xtask.managed=true".into(),
+            "ENV JDX=1".into(),
+            "COPY dir:abc in /work".into(),
+        ];
+        top.iter()
+            .map(|t| t.to_string())
+            .chain(build)
+            .map(|s| format!("/bin/sh -c #(nop)  {s}"))
+            .collect()
+    }
+
+    fn an_untagged_legacy_build_is_ours_by_its_history() {
+        let (ours, untagged) = (OURS, UNTAGGED);
         // Untagged: the legacy builder's one LABEL step per --label, in any order, end our build.
-        let steps = |top: &[&str]| -> Vec<String> {
-            let build = [
-                format!("LABEL {BUILT_AS_LABEL_KEY}={ours}"),
-                "LABEL jupyter-docker-xtask.managed=true".into(),
-                "ENV JDX=1".into(),
-                "COPY dir:abc in /work".into(),
-            ];
-            top.iter()
-                .map(|t| t.to_string())
-                .chain(build)
-                .map(|s| format!("/bin/sh -c #(nop)  {s}"))
-                .collect()
-        };
-        let untagged = "sha256:0123456789abcdef0123";
         assert_eq!(
-            own_names(untagged, ours, &[], || Some(steps(&[
+            own_names(untagged, ours, &[], || Some(legacy_history(&[
                 "LABEL jupyter-docker-xtask.run=r1"
             ]))),
             ["0123456789ab"]
         );
         // An untagged child: its own steps come first (any step, or a label of its own).
-        assert!(own_names(untagged, ours, &[], || Some(steps(&["ENV B=1"]))).is_empty());
-        assert!(own_names(untagged, ours, &[], || Some(steps(&[
+        assert!(own_names(untagged, ours, &[], || Some(legacy_history(&["ENV B=1"]))).is_empty());
+        assert!(own_names(untagged, ours, &[], || Some(legacy_history(&[
             "LABEL org.example.mine=yes"
         ])))
         .is_empty());
         // Another tag's label in the history is not this one's.
-        assert!(own_names(untagged, "other:tag", &[], || Some(steps(&[]))).is_empty());
+        assert!(own_names(untagged, "other:tag", &[], || Some(legacy_history(&[]))).is_empty());
         // An untagged import (one step: nothing to inherit from); history unreadable: left alone.
         assert_eq!(
             own_names(untagged, ours, &[], || Some(vec![String::new()])).len(),
             1
         );
         assert!(own_names(untagged, ours, &[], || None).is_empty());
+    }
 
+    fn a_one_commit_build_is_ours_by_its_marker() {
+        let (ours, untagged) = (OURS, UNTAGGED);
         // A one-commit build: its own step (the marker naming the tag) is the newest, on the base's.
         let one_commit = vec![
             format!("/bin/sh -c : {BUILT_AS_LABEL_KEY}={ours} COPY . in /work"),

@@ -19,25 +19,7 @@ impl Runner<'_> {
     /// Warm `up` against `docker run` + a 50 ms `docker logs` poll; the URL's detection latency in
     /// both; `up` when already running against `docker logs` + a search for the token.
     pub(super) fn up(&self) -> Result<Vec<Figure>> {
-        let mut warm = Figure::new("up-warm", "warm `cargo xtask up` (image built, no container)", Unit::Seconds)
-            .against("docker run + 50 ms poll of docker logs for the token")
-            .target(Target::RatioAtMost(1.10))
-            .note("as a person runs it: `cargo xtask up`, cargo's up-to-date check included; both on a tag of their own of the image `up` runs (a rebuild of the shared tag by another checkout cannot change it between runs)");
-        let mut latency = Figure::new(
-            "url-latency",
-            "URL line printed -> `up` knows it",
-            Unit::Millis,
-        )
-        .against("the 50 ms poll")
-        .target(Target::Below(50.0))
-        .note("from the line's `docker logs -t` timestamp");
-        let mut running = Figure::new(
-            "up-running",
-            "`cargo xtask up` when already running",
-            Unit::Seconds,
-        )
-        .against("docker logs + search for the token")
-        .target(Target::Below(0.5));
+        let (mut warm, mut latency, mut running) = up_figures();
         // A tag of its own for the image `up` runs, so that a rebuild of the shared tag by
         // someone else (another checkout, another base) cannot change the image between runs.
         let image = format!(
@@ -62,46 +44,15 @@ impl Runner<'_> {
             // Alternate which goes first, so neither always meets a busier engine.
             for is_xtask in [i % 2 == 0, i % 2 != 0] {
                 if is_xtask {
-                    let name = format!("{}-up-{i}", self.prefix);
-                    let _container = Guard::new(&self.docker, Resource::Container(name.clone()));
-                    let up_args = [
-                        "up",
-                        "--name",
-                        name.as_str(),
-                        "--volume",
-                        volume.as_str(),
-                        "--image",
-                        image.as_str(),
-                        "--port",
-                        "0",
-                        "--json",
-                    ];
-                    let (secs, out) = timed(self.cargo_xtask(&up_args).env(MARK_URL_ENV, "1"))?;
-                    warm.samples.push(secs);
-                    let seen = String::from_utf8_lossy(&out.stderr)
-                        .lines()
-                        .find_map(|l| {
-                            l.strip_prefix("url-seen-at ")
-                                .and_then(|t| t.trim().parse::<f64>().ok())
-                        })
-                        .context("`up` did not say when it saw the URL")?;
-                    latency
-                        .samples
-                        .push(seconds_after(seen, self.url_printed_at(&name)?) * 1000.0);
-                    // The same container, already running.
-                    timed(self.xtask(&up_args))?;
-                    running.samples.push(timed(self.xtask(&up_args))?.0);
+                    let up = self.time_xtask_up(i, &image, &volume)?;
+                    warm.samples.push(up.warm);
+                    latency.samples.push(up.latency_ms);
+                    running.samples.push(up.running);
                 } else {
-                    let name = format!("{}-plain-{i}", self.prefix);
-                    let _container = Guard::new(&self.docker, Resource::Container(name.clone()));
-                    let (secs, found) = self.plain_run(&image, &name, &volume, &notebooks)?;
-                    warm.baseline.push(secs);
-                    latency
-                        .baseline
-                        .push(seconds_after(found, self.url_printed_at(&name)?) * 1000.0);
-                    running
-                        .baseline
-                        .push(time(|| self.poll_token(&name).map(|_| ()))?);
+                    let plain = self.time_plain_up(i, &image, &volume, &notebooks)?;
+                    warm.baseline.push(plain.warm);
+                    latency.baseline.push(plain.latency_ms);
+                    running.baseline.push(plain.running);
                 }
             }
             step.done(&format!(
@@ -110,6 +61,63 @@ impl Runner<'_> {
             ));
         }
         Ok(vec![warm, latency, running])
+    }
+
+    /// Run `i` of `cargo xtask up` in a container of its own: warm, the URL's latency, then again
+    /// on the running container.
+    fn time_xtask_up(&self, i: usize, image: &str, volume: &str) -> Result<UpTimes> {
+        let name = format!("{}-up-{i}", self.prefix);
+        let _container = Guard::new(&self.docker, Resource::Container(name.clone()));
+        let up_args = [
+            "up",
+            "--name",
+            name.as_str(),
+            "--volume",
+            volume,
+            "--image",
+            image,
+            "--port",
+            "0",
+            "--json",
+        ];
+        let (warm, out) = timed(self.cargo_xtask(&up_args).env(MARK_URL_ENV, "1"))?;
+        let seen = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("url-seen-at ")
+                    .and_then(|t| t.trim().parse::<f64>().ok())
+            })
+            .context("`up` did not say when it saw the URL")?;
+        let latency_ms = seconds_after(seen, self.url_printed_at(&name)?) * 1000.0;
+        // The same container, already running.
+        timed(self.xtask(&up_args))?;
+        let running = timed(self.xtask(&up_args))?.0;
+        Ok(UpTimes {
+            warm,
+            latency_ms,
+            running,
+        })
+    }
+
+    /// Run `i` of the plain way in a container of its own: `docker run` and a poll of its logs,
+    /// the URL's latency, then a search of the logs for the token.
+    fn time_plain_up(
+        &self,
+        i: usize,
+        image: &str,
+        volume: &str,
+        notebooks: &Path,
+    ) -> Result<UpTimes> {
+        let name = format!("{}-plain-{i}", self.prefix);
+        let _container = Guard::new(&self.docker, Resource::Container(name.clone()));
+        let (warm, found) = self.plain_run(image, &name, volume, notebooks)?;
+        let latency_ms = seconds_after(found, self.url_printed_at(&name)?) * 1000.0;
+        let running = time(|| self.poll_token(&name).map(|_| ()))?;
+        Ok(UpTimes {
+            warm,
+            latency_ms,
+            running,
+        })
     }
 
     /// `docker logs NAME` (both streams) contains a token: what a person's poll looks for.
@@ -195,6 +203,37 @@ fn seconds_after(later: f64, printed: f64) -> f64 {
     } else {
         gap
     }
+}
+
+/// One run's times, by `up` or by the plain commands.
+struct UpTimes {
+    warm: f64,
+    latency_ms: f64,
+    running: f64,
+}
+
+/// The three figures `up` fills: warm, the URL's latency, already running.
+fn up_figures() -> (Figure, Figure, Figure) {
+    let warm = Figure::new("up-warm", "warm `cargo xtask up` (image built, no container)", Unit::Seconds)
+        .against("docker run + 50 ms poll of docker logs for the token")
+        .target(Target::RatioAtMost(1.10))
+        .note("as a person runs it: `cargo xtask up`, cargo's up-to-date check included; both on a tag of their own of the image `up` runs (a rebuild of the shared tag by another checkout cannot change it between runs)");
+    let latency = Figure::new(
+        "url-latency",
+        "URL line printed -> `up` knows it",
+        Unit::Millis,
+    )
+    .against("the 50 ms poll")
+    .target(Target::Below(50.0))
+    .note("from the line's `docker logs -t` timestamp");
+    let running = Figure::new(
+        "up-running",
+        "`cargo xtask up` when already running",
+        Unit::Seconds,
+    )
+    .against("docker logs + search for the token")
+    .target(Target::Below(0.5));
+    (warm, latency, running)
 }
 
 #[cfg(test)]

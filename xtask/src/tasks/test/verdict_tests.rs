@@ -52,11 +52,19 @@ fn a_clean_run_passes_and_each_check_alone_fails_it() {
     assert!(verdict_of("up ok safety ok", true, None, Ok(vec![]), Ok(())).is_empty());
     // A filter that selects no test binary is no failure either.
     assert!(verdict_of("", true, None, Ok(vec![]), Ok(())).is_empty());
+    a_failing_binary_alone_fails_it();
+    a_failing_cargo_alone_fails_it();
+    a_touched_or_leaked_resource_alone_fails_it();
+    a_blind_leak_check_or_a_stuck_removal_alone_fails_it();
+}
 
-    let one = |v: Vec<String>| -> String {
-        assert_eq!(v.len(), 1, "{v:?}");
-        v.into_iter().next().unwrap()
-    };
+/// The only problem the verdict reports.
+fn one(v: Vec<String>) -> String {
+    assert_eq!(v.len(), 1, "{v:?}");
+    v.into_iter().next().unwrap()
+}
+
+fn a_failing_binary_alone_fails_it() {
     let failed = one(verdict_of(
         "up ok safety fail",
         true,
@@ -76,6 +84,9 @@ fn a_clean_run_passes_and_each_check_alone_fails_it() {
         crashed,
         "1 test binary failed: up (no result: the binary crashed or was killed)"
     );
+}
+
+fn a_failing_cargo_alone_fails_it() {
     // cargo failed and printed no result line at all (a build error): no binary ran, and that fails.
     let unbuilt = one(verdict_of("", false, None, Ok(vec![]), Ok(())));
     assert!(unbuilt.contains("`cargo test` failed"), "{unbuilt}");
@@ -88,7 +99,9 @@ fn a_clean_run_passes_and_each_check_alone_fails_it() {
         Ok(()),
     ));
     assert!(after.contains("`cargo test` failed"), "{after}");
+}
 
+fn a_touched_or_leaked_resource_alone_fails_it() {
     let touched = one(verdict_of(
         "up ok",
         true,
@@ -111,6 +124,9 @@ fn a_clean_run_passes_and_each_check_alone_fails_it() {
         leaked.starts_with("2 resource(s) with the run's label were left behind"),
         "{leaked}"
     );
+}
+
+fn a_blind_leak_check_or_a_stuck_removal_alone_fails_it() {
     // The leak check fails closed: not seeing is not "nothing leaked".
     let blind = one(verdict_of(
         "up ok",

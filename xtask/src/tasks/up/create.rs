@@ -52,16 +52,7 @@ impl Up {
         // Both guards are armed before their create command: each removes only what this process
         // made (a volume that was there stays, always), also on Ctrl-C while the command runs.
         let mut volume = Guard::before_create(docker, Resource::Volume(self.volume.clone()));
-        let known = plan
-            .found
-            .as_ref()
-            .is_some_and(|f| f.has_volume(&self.volume));
-        let made = match &plan.found {
-            Some(_) if known => Ok(Created::Existed),
-            // The one inspect before `docker run` answered, without it.
-            Some(_) => docker.create_missing_volume(&self.volume, &[]),
-            None => docker.create_volume(&self.volume, &[]),
-        };
+        let made = self.ensure_volume(docker, plan);
         volume.created();
         let made = made?;
         if made == Created::Now {
@@ -84,56 +75,16 @@ impl Up {
         };
         container.created();
         if let Err(e) = result {
-            // The name is taken before the container can be inspected: give it a moment.
-            let owned = || {
-                crate::engine::wait::poll(
-                    Duration::from_secs(10),
-                    Duration::from_millis(100),
-                    || docker.is_owned(&self.name),
-                )
-                .is_some()
-            };
-            if e.to_string().contains("is already in use by container") && owned() {
-                // Another user's `up` made it in between (the lock is per user): serve theirs.
+            if self.made_by_another_up(docker, &e) {
                 drop(step);
-                progress::note(&format!(
-                    "another `up` made {} at the same moment: using it",
-                    self.name
-                ));
-                let state = docker
-                    .container_state(&self.name)
-                    .context("the container made at the same moment went again")?;
-                return Ok(Started {
-                    running: self.reuse(docker, plan, state)?,
-                    guards: vec![volume],
-                    _lock: lock,
-                });
+                return self.serve_theirs(docker, plan, volume, lock);
             }
             return Err(explain_run_error(e, self.port));
         }
-        let removed = match made {
-            Created::Now => format!(
-                "the container and the volume {} it made are removed",
-                self.volume
-            ),
-            Created::Existed => format!(
-                "the container is removed, the volume {} is kept",
-                self.volume
-            ),
-        };
-        let finish = || -> Result<Running> {
-            self.verify(docker, plan)?;
-            if let Some(secret) = &plan.token {
-                token::install(docker, &self.name, secret, plan.user)?;
-                docker.start(&self.name)?;
-            }
-            let forward = |port| self.forward(port);
-            Server::new(docker, &self.name, self.timeout)
-                .with_token(plan.token.clone())
-                .through(&forward)
-                .wait(None)
-        };
-        let mut running = finish().map_err(|e| anyhow!("{e:#}; {removed}"))?;
+        let removed = self.removed_on_failure(made);
+        let mut running = self
+            .finish(docker, plan)
+            .map_err(|e| anyhow!("{e:#}; {removed}"))?;
         step.done(&format!("serving on 127.0.0.1:{}", running.port));
         if made == Created::Existed && !self.writable_notebooks {
             self.warn_if_outputs_not_writable(docker);
@@ -144,6 +95,82 @@ impl Up {
             guards: vec![container, volume],
             _lock: lock,
         })
+    }
+
+    /// The named volume: known from the plan's inspect, made if missing, or made outright.
+    fn ensure_volume(&self, docker: &Docker, plan: &Plan) -> Result<Created> {
+        let known = plan
+            .found
+            .as_ref()
+            .is_some_and(|f| f.has_volume(&self.volume));
+        match &plan.found {
+            Some(_) if known => Ok(Created::Existed),
+            // The one inspect before `docker run` answered, without it.
+            Some(_) => docker.create_missing_volume(&self.volume, &[]),
+            None => docker.create_volume(&self.volume, &[]),
+        }
+    }
+
+    /// The create failed because the name was taken by a container of this user's.
+    fn made_by_another_up(&self, docker: &Docker, error: &anyhow::Error) -> bool {
+        // The name is taken before the container can be inspected: give it a moment.
+        let owned = || {
+            crate::engine::wait::poll(Duration::from_secs(10), Duration::from_millis(100), || {
+                docker.is_owned(&self.name)
+            })
+            .is_some()
+        };
+        error.to_string().contains("is already in use by container") && owned()
+    }
+
+    /// Another user's `up` made it in between (the lock is per user): serve theirs.
+    fn serve_theirs(
+        &self,
+        docker: &Docker,
+        plan: &Plan,
+        volume: Guard,
+        lock: crate::paths::Lock,
+    ) -> Result<Started> {
+        progress::note(&format!(
+            "another `up` made {} at the same moment: using it",
+            self.name
+        ));
+        let state = docker
+            .container_state(&self.name)
+            .context("the container made at the same moment went again")?;
+        Ok(Started {
+            running: self.reuse(docker, plan, state)?,
+            guards: vec![volume],
+            _lock: lock,
+        })
+    }
+
+    /// What goes again if the new container does not come up.
+    fn removed_on_failure(&self, made: Created) -> String {
+        match made {
+            Created::Now => format!(
+                "the container and the volume {} it made are removed",
+                self.volume
+            ),
+            Created::Existed => format!(
+                "the container is removed, the volume {} is kept",
+                self.volume
+            ),
+        }
+    }
+
+    /// Checked, given its token and started, then awaited until the server answers.
+    fn finish(&self, docker: &Docker, plan: &Plan) -> Result<Running> {
+        self.verify(docker, plan)?;
+        if let Some(secret) = &plan.token {
+            token::install(docker, &self.name, secret, plan.user)?;
+            docker.start(&self.name)?;
+        }
+        let forward = |port| self.forward(port);
+        Server::new(docker, &self.name, self.timeout)
+            .with_token(plan.token.clone())
+            .through(&forward)
+            .wait(None)
     }
 
     /// Docker mounted, published and ran what was asked (a path must never reach another folder).

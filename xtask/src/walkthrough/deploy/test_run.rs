@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 
 use crate::engine::wait;
-use crate::jupyter::url::find_url;
+use crate::jupyter::url::{find_url, ServerUrl};
 use crate::sandbox::Sandbox;
 use crate::walkthrough::compose::attached::Attached;
 use crate::walkthrough::session::Session;
@@ -29,9 +29,20 @@ pub(super) fn test_run(s: &mut Session, sandbox: &Sandbox, repository: &str) -> 
         .docker
         .probe(["ps", "--latest", "--format", "{{.Names}}"])
         .unwrap_or_default();
+    starts_as_jovyan(s, &container, &log, url.as_ref());
+    the_url_opens_locally(s, sandbox, &container, url.as_ref());
+    run.interrupt()?;
+    run.finish(s, Duration::from_secs(60));
+    s.record("^C    # Ctrl+C at the test run's terminal", "", 0);
+    leaves_nothing_behind(s, repository, &before, &container);
+    Ok(())
+}
+
+/// The user in the container and the `Serving notebooks` line of its log.
+fn starts_as_jovyan(s: &mut Session, container: &str, log: &str, url: Option<&ServerUrl>) {
     let user = s
         .docker
-        .probe(["exec", container.as_str(), "id", "-un"])
+        .probe(["exec", container, "id", "-un"])
         .unwrap_or_default();
     let serving = log
         .lines()
@@ -49,8 +60,16 @@ pub(super) fn test_run(s: &mut Session, sandbox: &Sandbox, repository: &str) -> 
             serving.unwrap_or_else(|| "no `Serving notebooks` line".into())
         ),
     );
+}
+
+/// The printed URL, with its token, asked for from the local machine.
+fn the_url_opens_locally(
+    s: &mut Session,
+    sandbox: &Sandbox,
+    container: &str,
+    url: Option<&ServerUrl>,
+) {
     let token = url
-        .as_ref()
         .and_then(|u| u.token().map(String::from))
         .unwrap_or_default();
     let status = sandbox.http_status(&format!("http://127.0.0.1:8888/lab?token={token}"));
@@ -58,11 +77,12 @@ pub(super) fn test_run(s: &mut Session, sandbox: &Sandbox, repository: &str) -> 
         "the URL the test run prints (http://127.0.0.1:8888/lab?token=...) opens on the local machine",
         status == 200,
         true,
-        format!("GET http://127.0.0.1:8888/lab?token=<redacted> on the local machine: {}; ports of {container}: {}", if status == 0 { "no answer".to_string() } else { format!("HTTP {status}") }, s.docker.probe(["port", container.as_str()]).filter(|p| !p.is_empty()).unwrap_or_else(|| "none published".into())),
+        format!("GET http://127.0.0.1:8888/lab?token=<redacted> on the local machine: {}; ports of {container}: {}", if status == 0 { "no answer".to_string() } else { format!("HTTP {status}") }, s.docker.probe(["port", container]).filter(|p| !p.is_empty()).unwrap_or_else(|| "none published".into())),
     );
-    run.interrupt()?;
-    run.finish(s, Duration::from_secs(60));
-    s.record("^C    # Ctrl+C at the test run's terminal", "", 0);
+}
+
+/// No container of `repository` beyond those listed `before`; one left is removed.
+fn leaves_nothing_behind(s: &mut Session, repository: &str, before: &str, container: &str) {
     let left: Vec<String> = s
         .docker
         .probe([
@@ -98,9 +118,8 @@ pub(super) fn test_run(s: &mut Session, sandbox: &Sandbox, repository: &str) -> 
         ),
     );
     if !new.is_empty() {
-        let _ = s.docker.probe(["rm", "-f", container.as_str()]);
+        let _ = s.docker.probe(["rm", "-f", container]);
     }
-    Ok(())
 }
 
 /// Polls `docker logs NAME` until the server's URL shows (a container running detached).

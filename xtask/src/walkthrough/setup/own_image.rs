@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 
 use super::{base, log_of, run_server, server_claims, stop_removes, URL_WAIT};
 use crate::engine::{BuildSpec, RunSpec};
+use crate::jupyter::url::ServerUrl;
 use crate::walkthrough::session::Session;
 use crate::walkthrough::steps::wait_url;
 
@@ -146,7 +147,17 @@ pub(super) fn own_image(s: &mut Session) -> Result<()> {
 }
 
 pub(super) fn preload(s: &mut Session) -> Result<()> {
-    // First the article's first image, so the rebuild can show the cache.
+    let tag = rebuild_with_the_files(s)?;
+    let c = run_server(s, &tag)?;
+    let (url, log) = wait_url(URL_WAIT, log_of(s, &c));
+    work_holds_the_files(s, &c)?;
+    served_from_work(s, &c, url.as_ref(), &log)?;
+    the_notebook_user_can_save(s, &c)?;
+    stop_removes(s, &c)
+}
+
+/// The article's first image, then the one with the files appended: the rebuild shows the cache.
+fn rebuild_with_the_files(s: &mut Session) -> Result<String> {
     let first = s.name("image", "custom-jupyter-image");
     build_here(s, &first_dockerfile()?, &first)?;
     s.note("corrected: the appended COPY is `COPY --chown=$NB_UID:$NB_GID . /work` (the recipe of custom-jupyter-image:named-volume), so the notebook user owns /work");
@@ -164,9 +175,11 @@ pub(super) fn preload(s: &mut Session) -> Result<()> {
         true,
         format!("{cached} of {total} RUN steps came from the build cache"),
     );
+    Ok(tag)
+}
 
-    let c = run_server(s, &tag)?;
-    let (url, log) = wait_url(URL_WAIT, log_of(s, &c));
+/// `ls -l /work`: the notebook and the Dockerfile were copied in.
+fn work_holds_the_files(s: &mut Session, c: &str) -> Result<()> {
     let listing = s.cmd(&format!("docker exec {c} ls -l /work"))?;
     let has = |f: &str| {
         listing
@@ -180,8 +193,14 @@ pub(super) fn preload(s: &mut Session) -> Result<()> {
         true,
         listing.output.trim().replace('\n', "; "),
     );
+    Ok(())
+}
+
+/// The working directory is /work, the server serves the notebook from it, and it is not the
+/// stacks' `work` folder.
+fn served_from_work(s: &mut Session, c: &str, url: Option<&ServerUrl>, log: &str) -> Result<()> {
     let pwd = s.cmd(&format!("docker exec {c} pwd"))?;
-    let served = match server_claims(s, &c, url.as_ref(), &log)? {
+    let served = match server_claims(s, c, url, log)? {
         Some((port, token)) => crate::jupyter::http::get_status(
             port,
             "/api/contents/computation.ipynb",
@@ -200,20 +219,23 @@ pub(super) fn preload(s: &mut Session) -> Result<()> {
             pwd.output.trim()
         ),
     );
-    let stacks_work = s
-        .docker
-        .probe(["exec", c.as_str(), "ls", "-A", "/home/jovyan/work"]);
+    let stacks_work = s.docker.probe(["exec", c, "ls", "-A", "/home/jovyan/work"]);
     s.claim(
         "WORKDIR /work is the `work` folder seen in the earlier sections",
         pwd.output.trim() == "/home/jovyan/work",
         false,
         format!("/work is a new folder at the root; the stacks' work folder is /home/jovyan/work, still there ({})", match &stacks_work { Some(t) if t.is_empty() => "empty".to_string(), Some(t) => t.replace('\n', " "), None => "missing".into() }),
     );
+    Ok(())
+}
+
+/// The notebook copied into /work, its owner, and whether the notebook user can write it.
+fn the_notebook_user_can_save(s: &mut Session, c: &str) -> Result<()> {
     let owners = s
         .docker
         .probe([
             "exec",
-            c.as_str(),
+            c,
             "stat",
             "-c",
             "%U:%G %n",
@@ -236,7 +258,7 @@ pub(super) fn preload(s: &mut Session) -> Result<()> {
             }
         ),
     );
-    stop_removes(s, &c)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -63,9 +63,17 @@ impl Report<'_> {
         if let Some(why) = self.stopped {
             let _ = write!(text, "\n  STOPPED before the article's end: {why}");
         }
-        let lines: Vec<&str> = self.article.lines().collect();
-        let failed: Vec<String> = self
-            .results
+        list(&mut text, "failed", &self.failed_steps());
+        list(&mut text, "outputs differing", &self.differing_outputs());
+        list(&mut text, "claims not holding", &self.failing_claims());
+        self.write_cannot_run(&mut text);
+        list(&mut text, "not run", &self.not_run_steps());
+        self.redact(&text)
+    }
+
+    /// `line N (exit E)`, with the cause found, for each step that exited non-zero.
+    fn failed_steps(&self) -> Vec<String> {
+        self.results
             .iter()
             .filter(|r| r.exit.is_some_and(|e| e != 0))
             .map(|r| {
@@ -78,10 +86,13 @@ impl Report<'_> {
                     r.exit.unwrap_or_default()
                 )
             })
-            .collect();
-        list(&mut text, "failed", &failed);
-        let differing: Vec<String> = self
-            .results
+            .collect()
+    }
+
+    /// `line N`: the article's line where each differing output first differs.
+    fn differing_outputs(&self) -> Vec<String> {
+        let lines: Vec<&str> = self.article.lines().collect();
+        self.results
             .iter()
             .filter_map(
                 |r| match (&r.verdict, expected_output(self.steps, r.step)) {
@@ -91,10 +102,12 @@ impl Report<'_> {
                     _ => None,
                 },
             )
-            .collect();
-        list(&mut text, "outputs differing", &differing);
-        let failing_claims: Vec<String> = self
-            .results
+            .collect()
+    }
+
+    /// `line N: claim` for each claim that does not hold.
+    fn failing_claims(&self) -> Vec<String> {
+        self.results
             .iter()
             .flat_map(|r| {
                 r.claims
@@ -102,9 +115,11 @@ impl Report<'_> {
                     .filter(|c| !c.holds)
                     .map(move |c| format!("line {}: {}", self.line(r), c.text))
             })
-            .collect();
-        list(&mut text, "claims not holding", &failing_claims);
-        // Cannot-run steps grouped by why, in the order they first appear.
+            .collect()
+    }
+
+    /// Cannot-run steps grouped by why, in the order they first appear.
+    fn write_cannot_run(&self, text: &mut String) {
         let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
         for s in self.steps {
             if let StepKind::CannotRun { why, .. } = &s.kind {
@@ -118,8 +133,11 @@ impl Report<'_> {
             let label = if lines.len() == 1 { "line" } else { "lines" };
             let _ = write!(text, "\n  cannot run ({label} {}): {why}", lines.join(", "));
         }
-        let not_run: Vec<String> = self
-            .results
+    }
+
+    /// `line N (why)` for each step that was not run.
+    fn not_run_steps(&self) -> Vec<String> {
+        self.results
             .iter()
             .filter(|r| r.exit.is_none())
             .map(|r| {
@@ -129,9 +147,7 @@ impl Report<'_> {
                     r.note.as_deref().unwrap_or("no reason given")
                 )
             })
-            .collect();
-        list(&mut text, "not run", &not_run);
-        self.redact(&text)
+            .collect()
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{assert_docker_commands_found, ARTICLES, DEPLOY, ERRATUM, MANAGE, PERSIST};
+use super::{assert_docker_commands_found, Expected, ARTICLES, DEPLOY, ERRATUM, MANAGE, PERSIST};
 use crate::walkthrough::markdown::compare::{compare, Verdict};
 use crate::walkthrough::markdown::placeholders::{self, Values};
 use crate::walkthrough::markdown::reader::read;
@@ -14,54 +14,71 @@ use crate::walkthrough::markdown::steps::{counts, Place, Step, StepKind};
 fn placeholders_are_found_and_filled_from_the_tables() {
     for a in ARTICLES {
         let steps = read((a.text)());
-        let mut found: Vec<String> = Vec::new();
-        for p in steps.iter().flat_map(placeholders::of_step) {
-            if !found.contains(&p) {
-                found.push(p);
-            }
-        }
-        assert_eq!(found, a.placeholders, "{}", a.slug);
-        let filled = placeholders::fill(&steps, &Values::for_article(a.slug));
-        let blocked: Vec<usize> = filled
-            .iter()
-            .zip(&steps)
-            .filter(|(f, s)| {
-                matches!(f.kind, StepKind::CannotRun { .. })
-                    && !matches!(s.kind, StepKind::CannotRun { .. })
-            })
-            .map(|(f, _)| f.line)
-            .collect();
-        // Every placeholder has a value; the anonymous volume's name is asked of the sandbox when
-        // its step comes, so it stays in its command until then.
-        assert_eq!(blocked, Vec::<usize>::new(), "{}", a.slug);
-        let asked: Vec<String> = Values::for_article(a.slug)
-            .asked()
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        assert_eq!(
-            asked,
-            if a.slug == "manage-jupyter-data-docker" {
-                vec!["VOLUME_NAME".to_string()]
-            } else {
-                vec![]
-            },
-            "{}",
-            a.slug
-        );
-        for s in filled
-            .iter()
-            .filter(|s| !matches!(s.kind, StepKind::CannotRun { .. }))
-        {
-            assert!(
-                placeholders::of_step(s).iter().all(|p| asked.contains(p)),
-                "{} line {}: {}",
-                a.slug,
-                s.line,
-                s.text()
-            );
+        assert_eq!(placeholders_in_order(&steps), a.placeholders, "{}", a.slug);
+        every_placeholder_has_a_value(a, &steps);
+    }
+    the_password_is_filled_from_the_table();
+    set_values_fill_the_hub_user_and_the_volume();
+}
+
+/// Each placeholder of the steps, once, in the order they first appear.
+fn placeholders_in_order(steps: &[Step]) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for p in steps.iter().flat_map(placeholders::of_step) {
+        if !found.contains(&p) {
+            found.push(p);
         }
     }
+    found
+}
+
+/// Filled from its table, no step of `a` is blocked, and only the values asked of the sandbox
+/// remain in the steps that run.
+fn every_placeholder_has_a_value(a: &Expected, steps: &[Step]) {
+    let filled = placeholders::fill(steps, &Values::for_article(a.slug));
+    let blocked: Vec<usize> = filled
+        .iter()
+        .zip(steps)
+        .filter(|(f, s)| {
+            matches!(f.kind, StepKind::CannotRun { .. })
+                && !matches!(s.kind, StepKind::CannotRun { .. })
+        })
+        .map(|(f, _)| f.line)
+        .collect();
+    // Every placeholder has a value; the anonymous volume's name is asked of the sandbox when
+    // its step comes, so it stays in its command until then.
+    assert_eq!(blocked, Vec::<usize>::new(), "{}", a.slug);
+    let asked: Vec<String> = Values::for_article(a.slug)
+        .asked()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(
+        asked,
+        if a.slug == "manage-jupyter-data-docker" {
+            vec!["VOLUME_NAME".to_string()]
+        } else {
+            vec![]
+        },
+        "{}",
+        a.slug
+    );
+    for s in filled
+        .iter()
+        .filter(|s| !matches!(s.kind, StepKind::CannotRun { .. }))
+    {
+        assert!(
+            placeholders::of_step(s).iter().all(|p| asked.contains(p)),
+            "{} line {}: {}",
+            a.slug,
+            s.line,
+            s.text()
+        );
+    }
+}
+
+/// Article 4's example password, a secret, is filled in where the article shows it.
+fn the_password_is_filled_from_the_table() {
     let values = Values::for_article("persist-jupyter-data-mysql-docker");
     let password = values.get("EXAMPLE_PASSWORD").unwrap().to_string();
     assert!(values.secrets().contains(&password));
@@ -80,6 +97,10 @@ fn placeholders_are_found_and_filled_from_the_tables() {
         format!("MYSQL_USER=root\nMYSQL_PASSWORD={password}")
     );
     assert_eq!(text(419), "docker logs custom-jupyter-container-mysql");
+}
+
+/// Values set for the replay fill the Docker Hub account and the anonymous volume's name.
+fn set_values_fill_the_hub_user_and_the_volume() {
     // The Docker Hub account is the stand-in's, made when the replay starts: the table marks it.
     let values = Values::for_article("deploy-jupyter-docker-linode");
     assert_eq!(
