@@ -53,8 +53,9 @@ ni=$(new $( {{ [ -n "$nc" ] && docker inspect --format '{{{{.Image}}}}' $nc; {al
 echo '#jdx# images'; [ -n "$ni" ] && docker image inspect $ni
 echo '#jdx# files'
 [ -n "$nv" ] && places="$places $(docker volume inspect --format '{{{{.Name}}}}={{{{.Mountpoint}}}}' $nv)"
+vs=" $(echo $v) "
 for m in $places; do
-  case " $v " in *" ${{m%%=*}} "*) find "${{m#*=}}" -maxdepth 3 -printf "${{m%%=*}} %U:%G %m %P\n" 2>/dev/null;; esac
+  case "$vs" in *" ${{m%%=*}} "*) find "${{m#*=}}" -maxdepth 3 -printf "${{m%%=*}} %U:%G %m %P\n" 2>/dev/null;; esac
 done
 echo '#jdx# logs'
 for x in $nc $(echo "$ps" | grep ' Up ' | cut -d' ' -f1); do docker logs "$x" 2>&1 | grep -o 'token=[0-9a-f]*'; done

@@ -70,7 +70,7 @@ pub const NEEDS_A_VALUE: &str = "needs a value";
 fn template_re() -> &'static Regex {
     static TEMPLATE: OnceLock<Regex> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
-        Regex::new(r"(?:^|[^$\w{\[<])(\[[A-Za-z][\w -]*[A-Za-z0-9]\]|<[A-Za-z][\w-]*(?: [\w-]+)*>|\{[A-Za-z][\w -]*[A-Za-z0-9]\})(?:$|[^\w}\]>])").unwrap()
+        Regex::new(r"(?:^|[^$%\w{\[<])(\[[A-Za-z][\w -]*[A-Za-z0-9]\]|<[A-Za-z][\w-]*(?: [\w-]+)*>|\{[A-Za-z][\w -]*[A-Za-z0-9]\})(?:$|[^\w}\]>])").unwrap()
     })
 }
 
@@ -79,14 +79,20 @@ pub fn is_template(name: &str) -> bool {
     template_re().captures(name).is_some_and(|c| &c[1] == name)
 }
 
-/// The templates of a shell command, in order.
+/// The templates of a shell command, in order. A `{name}` inside quotes is a format string's
+/// (`curl -w '%{http_code}'`, a Python f-string), not a template.
 fn templates(text: &str) -> Vec<String> {
+    static QUOTED: OnceLock<Regex> = OnceLock::new();
+    let quoted = spans(text, &QUOTED, r#""[^"]*"|'[^']*'"#);
+    let in_quotes = |at: usize| quoted.iter().any(|(s, e)| *s < at && at < *e);
     // Overlapping matches share their separator: search again from each match's name.
     let mut found = Vec::new();
     let mut at = 0;
     while let Some(c) = template_re().captures_at(text, at) {
         let m = c.get(1).unwrap();
-        found.push(m.as_str().to_string());
+        if !(m.as_str().starts_with('{') && in_quotes(m.start())) {
+            found.push(m.as_str().to_string());
+        }
         at = m.end();
     }
     found
@@ -296,6 +302,8 @@ mod tests {
             "mysql -u root < init.sql > out.txt",
             "cat <input >output",
             "ls [0-9]*",
+            "curl -s -o /dev/null -w 'upload %{http_code}\n' http://x/",
+            "python3 -c 'print(f\"{name}\")'",
         ] {
             assert_eq!(find(shell, Context::Shell), Vec::<String>::new(), "{shell}");
         }
