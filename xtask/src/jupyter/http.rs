@@ -6,6 +6,15 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
+/// How long a claim's probe waits for a server's answer: a loaded 2-core machine's first answers
+/// take many seconds, and a timeout is no answer, not a refusal.
+pub const CLAIM_WAIT: Duration = Duration::from_secs(30);
+
+/// [`get_status`] for a claim's evidence: the status, or None when no answer came in [`CLAIM_WAIT`].
+pub fn status_for_claim(port: u16, path: &str, token: Option<&str>) -> Option<u16> {
+    get_status(port, path, token, CLAIM_WAIT).ok()
+}
+
 /// Status code of `GET path` on `127.0.0.1:port`, with `token` as Jupyter's Authorization header.
 pub fn get_status(port: u16, path: &str, token: Option<&str>, timeout: Duration) -> Result<u16> {
     let mut stream = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), timeout)

@@ -15,13 +15,14 @@ impl Sandbox {
 
     /// The HTTP status of `url` fetched from inside the sandbox (0 when nothing answers).
     pub fn http_status(&self, url: &str) -> u16 {
+        let wait = crate::jupyter::http::CLAIM_WAIT.as_secs().to_string();
         let out = self.exec(&[
             "curl",
             "-s",
             "-o",
             "/dev/null",
             "--max-time",
-            "5",
+            &wait,
             "-w",
             "%{http_code}",
             url,

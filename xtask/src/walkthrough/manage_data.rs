@@ -130,16 +130,9 @@ fn detached_mode(s: &mut Session, c: &str) -> Result<()> {
     let evidence = match (&url, port) {
         (Some(u), Some(port)) => {
             let token = u.token().map(str::to_string);
-            let with = crate::jupyter::http::get_status(
-                port,
-                "/api/status",
-                token.as_deref(),
-                Duration::from_secs(3),
-            )
-            .ok();
-            let without =
-                crate::jupyter::http::get_status(port, "/api/status", None, Duration::from_secs(3))
-                    .ok();
+            let with =
+                crate::jupyter::http::status_for_claim(port, "/api/status", token.as_deref());
+            let without = crate::jupyter::http::status_for_claim(port, "/api/status", None);
             format!("log line {}://{}:{}{}?token=<{}>, /api/status on 127.0.0.1:{port}: {with:?} with the token, {without:?} without",
                 u.scheme, u.host, u.port.unwrap_or(0), u.path, u.token().map(|t| format!("{} hex", t.len())).unwrap_or("none".into()))
         }

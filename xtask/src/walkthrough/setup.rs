@@ -108,10 +108,8 @@ fn server_claims(
         return Ok(None);
     };
     let port = s.docker.published_port(container, 8888)?.1;
-    // Long enough for a loaded machine's first answers (a timeout is no answer, not a refusal).
-    let get = |path: &str, token: Option<&str>| {
-        crate::jupyter::http::get_status(port, path, token, Duration::from_secs(30)).ok()
-    };
+    let get =
+        |path: &str, token: Option<&str>| crate::jupyter::http::status_for_claim(port, path, token);
     let with = get("/api/status", Some(&token));
     let lab = get("/lab", None);
     let without = get("/api/status", None);

@@ -158,7 +158,8 @@ impl Probe<'_, '_> {
     /// (`-H @-`), so it shows in no process list.
     fn curl(&self, args: &str, token: Option<&str>) -> Option<Output> {
         let place = self.ex.place();
-        let script = format!("curl -s --max-time 5 -H @- {args}");
+        let wait = crate::jupyter::http::CLAIM_WAIT.as_secs();
+        let script = format!("curl -s --max-time {wait} -H @- {args}");
         let header = token
             .map(|t| format!("Authorization: token {t}\n"))
             .unwrap_or_default();

@@ -1,8 +1,6 @@
 //! Article 1's sections on an own image from a Dockerfile and an image with pre-loaded files, as
 //! corrected, and what a build's output says of its cache.
 
-use std::time::Duration;
-
 use anyhow::{bail, Context, Result};
 
 use super::{base, log_of, run_server, server_claims, stop_removes, URL_WAIT};
@@ -201,13 +199,11 @@ fn work_holds_the_files(s: &mut Session, c: &str) -> Result<()> {
 fn served_from_work(s: &mut Session, c: &str, url: Option<&ServerUrl>, log: &str) -> Result<()> {
     let pwd = s.cmd(&format!("docker exec {c} pwd"))?;
     let served = match server_claims(s, c, url, log)? {
-        Some((port, token)) => crate::jupyter::http::get_status(
+        Some((port, token)) => crate::jupyter::http::status_for_claim(
             port,
             "/api/contents/computation.ipynb",
             Some(&token),
-            Duration::from_secs(5),
-        )
-        .ok(),
+        ),
         None => None,
     };
     s.claim(

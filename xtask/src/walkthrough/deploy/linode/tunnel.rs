@@ -67,8 +67,7 @@ impl Tunnel {
 
     /// The status of `GET path` through the tunnel (0: no answer).
     pub(super) fn status(&self, path: &str, token: Option<&str>) -> u16 {
-        crate::jupyter::http::get_status(self.port, path, token, Duration::from_secs(5))
-            .unwrap_or(0)
+        crate::jupyter::http::status_for_claim(self.port, path, token).unwrap_or(0)
     }
 }
 
