@@ -28,7 +28,6 @@ pub use registry::Registry;
 pub use remote::Remote;
 pub use slot::socket_dir_prefix;
 use slot::SocketDir;
-pub(crate) use start::network_setup_failed;
 use warm_cache::Cache;
 
 /// The sandbox's bounds: a tutorial's fork bomb or memory hog stops there (README, `--help`).

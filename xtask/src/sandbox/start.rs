@@ -274,7 +274,7 @@ fn cannot_start(ran: &Output) -> anyhow::Error {
 
 /// Whether a sandbox's log shows its rootless engine failing to set up its network (then it is
 /// started once more: a failure seen on a loaded host, gone on the next try).
-pub(crate) fn network_setup_failed(log: &str) -> bool {
+fn network_setup_failed(log: &str) -> bool {
     log.contains("[rootlesskit:parent] error: failed to setup network")
 }
 

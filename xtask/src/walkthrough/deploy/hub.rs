@@ -204,8 +204,10 @@ impl Drop for Hub {
 }
 
 /// Starts the sandbox's container again and waits for its engine, as long as a sandbox's first
-/// start gets (a loaded 2-core machine takes more than 30 s); once more if rootlesskit's network
-/// failed to come up, as [`Sandbox`]'s own start does.
+/// start gets (a loaded 2-core machine takes more than 30 s). The engine gets a minute to stop its
+/// containers (not `restart`'s 10 s, after which a kill can leave state its next start trips on),
+/// and one more start if the first did not come up (rootlesskit's network, or its child exiting):
+/// this is the stage being set, not a claim.
 fn restart(sandbox: &Sandbox) -> Result<()> {
     let host = sandbox.host();
     let answers = || {
@@ -217,22 +219,30 @@ fn restart(sandbox: &Sandbox) -> Result<()> {
         })
         .is_some()
     };
-    for attempt in 1..=2 {
+    let mut why = String::new();
+    for _attempt in 1..=2 {
         let since = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        host.output(["restart", sandbox.container.as_str()])?;
+        host.output(["restart", "--time", "60", sandbox.container.as_str()])?;
         if answers() {
             return Ok(());
         }
         let log = host
             .logs_since(&sandbox.container, &since.to_string())
             .unwrap_or_default();
-        if attempt == 2 || !crate::sandbox::network_setup_failed(&log) {
-            bail!("the sandbox's engine did not answer within 120s of starting again with the stand-in Docker Hub's CA ({})", last_message(&log));
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|l| {
+                l.contains("level=error") || l.contains("level=fatal") || l.contains("error:")
+            })
+            .collect();
+        why = errors[errors.len().saturating_sub(3)..].join(" | ");
+        if why.is_empty() {
+            why = last_message(&log);
         }
     }
-    Ok(())
+    bail!("the sandbox's engine did not answer within 120s of starting again, twice, with the stand-in Docker Hub's CA ({why})")
 }
 
 /// A Docker Hub username for the run: lowercase letters and digits, 4 to 30 of them.
