@@ -139,7 +139,7 @@ fn name_taken(steps: &[Step], before: &[Ran], output: &str) -> Option<Cause> {
         .map(|r| steps[r.step].line)?;
     cause(
         Kind::Guide,
-        format!("a name taken by the guide's own step at line {line}: the container {name} is still there"),
+        format!("a name taken by the guide's own step at line {line} (its `--name {name}`), and the engine refused the name again"),
     )
 }
 
@@ -199,7 +199,7 @@ fn no_such_path(output: &str) -> Option<Cause> {
     let path = c.iter().skip(1).flatten().next()?.as_str();
     cause(
         Kind::Guide,
-        format!("a path that does not exist: {path} (no step before made it here)"),
+        format!("a path that does not exist: {path} (the command said so)"),
     )
 }
 
