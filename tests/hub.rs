@@ -15,6 +15,8 @@ use support::*;
 mod client;
 #[path = "hub/faults.rs"]
 mod faults;
+#[path = "hub/swarm.rs"]
+mod swarm;
 
 use client::*;
 
@@ -25,6 +27,10 @@ pub struct Hub {
     pub jar: tempfile::TempDir,
     /// `DOCKER_HOST` for the xtask (a gate's socket), else the environment's.
     pub host: Option<String>,
+    /// The engine the hub lives on, for the clean-up (a swarm's manager), else the environment's.
+    pub home: Option<String>,
+    /// Where the tests reach the hub's port (a swarm manager's forward, else this machine).
+    pub addr: String,
 }
 
 impl Hub {
@@ -34,6 +40,8 @@ impl Hub {
             prefix: unique("jdx-hubvol"),
             jar: tempfile::tempdir().unwrap(),
             host: None,
+            home: None,
+            addr: "127.0.0.1".into(),
         }
     }
 
@@ -57,15 +65,20 @@ impl Hub {
 
     /// `hub up`; the port of the URL it prints.
     pub fn up(&self, cull_timeout: &str) -> u16 {
-        let url = self.ok(&[
+        self.up_with(cull_timeout, &["--memory", "1g"])
+    }
+
+    /// `hub up` with more options.
+    pub fn up_with(&self, cull_timeout: &str, more: &[&str]) -> u16 {
+        let mut args = vec![
             "up",
             "--volume-prefix",
             &self.prefix,
             "--cull-timeout",
             cull_timeout,
-            "--memory",
-            "1g",
-        ]);
+        ];
+        args.extend(more);
+        let url = self.ok(&args);
         let url = url.lines().last().unwrap();
         assert!(
             url.starts_with("http://127.0.0.1:") && url.ends_with("/hub/"),
@@ -92,7 +105,7 @@ impl Drop for Hub {
             return;
         }
         // Straight to the engine: a test that failed may have left its gate closed.
-        self.host = None;
+        self.host = self.home.clone();
         let _ = self.cmd(&["down", "-v", "--yes"]);
     }
 }
@@ -153,7 +166,7 @@ fn accounts(hub: &Hub, port: u16) -> Vec<String> {
     // A wrong password is refused like an unknown user: no redirect to a server.
     let jar = hub.jar.path().join("wrong");
     std::fs::create_dir_all(&jar).unwrap();
-    let login = format!("http://127.0.0.1:{port}/hub/login");
+    let login = format!("http://{}:{port}/hub/login", hub.addr);
     let wrong = "username=alice&password=nope";
     let (code, _) = curl(&jar, &["--data-binary", "@-", &login], wrong);
     assert_ne!(code, 302, "a wrong password logs nobody in");

@@ -39,6 +39,26 @@ def volume_of(name):
     return f"{env.get('HUB_VOLUME_PREFIX', 'jupyter')}-{name}"
 
 
+SWARM = env.get("HUB_SWARM") == "1"
+if SWARM:
+    # The config folder is mounted read-only at /etc/jupyterhub: the placement rules live there too.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import swarm_placement
+
+
+def engine():
+    return docker.APIClient(base_url="unix:///var/run/docker.sock", version="auto", timeout=30)
+
+
+def engine_gone(spawner, name, error):
+    # The engine gone, or refusing: one line for the log and the page.
+    spawner.log.error("%s: the Docker engine did not answer the hub (%s)", name, type(error).__name__)
+    return RuntimeError(
+        "the Docker engine does not answer the hub, so no server can start: "
+        "tell the admin (cargo xtask hub status); your files are safe on your volume"
+    )
+
+
 def before_spawn(spawner):
     name = spawner.user.name
     if not USER_NAME.match(name):
@@ -47,17 +67,39 @@ def before_spawn(spawner):
             "of lowercase letters and digits"
         )
     volume = volume_of(name)
+    volume_labels = dict(labels, **{"jupyter-docker-xtask.user": name})
+    if SWARM:
+        return before_swarm_spawn(spawner, name, volume, volume_labels)
     try:
-        client = docker.APIClient(base_url="unix:///var/run/docker.sock", version="auto", timeout=30)
-        client.create_volume(name=volume, labels=dict(labels, **{"jupyter-docker-xtask.user": name}))
-    except Exception as error:  # the engine gone, or refusing: one line for the log and the page
-        spawner.log.error("%s: the Docker engine did not answer the hub (%s)", name, type(error).__name__)
-        raise RuntimeError(
-            "the Docker engine does not answer the hub, so no server can start: "
-            "tell the admin (cargo xtask hub status); your files are safe on your volume"
-        ) from None
+        engine().create_volume(name=volume, labels=volume_labels)
+    except Exception as error:
+        raise engine_gone(spawner, name, error) from None
     spawner.volumes = {volume: OUTPUTS}
     spawner.log.info("%s: server with volume %s at %s", name, volume, OUTPUTS)
+
+
+def before_swarm_spawn(spawner, name, volume, volume_labels):
+    # SwarmSpawner mounts every volume as a bind: the user's named volume (made by the node that
+    # runs the task, with the project's labels) and the notebooks are given here instead.
+    from docker.types import Mount
+
+    need = int(spawner.mem_guarantee or 0)
+    try:
+        node, host = swarm_placement.place(
+            engine(), name, spawner.object_name, need, f"{data}/swarm-placements.json"
+        )
+    except swarm_placement.Refused as refused:
+        spawner.log.error("%s: %s", name, refused)
+        raise RuntimeError(str(refused)) from None
+    except Exception as error:
+        raise engine_gone(spawner, name, error) from None
+    mounts = [Mount(target=OUTPUTS, source=volume, type="volume", labels=volume_labels)]
+    if env.get("HUB_NOTEBOOKS"):
+        mounts.append(Mount(target="/work", source=env["HUB_NOTEBOOKS"], type="bind", read_only=True))
+    spawner.volumes = {}
+    spawner.extra_placement_spec = {"constraints": [f"node.id=={node}"]}
+    spawner.extra_container_spec = dict(SWARM_CONTAINER, mounts=mounts)
+    spawner.log.info("%s: server on node %s with volume %s at %s", name, host, volume, OUTPUTS)
 
 
 c.Spawner.pre_spawn_hook = before_spawn
@@ -81,8 +123,25 @@ c.DockerSpawner.extra_create_kwargs = {
     "healthcheck": {"test": ["NONE"]},
 }
 c.DockerSpawner.extra_host_config = {"security_opt": ["no-new-privileges"]}
-if env.get("HUB_NOTEBOOKS"):
+if env.get("HUB_NOTEBOOKS") and not SWARM:
     c.DockerSpawner.read_only_volumes = {env["HUB_NOTEBOOKS"]: "/work"}
+if SWARM:
+    from docker.types import Healthcheck
+
+    # Each server a service on the hub's overlay network, found by its name through DNS round
+    # robin (no virtual IP: it needs IPVS, which not every node has), its memory limit reserved
+    # so the scheduler and swarm_placement agree on what fits. Services take no security options
+    # on Docker 20.10: no-new-privileges cannot be set, so every capability is dropped instead.
+    c.JupyterHub.spawner_class = "dockerspawner.SwarmSpawner"
+    c.SwarmSpawner.extra_create_kwargs = {"labels": labels}
+    c.SwarmSpawner.extra_endpoint_spec = {"mode": "dnsrr"}
+    c.SwarmSpawner.mem_guarantee = c.DockerSpawner.mem_limit
+    SWARM_CONTAINER = {
+        "user": "1000:100",
+        "labels": labels,
+        "healthcheck": Healthcheck(test=["NONE"]),
+        "cap_drop": ["ALL"],
+    }
 c.Spawner.start_timeout = int(env.get("HUB_START_TIMEOUT", "120"))
 c.Spawner.http_timeout = int(env.get("HUB_START_TIMEOUT", "120"))
 

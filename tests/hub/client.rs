@@ -41,7 +41,7 @@ pub fn log_in(hub: &Hub, port: u16, user: &str, password: &str) -> String {
     let jar = hub.jar.path().join(user);
     let _ = std::fs::remove_dir_all(&jar);
     std::fs::create_dir_all(&jar).unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let base = format!("http://{}:{port}", hub.addr);
     let (code, _) = curl(&jar, &[&format!("{base}/hub/login")], "");
     assert_eq!(code, 200, "the login page");
     let form = format!("username={user}&password={password}");
@@ -93,7 +93,7 @@ pub fn api(
     if !body.is_empty() {
         args.extend(["--data-binary".into(), "@-".into()]);
     }
-    args.push(format!("http://127.0.0.1:{port}{path}"));
+    args.push(format!("http://{}:{port}{path}", hub.addr));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     curl(&jar, &args, body)
 }

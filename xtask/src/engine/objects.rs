@@ -161,10 +161,16 @@ impl Docker {
 
     /// Creates a labelled network (`docker network create` fails on an existing name).
     pub fn create_network(&self, name: &str) -> Result<Created> {
+        self.create_network_with(name, &[])
+    }
+
+    /// [`Docker::create_network`] with `docker network create` options (`--driver overlay`).
+    pub fn create_network_with(&self, name: &str, options: &[&str]) -> Result<Created> {
         if self.exists("network", name) {
             return Ok(Created::Existed);
         }
         let mut args = vec!["network".to_string(), "create".into()];
+        args.extend(options.iter().map(|o| o.to_string()));
         args.extend(label_args(self.resource_labels()));
         args.push(name.into());
         match self.output(&args) {

@@ -22,6 +22,8 @@ pub enum Resource {
     Volume(String),
     Network(String),
     Image(String),
+    /// A swarm service (on a manager): its tasks' containers go with it.
+    Service(String),
 }
 
 impl Resource {
@@ -31,6 +33,7 @@ impl Resource {
             Resource::Volume(_) => "volume",
             Resource::Network(_) => "network",
             Resource::Image(_) => "image",
+            Resource::Service(_) => "service",
         }
     }
 
@@ -39,7 +42,8 @@ impl Resource {
             Resource::Container(n)
             | Resource::Volume(n)
             | Resource::Network(n)
-            | Resource::Image(n) => n,
+            | Resource::Image(n)
+            | Resource::Service(n) => n,
         }
     }
 
@@ -92,6 +96,7 @@ impl Removal {
             Resource::Volume(_) | Resource::Network(_) => {
                 format!("{{{{index .Labels \"{CREATOR_LABEL_KEY}\"}}}}")
             }
+            Resource::Service(_) => format!("{{{{index .Spec.Labels \"{CREATOR_LABEL_KEY}\"}}}}"),
             _ => format!("{{{{index .Config.Labels \"{CREATOR_LABEL_KEY}\"}}}}"),
         };
         self.docker(&[
@@ -159,6 +164,7 @@ impl Removal {
             Resource::Volume(_) => vec!["volume", "rm", "-f", name],
             Resource::Network(_) => vec!["network", "rm", name],
             Resource::Image(_) => vec!["image", "rm", name],
+            Resource::Service(_) => vec!["service", "rm", name],
         };
         // On Ctrl-C a child process may still be removing the container that uses a volume
         // (`volume rm -f` fails while it is in use, succeeds once it is gone): retry for a while.

@@ -101,6 +101,23 @@ fn build_hub(docker: &Docker, tag: &str) -> Result<()> {
     rootfs::import_recipe(docker, tar.path(), &recipe, "hub-local", tag)
 }
 
+/// The hub's image and the per-user image made from `image` (a series image is built when
+/// missing, any other must exist): what `hub up` runs.
+pub fn ensure_for(sh: &Shell, image: &str) -> Result<(String, String)> {
+    let docker = Docker::new(sh);
+    if let Ok(wanted) = super::series::find(image) {
+        let base = super::base::ensure(sh, super::base::Source::Auto, false, false)?;
+        super::series::ensure_image(sh, wanted, &base, false)?;
+    } else if !docker.image_exists(image) {
+        anyhow::bail!(
+            "image {image} does not exist: build or pull it first, or leave --image at its default"
+        );
+    }
+    let user = ensure_singleuser(sh, image)?;
+    let hub = ensure_hub(sh)?;
+    Ok((hub, user))
+}
+
 /// The per-user image made from `image` (whose id is part of the tag: a rebuilt image makes a new one).
 pub fn singleuser_tag(docker: &Docker, image: &str) -> Result<String> {
     let id = docker
@@ -263,7 +280,7 @@ mod tests {
 
     #[test]
     fn the_hubs_python_parses() {
-        for file in ["jupyterhub_config.py", "add_user.py"] {
+        for file in ["jupyterhub_config.py", "add_user.py", "swarm_placement.py"] {
             let path = config_dir().join(file);
             let parsed = std::process::Command::new("python3")
                 .args(["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())"])
@@ -271,6 +288,36 @@ mod tests {
                 .status()
                 .expect("python3 on the host");
             assert!(parsed.success(), "{} does not parse", path.display());
+        }
+    }
+
+    #[test]
+    fn a_swarm_user_goes_back_to_their_volumes_node_and_a_full_one_is_refused() {
+        let check = crate::paths::root().join("xtask/test_data/hub/placement_check.py");
+        let out = std::process::Command::new("python3")
+            .arg(&check)
+            .arg(config_dir())
+            .output()
+            .expect("python3 on the host");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines: Vec<&str> = said.lines().collect();
+        let expected = [
+            "alice: node-a",
+            "bob: node-b",
+            "carol: refused: no swarm node has room for another server of 6.0 GiB",
+            "bob: node-b",
+            "alice: node-a",
+            "alice: refused: the swarm node node-a, where alice's volume is, is full: a server needs 6.0 GiB and 4.0 GiB is free",
+            "alice: refused: alice's volume is on the swarm node node-a, which is down or drained",
+        ];
+        assert_eq!(lines.len(), expected.len(), "{said}");
+        for (line, wanted) in lines.iter().zip(expected) {
+            assert!(line.starts_with(wanted), "{line}\n  wanted: {wanted}");
         }
     }
 

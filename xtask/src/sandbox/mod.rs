@@ -17,6 +17,7 @@ pub mod registry;
 pub mod remote;
 mod slot;
 mod start;
+pub mod swarm;
 mod warm_cache;
 
 use anyhow::{bail, Result};
@@ -28,6 +29,7 @@ pub use registry::Registry;
 pub use remote::Remote;
 pub use slot::socket_dir_prefix;
 use slot::SocketDir;
+pub use swarm::Swarm;
 use warm_cache::Cache;
 
 /// The sandbox's bounds: a tutorial's fork bomb or memory hog stops there (README, `--help`).

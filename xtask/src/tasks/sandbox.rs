@@ -11,10 +11,17 @@ pub struct SandboxTask {
     /// Start it, seed its registry and warm cache, and remove it at once (a check).
     #[arg(long)]
     pub check: bool,
+    /// Instead: a Docker Swarm of N engines in containers, for the hub (`hub up --swarm`) to be
+    /// tried on; the project's own code only, never a tutorial (its engines run as root).
+    #[arg(long, value_name = "N", conflicts_with = "check", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub swarm: Option<u8>,
 }
 
 impl SandboxTask {
     pub fn run(self, sh: &Shell) -> Result<()> {
+        if let Some(count) = self.swarm {
+            return swarm(sh, count.into());
+        }
         let (sandbox, stand_ins) = Sandbox::for_articles(sh)?;
         let socket = sandbox.inner.target().get(1).cloned().unwrap_or_default();
         eprintln!(
@@ -34,5 +41,28 @@ impl SandboxTask {
         loop {
             std::thread::park();
         }
+    }
+}
+
+fn swarm(sh: &Shell, count: usize) -> Result<()> {
+    let host = crate::engine::Docker::new(sh);
+    host.require_engine()?;
+    let image = crate::images::sandbox::ensure(&host)?;
+    let notebooks = crate::paths::notebooks_dir();
+    let swarm = crate::sandbox::Swarm::start(&host, &image, count, &[notebooks.as_path()])?;
+    for node in &swarm.nodes {
+        eprintln!(
+            "  node {}: DOCKER_HOST=unix://{}",
+            node.name,
+            node.socket.display()
+        );
+    }
+    eprintln!("(the notebooks folder is on every node; load images with `docker save IMAGE | docker -H ... load`; Ctrl-C removes the nodes)");
+    println!(
+        "export DOCKER_HOST=unix://{}",
+        swarm.manager().socket.display()
+    );
+    loop {
+        std::thread::park();
     }
 }

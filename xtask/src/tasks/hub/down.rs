@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{bail, Result};
 use xshell::Shell;
 
-use super::{hub_state, hub_url, Names, HUB_LABEL_KEY};
+use super::{hub_state, hub_url, swarm, Names, HUB_LABEL_KEY};
 use crate::engine::resources::list;
 use crate::engine::{Docker, MANAGED_KEY};
 use crate::progress::say;
@@ -47,21 +47,47 @@ impl HubDown {
         let docker = Docker::new(sh);
         docker.require_engine()?;
         let hub = hub_state(&docker, names)?;
+        // On a swarm the users' volumes are on the nodes that ran their servers: a job removes them there.
+        let on_swarm = swarm::is_manager(&docker);
+        let job_image = swarm::users_image(&docker, names);
         let mut volumes = Vec::new();
         if self.volumes {
-            volumes = of_hub(&docker, "volume", names)?;
+            if on_swarm && job_image.is_none() {
+                bail!("on a swarm, -v removes the users' volumes on every node with the hub's image: start the hub (cargo xtask hub up --swarm{}), then run down -v", super::name_flag(names));
+            }
+            // On a swarm the job below removes the users' volumes, the manager's among them.
+            if !on_swarm {
+                volumes = of_hub(&docker, "volume", names)?;
+            }
             if docker.label("volume", &names.state, MANAGED_KEY).is_some() {
                 volumes.push(names.state.clone());
+            }
+            if on_swarm {
+                volumes.push(format!(
+                    "every user volume of the hub {} on every swarm node",
+                    names.hub
+                ));
             }
             if !volumes.is_empty() && !self.yes && !confirm(&volumes)? {
                 bail!("nothing removed: the volumes and the hub stay");
             }
         }
         // The users' servers first: they are on the hub's network, which goes last.
+        for service in swarm::services(&docker, names)? {
+            docker.output(["service", "rm", &service])?;
+            say(format!("removed {service}"));
+        }
         let servers = of_hub(&docker, "container", names)?;
         for server in servers.iter().filter(|s| docker.is_owned(s)) {
             docker.output(["rm", "-f", server])?;
             say(format!("removed {server}"));
+        }
+        if self.volumes {
+            if let Some(image) = job_image.filter(|_| on_swarm) {
+                for line in swarm::remove_volumes_everywhere(&docker, names, &image)? {
+                    say(line);
+                }
+            }
         }
         if hub.is_some() {
             docker.output(["rm", "-f", &names.hub])?;
@@ -71,13 +97,22 @@ impl HubDown {
             .label("network", &names.network, MANAGED_KEY)
             .is_some()
         {
-            docker.output(["network", "rm", &names.network])?;
+            // A removed service's tasks leave the network a moment later.
+            let limit = std::time::Duration::from_secs(30);
+            let removed = || docker.probe(["network", "rm", &names.network]).is_some();
+            if crate::engine::wait::poll(limit, std::time::Duration::from_millis(500), removed)
+                .is_none()
+            {
+                docker.output(["network", "rm", &names.network])?;
+            }
         }
-        for volume in &volumes {
+        for volume in volumes.iter().filter(|v| !v.starts_with("every ")) {
             docker.output(["volume", "rm", volume])?;
             say(format!("removed volume {volume}"));
         }
-        if !self.volumes {
+        if !self.volumes && on_swarm {
+            say(format!("kept the hub's state volume {} and every user volume on the swarm's nodes (cargo xtask hub down -v removes them)", names.state));
+        } else if !self.volumes {
             let kept = of_hub(&docker, "volume", names)?;
             say(format!(
                 "kept the hub's state volume {} and {} user volume(s){} (cargo xtask hub down -v removes them)",
@@ -120,7 +155,8 @@ impl HubStatus {
             }
         }
         say(format!("state volume: {}", names.state));
-        let servers = of_hub(&docker, "container", names)?;
+        let mut servers = of_hub(&docker, "container", names)?;
+        servers.extend(swarm::services(&docker, names)?);
         say(format!("servers running: {}", servers.join(", ")));
         let volumes = of_hub(&docker, "volume", names)?;
         say(format!("user volumes: {}", volumes.join(", ")));

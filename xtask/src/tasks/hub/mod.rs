@@ -9,6 +9,7 @@ use xshell::Shell;
 use crate::engine::{self, Docker};
 
 mod down;
+mod swarm;
 mod up;
 mod users;
 

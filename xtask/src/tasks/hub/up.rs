@@ -9,10 +9,10 @@ use xshell::Shell;
 use super::{hub_state, hub_url, Names, HUB_LABEL_KEY, PROXY_PORT, STATE_DIR};
 use crate::engine::resources::{self, Guard, Resource};
 use crate::engine::{self, Created, Docker, Mount, Publish, RunSpec, CREATOR_LABEL_KEY};
+use crate::images::hub;
 use crate::images::recipe::RecipeHash;
-use crate::images::{base, hub, series};
 use crate::jupyter::layout::Notebooks;
-use crate::jupyter::{http, DEFAULT_IMAGE};
+use crate::jupyter::DEFAULT_IMAGE;
 use crate::{paths, progress};
 
 #[derive(clap::Args, Debug)]
@@ -38,6 +38,11 @@ pub struct HubUp {
     /// Seconds to wait for the hub to answer.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
+    /// Spawn each user's server as a service of this engine's Docker Swarm (the engine must be a
+    /// manager; every node needs the server's image; each user's server goes back to the node
+    /// that holds their volume).
+    #[arg(long)]
+    pub swarm: bool,
     /// Install what building the offline images needs (mmdebstrap, pip) without asking.
     #[arg(long)]
     pub yes: bool,
@@ -50,9 +55,12 @@ impl HubUp {
         let docker = Docker::new(sh);
         docker.require_engine()?;
         let socket = engine_socket(std::env::var("DOCKER_HOST").ok().as_deref())?;
+        if self.swarm {
+            require_swarm_manager(&docker)?;
+        }
         let notebooks = Notebooks::resolve(&paths::notebooks_dir())?;
         notebooks.make_outputs()?;
-        let (hub_image, user_image) = images(sh, &self.image)?;
+        let (hub_image, user_image) = hub::ensure_for(sh, &self.image)?;
         let spec = self.spec(&docker, names, &hub_image, &user_image, &socket, &notebooks)?;
         // A second `hub up` for this name waits here, then finds the first one's hub.
         let _lock = paths::exclusive(&format!("hub-{}", names.hub))?;
@@ -77,7 +85,12 @@ impl HubUp {
             }
         }
         let mut guards = Vec::new();
-        if docker.create_network(&names.network)? == Created::Now {
+        // On a swarm: an overlay network the hub's container joins and every node's servers use.
+        let overlay: &[&str] = match self.swarm {
+            true => &["--driver", "overlay", "--attachable"],
+            false => &[],
+        };
+        if docker.create_network_with(&names.network, overlay)? == Created::Now {
             guards.push(Guard::new(
                 &docker,
                 Resource::Network(names.network.clone()),
@@ -146,6 +159,7 @@ impl HubUp {
             ("HUB_CPUS", self.cpus.to_string()),
             ("HUB_NOTEBOOKS", notebooks.real.display().to_string()),
             ("HUB_LABELS", serde_json::Value::Object(labels).to_string()),
+            ("HUB_SWARM", if self.swarm { "1" } else { "0" }.to_string()),
         ];
         let settings = env
             .iter()
@@ -187,20 +201,17 @@ fn spec_label(spec: &RunSpec, key: &str) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
-/// The hub's image and the per-user image, built when missing.
-fn images(sh: &Shell, image: &str) -> Result<(String, String)> {
-    let docker = Docker::new(sh);
-    if let Ok(wanted) = series::find(image) {
-        let base = base::ensure(sh, base::Source::Auto, false, false)?;
-        series::ensure_image(sh, wanted, &base, false)?;
-    } else if !docker.image_exists(image) {
-        bail!(
-            "image {image} does not exist: build or pull it first, or leave --image at its default"
-        );
+/// Fails unless the engine is a manager of an active swarm (what `--swarm` spawns on).
+fn require_swarm_manager(docker: &Docker) -> Result<()> {
+    let state = docker.output([
+        "info",
+        "-f",
+        "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}",
+    ])?;
+    if state != "active true" {
+        bail!("--swarm spawns the servers as swarm services, and this engine is not a swarm manager ({state}): run `docker swarm init` (or join it as a manager), or leave out --swarm");
     }
-    let user = hub::ensure_singleuser(sh, image)?;
-    let hub = hub::ensure_hub(sh)?;
-    Ok((hub, user))
+    Ok(())
 }
 
 /// The engine's Unix socket on this machine, which the hub mounts to start the users' servers.
@@ -214,7 +225,12 @@ fn engine_socket(docker_host: Option<&str>) -> Result<String> {
     }
 }
 
-/// Waits until the hub answers on its published port; its log's end when it stops instead.
+/// Python that exits 0 when the hub's API answers 200 on the proxy's port in its container.
+fn answers() -> String {
+    format!("import sys, urllib.request\nsys.exit(urllib.request.urlopen('http://127.0.0.1:{PROXY_PORT}/hub/api', timeout=2).status != 200)")
+}
+
+/// Waits until the hub answers on its port; its log's end when it stops instead.
 fn wait_ready(docker: &Docker, names: &Names, limit: Duration) -> Result<String> {
     let started = Instant::now();
     let step = progress::Step::start(format!("Waiting for the hub {} to answer", names.hub));
@@ -229,11 +245,15 @@ fn wait_ready(docker: &Docker, names: &Names, limit: Duration) -> Result<String>
                 state.map_or(-1, |s| s.exit_code)
             );
         }
-        if let Ok((_, port)) = docker.published_port(&names.hub, PROXY_PORT) {
-            let answer = http::get_status(port, "/hub/api", None, Duration::from_secs(2));
-            if answer.is_ok_and(|code| code == 200) {
+        // Asked inside its container: the engine's loopback may not be this process's (a swarm
+        // manager in a container, a rootless engine's own namespace).
+        if docker
+            .probe(["exec", &names.hub, "python3", "-c", &answers()])
+            .is_some()
+        {
+            if let Some(url) = hub_url(docker, names) {
                 step.done("answers");
-                return Ok(format!("http://127.0.0.1:{port}/hub/"));
+                return Ok(url);
             }
         }
         if started.elapsed() > limit {
@@ -262,6 +282,7 @@ mod tests {
             memory: "2g".into(),
             cpus: 1.0,
             timeout: 120,
+            swarm: false,
             yes: false,
         }
     }
