@@ -46,6 +46,7 @@ const KNOWN_SECONDS: &[(&str, u32)] = &[
     ("walkthrough_manage_data", 67),
     ("walkthrough_setup", 65),
     ("faults", 48),
+    ("hub", 220),
     ("sandbox", 37),
     ("safety", 70),
     ("browser", 24),
