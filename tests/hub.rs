@@ -15,6 +15,8 @@ use support::*;
 mod client;
 #[path = "hub/faults.rs"]
 mod faults;
+#[path = "hub/public.rs"]
+mod public;
 #[path = "hub/swarm.rs"]
 mod swarm;
 

@@ -24,6 +24,10 @@ c.JupyterHub.hub_connect_ip = hub_name
 c.JupyterHub.db_url = f"sqlite:///{data}/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = f"{data}/jupyterhub_cookie_secret"
 c.JupyterHub.pid_file = ""
+if env.get("HUB_TLS") == "1":
+    # `hub up --ssl-cert/--ssl-key` (required by --public): the proxy serves HTTPS only.
+    c.JupyterHub.ssl_cert = "/srv/tls/cert.pem"
+    c.JupyterHub.ssl_key = "/srv/tls/key.pem"
 c.ConfigurableHTTPProxy.pid_file = "/tmp/jupyterhub-proxy.pid"
 
 c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"

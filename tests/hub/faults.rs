@@ -118,3 +118,27 @@ fn the_engine_gone_at_a_spawn_is_one_line_and_nothing_half_made() {
         201
     );
 }
+
+#[test]
+fn public_without_tls_is_one_error_and_nothing_is_made() {
+    let hub = Hub::unique();
+    let err = the_error(&hub.cmd(&["up", "--public"]));
+    assert!(
+        err.contains("--public") && err.contains("--ssl-cert FILE and --ssl-key FILE"),
+        "{err}"
+    );
+    let err = the_error(&hub.cmd(&["up", "--ssl-cert", "/nonexistent.pem"]));
+    assert!(err.contains("go together"), "{err}");
+    let err = the_error(&hub.cmd(&[
+        "up",
+        "--public",
+        "--ssl-cert",
+        "/nonexistent.pem",
+        "--ssl-key",
+        "/nonexistent.key",
+    ]));
+    assert!(err.contains("/nonexistent.pem is not a file"), "{err}");
+    assert!(is_gone("container", &hub.name));
+    assert!(is_gone("volume", &format!("{}-state", hub.name)));
+    assert!(is_gone("network", &format!("{}-net", hub.name)));
+}

@@ -75,8 +75,25 @@ impl Names {
 
 /// The hub's published port on 127.0.0.1 and its URL, when its container runs.
 fn hub_url(docker: &Docker, names: &Names) -> Option<String> {
-    let (_, port) = docker.published_port(&names.hub, PROXY_PORT).ok()?;
-    Some(format!("http://127.0.0.1:{port}/hub/"))
+    let (ip, port) = docker.published_port(&names.hub, PROXY_PORT).ok()?;
+    let env = docker.probe([
+        "inspect",
+        "-f",
+        "{{range .Config.Env}}{{println .}}{{end}}",
+        &names.hub,
+    ])?;
+    let scheme = match env.lines().any(|l| l == "HUB_TLS=1") {
+        true => "https",
+        false => "http",
+    };
+    // Published on every interface (`--public`): the machine's name, which the certificate names.
+    let host = match ip.as_str() {
+        "127.0.0.1" => "127.0.0.1".to_string(),
+        _ => std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|_| "localhost".into()),
+    };
+    Some(format!("{scheme}://{host}:{port}/hub/"))
 }
 
 /// The hub's container state, failing on a container of that name the project did not make.

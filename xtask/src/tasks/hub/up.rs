@@ -38,6 +38,16 @@ pub struct HubUp {
     /// Seconds to wait for the hub to answer.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
+    /// Publish the hub on every interface of this machine, not only 127.0.0.1: it then serves
+    /// HTTPS only, with --ssl-cert and --ssl-key (a certificate for the name people use).
+    #[arg(long)]
+    pub public: bool,
+    /// The hub's TLS certificate (PEM), mounted read-only.
+    #[arg(long, value_name = "FILE")]
+    pub ssl_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM), mounted read-only; never printed.
+    #[arg(long, value_name = "FILE")]
+    pub ssl_key: Option<std::path::PathBuf>,
     /// Spawn each user's server as a service of this engine's Docker Swarm (the engine must be a
     /// manager; every node needs the server's image; each user's server goes back to the node
     /// that holds their volume).
@@ -126,6 +136,19 @@ impl HubUp {
                 self.cpus
             );
         }
+        match (&self.ssl_cert, &self.ssl_key) {
+            (None, None) if self.public => bail!("--public serves the hub on every interface, so only over TLS: give --ssl-cert FILE and --ssl-key FILE (a certificate for the name people use), or leave out --public"),
+            (Some(_), None) | (None, Some(_)) => bail!("--ssl-cert and --ssl-key go together: give both files, or neither"),
+            _ => {}
+        }
+        for file in [&self.ssl_cert, &self.ssl_key].into_iter().flatten() {
+            if !file.is_file() {
+                bail!(
+                    "{} is not a file: give the path of the PEM file",
+                    file.display()
+                );
+            }
+        }
         if self.timeout == 0 {
             bail!("--timeout 0 leaves no time for the hub to start: give the seconds to wait");
         }
@@ -160,6 +183,10 @@ impl HubUp {
             ("HUB_NOTEBOOKS", notebooks.real.display().to_string()),
             ("HUB_LABELS", serde_json::Value::Object(labels).to_string()),
             ("HUB_SWARM", if self.swarm { "1" } else { "0" }.to_string()),
+            (
+                "HUB_TLS",
+                if self.ssl_cert.is_some() { "1" } else { "0" }.to_string(),
+            ),
         ];
         let settings = env
             .iter()
@@ -169,19 +196,30 @@ impl HubUp {
             })
             .text(hub_image)
             .text(&self.port.to_string())
+            .text(&format!(
+                "{}{:?}{:?}",
+                self.public, self.ssl_cert, self.ssl_key
+            ))
             .short();
         let mut spec = RunSpec::detached(hub_image, &names.hub)
             .network(&names.network)
-            .publish(Publish::loopback(
-                Some(self.port).filter(|p| *p != 0),
-                PROXY_PORT,
-            ))
+            .publish(Publish {
+                // Every interface only when asked, and then only over TLS (`check`).
+                ip: (!self.public).then(|| "127.0.0.1".to_string()),
+                host: Some(self.port).filter(|p| *p != 0),
+                container: PROXY_PORT,
+            })
             .mount(Mount::volume(&names.state, STATE_DIR))
             .mount(Mount::bind(socket, "/var/run/docker.sock", false))
             .mount(Mount::bind(hub::config_dir(), "/etc/jupyterhub", true))
             .no_new_privileges()
             .label(HUB_LABEL_KEY, &names.hub)
             .label(SETTINGS_LABEL_KEY, &settings);
+        if let (Some(cert), Some(key)) = (&self.ssl_cert, &self.ssl_key) {
+            spec = spec
+                .mount(Mount::bind(absolute(cert)?, TLS_CERT, true))
+                .mount(Mount::bind(absolute(key)?, TLS_KEY, true));
+        }
         // Root in its container for the socket's sake, with no capability: it needs none.
         spec.cap_drop.push("ALL".into());
         for (key, value) in env {
@@ -189,6 +227,14 @@ impl HubUp {
         }
         Ok(spec)
     }
+}
+
+/// Where the hub's container finds its certificate and key (docker/hub/jupyterhub_config.py).
+const TLS_CERT: &str = "/srv/tls/cert.pem";
+const TLS_KEY: &str = "/srv/tls/key.pem";
+
+fn absolute(path: &std::path::Path) -> Result<String> {
+    Ok(std::fs::canonicalize(path)?.display().to_string())
 }
 
 /// On the hub's container: a hash of what it was started with (a changed request recreates it).
@@ -225,9 +271,10 @@ fn engine_socket(docker_host: Option<&str>) -> Result<String> {
     }
 }
 
-/// Python that exits 0 when the hub's API answers 200 on the proxy's port in its container.
+/// Python that exits 0 when the hub's API answers 200 on the proxy's port in its container (over
+/// TLS when it has a certificate, which need not name 127.0.0.1).
 fn answers() -> String {
-    format!("import sys, urllib.request\nsys.exit(urllib.request.urlopen('http://127.0.0.1:{PROXY_PORT}/hub/api', timeout=2).status != 200)")
+    format!("import os, ssl, sys, urllib.request\ntls = os.environ.get('HUB_TLS') == '1'\nurl = ('https' if tls else 'http') + '://127.0.0.1:{PROXY_PORT}/hub/api'\nsys.exit(urllib.request.urlopen(url, timeout=2, context=ssl._create_unverified_context() if tls else None).status != 200)")
 }
 
 /// Waits until the hub answers on its port; its log's end when it stops instead.
@@ -282,6 +329,9 @@ mod tests {
             memory: "2g".into(),
             cpus: 1.0,
             timeout: 120,
+            public: false,
+            ssl_cert: None,
+            ssl_key: None,
             swarm: false,
             yes: false,
         }
