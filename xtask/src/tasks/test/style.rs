@@ -47,3 +47,119 @@ pub fn check() -> Vec<String> {
     }
     problems
 }
+
+/// The code's shape, which fmt and clippy do not hold: the longest file and function a reader
+/// meets under xtask/src (rust-analyzer's `tidy` does the same for its own rules).
+#[cfg(test)]
+mod tidy {
+    const MAX_FILE_LINES: usize = 400;
+    const MAX_FN_LINES: usize = 80;
+
+    fn sources() -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        let mut folders = vec![crate::paths::root().join("xtask/src")];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    found.push((path.display().to_string(), text));
+                }
+            }
+        }
+        found
+    }
+
+    /// Each `fn` item's name and length in lines, from its signature to its closing brace (braces
+    /// counted outside strings and comments well enough for rustfmt-formatted code).
+    pub(super) fn functions(text: &str) -> Vec<(String, usize)> {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut found = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_start();
+            let Some(at) = trimmed.find("fn ") else {
+                continue;
+            };
+            let head = &trimmed[..at];
+            let item = head.split_whitespace().all(|w| {
+                matches!(w, "pub" | "const" | "async" | "unsafe" | "extern")
+                    || w.starts_with("pub(")
+            });
+            if !item || trimmed.starts_with("//") {
+                continue;
+            }
+            let name: String = trimmed[at + 3..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if let Some(end) = closing(&lines, i) {
+                found.push((name, end - i + 1));
+            }
+        }
+        found
+    }
+
+    /// The line where the body opened at or after `start` closes (None for a bodiless `fn`).
+    fn closing(lines: &[&str], start: usize) -> Option<usize> {
+        let mut depth = 0i32;
+        let mut opened = false;
+        for (i, line) in lines.iter().enumerate().skip(start) {
+            // Char literals of a brace or a quote would count as code.
+            let code = line.split("//").next().unwrap_or("");
+            let code = code
+                .replace("'{'", "' '")
+                .replace("'}'", "' '")
+                .replace("'\"'", "' '");
+            let mut in_string = false;
+            let mut escaped = false;
+            for c in code.chars() {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' if in_string => escaped = true,
+                    '"' => in_string = !in_string,
+                    '{' if !in_string => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    '}' if !in_string => depth -= 1,
+                    ';' if !in_string && !opened && depth == 0 => return None,
+                    _ => {}
+                }
+            }
+            if opened && depth == 0 {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn the_scanner_measures_functions() {
+        let text = "fn a() {\n    let s = \"{\";\n    let c = '{';\n}\npub(crate) fn b(x: u8) -> u8 {\n    x\n}\nfn c();\n";
+        assert_eq!(
+            functions(text),
+            vec![("a".to_string(), 4), ("b".to_string(), 3)]
+        );
+    }
+
+    #[test]
+    fn no_file_over_400_lines_and_no_function_over_80() {
+        let mut problems = Vec::new();
+        for (path, text) in sources() {
+            let lines = text.lines().count();
+            if lines > MAX_FILE_LINES {
+                problems.push(format!("{path}: {lines} lines (at most {MAX_FILE_LINES})"));
+            }
+            for (name, length) in functions(&text) {
+                if length > MAX_FN_LINES {
+                    problems.push(format!(
+                        "{path}: fn {name} is {length} lines (at most {MAX_FN_LINES})"
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "split these:\n{}", problems.join("\n"));
+    }
+}
