@@ -2,7 +2,8 @@
 //! the plain docker commands doing the same work: the cold and no-op base builds, the image sizes,
 //! warm `up`, the URL's detection latency, `up` when already running, each walkthrough in parallel
 //! against one section after another, the database's time to accept connections, each series
-//! image in one commit against `docker build` of its Dockerfile, the test suite.
+//! image in one commit against `docker build` of its Dockerfile, a user's server through the hub
+//! against `up` (and the memory of both), the test suite.
 //! Writes target/bench/report.md, report.json and report.svg (median, min–max, number of runs).
 //!
 //! Everything it makes carries the project's labels plus a run label of its own (on its Docker
@@ -11,6 +12,7 @@
 
 mod cold;
 mod database;
+mod hub;
 mod images;
 mod parts;
 mod report;
@@ -47,19 +49,22 @@ pub enum Part {
     Database,
     /// Each series image in one commit against `docker build --no-cache` of its Dockerfile.
     Images,
+    /// A user's server through the hub, login to ready, against warm `up`; the hub's memory per server.
+    Hub,
     /// The sandbox engine ready (warm), and each literal replay in it against the corrected mode.
     Sandbox,
     /// The test suite, warm (only with --with-tests or --only tests).
     Tests,
 }
 
-const ALL: [Part; 9] = [
+const ALL: [Part; 10] = [
     Part::Noop,
     Part::Sizes,
     Part::Up,
     Part::Walkthrough,
     Part::Database,
     Part::Images,
+    Part::Hub,
     Part::Sandbox,
     Part::Cold,
     Part::Tests,
@@ -226,6 +231,7 @@ impl Runner<'_> {
                     | Part::Up
                     | Part::Walkthrough
                     | Part::Images
+                    | Part::Hub
                     | Part::Sandbox
                     | Part::Tests
             )
@@ -235,7 +241,7 @@ impl Runner<'_> {
         if parts.iter().any(|p| {
             matches!(
                 p,
-                Part::Up | Part::Walkthrough | Part::Sandbox | Part::Tests
+                Part::Up | Part::Walkthrough | Part::Hub | Part::Sandbox | Part::Tests
             )
         }) {
             for image in series::IMAGES {
@@ -251,6 +257,7 @@ impl Runner<'_> {
                 Part::Walkthrough => self.walkthroughs(),
                 Part::Database => self.database(),
                 Part::Images => self.images(),
+                Part::Hub => self.hub(),
                 Part::Sandbox => self.sandbox(),
                 Part::Cold => self.cold(),
                 Part::Tests => self.tests(),

@@ -20,18 +20,8 @@ impl Runner<'_> {
     /// both; `up` when already running against `docker logs` + a search for the token.
     pub(super) fn up(&self) -> Result<Vec<Figure>> {
         let (mut warm, mut latency, mut running) = up_figures();
-        // A tag of its own for the image `up` runs, so that a rebuild of the shared tag by
-        // someone else (another checkout, another base) cannot change the image between runs.
-        let image = format!(
-            "jdx-bench/up:{}",
-            self.prefix.trim_start_matches("jdx-bench-")
-        );
-        self.docker.output(["tag", DEFAULT_IMAGE, image.as_str()])?;
-        let _image = Guard::new(&self.docker, Resource::Image(image.clone()));
-        let volume = format!("{}-vol", self.prefix);
-        let made = self.docker.create_volume(&volume, &[])?;
-        let _volume = (made == Created::Now)
-            .then(|| Guard::new(&self.docker, Resource::Volume(volume.clone())));
+        let fixture = self.up_fixture()?;
+        let (image, volume) = (&fixture.image, &fixture.volume);
         let notebooks = paths::notebooks_dir();
         std::fs::create_dir_all(notebooks.join("outputs"))?;
 
@@ -44,12 +34,12 @@ impl Runner<'_> {
             // Alternate which goes first, so neither always meets a busier engine.
             for is_xtask in [i % 2 == 0, i % 2 != 0] {
                 if is_xtask {
-                    let up = self.time_xtask_up(i, &image, &volume)?;
+                    let up = self.time_xtask_up(i, image, volume, |_| Ok(()))?;
                     warm.samples.push(up.warm);
                     latency.samples.push(up.latency_ms);
                     running.samples.push(up.running);
                 } else {
-                    let plain = self.time_plain_up(i, &image, &volume, &notebooks)?;
+                    let plain = self.time_plain_up(i, image, volume, &notebooks)?;
                     warm.baseline.push(plain.warm);
                     latency.baseline.push(plain.latency_ms);
                     running.baseline.push(plain.running);
@@ -63,9 +53,37 @@ impl Runner<'_> {
         Ok(vec![warm, latency, running])
     }
 
+    /// What `up` runs in the bench: a tag of its own of the image `up` runs, so that a rebuild of
+    /// the shared tag by someone else (another checkout, another base) cannot change the image
+    /// between runs, and a volume; both removed when it drops.
+    pub(super) fn up_fixture(&self) -> Result<UpFixture> {
+        let image = format!(
+            "jdx-bench/up:{}",
+            self.prefix.trim_start_matches("jdx-bench-")
+        );
+        self.docker.output(["tag", DEFAULT_IMAGE, image.as_str()])?;
+        let image_guard = Guard::new(&self.docker, Resource::Image(image.clone()));
+        let volume = format!("{}-vol", self.prefix);
+        let made = self.docker.create_volume(&volume, &[])?;
+        let volume_guard = (made == Created::Now)
+            .then(|| Guard::new(&self.docker, Resource::Volume(volume.clone())));
+        Ok(UpFixture {
+            image,
+            volume,
+            _volume: volume_guard,
+            _image: image_guard,
+        })
+    }
+
     /// Run `i` of `cargo xtask up` in a container of its own: warm, the URL's latency, then again
-    /// on the running container.
-    fn time_xtask_up(&self, i: usize, image: &str, volume: &str) -> Result<UpTimes> {
+    /// on the running container; then `while_running` on the container's name, before it goes.
+    pub(super) fn time_xtask_up(
+        &self,
+        i: usize,
+        image: &str,
+        volume: &str,
+        while_running: impl FnOnce(&str) -> Result<()>,
+    ) -> Result<UpTimes> {
         let name = format!("{}-up-{i}", self.prefix);
         let _container = Guard::new(&self.docker, Resource::Container(name.clone()));
         let up_args = [
@@ -92,6 +110,7 @@ impl Runner<'_> {
         // The same container, already running.
         timed(self.xtask(&up_args))?;
         let running = timed(self.xtask(&up_args))?.0;
+        while_running(&name)?;
         Ok(UpTimes {
             warm,
             latency_ms,
@@ -206,10 +225,19 @@ fn seconds_after(later: f64, printed: f64) -> f64 {
 }
 
 /// One run's times, by `up` or by the plain commands.
-struct UpTimes {
-    warm: f64,
+pub(super) struct UpTimes {
+    /// Warm `up` (or `docker run`) to the URL.
+    pub(super) warm: f64,
     latency_ms: f64,
     running: f64,
+}
+
+/// The image tag and volume `up` runs with in the bench (the volume first to go).
+pub(super) struct UpFixture {
+    pub(super) image: String,
+    pub(super) volume: String,
+    _volume: Option<Guard>,
+    _image: Guard,
 }
 
 /// The three figures `up` fills: warm, the URL's latency, already running.
