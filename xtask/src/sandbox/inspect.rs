@@ -47,8 +47,9 @@ impl Sandbox {
         ])
     }
 
-    /// Why the sandbox cannot go on, if it cannot: what happened ("the sandbox X stopped") and a
-    /// hint (killed, out of memory, paused, the shared registry removed by a `clean`).
+    /// Why the sandbox cannot go on, if it cannot: what happened ("the sandbox X stopped") and
+    /// what the host engine says of its container ("its container exited with code 137", "its
+    /// container was removed"), or a hint (paused, the shared registry removed by a `clean`).
     pub fn trouble(&self) -> Option<(String, String)> {
         // One inspect for both (it runs after every step); a missing one is left out of stdout.
         let (sandbox, registry) = (self.container.as_str(), self.registry.container.as_str());
@@ -56,7 +57,7 @@ impl Sandbox {
             "container",
             "inspect",
             "--format",
-            "{{.Name}} {{.State.Running}} {{.State.Paused}}",
+            "{{.Name}} {{.State.Running}} {{.State.Paused}} {{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}",
             sandbox,
             registry,
         ]);
@@ -107,18 +108,32 @@ impl Sandbox {
     }
 }
 
-/// What the sandbox container's `{{.State.Running}} {{.State.Paused}}` (None: it is gone) says
+/// What the sandbox container's `{{.State.Running}} {{.State.Paused}} {{.State.Status}}
+/// {{.State.ExitCode}} {{.State.OOMKilled}}` (None: the host engine has no such container) says
 /// is wrong with it, as [`Sandbox::trouble`] says it.
 fn state_trouble(name: &str, state: Option<&str>) -> Option<(String, String)> {
-    match state {
-        Some("true false") => None,
-        Some("true true") => Some((
+    let fields: Vec<&str> = state.map(|s| s.split(' ').collect()).unwrap_or_default();
+    let stopped = |said: String| Some((format!("the sandbox {name} stopped"), said));
+    match fields.as_slice() {
+        [] => stopped("its container was removed".into()),
+        ["true", "false", ..] => None,
+        ["true", "true", ..] => Some((
             format!("the sandbox {name} was paused"),
             format!("`docker unpause {name}` lets a replay go on"),
         )),
-        _ => Some((
-            format!("the sandbox {name} stopped"),
-            "killed, or out of memory".into(),
+        [_, _, "exited", code, oom, ..] => stopped(format!(
+            "its container exited with code {code}{}",
+            match (*oom, *code) {
+                ("true", _) => ", out of memory",
+                (_, "137") => ": killed, or out of memory",
+                _ => "",
+            }
+        )),
+        [_, _, "removing", ..] => stopped("its container is being removed".into()),
+        [_, _, status, ..] => stopped(format!("its container is {status}")),
+        _ => stopped(format!(
+            "its container's state is {:?}",
+            state.unwrap_or("")
         )),
     }
 }
@@ -128,19 +143,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_paused_or_gone_sandbox_is_trouble_named_as_such() {
-        assert_eq!(state_trouble("s", Some("true false")), None);
+    fn a_paused_or_gone_sandbox_is_trouble_named_as_the_engine_says() {
+        assert_eq!(state_trouble("s", Some("true false running 0 false")), None);
         assert_eq!(
-            state_trouble("s", Some("true true")).unwrap().0,
+            state_trouble("s", Some("true true paused 0 false"))
+                .unwrap()
+                .0,
             "the sandbox s was paused"
         );
-        for gone in [Some("false false"), None] {
+        for (state, said) in [
+            (
+                Some("false false exited 137 false"),
+                "its container exited with code 137: killed, or out of memory",
+            ),
+            (
+                Some("false false exited 137 true"),
+                "its container exited with code 137, out of memory",
+            ),
+            (
+                Some("false false exited 1 false"),
+                "its container exited with code 1",
+            ),
+            (Some("false false dead 0 false"), "its container is dead"),
+            (
+                Some("false false removing 137 false"),
+                "its container is being removed",
+            ),
+            (None, "its container was removed"),
+        ] {
             assert_eq!(
-                state_trouble("s", gone).unwrap(),
-                (
-                    "the sandbox s stopped".to_string(),
-                    "killed, or out of memory".to_string()
-                )
+                state_trouble("s", state).unwrap(),
+                ("the sandbox s stopped".to_string(), said.to_string()),
+                "{state:?}"
             );
         }
     }

@@ -206,6 +206,13 @@ impl<'a> Executor<'a> {
         let _ = self.not_run(k, &why);
     }
 
+    /// Step `k` was never reached (the replay stopped before it): not run, why in its result,
+    /// said once by the replay's error rather than at each line.
+    pub fn not_reached(&mut self, k: usize, why: &str) {
+        let why = super::text::redact(why, &self.sandbox.secrets);
+        self.record(k, None, String::new(), &[why]);
+    }
+
     fn not_run(&mut self, k: usize, why: &str) -> Result<()> {
         eprintln!("# line {}: not run: {why}", self.steps[k].line);
         self.record(k, None, String::new(), &[why.to_string()]);

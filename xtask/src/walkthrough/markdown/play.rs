@@ -44,6 +44,12 @@ pub fn play(
                 "{what} during line {} ({hint}): the replay cannot go on; run it again",
                 step.line
             ));
+            not_reached(
+                executor,
+                steps,
+                k,
+                &format!("{what} at line {}: {hint}", step.line),
+            );
             break;
         }
         if let Err(e) = ran {
@@ -53,4 +59,23 @@ pub fn play(
     }
     executor.finish();
     outcome
+}
+
+/// The steps from `k` on, which the sandbox's end (`why`) kept from running: each not run, with
+/// why; step `k`, cut short with the sandbox, keeps what it printed, its exit in the note (the
+/// sandbox's end, not the article's finding).
+fn not_reached(executor: &mut Executor, steps: &[Step], k: usize, why: &str) {
+    if let Some(r) = executor.results[k].as_mut() {
+        let mut notes: Vec<String> = r.note.take().into_iter().collect();
+        notes.push(match r.exit.take() {
+            Some(code) => format!("cut short (exit {code}): {why}"),
+            None => format!("cut short: {why}"),
+        });
+        r.note = Some(notes.join("; "));
+    }
+    for (j, step) in steps.iter().enumerate().skip(k) {
+        if step.runs() && executor.results[j].is_none() {
+            executor.not_reached(j, why);
+        }
+    }
 }

@@ -5,7 +5,9 @@
 //! Exit status: 0 when the replay reached the article's end, whatever the steps did: a step that
 //! fails, an output that differs or a step that cannot run is a finding, counted in the summary
 //! and reports, not an error of the replay. 1 on operational errors (no article, bad `--set`, the
-//! sandbox cannot start or fails mid-way).
+//! sandbox cannot start or fails mid-way). A sandbox that dies mid-way loses nothing: the summary,
+//! `--report` and `--json` still hold what ran, and each later step as not run with the sandbox's
+//! end as the host engine tells it (see `play`); then the error.
 
 mod article;
 mod replayed;
@@ -118,11 +120,16 @@ pub fn replay(
         .as_ref()
         .and_then(|first| replay_first_guide(first, &sandbox, &place, &mut steps));
     let mut executor = executor_for(place, &sandbox, &steps, &article, &values, &elsewhere);
-    // A first guide that failed leaves nothing of this article to play.
-    let steps_to_play = if stopped.is_some() {
-        &steps[..0]
-    } else {
-        &steps[..]
+    // A first guide that failed leaves nothing of this article to play: each step is not run.
+    let steps_to_play = match &stopped {
+        Some(why) => {
+            let why = format!("the replay stopped before the article's first step: {why}");
+            for k in (0..steps.len()).filter(|k| steps[*k].runs()) {
+                executor.not_reached(k, &why);
+            }
+            &steps[..0]
+        }
+        None => &steps[..],
     };
     let (checked, outcome) = play_with_claims(
         &mut executor,

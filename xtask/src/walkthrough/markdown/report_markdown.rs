@@ -55,7 +55,9 @@ impl Report<'_> {
             StepKind::Output {
                 of_line: Some(_), ..
             } => {
-                if let Some(r) = index.checked_sub(1).and_then(|owner| self.result(owner)) {
+                // A command never run (or cut short before it printed) has nothing to compare.
+                let owner = index.checked_sub(1).and_then(|owner| self.result(owner));
+                if let Some(r) = owner.filter(|r| r.exit.is_some() || !r.output.is_empty()) {
                     lines.extend(verdict_lines(article, step, r.verdict.as_ref()));
                     real_output = Some(&r.output);
                 }

@@ -94,6 +94,17 @@ impl Step {
         }
     }
 
+    /// Whether the replay runs it (an output, or a block that cannot run, is only read).
+    pub fn runs(&self) -> bool {
+        matches!(
+            self.kind,
+            StepKind::Command { .. }
+                | StepKind::File { .. }
+                | StepKind::Cell { .. }
+                | StepKind::Signal { .. }
+        )
+    }
+
     /// The text the step shows: the command, file content, cell code, output or prose.
     pub fn text(&self) -> &str {
         match &self.kind {

@@ -68,10 +68,20 @@ fn notes_markdown(
     for n in notes {
         md.push_str(&format!("- {n}\n"));
     }
+    // Lines in a row with the same note (all those a stopped sandbox kept from running) once.
+    let mut noted: Vec<(Vec<String>, &str)> = Vec::new();
     for r in results {
         if let Some(note) = &r.note {
-            md.push_str(&format!("- line {}: {note}\n", steps[r.step].line));
+            let line = steps[r.step].line.to_string();
+            match noted.last_mut() {
+                Some((lines, last)) if last == note => lines.push(line),
+                _ => noted.push((vec![line], note)),
+            }
         }
+    }
+    for (lines, note) in noted {
+        let label = if lines.len() == 1 { "line" } else { "lines" };
+        md.push_str(&format!("- {label} {}: {note}\n", lines.join(", ")));
     }
     redact(&md, secrets)
 }
@@ -96,9 +106,15 @@ mod tests {
 
     #[test]
     fn a_run_the_sandbox_stopped_reports_what_ran_and_where_it_stopped() {
-        let article = "```command\necho one\n```\n\n```command\nsleep 60\n```\n\n```command\ndocker ps\n```\n";
+        let article = "```command\necho one\n```\n\n```command\nsleep 60\n```\n\n```command\ndocker ps\n```\n\n```output\nCONTAINER ID\n```\n\n```command\ndocker images\n```\n";
         let steps = reader::read(article);
-        let why = "the sandbox s stopped during line 6 (killed, or out of memory): the replay cannot go on; run it again";
+        let why = "the sandbox s stopped during line 6 (its container exited with code 137: killed, or out of memory): the replay cannot go on; run it again";
+        let ended = "the sandbox s stopped at line 6: its container exited with code 137: killed, or out of memory";
+        let not_run = |step: usize, note: String| StepResult {
+            step,
+            note: Some(note),
+            ..Default::default()
+        };
         let replayed = Replayed {
             path: "a.md".into(),
             title: "A".into(),
@@ -107,12 +123,17 @@ mod tests {
             transcript: vec![],
             notes: vec![],
             claims: vec![],
-            results: vec![StepResult {
-                step: 0,
-                exit: Some(0),
-                output: "one".into(),
-                ..Default::default()
-            }],
+            results: vec![
+                StepResult {
+                    step: 0,
+                    exit: Some(0),
+                    output: "one".into(),
+                    ..Default::default()
+                },
+                not_run(1, format!("cut short (exit 137): {ended}")),
+                not_run(2, ended.into()),
+                not_run(4, ended.into()),
+            ],
             sandbox: "s".into(),
             secrets: Arc::new(vec![]),
             stopped: Some(why.into()),
@@ -120,13 +141,28 @@ mod tests {
         let md = replayed.markdown();
         assert!(
             md.contains(&format!("STOPPED before the article's end: {why}"))
-                && md.contains("> **ran** (line 2): exit 0"),
+                && md.contains("> **ran** (line 2): exit 0")
+                && md.contains("1 of 4 steps run, 0 failed"),
             "{md}"
         );
         assert!(
-            md.contains("> **not run** (line 6)") && md.contains("> **not run** (line 10)"),
+            md.contains(&format!(
+                "> **not run** (line 6): cut short (exit 137): {ended}"
+            )) && md.contains(&format!("> **not run** (line 10): {ended}"))
+                && md.contains(&format!("> **not run** (line 18): {ended}")),
             "{md}"
         );
-        assert_eq!(replayed.json()["stopped"], why);
+        // Said once for all the lines it kept from running, in the summary and in the notes; the
+        // output of a command never run is not "not compared".
+        assert!(
+            md.contains(&format!("lines 10, 18 ({ended})"))
+                && md.contains(&format!("- lines 10, 18: {ended}"))
+                && !md.contains("not compared"),
+            "{md}"
+        );
+        let json = replayed.json();
+        assert_eq!(json["stopped"], why);
+        assert_eq!(json["steps"][2]["result"]["exit"], Value::Null);
+        assert_eq!(json["steps"][2]["result"]["note"], ended);
     }
 }

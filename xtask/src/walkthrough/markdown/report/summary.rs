@@ -6,19 +6,10 @@ use std::fmt::Write as _;
 use super::{difference_line_in, Claim, Report};
 use crate::walkthrough::markdown::compare::Verdict;
 use crate::walkthrough::markdown::placeholders::NEEDS_A_VALUE;
-use crate::walkthrough::markdown::steps::{expected_output, Step, StepKind};
+use crate::walkthrough::markdown::steps::{expected_output, StepKind};
 
 impl Report<'_> {
     pub(super) fn counts(&self) -> Counts {
-        let runnable = |s: &&Step| {
-            matches!(
-                s.kind,
-                StepKind::Command { .. }
-                    | StepKind::File { .. }
-                    | StepKind::Cell { .. }
-                    | StepKind::Signal { .. }
-            )
-        };
         let verdicts: Vec<&Verdict> = self
             .results
             .iter()
@@ -26,7 +17,7 @@ impl Report<'_> {
             .collect();
         let claims: Vec<&Claim> = self.results.iter().flat_map(|r| &r.claims).collect();
         Counts {
-            runnable: self.steps.iter().filter(runnable).count(),
+            runnable: self.steps.iter().filter(|s| s.runs()).count(),
             run: self.results.iter().filter(|r| r.exit.is_some()).count(),
             failed: self
                 .results
@@ -135,17 +126,28 @@ impl Report<'_> {
         }
     }
 
-    /// `line N (why)` for each step that was not run.
+    /// `line N (why)` for each step that was not run; the lines that share a why (all those a
+    /// stopped sandbox kept from running) once, as `lines N, M (why)`.
     fn not_run_steps(&self) -> Vec<String> {
-        self.results
-            .iter()
-            .filter(|r| r.exit.is_none())
-            .map(|r| {
-                format!(
-                    "line {} ({})",
-                    self.line(r),
-                    r.note.as_deref().unwrap_or("no reason given")
-                )
+        let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+        for r in self.results.iter().filter(|r| r.exit.is_none()) {
+            let why = r.note.as_deref().unwrap_or("no reason given");
+            let line = self.line(r).to_string();
+            match groups.last_mut() {
+                Some((w, lines)) if *w == why => lines.push(line),
+                _ => groups.push((why, vec![line])),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(why, lines)| {
+                let label = if lines.len() == 1 { "line" } else { "lines" };
+                let shown = lines.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
+                let more = match lines.len().saturating_sub(8) {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                format!("{label} {shown}{more} ({why})")
             })
             .collect()
     }
