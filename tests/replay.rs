@@ -809,3 +809,136 @@ fn replay_whose_sandbox_ends(how: &'static [&'static str], engine_says: &[&str])
     );
     assert_nothing_left(&run);
 }
+
+/// `--fix` (issue 28): a tutorial written for the test, with `--rm` typed with an en dash and a
+/// sample output that says `hullo`, replayed from a copy: the patch has exactly those two hunks,
+/// each with its evidence, and `patch -p1` takes it; `--write` makes it and the replay of the
+/// fixed file says both steps now hold; a second `--fix` has nothing to change.
+#[test]
+fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("fixable-{}.md", std::process::id());
+    let file = dir.path().join(&name);
+    let written = std::fs::read_to_string(fixture("fixable.md")).unwrap();
+    std::fs::write(&file, &written).unwrap();
+    let fix = |more: &[&str]| -> String {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let out = xtask()
+            .current_dir(dir.path())
+            .args(["walkthrough", "--from-markdown", &name, "--fix"])
+            .args(more)
+            .output()
+            .unwrap();
+        remove_sandbox_volumes();
+        let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
+        let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
+        assert!(
+            left.is_empty(),
+            "containers of this run left on the host engine: {left}"
+        );
+        let (stdout, stderr) = (text_of(&out.stdout), text_of(&out.stderr));
+        assert!(out.status.success(), "{stdout}\n{}", tail(&stderr));
+        eprintln!("--fix {more:?}:\n{stdout}");
+        stdout
+    };
+
+    let patch = fix(&[]);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        written,
+        "--fix alone writes nothing"
+    );
+    let (evidence, diff) = patch.split_once(&format!("\n--- a/{name}\n")).unwrap();
+    assert!(diff.starts_with(&format!("+++ b/{name}\n")), "{patch}");
+    let hunks: Vec<&str> = diff.split("\n@@ ").skip(1).collect();
+    assert_eq!(hunks.len(), 2, "{patch}");
+    assert!(
+        hunks[0].starts_with("-20,7 +20,7 @@")
+            && hunks[0].contains("\n-    docker run \u{2013}rm jupyter/minimal-notebook true\n+    docker run --rm jupyter/minimal-notebook true\n"),
+        "{patch}"
+    );
+    // Only `hullo` changes: the lines the mask counts equal (their times) stay as written.
+    assert!(
+        hunks[1].starts_with("-32,7 +32,7 @@")
+            && hunks[1].contains("\n     2023-01-12 14:03:18 Executing the command: echo hello\n-    hullo\n+    hello\n"),
+        "{patch}"
+    );
+    let lines: Vec<&str> = evidence.lines().collect();
+    assert_eq!(lines.len(), 2, "{evidence}");
+    assert!(
+        lines[0].starts_with("line 23: the command failed") && lines[0].contains("`--rm`"),
+        "{evidence}"
+    );
+    assert!(
+        lines[1].starts_with("line 29: the output block at line 32 differs")
+            && lines[1].contains("(`-hullo` where it printed `+hello`)")
+            && lines[1].contains("2 of its 3 lines kept as written"),
+        "{evidence}"
+    );
+    // The patch is one `patch -p1` reads.
+    let check = std::process::Command::new("patch")
+        .args(["-p1", "--dry-run", "--batch"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut p| {
+            use std::io::Write;
+            p.stdin.take().unwrap().write_all(patch.as_bytes())?;
+            p.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "patch -p1 refused it: {}",
+        text_of(&check.stdout)
+    );
+
+    let said = fix(&["--write"]);
+    let fixed = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        fixed.contains("docker run --rm jupyter/minimal-notebook true")
+            && !fixed.contains('\u{2013}'),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains("    hello\n") && !fixed.contains("    hullo\n"),
+        "{fixed}"
+    );
+    assert!(said.contains("line 23: now succeeds"), "{said}");
+    assert!(
+        said.contains("its output now matches the article's"),
+        "{said}"
+    );
+    assert!(
+        said.trim_end()
+            .ends_with("the fix holds: each of the 2 changed steps now runs as the article says"),
+        "{said}"
+    );
+
+    let again = fix(&[]);
+    assert_eq!(again, "no changes: every step ran as written\n");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), fixed);
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The sandboxes' data volumes of this run (their warm images), which each replay leaves.
+fn remove_sandbox_volumes() {
+    let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
+    for v in docker_ok(&[
+        "volume",
+        "ls",
+        "--filter",
+        &run_label,
+        "--format",
+        "{{.Name}}",
+    ])
+    .lines()
+    .filter(|v| v.starts_with("jdx-sandbox-"))
+    {
+        let _ = docker(&["volume", "rm", "-f", v]);
+    }
+}

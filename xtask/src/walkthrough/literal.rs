@@ -200,6 +200,7 @@ mod tests {
             results: vec![StepResult::default()],
             transcript,
             notes: vec![],
+            wildcards: vec![],
             claims: claims.collect(),
             sandbox: "s".into(),
             secrets: std::sync::Arc::new(vec!["s3cret".into()]),

@@ -121,6 +121,15 @@ pub struct Walkthrough {
     /// anything runs (an untrusted article could otherwise keep a replay going for days).
     #[arg(long, value_name = "N", default_value_t = markdown::replay::DEFAULT_MAX_STEPS)]
     pub max_steps: usize,
+    /// With --from-markdown: after the replay, print a unified diff of the Markdown (`patch -p1`
+    /// and `git apply` read it) that mends what the replay observed (an output block that differs,
+    /// an option typed with a look-alike dash), each change with one evidence line.
+    #[arg(long, requires = "from_markdown")]
+    pub fix: bool,
+    /// With --fix: make the change in the file, replay it once more and say whether each step
+    /// it changed now holds.
+    #[arg(long, requires = "fix")]
+    pub write: bool,
 }
 
 pub fn find(name: &str) -> Result<&'static Article> {
@@ -197,6 +206,9 @@ impl Walkthrough {
             json: self.json,
             max_steps: self.max_steps,
         };
+        if self.fix {
+            return markdown::fixing::run(sh, file, checks, &options, self.write);
+        }
         markdown::replay::run(sh, file, checks, &options)
     }
 

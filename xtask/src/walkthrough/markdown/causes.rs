@@ -39,11 +39,40 @@ pub struct Cause {
     pub kind: Kind,
     /// One line, naming what the engine showed.
     pub why: String,
+    /// The option written with a look-alike dash, when that is the cause (what `--fix` mends).
+    pub look_alike: Option<LookAlike>,
+}
+
+/// An option typed with a look-alike dash: the dashes as written (`–`, `–-`) and the option's
+/// word (`name`); `meant` is the dash it should have (`--`, or `-` for a one-letter option).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LookAlike {
+    pub dash: String,
+    pub word: String,
+}
+
+impl LookAlike {
+    pub fn meant(&self) -> &'static str {
+        if self.word.chars().count() == 1 {
+            "-"
+        } else {
+            "--"
+        }
+    }
 }
 
 fn cause(kind: Kind, why: String) -> Option<Cause> {
-    Some(Cause { kind, why })
+    Some(Cause {
+        kind,
+        why,
+        look_alike: None,
+    })
 }
+
+/// The look-alike dash pattern: a run of dashes with at least one that is not `-` (U+2010 to
+/// U+2015, U+2212), at a word's start, before an option's word.
+pub const LOOK_ALIKE_DASH: &str =
+    r"(?:^|\s)(-?[\x{2010}-\x{2015}\x{2212}][\x{2010}-\x{2015}\x{2212}-]*)([A-Za-z][\w-]*)";
 
 /// What a cause is read from, of one step that ran: the step's index, its exit and output.
 #[derive(Clone, Copy, Debug)]
@@ -99,6 +128,7 @@ fn stand_in(text: &str, output: &str) -> Cause {
     Cause {
         kind: Kind::StandIn,
         why: format!("the sandbox's registry has no stand-in{image}, and no registry on the internet can be reached from here"),
+        look_alike: None,
     }
 }
 
@@ -113,18 +143,18 @@ fn command(step: &Step) -> Option<&str> {
 /// word, and Docker takes it for an image name or an argument.
 fn look_alike_dash(text: &str) -> Option<Cause> {
     static DASH: OnceLock<Regex> = OnceLock::new();
-    let c = re(
-        &DASH,
-        r"(?:^|\s)([\x{2010}-\x{2015}\x{2212}]+)([A-Za-z][\w-]*)",
-    )
-    .captures(text)?;
-    let (dash, word) = (&c[1], &c[2]);
-    let meant = if word.len() == 1 { "-" } else { "--" };
-    let code = dash.chars().next().map_or(0, u32::from);
-    cause(
-        Kind::Guide,
-        format!("a look-alike dash: `{dash}{word}` is written with U+{code:04X}, not `-`; the option is `{meant}{word}`"),
-    )
+    let c = re(&DASH, LOOK_ALIKE_DASH).captures(text)?;
+    let found = LookAlike {
+        dash: c[1].to_string(),
+        word: c[2].to_string(),
+    };
+    let (dash, word, meant) = (&found.dash, &found.word, found.meant());
+    let code = dash.chars().find(|c| *c != '-').map_or(0, u32::from);
+    Some(Cause {
+        kind: Kind::Guide,
+        why: format!("a look-alike dash: `{dash}{word}` is written with U+{code:04X}, not `-`; the option is `{meant}{word}`"),
+        look_alike: Some(found),
+    })
 }
 
 /// A container name the guide's own earlier step took.

@@ -58,6 +58,21 @@ fn a_look_alike_dash_is_named_and_a_plain_one_is_not() {
         &[(125, "docker: invalid reference format.")],
     );
     assert_eq!(kind_and(c, "invalid reference format"), Kind::Unknown);
+    // An en dash before a hyphen is one too; what it names is what `--fix` mends.
+    let c = last(
+        &["docker run \u{2013}-rm img"],
+        &[(125, "docker: invalid reference format.")],
+    )
+    .expect("a cause");
+    assert!(
+        c.why.contains("U+2013") && c.why.contains("`--rm`"),
+        "{c:?}"
+    );
+    let found = c.look_alike.expect("the dash found");
+    assert_eq!(
+        (found.dash.as_str(), found.word.as_str(), found.meant()),
+        ("\u{2013}-", "rm", "--")
+    );
 }
 
 #[test]

@@ -17,6 +17,8 @@ mod compare_table;
 pub mod elsewhere;
 mod executor;
 pub mod file_target;
+pub mod fix;
+pub mod fixing;
 mod job;
 mod kernel;
 mod lines;

@@ -30,7 +30,8 @@ use super::{compare, elsewhere, standin, StepResult, Values};
 use crate::images::sandbox::StandIn;
 use crate::sandbox::Sandbox;
 use crate::walkthrough::report_file::ReportFile;
-use article::{resolve, Article};
+pub(super) use article::resolve;
+use article::Article;
 pub use replayed::Replayed;
 
 /// Most steps an article may have unless `--max-steps` says otherwise: ten times the longest
@@ -154,6 +155,7 @@ pub fn replay(
         transcript,
         notes,
         claims: checked,
+        wildcards,
         sandbox: sandbox.container.clone(),
         secrets,
         stopped,

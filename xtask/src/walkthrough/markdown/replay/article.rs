@@ -126,7 +126,7 @@ fn written_passwords(steps: &[Step]) -> Vec<String> {
 }
 
 /// The article as given, else by name in the series folder beside the project.
-pub(super) fn resolve(file: &Path) -> Result<PathBuf> {
+pub(in crate::walkthrough::markdown) fn resolve(file: &Path) -> Result<PathBuf> {
     if file.is_file() {
         return Ok(file.to_path_buf());
     }

@@ -21,6 +21,8 @@ pub struct Replayed {
     pub transcript: Vec<Value>,
     pub notes: Vec<String>,
     pub claims: Vec<Checked>,
+    /// What each placeholder may stand for in an output, as the comparison took it.
+    pub wildcards: Vec<String>,
     pub sandbox: String,
     pub secrets: Arc<Vec<String>>,
     /// Why the replay stopped before the article's end (the sandbox died), naming the line.
@@ -123,6 +125,7 @@ mod tests {
             transcript: vec![],
             notes: vec![],
             claims: vec![],
+            wildcards: vec![],
             results: vec![
                 StepResult {
                     step: 0,
