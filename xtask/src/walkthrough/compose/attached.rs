@@ -71,6 +71,11 @@ impl Attached {
     /// Ctrl+C typed at its terminal: SIGINT to the client, which hands it to the container
     /// (`docker run` proxies signals when it is attached without a terminal).
     pub fn interrupt(&self) -> Result<()> {
+        // Once reaped, its PID may already be another process's (pid_max can be 32768): nothing
+        // to interrupt then. Not yet reaped, the PID stays its own, even if it exits meanwhile.
+        if self.ended() {
+            return Ok(());
+        }
         for pid in self.process.pids() {
             duct::cmd!("kill", "-INT", pid.to_string())
                 .stdout_null()
