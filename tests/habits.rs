@@ -213,10 +213,21 @@ fn logs_tail_and_follow() {
         .spawn()
         .unwrap();
     let pid = follow.id();
-    let watchdog = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(120));
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-    });
+    // Kills the follower if it hangs; never once it was reaped (its PID may be another's then).
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watchdog = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + Duration::from_secs(120);
+            while std::time::Instant::now() < deadline {
+                if done.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        })
+    };
     let mut lines = BufReader::new(follow.stdout.take().unwrap()).lines();
     assert_eq!(lines.next().unwrap().unwrap(), "line-10");
     docker_ok(&["exec", &name, "touch", "/tmp/go"]);
@@ -226,8 +237,10 @@ fn logs_tail_and_follow() {
         "logs -f did not follow"
     );
     assert!(lines.next().is_none());
+    // Before the wait reaps it: until then its PID is still its own.
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = watchdog.join();
     assert!(follow.wait().unwrap().success());
-    drop(watchdog);
 }
 
 /// A project container using `volume` at /work/outputs, labelled with it as `up` does.
