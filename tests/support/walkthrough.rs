@@ -29,7 +29,10 @@ pub fn walkthrough_seen(args: &[&str]) -> (Value, std::process::Output, Seen) {
     let dir = tempfile::tempdir().unwrap();
     let report_file = dir.path().join("report.md");
     let watch = Watch::start(&run);
+    // A hang guard only: the deploy walkthrough took 450 s on a quiet machine and over 900 s on a
+    // loaded one (both of its runs were cut off at the 900 s every other xtask call gets).
     let out = xtask()
+        .timeout(std::time::Duration::from_secs(2400))
         .env(super::RUN_ID_ENV, &run)
         .arg("walkthrough")
         .args(args)
