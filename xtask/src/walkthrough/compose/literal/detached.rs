@@ -89,13 +89,56 @@ pub(super) fn ps_jupyter(p: &Probe) -> Observed {
     };
     let image = row.split_whitespace().nth(1).unwrap_or("");
     let named = image == "jupyter-jupyter" || image == "jupyter_jupyter";
-    let holds = named && row.contains("(healthy)") && row.contains("0.0.0.0:8888->8888/tcp");
+    let published = row.contains("0.0.0.0:8888->8888/tcp");
     let v1 = if image == "jupyter_jupyter" {
         " (jupyter_jupyter: Compose v1's naming, run by the sandbox's stand-in `docker compose` plugin)"
     } else {
         ""
     };
-    seen(holds, format!("exit {}; row: {row}{v1}", exit_of(p)))
+    let (healthy, later) = match row.contains("(healthy)") {
+        true => (true, String::new()),
+        false => health_within(p, CLAIM_HEALTH_WAIT),
+    };
+    let holds = named && published && healthy;
+    seen(holds, format!("exit {}; row: {row}{v1}{later}", exit_of(p)))
+}
+
+/// How long a health the row did not show yet may take: the image's check allows 1 s, which a
+/// loaded machine can miss three times in a row (unhealthy), and the next pass makes it healthy.
+const CLAIM_HEALTH_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Whether the Jupyter container turns healthy within `limit` of the row that did not say so,
+/// and what the engine said meanwhile (its health checks' last output when it did not).
+fn health_within(p: &Probe, limit: std::time::Duration) -> (bool, String) {
+    let started = std::time::Instant::now();
+    let format = "{{.State.Health.Status}}";
+    loop {
+        let status = p
+            .docker(&["inspect", "-f", format, JUPYTER])
+            .stdout
+            .trim()
+            .to_string();
+        if status == "healthy" {
+            let after = started.elapsed().as_secs_f64();
+            return (
+                true,
+                format!("; healthy {after:.1}s after that row (`docker inspect`)"),
+            );
+        }
+        if started.elapsed() >= limit {
+            let log = "{{range .State.Health.Log}}{{.ExitCode}}: {{.Output}} | {{end}}";
+            let checks = p.docker(&["inspect", "-f", log, JUPYTER]).stdout;
+            let checks = checks.trim().replace('\n', " ");
+            return (
+                false,
+                format!(
+                    "; still {status} {}s later, its last checks: {checks}",
+                    limit.as_secs()
+                ),
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }
 
 pub(super) fn ps_mysql(p: &Probe) -> Observed {
