@@ -73,16 +73,20 @@ impl Names {
     }
 }
 
+/// The value of `key` in the hub container's environment (what `hub up` started it with).
+fn hub_env(docker: &Docker, names: &Names, key: &str) -> Option<String> {
+    let format = "{{range .Config.Env}}{{println .}}{{end}}";
+    let env = docker.probe(["inspect", "-f", format, &names.hub])?;
+    let prefix = format!("{key}=");
+    env.lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .map(str::to_string)
+}
+
 /// The hub's published port on 127.0.0.1 and its URL, when its container runs.
 fn hub_url(docker: &Docker, names: &Names) -> Option<String> {
     let (ip, port) = docker.published_port(&names.hub, PROXY_PORT).ok()?;
-    let env = docker.probe([
-        "inspect",
-        "-f",
-        "{{range .Config.Env}}{{println .}}{{end}}",
-        &names.hub,
-    ])?;
-    let scheme = match env.lines().any(|l| l == "HUB_TLS=1") {
+    let scheme = match hub_env(docker, names, "HUB_TLS").as_deref() == Some("1") {
         true => "https",
         false => "http",
     };

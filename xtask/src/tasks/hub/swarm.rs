@@ -142,18 +142,8 @@ pub fn remove_volumes_everywhere(
 /// The users' image of a swarm hub (its container's HUB_IMAGE), to run the volume job with; None
 /// when the hub does not spawn on a swarm.
 pub fn users_image(docker: &Docker, names: &Names) -> Option<String> {
-    let env = docker.probe([
-        "inspect",
-        "-f",
-        "{{range .Config.Env}}{{println .}}{{end}}",
-        &names.hub,
-    ])?;
-    let var = |key: &str| {
-        env.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .map(str::to_string)
-    };
-    (var("HUB_SWARM=").as_deref() == Some("1"))
-        .then(|| var("HUB_IMAGE="))
+    let on_swarm = super::hub_env(docker, names, "HUB_SWARM").as_deref() == Some("1");
+    on_swarm
+        .then(|| super::hub_env(docker, names, "HUB_IMAGE"))
         .flatten()
 }
