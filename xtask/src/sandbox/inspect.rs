@@ -95,17 +95,34 @@ impl Sandbox {
     /// log says: the mirror's error, which the docker CLI never shows (it prints the last
     /// endpoint's, Docker Hub's, which no sandbox can reach).
     pub fn pull_trouble(&self, since: u64) -> Option<String> {
-        let log = self
-            .host
-            .logs_since(&self.container, &since.to_string())
-            .ok()?;
-        let line = log
-            .lines()
-            .filter(|l| l.contains("Attempting next endpoint"))
-            .find(|l| !l.contains("registry-1.docker.io"))?;
-        let msg = line.split_once("msg=").map_or(line, |(_, m)| m);
-        Some(msg.trim_matches('"').replace("\\\"", "\""))
+        pull_trouble(&self.host, &self.container, since)
     }
+}
+
+/// Now, as [`Sandbox::pull_trouble`] takes it: the engine's log is read from this second.
+pub fn log_mark() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Whether a [`pull_trouble`] is the mirror failing to answer (a lookup, a connection, a
+/// timeout), not the mirror answering that it has no such image: only the first is the
+/// stand-in's fault rather than the tutorial's.
+pub fn mirror_unreachable(trouble: &str) -> bool {
+    let answered = ["manifest unknown", "not found", "unauthorized", "denied"];
+    !answered.iter().any(|a| trouble.to_lowercase().contains(a))
+}
+
+/// [`Sandbox::pull_trouble`] of the sandbox container `container` on `host`.
+pub fn pull_trouble(host: &Docker, container: &str, since: u64) -> Option<String> {
+    let log = host.logs_since(container, &since.to_string()).ok()?;
+    let line = log
+        .lines()
+        .filter(|l| l.contains("Attempting next endpoint"))
+        .find(|l| !l.contains("registry-1.docker.io"))?;
+    let msg = line.split_once("msg=").map_or(line, |(_, m)| m);
+    Some(msg.trim_matches('"').replace("\\\"", "\""))
 }
 
 /// What the sandbox container's `{{.State.Running}} {{.State.Paused}} {{.State.Status}}
@@ -177,5 +194,16 @@ mod tests {
                 "{state:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_a_mirror_that_did_not_answer_is_the_stand_ins_fault() {
+        let timeout = "Attempting next endpoint for pull after error: Get \"http://registry.sandbox:5000/v2/\": dial tcp: lookup registry.sandbox: i/o timeout";
+        assert!(mirror_unreachable(timeout));
+        assert!(mirror_unreachable("Attempting next endpoint for pull after error: Get \"http://registry.sandbox:5000/v2/library/mysql/manifests/latest\": EOF"));
+        assert!(!mirror_unreachable(
+            "Attempting next endpoint for pull after error: manifest unknown: manifest unknown"
+        ));
+        assert!(!mirror_unreachable("Attempting next endpoint for pull after error: error parsing HTTP 404 response body: Not Found"));
     }
 }

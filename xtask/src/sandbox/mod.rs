@@ -13,6 +13,7 @@
 //! before every call.
 
 mod inspect;
+pub use inspect::{log_mark, mirror_unreachable, pull_trouble};
 pub mod registry;
 pub mod remote;
 mod slot;

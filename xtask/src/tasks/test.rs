@@ -20,6 +20,7 @@ use crate::images::{base, series as build};
 use crate::{paths, prereqs, progress, sandbox};
 
 mod artifacts;
+mod causes;
 mod lanes;
 mod plan;
 mod style;
@@ -120,7 +121,7 @@ impl Test {
             clock(tests_started.duration_since(wall).as_secs_f64())
         );
         if plan == Plan::Lanes(Selection::Quick) {
-            say_left_out();
+            plan::say_left_out();
         }
         println!("cargo xtask test: {passed} passed, {failed} failed");
         if !problems.is_empty() {
@@ -208,6 +209,7 @@ fn run_lanes(jobs: Vec<lanes::Job>, lanes: Option<u16>) -> (Tally, bool) {
     let mut all_ok = true;
     for f in finished {
         all_ok &= f.exited_ok;
+        print!("{}", causes::render(&f.name, &causes::tails(&f.output)));
         tally.push(Binary::from_run(&f.name, &f.output, f.seconds, f.exited_ok));
     }
     (tally, all_ok)
@@ -237,19 +239,6 @@ fn run_cargo(cargo_args: &[String], run_id: &str) -> Result<(Tally, bool)> {
     tally.close(Instant::now());
     let cargo_ok = reader.try_wait()?.is_some_and(|o| o.status.success());
     Ok((tally, cargo_ok))
-}
-
-/// What `--quick` left out, and where it runs.
-fn say_left_out() {
-    match plan::left_out_by_quick(&paths::root()) {
-        Ok(left) => println!(
-            "--quick left out: {}; the full `cargo xtask test` runs them",
-            left.join(", ")
-        ),
-        Err(e) => println!(
-            "--quick left out the binaries that need a sandbox (listing them failed: {e:#}); the full `cargo xtask test` runs them"
-        ),
-    }
 }
 
 /// `75.3` -> `1m 15s`; `9.6` -> `9.6s`.

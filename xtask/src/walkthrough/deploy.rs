@@ -145,7 +145,7 @@ fn build_project(s: &mut Session, sandbox: &Sandbox) -> Result<String> {
         if !tool.v1 {
             args.insert(0, "compose".into());
         }
-        let since = unix_now();
+        let since = crate::sandbox::log_mark();
         let mut ran = compose(s, &tool, &engine, &args)?;
         let trouble = sandbox.pull_trouble(since);
         if !ran.ok() && trouble.is_some() {
@@ -189,12 +189,6 @@ fn compose(
     } else {
         s.cmd(&shown("docker", args))
     }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// The claims of the literal mode, at the steps of the article they follow.

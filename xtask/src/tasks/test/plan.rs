@@ -212,6 +212,19 @@ fn test_targets(json: &str) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// What `--quick` left out, and where it runs.
+pub fn say_left_out() {
+    match left_out_by_quick(&crate::paths::root()) {
+        Ok(left) => println!(
+            "--quick left out: {}; the full `cargo xtask test` runs them",
+            left.join(", ")
+        ),
+        Err(e) => println!(
+            "--quick left out the binaries that need a sandbox (listing them failed: {e:#}); the full `cargo xtask test` runs them"
+        ),
+    }
+}
+
 #[cfg(test)]
 #[path = "plan_tests.rs"]
 mod tests;

@@ -7,9 +7,10 @@ use serde_json::json;
 use super::prompts::wait_answering;
 use super::{short, Executor, Running, COMMAND_LIMIT, LONG_LIMIT, QUIET};
 use crate::engine::exec_line;
+use crate::sandbox::{log_mark, mirror_unreachable, pull_trouble};
 use crate::walkthrough::markdown::commands;
 use crate::walkthrough::markdown::commands::logs_in_to_hub;
-use crate::walkthrough::markdown::job::{Job, Settled};
+use crate::walkthrough::markdown::job::{self, Job, Settled};
 use crate::walkthrough::markdown::steps::Place;
 
 impl<'a> Executor<'a> {
@@ -75,13 +76,37 @@ impl<'a> Executor<'a> {
             Vec::new()
         };
         let id = self.id();
+        let since = log_mark();
         let job = Job::start(&job_place, id, line, &job_cwd, &shell_text, true, None)?;
+        let relaunch = Relaunch {
+            place: job_place,
+            line,
+            cwd: job_cwd,
+            shell_text,
+            since,
+        };
         if !long {
-            self.run_to_end(k, job, &answers, container.is_none(), on_remote, notes);
+            let terminal = container.is_none();
+            self.run_to_end(k, (job, relaunch), &answers, terminal, on_remote, notes);
             return Ok(());
         }
-        self.keep_running(k, job, text, before, notes);
+        self.keep_running(k, (job, relaunch), text, before, notes);
         Ok(())
+    }
+
+    /// The command's job started once more when it failed because the sandbox's registry mirror
+    /// failed a pull it made (the stand-in's fault, not the guide's: the engine then falls back
+    /// to Docker Hub, which no sandbox reaches); a note says so. None: it failed on its own.
+    fn again(&mut self, relaunch: &Relaunch, notes: &mut Vec<String>) -> Option<Job> {
+        let (place, since) = (&relaunch.place, relaunch.since);
+        let trouble =
+            pull_trouble(&place.host, &place.container, since).filter(|t| mirror_unreachable(t))?;
+        let said = format!("a pull through the sandbox's registry mirror failed ({trouble}): the command ran once more");
+        eprintln!("# line {}: {said}", relaunch.line);
+        notes.push(said);
+        let id = self.id();
+        let (line, cwd) = (relaunch.line, &relaunch.cwd);
+        Job::start(place, id, line, cwd, &relaunch.shell_text, true, None).ok()
     }
 
     /// A command that ends by itself: waited for (prompts answered), stopped past the limit; the
@@ -89,23 +114,19 @@ impl<'a> Executor<'a> {
     pub(super) fn run_to_end(
         &mut self,
         k: usize,
-        mut job: Job,
+        (mut job, relaunch): (Job, Relaunch),
         answers: &[(&str, String)],
         in_terminal: bool,
         on_remote: bool,
         mut notes: Vec<String>,
     ) {
-        let code = match wait_answering(&mut job, answers, &mut notes) {
-            Some(code) => code,
-            None => {
-                notes.push(format!(
-                    "still running after {}s: stopped",
-                    COMMAND_LIMIT.as_secs()
-                ));
-                job.kill();
-                job.exit().unwrap_or(-1)
+        let mut code = wait_to_end(&mut job, answers, &mut notes);
+        if code != 0 {
+            if let Some(again) = self.again(&relaunch, &mut notes) {
+                job = again;
+                code = wait_to_end(&mut job, answers, &mut notes);
             }
-        };
+        }
         if in_terminal {
             if let Some(dir) = job.final_cwd() {
                 if on_remote {
@@ -192,13 +213,19 @@ impl<'a> Executor<'a> {
     pub(super) fn keep_running(
         &mut self,
         k: usize,
-        job: Job,
+        (mut job, relaunch): (Job, Relaunch),
         text: &str,
         before: Vec<String>,
         mut notes: Vec<String>,
     ) {
         let line = self.steps[k].line;
-        let settled = job.settle(LONG_LIMIT, QUIET);
+        let mut settled = job.settle(LONG_LIMIT, QUIET);
+        if matches!(settled, Settled::Ended(code) if code != 0) {
+            if let Some(again) = self.again(&relaunch, &mut notes) {
+                job = again;
+                settled = job.settle(LONG_LIMIT, QUIET);
+            }
+        }
         self.compared[k] = Some(job.output());
         if let Settled::Ended(code) = settled {
             self.finish_command(k, Some(code), job.output(), &notes);
@@ -283,6 +310,31 @@ impl<'a> Executor<'a> {
             eprintln!("# line {line}: exit {code}");
         }
         self.record(k, exit, output, notes);
+    }
+}
+
+/// A command's job as [`Executor::again`] starts it once more.
+pub(super) struct Relaunch {
+    place: job::Place,
+    line: usize,
+    cwd: String,
+    shell_text: String,
+    /// When the first try started (the engine's log is read from here).
+    since: u64,
+}
+
+/// A job waited for to its end, its prompts answered; stopped past [`COMMAND_LIMIT`].
+fn wait_to_end(job: &mut Job, answers: &[(&str, String)], notes: &mut Vec<String>) -> i32 {
+    match wait_answering(job, answers, notes) {
+        Some(code) => code,
+        None => {
+            notes.push(format!(
+                "still running after {}s: stopped",
+                COMMAND_LIMIT.as_secs()
+            ));
+            job.kill();
+            job.exit().unwrap_or(-1)
+        }
     }
 }
 
