@@ -810,10 +810,12 @@ fn replay_whose_sandbox_ends(how: &'static [&'static str], engine_says: &[&str])
     assert_nothing_left(&run);
 }
 
-/// `--fix` (issue 28): a tutorial written for the test, with `--rm` typed with an en dash and a
-/// sample output that says `hullo`, replayed from a copy: the patch has exactly those two hunks,
-/// each with its evidence, and `patch -p1` takes it; `--write` makes it and the replay of the
-/// fixed file says both steps now hold; a second `--fix` has nothing to change.
+/// `--fix` (issue 28): a tutorial written for the test, with `--rm` typed with an en dash, a
+/// sample output that says `hullo` and a container stopped by the author's ID, replayed from a
+/// copy: the patch has exactly those three hunks, each with its evidence, and `patch -p1` takes
+/// it; the near miss (an image removed by an ID, with no image named before) is named and left.
+/// `--write` makes the patch and the replay of the fixed file says the three steps now hold; a
+/// second `--fix` has nothing to change, and names the near miss again.
 #[test]
 fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
     let dir = tempfile::tempdir().unwrap();
@@ -851,7 +853,7 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
     let (evidence, diff) = patch.split_once(&format!("\n--- a/{name}\n")).unwrap();
     assert!(diff.starts_with(&format!("+++ b/{name}\n")), "{patch}");
     let hunks: Vec<&str> = diff.split("\n@@ ").skip(1).collect();
-    assert_eq!(hunks.len(), 2, "{patch}");
+    assert_eq!(hunks.len(), 3, "{patch}");
     assert!(
         hunks[0].starts_with("-20,7 +20,7 @@")
             && hunks[0].contains("\n-    docker run \u{2013}rm jupyter/minimal-notebook true\n+    docker run --rm jupyter/minimal-notebook true\n"),
@@ -863,8 +865,26 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
             && hunks[1].contains("\n     2023-01-12 14:03:18 Executing the command: echo hello\n-    hullo\n+    hello\n"),
         "{patch}"
     );
+    // The container the tutorial named at line 53 stands for the author's ID.
+    assert!(
+        hunks[2].starts_with("-56,7 +56,7 @@")
+            && hunks[2].contains("\n-    docker stop 3f1c9a2b7d10\n+    docker stop fixable-box\n"),
+        "{patch}"
+    );
     let lines: Vec<&str> = evidence.lines().collect();
-    assert_eq!(lines.len(), 2, "{evidence}");
+    assert_eq!(lines.len(), 4, "{evidence}");
+    assert!(
+        lines[2].starts_with("line 59: the command failed (exit 1): the engine knows no container 3f1c9a2b7d10")
+            && lines[2].ends_with("written `fixable-box`, the container the guide named at line 53, the last it named before this step"),
+        "{evidence}"
+    );
+    let near_miss = "line 65: the command failed (exit 1): the engine knows no image 0a1b2c3d4e5f";
+    assert!(
+        lines[3].starts_with(near_miss)
+            && lines[3]
+                .ends_with("left as written: no step before it that succeeded named an image"),
+        "{evidence}"
+    );
     assert!(
         lines[0].starts_with("line 23: the command failed") && lines[0].contains("`--rm`"),
         "{evidence}"
@@ -906,18 +926,24 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
         "{fixed}"
     );
     assert!(said.contains("line 23: now succeeds"), "{said}");
+    assert!(said.contains("line 59: now succeeds"), "{said}");
     assert!(
         said.contains("its output now matches the article's"),
         "{said}"
     );
     assert!(
         said.trim_end()
-            .ends_with("the fix holds: each of the 2 changed steps now runs as the article says"),
+            .ends_with("the fix holds: each of the 3 changed steps now runs as the article says"),
         "{said}"
     );
 
     let again = fix(&[]);
-    assert_eq!(again, "no changes: every step ran as written\n");
+    assert!(
+        again.starts_with("no changes: nothing the replay saw has a fix here\n")
+            && again.lines().count() == 2
+            && again.contains(near_miss),
+        "{again}"
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), fixed);
 }
 

@@ -39,8 +39,18 @@ pub struct Cause {
     pub kind: Kind,
     /// One line, naming what the engine showed.
     pub why: String,
-    /// The option written with a look-alike dash, when that is the cause (what `--fix` mends).
-    pub look_alike: Option<LookAlike>,
+    /// What `--fix` can mend, when the cause says exactly what was written wrong.
+    pub mend: Option<Mend>,
+}
+
+/// A cause precise enough for `--fix` to act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mend {
+    /// An option typed with a look-alike dash.
+    Dash(LookAlike),
+    /// An ID from the author's machine, of a kind of object the engine named (`container`,
+    /// `image`, `volume`, `network`, or `object` when `docker inspect` did not say).
+    AuthorsId { id: String, of: String },
 }
 
 /// An option typed with a look-alike dash: the dashes as written (`–`, `–-`) and the option's
@@ -65,7 +75,7 @@ fn cause(kind: Kind, why: String) -> Option<Cause> {
     Some(Cause {
         kind,
         why,
-        look_alike: None,
+        mend: None,
     })
 }
 
@@ -128,7 +138,7 @@ fn stand_in(text: &str, output: &str) -> Cause {
     Cause {
         kind: Kind::StandIn,
         why: format!("the sandbox's registry has no stand-in{image}, and no registry on the internet can be reached from here"),
-        look_alike: None,
+        mend: None,
     }
 }
 
@@ -153,7 +163,7 @@ fn look_alike_dash(text: &str) -> Option<Cause> {
     Some(Cause {
         kind: Kind::Guide,
         why: format!("a look-alike dash: `{dash}{word}` is written with U+{code:04X}, not `-`; the option is `{meant}{word}`"),
-        look_alike: Some(found),
+        mend: Some(Mend::Dash(found)),
     })
 }
 
@@ -198,10 +208,15 @@ fn authors_id(before: &[Ran], output: &str) -> Option<Cause> {
     if !hex || before.iter().any(|r| r.output.contains(name.as_str())) {
         return None;
     }
-    cause(
-        Kind::Guide,
-        format!("an ID from the author's machine: {name} names nothing this replay made (no output before showed it); the step should name the container"),
-    )
+    static KIND: OnceLock<Regex> = OnceLock::new();
+    let of = re(&KIND, r"No such (container|object|image|volume|network): ")
+        .captures(output)
+        .map_or("image".to_string(), |c| c[1].to_string());
+    Some(Cause {
+        kind: Kind::Guide,
+        why: format!("an ID from the author's machine: {name} names nothing this replay made (no output before showed it); the step should name the {of}"),
+        mend: Some(Mend::AuthorsId { id: name, of }),
+    })
 }
 
 /// The name in an engine's "no such ..." answer (or the image it could not find).
@@ -251,16 +266,27 @@ fn no_namespace(text: &str, output: &str) -> Option<Cause> {
 /// The names a command makes: `--name N`, `-t`/`--tag N`, `docker tag A N`, `docker commit C N`,
 /// `docker volume|network create N`.
 fn makes(text: &str) -> Vec<String> {
+    made(text).into_iter().map(|(_, name)| name).collect()
+}
+
+/// [`makes`], each name with the kind of object it names: `container`, `image`, `volume` or
+/// `network`.
+pub fn made(text: &str) -> Vec<(&'static str, String)> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let next = words.get(i + 1).map(|n| n.to_string());
         match *w {
-            "--name" | "-t" | "--tag" => out.extend(next),
+            "--name" => out.extend(next.map(|n| ("container", n))),
+            "-t" | "--tag" => out.extend(next.map(|n| ("image", n))),
             _ => {
-                for flag in ["--name=", "--tag=", "-t="] {
+                for (flag, of) in [
+                    ("--name=", "container"),
+                    ("--tag=", "image"),
+                    ("-t=", "image"),
+                ] {
                     if let Some(v) = w.strip_prefix(flag) {
-                        out.push(v.to_string());
+                        out.push((of, v.to_string()));
                     }
                 }
             }
@@ -273,10 +299,11 @@ fn makes(text: &str) -> Vec<String> {
         .collect();
     match verbs.get(..3) {
         Some(["docker", "tag" | "commit", _]) | Some(["docker", "image", "tag"]) => {
-            out.extend(verbs.last().map(|n| n.to_string()))
+            out.extend(verbs.last().map(|n| ("image", n.to_string())))
         }
-        Some(["docker", "volume" | "network", "create"]) => {
-            out.extend(verbs.get(3).map(|n| n.to_string()))
+        Some(["docker", of @ ("volume" | "network"), "create"]) => {
+            let of = if *of == "volume" { "volume" } else { "network" };
+            out.extend(verbs.get(3).map(|n| (of, n.to_string())))
         }
         _ => {}
     }

@@ -68,7 +68,9 @@ fn a_look_alike_dash_is_named_and_a_plain_one_is_not() {
         c.why.contains("U+2013") && c.why.contains("`--rm`"),
         "{c:?}"
     );
-    let found = c.look_alike.expect("the dash found");
+    let Some(Mend::Dash(found)) = c.mend else {
+        panic!("the dash found: {c:?}")
+    };
     assert_eq!(
         (found.dash.as_str(), found.word.as_str(), found.meant()),
         ("\u{2013}-", "rm", "--")
@@ -96,6 +98,13 @@ fn an_authors_id_is_one_no_output_showed() {
     let commands = ["docker ps -a", "docker stop e468"];
     let gone = "Error response from daemon: No such container: e468";
     let c = last(&commands, &[(0, "CONTAINER ID   IMAGE"), (1, gone)]);
+    assert_eq!(
+        c.as_ref().and_then(|c| c.mend.clone()),
+        Some(Mend::AuthorsId {
+            id: "e468".into(),
+            of: "container".into()
+        })
+    );
     assert_eq!(kind_and(c, "e468"), Kind::Guide);
     // The replay's own output showed it: not the author's.
     let c = last(&commands, &[(0, "e468   busybox"), (1, gone)]);

@@ -2,15 +2,18 @@
 //! evidence line per change, and after `--write`, whether the steps it touched now hold.
 //!
 //! Reads the replay's data only (`Replayed`, its steps, results, verdicts and causes); the replay
-//! knows nothing of it. Two rules in this slice (see `rules`): a differing output block shows
-//! today's output, an option typed with a look-alike dash gets its `--`. A step the replay did not
-//! see failing or differing is never touched.
+//! knows nothing of it. Three rules (see `rules` and `authors_id`): a differing output block shows
+//! today's output, an option typed with a look-alike dash gets its `--`, an ID from the author's
+//! machine becomes the name the guide gave that object. A step the replay did not see failing or
+//! differing is never touched.
 
+mod authors_id;
 pub mod diff;
 pub mod rules;
 
 use serde_json::{json, Value};
 
+use super::causes::Mend;
 use super::replay::Replayed;
 use super::steps::StepKind;
 use super::text::redact;
@@ -42,10 +45,15 @@ pub fn plan(replayed: &Replayed) -> Plan {
         wildcards: &replayed.wildcards,
     };
     let mut findings = Vec::new();
-    for r in &replayed.results {
-        match report.cause(r) {
-            Some(c) if c.look_alike.is_some() => findings.extend(rules::dash(&seen, r, &c)),
-            Some(c) => findings.push(rules::unmended(&seen, r, &c)),
+    for (at, r) in replayed.results.iter().enumerate() {
+        let before = &replayed.results[..at];
+        let cause = report.cause(r);
+        match cause.as_ref().map(|c| (c, &c.mend)) {
+            Some((c, Some(Mend::Dash(_)))) => findings.extend(rules::dash(&seen, r, c)),
+            Some((_, Some(Mend::AuthorsId { id, of }))) => {
+                findings.push(authors_id::authors_id(&seen, r, before, id, of))
+            }
+            Some((c, None)) => findings.push(rules::unmended(&seen, r, c)),
             None => {}
         }
         findings.extend(rules::output(&seen, r));

@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use super::super::causes::{Cause, LookAlike, LOOK_ALIKE_DASH};
+use super::super::causes::{Cause, LookAlike, Mend, LOOK_ALIKE_DASH};
 use super::super::lines::{dedent, indent_of};
 use super::super::mask::mask;
 use super::super::pattern::Pattern;
@@ -28,6 +28,8 @@ pub enum Rule {
     Output,
     /// A look-alike dash in an option.
     Dash,
+    /// An ID from the author's machine, where the guide named the object.
+    AuthorsId,
     /// A failure no rule of this slice mends.
     None,
 }
@@ -37,6 +39,7 @@ impl Rule {
         match self {
             Rule::Output => "output",
             Rule::Dash => "look-alike dash",
+            Rule::AuthorsId => "author's ID",
             Rule::None => "none",
         }
     }
@@ -250,7 +253,9 @@ fn first_change(diff: &str) -> String {
 /// A failed step whose cause is a look-alike dash: the option's dashes become `--` (or `-`) on
 /// the step's own line.
 pub fn dash(seen: &Seen, r: &StepResult, cause: &Cause) -> Option<Finding> {
-    let found = cause.look_alike.as_ref()?;
+    let Some(Mend::Dash(found)) = &cause.mend else {
+        return None;
+    };
     let step = &seen.steps[r.step];
     if !matches!(step.kind, StepKind::Command { .. }) {
         return None;

@@ -296,3 +296,52 @@ fn the_fixtures_dash_is_on_its_commands_own_line() {
         "    docker run --rm jupyter/minimal-notebook true"
     );
 }
+
+/// Commands at lines 4, 10 and 16: a named container started, then stopped by an author's ID,
+/// then an image removed by one.
+const IDS: &str = "1.  Start it:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker run -d --name web img sleep 600\n    ```\n\n1.  Stop it:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker stop 3f1c9a2b7d10\n    ```\n\n1.  Remove the image:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker rmi 0a1b2c3d4e5f\n    ```\n";
+
+#[test]
+fn an_authors_id_becomes_the_name_the_guide_gave_and_is_left_when_it_gave_none() {
+    let stop = "Error response from daemon: No such container: 3f1c9a2b7d10";
+    let rmi = "Error: No such image: 0a1b2c3d4e5f";
+    let results = vec![ran(0, 0, "9e8d7c6b5a40\n"), ran(1, 1, stop), ran(2, 1, rmi)];
+    let plan = plan(&replayed(IDS, results, &[]));
+    let rules: Vec<(Rule, usize, bool)> = plan
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.line, f.edit.is_some()))
+        .collect();
+    assert_eq!(
+        rules,
+        [(Rule::AuthorsId, 10, true), (Rule::AuthorsId, 16, false)]
+    );
+    assert_eq!(
+        plan.edits()[0].new,
+        ["    docker stop web"],
+        "{:?}",
+        plan.findings
+    );
+    let said = &plan.findings[0].evidence;
+    assert!(
+        said.starts_with("line 10: the command failed (exit 1): the engine knows no container 3f1c9a2b7d10")
+            && said.ends_with("written `web`, the container the guide named at line 4, the last it named before this step"),
+        "{said}"
+    );
+    // No step before it tagged an image: the near miss is named and left.
+    assert!(
+        plan.findings[1]
+            .evidence
+            .ends_with("left as written: no step before it that succeeded named an image"),
+        "{}",
+        plan.findings[1].evidence
+    );
+    // The name's step failed: nothing to name it by.
+    let failed_start = vec![ran(0, 125, "docker: Error"), ran(1, 1, stop)];
+    let plan = super::plan(&replayed(IDS, failed_start, &[]));
+    assert!(plan.edits().is_empty(), "{:?}", plan.findings);
+    // An ID the replay's own output showed is not the author's: no such rule.
+    let shown = vec![ran(0, 0, "3f1c9a2b7d10\n"), ran(1, 1, stop)];
+    let plan = super::plan(&replayed(IDS, shown, &[]));
+    assert_eq!(plan.findings[0].rule, Rule::None, "{:?}", plan.findings);
+}
