@@ -811,11 +811,11 @@ fn replay_whose_sandbox_ends(how: &'static [&'static str], engine_says: &[&str])
 }
 
 /// `--fix` (issue 28): a tutorial written for the test, with `--rm` typed with an en dash, a
-/// sample output that says `hullo` and a container stopped by the author's ID, replayed from a
-/// copy: the patch has exactly those three hunks, each with its evidence, and `patch -p1` takes
-/// it; the near miss (an image removed by an ID, with no image named before) is named and left.
-/// `--write` makes the patch and the replay of the fixed file says the three steps now hold; a
-/// second `--fix` has nothing to change, and names the near miss again.
+/// sample output that says `hullo`, a container stopped by the author's ID and a name reused while
+/// its container still holds it, replayed from a copy: the patch mends exactly those, each with its
+/// evidence, and `patch -p1` takes it; the near miss (an image removed by an ID, with no image
+/// named before) is named and left. `--write` makes the patch and the replay of the fixed file says
+/// the four steps now hold; a second `--fix` has nothing to change, and names the near miss again.
 #[test]
 fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
     let dir = tempfile::tempdir().unwrap();
@@ -865,26 +865,15 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
             && hunks[1].contains("\n     2023-01-12 14:03:18 Executing the command: echo hello\n-    hullo\n+    hello\n"),
         "{patch}"
     );
-    // The container the tutorial named at line 53 stands for the author's ID.
+    // The container the tutorial named at line 51 stands for the author's ID, and is removed
+    // before its name is given again.
     assert!(
-        hunks[2].starts_with("-56,7 +56,7 @@")
-            && hunks[2].contains("\n-    docker stop 3f1c9a2b7d10\n+    docker stop fixable-box\n"),
+        hunks[2].contains("\n-    docker stop 3f1c9a2b7d10\n+    docker stop fixable-box\n")
+            && hunks[2].contains("\n+    docker rm -f fixable-box\n     docker run -d --name fixable-box -v fixable-data:/data"),
         "{patch}"
     );
     let lines: Vec<&str> = evidence.lines().collect();
-    assert_eq!(lines.len(), 4, "{evidence}");
-    assert!(
-        lines[2].starts_with("line 59: the command failed (exit 1): the engine knows no container 3f1c9a2b7d10")
-            && lines[2].ends_with("written `fixable-box`, the container the guide named at line 53, the last it named before this step"),
-        "{evidence}"
-    );
-    let near_miss = "line 65: the command failed (exit 1): the engine knows no image 0a1b2c3d4e5f";
-    assert!(
-        lines[3].starts_with(near_miss)
-            && lines[3]
-                .ends_with("left as written: no step before it that succeeded named an image"),
-        "{evidence}"
-    );
+    assert_eq!(lines.len(), 5, "{evidence}");
     assert!(
         lines[0].starts_with("line 23: the command failed") && lines[0].contains("`--rm`"),
         "{evidence}"
@@ -893,6 +882,22 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
         lines[1].starts_with("line 29: the output block at line 32 differs")
             && lines[1].contains("(`-hullo` where it printed `+hello`)")
             && lines[1].contains("2 of its 3 lines kept as written"),
+        "{evidence}"
+    );
+    assert!(
+        lines[2].starts_with("line 57: the command failed (exit 1): the engine knows no container 3f1c9a2b7d10")
+            && lines[2].ends_with("written `fixable-box`, the container the guide named at line 51, the last it named before this step"),
+        "{evidence}"
+    );
+    assert!(
+        lines[3].starts_with("line 63: the command failed (exit 125): the container the guide's step at line 51 named fixable-box still holds the name"),
+        "{evidence}"
+    );
+    let near_miss = "the command failed (exit 1): the engine knows no image 0a1b2c3d4e5f";
+    assert!(
+        lines[4].starts_with(&format!("line 69: {near_miss}"))
+            && lines[4]
+                .ends_with("left as written: no step before it that succeeded named an image"),
         "{evidence}"
     );
     // The patch is one `patch -p1` reads.
@@ -925,15 +930,20 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
         fixed.contains("    hello\n") && !fixed.contains("    hullo\n"),
         "{fixed}"
     );
-    assert!(said.contains("line 23: now succeeds"), "{said}");
-    assert!(said.contains("line 59: now succeeds"), "{said}");
+    for holds in [
+        "line 23: now succeeds",
+        "line 57: now succeeds",
+        "line 64: now succeeds",
+    ] {
+        assert!(said.contains(holds), "{said}");
+    }
     assert!(
         said.contains("its output now matches the article's"),
         "{said}"
     );
     assert!(
         said.trim_end()
-            .ends_with("the fix holds: each of the 3 changed steps now runs as the article says"),
+            .ends_with("the fix holds: each of the 4 changed steps now runs as the article says"),
         "{said}"
     );
 
@@ -941,7 +951,7 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
     assert!(
         again.starts_with("no changes: nothing the replay saw has a fix here\n")
             && again.lines().count() == 2
-            && again.contains(near_miss),
+            && again.contains(&format!("line 70: {near_miss}")),
         "{again}"
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), fixed);

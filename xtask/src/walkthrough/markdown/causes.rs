@@ -51,6 +51,8 @@ pub enum Mend {
     /// An ID from the author's machine, of a kind of object the engine named (`container`,
     /// `image`, `volume`, `network`, or `object` when `docker inspect` did not say).
     AuthorsId { id: String, of: String },
+    /// A container name the guide's own earlier step (at `line`) took and still holds.
+    NameTaken { name: String, line: usize },
 }
 
 /// An option typed with a look-alike dash: the dashes as written (`–`, `–-`) and the option's
@@ -177,10 +179,11 @@ fn name_taken(steps: &[Step], before: &[Ran], output: &str) -> Option<Cause> {
         .filter(|r| r.exit == Some(0))
         .find(|r| command(&steps[r.step]).is_some_and(|t| makes(t).contains(&name)))
         .map(|r| steps[r.step].line)?;
-    cause(
-        Kind::Guide,
-        format!("a name taken by the guide's own step at line {line} (its `--name {name}`), and the engine refused the name again"),
-    )
+    Some(Cause {
+        kind: Kind::Guide,
+        why: format!("a name taken by the guide's own step at line {line} (its `--name {name}`), and the engine refused the name again"),
+        mend: Some(Mend::NameTaken { name, line }),
+    })
 }
 
 /// A name this step needed that an earlier step failed to make.

@@ -2,13 +2,14 @@
 //! evidence line per change, and after `--write`, whether the steps it touched now hold.
 //!
 //! Reads the replay's data only (`Replayed`, its steps, results, verdicts and causes); the replay
-//! knows nothing of it. Three rules (see `rules` and `authors_id`): a differing output block shows
+//! knows nothing of it. Four rules (see `rules` and `names`): a differing output block shows
 //! today's output, an option typed with a look-alike dash gets its `--`, an ID from the author's
-//! machine becomes the name the guide gave that object. A step the replay did not see failing or
-//! differing is never touched.
+//! machine becomes the name the guide gave that object, a container name the guide's own earlier
+//! container holds is freed just before. A step the replay did not see failing or differing is
+//! never touched.
 
-mod authors_id;
 pub mod diff;
+mod names;
 pub mod rules;
 
 use serde_json::{json, Value};
@@ -51,7 +52,10 @@ pub fn plan(replayed: &Replayed) -> Plan {
         match cause.as_ref().map(|c| (c, &c.mend)) {
             Some((c, Some(Mend::Dash(_)))) => findings.extend(rules::dash(&seen, r, c)),
             Some((_, Some(Mend::AuthorsId { id, of }))) => {
-                findings.push(authors_id::authors_id(&seen, r, before, id, of))
+                findings.push(names::authors_id(&seen, r, before, id, of))
+            }
+            Some((_, Some(Mend::NameTaken { name, line }))) => {
+                findings.push(names::name_taken(&seen, r, name, *line))
             }
             Some((c, None)) => findings.push(rules::unmended(&seen, r, c)),
             None => {}

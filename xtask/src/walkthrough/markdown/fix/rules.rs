@@ -30,6 +30,8 @@ pub enum Rule {
     Dash,
     /// An ID from the author's machine, where the guide named the object.
     AuthorsId,
+    /// A container name the guide's own earlier container still holds.
+    NameTaken,
     /// A failure no rule of this slice mends.
     None,
 }
@@ -40,6 +42,7 @@ impl Rule {
             Rule::Output => "output",
             Rule::Dash => "look-alike dash",
             Rule::AuthorsId => "author's ID",
+            Rule::NameTaken => "name taken",
             Rule::None => "none",
         }
     }

@@ -345,3 +345,39 @@ fn an_authors_id_becomes_the_name_the_guide_gave_and_is_left_when_it_gave_none()
     let plan = super::plan(&replayed(IDS, shown, &[]));
     assert_eq!(plan.findings[0].rule, Rule::None, "{:?}", plan.findings);
 }
+
+/// Commands at lines 4 and 10: a named container, then another under the same name.
+const TAKEN: &str = "1.  Start it:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker run -d --name web img sleep 600\n    ```\n\n1.  Start it with a volume:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker run -d --name web -v data:/data img sleep 600\n    ```\n";
+
+#[test]
+fn a_name_the_guide_still_holds_is_freed_on_the_line_before_and_another_is_left() {
+    let conflict = r#"docker: Error response from daemon: Conflict. The container name "/web" is already in use by container "9f2c1b". You have to remove (or rename) that container to be able to reuse that name."#;
+    let plan = plan(&replayed(
+        TAKEN,
+        vec![ran(0, 0, "9f2c1b\n"), ran(1, 125, conflict)],
+        &[],
+    ));
+    assert_eq!(plan.findings.len(), 1, "{:?}", plan.findings);
+    let f = &plan.findings[0];
+    assert_eq!((f.rule, f.line), (Rule::NameTaken, 10));
+    assert!(
+        f.evidence.starts_with("line 10: the command failed (exit 125): the container the guide's step at line 4 named web still holds the name; `docker rm -f web` added before it"),
+        "{}",
+        f.evidence
+    );
+    let diff = plan.diff("a.md", TAKEN);
+    assert!(
+        diff.contains("\n     ```command {title=\"Local Machine Terminal\"}\n+    docker rm -f web\n     docker run -d --name web -v data:/data img sleep 600\n"),
+        "{diff}"
+    );
+    // The step itself is one line further down in the fixed file.
+    assert_eq!(plan.moved(10), 11);
+    // A name the guide's steps never gave: no rule mends it.
+    let elsewhere = conflict.replace("/web", "/db");
+    let plan = super::plan(&replayed(
+        TAKEN,
+        vec![ran(0, 0, ""), ran(1, 125, &elsewhere)],
+        &[],
+    ));
+    assert_eq!((plan.findings[0].rule, plan.edits().len()), (Rule::None, 0));
+}

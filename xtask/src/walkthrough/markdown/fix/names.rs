@@ -1,7 +1,10 @@
-//! The author's-ID rule: a step that names an object by an ID from the author's machine (the
-//! engine knows no such object, and no output of the replay showed it) names it instead by the
-//! name the guide gave it: the last object of that kind an earlier step made under a name and
-//! that succeeded. With no such name, the step is left as written.
+//! The rules about names:
+//! - an author's ID: a step that names an object by an ID from the author's machine (the engine
+//!   knows no such object, and no output of the replay showed it) names it instead by the name the
+//!   guide gave it: the last object of that kind an earlier step made under a name and that
+//!   succeeded. With no such name, the step is left as written.
+//! - a name taken: a step whose `--name` the guide's own earlier container still holds gets
+//!   `docker rm -f NAME` on the line before it, in its block, so that the name is free again.
 
 use super::super::causes::made;
 use super::super::steps::{Step, StepKind};
@@ -79,4 +82,28 @@ fn last_named(steps: &[Step], before: &[StepResult], of: &str) -> Option<(String
                 .find(|(k, _)| of == "object" || *k == of)?;
             Some((name.clone(), steps[b.step].line))
         })
+}
+
+/// The finding for step `r`, refused the container name `name` that the guide's step at line
+/// `took` gave a container before: that container removed on a line of its own just before.
+pub fn name_taken(seen: &Seen, r: &StepResult, name: &str, took: usize) -> Finding {
+    let step = &seen.steps[r.step];
+    let exit = r.exit.map_or("none".into(), |e| e.to_string());
+    let raw = seen.lines.get(step.line - 1).copied().unwrap_or("");
+    let indent = &raw[..raw.len() - raw.trim_start().len()];
+    let removal = format!("docker rm -f {name}");
+    Finding {
+        rule: Rule::NameTaken,
+        step: r.step,
+        line: step.line,
+        edit: Some(Edit {
+            start: step.line - 1,
+            old: 0,
+            new: vec![format!("{indent}{removal}")],
+        }),
+        evidence: format!(
+            "line {}: the command failed (exit {exit}): the container the guide's step at line {took} named {name} still holds the name; `{removal}` added before it, so that the name is free again",
+            step.line
+        ),
+    }
 }
