@@ -811,11 +811,12 @@ fn replay_whose_sandbox_ends(how: &'static [&'static str], engine_says: &[&str])
 }
 
 /// `--fix` (issue 28): a tutorial written for the test, with `--rm` typed with an en dash, a
-/// sample output that says `hullo`, a container stopped by the author's ID and a name reused while
-/// its container still holds it, replayed from a copy: the patch mends exactly those, each with its
-/// evidence, and `patch -p1` takes it; the near miss (an image removed by an ID, with no image
-/// named before) is named and left. `--write` makes the patch and the replay of the fixed file says
-/// the four steps now hold; a second `--fix` has nothing to change, and names the near miss again.
+/// sample output that says `hullo`, a container stopped by the author's ID, a name reused while
+/// its container still holds it and a `cd` into a volume by its name, replayed from a copy: the
+/// patch mends exactly those, each with its evidence, and `patch -p1` takes it; the near miss (an
+/// image removed by an ID, with no image named before) is named and left. `--write` makes the
+/// patch and the replay of the fixed file says the five steps now hold; a second `--fix` has
+/// nothing to change, and names the near miss again.
 #[test]
 fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
     let dir = tempfile::tempdir().unwrap();
@@ -853,7 +854,7 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
     let (evidence, diff) = patch.split_once(&format!("\n--- a/{name}\n")).unwrap();
     assert!(diff.starts_with(&format!("+++ b/{name}\n")), "{patch}");
     let hunks: Vec<&str> = diff.split("\n@@ ").skip(1).collect();
-    assert_eq!(hunks.len(), 3, "{patch}");
+    assert_eq!(hunks.len(), 4, "{patch}");
     assert!(
         hunks[0].starts_with("-20,7 +20,7 @@")
             && hunks[0].contains("\n-    docker run \u{2013}rm jupyter/minimal-notebook true\n+    docker run --rm jupyter/minimal-notebook true\n"),
@@ -872,8 +873,16 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
             && hunks[2].contains("\n+    docker rm -f fixable-box\n     docker run -d --name fixable-box -v fixable-data:/data"),
         "{patch}"
     );
+    assert!(
+        hunks[3].contains("\n-    cd fixable-data\n+    cd /data\n"),
+        "{patch}"
+    );
     let lines: Vec<&str> = evidence.lines().collect();
-    assert_eq!(lines.len(), 5, "{evidence}");
+    assert_eq!(lines.len(), 6, "{evidence}");
+    assert_eq!(
+        lines[5],
+        "line 81: `cd fixable-data` failed (exit 1): no fixable-data there; the step at line 75 mounted fixable-data at /data: written `cd /data`"
+    );
     assert!(
         lines[0].starts_with("line 23: the command failed") && lines[0].contains("`--rm`"),
         "{evidence}"
@@ -943,7 +952,7 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
     );
     assert!(
         said.trim_end()
-            .ends_with("the fix holds: each of the 4 changed steps now runs as the article says"),
+            .ends_with("the fix holds: each of the 5 changed steps now runs as the article says"),
         "{said}"
     );
 

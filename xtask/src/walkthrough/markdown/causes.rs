@@ -53,6 +53,8 @@ pub enum Mend {
     AuthorsId { id: String, of: String },
     /// A container name the guide's own earlier step (at `line`) took and still holds.
     NameTaken { name: String, line: usize },
+    /// A path that does not exist, as the command named it.
+    NoSuchPath { path: String },
 }
 
 /// An option typed with a look-alike dash: the dashes as written (`–`, `–-`) and the option's
@@ -244,11 +246,12 @@ fn no_such_path(output: &str) -> Option<Cause> {
         r"(?m)(?:can't cd to ([^\s:]+)|cd: ([^:\n]+): No such file or directory|cannot create ([^:\n]+): Directory nonexistent|^(?:cat|ls|head|tail|cp|mv|rm|stat): (?:cannot (?:access|stat) )?'?([^:'\n]+)'?: No such file or directory)",
     )
     .captures(output)?;
-    let path = c.iter().skip(1).flatten().next()?.as_str();
-    cause(
-        Kind::Guide,
-        format!("a path that does not exist: {path} (the command said so)"),
-    )
+    let path = c.iter().skip(1).flatten().next()?.as_str().trim();
+    Some(Cause {
+        kind: Kind::Guide,
+        why: format!("a path that does not exist: {path} (the command said so)"),
+        mend: Some(Mend::NoSuchPath { path: path.into() }),
+    })
 }
 
 /// `docker push NAME` with no `ACCOUNT/` before the name: Docker Hub refuses it.

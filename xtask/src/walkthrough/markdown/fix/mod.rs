@@ -2,13 +2,14 @@
 //! evidence line per change, and after `--write`, whether the steps it touched now hold.
 //!
 //! Reads the replay's data only (`Replayed`, its steps, results, verdicts and causes); the replay
-//! knows nothing of it. Four rules (see `rules` and `names`): a differing output block shows
-//! today's output, an option typed with a look-alike dash gets its `--`, an ID from the author's
-//! machine becomes the name the guide gave that object, a container name the guide's own earlier
-//! container holds is freed just before. A step the replay did not see failing or differing is
-//! never touched.
+//! knows nothing of it. Five rules (see `rules`, `names` and `mounts`): a differing output block
+//! shows today's output, an option typed with a look-alike dash gets its `--`, an ID from the
+//! author's machine becomes the name the guide gave that object, a container name the guide's own
+//! earlier container holds is freed just before, a `cd` into a mounted volume's name goes where it
+//! is mounted. A step the replay did not see failing or differing is never touched.
 
 pub mod diff;
+mod mounts;
 mod names;
 pub mod rules;
 
@@ -57,6 +58,10 @@ pub fn plan(replayed: &Replayed) -> Plan {
             Some((_, Some(Mend::NameTaken { name, line }))) => {
                 findings.push(names::name_taken(&seen, r, name, *line))
             }
+            Some((c, Some(Mend::NoSuchPath { path }))) => findings.push(
+                mounts::cd_to_mount(&seen, r, before, path)
+                    .unwrap_or_else(|| rules::unmended(&seen, r, c)),
+            ),
             Some((c, None)) => findings.push(rules::unmended(&seen, r, c)),
             None => {}
         }

@@ -32,6 +32,8 @@ pub enum Rule {
     AuthorsId,
     /// A container name the guide's own earlier container still holds.
     NameTaken,
+    /// A `cd` into a mounted volume's name instead of where it is mounted.
+    Mount,
     /// A failure no rule of this slice mends.
     None,
 }
@@ -43,6 +45,7 @@ impl Rule {
             Rule::Dash => "look-alike dash",
             Rule::AuthorsId => "author's ID",
             Rule::NameTaken => "name taken",
+            Rule::Mount => "cd to a mount",
             Rule::None => "none",
         }
     }

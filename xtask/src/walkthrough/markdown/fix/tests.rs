@@ -381,3 +381,56 @@ fn a_name_the_guide_still_holds_is_freed_on_the_line_before_and_another_is_left(
     ));
     assert_eq!((plan.findings[0].rule, plan.edits().len()), (Rule::None, 0));
 }
+
+/// A shell opened with a volume mounted at /data (line 4), then `cd` by the volume's name (line 10).
+const MOUNTED: &str = "1.  Open a shell:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker run -it -v example_data:/data img bash\n    ```\n\n1.  Go to the data:\n\n    ```command\n    cd example_data\n    ```\n";
+
+#[test]
+fn a_cd_into_a_mounted_volumes_name_goes_where_it_is_mounted_and_another_is_left() {
+    let missing = "bash: cd: example_data: No such file or directory";
+    let opened = StepResult {
+        step: 0,
+        exit: None,
+        ..Default::default()
+    };
+    let plan = plan(&replayed(
+        MOUNTED,
+        vec![opened.clone(), ran(1, 1, missing)],
+        &[],
+    ));
+    assert_eq!(plan.findings.len(), 1, "{:?}", plan.findings);
+    let f = &plan.findings[0];
+    assert_eq!((f.rule, f.line), (Rule::Mount, 10));
+    assert_eq!(plan.edits()[0].new, ["    cd /data"]);
+    assert_eq!(
+        f.evidence,
+        "line 10: `cd example_data` failed (exit 1): no example_data there; the step at line 4 mounted example_data at /data: written `cd /data`"
+    );
+    // Nothing mounted by that name: named, and left.
+    let other = MOUNTED.replace("example_data:/data", "other:/data");
+    let plan = super::plan(&replayed(&other, vec![opened, ran(1, 1, missing)], &[]));
+    assert_eq!(
+        (plan.findings[0].rule, plan.edits().len()),
+        (Rule::Mount, 0),
+        "{:?}",
+        plan.findings
+    );
+    assert!(plan.findings[0]
+        .evidence
+        .ends_with("left as written: no step before it mounted example_data"));
+}
+
+#[test]
+fn mounts_are_read_from_v_volume_and_mount() {
+    assert_eq!(
+        mounts::mounts(
+            "docker run -v \"$(pwd)\"/example_data:/data:ro --volume=v:/w --mount type=volume,source=m,target=/m img"
+        ),
+        [
+            ("$(pwd)/example_data".to_string(), "/data".to_string()),
+            ("v".into(), "/w".into()),
+            ("m".into(), "/m".into())
+        ]
+    );
+    assert!(mounts::mounts("docker run -v /anon img").is_empty());
+}
