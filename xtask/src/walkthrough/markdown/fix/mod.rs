@@ -193,4 +193,6 @@ fn first_line(text: &str) -> &str {
 }
 
 #[cfg(test)]
+mod names_tests;
+#[cfg(test)]
 mod tests;
