@@ -810,6 +810,66 @@ fn replay_whose_sandbox_ends(how: &'static [&'static str], engine_says: &[&str])
     assert_nothing_left(&run);
 }
 
+/// The plain stand-ins (issue 27): a tutorial written for the test runs debian, ubuntu, busybox
+/// and alpine, each pulled from the sandbox's registry when first run (none is in its engine
+/// before), each step succeeding with what its image gives (busybox's wget, bash under ubuntu),
+/// and the transcript says what stands in for each.
+#[test]
+fn the_small_official_images_have_stand_ins_pulled_when_asked() {
+    let (json, stderr) = replay(&fixture("official-images.md"), &[]);
+    for name in ["debian", "ubuntu", "busybox", "alpine"] {
+        assert!(
+            stderr.contains(&format!("#   stand-in for {name}: ")),
+            "{name}: {}",
+            tail(&stderr)
+        );
+    }
+    let listed = step(&json, 15)["result"]["output"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for name in ["debian", "ubuntu", "busybox", "alpine"] {
+        assert!(
+            !listed
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(name)),
+            "{name} is in the engine before the tutorial pulls it: {listed}"
+        );
+    }
+    for line in [21, 27, 37, 43] {
+        let result = &step(&json, line)["result"];
+        assert_eq!(result["exit"], 0, "line {line}: {result}");
+        assert!(
+            result["output"]
+                .as_str()
+                .unwrap()
+                .contains("Unable to find image"),
+            "line {line}: not pulled: {result}"
+        );
+    }
+    assert!(
+        step(&json, 21)["result"]["output"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .any(|l| l.starts_with("12.")),
+        "{}",
+        step(&json, 21)
+    );
+    assert!(
+        step(&json, 37)["result"]["output"]
+            .as_str()
+            .unwrap()
+            .contains("BusyBox"),
+        "{}",
+        step(&json, 37)
+    );
+    for line in [27, 43] {
+        let verdict = &step(&json, line)["result"]["verdict"];
+        assert_eq!(verdict["matches"], true, "line {line}: {verdict}");
+    }
+}
+
 /// `--fix` (issue 28): a tutorial written for the test, with `--rm` typed with an en dash, a
 /// sample output that says `hullo`, a container stopped by the author's ID, a name reused while
 /// its container still holds it and a `cd` into a volume by its name, replayed from a copy: the

@@ -55,18 +55,47 @@ pub struct StandIn {
     pub image: String,
     /// One line for the transcript: what it is and what it lacks.
     pub about: &'static str,
+    /// Whether the sandboxes' warm cache holds it (the series' images, pulled in seconds); the
+    /// others are pulled through the registry when a tutorial asks, and never show in its engine
+    /// before.
+    pub warm: bool,
 }
 
+/// Debian packages of the plain stand-ins' root filesystem beyond minbase.
+const PLAIN_PACKAGES: &str = "busybox";
+
 /// The stand-ins: the Jupyter base with a conda stand-in for the docker-stacks images, the same
-/// run as root for anaconda3, the MariaDB stand-in (or the official image) for mysql.
+/// run as root for anaconda3, the MariaDB stand-in (or the official image) for mysql (these
+/// warm); and for other tutorials, a Debian root for debian and ubuntu, and the same with busybox
+/// first for busybox and alpine.
 pub fn stand_ins(docker: &Docker, base: &str, mysql: &str) -> Result<Vec<StandIn>> {
     let notebook = stand_in_image(docker, "notebook", base)?;
     let anaconda = stand_in_image(docker, "anaconda3", &notebook)?;
+    let rootfs = super::base::ensure_rootfs_with(docker.sh(), PLAIN_PACKAGES)
+        .context("making the plain stand-ins' root filesystem")?;
+    let debian = stand_in_image(docker, "debian", &rootfs)?;
+    let busybox = stand_in_image(docker, "busybox", &rootfs)?;
+    let warm = |pulled_as, image: &String, about| StandIn {
+        pulled_as,
+        image: image.clone(),
+        about,
+        warm: true,
+    };
+    let cold = |pulled_as, image: &String, about| StandIn {
+        pulled_as,
+        image: image.clone(),
+        about,
+        warm: false,
+    };
     Ok(vec![
-        StandIn { pulled_as: "jupyter/minimal-notebook", image: notebook.clone(), about: "the project's Jupyter base (docker-stacks contract: jovyan, start-notebook, token in the log) with a conda stand-in that installs nothing" },
-        StandIn { pulled_as: "jupyter/datascience-notebook", image: notebook, about: "the same Jupyter stand-in (no R or Julia kernels)" },
-        StandIn { pulled_as: "continuumio/anaconda3", image: anaconda, about: "the Jupyter stand-in run as root with tini and bash, as anaconda3 runs (its conda is the stand-in)" },
-        StandIn { pulled_as: "mysql", image: mysql.into(), about: "MariaDB from Debian's packages keeping the official image's contract (or the official image where present)" },
+        warm("jupyter/minimal-notebook", &notebook, "the project's Jupyter base (docker-stacks contract: jovyan, start-notebook, token in the log) with a conda stand-in that installs nothing"),
+        warm("jupyter/datascience-notebook", &notebook, "the same Jupyter stand-in (no R or Julia kernels)"),
+        warm("continuumio/anaconda3", &anaconda, "the Jupyter stand-in run as root with tini and bash, as anaconda3 runs (its conda is the stand-in)"),
+        warm("mysql", &mysql.to_string(), "MariaDB from Debian's packages keeping the official image's contract (or the official image where present)"),
+        cold("debian", &debian, "Debian bookworm minbase from Debian's packages, root, bash (with busybox beside)"),
+        cold("ubuntu", &debian, "the Debian stand-in under this name: Debian's packages and apt sources, not Ubuntu's"),
+        cold("busybox", &busybox, "the Debian stand-in with busybox's applets first on PATH and sh as its command"),
+        cold("alpine", &busybox, "the busybox stand-in under this name: sh and busybox's applets, no apk"),
     ])
 }
 

@@ -25,7 +25,7 @@ pub(super) enum Cache {
 
 impl Sandbox {
     /// A sandbox ready for an article: its image built, the stand-ins built and seeded into its
-    /// registry, and its warm cache holding exactly the stand-ins under warm-cache names (so each
+    /// registry, and its warm cache holding exactly the warm stand-ins under warm-cache names (so each
     /// article starts from the stand-ins alone, and its pulls take seconds).
     pub fn for_articles(sh: &xshell::Shell) -> Result<(Sandbox, Vec<StandIn>)> {
         let host = Docker::new(sh);
@@ -104,7 +104,7 @@ impl Sandbox {
         (container, _slot)
     }
 
-    /// Fills the (writable) cache: each stand-in pulled through the mirror and kept under a
+    /// Fills the (writable) cache: each warm stand-in pulled through the mirror and kept under a
     /// warm-cache name only (so `docker run IMAGE` in a replay says it is not local and pulls it,
     /// as the articles show, in seconds); anything else goes; then the stamp.
     fn warm_up(&self, stand_ins: &[StandIn], stamp: &str) -> Result<()> {
@@ -113,7 +113,7 @@ impl Sandbox {
         for image in self.inner.output(["images", "-q"])?.lines() {
             let _ = self.inner.status(["rmi", "-f", image]);
         }
-        for s in stand_ins {
+        for s in stand_ins.iter().filter(|s| s.warm) {
             self.inner.output(["pull", "-q", s.pulled_as])?;
             self.inner.output([
                 "tag",
@@ -146,10 +146,10 @@ pub(super) fn cache_volume(role: &str) -> String {
     format!("jdx-{role}-cache")
 }
 
-/// What the warm cache should hold: each stand-in's name and image id.
+/// What the warm cache should hold: each warm stand-in's name and image id.
 fn stamp(host: &Docker, stand_ins: &[StandIn]) -> Result<String> {
     let mut lines = Vec::new();
-    for s in stand_ins {
+    for s in stand_ins.iter().filter(|s| s.warm) {
         lines.push(format!(
             "{} {}",
             s.pulled_as,
