@@ -44,14 +44,16 @@ fn host_names() -> (Vec<String>, Vec<String>) {
 fn replay(file: &std::path::Path, article_names: &[&str]) -> (Value, String) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (containers_before, volumes_before) = host_names();
+    let run = own_run_id();
     let out = xtask()
+        .env(RUN_ID_ENV, &run)
         .args(["walkthrough", "--from-markdown"])
         .arg(file)
         .arg("--json")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
+    let run_label = format!("label={RUN_LABEL_KEY}={run}");
     let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
     let volumes = docker_ok(&[
         "volume",
@@ -886,14 +888,16 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
     std::fs::write(&file, &written).unwrap();
     let fix = |more: &[&str]| -> String {
         let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let run = own_run_id();
         let out = xtask()
+            .env(RUN_ID_ENV, &run)
             .current_dir(dir.path())
             .args(["walkthrough", "--from-markdown", &name, "--fix"])
             .args(more)
             .output()
             .unwrap();
-        remove_sandbox_volumes();
-        let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
+        remove_sandbox_volumes(&run);
+        let run_label = format!("label={RUN_LABEL_KEY}={run}");
         let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
         assert!(
             left.is_empty(),
@@ -1030,9 +1034,9 @@ fn text_of(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// The sandboxes' data volumes of this run (their warm images), which each replay leaves.
-fn remove_sandbox_volumes() {
-    let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
+/// The sandboxes' data volumes of the run `run` (their warm images), which each replay leaves.
+fn remove_sandbox_volumes(run: &str) {
+    let run_label = format!("label={RUN_LABEL_KEY}={run}");
     for v in docker_ok(&[
         "volume",
         "ls",

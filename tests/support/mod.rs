@@ -47,6 +47,14 @@ pub fn run_id() -> &'static str {
     })
 }
 
+/// A run id of one xtask call's own, under the suite's: the suite's binaries share its run id and
+/// run side by side, so a check of what one call left must not see another binary's resources.
+pub fn own_run_id() -> String {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{}w{n}", run_id(), std::process::id())
+}
+
 /// The engine, stamping the project's labels and this run's on what the tests make.
 pub fn engine() -> Docker {
     Docker::new(&xshell::Shell::new().expect("a shell")).with_run(Some(run_id().to_string()))

@@ -22,10 +22,7 @@ pub fn walkthrough(args: &[&str]) -> (Value, std::process::Output) {
 /// password, a Jupyter token) may be in its JSON, transcript or report. A run that succeeded must
 /// have been seen using at least one secret: else the check looked at nothing.
 pub fn walkthrough_seen(args: &[&str]) -> (Value, std::process::Output, Seen) {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    // Unique across the suite's binaries, which share its run id and run side by side.
-    let run = format!("{}-{}w{n}", super::run_id(), std::process::id());
+    let run = super::own_run_id();
     let dir = tempfile::tempdir().unwrap();
     let report_file = dir.path().join("report.md");
     let watch = Watch::start(&run);
