@@ -19,7 +19,11 @@ pub fn tails(output: &str) -> Vec<(String, Vec<String>)> {
         {
             found.push((name.to_string(), Vec::new()));
             open = true;
-        } else if line == "failures:" || line.starts_with("test result: ") {
+        } else if line == "failures:"
+            || line.starts_with("test result: ")
+            || line.starts_with("stack backtrace:")
+        {
+            // A backtrace's frames say nothing of why: the message above them does.
             open = false;
         } else if let (true, Some((_, lines))) = (open, found.last_mut()) {
             lines.push(line.to_string());
@@ -70,7 +74,7 @@ mod tests {
     fn the_panic_location_and_the_last_lines_of_each_failing_section() {
         let long: String = (1..=40).map(|i| format!("transcript line {i}\n")).collect();
         let output = format!(
-            "running 2 tests\ntest a ... FAILED\ntest b ... FAILED\n\nfailures:\n\n---- a stdout ----\n\nthread 'a' (1) panicked at tests/x.rs:9:5:\n{long}error: the sandbox stopped\n\n---- b stdout ----\nthread 'b' (2) panicked at tests/y.rs:3:1:\nassertion failed\n\nfailures:\n    a\n    b\n\ntest result: FAILED. 0 passed; 2 failed\n"
+            "running 2 tests\ntest a ... FAILED\ntest b ... FAILED\n\nfailures:\n\n---- a stdout ----\n\nthread 'a' (1) panicked at tests/x.rs:9:5:\n{long}error: the sandbox stopped\n\n---- b stdout ----\nthread 'b' (2) panicked at tests/y.rs:3:1:\nassertion failed\nstack backtrace:\n   0: __rustc::rust_begin_unwind\nnote: Some details are omitted\n\nfailures:\n    a\n    b\n\ntest result: FAILED. 0 passed; 2 failed\n"
         );
         let found = tails(&output);
         assert_eq!(found.len(), 2);
