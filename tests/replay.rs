@@ -815,7 +815,8 @@ fn replay_whose_sandbox_ends(how: &'static [&'static str], engine_says: &[&str])
 /// The plain stand-ins (issue 27): a tutorial written for the test runs debian, ubuntu, busybox
 /// and alpine, each pulled from the sandbox's registry when first run (none is in its engine
 /// before), each step succeeding with what its image gives (busybox's wget, bash under ubuntu),
-/// and the transcript says what stands in for each.
+/// and the transcript says what stands in for each and under which tags; a tag no stand-in is
+/// served as fails as a stand-in missing, named.
 #[test]
 fn the_small_official_images_have_stand_ins_pulled_when_asked() {
     let (json, stderr) = replay(&fixture("official-images.md"), &[]);
@@ -870,6 +871,22 @@ fn the_small_official_images_have_stand_ins_pulled_when_asked() {
         let verdict = &step(&json, line)["result"]["verdict"];
         assert_eq!(verdict["matches"], true, "line {line}: {verdict}");
     }
+    assert!(stderr.contains("ubuntu:22.04"), "{}", tail(&stderr));
+    let tagged = &step(&json, 53)["result"];
+    assert_eq!(tagged["exit"], 0, "{tagged}");
+    let untagged = &step(&json, 59)["result"];
+    assert_ne!(untagged["exit"], 0, "{untagged}");
+    assert_eq!(
+        untagged["cause"]["kind"], "a stand-in missing",
+        "{untagged}"
+    );
+    assert!(
+        untagged["cause"]["why"]
+            .as_str()
+            .unwrap_or("")
+            .contains("alpine:2.6"),
+        "{untagged}"
+    );
 }
 
 /// `--fix` (issue 28): a tutorial written for the test, with `--rm` typed with an en dash, a

@@ -55,6 +55,9 @@ pub struct StandIn {
     pub image: String,
     /// One line for the transcript: what it is and what it lacks.
     pub about: &'static str,
+    /// Tags it is also served under beside `latest` (the same image: a tutorial's `ubuntu:22.04`
+    /// gets the Debian stand-in, and the transcript lists them).
+    pub tags: &'static [&'static str],
     /// Whether the sandboxes' warm cache holds it (the series' images, pulled in seconds); the
     /// others are pulled through the registry when a tutorial asks, and never show in its engine
     /// before.
@@ -75,28 +78,47 @@ pub fn stand_ins(docker: &Docker, base: &str, mysql: &str) -> Result<Vec<StandIn
         .context("making the plain stand-ins' root filesystem")?;
     let debian = stand_in_image(docker, "debian", &rootfs)?;
     let busybox = stand_in_image(docker, "busybox", &rootfs)?;
-    let warm = |pulled_as, image: &String, about| StandIn {
+    let stand_in = |warm, pulled_as, image: &String, about, tags| StandIn {
         pulled_as,
         image: image.clone(),
         about,
-        warm: true,
-    };
-    let cold = |pulled_as, image: &String, about| StandIn {
-        pulled_as,
-        image: image.clone(),
-        about,
-        warm: false,
+        tags,
+        warm,
     };
     Ok(vec![
-        warm("jupyter/minimal-notebook", &notebook, "the project's Jupyter base (docker-stacks contract: jovyan, start-notebook, token in the log) with a conda stand-in that installs nothing"),
-        warm("jupyter/datascience-notebook", &notebook, "the same Jupyter stand-in (no R or Julia kernels)"),
-        warm("continuumio/anaconda3", &anaconda, "the Jupyter stand-in run as root with tini and bash, as anaconda3 runs (its conda is the stand-in)"),
-        warm("mysql", &mysql.to_string(), "MariaDB from Debian's packages keeping the official image's contract (or the official image where present)"),
-        cold("debian", &debian, "Debian bookworm minbase from Debian's packages, root, bash (with busybox beside)"),
-        cold("ubuntu", &debian, "the Debian stand-in under this name: Debian's packages and apt sources, not Ubuntu's"),
-        cold("busybox", &busybox, "the Debian stand-in with busybox's applets first on PATH and sh as its command"),
-        cold("alpine", &busybox, "the busybox stand-in under this name: sh and busybox's applets, no apk"),
+        stand_in(true, "jupyter/minimal-notebook", &notebook, "the project's Jupyter base (docker-stacks contract: jovyan, start-notebook, token in the log) with a conda stand-in that installs nothing", &[]),
+        stand_in(true, "jupyter/datascience-notebook", &notebook, "the same Jupyter stand-in (no R or Julia kernels)", &[]),
+        stand_in(true, "continuumio/anaconda3", &anaconda, "the Jupyter stand-in run as root with tini and bash, as anaconda3 runs (its conda is the stand-in)", &[]),
+        stand_in(true, "mysql", &mysql.to_string(), "MariaDB from Debian's packages keeping the official image's contract (or the official image where present)", &["8", "8.0", "5.7"]),
+        stand_in(false, "debian", &debian, "Debian bookworm minbase from Debian's packages, root, bash (with busybox beside)", &["12", "bookworm", "stable", "11", "bullseye"]),
+        stand_in(false, "ubuntu", &debian, "the Debian stand-in under this name: Debian's packages and apt sources, not Ubuntu's", &["20.04", "22.04", "24.04", "focal", "jammy", "noble"]),
+        stand_in(false, "busybox", &busybox, "the Debian stand-in with busybox's applets first on PATH and sh as its command", &["1", "stable"]),
+        stand_in(false, "alpine", &busybox, "the busybox stand-in under this name: sh and busybox's applets, no apk", &["3", "3.18", "3.19", "3.20", "3.21"]),
     ])
+}
+
+impl StandIn {
+    /// What it is, and the tags it is also served under (all the same image).
+    pub fn described(&self) -> String {
+        if self.tags.is_empty() {
+            return self.about.to_string();
+        }
+        let tags: Vec<String> = self
+            .tags
+            .iter()
+            .map(|t| format!("{}:{t}", self.pulled_as))
+            .collect();
+        format!(
+            "{}; also served as {}, the same image",
+            self.about,
+            tags.join(", ")
+        )
+    }
+
+    /// Every tag it is served under: `latest`, then [`StandIn::tags`].
+    pub fn served_tags(&self) -> impl Iterator<Item = &'static str> + '_ {
+        std::iter::once("latest").chain(self.tags.iter().copied())
+    }
 }
 
 /// The continuumio/anaconda3 stand-in alone (the host walkthrough of article 1 runs it too).
@@ -134,4 +156,30 @@ fn stand_in_image(docker: &Docker, name: &str, base: &str) -> Result<String> {
         )?;
     }
     Ok(tag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StandIn;
+
+    #[test]
+    fn a_stand_in_is_served_at_latest_and_its_tags_and_says_so() {
+        let mut s = StandIn {
+            pulled_as: "ubuntu",
+            image: "jupyter-docker-xtask/debian-standin:local-1".into(),
+            about: "the Debian stand-in",
+            tags: &["22.04", "jammy"],
+            warm: false,
+        };
+        assert_eq!(
+            s.served_tags().collect::<Vec<_>>(),
+            ["latest", "22.04", "jammy"]
+        );
+        assert_eq!(
+            s.described(),
+            "the Debian stand-in; also served as ubuntu:22.04, ubuntu:jammy, the same image"
+        );
+        s.tags = &[];
+        assert_eq!(s.described(), "the Debian stand-in");
+    }
 }

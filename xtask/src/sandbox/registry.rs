@@ -134,9 +134,9 @@ impl Registry {
         Ok(format!("{ALIAS}:{address}"))
     }
 
-    /// Pushes each stand-in under the name the articles pull (`mysql` is `library/mysql`), unless
-    /// the registry already serves that very image; through a writable server of the same storage
-    /// that lives only for the push.
+    /// Pushes each stand-in under the name the articles pull (`mysql` is `library/mysql`), at each
+    /// of its tags, unless the registry already serves that very image there; through a writable
+    /// server of the same storage that lives only for the push.
     pub fn seed(&self, host: &Docker, stand_ins: &[StandIn]) -> Result<()> {
         let mut missing = Vec::new();
         for stand_in in stand_ins {
@@ -147,8 +147,11 @@ impl Registry {
                 "{{.Id}}",
                 stand_in.image.as_str(),
             ])?;
-            if self.served_config(&repository(stand_in)).as_deref() != Some(local.as_str()) {
-                missing.push(stand_in);
+            for tag in stand_in.served_tags() {
+                let served = self.served_config(&repository(stand_in), tag);
+                if served.as_deref() != Some(local.as_str()) {
+                    missing.push((stand_in, tag));
+                }
             }
         }
         if missing.is_empty() {
@@ -165,10 +168,10 @@ impl Registry {
         guard.created();
         started.context("starting the writable registry that seeds the sandbox's")?;
         let port = answering(host, &seeder)?;
-        for stand_in in missing {
-            let tag = format!("127.0.0.1:{port}/{}:latest", repository(stand_in));
+        for (stand_in, served_as) in missing {
+            let tag = format!("127.0.0.1:{port}/{}:{served_as}", repository(stand_in));
             let step = crate::progress::Step::start(format!(
-                "Seeding the sandbox's registry: {} as {}",
+                "Seeding the sandbox's registry: {} as {}:{served_as}",
                 stand_in.image, stand_in.pulled_as
             ));
             host.output(["tag", stand_in.image.as_str(), tag.as_str()])?;
@@ -182,11 +185,11 @@ impl Registry {
         Ok(())
     }
 
-    /// The image id (config digest) the registry serves as `repository:latest`, if any.
-    fn served_config(&self, repository: &str) -> Option<String> {
+    /// The image id (config digest) the registry serves as `repository:tag`, if any.
+    fn served_config(&self, repository: &str, tag: &str) -> Option<String> {
         let (code, body) = get(
             self.host_port,
-            &format!("/v2/{repository}/manifests/latest"),
+            &format!("/v2/{repository}/manifests/{tag}"),
             "application/vnd.docker.distribution.manifest.v2+json",
         )
         .ok()?;

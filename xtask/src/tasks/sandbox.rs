@@ -29,7 +29,7 @@ impl SandboxTask {
             sandbox.container, sandbox.seconds_to_ready
         );
         for s in &stand_ins {
-            eprintln!("  {:<30} {} ({})", s.pulled_as, s.image, s.about);
+            eprintln!("  {:<30} {} ({})", s.pulled_as, s.image, s.described());
         }
         if self.check {
             // The socket goes with the sandbox at the end of this command: nothing to point at.

@@ -49,7 +49,8 @@ fn deploy(s: &mut Session) -> Result<()> {
     for stand_in in &stand_ins {
         s.note(&format!(
             "stand-in for {}: {}",
-            stand_in.pulled_as, stand_in.about
+            stand_in.pulled_as,
+            stand_in.described()
         ));
     }
     if s.keep() {

@@ -168,7 +168,9 @@ fn announce(path: &Path, sandbox: &Sandbox, stand_ins: &[StandIn]) {
     for s in stand_ins {
         eprintln!(
             "#   stand-in for {}: {} ({})",
-            s.pulled_as, s.image, s.about
+            s.pulled_as,
+            s.image,
+            s.described()
         );
     }
 }
@@ -300,7 +302,14 @@ fn results_with_verdicts(
 fn replay_notes(stand_ins: &[StandIn], local: Vec<String>, executed: &[String]) -> Vec<String> {
     let mut notes: Vec<String> = stand_ins
         .iter()
-        .map(|s| format!("stand-in for {}: {} ({})", s.pulled_as, s.image, s.about))
+        .map(|s| {
+            format!(
+                "stand-in for {}: {} ({})",
+                s.pulled_as,
+                s.image,
+                s.described()
+            )
+        })
         .collect();
     notes.extend(local);
     notes.extend(executed.iter().cloned());
