@@ -97,9 +97,18 @@ impl HubDown {
             .label("network", &names.network, MANAGED_KEY)
             .is_some()
         {
-            // A removed service's tasks leave the network a moment later.
+            // A removed service's tasks leave the network a moment later, and a swarm network
+            // can still be listed for a moment after `network rm` succeeded: done once it is gone.
             let limit = std::time::Duration::from_secs(30);
-            let removed = || docker.probe(["network", "rm", &names.network]).is_some();
+            let gone = || {
+                docker
+                    .label("network", &names.network, MANAGED_KEY)
+                    .is_none()
+            };
+            let removed = || {
+                let _ = docker.probe(["network", "rm", &names.network]);
+                gone()
+            };
             if crate::engine::wait::poll(limit, std::time::Duration::from_millis(500), removed)
                 .is_none()
             {
