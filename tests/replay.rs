@@ -816,7 +816,8 @@ fn replay_whose_sandbox_ends(how: &'static [&'static str], engine_says: &[&str])
 /// and alpine, each pulled from the sandbox's registry when first run (none is in its engine
 /// before), each step succeeding with what its image gives (busybox's wget, bash under ubuntu),
 /// and the transcript says what stands in for each and under which tags; a tag no stand-in is
-/// served as fails as a stand-in missing, named.
+/// served as fails as a stand-in missing, named. nginx serves its page on a published port and
+/// redis answers `redis-cli ping`.
 #[test]
 fn the_small_official_images_have_stand_ins_pulled_when_asked() {
     let (json, stderr) = replay(&fixture("official-images.md"), &[]);
@@ -882,6 +883,18 @@ fn the_small_official_images_have_stand_ins_pulled_when_asked() {
             .contains("alpine:2.6"),
         "{untagged}"
     );
+    // The servers: nginx's page on its published port, Redis answering its own client.
+    for name in ["nginx", "redis"] {
+        assert!(stderr.contains(&format!("#   stand-in for {name}: ")));
+    }
+    for line in [67, 74, 85] {
+        let result = &step(&json, line)["result"];
+        assert_eq!(result["exit"], 0, "line {line}: {result}");
+    }
+    let page = step(&json, 68)["result"]["output"].as_str().unwrap();
+    assert!(page.contains("<title>Welcome to nginx!</title>"), "{page}");
+    let verdict = &step(&json, 75)["result"]["verdict"];
+    assert_eq!(verdict["matches"], true, "line 75: {verdict}");
 }
 
 /// `--fix` (issue 28): a tutorial written for the test, with `--rm` typed with an en dash, a

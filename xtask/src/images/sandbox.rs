@@ -66,11 +66,13 @@ pub struct StandIn {
 
 /// Debian packages of the plain stand-ins' root filesystem beyond minbase.
 const PLAIN_PACKAGES: &str = "busybox";
+/// Debian packages of the servers' stand-ins (nginx, redis): one root filesystem for both.
+const SERVER_PACKAGES: &str = "nginx,redis-server";
 
 /// The stand-ins: the Jupyter base with a conda stand-in for the docker-stacks images, the same
 /// run as root for anaconda3, the MariaDB stand-in (or the official image) for mysql (these
-/// warm); and for other tutorials, a Debian root for debian and ubuntu, and the same with busybox
-/// first for busybox and alpine.
+/// warm); and for other tutorials, a Debian root for debian and ubuntu, the same with busybox
+/// first for busybox and alpine, and Debian's nginx and redis-server for nginx and redis.
 pub fn stand_ins(docker: &Docker, base: &str, mysql: &str) -> Result<Vec<StandIn>> {
     let notebook = stand_in_image(docker, "notebook", base)?;
     let anaconda = stand_in_image(docker, "anaconda3", &notebook)?;
@@ -78,6 +80,10 @@ pub fn stand_ins(docker: &Docker, base: &str, mysql: &str) -> Result<Vec<StandIn
         .context("making the plain stand-ins' root filesystem")?;
     let debian = stand_in_image(docker, "debian", &rootfs)?;
     let busybox = stand_in_image(docker, "busybox", &rootfs)?;
+    let servers = super::base::ensure_rootfs_with(docker.sh(), SERVER_PACKAGES)
+        .context("making the server stand-ins' root filesystem")?;
+    let nginx = stand_in_image(docker, "nginx", &servers)?;
+    let redis = stand_in_image(docker, "redis", &servers)?;
     let stand_in = |warm, pulled_as, image: &String, about, tags| StandIn {
         pulled_as,
         image: image.clone(),
@@ -94,6 +100,8 @@ pub fn stand_ins(docker: &Docker, base: &str, mysql: &str) -> Result<Vec<StandIn
         stand_in(false, "ubuntu", &debian, "the Debian stand-in under this name: Debian's packages and apt sources, not Ubuntu's", &["20.04", "22.04", "24.04", "focal", "jammy", "noble"]),
         stand_in(false, "busybox", &busybox, "the Debian stand-in with busybox's applets first on PATH and sh as its command", &["1", "stable"]),
         stand_in(false, "alpine", &busybox, "the busybox stand-in under this name: sh and busybox's applets, no apk", &["3", "3.18", "3.19", "3.20", "3.21"]),
+        stand_in(false, "nginx", &nginx, "Debian's nginx keeping the official image's contract (conf.d/default.conf, /usr/share/nginx/html on port 80, logs on stdout; no njs or templates)", &["1", "stable", "alpine"]),
+        stand_in(false, "redis", &redis, "Debian's redis-server keeping the official image's contract (user redis in /data, port 6379, no password, redis-cli)", &["7", "6", "alpine"]),
     ])
 }
 
