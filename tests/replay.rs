@@ -952,7 +952,7 @@ fn fix_mends_a_look_alike_dash_and_a_stale_output_then_has_nothing_left() {
     // Only `hullo` changes: the lines the mask counts equal (their times) stay as written.
     assert!(
         hunks[1].starts_with("-32,7 +32,7 @@")
-            && hunks[1].contains("\n     2023-01-12 14:03:18 Executing the command: echo hello\n-    hullo\n+    hello\n"),
+            && hunks[1].contains("\n     2023-01-12 14:03:18 Executing the command: sh -c echo hello >&2\n-    hullo\n+    hello\n"),
         "{patch}"
     );
     // The container the tutorial named at line 51 stands for the author's ID, and is removed
