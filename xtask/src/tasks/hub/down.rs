@@ -93,28 +93,7 @@ impl HubDown {
             docker.output(["rm", "-f", &names.hub])?;
             say(format!("removed {}", names.hub));
         }
-        if docker
-            .label("network", &names.network, MANAGED_KEY)
-            .is_some()
-        {
-            // A removed service's tasks leave the network a moment later, and a swarm network
-            // can still be listed for a moment after `network rm` succeeded: done once it is gone.
-            let limit = std::time::Duration::from_secs(30);
-            let gone = || {
-                docker
-                    .label("network", &names.network, MANAGED_KEY)
-                    .is_none()
-            };
-            let removed = || {
-                let _ = docker.probe(["network", "rm", &names.network]);
-                gone()
-            };
-            if crate::engine::wait::poll(limit, std::time::Duration::from_millis(500), removed)
-                .is_none()
-            {
-                docker.output(["network", "rm", &names.network])?;
-            }
-        }
+        remove_network(&docker, &names.network)?;
         for volume in volumes.iter().filter(|v| !v.starts_with("every ")) {
             docker.output(["volume", "rm", volume])?;
             say(format!("removed volume {volume}"));
@@ -132,6 +111,25 @@ impl HubDown {
         }
         Ok(())
     }
+}
+
+/// Removes the hub's network (if it is the project's) once the removed services' tasks have left
+/// it: a removed service's tasks leave a moment later, and a swarm network can still be listed for
+/// a moment after `network rm` succeeded, so it is done once the network is gone.
+fn remove_network(docker: &Docker, network: &str) -> Result<()> {
+    if docker.label("network", network, MANAGED_KEY).is_none() {
+        return Ok(());
+    }
+    let limit = std::time::Duration::from_secs(30);
+    let gone = || docker.label("network", network, MANAGED_KEY).is_none();
+    let removed = || {
+        let _ = docker.probe(["network", "rm", network]);
+        gone()
+    };
+    if crate::engine::wait::poll(limit, std::time::Duration::from_millis(500), removed).is_none() {
+        docker.output(["network", "rm", network])?;
+    }
+    Ok(())
 }
 
 /// Asks on the terminal; with no terminal, refuses (pass --yes).
