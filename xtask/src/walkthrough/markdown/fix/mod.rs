@@ -165,7 +165,7 @@ fn recheck_one(f: &Finding, line: usize, again: &Replayed) -> Recheck {
             said: format!("line {line}: not run in the fixed file's replay"),
         };
     };
-    let exit = r.exit.map_or("none".into(), |e| e.to_string());
+    let exit = rules::exit_text(r);
     let (holds, said) = match f.rule {
         Rule::Output => match &r.verdict {
             Some(Verdict::Matches) => (true, "its output now matches the article's".to_string()),

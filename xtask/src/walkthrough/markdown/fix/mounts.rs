@@ -6,7 +6,7 @@
 use super::super::steps::StepKind;
 use super::super::StepResult;
 use super::diff::Edit;
-use super::rules::{Finding, Rule, Seen};
+use super::rules::{exit_text, Finding, Rule, Seen};
 
 /// The finding for step `r`, which failed on `path`, after `before`; None when the step is not a
 /// `cd` (the rule mends only those).
@@ -24,18 +24,13 @@ pub fn cd_to_mount(
     if !text.split(['&', ';', '|']).any(|part| part.trim() == typed) {
         return None;
     }
-    let exit = r.exit.map_or("none".into(), |e| e.to_string());
+    let exit = exit_text(r);
     let saw = format!(
         "line {}: `{typed}` failed (exit {exit}): no {path} there",
         step.line
     );
-    let finding = |edit: Option<Edit>, said: String| Finding {
-        rule: Rule::Mount,
-        step: r.step,
-        line: step.line,
-        edit,
-        evidence: format!("{saw}; {said}"),
-    };
+    let finding =
+        |edit, said: String| Finding::on(Rule::Mount, seen, r, edit, format!("{saw}; {said}"));
     let Some((destination, at)) = mounted_at(seen, before, path) else {
         let said = format!("left as written: no step before it mounted {path}");
         return Some(finding(None, said));

@@ -10,7 +10,7 @@ use super::super::causes::made;
 use super::super::steps::{Step, StepKind};
 use super::super::StepResult;
 use super::diff::Edit;
-use super::rules::{Finding, Rule, Seen};
+use super::rules::{exit_text, Finding, Rule, Seen};
 
 /// The finding for step `r`, failed on the ID `id` of an object of kind `of`, after `before`.
 pub fn authors_id(
@@ -21,18 +21,13 @@ pub fn authors_id(
     of: &str,
 ) -> Finding {
     let step = &seen.steps[r.step];
-    let exit = r.exit.map_or("none".into(), |e| e.to_string());
+    let exit = exit_text(r);
     let saw = format!(
         "line {}: the command failed (exit {exit}): the engine knows no {of} {id}, and no output of the replay showed it (an ID from the author's machine)",
         step.line
     );
-    let finding = |edit: Option<Edit>, said: String| Finding {
-        rule: Rule::AuthorsId,
-        step: r.step,
-        line: step.line,
-        edit,
-        evidence: format!("{saw}; {said}"),
-    };
+    let finding =
+        |edit, said: String| Finding::on(Rule::AuthorsId, seen, r, edit, format!("{saw}; {said}"));
     let Some((name, at)) = last_named(seen.steps, before, of) else {
         let article = if of.starts_with(['a', 'e', 'i', 'o', 'u']) {
             "an"
@@ -88,22 +83,18 @@ fn last_named(steps: &[Step], before: &[StepResult], of: &str) -> Option<(String
 /// `took` gave a container before: that container removed on a line of its own just before.
 pub fn name_taken(seen: &Seen, r: &StepResult, name: &str, took: usize) -> Finding {
     let step = &seen.steps[r.step];
-    let exit = r.exit.map_or("none".into(), |e| e.to_string());
+    let exit = exit_text(r);
     let raw = seen.lines.get(step.line - 1).copied().unwrap_or("");
     let indent = &raw[..raw.len() - raw.trim_start().len()];
     let removal = format!("docker rm -f {name}");
-    Finding {
-        rule: Rule::NameTaken,
-        step: r.step,
-        line: step.line,
-        edit: Some(Edit {
-            start: step.line - 1,
-            old: 0,
-            new: vec![format!("{indent}{removal}")],
-        }),
-        evidence: format!(
-            "line {}: the command failed (exit {exit}): the container the guide's step at line {took} named {name} still holds the name; `{removal}` added before it, so that the name is free again",
-            step.line
-        ),
-    }
+    let edit = Edit {
+        start: step.line - 1,
+        old: 0,
+        new: vec![format!("{indent}{removal}")],
+    };
+    let evidence = format!(
+        "line {}: the command failed (exit {exit}): the container the guide's step at line {took} named {name} still holds the name; `{removal}` added before it, so that the name is free again",
+        step.line
+    );
+    Finding::on(Rule::NameTaken, seen, r, Some(edit), evidence)
 }

@@ -64,6 +64,31 @@ pub struct Finding {
     pub evidence: String,
 }
 
+impl Finding {
+    /// A finding of `rule` on the step `r` ran, at that step's line.
+    pub fn on(
+        rule: Rule,
+        seen: &Seen,
+        r: &StepResult,
+        edit: Option<Edit>,
+        evidence: String,
+    ) -> Finding {
+        let line = seen.steps[r.step].line;
+        Finding {
+            rule,
+            step: r.step,
+            line,
+            edit,
+            evidence,
+        }
+    }
+}
+
+/// A step's exit as evidence gives it: its code, or `none` (it never ended).
+pub fn exit_text(r: &StepResult) -> String {
+    r.exit.map_or("none".into(), |e| e.to_string())
+}
+
 /// Most lines of a real output written into an article.
 const MAX_OUTPUT_LINES: usize = 1000;
 
@@ -89,7 +114,7 @@ pub fn output(seen: &Seen, r: &StepResult) -> Option<Finding> {
     };
     let refuse = |why: String| Some(finding(None, format!("is left as written: {why}")));
     if r.exit != Some(0) {
-        let exit = r.exit.map_or("none".into(), |e| e.to_string());
+        let exit = exit_text(r);
         return refuse(format!(
             "the step failed (exit {exit}), and an error is no output to show"
         ));
@@ -266,7 +291,7 @@ pub fn dash(seen: &Seen, r: &StepResult, cause: &Cause) -> Option<Finding> {
     if !matches!(step.kind, StepKind::Command { .. }) {
         return None;
     }
-    let exit = r.exit.map_or("none".into(), |e| e.to_string());
+    let exit = exit_text(r);
     let saw = format!(
         "line {}: the command failed (exit {exit}), and the replay named a look-alike dash in `{}{}`",
         step.line, found.dash, found.word
@@ -283,13 +308,13 @@ pub fn dash(seen: &Seen, r: &StepResult, cause: &Cause) -> Option<Finding> {
         ),
         None => (None, format!("; left as written: no such dash on line {} as written (a placeholder's value or a continuation line)", step.line)),
     };
-    Some(Finding {
-        rule: Rule::Dash,
-        step: r.step,
-        line: step.line,
+    Some(Finding::on(
+        Rule::Dash,
+        seen,
+        r,
         edit,
-        evidence: format!("{saw}{said}"),
-    })
+        format!("{saw}{said}"),
+    ))
 }
 
 /// `line` with each option written with a look-alike dash given its `--` (or `-`), and the
@@ -321,7 +346,7 @@ pub fn mend_dashes(line: &str) -> Option<(String, Vec<String>)> {
 /// A failed step that no rule of this slice mends: said, and left as written.
 pub fn unmended(seen: &Seen, r: &StepResult, cause: &Cause) -> Finding {
     let line = seen.steps[r.step].line;
-    let exit = r.exit.map_or("none".into(), |e| e.to_string());
+    let exit = exit_text(r);
     Finding {
         rule: Rule::None,
         step: r.step,
