@@ -44,12 +44,12 @@ fn common_checks(report: &Value, out: &std::process::Output, made: &Made) {
         "the prune is shown as skipped"
     );
     for words in [
-        "builds the Jupyter image and starts both",
-        "project-prefixed name",
-        "work against the mysql service",
-        "keeps the named volume",
-        "data is still in the volume",
-        "`down -v` removes",
+        "up-builds-and-starts",
+        "volume-project-prefixed",
+        "cells-work",
+        "down-keeps-named-volume",
+        "data-survives-down-up",
+        "down-v-removes-named-volume",
     ] {
         assert_eq!(
             claim(report, words)["holds"],
@@ -58,7 +58,7 @@ fn common_checks(report: &Value, out: &std::process::Output, made: &Made) {
             claim(report, words)["evidence"]
         );
     }
-    assert!(claim(report, "project-prefixed")["evidence"]
+    assert!(claim(report, "volume-project-prefixed")["evidence"]
         .as_str()
         .unwrap()
         .contains(&format!("{}_mysql-data", made.project)));
@@ -130,7 +130,7 @@ fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
     assert!(db.iter().all(|c| c["HostConfig"]["PortBindings"]
         .as_object()
         .is_none_or(|p| p.is_empty())));
-    assert!(holds("with 3306/tcp not published"));
+    assert!(holds("ps-lists-mysql"));
     eprintln!(
         "seen in the sandbox's engine: Compose project jupyter's custom-jupyter-image (published \
          on {address}) and mysql-db (nothing published, data on jupyter_mysql-data)"
@@ -145,7 +145,7 @@ fn literal_mode_is_the_articles_replay() {
     // The sandbox went with the run, and nothing else of this run is left on the host engine.
     assert_nothing_left(&seen.run);
     assert!(out.status.success(), "{stderr}");
-    assert_pinned(&report, pinned::PINNED);
+    assert_claims(&report, "compose");
     // Every docker command ran as written, the note's `docker system prune -a` included (it only
     // touches the sandbox's engine).
     assert_commands_replayed(&report, SLUG);
@@ -162,7 +162,7 @@ fn literal_mode_is_the_articles_replay() {
         stderr.contains("stand-in for mysql:") && stderr.contains("$ docker compose up"),
         "{stderr}"
     );
-    let built = evidence("builds the Jupyter image, named");
+    let built = evidence("up-builds-jupyter");
     assert!(
         built.contains("Successfully tagged jupyter_jupyter") || built.contains("naming to"),
         "{built}"
@@ -173,7 +173,7 @@ fn literal_mode_is_the_articles_replay() {
             "v1's name is said to be the stand-in's: {built}"
         );
     }
-    let pulls = evidence("pulls the images it needs");
+    let pulls = evidence("up-pulls-images");
     assert!(
         pulls.contains("Pulling from library/mysql")
             && pulls.contains("Pulling from jupyter/minimal-notebook"),
@@ -181,22 +181,22 @@ fn literal_mode_is_the_articles_replay() {
     );
     let row = regex::Regex::new(r"row: [0-9a-f]{12} jupyter[-_]jupyter .*Up [^(]*\(healthy\) 0\.0\.0\.0:8888->8888/tcp(, :::8888->8888/tcp)? custom-jupyter-image").unwrap();
     assert!(
-        row.is_match(&evidence("of image jupyter-jupyter, (healthy)")),
+        row.is_match(&evidence("ps-lists-jupyter")),
         "{}",
-        evidence("of image jupyter-jupyter")
+        evidence("ps-lists-jupyter")
     );
     // Timed, from the engine's own clocks: the Jupyter container's start and MySQL's log line.
-    let ready = evidence("MySQL accepts connections as soon as");
+    let ready = evidence("depends-on-db-ready");
     assert!(
         regex::Regex::new(r"started at 20\d\d-.*listens on 3306 at 20\d\d-.*: \+\d+\.\d\ds after")
             .unwrap()
             .is_match(&ready),
         "{ready}"
     );
-    assert!(evidence("reaches MySQL by the name mysql-db").contains("MYSQL_USER=root"));
-    assert!(evidence("down` keeps the named volume").contains("ibdata1"));
+    assert!(evidence("jupyter-reaches-mysql").contains("MYSQL_USER=root"));
+    assert!(evidence("down-keeps-volume").contains("ibdata1"));
     assert!(
-        evidence("file browser lists").contains("computation,ipynb"),
+        evidence("file-browser-lists").contains("computation,ipynb"),
         "the notebook written under its block's title"
     );
     // No secret in any evidence: the token and the compose file's password are masked.
@@ -205,7 +205,7 @@ fn literal_mode_is_the_articles_replay() {
         let e = c["evidence"].as_str().unwrap();
         assert!(!e.contains("my-secret-pw") && !token.is_match(e), "{e}");
     }
-    assert!(evidence("password stays out").contains("MYSQL_PASSWORD=<redacted>"));
+    assert!(evidence("password-out-of-image").contains("MYSQL_PASSWORD=<redacted>"));
 }
 
 #[test]
@@ -213,11 +213,8 @@ fn corrected_mode_waits_for_health_and_bakes_nothing() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (report, out, made) = kept_walkthrough(&["compose", "--keep"], made);
     common_checks(&report, &out, &made);
-    assert_eq!(
-        claim(&report, "as soon as the Jupyter container runs")["holds"],
-        true
-    );
-    assert_eq!(claim(&report, "password stays out")["holds"], true);
+    assert_eq!(claim(&report, "db-ready-for-n2")["holds"], true);
+    assert_eq!(claim(&report, "password-out-of-image")["holds"], true);
     assert!(!docker_ok(&["image", "inspect", &made.image]).contains("my-secret-pw"));
     assert!(!docker_ok(&[
         "history",
@@ -227,20 +224,17 @@ fn corrected_mode_waits_for_health_and_bakes_nothing() {
         &made.image
     ])
     .contains("my-secret-pw"));
-    assert_pinned(&report, pinned::PINNED);
+    assert_claims(&report, "compose");
     pinned::look_for_ourselves(&report, &out, &made);
 }
 
 // ---- Every claim's verdict, pinned or looked at again (issue 11 item 5) ----------------------------
-// Kept apart from the tests above so it merges on its own. `PINNED` holds, for every claim the
+// Kept apart from the tests above so it merges on its own. compose/claims.md holds, for every claim the
 // walkthrough makes, the verdict that the article and ../shared/series/STEPS.md (article 4) give,
 // per mode and section; a claim the report has and the table does not fails the test. The prose
 // above each table says what the tests re-observe themselves (in `common_checks` or `look_for_ourselves`).
 mod pinned {
     use super::*;
-
-    /// Every claim's verdict, and where it comes from: tests/pinned/compose.md.
-    pub const PINNED: &str = include_str!("pinned/compose.md");
 
     pub fn look_for_ourselves(report: &Value, out: &std::process::Output, made: &Made) {
         // The attached `up`, as the transcript recorded it: the Jupyter container's lines, with the URL.

@@ -10,9 +10,6 @@ mod support;
 use serde_json::Value;
 use support::*;
 
-/// Every claim's verdict, pinned from the article and STEPS.md section 5: tests/pinned/deploy.md.
-const CLAIMS: &str = include_str!("pinned/deploy.md");
-
 /// A note of the report starting with `start`: the rest of it.
 fn note_after<'a>(report: &'a Value, start: &str) -> &'a str {
     let notes = report["sections"][0]["notes"].as_array().expect("notes");
@@ -80,7 +77,7 @@ fn common_checks(report: &Value, out: &std::process::Output) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(report["ok"], true);
-    assert_pinned(report, CLAIMS);
+    assert_claims(report, "deploy");
     // What stands in, said in the transcript.
     for words in [
         "Docker Hub is a stand-in: Debian's docker-registry (distribution 2.8) with htpasswd",
@@ -124,7 +121,7 @@ fn the_linode_showed(report: &Value, seen: &watch::Seen, literal: bool) {
     let address = jupyter[0]["HostConfig"]["PortBindings"]["8888/tcp"][0]["HostIp"].clone();
     // The article publishes on every address (an erratum); the corrected mode on loopback only.
     assert_eq!(address, if literal { "" } else { "127.0.0.1" });
-    assert_eq!(holds("not served on the Linode's public address"), !literal);
+    assert_eq!(holds("not-public"), !literal);
     let image = seen
         .image_by_id(jupyter[0]["Image"].as_str().unwrap())
         .expect("the Jupyter container's image, seen on the Linode");
@@ -133,7 +130,7 @@ fn the_linode_showed(report: &Value, seen: &watch::Seen, literal: bool) {
         (user == "1000" || user == "jovyan") && dir == "/work",
         "{user} {dir}"
     );
-    assert!(holds("starts JupyterLab as jovyan, serving from /work"));
+    assert!(holds("test-run-serves-work"));
     let data: Vec<&str> = named("mysql-db")
         .iter()
         .flat_map(|c| c["Mounts"].as_array().into_iter().flatten())
@@ -146,7 +143,7 @@ fn the_linode_showed(report: &Value, seen: &watch::Seen, literal: bool) {
             !data.is_empty() && data.iter().all(|v| v.len() == 64),
             "{data:?}"
         );
-        assert!(!holds("mysql-db keeps its data on a named volume"));
+        assert!(!holds("data-on-named-volume"));
     } else {
         assert!(data.contains(&"mysql-data"), "{data:?}");
     }
@@ -163,7 +160,7 @@ fn literal_mode_is_the_articles_replay_after_article_4() {
     assert!(out.status.success(), "{stderr}");
     the_linode_showed(&report, &seen, true);
     assert_eq!(report["ok"], true);
-    assert_pinned(&report, CLAIMS);
+    assert_claims(&report, "deploy");
     // Every docker command of the article ran as written, `docker login` and the LISH console's included.
     assert_commands_replayed(&report, "deploy-jupyter-docker-linode");
     let remote: Vec<&Value> = report["transcript"]
@@ -204,7 +201,7 @@ fn literal_mode_is_the_articles_replay_after_article_4() {
         .expect("the run's account named")[1]
         .to_string();
     hub_gone(&hub, &user);
-    let public = claim(&report, "not served on the Linode's public address");
+    let public = claim(&report, "not-public");
     assert!(
         public["evidence"]
             .as_str()
@@ -213,7 +210,7 @@ fn literal_mode_is_the_articles_replay_after_article_4() {
         "{}",
         public["evidence"]
     );
-    let rows = claim(&report, "five rows of seven values");
+    let rows = claim(&report, "d3-prints-rows");
     assert!(
         rows["evidence"].as_str().unwrap().contains("(9, 2)"),
         "nine values, two of them None: {}",
@@ -231,7 +228,7 @@ fn corrected_mode_pins_tunnels_and_keeps_the_data() {
         stderr.contains("ssh -N -L "),
         "the tunnel is a step of the transcript"
     );
-    let pinned = claim(&report, "pinned by its digest");
+    let pinned = claim(&report, "linode-runs-pushed-digest");
     assert!(
         pinned["evidence"].as_str().unwrap().contains("@sha256:"),
         "{}",

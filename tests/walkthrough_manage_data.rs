@@ -9,13 +9,12 @@ use support::*;
 
 const IMAGE: &str = "custom-jupyter-image:named-volume";
 
-/// Every claim's verdict, pinned from the article and what its exact commands did on a real engine
-/// (literal: in the sandbox): tests/pinned/manage-data.md, which says where each comes from.
-const PINNED: &str = include_str!("pinned/manage-data.md");
-
-/// How many claims the corrected mode makes: the rows it is pinned in.
+/// How many claims the corrected mode makes: the rows of manage_data/claims.md it makes.
 fn corrected_rows() -> usize {
-    pinned(PINNED).iter().filter(|r| r.3.is_some()).count()
+    let rows = &xtask::walkthrough::catalogue::of("manage-data").rows;
+    rows.iter()
+        .filter(|r| r.corrected != xtask::walkthrough::catalogue::Verdict::Absent)
+        .count()
 }
 
 /// Guards for everything a `--keep` run may have left: each section's container (also as renamed
@@ -66,7 +65,7 @@ fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
         let folder = seen.files_in(v).into_iter().find(|f| f.2.is_empty());
         assert_eq!(folder.map(|f| f.0).as_deref(), Some("0:0"), "volume {v}");
     }
-    assert!(holds("gives each container an anonymous volume") && holds("owned by root root"));
+    assert!(holds("anonymous-volume-per-container") && holds("outputs-owned-by-root"));
     // Fixing file permissions: no volume at /project/outputs ever held a CSV (the cell writes
     // /work/outputs), which is the erratum the walkthrough reports.
     for (c, _, m) in &at_outputs {
@@ -81,7 +80,7 @@ fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
             "{c}'s volume {v} at /project/outputs: {csv:?}"
         );
     }
-    assert!(!holds("lands in the container's volume"));
+    assert!(!holds("data-in-volume"));
     // Named volumes: named-data-volume is mounted there, its folder root's (the notebook user
     // cannot write it).
     assert!(at_outputs
@@ -92,7 +91,7 @@ fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
         .into_iter()
         .find(|f| f.2.is_empty());
     assert_eq!(folder.map(|f| f.0).as_deref(), Some("0:0"));
-    assert!(!holds("the notebook user can write to the named volume"));
+    assert!(!holds("named-volume-writable"));
     // Bind mounts: the notebook bind-mounted at /work/computation.ipynb, writable, then read-only.
     let binds: Vec<bool> = seen
         .mounts()
@@ -121,7 +120,7 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     );
     assert_eq!(report["mode"], "literal");
     assert_eq!(report["article"], "manage-jupyter-data-docker");
-    assert_pinned(&report, PINNED);
+    assert_claims(&report, "manage-data");
     assert_commands_replayed(&report, "manage-jupyter-data-docker");
     the_sandbox_showed(&report, &seen);
     let evidence = |words: &str| {
@@ -133,7 +132,7 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
 
     // The verdicts come from the sandbox's engine: a generated volume name, the cell's own
     // exception, the owners `ls -l` printed there, the server's token, the engine's refusals.
-    let generated = evidence("anonymous volume with a generated name");
+    let generated = evidence("anonymous-volume-per-container");
     assert!(
         generated
             .split(|c: char| !c.is_ascii_hexdigit())
@@ -141,21 +140,21 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
             && generated.ends_with(" at /project/outputs"),
         "{generated}"
     );
-    let raised = evidence("raises PermissionError");
+    let raised = evidence("cell-raises-permission-error");
     assert!(
         raised.starts_with("the cell's exit 1; it raised: PermissionError: [Errno 13]"),
         "{raised}"
     );
     assert!(
-        evidence("owned by root root").contains(" root root ")
-            && evidence("owned by jovyan users").contains(" jovyan users ")
+        evidence("outputs-owned-by-root").contains(" root root ")
+            && evidence("chown-owns-files").contains(" jovyan users ")
     );
-    let url = evidence("`docker logs` of the detached container");
+    let url = evidence("logs-show-url");
     assert!(
         url.contains("token=<48 hex>") && url.contains(": 200 with the token, 403 without"),
         "{url}"
     );
-    let volume = evidence("lands in the container's volume");
+    let volume = evidence("data-in-volume");
     assert!(
         volume.contains("at /project/outputs holds []")
             && volume.contains(
@@ -165,13 +164,13 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     );
     // The article's prose removal steps ran (its removal section's commands), so the named-volume
     // run started: its volume is root's, and empty.
-    let named = evidence("a new container mounting it sees the data");
+    let named = evidence("named-volume-outlives-container");
     assert!(
         named.contains("in the new container")
             && named.contains("owner 0:0, mode 0755, holding []"),
         "{named}"
     );
-    let edit = evidence("an edit to the notebook on the host shows in the container");
+    let edit = evidence("host-edit-seen");
     let inodes = regex::Regex::new(r"on the host (\d+), of \S+ in container \S+ (\d+)$")
         .unwrap()
         .captures(&edit)
@@ -180,8 +179,7 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
         inodes.as_ref().is_some_and(|(host, inside)| host == inside),
         "one file on both sides: {edit}"
     );
-    assert!(evidence("the notebook user can write to the named volume")
-        .contains("owner 0:0, mode 0755"));
+    assert!(evidence("named-volume-writable").contains("owner 0:0, mode 0755"));
     // No token reaches the report.
     let all = report["claims"].to_string();
     assert!(
@@ -196,7 +194,7 @@ fn corrected_mode_delivers_every_claim() {
     let (report, _, _guards) = kept_walkthrough(&["manage-data", "--keep"], guards_for);
     assert_eq!(report["mode"], "corrected");
     assert_eq!(report["ok"], true, "every verdict as expected");
-    assert_pinned(&report, PINNED);
+    assert_claims(&report, "manage-data");
     for c in report["claims"].as_array().unwrap() {
         assert_eq!(c["holds"], true, "{}: {}", c["claim"], c["evidence"]);
     }

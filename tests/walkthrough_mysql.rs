@@ -134,12 +134,12 @@ fn corrected_mode_keeps_the_data_on_the_volume_and_the_password_out_of_the_image
         )
     );
     for words in [
-        "host.docker.internal names the host",
-        "the 2021 table appears",
-        "credentials stay out",
-        "once mysql-db is healthy",
-        "prints why it failed",
-        "the data survives `docker rm` and a new mysql-db",
+        "host-docker-internal",
+        "table-2021-on-host",
+        "credentials-out-of-image",
+        "cells-work-once-healthy",
+        "failure-says-why",
+        "data-survives-rm",
     ] {
         assert_eq!(
             claim(&report, words)["holds"],
@@ -148,7 +148,7 @@ fn corrected_mode_keeps_the_data_on_the_volume_and_the_password_out_of_the_image
             claim(&report, words)["evidence"]
         );
     }
-    assert!(claim(&report, "prints why it failed")["evidence"]
+    assert!(claim(&report, "failure-says-why")["evidence"]
         .as_str()
         .unwrap()
         .contains("Access denied"));
@@ -163,7 +163,7 @@ fn corrected_mode_keeps_the_data_on_the_volume_and_the_password_out_of_the_image
         !password_in_history(&report),
         "corrected: no password in the image's history"
     );
-    assert_pinned(&report, pinned::PINNED);
+    assert_claims(&report, "mysql");
     pinned::look_for_ourselves(&report, "corrected");
 }
 
@@ -188,7 +188,7 @@ fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
         env.contains(&"MYSQL_USER") && env.contains(&"MYSQL_PASSWORD"),
         "{env:?}"
     );
-    assert!(!holds("the credentials stay out of the image"));
+    assert!(!holds("credentials-out-of-image"));
     let jupyter = seen.containers_of("custom-jupyter-image:mysql-connected");
     assert!(!jupyter.is_empty(), "{}", seen.summary());
     let extra_hosts: Vec<&Value> = jupyter
@@ -201,7 +201,7 @@ fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
             .all(|h| !h.to_string().contains("host.docker.internal")),
         "{extra_hosts:?}"
     );
-    assert!(!holds("host.docker.internal names the host"));
+    assert!(!holds("host-docker-internal"));
     // Database container, network and volume: mysql-db on jupyter-mysql-net, 3306 published
     // nowhere, and (re-created) its data directory on the volume mysqldata, which fills.
     let db = seen.containers_of("mysql");
@@ -257,7 +257,7 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
             Some(true)
         )
     );
-    assert_pinned(&report, pinned::PINNED);
+    assert_claims(&report, "mysql");
     assert_commands_replayed(&report, "persist-jupyter-data-mysql-docker");
     the_sandbox_showed(&report, &seen);
 
@@ -269,47 +269,44 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
             .to_string()
     };
     assert!(
-        evidence("host.docker.internal names the host").contains(
+        evidence("host-docker-internal").contains(
             "`getent hosts host.docker.internal` in custom-jupyter-container-mysql: exit 2"
         ),
         "{}",
-        evidence("host.docker.internal names the host")
+        evidence("host-docker-internal")
     );
-    assert!(evidence("a failed connection prints why")
-        .contains("<class 'mysql.connector.errors.Error'>"));
-    let again = evidence("running the CREATE DATABASE cell (N2) again");
+    assert!(evidence("failure-says-why").contains("<class 'mysql.connector.errors.Error'>"));
+    let again = evidence("create-database-again");
     assert!(
         again.contains("1007")
             && again.contains("database exists")
             && again.contains("only the class"),
         "{again}"
     );
-    assert!(
-        evidence("cell N4 reads five rows").starts_with("5 row(s) printed, fields [7, 7, 7, 7, 7]")
-    );
+    assert!(evidence("n4-reads-rows").starts_with("5 row(s) printed, fields [7, 7, 7, 7, 7]"));
     // The local machine's stand-ins: its JupyterLab ran the host cells against its MySQL, which
     // then holds the 2020 table only (the container's cells never reached it).
     assert!(
-        evidence("cell L1 writes").ends_with(", 1001"),
+        evidence("l1-writes-csv").ends_with(", 1001"),
         "{}",
-        evidence("cell L1 writes")
+        evidence("l1-writes-csv")
     );
     assert!(
-        evidence("the 2021 table appears").contains("[Motorized_Foot_Scooter_Trips_2020]"),
+        evidence("table-2021-on-host").contains("[Motorized_Foot_Scooter_Trips_2020]"),
         "{}",
-        evidence("the 2021 table appears")
+        evidence("table-2021-on-host")
     );
     assert!(
-        evidence("the host's data survives").contains("the 2020 table has 1000 rows"),
+        evidence("host-data-survives-rm").contains("the 2020 table has 1000 rows"),
         "{}",
-        evidence("the host's data survives")
+        evidence("host-data-survives-rm")
     );
     assert!(
-        evidence("not reachable from the host").contains("`docker port mysql-db`: \"\""),
+        evidence("db-not-reachable-from-host").contains("`docker port mysql-db`: \"\""),
         "{}",
-        evidence("not reachable from the host")
+        evidence("db-not-reachable-from-host")
     );
-    let orphaned = evidence("leaves its anonymous volume");
+    let orphaned = evidence("rm-leaves-anonymous-volume");
     assert!(
         regex::Regex::new(r"with scooter_trips/: [0-9a-f]{12}")
             .unwrap()
@@ -319,9 +316,9 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     // Readiness is a measured time, never a probe that can only fail.
     let timed = regex::Regex::new(r"after \d+\.\ds").unwrap();
     for words in [
-        "mysql-db accepts connections by the time cell N2",
-        "the re-created mysql-db no longer has",
-        "`docker ps`: the Jupyter container is (healthy)",
+        "db-ready-for-n2",
+        "recreated-db-no-scooter-trips",
+        "ps-jupyter-healthy",
     ] {
         assert!(
             timed.is_match(&evidence(words)),
@@ -331,9 +328,9 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     }
     // No password anywhere in the report: lengths only.
     assert!(
-        evidence("the credentials stay out of the image").contains("MYSQL_PASSWORD=<"),
+        evidence("credentials-out-of-image").contains("MYSQL_PASSWORD=<"),
         "{}",
-        evidence("the credentials stay out of the image")
+        evidence("credentials-out-of-image")
     );
     let text = report.to_string();
     for line in String::from_utf8_lossy(&out.stderr)
@@ -352,16 +349,13 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
 }
 
 // ---- Every claim's verdict, pinned or looked at again (issue 11 item 5, issue 14.4) ----------------
-// Kept apart from the tests above so it merges on its own. `PINNED` holds, for every claim the
+// Kept apart from the tests above so it merges on its own. mysql/claims.md holds, for every claim the
 // walkthrough makes, the (holds, expected) that the article and ../shared/series/STEPS.md (article 3)
 // give, per mode (`absent`: the claim is not made in that mode); a claim the report has and the table
 // does not fails the test. `look_for_ourselves` then re-observes what it can with this test's own
 // docker calls on what `--keep` left; the `why` column says which.
 mod pinned {
     use super::*;
-
-    /// Every claim's verdict, and where it comes from: tests/pinned/mysql.md.
-    pub const PINNED: &str = include_str!("pinned/mysql.md");
 
     /// The kept container of `base` (renamed with its section's slug).
     fn kept(report: &Value, section_name: &str, base: &str) -> String {

@@ -6,10 +6,6 @@ mod support;
 use serde_json::Value;
 use support::*;
 
-/// Every claim's verdict, pinned from the article and what its exact commands did on a real engine:
-/// tests/pinned/setup.md, which says where each comes from.
-const CLAIMS: &str = include_str!("pinned/setup.md");
-
 /// Every image a `--keep` run built, and the containers it made (all `--rm`, so normally gone).
 fn guards_for(report: &Value) -> Vec<Guard> {
     let mut guards: Vec<Guard> = report["sections"]
@@ -70,7 +66,7 @@ fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
         "anaconda3's containers: {}",
         seen.summary()
     );
-    assert!(holds("the container's shell runs as root"));
+    assert!(holds("shell-as-root"));
     // Jupyter Docker Stacks image: its container ran as the image's user 1000 (jovyan), not root.
     let stacks = seen.containers_of("jupyter/datascience-notebook");
     let users: Vec<&Value> = stacks
@@ -82,7 +78,7 @@ fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
         !users.is_empty() && users.iter().all(|u| *u == "1000" || *u == "jovyan"),
         "the stacks image's user: {users:?}"
     );
-    assert!(holds("the stacks container runs as jovyan"));
+    assert!(holds("stacks-as-jovyan"));
     // Own image from a Dockerfile: custom-jupyter-image exposes 8888, and ran published there.
     let own = seen
         .image("custom-jupyter-image:latest")
@@ -122,7 +118,7 @@ fn literal_mode_replays_the_article_and_checks_what_it_can() {
     );
     assert_eq!(report["mode"], "literal");
     assert_eq!(report["sections"].as_array().unwrap().len(), 4);
-    assert_pinned(&report, CLAIMS);
+    assert_claims(&report, "setup");
     // Every docker command of the article ran as written, in the sandbox.
     assert_commands_replayed(&report, "jupyter-docker-setup-guide");
     the_sandbox_showed(&report, &seen);
@@ -149,24 +145,24 @@ fn literal_mode_replays_the_article_and_checks_what_it_can() {
         );
     }
     // The pulls ran: the sandbox's engine did not have the images the article pulls.
-    assert!(claim(&report, "pulls it first")["evidence"]
+    assert!(claim(&report, "pulled-first")["evidence"]
         .as_str()
         .unwrap()
         .contains("Unable to find image 'jupyter/datascience-notebook:latest' locally"));
-    assert!(claim(&report, "fetches the tag latest")["evidence"]
+    assert!(claim(&report, "pull-latest")["evidence"]
         .as_str()
         .unwrap()
         .contains("Using default tag: latest"));
     // The evidence is what the engine showed: ids, owners, the refusal, the cache.
-    assert!(claim(&report, "shell runs as root")["evidence"]
+    assert!(claim(&report, "shell-as-root")["evidence"]
         .as_str()
         .unwrap()
         .starts_with("id -u: 0, id -g: 0"));
-    assert!(claim(&report, "needs --allow-root")["evidence"]
+    assert!(claim(&report, "needs-allow-root")["evidence"]
         .as_str()
         .unwrap()
         .contains("--allow-root"));
-    assert!(claim(&report, "reuses the cached")["evidence"]
+    assert!(claim(&report, "rebuild-cached")["evidence"]
         .as_str()
         .unwrap()
         .contains("RUN steps came from the build cache"));
@@ -193,7 +189,7 @@ fn literal_mode_replays_the_article_and_checks_what_it_can() {
         4
     );
     // The erratum: the root-owned COPY leaves the notebook read-only for jovyan, as the sandbox showed.
-    let erratum = claim(&report, "the notebook user can save");
+    let erratum = claim(&report, "can-save");
     assert_eq!(
         (erratum["holds"].as_bool(), erratum["expected"].as_bool()),
         (Some(false), Some(false))
@@ -218,7 +214,7 @@ fn corrected_pre_load_gives_the_notebook_to_jovyan() {
     let (report, _, _guards) = kept_walkthrough(&["setup", "--keep"], guards_for);
     assert_eq!(report["mode"], "corrected");
     assert_eq!(report["ok"], true);
-    assert_pinned(&report, CLAIMS);
-    assert_eq!(claim(&report, "the notebook user can save")["holds"], true);
+    assert_claims(&report, "setup");
+    assert_eq!(claim(&report, "can-save")["holds"], true);
     assert_eq!(notebook_owner(&report), "jovyan:users");
 }

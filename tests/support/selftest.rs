@@ -7,6 +7,7 @@ mod support;
 
 use support::watch::{in_containers, Seen};
 use support::*;
+use xtask::walkthrough::catalogue::{self, Catalogue};
 
 /// A `docker` that answers every `inspect` with `stderr` and exit status `code`.
 fn fake_engine(stderr: &str, code: i32) -> (tempfile::TempDir, Docker) {
@@ -96,48 +97,6 @@ fn placeholders_stand_for_one_token() {
     assert!(!same_tokens("docker logs web", "docker logs db"));
 }
 
-/// The pinned-verdicts files read as tables: rows only (no header, rule or prose), every verdict
-/// a known word; a misspelt verdict or a row of the wrong width is an error, not a skipped row.
-#[test]
-fn pinned_files_read_strictly() {
-    for (file, rows) in [
-        (include_str!("../pinned/setup.md"), 23),
-        (include_str!("../pinned/manage-data.md"), 23),
-        (include_str!("../pinned/mysql.md"), 39),
-        (include_str!("../pinned/compose.md"), 29),
-        (include_str!("../pinned/deploy.md"), 23),
-    ] {
-        let table = pinned(file);
-        assert_eq!(table.len(), rows);
-        assert!(table
-            .iter()
-            .all(|(section, words, ..)| !words.is_empty() && *section != "section"));
-    }
-    let text = "prose | not a row\n\n| section | claim | literal | corrected | source |\n|---|---|---|---|---|\n| A | words | holds | absent | L1 `x` |\n| B | more | erratum | not checkable | STEPS 2 |\n";
-    assert_eq!(
-        pinned(text),
-        vec![
-            ("A", "words", Some(Pin::Holds), None),
-            ("B", "more", Some(Pin::Erratum), Some(Pin::NotCheckable))
-        ]
-    );
-    assert_eq!(
-        pinned_sources(text),
-        vec![("A", "words", "L1 `x`"), ("B", "more", "STEPS 2")]
-    );
-    for bad in [
-        "| A | words | hold | holds | L1 `x` |\n",
-        "| A | words | holds | holds |\n",
-        "| A | words | holds | holds | L1 `x`\n",
-        "no table at all\n",
-    ] {
-        assert!(
-            std::panic::catch_unwind(|| pinned(bad)).is_err(),
-            "{bad:?} was read"
-        );
-    }
-}
-
 /// A watcher's look at an engine is read section by section: the image's own ENV defaults are no
 /// secret, nor is what a classic builder's ENV step carries; a run-time password is, and so is a
 /// 48-hex token from a log (a short one is not).
@@ -181,11 +140,11 @@ fn tiny_sources() -> Sources {
     }
 }
 
-fn tiny_table(source: &str) -> &'static str {
+fn tiny_table(source: &str) -> Catalogue {
     let text = format!(
-        "| section | claim | literal | corrected | source |\n|---|---|---|---|---|\n| Volumes | a volume is made | holds | holds | {source} |\n"
+        "| id | section | claim | literal | corrected | source |\n|---|---|---|---|---|---|\n| volume-made | Volumes | a volume is made | holds | holds | {source} |\n"
     );
-    Box::leak(text.into_boxed_str())
+    catalogue::parse("tiny", Box::leak(text.into_boxed_str())).unwrap()
 }
 
 /// Right citations pass: a line holding its fragment, an item the STEPS list has, several at once.
@@ -197,7 +156,7 @@ fn citations_that_check() {
         "STEPS 4",
         "L2 `named-data-volume`; STEPS 1; L3 `ps`",
     ] {
-        let errors = citation_errors(tiny_table(good), &tiny_sources());
+        let errors = citation_errors(&tiny_table(good), &tiny_sources());
         assert!(errors.is_empty(), "{good}: {errors:?}");
     }
 }
@@ -221,10 +180,10 @@ fn wrong_citations_name_the_row() {
         ("L2 docker ps", "is no citation"),
         ("L3 `docker ps`; STEPS 7", "lists no item 7"),
     ] {
-        let errors = citation_errors(tiny_table(bad), &tiny_sources());
+        let errors = citation_errors(&tiny_table(bad), &tiny_sources());
         assert_eq!(errors.len(), 1, "{bad:?}: {errors:?}");
         assert!(
-            errors[0].starts_with("row \"Volumes\" / \"a volume is made\": ")
+            errors[0].starts_with("row volume-made (\"a volume is made\"): ")
                 && errors[0].contains(why),
             "{bad:?}: {}",
             errors[0]
@@ -232,15 +191,14 @@ fn wrong_citations_name_the_row() {
         assert!(!errors[0].contains('\n'), "one line: {}", errors[0]);
     }
     let long = format!("L2 `{}`", "x".repeat(MAX_FRAGMENT + 1));
-    let errors = citation_errors(tiny_table(&long), &tiny_sources());
+    let errors = citation_errors(&tiny_table(&long), &tiny_sources());
     assert!(
         errors.len() == 1 && errors[0].contains("over 60 characters"),
         "{errors:?}"
     );
-    // The test that reads a pinned file fails on it, with the row in its one-line message.
+    // The test that reads a catalogue fails on it, with the row in its one-line message.
     let failed = std::panic::catch_unwind(|| {
-        let text = tiny_table("L9 `docker ps`");
-        let errors = citation_errors(text, &tiny_sources());
+        let errors = citation_errors(&tiny_table("L9 `docker ps`"), &tiny_sources());
         assert!(errors.is_empty(), "pinned source: {}", errors[0]);
     });
     assert!(failed.is_err());
@@ -255,20 +213,14 @@ fn steps_items_are_the_articles_inconsistencies() {
     assert!(steps_inconsistencies(steps, 2).is_empty());
 }
 
-/// Every row of the five pinned files cites its article's lines and STEPS items correctly (the
-/// walkthrough tests check it too, before their verdicts; this needs no engine).
+/// Every row of the five claim catalogues cites its article's lines and STEPS items correctly
+/// (the walkthrough tests check it too, before their verdicts; this needs no engine).
 #[test]
-fn pinned_files_cite_their_articles() {
-    for file in [
-        include_str!("../pinned/setup.md"),
-        include_str!("../pinned/manage-data.md"),
-        include_str!("../pinned/mysql.md"),
-        include_str!("../pinned/compose.md"),
-        include_str!("../pinned/deploy.md"),
-    ] {
-        let sources = sources_of(file);
+fn the_catalogues_cite_their_articles() {
+    for short in ["setup", "manage-data", "mysql", "compose", "deploy"] {
+        let sources = sources_of(short);
         assert!(sources.lines.len() > 200 && !sources.steps_items.is_empty());
-        let errors = citation_errors(file, &sources);
+        let errors = citation_errors(catalogue::of(short), &sources);
         assert!(
             errors.is_empty(),
             "{}:\n{}",

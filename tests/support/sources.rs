@@ -1,6 +1,7 @@
-//! Where each pinned verdict comes from: the `source` column of the tables in tests/pinned/. A
-//! source is one or more citations, `; ` between them:
-//! - `L<n> `fragment``: line n of the pinned file's article (shared/series) holds the fragment (a
+//! Where each verdict of a claim catalogue comes from: the `source` column of an article's
+//! `claims.md` (beside its code under xtask/src/walkthrough/). A source is one or more citations,
+//! `; ` between them:
+//! - `L<n> `fragment``: line n of the catalogue's article (shared/series) holds the fragment (a
 //!   command, flag, path or name as the article writes it, at most 60 characters: never its prose);
 //! - `STEPS <n>`: inconsistency n of the article's section of shared/series/STEPS.md;
 //! - `STEPS-manage-data <n>`: step n of shared/series/STEPS-manage-data.md (article 2).
@@ -10,10 +11,12 @@
 
 use std::path::PathBuf;
 
+use xtask::walkthrough::catalogue::Catalogue;
+
 /// A fragment longer than this is prose, not a command or a name.
 pub const MAX_FRAGMENT: usize = 60;
 
-/// What a pinned file's citations are checked against: its article's lines and the numbers of the
+/// What a catalogue's citations are checked against: its article's lines and the numbers of the
 /// items its STEPS file lists for it.
 pub struct Sources {
     /// The article's file name, for messages.
@@ -24,7 +27,7 @@ pub struct Sources {
     pub steps_items: Vec<u32>,
 }
 
-/// The pinned files: (the name in the file's title, article number, the article's file stem).
+/// The articles: (short name, article number, the article's file stem).
 const ARTICLES: [(&str, u32, &str); 5] = [
     ("setup", 1, "jupyter-docker-setup-guide"),
     ("manage-data", 2, "manage-jupyter-data-docker"),
@@ -70,16 +73,13 @@ pub fn steps_inconsistencies(steps: &str, n: u32) -> Vec<u32> {
     numbered(&section, "### Inconsistencies", "### ")
 }
 
-/// The article and STEPS items the pinned file (by the name in its title, `# Pinned verdicts:
-/// article N, NAME`) cites.
-pub fn sources_of(pinned_text: &str) -> Sources {
-    let title = pinned_text.lines().next().unwrap_or_default();
-    let (_, name, number, stem) = ARTICLES
+/// The article and STEPS items the catalogue of the article `short` cites.
+pub fn sources_of(short: &str) -> Sources {
+    let (name, number, stem) = ARTICLES
         .iter()
-        .map(|(name, n, stem)| (format!("article {n}, {name}"), name, n, stem))
-        .find(|(t, ..)| title.ends_with(t.as_str()))
+        .find(|(name, ..)| *name == short)
         .unwrap_or_else(|| {
-            panic!("a pinned file titled {title:?}: end its title with `article N, NAME` (setup, manage-data, mysql, compose or deploy)")
+            panic!("no article {short:?}: setup, manage-data, mysql, compose or deploy")
         });
     let article = format!("{stem}.md");
     let lines = series(&article).lines().map(String::from).collect();
@@ -142,11 +142,11 @@ fn citation_error(citation: &str, sources: &Sources) -> Option<String> {
     ))
 }
 
-/// One line for each row of the pinned file whose source is missing or does not check.
-pub fn citation_errors(pinned_text: &'static str, sources: &Sources) -> Vec<String> {
+/// One line for each row of the catalogue whose source is missing or does not check.
+pub fn citation_errors(catalogue: &Catalogue, sources: &Sources) -> Vec<String> {
     let mut errors = Vec::new();
-    for (section, claim, source) in super::walkthrough::pinned_sources(pinned_text) {
-        let row = format!("row {section:?} / {claim:?}");
+    for r in &catalogue.rows {
+        let (row, source) = (format!("row {} ({:?})", r.id, r.claim), r.source);
         if source.is_empty() {
             errors.push(format!(
                 "{row}: no source (cite L<n> `fragment` or STEPS <n>)"
@@ -162,13 +162,14 @@ pub fn citation_errors(pinned_text: &'static str, sources: &Sources) -> Vec<Stri
     errors
 }
 
-/// Every row of the pinned file cites its article or STEPS item correctly; else the test fails
+/// Every row of the catalogue cites its article or STEPS item correctly; else the test fails
 /// with the first wrong row (and how many more there are).
-pub fn assert_sources(pinned_text: &'static str) {
-    let errors = citation_errors(pinned_text, &sources_of(pinned_text));
+pub fn assert_sources(catalogue: &Catalogue) {
+    let errors = citation_errors(catalogue, &sources_of(catalogue.article));
     if let Some(first) = errors.first() {
         panic!(
-            "pinned source: {first}{}",
+            "{}'s claims.md, source: {first}{}",
+            catalogue.article,
             match errors.len() {
                 1 => String::new(),
                 n => format!(" (and {} more)", n - 1),

@@ -1,10 +1,10 @@
-//! Walkthrough reports, and claims pinned from the articles: a walkthrough sets `expected` in the
-//! same code that observes `holds`, so its `ok: true` alone shows the code agreeing with itself.
-//! Each test keeps, in a Markdown file under tests/pinned/, a table of the verdicts the article
-//! (and STEPS*.md in shared/series, which record what its exact commands did on a real engine)
-//! says every claim must get.
+//! Walkthrough reports, held against each article's claim catalogue (`claims.md` beside its code,
+//! the verdicts pinned from the article and STEPS*.md in shared/series, which record what its
+//! exact commands did on a real engine): every claim reported is a row, with the row's verdict, and
+//! every row of the mode is reported.
 
 use serde_json::Value;
+use xtask::walkthrough::catalogue::{self, Verdict};
 
 use super::watch::{Seen, Watch};
 use super::{images, xtask};
@@ -117,14 +117,14 @@ pub fn kept_walkthrough<G>(
     (report, out, guards)
 }
 
-/// The report's claim whose wording contains `words`.
-pub fn claim<'a>(report: &'a Value, words: &str) -> &'a Value {
+/// The report's (first) claim of the catalogue row `id`.
+pub fn claim<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["claims"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["claim"].as_str().unwrap().contains(words))
-        .unwrap_or_else(|| panic!("no claim with {words:?}"))
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("the report has no claim {id}"))
 }
 
 /// The report's section whose name starts with `name`.
@@ -137,82 +137,57 @@ pub fn section<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no section {name:?}"))
 }
 
-/// The verdict a claim must get, from the article and what its commands are known to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pin {
-    /// The article's claim holds: (holds, expected) = (true, true).
-    Holds,
-    /// An erratum: the claim fails, as the article's commands are known to make it fail: (false, false).
-    Erratum,
-    /// Only the official images could show it: not checkable here, (false, false), `checkable: false`.
-    NotCheckable,
-}
-
-/// One pinned claim: (section name's start, words of the claim, its verdict in literal mode, in
-/// corrected mode).
-pub type Row = (&'static str, &'static str, Option<Pin>, Option<Pin>);
-
-impl Pin {
-    /// A verdict as a pinned table writes it: `holds`, `erratum`, `not checkable`, or `absent`
-    /// (None: the claim is not made in that mode).
-    fn named(word: &str) -> Option<Pin> {
-        match word {
-            "holds" => Some(Pin::Holds),
-            "erratum" => Some(Pin::Erratum),
-            "not checkable" => Some(Pin::NotCheckable),
-            "absent" => None,
-            other => panic!(
-                "a pinned table says {other:?}: write holds, erratum, not checkable or absent"
-            ),
-        }
-    }
-
-    fn verdict(self) -> (bool, bool, bool) {
-        match self {
-            Pin::Holds => (true, true, true),
-            Pin::Erratum => (false, false, true),
-            Pin::NotCheckable => (false, false, false),
-        }
+/// (holds, expected, checkable) as the report must give them for a claim of this verdict.
+fn reported(verdict: Verdict) -> (bool, bool, bool) {
+    match verdict {
+        Verdict::Holds => (true, true, true),
+        Verdict::Erratum => (false, false, true),
+        Verdict::NotCheckable | Verdict::Absent => (false, false, false),
     }
 }
 
-/// Every claim of the report gets the verdict its row pins for the report's mode (exactly one row
-/// of its section must match its words), and every row pinned for this mode, of a section the
-/// report ran, matches a claim: a new, lost or reworded claim fails until the table says so.
-pub fn assert_pinned(report: &Value, pinned_file: &'static str) {
-    super::sources::assert_sources(pinned_file);
-    let table = pinned(pinned_file);
-    let literal = match report["mode"].as_str() {
-        Some("literal") => true,
-        Some("corrected") => false,
+/// Every claim of the report is a row of the catalogue of article `short` (by id and section; a
+/// row of no section is any section's), with the row's words and the verdict the row gives its
+/// mode; and every row of the mode, of a section the report ran, is reported. A new, lost or
+/// reworded claim fails until the catalogue says so.
+pub fn assert_claims(report: &Value, short: &str) {
+    let catalogue = catalogue::of(short);
+    super::sources::assert_sources(catalogue);
+    let mode = match report["mode"].as_str() {
+        Some("literal") => xtask::walkthrough::Mode::Literal,
+        Some("corrected") => xtask::walkthrough::Mode::Corrected,
         other => panic!("unknown mode {other:?}"),
     };
     let claims = report["claims"].as_array().expect("claims");
     assert!(!claims.is_empty(), "the report has no claims");
-    let mut used = vec![0usize; table.len()];
+    let mut used = vec![false; catalogue.rows.len()];
     for c in claims {
-        let (section, text) = (c["section"].as_str().unwrap(), c["claim"].as_str().unwrap());
-        let rows: Vec<usize> = (0..table.len())
-            .filter(|&i| section.starts_with(table[i].0) && text.contains(table[i].1))
-            .collect();
-        assert_eq!(
-            rows.len(),
-            1,
-            "claim {text:?} of section {section:?} matches {} rows of the table",
-            rows.len()
-        );
-        let (_, words, in_literal, in_corrected) = table[rows[0]];
-        let pin = if literal { in_literal } else { in_corrected };
-        let pin = pin.unwrap_or_else(|| {
-            panic!("{words:?} is pinned as not made in this mode, yet the report has it")
+        let (id, section) = (c["id"].as_str().unwrap(), c["section"].as_str().unwrap());
+        let row = catalogue.find(id, section).unwrap_or_else(|| {
+            panic!("claim {id} of section {section:?} is no row of {short}'s claims.md")
         });
-        used[rows[0]] += 1;
+        let verdict = row.verdict(mode);
+        assert_ne!(
+            verdict,
+            Verdict::Absent,
+            "{id} is not made in this mode, says claims.md, yet the report has it"
+        );
+        assert_eq!(
+            c["claim"],
+            row.claim.as_str(),
+            "{id}: the report's words are not the catalogue's"
+        );
         let got = (
             c["holds"].as_bool().unwrap(),
             c["expected"].as_bool().unwrap(),
             c["checkable"].as_bool().expect("checkable"),
         );
-        assert_eq!(got, pin.verdict(), "{words:?} is pinned {pin:?}; the walkthrough said (holds, expected, checkable) = {got:?}: {}", c["evidence"]);
+        assert_eq!(got, reported(verdict), "{id} is `{}` in claims.md; the walkthrough said (holds, expected, checkable) = {got:?}: {}", verdict.word(), c["evidence"]);
+        used[catalogue
+            .rows
+            .iter()
+            .position(|r| std::ptr::eq(r, row))
+            .unwrap()] = true;
     }
     let ran: Vec<&str> = report["sections"]
         .as_array()
@@ -220,61 +195,16 @@ pub fn assert_pinned(report: &Value, pinned_file: &'static str) {
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    for (i, (section, words, in_literal, in_corrected)) in table.iter().enumerate() {
-        let pinned = if literal { in_literal } else { in_corrected };
-        if pinned.is_some() && ran.iter().any(|s| s.starts_with(section)) {
+    for (row, used) in catalogue.rows.iter().zip(used) {
+        let made = row.verdict(mode) != Verdict::Absent;
+        if made && (row.section.is_empty() || ran.contains(&row.section)) {
             assert!(
-                used[i] > 0,
-                "no claim of section {section:?} matches the pinned row {words:?}"
+                used,
+                "claims.md's row {} of section {:?} is not reported",
+                row.id, row.section
             );
         }
     }
-}
-
-/// The rows of the Markdown tables in a pinned-verdicts file (tests/pinned/): each line that starts
-/// with `|`, but for the header rows (first cell `section` or `claim`) and the rules under them, as
-/// its `columns` trimmed cells. The prose between the tables is commentary.
-fn table_rows(text: &'static str, columns: usize) -> Vec<Vec<&'static str>> {
-    let mut rows = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| l.starts_with('|')) {
-        let inner = line
-            .strip_prefix('|')
-            .and_then(|l| l.strip_suffix('|'))
-            .unwrap_or_else(|| panic!("a table row that does not end with |: {line}"));
-        let cells: Vec<&str> = inner.split('|').map(str::trim).collect();
-        assert_eq!(
-            cells.len(),
-            columns,
-            "a pinned row of {} cells, not {columns}: {line}",
-            cells.len()
-        );
-        let header = cells[0] == "section" || cells[0] == "claim";
-        let rule = cells
-            .iter()
-            .all(|c| !c.is_empty() && c.chars().all(|ch| ch == '-' || ch == ':'));
-        if !header && !rule {
-            rows.push(cells);
-        }
-    }
-    assert!(!rows.is_empty(), "a pinned-verdicts file without rows");
-    rows
-}
-
-/// The rows of a file whose tables are `| section | claim | literal | corrected | source |`
-/// (the source: where the verdicts come from, tests/support/sources.rs).
-pub fn pinned(text: &'static str) -> Vec<Row> {
-    table_rows(text, 5)
-        .into_iter()
-        .map(|c| (c[0], c[1], Pin::named(c[2]), Pin::named(c[3])))
-        .collect()
-}
-
-/// Each row's section, claim and source cell.
-pub fn pinned_sources(text: &'static str) -> Vec<(&'static str, &'static str, &'static str)> {
-    table_rows(text, 5)
-        .into_iter()
-        .map(|c| (c[0], c[1], c[4]))
-        .collect()
 }
 
 /// The `docker ...` commands of an article's fences (continuation lines joined; `docker search`

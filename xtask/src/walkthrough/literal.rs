@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::Result;
 use xshell::Shell;
 
-use super::markdown::claims::{ClaimCheck, Observed};
+use super::catalogue::{self, seen, Catalogue, Observed};
 use super::markdown::replay::{self, Replayed};
 use super::markdown::text::redact;
 use super::names::Names;
@@ -18,30 +18,27 @@ use super::Article;
 
 /// Replays `article` and gives the walkthrough's outcome (claims by section, the commands that
 /// ran in each), with the replay itself for its transcript and report.
-pub fn run(
-    sh: &Shell,
-    article: &'static Article,
-    checks: &'static [ClaimCheck],
-) -> Result<(Outcome, Replayed)> {
+pub fn run(sh: &Shell, article: &'static Article) -> Result<(Outcome, Replayed)> {
     let started = Instant::now();
+    let checks = article.checks()?;
     let replayed = replay::replay(
         sh,
         Path::new(article.slug),
         &[],
-        checks,
+        &checks,
         replay::DEFAULT_MAX_STEPS,
     )?;
     if let Some(why) = &replayed.stopped {
         anyhow::bail!("the replay stopped before the article's end: {why}");
     }
-    let mut outcome = outcome(article, &replayed);
+    let mut outcome = outcome(article, catalogue::of(article.short), &replayed);
     outcome.seconds = started.elapsed().as_secs_f64();
     Ok((outcome, replayed))
 }
 
 /// The walkthrough's outcome of a replay: its claims by section, each section with the commands
 /// that ran up to its last claim; a claim whose step the article lacks fails its section.
-fn outcome(article: &'static Article, replayed: &Replayed) -> Outcome {
+fn outcome(article: &'static Article, catalogue: &Catalogue, replayed: &Replayed) -> Outcome {
     let mut outcome = Outcome {
         slug: article.slug,
         title: article.title,
@@ -69,30 +66,22 @@ fn outcome(article: &'static Article, replayed: &Replayed) -> Outcome {
         let Some(k) = checked.step else {
             section.error = Some(format!(
                 "the claim {:?} follows `{}`, a step the article no longer has: key it to one it has",
-                check.claim, check.after
+                check.row.claim, check.after
             ));
             continue;
         };
         last_line[at] = last_line[at].max(replayed.steps[k].line);
-        let (holds, expected, evidence, checkable) = match &checked.observed {
-            Observed::Seen { holds, evidence } => (
-                *holds,
-                check.expected,
-                redact(evidence, &replayed.secrets),
-                true,
-            ),
-            Observed::NotCheckable(why) => {
-                (false, false, format!("not checkable here: {why}"), false)
-            }
+        let observed = match &checked.observed {
+            Observed::Seen { holds, evidence } => seen(*holds, redact(evidence, &replayed.secrets)),
+            Observed::NotCheckable(why) => Observed::NotCheckable(why.clone()),
         };
-        section.claims.push(Claim {
-            section: check.section.to_string(),
-            claim: check.claim.to_string(),
-            holds,
-            expected,
-            evidence,
-            checkable,
-        });
+        section.claims.push(Claim::judge(
+            catalogue,
+            Mode::Literal,
+            check.section,
+            check.row.id,
+            observed,
+        ));
     }
     for entry in &replayed.transcript {
         let (Some(command), Some(line)) = (
@@ -140,38 +129,35 @@ fn section(name: &str) -> SectionOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::walkthrough::markdown::claims::{seen, step_of, ClaimCheck};
+    use crate::walkthrough::catalogue::parse;
+    use crate::walkthrough::markdown::claims::{place, step_of, ClaimCheck};
     use crate::walkthrough::markdown::replay::Checked;
     use crate::walkthrough::markdown::{read, StepResult};
 
     const ARTICLE: &str = "```command\ndocker pull img\n```\n\n```command\ndocker run img\n```\n\n```command\ndocker ps\n```\n";
+    const CLAIMS: &str = "| pulls | One | it pulls | holds | holds | x |\n\
+        | runs | Two | it runs | erratum | holds | x |\n\
+        | real | | only the real image | not checkable | holds | x |\n\
+        | goes | Three | it goes | holds | holds | x |\n";
     const CHECKS: &[ClaimCheck] = &[
         ClaimCheck {
-            section: "One",
+            id: "pulls",
             after: "docker pull img",
-            claim: "it pulls",
-            expected: true,
             check: |_| seen(true, "pulled"),
         },
         ClaimCheck {
-            section: "Two",
+            id: "runs",
             after: "docker run img",
-            claim: "it runs",
-            expected: false,
             check: |_| seen(false, "exit 1"),
         },
         ClaimCheck {
-            section: "Two",
+            id: "real",
             after: "docker run img",
-            claim: "only the real image",
-            expected: true,
             check: |_| Observed::NotCheckable("a stand-in".into()),
         },
         ClaimCheck {
-            section: "Three",
+            id: "goes",
             after: "docker rm img",
-            claim: "it goes",
-            expected: true,
             check: |_| seen(true, "gone"),
         },
     ];
@@ -186,11 +172,16 @@ mod tests {
             Observed::NotCheckable("a stand-in".into()),
             seen(true, "gone"),
         ];
-        let claims = CHECKS.iter().zip(seen_by).map(|(check, observed)| Checked {
-            check,
-            step: step_of(check.after, &steps),
-            observed,
-        });
+        let catalogue: &'static Catalogue = Box::leak(Box::new(parse("t", CLAIMS).unwrap()));
+        let placed = place(catalogue, CHECKS).unwrap();
+        let claims = placed
+            .into_iter()
+            .zip(seen_by)
+            .map(|(check, observed)| Checked {
+                check,
+                step: step_of(check.after, &steps),
+                observed,
+            });
         let transcript = ["docker pull img", "docker run img", "docker ps"].iter().zip([2, 6, 10]).map(|(c, line)| serde_json::json!({"line": line, "command": c, "exit": 0, "output": "pw s3cret"})).collect();
         let replayed = Replayed {
             path: "a.md".into(),
@@ -206,7 +197,7 @@ mod tests {
             secrets: std::sync::Arc::new(vec!["s3cret".into()]),
             stopped: None,
         };
-        let o = outcome(crate::walkthrough::ARTICLES[0], &replayed);
+        let o = outcome(crate::walkthrough::ARTICLES[0], catalogue, &replayed);
         let names: Vec<&str> = o.sections.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["One", "Two", "Three"]);
         let commands = |s: usize| {

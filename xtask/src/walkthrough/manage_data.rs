@@ -82,9 +82,8 @@ fn anonymous_volumes(s: &mut Session) -> Result<()> {
         .find(|(_, d)| d == "/project/outputs")
         .cloned();
     s.claim(
-        "VOLUME [\"/project/outputs\"] gives each container an anonymous volume with a generated name",
+        "anonymous-volume-per-container",
         anon.as_ref().is_some_and(|(n, _)| is_anonymous_volume(n)),
-        true,
         format!("mounts of {c}: {volumes:?}"),
     );
     s.cmd_ok(&format!("docker stop {c}"))?;
@@ -94,9 +93,8 @@ fn anonymous_volumes(s: &mut Session) -> Result<()> {
         .as_ref()
         .is_some_and(|(n, _)| !s.docker.exists("volume", n));
     s.claim(
-        "with --rm, stopping the container removes it and its anonymous volume",
+        "rm-removes-anonymous-volume",
         gone && volume_gone,
-        true,
         format!(
             "container removed: {gone}; volume {} removed: {volume_gone}",
             anon.map(|a| a.0).unwrap_or_default()
@@ -142,7 +140,7 @@ fn detached_mode(s: &mut Session, c: &str) -> Result<()> {
         .as_ref()
         .is_some_and(|u| matches!(&u.token, Token::Hex(t) if t.len() == 48))
         && evidence.contains("Some(200) with the token, Some(403) without");
-    s.claim("`docker logs` of the detached container shows the URL http://127.0.0.1:8888/lab?token=<48 hex> and the token works", holds, true, evidence);
+    s.claim("logs-show-url", holds, evidence);
     Ok(())
 }
 
@@ -151,9 +149,8 @@ fn writing_data(s: &mut Session, c: &str) -> Result<()> {
     let ran = execute_notebook(s, c)?;
     let raised = ran.output.contains(PERMISSION_ERROR);
     s.claim(
-        &format!("running the cell raises {PERMISSION_ERROR}"),
+        "cell-raises-permission-error",
         raised && !ran.ok(),
-        true,
         if raised {
             format!(
                 "nbconvert exit {}; the cell raised {PERMISSION_ERROR}",
@@ -179,16 +176,14 @@ fn understanding_permissions(s: &mut Session, c: &str) -> Result<()> {
             })
         });
     s.claim(
-        "`ls -l` shows computation.ipynb, Dockerfile and outputs owned by root root",
+        "outputs-owned-by-root",
         root_owned,
-        true,
         listing.output.trim().replace('\n', "; "),
     );
     let who = s.cmd(&format!("docker exec {c} whoami"))?;
     s.claim(
-        "`whoami` prints jovyan (the article shows the typo `joyvan`)",
+        "whoami-jovyan",
         who.output.lines().any(|l| l.trim() == "jovyan"),
-        true,
         format!("whoami: {}", who.output.lines().last().unwrap_or("").trim()),
     );
     Ok(())
@@ -213,9 +208,8 @@ fn removing_containers_and_volumes(s: &mut Session, c: &str) -> Result<()> {
     }
     let dangling = s.docker.exists("volume", &anon);
     s.claim(
-        "removing a container made without --rm leaves its anonymous volume behind",
+        "rm-leaves-anonymous-volume",
         dangling,
-        true,
         format!("after `docker rm {c}`, volume {anon} exists: {dangling}"),
     );
     s.cmd_ok(&format!(
@@ -225,9 +219,8 @@ fn removing_containers_and_volumes(s: &mut Session, c: &str) -> Result<()> {
     s.forget(&Resource::Volume(anon.clone()));
     let removed = !s.docker.exists("volume", &anon);
     s.claim(
-        "`docker volume rm` removes it",
+        "volume-rm-removes",
         removed,
-        true,
         format!("volume {anon} exists afterwards: {}", !removed),
     );
     Ok(())

@@ -2,6 +2,7 @@
 //! each command as it runs, and checks every claim the article makes. `--literal` runs the
 //! article's commands as written; the default runs the corrected recipe.
 
+pub mod catalogue;
 mod cells;
 mod commands;
 mod compose;
@@ -38,6 +39,13 @@ pub struct Article {
     /// The claims its literal mode checks at the steps of its Markdown (empty: its literal mode
     /// is still the sections' own).
     pub literal: &'static [markdown::claims::ClaimCheck],
+}
+
+impl Article {
+    /// Its literal checks, each with its row of the article's catalogue.
+    pub fn checks(&self) -> Result<Vec<markdown::claims::Placed>> {
+        markdown::claims::place(catalogue::of(self.short), self.literal).map_err(anyhow::Error::msg)
+    }
 }
 
 pub struct Section {
@@ -195,11 +203,10 @@ impl Walkthrough {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let checks = ARTICLES
-            .iter()
-            .find(|a| a.slug == stem)
-            .map(|a| a.literal)
-            .unwrap_or(&[]);
+        let checks = match ARTICLES.iter().find(|a| a.slug == stem) {
+            Some(article) => article.checks()?,
+            None => Vec::new(),
+        };
         let options = markdown::replay::Options {
             sets: &self.set,
             report: self.report.as_deref(),
@@ -207,9 +214,9 @@ impl Walkthrough {
             max_steps: self.max_steps,
         };
         if self.fix {
-            return markdown::fixing::run(sh, file, checks, &options, self.write);
+            return markdown::fixing::run(sh, file, &checks, &options, self.write);
         }
-        markdown::replay::run(sh, file, checks, &options)
+        markdown::replay::run(sh, file, &checks, &options)
     }
 
     /// All the article's sections, or those whose name starts with `--section` (any case).
@@ -268,7 +275,7 @@ impl Walkthrough {
         if self.section.is_some() || self.keep || self.parallel {
             bail!("--literal replays the whole article from its Markdown in a sandbox that goes with it: drop --section, --keep and --parallel (they apply to the corrected recipe)");
         }
-        let (outcome, replayed) = literal::run(sh, article, article.literal)?;
+        let (outcome, replayed) = literal::run(sh, article)?;
         if let Some(file) = report_file {
             file.write(&format!(
                 "{}\n{}",
@@ -334,12 +341,12 @@ mod tests {
             let steps = markdown::references::expand(&text, article.slug, markdown::read(&text));
             let steps =
                 markdown::placeholders::fill(&steps, &markdown::Values::for_article(article.slug));
-            for check in article.literal {
+            for check in article.checks().unwrap() {
                 assert!(
                     markdown::claims::step_of(check.after, &steps).is_some(),
                     "{}: {:?} follows `{}`, which the article does not have",
                     article.short,
-                    check.claim,
+                    check.row.claim,
                     check.after
                 );
             }

@@ -39,7 +39,7 @@ pub fn summary(o: &Outcome) -> String {
 pub fn json(o: &Outcome) -> serde_json::Value {
     let claims: Vec<_> = o
         .claims()
-        .map(|c| serde_json::json!({"section": c.section, "claim": c.claim, "holds": c.holds, "expected": c.expected, "evidence": c.evidence, "checkable": c.checkable}))
+        .map(|c| serde_json::json!({"id": c.id, "section": c.section, "claim": c.claim, "holds": c.holds, "expected": c.expected, "evidence": c.evidence, "checkable": c.checkable}))
         .collect();
     let sections: Vec<_> = o
         .sections

@@ -30,7 +30,7 @@ pub fn run_article(
                 .map(|section| {
                     let sh = sh.clone();
                     let names = pick_names(&docker, Some(section.name));
-                    scope.spawn(move || run_section(&sh, section, names, mode, keep, true))
+                    scope.spawn(move || run_section(&sh, article, section, names, mode, keep, true))
                 })
                 .collect();
             handles
@@ -43,7 +43,7 @@ pub fn run_article(
         let names = pick_names(&docker, None);
         sections
             .iter()
-            .map(|s| run_section(sh, s, names.clone(), mode, keep, false))
+            .map(|s| run_section(sh, article, s, names.clone(), mode, keep, false))
             .collect::<Result<Vec<_>>>()?
     };
     Ok(Outcome {
@@ -57,6 +57,7 @@ pub fn run_article(
 
 fn run_section(
     sh: &Shell,
+    article: &Article,
     section: &Section,
     names: Names,
     mode: Mode,
@@ -70,7 +71,16 @@ fn run_section(
     } else {
         Box::new(std::io::stderr())
     };
-    let mut session = Session::new(sh, section.name, names.clone(), mode, keep, parallel, out)?;
+    let mut session = Session::new(
+        sh,
+        article.short,
+        section.name,
+        names.clone(),
+        mode,
+        keep,
+        parallel,
+        out,
+    )?;
     session.say(&format!("\n## {}", section.name));
     if names.container != "custom-jupyter-container" || names.volume != "named-data-volume" {
         session.note(&format!(

@@ -16,6 +16,7 @@ use crate::engine::Docker;
 mod outcome;
 mod resources;
 
+use super::catalogue::{self, Catalogue, Observed};
 pub use outcome::{verdict_line, Claim, Entry, Mode, Outcome, SectionOutcome};
 
 pub struct Session {
@@ -25,6 +26,8 @@ pub struct Session {
     pub mode: Mode,
     pub section: String,
     pub names: Names,
+    /// The article's claims: what a claim says, and the verdict it must get.
+    catalogue: &'static Catalogue,
     keep: bool,
     parallel: bool,
     guards: Vec<Guard>,
@@ -42,8 +45,10 @@ pub struct Session {
 
 impl Session {
     /// A session for one section; its transcript goes to `out` as it runs.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         sh: &Shell,
+        article: &str,
         section: &str,
         names: Names,
         mode: Mode,
@@ -57,6 +62,7 @@ impl Session {
             mode,
             section: section.to_string(),
             names,
+            catalogue: catalogue::of(article),
             keep,
             parallel,
             guards: Vec::new(),
@@ -127,30 +133,19 @@ impl Session {
         self.notes.push(self.redact(text));
     }
 
-    pub fn claim(&mut self, claim: &str, holds: bool, expected: bool, evidence: impl Into<String>) {
+    /// The claim `id` of the article's catalogue, as the engine showed it: `holds`, and why.
+    pub fn claim(&mut self, id: &str, holds: bool, evidence: impl Into<String>) {
         let evidence = self.redact(&evidence.into());
-        let c = Claim {
-            section: self.section.clone(),
-            claim: claim.to_string(),
-            holds,
-            expected,
-            evidence,
-            checkable: true,
-        };
-        self.say(&verdict_line(&c));
-        self.claims.push(c);
+        self.judged(id, catalogue::seen(holds, evidence));
     }
 
     /// A claim only the official image (or a registry) could show: reported, never faked.
-    pub fn not_checkable(&mut self, claim: &str, why: &str) {
-        let c = Claim {
-            section: self.section.clone(),
-            claim: claim.to_string(),
-            holds: false,
-            expected: false,
-            evidence: format!("not checkable here: {why}"),
-            checkable: false,
-        };
+    pub fn not_checkable(&mut self, id: &str, why: &str) {
+        self.judged(id, Observed::NotCheckable(why.to_string()));
+    }
+
+    fn judged(&mut self, id: &str, observed: Observed) {
+        let c = Claim::judge(self.catalogue, self.mode, &self.section, id, observed);
         self.say(&verdict_line(&c));
         self.claims.push(c);
     }
@@ -234,7 +229,8 @@ mod tests {
         let sh = Shell::new().unwrap();
         let mut s = Session::new(
             &sh,
-            "s",
+            "setup",
+            "Anaconda base image",
             names(),
             Mode::Corrected,
             false,
@@ -259,8 +255,7 @@ mod tests {
         // And what the session records: notes and claims' evidence.
         s.note("the password is hunter2-x9");
         s.claim(
-            "c",
-            true,
+            "shell-as-root",
             true,
             format!("read hunter2-x9 with token={token}"),
         );
@@ -294,6 +289,7 @@ mod tests {
     #[test]
     fn verdicts_say_whether_they_were_expected() {
         let c = |claim: &str, holds, expected| Claim {
+            id: "i".into(),
             section: "s".into(),
             claim: claim.into(),
             holds,

@@ -99,9 +99,8 @@ fn server_claims(
         )
     });
     s.claim(
-        "the log prints http://127.0.0.1:8888/lab?token=<48 hex>",
+        "token-url-printed",
         hex48 && url.is_some_and(|u| u.path == "/lab" && u.port == Some(8888)),
-        true,
         shown.unwrap_or_else(|| format!("no URL in the log ({} lines)", log.lines().count())),
     );
     let Some(token) = url.and_then(|u| u.token()).map(str::to_string) else {
@@ -113,12 +112,9 @@ fn server_claims(
     let with = get("/api/status", Some(&token));
     let lab = get("/lab", None);
     let without = get("/api/status", None);
-    s.claim(
-        "token authentication is on: the URL with the token opens the server, /lab without it lands on the login page",
+    s.claim("token-auth",
         with == Some(200) && lab == Some(302) && without == Some(403),
-        true,
-        format!("on 127.0.0.1:{port}: /api/status with the token {with:?}, without {without:?}; /lab without the token {lab:?} (a redirect to /login)"),
-    );
+        format!("on 127.0.0.1:{port}: /api/status with the token {with:?}, without {without:?}; /lab without the token {lab:?} (a redirect to /login)"));
     Ok(Some((port, token)))
 }
 
@@ -131,9 +127,8 @@ fn stop_removes(s: &mut Session, container: &str) -> Result<()> {
     ))?;
     s.forget(&Resource::Container(container.to_string()));
     s.claim(
-        "a `--rm` container is gone once it stops (`docker ps -a` does not list it)",
+        "rm-container-gone",
         listed.is_empty(),
-        true,
         format!(
             "docker ps -a: {}",
             if listed.is_empty() {
@@ -148,10 +143,7 @@ fn stop_removes(s: &mut Session, container: &str) -> Result<()> {
 
 fn anaconda(s: &mut Session) -> Result<()> {
     let image = anaconda_stand_in(s)?;
-    s.not_checkable(
-        "`docker pull continuumio/anaconda3` fetches the tag latest",
-        NO_REGISTRY,
-    );
+    s.not_checkable("pull-latest", NO_REGISTRY);
     s.note(&format!("continuumio/anaconda3 is played by the stand-in {image}: the project's Jupyter base configured as anaconda3 is (USER root, tini then bash), with a conda stand-in script"));
     let c = s.names.container.clone();
     // No --user or --entrypoint here: who the shell runs as is the image's own configuration.
@@ -172,9 +164,8 @@ fn the_shell_runs_as_root(s: &mut Session, c: &str, image: &str) -> Result<()> {
         .probe(["image", "inspect", "--format", "{{.Config.User}}", image])
         .unwrap_or_default();
     s.claim(
-        "the container's shell runs as root (UID:GID 0:0)",
+        "shell-as-root",
         id.output.trim() == "0" && gid.output.trim() == "0",
-        true,
         format!(
             "id -u: {}, id -g: {} (the stand-in's configured user: {:?})",
             id.output.trim(),
@@ -194,12 +185,9 @@ fn conda_is_not_checkable(s: &mut Session, c: &str) -> Result<()> {
     } else {
         format!("`conda info` exit {}", conda.exit)
     };
+    s.not_checkable("conda-info", &format!("{NO_REGISTRY}; {answered}"));
     s.not_checkable(
-        "`conda info` shows the active environment base in /opt/conda, UID:GID 0:0",
-        &format!("{NO_REGISTRY}; {answered}"),
-    );
-    s.not_checkable(
-        "`conda list` already lists jupyterlab, pandas, numpy and matplotlib",
+        "conda-list",
         "only continuumio/anaconda3's own conda environment could show it",
     );
     Ok(())
@@ -211,9 +199,8 @@ fn root_needs_allow_root(s: &mut Session, c: &str) -> Result<()> {
         "docker exec {c} timeout 60 jupyter-lab '--ip=*' --no-browser"
     ))?;
     s.claim(
-        "as root, jupyter-lab needs --allow-root",
+        "needs-allow-root",
         !refused.ok() && refused.output.contains("--allow-root"),
-        true,
         format!(
             "without it: exit {}: {}",
             refused.exit,
@@ -246,9 +233,8 @@ fn the_server_runs_as_root(s: &mut Session, c: &str) -> Result<()> {
         .probe(["exec", c, "sh", "-c", SERVER_OWNER])
         .unwrap_or_default();
     s.claim(
-        "the server runs as root",
+        "server-as-root",
         who.lines().any(|l| l.trim() == "root"),
-        true,
         format!("owner of the jupyter-lab process: {}", who.trim()),
     );
     Ok(())
@@ -256,7 +242,7 @@ fn the_server_runs_as_root(s: &mut Session, c: &str) -> Result<()> {
 
 fn stacks(s: &mut Session) -> Result<()> {
     let image = base(s)?;
-    s.not_checkable("`docker run` of an image that is not local pulls it first (`Unable to find image ... locally`)", NO_REGISTRY);
+    s.not_checkable("pulled-first", NO_REGISTRY);
     s.note(&format!("jupyter/datascience-notebook is played by the project's base image {image}, which keeps the stacks' contract (jovyan, start.sh, JupyterLab started by itself)"));
     let c = run_server(s, &image)?;
     let (url, log) = wait_url(URL_WAIT, log_of(s, &c));
@@ -264,9 +250,8 @@ fn stacks(s: &mut Session) -> Result<()> {
     server_claims(s, &c, url.as_ref(), &log)?;
     let who = s.cmd(&format!("docker exec {c} whoami"))?;
     s.claim(
-        "the stacks container runs as jovyan",
+        "stacks-as-jovyan",
         who.output.trim() == "jovyan",
-        true,
         format!("whoami: {}", who.output.trim()),
     );
     let runtime = s
@@ -280,16 +265,14 @@ fn stacks(s: &mut Session) -> Result<()> {
         ])
         .unwrap_or_default();
     s.claim(
-        "its runtime files live under /home/jovyan/.local/share/jupyter/runtime/",
+        "runtime-files",
         runtime.lines().any(|l| l.starts_with("jpserver-")),
-        true,
         format!("runtime folder: {}", runtime.replace('\n', " ")),
     );
     let home = s.cmd(&format!("docker exec {c} ls /home/jovyan"))?;
     s.claim(
-        "the file browser shows a `work` folder (/home/jovyan/work)",
+        "work-folder-shown",
         home.output.lines().any(|l| l.trim() == "work"),
-        true,
         format!("ls /home/jovyan: {}", home.output.trim().replace('\n', " ")),
     );
     let kernels = s
@@ -297,7 +280,7 @@ fn stacks(s: &mut Session) -> Result<()> {
         .probe(["exec", c.as_str(), "jupyter", "kernelspec", "list"])
         .unwrap_or_default();
     s.not_checkable(
-        "the image carries Julia, Python and R kernels",
+        "kernels",
         &format!(
             "only jupyter/datascience-notebook has them; the stand-in's kernels: {}",
             kernels

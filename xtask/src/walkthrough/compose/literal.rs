@@ -25,9 +25,6 @@ use start::{
     reaches_db, ready_with_jupyter, stops_all, work_listing,
 };
 
-const START: &str = "Start Services with Docker Compose";
-const STOP: &str = "Stop Services with Docker Compose";
-
 /// The article's names: the project folder, its containers, what Compose prefixes with the folder.
 const JUPYTER: &str = "custom-jupyter-image";
 const DB: &str = "mysql-db";
@@ -37,26 +34,106 @@ const VOLUME: &str = "jupyter_mysql-data";
 const PASSWORD: &str = "my-secret-pw";
 
 pub const CLAIMS: &[ClaimCheck] = &[
-    ClaimCheck { section: "Before You Begin", after: "docker ps -q", claim: "`docker ps -q` stops all containers (\"First stop all containers\")", expected: false, check: stops_all },
-    ClaimCheck { section: START, after: "docker compose up", claim: "`docker compose up` pulls the images it needs (mysql, and jupyter/minimal-notebook for the build)", expected: true, check: pulls_images },
-    ClaimCheck { section: START, after: "docker compose up", claim: "`docker compose up` builds the Jupyter image, named after the project folder and the service (jupyter-jupyter)", expected: true, check: builds_image },
-    ClaimCheck { section: START, after: "docker compose up", claim: "`docker compose up` creates the default network jupyter_default and the named volume as jupyter_mysql-data", expected: true, check: network_and_volume },
-    ClaimCheck { section: START, after: "docker compose up", claim: "`docker compose up` starts the containers mysql-db and custom-jupyter-image", expected: true, check: both_running },
-    ClaimCheck { section: START, after: "docker compose up", claim: "attached, `up` prints the Jupyter container's log lines prefixed `custom-jupyter-image  |`, the token URL among them", expected: true, check: prefixed_url },
-    ClaimCheck { section: START, after: "docker compose up", claim: "with `depends_on`, MySQL accepts connections as soon as the Jupyter container runs", expected: false, check: ready_with_jupyter },
-    ClaimCheck { section: START, after: "docker compose up", claim: "/work in the Jupyter container lacks Dockerfile and docker-compose.yaml (.dockerignore)", expected: true, check: work_listing },
-    ClaimCheck { section: START, after: "docker compose up", claim: "the Jupyter container reaches MySQL by the name mysql-db with the credentials the build arguments baked in", expected: true, check: reaches_db },
-    ClaimCheck { section: START, after: "docker compose up", claim: "the root password stays out of the Jupyter image", expected: false, check: password_in_image },
-    ClaimCheck { section: START, after: "docker compose up -d", claim: "`docker compose up -d` runs the services detached and gives the terminal back", expected: true, check: detached },
-    ClaimCheck { section: START, after: "docker logs custom-jupyter-image", claim: "`docker logs custom-jupyter-image` shows the Jupyter token URL", expected: true, check: logs_url },
-    ClaimCheck { section: START, after: "docker logs custom-jupyter-image", claim: "the http://127.0.0.1:8888/lab?token=XXXX link opens JupyterLab", expected: true, check: lab_opens },
-    ClaimCheck { section: START, after: "docker logs custom-jupyter-image", claim: "JupyterLab's file browser lists the outputs folder and computation.ipynb", expected: false, check: file_browser },
-    ClaimCheck { section: STOP, after: "docker ps #2", claim: "`docker ps` lists custom-jupyter-image, of image jupyter-jupyter, (healthy) with 0.0.0.0:8888->8888/tcp", expected: true, check: ps_jupyter },
-    ClaimCheck { section: STOP, after: "docker ps #2", claim: "`docker ps` lists mysql-db, of image mysql, with 3306/tcp not published", expected: true, check: ps_mysql },
-    ClaimCheck { section: STOP, after: "docker ps #2", claim: "`docker ps` lists mysql-db's X protocol port 33060/tcp", expected: false, check: ps_mysqlx },
-    ClaimCheck { section: STOP, after: "docker compose down", claim: "`docker compose down` removes both containers and the network jupyter_default", expected: true, check: down_removes },
-    ClaimCheck { section: STOP, after: "docker compose down", claim: "`docker compose down` keeps the named volume jupyter_mysql-data and MySQL's data in it", expected: true, check: down_keeps_volume },
-    ClaimCheck { section: STOP, after: "docker compose down -v", claim: "`docker compose down -v` removes the named volume as well", expected: true, check: down_v_removes },
+    ClaimCheck {
+        id: "ps-q-stops-all",
+        after: "docker ps -q",
+        check: stops_all,
+    },
+    ClaimCheck {
+        id: "up-pulls-images",
+        after: "docker compose up",
+        check: pulls_images,
+    },
+    ClaimCheck {
+        id: "up-builds-jupyter",
+        after: "docker compose up",
+        check: builds_image,
+    },
+    ClaimCheck {
+        id: "up-creates-network-volume",
+        after: "docker compose up",
+        check: network_and_volume,
+    },
+    ClaimCheck {
+        id: "up-starts-containers",
+        after: "docker compose up",
+        check: both_running,
+    },
+    ClaimCheck {
+        id: "attached-log-prefixed",
+        after: "docker compose up",
+        check: prefixed_url,
+    },
+    ClaimCheck {
+        id: "depends-on-db-ready",
+        after: "docker compose up",
+        check: ready_with_jupyter,
+    },
+    ClaimCheck {
+        id: "work-lacks-build-files",
+        after: "docker compose up",
+        check: work_listing,
+    },
+    ClaimCheck {
+        id: "jupyter-reaches-mysql",
+        after: "docker compose up",
+        check: reaches_db,
+    },
+    ClaimCheck {
+        id: "password-out-of-image",
+        after: "docker compose up",
+        check: password_in_image,
+    },
+    ClaimCheck {
+        id: "up-d-detached",
+        after: "docker compose up -d",
+        check: detached,
+    },
+    ClaimCheck {
+        id: "logs-token-url",
+        after: "docker logs custom-jupyter-image",
+        check: logs_url,
+    },
+    ClaimCheck {
+        id: "token-link-opens",
+        after: "docker logs custom-jupyter-image",
+        check: lab_opens,
+    },
+    ClaimCheck {
+        id: "file-browser-lists",
+        after: "docker logs custom-jupyter-image",
+        check: file_browser,
+    },
+    ClaimCheck {
+        id: "ps-lists-jupyter",
+        after: "docker ps #2",
+        check: ps_jupyter,
+    },
+    ClaimCheck {
+        id: "ps-lists-mysql",
+        after: "docker ps #2",
+        check: ps_mysql,
+    },
+    ClaimCheck {
+        id: "ps-lists-x-port",
+        after: "docker ps #2",
+        check: ps_mysqlx,
+    },
+    ClaimCheck {
+        id: "down-removes-containers",
+        after: "docker compose down",
+        check: down_removes,
+    },
+    ClaimCheck {
+        id: "down-keeps-volume",
+        after: "docker compose down",
+        check: down_keeps_volume,
+    },
+    ClaimCheck {
+        id: "down-v-removes-volume",
+        after: "docker compose down -v",
+        check: down_v_removes,
+    },
 ];
 
 /// The step's output, as its terminal showed it: ANSI escapes and carriage returns gone.
@@ -196,7 +273,7 @@ mod tests {
             assert!(
                 step_of(c.after, &steps).is_some(),
                 "{} -> {}",
-                c.claim,
+                c.id,
                 c.after
             );
         }

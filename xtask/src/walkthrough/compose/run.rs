@@ -121,26 +121,27 @@ fn claim_up_made_the_project(
     let (db, jupyter, image) = (&p.db, &p.jupyter, &p.image);
     let (volume, network) = (&p.volume, &p.network);
     s.claim(
-        "with `depends_on`, MySQL accepts the notebook's connection (cell N2) as soon as the Jupyter container runs",
+        "db-ready-for-n2",
         first.connected,
-        true,
-        format!("{jupyter} running by {jupyter_at:.1}s after `up` started; {}; {db} {}", first.describe("`up` started"), ready.describe()),
+        format!(
+            "{jupyter} running by {jupyter_at:.1}s after `up` started; {}; {db} {}",
+            first.describe("`up` started"),
+            ready.describe()
+        ),
     );
 
     let both = running(s, db) && running(s, jupyter);
     let built = s.docker.image_exists(image);
     s.claim(
-        "`up` builds the Jupyter image and starts both containers",
+        "up-builds-and-starts",
         both && built,
-        true,
         format!("image {image} built: {built}; containers {db} and {jupyter} running: {both}"),
     );
     let has_volume = s.docker.exists("volume", volume);
     let has_network = s.docker.exists("network", network);
     s.claim(
-        "Compose creates the named volume mysql-data under a project-prefixed name, and a default network",
+        "volume-project-prefixed",
         has_volume && has_network,
-        true,
         format!("volume {volume}: {has_volume}; network {network}: {has_network}"),
     );
 }
@@ -159,12 +160,9 @@ fn claim_the_attached_log(s: &mut Session, p: &Project, up: &Attached) {
         })
         .count();
     let url = attached::url_line(&lines, prefixes);
-    s.claim(
-        "attached, `up` prints the services' log lines prefixed by the container's name (`custom-jupyter-image  | ...`), the Jupyter URL among them",
+    s.claim("attached-logs-prefixed",
         url.is_some(),
-        true,
-        format!("{prefixed} of {} line(s) so far prefixed `NAME |` with NAME one of {}; the URL line: {}", lines.len(), prefixes.join(", "), url.map(String::as_str).unwrap_or("none")),
-    );
+        format!("{prefixed} of {} line(s) so far prefixed `NAME |` with NAME one of {}; the URL line: {}", lines.len(), prefixes.join(", "), url.map(String::as_str).unwrap_or("none")));
 }
 
 /// .dockerignore kept the Dockerfile and compose file out of the image's /work.
@@ -172,12 +170,11 @@ fn claim_the_work_folder(s: &mut Session, p: &Project) -> Result<()> {
     let listing = s.cmd(&format!("docker exec {} ls -A /work", p.jupyter))?;
     let files: Vec<&str> = listing.output.lines().map(str::trim).collect();
     s.claim(
-        "/work in the Jupyter container lacks Dockerfile and docker-compose.yaml (.dockerignore)",
+        "work-lacks-build-files",
         listing.ok()
             && !files.contains(&"Dockerfile")
             && !files.contains(&"docker-compose.yaml")
             && files.contains(&"computation.ipynb"),
-        true,
         format!("/work: {}", files.join(" ")),
     );
     Ok(())
@@ -193,10 +190,18 @@ fn run_the_cells(s: &mut Session, p: &Project, connected_first: bool) -> Result<
     let (connected, _, others) = connection_lines(&ran.output);
     let rows = tuple_rows(&ran.output);
     s.claim(
-        "the notebook's cells (article 3) work against the mysql service, with the credentials the image or the environment gives",
+        "cells-work",
         sitting_worked(&ran.output),
-        true,
-        format!("`connection successfully` {connected} time(s), {} rows of {:?} fields{}", rows.len(), rows.first(), if others.is_empty() { String::new() } else { format!("; errors: {}", others.join("; ")) }),
+        format!(
+            "`connection successfully` {connected} time(s), {} rows of {:?} fields{}",
+            rows.len(),
+            rows.first(),
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!("; errors: {}", others.join("; "))
+            }
+        ),
     );
     Ok(())
 }
@@ -229,9 +234,8 @@ fn claim_the_password_kept_out(s: &mut Session, p: &Project) {
         .map(str::trim)
         .collect();
     s.claim(
-        "the root password stays out of the Jupyter image",
+        "password-out-of-image",
         env.is_empty() && steps.is_empty(),
-        true,
         format!(
             "entries of {image}'s Config.Env holding it: {}; history steps holding it: {}",
             list(&env),
@@ -246,10 +250,16 @@ fn claim_docker_ps(s: &mut Session, p: &Project) -> Result<()> {
     let rows = database::docker_ps(s, &[&p.jupyter, &p.db])?;
     let (jupyter_row, db_row) = (&rows[0], &rows[1]);
     s.claim(
-        "`docker ps` shows the built image's container (healthy) with 8888 published, and mysql-db with 3306/tcp not published",
-        jupyter_row.image == p.image && jupyter_row.status.contains("(healthy)") && jupyter_row.ports.contains("->8888/tcp") && db_row.ports.contains("3306/tcp") && !db_row.ports.contains("->"),
-        true,
-        rows.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; "),
+        "ps-healthy",
+        jupyter_row.image == p.image
+            && jupyter_row.status.contains("(healthy)")
+            && jupyter_row.ports.contains("->8888/tcp")
+            && db_row.ports.contains("3306/tcp")
+            && !db_row.ports.contains("->"),
+        rows.iter()
+            .map(|r| r.describe())
+            .collect::<Vec<_>>()
+            .join("; "),
     );
     Ok(())
 }
@@ -265,19 +275,15 @@ fn down_keeps_the_volume(s: &mut Session, p: &Project, up: Attached) -> Result<(
         !s.docker.exists("container", db) && !s.docker.exists("container", jupyter);
     let network_gone = !s.docker.exists("network", network);
     let volume_kept = s.docker.exists("volume", volume);
-    s.claim(
-        "`down` removes the containers and the network but keeps the named volume",
+    s.claim("down-keeps-named-volume",
         down.ok() && containers_gone && network_gone && volume_kept,
-        true,
-        format!("`down` exit {}; containers gone: {containers_gone}; network {network} gone: {network_gone}; volume {volume} kept: {volume_kept}", down.exit),
-    );
+        format!("`down` exit {}; containers gone: {containers_gone}; network {network} gone: {network_gone}; volume {volume} kept: {volume_kept}", down.exit));
     s.cmd(&p.command("up -d"))?;
     database::wait_ready(s, db)?;
     let rows_after = db::count_rows(&s.docker, db, PASSWORD, TABLE_2018);
     s.claim(
-        "after `down` and `up` again, the data is still in the volume",
+        "data-survives-down-up",
         rows_after == Some(1000),
-        true,
         format!("rows in scooter_trips.{TABLE_2018} after down/up: {rows_after:?}"),
     );
     Ok(())
@@ -289,9 +295,8 @@ fn down_v_removes_the_volume(s: &mut Session, p: &Project) -> Result<()> {
     let down_v = s.cmd(&p.command("down -v"))?;
     let volume_gone = !s.docker.exists("volume", volume);
     s.claim(
-        "`down -v` removes the named volume as well",
+        "down-v-removes-named-volume",
         down_v.ok() && volume_gone,
-        true,
         format!(
             "`down -v` exit {}; volume {volume} exists afterwards: {}",
             down_v.exit, !volume_gone

@@ -103,12 +103,9 @@ fn start_mysql(s: &mut Session, db_env: &Path) -> Result<()> {
     s.cmd_ok(&format!("docker network create {NETWORK}"))?;
     let mysql = s.cmd(&mysql_line(db_env))?;
     let id_line = mysql.output.lines().last().unwrap_or("").trim().to_string();
-    s.claim(
-        "on a fresh Docker host, `docker run ... mysql` pulls mysql:latest and prints the container's ID",
+    s.claim("fresh-host-pulls-mysql",
         mysql.ok() && mysql.output.contains("Unable to find image 'mysql:latest' locally") && mysql.output.contains("Downloaded newer image for mysql:latest") && id_line.len() == 64 && id_line.bytes().all(|b| b.is_ascii_hexdigit()),
-        true,
-        format!("exit {}; `Unable to find image 'mysql:latest' locally`: {}; status: {}; last line: {id_line}", mysql.exit, mysql.output.contains("Unable to find image 'mysql:latest' locally"), mysql.output.lines().find(|l| l.starts_with("Status:")).unwrap_or("none")),
-    );
+        format!("exit {}; `Unable to find image 'mysql:latest' locally`: {}; status: {}; last line: {id_line}", mysql.exit, mysql.output.contains("Unable to find image 'mysql:latest' locally"), mysql.output.lines().find(|l| l.starts_with("Status:")).unwrap_or("none")));
     wait_healthy(s);
     Ok(())
 }
@@ -122,10 +119,25 @@ fn start_jupyter(s: &mut Session, pushed: &Pushed, jupyter_env: &Path) -> Result
         "docker run -d -it -p {publish} --name {JUPYTER} --network {NETWORK}{env_file} {image}"
     ))?;
     s.claim(
-        "the Linode pulls the pushed image from Docker Hub (a public repository: no login there) and starts it",
-        jupyter.ok() && jupyter.output.contains(&format!("Pulling from {}", pushed.repository)) && jupyter.output.contains("Status: Downloaded newer image"),
-        true,
-        format!("exit {}; `Pulling from {}`: {}; status: {}", jupyter.exit, pushed.repository, jupyter.output.contains(&format!("Pulling from {}", pushed.repository)), jupyter.output.lines().find(|l| l.starts_with("Status:")).unwrap_or("none")),
+        "linode-pulls-image",
+        jupyter.ok()
+            && jupyter
+                .output
+                .contains(&format!("Pulling from {}", pushed.repository))
+            && jupyter.output.contains("Status: Downloaded newer image"),
+        format!(
+            "exit {}; `Pulling from {}`: {}; status: {}",
+            jupyter.exit,
+            pushed.repository,
+            jupyter
+                .output
+                .contains(&format!("Pulling from {}", pushed.repository)),
+            jupyter
+                .output
+                .lines()
+                .find(|l| l.starts_with("Status:"))
+                .unwrap_or("none")
+        ),
     );
     if !jupyter.ok() {
         bail!("the Jupyter container did not start on the Linode");
@@ -135,9 +147,8 @@ fn start_jupyter(s: &mut Session, pushed: &Pushed, jupyter_env: &Path) -> Result
         .probe(["inspect", "--format", "{{.Config.Image}}", JUPYTER])
         .unwrap_or_default();
     s.claim(
-        "the Linode runs exactly the image that was pushed (pinned by its digest)",
+        "linode-runs-pushed-digest",
         config_image == format!("{}@{}", pushed.repository, pushed.digest),
-        true,
         format!(
             "{JUPYTER} runs {config_image:?}; the push printed digest {}",
             pushed.digest
@@ -164,9 +175,8 @@ fn claim_no_password_in_the_image(s: &mut Session, pushed: &Pushed) {
         .filter(|l| l.starts_with("MYSQL_PASSWORD=") && *l != "MYSQL_PASSWORD=NOT_DEFINED")
         .collect();
     s.claim(
-        "the image pushed to the public repository carries no database password",
+        "no-password-in-image",
         baked.is_empty(),
-        true,
         format!(
             "MYSQL_ entries of the pulled image's config: {}",
             env.lines()
@@ -182,9 +192,8 @@ fn the_token_in_the_log(s: &mut Session) -> Result<String> {
     let url = wait_for_url(s, JUPYTER, Duration::from_secs(120))?;
     let logs = s.cmd(&format!("docker logs {JUPYTER}"))?;
     s.claim(
-        "`docker logs` shows the server's URL with its token (http://127.0.0.1:8888/lab?token=...)",
+        "logs-token-url",
         logs.output.contains("http://127.0.0.1:8888/lab?token="),
-        true,
         format!(
             "a `http://127.0.0.1:8888/lab?token=` line in the log: {}",
             logs.output.contains("http://127.0.0.1:8888/lab?token=")
@@ -214,22 +223,22 @@ fn open_the_url(
     );
     let through = "through the `ssh -L` tunnel (http://127.0.0.1:PORT on the local machine)";
     s.claim(
-        "the JupyterLab URL opens from the local machine with the token, and the server refuses the API without it",
+        "url-opens-locally",
         with_token == 200 && without == 403,
-        true,
-        format!("{through}: /lab?token=<redacted> {}; /api/status without the token {}", shown(with_token), shown(without)),
+        format!(
+            "{through}: /lab?token=<redacted> {}; /api/status without the token {}",
+            shown(with_token),
+            shown(without)
+        ),
     );
     let ports = s
         .docker
         .probe(["port", JUPYTER])
         .unwrap_or_default()
         .replace('\n', ", ");
-    s.claim(
-        "JupyterLab is not served on the Linode's public address over plain HTTP",
+    s.claim("not-public",
         lab_public == 0 && api_public == 0,
-        true,
-        format!("http://{address}:8888/lab?token=<redacted> from the local machine: {}; /api/status: {}; published: {ports}", shown(lab_public), shown(api_public)),
-    );
+        format!("http://{address}:8888/lab?token=<redacted> from the local machine: {}; /api/status: {}; published: {ports}", shown(lab_public), shown(api_public)));
     drop(tunnel);
     Ok(())
 }

@@ -21,7 +21,6 @@ use linode_checks::{
     no_password_in_image, not_public, opens_at_linode, pinned_by_digest,
 };
 
-const SECTION: &str = "Docker Hub and the Linode";
 const JUPYTER: &str = "custom-jupyter-container";
 const DB: &str = "mysql-db";
 /// The image article 4 leaves, by Compose v2's name.
@@ -29,27 +28,111 @@ const BUILT: &str = "jupyter-jupyter";
 const BASE: &str = "jupyter/minimal-notebook";
 
 pub const CLAIMS: &[ClaimCheck] = &[
-    ClaimCheck { section: SECTION, after: "docker login", claim: "`docker login` (no server named) logs the CLI in to Docker Hub", expected: true, check: logs_in },
-    ClaimCheck { section: SECTION, after: "docker login", claim: "`docker login` asks for the passphrase created in the previous step", expected: false, check: asks_passphrase },
-    ClaimCheck { section: SECTION, after: "docker images", claim: "`docker images` lists jupyter-jupyter:latest and mysql:latest", expected: true, check: lists_images },
-    ClaimCheck { section: SECTION, after: "docker tag jupyter-jupyter", claim: "`docker tag` adds a second name with the same image ID", expected: true, check: same_id },
-    ClaimCheck { section: SECTION, after: "docker push", claim: "`docker push` uploads the image to Docker Hub and prints its digest", expected: true, check: pushed },
-    ClaimCheck { section: SECTION, after: "docker push", claim: "`docker push` uploads only the custom layers; the base's are \"Mounted from jupyter/minimal-notebook\"", expected: true, check: only_custom_layers },
-    ClaimCheck { section: SECTION, after: "docker pull", claim: "`docker pull` right after the push reports the image up to date", expected: true, check: up_to_date },
-    ClaimCheck { section: SECTION, after: "docker run #1", claim: "the pulled image starts JupyterLab as jovyan, serving from /work", expected: true, check: test_run_serves },
-    ClaimCheck { section: SECTION, after: "docker run #1", claim: "the URL the test run prints (http://127.0.0.1:8888/lab?token=...) opens on the local machine", expected: false, check: test_run_url_opens },
-    ClaimCheck { section: SECTION, after: "end", claim: "the test run leaves nothing behind", expected: false, check: test_run_left },
-    ClaimCheck { section: SECTION, after: "docker run -d --name mysql-db", claim: "on a fresh Docker host, `docker run ... mysql` pulls mysql:latest and prints the container's ID", expected: true, check: mysql_pulled },
-    ClaimCheck { section: SECTION, after: "docker run -d --name mysql-db", claim: "mysql-db keeps its data on a named volume", expected: false, check: mysql_volume },
-    ClaimCheck { section: SECTION, after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container", claim: "the Linode pulls the pushed image from Docker Hub (a public repository: no login there) and starts it", expected: true, check: linode_pulls },
-    ClaimCheck { section: SECTION, after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container", claim: "the Linode runs exactly the image that was pushed (pinned by its digest)", expected: false, check: pinned_by_digest },
-    ClaimCheck { section: SECTION, after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container", claim: "the image pushed to the public repository carries no database password", expected: false, check: no_password_in_image },
-    ClaimCheck { section: SECTION, after: "docker logs custom-jupyter-container", claim: "`docker logs` shows the server's URL with its token (http://127.0.0.1:8888/lab?token=...)", expected: true, check: logs_url },
-    ClaimCheck { section: SECTION, after: "docker logs custom-jupyter-container", claim: "the JupyterLab URL opens from the local machine with the token, and the server refuses the API without it", expected: true, check: opens_at_linode },
-    ClaimCheck { section: SECTION, after: "docker logs custom-jupyter-container", claim: "JupyterLab is not served on the Linode's public address over plain HTTP", expected: false, check: not_public },
-    ClaimCheck { section: SECTION, after: "cell:import pandas as pd", claim: "D1 writes outputs/Motorized-Foot-Scooter-Trips-2018.csv (/work/outputs is in the image) and prints `connection successfully`", expected: true, check: d1_writes },
-    ClaimCheck { section: SECTION, after: "cell:try: #1", claim: "D2 prints `connection successfully`, `You're connected to database:  ('scooter_trips',)` and `Motorized_Foot_Scooter_Trips_2018 table created`", expected: true, check: d2_prints },
-    ClaimCheck { section: SECTION, after: "cell:try: #2", claim: "D3 prints `connection successfully` and five rows of seven values, as the article shows", expected: false, check: d3_rows },
+    ClaimCheck {
+        id: "login-docker-hub",
+        after: "docker login",
+        check: logs_in,
+    },
+    ClaimCheck {
+        id: "login-asks-passphrase",
+        after: "docker login",
+        check: asks_passphrase,
+    },
+    ClaimCheck {
+        id: "images-listed",
+        after: "docker images",
+        check: lists_images,
+    },
+    ClaimCheck {
+        id: "tag-same-id",
+        after: "docker tag jupyter-jupyter",
+        check: same_id,
+    },
+    ClaimCheck {
+        id: "pushed",
+        after: "docker push",
+        check: pushed,
+    },
+    ClaimCheck {
+        id: "only-custom-layers",
+        after: "docker push",
+        check: only_custom_layers,
+    },
+    ClaimCheck {
+        id: "pull-up-to-date",
+        after: "docker pull",
+        check: up_to_date,
+    },
+    ClaimCheck {
+        id: "test-run-serves-work",
+        after: "docker run #1",
+        check: test_run_serves,
+    },
+    ClaimCheck {
+        id: "test-run-url-opens",
+        after: "docker run #1",
+        check: test_run_url_opens,
+    },
+    ClaimCheck {
+        id: "test-run-leaves-nothing",
+        after: "end",
+        check: test_run_left,
+    },
+    ClaimCheck {
+        id: "fresh-host-pulls-mysql",
+        after: "docker run -d --name mysql-db",
+        check: mysql_pulled,
+    },
+    ClaimCheck {
+        id: "data-on-named-volume",
+        after: "docker run -d --name mysql-db",
+        check: mysql_volume,
+    },
+    ClaimCheck {
+        id: "linode-pulls-image",
+        after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container",
+        check: linode_pulls,
+    },
+    ClaimCheck {
+        id: "linode-runs-pushed-digest",
+        after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container",
+        check: pinned_by_digest,
+    },
+    ClaimCheck {
+        id: "no-password-in-image",
+        after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container",
+        check: no_password_in_image,
+    },
+    ClaimCheck {
+        id: "logs-token-url",
+        after: "docker logs custom-jupyter-container",
+        check: logs_url,
+    },
+    ClaimCheck {
+        id: "url-opens-locally",
+        after: "docker logs custom-jupyter-container",
+        check: opens_at_linode,
+    },
+    ClaimCheck {
+        id: "not-public",
+        after: "docker logs custom-jupyter-container",
+        check: not_public,
+    },
+    ClaimCheck {
+        id: "d1-writes-csv",
+        after: "cell:import pandas as pd",
+        check: d1_writes,
+    },
+    ClaimCheck {
+        id: "d2-creates-table",
+        after: "cell:try: #1",
+        check: d2_prints,
+    },
+    ClaimCheck {
+        id: "d3-prints-rows",
+        after: "cell:try: #2",
+        check: d3_rows,
+    },
 ];
 
 fn printed(p: &Probe) -> Vec<String> {

@@ -71,12 +71,9 @@ fn login(
     let logged_in = serde_json::from_str::<serde_json::Value>(&stored)
         .ok()
         .is_some_and(|v| v["auths"]["https://index.docker.io/v1/"].is_object());
-    s.claim(
-        "`docker login` (no server named) logs the CLI in to Docker Hub",
+    s.claim("login-docker-hub",
         typed.exit == 0 && typed.screen.contains("Login Succeeded") && logged_in,
-        true,
-        format!("exit {}; `Login Succeeded` printed: {}; the CLI's config.json holds a login for https://index.docker.io/v1/: {logged_in}; the registry reached: {} at registry-1.docker.io", typed.exit, typed.screen.contains("Login Succeeded"), hub.container),
-    );
+        format!("exit {}; `Login Succeeded` printed: {}; the CLI's config.json holds a login for https://index.docker.io/v1/: {logged_in}; the registry reached: {} at registry-1.docker.io", typed.exit, typed.screen.contains("Login Succeeded"), hub.container));
     let prompts: Vec<&str> = typed
         .screen
         .lines()
@@ -84,11 +81,10 @@ fn login(
         .filter(|p| ["Username", "Password"].contains(p) || p.to_lowercase().contains("passphrase"))
         .collect();
     s.claim(
-        "`docker login` asks for the passphrase created in the previous step",
+        "login-asks-passphrase",
         prompts
             .iter()
             .any(|p| p.to_lowercase().contains("passphrase")),
-        false,
         format!("the prompts shown: {}", prompts.join(", ")),
     );
     Ok(())
@@ -108,12 +104,9 @@ fn list_images(s: &mut Session, image: &str) -> Result<()> {
             .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
     };
     let (jupyter_row, mysql_row) = (row(image), row("mysql"));
-    s.claim(
-        "`docker images` lists jupyter-jupyter:latest and mysql:latest",
+    s.claim("images-listed",
         jupyter_row.is_some() && mysql_row.is_some(),
-        true,
-        format!("jupyter-jupyter latest: {}; mysql latest: {} (sizes are the stand-ins', not the article's 2.78GB and 577MB)", jupyter_row.as_deref().unwrap_or("not listed"), mysql_row.as_deref().unwrap_or("not listed")),
-    );
+        format!("jupyter-jupyter latest: {}; mysql latest: {} (sizes are the stand-ins', not the article's 2.78GB and 577MB)", jupyter_row.as_deref().unwrap_or("not listed"), mysql_row.as_deref().unwrap_or("not listed")));
     Ok(())
 }
 
@@ -127,9 +120,8 @@ fn tag(s: &mut Session, hub: &Hub, image: &str) -> Result<String> {
     };
     let (original, tagged) = (id(image), id(&repository));
     s.claim(
-        "`docker tag` adds a second name with the same image ID",
+        "tag-same-id",
         original.is_some() && original == tagged,
-        true,
         format!(
             "{image}: {}; {repository}: {}",
             original.as_deref().unwrap_or("missing"),
@@ -150,13 +142,12 @@ fn push(s: &mut Session, image: &str, repository: &str) -> Result<String> {
         .unwrap_or_default()
         .to_string();
     s.claim(
-        "`docker push` uploads the image to Docker Hub and prints its digest",
+        "pushed",
         push.ok()
             && digest.starts_with("sha256:")
             && push.output.contains(&format!(
                 "The push refers to repository [docker.io/{repository}]"
             )),
-        true,
         format!(
             "exit {}; repository line: {}; digest: {}",
             push.exit,
@@ -197,24 +188,20 @@ fn claim_only_custom_layers_pushed(s: &mut Session, image: &str, push: &Ran) {
         count(": Pushed"),
         count("Layer already exists"),
     );
-    s.claim(
-        "`docker push` uploads only the custom layers; the base's are \"Mounted from jupyter/minimal-notebook\"",
+    s.claim("only-custom-layers",
         push.ok() && base > 0 && mounted + existed >= base && uploaded <= all - base,
-        true,
-        format!("{uploaded} layer(s) pushed, {mounted} mounted from jupyter/minimal-notebook, {existed} already there; the image has {all} layers, its base jupyter/minimal-notebook {base}"),
-    );
+        format!("{uploaded} layer(s) pushed, {mounted} mounted from jupyter/minimal-notebook, {existed} already there; the image has {all} layers, its base jupyter/minimal-notebook {base}"));
 }
 
 /// `docker pull` right after the push has nothing to fetch.
 fn pull(s: &mut Session, repository: &str) -> Result<()> {
     let pull = s.cmd(&format!("docker pull {repository}"))?;
     s.claim(
-        "`docker pull` right after the push reports the image up to date",
+        "pull-up-to-date",
         pull.ok()
             && pull.output.contains(&format!(
                 "Status: Image is up to date for {repository}:latest"
             )),
-        true,
         format!(
             "exit {}; status line: {}",
             pull.exit,

@@ -49,11 +49,10 @@ fn starts_as_jovyan(s: &mut Session, container: &str, log: &str, url: Option<&Se
         .find(|l| l.contains("Serving notebooks from local directory"))
         .map(|l| l.trim().to_string());
     s.claim(
-        "the pulled image starts JupyterLab as jovyan, serving from /work",
+        "test-run-serves-work",
         url.is_some()
             && user == "jovyan"
             && serving.as_deref().is_some_and(|l| l.ends_with(": /work")),
-        true,
         format!(
             "URL printed: {}; user in {container}: {user:?}; {}",
             url.is_some(),
@@ -73,12 +72,9 @@ fn the_url_opens_locally(
         .and_then(|u| u.token().map(String::from))
         .unwrap_or_default();
     let status = sandbox.http_status(&format!("http://127.0.0.1:8888/lab?token={token}"));
-    s.claim(
-        "the URL the test run prints (http://127.0.0.1:8888/lab?token=...) opens on the local machine",
+    s.claim("test-run-url-opens",
         status == 200,
-        true,
-        format!("GET http://127.0.0.1:8888/lab?token=<redacted> on the local machine: {}; ports of {container}: {}", if status == 0 { "no answer".to_string() } else { format!("HTTP {status}") }, s.docker.probe(["port", container]).filter(|p| !p.is_empty()).unwrap_or_else(|| "none published".into())),
-    );
+        format!("GET http://127.0.0.1:8888/lab?token=<redacted> on the local machine: {}; ports of {container}: {}", if status == 0 { "no answer".to_string() } else { format!("HTTP {status}") }, s.docker.probe(["port", container]).filter(|p| !p.is_empty()).unwrap_or_else(|| "none published".into())));
 }
 
 /// No container of `repository` beyond those listed `before`; one left is removed.
@@ -102,9 +98,8 @@ fn leaves_nothing_behind(s: &mut Session, repository: &str, before: &str, contai
         .filter(|l| !before.lines().any(|id| l.contains(id)))
         .collect();
     s.claim(
-        "after Ctrl+C the test run leaves nothing behind",
+        "test-run-leaves-nothing",
         new.is_empty(),
-        true,
         format!(
             "containers of {repository} after Ctrl+C (`docker ps -a`): {}",
             if new.is_empty() {

@@ -35,17 +35,15 @@ fn claim_jovyan_owns_the_files(s: &mut Session, c: &str) -> Result<()> {
             })
         });
     s.claim(
-        "with COPY --chown=$NB_UID:$NB_GID, `ls -l` shows the files owned by jovyan users",
+        "chown-owns-files",
         owned,
-        true,
         listing.output.trim().replace('\n', "; "),
     );
     let id = s.cmd(&format!("docker exec {c} id"))?;
     let want = "uid=1000(jovyan) gid=100(users) groups=100(users)";
     s.claim(
-        &format!("`id` prints {want}"),
+        "id-prints-jovyan",
         id.output.lines().any(|l| l.trim() == want),
-        true,
         format!("id: {}", id.output.lines().last().unwrap_or("").trim()),
     );
 
@@ -60,9 +58,8 @@ fn claim_the_cell_writes(s: &mut Session, c: &str) -> Result<Option<String>> {
         .docker
         .probe(["exec", c, "stat", "-c", "%U:%G %s", csv.as_str()]);
     s.claim(
-        &format!("running the cell now writes {CSV}"),
+        "cell-writes-csv",
         ran.ok() && written.is_some(),
-        true,
         format!(
             "nbconvert exit {}; /work/{CSV}: {}",
             ran.exit,
@@ -92,12 +89,7 @@ fn claim_the_data_in_the_volume(s: &mut Session, c: &str) {
     } else {
         format!("the volume is mounted at {out}, but WORKDIR /work makes the notebook write /work/{CSV}, the container's writable layer; {out} holds [{}] and jovyan {} write there", in_volume.replace('\n', ", "), if probe { "can" } else { "cannot" })
     };
-    s.claim(
-        "the data written lands in the container's volume",
-        reached,
-        true,
-        evidence,
-    );
+    s.claim("data-in-volume", reached, evidence);
 }
 
 /// `docker stop` and `docker start` keep the CSV (the same container, its writable layer too).
@@ -112,12 +104,9 @@ fn claim_the_csv_survives_a_restart(
     let after = s
         .docker
         .probe(["exec", c, "stat", "-c", "%U:%G %s", csv.as_str()]);
-    s.claim(
-        "after `docker stop` and `docker start` the CSV is still there",
+    s.claim("csv-survives-restart",
         after.is_some() && after == written,
-        true,
-        format!("before: {written:?}; after: {after:?} (same container, so even its writable layer survives)"),
-    );
+        format!("before: {written:?}; after: {after:?} (same container, so even its writable layer survives)"));
     Ok(())
 }
 
@@ -171,21 +160,17 @@ pub(super) fn named_volumes(s: &mut Session) -> Result<()> {
         .find(|w| is_sha256(w))
         .map(String::from);
     let same = sum_before.is_some() && sum_before == sum_after;
-    s.claim(
-        "the named volume outlives the container, and a new container mounting it sees the data",
+    s.claim("named-volume-outlives-container",
         volume_kept && same,
-        true,
         if same {
             format!("volume {volume} kept; the CSV's sha256 is the same in the new container ({})", sum_after.unwrap_or_default())
         } else {
             format!("volume {volume} kept: {volume_kept}, but it is mounted at {out} while the notebook wrote /work/{CSV} (sha256 {}), which went with the removed container; the new container finds no CSV in {out}", sum_before.unwrap_or_default())
-        },
-    );
+        });
     let writable = seen.output.lines().any(|l| l.trim() == "writable");
     s.claim(
-        "the notebook user can write to the named volume",
+        "named-volume-writable",
         writable,
-        true,
         format!(
             "owner of {out} in a new container: {}",
             seen.output
@@ -220,9 +205,8 @@ pub(super) fn first_mount_creates(
         "docker volume inspect --format '{{{{.Name}}}} created {{{{.CreatedAt}}}}' {volume}"
     ))?;
     s.claim(
-        "a named volume that does not exist yet is created the first time a container mounts it",
+        "named-volume-created-on-mount",
         inspect.ok(),
-        true,
         format!(
             "before the run: no volume {volume}; after it: {}",
             if inspect.ok() {
@@ -329,9 +313,8 @@ fn a_writable_bind(s: &mut Session, run: &BindRun, marker: &str) -> Result<()> {
         "docker exec {c} grep -c {marker} /work/computation.ipynb"
     ))?;
     s.claim(
-        "an edit to the notebook on the host shows in the container at once",
+        "host-edit-seen",
         seen.ok(),
-        true,
         format!("grep -c {marker} in the container: {}", seen.output.trim()),
     );
     let wrote = s.cmd(&format!("docker exec {c} sh -c {APPEND}"))?;
@@ -339,12 +322,9 @@ fn a_writable_bind(s: &mut Session, run: &BindRun, marker: &str) -> Result<()> {
         .docker
         .probe(["exec", c.as_str(), "id", "-u"])
         .unwrap_or_default();
-    s.claim(
-        "without readonly, the container can write the bind-mounted notebook",
+    s.claim("writable-without-readonly",
         wrote.ok(),
-        true,
-        format!("the notebook on the host: {owner}; the container's user: uid {}; append from the container: exit {}{}", who.trim(), wrote.exit, if wrote.ok() { String::new() } else { format!(": {}", wrote.output.trim()) }),
-    );
+        format!("the notebook on the host: {owner}; the container's user: uid {}; append from the container: exit {}{}", who.trim(), wrote.exit, if wrote.ok() { String::new() } else { format!(": {}", wrote.output.trim()) }));
     s.cmd_ok(&format!("docker rm -f {c}"))?;
     s.forget(&Resource::Container(c.clone()));
     Ok(())
@@ -357,10 +337,9 @@ fn a_readonly_bind(s: &mut Session, run: &BindRun, marker: &str) -> Result<()> {
     let refused = s.cmd(&format!("docker exec {c} sh -c {APPEND}"))?;
     let rw = s.docker.probe(["container", "inspect", "--format", r#"{{range .Mounts}}{{if eq .Destination "/work/computation.ipynb"}}{{.RW}}{{end}}{{end}}"#, c.as_str()]).unwrap_or_default();
     s.claim(
-        "with readonly, the container can no longer write the notebook",
+        "readonly-blocks-container",
         // Permission bits may refuse first (EACCES before EROFS): the mount's RW flag says readonly applies.
         !refused.ok() && rw.trim() == "false",
-        true,
         format!(
             "append from the container: exit {}: {}; mount RW={rw}",
             refused.exit,
@@ -373,9 +352,8 @@ fn a_readonly_bind(s: &mut Session, run: &BindRun, marker: &str) -> Result<()> {
         "docker exec {c} grep -c {marker2} /work/computation.ipynb"
     ))?;
     s.claim(
-        "with readonly, the host can still edit it, and the container sees the edit",
+        "readonly-host-edits-seen",
         seen.ok(),
-        true,
         format!(
             "host write ok; grep in the container: {}",
             seen.output.trim()

@@ -12,36 +12,65 @@ use std::time::Duration;
 use super::executor::Executor;
 use super::steps::{Step, StepKind};
 use crate::engine::Output;
+pub use crate::walkthrough::catalogue::{seen, Observed};
+use crate::walkthrough::catalogue::{Catalogue, Mode, Row};
 
 /// One claim of an article, checked right after the step it follows.
 pub struct ClaimCheck {
-    /// The report's section it belongs to (the pinned tables' section column).
-    pub section: &'static str,
+    /// Its row in the article's catalogue (`claims.md`), which holds its words and verdicts.
+    pub id: &'static str,
     /// The step it follows: the start of its command as written (whitespace aside), `file:NAME`,
     /// `cell:` and the start of the cell's code, `ctrl+c:` and the start of the stopped command, or
     /// `end` (after the last step). ` #N` at the end picks the Nth such step.
     pub after: &'static str,
-    pub claim: &'static str,
-    /// What the article's own commands are known to make of it: true holds, false an erratum.
-    pub expected: bool,
     pub check: fn(&Probe) -> Observed,
 }
 
-/// What a check saw.
-pub enum Observed {
-    Seen {
-        holds: bool,
-        evidence: String,
-    },
-    /// Only the official image (or a registry on the internet) could show it; why.
-    NotCheckable(String),
+/// A check with its catalogue row and the report's section it belongs to.
+#[derive(Clone, Copy)]
+pub struct Placed {
+    pub row: &'static Row,
+    pub section: &'static str,
+    pub after: &'static str,
+    pub check: fn(&Probe) -> Observed,
 }
 
-pub fn seen(holds: bool, evidence: impl Into<String>) -> Observed {
-    Observed::Seen {
-        holds,
-        evidence: evidence.into(),
+/// Each check with its row of `catalogue` (of those the literal mode makes). A row of any section
+/// takes the section of the check before it, as the checks follow the article's order.
+pub fn place(catalogue: &'static Catalogue, checks: &[ClaimCheck]) -> Result<Vec<Placed>, String> {
+    let mut section = "";
+    let mut placed = Vec::new();
+    for c in checks {
+        let rows = catalogue.made_in(c.id, Mode::Literal);
+        let row = match rows[..] {
+            [one] => Some(one),
+            _ => rows.iter().copied().find(|r| r.section == section),
+        }
+        .ok_or_else(|| {
+            format!(
+                "the literal check {} has {} rows of the literal mode in {}'s claims.md: give it one",
+                c.id,
+                rows.len(),
+                catalogue.article
+            )
+        })?;
+        if !row.section.is_empty() {
+            section = row.section;
+        }
+        if section.is_empty() {
+            return Err(format!(
+                "the literal check {} comes before any section's",
+                c.id
+            ));
+        }
+        placed.push(Placed {
+            row,
+            section,
+            after: c.after,
+            check: c.check,
+        });
     }
+    Ok(placed)
 }
 
 /// A step's key, as `ClaimCheck::after` names it.

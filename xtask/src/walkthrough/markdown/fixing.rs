@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 use xshell::Shell;
 
-use super::claims::ClaimCheck;
+use super::claims::Placed;
 use super::fix::{self, Plan, Recheck};
 use super::replay::{self, Options, Replayed};
 use crate::walkthrough::report_file::ReportFile;
@@ -21,7 +21,7 @@ use crate::walkthrough::report_file::ReportFile;
 pub fn run(
     sh: &Shell,
     file: &Path,
-    checks: &'static [ClaimCheck],
+    checks: &[Placed],
     options: &Options,
     write: bool,
 ) -> Result<()> {
@@ -91,12 +91,7 @@ fn verdict(rechecks: &[Recheck]) -> String {
 }
 
 /// A replay of `path` that reached the article's end, its summary on stderr.
-fn replay_whole(
-    sh: &Shell,
-    path: &Path,
-    checks: &'static [ClaimCheck],
-    options: &Options,
-) -> Result<Replayed> {
+fn replay_whole(sh: &Shell, path: &Path, checks: &[Placed], options: &Options) -> Result<Replayed> {
     let replayed = replay::replay(sh, path, options.sets, checks, options.max_steps)?;
     eprintln!("{}", replayed.report().summary());
     if let Some(why) = &replayed.stopped {
@@ -110,7 +105,7 @@ fn write_and_recheck(
     sh: &Shell,
     replayed: &Replayed,
     plan: &Plan,
-    checks: &'static [ClaimCheck],
+    checks: &[Placed],
     options: &Options,
 ) -> Result<Vec<Recheck>> {
     let path = &replayed.path;

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use anyhow::{bail, Result};
 use xshell::Shell;
 
-use super::claims::{self, ClaimCheck, Observed, Probe};
+use super::claims::{self, Observed, Placed, Probe};
 use super::elsewhere::Elsewhere;
 use super::executor::Executor;
 use super::job::Place as SandboxPlace;
@@ -48,19 +48,14 @@ pub struct Options<'a> {
 
 /// A claim check's verdict, at the step it followed (None: the article has no such step).
 pub struct Checked {
-    pub check: &'static ClaimCheck,
+    pub check: Placed,
     pub step: Option<usize>,
     pub observed: Observed,
 }
 
 /// Replays `file` and prints or writes what it found: all of it, up to where it stopped when the
 /// sandbox died (then the error says so).
-pub fn run(
-    sh: &Shell,
-    file: &Path,
-    checks: &'static [ClaimCheck],
-    options: &Options,
-) -> Result<()> {
+pub fn run(sh: &Shell, file: &Path, checks: &[Placed], options: &Options) -> Result<()> {
     let path = resolve(file)?;
     let report = options
         .report
@@ -88,7 +83,7 @@ pub fn replay(
     sh: &Shell,
     file: &Path,
     sets: &[String],
-    checks: &'static [ClaimCheck],
+    checks: &[Placed],
     max_steps: usize,
 ) -> Result<Replayed> {
     let Article {
@@ -237,7 +232,7 @@ fn play_with_claims(
     executor: &mut Executor,
     sandbox: &Sandbox,
     steps: &[Step],
-    checks: &'static [ClaimCheck],
+    checks: &[Placed],
     at: &[Option<usize>],
     secrets: &[String],
 ) -> (Vec<Checked>, Result<()>) {
@@ -253,9 +248,9 @@ fn play_with_claims(
                 ),
                 Observed::NotCheckable(why) => format!("not checkable: {why}"),
             };
-            eprintln!("# claim ({}): {} -- {said}", check.section, check.claim);
+            eprintln!("# claim ({}): {} -- {said}", check.section, check.row.claim);
             checked.push(Checked {
-                check,
+                check: *check,
                 step: Some(k),
                 observed,
             });
@@ -263,7 +258,7 @@ fn play_with_claims(
     });
     for (check, _) in checks.iter().zip(at).filter(|(_, at)| at.is_none()) {
         checked.push(Checked {
-            check,
+            check: *check,
             step: None,
             observed: Observed::NotCheckable(String::new()),
         });
@@ -288,7 +283,7 @@ fn results_with_verdicts(
         for c in checked.iter().filter(|c| c.step == Some(r.step)) {
             if let Observed::Seen { holds, evidence } = &c.observed {
                 r.claims.push(super::Claim {
-                    text: c.check.claim.to_string(),
+                    text: c.check.row.claim.to_string(),
                     holds: *holds,
                     evidence: evidence.clone(),
                 });

@@ -49,9 +49,8 @@ fn create_the_network(s: &mut Session) -> Result<String> {
         "docker network ls --filter name=^{network}$ --format '{{{{.Name}}}} {{{{.Driver}}}}'"
     ))?;
     s.claim(
-        "`docker network create jupyter-mysql-net` makes a network `docker network ls` lists",
+        "network-listed",
         listed.lines().any(|l| l == format!("{network} bridge")),
-        true,
         format!("docker network ls: {listed}"),
     );
     Ok(network)
@@ -101,17 +100,14 @@ fn cells_once_healthy(
     let ran = database::run_cells(s, jupyter, &[], &sitting)?;
     let ready = clock.result();
     let (connected, _, _) = connection_lines(&ran.output);
-    s.claim(
-        "once mysql-db is healthy, the cells work at the first try",
+    s.claim("cells-work-once-healthy",
         sitting_worked(&ran.output),
-        true,
         format!(
             "healthy by {healthy:.1}s after `docker run ... mysql` returned; mysql-db {}; cell N2 started {} after it; `connection successfully` {connected} time(s), {} row(s) read back",
             ready.describe(),
             started_after(&ran.output, "N2", started).map(|t| format!("{t:.1}s")).unwrap_or_else(|| "?s".into()),
             tuple_rows(&ran.output).len()
-        ),
-    );
+        ));
     Ok(ran)
 }
 
@@ -119,22 +115,30 @@ fn cells_once_healthy(
 fn claim_each_cell(s: &mut Session, jupyter: &str, ran: &Ran) {
     let (connected, class_only, others) = connection_lines(&ran.output);
     s.claim(
-        "cell N2 reaches mysql-db by its container name on the user-defined network (`connection successfully`)",
+        "n2-reaches-db-by-name",
         connected >= 1,
-        true,
-        format!("`connection successfully` printed {connected} time(s); errors: {}", error_summary(class_only, &others, ran)),
+        format!(
+            "`connection successfully` printed {connected} time(s); errors: {}",
+            error_summary(class_only, &others, ran)
+        ),
     );
     s.claim(
-        "cell N3 prints `You're connected to database:  ('scooter_trips',)` and creates the 2018 table",
-        ran.output.contains("You're connected to database:  ('scooter_trips',)") && ran.output.contains("Motorized_Foot_Scooter_Trips_2018 table created"),
-        true,
-        ran.output.lines().filter(|l| l.starts_with("You're") || l.ends_with("table created")).collect::<Vec<_>>().join("; "),
+        "n3-prints-table",
+        ran.output
+            .contains("You're connected to database:  ('scooter_trips',)")
+            && ran
+                .output
+                .contains("Motorized_Foot_Scooter_Trips_2018 table created"),
+        ran.output
+            .lines()
+            .filter(|l| l.starts_with("You're") || l.ends_with("table created"))
+            .collect::<Vec<_>>()
+            .join("; "),
     );
     let rows = tuple_rows(&ran.output);
     s.claim(
-        "cell N4 reads five rows of 7 strings back",
+        "n4-reads-rows",
         rows == vec![7; 5],
-        true,
         format!("rows printed: {} with {:?} fields", rows.len(), rows),
     );
     let csv = s.docker.probe([
@@ -145,9 +149,8 @@ fn claim_each_cell(s: &mut Session, jupyter: &str, ran: &Ran) {
         "wc -l < /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv",
     ]);
     s.claim(
-        "cell N1 writes /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv",
+        "n1-writes-csv",
         csv.as_deref().map(str::trim) == Some("1001"),
-        true,
         format!("lines with the header: {csv:?}"),
     );
 }
@@ -169,10 +172,19 @@ fn create_the_database_again(
     )
     .unwrap_or_default();
     s.claim(
-        "running the CREATE DATABASE cell (N2) again reports that scooter_trips exists (MySQL error 1007)",
-        printed.iter().any(|l| l.contains("1007") && l.contains("database exists")),
-        true,
-        format!("the cell printed: {}; `SHOW DATABASES LIKE 'scooter_trips'` on {db}: {}", printed.join(" / "), if on_server.trim().is_empty() { "no row" } else { on_server.trim() }),
+        "create-database-again",
+        printed
+            .iter()
+            .any(|l| l.contains("1007") && l.contains("database exists")),
+        format!(
+            "the cell printed: {}; `SHOW DATABASES LIKE 'scooter_trips'` on {db}: {}",
+            printed.join(" / "),
+            if on_server.trim().is_empty() {
+                "no row"
+            } else {
+                on_server.trim()
+            }
+        ),
     );
     Ok(())
 }
@@ -183,10 +195,15 @@ fn claim_docker_ps(s: &mut Session, jupyter: &str, db: &str) -> Result<()> {
     let rows = database::docker_ps(s, &[jupyter, db])?;
     let (jupyter_row, db_row) = (&rows[0], &rows[1]);
     s.claim(
-        "`docker ps`: the Jupyter container is (healthy) with 8888 published; mysql-db shows 3306/tcp, not published to the host",
-        jupyter_row.status.contains("(healthy)") && jupyter_row.ports.contains("->8888/tcp") && db_row.ports.contains("3306/tcp") && !db_row.ports.contains("->"),
-        true,
-        rows.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; "),
+        "ps-jupyter-healthy",
+        jupyter_row.status.contains("(healthy)")
+            && jupyter_row.ports.contains("->8888/tcp")
+            && db_row.ports.contains("3306/tcp")
+            && !db_row.ports.contains("->"),
+        rows.iter()
+            .map(|r| r.describe())
+            .collect::<Vec<_>>()
+            .join("; "),
     );
     Ok(())
 }
@@ -202,9 +219,8 @@ fn a_wrong_password(s: &mut Session, jupyter: &str) -> Result<()> {
     let (_, class_only, others) = connection_lines(&wrong.output);
     let printed: Vec<String> = cell_output(&wrong.output, "N2");
     s.claim(
-        "a failed connection prints why it failed",
+        "failure-says-why",
         others.iter().any(|l| l.contains("Access denied")),
-        true,
         format!(
             "with a wrong password the cell printed: {} ({class_only} line(s) with only the class)",
             printed.join(" / ")
@@ -243,12 +259,9 @@ fn stop_and_start(s: &mut Session, db_spec: &RunSpec, password: &str) -> Result<
             &db_spec.image,
         ])
         .unwrap_or_default();
-    s.claim(
-        "without a volume, mysql-db does not keep the data (even across `docker stop` / `docker start`)",
+    s.claim("no-volume-no-data",
         kept != Some(1000),
-        false,
-        format!("after stop/start the 2018 table has {kept:?} rows; /var/lib/mysql is mounted from volume {anonymous}; the image's Config.Volumes: {declared}"),
-    );
+        format!("after stop/start the 2018 table has {kept:?} rows; /var/lib/mysql is mounted from volume {anonymous}; the image's Config.Volumes: {declared}"));
     Ok(anonymous)
 }
 
@@ -264,9 +277,8 @@ fn recreated_without_a_volume(
     s.made_volume(anonymous);
     let orphaned = s.docker.exists("volume", anonymous);
     s.claim(
-        "`docker rm mysql-db` leaves its anonymous volume (with the data) behind, orphaned",
+        "rm-leaves-anonymous-volume",
         orphaned,
-        true,
         format!("volume {anonymous} exists after `docker rm`: {orphaned}"),
     );
     s.note("not in the article: mysql-db re-created without a volume, to show what it loses");
@@ -274,12 +286,9 @@ fn recreated_without_a_volume(
     database::wait_ready(s, &db)?;
     let fresh = rows_2018(s, &db, password);
     let second = anonymous_volume(s, &db);
-    s.claim(
-        "a re-created mysql-db without a volume has lost the data",
+    s.claim("recreated-db-lost-data",
         fresh.is_none(),
-        true,
-        format!("2018 table in the new container: {}; its /var/lib/mysql is volume {second} (the old one: {anonymous})", fresh.map(|n| format!("{n} rows")).unwrap_or("not found (SELECT COUNT(*) failed)".into())),
-    );
+        format!("2018 table in the new container: {}; its /var/lib/mysql is volume {second} (the old one: {anonymous})", fresh.map(|n| format!("{n} rows")).unwrap_or("not found (SELECT COUNT(*) failed)".into())));
     remove_database(s, &db)?;
     s.made_volume(&second);
     Ok(())
@@ -322,12 +331,9 @@ fn recreated_on_a_named_volume(
     database::wait_ready(s, &db)?;
     let survived = rows_2018(s, &db, password);
     s.cmd_ok(&format!("docker volume ls --filter name=^{volume}$"))?;
-    s.claim(
-        "with `-v mysqldata:/var/lib/mysql` the data survives `docker rm` and a new mysql-db",
+    s.claim("data-survives-rm",
         survived == Some(1000),
-        true,
-        format!("rows written: {written:?}; in the re-created mysql-db on volume {volume}: {survived:?}"),
-    );
+        format!("rows written: {written:?}; in the re-created mysql-db on volume {volume}: {survived:?}"));
     Ok(())
 }
 

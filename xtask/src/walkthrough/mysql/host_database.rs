@@ -152,10 +152,12 @@ fn notebook_on_the_host(
     let ran = s.run(&host_side)?;
     let rows_2020 = host.count_rows(s, "Motorized_Foot_Scooter_Trips_2020");
     s.claim(
-        "on the host, the cells create database scooter_trips and table Motorized_Foot_Scooter_Trips_2020 with the 1,000 rows",
+        "host-cells-create-table",
         ran.ok() && rows_2020 == Some(1000),
-        true,
-        format!("cells exit {}; rows in the host's table: {rows_2020:?}", ran.exit),
+        format!(
+            "cells exit {}; rows in the host's table: {rows_2020:?}",
+            ran.exit
+        ),
     );
     Ok(())
 }
@@ -182,9 +184,8 @@ fn add_host_alone(s: &mut Session, host: &HostDatabase, tag: &str, env_file: &Pa
     let alone = s.run(&alone)?;
     let printed = cell_output(&alone.output, "C2");
     s.claim(
-        "with `--add-host=host.docker.internal:host-gateway` alone, a container reaches the host's MySQL (user@localhost, as installed)",
+        "add-host-alone-reaches-host",
         printed.iter().any(|l| l == "connection successfully"),
-        false,
         format!("the cell printed: {}", printed.join(" / ")),
     );
     Ok(())
@@ -216,12 +217,9 @@ fn start_jupyter(
     let resolved = s.cmd(&format!(
         "docker exec {jupyter} getent hosts host.docker.internal"
     ))?;
-    s.claim(
-        "inside the container, host.docker.internal names the host",
+    s.claim("host-docker-internal",
         resolved.ok() && resolved.output.contains(gateway.as_str()),
-        true,
-        format!("`getent hosts host.docker.internal` exit {}, printed: {:?}; the address host-gateway stands for: {gateway}", resolved.exit, resolved.output.trim()),
-    );
+        format!("`getent hosts host.docker.internal` exit {}, printed: {:?}; the address host-gateway stands for: {gateway}", resolved.exit, resolved.output.trim()));
     Ok(jupyter)
 }
 
@@ -241,25 +239,23 @@ fn cells_reach_the_host(s: &mut Session, host: &HostDatabase, jupyter: &str) -> 
         "-c",
         "wc -l < outputs/Motorized-Foot-Scooter-Trips-2021.csv",
     ]);
-    s.claim(
-        "cell C1 writes outputs/Motorized-Foot-Scooter-Trips-2021.csv (1,000 rows) in the container",
+    s.claim("c1-writes-csv",
         csv.as_deref().map(str::trim) == Some("1001"),
-        true,
-        format!("lines in /work/outputs/Motorized-Foot-Scooter-Trips-2021.csv (with the header): {csv:?}"),
-    );
+        format!("lines in /work/outputs/Motorized-Foot-Scooter-Trips-2021.csv (with the header): {csv:?}"));
     let (connected, class_only, others) = connection_lines(&ran.output);
     s.claim(
-        "cell C2 reaches the host's MySQL through host.docker.internal and prints `connection successfully`",
+        "c2-connects",
         connected > 0,
-        true,
-        format!("`connection successfully` printed {connected} time(s); errors: {}", error_summary(class_only, &others, &ran)),
+        format!(
+            "`connection successfully` printed {connected} time(s); errors: {}",
+            error_summary(class_only, &others, &ran)
+        ),
     );
     let tables = host.tables(s);
     let rows_2021 = host.count_rows(s, "Motorized_Foot_Scooter_Trips_2021");
     s.claim(
-        "the 2021 table appears in the host's database next to the 2020 table",
+        "table-2021-on-host",
         rows_2021 == Some(1000) && tables.contains("Motorized_Foot_Scooter_Trips_2020"),
-        true,
         format!(
             "tables in the host's scooter_trips: {tables}; rows in the 2021 table: {rows_2021:?}"
         ),
@@ -279,9 +275,8 @@ fn remove_jupyter_keeping_the_data(
     s.forget(&Resource::Container(jupyter.to_string()));
     let after = host.tables(s);
     s.claim(
-        "the host's data survives `docker rm` of the Jupyter container",
+        "host-data-survives-rm",
         after == tables && !after.is_empty(),
-        true,
         format!("tables after the container's removal: {after}"),
     );
     Ok(())

@@ -22,10 +22,6 @@ use host::{
     l1_csv, l2_connects, l3_table, l4_inserts, no_env_file,
 };
 
-const HOST: &str = "Jupyter and MySQL on the host";
-const CONTAINER: &str = "Jupyter container and the host's database";
-const DATABASE: &str = "Database container, network and volume";
-
 const JUPYTER: &str = "custom-jupyter-container-mysql";
 const IMAGE: &str = "custom-jupyter-image:mysql-connected";
 const DB: &str = "mysql-db";
@@ -58,45 +54,181 @@ const DB_ON_VOLUME: &str = "docker run -d --name mysql-db --network jupyter-mysq
 
 pub const CLAIMS: &[ClaimCheck] = &[
     // B. JupyterLab installed with pip on the host, MySQL installed on the host.
-    ClaimCheck { section: HOST, after: L1, claim: "cell L1 writes outputs/Motorized-Foot-Scooter-Trips-2020.csv in the host's project folder", expected: true, check: l1_csv },
-    ClaimCheck { section: HOST, after: L2, claim: "cell L2 connects to the host's MySQL on localhost (`connection successfully`) and creates scooter_trips", expected: true, check: l2_connects },
-    ClaimCheck { section: HOST, after: L3, claim: "cell L3 prints `You're connected to database:  ('scooter_trips',)` and `Motorized_Foot_Scooter_Trips_2020 table created`", expected: true, check: l3_table },
-    ClaimCheck { section: HOST, after: L4, claim: "cell L4 inserts the 2020 rows into the host's table and commits", expected: true, check: l4_inserts },
+    ClaimCheck {
+        id: "l1-writes-csv",
+        after: L1,
+        check: l1_csv,
+    },
+    ClaimCheck {
+        id: "l2-connects",
+        after: L2,
+        check: l2_connects,
+    },
+    ClaimCheck {
+        id: "l3-prints-table",
+        after: L3,
+        check: l3_table,
+    },
+    ClaimCheck {
+        id: "l4-inserts",
+        after: L4,
+        check: l4_inserts,
+    },
     // C. Jupyter in a container, MySQL on the host.
-    ClaimCheck { section: CONTAINER, after: BUILD, claim: "`docker build` pulls jupyter/minimal-notebook first (the base is not local)", expected: true, check: build_pulls },
-    ClaimCheck { section: CONTAINER, after: BUILD, claim: "the image's environment carries MYSQL_USER and MYSQL_PASSWORD from the build arguments (not NOT_DEFINED)", expected: true, check: env_from_build_args },
-    ClaimCheck { section: CONTAINER, after: BUILD, claim: "the credentials stay out of the image (not in `docker image inspect`, not in `docker history`)", expected: false, check: credentials_out },
-    ClaimCheck { section: CONTAINER, after: FIRST_JUPYTER, claim: "`.dockerignore` keeps `.env` out of the image: /work has no .env", expected: true, check: no_env_file },
-    ClaimCheck { section: CONTAINER, after: FIRST_JUPYTER, claim: "COPY --chown=$NB_UID:$NB_GID makes the copied files 1000:100 (jovyan:users)", expected: true, check: chowned },
-    ClaimCheck { section: CONTAINER, after: FIRST_JUPYTER, claim: "inside the container, host.docker.internal names the host", expected: false, check: host_docker_internal },
-    ClaimCheck { section: CONTAINER, after: C1, claim: "cell C1 writes outputs/Motorized-Foot-Scooter-Trips-2021.csv (1,000 rows) in the container", expected: true, check: c1_csv },
-    ClaimCheck { section: CONTAINER, after: C2, claim: "cell C2 reads MYSQL_USER and MYSQL_PASSWORD with os.environ (the image's ENV)", expected: true, check: c2_reads_env },
-    ClaimCheck { section: CONTAINER, after: C2, claim: "cell C2 reaches the host's MySQL through host.docker.internal and prints `connection successfully`", expected: false, check: c2_connects },
-    ClaimCheck { section: CONTAINER, after: C2, claim: "a failed connection prints why it failed", expected: false, check: failure_says_why },
-    ClaimCheck { section: CONTAINER, after: C3, claim: "cell C3 prints `You're connected to database:  ('scooter_trips',)` and `Motorized_Foot_Scooter_Trips_2021 table created`", expected: false, check: c3_table },
-    ClaimCheck { section: CONTAINER, after: C4, claim: "the 2021 table appears in the host's database next to the 2020 table", expected: false, check: host_tables },
-    ClaimCheck { section: CONTAINER, after: "docker rm custom-jupyter-container-mysql", claim: "the host's data survives `docker rm` of the Jupyter container", expected: true, check: host_data_survives },
+    ClaimCheck {
+        id: "build-pulls-base",
+        after: BUILD,
+        check: build_pulls,
+    },
+    ClaimCheck {
+        id: "env-from-build-args",
+        after: BUILD,
+        check: env_from_build_args,
+    },
+    ClaimCheck {
+        id: "credentials-out-of-image",
+        after: BUILD,
+        check: credentials_out,
+    },
+    ClaimCheck {
+        id: "dockerignore-keeps-env-out",
+        after: FIRST_JUPYTER,
+        check: no_env_file,
+    },
+    ClaimCheck {
+        id: "copy-chown",
+        after: FIRST_JUPYTER,
+        check: chowned,
+    },
+    ClaimCheck {
+        id: "host-docker-internal",
+        after: FIRST_JUPYTER,
+        check: host_docker_internal,
+    },
+    ClaimCheck {
+        id: "c1-writes-csv",
+        after: C1,
+        check: c1_csv,
+    },
+    ClaimCheck {
+        id: "c2-reads-env",
+        after: C2,
+        check: c2_reads_env,
+    },
+    ClaimCheck {
+        id: "c2-connects",
+        after: C2,
+        check: c2_connects,
+    },
+    ClaimCheck {
+        id: "failure-says-why",
+        after: C2,
+        check: failure_says_why,
+    },
+    ClaimCheck {
+        id: "c3-prints-table",
+        after: C3,
+        check: c3_table,
+    },
+    ClaimCheck {
+        id: "table-2021-on-host",
+        after: C4,
+        check: host_tables,
+    },
+    ClaimCheck {
+        id: "host-data-survives-rm",
+        after: "docker rm custom-jupyter-container-mysql",
+        check: host_data_survives,
+    },
     // D. MySQL in a container on a user-defined network.
-    ClaimCheck { section: DATABASE, after: NETWORK, claim: "`docker network create jupyter-mysql-net` makes a network `docker network ls` lists", expected: true, check: network_listed },
-    ClaimCheck { section: DATABASE, after: FIRST_DB, claim: "`docker run ... mysql` finds no mysql image locally and pulls mysql:latest first", expected: true, check: mysql_pulled },
-    ClaimCheck { section: DATABASE, after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container-mysql --network", claim: "`docker run -e MYSQL_USER=root -e MYSQL_PASSWORD=...` overrides the credentials the image carries", expected: true, check: env_overridden },
-    ClaimCheck { section: DATABASE, after: DOCKER_PS, claim: "mysql-db runs the official MySQL server, exposing 3306/tcp and 33060/tcp", expected: true, check: official_server },
-    ClaimCheck { section: DATABASE, after: N1, claim: "cell N1 writes /work/outputs/Motorized-Foot-Scooter-Trips-2018.csv", expected: true, check: n1_csv },
-    ClaimCheck { section: DATABASE, after: N2, claim: "mysql-db accepts connections by the time cell N2 connects, though nothing in the article waits for it", expected: true, check: ready_for_n2 },
-    ClaimCheck { section: DATABASE, after: N2, claim: "cell N2 reaches mysql-db by its container name on the user-defined network (`connection successfully`)", expected: true, check: n2_by_name },
-    ClaimCheck { section: DATABASE, after: N3, claim: "cell N3 prints `You're connected to database:  ('scooter_trips',)` and creates the 2018 table", expected: true, check: n3_table },
-    ClaimCheck { section: DATABASE, after: N4, claim: "cell N4 reads five rows of 7 strings back", expected: true, check: n4_rows },
+    ClaimCheck {
+        id: "network-listed",
+        after: NETWORK,
+        check: network_listed,
+    },
+    ClaimCheck {
+        id: "mysql-pulled",
+        after: FIRST_DB,
+        check: mysql_pulled,
+    },
+    ClaimCheck {
+        id: "run-e-overrides-credentials",
+        after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container-mysql --network",
+        check: env_overridden,
+    },
+    ClaimCheck {
+        id: "official-mysql-server",
+        after: DOCKER_PS,
+        check: official_server,
+    },
+    ClaimCheck {
+        id: "n1-writes-csv",
+        after: N1,
+        check: n1_csv,
+    },
+    ClaimCheck {
+        id: "db-ready-for-n2",
+        after: N2,
+        check: ready_for_n2,
+    },
+    ClaimCheck {
+        id: "n2-reaches-db-by-name",
+        after: N2,
+        check: n2_by_name,
+    },
+    ClaimCheck {
+        id: "n3-prints-table",
+        after: N3,
+        check: n3_table,
+    },
+    ClaimCheck {
+        id: "n4-reads-rows",
+        after: N4,
+        check: n4_rows,
+    },
     // Its health is measured once the cells have run: waiting for it at `docker ps` would hold up the
     // steps the article runs at once (and give mysql-db time the article does not give it).
-    ClaimCheck { section: DATABASE, after: N4, claim: "`docker ps`: the Jupyter container is (healthy) with 8888 published; mysql-db shows 3306/tcp, not published to the host", expected: true, check: docker_ps },
+    ClaimCheck {
+        id: "ps-jupyter-healthy",
+        after: N4,
+        check: docker_ps,
+    },
     // Once the notebook has used the server: refused from the host while it serves the network.
-    ClaimCheck { section: DATABASE, after: N4, claim: "the containerised database is not reachable from the host (no port published)", expected: true, check: not_reachable },
-    ClaimCheck { section: DATABASE, after: N4, claim: "running the CREATE DATABASE cell (N2) again reports that scooter_trips exists (MySQL error 1007)", expected: false, check: create_again },
-    ClaimCheck { section: DATABASE, after: STOP_DB, claim: "without a volume, mysql-db does not keep the data (its stopped container keeps no copy of scooter_trips)", expected: false, check: stopped_keeps },
-    ClaimCheck { section: DATABASE, after: RM_DB, claim: "`docker rm mysql-db` leaves its anonymous volume (with the data) behind, orphaned", expected: true, check: orphaned },
-    ClaimCheck { section: DATABASE, after: DB_ON_VOLUME, claim: "the re-created mysql-db no longer has scooter_trips: the data of the one without a volume did not outlive it", expected: true, check: recreated_lost },
-    ClaimCheck { section: DATABASE, after: DB_ON_VOLUME, claim: "with `-v mysqldata:/var/lib/mysql` mysql-db keeps its data directory in the named volume mysqldata, which `docker volume ls` lists", expected: true, check: on_named_volume },
-    ClaimCheck { section: DATABASE, after: DB_ON_VOLUME, claim: "the data survives `docker rm` and a new mysql-db with the same `-v mysqldata:/var/lib/mysql`", expected: true, check: survives_on_volume },
+    ClaimCheck {
+        id: "db-not-reachable-from-host",
+        after: N4,
+        check: not_reachable,
+    },
+    ClaimCheck {
+        id: "create-database-again",
+        after: N4,
+        check: create_again,
+    },
+    ClaimCheck {
+        id: "no-volume-no-data",
+        after: STOP_DB,
+        check: stopped_keeps,
+    },
+    ClaimCheck {
+        id: "rm-leaves-anonymous-volume",
+        after: RM_DB,
+        check: orphaned,
+    },
+    ClaimCheck {
+        id: "recreated-db-no-scooter-trips",
+        after: DB_ON_VOLUME,
+        check: recreated_lost,
+    },
+    ClaimCheck {
+        id: "data-in-mysqldata",
+        after: DB_ON_VOLUME,
+        check: on_named_volume,
+    },
+    ClaimCheck {
+        id: "data-survives-rm",
+        after: DB_ON_VOLUME,
+        check: survives_on_volume,
+    },
 ];
 
 #[cfg(test)]
@@ -123,7 +255,7 @@ mod tests {
             assert!(
                 step_of(c.after, &steps).is_some(),
                 "{:?} follows {:?}, which the article does not have",
-                c.claim,
+                c.id,
                 c.after
             );
         }

@@ -18,11 +18,6 @@ use servers::{
     shell_is_root, token_auth, url_printed,
 };
 
-const ANACONDA: &str = "Anaconda base image";
-const STACKS: &str = "Jupyter Docker Stacks image";
-const OWN: &str = "Own image from a Dockerfile";
-const PRELOAD: &str = "Image with pre-loaded files";
-
 const RUN_ANACONDA: &str = "docker run -it --rm -p 8888:8888 continuumio/anaconda3 /bin/bash";
 const LAB_IN_SHELL: &str = r#"jupyter-lab --ip="*" --no-browser --allow-root"#;
 const RUN_STACKS: &str = "docker run -it --rm -p 8888:8888 jupyter/datascience-notebook";
@@ -32,239 +27,71 @@ const RUN_PRELOAD: &str = "docker run -it --rm -p 8888:8888 custom-jupyter-image
 /// How long a server the article started may take to answer.
 const READY: Duration = Duration::from_secs(60);
 
-const fn check(
-    section: &'static str,
-    after: &'static str,
-    claim: &'static str,
-    expected: bool,
-    check: fn(&Probe) -> Observed,
-) -> ClaimCheck {
-    ClaimCheck {
-        section,
-        after,
-        claim,
-        expected,
-        check,
-    }
+const fn check(id: &'static str, after: &'static str, check: fn(&Probe) -> Observed) -> ClaimCheck {
+    ClaimCheck { id, after, check }
 }
 
 pub const CLAIMS: &[ClaimCheck] = &[
     check(
-        ANACONDA,
+        "pull-latest",
         "docker pull continuumio/anaconda3",
-        "`docker pull continuumio/anaconda3` fetches the tag latest",
-        true,
         pull_latest,
     ),
+    check("shell-as-root", RUN_ANACONDA, shell_is_root),
+    check("conda-info", "conda info", |p| conda_only(p, "conda info")),
+    check("conda-list", "conda list", |p| conda_only(p, "conda list")),
+    check("needs-allow-root", LAB_IN_SHELL, needs_allow_root),
+    check("token-url-printed", LAB_IN_SHELL, url_printed),
+    check("token-auth", LAB_IN_SHELL, token_auth),
+    check("server-as-root", LAB_IN_SHELL, |p| {
+        server_owner(p, "continuumio/anaconda3", "root")
+    }),
+    check("rm-container-gone", "exit", |p| {
+        gone(p, "continuumio/anaconda3")
+    }),
+    check("pulled-first", RUN_STACKS, pulled_first),
+    check("token-url-printed", RUN_STACKS, url_printed),
+    check("token-auth", RUN_STACKS, token_auth),
+    check("stacks-as-jovyan", RUN_STACKS, |p| {
+        server_owner(p, "jupyter/datascience-notebook", "jovyan")
+    }),
+    check("runtime-files", RUN_STACKS, runtime_files),
+    check("work-folder-shown", RUN_STACKS, |p| {
+        file_browser_shows(p, &["work"])
+    }),
+    check("kernels", RUN_STACKS, kernels),
     check(
-        ANACONDA,
-        RUN_ANACONDA,
-        "the container's shell runs as root (UID:GID 0:0)",
-        true,
-        shell_is_root,
-    ),
-    check(
-        ANACONDA,
-        "conda info",
-        "`conda info` shows the active environment base in /opt/conda",
-        true,
-        |p| conda_only(p, "conda info"),
-    ),
-    check(
-        ANACONDA,
-        "conda list",
-        "`conda list` already lists jupyterlab, pandas, numpy and matplotlib",
-        true,
-        |p| conda_only(p, "conda list"),
-    ),
-    check(
-        ANACONDA,
-        LAB_IN_SHELL,
-        "as root, jupyter-lab needs --allow-root",
-        true,
-        needs_allow_root,
-    ),
-    check(
-        ANACONDA,
-        LAB_IN_SHELL,
-        "the log prints http://127.0.0.1:8888/lab?token=<48 hex>",
-        true,
-        url_printed,
-    ),
-    check(
-        ANACONDA,
-        LAB_IN_SHELL,
-        "token authentication is on",
-        true,
-        token_auth,
-    ),
-    check(
-        ANACONDA,
-        LAB_IN_SHELL,
-        "the server runs as root",
-        true,
-        |p| server_owner(p, "continuumio/anaconda3", "root"),
-    ),
-    check(
-        ANACONDA,
-        "exit",
-        "a `--rm` container is gone once it stops",
-        true,
-        |p| gone(p, "continuumio/anaconda3"),
-    ),
-    check(
-        STACKS,
-        RUN_STACKS,
-        "`docker run` of an image that is not local pulls it first",
-        true,
-        pulled_first,
-    ),
-    check(
-        STACKS,
-        RUN_STACKS,
-        "the log prints http://127.0.0.1:8888/lab?token=<48 hex>",
-        true,
-        url_printed,
-    ),
-    check(
-        STACKS,
-        RUN_STACKS,
-        "token authentication is on",
-        true,
-        token_auth,
-    ),
-    check(
-        STACKS,
-        RUN_STACKS,
-        "the stacks container runs as jovyan",
-        true,
-        |p| server_owner(p, "jupyter/datascience-notebook", "jovyan"),
-    ),
-    check(
-        STACKS,
-        RUN_STACKS,
-        "its runtime files live under /home/jovyan/.local/share/jupyter/runtime/",
-        true,
-        runtime_files,
-    ),
-    check(
-        STACKS,
-        RUN_STACKS,
-        "the file browser shows a `work` folder (/home/jovyan/work)",
-        true,
-        |p| file_browser_shows(p, &["work"]),
-    ),
-    check(
-        STACKS,
-        RUN_STACKS,
-        "the image carries Julia, Python and R kernels",
-        true,
-        kernels,
-    ),
-    check(
-        STACKS,
+        "rm-container-gone",
         "ctrl+c:docker run -it --rm -p 8888:8888 jupyter/datascience-notebook",
-        "a `--rm` container is gone once it stops",
-        true,
         |p| gone(p, "jupyter/datascience-notebook"),
     ),
+    check("geopandas-gdal", RUN_OWN, geopandas),
+    check("conda-list-geopandas", "conda list #2", |p| {
+        conda_only(p, "conda list")
+    }),
+    check("expose-records-port", RUN_OWN, exposed),
+    check("start-sh-jupyter-lab", RUN_OWN, start_sh),
+    check("token-url-printed", RUN_OWN, url_printed),
+    check("token-auth", RUN_OWN, token_auth),
     check(
-        OWN,
-        RUN_OWN,
-        "in custom-jupyter-image, geopandas imports and GDAL is present",
-        true,
-        geopandas,
-    ),
-    check(
-        OWN,
-        "conda list #2",
-        "`conda list` in its terminal shows geopandas and gdal",
-        true,
-        |p| conda_only(p, "conda list"),
-    ),
-    check(
-        OWN,
-        RUN_OWN,
-        "EXPOSE 8888 records the port in the image",
-        true,
-        exposed,
-    ),
-    check(
-        OWN,
-        RUN_OWN,
-        "the container logs `Entered start.sh with args: jupyter lab`",
-        false,
-        start_sh,
-    ),
-    check(
-        OWN,
-        RUN_OWN,
-        "the log prints http://127.0.0.1:8888/lab?token=<48 hex>",
-        true,
-        url_printed,
-    ),
-    check(OWN, RUN_OWN, "token authentication is on", true, token_auth),
-    check(
-        OWN,
+        "rm-container-gone",
         "ctrl+c:docker run -it --rm -p 8888:8888 custom-jupyter-image",
-        "a `--rm` container is gone once it stops",
-        true,
         |p| gone(p, "custom-jupyter-image"),
     ),
     check(
-        PRELOAD,
+        "rebuild-cached",
         "docker build -t custom-jupyter-image:preload .",
-        "the rebuild after appending WORKDIR/COPY reuses the cached package layers",
-        true,
         cached,
     ),
+    check("work-holds-files", RUN_PRELOAD, work_holds),
+    check("serves-from-work", RUN_PRELOAD, serves_from_work),
+    check("same-work-folder", RUN_PRELOAD, same_work_folder),
+    check("can-save", RUN_PRELOAD, can_save),
+    check("token-url-printed", RUN_PRELOAD, url_printed),
+    check("token-auth", RUN_PRELOAD, token_auth),
     check(
-        PRELOAD,
-        RUN_PRELOAD,
-        "/work holds computation.ipynb and the Dockerfile",
-        true,
-        work_holds,
-    ),
-    check(
-        PRELOAD,
-        RUN_PRELOAD,
-        "the working directory is /work and the server serves from it",
-        true,
-        serves_from_work,
-    ),
-    check(
-        PRELOAD,
-        RUN_PRELOAD,
-        "WORKDIR /work is the `work` folder seen in the earlier sections",
-        false,
-        same_work_folder,
-    ),
-    check(
-        PRELOAD,
-        RUN_PRELOAD,
-        "the notebook user can save the notebook copied into /work",
-        false,
-        can_save,
-    ),
-    check(
-        PRELOAD,
-        RUN_PRELOAD,
-        "the log prints http://127.0.0.1:8888/lab?token=<48 hex>",
-        true,
-        url_printed,
-    ),
-    check(
-        PRELOAD,
-        RUN_PRELOAD,
-        "token authentication is on",
-        true,
-        token_auth,
-    ),
-    check(
-        PRELOAD,
+        "rm-container-gone",
         "ctrl+c:docker run -it --rm -p 8888:8888 custom-jupyter-image:preload",
-        "a `--rm` container is gone once it stops",
-        true,
         |p| gone(p, "custom-jupyter-image:preload"),
     ),
 ];

@@ -90,9 +90,8 @@ pub(super) fn own_image(s: &mut Session) -> Result<()> {
     build_here(s, &first_dockerfile()?, &tag)?;
     let check = s.run(&RunSpec::new(&tag).rm().command(&["python", "-c", "import geopandas; from osgeo import gdal; print('geopandas', geopandas.__version__, 'gdal', gdal.__version__)"]))?;
     s.claim(
-        "in custom-jupyter-image, geopandas imports and GDAL is present",
+        "geopandas-gdal",
         check.ok() && check.output.lines().any(|l| l.starts_with("geopandas ")),
-        true,
         check.output.lines().last().unwrap_or("").trim().to_string(),
     );
     // Only the official base's own conda can answer; the stand-in base has none.
@@ -108,22 +107,18 @@ pub(super) fn own_image(s: &mut Session) -> Result<()> {
     match conda {
         Some(list) => {
             let listed: Vec<&str> = list.lines().filter(|l| l.starts_with("geopandas ") || l.starts_with("gdal ")).collect();
-            s.claim(
-                "`conda list` in its terminal shows geopandas and gdal",
+            s.claim("conda-list-geopandas",
                 listed.iter().any(|l| l.starts_with("geopandas ")) && listed.iter().any(|l| l.starts_with("gdal ")),
-                true,
-                format!("conda list: {}", if listed.is_empty() { "neither listed".to_string() } else { listed.iter().map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("; ") }),
-            )
+                format!("conda list: {}", if listed.is_empty() { "neither listed".to_string() } else { listed.iter().map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("; ") }))
         }
-        None => s.not_checkable("`conda list` in its terminal shows geopandas and gdal", "the offline stand-in has no conda (GDAL comes from Debian's python3-gdal there); only the official base image could show it"),
+        None => s.not_checkable("conda-list-geopandas", "the offline stand-in has no conda (GDAL comes from Debian's python3-gdal there); only the official base image could show it"),
     }
     let exposed = s.cmd_ok(&format!(
         "docker image inspect --format '{{{{json .Config.ExposedPorts}}}}' {tag}"
     ))?;
     s.claim(
-        "EXPOSE 8888 records the port in the image (ExposedPorts), publishing still needs -p",
+        "expose-records-port",
         exposed.contains("8888/tcp"),
-        true,
         format!("ExposedPorts: {exposed}"),
     );
 
@@ -135,10 +130,16 @@ pub(super) fn own_image(s: &mut Session) -> Result<()> {
         .filter(|l| l.contains("Entered start.sh") || l.contains("Executing the command"))
         .collect();
     s.claim(
-        "the container logs `Entered start.sh with args: jupyter lab` and `Executing the command: jupyter lab` first",
+        "start-sh-jupyter-lab",
         lines.len() == 2 && lines.iter().all(|l| l.trim_end().ends_with("jupyter lab")),
-        false,
-        format!("{} (today's stacks images start start-notebook.py, which runs `jupyter lab`)", lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join("; ")),
+        format!(
+            "{} (today's stacks images start start-notebook.py, which runs `jupyter lab`)",
+            lines
+                .iter()
+                .map(|l| l.trim())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
     );
     server_claims(s, &c, url.as_ref(), &log)?;
     stop_removes(s, &c)
@@ -168,9 +169,8 @@ fn rebuild_with_the_files(s: &mut Session) -> Result<String> {
     let output = build_here(s, &dockerfile, &tag)?;
     let (cached, total) = cached_run_steps(&output);
     s.claim(
-        "the rebuild after appending WORKDIR/COPY reuses the cached package layers",
+        "rebuild-cached",
         total >= 2 && cached == total,
-        true,
         format!("{cached} of {total} RUN steps came from the build cache"),
     );
     Ok(tag)
@@ -186,9 +186,8 @@ fn work_holds_the_files(s: &mut Session, c: &str) -> Result<()> {
             .any(|l| l.ends_with(&format!(" {f}")))
     };
     s.claim(
-        "/work holds computation.ipynb and the Dockerfile",
+        "work-holds-files",
         has("computation.ipynb") && has("Dockerfile"),
-        true,
         listing.output.trim().replace('\n', "; "),
     );
     Ok(())
@@ -207,21 +206,17 @@ fn served_from_work(s: &mut Session, c: &str, url: Option<&ServerUrl>, log: &str
         None => None,
     };
     s.claim(
-        "the working directory is /work and the server serves from it",
+        "serves-from-work",
         pwd.output.trim() == "/work" && served == Some(200),
-        true,
         format!(
             "pwd: {}; /api/contents/computation.ipynb: {served:?}",
             pwd.output.trim()
         ),
     );
     let stacks_work = s.docker.probe(["exec", c, "ls", "-A", "/home/jovyan/work"]);
-    s.claim(
-        "WORKDIR /work is the `work` folder seen in the earlier sections",
+    s.claim("same-work-folder",
         pwd.output.trim() == "/home/jovyan/work",
-        false,
-        format!("/work is a new folder at the root; the stacks' work folder is /home/jovyan/work, still there ({})", match &stacks_work { Some(t) if t.is_empty() => "empty".to_string(), Some(t) => t.replace('\n', " "), None => "missing".into() }),
-    );
+        format!("/work is a new folder at the root; the stacks' work folder is /home/jovyan/work, still there ({})", match &stacks_work { Some(t) if t.is_empty() => "empty".to_string(), Some(t) => t.replace('\n', " "), None => "missing".into() }));
     Ok(())
 }
 
@@ -241,9 +236,8 @@ fn the_notebook_user_can_save(s: &mut Session, c: &str) -> Result<()> {
         .unwrap_or_default();
     let writes = s.cmd(&format!("docker exec {c} touch /work/computation.ipynb"))?;
     s.claim(
-        "the notebook user can save the notebook copied into /work",
+        "can-save",
         writes.ok(),
-        true,
         format!(
             "{}; touch /work/computation.ipynb as jovyan: {}",
             owners.replace('\n', ", "),
