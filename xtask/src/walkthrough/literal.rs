@@ -130,7 +130,7 @@ fn section(name: &str) -> SectionOutcome {
 mod tests {
     use super::*;
     use crate::walkthrough::catalogue::parse;
-    use crate::walkthrough::markdown::claims::{place, step_of, ClaimCheck};
+    use crate::walkthrough::markdown::claims::{check, place, step_of, ClaimCheck};
     use crate::walkthrough::markdown::replay::Checked;
     use crate::walkthrough::markdown::{read, StepResult};
 
@@ -140,26 +140,12 @@ mod tests {
         | real | | only the real image | not checkable | holds | x |\n\
         | goes | Three | it goes | holds | holds | x |\n";
     const CHECKS: &[ClaimCheck] = &[
-        ClaimCheck {
-            id: "pulls",
-            after: "docker pull img",
-            check: |_| seen(true, "pulled"),
-        },
-        ClaimCheck {
-            id: "runs",
-            after: "docker run img",
-            check: |_| seen(false, "exit 1"),
-        },
-        ClaimCheck {
-            id: "real",
-            after: "docker run img",
-            check: |_| Observed::NotCheckable("a stand-in".into()),
-        },
-        ClaimCheck {
-            id: "goes",
-            after: "docker rm img",
-            check: |_| seen(true, "gone"),
-        },
+        check("pulls", "docker pull img", |_| seen(true, "pulled")),
+        check("runs", "docker run img", |_| seen(false, "exit 1")),
+        check("real", "docker run img", |_| {
+            Observed::NotCheckable("a stand-in".into())
+        }),
+        check("goes", "docker rm img", |_| seen(true, "gone")),
     ];
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::attached::url_line;
 use crate::jupyter::url::strip_ansi;
-use crate::walkthrough::markdown::claims::{ClaimCheck, Probe};
+use crate::walkthrough::markdown::claims::{check, ClaimCheck, Probe};
 
 mod detached;
 mod start;
@@ -34,106 +34,62 @@ const VOLUME: &str = "jupyter_mysql-data";
 const PASSWORD: &str = "my-secret-pw";
 
 pub const CLAIMS: &[ClaimCheck] = &[
-    ClaimCheck {
-        id: "ps-q-stops-all",
-        after: "docker ps -q",
-        check: stops_all,
-    },
-    ClaimCheck {
-        id: "up-pulls-images",
-        after: "docker compose up",
-        check: pulls_images,
-    },
-    ClaimCheck {
-        id: "up-builds-jupyter",
-        after: "docker compose up",
-        check: builds_image,
-    },
-    ClaimCheck {
-        id: "up-creates-network-volume",
-        after: "docker compose up",
-        check: network_and_volume,
-    },
-    ClaimCheck {
-        id: "up-starts-containers",
-        after: "docker compose up",
-        check: both_running,
-    },
-    ClaimCheck {
-        id: "attached-log-prefixed",
-        after: "docker compose up",
-        check: prefixed_url,
-    },
-    ClaimCheck {
-        id: "depends-on-db-ready",
-        after: "docker compose up",
-        check: ready_with_jupyter,
-    },
-    ClaimCheck {
-        id: "work-lacks-build-files",
-        after: "docker compose up",
-        check: work_listing,
-    },
-    ClaimCheck {
-        id: "jupyter-reaches-mysql",
-        after: "docker compose up",
-        check: reaches_db,
-    },
-    ClaimCheck {
-        id: "password-out-of-image",
-        after: "docker compose up",
-        check: password_in_image,
-    },
-    ClaimCheck {
-        id: "up-d-detached",
-        after: "docker compose up -d",
-        check: detached,
-    },
-    ClaimCheck {
-        id: "logs-token-url",
-        after: "docker logs custom-jupyter-image",
-        check: logs_url,
-    },
-    ClaimCheck {
-        id: "token-link-opens",
-        after: "docker logs custom-jupyter-image",
-        check: lab_opens,
-    },
-    ClaimCheck {
-        id: "file-browser-lists",
-        after: "docker logs custom-jupyter-image",
-        check: file_browser,
-    },
-    ClaimCheck {
-        id: "ps-lists-jupyter",
-        after: "docker ps #2",
-        check: ps_jupyter,
-    },
-    ClaimCheck {
-        id: "ps-lists-mysql",
-        after: "docker ps #2",
-        check: ps_mysql,
-    },
-    ClaimCheck {
-        id: "ps-lists-x-port",
-        after: "docker ps #2",
-        check: ps_mysqlx,
-    },
-    ClaimCheck {
-        id: "down-removes-containers",
-        after: "docker compose down",
-        check: down_removes,
-    },
-    ClaimCheck {
-        id: "down-keeps-volume",
-        after: "docker compose down",
-        check: down_keeps_volume,
-    },
-    ClaimCheck {
-        id: "down-v-removes-volume",
-        after: "docker compose down -v",
-        check: down_v_removes,
-    },
+    check("ps-q-stops-all", "docker ps -q", stops_all),
+    check("up-pulls-images", "docker compose up", pulls_images),
+    check("up-builds-jupyter", "docker compose up", builds_image),
+    check(
+        "up-creates-network-volume",
+        "docker compose up",
+        network_and_volume,
+    ),
+    check("up-starts-containers", "docker compose up", both_running),
+    check("attached-log-prefixed", "docker compose up", prefixed_url),
+    check(
+        "depends-on-db-ready",
+        "docker compose up",
+        ready_with_jupyter,
+    ),
+    check("work-lacks-build-files", "docker compose up", work_listing),
+    check("jupyter-reaches-mysql", "docker compose up", reaches_db),
+    check(
+        "password-out-of-image",
+        "docker compose up",
+        password_in_image,
+    ),
+    check("up-d-detached", "docker compose up -d", detached),
+    check(
+        "logs-token-url",
+        "docker logs custom-jupyter-image",
+        logs_url,
+    ),
+    check(
+        "token-link-opens",
+        "docker logs custom-jupyter-image",
+        lab_opens,
+    ),
+    check(
+        "file-browser-lists",
+        "docker logs custom-jupyter-image",
+        file_browser,
+    ),
+    check("ps-lists-jupyter", "docker ps #2", ps_jupyter),
+    check("ps-lists-mysql", "docker ps #2", ps_mysql),
+    check("ps-lists-x-port", "docker ps #2", ps_mysqlx),
+    check(
+        "down-removes-containers",
+        "docker compose down",
+        down_removes,
+    ),
+    check(
+        "down-keeps-volume",
+        "docker compose down",
+        down_keeps_volume,
+    ),
+    check(
+        "down-v-removes-volume",
+        "docker compose down -v",
+        down_v_removes,
+    ),
 ];
 
 /// The step's output, as its terminal showed it: ANSI escapes and carriage returns gone.

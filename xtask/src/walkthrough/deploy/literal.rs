@@ -7,7 +7,7 @@
 //! in a container, an HTTP request from the local machine). None changes what its claim is about.
 
 use crate::jupyter::url::{find_url, strip_ansi};
-use crate::walkthrough::markdown::claims::{ClaimCheck, Probe};
+use crate::walkthrough::markdown::claims::{check, ClaimCheck, Probe};
 
 mod hub_checks;
 mod linode_checks;
@@ -28,111 +28,59 @@ const BUILT: &str = "jupyter-jupyter";
 const BASE: &str = "jupyter/minimal-notebook";
 
 pub const CLAIMS: &[ClaimCheck] = &[
-    ClaimCheck {
-        id: "login-docker-hub",
-        after: "docker login",
-        check: logs_in,
-    },
-    ClaimCheck {
-        id: "login-asks-passphrase",
-        after: "docker login",
-        check: asks_passphrase,
-    },
-    ClaimCheck {
-        id: "images-listed",
-        after: "docker images",
-        check: lists_images,
-    },
-    ClaimCheck {
-        id: "tag-same-id",
-        after: "docker tag jupyter-jupyter",
-        check: same_id,
-    },
-    ClaimCheck {
-        id: "pushed",
-        after: "docker push",
-        check: pushed,
-    },
-    ClaimCheck {
-        id: "only-custom-layers",
-        after: "docker push",
-        check: only_custom_layers,
-    },
-    ClaimCheck {
-        id: "pull-up-to-date",
-        after: "docker pull",
-        check: up_to_date,
-    },
-    ClaimCheck {
-        id: "test-run-serves-work",
-        after: "docker run #1",
-        check: test_run_serves,
-    },
-    ClaimCheck {
-        id: "test-run-url-opens",
-        after: "docker run #1",
-        check: test_run_url_opens,
-    },
-    ClaimCheck {
-        id: "test-run-leaves-nothing",
-        after: "end",
-        check: test_run_left,
-    },
-    ClaimCheck {
-        id: "fresh-host-pulls-mysql",
-        after: "docker run -d --name mysql-db",
-        check: mysql_pulled,
-    },
-    ClaimCheck {
-        id: "data-on-named-volume",
-        after: "docker run -d --name mysql-db",
-        check: mysql_volume,
-    },
-    ClaimCheck {
-        id: "linode-pulls-image",
-        after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container",
-        check: linode_pulls,
-    },
-    ClaimCheck {
-        id: "linode-runs-pushed-digest",
-        after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container",
-        check: pinned_by_digest,
-    },
-    ClaimCheck {
-        id: "no-password-in-image",
-        after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container",
-        check: no_password_in_image,
-    },
-    ClaimCheck {
-        id: "logs-token-url",
-        after: "docker logs custom-jupyter-container",
-        check: logs_url,
-    },
-    ClaimCheck {
-        id: "url-opens-locally",
-        after: "docker logs custom-jupyter-container",
-        check: opens_at_linode,
-    },
-    ClaimCheck {
-        id: "not-public",
-        after: "docker logs custom-jupyter-container",
-        check: not_public,
-    },
-    ClaimCheck {
-        id: "d1-writes-csv",
-        after: "cell:import pandas as pd",
-        check: d1_writes,
-    },
-    ClaimCheck {
-        id: "d2-creates-table",
-        after: "cell:try: #1",
-        check: d2_prints,
-    },
-    ClaimCheck {
-        id: "d3-prints-rows",
-        after: "cell:try: #2",
-        check: d3_rows,
-    },
+    check("login-docker-hub", "docker login", logs_in),
+    check("login-asks-passphrase", "docker login", asks_passphrase),
+    check("images-listed", "docker images", lists_images),
+    check("tag-same-id", "docker tag jupyter-jupyter", same_id),
+    check("pushed", "docker push", pushed),
+    check("only-custom-layers", "docker push", only_custom_layers),
+    check("pull-up-to-date", "docker pull", up_to_date),
+    check("test-run-serves-work", "docker run #1", test_run_serves),
+    check("test-run-url-opens", "docker run #1", test_run_url_opens),
+    check("test-run-leaves-nothing", "end", test_run_left),
+    check(
+        "fresh-host-pulls-mysql",
+        "docker run -d --name mysql-db",
+        mysql_pulled,
+    ),
+    check(
+        "data-on-named-volume",
+        "docker run -d --name mysql-db",
+        mysql_volume,
+    ),
+    check(
+        "linode-pulls-image",
+        "docker run -d -it -p 8888:8888 --name custom-jupyter-container",
+        linode_pulls,
+    ),
+    check(
+        "linode-runs-pushed-digest",
+        "docker run -d -it -p 8888:8888 --name custom-jupyter-container",
+        pinned_by_digest,
+    ),
+    check(
+        "no-password-in-image",
+        "docker run -d -it -p 8888:8888 --name custom-jupyter-container",
+        no_password_in_image,
+    ),
+    check(
+        "logs-token-url",
+        "docker logs custom-jupyter-container",
+        logs_url,
+    ),
+    check(
+        "url-opens-locally",
+        "docker logs custom-jupyter-container",
+        opens_at_linode,
+    ),
+    check(
+        "not-public",
+        "docker logs custom-jupyter-container",
+        not_public,
+    ),
+    check("d1-writes-csv", "cell:import pandas as pd", d1_writes),
+    check("d2-creates-table", "cell:try: #1", d2_prints),
+    check("d3-prints-rows", "cell:try: #2", d3_rows),
 ];
 
 fn printed(p: &Probe) -> Vec<String> {

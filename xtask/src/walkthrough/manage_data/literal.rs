@@ -3,7 +3,7 @@
 //! what a step printed and ask the sandbox's engine; none of them changes what its claim is about
 //! (the one container a check starts, for the first-mount claim, mounts a volume of its own).
 
-use crate::walkthrough::markdown::claims::ClaimCheck;
+use crate::walkthrough::markdown::claims::{check, ClaimCheck};
 
 mod mounts;
 mod probes;
@@ -24,121 +24,87 @@ use volumes::{
 const LISTED: [&str; 3] = ["computation.ipynb", "Dockerfile", "outputs"];
 
 pub const CLAIMS: &[ClaimCheck] = &[
-    ClaimCheck {
-        id: "anonymous-volume-per-container",
-        after: "docker volume ls",
-        check: generated_name,
-    },
-    ClaimCheck {
-        id: "rm-removes-anonymous-volume",
-        after: "ctrl+c:docker run -it --rm",
-        check: removed_with_rm,
-    },
-    ClaimCheck {
-        id: "anonymous-volume-mounted",
-        after: "docker run -d -v /project/outputs",
-        check: volume_flag,
-    },
-    ClaimCheck {
-        id: "ps-lists-container",
-        after: "docker ps",
-        check: ps_lists,
-    },
-    ClaimCheck {
-        id: "logs-show-url",
-        after: "docker logs",
-        check: logs_url,
-    },
-    ClaimCheck {
-        id: "cell-raises-permission-error",
-        after: "cell:import pandas as pd",
-        check: permission_error,
-    },
-    ClaimCheck {
-        id: "outputs-owned-by-root",
-        after: "ls -l",
-        check: |p| owned_by(p, "root", "root"),
-    },
-    ClaimCheck {
-        id: "whoami-jovyan",
-        after: "whoami",
-        check: |p| printed(p, "jovyan"),
-    },
-    ClaimCheck {
-        id: "rm-leaves-anonymous-volume",
-        after: "docker rm",
-        check: left_dangling,
-    },
-    ClaimCheck {
-        id: "volume-rm-removes",
-        after: "docker volume rm",
-        check: volume_removed,
-    },
-    ClaimCheck {
-        id: "chown-owns-files",
-        after: "ls -l #2",
-        check: |p| owned_by(p, "jovyan", "users"),
-    },
-    ClaimCheck {
-        id: "id-prints-jovyan",
-        after: "id",
-        check: |p| printed(p, "uid=1000(jovyan) gid=100(users) groups=100(users)"),
-    },
-    ClaimCheck {
-        id: "cell-writes-csv",
-        after: "cell:import pandas as pd #2",
-        check: cell_wrote,
-    },
-    ClaimCheck {
-        id: "data-in-volume",
-        after: "cell:import pandas as pd #2",
-        check: lands_in_volume,
-    },
-    ClaimCheck {
-        id: "csv-survives-restart",
-        after: "docker start",
-        check: csv_after_restart,
-    },
-    ClaimCheck {
-        id: "anonymous-volume-survives-restart",
-        after: "docker start",
-        check: volume_after_restart,
-    },
-    ClaimCheck {
-        id: "named-volume-created-on-mount",
-        after: "docker volume create",
-        check: first_mount_creates,
-    },
-    ClaimCheck {
-        id: "named-volume-writable",
-        after: "docker run -d -v named-data-volume:/project/outputs -it",
-        check: volume_writable,
-    },
-    ClaimCheck {
-        id: "named-volume-outlives-container",
-        after: "docker run -d -v named-data-volume:/project/outputs --mount",
-        check: new_container_sees_data,
-    },
-    ClaimCheck {
-        id: "host-edit-seen",
-        after: "docker run -d -v named-data-volume:/project/outputs --mount",
-        check: host_edits_show,
-    },
-    ClaimCheck {
-        id: "writable-without-readonly",
-        after: "docker run -d -v named-data-volume:/project/outputs --mount",
-        check: container_writes,
-    },
-    ClaimCheck {
-        id: "readonly-blocks-container",
-        after: "docker run -d -v named-data-volume:/project/outputs --mount #2",
-        check: readonly_refuses,
-    },
-    ClaimCheck {
-        id: "readonly-host-edits-seen",
-        after: "docker run -d -v named-data-volume:/project/outputs --mount #2",
-        check: host_still_edits,
-    },
+    check(
+        "anonymous-volume-per-container",
+        "docker volume ls",
+        generated_name,
+    ),
+    check(
+        "rm-removes-anonymous-volume",
+        "ctrl+c:docker run -it --rm",
+        removed_with_rm,
+    ),
+    check(
+        "anonymous-volume-mounted",
+        "docker run -d -v /project/outputs",
+        volume_flag,
+    ),
+    check("ps-lists-container", "docker ps", ps_lists),
+    check("logs-show-url", "docker logs", logs_url),
+    check(
+        "cell-raises-permission-error",
+        "cell:import pandas as pd",
+        permission_error,
+    ),
+    check("outputs-owned-by-root", "ls -l", |p| {
+        owned_by(p, "root", "root")
+    }),
+    check("whoami-jovyan", "whoami", |p| printed(p, "jovyan")),
+    check("rm-leaves-anonymous-volume", "docker rm", left_dangling),
+    check("volume-rm-removes", "docker volume rm", volume_removed),
+    check("chown-owns-files", "ls -l #2", |p| {
+        owned_by(p, "jovyan", "users")
+    }),
+    check("id-prints-jovyan", "id", |p| {
+        printed(p, "uid=1000(jovyan) gid=100(users) groups=100(users)")
+    }),
+    check("cell-writes-csv", "cell:import pandas as pd #2", cell_wrote),
+    check(
+        "data-in-volume",
+        "cell:import pandas as pd #2",
+        lands_in_volume,
+    ),
+    check("csv-survives-restart", "docker start", csv_after_restart),
+    check(
+        "anonymous-volume-survives-restart",
+        "docker start",
+        volume_after_restart,
+    ),
+    check(
+        "named-volume-created-on-mount",
+        "docker volume create",
+        first_mount_creates,
+    ),
+    check(
+        "named-volume-writable",
+        "docker run -d -v named-data-volume:/project/outputs -it",
+        volume_writable,
+    ),
+    check(
+        "named-volume-outlives-container",
+        "docker run -d -v named-data-volume:/project/outputs --mount",
+        new_container_sees_data,
+    ),
+    check(
+        "host-edit-seen",
+        "docker run -d -v named-data-volume:/project/outputs --mount",
+        host_edits_show,
+    ),
+    check(
+        "writable-without-readonly",
+        "docker run -d -v named-data-volume:/project/outputs --mount",
+        container_writes,
+    ),
+    check(
+        "readonly-blocks-container",
+        "docker run -d -v named-data-volume:/project/outputs --mount #2",
+        readonly_refuses,
+    ),
+    check(
+        "readonly-host-edits-seen",
+        "docker run -d -v named-data-volume:/project/outputs --mount #2",
+        host_still_edits,
+    ),
 ];
 
 #[cfg(test)]

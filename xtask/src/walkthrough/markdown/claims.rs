@@ -26,6 +26,15 @@ pub struct ClaimCheck {
     pub check: fn(&Probe) -> Observed,
 }
 
+/// The check `id` of the catalogue, made right after the step `after` names.
+pub const fn check(
+    id: &'static str,
+    after: &'static str,
+    check: fn(&Probe) -> Observed,
+) -> ClaimCheck {
+    ClaimCheck { id, after, check }
+}
+
 /// A check with its catalogue row and the report's section it belongs to.
 #[derive(Clone, Copy)]
 pub struct Placed {

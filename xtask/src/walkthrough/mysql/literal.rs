@@ -5,7 +5,7 @@
 //! `host.docker.internal` names nothing. Passwords never reach the evidence: a value is described
 //! by its length, and server commands read the password from the container's own environment.
 
-use crate::walkthrough::markdown::claims::ClaimCheck;
+use crate::walkthrough::markdown::claims::{check, ClaimCheck};
 
 mod database;
 mod host;
@@ -54,181 +54,57 @@ const DB_ON_VOLUME: &str = "docker run -d --name mysql-db --network jupyter-mysq
 
 pub const CLAIMS: &[ClaimCheck] = &[
     // B. JupyterLab installed with pip on the host, MySQL installed on the host.
-    ClaimCheck {
-        id: "l1-writes-csv",
-        after: L1,
-        check: l1_csv,
-    },
-    ClaimCheck {
-        id: "l2-connects",
-        after: L2,
-        check: l2_connects,
-    },
-    ClaimCheck {
-        id: "l3-prints-table",
-        after: L3,
-        check: l3_table,
-    },
-    ClaimCheck {
-        id: "l4-inserts",
-        after: L4,
-        check: l4_inserts,
-    },
+    check("l1-writes-csv", L1, l1_csv),
+    check("l2-connects", L2, l2_connects),
+    check("l3-prints-table", L3, l3_table),
+    check("l4-inserts", L4, l4_inserts),
     // C. Jupyter in a container, MySQL on the host.
-    ClaimCheck {
-        id: "build-pulls-base",
-        after: BUILD,
-        check: build_pulls,
-    },
-    ClaimCheck {
-        id: "env-from-build-args",
-        after: BUILD,
-        check: env_from_build_args,
-    },
-    ClaimCheck {
-        id: "credentials-out-of-image",
-        after: BUILD,
-        check: credentials_out,
-    },
-    ClaimCheck {
-        id: "dockerignore-keeps-env-out",
-        after: FIRST_JUPYTER,
-        check: no_env_file,
-    },
-    ClaimCheck {
-        id: "copy-chown",
-        after: FIRST_JUPYTER,
-        check: chowned,
-    },
-    ClaimCheck {
-        id: "host-docker-internal",
-        after: FIRST_JUPYTER,
-        check: host_docker_internal,
-    },
-    ClaimCheck {
-        id: "c1-writes-csv",
-        after: C1,
-        check: c1_csv,
-    },
-    ClaimCheck {
-        id: "c2-reads-env",
-        after: C2,
-        check: c2_reads_env,
-    },
-    ClaimCheck {
-        id: "c2-connects",
-        after: C2,
-        check: c2_connects,
-    },
-    ClaimCheck {
-        id: "failure-says-why",
-        after: C2,
-        check: failure_says_why,
-    },
-    ClaimCheck {
-        id: "c3-prints-table",
-        after: C3,
-        check: c3_table,
-    },
-    ClaimCheck {
-        id: "table-2021-on-host",
-        after: C4,
-        check: host_tables,
-    },
-    ClaimCheck {
-        id: "host-data-survives-rm",
-        after: "docker rm custom-jupyter-container-mysql",
-        check: host_data_survives,
-    },
+    check("build-pulls-base", BUILD, build_pulls),
+    check("env-from-build-args", BUILD, env_from_build_args),
+    check("credentials-out-of-image", BUILD, credentials_out),
+    check("dockerignore-keeps-env-out", FIRST_JUPYTER, no_env_file),
+    check("copy-chown", FIRST_JUPYTER, chowned),
+    check("host-docker-internal", FIRST_JUPYTER, host_docker_internal),
+    check("c1-writes-csv", C1, c1_csv),
+    check("c2-reads-env", C2, c2_reads_env),
+    check("c2-connects", C2, c2_connects),
+    check("failure-says-why", C2, failure_says_why),
+    check("c3-prints-table", C3, c3_table),
+    check("table-2021-on-host", C4, host_tables),
+    check(
+        "host-data-survives-rm",
+        "docker rm custom-jupyter-container-mysql",
+        host_data_survives,
+    ),
     // D. MySQL in a container on a user-defined network.
-    ClaimCheck {
-        id: "network-listed",
-        after: NETWORK,
-        check: network_listed,
-    },
-    ClaimCheck {
-        id: "mysql-pulled",
-        after: FIRST_DB,
-        check: mysql_pulled,
-    },
-    ClaimCheck {
-        id: "run-e-overrides-credentials",
-        after: "docker run -d -it -p 8888:8888 --name custom-jupyter-container-mysql --network",
-        check: env_overridden,
-    },
-    ClaimCheck {
-        id: "official-mysql-server",
-        after: DOCKER_PS,
-        check: official_server,
-    },
-    ClaimCheck {
-        id: "n1-writes-csv",
-        after: N1,
-        check: n1_csv,
-    },
-    ClaimCheck {
-        id: "db-ready-for-n2",
-        after: N2,
-        check: ready_for_n2,
-    },
-    ClaimCheck {
-        id: "n2-reaches-db-by-name",
-        after: N2,
-        check: n2_by_name,
-    },
-    ClaimCheck {
-        id: "n3-prints-table",
-        after: N3,
-        check: n3_table,
-    },
-    ClaimCheck {
-        id: "n4-reads-rows",
-        after: N4,
-        check: n4_rows,
-    },
+    check("network-listed", NETWORK, network_listed),
+    check("mysql-pulled", FIRST_DB, mysql_pulled),
+    check(
+        "run-e-overrides-credentials",
+        "docker run -d -it -p 8888:8888 --name custom-jupyter-container-mysql --network",
+        env_overridden,
+    ),
+    check("official-mysql-server", DOCKER_PS, official_server),
+    check("n1-writes-csv", N1, n1_csv),
+    check("db-ready-for-n2", N2, ready_for_n2),
+    check("n2-reaches-db-by-name", N2, n2_by_name),
+    check("n3-prints-table", N3, n3_table),
+    check("n4-reads-rows", N4, n4_rows),
     // Its health is measured once the cells have run: waiting for it at `docker ps` would hold up the
     // steps the article runs at once (and give mysql-db time the article does not give it).
-    ClaimCheck {
-        id: "ps-jupyter-healthy",
-        after: N4,
-        check: docker_ps,
-    },
+    check("ps-jupyter-healthy", N4, docker_ps),
     // Once the notebook has used the server: refused from the host while it serves the network.
-    ClaimCheck {
-        id: "db-not-reachable-from-host",
-        after: N4,
-        check: not_reachable,
-    },
-    ClaimCheck {
-        id: "create-database-again",
-        after: N4,
-        check: create_again,
-    },
-    ClaimCheck {
-        id: "no-volume-no-data",
-        after: STOP_DB,
-        check: stopped_keeps,
-    },
-    ClaimCheck {
-        id: "rm-leaves-anonymous-volume",
-        after: RM_DB,
-        check: orphaned,
-    },
-    ClaimCheck {
-        id: "recreated-db-no-scooter-trips",
-        after: DB_ON_VOLUME,
-        check: recreated_lost,
-    },
-    ClaimCheck {
-        id: "data-in-mysqldata",
-        after: DB_ON_VOLUME,
-        check: on_named_volume,
-    },
-    ClaimCheck {
-        id: "data-survives-rm",
-        after: DB_ON_VOLUME,
-        check: survives_on_volume,
-    },
+    check("db-not-reachable-from-host", N4, not_reachable),
+    check("create-database-again", N4, create_again),
+    check("no-volume-no-data", STOP_DB, stopped_keeps),
+    check("rm-leaves-anonymous-volume", RM_DB, orphaned),
+    check(
+        "recreated-db-no-scooter-trips",
+        DB_ON_VOLUME,
+        recreated_lost,
+    ),
+    check("data-in-mysqldata", DB_ON_VOLUME, on_named_volume),
+    check("data-survives-rm", DB_ON_VOLUME, survives_on_volume),
 ];
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::walkthrough::markdown::claims::{ClaimCheck, Observed, Probe};
+use crate::walkthrough::markdown::claims::{check, ClaimCheck};
 
 mod images;
 mod servers;
@@ -26,10 +26,6 @@ const RUN_PRELOAD: &str = "docker run -it --rm -p 8888:8888 custom-jupyter-image
 
 /// How long a server the article started may take to answer.
 const READY: Duration = Duration::from_secs(60);
-
-const fn check(id: &'static str, after: &'static str, check: fn(&Probe) -> Observed) -> ClaimCheck {
-    ClaimCheck { id, after, check }
-}
 
 pub const CLAIMS: &[ClaimCheck] = &[
     check(
