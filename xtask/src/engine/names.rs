@@ -9,6 +9,22 @@ fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("valid regex"))
 }
 
+/// A full id as docker prints it: 64 hex digits (a container's, an image's, an anonymous volume's
+/// name).
+pub fn is_full_id(word: &str) -> bool {
+    word.len() == 64 && word.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An id shortened as `docker ps` shows it (12 hex digits, `sha256:` dropped); a name stays whole.
+pub fn short_id(id: &str) -> &str {
+    let bare = id.strip_prefix("sha256:").unwrap_or(id);
+    if is_full_id(bare) {
+        &bare[..12]
+    } else {
+        id
+    }
+}
+
 /// Docker's rule for container and volume names; `flag` is the option that gave it (`name`, `volume`).
 pub fn check_name(flag: &str, name: &str) -> Result<()> {
     static NAME: OnceLock<Regex> = OnceLock::new();

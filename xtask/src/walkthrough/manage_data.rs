@@ -51,10 +51,6 @@ const PERMISSION_ERROR: &str = "PermissionError: [Errno 13] Permission denied: '
 /// Where the volume is mounted: where the notebook really writes (the article says /project/outputs).
 const OUTPUTS: &str = "/work/outputs";
 
-fn is_sha256(word: &str) -> bool {
-    word.len() == 64 && word.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// The volumes mounted in a container, as (name, destination).
 fn volumes_of(docker: &Docker, container: &str) -> Vec<(String, String)> {
     let format = r#"{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{.Destination}}{{"\n"}}{{end}}{{end}}"#;

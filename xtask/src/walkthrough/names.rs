@@ -62,7 +62,7 @@ fn taken_separator(kind: &str, name: &str) -> char {
 
 /// An anonymous volume's generated name (64 hex digits): it belongs to its container and carries no label.
 pub fn is_anonymous_volume(name: &str) -> bool {
-    name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())
+    crate::engine::names::is_full_id(name)
 }
 
 /// `Fixing File Permissions` -> `fixing-file-permissions`.

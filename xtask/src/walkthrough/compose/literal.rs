@@ -10,7 +10,6 @@
 use std::time::Duration;
 
 use super::attached::url_line;
-use crate::jupyter::url::strip_ansi;
 use crate::walkthrough::markdown::claims::{check, ClaimCheck, Probe};
 
 mod detached;
@@ -92,18 +91,12 @@ pub const CLAIMS: &[ClaimCheck] = &[
     ),
 ];
 
-/// The step's output, as its terminal showed it: ANSI escapes and carriage returns gone.
-fn printed(p: &Probe) -> Vec<String> {
-    p.output().lines().map(strip_ansi).collect()
-}
-
 /// The attached `up` keeps running, and the replay moves on from it after a bounded wait, maybe
 /// while it still pulls or builds: a claim about what it does waits (up to `UP_LIMIT`) until its
 /// Jupyter container printed the URL, or `up` ended; how long it waited goes in the evidence.
 fn up_done(p: &Probe) -> String {
     let (_, waited) = p.within(UP_LIMIT, || {
-        (p.exit().is_some() || url_line(&printed(p), &[JUPYTER.to_string()]).is_some())
-            .then_some(())
+        (p.exit().is_some() || url_line(&p.lines(), &[JUPYTER.to_string()]).is_some()).then_some(())
     });
     format!("[waited {:.1}s for `up`'s URL line] ", waited.as_secs_f64())
 }
@@ -116,12 +109,6 @@ fn masked(text: &str) -> String {
     token
         .replace_all(text, "token=<48 hex>")
         .replace(PASSWORD, "<redacted>")
-}
-
-fn exit_of(p: &Probe) -> String {
-    p.exit()
-        .map(|c| c.to_string())
-        .unwrap_or_else(|| "none (still running)".into())
 }
 
 /// `docker ps` of the sandbox's engine: `NAME\tIMAGE\tSTATUS\tPORTS` lines.

@@ -6,7 +6,6 @@
 //! Each check only looks: at what its step printed, and at the engines (inspect, ps, port, a read
 //! in a container, an HTTP request from the local machine). None changes what its claim is about.
 
-use crate::jupyter::url::{find_url, strip_ansi};
 use crate::walkthrough::markdown::claims::{check, ClaimCheck, Probe};
 
 mod hub_checks;
@@ -83,19 +82,6 @@ pub const CLAIMS: &[ClaimCheck] = &[
     check("d3-prints-rows", "cell:try: #2", d3_rows),
 ];
 
-fn printed(p: &Probe) -> Vec<String> {
-    p.output()
-        .lines()
-        .map(|l| strip_ansi(l).trim_end().to_string())
-        .collect()
-}
-
-fn exit_of(p: &Probe) -> String {
-    p.exit()
-        .map(|c| c.to_string())
-        .unwrap_or_else(|| "none (still running)".into())
-}
-
 /// The repository the step names last (`USER/project_jupyter`, the placeholder filled).
 fn repository(p: &Probe) -> String {
     p.command()
@@ -126,11 +112,6 @@ fn status(code: u16) -> String {
     } else {
         format!("HTTP {code}")
     }
-}
-
-/// The token of the server's URL in the output of the step.
-fn token(p: &Probe) -> Option<String> {
-    find_url(&printed(p).join("\n")).and_then(|u| u.token().map(String::from))
 }
 
 /// The digest `docker push` printed.

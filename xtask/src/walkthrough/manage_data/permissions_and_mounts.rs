@@ -1,10 +1,11 @@
 //! Article 2's sections on fixing file permissions, named volumes and bind mounts, as corrected.
 
+use crate::engine::names::is_full_id;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 
-use super::{is_sha256, HostFile, APPEND, CSV, NB_GID, NB_UID, OUTPUTS};
+use super::{HostFile, APPEND, CSV, NB_GID, NB_UID, OUTPUTS};
 use crate::engine::resources::Resource;
 use crate::engine::{Mount, RunSpec};
 use crate::walkthrough::session::Session;
@@ -157,7 +158,7 @@ pub(super) fn named_volumes(s: &mut Session) -> Result<()> {
         .output
         .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .find(|w| is_sha256(w))
+        .find(|w| is_full_id(w))
         .map(String::from);
     let same = sum_before.is_some() && sum_before == sum_after;
     s.claim("named-volume-outlives-container",

@@ -140,6 +140,27 @@ impl Probe<'_, '_> {
         self.ex.results[self.k].as_ref().and_then(|r| r.exit)
     }
 
+    /// The exit code for evidence: the number, or `none (still running)`.
+    pub fn exit_text(&self) -> String {
+        self.exit()
+            .map_or_else(|| "none (still running)".into(), |c| c.to_string())
+    }
+
+    /// What the step printed, line by line as its terminal showed it: ANSI escapes, carriage
+    /// returns and trailing blanks gone.
+    pub fn lines(&self) -> Vec<String> {
+        self.output()
+            .lines()
+            .map(|l| crate::jupyter::url::strip_ansi(l).trim_end().to_string())
+            .collect()
+    }
+
+    /// The token of the Jupyter URL the step printed.
+    pub fn token(&self) -> Option<String> {
+        crate::jupyter::url::find_url(&self.lines().join("\n"))
+            .and_then(|u| u.token().map(String::from))
+    }
+
     /// The output of the latest step up to this one whose key starts with `after`.
     pub fn earlier(&self, after: &str) -> Option<String> {
         let want = after.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -307,12 +307,3 @@ impl<'a> Executor<'a> {
         }
     }
 }
-
-/// A container id shortened as docker shows it; names stay.
-fn short(container: &str) -> &str {
-    if container.len() == 64 && container.chars().all(|c| c.is_ascii_hexdigit()) {
-        &container[..12]
-    } else {
-        container
-    }
-}

@@ -1,14 +1,14 @@
 //! The checks of article 4's claims about the services started detached and stopped: the logs' URL,
 //! JupyterLab opening, `docker ps`, and what `down` removes or keeps.
 
-use crate::jupyter::url::find_url;
 use crate::walkthrough::markdown::claims::{seen, Observed, Probe};
 
-use super::{exit_of, is_up, masked, printed, ps_row, running, DB, JUPYTER, NETWORK, VOLUME};
+use super::{is_up, masked, ps_row, running, DB, JUPYTER, NETWORK, VOLUME};
 
 pub(super) fn detached(p: &Probe) -> Observed {
     let listing = running(p);
-    let said = printed(p)
+    let said = p
+        .lines()
         .iter()
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty())
@@ -18,14 +18,14 @@ pub(super) fn detached(p: &Probe) -> Observed {
         p.exit() == Some(0) && is_up(&listing, DB) && is_up(&listing, JUPYTER),
         format!(
             "ended, exit {}: {said}; docker ps -a: {}",
-            exit_of(p),
+            p.exit_text(),
             listing.replace('\t', " ").replace('\n', "; ")
         ),
     )
 }
 
 pub(super) fn logs_url(p: &Probe) -> Observed {
-    let lines = printed(p);
+    let lines = p.lines();
     let url: Vec<String> = lines
         .iter()
         .filter(|l| l.contains("http://127.0.0.1:8888/lab?token="))
@@ -35,7 +35,7 @@ pub(super) fn logs_url(p: &Probe) -> Observed {
         p.exit() == Some(0) && !url.is_empty(),
         format!(
             "exit {}, {} line(s); loopback URL lines: {}",
-            exit_of(p),
+            p.exit_text(),
             lines.len(),
             if url.is_empty() {
                 "none".into()
@@ -46,13 +46,8 @@ pub(super) fn logs_url(p: &Probe) -> Observed {
     )
 }
 
-/// The token the step's log printed.
-pub(super) fn token(p: &Probe) -> Option<String> {
-    find_url(&printed(p).join("\n")).and_then(|u| u.token().map(String::from))
-}
-
 pub(super) fn lab_opens(p: &Probe) -> Observed {
-    let Some(token) = token(p) else {
+    let Some(token) = p.token() else {
         return seen(false, "no token URL in the log to open");
     };
     let (with, without) = (
@@ -63,7 +58,7 @@ pub(super) fn lab_opens(p: &Probe) -> Observed {
 }
 
 pub(super) fn file_browser(p: &Probe) -> Observed {
-    let Some(token) = token(p) else {
+    let Some(token) = p.token() else {
         return seen(false, "no token URL in the log to open");
     };
     let status = |path: &str| p.http(8888, &format!("/api/contents/{path}"), Some(&token));
@@ -81,7 +76,7 @@ pub(super) fn file_browser(p: &Probe) -> Observed {
 }
 
 pub(super) fn ps_jupyter(p: &Probe) -> Observed {
-    let Some(row) = ps_row(&printed(p), JUPYTER) else {
+    let Some(row) = ps_row(&p.lines(), JUPYTER) else {
         return seen(
             false,
             format!("no row for {JUPYTER} in: {}", p.output().trim()),
@@ -100,7 +95,10 @@ pub(super) fn ps_jupyter(p: &Probe) -> Observed {
         false => health_within(p, CLAIM_HEALTH_WAIT),
     };
     let holds = named && published && healthy;
-    seen(holds, format!("exit {}; row: {row}{v1}{later}", exit_of(p)))
+    seen(
+        holds,
+        format!("exit {}; row: {row}{v1}{later}", p.exit_text()),
+    )
 }
 
 /// How long a health the row did not show yet may take: the image's check allows 1 s, which a
@@ -142,13 +140,13 @@ fn health_within(p: &Probe, limit: std::time::Duration) -> (bool, String) {
 }
 
 pub(super) fn ps_mysql(p: &Probe) -> Observed {
-    let Some(row) = ps_row(&printed(p), DB) else {
+    let Some(row) = ps_row(&p.lines(), DB) else {
         return seen(false, format!("no row for {DB} in: {}", p.output().trim()));
     };
     let image = row.split_whitespace().nth(1).unwrap_or("");
     seen(
         image == "mysql" && row.contains("3306/tcp") && !row.contains("->3306"),
-        format!("exit {}; row: {row}", exit_of(p)),
+        format!("exit {}; row: {row}", p.exit_text()),
     )
 }
 
@@ -165,7 +163,7 @@ pub(super) fn ps_mysqlx(p: &Probe) -> Observed {
     Observed::NotCheckable(format!(
         "33060 is the official mysql image's X protocol port; the sandbox's mysql is the MariaDB stand-in, which exposes {} (its row: {})",
         exposed.trim(),
-        ps_row(&printed(p), DB).unwrap_or_else(|| "none".into())
+        ps_row(&p.lines(), DB).unwrap_or_else(|| "none".into())
     ))
 }
 
@@ -179,7 +177,7 @@ pub(super) fn down_removes(p: &Probe) -> Observed {
         p.exit() == Some(0) && gone(DB) && gone(JUPYTER) && !network,
         format!(
             "exit {}; docker ps -a: {}; network {NETWORK} exists: {network}",
-            exit_of(p),
+            p.exit_text(),
             if listing.is_empty() {
                 "empty".to_string()
             } else {
@@ -213,7 +211,8 @@ pub(super) fn down_keeps_volume(p: &Probe) -> Observed {
 
 pub(super) fn down_v_removes(p: &Probe) -> Observed {
     let volume = p.docker(&["volume", "inspect", "--format", "{{.Name}}", VOLUME]);
-    let said = printed(p)
+    let said = p
+        .lines()
         .iter()
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty())
@@ -223,7 +222,7 @@ pub(super) fn down_v_removes(p: &Probe) -> Observed {
         p.exit() == Some(0) && !volume.ok(),
         format!(
             "exit {}: {said}; volume {VOLUME} exists afterwards: {}",
-            exit_of(p),
+            p.exit_text(),
             volume.ok()
         ),
     )

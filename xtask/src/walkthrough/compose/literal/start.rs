@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use super::{
-    built_image, compose_version, epoch_seconds, exit_of, is_up, listens_on_3306, masked, printed,
-    running, up_done, DB, JUPYTER, NETWORK, PASSWORD, VOLUME,
+    built_image, compose_version, epoch_seconds, is_up, listens_on_3306, masked, running, up_done,
+    DB, JUPYTER, NETWORK, PASSWORD, VOLUME,
 };
 use crate::walkthrough::compose::attached::{split_prefix, url_line};
 use crate::walkthrough::markdown::claims::{seen, Observed, Probe};
@@ -15,7 +15,7 @@ pub(super) fn stops_all(p: &Probe) -> Observed {
     Observed::NotCheckable(format!(
         "no container runs in the sandbox's fresh engine when the note's step comes (docker ps -a: {}), so whether it would stop one cannot be seen; `docker ps -q` only prints IDs (exit {}, {} line(s)): STEPS inconsistency 1",
         if listing.is_empty() { "empty".to_string() } else { listing.replace('\t', " ").replace('\n', "; ") },
-        exit_of(p),
+        p.exit_text(),
         p.output().lines().count()
     ))
 }
@@ -26,7 +26,7 @@ pub(super) fn stops_all(p: &Probe) -> Observed {
 /// is the claim failing, warm cache or cold, never a verdict of its own.
 pub(super) fn pulls_images(p: &Probe) -> Observed {
     let up = up_done(p);
-    let lines = printed(p);
+    let lines = p.lines();
     // The mysql service's image, and the build's FROM.
     let images = [
         ("mysql", "library/mysql"),
@@ -71,7 +71,7 @@ pub(super) fn pulls_images(p: &Probe) -> Observed {
 
 pub(super) fn builds_image(p: &Probe) -> Observed {
     let up = up_done(p);
-    let lines = printed(p);
+    let lines = p.lines();
     let built: Vec<&String> = lines
         .iter()
         .filter(|l| {
@@ -148,7 +148,7 @@ pub(super) fn both_running(p: &Probe) -> Observed {
 
 pub(super) fn prefixed_url(p: &Probe) -> Observed {
     let up = up_done(p);
-    let lines = printed(p);
+    let lines = p.lines();
     let prefixed = lines
         .iter()
         .filter(|l| split_prefix(l).is_some_and(|(name, _)| name == JUPYTER))

@@ -1,15 +1,12 @@
 //! The checks of article 5's claims about Docker Hub and the test run on the local machine: the
 //! login, the pushed image and its layers, the test run's server.
 
-use super::{
-    exit_of, image_id, line_starting, printed, pushed_digest, repository, status, token, BASE,
-    BUILT,
-};
+use super::{image_id, line_starting, pushed_digest, repository, status, BASE, BUILT};
 use crate::jupyter::url::find_url;
 use crate::walkthrough::markdown::claims::{seen, Observed, Probe};
 
 pub(super) fn logs_in(p: &Probe) -> Observed {
-    let out = printed(p);
+    let out = p.lines();
     let succeeded = out.iter().any(|l| l.contains("Login Succeeded"));
     let config = p
         .local_shell("cat /root/.docker/config.json 2>/dev/null")
@@ -19,12 +16,13 @@ pub(super) fn logs_in(p: &Probe) -> Observed {
         .is_some_and(|v| v["auths"]["https://index.docker.io/v1/"].is_object());
     seen(
         p.exit() == Some(0) && succeeded && stored,
-        format!("exit {}; `Login Succeeded` printed: {succeeded}; the local CLI's ~/.docker/config.json holds a login for https://index.docker.io/v1/: {stored}", exit_of(p)),
+        format!("exit {}; `Login Succeeded` printed: {succeeded}; the local CLI's ~/.docker/config.json holds a login for https://index.docker.io/v1/: {stored}", p.exit_text()),
     )
 }
 
 pub(super) fn asks_passphrase(p: &Probe) -> Observed {
-    let prompts: Vec<String> = printed(p)
+    let prompts: Vec<String> = p
+        .lines()
         .iter()
         .filter_map(|l| l.split_once(':').map(|(q, _)| q.trim().to_string()))
         .filter(|q| {
@@ -48,7 +46,7 @@ pub(super) fn asks_passphrase(p: &Probe) -> Observed {
 }
 
 pub(super) fn lists_images(p: &Probe) -> Observed {
-    let out = printed(p);
+    let out = p.lines();
     let row = |repo: &str| {
         out.iter()
             .find(|l| {
@@ -82,7 +80,7 @@ pub(super) fn same_id(p: &Probe) -> Observed {
 }
 
 pub(super) fn pushed(p: &Probe) -> Observed {
-    let out = printed(p);
+    let out = p.lines();
     let repo = repository(p);
     let digest = pushed_digest(p).unwrap_or_default();
     let refers = line_starting(&out, "The push refers");
@@ -92,14 +90,14 @@ pub(super) fn pushed(p: &Probe) -> Observed {
             && refers == format!("The push refers to repository [docker.io/{repo}]"),
         format!(
             "exit {}; repository line: {refers}; digest: {}",
-            exit_of(p),
+            p.exit_text(),
             if digest.is_empty() { "none" } else { &digest }
         ),
     )
 }
 
 pub(super) fn only_custom_layers(p: &Probe) -> Observed {
-    let out = printed(p);
+    let out = p.lines();
     let layers = |name: &str| {
         p.local_docker(&[
             "image",
@@ -127,17 +125,17 @@ pub(super) fn only_custom_layers(p: &Probe) -> Observed {
 }
 
 pub(super) fn up_to_date(p: &Probe) -> Observed {
-    let out = printed(p);
+    let out = p.lines();
     let repo = repository(p);
     let status = line_starting(&out, "Status:");
     seen(
         p.exit() == Some(0) && status == format!("Status: Image is up to date for {repo}:latest"),
-        format!("exit {}; status line: {status}", exit_of(p)),
+        format!("exit {}; status line: {status}", p.exit_text()),
     )
 }
 
 pub(super) fn test_run_serves(p: &Probe) -> Observed {
-    let out = printed(p);
+    let out = p.lines();
     let url = find_url(&out.join("\n"));
     let container = p.container_of(&repository(p)).unwrap_or_default();
     let user = if container.is_empty() {
@@ -167,7 +165,7 @@ pub(super) fn test_run_serves(p: &Probe) -> Observed {
 }
 
 pub(super) fn test_run_url_opens(p: &Probe) -> Observed {
-    let Some(token) = token(p) else {
+    let Some(token) = p.token() else {
         return seen(false, "the test run printed no URL");
     };
     let code = p.http(8888, "/lab", Some(&token));

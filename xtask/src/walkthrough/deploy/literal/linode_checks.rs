@@ -4,12 +4,10 @@
 use crate::walkthrough::deploy::linode::row_values;
 use crate::walkthrough::markdown::claims::{seen, Observed, Probe};
 
-use super::{
-    exit_of, line_starting, printed, pushed_digest, repository, status, token, DB, JUPYTER,
-};
+use super::{line_starting, pushed_digest, repository, status, DB, JUPYTER};
 
 pub(super) fn mysql_pulled(p: &Probe) -> Observed {
-    let out = printed(p);
+    let out = p.lines();
     let last = out
         .iter()
         .rev()
@@ -25,7 +23,7 @@ pub(super) fn mysql_pulled(p: &Probe) -> Observed {
         .any(|l| l.contains("Downloaded newer image for mysql:latest"));
     seen(
         p.exit() == Some(0) && unable && downloaded && last.len() == 64 && last.bytes().all(|b| b.is_ascii_hexdigit()),
-        format!("exit {}; `Unable to find image 'mysql:latest' locally`: {unable}; status: {}; last line: {last}", exit_of(p), line_starting(&out, "Status:")),
+        format!("exit {}; `Unable to find image 'mysql:latest' locally`: {unable}; status: {}; last line: {last}", p.exit_text(), line_starting(&out, "Status:")),
     )
 }
 
@@ -83,7 +81,7 @@ pub(super) fn mysql_volume(p: &Probe) -> Observed {
 }
 
 pub(super) fn linode_pulls(p: &Probe) -> Observed {
-    let out = printed(p);
+    let out = p.lines();
     let repo = repository(p);
     let pulling = out
         .iter()
@@ -96,7 +94,7 @@ pub(super) fn linode_pulls(p: &Probe) -> Observed {
                 .any(|l| l.contains("Status: Downloaded newer image")),
         format!(
             "exit {}; `Pulling from {repo}`: {pulling}; status: {}",
-            exit_of(p),
+            p.exit_text(),
             line_starting(&out, "Status:")
         ),
     )
@@ -155,20 +153,21 @@ pub(super) fn no_password_in_image(p: &Probe) -> Observed {
 }
 
 pub(super) fn logs_url(p: &Probe) -> Observed {
-    let has = printed(p)
+    let has = p
+        .lines()
         .iter()
         .any(|l| l.contains("http://127.0.0.1:8888/lab?token="));
     seen(
         p.exit() == Some(0) && has,
         format!(
             "exit {}; a `http://127.0.0.1:8888/lab?token=` line in the log: {has}",
-            exit_of(p)
+            p.exit_text()
         ),
     )
 }
 
 pub(super) fn opens_at_linode(p: &Probe) -> Observed {
-    let (Some(address), Some(token)) = (p.remote_address(), token(p)) else {
+    let (Some(address), Some(token)) = (p.remote_address(), p.token()) else {
         return seen(false, "no Linode address, or no URL in the log");
     };
     let (lab, api) = (
@@ -183,7 +182,7 @@ pub(super) fn not_public(p: &Probe) -> Observed {
         return seen(false, "no Linode address");
     };
     let (lab, api) = (
-        p.http_at(address, 8888, "/lab", token(p).as_deref()),
+        p.http_at(address, 8888, "/lab", p.token().as_deref()),
         p.http_at(address, 8888, "/api/status", None),
     );
     let ports = p
@@ -195,7 +194,7 @@ pub(super) fn not_public(p: &Probe) -> Observed {
 }
 
 pub(super) fn d1_writes(p: &Probe) -> Observed {
-    let out = printed(p);
+    let out = p.lines();
     let lines = p
         .exec(
             JUPYTER,
@@ -215,7 +214,7 @@ pub(super) fn d1_writes(p: &Probe) -> Observed {
 }
 
 pub(super) fn d2_prints(p: &Probe) -> Observed {
-    let out: Vec<String> = printed(p).into_iter().filter(|l| !l.is_empty()).collect();
+    let out: Vec<String> = p.lines().into_iter().filter(|l| !l.is_empty()).collect();
     let expected = [
         "connection successfully",
         "You're connected to database:  ('scooter_trips',)",
@@ -228,7 +227,7 @@ pub(super) fn d2_prints(p: &Probe) -> Observed {
 }
 
 pub(super) fn d3_rows(p: &Probe) -> Observed {
-    let out = printed(p);
+    let out = p.lines();
     let rows: Vec<(usize, usize)> = out.iter().filter_map(|l| row_values(l)).collect();
     seen(
         out.first().map(String::as_str) == Some("connection successfully")

@@ -1,19 +1,20 @@
 //! The checks of the claims of article 2's sections on fixing file permissions, named volumes and
 //! bind mounts.
 
+use crate::engine::names::short_id;
 use crate::walkthrough::manage_data::{CSV, NB_GID, NB_UID};
 use crate::walkthrough::markdown::claims::{seen, Observed, Probe};
 
 use super::probes::{
-    created_volume, csv_path, exit_of, host_file, is_hex, lines, mounts, notebook_bind,
-    project_notebook, running, same_file, short, started, stat_in, volume_folder, workdir,
+    created_volume, csv_path, host_file, is_hex, lines, mounts, notebook_bind, project_notebook,
+    running, same_file, started, stat_in, volume_folder, workdir,
 };
 
 pub(super) fn cell_wrote(p: &Probe) -> Observed {
     let Some((c, path)) = csv_path(p) else {
         return seen(
             false,
-            format!("the cell's exit {}; no container runs", exit_of(p)),
+            format!("the cell's exit {}; no container runs", p.exit_text()),
         );
     };
     let stat = stat_in(p, &c, &path);
@@ -21,7 +22,7 @@ pub(super) fn cell_wrote(p: &Probe) -> Observed {
         p.exit() == Some(0) && stat.is_some(),
         format!(
             "the cell's exit {}; in {c}, {path}: {}",
-            exit_of(p),
+            p.exit_text(),
             stat.unwrap_or_else(|| "missing".into())
         ),
     )
@@ -39,7 +40,7 @@ pub(super) fn lands_in_volume(p: &Probe) -> Observed {
         holds |= entries.lines().any(|e| e.trim() == file);
         held.push(format!(
             "volume {} at {} holds [{}]",
-            short(&m.name),
+            short_id(&m.name),
             m.dest,
             entries.trim().replace('\n', ", ")
         ));
@@ -65,7 +66,7 @@ pub(super) fn csv_after_restart(p: &Probe) -> Observed {
     let Some((c, path)) = csv_path(p) else {
         return seen(
             false,
-            format!("`docker start` exit {}; no container runs", exit_of(p)),
+            format!("`docker start` exit {}; no container runs", p.exit_text()),
         );
     };
     let stat = stat_in(p, &c, &path);
@@ -76,7 +77,7 @@ pub(super) fn csv_after_restart(p: &Probe) -> Observed {
         stat.is_some(),
         format!(
             "`docker start` exit {}; {c} (re)started at {started}; {path}: {}",
-            exit_of(p),
+            p.exit_text(),
             stat.unwrap_or_else(|| "missing".into())
         ),
     )
@@ -86,7 +87,7 @@ pub(super) fn volume_after_restart(p: &Probe) -> Observed {
     let Some(c) = running(p) else {
         return seen(
             false,
-            format!("`docker start` exit {}; no container runs", exit_of(p)),
+            format!("`docker start` exit {}; no container runs", p.exit_text()),
         );
     };
     let started = p
@@ -105,7 +106,7 @@ pub(super) fn volume_after_restart(p: &Probe) -> Observed {
         holds |= created.len() >= 19 && started.len() >= 19 && created[..19] < started[..19];
         found.push(format!(
             "volume {} at {} created {created}",
-            short(&m.name),
+            short_id(&m.name),
             m.dest
         ));
     }
@@ -113,7 +114,7 @@ pub(super) fn volume_after_restart(p: &Probe) -> Observed {
         holds,
         format!(
             "`docker start` exit {}; {c} (re)started at {started}; {}",
-            exit_of(p),
+            p.exit_text(),
             if found.is_empty() {
                 "no anonymous volume mounted".into()
             } else {
@@ -174,7 +175,7 @@ pub(super) fn volume_writable(p: &Probe) -> Observed {
             let Some(m) = mounts(p, &id).into_iter().find(|m| m.name == volume) else {
                 return seen(
                     false,
-                    format!("container {} does not mount {volume}", short(&id)),
+                    format!("container {} does not mount {volume}", short_id(&id)),
                 );
             };
             let test = p.exec(&id, &["test", "-w", &m.dest]);
@@ -182,7 +183,7 @@ pub(super) fn volume_writable(p: &Probe) -> Observed {
                 test.ok(),
                 format!(
                     "in container {}, `test -w {}` as its user: exit {}; {}",
-                    short(&id),
+                    short_id(&id),
                     m.dest,
                     test.code,
                     volume_folder(p, &volume)
@@ -215,7 +216,7 @@ pub(super) fn new_container_sees_data(p: &Probe) -> Observed {
             let Some(m) = mounts(p, &id).into_iter().find(|m| m.name == volume) else {
                 return seen(
                     false,
-                    format!("container {} does not mount {volume}", short(&id)),
+                    format!("container {} does not mount {volume}", short_id(&id)),
                 );
             };
             let entries = p.exec(&id, &["ls", "-A", &m.dest]).stdout;
@@ -225,7 +226,7 @@ pub(super) fn new_container_sees_data(p: &Probe) -> Observed {
                 holds,
                 format!(
                     "in the new container {}, {} holds [{}]; {folder}",
-                    short(&id),
+                    short_id(&id),
                     m.dest,
                     entries.trim().replace('\n', ", ")
                 ),
@@ -254,7 +255,7 @@ pub(super) fn container_writes(p: &Probe) -> Observed {
                 test.ok(),
                 format!(
                     "in container {} (uid {}), `test -w {}`: exit {}; {}",
-                    short(&id),
+                    short_id(&id),
                     user.trim(),
                     m.dest,
                     test.code,
@@ -274,7 +275,7 @@ pub(super) fn readonly_refuses(p: &Probe) -> Observed {
                 !test.ok() && !m.rw,
                 format!(
                     "in container {}, the mount of {} is {}; `test -w`: exit {}",
-                    short(&id),
+                    short_id(&id),
                     m.dest,
                     if m.rw { "read-write" } else { "read-only" },
                     test.code

@@ -2,6 +2,7 @@
 //! their mounts, volumes, files on the host.
 
 use crate::engine::cmdline::shell_quote;
+use crate::engine::names::short_id;
 use crate::sandbox::container_id;
 use crate::walkthrough::manage_data::{HostFile, CSV};
 use crate::walkthrough::markdown::claims::{seen, Observed, Probe};
@@ -19,18 +20,6 @@ pub(super) fn lines(text: &str) -> Vec<String> {
 
 pub(super) fn is_hex(word: &str, len: usize) -> bool {
     word.len() == len && word.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-pub(super) fn short(id: &str) -> &str {
-    if is_hex(id, 64) {
-        &id[..12]
-    } else {
-        id
-    }
-}
-
-pub(super) fn exit_of(p: &Probe) -> String {
-    p.exit().map_or("none".into(), |c| c.to_string())
 }
 
 /// What a detached `docker run` step did: the container it started, or its exit and error line,
@@ -55,7 +44,7 @@ pub(super) fn started(p: &Probe) -> Result<String, String> {
     };
     Err(format!(
         "the step's `docker run` exit {}: {error}{instead}",
-        exit_of(p)
+        p.exit_text()
     ))
 }
 
@@ -110,7 +99,7 @@ pub(super) fn describe(mounts: &[Mount]) -> String {
         .iter()
         .map(|m| {
             let what = if m.kind == "volume" {
-                format!("volume {}", short(&m.name))
+                format!("volume {}", short_id(&m.name))
             } else {
                 format!("{} {}", m.kind, m.source)
             };
@@ -179,7 +168,7 @@ pub(super) fn printed(p: &Probe, want: &str) -> Observed {
     let out = lines(&p.output());
     seen(
         out.iter().any(|l| l == want),
-        format!("exit {}: {}", exit_of(p), out.join("; ")),
+        format!("exit {}: {}", p.exit_text(), out.join("; ")),
     )
 }
 
@@ -206,7 +195,7 @@ pub(super) fn notebook_bind(p: &Probe) -> Result<(String, Mount), String> {
         .ok_or_else(|| {
             format!(
                 "container {} mounts {listed}: no bind mount of computation.ipynb",
-                short(&id)
+                short_id(&id)
             )
         })
 }
@@ -237,7 +226,7 @@ pub(super) fn same_file(p: &Probe, id: &str, m: &Mount) -> (bool, String) {
             "inode of {} on the host {host}, of {} in container {} {inside}",
             m.source,
             m.dest,
-            short(id)
+            short_id(id)
         ),
     )
 }

@@ -1,12 +1,13 @@
 //! The checks of the claims of article 2's sections on anonymous volumes, the volume flag, detached
 //! mode and permissions.
 
+use crate::engine::names::short_id;
 use std::time::Duration;
 
 use crate::walkthrough::manage_data::PERMISSION_ERROR;
 use crate::walkthrough::markdown::claims::{seen, Observed, Probe};
 
-use super::probes::{describe, exit_of, is_hex, lines, mounts, running, short, started, url_token};
+use super::probes::{describe, is_hex, lines, mounts, running, started, url_token};
 use super::LISTED;
 
 pub(super) fn generated_name(p: &Probe) -> Observed {
@@ -76,15 +77,15 @@ pub(super) fn removed_with_rm(p: &Probe) -> Observed {
     let left: Vec<&str> = volumes
         .iter()
         .filter(|v| p.docker(&["volume", "inspect", v.as_str()]).ok())
-        .map(|v| short(v))
+        .map(|v| short_id(v))
         .collect();
     seen(
         gone.is_some() && !volumes.is_empty(),
         format!(
             "Ctrl+C step exit {}; {:.1}s later: containers [{containers}], of the volume(s) [{}] listed before still there: [{}]",
-            exit_of(p),
+            p.exit_text(),
             waited.as_secs_f64(),
-            volumes.iter().map(|v| short(v)).collect::<Vec<_>>().join(", "),
+            volumes.iter().map(|v| short_id(v)).collect::<Vec<_>>().join(", "),
             left.join(", ")
         ),
     )
@@ -99,7 +100,7 @@ pub(super) fn volume_flag(p: &Probe) -> Observed {
                 .any(|m| m.kind == "volume" && is_hex(&m.name, 64) && m.dest == "/project/outputs");
             seen(
                 holds,
-                format!("container {} mounts {}", short(&id), describe(&ms)),
+                format!("container {} mounts {}", short_id(&id), describe(&ms)),
             )
         }
         Err(why) => seen(false, why),
@@ -124,7 +125,7 @@ pub(super) fn ps_lists(p: &Probe) -> Observed {
         holds,
         format!(
             "exit {}; header: {header}; the running container's row: {}",
-            exit_of(p),
+            p.exit_text(),
             row.unwrap_or_else(|| "none".into())
         ),
     )
@@ -172,7 +173,7 @@ pub(super) fn permission_error(p: &Probe) -> Observed {
         holds,
         format!(
             "the cell's exit {}; it raised: {}",
-            exit_of(p),
+            p.exit_text(),
             raised.unwrap_or_else(|| "nothing".into())
         ),
     )
@@ -186,7 +187,7 @@ pub(super) fn owned_by(p: &Probe, user: &str, group: &str) -> Observed {
             w.last() == Some(f) && w.get(2) == Some(&user) && w.get(3) == Some(&group)
         })
     });
-    seen(owned, format!("exit {}: {}", exit_of(p), out.join("; ")))
+    seen(owned, format!("exit {}: {}", p.exit_text(), out.join("; ")))
 }
 
 /// The volume `docker volume rm` named (it prints the name) is gone from the engine.
@@ -197,7 +198,7 @@ pub(super) fn volume_removed(p: &Probe) -> Observed {
             false,
             format!(
                 "`docker volume rm` exit {}: it printed no volume name: {}",
-                exit_of(p),
+                p.exit_text(),
                 out.trim()
             ),
         );
@@ -208,7 +209,7 @@ pub(super) fn volume_removed(p: &Probe) -> Observed {
         p.exit() == Some(0) && !inspect.ok(),
         format!(
             "`docker volume rm {name}` exit {}; `docker volume inspect` now: exit {}: {}",
-            exit_of(p),
+            p.exit_text(),
             inspect.code,
             said.lines().last().unwrap_or("").trim()
         ),
@@ -227,7 +228,7 @@ pub(super) fn left_dangling(p: &Probe) -> Observed {
         p.exit() == Some(0) && !dangling.is_empty(),
         format!(
             "`docker rm` exit {}; anonymous volumes no container uses now: [{}]",
-            exit_of(p),
+            p.exit_text(),
             dangling.join(", ")
         ),
     )

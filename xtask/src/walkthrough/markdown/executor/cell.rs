@@ -10,7 +10,8 @@ use crate::walkthrough::markdown::kernel::Kernel;
 use crate::walkthrough::markdown::standin;
 use crate::walkthrough::markdown::steps::expected_output;
 
-use super::{short, Executor};
+use super::Executor;
+use crate::engine::names::short_id;
 
 impl<'a> Executor<'a> {
     /// The newest running container whose image or name says Jupyter.
@@ -177,12 +178,12 @@ impl<'a> Executor<'a> {
             )?);
             notes.push(format!(
                 "a new kernel for {notebook} in container {}",
-                short(&container)
+                short_id(&container)
             ));
         }
         eprintln!(
             "(cell of {notebook} in {}) >>> {}",
-            short(&container),
+            short_id(&container),
             code.lines().collect::<Vec<_>>().join("\n... ")
         );
         let Some(kernel) = self.kernel.as_mut() else {

@@ -5,8 +5,9 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::prompts::wait_answering;
-use super::{short, Executor, Running, COMMAND_LIMIT, LONG_LIMIT, QUIET};
+use super::{Executor, Running, COMMAND_LIMIT, LONG_LIMIT, QUIET};
 use crate::engine::exec_line;
+use crate::engine::names::short_id;
 use crate::sandbox::{log_mark, mirror_unreachable, pull_trouble};
 use crate::walkthrough::markdown::commands;
 use crate::walkthrough::markdown::commands::logs_in_to_hub;
@@ -40,7 +41,7 @@ impl<'a> Executor<'a> {
             Some(c) => {
                 notes.push(format!(
                     "typed into container {} with docker exec -it",
-                    short(c)
+                    short_id(c)
                 ));
                 exec_line(c, true, &["bash", "-c", text])
             }
@@ -58,7 +59,7 @@ impl<'a> Executor<'a> {
             self.cwd.clone()
         };
         let shown_place = match &container {
-            Some(c) => format!("({} {}) ", place.name(), short(c)),
+            Some(c) => format!("({} {}) ", place.name(), short_id(c)),
             None if on_remote => format!("({}) ", place.name()),
             None => String::new(),
         };

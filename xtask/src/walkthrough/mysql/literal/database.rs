@@ -1,13 +1,14 @@
 //! The checks of article 3's claims about D, MySQL in a container: its network, the official image,
 //! its data on the container's layer or on a volume.
 
+use crate::engine::names::short_id;
 use std::time::Duration;
 
 use crate::walkthrough::markdown::claims::{seen, Observed, Probe};
 
 use super::probes::{
     as_root, class_only, config_env, csv_lines, data_volume, db_ready, env_value, lines, said,
-    short, uptime, volume_holds,
+    uptime, volume_holds,
 };
 
 use super::host::pulled_first;
@@ -247,7 +248,7 @@ pub(super) fn stopped_keeps(p: &Probe) -> Observed {
             "mysql",
         ])
         .stdout;
-    seen(!kept, format!("the stopped mysql-db has /var/lib/mysql on {} {}, which {} scooter_trips/; the image declares volumes {declared}", mount.split_whitespace().next().unwrap_or("no mount"), short(volume), if kept { "holds" } else { "does not hold" }))
+    seen(!kept, format!("the stopped mysql-db has /var/lib/mysql on {} {}, which {} scooter_trips/; the image declares volumes {declared}", mount.split_whitespace().next().unwrap_or("no mount"), short_id(volume), if kept { "holds" } else { "does not hold" }))
 }
 
 pub(super) fn orphaned(p: &Probe) -> Observed {
@@ -263,10 +264,10 @@ pub(super) fn orphaned(p: &Probe) -> Observed {
         format!(
             "`docker rm` exit {:?}; dangling volumes: {}; with scooter_trips/: {}",
             p.exit(),
-            dangling.lines().map(short).collect::<Vec<_>>().join(" "),
+            dangling.lines().map(short_id).collect::<Vec<_>>().join(" "),
             with_data
                 .iter()
-                .map(|v| short(v))
+                .map(|v| short_id(v))
                 .collect::<Vec<_>>()
                 .join(" ")
         ),

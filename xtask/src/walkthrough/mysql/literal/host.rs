@@ -1,12 +1,12 @@
 //! The checks of article 3's claims about MySQL on the host: B, Jupyter and MySQL on the host; C,
 //! Jupyter in a container, MySQL on the host.
 
+use crate::engine::names::short_id;
 use crate::walkthrough::markdown::claims::{seen, Observed, Probe};
 use crate::walkthrough::markdown::local_machine::MYSQL as LOCAL_MYSQL;
 
 use super::probes::{
     class_only, config_env, csv_lines, describe_env, env_value, host_cell_not_run, lines, said,
-    short,
 };
 use super::{IMAGE, JUPYTER};
 
@@ -77,7 +77,7 @@ pub(super) fn pulled_first(p: &Probe, image: &str, signs: &[&str]) -> Observed {
             "no pull in its output ({}); {image} in the engine afterwards: {}",
             lines(&out, 2),
             if local.ok() {
-                short(local.stdout.trim().trim_start_matches("sha256:"))
+                short_id(local.stdout.trim().trim_start_matches("sha256:"))
             } else {
                 "none"
             }

@@ -167,7 +167,3 @@ pub(super) fn volume_holds(p: &Probe, volume: &str, entry: &str) -> bool {
     ))
     .ok()
 }
-
-pub(super) fn short(volume: &str) -> &str {
-    &volume[..volume.len().min(12)]
-}
