@@ -20,6 +20,26 @@ const FOLDER_IN_ARCHIVE: &str = "run/jupyter-docker-xtask/";
 /// The variable jupyter_server itself reads; `up` reads it too (from its own environment).
 pub const TOKEN_ENV: &str = "JUPYTER_TOKEN";
 
+/// `text` with every Jupyter token (`token=` and 32 or more hex digits) and each of `secrets`
+/// replaced by `<redacted>`: the one redaction the transcripts, reports and evidence go through.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    static TOKEN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    // The regex only where a token can be: a report's megabytes are mostly without one.
+    let text = if text.contains("token=") {
+        TOKEN
+            .get_or_init(|| regex::Regex::new(r"token=[0-9a-f]{32,}").expect("a valid pattern"))
+            .replace_all(text, "token=<redacted>")
+    } else {
+        text.into()
+    };
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.into_owned(), |t, s| {
+            t.replace(s.as_str(), "<redacted>")
+        })
+}
+
 /// A token: printed only as part of the URL, never in a debug line.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);

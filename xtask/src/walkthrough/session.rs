@@ -107,9 +107,7 @@ impl Session {
 
     /// `text` with every token and registered secret replaced by `<redacted>`.
     pub fn redact(&self, text: &str) -> String {
-        self.secrets.iter().fold(redact_tokens(text), |t, s| {
-            t.replace(s.as_str(), "<redacted>")
-        })
+        crate::jupyter::token::redact(text, &self.secrets)
     }
 
     pub fn say(&mut self, text: &str) {
@@ -189,15 +187,6 @@ impl Session {
     }
 }
 
-/// `token=<48 hex>` -> `token=<redacted>`.
-pub fn redact_tokens(text: &str) -> String {
-    static TOKEN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    TOKEN
-        .get_or_init(|| regex::Regex::new(r"token=[0-9a-f]{48}").unwrap())
-        .replace_all(text, "token=<redacted>")
-        .into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,7 +208,7 @@ mod tests {
         let line =
             "http://127.0.0.1:8888/lab?token=0123456789abcdef0123456789abcdef0123456789abcdef";
         assert_eq!(
-            redact_tokens(line),
+            crate::jupyter::token::redact(line, &[]),
             "http://127.0.0.1:8888/lab?token=<redacted>"
         );
     }

@@ -105,10 +105,7 @@ const UP_LIMIT: Duration = Duration::from_secs(600);
 
 /// A Jupyter token (or the password) never goes into evidence.
 fn masked(text: &str) -> String {
-    let token = regex::Regex::new(r"token=[0-9a-f]{32,}").expect("a valid pattern");
-    token
-        .replace_all(text, "token=<48 hex>")
-        .replace(PASSWORD, "<redacted>")
+    crate::jupyter::token::redact(text, &[PASSWORD.to_string()])
 }
 
 /// `docker ps` of the sandbox's engine: `NAME\tIMAGE\tSTATUS\tPORTS` lines.
@@ -251,7 +248,7 @@ mod tests {
         ));
         assert_eq!(
             masked("x token=6760f5aa6f3395aed5f773401e869babc0e4bb02f9ea8a4f my-secret-pw"),
-            "x token=<48 hex> <redacted>"
+            "x token=<redacted> <redacted>"
         );
     }
 }

@@ -10,22 +10,7 @@ pub fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).unwrap())
 }
 
-/// `text` with the secrets and any Jupyter token replaced by `<redacted>`.
-pub fn redact(text: &str, secrets: &[String]) -> String {
-    static TOKEN: OnceLock<Regex> = OnceLock::new();
-    // The regex only where a token can be: a report's megabytes are mostly without one.
-    let text = if text.contains("token=") {
-        re(&TOKEN, r"token=[0-9a-f]{32,}").replace_all(text, "token=<redacted>")
-    } else {
-        text.into()
-    };
-    secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .fold(text.into_owned(), |t, s| {
-            t.replace(s.as_str(), "<redacted>")
-        })
-}
+pub use crate::jupyter::token::redact;
 
 #[cfg(test)]
 mod tests {
