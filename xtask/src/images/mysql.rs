@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use xshell::Shell;
 
-use crate::engine::{BuildSpec, Docker};
+use crate::engine::{wait, BuildSpec, Docker};
 use crate::images::recipe::RecipeHash;
 use crate::paths;
 
@@ -81,4 +81,49 @@ pub fn ensure(sh: &Shell) -> Result<Server> {
         image: local,
         official: false,
     })
+}
+
+/// Polls until the server in `container` accepts TCP connections (not just its socket, which the
+/// first-start initialisation opens early); the seconds it took, or None after `limit`.
+pub fn wait_ready(docker: &Docker, container: &str, limit: Duration) -> Option<f64> {
+    wait_ready_on(docker, container, 3306, limit)
+}
+
+/// [`wait_ready`] for a server on another port than 3306.
+pub fn wait_ready_on(docker: &Docker, container: &str, port: u16, limit: Duration) -> Option<f64> {
+    wait::poll(limit, Duration::from_millis(250), || {
+        accepts_on(docker, container, port)
+    })
+    .map(|took| took.as_secs_f64())
+}
+
+/// Does the server in `container` answer on TCP 127.0.0.1:3306 now?
+pub fn accepts(docker: &Docker, container: &str) -> bool {
+    accepts_on(docker, container, 3306)
+}
+
+/// Does the server in `container` answer on TCP 127.0.0.1:`port` (its own loopback) now?
+pub fn accepts_on(docker: &Docker, container: &str, port: u16) -> bool {
+    let port = format!("-P{port}");
+    docker
+        .probe([
+            "exec",
+            container,
+            "mysqladmin",
+            "--protocol=tcp",
+            "-h127.0.0.1",
+            port.as_str(),
+            "--connect-timeout=2",
+            "ping",
+        ])
+        .is_some()
+}
+
+/// A throwaway password for one server (the articles' placeholders need a value).
+pub fn new_password() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("wt-{}-{nanos:08x}", std::process::id())
 }

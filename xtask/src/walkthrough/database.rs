@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime};
 use anyhow::{bail, Context, Result};
 
 use super::cells::{cell_output, program, started_after};
-use super::db;
 use super::session::{Ran, Session};
 use crate::engine::cmdline::{shell_quote, shown};
 use crate::engine::{wait, BuildSpec, Publish, RunSpec};
@@ -35,7 +34,8 @@ pub fn wait_ready(s: &mut Session, name: &str) -> Result<f64> {
 /// [`wait_ready`] for a server listening on another port (one on the host's network).
 pub fn wait_ready_on(s: &mut Session, name: &str, port: u16) -> Result<f64> {
     let step = s.step(format!("Waiting for {name} to accept connections"));
-    let waited = db::wait_ready_on(&s.docker, name, port, Duration::from_secs(180));
+    let waited =
+        crate::images::mysql::wait_ready_on(&s.docker, name, port, Duration::from_secs(180));
     drop(step);
     match waited {
         Some(secs) => {

@@ -1,45 +1,11 @@
-//! Talking to the walkthroughs' MySQL servers: readiness, queries, row counts, throwaway passwords.
+//! Talking to the walkthroughs' MySQL servers: when they became ready, queries, row counts (the
+//! server's own readiness and passwords are its image's: `images::mysql`).
 
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use crate::engine::{wait, Docker};
-
-/// Polls until the server in `container` accepts TCP connections (not just its socket, which the
-/// first-start initialisation opens early); the seconds it took, or None after `limit`.
-pub fn wait_ready(docker: &Docker, container: &str, limit: Duration) -> Option<f64> {
-    wait_ready_on(docker, container, 3306, limit)
-}
-
-/// [`wait_ready`] for a server on another port than 3306.
-pub fn wait_ready_on(docker: &Docker, container: &str, port: u16, limit: Duration) -> Option<f64> {
-    wait::poll(limit, Duration::from_millis(250), || {
-        accepts_on(docker, container, port)
-    })
-    .map(|took| took.as_secs_f64())
-}
-
-/// Does the server in `container` answer on TCP 127.0.0.1:3306 now?
-pub fn accepts(docker: &Docker, container: &str) -> bool {
-    accepts_on(docker, container, 3306)
-}
-
-/// Does the server in `container` answer on TCP 127.0.0.1:`port` (its own loopback) now?
-pub fn accepts_on(docker: &Docker, container: &str, port: u16) -> bool {
-    let port = format!("-P{port}");
-    docker
-        .probe([
-            "exec",
-            container,
-            "mysqladmin",
-            "--protocol=tcp",
-            "-h127.0.0.1",
-            port.as_str(),
-            "--connect-timeout=2",
-            "ping",
-        ])
-        .is_some()
-}
+use crate::images::mysql;
 
 /// Seconds from `since` to now (0 when the clock went back).
 pub fn seconds_since(since: SystemTime) -> f64 {
@@ -106,7 +72,7 @@ impl ReadyClock {
                     }
                     seen.running_at = Some(seconds_since(since));
                 }
-                let accepted = accepts_on(&docker, &container, port);
+                let accepted = mysql::accepts_on(&docker, &container, port);
                 let at = seconds_since(since);
                 if accepted {
                     seen.accepted_at = Some(at);
@@ -155,15 +121,6 @@ pub fn count_rows(docker: &Docker, container: &str, password: &str, table: &str)
     .trim()
     .parse()
     .ok()
-}
-
-/// A throwaway password for one walkthrough (the articles' placeholders need a value).
-pub fn new_password() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("wt-{}-{nanos:08x}", std::process::id())
 }
 
 #[cfg(test)]

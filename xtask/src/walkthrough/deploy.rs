@@ -27,7 +27,7 @@ use anyhow::{bail, Result};
 
 use super::compose::{compose_file, stage_project, Spec, Tool};
 use super::session::{Mode, Session};
-use super::{db, Section};
+use super::Section;
 use crate::engine::cmdline::shown;
 use crate::sandbox::Sandbox;
 
@@ -79,7 +79,7 @@ fn deploy(s: &mut Session) -> Result<()> {
 
 fn both_halves(s: &mut Session, sandbox: &Sandbox, host: &crate::engine::Docker) -> Result<()> {
     let image = build_project(s, sandbox)?;
-    let password = db::new_password();
+    let password = crate::images::mysql::new_password();
     s.secret(&password);
     let user = hub::username();
     let hub = Hub::start(sandbox, &crate::images::sandbox::tag()?, &user, &password)?;

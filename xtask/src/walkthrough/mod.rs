@@ -7,7 +7,7 @@ mod cells;
 mod commands;
 mod compose;
 mod database;
-pub mod db;
+mod db;
 mod deploy;
 mod literal;
 mod manage_data;

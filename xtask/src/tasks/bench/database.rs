@@ -10,7 +10,7 @@ use super::report::{Figure, Unit};
 use super::Runner;
 use crate::engine::resources::{Guard, Resource};
 use crate::engine::RunSpec;
-use crate::walkthrough::db;
+
 use crate::{images, progress};
 
 const LIMIT: Duration = Duration::from_secs(180);
@@ -30,7 +30,7 @@ impl Runner<'_> {
         } else {
             format!("the MariaDB stand-in {}", server.image)
         });
-        let password = db::new_password();
+        let password = crate::images::mysql::new_password();
         for i in 0..runs {
             let step = progress::Step::start(format!(
                 "Timing the database's start, the xtask's wait and a plain loop (run {}/{runs})",
@@ -48,15 +48,17 @@ impl Runner<'_> {
                     &RunSpec::detached(&server.image, &name).env("MYSQL_ROOT_PASSWORD", &password),
                 )?;
                 if is_xtask {
-                    db::wait_ready(&self.docker, &name, LIMIT).with_context(|| {
-                        format!(
-                            "{name} did not accept connections within {}s",
-                            LIMIT.as_secs()
-                        )
-                    })?;
+                    crate::images::mysql::wait_ready(&self.docker, &name, LIMIT).with_context(
+                        || {
+                            format!(
+                                "{name} did not accept connections within {}s",
+                                LIMIT.as_secs()
+                            )
+                        },
+                    )?;
                     fig.samples.push(started.elapsed().as_secs_f64());
                 } else {
-                    while !db::accepts(&self.docker, &name) {
+                    while !crate::images::mysql::accepts(&self.docker, &name) {
                         if started.elapsed() > LIMIT {
                             bail!(
                                 "{name} did not accept connections within {}s",

@@ -17,7 +17,6 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use super::super::database;
-use super::super::db;
 use super::super::session::Session;
 use super::{wait_for_url, Hub, Pushed};
 use crate::engine::Docker;
@@ -69,7 +68,7 @@ fn on_the_linode(
     local: &Sandbox,
     pushed: &Pushed,
 ) -> Result<()> {
-    let password = db::new_password();
+    let password = crate::images::mysql::new_password();
     s.secret(PASSWORD);
     s.secret(&password);
     let (db_env, jupyter_env) = write_env_files(s, &password)?;

@@ -63,7 +63,7 @@ pub fn prepare(sandbox: &Sandbox, steps: &[Step], secrets: &mut Vec<String>) -> 
     };
     if commands().any(|(_, text)| logs_in_to_hub(text)) {
         let user = hub_user();
-        let password = super::super::db::new_password();
+        let password = crate::images::mysql::new_password();
         secrets.push(password.clone());
         let hub = Hub::start(sandbox, &crate::images::sandbox::tag()?, &user, &password)?;
         elsewhere.notes.push(format!(

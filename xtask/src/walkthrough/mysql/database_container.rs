@@ -20,7 +20,7 @@ use crate::images::mysql::Server;
 pub fn run(s: &mut Session) -> Result<()> {
     let server = crate::images::mysql::ensure(&s.sh)?;
     s.note(&format!("MySQL server: {}", server.describe()));
-    let password = db::new_password();
+    let password = crate::images::mysql::new_password();
     s.secret(&password);
     let tag = database::build_mysql_connected(s, "root", &password, false)?;
 

@@ -56,8 +56,8 @@ impl HostDatabase {
 pub(super) fn run(s: &mut Session) -> Result<()> {
     let server = crate::images::mysql::ensure(&s.sh)?;
     s.note(&format!("MySQL server: {}", server.describe()));
-    let root_password = db::new_password();
-    let password = format!("{}-user", db::new_password());
+    let root_password = crate::images::mysql::new_password();
+    let password = format!("{}-user", crate::images::mysql::new_password());
     s.secret(&root_password);
     s.secret(&password);
     s.note(&format!("the placeholders EXAMPLE_USERNAME/EXAMPLE_USER and EXAMPLE_PASSWORD become {HOST_USER} and a password made for this run"));
