@@ -3,11 +3,15 @@
 
 mod support;
 
-use std::path::Path;
-
 use support::*;
 
 const IMAGE: &str = "custom-jupyter-image:named-volume";
+
+// The faults by where they are, in files of their own (the binary is still `faults`).
+#[path = "faults/notebooks.rs"]
+mod notebooks;
+#[path = "faults/unreachable.rs"]
+mod unreachable;
 
 /// A labelled volume holding `earlier.txt`; returns its sha256.
 fn volume_with_earlier_data(volume: &str) -> String {
@@ -88,112 +92,6 @@ impl Fixture {
     }
 }
 
-fn write_notebook(dir: &Path, name: &str, content: &str) {
-    std::fs::write(dir.join(name), content).unwrap();
-}
-
-fn notebook_raising(message: &str) -> String {
-    notebook_with(&format!("raise ValueError({message:?})"))
-}
-
-/// A one-cell Python notebook.
-fn notebook_with(source: &str) -> String {
-    serde_json::json!({
-        "cells": [{"cell_type": "code", "execution_count": null, "id": "a1", "metadata": {}, "outputs": [],
-                   "source": [source]}],
-        "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}},
-        "nbformat": 4, "nbformat_minor": 5
-    })
-    .to_string()
-}
-
-#[test]
-fn the_docker_cli_missing_from_path() {
-    let empty = tempfile::tempdir().unwrap();
-    let out = xtask()
-        .args(["up", "--port", "0", "--name", &unique("jdx-nocli")])
-        .env("PATH", empty.path())
-        .assert()
-        .get_output()
-        .clone();
-    let error = the_error(&out);
-    assert!(
-        error.contains("docker CLI was not found on PATH") && error.contains("install Docker"),
-        "{error}"
-    );
-}
-
-#[test]
-fn the_engine_unreachable() {
-    let name = unique("jdx-noengine");
-    let out = xtask()
-        .args(["up", "--port", "0", "--name", &name])
-        .env("DOCKER_HOST", "tcp://127.0.0.1:1")
-        .assert()
-        .get_output()
-        .clone();
-    let error = the_error(&out);
-    assert!(
-        error.contains("does not answer") && error.contains("DOCKER_HOST"),
-        "{error}"
-    );
-    assert!(is_gone("container", &name));
-}
-
-/// A `--host` whose name does not resolve is said to be that, with the fix: no engine to start.
-#[test]
-fn a_host_name_that_does_not_resolve() {
-    let error = xtask_error(&["status", "--host", "ssh://root@jdx-no-such-host.invalid"]);
-    assert!(
-        error.contains("host name \"jdx-no-such-host.invalid\"")
-            && error.contains("does not resolve")
-            && error.contains("--host"),
-        "{error}"
-    );
-    assert!(
-        !error.contains("dockerd") && !error.contains("dial-stdio"),
-        "{error}"
-    );
-}
-
-/// `push` to a registry nothing answers at: one line naming the registry and the fix; the tag it
-/// made for the push is gone again.
-#[test]
-fn a_push_to_an_unreachable_registry() {
-    let image = base_image();
-    let registry = "127.0.0.1:1";
-    let tag = unique("jdx-push");
-    let reference = format!(
-        "{registry}/{}:{tag}",
-        image
-            .rsplit_once(':')
-            .unwrap()
-            .0
-            .rsplit('/')
-            .next()
-            .unwrap()
-    );
-    let _tag = Guard::image(&reference);
-    let error = xtask_error(&[
-        "push",
-        "--registry",
-        registry,
-        "--image",
-        &image,
-        "--tag",
-        &tag,
-    ]);
-    assert!(
-        error.contains(&format!("the registry {registry} cannot be reached"))
-            && error.contains("check its address in --registry"),
-        "{error}"
-    );
-    assert!(
-        is_gone("image", &reference),
-        "the failed push left the tag {reference}"
-    );
-}
-
 #[test]
 fn a_server_that_crashes_before_its_url_is_reported_and_removed() {
     // An image whose server dies at once, saying why on stderr.
@@ -219,117 +117,6 @@ fn a_server_that_crashes_before_its_url_is_reported_and_removed() {
     );
     assert!(f.container_gone(), "the failed container was left");
     f.earlier_data_intact();
-}
-
-#[test]
-fn notebooks_that_are_broken_or_raise() {
-    let f = Fixture::new("jdx-nb");
-    let name = f.name.clone();
-    write_notebook(f.notebooks.path(), "broken.ipynb", "{ this is not json");
-    write_notebook(
-        f.notebooks.path(),
-        "raises.ipynb",
-        &notebook_raising("boom from the cell"),
-    );
-    f.up();
-
-    for (notebook, says) in [
-        (
-            "broken.ipynb",
-            "broken.ipynb is not a valid notebook (not JSON)",
-        ),
-        ("raises.ipynb", "raised ValueError: boom from the cell"),
-        ("missing.ipynb", "was not found"),
-        ("new\nline.ipynb", "new\\nline.ipynb was not found in /work"),
-    ] {
-        let error = xtask_error(&["run", notebook, "--name", &name]);
-        assert!(error.contains(says), "{error}");
-    }
-
-    // The good notebook still runs, and the earlier data is intact.
-    xtask().args(["run", "--name", &name]).assert().success();
-    f.earlier_data_intact();
-}
-
-#[test]
-fn the_container_killed_while_the_notebook_writes() {
-    let f = Fixture::new("jdx-kill");
-    let name = f.name.clone();
-    // A cell that writes its output slowly, line by line, so the kill lands mid-write.
-    let slow = "import time\nwith open('outputs/slow.csv', 'w') as out:\n    for i in range(600):\n        out.write(f'{i},row\\n')\n        out.flush()\n        time.sleep(0.05)\n";
-    write_notebook(
-        f.notebooks.path(),
-        "slow-writer.ipynb",
-        &notebook_with(slow),
-    );
-    f.up();
-
-    let bin = assert_cmd::cargo::cargo_bin("xtask");
-    let runner = std::process::Command::new(bin)
-        .args(["run", "slow-writer.ipynb", "--name", &name])
-        .env(RUN_ID_ENV, run_id())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Kill the container once the cell has started writing its file.
-    wait_until(
-        std::time::Duration::from_secs(60),
-        "the cell never started writing",
-        || docker(&["exec", &name, "test", "-s", "/work/outputs/slow.csv"]).ok(),
-    );
-    docker_ok(&["kill", &name]);
-    let out = runner.wait_with_output().unwrap();
-    let error = the_error(&out);
-    assert!(
-        error.contains("container stopped while slow-writer.ipynb ran"),
-        "{error}"
-    );
-
-    // `up` starts the same container again; the earlier data is intact.
-    f.up();
-    f.earlier_data_intact();
-    xtask().args(["run", "--name", &name]).assert().success();
-}
-
-#[test]
-fn a_full_outputs_volume() {
-    let lab = Lab::new("jdx-full");
-    let name = &lab.name;
-    // A 64 KiB tmpfs volume: smaller than the CSV the notebook writes (about 90 KiB).
-    create_volume(
-        &lab.volume,
-        &[
-            "--driver",
-            "local",
-            "--opt",
-            "type=tmpfs",
-            "--opt",
-            "device=tmpfs",
-            "--opt",
-            "o=size=64k",
-        ],
-    );
-    lab.up();
-    // Earlier data, written in this container's life (a tmpfs volume lives as long as its mount).
-    docker_ok(&[
-        "exec",
-        name,
-        "sh",
-        "-c",
-        "head -c 2048 /dev/urandom > /work/outputs/earlier.bin",
-    ]);
-    let before = docker_ok(&["exec", name, "sha256sum", "/work/outputs/earlier.bin"]);
-
-    let error = xtask_error(&["run", "--name", name]);
-    assert!(
-        error.contains("No space left on device") && error.contains("outputs volume is full"),
-        "{error}"
-    );
-    assert_eq!(
-        docker_ok(&["exec", name, "sha256sum", "/work/outputs/earlier.bin"]),
-        before
-    );
 }
 
 /// Bad input refused before the volume is touched, each with its own message, and a server that

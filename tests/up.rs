@@ -6,6 +6,10 @@ use std::path::Path;
 
 use support::*;
 
+// `--writable-notebooks`, in a file of its own (the binary is still `up`).
+#[path = "up/writable.rs"]
+mod writable;
+
 const CSV: &str = "Motorized-Foot-Scooter-Trips-2020.csv";
 
 fn volume_sha(volume: &str, image: &str) -> String {
@@ -49,7 +53,29 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
     assert_eq!(http_status(port, "/api/status", Some(token)), 200);
     assert_eq!(http_status(port, "/api/status", None), 403);
 
-    // Loopback only, the notebook user, no-new-privileges, the labels.
+    assert_served_on_loopback_as_the_notebook_user(name, volume);
+    let written =
+        execute_the_notebook_into_the_volume(name, volume, first["image"].as_str().unwrap());
+    assert_host_edits_show_and_the_notebook_is_read_only(
+        name,
+        &notebooks.path().join("computation.ipynb"),
+    );
+    assert_a_second_up_gives_the_same_url_without_building(&lab, url);
+    assert_a_restart_gives_a_new_token(&lab, token);
+
+    let status = xtask()
+        .args(["status", "--name", name, "--json"])
+        .assert()
+        .success();
+    let status: serde_json::Value = serde_json::from_slice(&status.get_output().stdout).unwrap();
+    assert_eq!(status["running"], true);
+    assert_eq!(status["volume"], volume.as_str());
+
+    assert_down_keeps_the_data_byte_for_byte(&lab, &written);
+}
+
+/// Loopback only, the notebook user, no-new-privileges, the labels.
+fn assert_served_on_loopback_as_the_notebook_user(name: &str, volume: &str) {
     let bindings = docker_ok(&[
         "inspect",
         "-f",
@@ -79,8 +105,11 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
         ]),
         "true"
     );
+}
 
-    // The notebook, executed in the container, writes into the named volume, owned by jovyan.
+/// The notebook, executed in the container, writes into the named volume, owned by jovyan: the
+/// checksum of what it wrote.
+fn execute_the_notebook_into_the_volume(name: &str, volume: &str, image: &str) -> String {
     docker_ok(&[
         "exec",
         name,
@@ -93,7 +122,6 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
         "--output-dir",
         "/tmp/executed",
     ]);
-    let image = first["image"].as_str().unwrap();
     let written = volume_sha(volume, image);
     assert_eq!(
         docker_ok(&[
@@ -106,10 +134,12 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
         ]),
         "jovyan:users"
     );
+    written
+}
 
-    // A host edit shows at once; the container cannot write the notebook.
-    let notebook = notebooks.path().join("computation.ipynb");
-    edit_in_place(&notebook, "host-edit-marker");
+/// A host edit shows at once; the container cannot write the notebook.
+fn assert_host_edits_show_and_the_notebook_is_read_only(name: &str, notebook: &Path) {
+    edit_in_place(notebook, "host-edit-marker");
     assert!(
         docker_ok(&["exec", name, "cat", "/work/computation.ipynb"]).contains("host-edit-marker")
     );
@@ -149,8 +179,10 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
         name,
     ]);
     assert_eq!(rw, "bind false");
+}
 
-    // A second `up` returns the same live URL without building.
+/// A second `up` returns the same live URL without building.
+fn assert_a_second_up_gives_the_same_url_without_building(lab: &Lab, url: &str) {
     let again = xtask().arg("up").args(lab.up_args(&[])).assert().success();
     let out = again.get_output();
     assert_eq!(
@@ -162,8 +194,11 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
         url
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("Building"));
+}
 
-    // After a restart the server has a new token; `up` and `url` give the new one.
+/// After a restart the server has a new token; `up` and `url` give the new one.
+fn assert_a_restart_gives_a_new_token(lab: &Lab, token: &str) {
+    let name = &lab.name;
     docker_ok(&["restart", name]);
     let restarted = lab.up();
     let new_token = restarted["token"].as_str().unwrap();
@@ -176,16 +211,11 @@ fn up_serves_the_notebooks_with_outputs_on_a_named_volume() {
         String::from_utf8_lossy(&url_cmd.get_output().stdout).trim(),
         restarted["url"].as_str().unwrap()
     );
+}
 
-    let status = xtask()
-        .args(["status", "--name", name, "--json"])
-        .assert()
-        .success();
-    let status: serde_json::Value = serde_json::from_slice(&status.get_output().stdout).unwrap();
-    assert_eq!(status["running"], true);
-    assert_eq!(status["volume"], volume.as_str());
-
-    // down keeps the volume; up again finds the data byte for byte.
+/// down keeps the volume; up again finds the data byte for byte.
+fn assert_down_keeps_the_data_byte_for_byte(lab: &Lab, written: &str) {
+    let Lab { name, volume, .. } = lab;
     let down = xtask().args(["down", "--name", name]).assert().success();
     assert!(String::from_utf8_lossy(&down.get_output().stdout)
         .contains(&format!("{volume} and its data are kept")));
@@ -323,76 +353,4 @@ fn bad_input_is_refused_and_leaves_nothing() {
         "a volume was made for bad input"
     );
     drop(holder);
-}
-
-#[test]
-fn writable_notebooks_are_saved_as_the_folders_owner() {
-    let lab = Lab::new("jdx-writable");
-    let Lab {
-        name,
-        volume,
-        notebooks,
-        ..
-    } = &lab;
-    // A host user other than root and other than the image's 1000.
-    let (uid, gid) = (1234u32, 1234u32);
-    chown_tree(notebooks.path(), uid, gid);
-    let running = up_json(&lab.up_args(&["--writable-notebooks"]));
-    let port = running["port"].as_u64().unwrap() as u16;
-    let token = running["token"].as_str().unwrap();
-    assert!(docker_ok(&["exec", name, "id", "-u"]).ends_with("1234"));
-
-    // Save a notebook through the server, as JupyterLab's Save does.
-    let body = r#"{"type":"notebook","format":"json","content":{"cells":[],"metadata":{},"nbformat":4,"nbformat_minor":5}}"#;
-    let status = http_put(port, "/api/contents/saved-in-lab.ipynb", token, body);
-    assert!(status == 200 || status == 201, "PUT answered {status}");
-    let saved = notebooks.path().join("saved-in-lab.ipynb");
-    let meta = std::fs::metadata(&saved).expect("the saved notebook is on the host");
-    use std::os::unix::fs::MetadataExt;
-    assert_eq!((meta.uid(), meta.gid()), (uid, gid));
-
-    // The notebook still writes its outputs to the named volume.
-    docker_ok(&[
-        "exec",
-        name,
-        "jupyter",
-        "nbconvert",
-        "--to",
-        "notebook",
-        "--execute",
-        "computation.ipynb",
-        "--output-dir",
-        "/tmp/executed",
-    ]);
-    assert_eq!(
-        volume_sha(volume, running["image"].as_str().unwrap()).len(),
-        64
-    );
-}
-
-fn chown_tree(path: &Path, uid: u32, gid: u32) {
-    std::os::unix::fs::chown(path, Some(uid), Some(gid))
-        .expect("the tests run as root (CI does) to chown");
-    if path.is_dir() {
-        for entry in std::fs::read_dir(path).unwrap() {
-            chown_tree(&entry.unwrap().path(), uid, gid);
-        }
-    }
-}
-
-/// `PUT path` with a JSON body, written in one piece; the status code.
-fn http_put(port: u16, path: &str, token: &str, body: &str) -> u16 {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .unwrap();
-    let request = format!(
-        "PUT {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAuthorization: token {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(request.as_bytes()).unwrap();
-    let mut response = Vec::new();
-    let _ = s.read_to_end(&mut response);
-    let head = String::from_utf8_lossy(&response);
-    xtask::jupyter::http::parse_status(&head).unwrap_or_else(|e| panic!("PUT {path}: {e:#}"))
 }

@@ -121,9 +121,7 @@ fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
         .unwrap()
         .iter()
         .any(|m| m["Name"] == "jupyter_mysql-data" && m["Destination"] == "/var/lib/mysql")));
-    assert!(holds(
-        "creates the default network jupyter_default and the named volume"
-    ));
+    assert!(holds("up-creates-network-volume"));
     // Stop Services: the Jupyter container published on every address, mysql-db nowhere.
     let address = &jupyter[0]["HostConfig"]["PortBindings"]["8888/tcp"][0]["HostIp"];
     assert!(address == "" || address == "0.0.0.0", "{address}");

@@ -2,6 +2,21 @@
 
 use super::*;
 
+/// The container and the volume every `up` of the changed-request test names.
+struct Same<'a> {
+    name: &'a str,
+    volume: &'a str,
+}
+
+impl Same<'_> {
+    /// `up` for the same container and volume, then `extra`, which must succeed: its stdout and
+    /// stderr.
+    fn up(&self, extra: &[&str]) -> (String, String) {
+        let out = up(&[&["--name", self.name, "--volume", self.volume][..], extra].concat());
+        (stdout(succeeded(&out)), stderr(&out))
+    }
+}
+
 /// Issue 14.5: a changed request recreates the container (the volume and its data stay), an
 /// unchanged one reuses it, --force-recreate recreates it anyway; never a person's container.
 #[test]
@@ -13,93 +28,110 @@ fn a_changed_request_recreates_the_container() {
     let _v = Guard::volume(&volume);
     let _c = Guard::container(&name);
     let (first, second) = (notebooks_copy(), notebooks_copy());
-    let up_with = |extra: &[&str]| -> (String, String) {
-        let out = up(&[
-            &["--name", name.as_str(), "--volume", volume.as_str()][..],
-            extra,
-        ]
-        .concat());
-        (stdout(succeeded(&out)), stderr(&out))
+    let same = Same {
+        name: &name,
+        volume: &volume,
     };
     let dir1 = first.path().to_str().unwrap();
     let dir2 = second.path().to_str().unwrap();
-    up_with(&["--port", "0", "--notebooks", dir1]);
-    docker_ok(&[
-        "exec",
-        &name,
-        "sh",
-        "-c",
-        "echo kept > /work/outputs/marker",
-    ]);
-    let id = container_id(&name);
-
-    let (_, err) = up_with(&["--port", "0", "--notebooks", dir1]);
-    assert!(
-        !err.contains("recreating") && container_id(&name) == id,
-        "reused: {err}"
-    );
-
-    let (_, err) = up_with(&["--port", "0", "--notebooks", dir2]);
-    assert!(
-        err.contains("recreating")
-            && err.contains(&format!(
-                "(asked {})",
-                second.path().canonicalize().unwrap().display()
-            )),
-        "{err}"
-    );
-    assert_ne!(container_id(&name), id);
-    assert_eq!(
-        docker_ok(&["exec", &name, "cat", "/work/outputs/marker"]),
-        "kept"
-    );
+    other_notebooks_recreate_it(&same, dir1, second.path());
 
     let port = free_port().to_string();
-    let (url, err) = up_with(&["--port", &port, "--notebooks", dir2]);
+    let (url, err) = same.up(&["--port", &port, "--notebooks", dir2]);
     assert!(
         err.contains(&format!("(asked {port})")) && url.contains(&format!(":{port}/")),
         "{err}"
     );
 
-    build_image(&image, &format!("FROM {IMAGE}\nLABEL jdx-build=1\n"));
+    let _first = a_rebuilt_image_recreates_it(&same, dir2, &port, &image);
+    force_recreate_recreates_it(&same, dir2, &port, &image);
+
+    // A person's own container of that name is never recreated.
+    a_persons_container_is_never_recreated(&volume);
+}
+
+/// The first `up` (a marker written to its volume), the same request again (the container
+/// reused), then the notebooks at `second` (recreated, the marker kept).
+fn other_notebooks_recreate_it(same: &Same, dir1: &str, second: &Path) {
+    let name = same.name;
+    let dir2 = second.to_str().unwrap();
+    same.up(&["--port", "0", "--notebooks", dir1]);
+    docker_ok(&["exec", name, "sh", "-c", "echo kept > /work/outputs/marker"]);
+    let id = container_id(name);
+
+    let (_, err) = same.up(&["--port", "0", "--notebooks", dir1]);
+    assert!(
+        !err.contains("recreating") && container_id(name) == id,
+        "reused: {err}"
+    );
+
+    let (_, err) = same.up(&["--port", "0", "--notebooks", dir2]);
+    assert!(
+        err.contains("recreating")
+            && err.contains(&format!(
+                "(asked {})",
+                second.canonicalize().unwrap().display()
+            )),
+        "{err}"
+    );
+    assert_ne!(container_id(name), id);
+    assert_eq!(
+        docker_ok(&["exec", name, "cat", "/work/outputs/marker"]),
+        "kept"
+    );
+}
+
+/// A new image recreates the container, and so does a rebuild of that tag (a new id). The guard
+/// it gives removes the first build.
+fn a_rebuilt_image_recreates_it(same: &Same, dir2: &str, port: &str, image: &str) -> Guard {
+    let name = same.name;
+    build_image(image, &format!("FROM {IMAGE}\nLABEL jdx-build=1\n"));
     // The rebuild below leaves this first image untagged: it goes too (the container by then runs the second).
-    let _first = Guard::image(&docker_ok(&[
-        "image", "inspect", "--format", "{{.Id}}", &image,
+    let first = Guard::image(&docker_ok(&[
+        "image", "inspect", "--format", "{{.Id}}", image,
     ]));
-    let (_, err) = up_with(&["--port", &port, "--notebooks", dir2, "--image", &image]);
+    let (_, err) = same.up(&["--port", port, "--notebooks", dir2, "--image", image]);
     assert!(err.contains("recreating"), "{err}");
-    build_image(&image, &format!("FROM {IMAGE}\nLABEL jdx-build=2\n"));
-    let rebuilt = docker_ok(&["image", "inspect", "--format", "{{.Id}}", &image]);
-    let (_, err) = up_with(&["--port", &port, "--notebooks", dir2, "--image", &image]);
+    build_image(image, &format!("FROM {IMAGE}\nLABEL jdx-build=2\n"));
+    let rebuilt = docker_ok(&["image", "inspect", "--format", "{{.Id}}", image]);
+    let (_, err) = same.up(&["--port", port, "--notebooks", dir2, "--image", image]);
     assert!(
         err.contains(&format!("image {image} now has the id")),
         "{err}"
     );
     assert_eq!(
-        docker_ok(&["inspect", "--format", "{{.Image}}", &name]),
+        docker_ok(&["inspect", "--format", "{{.Image}}", name]),
         rebuilt
     );
+    first
+}
 
-    let id = container_id(&name);
-    let (_, err) = up_with(&[
+/// --force-recreate recreates the container even though nothing changed; the marker is kept.
+fn force_recreate_recreates_it(same: &Same, dir2: &str, port: &str, image: &str) {
+    let name = same.name;
+    let id = container_id(name);
+    let (_, err) = same.up(&[
         "--port",
-        &port,
+        port,
         "--notebooks",
         dir2,
         "--image",
-        &image,
+        image,
         "--force-recreate",
     ]);
     assert!(
-        err.contains("--force-recreate") && container_id(&name) != id,
+        err.contains("--force-recreate") && container_id(name) != id,
         "{err}"
     );
     assert_eq!(
-        docker_ok(&["exec", &name, "cat", "/work/outputs/marker"]),
+        docker_ok(&["exec", name, "cat", "/work/outputs/marker"]),
         "kept"
     );
+}
 
-    // A person's own container of that name is never recreated.
+/// `up --force-recreate` naming a person's own container (not made by the project) is refused, and
+/// the container is the same one.
+fn a_persons_container_is_never_recreated(volume: &str) {
     let theirs = unique("jdx-theirs");
     let _t = Guard::container(&theirs);
     docker_ok(&[
@@ -117,7 +149,7 @@ fn a_changed_request_recreates_the_container() {
         "--name",
         &theirs,
         "--volume",
-        &volume,
+        volume,
         "--port",
         "0",
         "--force-recreate",

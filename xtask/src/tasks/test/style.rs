@@ -49,7 +49,7 @@ pub fn check() -> Vec<String> {
 }
 
 /// The code's shape, which fmt and clippy do not hold: the longest file and function a reader
-/// meets under xtask/src (rust-analyzer's `tidy` does the same for its own rules).
+/// meets under xtask/src and tests/ (rust-analyzer's `tidy` does the same for its own rules).
 #[cfg(test)]
 mod tidy {
     const MAX_FILE_LINES: usize = 400;
@@ -57,7 +57,8 @@ mod tidy {
 
     fn sources() -> Vec<(String, String)> {
         let mut found = Vec::new();
-        let mut folders = vec![crate::paths::root().join("xtask/src")];
+        let root = crate::paths::root();
+        let mut folders = vec![root.join("xtask/src"), root.join("tests")];
         while let Some(folder) = folders.pop() {
             for entry in std::fs::read_dir(&folder).unwrap().flatten() {
                 let path = entry.path();
@@ -104,6 +105,8 @@ mod tidy {
     /// The line where the body opened at or after `start` closes (None for a bodiless `fn`).
     fn closing(lines: &[&str], start: usize) -> Option<usize> {
         let mut depth = 0i32;
+        // Brackets and parentheses of the signature: a `;` inside (`[u8; 3]`) ends no item.
+        let mut nested = 0i32;
         let mut opened = false;
         for (i, line) in lines.iter().enumerate().skip(start) {
             // Char literals of a brace or a quote would count as code.
@@ -124,7 +127,9 @@ mod tidy {
                         opened = true;
                     }
                     '}' if !in_string => depth -= 1,
-                    ';' if !in_string && !opened && depth == 0 => return None,
+                    '(' | '[' if !in_string => nested += 1,
+                    ')' | ']' if !in_string => nested -= 1,
+                    ';' if !in_string && !opened && depth == 0 && nested == 0 => return None,
                     _ => {}
                 }
             }
@@ -137,10 +142,14 @@ mod tidy {
 
     #[test]
     fn the_scanner_measures_functions() {
-        let text = "fn a() {\n    let s = \"{\";\n    let c = '{';\n}\npub(crate) fn b(x: u8) -> u8 {\n    x\n}\nfn c();\n";
+        let text = "fn a() {\n    let s = \"{\";\n    let c = '{';\n}\npub(crate) fn b(x: u8) -> u8 {\n    x\n}\nfn c();\nfn d(x: [u8; 3]) -> u8 {\n    x[0]\n}\n";
         assert_eq!(
             functions(text),
-            vec![("a".to_string(), 4), ("b".to_string(), 3)]
+            vec![
+                ("a".to_string(), 4),
+                ("b".to_string(), 3),
+                ("d".to_string(), 3)
+            ]
         );
     }
 
