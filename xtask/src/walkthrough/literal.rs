@@ -84,13 +84,9 @@ fn outcome(article: &'static Article, catalogue: &Catalogue, replayed: &Replayed
         ));
     }
     for entry in &replayed.transcript {
-        let (Some(command), Some(line)) = (
-            entry["command"].as_str().or(entry["cell"].as_str()),
-            entry["line"].as_u64(),
-        ) else {
+        let (Some(command), line) = (entry.shown(), entry.line) else {
             continue;
         };
-        let line = line as usize;
         let at = (0..last_line.len())
             .filter(|&s| last_line[s] >= line)
             .min_by_key(|&s| last_line[s])
@@ -98,8 +94,8 @@ fn outcome(article: &'static Article, catalogue: &Catalogue, replayed: &Replayed
         if let Some(at) = at {
             outcome.sections[at].entries.push(Entry {
                 command: redact(command, &replayed.secrets),
-                output: redact(entry["output"].as_str().unwrap_or(""), &replayed.secrets),
-                exit: entry["exit"].as_i64().map(|c| c as i32).unwrap_or(-1),
+                output: redact(&entry.output, &replayed.secrets),
+                exit: entry.exit.unwrap_or(-1),
             });
         }
     }
@@ -132,7 +128,7 @@ mod tests {
     use crate::walkthrough::catalogue::parse;
     use crate::walkthrough::markdown::claims::{check, place, step_of, ClaimCheck};
     use crate::walkthrough::markdown::replay::Checked;
-    use crate::walkthrough::markdown::{read, StepResult};
+    use crate::walkthrough::markdown::{read, transcript, StepResult};
 
     const ARTICLE: &str = "```command\ndocker pull img\n```\n\n```command\ndocker run img\n```\n\n```command\ndocker ps\n```\n";
     const CLAIMS: &str = "| pulls | One | it pulls | holds | holds | x |\n\
@@ -147,6 +143,16 @@ mod tests {
         }),
         check("goes", "docker rm img", |_| seen(true, "gone")),
     ];
+
+    /// Each (line, command) as the transcript has it once it ended: exit 0, a secret in its output.
+    fn ran(commands: &[(usize, &str)]) -> Vec<transcript::Entry> {
+        let entry = |&(line, c): &(usize, &str)| transcript::Entry {
+            exit: Some(0),
+            output: "pw s3cret".into(),
+            ..transcript::Entry::command(line, "host", c, c)
+        };
+        commands.iter().map(entry).collect()
+    }
 
     #[test]
     fn claims_go_to_their_sections_with_the_commands_before_them() {
@@ -168,14 +174,17 @@ mod tests {
                 step: step_of(check.after, &steps),
                 observed,
             });
-        let transcript = ["docker pull img", "docker run img", "docker ps"].iter().zip([2, 6, 10]).map(|(c, line)| serde_json::json!({"line": line, "command": c, "exit": 0, "output": "pw s3cret"})).collect();
         let replayed = Replayed {
             path: "a.md".into(),
             title: "A".into(),
             article: ARTICLE.into(),
             steps: steps.clone(),
             results: vec![StepResult::default()],
-            transcript,
+            transcript: ran(&[
+                (2, "docker pull img"),
+                (6, "docker run img"),
+                (10, "docker ps"),
+            ]),
             notes: vec![],
             wildcards: vec![],
             claims: claims.collect(),

@@ -22,7 +22,6 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use serde_json::{json, Value};
 
 use super::elsewhere::RemoteHost;
 use super::job::{Job, Place as Sandbox};
@@ -30,6 +29,7 @@ use super::kernel::Kernel;
 use super::report::StepResult;
 use super::standin;
 use super::steps::{Place, Step, StepKind};
+use super::transcript;
 use crate::engine::Docker;
 
 mod cell;
@@ -73,7 +73,7 @@ pub struct Executor<'a> {
     pub results: Vec<Option<StepResult>>,
     /// What each step's output block is compared with: its output when the replay moved on.
     pub compared: Vec<Option<String>>,
-    pub transcript: Vec<Value>,
+    pub transcript: Vec<transcript::Entry>,
     /// Notes about the whole replay (stand-ins used).
     pub notes: Vec<String>,
     /// The remote host, when the article has one; its shell's folder; whether the reader is on it.
@@ -251,7 +251,7 @@ impl<'a> Executor<'a> {
             notes.push(format!("could not be written: {}", out.stdout.trim()));
         }
         self.transcript
-            .push(json!({"line": line, "place": "host", "file": path, "exit": out.code}));
+            .push(transcript::Entry::file(line, &path, out.code));
         self.record(k, Some(out.code), out.stdout, &notes);
         Ok(())
     }

@@ -37,6 +37,7 @@ mod screen;
 mod standin;
 pub mod steps;
 pub mod text;
+pub mod transcript;
 
 pub use compare::{compare, Verdict};
 pub use placeholders::Values;

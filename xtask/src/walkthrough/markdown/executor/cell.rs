@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use serde_json::json;
 
 use crate::walkthrough::markdown::kernel::Kernel;
 use crate::walkthrough::markdown::standin;
 use crate::walkthrough::markdown::steps::expected_output;
 
+use super::super::transcript;
 use super::Executor;
 use crate::engine::names::short_id;
 
@@ -202,7 +202,8 @@ impl<'a> Executor<'a> {
             (Some(exception), true) => exception.clone(),
             _ => run.output.clone(),
         });
-        self.transcript.push(json!({"line": line, "place": "jupyter", "cell": code, "notebook": notebook, "exit": status, "output": run.output}));
+        let entry = transcript::Entry::cell(line, &code, notebook, status, &run.output);
+        self.transcript.push(entry);
         self.record(k, status, run.output, &notes);
         Ok(())
     }

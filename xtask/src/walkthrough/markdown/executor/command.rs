@@ -2,8 +2,8 @@
 //! it or leaves it running.
 
 use anyhow::Result;
-use serde_json::json;
 
+use super::super::transcript;
 use super::prompts::wait_answering;
 use super::{Executor, Running, COMMAND_LIMIT, LONG_LIMIT, QUIET};
 use crate::engine::exec_line;
@@ -67,9 +67,8 @@ impl<'a> Executor<'a> {
             "{shown_place}$ {}",
             super::super::text::redact(text, &self.sandbox.secrets)
         );
-        self.transcript.push(
-            json!({"line": line, "place": place.name(), "command": text, "ran_as": shell_text}),
-        );
+        let entry = transcript::Entry::command(line, place.name(), text, &shell_text);
+        self.transcript.push(entry);
         let long = commands::is_long_running(text) || commands::opens_shell(text);
         let before = if long {
             self.container_ids()
@@ -302,10 +301,10 @@ impl<'a> Executor<'a> {
             .transcript
             .iter_mut()
             .rev()
-            .find(|e| e["line"] == line && e.get("command").is_some())
+            .find(|e| e.line == line && matches!(e.ran, transcript::Ran::Command { .. }))
         {
-            entry["exit"] = json!(exit);
-            entry["output"] = json!(output);
+            entry.exit = exit;
+            entry.output = output.clone();
         }
         if let Some(code) = exit.filter(|c| *c != 0) {
             eprintln!("# line {line}: exit {code}");

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::super::steps::Step;
 use super::super::text::redact;
+use super::super::transcript::Entry;
 use super::super::{Report, StepResult};
 use super::Checked;
 
@@ -18,7 +19,7 @@ pub struct Replayed {
     pub article: String,
     pub steps: Vec<Step>,
     pub results: Vec<StepResult>,
-    pub transcript: Vec<Value>,
+    pub transcript: Vec<Entry>,
     pub notes: Vec<String>,
     pub claims: Vec<Checked>,
     /// What each placeholder may stand for in an output, as the comparison took it.
@@ -46,7 +47,8 @@ impl Replayed {
         v["article"] = json!(self.path.display().to_string());
         v["sandbox"] = json!(self.sandbox);
         v["notes"] = redact_json(json!(self.notes), &self.secrets);
-        v["transcript"] = redact_json(Value::Array(self.transcript.clone()), &self.secrets);
+        let transcript = self.transcript.iter().map(Entry::json).collect();
+        v["transcript"] = redact_json(Value::Array(transcript), &self.secrets);
         v
     }
 
