@@ -55,6 +55,8 @@ pub enum Mend {
     NameTaken { name: String, line: usize },
     /// A path that does not exist, as the command named it.
     NoSuchPath { path: String },
+    /// A push of `image` with no account namespace (Docker Hub takes it as `library/...`).
+    NoNamespace { image: String },
 }
 
 /// An option typed with a look-alike dash: the dashes as written (`–`, `–-`) and the option's
@@ -263,10 +265,15 @@ fn no_namespace(text: &str, output: &str) -> Option<Cause> {
     if image.contains('/') || !denied {
         return None;
     }
-    cause(
-        Kind::Guide,
-        format!("a push with no account namespace: {image} is pushed as library/{image}, which no account may write; tag it ACCOUNT/{image} first"),
-    )
+    Some(Cause {
+        mend: Some(Mend::NoNamespace {
+            image: image.to_string(),
+        }),
+        ..cause(
+            Kind::Guide,
+            format!("a push with no account namespace: {image} is pushed as library/{image}, which no account may write; tag it ACCOUNT/{image} first"),
+        )?
+    })
 }
 
 /// The names a command makes: `--name N`, `-t`/`--tag N`, `docker tag A N`, `docker commit C N`,

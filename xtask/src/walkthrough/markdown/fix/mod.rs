@@ -2,15 +2,16 @@
 //! evidence line per change, and after `--write`, whether the steps it touched now hold.
 //!
 //! Reads the replay's data only (`Replayed`, its steps, results, verdicts and causes); the replay
-//! knows nothing of it. Five rules (see `rules`, `names` and `mounts`): a differing output block
-//! shows today's output, an option typed with a look-alike dash gets its `--`, an ID from the
+//! knows nothing of it. Six rules (see `rules`, `names`, `mounts` and `push`): a differing output
+//! block shows today's output, an option typed with a look-alike dash gets its `--`, an ID from the
 //! author's machine becomes the name the guide gave that object, a container name the guide's own
 //! earlier container holds is freed just before, a `cd` into a mounted volume's name goes where it
-//! is mounted. A step the replay did not see failing or differing is never touched.
+//! is mounted, a push with no account namespace goes under the account the guide logged in as. A step the replay did not see failing or differing is never touched.
 
 pub mod diff;
 mod mounts;
 mod names;
+mod push;
 pub mod rules;
 
 use serde_json::{json, Value};
@@ -62,6 +63,9 @@ pub fn plan(replayed: &Replayed) -> Plan {
                 mounts::cd_to_mount(&seen, r, before, path)
                     .unwrap_or_else(|| rules::unmended(&seen, r, c)),
             ),
+            Some((_, Some(Mend::NoNamespace { image }))) => {
+                findings.push(push::namespace(&seen, r, before, image))
+            }
             Some((c, None)) => findings.push(rules::unmended(&seen, r, c)),
             None => {}
         }

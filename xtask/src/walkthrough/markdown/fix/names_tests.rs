@@ -143,3 +143,71 @@ fn mounts_are_read_from_v_volume_and_mount() {
     );
     assert!(mounts::mounts("docker run -v /anon img").is_empty());
 }
+
+/// Commands at lines 4, 10 and 16: a login as the guide's account (a placeholder), a build, and
+/// the push of the built name with no account.
+const PUSH: &str = "1.  Log in:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker login -u YOUR_DOCKER_HUB_USERNAME\n    ```\n\n1.  Build:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker build -t webapp:1.0 .\n    ```\n\n1.  Push:\n\n    ```command {title=\"Local Machine Terminal\"}\n    docker push webapp:1.0\n    ```\n";
+
+const REFUSED: &str = "The push refers to repository [docker.io/library/webapp]\ndenied: requested access to the resource is denied\n";
+
+#[test]
+fn a_push_with_no_namespace_goes_under_the_account_the_guide_logged_in_as() {
+    let results = vec![
+        ran(0, 0, "Login Succeeded\n"),
+        ran(1, 0, ""),
+        ran(2, 1, REFUSED),
+    ];
+    let plan = super::plan(&replayed(PUSH, results, &[]));
+    let f = &plan.findings[0];
+    assert_eq!(
+        (f.rule, f.line),
+        (Rule::Namespace, 16),
+        "{:?}",
+        plan.findings
+    );
+    assert_eq!(
+        plan.edits()[0].new,
+        [
+            "    docker tag webapp:1.0 YOUR_DOCKER_HUB_USERNAME/webapp:1.0",
+            "    docker push YOUR_DOCKER_HUB_USERNAME/webapp:1.0"
+        ]
+    );
+    assert!(
+        f.evidence.starts_with("line 16: the push was refused (exit 1): webapp:1.0 has no account namespace")
+            && f.evidence.ends_with("the guide logged in as YOUR_DOCKER_HUB_USERNAME at line 4: written `docker tag webapp:1.0 YOUR_DOCKER_HUB_USERNAME/webapp:1.0` and `docker push YOUR_DOCKER_HUB_USERNAME/webapp:1.0`"),
+        "{}",
+        f.evidence
+    );
+    // Near misses: the login failed, so no account is known; and a push with an account that was
+    // refused for another reason is no case of this rule.
+    let failed_login = vec![
+        ran(0, 1, "Error: incorrect username or password\n"),
+        ran(1, 0, ""),
+        ran(2, 1, REFUSED),
+    ];
+    let plan = super::plan(&replayed(PUSH, failed_login, &[]));
+    let f = &plan.findings[1];
+    assert_eq!(
+        (f.rule, f.line, f.edit.is_some()),
+        (Rule::Namespace, 16, false)
+    );
+    assert!(
+        f.evidence
+            .contains("left as written: no `docker login -u ACCOUNT` succeeded before it"),
+        "{}",
+        f.evidence
+    );
+    let with_account = PUSH.replace("docker push webapp:1.0", "docker push team/webapp:1.0");
+    let refused = REFUSED.replace("library/webapp", "team/webapp");
+    let results = vec![
+        ran(0, 0, "Login Succeeded\n"),
+        ran(1, 0, ""),
+        ran(2, 1, &refused),
+    ];
+    let plan = super::plan(&replayed(&with_account, results, &[]));
+    assert!(
+        plan.findings.iter().all(|f| f.rule != Rule::Namespace),
+        "{:?}",
+        plan.findings
+    );
+}

@@ -34,6 +34,8 @@ pub enum Rule {
     NameTaken,
     /// A `cd` into a mounted volume's name instead of where it is mounted.
     Mount,
+    /// A push of a name with no account namespace.
+    Namespace,
     /// A failure no rule of this slice mends.
     None,
 }
@@ -46,6 +48,7 @@ impl Rule {
             Rule::AuthorsId => "author's ID",
             Rule::NameTaken => "name taken",
             Rule::Mount => "cd to a mount",
+            Rule::Namespace => "push namespace",
             Rule::None => "none",
         }
     }
