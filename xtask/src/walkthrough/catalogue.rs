@@ -100,15 +100,32 @@ impl Row {
 pub struct Catalogue {
     pub article: &'static str,
     pub rows: Vec<Row>,
+    /// The corrected recipe's changes to the article's lines, for `--fix` (its `fixes.md`).
+    pub fixes: Vec<Fix>,
 }
 
-/// The catalogues, by the article's short name.
-const FILES: [(&str, &str); 5] = [
-    ("setup", include_str!("setup/claims.md")),
-    ("manage-data", include_str!("manage_data/claims.md")),
-    ("mysql", include_str!("mysql/claims.md")),
-    ("compose", include_str!("compose/claims.md")),
-    ("deploy", include_str!("deploy/claims.md")),
+/// One change of the corrected recipe at a line of the article: what the line writes, what it
+/// should write, and the errata (claim ids of the literal mode) it mends.
+#[derive(Debug)]
+pub struct Fix {
+    pub line: usize,
+    pub written: &'static str,
+    /// The line's text for `written`, then any lines to add after it.
+    pub corrected: Vec<&'static str>,
+    pub mends: Vec<&'static str>,
+}
+
+/// The catalogues, by the article's short name: its claims, and the corrected recipe's changes.
+const FILES: [(&str, &str, &str); 5] = [
+    ("setup", include_str!("setup/claims.md"), ""),
+    (
+        "manage-data",
+        include_str!("manage_data/claims.md"),
+        include_str!("manage_data/fixes.md"),
+    ),
+    ("mysql", include_str!("mysql/claims.md"), ""),
+    ("compose", include_str!("compose/claims.md"), ""),
+    ("deploy", include_str!("deploy/claims.md"), ""),
 ];
 
 /// The catalogue of the article with this short name (an empty one for an article with none).
@@ -117,13 +134,17 @@ pub fn of(short: &str) -> &'static Catalogue {
     static NONE: Catalogue = Catalogue {
         article: "",
         rows: Vec::new(),
+        fixes: Vec::new(),
     };
     ALL.get_or_init(|| {
         FILES
             .iter()
-            .map(|(short, text)| {
-                let catalogue = parse(short, text).unwrap_or_else(|e| panic!("{e}"));
-                (*short, catalogue)
+            .map(|(short, claims, fixes)| {
+                let read = parse(short, claims).and_then(|mut c| {
+                    c.fixes = parse_fixes(short, fixes)?;
+                    Ok(c)
+                });
+                (*short, read.unwrap_or_else(|e| panic!("{e}")))
             })
             .collect()
     })
@@ -194,7 +215,44 @@ pub fn parse(article: &'static str, text: &'static str) -> Result<Catalogue, Str
             source,
         });
     }
-    Ok(Catalogue { article, rows })
+    Ok(Catalogue {
+        article,
+        rows,
+        fixes: Vec::new(),
+    })
+}
+
+/// The rows of a `fixes.md`: `| line | written | corrected | mends |`, code in backticks, the
+/// corrected lines separated by `<br>`, the mended claim ids by commas.
+pub fn parse_fixes(article: &'static str, text: &'static str) -> Result<Vec<Fix>, String> {
+    let code = |cell: &'static str| cell.trim().trim_matches('`');
+    let mut fixes = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let Some(inner) = line
+            .strip_prefix('|')
+            .and_then(|l| l.trim_end().strip_suffix('|'))
+        else {
+            continue;
+        };
+        let cells = split_cells(inner);
+        if cells.first() == Some(&"line") || cells.iter().all(|c| c.chars().all(|ch| ch == '-')) {
+            continue;
+        }
+        let at = || format!("{article}'s fixes.md line {}", n + 1);
+        let [line, written, corrected, mends] = cells[..] else {
+            return Err(format!("{}: a row of {} cells, not 4", at(), cells.len()));
+        };
+        let line = line
+            .parse()
+            .map_err(|_| format!("{}: {line:?} is no line number", at()))?;
+        fixes.push(Fix {
+            line,
+            written: code(written),
+            corrected: corrected.split("<br>").map(code).collect(),
+            mends: mends.split(',').map(str::trim).collect(),
+        });
+    }
+    Ok(fixes)
 }
 
 /// A row's cells, split at each `|` that is not escaped as `\|`.
@@ -218,14 +276,42 @@ mod tests {
 
     #[test]
     fn every_catalogue_reads_and_names_its_claims_once() {
-        for (short, _) in FILES {
+        for (short, ..) in FILES {
             let c = of(short);
             assert!(c.rows.len() > 10, "{short}: {} rows", c.rows.len());
             assert!(c
                 .rows
                 .iter()
                 .all(|r| !r.id.is_empty() && !r.claim.is_empty()));
+            // A fix mends errata of the literal mode only, each a row of the catalogue.
+            for f in &c.fixes {
+                for id in &f.mends {
+                    let erratum = |r: &Row| r.id == *id && r.literal == Verdict::Erratum;
+                    assert!(
+                        c.rows.iter().any(erratum),
+                        "{short}: the fix at line {} mends {id}, no erratum",
+                        f.line
+                    );
+                }
+            }
         }
+        assert!(!of("manage-data").fixes.is_empty());
+    }
+
+    #[test]
+    fn a_fix_row_reads_its_code_lines_and_claims() {
+        let fixes = parse_fixes(
+            "t",
+            "| line | written | corrected | mends |\n|---|---|---|---|\n| 4 | `a b` | `a c`<br>`d` | x, y |\n",
+        )
+        .unwrap();
+        let f = &fixes[0];
+        assert_eq!(
+            (f.line, f.written, &f.corrected, &f.mends),
+            (4, "a b", &vec!["a c", "d"], &vec!["x", "y"])
+        );
+        let bad = parse_fixes("t", "| four | a | b | c |").unwrap_err();
+        assert!(bad.contains("line 1: \"four\" is no line number"), "{bad}");
     }
 
     #[test]

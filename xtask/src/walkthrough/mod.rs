@@ -203,10 +203,12 @@ impl Walkthrough {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let checks = match ARTICLES.iter().find(|a| a.slug == stem) {
+        let series = ARTICLES.iter().find(|a| a.slug == stem);
+        let checks = match series {
             Some(article) => article.checks()?,
             None => Vec::new(),
         };
+        let fixes = series.map_or(&[][..], |a| catalogue::of(a.short).fixes.as_slice());
         let options = markdown::replay::Options {
             sets: &self.set,
             report: self.report.as_deref(),
@@ -214,7 +216,7 @@ impl Walkthrough {
             max_steps: self.max_steps,
         };
         if self.fix {
-            return markdown::fixing::run(sh, file, &checks, &options, self.write);
+            return markdown::fixing::run(sh, file, (&checks, fixes), &options, self.write);
         }
         markdown::replay::run(sh, file, &checks, &options)
     }

@@ -1,5 +1,6 @@
 //! `walkthrough --from-markdown FILE --fix [--write]`: the replay, then the patch that mends what
-//! it observed (see `fix`) on stdout, the transcript and the summary on stderr; with `--write`, the
+//! it observed (see `fix`; a series article's copy brings its claims and its corrected recipe's
+//! `fixes.md`) on stdout, the transcript and the summary on stderr; with `--write`, the
 //! patch made to the file, the file replayed once more and each changed step checked.
 //!
 //! Exit status as the replay's: 0 when the replays reached the article's end (a change that does
@@ -15,13 +16,14 @@ use xshell::Shell;
 use super::claims::Placed;
 use super::fix::{self, Plan, Recheck};
 use super::replay::{self, Options, Replayed};
+use crate::walkthrough::catalogue::Fix;
 use crate::walkthrough::report_file::ReportFile;
 
 /// Replays `file`, prints its fix, and with `write` makes it and checks it in a second replay.
 pub fn run(
     sh: &Shell,
     file: &Path,
-    checks: &[Placed],
+    (checks, fixes): (&[Placed], &[Fix]),
     options: &Options,
     write: bool,
 ) -> Result<()> {
@@ -34,7 +36,7 @@ pub fn run(
     if let Some(report) = report {
         report.write(&replayed.markdown())?;
     }
-    let plan = fix::plan(&replayed);
+    let plan = fix::plan_with(&replayed, fixes);
     let diff = plan.diff(&shown(file, &path), &replayed.article);
     let mut json = options.json.then(|| {
         let mut v = replayed.json();

@@ -9,6 +9,7 @@
 //! is mounted, a push with no account namespace goes under the account the guide logged in as. A step the replay did not see failing or differing is never touched.
 
 pub mod diff;
+mod errata;
 mod mounts;
 mod names;
 mod push;
@@ -17,16 +18,20 @@ pub mod rules;
 use serde_json::{json, Value};
 
 use super::causes::Mend;
+use super::claims::Observed;
 use super::replay::Replayed;
 use super::steps::StepKind;
 use super::text::redact;
 use super::Verdict;
+use crate::walkthrough::catalogue::Fix;
 use diff::Edit;
 use rules::{Finding, Rule, Seen};
 
 /// What `--fix` makes of one replay: every finding, with its edit or why it has none.
 pub struct Plan {
     pub findings: Vec<Finding>,
+    /// A series fix's line and the errata it mends, for the recheck.
+    pub mends: Vec<(usize, Vec<&'static str>)>,
 }
 
 /// Whether a step the fix touched holds in the replay of the fixed file.
@@ -40,6 +45,11 @@ pub struct Recheck {
 
 /// The plan for `replayed`: each rule at each step it observed, by line.
 pub fn plan(replayed: &Replayed) -> Plan {
+    plan_with(replayed, &[])
+}
+
+/// The same, with a series article's `fixes`, each made where the replay saw an erratum it mends.
+pub fn plan_with(replayed: &Replayed, fixes: &[Fix]) -> Plan {
     let report = replayed.report();
     let seen = Seen {
         lines: diff::lines(&replayed.article).0,
@@ -71,8 +81,13 @@ pub fn plan(replayed: &Replayed) -> Plan {
         }
         findings.extend(rules::output(&seen, r));
     }
+    findings.extend(errata::errata(&seen, &replayed.claims, fixes));
+    let mends = fixes.iter().map(|f| (f.line, f.mends.clone())).collect();
     findings.sort_by_key(|f| f.edit.as_ref().map_or(f.line, |e| e.start + 1));
-    Plan::from(findings, replayed.article.contains("\r\n"))
+    Plan {
+        mends,
+        ..Plan::from(findings, replayed.article.contains("\r\n"))
+    }
 }
 
 impl Plan {
@@ -92,7 +107,10 @@ impl Plan {
                 e.new.iter_mut().for_each(|l| l.push('\r'));
             }
         }
-        Plan { findings }
+        Plan {
+            findings,
+            mends: Vec::new(),
+        }
     }
 
     pub fn edits(&self) -> Vec<&Edit> {
@@ -151,8 +169,49 @@ impl Plan {
         self.findings
             .iter()
             .filter(|f| f.edit.is_some())
-            .map(|f| recheck_one(f, self.moved(f.line), again))
+            .map(|f| match f.rule {
+                Rule::Erratum => self.recheck_erratum(f, again),
+                _ => recheck_one(f, self.moved(f.line), again),
+            })
             .collect()
+    }
+}
+
+impl Plan {
+    /// An erratum's fix holds when every claim it mends holds in the fixed file's replay.
+    fn recheck_erratum(&self, f: &Finding, again: &Replayed) -> Recheck {
+        let line = self.moved(f.line);
+        let ids = self
+            .mends
+            .iter()
+            .find(|(at, _)| *at == f.line)
+            .map_or(&[][..], |(_, ids)| ids.as_slice());
+        let verdicts: Vec<(&str, bool)> = again
+            .claims
+            .iter()
+            .filter(|c| ids.contains(&c.check.row.id))
+            .map(|c| {
+                let holds = matches!(c.observed, Observed::Seen { holds: true, .. });
+                (c.check.row.id, holds)
+            })
+            .collect();
+        let holds = !verdicts.is_empty() && verdicts.iter().all(|(_, h)| *h);
+        let said: Vec<String> = verdicts
+            .iter()
+            .map(|(id, h)| format!("{id} {}", if *h { "holds" } else { "still fails" }))
+            .collect();
+        Recheck {
+            line,
+            holds,
+            said: format!(
+                "line {line}: {}",
+                if said.is_empty() {
+                    "its claims were not checked".into()
+                } else {
+                    said.join(", ")
+                }
+            ),
+        }
     }
 }
 
@@ -196,6 +255,8 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
+#[cfg(test)]
+mod errata_tests;
 #[cfg(test)]
 mod names_tests;
 #[cfg(test)]

@@ -36,6 +36,8 @@ pub enum Rule {
     Mount,
     /// A push of a name with no account namespace.
     Namespace,
+    /// An erratum of a series article, mended as the corrected recipe has it.
+    Erratum,
     /// A failure no rule of this slice mends.
     None,
 }
@@ -49,6 +51,7 @@ impl Rule {
             Rule::NameTaken => "name taken",
             Rule::Mount => "cd to a mount",
             Rule::Namespace => "push namespace",
+            Rule::Erratum => "erratum",
             Rule::None => "none",
         }
     }
