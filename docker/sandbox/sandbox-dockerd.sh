@@ -41,7 +41,10 @@ data() {
 }
 
 engine() {
-    rm -f "$RUNTIME/docker.pid" "$RUNTIME/docker.sock"
+    # What an earlier engine left in its runtime folder goes: after a restart of the container, PIDs
+    # start over, so a stale containerd.pid can name a live process, and dockerd would then wait on
+    # a containerd socket no one serves ("failed to connect to .../containerd.sock").
+    rm -rf "$RUNTIME/docker.pid" "$RUNTIME/docker.sock" "$RUNTIME/docker" "$RUNTIME/dockerd-rootless"
     setpriv --reuid=reader --regid=reader --init-groups env -i \
         HOME=/root XDG_RUNTIME_DIR="$RUNTIME" PATH=/usr/share/docker.io/contrib:/usr/sbin:/usr/bin:/sbin:/bin \
         dockerd-rootless.sh --data-root /var/lib/inner --storage-driver fuse-overlayfs \
