@@ -73,9 +73,48 @@ fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
     );
 }
 
+/// `--fix` (issue 28): the replay saw the volume's errata fail, so the patch writes /work/outputs
+/// at each line manage_data/fixes.md names, each with the failing claim as its evidence, and at no
+/// other line (the first Dockerfile's VOLUME, line 139, mends no erratum of the replay).
+fn the_fix_mends_the_volume_errata(report: &Value) {
+    let changes = report["fix"]["changes"]
+        .as_array()
+        .expect("the fix's changes");
+    let errata: Vec<(u64, bool)> = changes
+        .iter()
+        .filter(|c| c["rule"] == "erratum")
+        .map(|c| (c["line"].as_u64().unwrap(), c["changed"].as_bool().unwrap()))
+        .collect();
+    let lines = [415, 431, 554, 597, 615].map(|l| (l, true));
+    assert_eq!(errata, lines, "{changes:?}");
+    let at = |line: u64| {
+        changes
+            .iter()
+            .find(|c| c["line"] == line && c["rule"] == "erratum")
+    };
+    let said = at(415).unwrap()["evidence"].as_str().unwrap();
+    assert!(
+        said.starts_with("line 415: data-in-volume failed, as the article's commands make it (")
+            && said
+                .ends_with("written `VOLUME [\"/work/outputs\"]`, as the corrected recipe has it"),
+        "{said}"
+    );
+    let diff = report["fix"]["diff"].as_str().unwrap();
+    for line in [
+        "-    VOLUME [\"/project/outputs\"]",
+        "+    VOLUME [\"/work/outputs\"]",
+        "+    docker run -d -v /work/outputs -it -p 8888:8888 --name custom-jupyter-container custom-jupyter-image:anon-volume",
+        "+    docker run -d -v named-data-volume:/work/outputs -it -p 8888:8888 --name custom-jupyter-container custom-jupyter-image:named-volume",
+    ] {
+        assert!(diff.lines().any(|l| l == line), "{line:?} not in the diff:\n{diff}");
+    }
+    assert!(diff
+        .starts_with("--- a/manage-jupyter-data-docker.md\n+++ b/manage-jupyter-data-docker.md\n"));
+}
+
 #[test]
 fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
-    let (report, out, seen) = walkthrough_seen(&["manage-data", "--literal"]);
+    let (report, out, seen) = walkthrough_seen(&["manage-data", "--literal", "--fix"]);
     assert!(
         out.status.success(),
         "{}",
@@ -86,6 +125,7 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     assert_claims(&report, "manage-data");
     assert_commands_replayed(&report, "manage-jupyter-data-docker");
     the_sandbox_showed(&report, &seen);
+    the_fix_mends_the_volume_errata(&report);
     let evidence = |words: &str| {
         claim(&report, words)["evidence"]
             .as_str()

@@ -129,13 +129,14 @@ pub struct Walkthrough {
     /// anything runs (an untrusted article could otherwise keep a replay going for days).
     #[arg(long, value_name = "N", default_value_t = markdown::replay::DEFAULT_MAX_STEPS)]
     pub max_steps: usize,
-    /// With --from-markdown: after the replay, print a unified diff of the Markdown (`patch -p1`
-    /// and `git apply` read it) that mends what the replay observed (an output block that differs,
-    /// an option typed with a look-alike dash), each change with one evidence line.
-    #[arg(long, requires = "from_markdown")]
+    /// With --from-markdown or --literal: after the replay, print a unified diff of the Markdown
+    /// (`patch -p1` and `git apply` read it) that mends what the replay observed (an output block
+    /// that differs, a look-alike dash, a series article's errata), each change with one evidence
+    /// line.
+    #[arg(long)]
     pub fix: bool,
-    /// With --fix: make the change in the file, replay it once more and say whether each step
-    /// it changed now holds.
+    /// With --from-markdown FILE --fix: make the change in the file, replay it once more and say
+    /// whether each step it changed now holds.
     #[arg(long, requires = "fix")]
     pub write: bool,
 }
@@ -165,6 +166,12 @@ impl Walkthrough {
         }
         if let Some(file) = &self.from_markdown {
             return self.replay_markdown(sh, file);
+        }
+        if self.write {
+            bail!("--write changes a file of yours: copy the article as SLUG.md and run `--from-markdown COPY --fix --write` (the series under ../shared stays as written)");
+        }
+        if self.fix && !self.literal {
+            bail!("--fix mends what a replay of the article as written saw: add --literal (or use --from-markdown FILE)");
         }
         let Some(name) = &self.article else {
             bail!("name an article to replay (`--list` lists them), e.g. `cargo xtask walkthrough manage-data`")
@@ -286,6 +293,12 @@ impl Walkthrough {
             ))?;
         }
         eprintln!("{}", replayed.report().summary());
+        // The patch of the article as the replay saw it, its errata mended by the corrected recipe.
+        let fix = self.fix.then(|| {
+            let plan = markdown::fix::plan_with(&replayed, &catalogue::of(article.short).fixes);
+            let diff = plan.diff(&format!("{}.md", article.slug), &replayed.article);
+            (plan, diff)
+        });
         if self.json {
             let mut json = report::json(&outcome);
             let replay = replayed.json();
@@ -293,9 +306,15 @@ impl Walkthrough {
             json["steps"] = replay["steps"].clone();
             json["transcript"] = replay["transcript"].clone();
             json["sandbox"] = replay["sandbox"].clone();
+            if let Some((plan, diff)) = &fix {
+                json["fix"] = plan.json(diff);
+            }
             crate::progress::say(json);
         } else {
             crate::progress::say(report::summary(&outcome));
+            if let Some((plan, diff)) = &fix {
+                print!("{}", plan.text(diff));
+            }
         }
         verdict(&outcome)
     }

@@ -77,3 +77,25 @@ fn an_erratum_that_held_or_a_line_that_moved_is_left_as_written() {
         f.evidence
     );
 }
+
+/// After `--write`, an erratum's change holds when the claims it mends hold in the fixed file's
+/// replay, and says which still fail.
+#[test]
+fn the_recheck_asks_the_claims_the_fix_mends() {
+    let plan = plan_of(ARTICLE, seen(false, "not in the volume"));
+    let again = |observed| {
+        let mut r = replayed(&plan.apply(ARTICLE), vec![ran(1, 0, "")], &[]);
+        r.claims = vec![checked(observed)];
+        plan.recheck(&r)
+    };
+    let held = again(seen(true, "in the volume"));
+    assert_eq!(
+        (held[0].line, held[0].holds, held[0].said.as_str()),
+        (6, true, "line 6: data-in-volume holds")
+    );
+    let failed = again(seen(false, "still not"));
+    assert_eq!(
+        (failed[0].holds, failed[0].said.as_str()),
+        (false, "line 6: data-in-volume still fails")
+    );
+}
