@@ -11,8 +11,20 @@ use anyhow::{bail, Context, Result};
 pub const CLAIM_WAIT: Duration = Duration::from_secs(30);
 
 /// [`get_status`] for a claim's evidence: the status, or None when no answer came in [`CLAIM_WAIT`].
+/// A refused or reset connection is asked again until then (a published port can refuse for a
+/// moment while the container's network settles): only an HTTP answer is a verdict.
 pub fn status_for_claim(port: u16, path: &str, token: Option<&str>) -> Option<u16> {
-    get_status(port, path, token, CLAIM_WAIT).ok()
+    let deadline = std::time::Instant::now() + CLAIM_WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match get_status(port, path, token, left.max(Duration::from_millis(100))) {
+            Ok(code) => return Some(code),
+            Err(_) if left > Duration::from_millis(250) => {
+                std::thread::sleep(Duration::from_millis(250))
+            }
+            Err(_) => return None,
+        }
+    }
 }
 
 /// Status code of `GET path` on `127.0.0.1:port`, with `token` as Jupyter's Authorization header.

@@ -53,7 +53,13 @@ impl Tunnel {
             0,
         );
         let up = wait::poll(Duration::from_secs(20), Duration::from_millis(100), || {
-            tunnel.status("/api/status", None) != 0
+            crate::jupyter::http::get_status(
+                tunnel.port,
+                "/api/status",
+                None,
+                Duration::from_secs(2),
+            )
+            .is_ok()
                 || matches!(tunnel.child.try_wait(), Ok(Some(_)))
         });
         if up.is_none() || matches!(tunnel.child.try_wait(), Ok(Some(_))) {
