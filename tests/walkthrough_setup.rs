@@ -106,7 +106,7 @@ fn the_sandbox_showed(report: &Value, seen: &watch::Seen) {
 #[test]
 fn literal_mode_replays_the_article_and_checks_what_it_can() {
     images();
-    let (report, out, seen) = walkthrough_seen(&["setup", "--literal"]);
+    let (report, out, seen) = walkthrough_seen(&["setup", "--literal", "--fix"]);
     assert!(
         out.status.success(),
         "{}",
@@ -127,6 +127,7 @@ fn literal_mode_replays_the_article_and_checks_what_it_can() {
     the_evidence_is_the_engines(&report);
     every_server_had_token_auth_and_every_rm_container_went(&report);
     the_erratum_is_what_the_sandbox_showed(&report);
+    the_fix_copies_the_notebook_to_its_user(&report);
     // No token in the report.
     assert!(!regex::Regex::new(r"token=[0-9a-f]{32}")
         .unwrap()
@@ -198,6 +199,35 @@ fn every_server_had_token_auth_and_every_rm_container_went(report: &Value) {
             .count(),
         4
     );
+}
+
+/// `--fix` (issue 28): the erratum seen, the pre-load Dockerfile's COPY gets `--chown` at line 532,
+/// the one line setup/fixes.md names.
+fn the_fix_copies_the_notebook_to_its_user(report: &Value) {
+    let changes = report["fix"]["changes"]
+        .as_array()
+        .expect("the fix's changes");
+    let errata: Vec<&Value> = changes.iter().filter(|c| c["rule"] == "erratum").collect();
+    assert_eq!(errata.len(), 1, "{changes:?}");
+    assert_eq!(
+        (errata[0]["line"].as_u64(), errata[0]["changed"].as_bool()),
+        (Some(532), Some(true))
+    );
+    let said = errata[0]["evidence"].as_str().unwrap();
+    assert!(
+        said.starts_with("line 532: can-save failed, as the article's commands make it ("),
+        "{said}"
+    );
+    let diff = report["fix"]["diff"].as_str().unwrap();
+    for line in [
+        "-    COPY . /work",
+        "+    COPY --chown=$NB_UID:$NB_GID . /work",
+    ] {
+        assert!(
+            diff.lines().any(|l| l == line),
+            "{line:?} not in the diff:\n{diff}"
+        );
+    }
 }
 
 /// The erratum: `can-save` does not hold, as expected.

@@ -117,7 +117,11 @@ pub struct Fix {
 
 /// The catalogues, by the article's short name: its claims, and the corrected recipe's changes.
 const FILES: [(&str, &str, &str); 5] = [
-    ("setup", include_str!("setup/claims.md"), ""),
+    (
+        "setup",
+        include_str!("setup/claims.md"),
+        include_str!("setup/fixes.md"),
+    ),
     (
         "manage-data",
         include_str!("manage_data/claims.md"),
