@@ -26,6 +26,24 @@ mod sandbox_dies;
 /// One replay at a time: each starts a sandbox engine, and the machine is shared.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
+/// Removes the sandboxes' data volumes of the run `run` (their warm images), which each replay
+/// leaves; gives every volume of the run as listed before, one name a line.
+pub(crate) fn remove_sandbox_volumes(run: &str) -> String {
+    let run_label = format!("label={RUN_LABEL_KEY}={run}");
+    let volumes = docker_ok(&[
+        "volume",
+        "ls",
+        "--filter",
+        &run_label,
+        "--format",
+        "{{.Name}}",
+    ]);
+    for v in volumes.lines().filter(|v| v.starts_with("jdx-sandbox-")) {
+        let _ = docker(&["volume", "rm", "-f", v]);
+    }
+    volumes
+}
+
 fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("test_data/markdown")
@@ -67,17 +85,7 @@ fn replay(file: &std::path::Path, article_names: &[&str]) -> (Value, String) {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let run_label = format!("label={RUN_LABEL_KEY}={run}");
     let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
-    let volumes = docker_ok(&[
-        "volume",
-        "ls",
-        "--filter",
-        &run_label,
-        "--format",
-        "{{.Name}}",
-    ]);
-    for v in volumes.lines().filter(|v| v.starts_with("jdx-sandbox-")) {
-        let _ = docker(&["volume", "rm", "-f", v]);
-    }
+    let volumes = remove_sandbox_volumes(&run);
     assert!(
         out.status.success(),
         "the replay failed:\n{}",

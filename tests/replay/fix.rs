@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::support::*;
-use super::{fixture, tail, ONE_AT_A_TIME};
+use super::{fixture, remove_sandbox_volumes, tail, ONE_AT_A_TIME};
 
 /// The near miss's evidence (an image removed by an ID, with no image named before it): named, and
 /// left as written.
@@ -192,22 +192,4 @@ fn assert_the_fix_is_written_and_holds(fixed: &str, said: &str) {
 
 fn text_of(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// The sandboxes' data volumes of the run `run` (their warm images), which each replay leaves.
-fn remove_sandbox_volumes(run: &str) {
-    let run_label = format!("label={RUN_LABEL_KEY}={run}");
-    for v in docker_ok(&[
-        "volume",
-        "ls",
-        "--filter",
-        &run_label,
-        "--format",
-        "{{.Name}}",
-    ])
-    .lines()
-    .filter(|v| v.starts_with("jdx-sandbox-"))
-    {
-        let _ = docker(&["volume", "rm", "-f", v]);
-    }
 }

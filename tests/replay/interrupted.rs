@@ -70,19 +70,7 @@ fn a_sandbox_killed_mid_replay_is_one_clear_error() {
     let run_label = format!("label={RUN_LABEL_KEY}={}", run_id());
     let left = docker_ok(&["ps", "-a", "--filter", &run_label, "--format", "{{.Names}}"]);
     assert!(!left.lines().any(|n| n == sandbox), "{left}");
-    for v in docker_ok(&[
-        "volume",
-        "ls",
-        "--filter",
-        &run_label,
-        "--format",
-        "{{.Name}}",
-    ])
-    .lines()
-    .filter(|v| v.starts_with("jdx-sandbox-"))
-    {
-        let _ = docker(&["volume", "rm", v]);
-    }
+    super::remove_sandbox_volumes(run_id());
 }
 
 /// `short-step.md` started in the background: the process, its transcript so far, and the name of

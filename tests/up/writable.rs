@@ -33,18 +33,7 @@ fn writable_notebooks_are_saved_as_the_folders_owner() {
     assert_eq!((meta.uid(), meta.gid()), (uid, gid));
 
     // The notebook still writes its outputs to the named volume.
-    docker_ok(&[
-        "exec",
-        name,
-        "jupyter",
-        "nbconvert",
-        "--to",
-        "notebook",
-        "--execute",
-        "computation.ipynb",
-        "--output-dir",
-        "/tmp/executed",
-    ]);
+    super::execute_the_notebook(name);
     assert_eq!(
         volume_sha(volume, running["image"].as_str().unwrap()).len(),
         64

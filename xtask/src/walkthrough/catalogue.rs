@@ -180,18 +180,7 @@ impl Catalogue {
 /// for one section is refused with its line.
 pub fn parse(article: &'static str, text: &'static str) -> Result<Catalogue, String> {
     let mut rows: Vec<Row> = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let Some(inner) = line
-            .strip_prefix('|')
-            .and_then(|l| l.trim_end().strip_suffix('|'))
-        else {
-            continue;
-        };
-        // `\|` is a pipe inside a cell, as Markdown writes one.
-        let cells: Vec<&'static str> = split_cells(inner);
-        if cells.first() == Some(&"id") || cells.iter().all(|c| c.chars().all(|ch| ch == '-')) {
-            continue;
-        }
+    for (n, cells) in table_rows(text, "id") {
         let at = || format!("{article}'s claims.md line {}", n + 1);
         let [id, section, claim, literal, corrected, source] = cells[..] else {
             return Err(format!("{}: a row of {} cells, not 6", at(), cells.len()));
@@ -231,17 +220,7 @@ pub fn parse(article: &'static str, text: &'static str) -> Result<Catalogue, Str
 pub fn parse_fixes(article: &'static str, text: &'static str) -> Result<Vec<Fix>, String> {
     let code = |cell: &'static str| cell.trim().trim_matches('`');
     let mut fixes = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let Some(inner) = line
-            .strip_prefix('|')
-            .and_then(|l| l.trim_end().strip_suffix('|'))
-        else {
-            continue;
-        };
-        let cells = split_cells(inner);
-        if cells.first() == Some(&"line") || cells.iter().all(|c| c.chars().all(|ch| ch == '-')) {
-            continue;
-        }
+    for (n, cells) in table_rows(text, "line") {
         let at = || format!("{article}'s fixes.md line {}", n + 1);
         let [line, written, corrected, mends] = cells[..] else {
             return Err(format!("{}: a row of {} cells, not 4", at(), cells.len()));
@@ -257,6 +236,20 @@ pub fn parse_fixes(article: &'static str, text: &'static str) -> Result<Vec<Fix>
         });
     }
     Ok(fixes)
+}
+
+/// The rows of the Markdown tables in `text`, each with its 0-based line: every line that starts
+/// and ends with `|`, but for the header (first cell `first`) and the rule under it.
+fn table_rows(
+    text: &'static str,
+    first: &'static str,
+) -> impl Iterator<Item = (usize, Vec<&'static str>)> {
+    text.lines().enumerate().filter_map(move |(n, line)| {
+        let inner = line.strip_prefix('|')?.trim_end().strip_suffix('|')?;
+        let cells = split_cells(inner);
+        let rule = cells.iter().all(|c| c.chars().all(|ch| ch == '-'));
+        (cells.first() != Some(&first) && !rule).then_some((n, cells))
+    })
 }
 
 /// A row's cells, split at each `|` that is not escaped as `\|`.
