@@ -1,8 +1,8 @@
 //! The Markdown replay executor, end to end: `cargo xtask walkthrough --from-markdown FILE --json`
 //! runs an article's steps as written in a sandbox engine. A tutorial written for the test (with a
 //! wrong path and an output that no longer matches) comes out failing and differing at its lines,
-//! and matching where it holds; the series' article 2 is replayed command for command; nothing of
-//! either reaches the host engine.
+//! and matching where it holds; nothing of it reaches the host engine (the series' articles are
+//! replayed command for command by their literal walkthroughs' tests).
 
 mod support;
 
@@ -48,12 +48,6 @@ fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("test_data/markdown")
         .join(name)
-}
-
-fn series(slug: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/series")
-        .join(format!("{slug}.md"))
 }
 
 /// Names of the host engine's containers and volumes.

@@ -211,15 +211,7 @@ pub fn assert_claims(report: &Value, short: &str) {
 /// left out, since no local registry can answer it), each with its line: what the literal replay
 /// must run as written.
 pub fn article_docker_commands(slug: &str) -> Vec<(usize, String)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/series")
-        .join(format!("{slug}.md"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (the series is read from ../shared beside the project)",
-            path.display()
-        )
-    });
+    let text = series_text(slug);
     let mut commands = Vec::new();
     let (mut in_fence, mut pending): (bool, Option<(usize, String)>) = (false, None);
     for (n, line) in text.lines().enumerate() {
@@ -283,6 +275,19 @@ pub fn same_tokens(article: &str, ran: &str) -> bool {
             );
             placeholder.is_match(a) && regex::Regex::new(&pattern).is_ok_and(|p| p.is_match(r))
         })
+}
+
+/// The text of the series article `slug` (../shared/series/SLUG.md).
+pub fn series_text(slug: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/series")
+        .join(format!("{slug}.md"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the series is read from ../shared beside the project)",
+            path.display()
+        )
+    })
 }
 
 /// At least 90% of the article's docker commands appear, token for token, in the literal run's

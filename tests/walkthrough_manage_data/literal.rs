@@ -112,6 +112,58 @@ fn the_fix_mends_the_volume_errata(report: &Value) {
         .starts_with("--- a/manage-jupyter-data-docker.md\n+++ b/manage-jupyter-data-docker.md\n"));
 }
 
+/// Every docker command of the article ran, as written and at its line (VOLUME_NAME asked of the
+/// sandbox: the anonymous volume's generated name), each with an exit; the build is real, the
+/// sandbox's engine building the Dockerfile the replay wrote from the article.
+fn each_docker_command_ran_as_written(report: &Value) {
+    let text = series_text("manage-jupyter-data-docker");
+    let transcript = report["transcript"].as_array().unwrap();
+    let words = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
+    let generated = regex::Regex::new(r"^[0-9a-f]{64}$").unwrap();
+    let mut ran_count = 0;
+    for (n, command) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("docker "))
+    {
+        let command = command
+            .trim()
+            .replace("CONTAINER_ID_OR_NAME", "custom-jupyter-container");
+        let entry = transcript
+            .iter()
+            .find(|e| e["line"] == n + 1 && e["command"].is_string())
+            .unwrap_or_else(|| panic!("line {}: `{command}` not run", n + 1));
+        let (ran, want) = (words(entry["command"].as_str().unwrap()), words(&command));
+        let same = ran.len() == want.len()
+            && ran
+                .iter()
+                .zip(&want)
+                .all(|(r, w)| r == w || (w == "VOLUME_NAME" && generated.is_match(r)));
+        assert!(
+            same,
+            "line {}: ran {ran:?}, the article says {want:?}",
+            n + 1
+        );
+        assert!(entry["exit"].is_i64(), "line {}: {entry}", n + 1);
+        ran_count += 1;
+    }
+    assert_eq!(
+        ran_count, 19,
+        "article 2 has 19 docker commands, each run as written"
+    );
+    let build = transcript
+        .iter()
+        .find(|e| e["line"] == 151 && e["command"].is_string())
+        .expect("the build at line 151");
+    assert!(
+        build["output"]
+            .as_str()
+            .unwrap()
+            .contains("Step 1/7 : FROM jupyter/minimal-notebook"),
+        "{build}"
+    );
+}
+
 #[test]
 fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     let (report, out, seen) = walkthrough_seen(&["manage-data", "--literal", "--fix"]);
@@ -124,6 +176,7 @@ fn literal_mode_replays_the_article_and_checks_its_claims_at_their_steps() {
     assert_eq!(report["article"], "manage-jupyter-data-docker");
     assert_claims(&report, "manage-data");
     assert_commands_replayed(&report, "manage-jupyter-data-docker");
+    each_docker_command_ran_as_written(&report);
     the_sandbox_showed(&report, &seen);
     the_fix_mends_the_volume_errata(&report);
     let evidence = |words: &str| {

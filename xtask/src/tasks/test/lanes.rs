@@ -31,27 +31,27 @@ pub struct Finished {
     pub exited_ok: bool,
 }
 
-/// Seconds each known binary takes on 2 cores (issue 25's measurements, rounded; safety's
-/// estimated from a run on a loaded machine, where it took three times as long as up): the
-/// longest start first, so that no long one is left to run alone at the end. Any other binary
-/// counts as [`UNKNOWN_SECONDS`].
+/// Seconds each known binary takes on 2 cores, two lanes, images warm (full runs of 2026-12-07
+/// and 08, rounded): the longest start first, so that no long one is left to run alone at the
+/// end. Any other binary counts as [`UNKNOWN_SECONDS`].
 const KNOWN_SECONDS: &[(&str, u32)] = &[
-    ("habits", 760),
-    ("walkthrough_deploy", 200),
-    ("hardening", 120),
-    ("walkthrough_compose", 117),
-    ("replay", 106),
-    ("walkthrough_mysql", 95),
-    ("remote", 88),
-    ("walkthrough_manage_data", 67),
-    ("walkthrough_setup", 65),
-    ("faults", 48),
-    ("hub", 220),
-    ("sandbox", 37),
-    ("safety", 70),
-    ("browser", 24),
-    ("up", 23),
-    ("foundation", 6),
+    ("walkthrough_deploy", 600),
+    ("replay", 340),
+    ("hub", 250),
+    ("walkthrough_manage_data", 210),
+    ("walkthrough_compose", 200),
+    ("walkthrough_mysql", 200),
+    ("hardening", 190),
+    ("remote", 160),
+    ("walkthrough_setup", 150),
+    ("safety", 117),
+    ("images", 76),
+    ("faults", 73),
+    ("browser", 42),
+    ("up", 42),
+    ("habits", 25),
+    ("sandbox", 16),
+    ("foundation", 7),
     ("bench", 3),
     ("support", 3),
 ];
@@ -73,10 +73,16 @@ fn expected_seconds(name: &str) -> u32 {
         })
 }
 
-/// The order the lanes take the jobs in: the longest expected first (unit tests and doc-tests,
-/// whose names hold a space, count as short); ties keep their order.
+/// The order the lanes take the jobs in: those that run [`ALONE`] first (later, one would hold
+/// its lane idle until the other lane's binary ends), then the longest expected first (unit tests
+/// and doc-tests, whose names hold a space, count as short); ties keep their order.
 pub fn longest_first(mut jobs: Vec<Job>) -> Vec<Job> {
-    jobs.sort_by_key(|j| std::cmp::Reverse(expected_seconds(&j.name)));
+    jobs.sort_by_key(|j| {
+        (
+            !ALONE.contains(&j.name.as_str()),
+            std::cmp::Reverse(expected_seconds(&j.name)),
+        )
+    });
     jobs
 }
 

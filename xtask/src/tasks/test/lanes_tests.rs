@@ -208,7 +208,7 @@ fn the_parent_in_a_stat_line() {
 }
 
 #[test]
-fn the_longest_known_binaries_go_first_and_unit_tests_last() {
+fn the_alone_ones_first_then_the_longest_known_and_unit_tests_last() {
     let job = |name: &str| Job {
         name: name.into(),
         program: PathBuf::from("x"),
@@ -224,6 +224,7 @@ fn the_longest_known_binaries_go_first_and_unit_tests_last() {
         "doc-tests xtask",
         "walkthrough_deploy",
         "up",
+        "sandbox",
     ];
     let ordered: Vec<String> = longest_first(names.iter().map(|n| job(n)).collect())
         .into_iter()
@@ -232,10 +233,11 @@ fn the_longest_known_binaries_go_first_and_unit_tests_last() {
     assert_eq!(
         ordered,
         [
-            "habits",
+            "sandbox",
             "walkthrough_deploy",
-            "a_new_one",
             "up",
+            "a_new_one",
+            "habits",
             "foundation",
             "xtask (src/lib.rs)",
             "doc-tests xtask"

@@ -65,7 +65,11 @@ pub fn prepare(sandbox: &Sandbox, steps: &[Step], secrets: &mut Vec<String>) -> 
         let user = hub_user();
         let password = crate::images::mysql::new_password();
         secrets.push(password.clone());
+        let step = crate::progress::Step::start(
+            "Starting the stand-in Docker Hub (the sandbox's engine restarts to trust its CA)",
+        );
         let hub = Hub::start(sandbox, &crate::images::sandbox::tag()?, &user, &password)?;
+        step.done("serving");
         elsewhere.notes.push(format!(
             "stand-in for Docker Hub: Debian's docker-registry (distribution 2.8) with htpasswd, at Docker Hub's names {} (container {}, TLS from a CA made for this run that the sandbox's engine trusts), on a copy of the sandbox registry's storage made for this run, which it also serves anonymously and read-only (the remote host's mirror), so what is pushed can be pulled as from Docker Hub; the account {user} is made for this run, and its username and password are typed at `docker login`'s prompts",
             hub::NAMES.join(" and "),
@@ -78,7 +82,9 @@ pub fn prepare(sandbox: &Sandbox, steps: &[Step], secrets: &mut Vec<String>) -> 
         });
     }
     if commands().any(|(place, _)| *place == StepPlace::Remote) {
+        let step = crate::progress::Step::start("Starting the remote host's engine");
         let remote = Remote::start(sandbox.host())?;
+        step.done("answering");
         // A new host has no images: what an earlier run left in this stand-in's engine goes.
         remote.direct.output(["image", "prune", "-a", "-f"])?;
         if let Some(account) = &elsewhere.hub {

@@ -244,9 +244,12 @@ impl Job {
         state.as_deref() != Some("true false")
     }
 
-    /// Waits until it ends, prints a URL and goes quiet, goes quiet at a prompt or for `quiet`, or `limit` passes.
-    pub fn settle(&self, limit: Duration, quiet: Duration) -> Settled {
-        let deadline = Instant::now() + limit;
+    /// Waits until it ends, prints a URL and goes quiet, goes quiet at a prompt or for `quiet`, or
+    /// `limit` passes; while its output shows an image build or pull under way, none of those but
+    /// its end counts, up to `busy_limit` (a reader waits for a build before typing on).
+    pub fn settle(&self, limit: Duration, quiet: Duration, busy_limit: Duration) -> Settled {
+        let started = Instant::now();
+        let deadline = started + limit;
         let mut looked = Instant::now();
         loop {
             // A sandbox paused or stopped under a silent step would keep it waiting to the limit.
@@ -269,14 +272,21 @@ impl Job {
             };
             let plain = self.last_lines();
             let prompt = plain.ends_with("$ ") || plain.ends_with("# ");
-            if printed && url && silent >= Duration::from_secs(2) {
-                return Settled::Url;
-            }
-            if printed && (silent >= quiet || (prompt && silent >= Duration::from_secs(2))) {
-                return Settled::Quiet;
-            }
-            if Instant::now() >= deadline {
-                return Settled::Limit;
+            let url_quiet = printed && url && silent >= Duration::from_secs(2);
+            let hushed =
+                printed && (silent >= quiet || (prompt && silent >= Duration::from_secs(2)));
+            let over = Instant::now() >= deadline;
+            // Asked only when it would move on: the tail is rendered each time.
+            let busy =
+                || started.elapsed() < busy_limit && output::under_way(&self.recent_since(0));
+            if (url_quiet || hushed || over) && !busy() {
+                return if url_quiet {
+                    Settled::Url
+                } else if hushed {
+                    Settled::Quiet
+                } else {
+                    Settled::Limit
+                };
             }
             std::thread::sleep(Duration::from_millis(200));
         }

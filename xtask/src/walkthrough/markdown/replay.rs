@@ -102,7 +102,9 @@ pub fn replay(
         .map(|c| claims::step_of(c.after, &steps))
         .collect();
 
+    let step = crate::progress::Step::start("Starting the sandbox engine");
     let (sandbox, stand_ins) = Sandbox::for_articles(sh)?;
+    step.done(&sandbox.container);
     let elsewhere = elsewhere::prepare(&sandbox, &steps, &mut secrets)?;
     let secrets = Arc::new(secrets);
     announce(&path, &sandbox, &stand_ins);

@@ -219,11 +219,11 @@ impl<'a> Executor<'a> {
         mut notes: Vec<String>,
     ) {
         let line = self.steps[k].line;
-        let mut settled = job.settle(LONG_LIMIT, QUIET);
+        let mut settled = job.settle(LONG_LIMIT, QUIET, COMMAND_LIMIT);
         if matches!(settled, Settled::Ended(code) if code != 0) {
             if let Some(again) = self.again(&relaunch, &mut notes) {
                 job = again;
-                settled = job.settle(LONG_LIMIT, QUIET);
+                settled = job.settle(LONG_LIMIT, QUIET, COMMAND_LIMIT);
             }
         }
         self.compared[k] = Some(job.output());

@@ -84,6 +84,31 @@ impl State {
     }
 }
 
+/// Whether `text` (the latest output) shows an image build or pull still under way: a person
+/// watching waits for it to finish before typing on, however long a step is silent (a classic
+/// builder commits each step in silence, tens of seconds on a nested engine).
+pub(super) fn under_way(text: &str) -> bool {
+    let (mut building, mut pulling) = (false, false);
+    for line in text.lines().map(str::trim_start) {
+        let step = line.strip_prefix("Step ").and_then(|r| r.split_once(" : "));
+        if step.is_some_and(|(n, _)| {
+            n.split_once('/')
+                .is_some_and(|(a, b)| a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok())
+        }) {
+            building = true;
+        } else if line.starts_with("Successfully built ")
+            || line.starts_with("Successfully tagged ")
+        {
+            building = false;
+        } else if line.contains(": Pulling from ") {
+            pulling = true;
+        } else if line.starts_with("Status: ") || line.starts_with("Digest: ") {
+            pulling = false;
+        }
+    }
+    building || pulling
+}
+
 /// Prints the complete new lines (all of them with `all`), redacted; lines that redraw the
 /// screen (progress bars moving the cursor up) are left to the final output.
 pub(super) fn print_lines(
@@ -178,6 +203,20 @@ mod tests {
             "{}",
             &far[..60]
         );
+    }
+
+    #[test]
+    fn a_build_or_pull_is_under_way_until_it_says_it_finished() {
+        let build = "Building jupyter\nStep 1/3 : FROM base\n ---> 6fbd21d88bac\nStep 2/3 : RUN pip install x\n ---> Running in aa32\nRequirement already satisfied: x\n";
+        assert!(under_way(build));
+        let built = format!("{build}Removing intermediate container aa32\n ---> d5f8\nStep 3/3 : EXPOSE 8888\n ---> e1\nSuccessfully built e1\nSuccessfully tagged j:latest\nCreating jupyter_db_1 ... done\n");
+        assert!(!under_way(&built));
+        assert!(under_way("latest: Pulling from library/mysql\n"));
+        assert!(!under_way("latest: Pulling from library/mysql\nDigest: sha256:ab\nStatus: Downloaded newer image for mysql:latest\n"));
+        // A server's own lines, or prose naming a step, are no build.
+        assert!(!under_way(
+            "[I 10:00:00 ServerApp] Jupyter Server is running at:\nStep one: open the URL\n"
+        ));
     }
 
     #[test]
