@@ -7,8 +7,8 @@
 //! capability, no_new_privs), and the inner engine is rootless, run by that user, so what its
 //! containers do as root (`--privileged`, `-v /:/host`) is root only in that user's namespace.
 //! The sandbox container has the default capabilities plus SYS_ADMIN (for rootlesskit and the
-//! overlay below; no tutorial command runs as its root), no host cgroups, limits on pids and
-//! memory. The warm cache of images is read-only under a per-run overlay; the registry serves
+//! engine's data mount; no tutorial command runs as its root), no host cgroups, limits on pids and
+//! memory. The warm cache of images is read-only, copied as each run's engine data; the registry serves
 //! read-only; the API is a unix socket reached by a path the sandbox cannot change, checked
 //! before every call.
 

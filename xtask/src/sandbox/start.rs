@@ -208,7 +208,7 @@ fn wait_for_engine(
 }
 
 /// The sandbox container: the default capabilities plus SYS_ADMIN (rootlesskit's namespaces and
-/// the cache's overlay), the devices a rootless engine uses, no seccomp or AppArmor profile (an
+/// the engine's data mount), the devices a rootless engine uses, no seccomp or AppArmor profile (an
 /// engine in a container needs them off) and no masked /proc paths (a user namespace's procfs
 /// mount needs them unmasked); no host cgroups; bounded pids and memory. The cache read-only
 /// under this run's scratch volume; the socket folder.

@@ -1,5 +1,5 @@
 //! The warm cache: per role, one volume holding the inner engine's layers of the stand-ins under
-//! warm-cache names, read-only to every replay under its own overlay, rewritten (by the warm-up,
+//! warm-cache names, read-only to every replay (each copies it as its engine's data), rewritten (by the warm-up,
 //! which runs no tutorial) only when a stand-in changed.
 
 use anyhow::Result;
@@ -17,7 +17,7 @@ const WARM_STAMP: &str = "/run/cache/jdx-warm-stamp";
 /// How the sandbox uses its role's warm cache, with the lock that allows it (held, never read).
 #[allow(dead_code)]
 pub(super) enum Cache {
-    /// Read-only, under this run's overlay (every replay), with a shared lock.
+    /// Read-only, copied as this run's engine data (every replay), with a shared lock.
     Read(std::fs::File),
     /// The cache itself (the warm-up, which runs no tutorial), with the exclusive lock.
     Write(paths::Lock),
@@ -43,7 +43,7 @@ impl Sandbox {
         Registry::ensure(&machine, &image)?.seed(&machine, &stand_ins)?;
         drop(preparing);
         let sandbox = Sandbox::start(&host, &image)?;
-        let wanted = stamp(&host, &stand_ins)?;
+        let wanted = stamp(&host, &image, &stand_ins)?;
         if sandbox.stamp() == wanted {
             return Ok((sandbox, stand_ins));
         }
@@ -146,15 +146,13 @@ pub(super) fn cache_volume(role: &str) -> String {
     format!("jdx-{role}-cache")
 }
 
-/// What the warm cache should hold: each warm stand-in's name and image id.
-fn stamp(host: &Docker, stand_ins: &[StandIn]) -> Result<String> {
-    let mut lines = Vec::new();
+/// What the warm cache should hold: each warm stand-in's name and image id, for the engine of the
+/// sandbox image `image` (its storage driver decides the cache's format).
+fn stamp(host: &Docker, image: &str, stand_ins: &[StandIn]) -> Result<String> {
+    let id = |name: &str| host.output(["image", "inspect", "--format", "{{.Id}}", name]);
+    let mut lines = vec![format!("sandbox {}", id(image)?)];
     for s in stand_ins.iter().filter(|s| s.warm) {
-        lines.push(format!(
-            "{} {}",
-            s.pulled_as,
-            host.output(["image", "inspect", "--format", "{{.Id}}", s.image.as_str()])?
-        ));
+        lines.push(format!("{} {}", s.pulled_as, id(&s.image)?));
     }
     Ok(lines.join("\n"))
 }

@@ -22,7 +22,7 @@ pub(super) fn stops_all(p: &Probe) -> Observed {
 
 /// Compose (and the build) pull only what the engine lacks, and every replay's sandbox lacks
 /// both: it starts with the stand-ins' layers under warm-cache names only (`sandbox::warm_up`,
-/// a fresh overlay per run) and nothing of the article pulls them before `up`. So a pull not seen
+/// copied afresh for each run) and nothing of the article pulls them before `up`. So a pull not seen
 /// is the claim failing, warm cache or cold, never a verdict of its own.
 pub(super) fn pulls_images(p: &Probe) -> Observed {
     let up = up_done(p);

@@ -60,7 +60,7 @@ pub(super) fn l4_inserts(p: &Probe) -> Observed {
 
 /// A step that should pull `image` first: holds when its output shows the pull. Every replay's
 /// sandbox starts with the stand-ins' layers under warm-cache names only (`sandbox::warm_up`,
-/// under a fresh overlay per run), and the host-side stand-ins keep their copies under names of
+/// copied afresh for each run), and the host-side stand-ins keep their copies under names of
 /// their own (`markdown::local_machine`): the article's names are never local before its steps,
 /// warm cache or cold. A step that pulled nothing is the claim failing, with whether the engine
 /// already had the image in the evidence, never a verdict of its own.
