@@ -20,17 +20,30 @@
 set -e
 RUNTIME=/run/user/1000
 
+# overlay2 where the kernel lets an unprivileged user namespace mount overlay (Linux 5.11 and
+# later), tried on the engine's own data folder; else fuse-overlayfs, twice as slow to commit.
+storage_driver() {
+    probe=$(mktemp -d "$1/.driver-probe.XXXXXX")
+    mkdir "$probe/lower" "$probe/upper" "$probe/work" "$probe/merged"
+    chown -R reader:reader "$probe"
+    if setpriv --reuid=reader --regid=reader --init-groups unshare --user --map-root-user --mount \
+        mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" \
+        "$probe/merged" 2>/dev/null; then
+        echo overlay2
+    else
+        echo fuse-overlayfs
+    fi
+    rm -rf "$probe"
+}
+
 data() {
     chmod 666 /dev/net/tun /dev/fuse
     mkdir -p /var/lib/inner
     if [ "$SANDBOX_CACHE" = write ]; then
-        # What an engine of another storage driver left there is no image of this one.
-        rm -rf /run/cache/fuse-overlayfs /run/cache/image/fuse-overlayfs
         mount --bind /run/cache /var/lib/inner
     else
-        # A copy, made once per run (a restart keeps the run's state): the engine's overlay2
-        # cannot have its layers on an overlay mount, and kernel overlay commits a build step in
-        # half the time fuse-overlayfs takes.
+        # A copy, made once per run (a restart keeps the run's state): overlay2 cannot keep its
+        # layers on an overlay mount.
         if [ ! -d /run/scratch/inner ]; then
             rm -rf /run/scratch/inner.part
             cp -a /run/cache/. /run/scratch/inner.part
@@ -38,6 +51,14 @@ data() {
         fi
         mount --bind /run/scratch/inner /var/lib/inner
     fi
+    DRIVER=$(storage_driver /var/lib/inner)
+    if [ "$SANDBOX_CACHE" = write ]; then
+        # What an engine of another storage driver left there is no image of this one.
+        for other in overlay2 fuse-overlayfs; do
+            [ "$other" = "$DRIVER" ] || rm -rf "/run/cache/$other" "/run/cache/image/$other"
+        done
+    fi
+    echo "$DRIVER" > /run/storage-driver
     chown reader:reader /var/lib/inner
     install -d -o reader -g reader -m 700 "$RUNTIME"
     ln -sf "$RUNTIME/docker.sock" /var/run/docker.sock
@@ -55,7 +76,7 @@ engine() {
     rm -rf "$RUNTIME/docker.pid" "$RUNTIME/docker.sock" "$RUNTIME/docker" "$RUNTIME/dockerd-rootless"
     setpriv --reuid=reader --regid=reader --init-groups env -i \
         HOME=/root XDG_RUNTIME_DIR="$RUNTIME" PATH=/usr/share/docker.io/contrib:/usr/sbin:/usr/bin:/sbin:/bin \
-        dockerd-rootless.sh --data-root /var/lib/inner --storage-driver overlay2 \
+        dockerd-rootless.sh --data-root /var/lib/inner --storage-driver "$(cat /run/storage-driver)" \
         ${SANDBOX_MIRROR:+--registry-mirror "$SANDBOX_MIRROR"} "$@" &
     echo $! > /run/engine.pid
 }
