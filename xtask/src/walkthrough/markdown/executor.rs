@@ -10,7 +10,8 @@
 //!   typing into the shell would not give); `exit` is typed into the shell itself.
 //! - Every command runs under a pseudo-terminal, so `-it` works as on a desktop. A command that
 //!   keeps the terminal (a server, an attached `compose up`, a shell) is left running once it
-//!   printed a URL and went quiet, went quiet, or after a bounded wait; a later Ctrl+C types the
+//!   printed a URL and went quiet, went quiet, or after a bounded wait, but never while its output
+//!   shows an image build or pull under way (a reader waits for those); a later Ctrl+C types the
 //!   key into its terminal, and what still runs at the end is stopped.
 //! - Notebook cells run in one Python process per notebook in the Jupyter container (see `kernel`).
 //! - A remote host's console (see `elsewhere`): a shell on that host, talking to its engine. From
