@@ -236,10 +236,14 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// `GET path` on loopback with the crate's own probe; the status code.
+/// `GET path` on loopback with the crate's own probe; the status code. A refused or reset
+/// connection is asked again for a while (a published port can reset the first connections while
+/// the server behind it comes up, after its token is in the log): only an HTTP answer counts.
 pub fn http_status(port: u16, path: &str, token: Option<&str>) -> u16 {
-    xtask::jupyter::http::get_status(port, path, token, Duration::from_secs(10))
-        .unwrap_or_else(|e| panic!("GET {path} on port {port}: {e:#}"))
+    xtask::jupyter::http::status_for_claim(port, path, token).unwrap_or_else(|| {
+        let last = xtask::jupyter::http::get_status(port, path, token, Duration::from_secs(5));
+        panic!("GET {path} on port {port}: no HTTP answer ({last:?})")
+    })
 }
 
 /// The token in a `?token=` URL.
